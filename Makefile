@@ -1,0 +1,126 @@
+# Keel — top-level build.
+#
+#   make run      boot the system in QEMU (installs what is missing first)
+#   make test     every test: host unit tests, config tests, QEMU system tests
+#   make bench    instruction counts under QEMU -icount shift=0
+#   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
+#   make debug    as run, with QEMU's gdbstub on :1234, halted at start
+#
+# Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
+# tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk.
+
+ARCH ?= aarch64
+BUILD := build
+B := $(BUILD)/$(ARCH)
+SYSROOT := $(BUILD)/sysroot
+SETUP_STAMP := $(SYSROOT)/.done-v1
+CROSS ?= aarch64-linux-gnu-
+CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+HOST_CC ?= cc
+QEMU ?= qemu-system-aarch64
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla -Wmissing-declarations
+OPT := -O2 -g
+
+# ---- kernel (EL2, freestanding) ----
+KINC := -Ikernel -Iarch/include -Iarch/$(ARCH)/include -Ilibipc/include \
+	-Ilibipc/arch/$(ARCH) -isystem $(SYSROOT)/usr/include
+KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pie -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a \
+	-fno-omit-frame-pointer $(KINC)
+KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) \
+	$(wildcard arch/$(ARCH)/*.S)
+KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS)) $(B)/k/modules.S.o
+LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+
+# ---- user programs (EL0, musl) ----
+MUSL := $(SYSROOT)/usr/lib/aarch64-linux-musl
+UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
+	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -fno-pie -D_GNU_SOURCE \
+	-mno-outline-atomics -ffunction-sections -fdata-sections
+ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
+ULDFLAGS := -static -nostdlib -no-pie -Wl,--gc-sections
+
+USER_PROGS :=
+TEST_TARGETS :=
+include libipc/libipc.mk
+-include boot/boot.mk
+-include tests/servers/servers.mk
+-include tests/unit/unit.mk
+-include config/config.mk
+
+.PHONY: all setup run debug test bench loc clean system-test unit
+all: $(B)/keel.bin
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP):
+	@bash tools/setup-deps.sh
+
+$(B)/k/%.c.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+
+$(B)/k/%.S.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -c $< -o $@
+
+$(B)/k/modules.S.o: $(B)/modules.S
+	$(CC) -c $< -o $@
+
+# Boot modules: the root server first, then every other user program.
+MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS))
+$(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
+	@mkdir -p $(dir $@)
+	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
+
+$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
+		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
+
+$(B)/keel.bin: $(B)/keel.elf
+	$(OBJCOPY) -O binary $< $@
+
+# ---- user program rules ----
+$(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -MMD -c $< -o $@
+
+define user_prog
+$(B)/user/$(1).elf: $$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(ULDFLAGS) -o $$@ $(MUSL)/crt1.o $(MUSL)/crti.o \
+		$$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A) \
+		$(MUSL)/libc.a $$(ULIBGCC) $(MUSL)/crtn.o
+USER_ELFS += $(B)/user/$(1).elf
+endef
+$(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
+
+# ---- running ----
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 \
+	-m 1G -nographic -no-reboot
+APPEND ?=
+run: $(B)/keel.bin
+	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
+
+debug: $(B)/keel.bin
+	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" -s -S
+
+system-test: $(B)/keel.bin
+	bash tests/system/run.sh $(B)/keel.bin
+
+test: $(SETUP_STAMP)
+	$(MAKE) unit $(TEST_TARGETS) system-test
+
+bench: $(B)/keel.bin
+	bash tools/bench.sh $(B)/keel.bin $(BUILD)/bench.json
+
+loc:
+	@bash tools/loc.sh kernel arch/$(ARCH)
+
+clean:
+	rm -rf $(B) $(BUILD)/host
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

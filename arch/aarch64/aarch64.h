@@ -1,0 +1,35 @@
+/* Internal to arch/aarch64: platform data from the device tree and the
+ * functions the files here share. */
+#ifndef AARCH64_H
+#define AARCH64_H
+
+#include "kernel.h"
+#include "sysreg.h"
+
+#define SPSR_EL2H_IRQ_ON 0x349ull /* EL2h, D A F masked, IRQ unmasked */
+#define SPSR_EL0 0x0ull
+#define TIMER_HYP_PPI 26u  /* EL2 physical timer (SBSA; QEMU virt "timer" #4) */
+#define IPI_RESCHED 0u     /* SGI used to ask a CPU to reschedule */
+
+struct plat {
+	uint64_t uart_base;
+	uint64_t gicd_base, gicr_base, gicr_size;
+	uint64_t cpu_mpidr[MAX_CPUS];
+	unsigned ncpus;
+	bool psci_hvc;
+};
+extern struct plat plat;
+
+void plat_from_fdt(const void *fdt, struct boot_mem *bm);
+long psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx);
+void gic_init(void);
+void gic_cpu_init(unsigned cpu);
+unsigned gic_ack(void);
+void gic_eoi(unsigned intid);
+void aarch64_idle_loop(void);
+void secondary_entry(void);
+void aarch64_fpu_save(struct arch_fpu *f);
+void aarch64_fpu_load(const struct arch_fpu *f);
+void aarch64_fpu_trap(struct tcb *t);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * aarch64 CPUs: per-CPU setup, the EL2 configuration for running user
+ * threads, SMP bring-up with PSCI, the kernel lock, and the C half of trap
+ * entry (decode the exception class, hand the kernel an arch-neutral event).
+ */
+#include "aarch64.h"
+
+#define KSTACK_SIZE (16u * 1024) /* start.S shifts by 14 */
+
+_Alignas(16) uint8_t kernel_stacks[MAX_CPUS][KSTACK_SIZE];
+static uint32_t kernel_lock;
+
+unsigned arch_cpu_id(void)
+{
+	return (unsigned)(((struct percpu *)sysreg_read(tpidr_el2)) - kernel_cpu);
+}
+
+bool arch_lock_try(void)
+{
+	return __atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+void arch_lock_release(void)
+{
+	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+}
+
+void arch_halt(void)
+{
+	__asm__ volatile("wfi");
+}
+
+/* Called from start.S with the MMU on; per-CPU pointer and EL2 state. */
+void cpu_percpu_setup(uint64_t cpu);
+void cpu_percpu_setup(uint64_t cpu)
+{
+	struct percpu *c = &kernel_cpu[cpu];
+	c->kstack_top = (uint64_t)kernel_stacks[cpu] + KSTACK_SIZE;
+	sysreg_write(tpidr_el2, c);
+	sysreg_write(hcr_el2, HCR_NATIVE);
+	sysreg_write(vtcr_el2, VTCR_VALUE);
+	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
+	sysreg_write(cpacr_el1, 3ull << 20); /* FP to EL2's lazy trap only: under TGE
+					       * a CPACR trap would read as EC 0 */
+	sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
+	sysreg_write(cnthctl_el2, 3);  /* EL1/EL0 physical counter + timer */
+	sysreg_write(cntkctl_el1, 3);  /* EL0 may read both counters */
+	sysreg_write(cntvoff_el2, 0);
+	sysreg_write(mdcr_el2, 0);
+	isb();
+	c->idle.state = TS_IDLE;
+	c->idle.cpu = (uint8_t)cpu;
+	c->idle.regs.pc = (uint64_t)aarch64_idle_loop;
+	c->idle.regs.spsr = SPSR_EL2H_IRQ_ON;
+	c->current = &c->idle;
+}
+
+void arch_boot_secondaries(void)
+{
+	for (unsigned i = 1; i < kernel_ncpus; i++) {
+		long r = psci_cpu_on(plat.cpu_mpidr[i], (uint64_t)secondary_entry, i);
+		if (r != 0)
+			kprintf("keel: CPU %u did not start (PSCI %ld)\n", i, r);
+	}
+}
+
+void aarch64_secondary_main(uint64_t cpu);
+void aarch64_secondary_main(uint64_t cpu)
+{
+	gic_cpu_init((unsigned)cpu);
+	arch_timer_arm_slice();
+	while (!arch_lock_try())
+		;
+	kprintf("keel: CPU %lu up\n", (unsigned long)cpu);
+	kernel_exit();
+}
+
+void aarch64_main(uint64_t dtb);
+void aarch64_main(uint64_t dtb)
+{
+	struct boot_mem bm;
+	while (!arch_lock_try())
+		;
+	plat_from_fdt((const void *)dtb, &bm);
+	kernel_ncpus = plat.ncpus;
+	kprintf("\nkeel: EL2 kernel, device tree at %lx\n", (unsigned long)dtb);
+	gic_init();
+	gic_cpu_init(0);
+	arch_timer_arm_slice();
+	kernel_boot(&bm);
+}
+
+_Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far);
+_Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far)
+{
+	kprintf("keel: kernel exception esr %lx elr %lx far %lx\n", (unsigned long)esr,
+		(unsigned long)elr, (unsigned long)far);
+	kpanic("exception in the kernel");
+}

@@ -1,0 +1,94 @@
+/*
+ * Platform discovery from the device tree QEMU hands us (Debian's libfdt):
+ * RAM, CPUs and their MPIDRs, PSCI conduit, GICv3, the PL011, MMIO regions
+ * given to the root server as device untyped, and the command line.
+ */
+#include <libfdt.h>
+
+#include "aarch64.h"
+
+struct plat plat = { .uart_base = 0x09000000 };
+
+static uint64_t fdt_cell64(const fdt32_t *p) { return (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1]); }
+
+/* reg entry i of a node, assuming #address-cells = #size-cells = 2 (virt) */
+static bool fdt_reg(const void *fdt, int node, int i, uint64_t *base, uint64_t *size)
+{
+	int len;
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	if (!reg || len < (i + 1) * 16)
+		return false;
+	*base = fdt_cell64(reg + 4 * i);
+	*size = fdt_cell64(reg + 4 * i + 2);
+	return true;
+}
+
+static void plat_cpus(const void *fdt)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+	fdt_for_each_subnode(node, fdt, cpus) {
+		int len;
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		if (!reg || !type || type[0] != 'c' || plat.ncpus >= MAX_CPUS)
+			continue;
+		plat.cpu_mpidr[plat.ncpus++] = len == 8 ? fdt_cell64(reg) : fdt32_to_cpu(reg[0]);
+	}
+	if (plat.ncpus == 0)
+		plat.ncpus = 1;
+}
+
+static void plat_devices(const void *fdt, struct boot_mem *bm)
+{
+	uint64_t size;
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+	if (node < 0 || !fdt_reg(fdt, node, 0, &plat.gicd_base, &size) ||
+	    !fdt_reg(fdt, node, 1, &plat.gicr_base, &plat.gicr_size))
+		kpanic("fdt: no GICv3");
+	node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+	if (node >= 0 && fdt_reg(fdt, node, 0, &plat.uart_base, &size)) {
+		bm->dev[bm->ndev].base = plat.uart_base;
+		bm->dev[bm->ndev++].size = 0x1000;
+	}
+	node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-1.0");
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+	const char *method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
+	plat.psci_hvc = method && method[0] == 'h';
+}
+
+void plat_from_fdt(const void *fdt, struct boot_mem *bm)
+{
+	extern char __kernel_start[], __kernel_end[];
+	int node;
+	kmemset(bm, 0, sizeof(*bm));
+	if (fdt_check_header(fdt) != 0)
+		kpanic("no valid device tree in x0");
+	node = fdt_path_offset(fdt, "/memory");
+	if (node < 0 || !fdt_reg(fdt, node, 0, &bm->ram_base, &bm->ram_size))
+		kpanic("fdt: no /memory");
+	bm->kernel_start = (uint64_t)__kernel_start;
+	bm->kernel_end = (uint64_t)__kernel_end;
+	bm->dtb_start = (uint64_t)fdt;
+	bm->dtb_end = bm->dtb_start + fdt_totalsize(fdt);
+	node = fdt_path_offset(fdt, "/chosen");
+	bm->cmdline = node >= 0 ? fdt_getprop(fdt, node, "bootargs", NULL) : NULL;
+	plat_cpus(fdt);
+	plat_devices(fdt, bm);
+	if (bm->ram_base + bm->ram_size > 0x100000000ull)
+		bm->ram_size = 0x100000000ull - bm->ram_base; /* EL2 map ends at 4 GiB */
+}
+
+/* PSCI CPU_ON (SMC64 function 0xc4000003) through the conduit the tree names. */
+long psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx)
+{
+	register uint64_t x0 __asm__("x0") = 0xc4000003;
+	register uint64_t x1 __asm__("x1") = mpidr;
+	register uint64_t x2 __asm__("x2") = entry;
+	register uint64_t x3 __asm__("x3") = ctx;
+	if (plat.psci_hvc)
+		__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+	else
+		__asm__ volatile("smc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+	return (long)x0;
+}

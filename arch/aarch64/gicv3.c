@@ -1,0 +1,109 @@
+/*
+ * GICv3 driver for the kernel's own use: all interrupts in group 1,
+ * EOImode 1 (priority drop at EOIR, deactivation separately at DIR), so an
+ * interrupt routed to user level stays active, and cannot fire again,
+ * until its driver acknowledges it. SPIs are routed to CPU 0.
+ */
+#include "aarch64.h"
+
+#define GICD_CTLR 0x0
+#define GICD_TYPER 0x4
+#define GICD_IGROUPR 0x80
+#define GICD_ISENABLER 0x100
+#define GICD_ICENABLER 0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_IROUTER 0x6000
+#define GICD_CTLR_RWP (1u << 31)
+#define GICR_WAKER 0x14
+#define GICR_TYPER 0x8
+#define GICR_STRIDE 0x20000
+#define GICR_SGI 0x10000
+#define IRQ_PRIO 0xa0
+
+static volatile uint32_t *reg32(uint64_t base, uint64_t off)
+{
+	return (volatile uint32_t *)(base + off);
+}
+
+static uint64_t gicr_of_cpu(unsigned cpu)
+{
+	uint64_t aff = plat.cpu_mpidr[cpu] & 0xffffff;
+	for (uint64_t r = plat.gicr_base; r < plat.gicr_base + plat.gicr_size; r += GICR_STRIDE) {
+		uint64_t typer = *(volatile uint64_t *)(r + GICR_TYPER);
+		if ((typer >> 32) == aff)
+			return r;
+	}
+	kpanic("gic: no redistributor for this CPU");
+}
+
+unsigned arch_irq_count(void)
+{
+	unsigned n = 32 * ((*reg32(plat.gicd_base, GICD_TYPER) & 0x1f) + 1);
+	return n > 1020 ? 1020 : n;
+}
+
+bool arch_irq_is_reserved(unsigned irq) { return irq < 32; }
+
+void gic_init(void)
+{
+	uint64_t d = plat.gicd_base;
+	unsigned n = arch_irq_count();
+	*reg32(d, GICD_CTLR) = 0;
+	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
+		;
+	for (unsigned i = 32; i < n; i += 32) {
+		*reg32(d, GICD_IGROUPR + i / 8) = ~0u;
+		*reg32(d, GICD_ICENABLER + i / 8) = ~0u;
+	}
+	for (unsigned i = 32; i < n; i++) {
+		*(volatile uint8_t *)(d + GICD_IPRIORITYR + i) = IRQ_PRIO;
+		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = plat.cpu_mpidr[0] & 0xff00ffffffull;
+	}
+	*reg32(d, GICD_CTLR) = (1u << 4) | (1u << 1); /* ARE, group 1 */
+	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
+		;
+}
+
+void gic_cpu_init(unsigned cpu)
+{
+	uint64_t r = gicr_of_cpu(cpu), sgi = r + GICR_SGI;
+	*reg32(r, GICR_WAKER) &= ~(1u << 1);
+	while (*reg32(r, GICR_WAKER) & (1u << 2))
+		;
+	*reg32(sgi, GICD_IGROUPR) = ~0u;
+	for (unsigned i = 0; i < 32; i++)
+		*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + i) = IRQ_PRIO;
+	*reg32(sgi, GICD_ISENABLER) = (1u << TIMER_HYP_PPI) | (1u << IPI_RESCHED);
+	sysreg_write(S3_4_C12_C9_5, 0xf);  /* ICC_SRE_EL2: SRE, lower ELs may too */
+	isb();
+	sysreg_write(S3_0_C4_C6_0, 0xff);  /* ICC_PMR_EL1 */
+	sysreg_write(S3_0_C12_C12_3, 0);   /* ICC_BPR1_EL1 */
+	sysreg_write(S3_0_C12_C12_4, 2);   /* ICC_CTLR_EL1: EOImode 1 */
+	sysreg_write(S3_0_C12_C12_7, 1);   /* ICC_IGRPEN1_EL1 */
+	isb();
+}
+
+unsigned gic_ack(void)
+{
+	unsigned intid = (unsigned)sysreg_read(S3_0_C12_C12_0) & 0xffffff; /* IAR1 */
+	dsb(sy);
+	return intid;
+}
+
+void gic_eoi(unsigned intid) { sysreg_write(S3_0_C12_C12_1, intid); } /* EOIR1 */
+void arch_irq_deactivate(unsigned irq) { sysreg_write(S3_0_C12_C11_1, irq); } /* DIR */
+
+void arch_irq_enable(unsigned irq)
+{
+	if (irq >= 32 && irq < arch_irq_count())
+		*reg32(plat.gicd_base, GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
+}
+
+void arch_send_resched_ipi(unsigned cpu)
+{
+	uint64_t m = plat.cpu_mpidr[cpu];
+	uint64_t v = ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 |
+		     ((m >> 8) & 0xff) << 16 | (uint64_t)IPI_RESCHED << 24 | 1ull << (m & 0xf);
+	sysreg_write(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 */
+	isb();
+}

@@ -1,0 +1,46 @@
+/*
+ * aarch64 machine types used by the generic kernel by value (style practice
+ * 2: arch state embedded, fields touched only under arch/aarch64/).
+ *
+ * struct arch_regs layout is shared with arch/aarch64/vectors.S (REGS_*
+ * offsets there); the _Static_asserts pin it.
+ */
+#ifndef ARCH_MACHINE_H
+#define ARCH_MACHINE_H
+
+#include <stdint.h>
+
+#define PAGE_BITS 12u
+#define PAGE_SIZE (1ull << PAGE_BITS)
+#define PT_ENTRIES 512u
+#define MAX_CPUS 4u
+#define CACHE_LINE 64u
+
+typedef uint64_t arch_pte_t;
+#define ARCH_ELF_MACHINE 183u /* EM_AARCH64 */
+
+struct arch_regs {
+	uint64_t x[31];    /* x0..x30 */
+	uint64_t sp;       /* SP_EL0 */
+	uint64_t pc;       /* ELR_EL2 */
+	uint64_t spsr;     /* SPSR_EL2 */
+	uint64_t tpidr;    /* TPIDR_EL0 (user TLS) */
+	uint64_t esr;      /* ESR_EL2 of the last trap */
+};
+_Static_assert(sizeof(struct arch_regs) == 36 * 8, "vectors.S REGS_SIZE");
+
+struct arch_fpu {
+	__uint128_t q[32];
+	uint64_t fpsr, fpcr;
+};
+_Static_assert(sizeof(struct arch_fpu) == 528, "fpu.S layout");
+
+/*
+ * Message registers as the ABI numbers them (keel/abi.h): [0] cptr/status,
+ * [1] message info, [2..7] MR0..MR5. On aarch64 they are x0..x7.
+ */
+static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->x; }
+/* Linux system-call number register (x8) and its arguments (x0..x5). */
+static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->x[8]; }
+
+#endif /* ARCH_MACHINE_H */

@@ -1,0 +1,103 @@
+/*
+ * Translation on aarch64.
+ *
+ * EL2's own map (TTBR0_EL2) is a static identity map with 1 GiB blocks,
+ * enabled in start.S before any C runs:
+ *
+ *   0x0000_0000 - 0x3fff_ffff   Device-nGnRnE, never executable (GIC, UART)
+ *   0x4000_0000 - 0xffff_ffff   Normal write-back (RAM: kernel and objects)
+ *
+ * User programs run at EL0 with stage 1 off (HCR_EL2.TGE/DC) and their
+ * vspace is a stage-2 table (VTTBR_EL2, VMID tags the TLB), the same format
+ * guests will use, so the kernel has one page-table format. Levels here
+ * count from the root: 0 = 1 GiB entries, 1 = 2 MiB, 2 = 4 KiB pages.
+ *
+ * Stage-2 page descriptor bits used:
+ *   [1:0] 0b11   [5:2] MemAttr (0xf Normal WB, 0x0 Device-nGnRnE)
+ *   [7:6] S2AP (01 read, 10 write, 11 both)   [9:8] SH = inner
+ *   [10] AF   [54] XN
+ */
+#include "aarch64.h"
+
+#define BLOCK_DEVICE (0x1ull | 0ull << 2 | 1ull << 10 | 1ull << 54)
+#define BLOCK_NORMAL (0x1ull | 1ull << 2 | 3ull << 8 | 1ull << 10)
+
+_Alignas(4096) uint64_t mmu_el2_l1[PT_ENTRIES] = {
+	[0] = 0x00000000ull | BLOCK_DEVICE,
+	[1] = 0x40000000ull | BLOCK_NORMAL,
+	[2] = 0x80000000ull | BLOCK_NORMAL,
+	[3] = 0xc0000000ull | BLOCK_NORMAL,
+};
+
+#define PTE_VALID 1ull
+#define PTE_TYPE 3ull
+#define PTE_ADDR 0x0000fffffffff000ull
+#define S2_NORMAL (0xfull << 2)
+#define S2_AP_R (1ull << 6)
+#define S2_AP_W (2ull << 6)
+#define S2_SH_INNER (3ull << 8)
+#define S2_AF (1ull << 10)
+#define S2_XN (1ull << 54)
+
+unsigned arch_pt_levels(void) { return 3; }
+uint64_t arch_vaddr_limit(void) { return 1ull << 39; }
+
+unsigned arch_pt_index(uint64_t vaddr, unsigned level)
+{
+	return (unsigned)(vaddr >> (30 - 9 * level)) & (PT_ENTRIES - 1);
+}
+
+bool arch_pte_valid(arch_pte_t pte) { return pte & PTE_VALID; }
+
+bool arch_pte_is_table(arch_pte_t pte, unsigned level)
+{
+	return level < 2 && (pte & PTE_TYPE) == PTE_TYPE;
+}
+
+arch_pte_t arch_pte_table(uint64_t table_paddr)
+{
+	return (table_paddr & PTE_ADDR) | PTE_TYPE;
+}
+
+arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device)
+{
+	arch_pte_t pte = (paddr & PTE_ADDR) | PTE_TYPE | S2_AF;
+	pte |= device ? 0 : S2_NORMAL | S2_SH_INNER;
+	pte |= (rights & KEEL_R_READ) ? S2_AP_R : 0;
+	pte |= (rights & KEEL_R_WRITE) ? S2_AP_W : 0;
+	pte |= (rights & KEEL_R_EXEC) && !device ? 0 : S2_XN;
+	return pte;
+}
+
+uint64_t arch_pte_paddr(arch_pte_t pte) { return pte & PTE_ADDR; }
+
+void arch_pte_store(arch_pte_t *slot, arch_pte_t pte)
+{
+	*(volatile arch_pte_t *)slot = pte;
+	dsb(ishst);
+}
+
+static uint64_t vttbr_value(uint64_t root, unsigned vmid)
+{
+	return root | (uint64_t)vmid << 48;
+}
+
+void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
+{
+	uint64_t v = vttbr_value(root_paddr, vmid);
+	if (sysreg_read(vttbr_el2) != v) {
+		sysreg_write(vttbr_el2, v);
+		isb();
+	}
+}
+
+/* TLB maintenance by VMID acts on the VMID in VTTBR_EL2, so borrow it. */
+void arch_tlb_flush_vmid(unsigned vmid)
+{
+	uint64_t old = sysreg_read(vttbr_el2);
+	sysreg_write(vttbr_el2, (uint64_t)vmid << 48);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
+	sysreg_write(vttbr_el2, old);
+	isb();
+}

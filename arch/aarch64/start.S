@@ -1,0 +1,69 @@
+/*
+ * Entry from QEMU at EL2 (virt, virtualization=on): a Linux arm64 Image
+ * header, so QEMU passes the device tree in x0 and loads us at RAM base +
+ * text_offset. Then: EL2 stage-1 MMU on (identity map, mmu.c), vectors,
+ * stack, into C. Secondary CPUs come in at secondary_entry (PSCI CPU_ON)
+ * with their CPU index in x0.
+ */
+	.section .text.head, "ax"
+	.global _start
+_start:
+	b	primary_entry			/* code0/code1 */
+	.long	0
+	.quad	0x200000			/* text_offset */
+	.quad	__kernel_end - _start		/* image_size */
+	.quad	0xa				/* flags: LE, 4K, anywhere */
+	.quad	0, 0, 0
+	.ascii	"ARM\x64"			/* magic */
+	.long	0
+
+primary_entry:
+	mov	x19, x0				/* device tree */
+	mrs	x1, CurrentEL
+	cmp	x1, #(2 << 2)
+	b.ne	.				/* not at EL2: nothing we can do */
+	adr	x0, __bss_start
+	adr	x1, __bss_end
+1:	stp	xzr, xzr, [x0], #16
+	cmp	x0, x1
+	b.lo	1b
+	mov	x0, #0
+	bl	cpu_early_setup			/* x0 = cpu index: sets sp, MMU */
+	mov	x0, x19
+	bl	aarch64_main
+	b	.
+
+	.global secondary_entry
+secondary_entry:
+	mov	x19, x0
+	bl	cpu_early_setup
+	mov	x0, x19
+	bl	aarch64_secondary_main
+	b	.
+
+/* x0 = cpu index. Stack, per-CPU pointer, EL2 translation, vectors. */
+cpu_early_setup:
+	adr	x1, kernel_stacks
+	add	x2, x0, #1
+	lsl	x2, x2, #14			/* KSTACK_SIZE = 16 KiB, see cpu.c */
+	add	sp, x1, x2
+	mov	x20, x30
+	mov	x21, x0
+	adrp	x0, mmu_el2_l1			/* static identity map, mmu.c */
+	add	x0, x0, :lo12:mmu_el2_l1
+	msr	ttbr0_el2, x0
+	ldr	x0, =0x0000000000ff00		/* MAIR: attr0 Device-nGnRnE, attr1 Normal WB */
+	msr	mair_el2, x0
+	ldr	x0, =0x80823519			/* TCR_EL2: T0SZ=25, WB, ISH, 4K, PS=40 bits */
+	msr	tcr_el2, x0
+	isb
+	tlbi	alle2
+	dsb	ish
+	ldr	x0, =0x30c5183d			/* SCTLR_EL2: RES1 | M | C | SA | I */
+	msr	sctlr_el2, x0
+	isb
+	adr	x0, vectors
+	msr	vbar_el2, x0
+	mov	x0, x21
+	bl	cpu_percpu_setup
+	ret	x20

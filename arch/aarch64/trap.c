@@ -1,0 +1,132 @@
+/*
+ * Trap decoding: exception class -> kernel event. Every class has a
+ * defined outcome; anything a thread can cause that is not a Keel call
+ * becomes a fault message to its handler (never a kernel panic).
+ */
+#include "aarch64.h"
+
+static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
+{
+	uint64_t far = sysreg_read(far_el2);
+	uint64_t acc = exec ? KEEL_ACC_EXEC : (esr & (1u << 6)) ? KEEL_ACC_WRITE
+								 : KEEL_ACC_READ;
+	if (esr & (1u << 10)) /* FnV: FAR not valid, take the IPA page */
+		far = (sysreg_read(hpfar_el2) & 0xfffffffff0ull) << 8;
+	uint64_t msg[3] = { far, t->regs.pc, acc };
+	kernel_fault(KEEL_FAULT_VM, msg, 3);
+}
+
+static void trap_user(struct tcb *t, uint64_t esr)
+{
+	uint64_t msg[2] = { t->regs.pc, esr };
+	kernel_fault(KEEL_FAULT_USER, msg, 2);
+}
+
+void aarch64_sync_entry(struct tcb *t);
+void aarch64_sync_entry(struct tcb *t)
+{
+	uint64_t esr = t->regs.esr;
+	unsigned ec = (unsigned)ESR_EC(esr);
+	kernel_enter(t, ec == EC_SVC64);
+	if (!kernel_trapped_is_current(t))
+		kernel_exit(); /* another CPU took t away while we waited */
+	switch (ec) {
+	case EC_SVC64: kernel_syscall((unsigned)(esr & 0xffff)); break;
+	case EC_DABT_LOW: trap_abort(t, esr, false); break;
+	case EC_IABT_LOW: trap_abort(t, esr, true); break;
+	case EC_FP: aarch64_fpu_trap(t); break;
+	case EC_WFX: t->regs.pc += 4; sched_yield(); break;
+	default: trap_user(t, esr); break;
+	}
+	kernel_exit();
+}
+
+void aarch64_irq_entry(struct tcb *t);
+void aarch64_irq_entry(struct tcb *t)
+{
+	unsigned intid;
+	kernel_enter(t, false);
+	intid = gic_ack();
+	if (intid >= 1020) /* spurious */
+		kernel_exit();
+	gic_eoi(intid); /* priority drop; deactivation below or at user ack */
+	if (intid == TIMER_HYP_PPI) {
+		kernel_timer_tick();
+		arch_irq_deactivate(intid);
+	} else if (intid == IPI_RESCHED) {
+		kernel_resched_ipi();
+		arch_irq_deactivate(intid);
+	} else {
+		kernel_irq(intid);
+	}
+	kernel_exit();
+}
+
+/* An SError from a lower EL is charged to the running thread as a fault. */
+void aarch64_serror_entry(struct tcb *t);
+void aarch64_serror_entry(struct tcb *t)
+{
+	kernel_enter(t, false);
+	if (kernel_trapped_is_current(t) && t->state != TS_IDLE)
+		trap_user(t, t->regs.esr);
+	kernel_exit();
+}
+
+/* ---- registers ---- */
+
+void arch_regs_init_user(struct arch_regs *r, uint64_t pc, uint64_t sp)
+{
+	for (unsigned i = 0; i < 31; i++)
+		r->x[i] = 0;
+	r->pc = pc;
+	r->sp = sp;
+	r->spsr = SPSR_EL0;
+	r->tpidr = 0;
+}
+
+void arch_regs_set_pc(struct arch_regs *r, uint64_t pc) { r->pc = pc; }
+uint64_t arch_regs_pc(const struct arch_regs *r) { return r->pc; }
+uint64_t arch_regs_sp(const struct arch_regs *r) { return r->sp; }
+void arch_regs_set_sp(struct arch_regs *r, uint64_t sp) { r->sp = sp; }
+uint64_t arch_regs_get(const struct arch_regs *r, unsigned n) { return n < 31 ? r->x[n] : 0; }
+void arch_regs_set(struct arch_regs *r, unsigned n, uint64_t v)
+{
+	if (n < 31)
+		r->x[n] = v;
+}
+uint64_t arch_regs_tls(const struct arch_regs *r) { return r->tpidr; }
+void arch_regs_set_tls(struct arch_regs *r, uint64_t v) { r->tpidr = v; }
+void arch_regs_restart_syscall(struct arch_regs *r) { r->pc -= 4; }
+
+/* ---- lazy FPU: a thread's FP/SIMD registers are loaded on its first use
+ * after it is switched in (trap), and saved when it is switched out. ---- */
+
+static void fpu_trap_set(bool trap)
+{
+	sysreg_write(cptr_el2, CPTR_RES1 | (trap ? CPTR_TFP : 0));
+	isb();
+}
+
+void aarch64_fpu_trap(struct tcb *t)
+{
+	fpu_trap_set(false);
+	aarch64_fpu_load(&t->fpu);
+	t->fpu_live = 1;
+}
+
+void arch_fpu_save_if_owner(struct tcb *t)
+{
+	if (!t->fpu_live)
+		return;
+	fpu_trap_set(false);
+	aarch64_fpu_save(&t->fpu);
+	t->fpu_live = 0;
+	fpu_trap_set(true);
+}
+
+void arch_fpu_switch(struct tcb *from, struct tcb *to)
+{
+	(void)to;
+	if (from != to)
+		arch_fpu_save_if_owner(from);
+}

@@ -1,0 +1,73 @@
+/*
+ * The arch_* interface: everything the generic kernel asks of an
+ * architecture. Declarations only; arch/<arch>/ implements them, and
+ * arch/fake/ implements them on the host for unit tests.
+ *
+ * Per-arch types (struct arch_regs, struct arch_fpu, arch_pte_t, PAGE_BITS)
+ * come from <arch/machine.h>, found through the include path of the arch
+ * being built.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/machine.h>
+
+struct tcb;
+
+/* ---- console (debug only) ---- */
+void arch_putc(char c);
+void arch_halt(void);
+
+/* ---- CPUs ---- */
+unsigned arch_cpu_id(void);
+void arch_send_resched_ipi(unsigned cpu);
+/* Start the other CPUs; each enters kernel_secondary(). */
+void arch_boot_secondaries(void);
+bool arch_lock_try(void);
+void arch_lock_release(void);
+
+/* ---- thread context ---- */
+void arch_regs_init_user(struct arch_regs *r, uint64_t pc, uint64_t sp);
+void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
+uint64_t arch_regs_pc(const struct arch_regs *r);
+uint64_t arch_regs_sp(const struct arch_regs *r);
+void arch_regs_set_sp(struct arch_regs *r, uint64_t sp);
+uint64_t arch_regs_get(const struct arch_regs *r, unsigned n);
+void arch_regs_set(struct arch_regs *r, unsigned n, uint64_t v);
+uint64_t arch_regs_tls(const struct arch_regs *r);
+void arch_regs_set_tls(struct arch_regs *r, uint64_t v);
+/* Back the pc up over the trap instruction so the call is made again. */
+void arch_regs_restart_syscall(struct arch_regs *r);
+/* Switch the address space to a user vspace (root table, VMID). */
+void arch_vspace_activate(uint64_t root_paddr, unsigned vmid);
+/* A new thread is about to run on this CPU: lazy FPU bookkeeping. */
+void arch_fpu_switch(struct tcb *from, struct tcb *to);
+void arch_fpu_save_if_owner(struct tcb *t);
+/* Leave the kernel into thread t; does not return. */
+_Noreturn void arch_return_to(struct tcb *t);
+
+/* ---- translation tables (user vspaces; one format for all) ---- */
+unsigned arch_pt_levels(void);
+unsigned arch_pt_index(uint64_t vaddr, unsigned level);
+uint64_t arch_vaddr_limit(void);
+bool arch_pte_valid(arch_pte_t pte);
+bool arch_pte_is_table(arch_pte_t pte, unsigned level);
+arch_pte_t arch_pte_table(uint64_t table_paddr);
+arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device);
+uint64_t arch_pte_paddr(arch_pte_t pte);
+void arch_pte_store(arch_pte_t *slot, arch_pte_t pte);
+void arch_tlb_flush_vmid(unsigned vmid);
+
+/* ---- interrupts and timer ---- */
+unsigned arch_irq_count(void);
+bool arch_irq_is_reserved(unsigned irq);
+void arch_irq_enable(unsigned irq);
+void arch_irq_deactivate(unsigned irq);
+void arch_timer_arm_slice(void);
+uint64_t arch_timer_hz(void);
+
+#endif /* ARCH_ARCH_H */

@@ -1,0 +1,261 @@
+/*
+ * Boot: build the root server from the "root" boot module and hand it
+ * everything else. This is the only time the kernel allocates memory on its
+ * own (a bump pointer above its image); what is left of RAM becomes
+ * untyped capabilities in the root server's CNode.
+ *
+ * Root server address space:
+ *
+ *   0x0000_0040_0000  ELF segments (as linked)
+ *   0x0000_7ff0_0000  stack (ROOT_STACK_PAGES, grows down from 0x7ff0_0000)
+ *   0x0000_7ff0_0000  IPC buffer (one page)
+ *   0x0001_0000_0000  boot modules, read-only (KEEL_MODULES_VADDR)
+ *   0x0007_f000_0000  boot info, read-only (KEEL_BOOTINFO_VADDR)
+ */
+#include "kernel.h"
+#include "elf.h"
+
+#define ROOT_CNODE_BITS 12u
+#define ROOT_STACK_TOP 0x7ff00000ull
+#define ROOT_STACK_PAGES 32u
+#define ROOT_IPCBUF 0x7ff00000ull
+#define ROOT_PRIO 255u
+
+struct boot_module_desc {
+	char name[32];
+	uint64_t start, size;
+};
+extern const struct boot_module_desc boot_module_table[];
+extern const uint64_t boot_module_count;
+
+static uint64_t bump_next, bump_limit;
+
+static uint64_t boot_alloc(uint64_t size)
+{
+	uint64_t a = (bump_next + size - 1) & ~(size - 1);
+	if (a + size > bump_limit)
+		kpanic("boot: out of memory for the root server");
+	bump_next = a + size;
+	kmemset((void *)a, 0, size);
+	return a;
+}
+
+struct root_ctx {
+	struct tcb *tcb;
+	struct cap *cnode; /* the root CNode's slots */
+	uint64_t vs_root;
+	struct keel_bootinfo *bi;
+	uint32_t next_slot;
+};
+
+static void root_map(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights)
+{
+	while (!vspace_map_frame(r->vs_root, vaddr, paddr, rights, false))
+		if (!vspace_map_table(r->vs_root, vaddr, boot_alloc(PAGE_SIZE)))
+			kpanic("boot: root mapping clash");
+}
+
+static uint64_t root_new_page(struct root_ctx *r, uint64_t vaddr, unsigned rights)
+{
+	uint64_t p = boot_alloc(PAGE_SIZE);
+	root_map(r, vaddr, p, rights);
+	return p;
+}
+
+static void root_load_elf(struct root_ctx *r, const uint8_t *img, uint64_t size)
+{
+	const struct elf64_ehdr *eh = (const void *)img;
+	if (!elf_valid(img, size))
+		kpanic("boot: root module is not an aarch64 ELF executable");
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const struct elf64_phdr *ph = elf_phdr(img, i);
+		if (ph->p_type != PT_LOAD)
+			continue;
+		unsigned rights = KEEL_R_READ | (ph->p_flags & PF_W ? KEEL_R_WRITE : 0) |
+				  (ph->p_flags & PF_X ? KEEL_R_EXEC : 0);
+		uint64_t start = ph->p_vaddr & ~(PAGE_SIZE - 1);
+		for (uint64_t va = start; va < ph->p_vaddr + ph->p_memsz; va += PAGE_SIZE) {
+			uint8_t *page = (uint8_t *)root_new_page(r, va, rights);
+			for (uint64_t b = 0; b < PAGE_SIZE; b++) {
+				uint64_t off = va + b - ph->p_vaddr;
+				if (va + b >= ph->p_vaddr && off < ph->p_filesz)
+					page[b] = img[ph->p_offset + off];
+			}
+		}
+	}
+	arch_regs_init_user(&r->tcb->regs, eh->e_entry, 0);
+}
+
+/* Stack as a Linux process starts with it, so musl's _start works:
+ * argc, argv[], NULL, envp NULL, auxv (AT_PAGESZ, AT_NULL), strings. */
+static void root_stack(struct root_ctx *r)
+{
+	uint64_t top = 0;
+	for (unsigned i = 1; i <= ROOT_STACK_PAGES; i++) {
+		uint64_t p = root_new_page(r, ROOT_STACK_TOP - i * PAGE_SIZE,
+					   KEEL_R_READ | KEEL_R_WRITE);
+		if (i == 1)
+			top = p + PAGE_SIZE; /* physical end of the highest page */
+	}
+	uint64_t *sp = (uint64_t *)(top - 128);
+	char *name = (char *)(top - 16);
+	kmemcpy(name, "root", 5);
+	sp[0] = 1;
+	sp[1] = ROOT_STACK_TOP - 16;
+	sp[2] = 0;
+	sp[3] = 0;
+	sp[4] = 6; /* AT_PAGESZ */
+	sp[5] = PAGE_SIZE;
+	sp[6] = 0; /* AT_NULL */
+	sp[7] = 0;
+	arch_regs_set_sp(&r->tcb->regs, ROOT_STACK_TOP - 128);
+}
+
+static struct cap *root_slot(struct root_ctx *r, uint32_t i) { return &r->cnode[i]; }
+
+static void root_objects(struct root_ctx *r)
+{
+	uint64_t cn = boot_alloc(1ull << (ROOT_CNODE_BITS + KEEL_SLOT_BITS));
+	uint64_t tcb = boot_alloc(1ull << KEEL_TCB_BITS);
+	uint64_t vs = boot_alloc(PAGE_SIZE);
+	struct cap cnc = { .type = KEEL_OBJ_CNODE, .rights = KEEL_R_ALL,
+			   .size_bits = ROOT_CNODE_BITS, .flags = CAP_ORIGINAL, .obj = cn };
+	struct cap tc = { .type = KEEL_OBJ_TCB, .rights = KEEL_R_ALL,
+			  .flags = CAP_ORIGINAL, .obj = tcb };
+	struct cap vc = { .type = KEEL_OBJ_VSPACE, .rights = KEEL_R_ALL,
+			  .flags = CAP_ORIGINAL, .obj = vs };
+	struct cap ic = { .type = KEEL_OBJ_IRQ_CONTROL, .rights = KEEL_R_ALL };
+	r->cnode = (struct cap *)cn;
+	r->tcb = (struct tcb *)tcb;
+	r->vs_root = vs;
+	object_init(KEEL_OBJ_TCB, tcb, 0);
+	cap_init_root(root_slot(r, KEEL_ROOT_CNODE), &cnc);
+	cap_init_root(root_slot(r, KEEL_ROOT_TCB), &tc);
+	cap_init_root(root_slot(r, KEEL_ROOT_VSPACE), &vc);
+	cap_init_root(root_slot(r, KEEL_ROOT_IRQ_CONTROL), &ic);
+	vspace_alloc_vmid(root_slot(r, KEEL_ROOT_VSPACE));
+	r->next_slot = KEEL_ROOT_FIRST_FREE_FIXED;
+}
+
+static void root_bind_copy(struct tcb *t, unsigned i, struct cap *src)
+{
+	struct cap val = *src;
+	val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
+	cap_insert_child(src, &t->slot[i], &val);
+}
+
+static void root_bind(struct root_ctx *r, uint64_t ipcbuf)
+{
+	struct tcb *t = r->tcb;
+	struct cap buf = { .type = KEEL_OBJ_FRAME, .rights = KEEL_R_ALL, .obj = ipcbuf };
+	root_bind_copy(t, TCB_CSPACE, root_slot(r, KEEL_ROOT_CNODE));
+	root_bind_copy(t, TCB_VSPACE, root_slot(r, KEEL_ROOT_VSPACE));
+	cap_init_root(&t->slot[TCB_IPCBUF], &buf);
+	t->ipcbuf_vaddr = ROOT_IPCBUF;
+	t->prio = ROOT_PRIO;
+	t->state = TS_READY;
+}
+
+static void root_modules(struct root_ctx *r)
+{
+	uint64_t va = KEEL_MODULES_VADDR;
+	struct keel_bootinfo *bi = r->bi;
+	for (uint64_t i = 0; i < boot_module_count && i < KEEL_BOOT_MAX_MODULES; i++) {
+		const struct boot_module_desc *m = &boot_module_table[i];
+		kmemcpy(bi->module[i].name, m->name, sizeof(m->name));
+		bi->module[i].vaddr = va;
+		bi->module[i].size = m->size;
+		for (uint64_t off = 0; off < m->size; off += PAGE_SIZE, va += PAGE_SIZE)
+			root_map(r, va, m->start + off, KEEL_R_READ);
+		bi->module_count = (uint32_t)i + 1;
+	}
+}
+
+/* Cut [base, end) into naturally aligned power-of-two untyped capabilities. */
+static void root_untyped(struct root_ctx *r, uint64_t base, uint64_t end, bool device)
+{
+	struct keel_bootinfo *bi = r->bi;
+	while (base < end && bi->untyped_count < KEEL_BOOT_MAX_UNTYPED) {
+		unsigned bits = KEEL_UNTYPED_MAX_BITS;
+		while (bits > KEEL_UNTYPED_MIN_BITS &&
+		       ((base & ((1ull << bits) - 1)) || base + (1ull << bits) > end))
+			bits--;
+		if (base + (1ull << bits) > end)
+			return;
+		struct cap ut = { .type = KEEL_OBJ_UNTYPED, .rights = KEEL_R_ALL,
+				  .size_bits = (uint8_t)bits, .obj = base,
+				  .flags = CAP_ORIGINAL | (device ? CAP_DEVICE : 0) };
+		struct keel_boot_untyped *u = &bi->untyped[bi->untyped_count++];
+		u->paddr = base;
+		u->size_bits = (uint8_t)bits;
+		u->is_device = device;
+		cap_init_root(root_slot(r, r->next_slot++), &ut);
+		base += 1ull << bits;
+	}
+}
+
+static const struct boot_module_desc *find_module(const char *name)
+{
+	for (uint64_t i = 0; i < boot_module_count; i++) {
+		const char *a = boot_module_table[i].name, *b = name;
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == 0 && *b == 0)
+			return &boot_module_table[i];
+	}
+	return NULL;
+}
+
+static void root_bootinfo(struct root_ctx *r, const struct boot_mem *bm)
+{
+	uint64_t p = root_new_page(r, KEEL_BOOTINFO_VADDR, KEEL_R_READ);
+	struct keel_bootinfo *bi = (struct keel_bootinfo *)p;
+	r->bi = bi;
+	bi->magic = KEEL_BOOTINFO_MAGIC;
+	bi->ncpus = kernel_ncpus;
+	bi->cnode_bits = ROOT_CNODE_BITS;
+	bi->timer_hz = arch_timer_hz();
+	for (unsigned i = 0; bm->cmdline && bm->cmdline[i] && i + 1 < sizeof(bi->cmdline); i++)
+		bi->cmdline[i] = bm->cmdline[i];
+}
+
+static void root_memory(struct root_ctx *r, const struct boot_mem *bm)
+{
+	uint64_t end = bm->ram_base + bm->ram_size;
+	r->bi->untyped_first = r->next_slot;
+	if (bm->dtb_start >= bump_next && bm->dtb_start < end) {
+		root_untyped(r, bump_next, bm->dtb_start & ~(PAGE_SIZE - 1), false);
+		root_untyped(r, (bm->dtb_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), end, false);
+	} else {
+		root_untyped(r, bump_next, end, false);
+	}
+	for (unsigned i = 0; i < bm->ndev; i++)
+		root_untyped(r, bm->dev[i].base, bm->dev[i].base + bm->dev[i].size, true);
+	r->bi->untyped_count = r->next_slot - r->bi->untyped_first;
+	r->bi->first_free_slot = r->next_slot;
+}
+
+_Noreturn void kernel_boot(const struct boot_mem *bm)
+{
+	struct root_ctx r;
+	const struct boot_module_desc *root = find_module("root");
+	kprintf("keel: %u CPUs, RAM %lx+%lx, %lu boot modules\n", kernel_ncpus,
+		(unsigned long)bm->ram_base, (unsigned long)bm->ram_size,
+		(unsigned long)boot_module_count);
+	if (!root)
+		kpanic("boot: no root module");
+	bump_next = (bm->kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	bump_limit = bm->dtb_start > bump_next ? bm->dtb_start : bm->ram_base + bm->ram_size;
+	root_objects(&r);
+	root_load_elf(&r, (const uint8_t *)root->start, root->size);
+	root_stack(&r);
+	root_bind(&r, root_new_page(&r, ROOT_IPCBUF, KEEL_R_READ | KEEL_R_WRITE));
+	root_bootinfo(&r, bm);
+	root_modules(&r);
+	root_memory(&r, bm);
+	kprintf("keel: root server up, %u untyped, %u free slots from %u\n",
+		r.bi->untyped_count, (1u << ROOT_CNODE_BITS) - r.next_slot, r.next_slot);
+	this_cpu()->current = r.tcb;
+	arch_boot_secondaries();
+	kernel_exit();
+}

@@ -1,0 +1,167 @@
+/*
+ * Capability slots: lookup in a thread's flat CNode, and the derivation
+ * tree that delete and revoke walk.
+ *
+ * Tree shape: every slot has parent, first child and a doubly linked list
+ * of siblings. A capability made by retype is a child of its untyped; one
+ * made by copy or mint is a child of its source. Revoke deletes every
+ * descendant; delete revokes and then empties the slot, destroying the
+ * object when the slot held its original capability.
+ */
+#include "kernel.h"
+
+struct cap *cnode_slot(const struct cap *cnode, uint64_t index)
+{
+	if (cnode->type != KEEL_OBJ_CNODE || index >= (1ull << cnode->size_bits))
+		return NULL;
+	return (struct cap *)cnode->obj + index;
+}
+
+struct cap *cap_lookup(struct tcb *t, uint64_t cptr)
+{
+	struct cap *c = cnode_slot(&t->slot[TCB_CSPACE], cptr);
+	if (!c || c->type == KEEL_OBJ_NULL)
+		return NULL;
+	return c;
+}
+
+long cap_lookup_typed(struct tcb *t, uint64_t cptr, unsigned type,
+		      unsigned rights, struct cap **out)
+{
+	struct cap *c = cap_lookup(t, cptr);
+	if (!c)
+		return KEEL_E_INVALID_CAP;
+	if (c->type != type)
+		return KEEL_E_WRONG_TYPE;
+	if ((c->rights & rights) != rights)
+		return KEEL_E_NO_RIGHTS;
+	*out = c;
+	return KEEL_OK;
+}
+
+static void tree_link(struct cap *parent, struct cap *c)
+{
+	c->parent = parent;
+	c->child = NULL;
+	c->prev = NULL;
+	c->next = parent ? parent->child : NULL;
+	if (c->next)
+		c->next->prev = c;
+	if (parent)
+		parent->child = c;
+}
+
+static void tree_unlink(struct cap *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (c->parent)
+		c->parent->child = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->parent = c->next = c->prev = NULL;
+}
+
+/* Write val into the empty slot dst as a child of parent (NULL: a root). */
+void cap_insert_child(struct cap *parent, struct cap *dst, const struct cap *val)
+{
+	uint8_t keep = dst->flags & CAP_IN_TCB;
+	*dst = *val;
+	dst->flags = (uint8_t)((val->flags & ~CAP_IN_TCB) | keep);
+	tree_link(parent, dst);
+}
+
+void cap_init_root(struct cap *dst, const struct cap *val)
+{
+	cap_insert_child(NULL, dst, val);
+}
+
+/* Move keeps the tree position: children and parent now point at dst. */
+void cap_move(struct cap *dst, struct cap *src)
+{
+	struct cap *parent = src->parent, *ch;
+	struct cap tmp = *src;
+	tree_unlink(src);
+	cap_insert_child(parent, dst, &tmp);
+	dst->child = tmp.child;
+	for (ch = dst->child; ch; ch = ch->next)
+		ch->parent = dst;
+	kmemset(src, 0, sizeof(*src));
+}
+
+/* Empty one slot that has no children. The slot is cleared before the
+ * object is destroyed, so a CNode holding its own original cannot recurse. */
+static void cap_remove_leaf(struct cap *c)
+{
+	struct cap old = *c;
+	KASSERT(c->child == NULL);
+	tree_unlink(c);
+	kmemset(c, 0, sizeof(*c));
+	c->flags = old.flags & CAP_IN_TCB;
+	if (old.flags & CAP_ORIGINAL)
+		object_destroy(&old);
+	else if (old.flags & CAP_MAPPED)
+		vspace_unmap_cap(&old);
+	if (c->flags & CAP_IN_TCB)
+		tcb_slot_removed(c);
+}
+
+/*
+ * Destroying a CNode deletes its slots, and a slot may hold the original of
+ * another CNode. Instead of recursing (a user could build a chain deep
+ * enough to overflow the kernel stack), such CNodes are queued on a list
+ * threaded through their own original slots, which stay untouched memory
+ * until the whole delete returns.
+ */
+static struct cap *cnode_doomed;
+
+static void cnode_empty(struct cap *cn, uint64_t nslots)
+{
+	for (uint64_t i = 0; i < nslots; i++) {
+		struct cap *s = cn + i;
+		if (s->type == KEEL_OBJ_CNODE && (s->flags & CAP_ORIGINAL)) {
+			cap_revoke(s);
+			tree_unlink(s);
+			s->flags = 0;
+			s->next = cnode_doomed;
+			cnode_doomed = s;
+		} else {
+			cap_delete(s);
+		}
+	}
+}
+
+void cnode_destroy(uint64_t obj, unsigned bits)
+{
+	bool outer = cnode_doomed == NULL;
+	cnode_empty((struct cap *)obj, 1ull << bits);
+	while (outer && cnode_doomed) {
+		struct cap *s = cnode_doomed;
+		uint64_t obj2 = s->obj;
+		unsigned bits2 = s->size_bits;
+		cnode_doomed = s->next;
+		kmemset(s, 0, sizeof(*s));
+		cnode_empty((struct cap *)obj2, 1ull << bits2);
+	}
+}
+
+/* Iterative, so a deep or wide tree cannot overflow the kernel stack. */
+void cap_revoke(struct cap *slot)
+{
+	if (slot->type == KEEL_OBJ_UNTYPED)
+		slot->data = 0;
+	while (slot->child) {
+		struct cap *c = slot->child;
+		while (c->child)
+			c = c->child;
+		cap_remove_leaf(c);
+	}
+}
+
+void cap_delete(struct cap *slot)
+{
+	if (slot->type == KEEL_OBJ_NULL)
+		return;
+	cap_revoke(slot);
+	cap_remove_leaf(slot);
+}

@@ -1,0 +1,229 @@
+/*
+ * Keel kernel internals: objects, capabilities, threads, per-CPU state.
+ *
+ * Locking: one big kernel lock, taken on every entry (kernel_enter) and
+ * released on exit. Nothing below takes another lock. The only state
+ * touched by another CPU without the lock is percpu.stall_* (see
+ * sched_remote_stall).
+ *
+ * Memory: kernel objects live in untyped memory that a user program holds;
+ * the kernel addresses physical memory through an identity map, so an object
+ * pointer is its physical address.
+ */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/arch.h>
+#include <keel/abi.h>
+
+#define KERNEL_TIMESLICE_MS 5u
+#define NUM_PRIOS 256u
+#define MAX_VMIDS 256u
+
+/* ---- capabilities ---------------------------------------------------------
+ * A slot is 64 bytes. Capabilities form a derivation tree (parent, first
+ * child, siblings): retype makes children of an untyped, copy/mint makes
+ * children of the source. Deleting a capability first deletes everything
+ * derived from it; deleting an original (CAP_ORIGINAL) destroys the object.
+ */
+enum cap_flags {
+	CAP_ORIGINAL = 1, /* owns its object: deleting it destroys the object */
+	CAP_DEVICE = 2,   /* untyped/frame over device memory: never zeroed */
+	CAP_MAPPED = 4,   /* frame/page table: the mapping fields are valid */
+	CAP_IN_TCB = 8,   /* slot is one of a TCB's binding slots */
+};
+
+struct cap {
+	uint8_t type;      /* enum keel_obj */
+	uint8_t rights;    /* enum keel_rights */
+	uint8_t size_bits; /* untyped: log2 bytes; CNode: log2 slots */
+	uint8_t flags;     /* enum cap_flags */
+	uint32_t badge;
+	uint64_t obj;      /* object address; IRQ handler: irq number */
+	uint64_t data;     /* untyped: bytes used; mapped: vaddr; vspace: vmid */
+	uint64_t data2;    /* mapped: vmid | generation << 8 | level << 40 */
+	struct cap *parent, *child, *next, *prev;
+};
+_Static_assert(sizeof(struct cap) == 1u << KEEL_SLOT_BITS, "slot size");
+
+/* ---- threads ---------------------------------------------------------------- */
+enum tstate {
+	TS_INACTIVE = 0,   /* suspended or never started */
+	TS_READY,          /* runnable (queued, or current on a CPU) */
+	TS_BLOCKED_SEND,   /* queued on an endpoint to send (or call) */
+	TS_BLOCKED_RECV,   /* queued on an endpoint to receive */
+	TS_BLOCKED_REPLY,  /* called, waiting for the reply */
+	TS_BLOCKED_NTFN,   /* waiting on a notification */
+	TS_IDLE,           /* a CPU's idle context */
+};
+
+enum tcb_slot { TCB_CSPACE, TCB_VSPACE, TCB_FAULT_EP, TCB_IPCBUF, TCB_SLOTS };
+
+struct endpoint;
+struct notification;
+
+struct tcb {
+	struct arch_regs regs;     /* first: the trap entry saves here */
+	struct tcb *next, *prev;   /* ready queue, or endpoint/ntfn queue */
+	uint8_t state;             /* enum tstate */
+	uint8_t prio;
+	uint8_t cpu;               /* affinity: the only CPU it runs on */
+	uint8_t is_call;           /* blocked send is a call (wants reply) */
+	uint8_t fault_pending;     /* blocked send carries a fault message */
+	uint8_t fpu_live;          /* FPU registers hold this thread's state */
+	uint8_t pad[2];
+	void *blocked_on;          /* endpoint or notification */
+	uint64_t send_badge;       /* badge of the capability sent through */
+	uint64_t fault_msg[8];     /* fault message while fault_pending */
+	uint64_t fault_info;
+	struct tcb *reply_to;      /* caller waiting for our reply */
+	struct tcb *reply_from;    /* when BLOCKED_REPLY: who will reply */
+	struct notification *bound_ntfn;
+	uint64_t ipcbuf_vaddr;
+	struct cap slot[TCB_SLOTS];
+	struct arch_fpu fpu;
+};
+_Static_assert(sizeof(struct tcb) <= 1u << KEEL_TCB_BITS, "TCB fits");
+
+struct tq {
+	struct tcb *head, *tail;
+};
+
+enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
+
+struct endpoint {
+	struct tq queue;
+	uint64_t state;
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct endpoint) <= 1u << KEEL_ENDPOINT_BITS, "ep");
+
+struct notification {
+	struct tq waiters;
+	uint64_t bits;
+	struct tcb *bound;
+};
+_Static_assert(sizeof(struct notification) <= 1u << KEEL_NOTIFICATION_BITS, "ntfn");
+
+/* ---- per-CPU state ------------------------------------------------------------ */
+struct percpu {
+	struct tcb *current;        /* first: vectors.S reads it at offset 0 */
+	uint64_t kstack_top;        /* second: vectors.S, offset 8 */
+	uint32_t stall_req;         /* another CPU waits for our thread */
+	uint32_t stall_ack;         /* ... and we have let go of it */
+	uint32_t trap_svc;          /* the trap being stalled was a call */
+	bool resched;               /* pick a new thread before returning */
+	bool rotate;                /* current goes behind its equals */
+	struct tcb idle;
+	struct tq ready[NUM_PRIOS];
+	uint64_t ready_map[NUM_PRIOS / 64];
+};
+
+extern struct percpu kernel_cpu[MAX_CPUS];
+extern unsigned kernel_ncpus;
+
+static inline struct percpu *this_cpu(void) { return &kernel_cpu[arch_cpu_id()]; }
+
+/* ---- helpers ---------------------------------------------------------------- */
+void *kmemset(void *d, int c, size_t n);
+void *kmemcpy(void *d, const void *s, size_t n);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void kpanic(const char *why);
+#define KASSERT(c) do { if (!(c)) kpanic("assert: " #c); } while (0)
+
+/* ---- capabilities (cap.c) ---- */
+struct cap *cap_lookup(struct tcb *t, uint64_t cptr);
+struct cap *cnode_slot(const struct cap *cnode, uint64_t index);
+long cap_lookup_typed(struct tcb *t, uint64_t cptr, unsigned type,
+		      unsigned rights, struct cap **out);
+void cap_insert_child(struct cap *parent, struct cap *dst, const struct cap *val);
+void cap_move(struct cap *dst, struct cap *src);
+void cap_delete(struct cap *slot);
+void cap_revoke(struct cap *slot);
+void cap_init_root(struct cap *dst, const struct cap *val);
+void cnode_destroy(uint64_t obj, unsigned bits);
+
+/* ---- objects (object.c) ---- */
+uint64_t object_size(unsigned type, unsigned size_bits);
+void object_init(unsigned type, uint64_t addr, unsigned size_bits);
+void object_destroy(struct cap *c);
+long decode_untyped(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr);
+long decode_cnode(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr);
+
+/* ---- scheduler (sched.c) ---- */
+void sched_enqueue(struct tcb *t);
+void sched_dequeue(struct tcb *t);
+void sched_make_ready(struct tcb *t);
+void sched_block(struct tcb *t, unsigned state);
+void sched_yield(void);
+void sched_pick(void);
+void sched_switch_to(struct tcb *t);
+void sched_remote_stall(struct tcb *t);
+
+/* ---- threads (thread.c) ---- */
+void tcb_suspend(struct tcb *t);
+void tcb_resume(struct tcb *t);
+void tcb_destroy(struct tcb *t);
+void tcb_slot_removed(struct cap *slot);
+uint64_t *tcb_ipcbuf(struct tcb *t);
+long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+
+/* ---- IPC (ipc.c, notify.c, fault.c) ---- */
+long ipc_send(struct tcb *t, struct cap *ep, bool call, bool block);
+long ipc_recv(struct tcb *t, struct cap *c, bool block);
+long ipc_reply(struct tcb *t);
+void ipc_cancel(struct tcb *t);
+void ipc_reply_detach(struct tcb *t);
+void ipc_reply_detach_caller(struct tcb *server);
+void ntfn_cancel(struct tcb *t);
+void ep_destroy(struct endpoint *ep);
+void ntfn_signal(struct notification *n, uint64_t badge);
+long ntfn_wait(struct tcb *t, struct notification *n, bool block);
+void ntfn_destroy(struct notification *n);
+void ntfn_unbind(struct tcb *t);
+void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+
+/* ---- address spaces (vspace.c) ---- */
+long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long decode_pt(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+void vspace_unmap_cap(struct cap *c);
+bool vspace_alloc_vmid(struct cap *c);
+void vspace_destroy(struct cap *c);
+bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
+bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
+		      unsigned rights, bool device);
+bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table);
+unsigned vspace_free_vmids(void);
+
+/* ---- interrupts (irq.c) ---- */
+long decode_irq_control(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long decode_irq_handler(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+void irq_handler_deleted(unsigned irq);
+void irq_deliver(unsigned irq);
+void irq_ntfn_destroyed(struct notification *n);
+
+/* ---- entry points called by arch code (syscall.c, boot.c) ---- */
+void kernel_enter(struct tcb *trapped, bool svc);
+bool kernel_trapped_is_current(struct tcb *trapped);
+void kernel_syscall(unsigned num);
+void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
+void kernel_irq(unsigned irq);
+void kernel_resched_ipi(void);
+void kernel_timer_tick(void);
+_Noreturn void kernel_exit(void);
+struct boot_mem {
+	uint64_t ram_base, ram_size;
+	uint64_t kernel_start, kernel_end; /* reserved: kernel image */
+	uint64_t dtb_start, dtb_end;       /* reserved: device tree */
+	const char *cmdline;
+	struct { uint64_t base, size; } dev[4]; /* MMIO regions for the root */
+	unsigned ndev;
+};
+_Noreturn void kernel_boot(const struct boot_mem *bm);
+_Noreturn void kernel_secondary(void);
+
+#endif /* KERNEL_KERNEL_H */

@@ -1,0 +1,208 @@
+/*
+ * Kernel objects: sizes, creation from untyped memory (retype), destruction,
+ * and the CNode invocations (copy, mint, move, delete, revoke).
+ *
+ * Untyped accounting: an untyped capability's data field counts the bytes
+ * handed out, from the bottom; each retype aligns up to the object size.
+ * Revoke deletes every object made from it and sets the count back to zero,
+ * which is the only way memory returns.
+ */
+#include "kernel.h"
+
+uint64_t object_size(unsigned type, unsigned size_bits)
+{
+	switch (type) {
+	case KEEL_OBJ_UNTYPED:
+		if (size_bits < KEEL_UNTYPED_MIN_BITS || size_bits > KEEL_UNTYPED_MAX_BITS)
+			return 0;
+		return 1ull << size_bits;
+	case KEEL_OBJ_TCB: return 1ull << KEEL_TCB_BITS;
+	case KEEL_OBJ_ENDPOINT: return 1ull << KEEL_ENDPOINT_BITS;
+	case KEEL_OBJ_NOTIFICATION: return 1ull << KEEL_NOTIFICATION_BITS;
+	case KEEL_OBJ_CNODE:
+		if (size_bits < KEEL_CNODE_MIN_BITS || size_bits > KEEL_CNODE_MAX_BITS)
+			return 0;
+		return 1ull << (size_bits + KEEL_SLOT_BITS);
+	case KEEL_OBJ_FRAME:
+	case KEEL_OBJ_PAGE_TABLE:
+	case KEEL_OBJ_VSPACE: return PAGE_SIZE;
+	default: return 0;
+	}
+}
+
+void object_init(unsigned type, uint64_t addr, unsigned size_bits)
+{
+	if (type == KEEL_OBJ_UNTYPED)
+		return; /* zeroed when retyped further */
+	kmemset((void *)addr, 0, object_size(type, size_bits));
+	if (type == KEEL_OBJ_TCB) {
+		struct tcb *t = (struct tcb *)addr;
+		for (unsigned i = 0; i < TCB_SLOTS; i++)
+			t->slot[i].flags = CAP_IN_TCB;
+		t->cpu = 0;
+	}
+}
+
+void object_destroy(struct cap *c)
+{
+	switch (c->type) {
+	case KEEL_OBJ_TCB: tcb_destroy((struct tcb *)c->obj); break;
+	case KEEL_OBJ_ENDPOINT: ep_destroy((struct endpoint *)c->obj); break;
+	case KEEL_OBJ_NOTIFICATION: ntfn_destroy((struct notification *)c->obj); break;
+	case KEEL_OBJ_CNODE: cnode_destroy(c->obj, c->size_bits); break;
+	case KEEL_OBJ_VSPACE: vspace_destroy(c); break;
+	case KEEL_OBJ_FRAME:
+	case KEEL_OBJ_PAGE_TABLE:
+		if (c->flags & CAP_MAPPED)
+			vspace_unmap_cap(c);
+		break;
+	case KEEL_OBJ_IRQ_HANDLER: irq_handler_deleted((unsigned)c->obj); break;
+	default: break;
+	}
+}
+
+/* ---- retype ---- */
+
+struct retype_args {
+	unsigned type, bits;
+	struct cap *dest; /* first destination slot */
+	uint64_t count, offset, size;
+};
+
+static long decode_retype(struct tcb *t, struct cap *ut, uint64_t *mr,
+			  struct retype_args *a)
+{
+	struct cap *cn;
+	long err;
+	a->type = (unsigned)mr[0];
+	a->bits = mr[1] > 63 ? 0 : (unsigned)mr[1];
+	a->count = mr[4];
+	a->size = object_size(a->type, a->bits);
+	if (a->size == 0 || a->count == 0 || a->count > 4096)
+		return KEEL_E_INVALID_ARG;
+	if ((ut->flags & CAP_DEVICE) && a->type != KEEL_OBJ_FRAME &&
+	    a->type != KEEL_OBJ_UNTYPED)
+		return KEEL_E_INVALID_ARG;
+	if (a->type == KEEL_OBJ_VSPACE && vspace_free_vmids() < a->count)
+		return KEEL_E_BUSY;
+	if ((err = cap_lookup_typed(t, mr[2], KEEL_OBJ_CNODE, KEEL_R_WRITE, &cn)))
+		return err;
+	if (mr[3] >= (1ull << cn->size_bits) ||
+	    a->count > (1ull << cn->size_bits) - mr[3])
+		return KEEL_E_BAD_ADDRESS;
+	a->dest = cnode_slot(cn, mr[3]);
+	for (uint64_t i = 0; i < a->count; i++)
+		if (a->dest[i].type != KEEL_OBJ_NULL)
+			return KEEL_E_SLOT_IN_USE;
+	a->offset = (ut->data + a->size - 1) & ~(a->size - 1);
+	if (a->offset > (1ull << ut->size_bits) ||
+	    a->count > ((1ull << ut->size_bits) - a->offset) / a->size)
+		return KEEL_E_NO_MEMORY;
+	return KEEL_OK;
+}
+
+static void invoke_retype(struct cap *ut, const struct retype_args *a)
+{
+	for (uint64_t i = 0; i < a->count; i++) {
+		uint64_t addr = ut->obj + a->offset + i * a->size;
+		struct cap val = {
+			.type = (uint8_t)a->type, .rights = KEEL_R_ALL,
+			.size_bits = (uint8_t)a->bits, .obj = addr,
+			.flags = CAP_ORIGINAL | (ut->flags & CAP_DEVICE),
+		};
+		if (!(ut->flags & CAP_DEVICE))
+			object_init(a->type, addr, a->bits);
+		cap_insert_child(ut, &a->dest[i], &val);
+		if (a->type == KEEL_OBJ_VSPACE)
+			vspace_alloc_vmid(&a->dest[i]);
+	}
+	ut->data = a->offset + a->count * a->size;
+}
+
+long decode_untyped(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr)
+{
+	struct retype_args a;
+	long err;
+	if (label != KEEL_UNTYPED_RETYPE)
+		return KEEL_E_INVALID_CALL;
+	if ((err = decode_retype(t, ut, mr, &a)))
+		return err;
+	invoke_retype(ut, &a);
+	return KEEL_OK;
+}
+
+/* ---- CNode invocations ---- */
+
+static long decode_src(struct tcb *t, uint64_t cnode_cptr, uint64_t index,
+		       struct cap **src)
+{
+	struct cap *cn;
+	long err = cap_lookup_typed(t, cnode_cptr, KEEL_OBJ_CNODE, KEEL_R_WRITE, &cn);
+	if (err)
+		return err;
+	*src = cnode_slot(cn, index);
+	if (!*src)
+		return KEEL_E_BAD_ADDRESS;
+	if ((*src)->type == KEEL_OBJ_NULL)
+		return KEEL_E_INVALID_CAP;
+	return KEEL_OK;
+}
+
+/* Untyped and page tables have one capability each: copying them would let
+ * two holders allocate the same memory or map one table twice. */
+static bool cap_copyable(const struct cap *c)
+{
+	return c->type != KEEL_OBJ_UNTYPED && c->type != KEEL_OBJ_PAGE_TABLE &&
+	       c->type != KEEL_OBJ_IRQ_CONTROL;
+}
+
+static long invoke_copy(struct cap *dst, struct cap *src, uint64_t rights,
+			bool mint, uint64_t badge)
+{
+	struct cap val = *src;
+	if (!cap_copyable(src))
+		return KEEL_E_WRONG_TYPE;
+	if (mint && src->type != KEEL_OBJ_ENDPOINT && src->type != KEEL_OBJ_NOTIFICATION)
+		return KEEL_E_WRONG_TYPE;
+	if (mint && (badge == 0 || badge > 0xffffffffu || src->badge != 0))
+		return KEEL_E_INVALID_ARG;
+	val.rights = (uint8_t)(src->rights & rights);
+	val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
+	if (src->type == KEEL_OBJ_FRAME)
+		val.data = val.data2 = 0;
+	if (mint)
+		val.badge = (uint32_t)badge;
+	cap_insert_child(src, dst, &val);
+	return KEEL_OK;
+}
+
+long decode_cnode(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr)
+{
+	struct cap *dst = cnode_slot(cn, mr[0]), *src;
+	long err;
+	if (label < KEEL_CNODE_COPY || label > KEEL_CNODE_REVOKE)
+		return KEEL_E_INVALID_CALL;
+	if (!(cn->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	if (!dst)
+		return KEEL_E_BAD_ADDRESS;
+	if (label == KEEL_CNODE_DELETE) {
+		cap_delete(dst);
+		return KEEL_OK;
+	}
+	if (label == KEEL_CNODE_REVOKE) {
+		cap_revoke(dst);
+		return KEEL_OK;
+	}
+	if (dst->type != KEEL_OBJ_NULL)
+		return KEEL_E_SLOT_IN_USE;
+	if ((err = decode_src(t, mr[1], mr[2], &src)))
+		return err;
+	if (src == dst)
+		return KEEL_E_SLOT_IN_USE;
+	if (label == KEEL_CNODE_MOVE) {
+		cap_move(dst, src);
+		return KEEL_OK;
+	}
+	return invoke_copy(dst, src, mr[3], label == KEEL_CNODE_MINT, mr[4]);
+}

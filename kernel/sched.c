@@ -1,0 +1,179 @@
+/*
+ * Scheduler: 256 priorities, round-robin within one, per-CPU ready queues.
+ *
+ * A thread runs only on its affinity CPU (tcb.cpu), so its FPU state and
+ * its saved registers are touched by one CPU at a time. The current thread
+ * of a CPU is never in a ready queue. A timer tick or a yield sets
+ * `rotate`: the current thread then goes behind others of its priority.
+ */
+#include "kernel.h"
+
+struct percpu kernel_cpu[MAX_CPUS];
+unsigned kernel_ncpus = 1;
+
+static bool tq_linked(const struct tq *q, const struct tcb *t)
+{
+	return t->prev || q->head == t;
+}
+
+static void tq_append(struct tq *q, struct tcb *t)
+{
+	t->next = NULL;
+	t->prev = q->tail;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static void tq_remove(struct tq *q, struct tcb *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		q->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		q->tail = t->prev;
+	t->next = t->prev = NULL;
+}
+
+void sched_enqueue(struct tcb *t)
+{
+	struct percpu *c = &kernel_cpu[t->cpu];
+	struct tq *q = &c->ready[t->prio];
+	if (c->current == t || tq_linked(q, t))
+		return;
+	tq_append(q, t);
+	c->ready_map[t->prio / 64] |= 1ull << (t->prio % 64);
+}
+
+void sched_dequeue(struct tcb *t)
+{
+	struct percpu *c = &kernel_cpu[t->cpu];
+	struct tq *q = &c->ready[t->prio];
+	if (!tq_linked(q, t))
+		return;
+	tq_remove(q, t);
+	if (!q->head)
+		c->ready_map[t->prio / 64] &= ~(1ull << (t->prio % 64));
+}
+
+static int sched_highest(const struct percpu *c)
+{
+	for (int w = NUM_PRIOS / 64 - 1; w >= 0; w--)
+		if (c->ready_map[w])
+			return w * 64 + 63 - __builtin_clzll(c->ready_map[w]);
+	return -1;
+}
+
+/* Make t runnable; if it should preempt what its CPU runs, say so. */
+void sched_make_ready(struct tcb *t)
+{
+	struct percpu *c = &kernel_cpu[t->cpu];
+	t->state = TS_READY;
+	sched_enqueue(t);
+	if (c->current->state == TS_IDLE || t->prio > c->current->prio) {
+		if (c == this_cpu())
+			c->resched = true;
+		else
+			arch_send_resched_ipi(t->cpu);
+	}
+}
+
+void sched_block(struct tcb *t, unsigned state)
+{
+	sched_dequeue(t);
+	t->state = (uint8_t)state;
+	if (kernel_cpu[t->cpu].current == t)
+		kernel_cpu[t->cpu].resched = true;
+}
+
+void sched_yield(void)
+{
+	this_cpu()->resched = true;
+	this_cpu()->rotate = true;
+}
+
+void sched_switch_to(struct tcb *t)
+{
+	struct percpu *c = this_cpu();
+	arch_fpu_switch(c->current, t);
+	c->current = t;
+}
+
+/* Choose what this CPU runs next (called on the way out of the kernel). */
+void sched_pick(void)
+{
+	struct percpu *c = this_cpu();
+	struct tcb *cur = c->current;
+	bool rotate = c->rotate;
+	int p = sched_highest(c);
+	c->resched = false;
+	c->rotate = false;
+	if (cur->state == TS_READY && cur->cpu == arch_cpu_id()) {
+		if (p < 0 || p < cur->prio || (p == cur->prio && !rotate))
+			return;
+		tq_append(&c->ready[cur->prio], cur);
+		c->ready_map[cur->prio / 64] |= 1ull << (cur->prio % 64);
+	} else if (cur->state == TS_READY) {
+		sched_enqueue(cur); /* affinity moved it elsewhere */
+	}
+	p = sched_highest(c);
+	if (p < 0) {
+		sched_switch_to(&c->idle);
+		return;
+	}
+	struct tcb *next = c->ready[p].head;
+	sched_dequeue(next);
+	sched_switch_to(next);
+}
+
+/*
+ * Before a thread that another CPU is running can be changed or freed, that
+ * CPU must have saved the thread's registers and FPU state and stopped using
+ * its memory. It is told to switch to idle and interrupted; its entry path
+ * saves the registers, then, while it waits for the kernel lock that this
+ * CPU holds, saves the FPU and acknowledges (kernel_enter). A system call
+ * caught half-way is made to restart when the thread next runs.
+ */
+void sched_remote_stall(struct tcb *t)
+{
+	for (unsigned i = 0; i < kernel_ncpus; i++) {
+		struct percpu *o = &kernel_cpu[i];
+		if (o == this_cpu() || o->current != t)
+			continue;
+		__atomic_store_n(&o->stall_ack, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&o->stall_req, 1, __ATOMIC_RELEASE);
+		o->current = &o->idle;
+		o->resched = true;
+		arch_send_resched_ipi(i);
+		while (!__atomic_load_n(&o->stall_ack, __ATOMIC_ACQUIRE))
+			;
+		__atomic_store_n(&o->stall_req, 0, __ATOMIC_RELAXED);
+		if (o->trap_svc)
+			arch_regs_restart_syscall(&t->regs);
+	}
+}
+
+/* Every entry from a thread or the idle loop takes the lock here. */
+void kernel_enter(struct tcb *trapped, bool svc)
+{
+	struct percpu *c = this_cpu();
+	while (!arch_lock_try()) {
+		if (__atomic_load_n(&c->stall_req, __ATOMIC_ACQUIRE) &&
+		    !c->stall_ack) {
+			arch_fpu_save_if_owner(trapped);
+			c->trap_svc = svc;
+			__atomic_store_n(&c->stall_ack, 1, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+/* False when another CPU took the trapped thread away while we waited. */
+bool kernel_trapped_is_current(struct tcb *trapped)
+{
+	return this_cpu()->current == trapped;
+}

@@ -1,0 +1,208 @@
+/*
+ * Threads: state changes, binding slots (CNode, vspace, fault endpoint, IPC
+ * buffer frame, held as capabilities inside the TCB so that deleting the
+ * bound object unbinds it), and the TCB invocations.
+ */
+#include "kernel.h"
+
+/* Take t off every queue and out of every IPC relationship. */
+static void tcb_detach(struct tcb *t)
+{
+	sched_remote_stall(t);
+	ipc_cancel(t);
+	ipc_reply_detach(t);
+	sched_dequeue(t);
+}
+
+void tcb_suspend(struct tcb *t)
+{
+	tcb_detach(t);
+	t->state = TS_INACTIVE;
+	if (this_cpu()->current == t)
+		this_cpu()->resched = true;
+}
+
+static bool tcb_runnable(const struct tcb *t)
+{
+	return t->slot[TCB_CSPACE].type == KEEL_OBJ_CNODE &&
+	       t->slot[TCB_VSPACE].type == KEEL_OBJ_VSPACE;
+}
+
+void tcb_resume(struct tcb *t)
+{
+	if (t->state == TS_INACTIVE && tcb_runnable(t))
+		sched_make_ready(t);
+}
+
+void tcb_destroy(struct tcb *t)
+{
+	tcb_suspend(t);
+	ntfn_unbind(t);
+	arch_fpu_save_if_owner(t);
+	for (unsigned i = 0; i < TCB_SLOTS; i++) {
+		cap_delete(&t->slot[i]);
+		t->slot[i].flags = 0;
+	}
+	if (this_cpu()->current == t) {
+		this_cpu()->current = &this_cpu()->idle;
+		this_cpu()->resched = true;
+	}
+}
+
+/* A binding slot was emptied (its object died, or it was unbound). */
+void tcb_slot_removed(struct cap *slot)
+{
+	struct tcb *t = (struct tcb *)((uintptr_t)slot & ~((1ull << KEEL_TCB_BITS) - 1));
+	if (slot == &t->slot[TCB_CSPACE] || slot == &t->slot[TCB_VSPACE]) {
+		if (t->state != TS_INACTIVE)
+			tcb_suspend(t);
+	}
+}
+
+uint64_t *tcb_ipcbuf(struct tcb *t)
+{
+	if (t->slot[TCB_IPCBUF].type != KEEL_OBJ_FRAME)
+		return NULL;
+	return (uint64_t *)t->slot[TCB_IPCBUF].obj;
+}
+
+/* ---- TCB_CONFIGURE ---- */
+
+struct bind_src {
+	struct cap *cap[TCB_SLOTS];
+};
+
+static long decode_bind(struct tcb *t, uint64_t *mr, struct bind_src *b)
+{
+	static const uint8_t type[TCB_SLOTS] = {
+		KEEL_OBJ_CNODE, KEEL_OBJ_VSPACE, KEEL_OBJ_ENDPOINT, KEEL_OBJ_FRAME,
+	};
+	static const uint8_t arg[TCB_SLOTS] = { 1, 2, 0, 3 };
+	static const uint8_t rights[TCB_SLOTS] = { 0, 0, KEEL_R_WRITE, KEEL_R_WRITE };
+	for (unsigned i = 0; i < TCB_SLOTS; i++) {
+		long err;
+		b->cap[i] = NULL;
+		if (mr[arg[i]] == 0)
+			continue;
+		err = cap_lookup_typed(t, mr[arg[i]], type[i], rights[i], &b->cap[i]);
+		if (err)
+			return err;
+	}
+	if (b->cap[TCB_IPCBUF] &&
+	    (mr[4] & (PAGE_SIZE - 1) || mr[4] >= arch_vaddr_limit()))
+		return KEEL_E_BAD_ADDRESS;
+	return KEEL_OK;
+}
+
+static void invoke_bind(struct tcb *target, struct bind_src *b, uint64_t vaddr)
+{
+	tcb_suspend(target);
+	for (unsigned i = 0; i < TCB_SLOTS; i++) {
+		struct cap val;
+		cap_delete(&target->slot[i]);
+		if (!b->cap[i])
+			continue;
+		val = *b->cap[i];
+		val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
+		cap_insert_child(b->cap[i], &target->slot[i], &val);
+	}
+	target->ipcbuf_vaddr = b->cap[TCB_IPCBUF] ? vaddr : 0;
+}
+
+/* ---- register access ---- */
+
+static void tcb_write_regs(struct tcb *t, const uint64_t *mr)
+{
+	arch_regs_init_user(&t->regs, mr[0], mr[1]);
+	arch_regs_set(&t->regs, 0, mr[2]);
+	arch_regs_set(&t->regs, 1, mr[3]);
+	arch_regs_set_tls(&t->regs, mr[4]);
+}
+
+static void tcb_read_regs(struct tcb *t, uint64_t *mr)
+{
+	mr[0] = arch_regs_pc(&t->regs);
+	mr[1] = arch_regs_sp(&t->regs);
+	mr[2] = arch_regs_get(&t->regs, 0);
+	mr[3] = arch_regs_get(&t->regs, 1);
+	mr[4] = arch_regs_tls(&t->regs);
+}
+
+static long decode_bind_ntfn(struct tcb *t, struct tcb *target, uint64_t cptr)
+{
+	struct cap *nc;
+	long err;
+	if (cptr == 0) {
+		ntfn_unbind(target);
+		return KEEL_OK;
+	}
+	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_NOTIFICATION, KEEL_R_READ, &nc)))
+		return err;
+	struct notification *n = (struct notification *)nc->obj;
+	if (n->bound || target->bound_ntfn)
+		return KEEL_E_BUSY;
+	n->bound = target;
+	target->bound_ntfn = n;
+	return KEEL_OK;
+}
+
+static long tcb_set_affinity(struct tcb *target, uint64_t cpu)
+{
+	if (cpu >= kernel_ncpus)
+		return KEEL_E_INVALID_ARG;
+	sched_remote_stall(target);
+	sched_dequeue(target);
+	arch_fpu_save_if_owner(target);
+	target->cpu = (uint8_t)cpu;
+	if (target->state == TS_READY)
+		sched_make_ready(target);
+	return KEEL_OK;
+}
+
+static long tcb_set_priority(struct tcb *t, struct tcb *target, uint64_t prio)
+{
+	if (prio > t->prio)
+		return KEEL_E_INVALID_ARG;
+	sched_dequeue(target);
+	target->prio = (uint8_t)prio;
+	if (target->state == TS_READY)
+		sched_make_ready(target);
+	return KEEL_OK;
+}
+
+long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct tcb *target = (struct tcb *)c->obj;
+	struct bind_src b;
+	long err;
+	if (!(c->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	switch (label) {
+	case KEEL_TCB_CONFIGURE:
+		if ((err = decode_bind(t, mr, &b)))
+			return err;
+		invoke_bind(target, &b, mr[4]);
+		return KEEL_OK;
+	case KEEL_TCB_SET_PRIORITY: return tcb_set_priority(t, target, mr[0]);
+	case KEEL_TCB_SET_AFFINITY: return tcb_set_affinity(target, mr[0]);
+	case KEEL_TCB_WRITE_REGS:
+		if (mr[0] >= arch_vaddr_limit() || mr[1] >= arch_vaddr_limit())
+			return KEEL_E_BAD_ADDRESS;
+		tcb_suspend(target);
+		tcb_write_regs(target, mr);
+		return KEEL_OK;
+	case KEEL_TCB_READ_REGS:
+		/* The registers as last saved: exact for a thread that is
+		 * blocked or suspended, which is when a handler reads them. */
+		tcb_read_regs(target, mr);
+		return KEEL_OK;
+	case KEEL_TCB_RESUME:
+		if (!tcb_runnable(target))
+			return KEEL_E_INVALID_ARG;
+		tcb_resume(target);
+		return KEEL_OK;
+	case KEEL_TCB_SUSPEND: tcb_suspend(target); return KEEL_OK;
+	case KEEL_TCB_BIND_NOTIFICATION: return decode_bind_ntfn(t, target, mr[0]);
+	default: return KEEL_E_INVALID_CALL;
+	}
+}

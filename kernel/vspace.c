@@ -1,0 +1,207 @@
+/*
+ * Address spaces: one translation-table format (the arch's; on aarch64 the
+ * stage-2 format, used for user programs and, later, guests alike).
+ *
+ * Every vspace has a VMID from a table of MAX_VMIDS (0 is reserved). A
+ * mapped frame or page-table capability records vaddr, level, VMID and the
+ * VMID's generation, so an unmap after the vspace died finds the generation
+ * changed and does nothing; an unmap also checks that the entry still names
+ * this frame before clearing it.
+ *
+ *   cap.data2:  63   40 39  24 23     8 7    0
+ *              +-------+------+--------+------+
+ *              | level |  0   |  gen   | vmid |
+ *              +-------+------+--------+------+
+ */
+#include "kernel.h"
+
+struct vmid_ent {
+	uint64_t root;
+	uint16_t gen;
+	bool used;
+};
+static struct vmid_ent vmid_table[MAX_VMIDS];
+
+unsigned vspace_free_vmids(void)
+{
+	unsigned n = 0;
+	for (unsigned v = 1; v < MAX_VMIDS; v++)
+		n += !vmid_table[v].used;
+	return n;
+}
+
+bool vspace_alloc_vmid(struct cap *c)
+{
+	for (unsigned v = 1; v < MAX_VMIDS; v++) {
+		if (vmid_table[v].used)
+			continue;
+		vmid_table[v].used = true;
+		vmid_table[v].root = c->obj;
+		vmid_table[v].gen++;
+		c->data = v | (uint64_t)vmid_table[v].gen << 8;
+		return true;
+	}
+	return false;
+}
+
+static bool vmid_live(uint64_t data, uint64_t *root)
+{
+	const struct vmid_ent *e = &vmid_table[data & 0xff];
+	if (!e->used || e->gen != ((data >> 8) & 0xffff))
+		return false;
+	*root = e->root;
+	return true;
+}
+
+bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid)
+{
+	if (vs->type != KEEL_OBJ_VSPACE || !vmid_live(vs->data, root))
+		return false;
+	*vmid = vs->data & 0xff;
+	return true;
+}
+
+void vspace_destroy(struct cap *c)
+{
+	uint64_t root;
+	if (!vmid_live(c->data, &root))
+		return;
+	vmid_table[c->data & 0xff].used = false;
+	arch_tlb_flush_vmid(c->data & 0xff);
+}
+
+/* Entry for vaddr at `level`, or NULL if a table on the way is missing. */
+static arch_pte_t *vspace_slot(uint64_t root, uint64_t vaddr, unsigned level)
+{
+	arch_pte_t *table = (arch_pte_t *)root;
+	for (unsigned l = 0; l < level; l++) {
+		arch_pte_t pte = table[arch_pt_index(vaddr, l)];
+		if (!arch_pte_is_table(pte, l))
+			return NULL;
+		table = (arch_pte_t *)arch_pte_paddr(pte);
+	}
+	return &table[arch_pt_index(vaddr, level)];
+}
+
+bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
+		      unsigned rights, bool device)
+{
+	arch_pte_t *slot = vspace_slot(root, vaddr, arch_pt_levels() - 1);
+	if (!slot || arch_pte_valid(*slot))
+		return false;
+	arch_pte_store(slot, arch_pte_page(paddr, rights, device));
+	return true;
+}
+
+/* Install a table at the first missing level on the way to vaddr; returns
+ * that level, or 0 if nothing was missing (level 0 is the root). */
+static unsigned vspace_install_table(uint64_t root, uint64_t vaddr, uint64_t table)
+{
+	for (unsigned l = 0; l + 1 < arch_pt_levels(); l++) {
+		arch_pte_t *slot = vspace_slot(root, vaddr, l);
+		if (!slot)
+			return 0;
+		if (!arch_pte_valid(*slot)) {
+			arch_pte_store(slot, arch_pte_table(table));
+			return l + 1;
+		}
+	}
+	return 0;
+}
+
+bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table)
+{
+	return vspace_install_table(root, vaddr, table) != 0;
+}
+
+static void cap_set_mapping(struct cap *c, uint64_t vaddr, uint64_t vsdata, unsigned level)
+{
+	c->flags |= CAP_MAPPED;
+	c->data = vaddr;
+	c->data2 = (vsdata & 0xffffff) | (uint64_t)level << 40;
+}
+
+/* Remove the mapping c made, if its vspace still lives and still has it. */
+void vspace_unmap_cap(struct cap *c)
+{
+	uint64_t root;
+	unsigned level = (unsigned)(c->data2 >> 40);
+	arch_pte_t *slot;
+	c->flags &= (uint8_t)~CAP_MAPPED;
+	if (!vmid_live(c->data2, &root))
+		return;
+	/* a table mapped at level L hangs from an entry at level L-1 */
+	slot = vspace_slot(root, c->data, c->type == KEEL_OBJ_FRAME ? level : level - 1);
+	if (slot && arch_pte_valid(*slot) && arch_pte_paddr(*slot) == c->obj) {
+		arch_pte_store(slot, 0);
+		arch_tlb_flush_vmid(c->data2 & 0xff);
+	}
+}
+
+static long decode_map_target(struct tcb *t, uint64_t *mr, uint64_t *root, struct cap **vs)
+{
+	unsigned vmid;
+	long err = cap_lookup_typed(t, mr[0], KEEL_OBJ_VSPACE, KEEL_R_WRITE, vs);
+	if (err)
+		return err;
+	if (!vspace_lookup(*vs, root, &vmid))
+		return KEEL_E_INVALID_CAP;
+	if (mr[1] & (PAGE_SIZE - 1) || mr[1] >= arch_vaddr_limit())
+		return KEEL_E_BAD_ADDRESS;
+	return KEEL_OK;
+}
+
+long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct cap *vs;
+	uint64_t root;
+	unsigned rights;
+	long err;
+	if (label == KEEL_FRAME_ADDRESS) {
+		mr[0] = c->obj;
+		return KEEL_OK;
+	}
+	if (label == KEEL_FRAME_UNMAP) {
+		if (c->flags & CAP_MAPPED)
+			vspace_unmap_cap(c);
+		return KEEL_OK;
+	}
+	if (label != KEEL_FRAME_MAP)
+		return KEEL_E_INVALID_CALL;
+	if ((err = decode_map_target(t, mr, &root, &vs)))
+		return err;
+	rights = (unsigned)mr[2] & c->rights;
+	if (mr[2] & ~(uint64_t)KEEL_R_ALL || !(rights & KEEL_R_READ))
+		return KEEL_E_NO_RIGHTS;
+	if (c->flags & CAP_MAPPED)
+		return KEEL_E_MAPPED;
+	if (!vspace_map_frame(root, mr[1], c->obj, rights, c->flags & CAP_DEVICE))
+		return vspace_slot(root, mr[1], arch_pt_levels() - 1) ? KEEL_E_MAPPED
+								      : KEEL_E_NOT_MAPPED;
+	cap_set_mapping(c, mr[1], vs->data, arch_pt_levels() - 1);
+	return KEEL_OK;
+}
+
+long decode_pt(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct cap *vs;
+	uint64_t root;
+	unsigned level;
+	long err;
+	if (label == KEEL_PT_UNMAP) {
+		if (c->flags & CAP_MAPPED)
+			vspace_unmap_cap(c);
+		return KEEL_OK;
+	}
+	if (label != KEEL_PT_MAP)
+		return KEEL_E_INVALID_CALL;
+	if ((err = decode_map_target(t, mr, &root, &vs)))
+		return err;
+	if (c->flags & CAP_MAPPED)
+		return KEEL_E_MAPPED;
+	level = vspace_install_table(root, mr[1], c->obj);
+	if (level == 0)
+		return KEEL_E_MAPPED;
+	cap_set_mapping(c, mr[1], vs->data, level);
+	return KEEL_OK;
+}

@@ -1,0 +1,316 @@
+/*
+ * keel/abi.h — the one ABI between the Keel kernel and user programs.
+ *
+ * Included by the kernel, by every user program and by host unit tests. It
+ * includes only <stdint.h>, <stddef.h> and the per-arch trap header (selected
+ * by include path, see libipc/arch/<arch>/keel/arch_trap.h), so a guest or a
+ * test can include it too.
+ *
+ * Register convention of every Keel call (aarch64 names; other arches map
+ * them one to one in their arch_trap.h):
+ *
+ *   in:  x0 = capability pointer (slot index in the caller's CNode)
+ *        x1 = message info (see below)
+ *        x2..x7 = message registers MR0..MR5
+ *        trap immediate = call number (KEEL_SYS_*); immediate 0 is the
+ *        Linux system-call ABI and is never a Keel call (docs/libc.md)
+ *   out: x0 = status (KEEL_OK or KEEL_E_*)
+ *        x1 = message info of the received message (badge in bits 63:32)
+ *        x2..x7 = MR0..MR5
+ *
+ * Message info word:
+ *
+ *   63            32 31             8 7        0
+ *  +----------------+----------------+----------+
+ *  |  badge (out)   |     label      |  length  |
+ *  +----------------+----------------+----------+
+ *
+ * length counts message registers; MR0..MR5 travel in registers, MR6 and up
+ * in the thread's IPC buffer (struct keel_ipc_buffer, mr[6..]).
+ */
+#ifndef KEEL_ABI_H
+#define KEEL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- call numbers (trap immediate) -------------------------------------- */
+enum keel_sys {
+	KEEL_SYS_LINUX = 0,   /* not a Keel call: forwarded as a fault */
+	KEEL_SYS_CALL = 1,    /* endpoint call, or object invocation */
+	KEEL_SYS_REPLY_RECV = 2,
+	KEEL_SYS_SEND = 3,    /* endpoint send, or notification signal */
+	KEEL_SYS_RECV = 4,    /* endpoint receive, or notification wait */
+	KEEL_SYS_REPLY = 5,
+	KEEL_SYS_YIELD = 6,
+	KEEL_SYS_POLL = 7,    /* non-blocking receive/wait */
+	KEEL_SYS_NBSEND = 8,  /* non-blocking send: dropped if nobody waits */
+	KEEL_SYS_DEBUG_PUTC = 9,
+	KEEL_SYS_COUNT = 10,
+};
+
+/* ---- status codes ------------------------------------------------------- */
+enum keel_err {
+	KEEL_OK = 0,
+	KEEL_E_INVALID_CALL = 1,  /* unknown call number or invocation label */
+	KEEL_E_INVALID_CAP = 2,   /* slot out of range or empty */
+	KEEL_E_WRONG_TYPE = 3,    /* capability names the wrong kind of object */
+	KEEL_E_NO_RIGHTS = 4,     /* capability lacks a needed right */
+	KEEL_E_INVALID_ARG = 5,   /* argument out of its domain */
+	KEEL_E_BAD_ADDRESS = 6,   /* address unaligned, out of range or unmapped */
+	KEEL_E_BAD_LENGTH = 7,    /* message or object size out of range */
+	KEEL_E_NO_MEMORY = 8,     /* untyped has no room left */
+	KEEL_E_SLOT_IN_USE = 9,   /* destination slot not empty */
+	KEEL_E_MAPPED = 10,       /* already mapped / a mapping is in the way */
+	KEEL_E_NOT_MAPPED = 11,   /* a needed page table is missing */
+	KEEL_E_CANCELLED = 12,    /* partner or object deleted while waiting */
+	KEEL_E_WOULD_BLOCK = 13,  /* poll found nothing */
+	KEEL_E_BUSY = 14,         /* resource taken (IRQ claimed, no VMID) */
+	KEEL_E_REVOKE_FIRST = 15, /* object has derived capabilities */
+	KEEL_E_COUNT = 16,
+};
+
+/* ---- message info -------------------------------------------------------- */
+#define KEEL_MSG_MAX_MRS 64u   /* IPC buffer holds this many words */
+#define KEEL_MSG_REG_MRS 6u    /* MR0..MR5 travel in registers */
+
+static inline uint64_t keel_msginfo(uint64_t label, uint64_t len)
+{
+	return ((label & 0xffffffu) << 8) | (len & 0xffu);
+}
+static inline uint64_t keel_msg_len(uint64_t info) { return info & 0xffu; }
+static inline uint64_t keel_msg_label(uint64_t info) { return (info >> 8) & 0xffffffu; }
+static inline uint64_t keel_msg_badge(uint64_t info) { return info >> 32; }
+
+/* One page per thread, registered with KEEL_TCB_SET_IPC_BUFFER. */
+struct keel_ipc_buffer {
+	uint64_t mr[KEEL_MSG_MAX_MRS]; /* mr[0..5] unused: those are registers */
+	uint64_t user[448];            /* free for the owner (TLS, scratch) */
+};
+_Static_assert(sizeof(struct keel_ipc_buffer) == 4096, "IPC buffer is one page");
+
+/* ---- object types (KEEL_UNTYPED_RETYPE) ---------------------------------- */
+enum keel_obj {
+	KEEL_OBJ_NULL = 0,
+	KEEL_OBJ_UNTYPED = 1,      /* size_bits = log2 bytes, 12..47 */
+	KEEL_OBJ_TCB = 2,
+	KEEL_OBJ_ENDPOINT = 3,
+	KEEL_OBJ_NOTIFICATION = 4,
+	KEEL_OBJ_CNODE = 5,        /* size_bits = log2 slots, 2..16 */
+	KEEL_OBJ_FRAME = 6,        /* 4 KiB */
+	KEEL_OBJ_PAGE_TABLE = 7,   /* one translation table (any level) */
+	KEEL_OBJ_VSPACE = 8,       /* root translation table + VMID */
+	KEEL_OBJ_IRQ_CONTROL = 9,  /* not retypeable: given to the root server */
+	KEEL_OBJ_IRQ_HANDLER = 10, /* not retypeable: from KEEL_IRQCTL_GET */
+	KEEL_OBJ_COUNT = 11,
+};
+
+/* Object sizes in log2 bytes; must match the kernel's structs (pinned there
+ * with _Static_assert in kernel/object.c). */
+#define KEEL_TCB_BITS 11u
+#define KEEL_ENDPOINT_BITS 5u
+#define KEEL_NOTIFICATION_BITS 5u
+#define KEEL_SLOT_BITS 6u          /* one CNode slot */
+#define KEEL_PAGE_BITS 12u
+#define KEEL_CNODE_MIN_BITS 2u
+#define KEEL_CNODE_MAX_BITS 16u
+#define KEEL_UNTYPED_MIN_BITS 12u
+#define KEEL_UNTYPED_MAX_BITS 47u
+
+/* ---- rights ---------------------------------------------------------------
+ * Endpoint: WRITE = send/call, READ = receive.  Notification: WRITE = signal,
+ * READ = wait/poll.  Frame: READ/WRITE/EXEC bound the mapping.  Other objects
+ * need WRITE for every invocation that changes them. */
+enum keel_rights {
+	KEEL_R_READ = 1,
+	KEEL_R_WRITE = 2,
+	KEEL_R_EXEC = 4,
+	KEEL_R_ALL = 7,
+};
+
+/* ---- invocation labels (KEEL_SYS_CALL on a non-endpoint capability) ------ */
+enum keel_label {
+	/* untyped: MR0 type, MR1 size_bits, MR2 dest CNode cptr, MR3 dest
+	 * index, MR4 count */
+	KEEL_UNTYPED_RETYPE = 1,
+	/* CNode (the capability names the destination CNode):
+	 * COPY  MR0 dest index, MR1 src CNode cptr, MR2 src index, MR3 rights mask
+	 * MINT  as COPY, MR4 badge (endpoints and notifications only)
+	 * MOVE  MR0 dest index, MR1 src CNode cptr, MR2 src index
+	 * DELETE / REVOKE  MR0 index */
+	KEEL_CNODE_COPY = 2,
+	KEEL_CNODE_MINT = 3,
+	KEEL_CNODE_MOVE = 4,
+	KEEL_CNODE_DELETE = 5,
+	KEEL_CNODE_REVOKE = 6,
+	/* TCB:
+	 * CONFIGURE MR0 fault ep cptr, MR1 CNode cptr, MR2 vspace cptr,
+	 *           MR3 IPC buffer frame cptr, MR4 IPC buffer vaddr
+	 *           (a cptr of 0 leaves that part unbound)
+	 * SET_PRIORITY MR0 priority (<= caller's own)
+	 * SET_AFFINITY MR0 cpu
+	 * WRITE_REGS MR0 pc, MR1 sp, MR2 arg0, MR3 arg1, MR4 tls
+	 * READ_REGS  -> MR0 pc, MR1 sp, MR2 x0, MR3 x1, MR4 tls
+	 * RESUME / SUSPEND
+	 * BIND_NOTIFICATION MR0 notification cptr (0 = unbind) */
+	KEEL_TCB_CONFIGURE = 7,
+	KEEL_TCB_SET_PRIORITY = 8,
+	KEEL_TCB_SET_AFFINITY = 9,
+	KEEL_TCB_WRITE_REGS = 10,
+	KEEL_TCB_READ_REGS = 11,
+	KEEL_TCB_RESUME = 12,
+	KEEL_TCB_SUSPEND = 13,
+	KEEL_TCB_BIND_NOTIFICATION = 14,
+	/* frame: MAP MR0 vspace cptr, MR1 vaddr, MR2 rights; UNMAP;
+	 * ADDRESS -> MR0 physical address */
+	KEEL_FRAME_MAP = 15,
+	KEEL_FRAME_UNMAP = 16,
+	KEEL_FRAME_ADDRESS = 17,
+	/* page table: MAP MR0 vspace cptr, MR1 vaddr (the table goes to the
+	 * first missing level on the way to vaddr); UNMAP */
+	KEEL_PT_MAP = 18,
+	KEEL_PT_UNMAP = 19,
+	/* IRQ control: GET MR0 irq, MR1 dest CNode cptr, MR2 dest index */
+	KEEL_IRQCTL_GET = 20,
+	/* IRQ handler: SET_NOTIFICATION MR0 notification cptr; ACK */
+	KEEL_IRQ_SET_NOTIFICATION = 21,
+	KEEL_IRQ_ACK = 22,
+	KEEL_LABEL_COUNT = 23,
+};
+
+/* ---- faults -----------------------------------------------------------------
+ * A thread that faults sends, as if by KEEL_SYS_CALL on its fault endpoint,
+ * a message with one of these labels. The handler replies to resume it (for
+ * KEEL_FAULT_SYSCALL, MR0 of the reply becomes the call's return value), or
+ * does not reply and suspends, rewrites or deletes the thread. */
+enum keel_fault {
+	KEEL_FAULT_VM = 0x1000,      /* MR0 addr, MR1 pc, MR2 access (KEEL_ACC_*) */
+	KEEL_FAULT_SYSCALL = 0x1001, /* MR0 number, MR1..MR6 args, MR7 pc */
+	KEEL_FAULT_USER = 0x1002,    /* MR0 pc, MR1 arch cause code */
+};
+enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
+
+/* Label of a message that is really a bound notification's signal. */
+#define KEEL_LABEL_NOTIFICATION 0xffffffu
+
+/* ---- boot info ----------------------------------------------------------------
+ * Filled by the kernel in a page mapped read-only into the root server at
+ * KEEL_BOOTINFO_VADDR; its address is also the root server's first argument. */
+#define KEEL_BOOTINFO_VADDR 0x7f0000000ull
+#define KEEL_MODULES_VADDR 0x100000000ull
+#define KEEL_BOOT_MAX_UNTYPED 64
+#define KEEL_BOOT_MAX_MODULES 24
+#define KEEL_BOOTINFO_MAGIC 0x4b45454c424f4f54ull /* "KEELBOOT" */
+
+/* Fixed slots in the root server's CNode. */
+enum keel_root_slot {
+	KEEL_ROOT_NULL = 0,
+	KEEL_ROOT_TCB = 1,
+	KEEL_ROOT_CNODE = 2,
+	KEEL_ROOT_VSPACE = 3,
+	KEEL_ROOT_IRQ_CONTROL = 4,
+	KEEL_ROOT_FIRST_FREE_FIXED = 5,
+};
+
+struct keel_boot_untyped {
+	uint64_t paddr;
+	uint8_t size_bits;
+	uint8_t is_device;
+	uint8_t pad[6];
+};
+
+struct keel_boot_module {
+	char name[32];
+	uint64_t vaddr; /* where it is mapped (read-only) in the root server */
+	uint64_t size;
+};
+
+struct keel_bootinfo {
+	uint64_t magic;
+	uint32_t ncpus;
+	uint32_t cnode_bits;      /* root CNode has 1 << cnode_bits slots */
+	uint32_t untyped_first;   /* slot of untyped[0]; the rest follow */
+	uint32_t untyped_count;
+	uint32_t first_free_slot; /* first empty slot in the root CNode */
+	uint32_t module_count;
+	uint64_t timer_hz;        /* generic timer frequency */
+	struct keel_boot_untyped untyped[KEEL_BOOT_MAX_UNTYPED];
+	struct keel_boot_module module[KEEL_BOOT_MAX_MODULES];
+	char cmdline[256];
+};
+_Static_assert(sizeof(struct keel_bootinfo) <= 4096, "boot info is one page");
+
+/* ---- user-side wrappers ------------------------------------------------------ */
+#include <keel/arch_trap.h>
+
+/* Send MR0..MR5 (+ IPC buffer) to cptr and wait for the reply.
+ * On an endpoint: KEEL_E_INVALID_CAP, KEEL_E_WRONG_TYPE, KEEL_E_NO_RIGHTS,
+ * KEEL_E_BAD_LENGTH, KEEL_E_CANCELLED. On other objects: the invocation's
+ * status. *info is replaced by the reply's message info. */
+static inline long keel_call(uint64_t cptr, uint64_t *info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_CALL, cptr, info, mr);
+}
+
+/* Reply to the last caller (if any), then wait on ep. Errors as keel_recv. */
+static inline long keel_reply_recv(uint64_t ep, uint64_t *info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_REPLY_RECV, ep, info, mr);
+}
+
+/* Wait on an endpoint (needs READ) or notification (needs READ; the bits
+ * arrive in MR0). KEEL_E_INVALID_CAP, KEEL_E_WRONG_TYPE, KEEL_E_NO_RIGHTS,
+ * KEEL_E_CANCELLED. The sender's badge is keel_msg_badge(*info). */
+static inline long keel_recv(uint64_t cptr, uint64_t *info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_RECV, cptr, info, mr);
+}
+
+/* As keel_recv, but KEEL_E_WOULD_BLOCK instead of waiting. */
+static inline long keel_poll(uint64_t cptr, uint64_t *info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_POLL, cptr, info, mr);
+}
+
+/* Send to an endpoint (blocks until received) or signal a notification
+ * (never blocks). Errors as keel_call. */
+static inline long keel_send(uint64_t cptr, uint64_t info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_SEND, cptr, &info, mr);
+}
+
+/* Reply to the last caller without waiting. KEEL_E_INVALID_CALL if there is
+ * no caller to reply to. */
+static inline long keel_reply(uint64_t info, uint64_t mr[6])
+{
+	return keel_trap(KEEL_SYS_REPLY, 0, &info, mr);
+}
+
+static inline long keel_signal(uint64_t ntfn)
+{
+	uint64_t mr[6] = { 0 };
+	return keel_send(ntfn, 0, mr);
+}
+
+static inline void keel_yield(void)
+{
+	uint64_t info = 0, mr[6] = { 0 };
+	keel_trap(KEEL_SYS_YIELD, 0, &info, mr);
+}
+
+/* Debug output on the kernel console. Never fails. */
+static inline void keel_debug_putc(char c)
+{
+	uint64_t info = 0, mr[6] = { 0 };
+	keel_trap(KEEL_SYS_DEBUG_PUTC, (uint64_t)(unsigned char)c, &info, mr);
+}
+
+/* Object invocation with up to six arguments; results come back in mr. */
+static inline long keel_invoke(uint64_t cptr, uint64_t label, uint64_t nargs,
+			       uint64_t mr[6])
+{
+	uint64_t info = keel_msginfo(label, nargs);
+	return keel_trap(KEEL_SYS_CALL, cptr, &info, mr);
+}
+
+#endif /* KEEL_ABI_H */

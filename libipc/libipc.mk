@@ -1,0 +1,6 @@
+# libkeel: the user-side runtime every user program links (libipc/src/*.c).
+LIBKEEL_SRCS := $(wildcard libipc/src/*.c)
+LIBKEEL_A := $(B)/user/libkeel.a
+$(LIBKEEL_A): $(patsubst %,$(B)/user/obj/%.o,$(LIBKEEL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(CROSS)ar rcs $@ $^
