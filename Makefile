@@ -44,6 +44,7 @@ UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linu
 ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
 ULDFLAGS := -static -nostdlib -no-pie -Wl,--gc-sections
 
+.DEFAULT_GOAL := all
 USER_PROGS :=
 TEST_TARGETS :=
 include libipc/libipc.mk

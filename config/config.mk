@@ -1,0 +1,109 @@
+# config/config.mk — the VM configuration loader: host checker, tests, fuzzer.
+#
+# Included by the top-level Makefile after it sets BUILD and HOST_CC.
+#
+#   make config-unit     Check suite: every tests/config/good/*.json loads with
+#                        no error, every tests/config/bad/NAME.json gives exactly
+#                        the lines of NAME.expected; plus a freestanding build
+#                        of the loader that may call nothing host-only
+#   make check-config    check $(CONFIG) (default config/default.json);
+#                        CFG_CHECK_FLAGS=--no-file-check skips the file check
+#   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
+#   make fuzz            the same for $(CFG_FUZZ_TIME) seconds
+#
+# Outputs go to $(BUILD)/host/config/. Host needs: libcjson-dev, check,
+# pkg-config, clang with libclang-rt-dev (fuzzing only).
+
+# Rules here must not become the including Makefile's default goal.
+CFG_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+BUILD ?= build
+HOST_CC ?= cc
+CFG_FUZZ_CC ?= clang
+CONFIG ?= config/default.json
+CFG_CHECK_FLAGS ?=
+CFG_FUZZ_RUNS ?= 100000
+CFG_FUZZ_TIME ?= 300
+
+CFG_OUT := $(BUILD)/host/config
+CFG_SRCS := $(addprefix config/,cfg_parse.c cfg_device.c cfg_value.c \
+	cfg_check.c cfg_pos.c cfg_err.c cfg_fmt.c)
+CFG_HDRS := config/cfg_internal.h config/include/keel/config.h
+CFG_OBJS := $(patsubst config/%.c,$(CFG_OUT)/obj/%.o,$(CFG_SRCS))
+
+# gcc before 14 lacks -Wmissing-variable-declarations; clang (fuzz) has it.
+CFG_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla
+CFG_WARN += $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c \
+	-c /dev/null -o /dev/null 2>/dev/null && echo -Wmissing-variable-declarations)
+CFG_CFLAGS := $(CFG_WARN) -O2 -g -Iconfig/include
+CFG_CHECK_PKG = $(shell pkg-config --cflags --libs check)
+CFG_FUZZ_FLAGS := $(CFG_WARN) -Wmissing-variable-declarations -O1 -g \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iconfig/include
+CFG_FUZZ_SEEDS := tests/config/good tests/config/bad config/examples
+CFG_FUZZ_ARGS := -max_len=8192 -dict=tests/fuzz/config.dict \
+	-artifact_prefix=$(CFG_OUT)/fuzz- $(CFG_OUT)/fuzz-corpus $(CFG_FUZZ_SEEDS)
+
+# What a freestanding loader object may leave undefined: cJSON and the four
+# string functions the root server's libc provides (docs/config.md).
+CFG_TARGET_SYMS := ^(cJSON_[A-Za-z]+|memcpy|memset|strlen|strcmp)$$
+
+.PHONY: config-unit check-config fuzz-smoke fuzz cfg-host-deps
+TEST_TARGETS += config-unit fuzz-smoke
+
+cfg-host-deps:
+	@pkg-config --exists libcjson || { echo "config: cJSON is missing" \
+		"(apt-get install libcjson-dev pkg-config)" >&2; exit 1; }
+
+$(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CFG_CFLAGS) -c $< -o $@
+
+$(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS)
+	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
+
+$(CFG_OUT)/test_config: tests/config/test_config.c $(CFG_OBJS)
+	@pkg-config --exists check || { echo "config-unit: the Check library" \
+		"is missing (apt-get install check pkg-config)" >&2; exit 1; }
+	$(HOST_CC) $(CFG_CFLAGS) $^ $(CFG_CHECK_PKG) -lcjson -o $@
+
+# The loader is also built for the root server: prove it needs nothing else.
+$(CFG_OUT)/freestanding.ok: $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
+	@mkdir -p $(CFG_OUT)/freestanding
+	@for s in $(CFG_SRCS); do \
+		$(HOST_CC) $(CFG_WARN) -O2 -ffreestanding -fno-builtin \
+			-fno-stack-protector -Iconfig/include -c $$s \
+			-o $(CFG_OUT)/freestanding/$$(basename $$s .c).o || exit 1; \
+	done
+	@$(HOST_CC) -r -nostdlib $(CFG_OUT)/freestanding/cfg_*.o \
+		-o $(CFG_OUT)/freestanding/loader.o
+	@bad=$$(nm -u $(CFG_OUT)/freestanding/loader.o | awk '{ print $$NF }' | \
+		grep -Ev '$(CFG_TARGET_SYMS)'); \
+	if [ -n "$$bad" ]; then echo "config: loader calls host-only" \
+		"functions:" $$bad >&2; exit 1; fi
+	@echo "config: freestanding loader needs only cJSON and memcpy/memset/strlen/strcmp"
+	@touch $@
+
+config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/freestanding.ok
+	$(CFG_OUT)/test_config tests/config config
+
+check-config: $(CFG_OUT)/check-config
+	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
+
+$(CFG_OUT)/fuzz_config: tests/fuzz/fuzz_config.c $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
+	@command -v $(CFG_FUZZ_CC) >/dev/null || { echo "fuzz: $(CFG_FUZZ_CC)" \
+		"is missing (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CFG_FUZZ_CC) $(CFG_FUZZ_FLAGS) tests/fuzz/fuzz_config.c $(CFG_SRCS) \
+		-lcjson -o $@
+
+fuzz-smoke: $(CFG_OUT)/fuzz_config
+	@mkdir -p $(CFG_OUT)/fuzz-corpus
+	$(CFG_OUT)/fuzz_config -runs=$(CFG_FUZZ_RUNS) -seed=1 $(CFG_FUZZ_ARGS)
+
+fuzz: $(CFG_OUT)/fuzz_config
+	@mkdir -p $(CFG_OUT)/fuzz-corpus
+	$(CFG_OUT)/fuzz_config -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
+
+.DEFAULT_GOAL := $(CFG_SAVED_GOAL)

@@ -1,0 +1,195 @@
+/*
+ * check-config — check Keel VM configuration files on the host.
+ *
+ *   check-config [--no-file-check] [--max-vcpus N] [--phys-mem-mib N] FILE...
+ *
+ * Prints every error as "file:line:col: keypath: message" on stderr, then
+ * one line per VM on stdout saying whether it would start. Exits 0 when
+ * every file is free of errors, 1 when any has one, 2 on a usage error.
+ *
+ * Paths in a config are relative to the config file's directory; they are
+ * checked to exist unless --no-file-check is given. Physical memory is only
+ * checked with --phys-mem-mib (the root server always checks it).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <keel/config.h>
+
+#define DEFAULT_MAX_VCPUS 8     /* docs/config.md, "Checking a file" */
+
+struct options {
+	bool file_check;
+	unsigned long max_vcpus;
+	unsigned long long phys_mem_mib;
+	int first_file;         /* argv index */
+};
+
+struct file_ctx {
+	char dir[4096];
+};
+
+static bool file_exists(void *ctx, const char *path)
+{
+	const struct file_ctx *f = ctx;
+	char full[sizeof(f->dir) + CFG_PATH_MAX + 1];
+	struct stat st;
+
+	if (path[0] == '/')
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", f->dir, path);
+	return stat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+static void dir_of(const char *file, char *dir, size_t size)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == file)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - file), file);
+}
+
+/* Whole file in a malloc'd buffer; NULL with errno set on failure. */
+static char *read_all(const char *name, size_t *len)
+{
+	FILE *f = fopen(name, "rb");
+	char *buf = NULL, *grown;
+	size_t cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	*len = 0;
+	do {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 8192;
+			grown = realloc(buf, cap);
+			if (grown == NULL)
+				break;
+			buf = grown;
+		}
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	if (ferror(f) || *len == cap) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void print_vms(const char *name, const struct cfg_system *sys)
+{
+	for (size_t i = 0; i < sys->vm_count; i++) {
+		const struct cfg_vm *vm = &sys->vms[i];
+
+		printf("%s: vms[%zu] \"%s\": %s\n", name, i, vm->name,
+		       vm->valid ? "ok" : "will not start");
+	}
+}
+
+static int check_file(const char *name, const struct options *o)
+{
+	static struct cfg_system sys;
+	static struct cfg_errors errs;
+	static struct file_ctx fctx;
+	struct cfg_limits lim = { (uint32_t)o->max_vcpus,
+				  o->phys_mem_mib << 20, NULL, &fctx };
+	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
+	size_t len, n;
+	char *text = read_all(name, &len);
+
+	if (text == NULL) {
+		fprintf(stderr, "%s: cannot read: %s\n", name, strerror(errno));
+		return 1;
+	}
+	dir_of(name, fctx.dir, sizeof(fctx.dir));
+	if (o->file_check)
+		lim.file_exists = file_exists;
+	n = cfg_parse(name, text, len, &lim, &sys, &errs);
+	for (size_t i = 0; i < n && i < CFG_MAX_ERRORS; i++) {
+		cfg_error_format(&errs, i, line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	if (n > CFG_MAX_ERRORS)
+		fprintf(stderr, "%s: %zu more errors not shown\n", name,
+			n - CFG_MAX_ERRORS);
+	print_vms(name, &sys);
+	printf("%s: %zu error%s\n", name, n, n == 1 ? "" : "s");
+	free(text);
+	return n != 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: check-config [--no-file-check] [--max-vcpus N]"
+		" [--phys-mem-mib N] FILE...\n");
+	return 2;
+}
+
+static bool number_arg(const char *s, unsigned long long max,
+		       unsigned long long *v)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
+
+static bool parse_option(char **argv, int *i, struct options *o)
+{
+	const char *opt = argv[*i];
+	unsigned long long v;
+
+	if (strcmp(opt, "--no-file-check") == 0) {
+		o->file_check = false;
+		return true;
+	}
+	if (!number_arg(argv[*i + 1], UINT32_MAX, &v))
+		return false;
+	(*i)++;
+	if (strcmp(opt, "--max-vcpus") == 0 && v > 0)
+		o->max_vcpus = (unsigned long)v;
+	else if (strcmp(opt, "--phys-mem-mib") == 0)
+		o->phys_mem_mib = v;
+	else
+		return false;
+	return true;
+}
+
+static bool parse_args(int argc, char **argv, struct options *o)
+{
+	int i = 1;
+
+	*o = (struct options){ true, DEFAULT_MAX_VCPUS, 0, 0 };
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
+		if (!parse_option(argv, &i, o))
+			return false;
+	o->first_file = i;
+	return i < argc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int failed = 0;
+
+	if (!parse_args(argc, argv, &o))
+		return usage();
+	for (int i = o.first_file; i < argc; i++)
+		failed |= check_file(argv[i], &o);
+	return failed;
+}
