@@ -150,8 +150,9 @@ void sched_remote_stall(struct tcb *t)
 		o->current = &o->idle;
 		o->resched = true;
 		arch_send_resched_ipi(i);
+		arch_cpu_wake(); /* it may be waiting for the lock already */
 		while (!__atomic_load_n(&o->stall_ack, __ATOMIC_ACQUIRE))
-			;
+			arch_cpu_relax();
 		__atomic_store_n(&o->stall_req, 0, __ATOMIC_RELAXED);
 		if (o->trap_svc)
 			arch_regs_restart_syscall(&t->regs);
@@ -168,7 +169,9 @@ void kernel_enter(struct tcb *trapped, bool svc)
 			arch_fpu_save_if_owner(trapped);
 			c->trap_svc = svc;
 			__atomic_store_n(&c->stall_ack, 1, __ATOMIC_RELEASE);
+			arch_cpu_wake();
 		}
+		arch_cpu_relax();
 	}
 }
 

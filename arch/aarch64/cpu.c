@@ -23,7 +23,11 @@ bool arch_lock_try(void)
 void arch_lock_release(void)
 {
 	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+	arch_cpu_wake();
 }
+
+void arch_cpu_relax(void) { __asm__ volatile("wfe" ::: "memory"); }
+void arch_cpu_wake(void) { __asm__ volatile("dsb ish\n sev" ::: "memory"); }
 
 void arch_halt(void)
 {
@@ -70,7 +74,7 @@ void aarch64_secondary_main(uint64_t cpu)
 	gic_cpu_init((unsigned)cpu);
 	arch_timer_arm_slice();
 	while (!arch_lock_try())
-		;
+		arch_cpu_relax();
 	kprintf("keel: CPU %lu up\n", (unsigned long)cpu);
 	kernel_exit();
 }
@@ -80,7 +84,7 @@ void aarch64_main(uint64_t dtb)
 {
 	struct boot_mem bm;
 	while (!arch_lock_try())
-		;
+		arch_cpu_relax();
 	plat_from_fdt((const void *)dtb, &bm);
 	kernel_ncpus = plat.ncpus;
 	kprintf("\nkeel: EL2 kernel, device tree at %lx\n", (unsigned long)dtb);

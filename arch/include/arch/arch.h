@@ -28,6 +28,10 @@ void arch_send_resched_ipi(unsigned cpu);
 /* Start the other CPUs; each enters kernel_secondary(). */
 void arch_boot_secondaries(void);
 bool arch_lock_try(void);
+/* Wait a little in a spin loop (WFE on arm: sleeps until an event, and
+ * under QEMU lets the other CPUs run); arch_cpu_wake ends such waits. */
+void arch_cpu_relax(void);
+void arch_cpu_wake(void);
 void arch_lock_release(void);
 
 /* ---- thread context ---- */

@@ -1,0 +1,150 @@
+/*
+ * The fake arch's CPUs, thread context, interrupts and timer: settable
+ * answers and records in struct fake_arch, nothing that touches hardware.
+ */
+#include <string.h>
+
+#include <arch/arch.h>
+#include <arch/fake.h>
+
+struct fake_arch fake_arch;
+
+void fake_arch_reset(void)
+{
+	memset(&fake_arch, 0, sizeof(fake_arch));
+}
+
+bool fake_irq_bit(const uint64_t *set, unsigned irq)
+{
+	return irq < FAKE_IRQS && (set[irq / 64] >> (irq % 64)) & 1;
+}
+
+const char *fake_console(void)
+{
+	fake_arch.console[fake_arch.console_len] = 0;
+	return fake_arch.console;
+}
+
+/* ---- console ---- */
+
+void arch_putc(char c)
+{
+	if (fake_arch.console_len + 1 < FAKE_CONSOLE_SIZE)
+		fake_arch.console[fake_arch.console_len++] = c;
+}
+
+void arch_halt(void)
+{
+	kpanic("fake: arch_halt");
+}
+
+/* ---- CPUs ---- */
+
+unsigned arch_cpu_id(void) { return fake_arch.cpu; }
+
+void arch_send_resched_ipi(unsigned cpu)
+{
+	fake_arch.ipis++;
+	fake_arch.ipi_mask |= 1u << cpu;
+	fake_arch.last_ipi_cpu = cpu;
+	if (fake_arch.on_ipi)
+		fake_arch.on_ipi(cpu);
+}
+
+void arch_boot_secondaries(void) { fake_arch.secondaries_booted++; }
+
+/* One host thread runs the kernel, so the big lock is always free. */
+bool arch_lock_try(void)
+{
+	fake_arch.lock_takes++;
+	return true;
+}
+
+void arch_lock_release(void) { fake_arch.lock_releases++; }
+
+/* ---- thread context ---- */
+
+void arch_regs_init_user(struct arch_regs *r, uint64_t pc, uint64_t sp)
+{
+	memset(r, 0, sizeof(*r));
+	r->pc = pc;
+	r->sp = sp;
+}
+
+void arch_regs_set_pc(struct arch_regs *r, uint64_t pc) { r->pc = pc; }
+uint64_t arch_regs_pc(const struct arch_regs *r) { return r->pc; }
+uint64_t arch_regs_sp(const struct arch_regs *r) { return r->sp; }
+void arch_regs_set_sp(struct arch_regs *r, uint64_t sp) { r->sp = sp; }
+uint64_t arch_regs_tls(const struct arch_regs *r) { return r->tls; }
+void arch_regs_set_tls(struct arch_regs *r, uint64_t v) { r->tls = v; }
+
+static uint64_t *fake_reg(struct arch_regs *r, unsigned n)
+{
+	if (n < FAKE_ARG_REGS)
+		return &r->a[n];
+	if (n < FAKE_ARG_REGS + FAKE_TEMP_REGS)
+		return &r->t[n - FAKE_ARG_REGS];
+	kpanic("fake: no such register"); /* generic code asked for too many */
+}
+
+uint64_t arch_regs_get(const struct arch_regs *r, unsigned n)
+{
+	return *fake_reg((struct arch_regs *)r, n);
+}
+
+void arch_regs_set(struct arch_regs *r, unsigned n, uint64_t v) { *fake_reg(r, n) = v; }
+
+/* The fake trap instruction is 4 bytes, like svc. */
+void arch_regs_restart_syscall(struct arch_regs *r) { r->pc -= 4; }
+
+void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
+{
+	fake_arch.activations++;
+	fake_arch.active_root = root_paddr;
+	fake_arch.active_vmid = vmid;
+}
+
+void arch_fpu_switch(struct tcb *from, struct tcb *to)
+{
+	(void)from;
+	(void)to;
+	fake_arch.fpu_switches++;
+}
+
+void arch_fpu_save_if_owner(struct tcb *t)
+{
+	fake_arch.fpu_saves++;
+	fake_arch.fpu_saved = t;
+}
+
+_Noreturn void arch_return_to(struct tcb *t)
+{
+	fake_arch.returned_to = t;
+	if (!fake_arch.return_jmp)
+		kpanic("fake: arch_return_to without a landing place");
+	longjmp(*fake_arch.return_jmp, 1);
+}
+
+/* ---- interrupts and timer ---- */
+
+unsigned arch_irq_count(void) { return FAKE_IRQS; }
+
+bool arch_irq_is_reserved(unsigned irq)
+{
+	return irq < 16 || irq == FAKE_IRQ_TIMER;
+}
+
+void arch_irq_enable(unsigned irq)
+{
+	if (irq < FAKE_IRQS)
+		fake_arch.irq_enabled[irq / 64] |= 1ull << (irq % 64);
+}
+
+void arch_irq_deactivate(unsigned irq)
+{
+	if (irq < FAKE_IRQS)
+		fake_arch.irq_deactivated[irq / 64] |= 1ull << (irq % 64);
+}
+
+void arch_timer_arm_slice(void) { fake_arch.timer_arms++; }
+uint64_t arch_timer_hz(void) { return FAKE_TIMER_HZ; }

@@ -1,0 +1,49 @@
+/*
+ * Machine types of the fake arch: a host implementation of the arch_*
+ * interface for unit tests (style practice 4). It provides the same names
+ * as arch/aarch64/include/arch/machine.h, but deliberately not the same
+ * layout: generic code that reached into a field instead of going through
+ * arch_* would not compile here, and code that assumed aarch64 bit layouts
+ * would fail the tests.
+ *
+ * Fake register file (struct arch_regs):
+ *
+ *   a[0..7]   argument / message registers: [0] cptr/status, [1] message
+ *             info, [2..7] MR0..MR5 (keel/abi.h), also Linux args 0..5
+ *   nr        Linux system-call number
+ *   t[0..15]  other general registers (arch_regs_get(r, 8..23))
+ *   pc, sp, tls, cause, flags
+ */
+#ifndef ARCH_MACHINE_H
+#define ARCH_MACHINE_H
+
+#include <stdint.h>
+
+#define PAGE_BITS 12u
+#define PAGE_SIZE (1ull << PAGE_BITS)
+#define PT_ENTRIES 512u
+#define MAX_CPUS 4u
+#define CACHE_LINE 64u
+
+typedef uint64_t arch_pte_t;
+#define ARCH_ELF_MACHINE 0u /* EM_NONE: the fake arch loads no ELF */
+
+#define FAKE_ARG_REGS 8u
+#define FAKE_TEMP_REGS 16u
+
+struct arch_regs {
+	uint64_t pc, sp, tls, cause, flags;
+	uint64_t a[FAKE_ARG_REGS];
+	uint64_t nr;
+	uint64_t t[FAKE_TEMP_REGS];
+};
+
+struct arch_fpu {
+	uint64_t v[64];
+	uint64_t status;
+};
+
+static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->a; }
+static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->nr; }
+
+#endif /* ARCH_MACHINE_H */
