@@ -152,6 +152,7 @@ static void root_bind(struct root_ctx *r, uint64_t ipcbuf)
 	root_bind_copy(t, TCB_VSPACE, root_slot(r, KEEL_ROOT_VSPACE));
 	cap_init_root(&t->slot[TCB_IPCBUF], &buf);
 	t->ipcbuf_vaddr = ROOT_IPCBUF;
+	tcb_cache_vspace(t);
 	t->prio = ROOT_PRIO;
 	t->state = TS_READY;
 }

@@ -84,6 +84,8 @@ struct tcb {
 	struct tcb *reply_from;    /* when BLOCKED_REPLY: who will reply */
 	struct notification *bound_ntfn;
 	uint64_t ipcbuf_vaddr;
+	uint64_t vs_root;          /* cached from slot[TCB_VSPACE]; 0 = none */
+	uint64_t vs_vmid;
 	struct cap slot[TCB_SLOTS];
 	struct arch_fpu fpu;
 };
@@ -118,6 +120,7 @@ struct percpu {
 	uint32_t trap_svc;          /* the trap being stalled was a call */
 	bool resched;               /* pick a new thread before returning */
 	bool rotate;                /* current goes behind its equals */
+	uint8_t id;                 /* index in kernel_cpu[] */
 	struct tcb idle;
 	struct tq ready[NUM_PRIOS];
 	uint64_t ready_map[NUM_PRIOS / 64];
@@ -126,7 +129,7 @@ struct percpu {
 extern struct percpu kernel_cpu[MAX_CPUS];
 extern unsigned kernel_ncpus;
 
-static inline struct percpu *this_cpu(void) { return &kernel_cpu[arch_cpu_id()]; }
+static inline struct percpu *this_cpu(void) { return arch_percpu(); }
 
 /* ---- helpers ---------------------------------------------------------------- */
 void *kmemset(void *d, int c, size_t n);
@@ -161,6 +164,8 @@ void sched_make_ready(struct tcb *t);
 void sched_block(struct tcb *t, unsigned state);
 void sched_yield(void);
 void sched_pick(void);
+int sched_highest(const struct percpu *c);
+bool sched_ready_above(const struct percpu *c, unsigned p);
 void sched_switch_to(struct tcb *t);
 void sched_remote_stall(struct tcb *t);
 
@@ -169,6 +174,7 @@ void tcb_suspend(struct tcb *t);
 void tcb_resume(struct tcb *t);
 void tcb_destroy(struct tcb *t);
 void tcb_slot_removed(struct cap *slot);
+void tcb_cache_vspace(struct tcb *t);
 uint64_t *tcb_ipcbuf(struct tcb *t);
 long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 
@@ -207,9 +213,20 @@ void irq_deliver(unsigned irq);
 void irq_ntfn_destroyed(struct notification *n);
 
 /* ---- entry points called by arch code (syscall.c, boot.c) ---- */
-void kernel_enter(struct tcb *trapped, bool svc);
-bool kernel_trapped_is_current(struct tcb *trapped);
+void kernel_enter_contended(struct tcb *trapped, bool svc);
+/* Every entry from a thread or the idle loop takes the lock here. */
+__attribute__((always_inline)) static inline void kernel_enter(struct tcb *trapped, bool svc)
+{
+	if (__builtin_expect(!ARCH_LOCK_TRY(), 0))
+		kernel_enter_contended(trapped, svc);
+}
+/* False when another CPU took the trapped thread away while we waited. */
+static inline bool kernel_trapped_is_current(struct tcb *trapped)
+{
+	return this_cpu()->current == trapped;
+}
 void kernel_syscall(unsigned num);
+struct tcb *kernel_fastpath(unsigned num, struct tcb *t);
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
 void kernel_irq(unsigned irq);
 void kernel_resched_ipi(void);

@@ -61,12 +61,21 @@ void sched_dequeue(struct tcb *t)
 		c->ready_map[t->prio / 64] &= ~(1ull << (t->prio % 64));
 }
 
-static int sched_highest(const struct percpu *c)
+int sched_highest(const struct percpu *c)
 {
 	for (int w = NUM_PRIOS / 64 - 1; w >= 0; w--)
 		if (c->ready_map[w])
 			return w * 64 + 63 - __builtin_clzll(c->ready_map[w]);
 	return -1;
+}
+
+/* Is anything ready on c above priority p? (cheaper than sched_highest) */
+bool sched_ready_above(const struct percpu *c, unsigned p)
+{
+	for (unsigned w = NUM_PRIOS / 64 - 1; w > p / 64; w--)
+		if (c->ready_map[w])
+			return true;
+	return (c->ready_map[p / 64] >> (p % 64) >> 1) != 0;
 }
 
 /* Make t runnable; if it should preempt what its CPU runs, say so. */
@@ -113,7 +122,7 @@ void sched_pick(void)
 	int p = sched_highest(c);
 	c->resched = false;
 	c->rotate = false;
-	if (cur->state == TS_READY && cur->cpu == arch_cpu_id()) {
+	if (cur->state == TS_READY && cur->cpu == c->id) {
 		if (p < 0 || p < cur->prio || (p == cur->prio && !rotate))
 			return;
 		tq_append(&c->ready[cur->prio], cur);
@@ -159,8 +168,8 @@ void sched_remote_stall(struct tcb *t)
 	}
 }
 
-/* Every entry from a thread or the idle loop takes the lock here. */
-void kernel_enter(struct tcb *trapped, bool svc)
+/* The lock was busy: wait, and meanwhile answer a remote stall. */
+void kernel_enter_contended(struct tcb *trapped, bool svc)
 {
 	struct percpu *c = this_cpu();
 	while (!arch_lock_try()) {
@@ -173,10 +182,4 @@ void kernel_enter(struct tcb *trapped, bool svc)
 		}
 		arch_cpu_relax();
 	}
-}
-
-/* False when another CPU took the trapped thread away while we waited. */
-bool kernel_trapped_is_current(struct tcb *trapped)
-{
-	return this_cpu()->current == trapped;
 }

@@ -209,22 +209,18 @@ void kernel_timer_tick(void)
 _Noreturn void kernel_exit(void)
 {
 	struct percpu *c = this_cpu();
-	uint64_t root;
-	unsigned vmid;
+	struct tcb *t = c->current;
 	for (;;) {
-		struct tcb *t = c->current;
 		if (c->resched || (t->state != TS_READY && t->state != TS_IDLE))
 			sched_pick();
 		t = c->current;
-		if (t->state == TS_IDLE)
+		if (t->state == TS_IDLE || t->vs_root)
 			break;
-		if (vspace_lookup(&t->slot[TCB_VSPACE], &root, &vmid)) {
-			arch_vspace_activate(root, vmid);
-			break;
-		}
-		tcb_suspend(t); /* unreachable by the binding rules; never run
-				 * a thread without its address space */
+		tcb_suspend(t); /* excluded by the binding rules; never run a
+				 * thread without its address space */
 	}
+	if (t->state != TS_IDLE)
+		arch_vspace_activate(t->vs_root, (unsigned)t->vs_vmid);
 	arch_lock_release();
-	arch_return_to(c->current);
+	arch_return_to(t);
 }

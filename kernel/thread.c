@@ -24,8 +24,7 @@ void tcb_suspend(struct tcb *t)
 
 static bool tcb_runnable(const struct tcb *t)
 {
-	return t->slot[TCB_CSPACE].type == KEEL_OBJ_CNODE &&
-	       t->slot[TCB_VSPACE].type == KEEL_OBJ_VSPACE;
+	return t->slot[TCB_CSPACE].type == KEEL_OBJ_CNODE && t->vs_root != 0;
 }
 
 void tcb_resume(struct tcb *t)
@@ -49,10 +48,26 @@ void tcb_destroy(struct tcb *t)
 	}
 }
 
+/* Keep the bound vspace's root and VMID at hand for context switches. The
+ * binding slot is a descendant of the vspace's original, so the vspace
+ * cannot die without emptying it first (which clears the cache). */
+void tcb_cache_vspace(struct tcb *t)
+{
+	uint64_t root;
+	unsigned vmid;
+	t->vs_root = 0;
+	if (vspace_lookup(&t->slot[TCB_VSPACE], &root, &vmid)) {
+		t->vs_root = root;
+		t->vs_vmid = vmid;
+	}
+}
+
 /* A binding slot was emptied (its object died, or it was unbound). */
 void tcb_slot_removed(struct cap *slot)
 {
 	struct tcb *t = (struct tcb *)((uintptr_t)slot & ~((1ull << KEEL_TCB_BITS) - 1));
+	if (slot == &t->slot[TCB_VSPACE])
+		t->vs_root = 0;
 	if (slot == &t->slot[TCB_CSPACE] || slot == &t->slot[TCB_VSPACE]) {
 		if (t->state != TS_INACTIVE)
 			tcb_suspend(t);
@@ -107,6 +122,7 @@ static void invoke_bind(struct tcb *target, struct bind_src *b, uint64_t vaddr)
 		cap_insert_child(b->cap[i], &target->slot[i], &val);
 	}
 	target->ipcbuf_vaddr = b->cap[TCB_IPCBUF] ? vaddr : 0;
+	tcb_cache_vspace(target);
 }
 
 /* ---- register access ---- */

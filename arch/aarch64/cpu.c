@@ -8,21 +8,21 @@
 #define KSTACK_SIZE (16u * 1024) /* start.S shifts by 14 */
 
 _Alignas(16) uint8_t kernel_stacks[MAX_CPUS][KSTACK_SIZE];
-static uint32_t kernel_lock;
+uint32_t aarch64_kernel_lock;
 
 unsigned arch_cpu_id(void)
 {
-	return (unsigned)(((struct percpu *)sysreg_read(tpidr_el2)) - kernel_cpu);
+	return this_cpu()->id;
 }
 
 bool arch_lock_try(void)
 {
-	return __atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE) == 0;
+	return arch_lock_try_inline();
 }
 
 void arch_lock_release(void)
 {
-	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
 	arch_cpu_wake();
 }
 
@@ -40,6 +40,7 @@ void cpu_percpu_setup(uint64_t cpu)
 {
 	struct percpu *c = &kernel_cpu[cpu];
 	c->kstack_top = (uint64_t)kernel_stacks[cpu] + KSTACK_SIZE;
+	c->id = (uint8_t)cpu;
 	sysreg_write(tpidr_el2, c);
 	sysreg_write(hcr_el2, HCR_NATIVE);
 	sysreg_write(vtcr_el2, VTCR_VALUE);

@@ -22,6 +22,23 @@ static void trap_user(struct tcb *t, uint64_t esr)
 	kernel_fault(KEEL_FAULT_USER, msg, 2);
 }
 
+/* System calls come here straight from the vector (vectors.S). */
+_Noreturn void aarch64_svc_entry(struct tcb *t, unsigned num);
+_Noreturn void aarch64_svc_entry(struct tcb *t, unsigned num)
+{
+	struct tcb *next;
+	kernel_enter(t, true);
+	if (!kernel_trapped_is_current(t))
+		kernel_exit(); /* another CPU took t away while we waited */
+	next = kernel_fastpath(num, t);
+	if (next) {
+		arch_lock_release();
+		arch_return_to(next);
+	}
+	kernel_syscall(num);
+	kernel_exit();
+}
+
 void aarch64_sync_entry(struct tcb *t);
 void aarch64_sync_entry(struct tcb *t)
 {
@@ -31,7 +48,6 @@ void aarch64_sync_entry(struct tcb *t)
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
 	switch (ec) {
-	case EC_SVC64: kernel_syscall((unsigned)(esr & 0xffff)); break;
 	case EC_DABT_LOW: trap_abort(t, esr, false); break;
 	case EC_IABT_LOW: trap_abort(t, esr, true); break;
 	case EC_FP: aarch64_fpu_trap(t); break;

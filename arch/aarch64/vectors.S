@@ -73,7 +73,12 @@ vectors:
 
 lower_sync:
 	save_regs
-	bl	aarch64_sync_entry
+	lsr	x2, x25, #26			/* x25 = ESR_EL2 (save_regs) */
+	cmp	x2, #0x15			/* SVC from AArch64 */
+	b.ne	1f
+	and	x1, x25, #0xffff		/* call number */
+	b	aarch64_svc_entry
+1:	bl	aarch64_sync_entry
 	b	.
 
 irq_entry:

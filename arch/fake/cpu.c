@@ -7,6 +7,8 @@
 #include <arch/arch.h>
 #include <arch/fake.h>
 
+#include "kernel.h"
+
 struct fake_arch fake_arch;
 
 void fake_arch_reset(void)
@@ -41,6 +43,24 @@ void arch_halt(void)
 /* ---- CPUs ---- */
 
 unsigned arch_cpu_id(void) { return fake_arch.cpu; }
+
+void *arch_percpu(void)
+{
+	if (fake_arch.cpu >= MAX_CPUS)
+		kpanic("fake: arch_cpu_id beyond MAX_CPUS");
+	return &kernel_cpu[fake_arch.cpu];
+}
+
+/* One host thread plays every CPU: a spin that waits for another CPU can
+ * only end through a hook (fake_arch.on_ipi), so one that goes on and on
+ * is a bug to report, not a hang to wait out. */
+void arch_cpu_relax(void)
+{
+	if (++fake_arch.relaxes > FAKE_MAX_RELAX)
+		kpanic("fake: spinning forever for another CPU");
+}
+
+void arch_cpu_wake(void) { fake_arch.wakes++; }
 
 void arch_send_resched_ipi(unsigned cpu)
 {
@@ -104,17 +124,22 @@ void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
 	fake_arch.active_vmid = vmid;
 }
 
+/* Lazy FPU as on aarch64: a thread's registers are live in the FPU from
+ * its first FP use (a test sets fpu_live) until it is switched out. */
 void arch_fpu_switch(struct tcb *from, struct tcb *to)
 {
-	(void)from;
-	(void)to;
 	fake_arch.fpu_switches++;
+	if (from != to)
+		arch_fpu_save_if_owner(from);
 }
 
 void arch_fpu_save_if_owner(struct tcb *t)
 {
+	if (!t->fpu_live)
+		return;
 	fake_arch.fpu_saves++;
 	fake_arch.fpu_saved = t;
+	t->fpu_live = 0;
 }
 
 _Noreturn void arch_return_to(struct tcb *t)

@@ -43,4 +43,20 @@ static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->x; }
 /* Linux system-call number register (x8) and its arguments (x0..x5). */
 static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->x[8]; }
 
+/* This CPU's struct percpu (TPIDR_EL2 holds its address; cpu.c). */
+static inline void *arch_percpu(void)
+{
+	void *p;
+	__asm__("mrs %0, tpidr_el2" : "=r"(p));
+	return p;
+}
+
+/* The big kernel lock (cpu.c); inline so that the entry path is short. */
+extern uint32_t aarch64_kernel_lock;
+static inline _Bool arch_lock_try_inline(void)
+{
+	return __atomic_exchange_n(&aarch64_kernel_lock, 1, __ATOMIC_ACQUIRE) == 0;
+}
+#define ARCH_LOCK_TRY() arch_lock_try_inline()
+
 #endif /* ARCH_MACHINE_H */

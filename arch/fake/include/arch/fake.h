@@ -44,6 +44,7 @@ struct tcb;
 #define FAKE_IRQ_TIMER 27u      /* reserved, with the SGIs 0..15 */
 #define FAKE_TIMER_HZ 62500000ull
 #define FAKE_CONSOLE_SIZE 4096u
+#define FAKE_MAX_RELAX 1000000u /* a spin this long would never end: panic */
 
 struct fake_arch {
 	/* set by tests */
@@ -53,12 +54,13 @@ struct fake_arch {
 	void (*on_panic)(const char *why);   /* kpanic; must not return */
 	/* records */
 	unsigned ipis, ipi_mask, last_ipi_cpu;
+	unsigned relaxes, wakes;
 	unsigned lock_takes, lock_releases;
 	unsigned activations, active_vmid;
 	uint64_t active_root;
 	unsigned tlb_flushes, last_flushed_vmid;
 	unsigned fpu_switches, fpu_saves;
-	struct tcb *fpu_saved;               /* last arch_fpu_save_if_owner */
+	struct tcb *fpu_saved;               /* last thread whose FPU was saved */
 	unsigned timer_arms, secondaries_booted;
 	unsigned pte_stores;
 	uint64_t irq_enabled[FAKE_IRQS / 64], irq_deactivated[FAKE_IRQS / 64];

@@ -46,4 +46,10 @@ struct arch_fpu {
 static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->a; }
 static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->nr; }
 
+/* This CPU's struct percpu: &kernel_cpu[fake_arch.cpu] (arch/fake/cpu.c). */
+void *arch_percpu(void);
+
+/* The big kernel lock's fast entry: the fake's out-of-line arch_lock_try. */
+#define ARCH_LOCK_TRY() arch_lock_try()
+
 #endif /* ARCH_MACHINE_H */
