@@ -22,8 +22,10 @@ primary_entry:
 	mrs	x1, CurrentEL
 	cmp	x1, #(2 << 2)
 	b.ne	.				/* not at EL2: nothing we can do */
-	adr	x0, __bss_start
-	adr	x1, __bss_end
+	adrp	x0, __bss_start
+	add	x0, x0, :lo12:__bss_start
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
 1:	stp	xzr, xzr, [x0], #16
 	cmp	x0, x1
 	b.lo	1b
@@ -43,7 +45,8 @@ secondary_entry:
 
 /* x0 = cpu index. Stack, per-CPU pointer, EL2 translation, vectors. */
 cpu_early_setup:
-	adr	x1, kernel_stacks
+	adrp	x1, kernel_stacks
+	add	x1, x1, :lo12:kernel_stacks
 	add	x2, x0, #1
 	lsl	x2, x2, #14			/* KSTACK_SIZE = 16 KiB, see cpu.c */
 	add	sp, x1, x2
@@ -62,7 +65,8 @@ cpu_early_setup:
 	ldr	x0, =0x30c5183d			/* SCTLR_EL2: RES1 | M | C | SA | I */
 	msr	sctlr_el2, x0
 	isb
-	adr	x0, vectors
+	adrp	x0, vectors
+	add	x0, x0, :lo12:vectors
 	msr	vbar_el2, x0
 	mov	x0, x21
 	bl	cpu_percpu_setup
