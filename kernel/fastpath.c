@@ -45,10 +45,20 @@ static void fast_copy(struct tcb *from, struct tcb *to, uint64_t badge_info)
 	d[7] = s[7];
 }
 
-static void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
+/* The rare parts of a switch, kept out of line so that the common switch
+ * needs no stack frame. */
+__attribute__((noinline)) static void fast_switch_state(struct tcb *from, struct tcb *to)
 {
 	if (from->fpu_live)
 		arch_fpu_switch(from, to);
+	if (to->vcpu || from->vcpu)
+		arch_vcpu_activate(to->vcpu ? &to->vcpu->arch : NULL);
+}
+
+static void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
+{
+	if (from->fpu_live || from->vcpu || to->vcpu)
+		fast_switch_state(from, to);
 	c->current = to;
 	arch_vspace_activate(to->vs_root, (unsigned)to->vs_vmid);
 }

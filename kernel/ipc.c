@@ -182,6 +182,12 @@ long ipc_reply(struct tcb *t)
 		return KEEL_E_INVALID_CALL;
 	t->reply_to = NULL;
 	c->reply_from = NULL;
+	if (c->fault_pending && c->vcpu) {
+		c->fault_pending = 0;
+		vcpu_reply(c, keel_msg_label(arch_msg_regs(&t->regs)[1]),
+			   arch_msg_regs(&t->regs) + 2);
+		return KEEL_OK;
+	}
 	if (c->fault_pending) {
 		c->fault_pending = 0;
 		if (keel_msg_label(c->fault_info) == KEEL_FAULT_SYSCALL)

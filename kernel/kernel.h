@@ -61,7 +61,7 @@ enum tstate {
 	TS_IDLE,           /* a CPU's idle context */
 };
 
-enum tcb_slot { TCB_CSPACE, TCB_VSPACE, TCB_FAULT_EP, TCB_IPCBUF, TCB_SLOTS };
+enum tcb_slot { TCB_CSPACE, TCB_VSPACE, TCB_FAULT_EP, TCB_IPCBUF, TCB_VCPU, TCB_SLOTS };
 
 struct endpoint;
 struct notification;
@@ -84,6 +84,7 @@ struct tcb {
 	struct tcb *reply_from;    /* when BLOCKED_REPLY: who will reply */
 	struct notification *bound_ntfn;
 	uint64_t ipcbuf_vaddr;
+	struct vcpu *vcpu;         /* cached from slot[TCB_VCPU]: runs a guest */
 	uint64_t vs_root;          /* cached from slot[TCB_VSPACE]; 0 = none */
 	uint64_t vs_vmid;
 	struct cap slot[TCB_SLOTS];
@@ -110,6 +111,14 @@ struct notification {
 	struct tcb *bound;
 };
 _Static_assert(sizeof(struct notification) <= 1u << KEEL_NOTIFICATION_BITS, "ntfn");
+
+/* A guest CPU: arch state (EL1 registers, timer, list registers) plus the
+ * thread it is bound to. */
+struct vcpu {
+	struct arch_vcpu arch;
+	struct tcb *tcb;
+};
+_Static_assert(sizeof(struct vcpu) <= 1u << KEEL_VCPU_BITS, "vcpu");
 
 /* ---- per-CPU state ------------------------------------------------------------ */
 struct percpu {
@@ -204,6 +213,14 @@ bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device);
 bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table);
 unsigned vspace_free_vmids(void);
+
+/* ---- vCPUs (vcpu.c) ---- */
+long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr);
+void vcpu_destroy(struct vcpu *v);
+void vcpu_unbind(struct tcb *t);
+void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
 
 /* ---- interrupts (irq.c) ---- */
 long decode_irq_control(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);

@@ -19,6 +19,7 @@ uint64_t object_size(unsigned type, unsigned size_bits)
 	case KEEL_OBJ_TCB: return 1ull << KEEL_TCB_BITS;
 	case KEEL_OBJ_ENDPOINT: return 1ull << KEEL_ENDPOINT_BITS;
 	case KEEL_OBJ_NOTIFICATION: return 1ull << KEEL_NOTIFICATION_BITS;
+	case KEEL_OBJ_VCPU: return 1ull << KEEL_VCPU_BITS;
 	case KEEL_OBJ_CNODE:
 		if (size_bits < KEEL_CNODE_MIN_BITS || size_bits > KEEL_CNODE_MAX_BITS)
 			return 0;
@@ -41,6 +42,8 @@ void object_init(unsigned type, uint64_t addr, unsigned size_bits)
 			t->slot[i].flags = CAP_IN_TCB;
 		t->cpu = 0;
 	}
+	if (type == KEEL_OBJ_VCPU)
+		arch_vcpu_init(&((struct vcpu *)addr)->arch);
 }
 
 void object_destroy(struct cap *c)
@@ -51,6 +54,7 @@ void object_destroy(struct cap *c)
 	case KEEL_OBJ_NOTIFICATION: ntfn_destroy((struct notification *)c->obj); break;
 	case KEEL_OBJ_CNODE: cnode_destroy(c->obj, c->size_bits); break;
 	case KEEL_OBJ_VSPACE: vspace_destroy(c); break;
+	case KEEL_OBJ_VCPU: vcpu_destroy((struct vcpu *)c->obj); break;
 	case KEEL_OBJ_FRAME:
 	case KEEL_OBJ_PAGE_TABLE:
 		if (c->flags & CAP_MAPPED)

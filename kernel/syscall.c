@@ -18,6 +18,7 @@ static const invoke_fn invoke_table[KEEL_OBJ_COUNT] = {
 	[KEEL_OBJ_PAGE_TABLE] = decode_pt,
 	[KEEL_OBJ_IRQ_CONTROL] = decode_irq_control,
 	[KEEL_OBJ_IRQ_HANDLER] = decode_irq_handler,
+	[KEEL_OBJ_VCPU] = decode_vcpu,
 };
 
 static long check_send_length(struct tcb *t, uint64_t info)
@@ -221,6 +222,7 @@ _Noreturn void kernel_exit(void)
 	}
 	if (t->state != TS_IDLE)
 		arch_vspace_activate(t->vs_root, (unsigned)t->vs_vmid);
+	arch_vcpu_activate(t->vcpu ? &t->vcpu->arch : NULL);
 	arch_lock_release();
 	arch_return_to(t);
 }

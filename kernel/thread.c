@@ -24,7 +24,7 @@ void tcb_suspend(struct tcb *t)
 
 static bool tcb_runnable(const struct tcb *t)
 {
-	return t->slot[TCB_CSPACE].type == KEEL_OBJ_CNODE && t->vs_root != 0;
+	return (t->slot[TCB_CSPACE].type == KEEL_OBJ_CNODE || t->vcpu) && t->vs_root != 0;
 }
 
 void tcb_resume(struct tcb *t)
@@ -68,6 +68,11 @@ void tcb_slot_removed(struct cap *slot)
 	struct tcb *t = (struct tcb *)((uintptr_t)slot & ~((1ull << KEEL_TCB_BITS) - 1));
 	if (slot == &t->slot[TCB_VSPACE])
 		t->vs_root = 0;
+	if (slot == &t->slot[TCB_VCPU]) {
+		vcpu_unbind(t);
+		if (t->state != TS_INACTIVE)
+			tcb_suspend(t);
+	}
 	if (slot == &t->slot[TCB_CSPACE] || slot == &t->slot[TCB_VSPACE]) {
 		if (t->state != TS_INACTIVE)
 			tcb_suspend(t);
@@ -94,7 +99,7 @@ static long decode_bind(struct tcb *t, uint64_t *mr, struct bind_src *b)
 	};
 	static const uint8_t arg[TCB_SLOTS] = { 1, 2, 0, 3 };
 	static const uint8_t rights[TCB_SLOTS] = { 0, 0, KEEL_R_WRITE, KEEL_R_WRITE };
-	for (unsigned i = 0; i < TCB_SLOTS; i++) {
+	for (unsigned i = 0; i < TCB_VCPU; i++) {
 		long err;
 		b->cap[i] = NULL;
 		if (mr[arg[i]] == 0)
@@ -112,7 +117,7 @@ static long decode_bind(struct tcb *t, uint64_t *mr, struct bind_src *b)
 static void invoke_bind(struct tcb *target, struct bind_src *b, uint64_t vaddr)
 {
 	tcb_suspend(target);
-	for (unsigned i = 0; i < TCB_SLOTS; i++) {
+	for (unsigned i = 0; i < TCB_VCPU; i++) {
 		struct cap val;
 		cap_delete(&target->slot[i]);
 		if (!b->cap[i])
@@ -219,6 +224,7 @@ long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		return KEEL_OK;
 	case KEEL_TCB_SUSPEND: tcb_suspend(target); return KEEL_OK;
 	case KEEL_TCB_BIND_NOTIFICATION: return decode_bind_ntfn(t, target, mr[0]);
+	case KEEL_TCB_BIND_VCPU: return tcb_bind_vcpu(t, target, mr[0]);
 	default: return KEEL_E_INVALID_CALL;
 	}
 }

@@ -47,6 +47,10 @@ void aarch64_sync_entry(struct tcb *t)
 	kernel_enter(t, ec == EC_SVC64);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
+	if (t->vcpu && ec != EC_FP) {
+		aarch64_vcpu_exit(t, esr);
+		kernel_exit();
+	}
 	switch (ec) {
 	case EC_DABT_LOW: trap_abort(t, esr, false); break;
 	case EC_IABT_LOW: trap_abort(t, esr, true); break;
@@ -69,6 +73,8 @@ void aarch64_irq_entry(struct tcb *t)
 	if (intid == TIMER_HYP_PPI) {
 		kernel_timer_tick();
 		arch_irq_deactivate(intid);
+	} else if (intid == VTIMER_PPI_ID) {
+		aarch64_vtimer_irq(this_cpu()->current);
 	} else if (intid == IPI_RESCHED) {
 		kernel_resched_ipi();
 		arch_irq_deactivate(intid);

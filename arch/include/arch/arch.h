@@ -36,6 +36,7 @@ void arch_lock_release(void);
 
 /* ---- thread context ---- */
 void arch_regs_init_user(struct arch_regs *r, uint64_t pc, uint64_t sp);
+void arch_regs_init_guest(struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, uint64_t pc);
 uint64_t arch_regs_pc(const struct arch_regs *r);
 uint64_t arch_regs_sp(const struct arch_regs *r);
@@ -65,6 +66,20 @@ arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device);
 uint64_t arch_pte_paddr(arch_pte_t pte);
 void arch_pte_store(arch_pte_t *slot, arch_pte_t pte);
 void arch_tlb_flush_vmid(unsigned vmid);
+
+/* ---- vCPUs ---- */
+struct arch_vcpu;
+void arch_vcpu_init(struct arch_vcpu *v);
+/* Make the CPU run `v` (NULL: a user thread) from the next return on. */
+void arch_vcpu_activate(struct arch_vcpu *v);
+void arch_vcpu_forget(struct arch_vcpu *v);
+bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val);
+bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val);
+void arch_vcpu_skip(struct arch_regs *r);
+void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr);
+void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r);
+/* Put a virtual interrupt in a free list register; false if none free. */
+bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio);
 
 /* ---- interrupts and timer ---- */
 unsigned arch_irq_count(void);

@@ -102,7 +102,8 @@ enum keel_obj {
 	KEEL_OBJ_VSPACE = 8,       /* root translation table + VMID */
 	KEEL_OBJ_IRQ_CONTROL = 9,  /* not retypeable: given to the root server */
 	KEEL_OBJ_IRQ_HANDLER = 10, /* not retypeable: from KEEL_IRQCTL_GET */
-	KEEL_OBJ_COUNT = 11,
+	KEEL_OBJ_VCPU = 11,        /* guest CPU state; bound to a TCB */
+	KEEL_OBJ_COUNT = 12,
 };
 
 /* Object sizes in log2 bytes; must match the kernel's structs (pinned there
@@ -110,6 +111,7 @@ enum keel_obj {
 #define KEEL_TCB_BITS 11u
 #define KEEL_ENDPOINT_BITS 5u
 #define KEEL_NOTIFICATION_BITS 5u
+#define KEEL_VCPU_BITS 10u
 #define KEEL_SLOT_BITS 6u          /* one CNode slot */
 #define KEEL_PAGE_BITS 12u
 #define KEEL_CNODE_MIN_BITS 2u
@@ -175,7 +177,19 @@ enum keel_label {
 	/* IRQ handler: SET_NOTIFICATION MR0 notification cptr; ACK */
 	KEEL_IRQ_SET_NOTIFICATION = 21,
 	KEEL_IRQ_ACK = 22,
-	KEEL_LABEL_COUNT = 23,
+	/* TCB: BIND_VCPU MR0 vcpu cptr (0 = unbind). A thread with a vCPU runs
+	 * the guest: its vspace is the guest's stage-2 space, its registers
+	 * the guest's general registers, its fault endpoint gets the exits. */
+	KEEL_TCB_BIND_VCPU = 23,
+	/* VCPU: READ_REG MR0 register (KEEL_VREG_*) -> MR0 value;
+	 * WRITE_REG MR0 register, MR1 value;
+	 * INJECT_IRQ MR0 virtual INTID, MR1 priority (0..255): pending in a
+	 *   list register; KEEL_E_BUSY when all list registers hold
+	 *   interrupts. */
+	KEEL_VCPU_READ_REG = 24,
+	KEEL_VCPU_WRITE_REG = 25,
+	KEEL_VCPU_INJECT_IRQ = 26,
+	KEEL_LABEL_COUNT = 27,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -189,6 +203,58 @@ enum keel_fault {
 	KEEL_FAULT_USER = 0x1002,    /* MR0 pc, MR1 arch cause code */
 };
 enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
+
+/* ---- VM exits ----------------------------------------------------------------
+ * A vCPU thread's exits arrive on its fault endpoint with these labels:
+ *
+ *   MMIO      MR0 guest-physical address, MR1 KEEL_MMIO_* flags | width,
+ *             MR2 register number (31 = zero register), MR3 value (writes),
+ *             MR4 pc
+ *   HVC, SMC  MR0 function id (x0), MR1..MR5 x1..x5
+ *   WFI       MR0 0 for WFI, 1 for WFE
+ *   SYSREG    MR0 arch encoding of the register and direction, MR1 value
+ *             (writes), MR2 register number
+ *   UNKNOWN   MR0 arch cause (ESR_EL2), MR1 pc
+ *   MAINT     MR0 arch maintenance status (ICH_MISR_EL2)
+ *
+ * The reply's label says what happens next (KEEL_VCPU_*); for RESUME, MR0
+ * holds KEEL_RESUME_* flags, MR1 a register number and MR2 its value. */
+enum keel_exit {
+	KEEL_EXIT_MMIO = 0x1010,
+	KEEL_EXIT_HVC = 0x1011,
+	KEEL_EXIT_SMC = 0x1012,
+	KEEL_EXIT_WFI = 0x1013,
+	KEEL_EXIT_SYSREG = 0x1014,
+	KEEL_EXIT_UNKNOWN = 0x1015,
+	KEEL_EXIT_MAINT = 0x1016,
+};
+/* MR1 of an MMIO exit: width in bytes is 1 << (flags & 3). */
+enum keel_mmio_flags {
+	KEEL_MMIO_WIDTH_MASK = 3,
+	KEEL_MMIO_WRITE = 4,
+	KEEL_MMIO_SIGN_EXTEND = 8,
+	KEEL_MMIO_REG64 = 16,   /* destination is a 64-bit register */
+};
+enum keel_vcpu_action {
+	KEEL_VCPU_RESUME = 0,       /* continue (flags below) */
+	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address */
+	KEEL_VCPU_INJECT_UNDEF = 2, /* undefined instruction */
+	KEEL_VCPU_STOP = 3,         /* suspend the vCPU thread */
+};
+enum keel_resume_flags {
+	KEEL_RESUME_SKIP = 1,       /* step past the trapped instruction */
+	KEEL_RESUME_WRITE_REG = 2,  /* write MR2 to register MR1 first */
+};
+/* Register numbers for KEEL_VCPU_READ_REG/WRITE_REG: 0..30 general
+ * registers, then the rest. */
+enum keel_vreg {
+	KEEL_VREG_SP = 31,       /* SP_EL0 */
+	KEEL_VREG_PC = 32,
+	KEEL_VREG_PSTATE = 33,
+	KEEL_VREG_SP_EL1 = 34,
+	KEEL_VREG_MPIDR = 35,    /* what the guest reads as MPIDR_EL1 */
+	KEEL_VREG_COUNT = 36,
+};
 
 /* Label of a message that is really a bound notification's signal. */
 #define KEEL_LABEL_NOTIFICATION 0xffffffu

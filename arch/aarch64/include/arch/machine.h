@@ -35,6 +35,19 @@ struct arch_fpu {
 };
 _Static_assert(sizeof(struct arch_fpu) == 528, "fpu.S layout");
 
+#define ARCH_MAX_LRS 16u
+
+/* A guest CPU's state beyond the general registers (those are in the TCB's
+ * struct arch_regs: x0..x30, SP_EL0, PC, PSTATE, TPIDR_EL0). Saved while the
+ * vCPU is not running; see arch/aarch64/vcpu.c. */
+struct arch_vcpu {
+	uint64_t el1[20];             /* EL1 system registers, vcpu.c order */
+	uint64_t cntv_ctl, cntv_cval;
+	uint64_t vmpidr;
+	uint64_t lr[ARCH_MAX_LRS];    /* ICH_LR<n>_EL2 */
+	uint64_t vmcr, ap0r, ap1r;
+};
+
 /*
  * Message registers as the ABI numbers them (keel/abi.h): [0] cptr/status,
  * [1] message info, [2..7] MR0..MR5. On aarch64 they are x0..x7.

@@ -1,0 +1,278 @@
+/*
+ * aarch64 vCPUs: the guest runs at EL1/EL0 with HCR_EL2 set for a guest
+ * (stage 2 on, interrupts to EL2, WFI/SMC/sysreg traps). Its EL1 system
+ * registers, virtual timer and GIC list registers are loaded when its
+ * thread is switched in and saved when it is switched out, so a vCPU that
+ * is not running always has its state in memory, where the VMM's
+ * invocations read and change it.
+ *
+ * Exit decoding turns ESR_EL2 into one keel/abi.h exit message.
+ */
+#include "aarch64.h"
+
+#define HCR_GUEST (HCR_VM | 1ull << 1 | HCR_FMO | HCR_IMO | HCR_AMO | 1ull << 9 | \
+		   1ull << 10 | 1ull << 13 | HCR_TSC | 1ull << 20 | HCR_RW)
+#define SPSR_EL1H_MASKED 0x3c5ull
+#define VTIMER_PPI 27u
+
+static struct arch_vcpu *loaded[MAX_CPUS];
+
+#define EL1_SAVE(i, reg) v->el1[i] = sysreg_read(reg)
+#define EL1_LOAD(i, reg) sysreg_write(reg, v->el1[i])
+#define EL1_REGS(X) X(0, sctlr_el1); X(1, ttbr0_el1); X(2, ttbr1_el1); \
+	X(3, tcr_el1); X(4, mair_el1); X(5, amair_el1); X(6, vbar_el1);    \
+	X(7, contextidr_el1); X(8, tpidr_el1); X(9, tpidrro_el0);           \
+	X(10, esr_el1); X(11, far_el1); X(12, afsr0_el1); X(13, afsr1_el1); \
+	X(14, par_el1); X(15, sp_el1); X(16, elr_el1); X(17, spsr_el1);     \
+	X(18, cpacr_el1); X(19, cntkctl_el1)
+enum { V_SCTLR = 0, V_VBAR = 6, V_ESR = 10, V_FAR = 11, V_SP_EL1 = 15,
+       V_ELR = 16, V_SPSR = 17, V_CPACR = 18, V_CNTKCTL = 19 };
+
+static unsigned vcpu_nlr(void)
+{
+	unsigned n = (unsigned)(sysreg_read(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR */
+	return n > ARCH_MAX_LRS ? ARCH_MAX_LRS : n;
+}
+
+static uint64_t lr_read(unsigned i);
+static void lr_write(unsigned i, uint64_t v);
+
+static void vcpu_save(struct arch_vcpu *v)
+{
+	EL1_REGS(EL1_SAVE);
+	v->cntv_ctl = sysreg_read(cntv_ctl_el0);
+	v->cntv_cval = sysreg_read(cntv_cval_el0);
+	sysreg_write(cntv_ctl_el0, 0); /* must not fire for the next thread */
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		uint64_t lr = lr_read(i);
+		if (lr & (1ull << 61)) { /* HW: unlink from the physical timer */
+			lr &= ~((1ull << 61) | (0x3ffull << 32));
+			arch_irq_deactivate(VTIMER_PPI);
+		}
+		v->lr[i] = lr;
+		lr_write(i, 0);
+	}
+	v->vmcr = sysreg_read(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
+	v->ap0r = sysreg_read(S3_4_C12_C8_0);   /* ICH_AP0R0_EL2 */
+	v->ap1r = sysreg_read(S3_4_C12_C9_0);   /* ICH_AP1R0_EL2 */
+	sysreg_write(S3_4_C12_C11_0, 0);        /* ICH_HCR_EL2: off */
+}
+
+static void vcpu_load(struct arch_vcpu *v)
+{
+	EL1_REGS(EL1_LOAD);
+	sysreg_write(cntv_cval_el0, v->cntv_cval);
+	sysreg_write(cntv_ctl_el0, v->cntv_ctl);
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		lr_write(i, v->lr[i]);
+	sysreg_write(S3_4_C12_C11_7, v->vmcr);
+	sysreg_write(S3_4_C12_C8_0, v->ap0r);
+	sysreg_write(S3_4_C12_C9_0, v->ap1r);
+	sysreg_write(S3_4_C12_C11_0, 1);        /* ICH_HCR_EL2.En */
+	sysreg_write(vmpidr_el2, v->vmpidr);
+	sysreg_write(cnthctl_el2, 1);           /* counter yes, physical timer traps */
+	sysreg_write(hcr_el2, HCR_GUEST);
+}
+
+/* Back to running user threads: their EL1 view (TGE makes most of it moot,
+ * but SCTLR/CPACR/CNTKCTL still govern EL0). */
+static void native_load(void)
+{
+	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
+	sysreg_write(cpacr_el1, 3ull << 20);
+	sysreg_write(cntkctl_el1, 3);
+	sysreg_write(cnthctl_el2, 3);
+	sysreg_write(hcr_el2, HCR_NATIVE);
+}
+
+void arch_vcpu_activate(struct arch_vcpu *v)
+{
+	unsigned cpu = arch_cpu_id();
+	if (loaded[cpu] == v)
+		return;
+	if (loaded[cpu])
+		vcpu_save(loaded[cpu]);
+	if (v)
+		vcpu_load(v);
+	else
+		native_load();
+	isb();
+	loaded[cpu] = v;
+}
+
+/* A vCPU object or binding goes away: no CPU may keep it loaded. */
+void arch_vcpu_forget(struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (loaded[i] == v && i == arch_cpu_id())
+			arch_vcpu_activate(NULL);
+}
+
+void arch_vcpu_init(struct arch_vcpu *v)
+{
+	v->el1[V_SCTLR] = 0x30d00800ull; /* architectural reset: MMU off */
+	v->el1[V_SPSR] = SPSR_EL1H_MASKED;
+}
+
+void arch_regs_init_guest(struct arch_regs *r)
+{
+	arch_regs_init_user(r, 0, 0);
+	r->spsr = SPSR_EL1H_MASKED;
+}
+
+/* Only AArch64 EL0t, EL1t and EL1h may be entered: anything else would
+ * let a VMM make the kernel's eret land in EL2. */
+static bool pstate_ok(uint64_t v)
+{
+	unsigned m = (unsigned)(v & 0x1f);
+	return (m == 0 || m == 4 || m == 5) && (v >> 32) == 0;
+}
+
+bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val)
+{
+	if (n < 31) *val = r->x[n];
+	else if (n == KEEL_VREG_SP) *val = r->sp;
+	else if (n == KEEL_VREG_PC) *val = r->pc;
+	else if (n == KEEL_VREG_PSTATE) *val = r->spsr;
+	else if (n == KEEL_VREG_SP_EL1) *val = v->el1[V_SP_EL1];
+	else if (n == KEEL_VREG_MPIDR) *val = v->vmpidr;
+	else return false;
+	return true;
+}
+
+bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val)
+{
+	if (n < 31) r->x[n] = val;
+	else if (n == 31) return true; /* xzr as a destination: discard */
+	else if (n == KEEL_VREG_SP) r->sp = val;
+	else if (n == KEEL_VREG_PC) r->pc = val;
+	else if (n == KEEL_VREG_PSTATE && pstate_ok(val)) r->spsr = val;
+	else if (n == KEEL_VREG_SP_EL1) v->el1[V_SP_EL1] = val;
+	else if (n == KEEL_VREG_MPIDR) v->vmpidr = (val & 0xff00ffffffull) | (1ull << 31);
+	else return false;
+	return true;
+}
+
+void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
+
+/* Take a synchronous exception to the guest's EL1, as the CPU would. */
+static void vcpu_take_exception(struct arch_vcpu *v, struct arch_regs *r, uint64_t esr)
+{
+	unsigned m = (unsigned)(r->spsr & 0xf);
+	uint64_t off = m == 0 ? 0x400 : m == 5 ? 0x200 : 0x0;
+	v->el1[V_ESR] = esr;
+	v->el1[V_ELR] = r->pc;
+	v->el1[V_SPSR] = r->spsr;
+	r->spsr = SPSR_EL1H_MASKED;
+	r->pc = v->el1[V_VBAR] + off;
+}
+
+void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr)
+{
+	uint64_t ec = (r->spsr & 0xf) == 0 ? 0x24 : 0x25;
+	v->el1[V_FAR] = addr;
+	vcpu_take_exception(v, r, ec << 26 | 1ull << 25 | 0x10); /* sync external abort */
+}
+
+void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
+{
+	vcpu_take_exception(v, r, 1ull << 25);
+}
+
+bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio)
+{
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		if ((v->lr[i] & 0xffffffffull) == intid && (v->lr[i] >> 62))
+			return true; /* already pending or active */
+	}
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		if (v->lr[i] >> 62)
+			continue;
+		v->lr[i] = 1ull << 62 | 1ull << 60 | (uint64_t)(prio & 0xff) << 48 | intid;
+		return true;
+	}
+	return false;
+}
+
+/* The virtual timer fired while its vCPU runs: hand it to the guest as
+ * virtual PPI 27 linked to the physical one (HW), which stays active until
+ * the guest deactivates it. */
+void aarch64_vtimer_irq(struct tcb *t)
+{
+	struct arch_vcpu *v = t->vcpu ? &t->vcpu->arch : NULL;
+	if (!v || loaded[arch_cpu_id()] != v) {
+		sysreg_write(cntv_ctl_el0, 0);
+		arch_irq_deactivate(VTIMER_PPI);
+		return;
+	}
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		uint64_t lr = lr_read(i);
+		if (lr >> 62 && (lr & 0xffffffffull) != VTIMER_PPI)
+			continue;
+		lr_write(i, 1ull << 62 | 1ull << 61 | 1ull << 60 | 0xa0ull << 48 |
+			 (uint64_t)VTIMER_PPI << 32 | VTIMER_PPI);
+		return;
+	}
+	arch_irq_deactivate(VTIMER_PPI); /* no room: it fires again */
+}
+
+/* ---- exit decoding ---- */
+
+static void exit_mmio(struct tcb *t, uint64_t esr)
+{
+	uint64_t gpa = (sysreg_read(hpfar_el2) & 0xfffffffff0ull) << 8 |
+		       (sysreg_read(far_el2) & 0xfff);
+	unsigned srt = (unsigned)(esr >> 16) & 0x1f;
+	bool write = esr & (1u << 6);
+	uint64_t flags = ((esr >> 22) & 3) | (write ? KEEL_MMIO_WRITE : 0) |
+			 (esr & (1u << 21) ? KEEL_MMIO_SIGN_EXTEND : 0) |
+			 (esr & (1u << 15) ? KEEL_MMIO_REG64 : 0);
+	uint64_t val = write && srt < 31 ? t->regs.x[srt] : 0;
+	uint64_t msg[5] = { gpa, flags, srt, val, t->regs.pc };
+	vcpu_exit(t, KEEL_EXIT_MMIO, msg, 5);
+}
+
+static void exit_simple(struct tcb *t, uint64_t label, uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t msg[3] = { a, b, c };
+	vcpu_exit(t, label, msg, 3);
+}
+
+void aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
+{
+	unsigned ec = (unsigned)ESR_EC(esr);
+	if (ec == EC_DABT_LOW && (esr & (1u << 24))) {
+		exit_mmio(t, esr);
+	} else if (ec == 0x16 || ec == 0x17) {
+		uint64_t msg[6] = { t->regs.x[0], t->regs.x[1], t->regs.x[2],
+				    t->regs.x[3], t->regs.x[4], t->regs.x[5] };
+		vcpu_exit(t, ec == 0x16 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, msg, 6);
+	} else if (ec == EC_WFX) {
+		exit_simple(t, KEEL_EXIT_WFI, esr & 1, 0, 0);
+	} else if (ec == EC_SYSREG) {
+		unsigned rt = (unsigned)(esr >> 5) & 0x1f;
+		exit_simple(t, KEEL_EXIT_SYSREG, esr & 0x1ffffff,
+			    !(esr & 1) && rt < 31 ? t->regs.x[rt] : 0, rt);
+	} else {
+		exit_simple(t, KEEL_EXIT_UNKNOWN, esr, t->regs.pc, 0);
+	}
+}
+
+/* ICH_LR<n>_EL2 are sixteen separate registers; no indexed access. */
+#define LR_CASE(n, op2, crm)                                          \
+	case n: if (wr) sysreg_write(S3_4_C12_##crm##_##op2, val);    \
+		else val = sysreg_read(S3_4_C12_##crm##_##op2);       \
+		break
+static uint64_t lr_access(unsigned i, bool wr, uint64_t val)
+{
+	switch (i) {
+	LR_CASE(0, 0, C12); LR_CASE(1, 1, C12); LR_CASE(2, 2, C12); LR_CASE(3, 3, C12);
+	LR_CASE(4, 4, C12); LR_CASE(5, 5, C12); LR_CASE(6, 6, C12); LR_CASE(7, 7, C12);
+	LR_CASE(8, 0, C13); LR_CASE(9, 1, C13); LR_CASE(10, 2, C13); LR_CASE(11, 3, C13);
+	LR_CASE(12, 4, C13); LR_CASE(13, 5, C13); LR_CASE(14, 6, C13); LR_CASE(15, 7, C13);
+	default: break;
+	}
+	return val;
+}
+static uint64_t lr_read(unsigned i) { return lr_access(i, false, 0); }
+static void lr_write(unsigned i, uint64_t v) { lr_access(i, true, v); }

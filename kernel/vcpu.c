@@ -1,0 +1,109 @@
+/*
+ * vCPUs: a VCPU object holds a guest CPU's state beyond its general
+ * registers (which live in the bound thread's TCB, like any thread's). A
+ * thread bound to a vCPU runs the guest; each exit is sent on the thread's
+ * fault endpoint to its VMM as one arch-neutral message (keel/abi.h), and
+ * the VMM's reply label says how the guest continues.
+ */
+#include "kernel.h"
+
+static struct vcpu *vcpu_of(struct cap *c) { return (struct vcpu *)c->obj; }
+
+long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr)
+{
+	struct cap *vc, val;
+	long err;
+	if (cptr == 0) {
+		tcb_suspend(target);
+		cap_delete(&target->slot[TCB_VCPU]);
+		return KEEL_OK;
+	}
+	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_VCPU, KEEL_R_WRITE, &vc)))
+		return err;
+	if (vcpu_of(vc)->tcb || target->vcpu)
+		return KEEL_E_BUSY;
+	tcb_suspend(target);
+	val = *vc;
+	val.flags &= (uint8_t)~CAP_ORIGINAL;
+	cap_insert_child(vc, &target->slot[TCB_VCPU], &val);
+	target->vcpu = vcpu_of(vc);
+	target->vcpu->tcb = target;
+	arch_regs_init_guest(&target->regs);
+	return KEEL_OK;
+}
+
+/* The vCPU's binding slot in its thread has emptied. */
+void vcpu_unbind(struct tcb *t)
+{
+	if (!t->vcpu)
+		return;
+	arch_vcpu_forget(&t->vcpu->arch);
+	t->vcpu->tcb = NULL;
+	t->vcpu = NULL;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->tcb)
+		vcpu_unbind(v->tcb);
+	arch_vcpu_forget(&v->arch);
+}
+
+static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio)
+{
+	if (intid >= 1020 || prio > 255)
+		return KEEL_E_INVALID_ARG;
+	if (v->tcb)
+		sched_remote_stall(v->tcb); /* its list registers are live there */
+	return arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio)
+		       ? KEEL_OK : KEEL_E_BUSY;
+}
+
+long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct vcpu *v = vcpu_of(c);
+	struct arch_regs dummy;
+	struct arch_regs *regs = v->tcb ? &v->tcb->regs : &dummy;
+	(void)t;
+	if (!(c->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	switch (label) {
+	case KEEL_VCPU_READ_REG:
+		if (v->tcb)
+			sched_remote_stall(v->tcb);
+		return arch_vcpu_reg_read(&v->arch, regs, (unsigned)mr[0], &mr[0])
+			       ? KEEL_OK : KEEL_E_INVALID_ARG;
+	case KEEL_VCPU_WRITE_REG:
+		if (!v->tcb)
+			return KEEL_E_INVALID_ARG;
+		sched_remote_stall(v->tcb);
+		return arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1])
+			       ? KEEL_OK : KEEL_E_INVALID_ARG;
+	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1]);
+	default: return KEEL_E_INVALID_CALL;
+	}
+}
+
+void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
+{
+	fault_raise(t, label, msg, len);
+}
+
+/* The VMM answered an exit: act on its reply (label, MR0..MR2). An
+ * unknown action stops the vCPU rather than guess. */
+void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
+{
+	struct arch_vcpu *v = &t->vcpu->arch;
+	switch (label) {
+	case KEEL_VCPU_RESUME:
+		if (mr[0] & KEEL_RESUME_WRITE_REG)
+			arch_vcpu_reg_write(v, &t->regs, (unsigned)mr[1], mr[2]);
+		if (mr[0] & KEEL_RESUME_SKIP)
+			arch_vcpu_skip(&t->regs);
+		break;
+	case KEEL_VCPU_INJECT_DABT: arch_vcpu_inject_dabt(v, &t->regs, mr[0]); break;
+	case KEEL_VCPU_INJECT_UNDEF: arch_vcpu_inject_undef(v, &t->regs); break;
+	default: tcb_suspend(t); return;
+	}
+	sched_make_ready(t);
+}
