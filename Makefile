@@ -71,19 +71,6 @@ $(B)/k/%.S.o: %.S | $(SETUP_STAMP)
 $(B)/k/modules.S.o: $(B)/modules.S
 	$(CC) -c $< -o $@
 
-# Boot modules: the root server first, then every other user program.
-MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS))
-$(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
-	@mkdir -p $(dir $@)
-	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
-
-$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
-	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
-		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
-
-$(B)/keel.bin: $(B)/keel.elf
-	$(OBJCOPY) -O binary $< $@
-
 # ---- user program rules ----
 $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
@@ -98,6 +85,19 @@ $(B)/user/$(1).elf: $$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A)
 USER_ELFS += $(B)/user/$(1).elf
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
+
+# Boot modules: the root server first, then every other user program.
+MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS))
+$(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
+	@mkdir -p $(dir $@)
+	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
+
+$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
+		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
+
+$(B)/keel.bin: $(B)/keel.elf
+	$(OBJCOPY) -O binary $< $@
 
 # ---- running ----
 QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 \

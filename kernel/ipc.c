@@ -58,7 +58,9 @@ static void msg_transfer(struct tcb *from, struct tcb *to, uint64_t badge)
 		src = from->fault_msg;
 	}
 	len = keel_msg_len(info);
-	if (!tcb_ipcbuf(to) && len > KEEL_MSG_REG_MRS)
+	/* either buffer may have been unbound since the length was checked */
+	if (len > KEEL_MSG_REG_MRS &&
+	    (!tcb_ipcbuf(to) || (!from->fault_pending && !tcb_ipcbuf(from))))
 		len = KEEL_MSG_REG_MRS;
 	dst[0] = KEEL_OK;
 	dst[1] = (badge << 32) | (info & 0xffffff00u) | len;
@@ -133,8 +135,8 @@ long ipc_send(struct tcb *t, struct cap *c, bool call, bool block)
 		return KEEL_OK;
 	t->send_badge = c->badge;
 	t->is_call = call;
+	sched_block(t, TS_BLOCKED_SEND); /* leave the ready queue first */
 	ep_queue_append(ep, t, EP_SEND);
-	sched_block(t, TS_BLOCKED_SEND);
 	return KEEL_OK;
 }
 
@@ -155,8 +157,8 @@ static long recv_from_ep(struct tcb *t, struct endpoint *ep, bool block)
 	}
 	if (!block)
 		return KEEL_E_WOULD_BLOCK;
-	ep_queue_append(ep, t, EP_RECV);
 	sched_block(t, TS_BLOCKED_RECV);
+	ep_queue_append(ep, t, EP_RECV);
 	return KEEL_OK;
 }
 

@@ -58,6 +58,7 @@ long ntfn_wait(struct tcb *t, struct notification *n, bool block)
 	}
 	if (!block)
 		return KEEL_E_WOULD_BLOCK;
+	sched_block(t, TS_BLOCKED_NTFN);
 	t->next = NULL;
 	t->prev = n->waiters.tail;
 	if (n->waiters.tail)
@@ -66,7 +67,6 @@ long ntfn_wait(struct tcb *t, struct notification *n, bool block)
 		n->waiters.head = t;
 	n->waiters.tail = t;
 	t->blocked_on = n;
-	sched_block(t, TS_BLOCKED_NTFN);
 	return KEEL_OK;
 }
 

@@ -11,9 +11,11 @@
 struct percpu kernel_cpu[MAX_CPUS];
 unsigned kernel_ncpus = 1;
 
+/* Only a READY thread can be in a ready queue: the same links also chain
+ * threads waiting on endpoints and notifications. */
 static bool tq_linked(const struct tq *q, const struct tcb *t)
 {
-	return t->prev || q->head == t;
+	return t->state == TS_READY && (t->prev || q->head == t);
 }
 
 static void tq_append(struct tq *q, struct tcb *t)
@@ -176,6 +178,8 @@ void kernel_enter_contended(struct tcb *trapped, bool svc)
 		if (__atomic_load_n(&c->stall_req, __ATOMIC_ACQUIRE) &&
 		    !c->stall_ack) {
 			arch_fpu_save_if_owner(trapped);
+			arch_vcpu_activate(NULL); /* save a guest's state while
+						   * its memory is still safe */
 			c->trap_svc = svc;
 			__atomic_store_n(&c->stall_ack, 1, __ATOMIC_RELEASE);
 			arch_cpu_wake();

@@ -69,9 +69,8 @@ void tcb_slot_removed(struct cap *slot)
 	if (slot == &t->slot[TCB_VSPACE])
 		t->vs_root = 0;
 	if (slot == &t->slot[TCB_VCPU]) {
+		tcb_suspend(t); /* off every CPU (and its vCPU unloaded) first */
 		vcpu_unbind(t);
-		if (t->state != TS_INACTIVE)
-			tcb_suspend(t);
 	}
 	if (slot == &t->slot[TCB_CSPACE] || slot == &t->slot[TCB_VSPACE]) {
 		if (t->state != TS_INACTIVE)
@@ -175,6 +174,10 @@ static long tcb_set_affinity(struct tcb *target, uint64_t cpu)
 	sched_dequeue(target);
 	arch_fpu_save_if_owner(target);
 	target->cpu = (uint8_t)cpu;
+	if (target == this_cpu()->current)
+		this_cpu()->resched = true; /* and never resume it here: the
+					     * new CPU may take it once we
+					     * release the lock */
 	if (target->state == TS_READY)
 		sched_make_ready(target);
 	return KEEL_OK;
@@ -186,7 +189,9 @@ static long tcb_set_priority(struct tcb *t, struct tcb *target, uint64_t prio)
 		return KEEL_E_INVALID_ARG;
 	sched_dequeue(target);
 	target->prio = (uint8_t)prio;
-	if (target->state == TS_READY)
+	if (target == this_cpu()->current)
+		this_cpu()->resched = true; /* it may no longer be the highest */
+	else if (target->state == TS_READY)
 		sched_make_ready(target);
 	return KEEL_OK;
 }

@@ -62,8 +62,9 @@ static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio)
 long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 {
 	struct vcpu *v = vcpu_of(c);
-	struct arch_regs dummy;
-	struct arch_regs *regs = v->tcb ? &v->tcb->regs : &dummy;
+	struct arch_regs none = { .pc = 0 }; /* an unbound vCPU has no general
+					      * registers: they read as 0 */
+	struct arch_regs *regs = v->tcb ? &v->tcb->regs : &none;
 	(void)t;
 	if (!(c->rights & KEEL_R_WRITE))
 		return KEEL_E_NO_RIGHTS;

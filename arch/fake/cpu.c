@@ -73,9 +73,14 @@ void arch_send_resched_ipi(unsigned cpu)
 
 void arch_boot_secondaries(void) { fake_arch.secondaries_booted++; }
 
-/* One host thread runs the kernel, so the big lock is always free. */
+/* One host thread plays every CPU, so the big lock is free unless a test
+ * makes it look held by another CPU until *lock_wait becomes nonzero. */
 bool arch_lock_try(void)
 {
+	if (fake_arch.lock_wait && !*fake_arch.lock_wait) {
+		fake_arch.lock_busy++;
+		return false;
+	}
 	fake_arch.lock_takes++;
 	return true;
 }
@@ -145,6 +150,7 @@ void arch_fpu_save_if_owner(struct tcb *t)
 _Noreturn void arch_return_to(struct tcb *t)
 {
 	fake_arch.returned_to = t;
+	fake_arch.running[fake_arch.cpu] = t;
 	if (!fake_arch.return_jmp)
 		kpanic("fake: arch_return_to without a landing place");
 	longjmp(*fake_arch.return_jmp, 1);

@@ -44,11 +44,15 @@ struct tcb;
 #define FAKE_IRQ_TIMER 27u      /* reserved, with the SGIs 0..15 */
 #define FAKE_TIMER_HZ 62500000ull
 #define FAKE_CONSOLE_SIZE 4096u
+#define FAKE_VCPU_INIT 0x7663707500000001ull
+#define FAKE_GUEST_FLAGS 0x3c5ull /* what arch_regs_init_guest puts in flags */
 #define FAKE_MAX_RELAX 1000000u /* a spin this long would never end: panic */
 
 struct fake_arch {
 	/* set by tests */
 	unsigned cpu;                        /* arch_cpu_id() */
+	const uint32_t *lock_wait;           /* lock busy while *lock_wait == 0 */
+	bool in_svc[MAX_CPUS];               /* CPU's thread is in a system call */
 	jmp_buf *return_jmp;                 /* arch_return_to longjmps here */
 	void (*on_ipi)(unsigned cpu);        /* after an IPI is recorded */
 	void (*on_panic)(const char *why);   /* kpanic; must not return */
@@ -65,6 +69,10 @@ struct fake_arch {
 	unsigned pte_stores;
 	uint64_t irq_enabled[FAKE_IRQS / 64], irq_deactivated[FAKE_IRQS / 64];
 	struct tcb *returned_to;             /* last arch_return_to */
+	struct tcb *running[MAX_CPUS];       /* last arch_return_to per CPU */
+	unsigned lock_busy;                  /* arch_lock_try answered "busy" */
+	struct arch_vcpu *loaded_vcpu[MAX_CPUS]; /* arch_vcpu_activate per CPU */
+	unsigned vcpu_activations, vcpu_forgets;
 	char console[FAKE_CONSOLE_SIZE];     /* arch_putc and kprintf output */
 	size_t console_len;
 };

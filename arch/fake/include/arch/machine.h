@@ -11,8 +11,11 @@
  *   a[0..7]   argument / message registers: [0] cptr/status, [1] message
  *             info, [2..7] MR0..MR5 (keel/abi.h), also Linux args 0..5
  *   nr        Linux system-call number
- *   t[0..15]  other general registers (arch_regs_get(r, 8..23))
- *   pc, sp, tls, cause, flags
+ *   t[0..22]  other general registers (arch_regs_get(r, 8..30))
+ *   pc, sp, tls, cause, flags (a guest's PSTATE)
+ *
+ * A fake vCPU (struct arch_vcpu) has two system registers and FAKE_LRS
+ * list registers, each holding a pending virtual INTID + 1 (0: free).
  */
 #ifndef ARCH_MACHINE_H
 #define ARCH_MACHINE_H
@@ -29,7 +32,8 @@ typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 0u /* EM_NONE: the fake arch loads no ELF */
 
 #define FAKE_ARG_REGS 8u
-#define FAKE_TEMP_REGS 16u
+#define FAKE_TEMP_REGS 23u
+#define FAKE_LRS 4u
 
 struct arch_regs {
 	uint64_t pc, sp, tls, cause, flags;
@@ -41,6 +45,15 @@ struct arch_regs {
 struct arch_fpu {
 	uint64_t v[64];
 	uint64_t status;
+};
+
+struct arch_vcpu {
+	uint64_t sp_el1, mpidr;
+	uint32_t lr[FAKE_LRS];
+	uint32_t lr_prio[FAKE_LRS];
+	uint64_t init;          /* FAKE_VCPU_INIT once arch_vcpu_init ran */
+	uint64_t exc_addr;      /* address of the last injected abort */
+	uint32_t dabts, undefs; /* exceptions injected */
 };
 
 static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->a; }
