@@ -1,0 +1,142 @@
+/*
+ * Root server entry: check the boot info, build the allocator over the
+ * boot untyped memory, start the scenario named on the kernel command line
+ * and serve faults and reports on root's endpoint forever.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <keel/abi.h>
+#include <keel/alloc.h>
+#include <keel/object.h>
+#include <keel/print.h>
+#include <keel/server.h>
+
+#include "root.h"
+
+static struct keel_alloc root_pool;
+static uint64_t root_ep;
+
+const struct keel_bootinfo *root_bootinfo(void)
+{
+	return (const struct keel_bootinfo *)(uintptr_t)KEEL_BOOTINFO_VADDR;
+}
+
+uint64_t root_alloc(unsigned type, unsigned size_bits)
+{
+	return keel_alloc_object(&root_pool, type, size_bits);
+}
+
+uint64_t root_alloc_slot(void)
+{
+	return keel_alloc_slot(&root_pool);
+}
+
+long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
+{
+	return keel_alloc_map(&root_pool, frame, vspace, vaddr, rights);
+}
+
+uint64_t root_endpoint(void)
+{
+	return root_ep;
+}
+
+void root_pass(const char *what)
+{
+	kprintf("[test] PASS %s\n", what);
+}
+
+void root_fail(const char *what, const char *fmt, ...)
+{
+	char why[KEEL_PRINT_MAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	kprintf("[test] FAIL %s: %s\n", what, why);
+}
+
+void root_done(void)
+{
+	srv_stop_all();
+	kprintf("[test] DONE\n");
+}
+
+/* Hand all RAM untyped to the allocator; device memory stays unused. */
+static uint64_t root_pool_init(const struct keel_bootinfo *bi)
+{
+	uint64_t bytes = 0;
+	keel_alloc_init(&root_pool, KEEL_ROOT_CNODE, bi->first_free_slot,
+			1ull << bi->cnode_bits);
+	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++) {
+		if (bi->untyped[i].is_device)
+			continue;
+		keel_alloc_add_untyped(&root_pool, bi->untyped_first + i);
+		bytes += 1ull << bi->untyped[i].size_bits;
+	}
+	return bytes;
+}
+
+static void root_banner(const struct keel_bootinfo *bi, uint64_t ram)
+{
+	kprintf("[root] keel root server: %u CPUs, %u untyped (%lu MiB RAM), "
+		"%u free slots, timer %lu Hz\n", bi->ncpus, bi->untyped_count,
+		(unsigned long)(ram >> 20), (1u << bi->cnode_bits) - bi->first_free_slot,
+		(unsigned long)bi->timer_hz);
+	kprintf("[root] modules:");
+	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
+		kprintf(" %.32s", bi->module[i].name);
+	kprintf("\n[root] command line: \"%.256s\"\n", bi->cmdline);
+}
+
+static bool root_protected(void *ctx, struct keel_msg *m)
+{
+	struct server *s = srv_by_badge(m->badge);
+	char text[KEEL_REPORT_TEXT_MAX + 1];
+	(void)ctx;
+	if (!s)
+		return false; /* not from one of ours: leave it waiting */
+	keel_report_text(m, text, sizeof(text));
+	m->mr[0] = scenario_report(s, (unsigned)m->label, m->mr[0], text);
+	m->label = 0;
+	m->len = 1;
+	return true;
+}
+
+static bool root_fault(void *ctx, struct keel_msg *m)
+{
+	struct server *s = srv_by_badge(m->badge);
+	(void)ctx;
+	return s ? fault_handle(s, m) : false;
+}
+
+/* Returning from main would end in exit_group, which root (having no
+ * fault handler) gets back as ENOSYS, and musl would spin at priority 255
+ * retrying it. Stop this thread instead. */
+static int root_halt(const char *why, long err)
+{
+	kprintf("[root] %s (%ld): stopping\n", why, err);
+	keel_tcb_suspend(KEEL_ROOT_TCB);
+	return 1;
+}
+
+int main(void)
+{
+	const struct keel_bootinfo *bi = root_bootinfo();
+	struct keel_server loop = { .protected = root_protected, .fault = root_fault };
+	uint64_t ram;
+	long err;
+	if (bi->magic != KEEL_BOOTINFO_MAGIC)
+		return root_halt("bad boot info magic", 0);
+	ram = root_pool_init(bi);
+	root_banner(bi, ram);
+	root_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
+	if (!root_ep)
+		return root_halt("cannot allocate the root endpoint", 0);
+	scenario_select(bi->cmdline);
+	scenario_start();
+	loop.ep = root_ep;
+	err = keel_server_run(&loop);
+	return root_halt("receive failed", err);
+}

@@ -1,0 +1,173 @@
+/*
+ * The root server's internals: the first user program. It owns every
+ * resource at boot (keel/abi.h, struct keel_bootinfo), starts servers from
+ * the boot modules, handles their faults and Linux system calls, and runs
+ * one scenario picked by the kernel command line (docs/root-server.md).
+ *
+ * Root address space (what the kernel made, kernel/boot.c, plus ours):
+ *
+ *   0x0000_0040_0000  root's ELF segments
+ *   0x0000_7ff0_0000  stack top (128 KiB below) / IPC buffer
+ *   0x0001_0000_0000  boot modules, read-only (KEEL_MODULES_VADDR)
+ *   0x0007_f000_0000  boot info, read-only (KEEL_BOOTINFO_VADDR)
+ *   0x0040_0000_0000  server windows: server id n sees its memory at
+ *                     ROOT_WINDOW_BASE + (n - 1) * ROOT_WINDOW_SIZE + vaddr
+ */
+#ifndef BOOT_ROOT_H
+#define BOOT_ROOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <keel/abi.h>
+#include <keel/server.h>
+
+#define ROOT_WINDOW_BASE 0x4000000000ull
+#define ROOT_WINDOW_SIZE 0x100000000ull /* a server's vaddrs stay below this */
+#define ROOT_MAX_SERVERS 32u
+#define ROOT_PAGE_SIZE (1ull << KEEL_PAGE_BITS)
+#define ROOT_PRIO 255u
+
+#define SRV_MAX_PAGES 160u
+#define SRV_MAX_ARGS 6u
+#define SRV_ARGBUF 128u
+
+/* One page of a server: root's own capability to it is mapped in root's
+ * window (the server maps a copy), so root can read the server's memory
+ * (Linux write) and rewrite it (restart). */
+struct srv_page {
+	uint64_t vaddr;
+	uint64_t view;  /* root's frame cptr, mapped at window + vaddr */
+	uint8_t rights; /* as the server maps it */
+};
+
+enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED };
+
+struct server {
+	char name[24];
+	unsigned id;     /* badge of its fault/report endpoint, 1.. */
+	unsigned cpu, prio;
+	enum srv_state state;
+	const uint8_t *image; /* ELF boot module */
+	uint64_t image_size;
+	uint64_t tcb, cnode, vspace, ipcbuf, fault_ep; /* root's cptrs */
+	uint64_t window;
+	uint64_t entry, phdr, phnum;
+	unsigned argc;
+	const char *argv[SRV_MAX_ARGS + 1];
+	char argbuf[SRV_ARGBUF];
+	struct srv_page page[SRV_MAX_PAGES];
+	unsigned npages;
+	unsigned restarts, max_restarts, faults;
+	uint64_t fault_label, fault_addr; /* the last fault: label, address */
+	int exit_code;
+	bool out_midline;    /* Linux stdout: a line is open, no prefix due */
+	unsigned unemulated; /* distinct Linux calls answered ENOSYS */
+	uint64_t enosys_seen[8]; /* bitmap of those numbers (below 512) */
+};
+
+/* ---- root.c: resources and markers ---- */
+const struct keel_bootinfo *root_bootinfo(void);
+/* A new object in root's CNode (0 if out of memory or slots). */
+uint64_t root_alloc(unsigned type, unsigned size_bits);
+uint64_t root_alloc_slot(void);
+/* Map frame at vaddr in vspace, making page tables as needed. */
+long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
+/* Root's endpoint: faults and reports arrive here. */
+uint64_t root_endpoint(void);
+void root_pass(const char *what);
+void root_fail(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Stop every server and print "[test] DONE" (the runner stops QEMU). */
+void root_done(void);
+const char *root_arch_fault_name(uint64_t cause);
+unsigned root_arch_elf_machine(void);
+
+/* ---- server.c: life cycle ---- */
+/* Load prog (a boot module) as a new server named name with argv
+ * {name, args...} (args NULL-terminated); not started. NULL on failure
+ * (logged). */
+struct server *srv_create(const char *prog, const char *name,
+			  const char *const *args, unsigned cpu, unsigned prio);
+bool srv_grant_copy(struct server *s, unsigned slot, uint64_t src, unsigned rights);
+bool srv_grant_mint(struct server *s, unsigned slot, uint64_t src, unsigned rights,
+		    uint64_t badge);
+bool srv_grant_move(struct server *s, unsigned slot, uint64_t src);
+/* Report capability: root's endpoint with the server's badge. */
+bool srv_grant_report(struct server *s);
+/* One new frame mapped at KEEL_SHARED_VADDR in both a and b. */
+bool srv_share_page(struct server *a, struct server *b);
+bool srv_start(struct server *s);
+/* Rewrite data, bss and stack from the image and start again. */
+bool srv_restart(struct server *s);
+void srv_stop(struct server *s);
+void srv_stop_all(void);
+struct server *srv_by_badge(uint64_t badge);
+/* Root's pointer to [vaddr, vaddr + len) of s, or NULL if any of it is
+ * not mapped in s. */
+void *srv_view(struct server *s, uint64_t vaddr, uint64_t len);
+
+/* ---- elf.c: images ---- */
+/* Check that img is a static executable we can load below vmax. */
+bool elf_check(const uint8_t *img, uint64_t size, uint64_t vmax);
+/* Call fn for every page the image's loadable segments touch. */
+bool elf_each_page(const uint8_t *img, bool (*fn)(void *ctx, uint64_t vaddr,
+						  unsigned rights), void *ctx);
+/* Fill one page at vaddr with what the image puts there (zero elsewhere). */
+void elf_fill_page(const uint8_t *img, uint64_t vaddr, uint8_t *page);
+uint64_t elf_entry(const uint8_t *img);
+/* Where the program headers are in the loaded image (auxv AT_PHDR), or 0. */
+uint64_t elf_phdr_vaddr(const uint8_t *img, uint64_t *phnum);
+
+/* ---- fault.c / linux.c: what servers send to root ---- */
+bool fault_handle(struct server *s, struct keel_msg *m);
+bool linux_syscall(struct server *s, struct keel_msg *m);
+
+/* ---- scenario.c ---- */
+struct scenario {
+	const char *name;
+	void (*start)(void);
+	/* A server reported (keel_report); returns root's answer. */
+	uint64_t (*report)(struct server *s, unsigned kind, uint64_t value,
+			   const char *text);
+	/* A server faulted, after root restarted or stopped it. */
+	void (*faulted)(struct server *s);
+	/* A server called exit. */
+	void (*exited)(struct server *s, int code);
+};
+
+void scenario_select(const char *cmdline);
+void scenario_start(void);
+uint64_t scenario_report(struct server *s, unsigned kind, uint64_t value,
+			 const char *text);
+void scenario_faulted(struct server *s);
+void scenario_exited(struct server *s, int code);
+
+/* Helpers the scenarios share (scenario.c). */
+struct pp_pair {
+	struct server *server, *client[2];
+	unsigned nclients;
+};
+/* A pingpong server and up to two clients (priority 100 each); client i
+ * calls with badge 0xa1 + 0x11 * i, `calls` times ("loop": report
+ * progress forever). Servers are named <tag>-server, <tag>-client<i+1>.
+ * crash_at: the server faults at that call (NULL: never); retry: clients
+ * call again when the server's death cancels a call. */
+struct pp_spec {
+	const char *tag;
+	unsigned cpu, prio; /* the server's */
+	unsigned nclients;
+	struct {
+		unsigned cpu;
+		const char *calls;
+	} client[2];
+	const char *crash_at;
+	bool retry;
+};
+bool pp_start(struct pp_pair *p, const struct pp_spec *spec);
+
+extern const struct scenario scenario_demo, scenario_boot, scenario_ipc, scenario_epqueue,
+	scenario_libc, scenario_bench, scenario_nullderef, scenario_badcap,
+	scenario_spin, scenario_stress;
+
+#endif /* BOOT_ROOT_H */

@@ -1,0 +1,14 @@
+# Test and benchmark servers (tests/servers/), started by the root server's
+# scenarios (boot/scn_*.c). Each is one program; roles come from argv.
+# counter.c's arch half is picked here (style practice 3).
+SRV_COUNTER := tests/servers/counter.c $(wildcard tests/servers/arch/$(ARCH)/counter.c)
+
+USER_PROGS += pingpong hello nullderef badcap spin stress libctest bench
+pingpong_SRCS := tests/servers/pingpong.c
+hello_SRCS := tests/servers/hello.c
+nullderef_SRCS := tests/servers/nullderef.c $(SRV_COUNTER)
+badcap_SRCS := tests/servers/badcap.c
+spin_SRCS := tests/servers/spin.c
+stress_SRCS := tests/servers/stress.c $(SRV_COUNTER)
+libctest_SRCS := tests/servers/libctest.c
+bench_SRCS := tests/servers/bench.c $(SRV_COUNTER)

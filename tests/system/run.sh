@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# QEMU system tests: boot the image once per scenario (kernel command line
+# test=<name>, picked by the root server, boot/scenario.c) and judge the
+# console log.
+#
+#   bash tests/system/run.sh build/aarch64/keel.bin [scenario...]
+#
+# A scenario passes iff every expected "[test] PASS <marker>" line appears
+# and neither "[test] FAIL" nor "keel: PANIC" does. Root prints
+# "[test] DONE" when a scenario is over; QEMU is stopped then, or at the
+# scenario's timeout. Logs: <dir of the image>/system/<name>.log.
+# Prints one line per scenario, then "N passed, N failed"; exits non-zero
+# on any failure. Usually under a minute; at most the sum of the timeouts.
+set -u
+
+QEMU=${QEMU:-qemu-system-aarch64}
+QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2
+	-m 1G -nographic -no-reboot)
+
+# name  timeout(s)  expected PASS markers
+SCENARIOS=(
+	"boot      30  smp"
+	"ipc       60  ipc"
+	"epqueue   20  epqueue"
+	"libc      20  libc"
+	"badcap    20  badcap"
+	"nullderef 45  nullderef"
+	"spin      45  spin"
+	"stress    60  stress"
+	"bench     60  bench"
+)
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+[ $# -ge 1 ] || die "usage: $0 <keel.bin> [scenario...]"
+bin=$1
+shift
+[ -f "$bin" ] || die "no such image: $bin (run make first)"
+command -v "$QEMU" >/dev/null || die "$QEMU not found (bash tools/setup-deps.sh)"
+outdir=$(dirname "$bin")/system
+mkdir -p "$outdir"
+# Boot a private copy: a rebuild while the tests run must not change it.
+image=$(mktemp "${TMPDIR:-/tmp}/keel-system.XXXXXX")
+trap 'rm -f "$image"' EXIT
+cp "$bin" "$image"
+
+# Boot once; return when root says DONE, the kernel panics, or time is up.
+run_qemu() {
+	local name=$1 limit=$2 log=$3 pid
+	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
+		-append "test=$name" </dev/null >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -aqE '\[test\] DONE|keel: PANIC' "$log"; then
+			sleep 0.2 # let the last lines reach the log
+			kill "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$pid" 2>/dev/null
+}
+
+# Prints nothing if the log passes, else the reason.
+judge() {
+	local log=$1 limit=$2 m
+	shift 2
+	if grep -aq 'keel: PANIC' "$log"; then
+		grep -a -m1 'keel: PANIC' "$log"
+		return
+	fi
+	if grep -aq '\[test\] FAIL' "$log"; then
+		grep -a -m1 '\[test\] FAIL' "$log"
+		return
+	fi
+	for m in "$@"; do
+		if ! grep -aq "\[test\] PASS $m\$" <(tr -d '\r' <"$log"); then
+			if grep -aq '\[test\] DONE' "$log"; then
+				echo "no [test] PASS $m"
+			else
+				echo "no [test] PASS $m (stopped after ${limit}s without [test] DONE)"
+			fi
+			return
+		fi
+	done
+}
+
+wanted() {
+	local n=$1 w
+	[ ${#selected[@]} -eq 0 ] && return 0
+	for w in "${selected[@]}"; do [ "$w" = "$n" ] && return 0; done
+	return 1
+}
+
+selected=("$@")
+passed=0
+failed=0
+for entry in "${SCENARIOS[@]}"; do
+	read -r name limit markers <<<"$entry"
+	wanted "$name" || continue
+	log=$outdir/$name.log
+	run_qemu "$name" "$limit" "$log"
+	# shellcheck disable=SC2086 # markers is a word list
+	reason=$(judge "$log" "$limit" $markers)
+	if [ -z "$reason" ]; then
+		echo "[system] PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "[system] FAIL $name: $reason (log: $log)"
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
