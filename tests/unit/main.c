@@ -1,0 +1,29 @@
+/*
+ * Runner for the host unit tests. Exits non-zero if any test fails, so
+ * `make unit` fails. Check's environment variables apply: CK_RUN_SUITE,
+ * CK_RUN_CASE, CK_FORK (default yes: each test in its own process, so
+ * the kernel's static tables start clean), CK_VERBOSITY.
+ */
+#include <stdlib.h>
+
+#include "fixture.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite_cap());
+	int failed;
+	srunner_add_suite(sr, suite_untyped());
+	srunner_add_suite(sr, suite_ipc());
+	srunner_add_suite(sr, suite_notify());
+	srunner_add_suite(sr, suite_sched());
+	srunner_add_suite(sr, suite_vspace());
+	srunner_add_suite(sr, suite_syscall());
+	srunner_add_suite(sr, suite_fastpath());
+	srunner_add_suite(sr, suite_vcpu());
+	srunner_add_suite(sr, suite_irq());
+	srunner_add_suite(sr, suite_libipc());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,259 @@
+/*
+ * vCPUs (kernel/vcpu.c) through the fake arch's vCPU (arch/fake/vcpu.c):
+ * binding a vCPU to a thread, register access and interrupt injection by
+ * invocation, exits delivered to the VMM on the fault endpoint and the
+ * VMM's reply actions, and what deleting a vCPU does to its thread.
+ *
+ * Cast: VMM H (prio 100, IPC buffer) receives on EP; guest thread G
+ * (prio 50) has EP as fault endpoint and the vCPU in slot V bound.
+ */
+#include <string.h>
+
+#include "fixture.h"
+
+#define EP 16
+#define V 17
+#define V2 18
+#define V_RO 19
+#define H_SLOT 20
+#define G_SLOT 22
+#define G2_SLOT 24
+
+static struct tcb *H, *G;
+
+static struct vcpu *vcpu(uint64_t slot) { return (struct vcpu *)(uintptr_t)fx_slot(slot)->obj; }
+
+static void cast(void)
+{
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VCPU, 0, V, 2), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_COPY, V_RO, KEEL_ROOT_CNODE, V,
+				   KEEL_R_READ), KEEL_OK);
+	H = fx_thread(H_SLOT, 100, H_SLOT + 1, true);
+	G = fx_thread(G_SLOT, 50, 0, false);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_CONFIGURE, EP, KEEL_ROOT_CNODE,
+				   KEEL_ROOT_VSPACE, 0, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+}
+
+/* G exits with label and msg; H, waiting on EP, gets it. */
+static void guest_exits(uint64_t label, const uint64_t *msg, unsigned len)
+{
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fx_run(G);
+	vcpu_exit(G, label, msg, len);
+	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
+	ck_assert_uint_eq(H->state, TS_READY);
+}
+
+static void vmm_replies(uint64_t action, uint64_t mr0, uint64_t mr1, uint64_t mr2)
+{
+	const uint64_t mr[6] = { mr0, mr1, mr2 };
+	ck_assert_uint_eq(fx_trap(H, KEEL_SYS_REPLY, 0, keel_msginfo(action, 3), mr), KEEL_OK);
+}
+
+START_TEST(new_vcpu_is_initialised_by_the_arch)
+{
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VCPU, 0, V, 1), KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->arch.init, FAKE_VCPU_INIT);
+	ck_assert_ptr_null(vcpu(V)->tcb);
+	ck_assert_uint_eq(fx_slot(V)->obj % (1u << KEEL_VCPU_BITS), 0);
+}
+END_TEST
+
+START_TEST(binding_is_one_to_one)
+{
+	struct tcb *g2;
+	cast();
+	ck_assert_ptr_eq(G->vcpu, vcpu(V));
+	ck_assert_ptr_eq(vcpu(V)->tcb, G);
+	ck_assert_uint_eq(G->regs.flags, FAKE_GUEST_FLAGS);
+	ck_assert_uint_eq(G->state, TS_READY);
+	g2 = fx_thread(G2_SLOT, 50, 0, false);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V2), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_BIND_VCPU, V_RO), KEEL_E_NO_RIGHTS);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_BIND_VCPU, EP), KEEL_E_WRONG_TYPE);
+	ck_assert_ptr_null(g2->vcpu);
+	/* unbinding stops the guest and frees the vCPU for another thread */
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, 0), KEEL_OK);
+	ck_assert_ptr_null(G->vcpu);
+	ck_assert_ptr_null(vcpu(V)->tcb);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_uint_eq(G->slot[TCB_VCPU].type, KEEL_OBJ_NULL);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_ptr_eq(vcpu(V)->tcb, g2);
+}
+END_TEST
+
+START_TEST(registers_through_invocations)
+{
+	uint64_t mr[6] = { KEEL_VREG_SP_EL1 };
+	cast();
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, KEEL_VREG_PC, 0x80000), KEEL_OK);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80000);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, 30, 0x30), KEEL_OK);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 30), 0x30);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, KEEL_VREG_SP_EL1, 0x9000), KEEL_OK);
+	ck_assert_int_eq(fx_invoke(V, KEEL_VCPU_READ_REG, mr), KEEL_OK);
+	ck_assert_uint_eq(mr[0], 0x9000);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_READ_REG, KEEL_VREG_COUNT), KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, KEEL_VREG_COUNT, 1),
+			 KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V_RO, KEEL_VCPU_WRITE_REG, KEEL_VREG_PC, 0), KEEL_E_NO_RIGHTS);
+	ck_assert_int_eq(FX_INVOKE(V2, KEEL_VCPU_WRITE_REG, KEEL_VREG_PC, 0), KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ + 1, 0), KEEL_E_INVALID_CALL);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80000);
+}
+END_TEST
+
+/* Fill a stretch of stack below the caller with a pattern, so that a
+ * kernel variable later read before it is written shows. */
+static __attribute__((noinline)) void stain_stack(void)
+{
+	volatile uint8_t junk[32 * 1024];
+	memset((void *)junk, 0x5a, sizeof(junk));
+}
+
+/* An unbound vCPU has no general registers (they live in a thread): the
+ * kernel must not answer with whatever its stack held. */
+START_TEST(unbound_vcpu_general_register_reads_nothing)
+{
+	uint64_t mr[6] = { 3 };
+	long err;
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VCPU, 0, V, 1), KEEL_OK);
+	stain_stack();
+	err = fx_invoke(V, KEEL_VCPU_READ_REG, mr);
+	ck_assert_msg(err == KEEL_E_INVALID_ARG || (err == KEEL_OK && mr[0] == 0),
+		      "status %ld, value %#lx", err, (unsigned long)mr[0]);
+}
+END_TEST
+
+START_TEST(injected_interrupts_fill_list_registers)
+{
+	struct arch_vcpu *a;
+	cast();
+	a = &vcpu(V)->arch;
+	for (unsigned i = 0; i < FAKE_LRS; i++)
+		ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 32 + i, 0xa0), KEEL_OK);
+	ck_assert_uint_eq(a->lr[FAKE_LRS - 1], 32 + FAKE_LRS);
+	ck_assert_uint_eq(a->lr_prio[0], 0xa0);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 32, 0xa0), KEEL_OK); /* pending */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 99, 0xa0), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 1020, 0), KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V2, KEEL_VCPU_INJECT_IRQ, 40, 256), KEEL_E_INVALID_ARG);
+	ck_assert_uint_eq(vcpu(V2)->arch.lr[0], 0);
+}
+END_TEST
+
+START_TEST(exit_reaches_vmm_and_resume_applies_flags)
+{
+	static const uint64_t mmio[5] = { 0x9000000, KEEL_MMIO_WRITE | 2, 5, 0xabcd, 0x80040 };
+	uint64_t *h;
+	cast();
+	arch_regs_set_pc(&G->regs, 0x80040);
+	guest_exits(KEEL_EXIT_MMIO, mmio, 5);
+	h = fx_regs(H);
+	ck_assert_uint_eq(keel_msg_label(h[1]), KEEL_EXIT_MMIO);
+	ck_assert_uint_eq(keel_msg_len(h[1]), 5);
+	ck_assert(memcmp(h + 2, mmio, sizeof(mmio)) == 0);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 7, 0x77);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_uint_eq(G->fault_pending, 0);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80044);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x77);
+}
+END_TEST
+
+START_TEST(vmm_reply_actions)
+{
+	static const uint64_t hvc[1] = { 0x84000000 };
+	struct arch_vcpu *a;
+	cast();
+	a = &vcpu(V)->arch;
+	arch_regs_set_pc(&G->regs, 0x100);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(KEEL_VCPU_RESUME, 0, 7, 0x77);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x100);  /* no flags: as it was */
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(KEEL_VCPU_INJECT_DABT, 0xdead0000, 0, 0);
+	ck_assert_uint_eq(a->dabts, 1);
+	ck_assert_uint_eq(a->exc_addr, 0xdead0000);
+	ck_assert_uint_eq(G->state, TS_READY);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(KEEL_VCPU_INJECT_UNDEF, 0, 0, 0);
+	ck_assert_uint_eq(a->undefs, 1);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(KEEL_VCPU_STOP, 0, 0, 0);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(77, 0, 0, 0); /* unknown action: stopped, not guessed */
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+}
+END_TEST
+
+START_TEST(running_the_guest_loads_its_vcpu)
+{
+	cast();
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	vcpu_exit(G, KEEL_EXIT_WFI, (uint64_t[1]){ 0 }, 1);
+	ck_assert_ptr_eq(fx_kernel_exit(), H);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+}
+END_TEST
+
+START_TEST(deleting_the_vcpu_stops_its_thread)
+{
+	cast();
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, V), KEEL_OK);
+	ck_assert_uint_eq(fx_slot(V_RO)->type, KEEL_OBJ_NULL);
+	ck_assert_ptr_null(G->vcpu);
+	ck_assert_uint_eq(G->slot[TCB_VCPU].type, KEEL_OBJ_NULL);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_ptr_null(fx_cpu(0)->ready[50].head);
+}
+END_TEST
+
+/* The guest runs on CPU 1 with its vCPU loaded there. Deleting the vCPU
+ * from CPU 0 must first get it off CPU 1: otherwise CPU 1's next switch
+ * saves guest state into memory that may by then be another object. */
+START_TEST(deleting_a_vcpu_loaded_on_another_cpu)
+{
+	struct arch_vcpu *a;
+	cast();
+	a = &vcpu(V)->arch;
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	fake_arch.cpu = 1;
+	kernel_resched_ipi();
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	fx_run(fx.root);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, V), KEEL_OK);
+	ck_assert_ptr_ne(fake_arch.loaded_vcpu[1], a);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_ptr_eq(fx_cpu(1)->current, &fx_cpu(1)->idle);
+}
+END_TEST
+
+Suite *suite_vcpu(void)
+{
+	TCase *tc;
+	Suite *s = fx_suite("vcpu", &tc);
+	tcase_add_test(tc, new_vcpu_is_initialised_by_the_arch);
+	tcase_add_test(tc, binding_is_one_to_one);
+	tcase_add_test(tc, registers_through_invocations);
+	tcase_add_test(tc, unbound_vcpu_general_register_reads_nothing);
+	tcase_add_test(tc, injected_interrupts_fill_list_registers);
+	tcase_add_test(tc, exit_reaches_vmm_and_resume_applies_flags);
+	tcase_add_test(tc, vmm_reply_actions);
+	tcase_add_test(tc, running_the_guest_loads_its_vcpu);
+	tcase_add_test(tc, deleting_the_vcpu_stops_its_thread);
+	tcase_add_test(tc, deleting_a_vcpu_loaded_on_another_cpu);
+	return s;
+}
