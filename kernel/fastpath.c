@@ -1,53 +1,8 @@
-/*
- * IPC fastpath: call and reply_recv in their common case, where the message
- * fits in registers and the partner is waiting on this CPU with a priority
- * that lets us switch to it directly. Every check that fails falls back to
- * the general path (return NULL) before anything is changed, so the
- * fastpath never has different semantics, only fewer instructions.
- *
- * Why switching directly is correct: the current thread blocks, and the
- * partner is on this CPU with no ready thread above it, so the scheduler
- * would pick it too (threads of its own priority wait their turn, as in
- * seL4's fastpath).
- */
-#include "kernel.h"
+/* Out-of-line parts of the IPC fastpath (the fast part is fastpath.h). */
+#include "fastpath.h"
 
-static struct cap *fast_lookup(struct tcb *t, uint64_t cptr, unsigned rights)
-{
-	const struct cap *cn = &t->slot[TCB_CSPACE];
-	struct cap *c;
-	if (cptr >> cn->size_bits)
-		return NULL;
-	c = (struct cap *)cn->obj + cptr;
-	if (c->type != KEEL_OBJ_ENDPOINT || (c->rights & rights) != rights)
-		return NULL;
-	return c;
-}
-
-/* Can `to` take over this CPU from `from` right now? */
-static bool fast_switch_ok(struct percpu *c, struct tcb *from, struct tcb *to)
-{
-	return to->cpu == from->cpu && !c->resched &&
-	       (to->prio >= from->prio || !sched_ready_above(c, to->prio));
-}
-
-static void fast_copy(struct tcb *from, struct tcb *to, uint64_t badge_info)
-{
-	const uint64_t *s = arch_msg_regs(&from->regs);
-	uint64_t *d = arch_msg_regs(&to->regs);
-	d[0] = KEEL_OK;
-	d[1] = badge_info;
-	d[2] = s[2];
-	d[3] = s[3];
-	d[4] = s[4];
-	d[5] = s[5];
-	d[6] = s[6];
-	d[7] = s[7];
-}
-
-/* The rare parts of a switch, kept out of line so that the common switch
- * needs no stack frame. */
-__attribute__((noinline)) static void fast_switch_state(struct tcb *from, struct tcb *to)
+/* The rare parts of a switch: FPU hand-over, vCPU state. */
+void fast_switch_state(struct tcb *from, struct tcb *to)
 {
 	if (from->fpu_live)
 		arch_fpu_switch(from, to);
@@ -55,82 +10,7 @@ __attribute__((noinline)) static void fast_switch_state(struct tcb *from, struct
 		arch_vcpu_activate(to->vcpu ? &to->vcpu->arch : NULL);
 }
 
-static void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
-{
-	if (from->fpu_live || from->vcpu || to->vcpu)
-		fast_switch_state(from, to);
-	c->current = to;
-	arch_vspace_activate(to->vs_root, (unsigned)to->vs_vmid);
-}
-
-static struct tcb *fastpath_call(struct percpu *c, struct tcb *t)
-{
-	uint64_t *r = arch_msg_regs(&t->regs);
-	struct cap *cap = fast_lookup(t, r[0], KEEL_R_WRITE);
-	struct endpoint *ep;
-	struct tcb *dst;
-	if (!cap || keel_msg_len(r[1]) > KEEL_MSG_REG_MRS)
-		return NULL;
-	ep = (struct endpoint *)cap->obj;
-	if (ep->state != EP_RECV)
-		return NULL;
-	dst = ep->queue.head;
-	if (dst->reply_to || !fast_switch_ok(c, t, dst))
-		return NULL;
-	ep->queue.head = dst->next;
-	if (dst->next)
-		dst->next->prev = NULL;
-	else
-		ep->queue.tail = NULL, ep->state = EP_IDLE;
-	dst->next = NULL;
-	dst->blocked_on = NULL;
-	fast_copy(t, dst, (uint64_t)cap->badge << 32 | (r[1] & 0xffffffffu));
-	dst->reply_to = t;
-	t->reply_from = dst;
-	t->state = TS_BLOCKED_REPLY;
-	dst->state = TS_READY;
-	fast_switch(c, t, dst);
-	return dst;
-}
-
-static struct tcb *fastpath_reply_recv(struct percpu *c, struct tcb *t)
-{
-	uint64_t *r = arch_msg_regs(&t->regs);
-	struct tcb *caller = t->reply_to;
-	struct cap *cap = fast_lookup(t, r[0], KEEL_R_READ);
-	struct endpoint *ep;
-	if (!cap || !caller || caller->fault_pending ||
-	    keel_msg_len(r[1]) > KEEL_MSG_REG_MRS)
-		return NULL;
-	ep = (struct endpoint *)cap->obj;
-	if (ep->state == EP_SEND || (t->bound_ntfn && t->bound_ntfn->bits) ||
-	    !fast_switch_ok(c, t, caller))
-		return NULL;
-	t->reply_to = NULL;
-	caller->reply_from = NULL;
-	fast_copy(t, caller, r[1] & 0xffffffffu);
-	caller->state = TS_READY;
-	t->next = NULL;
-	t->prev = ep->queue.tail;
-	if (ep->queue.tail)
-		ep->queue.tail->next = t;
-	else
-		ep->queue.head = t;
-	ep->queue.tail = t;
-	ep->state = EP_RECV;
-	t->blocked_on = ep;
-	t->state = TS_BLOCKED_RECV;
-	fast_switch(c, t, caller);
-	return caller;
-}
-
-/* The thread to return to if the fastpath handled the call, else NULL. */
 struct tcb *kernel_fastpath(unsigned num, struct tcb *t)
 {
-	struct percpu *c = this_cpu();
-	if (num == KEEL_SYS_CALL)
-		return fastpath_call(c, t);
-	if (num == KEEL_SYS_REPLY_RECV)
-		return fastpath_reply_recv(c, t);
-	return NULL;
+	return kernel_fastpath_inline(num, t);
 }

@@ -170,11 +170,12 @@ void sched_remote_stall(struct tcb *t)
 	}
 }
 
-/* The lock was busy: wait, and meanwhile answer a remote stall. */
+/* The lock was busy: queue for it, and meanwhile answer a remote stall. */
 void kernel_enter_contended(struct tcb *trapped, bool svc)
 {
 	struct percpu *c = this_cpu();
-	while (!arch_lock_try()) {
+	unsigned ticket = arch_lock_ticket();
+	while (!arch_lock_is_mine(ticket)) {
 		if (__atomic_load_n(&c->stall_req, __ATOMIC_ACQUIRE) &&
 		    !c->stall_ack) {
 			arch_fpu_save_if_owner(trapped);

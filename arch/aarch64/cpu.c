@@ -20,10 +20,35 @@ bool arch_lock_try(void)
 	return arch_lock_try_inline();
 }
 
+unsigned arch_lock_ticket(void)
+{
+	return __atomic_fetch_add(&aarch64_kernel_lock, 0x10000, __ATOMIC_RELAXED) >> 16;
+}
+
+bool arch_lock_is_mine(unsigned ticket)
+{
+	return (__atomic_load_n(&aarch64_kernel_lock, __ATOMIC_ACQUIRE) & 0xffff) == ticket;
+}
+
+/* Nobody queued (next == owner + 1): back to 0. Otherwise hand over to the
+ * next ticket; only the holder writes the owner half (the low 16 bits). */
 void arch_lock_release(void)
 {
-	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
+	uint32_t v = __atomic_load_n(&aarch64_kernel_lock, __ATOMIC_RELAXED);
+	uint16_t *owner = (uint16_t *)&aarch64_kernel_lock;
+	if ((v >> 16) == (uint16_t)((v & 0xffff) + 1) &&
+	    __atomic_compare_exchange_n(&aarch64_kernel_lock, &v, 0, 0,
+					__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(owner, (uint16_t)(*owner + 1), __ATOMIC_RELEASE);
 	arch_cpu_wake();
+}
+
+static void lock_acquire(void)
+{
+	unsigned t = arch_lock_ticket();
+	while (!arch_lock_is_mine(t))
+		arch_cpu_relax();
 }
 
 void arch_cpu_relax(void) { __asm__ volatile("wfe" ::: "memory"); }
@@ -74,8 +99,7 @@ void aarch64_secondary_main(uint64_t cpu)
 {
 	gic_cpu_init((unsigned)cpu);
 	arch_timer_arm_slice();
-	while (!arch_lock_try())
-		arch_cpu_relax();
+	lock_acquire();
 	kprintf("keel: CPU %lu up\n", (unsigned long)cpu);
 	kernel_exit();
 }
@@ -84,8 +108,7 @@ void aarch64_main(uint64_t dtb);
 void aarch64_main(uint64_t dtb)
 {
 	struct boot_mem bm;
-	while (!arch_lock_try())
-		arch_cpu_relax();
+	lock_acquire();
 	plat_from_fdt((const void *)dtb, &bm);
 	kernel_ncpus = plat.ncpus;
 	kprintf("\nkeel: EL2 kernel, device tree at %lx\n", (unsigned long)dtb);

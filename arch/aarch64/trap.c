@@ -4,6 +4,7 @@
  * becomes a fault message to its handler (never a kernel panic).
  */
 #include "aarch64.h"
+#include "fastpath.h"
 
 static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
 {
@@ -30,7 +31,7 @@ _Noreturn void aarch64_svc_entry(struct tcb *t, unsigned num)
 	kernel_enter(t, true);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
-	next = kernel_fastpath(num, t);
+	next = kernel_fastpath_inline(num, t);
 	if (next) {
 		arch_lock_release();
 		arch_return_to(next);

@@ -64,11 +64,19 @@ static inline void *arch_percpu(void)
 	return p;
 }
 
-/* The big kernel lock (cpu.c); inline so that the entry path is short. */
+/* The big kernel lock (cpu.c), a ticket lock so that CPUs are served in
+ * turn:   31      16 15       0
+ *        +----------+----------+
+ *        |   next   |  owner   |   held while owner != next
+ *        +----------+----------+
+ * A release that finds nobody queued sets the word back to 0, so the
+ * uncontended take (inline: the entry path is short) is one CAS from 0. */
 extern uint32_t aarch64_kernel_lock;
 static inline _Bool arch_lock_try_inline(void)
 {
-	return __atomic_exchange_n(&aarch64_kernel_lock, 1, __ATOMIC_ACQUIRE) == 0;
+	uint32_t free_word = 0;
+	return __atomic_compare_exchange_n(&aarch64_kernel_lock, &free_word, 0x10000, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 #define ARCH_LOCK_TRY() arch_lock_try_inline()
 
