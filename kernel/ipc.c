@@ -208,6 +208,8 @@ void ipc_cancel(struct tcb *t)
 		ep_queue_remove((struct endpoint *)t->blocked_on, t);
 	else if (t->state == TS_BLOCKED_NTFN)
 		ntfn_cancel(t);
+	else if (t->state == TS_BLOCKED_WFI)
+		vcpu_unpark(t);
 	t->blocked_on = NULL;
 	t->fault_pending = 0;
 }

@@ -59,6 +59,7 @@ enum tstate {
 	TS_BLOCKED_REPLY,  /* called, waiting for the reply */
 	TS_BLOCKED_NTFN,   /* waiting on a notification */
 	TS_IDLE,           /* a CPU's idle context */
+	TS_BLOCKED_WFI,    /* vCPU parked until an interrupt is pending */
 };
 
 enum tcb_slot { TCB_CSPACE, TCB_VSPACE, TCB_FAULT_EP, TCB_IPCBUF, TCB_VCPU, TCB_SLOTS };
@@ -131,6 +132,8 @@ struct percpu {
 	bool rotate;                /* current goes behind its equals */
 	uint8_t id;                 /* index in kernel_cpu[] */
 	struct tcb idle;
+	struct tq parked;           /* vCPU threads in TS_BLOCKED_WFI */
+	uint64_t timer_next;        /* when the EL2 timer is due (ticks) */
 	struct tq ready[NUM_PRIOS];
 	uint64_t ready_map[NUM_PRIOS / 64];
 };
@@ -221,6 +224,8 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
+void vcpu_unpark(struct tcb *t);
+uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now);
 
 /* ---- interrupts (irq.c) ---- */
 long decode_irq_control(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);

@@ -201,10 +201,17 @@ void kernel_resched_ipi(void)
 	this_cpu()->resched = true;
 }
 
+/* The EL2 timer fired: a time slice ended, or a parked vCPU's virtual
+ * timer is due. Re-arm for whichever comes next. */
 void kernel_timer_tick(void)
 {
+	struct percpu *c = this_cpu();
+	uint64_t now = arch_timer_now();
+	uint64_t slice = now + arch_timer_hz() / 1000 * KERNEL_TIMESLICE_MS;
+	uint64_t next = vcpu_wake_expired(c, now);
 	sched_yield();
-	arch_timer_arm_slice();
+	c->timer_next = next < slice ? next : slice;
+	arch_timer_arm_at(c->timer_next);
 }
 
 _Noreturn void kernel_exit(void)

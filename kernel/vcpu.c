@@ -8,6 +8,7 @@
 #include "kernel.h"
 
 static struct vcpu *vcpu_of(struct cap *c) { return (struct vcpu *)c->obj; }
+static void vcpu_wake(struct tcb *t);
 
 long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr)
 {
@@ -55,8 +56,11 @@ static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio)
 		return KEEL_E_INVALID_ARG;
 	if (v->tcb)
 		sched_remote_stall(v->tcb); /* its list registers are live there */
-	return arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio)
-		       ? KEEL_OK : KEEL_E_BUSY;
+	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio))
+		return KEEL_E_BUSY;
+	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
+		vcpu_wake(v->tcb);
+	return KEEL_OK;
 }
 
 long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
@@ -85,6 +89,72 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 	}
 }
 
+/* ---- WFI: parked vCPUs, woken by an injected interrupt or their timer ---- */
+
+static void park_link(struct tq *q, struct tcb *t)
+{
+	t->next = NULL;
+	t->prev = q->tail;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+void vcpu_unpark(struct tcb *t)
+{
+	struct tq *q = &kernel_cpu[t->cpu].parked;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		q->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		q->tail = t->prev;
+	t->next = t->prev = NULL;
+}
+
+static void vcpu_wake(struct tcb *t)
+{
+	vcpu_unpark(t);
+	sched_make_ready(t);
+}
+
+static void vcpu_park(struct tcb *t)
+{
+	struct percpu *c = &kernel_cpu[t->cpu];
+	uint64_t when = arch_vcpu_timer_deadline(&t->vcpu->arch);
+	if (arch_vcpu_irq_pending(&t->vcpu->arch) || when <= arch_timer_now()) {
+		sched_make_ready(t);
+		return;
+	}
+	t->state = TS_BLOCKED_WFI;
+	park_link(&c->parked, t);
+	if (when < c->timer_next && c == this_cpu()) {
+		c->timer_next = when;
+		arch_timer_arm_at(when);
+	}
+}
+
+/* Wake parked vCPUs whose timer has fired; the earliest deadline left. */
+uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct tcb *t = c->parked.head;
+	while (t) {
+		struct tcb *n = t->next;
+		uint64_t when = arch_vcpu_timer_deadline(&t->vcpu->arch);
+		if (when <= now)
+			vcpu_wake(t);
+		else if (when < next)
+			next = when;
+		t = n;
+	}
+	return next;
+}
+
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 {
 	fault_raise(t, label, msg, len);
@@ -104,6 +174,10 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 		break;
 	case KEEL_VCPU_INJECT_DABT: arch_vcpu_inject_dabt(v, &t->regs, mr[0]); break;
 	case KEEL_VCPU_INJECT_UNDEF: arch_vcpu_inject_undef(v, &t->regs); break;
+	case KEEL_VCPU_WAIT:
+		arch_vcpu_skip(&t->regs);
+		vcpu_park(t);
+		return;
 	default: tcb_suspend(t); return;
 	}
 	sched_make_ready(t);

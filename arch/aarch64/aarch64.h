@@ -33,6 +33,7 @@ void aarch64_fpu_load(const struct arch_fpu *f);
 void aarch64_fpu_trap(struct tcb *t);
 void aarch64_vcpu_exit(struct tcb *t, uint64_t esr);
 void aarch64_vtimer_irq(struct tcb *t);
+void aarch64_timer_start(void);
 #define VTIMER_PPI_ID 27u
 
 #endif

@@ -98,7 +98,7 @@ void aarch64_secondary_main(uint64_t cpu);
 void aarch64_secondary_main(uint64_t cpu)
 {
 	gic_cpu_init((unsigned)cpu);
-	arch_timer_arm_slice();
+	aarch64_timer_start();
 	lock_acquire();
 	kprintf("keel: CPU %lu up\n", (unsigned long)cpu);
 	kernel_exit();
@@ -114,7 +114,7 @@ void aarch64_main(uint64_t dtb)
 	kprintf("\nkeel: EL2 kernel, device tree at %lx\n", (unsigned long)dtb);
 	gic_init();
 	gic_cpu_init(0);
-	arch_timer_arm_slice();
+	aarch64_timer_start();
 	kernel_boot(&bm);
 }
 

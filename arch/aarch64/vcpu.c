@@ -155,6 +155,21 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 
 void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
 
+/* Only meaningful for a vCPU that is not loaded (its saved copy). */
+uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
+{
+	bool armed = (v->cntv_ctl & 1) && !(v->cntv_ctl & 2); /* ENABLE, !IMASK */
+	return armed ? v->cntv_cval : UINT64_MAX;
+}
+
+bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		if (v->lr[i] & (1ull << 62))
+			return true;
+	return false;
+}
+
 /* Take a synchronous exception to the guest's EL1, as the CPU would. */
 static void vcpu_take_exception(struct arch_vcpu *v, struct arch_regs *r, uint64_t esr)
 {

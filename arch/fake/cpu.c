@@ -185,5 +185,6 @@ void arch_irq_deactivate(unsigned irq)
 		fake_arch.irq_deactivated[irq / 64] |= 1ull << (irq % 64);
 }
 
+void arch_timer_arm_slice(void);
 void arch_timer_arm_slice(void) { fake_arch.timer_arms++; }
 uint64_t arch_timer_hz(void) { return FAKE_TIMER_HZ; }

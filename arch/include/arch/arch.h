@@ -89,7 +89,11 @@ unsigned arch_irq_count(void);
 bool arch_irq_is_reserved(unsigned irq);
 void arch_irq_enable(unsigned irq);
 void arch_irq_deactivate(unsigned irq);
-void arch_timer_arm_slice(void);
+uint64_t arch_timer_now(void);
+void arch_timer_arm_at(uint64_t when);
+/* Counter value at which v's virtual timer fires; UINT64_MAX if never. */
+uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v);
+bool arch_vcpu_irq_pending(const struct arch_vcpu *v);
 uint64_t arch_timer_hz(void);
 
 #endif /* ARCH_ARCH_H */

@@ -240,6 +240,9 @@ enum keel_vcpu_action {
 	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address */
 	KEEL_VCPU_INJECT_UNDEF = 2, /* undefined instruction */
 	KEEL_VCPU_STOP = 3,         /* suspend the vCPU thread */
+	KEEL_VCPU_WAIT = 4,         /* (for WFI) step past it, run again once
+				     * an interrupt is pending: one injected
+				     * with INJECT_IRQ, or the virtual timer */
 };
 enum keel_resume_flags {
 	KEEL_RESUME_SKIP = 1,       /* step past the trapped instruction */
