@@ -50,13 +50,14 @@ void vcpu_destroy(struct vcpu *v)
 	arch_vcpu_forget(&v->arch);
 }
 
-static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio)
+static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio, uint64_t flags)
 {
-	if (intid >= 1020 || prio > 255)
+	if (intid >= 1020 || prio > 255 || flags & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
 		return KEEL_E_INVALID_ARG;
 	if (v->tcb)
 		sched_remote_stall(v->tcb); /* its list registers are live there */
-	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio))
+	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio,
+				  flags & KEEL_INJECT_NOTIFY_EOI))
 		return KEEL_E_BUSY;
 	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
 		vcpu_wake(v->tcb);
@@ -84,7 +85,7 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		sched_remote_stall(v->tcb);
 		return arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1])
 			       ? KEEL_OK : KEEL_E_INVALID_ARG;
-	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1]);
+	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1], mr[2]);
 	default: return KEEL_E_INVALID_CALL;
 	}
 }

@@ -74,7 +74,7 @@ void gic_cpu_init(unsigned cpu)
 	for (unsigned i = 0; i < 32; i++)
 		*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + i) = IRQ_PRIO;
 	*reg32(sgi, GICD_ISENABLER) = (1u << TIMER_HYP_PPI) | (1u << IPI_RESCHED) |
-				      (1u << VTIMER_PPI_ID);
+				      (1u << VTIMER_PPI_ID) | (1u << MAINT_PPI_ID);
 	sysreg_write(S3_4_C12_C9_5, 0xf);  /* ICC_SRE_EL2: SRE, lower ELs may too */
 	isb();
 	sysreg_write(S3_0_C4_C6_0, 0xff);  /* ICC_PMR_EL1 */

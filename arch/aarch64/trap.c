@@ -76,6 +76,9 @@ void aarch64_irq_entry(struct tcb *t)
 		arch_irq_deactivate(intid);
 	} else if (intid == VTIMER_PPI_ID) {
 		aarch64_vtimer_irq(this_cpu()->current);
+	} else if (intid == MAINT_PPI_ID) {
+		aarch64_maintenance_irq(this_cpu()->current);
+		arch_irq_deactivate(intid);
 	} else if (intid == IPI_RESCHED) {
 		kernel_resched_ipi();
 		arch_irq_deactivate(intid);

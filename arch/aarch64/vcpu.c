@@ -68,7 +68,8 @@ static void vcpu_load(struct arch_vcpu *v)
 	sysreg_write(S3_4_C12_C11_7, v->vmcr);
 	sysreg_write(S3_4_C12_C8_0, v->ap0r);
 	sysreg_write(S3_4_C12_C9_0, v->ap1r);
-	sysreg_write(S3_4_C12_C11_0, 1);        /* ICH_HCR_EL2.En */
+	sysreg_write(S3_4_C12_C11_0, 1);        /* ICH_HCR_EL2.En (EOI maintenance
+						 * comes from each LR's EOI bit) */
 	sysreg_write(vmpidr_el2, v->vmpidr);
 	sysreg_write(cnthctl_el2, 1);           /* counter yes, physical timer traps */
 	sysreg_write(hcr_el2, HCR_GUEST);
@@ -194,7 +195,8 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 	vcpu_take_exception(v, r, 1ull << 25);
 }
 
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio)
+bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+			  bool notify_eoi)
 {
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		if ((v->lr[i] & 0xffffffffull) == intid && (v->lr[i] >> 62))
@@ -203,7 +205,8 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio)
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		if (v->lr[i] >> 62)
 			continue;
-		v->lr[i] = 1ull << 62 | 1ull << 60 | (uint64_t)(prio & 0xff) << 48 | intid;
+		v->lr[i] = 1ull << 62 | 1ull << 60 | (uint64_t)(prio & 0xff) << 48 | intid |
+			   (notify_eoi ? 1ull << 41 : 0); /* EOI: maintenance */
 		return true;
 	}
 	return false;
@@ -229,6 +232,28 @@ void aarch64_vtimer_irq(struct tcb *t)
 		return;
 	}
 	arch_irq_deactivate(VTIMER_PPI); /* no room: it fires again */
+}
+
+/* Maintenance interrupt: the guest deactivated interrupts injected with an
+ * EOI request. Report their INTIDs to the VMM as an exit and free the list
+ * registers (they are invalid already; the INTID field is what is left). */
+void aarch64_maintenance_irq(struct tcb *t)
+{
+	uint64_t msg[6] = { 0 };
+	uint64_t eisr = sysreg_read(S3_4_C12_C11_3); /* ICH_EISR_EL2 */
+	unsigned n = 0;
+	if (!t->vcpu || loaded[arch_cpu_id()] != &t->vcpu->arch)
+		return;
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		if (!(eisr & (1ull << i)))
+			continue;
+		if (n < 5)
+			msg[1 + n++] = lr_read(i) & 0xffffffffull;
+		lr_write(i, 0);
+	}
+	msg[0] = n;
+	if (n)
+		vcpu_exit(t, KEEL_EXIT_MAINT, msg, 6);
 }
 
 /* ---- exit decoding ---- */

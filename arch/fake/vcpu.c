@@ -86,8 +86,10 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 	v->undefs++;
 }
 
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio)
+bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+			  bool notify_eoi)
 {
+	(void)notify_eoi; /* the fake has no maintenance interrupt */
 	for (unsigned i = 0; i < FAKE_LRS; i++)
 		if (v->lr[i] == intid + 1)
 			return true; /* already pending */

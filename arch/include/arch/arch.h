@@ -82,7 +82,8 @@ void arch_vcpu_skip(struct arch_regs *r);
 void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr);
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r);
 /* Put a virtual interrupt in a free list register; false if none free. */
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio);
+bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+			  bool notify_eoi);
 
 /* ---- interrupts and timer ---- */
 unsigned arch_irq_count(void);

@@ -183,9 +183,11 @@ enum keel_label {
 	KEEL_TCB_BIND_VCPU = 23,
 	/* VCPU: READ_REG MR0 register (KEEL_VREG_*) -> MR0 value;
 	 * WRITE_REG MR0 register, MR1 value;
-	 * INJECT_IRQ MR0 virtual INTID, MR1 priority (0..255): pending in a
-	 *   list register; KEEL_E_BUSY when all list registers hold
-	 *   interrupts. */
+	 * INJECT_IRQ MR0 virtual INTID, MR1 priority (0..255), MR2 flags
+	 *   (KEEL_INJECT_NOTIFY_EOI: report a KEEL_EXIT_MAINT exit when the
+	 *   guest has finished with it, as a level-triggered line needs):
+	 *   pending in a list register; KEEL_E_BUSY when all list registers
+	 *   hold interrupts. */
 	KEEL_VCPU_READ_REG = 24,
 	KEEL_VCPU_WRITE_REG = 25,
 	KEEL_VCPU_INJECT_IRQ = 26,
@@ -215,7 +217,8 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
  *   SYSREG    MR0 arch encoding of the register and direction, MR1 value
  *             (writes), MR2 register number
  *   UNKNOWN   MR0 arch cause (ESR_EL2), MR1 pc
- *   MAINT     MR0 arch maintenance status (ICH_MISR_EL2)
+ *   MAINT     MR0 count n (<= 5), MR1..MRn the virtual INTIDs the guest
+ *             has finished with (injected with KEEL_INJECT_NOTIFY_EOI)
  *
  * The reply's label says what happens next (KEEL_VCPU_*); for RESUME, MR0
  * holds KEEL_RESUME_* flags, MR1 a register number and MR2 its value. */
@@ -244,6 +247,7 @@ enum keel_vcpu_action {
 				     * an interrupt is pending: one injected
 				     * with INJECT_IRQ, or the virtual timer */
 };
+enum keel_inject_flags { KEEL_INJECT_NOTIFY_EOI = 1 };
 enum keel_resume_flags {
 	KEEL_RESUME_SKIP = 1,       /* step past the trapped instruction */
 	KEEL_RESUME_WRITE_REG = 2,  /* write MR2 to register MR1 first */
