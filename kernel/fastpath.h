@@ -107,13 +107,7 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(str
 	caller->reply_from = NULL;
 	fast_copy(t, caller, r[1] & 0xffffffffu);
 	caller->state = TS_READY;
-	t->next = NULL;
-	t->prev = ep->queue.tail;
-	if (ep->queue.tail)
-		ep->queue.tail->next = t;
-	else
-		ep->queue.head = t;
-	ep->queue.tail = t;
+	tq_append(&ep->queue, t);
 	ep->state = EP_RECV;
 	t->blocked_on = ep;
 	t->state = TS_BLOCKED_RECV;

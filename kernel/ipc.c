@@ -14,28 +14,14 @@
 
 static void ep_queue_remove(struct endpoint *ep, struct tcb *t)
 {
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		ep->queue.head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		ep->queue.tail = t->prev;
-	t->next = t->prev = NULL;
+	tq_remove(&ep->queue, t);
 	if (!ep->queue.head)
 		ep->state = EP_IDLE;
 }
 
 static void ep_queue_append(struct endpoint *ep, struct tcb *t, unsigned state)
 {
-	t->next = NULL;
-	t->prev = ep->queue.tail;
-	if (ep->queue.tail)
-		ep->queue.tail->next = t;
-	else
-		ep->queue.head = t;
-	ep->queue.tail = t;
+	tq_append(&ep->queue, t);
 	ep->state = state;
 	t->blocked_on = ep;
 }

@@ -93,6 +93,8 @@ struct tcb {
 };
 _Static_assert(sizeof(struct tcb) <= 1u << KEEL_TCB_BITS, "TCB fits");
 
+/* A queue of threads through tcb.next/prev: ready queues, endpoint and
+ * notification waiters, parked vCPUs. A thread is in at most one. */
 struct tq {
 	struct tcb *head, *tail;
 };
@@ -120,6 +122,30 @@ struct vcpu {
 	struct tcb *tcb;
 };
 _Static_assert(sizeof(struct vcpu) <= 1u << KEEL_VCPU_BITS, "vcpu");
+
+static inline void tq_append(struct tq *q, struct tcb *t)
+{
+	t->next = NULL;
+	t->prev = q->tail;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static inline void tq_remove(struct tq *q, struct tcb *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		q->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		q->tail = t->prev;
+	t->next = t->prev = NULL;
+}
 
 /* ---- per-CPU state ------------------------------------------------------------ */
 struct percpu {

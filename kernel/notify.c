@@ -16,25 +16,13 @@ static void ntfn_deliver(struct tcb *t, uint64_t bits, uint64_t label)
 	sched_make_ready(t);
 }
 
-static void ntfn_queue_remove(struct notification *n, struct tcb *t)
-{
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		n->waiters.head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		n->waiters.tail = t->prev;
-	t->next = t->prev = NULL;
-}
 
 void ntfn_signal(struct notification *n, uint64_t badge)
 {
 	struct tcb *w = n->waiters.head;
 	uint64_t bits = badge ? badge : 1;
 	if (w) {
-		ntfn_queue_remove(n, w);
+		tq_remove(&n->waiters, w);
 		ntfn_deliver(w, bits | n->bits, 0);
 		n->bits = 0;
 	} else if (n->bound && n->bound->state == TS_BLOCKED_RECV) {
@@ -59,20 +47,14 @@ long ntfn_wait(struct tcb *t, struct notification *n, bool block)
 	if (!block)
 		return KEEL_E_WOULD_BLOCK;
 	sched_block(t, TS_BLOCKED_NTFN);
-	t->next = NULL;
-	t->prev = n->waiters.tail;
-	if (n->waiters.tail)
-		n->waiters.tail->next = t;
-	else
-		n->waiters.head = t;
-	n->waiters.tail = t;
+	tq_append(&n->waiters, t);
 	t->blocked_on = n;
 	return KEEL_OK;
 }
 
 void ntfn_cancel(struct tcb *t)
 {
-	ntfn_queue_remove((struct notification *)t->blocked_on, t);
+	tq_remove(&((struct notification *)t->blocked_on)->waiters, t);
 }
 
 void ntfn_unbind(struct tcb *t)
@@ -86,7 +68,7 @@ void ntfn_destroy(struct notification *n)
 {
 	while (n->waiters.head) {
 		struct tcb *t = n->waiters.head;
-		ntfn_queue_remove(n, t);
+		tq_remove(&n->waiters, t);
 		t->blocked_on = NULL;
 		arch_msg_regs(&t->regs)[0] = KEEL_E_CANCELLED;
 		sched_make_ready(t);

@@ -18,30 +18,6 @@ static bool tq_linked(const struct tq *q, const struct tcb *t)
 	return t->state == TS_READY && (t->prev || q->head == t);
 }
 
-static void tq_append(struct tq *q, struct tcb *t)
-{
-	t->next = NULL;
-	t->prev = q->tail;
-	if (q->tail)
-		q->tail->next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-static void tq_remove(struct tq *q, struct tcb *t)
-{
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		q->head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		q->tail = t->prev;
-	t->next = t->prev = NULL;
-}
-
 void sched_enqueue(struct tcb *t)
 {
 	struct percpu *c = &kernel_cpu[t->cpu];

@@ -92,29 +92,9 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 
 /* ---- WFI: parked vCPUs, woken by an injected interrupt or their timer ---- */
 
-static void park_link(struct tq *q, struct tcb *t)
-{
-	t->next = NULL;
-	t->prev = q->tail;
-	if (q->tail)
-		q->tail->next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
 void vcpu_unpark(struct tcb *t)
 {
-	struct tq *q = &kernel_cpu[t->cpu].parked;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		q->head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		q->tail = t->prev;
-	t->next = t->prev = NULL;
+	tq_remove(&kernel_cpu[t->cpu].parked, t);
 }
 
 static void vcpu_wake(struct tcb *t)
@@ -132,7 +112,7 @@ static void vcpu_park(struct tcb *t)
 		return;
 	}
 	t->state = TS_BLOCKED_WFI;
-	park_link(&c->parked, t);
+	tq_append(&c->parked, t);
 	if (when < c->timer_next && c == this_cpu()) {
 		c->timer_next = when;
 		arch_timer_arm_at(when);

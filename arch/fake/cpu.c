@@ -1,5 +1,5 @@
 /*
- * The fake arch's CPUs, thread context, interrupts and timer: settable
+ * The fake arch's CPUs, thread context and interrupts: settable
  * answers and records in struct fake_arch, nothing that touches hardware.
  */
 #include <string.h>
@@ -164,7 +164,7 @@ _Noreturn void arch_return_to(struct tcb *t)
 	longjmp(*fake_arch.return_jmp, 1);
 }
 
-/* ---- interrupts and timer ---- */
+/* ---- interrupts ---- */
 
 unsigned arch_irq_count(void) { return FAKE_IRQS; }
 
@@ -185,6 +185,3 @@ void arch_irq_deactivate(unsigned irq)
 		fake_arch.irq_deactivated[irq / 64] |= 1ull << (irq % 64);
 }
 
-void arch_timer_arm_slice(void);
-void arch_timer_arm_slice(void) { fake_arch.timer_arms++; }
-uint64_t arch_timer_hz(void) { return FAKE_TIMER_HZ; }

@@ -102,3 +102,11 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 	}
 	return false;
 }
+
+bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < FAKE_LRS; i++)
+		if (v->lr[i])
+			return true;
+	return false;
+}

@@ -53,6 +53,7 @@ struct fake_arch {
 	unsigned cpu;                        /* arch_cpu_id() */
 	const uint32_t *lock_wait;           /* lock busy while *lock_wait == 0 */
 	bool in_svc[MAX_CPUS];               /* CPU's thread is in a system call */
+	uint64_t timer_now;                  /* arch_timer_now() */
 	jmp_buf *return_jmp;                 /* arch_return_to longjmps here */
 	void (*on_ipi)(unsigned cpu);        /* after an IPI is recorded */
 	void (*on_panic)(const char *why);   /* kpanic; must not return */
@@ -66,6 +67,7 @@ struct fake_arch {
 	unsigned fpu_switches, fpu_saves;
 	struct tcb *fpu_saved;               /* last thread whose FPU was saved */
 	unsigned timer_arms, secondaries_booted;
+	uint64_t timer_armed_at;             /* last arch_timer_arm_at */
 	unsigned pte_stores;
 	uint64_t irq_enabled[FAKE_IRQS / 64], irq_deactivated[FAKE_IRQS / 64];
 	struct tcb *returned_to;             /* last arch_return_to */

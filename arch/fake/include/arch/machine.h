@@ -54,7 +54,7 @@ struct arch_vcpu {
 	uint64_t init;          /* FAKE_VCPU_INIT once arch_vcpu_init ran */
 	uint64_t exc_addr;      /* address of the last injected abort */
 	uint32_t dabts, undefs; /* exceptions injected */
-	uint64_t timer_deadline; /* virtual timer due (UINT64_MAX: never) */
+	uint64_t timer_deadline; /* virtual timer due (counter value; 0: off) */
 };
 
 static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->a; }
