@@ -172,6 +172,10 @@ static long tcb_set_affinity(struct tcb *target, uint64_t cpu)
 		return KEEL_E_INVALID_ARG;
 	sched_remote_stall(target);
 	sched_dequeue(target);
+	if (target->state == TS_BLOCKED_WFI) {
+		vcpu_unpark(target); /* parked lists are per CPU; WFI may */
+		target->state = TS_READY; /* end early, so just wake it */
+	}
 	arch_fpu_save_if_owner(target);
 	target->cpu = (uint8_t)cpu;
 	if (target == this_cpu()->current)

@@ -147,6 +147,7 @@ void fx_teardown(void)
 	ck_assert_uint_eq(vspace_free_vmids(), MAX_VMIDS - 1);
 	for (unsigned i = 0; i < kernel_ncpus; i++) {
 		ck_assert_ptr_eq(kernel_cpu[i].current, &kernel_cpu[i].idle);
+		ck_assert_ptr_null(kernel_cpu[i].parked.head);
 		for (unsigned w = 0; w < NUM_PRIOS / 64; w++)
 			ck_assert_uint_eq(kernel_cpu[i].ready_map[w], 0);
 	}

@@ -53,6 +53,14 @@ static void vmm_replies(uint64_t action, uint64_t mr0, uint64_t mr1, uint64_t mr
 	ck_assert_uint_eq(fx_trap(H, KEEL_SYS_REPLY, 0, keel_msginfo(action, 3), mr), KEEL_OK);
 }
 
+/* G exits on WFI and the VMM answers KEEL_VCPU_WAIT. */
+static void guest_waits(void)
+{
+	static const uint64_t wfi[1] = { 0 };
+	guest_exits(KEEL_EXIT_WFI, wfi, 1);
+	vmm_replies(KEEL_VCPU_WAIT, 0, 0, 0);
+}
+
 START_TEST(new_vcpu_is_initialised_by_the_arch)
 {
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_VCPU, 0, V, 1), KEEL_OK);
@@ -178,6 +186,10 @@ START_TEST(vmm_reply_actions)
 	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x100);  /* no flags: as it was */
 	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0);
 	guest_exits(KEEL_EXIT_HVC, hvc, 1);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_WRITE_REG, 7, 0x77);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x100);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x77);
+	guest_exits(KEEL_EXIT_HVC, hvc, 1);
 	vmm_replies(KEEL_VCPU_INJECT_DABT, 0xdead0000, 0, 0);
 	ck_assert_uint_eq(a->dabts, 1);
 	ck_assert_uint_eq(a->exc_addr, 0xdead0000);
@@ -192,6 +204,82 @@ START_TEST(vmm_reply_actions)
 	guest_exits(KEEL_EXIT_HVC, hvc, 1);
 	vmm_replies(77, 0, 0, 0); /* unknown action: stopped, not guessed */
 	ck_assert_uint_eq(G->state, TS_INACTIVE);
+}
+END_TEST
+
+START_TEST(wait_parks_until_the_virtual_timer)
+{
+	cast();
+	fake_arch.timer_now = 1000;
+	fx_cpu(0)->timer_next = 90000; /* as the last tick left it */
+	vcpu(V)->arch.timer_deadline = 5000;
+	arch_regs_set_pc(&G->regs, 0x200);
+	guest_waits();
+	ck_assert_uint_eq(G->state, TS_BLOCKED_WFI);
+	ck_assert_ptr_eq(fx_cpu(0)->parked.head, G);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x204);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000);
+	fake_arch.timer_now = 4999;
+	kernel_timer_tick();
+	ck_assert_uint_eq(G->state, TS_BLOCKED_WFI);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000);
+	fake_arch.timer_now = 5000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+	ck_assert_uint_eq(fake_arch.timer_armed_at,
+			  5000 + FAKE_TIMER_HZ / 1000 * KERNEL_TIMESLICE_MS);
+}
+END_TEST
+
+START_TEST(wait_with_an_interrupt_pending_runs_on)
+{
+	cast();
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40, 0x80), KEEL_OK);
+	guest_waits();
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+}
+END_TEST
+
+START_TEST(injected_interrupt_wakes_a_parked_vcpu)
+{
+	cast();
+	guest_waits(); /* no virtual timer: parked until an interrupt */
+	ck_assert_uint_eq(G->state, TS_BLOCKED_WFI);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40, 0x80), KEEL_OK);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+}
+END_TEST
+
+START_TEST(suspending_a_parked_vcpu_unparks_it)
+{
+	cast();
+	guest_waits();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SUSPEND, 0), KEEL_OK);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+}
+END_TEST
+
+/* A parked vCPU moved to CPU 1 waits there: CPU 0's list no longer holds
+ * it, and CPU 1's timer wakes it into CPU 1's run queue. */
+START_TEST(parked_vcpu_follows_its_affinity)
+{
+	cast();
+	fake_arch.timer_now = 1000;
+	vcpu(V)->arch.timer_deadline = 5000;
+	guest_waits();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+	if (G->state == TS_BLOCKED_WFI)
+		ck_assert_ptr_eq(fx_cpu(1)->parked.head, G);
+	fake_arch.cpu = 1;
+	fake_arch.timer_now = 5000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_eq(fx_cpu(1)->ready[50].head, G);
 }
 END_TEST
 
@@ -252,6 +340,11 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, injected_interrupts_fill_list_registers);
 	tcase_add_test(tc, exit_reaches_vmm_and_resume_applies_flags);
 	tcase_add_test(tc, vmm_reply_actions);
+	tcase_add_test(tc, wait_parks_until_the_virtual_timer);
+	tcase_add_test(tc, wait_with_an_interrupt_pending_runs_on);
+	tcase_add_test(tc, injected_interrupt_wakes_a_parked_vcpu);
+	tcase_add_test(tc, suspending_a_parked_vcpu_unparks_it);
+	tcase_add_test(tc, parked_vcpu_follows_its_affinity);
 	tcase_add_test(tc, running_the_guest_loads_its_vcpu);
 	tcase_add_test(tc, deleting_the_vcpu_stops_its_thread);
 	tcase_add_test(tc, deleting_a_vcpu_loaded_on_another_cpu);
