@@ -145,16 +145,22 @@ void cnode_destroy(uint64_t obj, unsigned bits)
 	}
 }
 
-/* Iterative, so a deep or wide tree cannot overflow the kernel stack. */
+/* Post-order and iterative: a deep or wide tree can neither overflow the
+ * kernel stack nor cost more than one visit per capability, because the
+ * walk goes on from the removed leaf's parent. (Destroying an object can
+ * empty other slots, that parent among them: then start again at the top.) */
 void cap_revoke(struct cap *slot)
 {
+	struct cap *c = slot->child;
 	if (slot->type == KEEL_OBJ_UNTYPED)
 		slot->data = 0;
-	while (slot->child) {
-		struct cap *c = slot->child;
+	while (c) {
+		struct cap *p;
 		while (c->child)
 			c = c->child;
+		p = c->parent;
 		cap_remove_leaf(c);
+		c = (p && p != slot && p->type != KEEL_OBJ_NULL) ? p : slot->child;
 	}
 }
 
