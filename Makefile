@@ -7,7 +7,8 @@
 #   make debug    as run, with QEMU's gdbstub on :1234, halted at start
 #
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
-# tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk.
+# tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
+# tests/guests/guests.mk.
 
 ARCH ?= aarch64
 BUILD := build
@@ -52,6 +53,8 @@ include libipc/libipc.mk
 -include tests/servers/servers.mk
 -include tests/unit/unit.mk
 -include config/config.mk
+include tests/guests/guests.mk
+TEST_TARGETS += guests-bare
 
 .PHONY: all setup run debug test bench loc clean system-test unit
 all: $(B)/keel.bin
@@ -86,8 +89,10 @@ USER_ELFS += $(B)/user/$(1).elf
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 
-# Boot modules: the root server first, then every other user program.
-MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS))
+# Boot modules: the root server first, then every other user program, then
+# the test guests (named guest-<name>).
+MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS)) \
+	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
 $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@

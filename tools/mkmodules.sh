@@ -2,7 +2,8 @@
 # Emit an assembler file that packs user-program ELF images into the kernel
 # image as boot modules, with a table the kernel reads
 # (struct boot_module_desc in kernel/boot.c: name[32], start, size).
-# The module name is the file name without .elf.
+# The module name is the file name without .elf; a guest image NAME.bin
+# becomes guest-NAME.
 set -euo pipefail
 echo '	.section .rodata.modules, "a"'
 i=0
@@ -17,7 +18,10 @@ echo '	.global boot_module_table'
 echo 'boot_module_table:'
 i=0
 for f in "$@"; do
-	name=$(basename "$f" .elf)
+	case "$f" in
+	*.bin) name=guest-$(basename "$f" .bin) ;;
+	*) name=$(basename "$f" .elf) ;;
+	esac
 	[ ${#name} -lt 32 ] || { echo "mkmodules: name too long: $name" >&2; exit 1; }
 	echo "	.ascii \"$name\""
 	echo "	.fill $((32 - ${#name})), 1, 0"

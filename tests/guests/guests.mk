@@ -1,0 +1,87 @@
+# Test guests (tests/guests/): small bare-metal aarch64 programs, each a
+# Linux arm64 Image, that report [test] markers through the PL011.
+#
+#   make guests        build $(B)/guests/<name>.bin for every guest
+#   make guests-bare   boot each one under plain QEMU and judge its markers
+#                      (tests/guests/run-bare.sh)
+#
+# Included by the top-level Makefile, which sets B, CROSS and WARN (and
+# SETUP_STAMP, the dependency installer, if it wants the guests to wait
+# for it). What each guest does and expects: tests/guests/README.md.
+
+$(if $(B),,$(error guests.mk: B is not set; include it from the top-level Makefile))
+$(if $(CROSS),,$(error guests.mk: CROSS is not set (e.g. aarch64-linux-gnu-)))
+$(if $(WARN),,$(error guests.mk: WARN is not set (the strict warning flags)))
+
+GUEST_NAMES := uart hvc abort timer mem scan hostile
+GUEST_DIR := tests/guests
+GUEST_B := $(B)/guests
+GUEST_CC := $(CROSS)gcc
+GUEST_OBJCOPY := $(CROSS)objcopy
+GUEST_READELF := $(CROSS)readelf
+
+# Freestanding, general registers only (no FP/SIMD state to set up), and
+# -mstrict-align: with the MMU off all data accesses are Device memory,
+# where an unaligned access faults. The image is one RWX segment on
+# purpose: there is no MMU to enforce anything else.
+GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=small \
+	-mgeneral-regs-only -mstrict-align -march=armv8-a -mno-outline-atomics \
+	-mbranch-protection=none -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-tree-loop-distribute-patterns -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_DIR)/guest.ld
+
+GUEST_LIB_SRCS := lib/head.S lib/console.c lib/exc.c lib/probe.c lib/fdt.c \
+	lib/ram.c lib/string.c
+GUEST_uart_SRCS := uart.c
+GUEST_hvc_SRCS := hvc.c
+GUEST_abort_SRCS := abort.c
+GUEST_timer_SRCS := timer.c lib/gic.c
+GUEST_mem_SRCS := mem.c
+GUEST_scan_SRCS := scan.c
+GUEST_hostile_SRCS := hostile.c hostile_call.c hostile_sysreg.c
+
+guest_objs = $(patsubst %,$(GUEST_B)/obj/%.o,$(1))
+GUEST_LIB_OBJS := $(call guest_objs,$(GUEST_LIB_SRCS))
+GUEST_ALL_OBJS := $(GUEST_LIB_OBJS) $(foreach g,$(GUEST_NAMES),\
+	$(call guest_objs,$(GUEST_$(g)_SRCS)))
+GUEST_BINS := $(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
+
+.PHONY: guests guests-bare guests-tools
+guests: $(GUEST_BINS)
+
+guests-bare: guests
+	bash $(GUEST_DIR)/run-bare.sh $(GUEST_B)
+
+guests-tools:
+	@command -v $(GUEST_CC) >/dev/null || { echo "guests: $(GUEST_CC) not \
+	found (make setup, or apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }
+
+$(GUEST_B)/obj/%.c.o: $(GUEST_DIR)/%.c | guests-tools $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_B)/obj/%.S.o: $(GUEST_DIR)/%.S | guests-tools $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Link, then refuse absolute relocations: the guests must run wherever
+# the loader puts them (lib/head.S). ADRP/ADD pairs and branches are
+# PC-relative; *_ABS_LO12_NC only carries the low 12 bits, which a load
+# at a 2 MiB boundary does not change.
+define guest_link
+$(GUEST_B)/$(1).elf: $(GUEST_LIB_OBJS) $(call guest_objs,$(GUEST_$(1)_SRCS)) \
+		$(GUEST_DIR)/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+	@$(GUEST_READELF) -rW $$@ | awk '/^Relocation section/ { sec = $$$$3 } \
+		$$$$3 ~ /^R_AARCH64_(ABS|MOVW_[SU]ABS)/ && sec !~ /debug/ { \
+		print "guests: absolute relocation in $$@ " sec ": " $$$$0; \
+		bad = 1 } END { exit bad }' || { rm -f $$@; exit 1; }
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call guest_link,$(g))))
+
+$(GUEST_B)/%.bin: $(GUEST_B)/%.elf
+	$(GUEST_OBJCOPY) -O binary $< $@
+
+-include $(GUEST_ALL_OBJS:.o=.d)
