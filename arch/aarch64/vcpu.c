@@ -9,6 +9,7 @@
  * Exit decoding turns ESR_EL2 into one keel/abi.h exit message.
  */
 #include "aarch64.h"
+#include "exit.h"
 
 #define HCR_GUEST (HCR_VM | 1ull << 1 | HCR_FMO | HCR_IMO | HCR_AMO | 1ull << 9 | \
 		   1ull << 10 | 1ull << 13 | HCR_TSC | 1ull << 20 | HCR_RW)
@@ -258,44 +259,12 @@ void aarch64_maintenance_irq(struct tcb *t)
 
 /* ---- exit decoding ---- */
 
-static void exit_mmio(struct tcb *t, uint64_t esr)
-{
-	uint64_t gpa = (sysreg_read(hpfar_el2) & 0xfffffffff0ull) << 8 |
-		       (sysreg_read(far_el2) & 0xfff);
-	unsigned srt = (unsigned)(esr >> 16) & 0x1f;
-	bool write = esr & (1u << 6);
-	uint64_t flags = ((esr >> 22) & 3) | (write ? KEEL_MMIO_WRITE : 0) |
-			 (esr & (1u << 21) ? KEEL_MMIO_SIGN_EXTEND : 0) |
-			 (esr & (1u << 15) ? KEEL_MMIO_REG64 : 0);
-	uint64_t val = write && srt < 31 ? t->regs.x[srt] : 0;
-	uint64_t msg[5] = { gpa, flags, srt, val, t->regs.pc };
-	vcpu_exit(t, KEEL_EXIT_MMIO, msg, 5);
-}
-
-static void exit_simple(struct tcb *t, uint64_t label, uint64_t a, uint64_t b, uint64_t c)
-{
-	uint64_t msg[3] = { a, b, c };
-	vcpu_exit(t, label, msg, 3);
-}
-
+/* Trap state in, one exit message out (exit.c, pure so it is unit-tested). */
 void aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 {
-	unsigned ec = (unsigned)ESR_EC(esr);
-	if (ec == EC_DABT_LOW && (esr & (1u << 24))) {
-		exit_mmio(t, esr);
-	} else if (ec == 0x16 || ec == 0x17) {
-		uint64_t msg[6] = { t->regs.x[0], t->regs.x[1], t->regs.x[2],
-				    t->regs.x[3], t->regs.x[4], t->regs.x[5] };
-		vcpu_exit(t, ec == 0x16 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, msg, 6);
-	} else if (ec == EC_WFX) {
-		exit_simple(t, KEEL_EXIT_WFI, esr & 1, 0, 0);
-	} else if (ec == EC_SYSREG) {
-		unsigned rt = (unsigned)(esr >> 5) & 0x1f;
-		exit_simple(t, KEEL_EXIT_SYSREG, esr & 0x1ffffff,
-			    !(esr & 1) && rt < 31 ? t->regs.x[rt] : 0, rt);
-	} else {
-		exit_simple(t, KEEL_EXIT_UNKNOWN, esr, t->regs.pc, 0);
-	}
+	struct exit_msg m;
+	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
+	vcpu_exit(t, m.label, m.mr, m.len);
 }
 
 /* ICH_LR<n>_EL2 are sixteen separate registers; no indexed access. */

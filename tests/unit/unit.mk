@@ -46,3 +46,17 @@ $(UNIT_BIN): $(UNIT_OBJS)
 	$(HOST_CC) $(UNIT_SAN) -o $@ $(UNIT_OBJS) $(UNIT_CHECK_LIBS)
 
 -include $(UNIT_OBJS:.o=.d)
+
+# aarch64 exit decoding (arch/aarch64/exit.c is pure C): its own binary,
+# because it needs the aarch64 struct arch_regs, not the fake one.
+UNIT_EXIT_BIN := $(UNIT_DIR)/aarch64-exit
+$(UNIT_EXIT_BIN): arch/aarch64/exit.c tests/unit/aarch64/test_exit.c arch/aarch64/exit.h \
+		libipc/include/keel/abi.h | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(filter-out -Iarch/fake/include,$(UNIT_CFLAGS)) -Iarch/aarch64 \
+		-Iarch/aarch64/include $(UNIT_CHECK_CFLAGS) \
+		arch/aarch64/exit.c tests/unit/aarch64/test_exit.c -o $@ $(UNIT_CHECK_LIBS)
+unit: unit-exit
+.PHONY: unit-exit
+unit-exit: $(UNIT_EXIT_BIN)
+	$(UNIT_EXIT_BIN)

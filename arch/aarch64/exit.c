@@ -1,0 +1,74 @@
+/*
+ * Exit decoding (see exit.h). ESR_EL2 fields used, by exception class:
+ *
+ *   DABT (0x24), ISV=1:  SAS [23:22] width, SSE [21], SRT [20:16],
+ *                        SF [15] 64-bit register, WnR [6]
+ *                        address = HPFAR_EL2.FIPA [43:4] << 8 | FAR[11:0]
+ *   HVC (0x16), SMC (0x17): function id and arguments in x0..x5
+ *   WFx (0x01):          TI [0] (1 = WFE)
+ *   SYSREG (0x18):       ISS [24:0] whole, Rt [9:5], direction [0] (1 = read)
+ *
+ * Anything else (including a data abort without a valid syndrome, which
+ * the VMM cannot emulate) is UNKNOWN with the raw ESR and pc.
+ */
+#include "exit.h"
+
+#define EC_WFX 0x01u
+#define EC_HVC64 0x16u
+#define EC_SMC64 0x17u
+#define EC_SYSREG 0x18u
+#define EC_DABT_LOW 0x24u
+
+static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
+{
+	m->label = label;
+	m->len = len;
+	for (unsigned i = 0; i < 6; i++)
+		m->mr[i] = 0;
+}
+
+static uint64_t reg_or_zero(const struct arch_regs *r, unsigned n)
+{
+	return n < 31 ? r->x[n] : 0; /* register 31 is the zero register */
+}
+
+static void exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
+		      const struct arch_regs *r, struct exit_msg *m)
+{
+	unsigned srt = (unsigned)(esr >> 16) & 0x1f;
+	bool write = esr & (1u << 6);
+	exit_set(m, KEEL_EXIT_MMIO, 5);
+	m->mr[0] = (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
+	m->mr[1] = ((esr >> 22) & 3) | (write ? KEEL_MMIO_WRITE : 0) |
+		   (esr & (1u << 21) ? KEEL_MMIO_SIGN_EXTEND : 0) |
+		   (esr & (1u << 15) ? KEEL_MMIO_REG64 : 0);
+	m->mr[2] = srt;
+	m->mr[3] = write ? reg_or_zero(r, srt) : 0;
+	m->mr[4] = r->pc;
+}
+
+void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
+			 const struct arch_regs *r, struct exit_msg *m)
+{
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+	if (ec == EC_DABT_LOW && (esr & (1u << 24))) {
+		exit_mmio(esr, far, hpfar, r, m);
+	} else if (ec == EC_HVC64 || ec == EC_SMC64) {
+		exit_set(m, ec == EC_HVC64 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, 6);
+		for (unsigned i = 0; i < 6; i++)
+			m->mr[i] = r->x[i];
+	} else if (ec == EC_WFX) {
+		exit_set(m, KEEL_EXIT_WFI, 1);
+		m->mr[0] = esr & 1;
+	} else if (ec == EC_SYSREG) {
+		unsigned rt = (unsigned)(esr >> 5) & 0x1f;
+		exit_set(m, KEEL_EXIT_SYSREG, 3);
+		m->mr[0] = esr & 0x1ffffff;
+		m->mr[1] = (esr & 1) ? 0 : reg_or_zero(r, rt);
+		m->mr[2] = rt;
+	} else {
+		exit_set(m, KEEL_EXIT_UNKNOWN, 2);
+		m->mr[0] = esr;
+		m->mr[1] = r->pc;
+	}
+}

@@ -1,0 +1,21 @@
+/* aarch64 exit decoding: ESR_EL2 (+ FAR/HPFAR, guest registers) into one
+ * keel/abi.h exit message. Pure: no system registers, so host-testable. */
+#ifndef AARCH64_EXIT_H
+#define AARCH64_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <arch/machine.h>
+#include <keel/abi.h>
+
+struct exit_msg {
+	uint64_t label;
+	uint64_t mr[6];
+	unsigned len;
+};
+
+void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
+			 const struct arch_regs *r, struct exit_msg *m);
+
+#endif
