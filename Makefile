@@ -8,7 +8,8 @@
 #
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
 # tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
-# tests/guests/guests.mk.
+# tests/guests/guests.mk, vmm-server/vmm.mk, vmm-server/vmm-unit.mk,
+# device-servers/devices.mk.
 
 ARCH ?= aarch64
 BUILD := build
@@ -54,7 +55,8 @@ include libipc/libipc.mk
 -include tests/unit/unit.mk
 -include config/config.mk
 include tests/guests/guests.mk
-TEST_TARGETS += guests-bare
+include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
+TEST_TARGETS += guests-bare vmm-unit
 
 .PHONY: all setup run debug test bench loc clean system-test unit
 all: $(B)/keel.bin

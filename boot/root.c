@@ -32,6 +32,19 @@ uint64_t root_alloc_slot(void)
 	return keel_alloc_slot(&root_pool);
 }
 
+/* As root_alloc, into a given slot (of a CNode root holds), so objects
+ * can be kept outside root's own CNode (boot/vm.c: guest RAM). */
+long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index)
+{
+	for (; root_pool.cur < root_pool.nut; root_pool.cur++) {
+		long err = keel_untyped_retype(root_pool.ut[root_pool.cur], type, size_bits,
+					       cnode, index, 1);
+		if (err != KEEL_E_NO_MEMORY)
+			return err;
+	}
+	return KEEL_E_NO_MEMORY;
+}
+
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
 {
 	return keel_alloc_map(&root_pool, frame, vspace, vaddr, rights);

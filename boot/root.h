@@ -71,6 +71,8 @@ const struct keel_bootinfo *root_bootinfo(void);
 /* A new object in root's CNode (0 if out of memory or slots). */
 uint64_t root_alloc(unsigned type, unsigned size_bits);
 uint64_t root_alloc_slot(void);
+/* One object into slot index of cnode; KEEL_OK or the retype's error. */
+long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index);
 /* Map frame at vaddr in vspace, making page tables as needed. */
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
 /* Root's endpoint: faults and reports arrive here. */
@@ -103,6 +105,8 @@ bool srv_restart(struct server *s);
 void srv_stop(struct server *s);
 void srv_stop_all(void);
 struct server *srv_by_badge(uint64_t badge);
+/* The boot module named prog, or NULL. */
+const struct keel_boot_module *srv_module(const char *prog);
 /* Root's pointer to [vaddr, vaddr + len) of s, or NULL if any of it is
  * not mapped in s. */
 void *srv_view(struct server *s, uint64_t vaddr, uint64_t len);

@@ -14,10 +14,14 @@
 #include <keel/print.h>
 
 #include "root.h"
+#include "vm.h"
 
 static const struct scenario *const scenario_table[] = {
 	&scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
 	&scenario_nullderef, &scenario_badcap, &scenario_spin, &scenario_stress,
+	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
+	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
+	&scenario_vm_devrestart,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -154,7 +154,7 @@ static bool srv_set_args(struct server *s, const char *const *args)
 	return true;
 }
 
-static const struct keel_boot_module *module_find(const char *prog)
+const struct keel_boot_module *srv_module(const char *prog)
 {
 	const struct keel_bootinfo *bi = root_bootinfo();
 	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
@@ -166,7 +166,7 @@ static const struct keel_boot_module *module_find(const char *prog)
 static struct server *srv_new(const char *prog, const char *name, unsigned cpu,
 			      unsigned prio)
 {
-	const struct keel_boot_module *m = module_find(prog);
+	const struct keel_boot_module *m = srv_module(prog);
 	struct server *s;
 	if (!m || nservers == ROOT_MAX_SERVERS || strlen(name) >= sizeof(s->name))
 		return NULL;

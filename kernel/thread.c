@@ -216,6 +216,9 @@ long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 	case KEEL_TCB_SET_PRIORITY: return tcb_set_priority(t, target, mr[0]);
 	case KEEL_TCB_SET_AFFINITY: return tcb_set_affinity(target, mr[0]);
 	case KEEL_TCB_WRITE_REGS:
+		if (target->vcpu)
+			return KEEL_E_INVALID_ARG; /* would drop the guest to
+						    * EL0: use KEEL_VCPU_WRITE_REG */
 		if (mr[0] >= arch_vaddr_limit() || mr[1] >= arch_vaddr_limit())
 			return KEEL_E_BAD_ADDRESS;
 		tcb_suspend(target);

@@ -153,7 +153,7 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 		if (mr[0] & KEEL_RESUME_SKIP)
 			arch_vcpu_skip(&t->regs);
 		break;
-	case KEEL_VCPU_INJECT_DABT: arch_vcpu_inject_dabt(v, &t->regs, mr[0]); break;
+	case KEEL_VCPU_INJECT_DABT: arch_vcpu_inject_dabt(v, &t->regs, mr[0], mr[1] & 1); break;
 	case KEEL_VCPU_INJECT_UNDEF: arch_vcpu_inject_undef(v, &t->regs); break;
 	case KEEL_VCPU_WAIT:
 		arch_vcpu_skip(&t->regs);

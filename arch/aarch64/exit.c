@@ -8,8 +8,10 @@
  *   WFx (0x01):          TI [0] (1 = WFE)
  *   SYSREG (0x18):       ISS [24:0] whole, Rt [9:5], direction [0] (1 = read)
  *
- * Anything else (including a data abort without a valid syndrome, which
- * the VMM cannot emulate) is UNKNOWN with the raw ESR and pc.
+ * Anything else is UNKNOWN with the raw ESR and pc; for a stage-2 abort
+ * the VMM cannot emulate (no valid syndrome, e.g. a load pair, or an
+ * instruction fetch) also the guest-physical address, so that it can
+ * answer with an abort at that address.
  */
 #include "exit.h"
 
@@ -18,6 +20,7 @@
 #define EC_SMC64 0x17u
 #define EC_SYSREG 0x18u
 #define EC_DABT_LOW 0x24u
+#define EC_IABT_LOW 0x20u
 
 static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
 {
@@ -67,8 +70,10 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 		m->mr[1] = (esr & 1) ? 0 : reg_or_zero(r, rt);
 		m->mr[2] = rt;
 	} else {
-		exit_set(m, KEEL_EXIT_UNKNOWN, 2);
+		exit_set(m, KEEL_EXIT_UNKNOWN, 3);
 		m->mr[0] = esr;
 		m->mr[1] = r->pc;
+		if (ec == EC_DABT_LOW || ec == EC_IABT_LOW)
+			m->mr[2] = (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
 	}
 }

@@ -184,11 +184,13 @@ static void vcpu_take_exception(struct arch_vcpu *v, struct arch_regs *r, uint64
 	r->pc = v->el1[V_VBAR] + off;
 }
 
-void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr)
+void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr,
+			   bool write)
 {
 	uint64_t ec = (r->spsr & 0xf) == 0 ? 0x24 : 0x25;
 	v->el1[V_FAR] = addr;
-	vcpu_take_exception(v, r, ec << 26 | 1ull << 25 | 0x10); /* sync external abort */
+	/* synchronous external abort (DFSC 0x10), WnR as the access was */
+	vcpu_take_exception(v, r, ec << 26 | 1ull << 25 | (write ? 1u << 6 : 0) | 0x10);
 }
 
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)

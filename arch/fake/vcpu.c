@@ -73,9 +73,10 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 
 void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
 
-void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr)
+void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr,
+			   bool write)
 {
-	(void)r;
+	(void)r, (void)write;
 	v->dabts++;
 	v->exc_addr = addr;
 }

@@ -79,7 +79,8 @@ void arch_vcpu_forget(struct arch_vcpu *v);
 bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val);
 bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val);
 void arch_vcpu_skip(struct arch_regs *r);
-void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr);
+void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr,
+			   bool write);
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r);
 /* Put a virtual interrupt in a free list register; false if none free. */
 bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,

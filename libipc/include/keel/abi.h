@@ -216,7 +216,9 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
  *   WFI       MR0 0 for WFI, 1 for WFE
  *   SYSREG    MR0 arch encoding of the register and direction, MR1 value
  *             (writes), MR2 register number
- *   UNKNOWN   MR0 arch cause (ESR_EL2), MR1 pc
+ *   UNKNOWN   MR0 arch cause (ESR_EL2), MR1 pc, MR2 guest-physical
+ *             address for a stage-2 abort the VMM cannot emulate (e.g. a
+ *             load pair: no syndrome), else 0
  *   MAINT     MR0 count n (<= 5), MR1..MRn the virtual INTIDs the guest
  *             has finished with (injected with KEEL_INJECT_NOTIFY_EOI)
  *
@@ -240,7 +242,8 @@ enum keel_mmio_flags {
 };
 enum keel_vcpu_action {
 	KEEL_VCPU_RESUME = 0,       /* continue (flags below) */
-	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address */
+	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address,
+				     * MR1 = 1 if the access was a write */
 	KEEL_VCPU_INJECT_UNDEF = 2, /* undefined instruction */
 	KEEL_VCPU_STOP = 3,         /* suspend the vCPU thread */
 	KEEL_VCPU_WAIT = 4,         /* (for WFI) step past it, run again once

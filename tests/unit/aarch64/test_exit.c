@@ -77,10 +77,11 @@ START_TEST(dabt_without_syndrome_is_unknown)
 {
 	struct exit_msg m;
 	uint64_t esr = ESR(0x24, 0x10);
-	aarch64_exit_decode(esr, 0x09000000, 0x0090000ull, &regs, &m);
+	aarch64_exit_decode(esr, 0x09000008, 0x0090000ull, &regs, &m);
 	ck_assert_uint_eq(m.label, KEEL_EXIT_UNKNOWN);
 	ck_assert_uint_eq(m.mr[0], esr);
 	ck_assert_uint_eq(m.mr[1], regs.pc);
+	ck_assert_uint_eq(m.mr[2], 0x09000008); /* so the VMM can abort there */
 }
 END_TEST
 
@@ -131,9 +132,11 @@ START_TEST(other_classes_are_unknown)
 	static const unsigned ecs[] = { 0x00, 0x07, 0x0e, 0x15, 0x20, 0x22, 0x26, 0x2f, 0x3c };
 	for (unsigned i = 0; i < sizeof(ecs) / sizeof(ecs[0]); i++) {
 		struct exit_msg m;
-		aarch64_exit_decode(ESR(ecs[i], 0x42), 0, 0, &regs, &m);
+		aarch64_exit_decode(ESR(ecs[i], 0x42), 0x123, 0x4560, &regs, &m);
 		ck_assert_uint_eq(m.label, KEEL_EXIT_UNKNOWN);
 		ck_assert_uint_eq(m.mr[0] >> 26, ecs[i]);
+		/* only a stage-2 abort carries an address */
+		ck_assert_uint_eq(m.mr[2], ecs[i] == 0x20 ? 0x456123 : 0);
 	}
 }
 END_TEST

@@ -1,0 +1,62 @@
+/*
+ * Virtual machines, root's side (boot/vm.c): build one VM from a spec —
+ * its guest RAM and stage-2 space, a vCPU thread, the VMM and a device
+ * server per device — and stop it. docs/vm.md has the picture.
+ */
+#ifndef BOOT_VM_H
+#define BOOT_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <keel/vmm.h>
+
+#include "root.h"
+
+#define VM_MAX 4u
+
+struct vm_dev_spec {
+	const char *prog;    /* device server program (boot module) */
+	enum keel_vm_dev_kind kind;
+	uint64_t base, size; /* guest-physical window */
+	unsigned intid;      /* guest interrupt (SPI), 0: none */
+};
+
+struct vm_spec {
+	const char *name;    /* also the console prefix */
+	const char *image;   /* boot module holding the guest's arm64 Image */
+	uint64_t ram_base, ram_size;
+	unsigned cpu;        /* the VM's threads all run on this CPU */
+	unsigned ndev;
+	struct vm_dev_spec dev[KEEL_VMM_MAX_DEVICES];
+};
+
+struct vm {
+	char name[16];
+	unsigned index;
+	struct server *vmm;
+	struct server *dev[KEEL_VMM_MAX_DEVICES];
+	unsigned ndev;
+	uint64_t s2;          /* the guest's stage-2 vspace */
+	uint64_t exit_ep;     /* the VMM receives exits on it */
+	uint64_t vcpu, vcpu_tcb;
+	uint64_t store;       /* CNode with the RAM and image frame capabilities */
+	uint64_t store_next;  /* its first free slot */
+	uint64_t info;        /* frame: struct keel_vm_info */
+	uint64_t dev_state[KEEL_VMM_MAX_DEVICES]; /* frames root keeps */
+	uint64_t view;        /* root's address for this VM's info and image */
+};
+
+/* Build every object of the VM; nothing runs yet. NULL on failure (logged). */
+struct vm *vm_create(const struct vm_spec *spec);
+/* Start the device servers and the VMM (which starts the guest). */
+bool vm_start(struct vm *vm);
+/* Stop the guest and the VM's servers. */
+void vm_stop(struct vm *vm);
+
+/* boot/scn_vm.c */
+extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
+	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
+	scenario_vm_uirq, scenario_vm_devrestart;
+
+#endif /* BOOT_VM_H */

@@ -1,0 +1,6 @@
+# Device servers (device-servers/): one program per device model, one
+# instance per VM device, started by the root server (boot/vm.c). Each
+# model's register logic is pure (model.c) so the host tests in tests/vmm/
+# link it too (vmm-server/vmm-unit.mk).
+USER_PROGS += pl011
+pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c

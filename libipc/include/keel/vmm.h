@@ -1,0 +1,130 @@
+/*
+ * keel/vmm.h — what a VMM and a device server started by the root server
+ * can count on (on top of keel/server.h), and the VMM <-> device-server
+ * protocol. docs/vm.md explains the whole path of an exit.
+ *
+ * Includes only keel/abi.h, so host tests and device models can use it.
+ *
+ * ---- VMM address space (besides keel/server.h's) ---------------------------
+ *
+ *   0x0000_1000_0000  struct keel_vm_info, read-only (root keeps the frame)
+ *   0x0001_0000_0000  the guest image file, read-only, image_size bytes
+ *   0x0010_0000_0000  guest RAM, read-write: guest-physical ram_base maps
+ *                     here, ram_size bytes. Root maps it into both the
+ *                     guest's stage-2 space and the VMM; the VMM holds no
+ *                     frame capability, so it cannot map guest memory
+ *                     anywhere else.
+ *
+ * ---- VMM capability slots (keel/server.h slots 0..8 keep their meaning) ----
+ *
+ *   slot            what
+ *   --------------  -----------------------------------------------------
+ *   KEEL_SRV_REPORT root's endpoint, badged: reports (VM started/stopped)
+ *   KEEL_SRV_EP     the exit endpoint, READ: every vCPU thread's fault
+ *                   endpoint is a WRITE copy of it badged
+ *                   KEEL_VMM_BADGE_VCPU(i)
+ *   9 + 2i          vCPU i's thread (TCB): resume it, stop it
+ *   10 + 2i         vCPU i (VCPU object): registers, interrupts
+ *   17 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
+ *
+ * ---- device server ---------------------------------------------------------
+ *
+ *   KEEL_SRV_REPORT root's endpoint, badged
+ *   KEEL_SRV_EP     its own endpoint, READ: the VMM's calls arrive here
+ *   0x0000_1000_0000  its state page, read-write (KEEL_DEV_STATE_VADDR):
+ *                   every guest-visible register lives there. Root keeps
+ *                   the frame, so a restarted instance finds the state the
+ *                   old one left and carries on.
+ *   argv[1]         the VM's name (console prefix)
+ */
+#ifndef KEEL_VMM_H
+#define KEEL_VMM_H
+
+#include <stdint.h>
+
+#include <keel/abi.h>
+
+#define KEEL_VMM_INFO_VADDR 0x10000000ull
+#define KEEL_VMM_IMAGE_VADDR 0x100000000ull
+#define KEEL_VMM_IMAGE_MAX 0x40000000ull /* 1 GiB of image window */
+#define KEEL_VMM_RAM_VADDR 0x1000000000ull
+#define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
+#define KEEL_DEV_STATE_VADDR 0x10000000ull
+
+#define KEEL_VMM_MAX_VCPUS 4u
+#define KEEL_VMM_MAX_DEVICES 8u /* other copy: CFG_MAX_DEVICES, keel/config.h */
+#define KEEL_VMM_SLOT_VCPU_TCB(i) (9u + 2u * (i))
+#define KEEL_VMM_SLOT_VCPU(i) (10u + 2u * (i))
+#define KEEL_VMM_SLOT_DEV(d) (17u + (d))
+#define KEEL_VMM_BADGE_VCPU(i) (1u + (i))
+
+/* ---- the VM description root writes for the VMM ----------------------------
+ * The VMM derives the guest's device tree from it (vmm-server/dtb.c). */
+#define KEEL_VM_INFO_MAGIC 0x4b45454c564d3031ull /* "KEELVM01" */
+
+enum keel_vm_dev_kind {
+	KEEL_VM_DEV_PL011 = 1,
+};
+
+struct keel_vm_dev {
+	uint64_t base, size; /* guest-physical window */
+	uint32_t kind;       /* enum keel_vm_dev_kind */
+	uint32_t intid;      /* guest interrupt of output line 0 (0: none) */
+};
+
+struct keel_vm_info {
+	uint64_t magic;
+	char name[32];          /* NUL-terminated */
+	uint64_t ram_base;      /* guest-physical, 2 MiB aligned */
+	uint64_t ram_size;
+	uint64_t image_size;    /* bytes at KEEL_VMM_IMAGE_VADDR */
+	uint32_t vcpu_count;
+	uint32_t dev_count;
+	struct keel_vm_dev dev[KEEL_VMM_MAX_DEVICES];
+};
+_Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
+
+/* ---- VMM -> root reports (keel_report kinds after keel/server.h's) ---------
+ * KEEL_REPORT_VM_STOPPED: value = enum keel_vm_stop, text = details. The
+ * vCPUs are stopped before the report is sent. */
+#define KEEL_REPORT_VM_STOPPED 0x100u
+enum keel_vm_stop {
+	KEEL_VM_STOP_OFF = 1,    /* PSCI SYSTEM_OFF */
+	KEEL_VM_STOP_RESET = 2,  /* PSCI SYSTEM_RESET */
+	KEEL_VM_STOP_ERROR = 3,  /* the VMM could not go on (text says why) */
+};
+
+/* ---- VMM <-> device server ---------------------------------------------------
+ * The VMM calls the device's endpoint for each guest access to its window:
+ *
+ *   label            MR0        MR1            MR2
+ *   KEEL_DEV_READ    offset     width (bytes)  -
+ *   KEEL_DEV_WRITE   offset     width (bytes)  value (low width bytes)
+ *
+ * offset is from the window's base; width is 1, 2, 4 or 8 and the VMM
+ * only sends accesses that lie wholly inside the window. The reply:
+ *
+ *   label 0, length 3:  MR0 status (enum keel_dev_status)
+ *                       MR1 value read (zero-extended; 0 for writes)
+ *                       MR2 output lines: bit n = line n asserted
+ *
+ * KEEL_DEV_ABORT asks the VMM to give the guest a data abort (an access
+ * the device does not decode at all, such as a 64-bit access to a 32-bit
+ * register file). The line bits are levels, sent with every reply: the
+ * VMM raises the line's interrupt in the guest when a bit is set.
+ * KEEL_DEV_LINES reads the lines alone (after a device restart).
+ * A call the VMM sees cancelled (KEEL_E_CANCELLED: the device server died
+ * while serving it) is retried once the root has restarted it; the state
+ * page makes the retry see the same registers. */
+enum keel_dev_label {
+	KEEL_DEV_READ = 1,
+	KEEL_DEV_WRITE = 2,
+	KEEL_DEV_LINES = 3,
+};
+enum keel_dev_status {
+	KEEL_DEV_OK = 0,
+	KEEL_DEV_ABORT = 1,
+};
+#define KEEL_DEV_REPLY_LEN 3u
+
+#endif /* KEEL_VMM_H */

@@ -1,0 +1,127 @@
+/* fdtw.c and dtb.c: the guest's device tree, read back with libfdt. */
+#include <libfdt.h>
+#include <string.h>
+
+#include "dtb.h"
+#include "vmm_test.h"
+
+static struct fdtw w;
+static uint8_t blob[8192];
+static struct keel_vm_info info;
+
+static void setup(void)
+{
+	memset(&info, 0, sizeof(info));
+	info.magic = KEEL_VM_INFO_MAGIC;
+	info.ram_base = 0x40000000;
+	info.ram_size = 0x4000000;
+	info.vcpu_count = 1;
+	info.dev_count = 1;
+	info.dev[0] = (struct keel_vm_dev){ .base = 0x09000000, .size = 0x1000,
+					    .kind = KEEL_VM_DEV_PL011, .intid = 33 };
+}
+
+static const uint32_t *cells(const char *path, const char *prop, int *len)
+{
+	int node = fdt_path_offset(blob, path);
+	ck_assert_msg(node >= 0, "no node %s", path);
+	const uint32_t *p = fdt_getprop(blob, node, prop, len);
+	ck_assert_msg(p != NULL, "no %s in %s", prop, path);
+	return p;
+}
+
+static const char *str(const char *path, const char *prop)
+{
+	int len;
+	return (const char *)cells(path, prop, &len);
+}
+
+START_TEST(tree_is_valid_and_describes_the_vm)
+{
+	size_t n = dtb_build(&w, &info, 1, blob, sizeof(blob));
+	int len;
+	const uint32_t *c;
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(fdt_check_full(blob, n), 0);
+	ck_assert_uint_eq(fdt_totalsize(blob), n);
+	c = cells("/memory@40000000", "reg", &len);
+	ck_assert_int_eq(len, 16);
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 0x40000000);
+	ck_assert_uint_eq(fdt32_to_cpu(c[3]), 0x4000000);
+	ck_assert_str_eq(str("/memory@40000000", "device_type"), "memory");
+	ck_assert_str_eq(str("/chosen", "stdout-path"), "/pl011@9000000");
+	ck_assert_str_eq(str("/psci", "method"), "hvc");
+	ck_assert_str_eq(str("/intc@8000000", "compatible"), "arm,gic-v3");
+	c = cells("/intc@8000000", "reg", &len);
+	ck_assert_int_eq(len, 32);
+	ck_assert_uint_eq(fdt32_to_cpu(c[5]), VGIC_GICR_BASE);
+	ck_assert_uint_eq(fdt32_to_cpu(c[7]), VGIC_GICR_STRIDE);
+	c = cells("/pl011@9000000", "interrupts", &len);
+	ck_assert_int_eq(len, 12);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 0);  /* SPI */
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 1);  /* 33 - 32 */
+	ck_assert_str_eq(str("/pl011@9000000", "compatible"), "arm,pl011");
+	ck_assert_int_eq(fdt_node_check_compatible(blob,
+		fdt_path_offset(blob, "/pl011@9000000"), "arm,primecell"), 0);
+	ck_assert_int_ge(fdt_node_offset_by_phandle(blob, 1), 0); /* the GIC */
+	c = cells("/", "interrupt-parent", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 1);
+	ck_assert_int_ge(fdt_path_offset(blob, "/cpus/cpu@0"), 0);
+	ck_assert_int_lt(fdt_path_offset(blob, "/cpus/cpu@1"), 0);
+}
+END_TEST
+
+START_TEST(too_small_a_buffer_fails)
+{
+	ck_assert_uint_eq(dtb_build(&w, &info, 1, blob, 100), 0);
+}
+END_TEST
+
+START_TEST(writer_refuses_unbalanced_nodes)
+{
+	fdtw_begin(&w);
+	fdtw_node(&w, "");
+	ck_assert_uint_eq(fdtw_finish(&w, blob, sizeof(blob)), 0);
+	fdtw_begin(&w);
+	fdtw_end_node(&w);
+	ck_assert_uint_eq(fdtw_finish(&w, blob, sizeof(blob)), 0);
+}
+END_TEST
+
+START_TEST(writer_bounds_every_append)
+{
+	char name[300];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	fdtw_begin(&w);
+	fdtw_node(&w, "");
+	for (unsigned i = 0; i < 64; i++)
+		fdtw_prop(&w, "big", name, sizeof(name)); /* 64 * 300 > 4096 */
+	fdtw_end_node(&w);
+	ck_assert(w.bad);
+	ck_assert_uint_eq(fdtw_finish(&w, blob, sizeof(blob)), 0);
+	fdtw_begin(&w); /* and the strings block */
+	fdtw_node(&w, "");
+	for (unsigned i = 0; i < 64; i++) {
+		name[20] = (char)('A' + i % 26);
+		name[21] = (char)('A' + i / 26);
+		name[22] = 0;
+		fdtw_prop_u32(&w, name, i);
+	}
+	fdtw_end_node(&w);
+	ck_assert_uint_eq(fdtw_finish(&w, blob, sizeof(blob)), 0);
+}
+END_TEST
+
+Suite *suite_dtb(void)
+{
+	Suite *s = suite_create("dtb");
+	TCase *tc = tcase_create("dtb");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, tree_is_valid_and_describes_the_vm);
+	tcase_add_test(tc, too_small_a_buffer_fails);
+	tcase_add_test(tc, writer_refuses_unbalanced_nodes);
+	tcase_add_test(tc, writer_bounds_every_append);
+	suite_add_tcase(s, tc);
+	return s;
+}

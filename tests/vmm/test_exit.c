@@ -1,0 +1,216 @@
+/* exit.c and psci.c: every exit label's reply, through a whole VM. */
+#include <string.h>
+
+#include "vmm.h"
+#include "vmm_test.h"
+
+static struct vmm vm;
+static struct { unsigned n, cpu, intid, prio; } injected;
+
+static void fake_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio)
+{
+	(void)v;
+	injected.n++;
+	injected.cpu = cpu;
+	injected.intid = intid;
+	injected.prio = prio;
+}
+
+static void setup(void)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&injected, 0, sizeof(injected));
+	vm.ncpus = 1;
+	vm.inject = fake_inject;
+	ck_assert(vmm_add_vgic(&vm));
+}
+
+static struct vmm_reply call(uint64_t label, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	uint64_t mr[6] = { a0, a1, a2, 0, 0, 0 };
+	struct vmm_reply r;
+	exit_handle(&vm, 0, label, mr, &r);
+	return r;
+}
+
+static void assert_x0(struct vmm_reply r, uint64_t skip, uint64_t x0)
+{
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_WRITE_REG | skip);
+	ck_assert_uint_eq(r.mr[1], 0);
+	ck_assert_uint_eq(r.mr[2], x0);
+}
+
+START_TEST(hvc_psci_version_no_skip)
+{
+	assert_x0(call(KEEL_EXIT_HVC, 0x84000000, 0, 0), 0, 0x10001);
+}
+END_TEST
+
+START_TEST(smc_skips_the_instruction)
+{
+	assert_x0(call(KEEL_EXIT_SMC, 0x84000000, 0, 0), KEEL_RESUME_SKIP, 0x10001);
+}
+END_TEST
+
+START_TEST(unknown_calls_not_supported)
+{
+	assert_x0(call(KEEL_EXIT_HVC, 0xc6001234, 0, 0), 0, (uint64_t)-1);
+	assert_x0(call(KEEL_EXIT_HVC, 0x1234, 0, 0), 0, (uint64_t)-1);
+	assert_x0(call(KEEL_EXIT_HVC, 0x80000001, 0, 0), 0, (uint64_t)-1); /* ARCH_FEATURES */
+	assert_x0(call(KEEL_EXIT_HVC, 0xffffffff84000000ull, 0, 0), 0, 0x10001); /* w0 only */
+}
+END_TEST
+
+START_TEST(psci_features_and_cpus)
+{
+	assert_x0(call(KEEL_EXIT_HVC, 0x8400000a, 0x84000000, 0), 0, 0);
+	assert_x0(call(KEEL_EXIT_HVC, 0x8400000a, 0xc4000003, 0), 0, 0);      /* CPU_ON64 */
+	assert_x0(call(KEEL_EXIT_HVC, 0x8400000a, 0xc6001234, 0), 0, (uint64_t)-1);
+	assert_x0(call(KEEL_EXIT_HVC, 0xc4000003, 0, 0x40000000), 0, (uint64_t)-4); /* on */
+	assert_x0(call(KEEL_EXIT_HVC, 0xc4000003, 1, 0x40000000), 0, (uint64_t)-2);
+	assert_x0(call(KEEL_EXIT_HVC, 0xc4000004, 0, 0), 0, 0);
+	assert_x0(call(KEEL_EXIT_HVC, 0x84000006, 0, 0), 0, 2);
+	assert_x0(call(KEEL_EXIT_HVC, 0x80000000, 0, 0), 0, 0x10001);
+	ck_assert_uint_eq(vm.stopped, 0);
+}
+END_TEST
+
+START_TEST(system_off_and_reset_stop)
+{
+	struct vmm_reply r = call(KEEL_EXIT_HVC, 0x84000008, 0, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_STOP);
+	ck_assert_uint_eq(vm.stopped, KEEL_VM_STOP_OFF);
+	vm.stopped = 0;
+	r = call(KEEL_EXIT_SMC, 0x84000009, 0, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_STOP);
+	ck_assert_uint_eq(vm.stopped, KEEL_VM_STOP_RESET);
+}
+END_TEST
+
+/* A stage-2 abort the kernel could not decode (an STP to an unbacked
+ * address: ESR ISV=0, WnR=1) is answered with an abort at that address,
+ * marked as a write; an unknown exit without an address is UNDEF. */
+START_TEST(unknown_abort_with_address_injects_abort)
+{
+	struct vmm_reply r = call(KEEL_EXIT_UNKNOWN, 0x92000044, 0x40200000, 0x7f000008);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
+	ck_assert_uint_eq(r.mr[0], 0x7f000008);
+	ck_assert_uint_eq(r.mr[1], 1);
+	r = call(KEEL_EXIT_UNKNOWN, 0x92000004, 0x40200000, 0x7f000010);
+	ck_assert_uint_eq(r.mr[1], 0);
+	r = call(KEEL_EXIT_UNKNOWN, 0x02000000, 0x40200000, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_UNDEF);
+}
+END_TEST
+
+/* WFI parks the vCPU in the kernel until an interrupt is pending; WFE
+ * waits for an event, not an interrupt, so it is stepped over. */
+START_TEST(wfi_waits_wfe_skips)
+{
+	struct vmm_reply r = call(KEEL_EXIT_WFI, 0, 0, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_WAIT);
+	r = call(KEEL_EXIT_WFI, 1, 0, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
+}
+END_TEST
+
+START_TEST(sysreg_reads_zero_writes_ignored)
+{
+	struct vmm_reply r = call(KEEL_EXIT_SYSREG, 0x3a0001 /* read */, 0, 5);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG);
+	ck_assert_uint_eq(r.mr[1], 5);
+	ck_assert_uint_eq(r.mr[2], 0);
+	r = call(KEEL_EXIT_SYSREG, 0x3a0000 /* write */, 0x1234, 5);
+	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
+}
+END_TEST
+
+START_TEST(unknown_and_stray_labels_undef)
+{
+	ck_assert_uint_eq(call(KEEL_EXIT_UNKNOWN, 0x2000000, 0x40200000, 0).label,
+			  KEEL_VCPU_INJECT_UNDEF);
+	ck_assert_uint_eq(call(KEEL_EXIT_MAINT + 1, 0, 0, 0).label, KEEL_VCPU_INJECT_UNDEF);
+	ck_assert_uint_eq(call(KEEL_EXIT_MMIO - 1, 0, 0, 0).label, KEEL_VCPU_INJECT_UNDEF);
+	ck_assert_uint_eq(call(0, 0, 0, 0).label, KEEL_VCPU_INJECT_UNDEF);
+	ck_assert_uint_eq(call(~0ull, 0, 0, 0).label, KEEL_VCPU_INJECT_UNDEF);
+}
+END_TEST
+
+START_TEST(maint_resumes_in_place)
+{
+	struct vmm_reply r = call(KEEL_EXIT_MAINT, 1, 0, 0);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+	ck_assert_uint_eq(r.mr[0], 0);
+}
+END_TEST
+
+START_TEST(mmio_exit_reaches_the_vgic)
+{
+	/* ldr w3, [GICD_TYPER] */
+	struct vmm_reply r = call(KEEL_EXIT_MMIO, VGIC_GICD_BASE + 4, 2, 3);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+	ck_assert_uint_eq(r.mr[1], 3);
+	ck_assert_uint_eq(r.mr[2] & 0x1f, VGIC_NR_IRQS / 32 - 1);
+	/* the GICv2 CPU interface window is not emulated */
+	r = call(KEEL_EXIT_MMIO, 0x08010000, 2, 3);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
+	ck_assert_uint_eq(vm.aborts, 1);
+	r = call(KEEL_EXIT_MMIO, 0x1000, 0x40, 3); /* bad flags: abort too */
+	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
+}
+END_TEST
+
+static void mmio_write32(uint64_t gpa, uint32_t v)
+{
+	uint64_t mr[6] = { gpa, 2 | KEEL_MMIO_WRITE, 1, v, 0, 0 };
+	struct vmm_reply r;
+	exit_handle(&vm, 0, KEEL_EXIT_MMIO, mr, &r);
+	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
+}
+
+START_TEST(spi_line_injected_when_enabled)
+{
+	vmm_irq_line(&vm, 33, true);          /* high, but the guest has not enabled it */
+	ck_assert_uint_eq(injected.n, 0);
+	mmio_write32(VGIC_GICD_BASE + 0x0, 0x13);       /* CTLR: groups, ARE */
+	mmio_write32(VGIC_GICD_BASE + 0x84, 1u << 1);   /* IGROUPR1: 33 in group 1 */
+	mmio_write32(VGIC_GICD_BASE + 0x420, 0xa000);   /* IPRIORITYR8: 33 at 0xa0 */
+	ck_assert_uint_eq(injected.n, 0);
+	mmio_write32(VGIC_GICD_BASE + 0x104, 1u << 1);  /* ISENABLER1: enable 33 */
+	ck_assert_uint_eq(injected.n, 1);
+	ck_assert_uint_eq(injected.intid, 33);
+	ck_assert_uint_eq(injected.prio, 0xa0);
+	vmm_irq_line(&vm, 33, true);          /* still high: put in again */
+	ck_assert_uint_eq(injected.n, 2);
+	vmm_irq_line(&vm, 33, false);
+	mmio_write32(VGIC_GICD_BASE + 0x104, 1u << 1);
+	ck_assert_uint_eq(injected.n, 2);
+	vmm_irq_line(&vm, 5, true);           /* not an SPI: ignored */
+	vmm_irq_line(&vm, VGIC_NR_IRQS, true);
+	ck_assert_uint_eq(injected.n, 2);
+}
+END_TEST
+
+Suite *suite_exit(void)
+{
+	Suite *s = suite_create("exit");
+	TCase *tc = tcase_create("exit");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, hvc_psci_version_no_skip);
+	tcase_add_test(tc, smc_skips_the_instruction);
+	tcase_add_test(tc, unknown_calls_not_supported);
+	tcase_add_test(tc, psci_features_and_cpus);
+	tcase_add_test(tc, system_off_and_reset_stop);
+	tcase_add_test(tc, wfi_waits_wfe_skips);
+	tcase_add_test(tc, unknown_abort_with_address_injects_abort);
+	tcase_add_test(tc, sysreg_reads_zero_writes_ignored);
+	tcase_add_test(tc, unknown_and_stray_labels_undef);
+	tcase_add_test(tc, maint_resumes_in_place);
+	tcase_add_test(tc, mmio_exit_reaches_the_vgic);
+	tcase_add_test(tc, spi_line_injected_when_enabled);
+	suite_add_tcase(s, tc);
+	return s;
+}

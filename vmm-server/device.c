@@ -1,0 +1,45 @@
+/*
+ * Regions served by device servers: each guest access becomes one call on
+ * the device's endpoint (keel/vmm.h, KEEL_DEV_READ/WRITE); the reply
+ * carries the value and the device's interrupt lines.
+ */
+#include <keel/abi.h>
+
+#include "device.h"
+
+/* A device server that dies while serving a call cancels it; root
+ * restarts the server from the same state page, so the call is simply
+ * made again (a restarted server sees the same registers). */
+#define DEV_TRIES 3u
+
+static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
+{
+	struct vmm_dev *d = ctx;
+	for (unsigned i = 0; i < DEV_TRIES; i++) {
+		uint64_t mr[6] = { off, width, write ? *val : 0, 0, 0, 0 };
+		uint64_t info = keel_msginfo(write ? KEEL_DEV_WRITE : KEEL_DEV_READ, 3);
+		long err = keel_call(d->ep, &info, mr);
+		if (err == KEEL_E_CANCELLED)
+			continue;
+		if (err != KEEL_OK || keel_msg_len(info) < KEEL_DEV_REPLY_LEN)
+			return false;
+		if (d->intid)
+			vmm_irq_line(d->vm, d->intid, mr[2] & 1);
+		if (mr[0] != KEEL_DEV_OK)
+			return false;
+		if (!write)
+			*val = mr[1];
+		return true;
+	}
+	return false;
+}
+
+bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc)
+{
+	d->vm = vm;
+	d->ep = slot;
+	d->intid = desc->intid;
+	if (desc->intid != 0 && (desc->intid < 32 || desc->intid >= VGIC_NR_IRQS))
+		return false;
+	return mmio_map_add(&vm->map, desc->base, desc->size, dev_mmio, d);
+}

@@ -1,0 +1,17 @@
+/* Regions served by device servers (device.c). */
+#ifndef VMM_DEVICE_H
+#define VMM_DEVICE_H
+
+#include "vmm.h"
+
+struct vmm_dev {
+	struct vmm *vm;
+	uint64_t ep;     /* the device server's endpoint (a VMM slot) */
+	unsigned intid;  /* guest interrupt of its line 0; 0: none */
+};
+
+/* Map desc's window to the server at slot; false if it overlaps another
+ * region or its interrupt is not an SPI the vGIC has. */
+bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc);
+
+#endif /* VMM_DEVICE_H */

@@ -1,0 +1,159 @@
+/*
+ * The device tree the VMM gives its guest (x0 at entry), written from the
+ * VM description root made (struct keel_vm_info). It follows QEMU virt's
+ * bindings, so a guest that runs there finds the same things here:
+ *
+ *   /                      #address-cells = #size-cells = 2, GIC as parent
+ *   chosen                 stdout-path: the first PL011
+ *   memory@<base>          the VM's RAM
+ *   cpus/cpu@<n>           one per vCPU, enable-method "psci"
+ *   psci                   PSCI 1.0 / 0.2 over HVC (psci.c)
+ *   intc@8000000           GICv3: distributor, redistributors (vgic.c)
+ *   timer                  the architected timer's PPIs 13, 14, 11, 10
+ *   apb-pclk               a fixed 24 MHz clock the PL011 names
+ *   pl011@<base>           each PL011 device, on its SPI
+ */
+#include <stdio.h>
+
+#include "dtb.h"
+
+#define PHANDLE_GIC 1u
+#define PHANDLE_CLK 2u
+#define IRQ_LEVEL_HIGH 4u
+#define GIC_SPI 0u
+#define GIC_PPI 1u
+
+static void reg2(uint32_t *c, uint64_t base, uint64_t size)
+{
+	c[0] = (uint32_t)(base >> 32);
+	c[1] = (uint32_t)base;
+	c[2] = (uint32_t)(size >> 32);
+	c[3] = (uint32_t)size;
+}
+
+static void node_at(struct fdtw *f, const char *what, uint64_t base)
+{
+	char name[40];
+	snprintf(name, sizeof(name), "%s@%llx", what, (unsigned long long)base);
+	fdtw_node(f, name);
+}
+
+static void dtb_memory(struct fdtw *f, const struct keel_vm_info *info)
+{
+	uint32_t reg[4];
+	node_at(f, "memory", info->ram_base);
+	fdtw_prop_str(f, "device_type", "memory");
+	reg2(reg, info->ram_base, info->ram_size);
+	fdtw_prop_cells(f, "reg", reg, 4);
+	fdtw_end_node(f);
+}
+
+static void dtb_cpus(struct fdtw *f, unsigned ncpus)
+{
+	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
+	fdtw_node(f, "psci");
+	fdtw_prop(f, "compatible", psci_compat, sizeof(psci_compat));
+	fdtw_prop_str(f, "method", "hvc");
+	fdtw_end_node(f);
+	fdtw_node(f, "cpus");
+	fdtw_prop_u32(f, "#address-cells", 1);
+	fdtw_prop_u32(f, "#size-cells", 0);
+	for (unsigned i = 0; i < ncpus; i++) {
+		node_at(f, "cpu", i);
+		fdtw_prop_str(f, "device_type", "cpu");
+		fdtw_prop_str(f, "compatible", "arm,armv8");
+		fdtw_prop_u32(f, "reg", i); /* MPIDR affinity: Aff0 = i (main.c) */
+		fdtw_prop_str(f, "enable-method", "psci");
+		fdtw_end_node(f);
+	}
+	fdtw_end_node(f);
+}
+
+static void dtb_gic_timer(struct fdtw *f, unsigned ncpus)
+{
+	uint32_t reg[8], irqs[12];
+	static const uint32_t ppis[4] = { 13, 14, 11, 10 }; /* secure, phys, virt, hyp */
+	node_at(f, "intc", VGIC_GICD_BASE);
+	fdtw_prop_str(f, "compatible", "arm,gic-v3");
+	fdtw_prop_u32(f, "#interrupt-cells", 3);
+	fdtw_prop(f, "interrupt-controller", NULL, 0);
+	reg2(reg, VGIC_GICD_BASE, VGIC_GICD_SIZE);
+	reg2(reg + 4, VGIC_GICR_BASE, VGIC_GICR_STRIDE * ncpus);
+	fdtw_prop_cells(f, "reg", reg, 8);
+	fdtw_prop_u32(f, "phandle", PHANDLE_GIC);
+	fdtw_end_node(f);
+	for (unsigned i = 0; i < 4; i++) {
+		irqs[3 * i] = GIC_PPI;
+		irqs[3 * i + 1] = ppis[i];
+		irqs[3 * i + 2] = IRQ_LEVEL_HIGH;
+	}
+	fdtw_node(f, "timer");
+	fdtw_prop_str(f, "compatible", "arm,armv8-timer");
+	fdtw_prop_cells(f, "interrupts", irqs, 12);
+	fdtw_prop(f, "always-on", NULL, 0);
+	fdtw_end_node(f);
+}
+
+static void dtb_pl011(struct fdtw *f, const struct keel_vm_dev *d)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	const uint32_t clocks[2] = { PHANDLE_CLK, PHANDLE_CLK };
+	uint32_t reg[4], irq[3] = { GIC_SPI, d->intid - 32, IRQ_LEVEL_HIGH };
+	node_at(f, "pl011", d->base);
+	fdtw_prop(f, "compatible", compat, sizeof(compat));
+	reg2(reg, d->base, d->size);
+	fdtw_prop_cells(f, "reg", reg, 4);
+	if (d->intid >= 32)
+		fdtw_prop_cells(f, "interrupts", irq, 3);
+	fdtw_prop(f, "clock-names", clock_names, sizeof(clock_names));
+	fdtw_prop_cells(f, "clocks", clocks, 2);
+	fdtw_end_node(f);
+}
+
+static void dtb_devices(struct fdtw *f, const struct keel_vm_info *info)
+{
+	fdtw_node(f, "apb-pclk");
+	fdtw_prop_str(f, "compatible", "fixed-clock");
+	fdtw_prop_u32(f, "#clock-cells", 0);
+	fdtw_prop_u32(f, "clock-frequency", 24000000);
+	fdtw_prop_str(f, "clock-output-names", "clk24mhz");
+	fdtw_prop_u32(f, "phandle", PHANDLE_CLK);
+	fdtw_end_node(f);
+	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
+		if (info->dev[i].kind == KEEL_VM_DEV_PL011)
+			dtb_pl011(f, &info->dev[i]);
+}
+
+static void dtb_chosen(struct fdtw *f, const struct keel_vm_info *info)
+{
+	char path[40];
+	fdtw_node(f, "chosen");
+	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
+		if (info->dev[i].kind == KEEL_VM_DEV_PL011) {
+			snprintf(path, sizeof(path), "/pl011@%llx",
+				 (unsigned long long)info->dev[i].base);
+			fdtw_prop_str(f, "stdout-path", path);
+			break;
+		}
+	fdtw_end_node(f);
+}
+
+size_t dtb_build(struct fdtw *f, const struct keel_vm_info *info, unsigned ncpus,
+		 uint8_t *out, size_t cap)
+{
+	fdtw_begin(f);
+	fdtw_node(f, "");
+	fdtw_prop_u32(f, "#address-cells", 2);
+	fdtw_prop_u32(f, "#size-cells", 2);
+	fdtw_prop_str(f, "compatible", "linux,dummy-virt");
+	fdtw_prop_str(f, "model", "Keel VM");
+	fdtw_prop_u32(f, "interrupt-parent", PHANDLE_GIC);
+	dtb_chosen(f, info);
+	dtb_memory(f, info);
+	dtb_cpus(f, ncpus);
+	dtb_gic_timer(f, ncpus);
+	dtb_devices(f, info);
+	fdtw_end_node(f);
+	return fdtw_finish(f, out, cap);
+}
