@@ -36,13 +36,7 @@ uint64_t root_alloc_slot(void)
  * can be kept outside root's own CNode (boot/vm.c: guest RAM). */
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index)
 {
-	for (; root_pool.cur < root_pool.nut; root_pool.cur++) {
-		long err = keel_untyped_retype(root_pool.ut[root_pool.cur], type, size_bits,
-					       cnode, index, 1);
-		if (err != KEEL_E_NO_MEMORY)
-			return err;
-	}
-	return KEEL_E_NO_MEMORY;
+	return keel_alloc_into(&root_pool, type, size_bits, cnode, index);
 }
 
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)

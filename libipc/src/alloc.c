@@ -30,19 +30,25 @@ uint64_t keel_alloc_slot(struct keel_alloc *a)
 	return a->next_slot++;
 }
 
+long keel_alloc_into(struct keel_alloc *a, unsigned type, unsigned size_bits,
+		     uint64_t cnode, uint64_t index)
+{
+	for (; a->cur < a->nut; a->cur++) {
+		long err = keel_untyped_retype(a->ut[a->cur], type, size_bits,
+					       cnode, index, 1);
+		if (err != KEEL_E_NO_MEMORY)
+			return err;
+	}
+	return KEEL_E_NO_MEMORY;
+}
+
 uint64_t keel_alloc_object(struct keel_alloc *a, unsigned type, unsigned size_bits)
 {
 	uint64_t slot = keel_alloc_slot(a);
 	if (!slot)
 		return 0;
-	for (; a->cur < a->nut; a->cur++) {
-		long err = keel_untyped_retype(a->ut[a->cur], type, size_bits,
-					       a->cnode, slot, 1);
-		if (err == KEEL_OK)
-			return slot;
-		if (err != KEEL_E_NO_MEMORY)
-			break;
-	}
+	if (keel_alloc_into(a, type, size_bits, a->cnode, slot) == KEEL_OK)
+		return slot;
 	a->next_slot--; /* give the slot back: nothing was made in it */
 	return 0;
 }

@@ -33,6 +33,10 @@ uint64_t keel_alloc_slot(struct keel_alloc *a);
 /* A new object (size_bits as for retype; 0 for fixed-size types) in a new
  * slot: returns its cptr, or 0 when slots or memory ran out. */
 uint64_t keel_alloc_object(struct keel_alloc *a, unsigned type, unsigned size_bits);
+/* Make one object from the pool's untyped into slot `index` of CNode
+ * `cnode` (a CNode the caller holds). KEEL_E_NO_MEMORY when all are full. */
+long keel_alloc_into(struct keel_alloc *a, unsigned type, unsigned size_bits,
+		     uint64_t cnode, uint64_t index);
 /* Map frame into vspace at vaddr, allocating the page tables that are
  * missing on the way. Returns KEEL_OK or the failing call's status
  * (KEEL_E_NO_MEMORY when a page table could not be allocated). */
