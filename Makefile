@@ -41,7 +41,8 @@ LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 MUSL := $(SYSROOT)/usr/lib/aarch64-linux-musl
 UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
 	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
-	-Ilibipc/include -Ilibipc/arch/$(ARCH) -fno-pie -D_GNU_SOURCE \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(SYSROOT)/usr/include \
+	-fno-pie -D_GNU_SOURCE \
 	-mno-outline-atomics -ffunction-sections -fdata-sections
 ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
 ULDFLAGS := -static -nostdlib -no-pie -Wl,--gc-sections
@@ -81,12 +82,14 @@ $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -MMD -c $< -o $@
 
+# A program NAME lists its sources in NAME_SRCS and extra libraries
+# (e.g. Debian's arm64 libfdt.a) in NAME_LIBS.
 define user_prog
 $(B)/user/$(1).elf: $$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A)
 	@mkdir -p $$(dir $$@)
 	$(CC) $(ULDFLAGS) -o $$@ $(MUSL)/crt1.o $(MUSL)/crti.o \
 		$$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A) \
-		$(MUSL)/libc.a $$(ULIBGCC) $(MUSL)/crtn.o
+		$$($(1)_LIBS) $(MUSL)/libc.a $$(ULIBGCC) $(MUSL)/crtn.o
 USER_ELFS += $(B)/user/$(1).elf
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))

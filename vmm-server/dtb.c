@@ -15,7 +15,53 @@
  */
 #include <stdio.h>
 
+#include <libfdt.h>
+
 #include "dtb.h"
+
+/* libfdt's sequential writer, with the first error remembered so the
+ * description below can read straight through. */
+struct dtbw {
+	void *fdt;
+	int err;
+};
+
+static void fdtw_node(struct dtbw *f, const char *name)
+{
+	if (!f->err)
+		f->err = fdt_begin_node(f->fdt, name);
+}
+
+static void fdtw_end_node(struct dtbw *f)
+{
+	if (!f->err)
+		f->err = fdt_end_node(f->fdt);
+}
+
+static void fdtw_prop(struct dtbw *f, const char *name, const void *val, size_t len)
+{
+	if (!f->err)
+		f->err = fdt_property(f->fdt, name, val, (int)len);
+}
+
+static void fdtw_prop_cells(struct dtbw *f, const char *name, const uint32_t *c, size_t n)
+{
+	fdt32_t be[16];
+	for (size_t i = 0; i < n && i < 16; i++)
+		be[i] = cpu_to_fdt32(c[i]);
+	fdtw_prop(f, name, be, (n < 16 ? n : 16) * sizeof(fdt32_t));
+}
+
+static void fdtw_prop_u32(struct dtbw *f, const char *name, uint32_t v)
+{
+	fdtw_prop_cells(f, name, &v, 1);
+}
+
+static void fdtw_prop_str(struct dtbw *f, const char *name, const char *s)
+{
+	if (!f->err)
+		f->err = fdt_property_string(f->fdt, name, s);
+}
 
 #define PHANDLE_GIC 1u
 #define PHANDLE_CLK 2u
@@ -31,14 +77,14 @@ static void reg2(uint32_t *c, uint64_t base, uint64_t size)
 	c[3] = (uint32_t)size;
 }
 
-static void node_at(struct fdtw *f, const char *what, uint64_t base)
+static void node_at(struct dtbw *f, const char *what, uint64_t base)
 {
 	char name[40];
 	snprintf(name, sizeof(name), "%s@%llx", what, (unsigned long long)base);
 	fdtw_node(f, name);
 }
 
-static void dtb_memory(struct fdtw *f, const struct keel_vm_info *info)
+static void dtb_memory(struct dtbw *f, const struct keel_vm_info *info)
 {
 	uint32_t reg[4];
 	node_at(f, "memory", info->ram_base);
@@ -48,7 +94,7 @@ static void dtb_memory(struct fdtw *f, const struct keel_vm_info *info)
 	fdtw_end_node(f);
 }
 
-static void dtb_cpus(struct fdtw *f, unsigned ncpus)
+static void dtb_cpus(struct dtbw *f, unsigned ncpus)
 {
 	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
 	fdtw_node(f, "psci");
@@ -69,7 +115,7 @@ static void dtb_cpus(struct fdtw *f, unsigned ncpus)
 	fdtw_end_node(f);
 }
 
-static void dtb_gic_timer(struct fdtw *f, unsigned ncpus)
+static void dtb_gic_timer(struct dtbw *f, unsigned ncpus)
 {
 	uint32_t reg[8], irqs[12];
 	static const uint32_t ppis[4] = { 13, 14, 11, 10 }; /* secure, phys, virt, hyp */
@@ -94,7 +140,7 @@ static void dtb_gic_timer(struct fdtw *f, unsigned ncpus)
 	fdtw_end_node(f);
 }
 
-static void dtb_pl011(struct fdtw *f, const struct keel_vm_dev *d)
+static void dtb_pl011(struct dtbw *f, const struct keel_vm_dev *d)
 {
 	static const char compat[] = "arm,pl011\0arm,primecell";
 	static const char clock_names[] = "uartclk\0apb_pclk";
@@ -111,7 +157,7 @@ static void dtb_pl011(struct fdtw *f, const struct keel_vm_dev *d)
 	fdtw_end_node(f);
 }
 
-static void dtb_devices(struct fdtw *f, const struct keel_vm_info *info)
+static void dtb_devices(struct dtbw *f, const struct keel_vm_info *info)
 {
 	fdtw_node(f, "apb-pclk");
 	fdtw_prop_str(f, "compatible", "fixed-clock");
@@ -125,7 +171,7 @@ static void dtb_devices(struct fdtw *f, const struct keel_vm_info *info)
 			dtb_pl011(f, &info->dev[i]);
 }
 
-static void dtb_chosen(struct fdtw *f, const struct keel_vm_info *info)
+static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info)
 {
 	char path[40];
 	fdtw_node(f, "chosen");
@@ -139,10 +185,12 @@ static void dtb_chosen(struct fdtw *f, const struct keel_vm_info *info)
 	fdtw_end_node(f);
 }
 
-size_t dtb_build(struct fdtw *f, const struct keel_vm_info *info, unsigned ncpus,
-		 uint8_t *out, size_t cap)
+size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, uint8_t *out, size_t cap)
 {
-	fdtw_begin(f);
+	struct dtbw w = { .fdt = out }, *f = &w;
+	w.err = fdt_create(out, (int)cap);
+	if (!w.err)
+		w.err = fdt_finish_reservemap(out);
 	fdtw_node(f, "");
 	fdtw_prop_u32(f, "#address-cells", 2);
 	fdtw_prop_u32(f, "#size-cells", 2);
@@ -155,5 +203,7 @@ size_t dtb_build(struct fdtw *f, const struct keel_vm_info *info, unsigned ncpus
 	dtb_gic_timer(f, ncpus);
 	dtb_devices(f, info);
 	fdtw_end_node(f);
-	return fdtw_finish(f, out, cap);
+	if (!w.err)
+		w.err = fdt_finish(out);
+	return w.err ? 0 : fdt_totalsize(out);
 }

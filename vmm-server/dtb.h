@@ -2,15 +2,17 @@
 #ifndef VMM_DTB_H
 #define VMM_DTB_H
 
-#include "fdtw.h"
+#include <stddef.h>
+#include <stdint.h>
+
 #include "vmm.h"
 
 /* Where the VMM puts the tree: the last 2 MiB of RAM (booting.rst: at
  * most 2 MiB, 8-byte aligned, in a 2 MiB region of its own). */
 #define DTB_REGION 0x200000ull
 
-/* Describe the VM in out; the blob's size, or 0 if it does not fit. */
-size_t dtb_build(struct fdtw *f, const struct keel_vm_info *info, unsigned ncpus,
-		 uint8_t *out, size_t cap);
+/* Describe the VM in out (with Debian's libfdt); the blob's size, or 0 if
+ * it does not fit. */
+size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, uint8_t *out, size_t cap);
 
 #endif /* VMM_DTB_H */

@@ -68,7 +68,6 @@ static const char *vm_setup(const struct keel_vm_info *info)
 /* The image where its header asks, the device tree in the last 2 MiB. */
 static const char *vm_load(const struct keel_vm_info *info, uint64_t *entry, uint64_t *dtb)
 {
-	static struct fdtw tree;
 	struct guest_image g;
 	const uint8_t *img = (const uint8_t *)(uintptr_t)KEEL_VMM_IMAGE_VADDR;
 	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
@@ -79,7 +78,7 @@ static const char *vm_load(const struct keel_vm_info *info, uint64_t *entry, uin
 	    g.load_offset + g.mem_size > info->ram_size - DTB_REGION)
 		return "no room for the device tree above the image";
 	image_load(img, &g, ram);
-	if (!dtb_build(&tree, info, vm.ncpus, ram + info->ram_size - DTB_REGION, DTB_REGION))
+	if (!dtb_build(info, vm.ncpus, ram + info->ram_size - DTB_REGION, DTB_REGION))
 		return "device tree too large";
 	*entry = g.entry;
 	*dtb = info->ram_base + info->ram_size - DTB_REGION;

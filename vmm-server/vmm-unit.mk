@@ -11,7 +11,7 @@
 
 VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
-VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c vgic.c irq.c psci.c image.c fdtw.c \
+VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c vgic.c irq.c psci.c image.c \
 	dtb.c) \
 	device-servers/pl011/model.c $(wildcard tests/vmm/*.c)
 VMMU_OBJS := $(patsubst %.c,$(VMMU_DIR)/obj/%.o,$(VMMU_SRCS))

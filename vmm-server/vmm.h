@@ -8,7 +8,6 @@
  *   vgic.c    GICv3 distributor and redistributors (pure)
  *   psci.c    PSCI / SMCCC firmware calls (pure)
  *   image.c   arm64 Linux Image header and loading (pure)
- *   fdtw.c    a flattened device tree writer (pure)
  *   dtb.c     the guest's device tree, from the VM description (pure)
  *   irq.c     the vGIC's regions, interrupt lines -> injections (pure)
  *   device.c  regions served by device servers (IPC)
