@@ -143,6 +143,11 @@ void sched_remote_stall(struct tcb *t)
 		__atomic_store_n(&o->stall_req, 0, __ATOMIC_RELAXED);
 		if (o->trap_svc)
 			arch_regs_restart_syscall(&t->regs);
+		/* still runnable unless the caller now changes that: queue it
+		 * again, or it would never run (callers that suspend or move
+		 * it take it out of the queue themselves) */
+		if (t->state == TS_READY)
+			sched_enqueue(t);
 	}
 }
 

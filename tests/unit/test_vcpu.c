@@ -329,6 +329,25 @@ START_TEST(deleting_a_vcpu_loaded_on_another_cpu)
 }
 END_TEST
 
+/* The VMM (here on CPU 0) injects an interrupt into a vCPU running on
+ * CPU 1: the vCPU is stalled off CPU 1 to reach its list registers, and
+ * must then still be runnable there, not dropped from every queue. */
+START_TEST(injecting_into_a_vcpu_running_elsewhere_keeps_it_runnable)
+{
+	uint64_t mr[6] = { 40, 0xa0, 0 };
+	cast();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	fake_arch.cpu = 1;
+	kernel_resched_ipi();
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	fx_run(fx.root);
+	ck_assert_int_eq(fx_invoke(V, KEEL_VCPU_INJECT_IRQ, mr), KEEL_OK);
+	ck_assert_uint_eq(G->state, TS_READY);
+	fake_arch.cpu = 1;
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+}
+END_TEST
+
 Suite *suite_vcpu(void)
 {
 	TCase *tc;
@@ -348,5 +367,6 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, running_the_guest_loads_its_vcpu);
 	tcase_add_test(tc, deleting_the_vcpu_stops_its_thread);
 	tcase_add_test(tc, deleting_a_vcpu_loaded_on_another_cpu);
+	tcase_add_test(tc, injecting_into_a_vcpu_running_elsewhere_keeps_it_runnable);
 	return s;
 }
