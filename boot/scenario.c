@@ -22,6 +22,9 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
 	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
 	&scenario_vm_devrestart,
+	/* two VMs (boot/scn_vm2.c) */
+	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
+	&scenario_vm_restart, &scenario_vm_bench,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -64,9 +64,18 @@ static bool vm_page(struct vm *vm, uint64_t vspace, uint64_t va, unsigned rights
 		    uint64_t vmm_va, unsigned vmm_rights, const void *fill)
 {
 	uint64_t a = scratch[0], b = scratch[1];
+	uint64_t pa;
 	if (root_alloc_at(KEEL_OBJ_FRAME, 0, KEEL_ROOT_CNODE, a) != KEEL_OK ||
 	    root_map(a, vspace, va, rights) != KEEL_OK)
 		return false;
+	if (vspace == vm->s2) { /* guest RAM: note its physical range */
+		if (keel_frame_address(a, &pa) != KEEL_OK)
+			return false;
+		if (!vm->ram_pa_hi || pa < vm->ram_pa_lo)
+			vm->ram_pa_lo = pa;
+		if (pa + ROOT_PAGE_SIZE > vm->ram_pa_hi)
+			vm->ram_pa_hi = pa + ROOT_PAGE_SIZE;
+	}
 	if (fill)
 		memcpy((void *)(uintptr_t)va, fill, ROOT_PAGE_SIZE);
 	return keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, a, vmm_rights) == KEEL_OK &&
@@ -156,7 +165,7 @@ static bool vm_vcpu(struct vm *vm, unsigned cpu)
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
-	const char *args[] = { spec->name, NULL };
+	const char *args[] = { spec->name, spec->dev[d].arg, NULL };
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];

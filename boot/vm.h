@@ -20,6 +20,7 @@ struct vm_dev_spec {
 	enum keel_vm_dev_kind kind;
 	uint64_t base, size; /* guest-physical window */
 	unsigned intid;      /* guest interrupt (SPI), 0: none */
+	const char *arg;     /* extra argv for the server (test hooks), or NULL */
 };
 
 struct vm_spec {
@@ -45,6 +46,7 @@ struct vm {
 	uint64_t info;        /* frame: struct keel_vm_info */
 	uint64_t dev_state[KEEL_VMM_MAX_DEVICES]; /* frames root keeps */
 	uint64_t view;        /* root's address for this VM's info and image */
+	uint64_t ram_pa_lo, ram_pa_hi; /* physical range of its RAM frames */
 };
 
 /* Build every object of the VM; nothing runs yet. NULL on failure (logged). */
@@ -58,5 +60,11 @@ void vm_stop(struct vm *vm);
 extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
 	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
 	scenario_vm_uirq, scenario_vm_devrestart;
+
+/* boot/scn_vmbench.c */
+extern const struct scenario scenario_vm_restart, scenario_vm_bench;
+/* boot/scn_vm2.c: two VMs at once */
+extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
+	scenario_vm_poweroff;
 
 #endif /* BOOT_VM_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: boot the image with QEMU -icount shift=0 (one instruction =
 # 1 ns of virtual time, so counter intervals are instruction counts) and
-# the root server's bench scenario (test=bench, boot/scn_basic.c), collect
+# the root server's bench scenarios (test=bench, boot/scn_basic.c, then
+# test=vm-bench, boot/scn_vmbench.c), collect
 # every "bench <name> <value> <unit>" line, print them and write
 #   {"<name>": {"value": N, "unit": "..."}, ...}
 # to out.json.
@@ -25,25 +26,39 @@ image=$(mktemp "${TMPDIR:-/tmp}/keel-bench.XXXXXX")
 trap 'rm -f "$image"' EXIT
 cp "$bin" "$image" # a rebuild while we run must not change what boots
 
-timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off \
-	-smp 2 -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
-	-append "test=bench" </dev/null >"$log" 2>&1 &
-pid=$!
-while kill -0 "$pid" 2>/dev/null; do
-	if grep -aqE '\[test\] DONE|keel: PANIC' "$log"; then
+# Boot one scenario under -icount shift=0; its log is appended to $log.
+run_scenario() {
+	local scn=$1 part pid
+	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
+	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off \
+		-smp 2 -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
+		-append "test=$scn" </dev/null >"$part" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -aqE '\[test\] DONE|keel: PANIC' "$part"; then
+			sleep 0.2
+			kill "$pid" 2>/dev/null || true
+			break
+		fi
 		sleep 0.2
-		kill "$pid" 2>/dev/null || true
-		break
-	fi
-	sleep 0.2
-done
-wait "$pid" 2>/dev/null || true
+	done
+	wait "$pid" 2>/dev/null || true
+	cat "$part" >>"$log"
+	rm -f "$part"
+}
+
+: >"$log"
+# bench: IPC and Linux system calls (boot/scn_basic.c); vm-bench: VM
+# hypercall, MMIO via the PL011 server and its restart (boot/scn_vmbench.c,
+# tests/guests/bench.c; the guest's lines carry a "[vm1] " prefix).
+run_scenario bench
+run_scenario vm-bench
 
 if grep -aqE '\[test\] FAIL|keel: PANIC' "$log"; then
 	grep -aE '\[test\] FAIL|keel: PANIC' "$log" >&2
 	die "benchmark failed (log: $log)"
 fi
-lines=$(tr -d '\r' <"$log" | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+ [A-Za-z/_-]+$' || true)
+lines=$(tr -d '\r' <"$log" | sed -E 's/^\[vm[0-9]+\] //' | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+ [A-Za-z/_-]+$' || true)
 [ -n "$lines" ] || die "no bench lines in $log"
 echo "$lines"
 echo "$lines" | awk '

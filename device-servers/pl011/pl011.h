@@ -65,6 +65,9 @@ struct pl011_state {
 	uint32_t rx_head, rx_count;
 	uint16_t rx_fifo[PL011_FIFO]; /* data bits 7:0, error bits 11:8 */
 	uint32_t tx_midline;     /* console: a line is open, no prefix due */
+	/* The server's crash test hook (main.c), not guest-visible: */
+	uint32_t test_crashes;   /* crashes so far, all instances */
+	uint64_t test_t0;        /* counter at the last crash, 0 once reported */
 };
 
 /* Called for every character the guest transmits. */

@@ -27,6 +27,9 @@ GUESTS=(
 	"mem      40  mem"
 	"scan     40  scan-secret scan"
 	"hostile  30  hostile-done"
+	"seq      20  seq"
+	"bench    40  bench"
+	"off      20  poweroff"
 )
 
 die() { echo "run-bare.sh: $*" >&2; exit 2; }

@@ -40,6 +40,18 @@ SCENARIOS=(
 	"vm-scan   60  scan-secret scan"
 	"vm-hostile 60 hostile-done"
 	"vm-devrestart 30 uart"
+	# Restart and VM bench scenarios (boot/scn_vmbench.c). vm-restart's
+	# output is also checked exactly by check-seq.sh (below).
+	"vm-restart 60 seq vm-restart"
+	"vm-bench  60  bench"
+	# Two VMs at once (boot/scn_vm2.c). "vmN:m" is guest marker m from VM
+	# vmN ("[vmN] [test] PASS m"; "vmN:heartbeat": a heartbeat line); a
+	# leading "+" wants it on a later line than the previous marker's. These
+	# scenarios stop as soon as every marker is there.
+	"vm-two       30  vm1:uart vm2:uart"
+	"vm-isolation 60  vm1:scan-secret vm1:scan vm2:scan-secret vm2:scan devserver-isolation"
+	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
+	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat"
 )
 
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -57,13 +69,18 @@ trap 'rm -f "$image"' EXIT
 cp "$bin" "$image"
 
 # Boot once; return when root says DONE, the kernel panics, or time is up.
+# With markers (two-VM scenarios): when root says FAIL or all markers are
+# there, instead of at the first DONE (one guest's DONE is not the end).
 run_qemu() {
 	local name=$1 limit=$2 log=$3 pid
+	shift 3
 	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
 		-append "test=$name" </dev/null >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		if grep -aqE '\[test\] DONE|keel: PANIC' "$log"; then
+		if { [ $# -eq 0 ] && grep -aqE '\[test\] DONE|keel: PANIC' "$log"; } ||
+			{ [ $# -gt 0 ] && { grep -aqE '^\[test\] (DONE|FAIL)|keel: PANIC' "$log" ||
+				[ -z "$(judge "$log" "$limit" "$@")" ]; }; }; then
 			sleep 0.2 # let the last lines reach the log
 			kill "$pid" 2>/dev/null
 			break
@@ -71,6 +88,18 @@ run_qemu() {
 		sleep 0.2
 	done
 	wait "$pid" 2>/dev/null
+}
+
+# The line a marker wants: "m" -> "[test] PASS m", "vmN:m" -> the same from
+# VM vmN's console, "vmN:heartbeat" -> "[vmN] [test] heartbeat ...".
+marker_re() {
+	local m=$1 vm=
+	case $m in vm[0-9]:*) vm="\\[${m%%:*}\\] " m=${m#*:} ;; esac
+	if [ -n "$vm" ] && [ "$m" = heartbeat ]; then
+		echo "${vm}\\[test\\] heartbeat "
+	else
+		echo "${vm}\\[test\\] PASS $m(: .*)?\$"
+	fi
 }
 
 # Prints nothing if the log passes, else the reason.
@@ -85,8 +114,14 @@ judge() {
 		grep -a -m1 '\[test\] FAIL' "$log"
 		return
 	fi
+	local prev=0 n re
 	for m in "$@"; do
-		if ! grep -aqE "\[test\] PASS $m(: .*)?\$" <(tr -d '\r' <"$log"); then
+		re=$(marker_re "${m#+}")
+		n=$(tr -d '\r' <"$log" | grep -naE "$re" | cut -d: -f1 |
+			awk -v p="$([ "${m:0:1}" = + ] && echo "$prev" || echo 0)" \
+				'$1 > p { print $1; exit }')
+		prev=${n:-0}
+		if [ -z "$n" ]; then
 			if grep -aq '\[test\] DONE' "$log"; then
 				echo "no [test] PASS $m"
 			else
@@ -111,9 +146,16 @@ for entry in "${SCENARIOS[@]}"; do
 	read -r name limit markers <<<"$entry"
 	wanted "$name" || continue
 	log=$outdir/$name.log
-	run_qemu "$name" "$limit" "$log"
+	# shellcheck disable=SC2086 # markers is a word list
+	case " $markers" in
+	*" vm"[0-9]:* | *" +vm"[0-9]:*) run_qemu "$name" "$limit" "$log" $markers ;;
+	*) run_qemu "$name" "$limit" "$log" ;;
+	esac
 	# shellcheck disable=SC2086 # markers is a word list
 	reason=$(judge "$log" "$limit" $markers)
+	if [ -z "$reason" ] && [ "$name" = vm-restart ]; then
+		reason=$(bash "$(dirname "$0")/check-seq.sh" "$log")
+	fi
 	if [ -z "$reason" ]; then
 		echo "[system] PASS $name"
 		passed=$((passed + 1))

@@ -1,0 +1,63 @@
+/*
+ * Guest "bench": VM round trips, timed with the virtual counter (under
+ * QEMU -icount shift=0 one instruction is 1 ns, so ticks * 1e9 / CNTFRQ
+ * is an instruction count; tools/bench.sh, test=vm-bench).
+ *
+ *   hypercall_roundtrip      HVC with an unknown vendor function id
+ *                            (answered NOT_SUPPORTED by the VMM's psci.c):
+ *                            guest -> kernel -> VMM -> guest
+ *   mmio_device_roundtrip    a read of the PL011's FR register: guest ->
+ *                            kernel -> VMM -> PL011 server -> back
+ *
+ * Prints "bench <name> <instructions per call> instructions" lines.
+ */
+#include "lib/guest.h"
+#include "lib/smccc.h"
+
+const char guest_name[] = "bench";
+
+#define BENCH_CALLS 10000u
+#define BENCH_WARMUP 100u
+#define PL011_FR ((volatile uint32_t *)0x09000018ul)
+
+static uint64_t per_call(uint64_t ticks)
+{
+	uint64_t f = cntfrq();
+	return f ? ticks * 1000000000ull / f / BENCH_CALLS : 0;
+}
+
+static uint64_t time_hvc(void)
+{
+	uint64_t t0;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++)
+		(void)hvc_call(HVC_UNKNOWN_FID, 0, 0, 0);
+	t0 = cntvct();
+	for (unsigned i = 0; i < BENCH_CALLS; i++)
+		(void)hvc_call(HVC_UNKNOWN_FID, 0, 0, 0);
+	return per_call(cntvct() - t0);
+}
+
+static uint64_t time_mmio(void)
+{
+	uint64_t t0;
+	uint32_t acc = 0;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++)
+		acc |= *PL011_FR;
+	t0 = cntvct();
+	for (unsigned i = 0; i < BENCH_CALLS; i++)
+		acc |= *PL011_FR;
+	uint64_t per = per_call(cntvct() - t0);
+	(void)acc;
+	return per;
+}
+
+void guest_main(const void *dtb)
+{
+	(void)dtb;
+	con_printf("[bench] start\n");
+	uint64_t hvc = time_hvc();
+	uint64_t mmio = time_mmio();
+	con_printf("bench hypercall_roundtrip %lu instructions\n", hvc);
+	con_printf("bench mmio_device_roundtrip %lu instructions\n", mmio);
+	test_report(hvc > 0 && mmio > 0, "bench", "%u calls each", BENCH_CALLS);
+}

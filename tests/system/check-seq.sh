@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Check test=vm-restart's log (boot/scn_vmbench.c): the seq guest's output
+# (tests/guests/seq.c) must be exact — every "seq NNNN <checksum>" line
+# once, in order, nothing lost, doubled or garbled — although root crashed
+# and restarted the PL011 server under it; and root must have reported
+# every restart with its time.
+#
+#   bash tests/system/check-seq.sh <log>
+# Prints nothing if the log passes, else the reason; exits 0 either way.
+set -u
+LINES=400
+RESTARTS=3
+log=$1
+
+# Root's and the servers' own lines may land in the middle of a guest line
+# (the guest was mid-line when the server crashed): take every complete
+# "[root] ...", "[vm1-pl011] ...", "[vm1-vmm] ..." or "keel: ..." line out,
+# wherever it starts, and what is left of the guest's lines joins up again.
+got=$(tr -d '\r' <"$log" | perl -0pe 's/(\[(root|vm1-pl011|vm1-vmm)\] |keel: )[^\n]*\n//g' |
+	sed -n 's/^\[vm1\] //p' | grep -aE '^seq ' || true)
+want=$(for ((n = 1; n <= LINES; n++)); do
+	printf 'seq %04d %08x\n' "$n" $(((n * 2654435761) % 4294967296))
+done)
+if [ "$got" != "$want" ]; then
+	diff <(echo "$want") <(echo "$got") | head -5 | tr '\n' ' '
+	echo "(seq output not exact: $(echo "$got" | grep -c .) lines)"
+	exit 0
+fi
+restarts=$(tr -d '\r' <"$log" | grep -aoE 'restarts [0-9]+, restart time [0-9]+ instructions' |
+	tail -n1)
+if ! grep -qE "^restarts $RESTARTS, restart time [0-9]+ instructions\$" <<<"$restarts"; then
+	echo "root did not report $RESTARTS timed restarts (last: ${restarts:-none})"
+fi
