@@ -102,12 +102,14 @@ void arch_vcpu_activate(struct arch_vcpu *v)
 	loaded[cpu] = v;
 }
 
-/* A vCPU object or binding goes away: no CPU may keep it loaded. */
+/* A vCPU object or binding goes away: no CPU may keep it loaded. A CPU
+ * loads a vCPU only while running its thread, and the thread was stalled
+ * off every other CPU first (which unloads it there: kernel_enter), so
+ * only this CPU can still hold it. */
 void arch_vcpu_forget(struct arch_vcpu *v)
 {
-	for (unsigned i = 0; i < MAX_CPUS; i++)
-		if (loaded[i] == v && i == arch_cpu_id())
-			arch_vcpu_activate(NULL);
+	if (loaded[arch_cpu_id()] == v)
+		arch_vcpu_activate(NULL);
 }
 
 void arch_vcpu_init(struct arch_vcpu *v)
