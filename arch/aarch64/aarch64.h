@@ -35,6 +35,7 @@ void aarch64_vcpu_exit(struct tcb *t, uint64_t esr);
 void aarch64_vtimer_irq(struct tcb *t);
 void aarch64_timer_start(void);
 void aarch64_maintenance_irq(struct tcb *t);
+void aarch64_vcpu_cpu_init(void);
 #define MAINT_PPI_ID 25u
 #define VTIMER_PPI_ID 27u
 

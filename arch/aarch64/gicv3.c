@@ -82,6 +82,7 @@ void gic_cpu_init(unsigned cpu)
 	sysreg_write(S3_0_C12_C12_4, 2);   /* ICC_CTLR_EL1: EOImode 1 */
 	sysreg_write(S3_0_C12_C12_7, 1);   /* ICC_IGRPEN1_EL1 */
 	isb();
+	aarch64_vcpu_cpu_init();
 }
 
 unsigned gic_ack(void)

@@ -29,10 +29,15 @@ static struct arch_vcpu *loaded[MAX_CPUS];
 enum { V_SCTLR = 0, V_VBAR = 6, V_ESR = 10, V_FAR = 11, V_SP_EL1 = 15,
        V_ELR = 16, V_SPSR = 17, V_CPACR = 18, V_CNTKCTL = 19 };
 
+/* Number of list registers (ICH_VTR_EL2.ListRegs + 1), read once. */
 static unsigned vcpu_nlr(void)
 {
-	unsigned n = (unsigned)(sysreg_read(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR */
-	return n > ARCH_MAX_LRS ? ARCH_MAX_LRS : n;
+	static unsigned nlr;
+	if (!nlr) {
+		unsigned n = (unsigned)(sysreg_read(S3_4_C12_C11_1) & 0x1f) + 1;
+		nlr = n > ARCH_MAX_LRS ? ARCH_MAX_LRS : n;
+	}
+	return nlr;
 }
 
 static uint64_t lr_read(unsigned i);
@@ -44,8 +49,14 @@ static void vcpu_save(struct arch_vcpu *v)
 	v->cntv_ctl = sysreg_read(cntv_ctl_el0);
 	v->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for the next thread */
-	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		uint64_t lr = lr_read(i);
+	uint64_t empty = sysreg_read(S3_4_C12_C11_5); /* ICH_ELRSR_EL2 */
+	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++) {
+		uint64_t lr;
+		if (empty & (1ull << i)) { /* nothing there: no need to read or clear */
+			v->lr[i] = 0;
+			continue;
+		}
+		lr = lr_read(i);
 		if (lr & (1ull << 61)) { /* HW: unlink from the physical timer */
 			lr &= ~((1ull << 61) | (0x3ffull << 32));
 			arch_irq_deactivate(VTIMER_PPI);
@@ -64,8 +75,11 @@ static void vcpu_load(struct arch_vcpu *v)
 	EL1_REGS(EL1_LOAD);
 	sysreg_write(cntv_cval_el0, v->cntv_cval);
 	sysreg_write(cntv_ctl_el0, v->cntv_ctl);
-	for (unsigned i = 0; i < vcpu_nlr(); i++)
-		lr_write(i, v->lr[i]);
+	/* every list register is 0 here: zeroed at CPU start, and the save
+	 * of the vCPU that had them clears what it used */
+	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
+		if (v->lr[i])
+			lr_write(i, v->lr[i]);
 	sysreg_write(S3_4_C12_C11_7, v->vmcr);
 	sysreg_write(S3_4_C12_C8_0, v->ap0r);
 	sysreg_write(S3_4_C12_C9_0, v->ap1r);
@@ -110,6 +124,14 @@ void arch_vcpu_forget(struct arch_vcpu *v)
 {
 	if (loaded[arch_cpu_id()] == v)
 		arch_vcpu_activate(NULL);
+}
+
+/* List registers reset to UNKNOWN values: clear them once per CPU. */
+void aarch64_vcpu_cpu_init(void)
+{
+	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
+		lr_write(i, 0);
+	sysreg_write(S3_4_C12_C11_0, 0); /* ICH_HCR_EL2 */
 }
 
 void arch_vcpu_init(struct arch_vcpu *v)
