@@ -110,7 +110,9 @@ $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # ---- running ----
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 \
+# -nic none: Keel uses no network, and the default NIC needs an option ROM
+# from a package that is only recommended.
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
 run: $(B)/keel.bin

@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 sysroot="$top/build/sysroot"
 stamp="$sysroot/.done-v1"
 
-host_pkgs=(qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	check libsubunit-dev pkg-config libfdt-dev libcjson-dev
 	device-tree-compiler clang lld llvm libclang-rt-14-dev)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
