@@ -148,7 +148,9 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 	struct arch_vcpu *v = &t->vcpu->arch;
 	switch (label) {
 	case KEEL_VCPU_RESUME:
-		if (mr[0] & KEEL_RESUME_WRITE_REG)
+		/* the register is named as in the exit: 31 is the zero
+		 * register (an MMIO load into xzr), so nothing is written */
+		if ((mr[0] & KEEL_RESUME_WRITE_REG) && mr[1] != 31)
 			arch_vcpu_reg_write(v, &t->regs, (unsigned)mr[1], mr[2]);
 		if (mr[0] & KEEL_RESUME_SKIP)
 			arch_vcpu_skip(&t->regs);

@@ -169,7 +169,6 @@ bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, ui
 bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val)
 {
 	if (n < 31) r->x[n] = val;
-	else if (n == 31) return true; /* xzr as a destination: discard */
 	else if (n == KEEL_VREG_SP) r->sp = val;
 	else if (n == KEEL_VREG_PC) r->pc = val;
 	else if (n == KEEL_VREG_PSTATE && pstate_ok(val)) r->spsr = val;

@@ -174,6 +174,23 @@ START_TEST(exit_reaches_vmm_and_resume_applies_flags)
 }
 END_TEST
 
+/* A load into the zero register (Rt = 31 in the exit) is answered with
+ * WRITE_REG of register 31: nothing is written; in particular not SP,
+ * which is 31 in the KEEL_VREG numbering of WRITE_REG invocations. */
+START_TEST(reply_write_of_zero_register_writes_nothing)
+{
+	static const uint64_t mmio[5] = { 0x9000018, 2, 31, 0, 0x80040 };
+	cast();
+	arch_regs_set_sp(&G->regs, 0x5000);
+	arch_regs_set_pc(&G->regs, 0x80040);
+	guest_exits(KEEL_EXIT_MMIO, mmio, 5);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 31, 0x77);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_uint_eq(arch_regs_sp(&G->regs), 0x5000);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80044);
+}
+END_TEST
+
 START_TEST(vmm_reply_actions)
 {
 	static const uint64_t hvc[1] = { 0x84000000 };
@@ -359,6 +376,7 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, injected_interrupts_fill_list_registers);
 	tcase_add_test(tc, exit_reaches_vmm_and_resume_applies_flags);
 	tcase_add_test(tc, vmm_reply_actions);
+	tcase_add_test(tc, reply_write_of_zero_register_writes_nothing);
 	tcase_add_test(tc, wait_parks_until_the_virtual_timer);
 	tcase_add_test(tc, wait_with_an_interrupt_pending_runs_on);
 	tcase_add_test(tc, injected_interrupt_wakes_a_parked_vcpu);

@@ -223,7 +223,8 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
  *             has finished with (injected with KEEL_INJECT_NOTIFY_EOI)
  *
  * The reply's label says what happens next (KEEL_VCPU_*); for RESUME, MR0
- * holds KEEL_RESUME_* flags, MR1 a register number and MR2 its value. */
+ * holds KEEL_RESUME_* flags, MR1 a register number as the exit numbers
+ * them (0..30, 31 = zero register: nothing written) and MR2 its value. */
 enum keel_exit {
 	KEEL_EXIT_MMIO = 0x1010,
 	KEEL_EXIT_HVC = 0x1011,
