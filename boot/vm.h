@@ -26,6 +26,8 @@ struct vm_dev_spec {
 struct vm_spec {
 	const char *name;    /* also the console prefix */
 	const char *image;   /* boot module holding the guest's arm64 Image */
+	const char *initrd;  /* boot module holding its initrd, or NULL */
+	const char *cmdline; /* the guest kernel's command line, or NULL */
 	uint64_t ram_base, ram_size;
 	unsigned cpu;        /* the VM's threads all run on this CPU */
 	unsigned ndev;
