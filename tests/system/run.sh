@@ -15,7 +15,7 @@
 set -u
 
 QEMU=${QEMU:-qemu-system-aarch64}
-QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none
+QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none
 	-m 1G -nographic -no-reboot)
 
 # name  timeout(s)  expected PASS markers
