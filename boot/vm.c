@@ -234,25 +234,53 @@ static bool vm_grant_vmm(struct vm *vm)
 	       srv_grant_copy(s, KEEL_VMM_SLOT_VCPU(0), vm->vcpu, KEEL_R_WRITE);
 }
 
-static struct vm *vm_new(const struct vm_spec *spec)
+/* Memory a VM's carve holds besides its RAM: its servers' pages and
+ * objects, page tables, the store, copies of packed guest images. */
+#define VM_CARVE_EXTRA (32ull << 20)
+#define VM_CARVE_SLOTS 1024u
+
+/* An entry for the VM: a dead one whose carve is large enough, or a new
+ * one with a new carve (from root's own pool). */
+static struct vm *vm_entry(const struct vm_spec *spec)
 {
-	struct vm *vm;
+	uint64_t bytes = spec->ram_size + VM_CARVE_EXTRA;
+	struct vm *vm = NULL;
+	for (unsigned i = 0; i < nvms && !vm; i++)
+		if (!vms[i].live && vms[i].carve_bytes >= bytes)
+			vm = &vms[i];
+	if (!vm && nvms < VM_MAX) {
+		vm = &vms[nvms];
+		vm->index = nvms++;
+		if (!root_pool_carve(&vm->carve, bytes, VM_CARVE_SLOTS)) {
+			kprintf("[root] no %lu MiB (or %u slots) left for a VM\n",
+				(unsigned long)(bytes >> 20), VM_CARVE_SLOTS);
+			return NULL; /* what was carved stays with the entry */
+		}
+		vm->carve_bytes = bytes;
+	}
+	return vm;
+}
+
+/* Everything but the carve and the entry's place is made afresh. */
+static bool vm_new(struct vm *vm, const struct vm_spec *spec)
+{
 	char name[24];
-	if (nvms == VM_MAX || spec->ndev > KEEL_VMM_MAX_DEVICES ||
-	    strlen(spec->name) >= sizeof(vm->name))
-		return NULL;
-	if (!scratch[0] && (!(scratch[0] = root_alloc_slot()) || !(scratch[1] = root_alloc_slot())))
-		return NULL;
-	vm = &vms[nvms];
+	struct root_carve carve = vm->carve;
+	unsigned index = vm->index;
+	uint64_t carve_bytes = vm->carve_bytes;
 	memset(vm, 0, sizeof(*vm));
-	vm->index = nvms++;
+	vm->carve = carve;
+	vm->index = index;
+	vm->carve_bytes = carve_bytes;
+	vm->live = true;
+	vm->spec = *spec;
 	strcpy(vm->name, spec->name);
 	vm->view = ROOT_VM_VIEW + vm->index * ROOT_VM_VIEW_SIZE;
 	snprintf(name, sizeof(name), "%s-vmm", spec->name);
 	vm->vmm = srv_create("vmm", name, NULL, spec->cpu, VM_PRIO);
 	vm->s2 = root_alloc(KEEL_OBJ_VSPACE, 0);
 	vm->exit_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
-	return vm->vmm && vm->s2 && vm->exit_ep ? vm : NULL;
+	return vm->vmm && vm->s2 && vm->exit_ep;
 }
 
 /* Capabilities the VM's store must hold: two per RAM frame, and the files'. */
@@ -278,16 +306,12 @@ static const char *vm_check(const struct vm_spec *spec, const struct keel_boot_m
 	return NULL;
 }
 
-struct vm *vm_create(const struct vm_spec *spec)
+static const char *vm_build(struct vm *vm, const struct vm_spec *spec,
+			    const struct keel_boot_module *m, const struct keel_boot_module *rd)
 {
-	const struct keel_boot_module *m = srv_module(spec->image);
-	const struct keel_boot_module *rd = spec->initrd ? srv_module(spec->initrd) : NULL;
-	struct vm *vm = NULL;
-	const char *why = vm_check(spec, m, rd);
-	if (why)
-		;
-	else if (!(vm = vm_new(spec)))
-		why = "too many VMs, or no memory for its VMM";
+	const char *why = NULL;
+	if (!vm_new(vm, spec))
+		why = "no memory for its VMM";
 	else if (!vm_store(vm, store_caps(spec, m, rd)))
 		why = "RAM too large for one store CNode, or no memory";
 	else if (!vm_map_ram(vm, spec))
@@ -301,6 +325,40 @@ struct vm *vm_create(const struct vm_spec *spec)
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
 		if (!vm_device(vm, spec, d))
 			why = "cannot make a device server";
+	return why;
+}
+
+/* Every server of the VM is forgotten and every object made for it
+ * destroyed: its memory and slots are free for the next VM. */
+static void vm_clear(struct vm *vm)
+{
+	if (vm->vmm)
+		srv_forget(vm->vmm);
+	for (unsigned d = 0; d < vm->ndev; d++)
+		srv_forget(vm->dev[d]);
+	root_carve_clear(&vm->carve);
+	vm->live = false;
+}
+
+/* Into the entry vm (a reset) or a free one (vm NULL). */
+static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
+{
+	const struct keel_boot_module *m = srv_module(spec->image);
+	const struct keel_boot_module *rd = spec->initrd ? srv_module(spec->initrd) : NULL;
+	const char *why = vm_check(spec, m, rd);
+	struct keel_alloc *old;
+	if (!why && !scratch[0] &&
+	    (!(scratch[0] = root_alloc_slot()) || !(scratch[1] = root_alloc_slot())))
+		why = "no slots";
+	if (!why && !vm && !(vm = vm_entry(spec)))
+		why = "too many VMs, or not enough memory";
+	if (!why) {
+		old = root_pool_use(&vm->carve.pool);
+		why = vm_build(vm, spec, m, rd);
+		root_pool_use(old);
+		if (why)
+			vm_clear(vm);
+	}
 	if (why) {
 		kprintf("[root] cannot create VM %s: %s\n", spec->name, why);
 		return NULL;
@@ -320,10 +378,31 @@ bool vm_start(struct vm *vm)
 	return srv_start(vm->vmm);
 }
 
+struct vm *vm_create(const struct vm_spec *spec)
+{
+	return vm_create_in(NULL, spec);
+}
+
 void vm_stop(struct vm *vm)
 {
 	keel_tcb_suspend(vm->vcpu_tcb);
 	srv_stop(vm->vmm);
 	for (unsigned d = 0; d < vm->ndev; d++)
 		srv_stop(vm->dev[d]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm->live)
+		return;
+	vm_stop(vm);
+	vm_clear(vm);
+	kprintf("[root] VM %s destroyed: its servers are gone, its memory is free\n", vm->name);
+}
+
+bool vm_reset(struct vm *vm)
+{
+	struct vm_spec spec = vm->spec;
+	vm_destroy(vm);
+	return vm_create_in(vm, &spec) && vm_start(vm);
 }

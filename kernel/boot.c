@@ -15,7 +15,7 @@
 #include "kernel.h"
 #include "elf.h"
 
-#define ROOT_CNODE_BITS 12u
+#define ROOT_CNODE_BITS 14u
 #define ROOT_STACK_TOP 0x7ff00000ull
 #define ROOT_STACK_PAGES 32u
 #define ROOT_IPCBUF 0x7ff00000ull

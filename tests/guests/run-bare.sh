@@ -30,6 +30,7 @@ GUESTS=(
 	"seq      20  seq"
 	"bench    40  bench"
 	"off      20  poweroff"
+	"reset    20  reset-boot"
 )
 
 die() { echo "run-bare.sh: $*" >&2; exit 2; }

@@ -51,7 +51,8 @@ SCENARIOS=(
 	"vm-two       30  vm1:uart vm2:uart"
 	"vm-isolation 60  vm1:scan-secret vm1:scan vm2:scan-secret vm2:scan devserver-isolation"
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
-	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat"
+	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat vm-reuse vm3:uart"
+	"vm-reset     60  vm2:reset-boot vm-reset +vm1:heartbeat"
 )
 
 die() { echo "run.sh: $*" >&2; exit 2; }
