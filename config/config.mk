@@ -106,4 +106,40 @@ fuzz: $(CFG_OUT)/fuzz_config
 	@mkdir -p $(CFG_OUT)/fuzz-corpus
 	$(CFG_OUT)/fuzz_config -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
 
+# ---- the target: cJSON from Debian's source, and the loader, for root ----
+# tools/setup-deps.sh unpacks cJSON's Debian source package into
+# $(CJSON_SRC); both libraries are built with the user programs' flags
+# (musl sysroot, static) and linked into the root server (boot/boot.mk).
+CJSON_SRC := $(BUILD)/cjson-src
+CJSON_B := $(B)/cjson
+CJSON_A := $(CJSON_B)/libcjson.a
+CJSON_H := $(CJSON_B)/include/cjson/cJSON.h
+CFG_TARGET_A := $(B)/config/libkeelcfg.a
+CFG_TARGET_OBJS := $(patsubst %,$(B)/user/obj/%.o,$(CFG_SRCS))
+# Where the target loader and its callers (boot/vmconfig.c) find headers.
+CFG_TARGET_INC := -Iconfig/include -I$(CJSON_B)/include
+
+$(CJSON_H): $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	cp $(CJSON_SRC)/cJSON.h $@
+
+$(CJSON_B)/cJSON.o: $(SETUP_STAMP) $(CJSON_H)
+	$(CC) $(UCFLAGS) -I$(CJSON_B)/include -c $(CJSON_SRC)/cJSON.c -o $@
+
+$(CJSON_A): $(CJSON_B)/cJSON.o
+	rm -f $@ && $(CROSS)ar rcs $@ $^
+
+$(CFG_TARGET_OBJS): UCFLAGS += $(CFG_TARGET_INC)
+$(CFG_TARGET_OBJS): | $(CJSON_H)
+
+$(CFG_TARGET_A): $(CFG_TARGET_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && $(CROSS)ar rcs $@ $^
+
+# The root server (boot/boot.mk) links both; boot/vmconfig.c is their caller.
+root_LIBS += $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/root.elf: $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/obj/boot/vmconfig.c.o: UCFLAGS += $(CFG_TARGET_INC)
+$(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
+
 .DEFAULT_GOAL := $(CFG_SAVED_GOAL)
