@@ -85,8 +85,18 @@ $(CFG_OUT)/freestanding.ok: $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
 	@echo "config: freestanding loader needs only cJSON and memcpy/memset/strlen/strcmp"
 	@touch $@
 
-config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/freestanding.ok
+# The root server's side (boot/vmconfig.c, boot/policy.c) on the host, with
+# root's console captured (tests/config/test_vmconfig.c).
+CFG_VMC_SRCS := tests/config/test_vmconfig.c boot/vmconfig.c boot/policy.c
+CFG_VMC_INC := -Iboot -Ilibipc/include -Ilibipc/arch/fake
+$(CFG_OUT)/test_vmconfig: $(CFG_VMC_SRCS) $(CFG_OBJS) boot/vmconfig.h boot/policy.h \
+		boot/vm.h boot/root.h
+	$(HOST_CC) $(CFG_CFLAGS) -D_POSIX_C_SOURCE=200809L $(CFG_VMC_INC) $(CFG_VMC_SRCS) \
+		$(CFG_OBJS) $(CFG_CHECK_PKG) -lcjson -o $@
+
+config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/freestanding.ok
 	$(CFG_OUT)/test_config tests/config config
+	$(CFG_OUT)/test_vmconfig tests/config
 
 check-config: $(CFG_OUT)/check-config
 	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
