@@ -1,6 +1,7 @@
 # Keel — top-level build.
 #
-#   make run      boot the system in QEMU (installs what is missing first)
+#   make run      boot the system in QEMU (installs what is missing first);
+#                 CONFIG=file.json boots with that VM config as loader blobs
 #   make test     every test: host unit tests, config tests, QEMU system tests
 #   make bench    instruction counts under QEMU -icount shift=0
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
@@ -115,8 +116,24 @@ $(B)/keel.bin: $(B)/keel.elf
 QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
+# make run CONFIG=file.json: check the config, lay it and the files it
+# names out as QEMU loader blobs (tools/mkblobs.c, docs/config.md) and
+# boot with 2 GiB; the kernel finds them through "blobs=" on its command
+# line. Without CONFIG on the command line, run boots as before.
+RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG))
+RUN_MIB := 2048
+RUN_BLOBS := $(BUILD)/blobs
+ifeq ($(RUN_CONFIG),)
 run: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
+else
+run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs
+	$(BUILD)/host/config/check-config $(RUN_CONFIG)
+	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
+	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
+		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
+		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))"
+endif
 
 debug: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" -s -S

@@ -5,9 +5,14 @@
 #   make config-unit     Check suite: every tests/config/good/*.json loads with
 #                        no error, every tests/config/bad/NAME.json gives exactly
 #                        the lines of NAME.expected; plus a freestanding build
-#                        of the loader that may call nothing host-only
+#                        of the loader that may call nothing host-only; the
+#                        root server's side (boot/vmconfig.c, boot/policy.c)
+#                        on the host; mkblobs' exact output
 #   make check-config    check $(CONFIG) (default config/default.json);
 #                        CFG_CHECK_FLAGS=--no-file-check skips the file check
+#   make run CONFIG=F    (top-level Makefile) check F, lay it and the files
+#                        it names out as QEMU loader blobs (tools/mkblobs.c)
+#                        and boot with them
 #   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
 #   make fuzz            the same for $(CFG_FUZZ_TIME) seconds
 #
@@ -63,6 +68,9 @@ $(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
 $(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS)
 	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
 
+$(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS)
+	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
+
 $(CFG_OUT)/test_config: tests/config/test_config.c $(CFG_OBJS)
 	@pkg-config --exists check || { echo "config-unit: the Check library" \
 		"is missing (apt-get install check pkg-config)" >&2; exit 1; }
@@ -94,9 +102,11 @@ $(CFG_OUT)/test_vmconfig: $(CFG_VMC_SRCS) $(CFG_OBJS) boot/vmconfig.h boot/polic
 	$(HOST_CC) $(CFG_CFLAGS) -D_POSIX_C_SOURCE=200809L $(CFG_VMC_INC) $(CFG_VMC_SRCS) \
 		$(CFG_OBJS) $(CFG_CHECK_PKG) -lcjson -o $@
 
-config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/freestanding.ok
+config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/mkblobs \
+		$(CFG_OUT)/freestanding.ok
 	$(CFG_OUT)/test_config tests/config config
 	$(CFG_OUT)/test_vmconfig tests/config
+	bash tests/config/test_mkblobs.sh $(CFG_OUT)/mkblobs
 
 check-config: $(CFG_OUT)/check-config
 	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
