@@ -96,9 +96,10 @@ endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 
 # Boot modules: the root server first, then every other user program, then
-# the test guests (named guest-<name>).
+# the test guests (named guest-<name>), then data files (MODULE_DATA, named
+# by their file name).
 MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS)) \
-	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
+	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES)) $(MODULE_DATA)
 $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@

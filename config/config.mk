@@ -156,6 +156,12 @@ $(CFG_TARGET_A): $(CFG_TARGET_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 
+# test=cfg (boot/scn_cfg.c) parses this fixture as boot module cfg-test.json.
+MODULE_DATA += $(B)/modules/cfg-test.json
+$(B)/modules/cfg-test.json: tests/config/good/default.json
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The root server (boot/boot.mk) links both; boot/vmconfig.c is their caller.
 root_LIBS += $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/root.elf: $(CFG_TARGET_A) $(CJSON_A)
