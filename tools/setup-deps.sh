@@ -36,15 +36,18 @@ fi
 [ -f "$stamp" ] && exit 0
 
 # The private apt configuration: arm64 only, its own state and cache. The
-# host's deb entries are read as they are; the deb-src entry lives in this
+# host's deb entries are read as they are; the deb-src entries live in this
 # directory's sources.list (apt reads it besides /etc/apt/sources.list.d).
 write_apt_conf() {
 	local codename
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 	mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
 	touch "$apt_dir/state/status"
+	local key=/usr/share/keyrings/debian-archive-keyring.gpg
 	cat > "$apt_dir/sources.list" <<SRC
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $codename main
+deb-src [signed-by=$key] http://deb.debian.org/debian $codename main
+deb-src [signed-by=$key] http://deb.debian.org/debian $codename-updates main
+deb-src [signed-by=$key] http://deb.debian.org/debian-security $codename-security main
 SRC
 	cat > "$apt_dir/apt.conf" <<CONF
 APT::Architecture "arm64";
@@ -83,7 +86,7 @@ fetch_cjson_source() {
 	fi
 	mkdir -p "$cjson_src"
 	cp "$dir/cJSON.c" "$dir/cJSON.h" "$dir/LICENSE" "$cjson_src/"
-	basename "$dir" > "$cjson_src/VERSION"
+	sed -n 's/^Version: //p' "$apt_dir"/src/cjson_*.dsc > "$cjson_src/VERSION"
 }
 
 write_apt_conf
