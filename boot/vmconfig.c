@@ -23,6 +23,9 @@
 
 #define HEAP_ALIGN 16u
 
+/* fill_spec copies every device the loader accepts into a vm_spec. */
+_Static_assert(CFG_MAX_DEVICES <= KEEL_VMM_MAX_DEVICES, "vm_spec holds every config device");
+
 static _Alignas(HEAP_ALIGN) unsigned char heap[VMCONFIG_HEAP_BYTES];
 static size_t heap_used;
 static bool heap_short;
@@ -37,7 +40,9 @@ static void *heap_alloc(size_t n)
 {
 	size_t need = (n + HEAP_ALIGN - 1) & ~(size_t)(HEAP_ALIGN - 1);
 	void *p;
-	if (n == 0 || need < n || need > sizeof(heap) - heap_used) {
+	if (need == 0)
+		need = HEAP_ALIGN; /* malloc(0) may return a unique pointer */
+	if (need < n || need > sizeof(heap) - heap_used) {
 		heap_short = true;
 		return NULL;
 	}

@@ -154,6 +154,8 @@ static uint64_t layout(uint64_t ram_mib)
 {
 	uint64_t top = RAM_BASE + (ram_mib << 20), manifest;
 	uint64_t bytes = HEADER_BYTES + (uint64_t)nblobs * ENTRY_BYTES;
+	if ((ram_mib << 20) <= RAM_KEEP)
+		return 0;
 	for (unsigned i = 0; i < nblobs; i++) {
 		uint64_t slot = (blobs[i].size + BLOB_ALIGN - 1) & ~(BLOB_ALIGN - 1);
 		if (slot == 0)
