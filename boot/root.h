@@ -44,6 +44,8 @@ struct srv_page {
 
 enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED, SRV_GONE };
 
+#include "policy.h"
+
 struct server {
 	char name[24];
 	unsigned id;     /* badge of its fault/report endpoint, 1.. */
@@ -59,7 +61,9 @@ struct server {
 	char argbuf[SRV_ARGBUF];
 	struct srv_page page[SRV_MAX_PAGES];
 	unsigned npages;
-	unsigned restarts, max_restarts, faults;
+	unsigned restarts, faults;
+	struct srv_policy policy;      /* what a fault or failing exit leads to */
+	struct srv_policy_state pstate;
 	uint64_t fault_label, fault_addr; /* the last fault: label, address */
 	int exit_code;
 	bool out_midline;    /* Linux stdout: a line is open, no prefix due */
@@ -144,6 +148,13 @@ uint64_t elf_phdr_vaddr(const uint8_t *img, uint64_t *phnum);
 
 /* ---- fault.c / linux.c: what servers send to root ---- */
 bool fault_handle(struct server *s, struct keel_msg *m);
+/* After a fault or failing exit: restart s or leave it stopped, as its
+ * policy says (logged either way). True if it was restarted. */
+bool fault_recover(struct server *s);
+/* Set s's restart policy (NULL: SRV_POLICY_DEFAULT). */
+void srv_set_policy(struct server *s, const struct srv_policy *p);
+/* Milliseconds since boot (boot/arch). */
+uint64_t root_arch_now_ms(void);
 bool linux_syscall(struct server *s, struct keel_msg *m);
 
 /* ---- scenario.c ---- */

@@ -15,6 +15,7 @@
 
 #include "root.h"
 #include "vm.h"
+#include "vmconfig.h"
 
 static const struct scenario *const scenario_table[] = {
 	&scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
@@ -26,6 +27,8 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_reset,
 	&scenario_vm_restart, &scenario_vm_bench,
+	/* VM configs and restart policies (boot/scn_cfg.c) */
+	&scenario_cfg, &scenario_restart_policy,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -182,7 +182,7 @@ static struct server *srv_new(const char *prog, const char *name, unsigned cpu,
 	s->id = id;
 	s->cpu = cpu;
 	s->prio = prio;
-	s->max_restarts = 5;
+	s->policy = SRV_POLICY_DEFAULT;
 	s->image = (const uint8_t *)(uintptr_t)m->vaddr;
 	s->image_size = m->size;
 	s->window = ROOT_WINDOW_BASE + (uint64_t)(s->id - 1) * ROOT_WINDOW_SIZE;
@@ -314,6 +314,12 @@ bool srv_restart(struct server *s)
 			srv_fill(s, &s->page[i]);
 	s->restarts++;
 	return srv_start(s);
+}
+
+void srv_set_policy(struct server *s, const struct srv_policy *p)
+{
+	s->policy = p ? *p : SRV_POLICY_DEFAULT;
+	s->pstate = (struct srv_policy_state){ 0, 0 };
 }
 
 void srv_stop(struct server *s)

@@ -218,6 +218,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	s = srv_create(spec->dev[d].prog, name, args, spec->cpu, VM_PRIO);
 	if (!s || !ep || !state || !copy)
 		return false;
+	srv_set_policy(s, spec->dev[d].restart);
 	vm->dev[vm->ndev++] = s;
 	vm->dev_state[d] = state;
 	return keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, state, RW) == KEEL_OK &&
@@ -278,6 +279,8 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 	vm->view = ROOT_VM_VIEW + vm->index * ROOT_VM_VIEW_SIZE;
 	snprintf(name, sizeof(name), "%s-vmm", spec->name);
 	vm->vmm = srv_create("vmm", name, NULL, spec->cpu, VM_PRIO);
+	if (vm->vmm)
+		srv_set_policy(vm->vmm, spec->restart);
 	vm->s2 = root_alloc(KEEL_OBJ_VSPACE, 0);
 	vm->exit_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
 	return vm->vmm && vm->s2 && vm->exit_ep;

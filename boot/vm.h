@@ -21,6 +21,7 @@ struct vm_dev_spec {
 	uint64_t base, size; /* guest-physical window */
 	unsigned intid;      /* guest interrupt (SPI), 0: none */
 	const char *arg;     /* extra argv for the server (test hooks), or NULL */
+	const struct srv_policy *restart; /* its server's, or NULL: the default */
 };
 
 struct vm_spec {
@@ -30,6 +31,8 @@ struct vm_spec {
 	const char *cmdline; /* the guest kernel's command line, or NULL */
 	uint64_t ram_base, ram_size;
 	unsigned cpu;        /* the VM's threads all run on this CPU */
+	unsigned vcpus;      /* vCPU count (boot/vmconfig.c fills it; 0 reads as 1) */
+	const struct srv_policy *restart; /* the VMM's, or NULL: the default */
 	unsigned ndev;
 	struct vm_dev_spec dev[KEEL_VMM_MAX_DEVICES];
 };
