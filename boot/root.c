@@ -16,6 +16,7 @@
 #include "root.h"
 
 static struct keel_alloc root_pool;
+static uint64_t root_ram; /* bytes of RAM untyped root started with */
 static struct keel_alloc *pool = &root_pool; /* where root_alloc takes from */
 static uint64_t root_ep;
 
@@ -27,6 +28,11 @@ const struct keel_bootinfo *root_bootinfo(void)
 uint64_t root_alloc(unsigned type, unsigned size_bits)
 {
 	return keel_alloc_object(pool, type, size_bits);
+}
+
+uint64_t root_ram_bytes(void)
+{
+	return root_ram;
 }
 
 uint64_t root_alloc_slot(void)
@@ -188,7 +194,7 @@ int main(void)
 	long err;
 	if (bi->magic != KEEL_BOOTINFO_MAGIC)
 		return root_halt("bad boot info magic", 0);
-	ram = root_pool_init(bi);
+	ram = root_ram = root_pool_init(bi);
 	root_banner(bi, ram);
 	root_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
 	if (!root_ep)

@@ -76,6 +76,8 @@ const struct keel_bootinfo *root_bootinfo(void);
 /* A new object in root's CNode (0 if out of memory or slots). */
 uint64_t root_alloc(unsigned type, unsigned size_bits);
 uint64_t root_alloc_slot(void);
+/* RAM (bytes) the kernel handed root as untyped at boot. */
+uint64_t root_ram_bytes(void);
 /* One object into slot index of cnode; KEEL_OK or the retype's error. */
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index);
 /* Map frame at vaddr in vspace, making page tables as needed. */

@@ -52,8 +52,11 @@ static bool cmdline_test(const char *cmdline, char *name, size_t size)
 void scenario_select(const char *cmdline)
 {
 	char name[32];
-	if (!cmdline_test(cmdline, name, sizeof(name)))
+	if (!cmdline_test(cmdline, name, sizeof(name))) {
+		if (vmrun_configured())
+			scn = &scenario_vms; /* QEMU brought a configuration */
 		return;
+	}
 	for (size_t i = 0; i < sizeof(scenario_table) / sizeof(scenario_table[0]); i++)
 		if (strcmp(scenario_table[i]->name, name) == 0) {
 			scn = scenario_table[i];

@@ -75,6 +75,10 @@ extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_h
 	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
 	scenario_vm_uirq, scenario_vm_devrestart;
 
+/* boot/vmrun.c: the VMs of the configuration QEMU delivered as a blob */
+bool vmrun_configured(void);
+extern const struct scenario scenario_vms;
+
 /* boot/scn_vmbench.c */
 extern const struct scenario scenario_vm_restart, scenario_vm_bench;
 /* boot/scn_vm2.c: two VMs at once */

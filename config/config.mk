@@ -68,8 +68,9 @@ $(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
 $(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS)
 	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
 
-$(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS)
-	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
+$(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS) libipc/include/keel/abi.h
+	$(HOST_CC) $(CFG_CFLAGS) -Ilibipc/include -Ilibipc/arch/fake tools/mkblobs.c $(CFG_OBJS) \
+		-lcjson -o $@
 
 $(CFG_OUT)/test_config: tests/config/test_config.c $(CFG_OBJS)
 	@pkg-config --exists check || { echo "config-unit: the Check library" \

@@ -16,31 +16,35 @@
  *                        and for the manifest, then "blobs=0x<manifest>",
  *                        the word for the kernel command line
  *
- * blob[0] is the config file, named by its base name; then every distinct
- * kernel, initrd and dtb path, named by the path exactly as the config
- * writes it. Blobs are packed top-down from the end of RAM (RAM is
+ * blob[0] is the config file; then every distinct kernel, initrd and dtb
+ * file. Each is named by its file name (the last part of its path), so
+ * two different files may not share one. Blobs are packed top-down from the end of RAM (RAM is
  * 0x40000000 + RAM_MIB MiB), each 2 MiB aligned and taking its size
  * rounded up to 2 MiB; the manifest sits 4 KiB aligned just below the
  * lowest. Exits 0 on success, 1 on a config or layout error, 2 on usage.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <keel/abi.h>
 #include <keel/config.h>
 
 #define RAM_BASE 0x40000000ull
 #define BLOB_ALIGN (2ull << 20)
 #define MANIFEST_ALIGN 4096ull
-#define MANIFEST_MAGIC 0x424f4c424c45454bull /* "KEELBLOB" */
-#define MAX_BLOBS 16
-#define NAME_LEN 32
-#define ENTRY_BYTES (NAME_LEN + 8 + 8)
-#define HEADER_BYTES 16
+/* The manifest's layout is keel/abi.h's struct keel_blob_manifest; it is
+ * written byte by byte (little-endian whatever the host). */
+#define MANIFEST_MAGIC KEEL_BLOB_MAGIC
+#define MAX_BLOBS KEEL_BLOB_MAX
+#define NAME_LEN ((unsigned)sizeof(((struct keel_blob *)0)->name))
+#define ENTRY_BYTES ((unsigned)sizeof(struct keel_blob))
+#define HEADER_BYTES ((unsigned)offsetof(struct keel_blob_manifest, blob))
 /* Blobs stay above this much of RAM: Keel's image and QEMU's device tree
  * are loaded at its start, and the kernel needs room of its own. */
 #define RAM_KEEP (64ull << 20)
@@ -115,18 +119,23 @@ static int add_blob(const char *name, const char *base_dir, const char *file)
 	char joined[PATH_MAX * 2];
 	struct blob *b;
 	struct stat st;
-	for (unsigned i = 0; i < nblobs; i++)
-		if (strcmp(blobs[i].name, name) == 0)
-			return 0; /* each distinct path once */
 	if (strlen(name) >= NAME_LEN)
-		return fail("%s: name is %s than 31 characters (blob names are char[32])", name,
-			    "longer");
+		return fail("%s: file name is %s than 31 characters (blob names are char[32])",
+			    name, "longer");
 	if (nblobs == MAX_BLOBS)
 		return fail("%s: more than 16 blobs%s", name, "");
 	b = &blobs[nblobs];
 	snprintf(joined, sizeof(joined), "%s/%s", file[0] == '/' ? "" : base_dir, file);
 	if (!realpath(joined, b->file) || stat(b->file, &st) != 0)
 		return fail("%s: %s", joined, strerror(errno));
+	for (unsigned i = 0; i < nblobs; i++) {
+		if (strcmp(blobs[i].name, name) != 0)
+			continue;
+		if (strcmp(blobs[i].file, b->file) == 0)
+			return 0; /* each file once */
+		return fail("%s: another file has the same name %s (blobs are named by file "
+			    "name)", b->file, name);
+	}
 	if (strpbrk(b->file, ", \t\n"))
 		return fail("%s: QEMU's -device loader cannot take a path with a comma or %s",
 			    b->file, "space");
@@ -136,13 +145,21 @@ static int add_blob(const char *name, const char *base_dir, const char *file)
 	return 0;
 }
 
+/* A blob is named by its file's name: root finds it the same way
+ * (boot/vmconfig.c), and the names stay short. */
+static const char *blob_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static int add_vm_files(const struct cfg_system *sys)
 {
 	for (size_t v = 0; v < sys->vm_count; v++) {
 		const struct cfg_vm *vm = &sys->vms[v];
 		const char *paths[] = { vm->kernel_image_path, vm->initrd_path, vm->dtb_path };
 		for (size_t i = 0; i < 3; i++)
-			if (paths[i][0] != '\0' && add_blob(paths[i], config_dir, paths[i]))
+			if (paths[i][0] != '\0' && add_blob(blob_name(paths[i]), config_dir, paths[i]))
 				return 1;
 	}
 	return 0;

@@ -36,8 +36,8 @@ g=$top/tests/config/good f=$top/tests/config/files
 (cd "$g" && "$mkblobs" default.json 2048 "$tmp/out" >/dev/null) || bad default "exit $?"
 want=$(le $((0x424f4c424c45454b)) 8)$(le 3 4)$(le 0 4)
 want+=$(entry default.json $((0xbfe00000)) "$(stat -c %s "$g/default.json")")
-want+=$(entry ../files/Image $((0xbfc00000)) "$(stat -c %s "$f/Image")")
-want+=$(entry ../files/initrd.cpio.gz $((0xbfa00000)) "$(stat -c %s "$f/initrd.cpio.gz")")
+want+=$(entry Image $((0xbfc00000)) "$(stat -c %s "$f/Image")")
+want+=$(entry initrd.cpio.gz $((0xbfa00000)) "$(stat -c %s "$f/initrd.cpio.gz")")
 if [ "$(hex "$tmp/out/manifest.bin")" = "$want" ]; then ok manifest; else
 	bad manifest "$(hex "$tmp/out/manifest.bin") != $want"; fi
 cat > "$tmp/want-args" <<ARGS
@@ -70,13 +70,26 @@ if [ "$(grep -c '^loader,' "$tmp/two/qemu-args")" = 4 ] &&
 	grep -qx "blobs=0x7f7ff000" "$tmp/two/qemu-args"; then ok sizes; else
 	bad sizes "$(tr '\n' ' ' < "$tmp/two/qemu-args")"; fi
 
+# 2b. Blobs are named by file name: two different files with one name are
+#     refused, naming the clash.
+mkdir -p "$tmp/c/other"
+head -c 100 /dev/zero > "$tmp/c/other/rd"
+cat > "$tmp/c/clash.json" <<JSON
+{ "vms": [
+  { "name": "a", "mem_size_mib": 64, "kernel_image_path": "big.img", "initrd_path": "rd" },
+  { "name": "b", "mem_size_mib": 64, "kernel_image_path": "big.img", "initrd_path": "other/rd" } ] }
+JSON
+if ! "$mkblobs" "$tmp/c/clash.json" 1024 "$tmp/clash" 2>"$tmp/err" &&
+	grep -q "other/rd: another file has the same name rd" "$tmp/err"; then ok name-clash; else
+	bad name-clash "$(cat "$tmp/err")"; fi
+
 # 3. Refusals: a name of 32 characters, a config with errors, no room.
 long=abcdefghijklmnopqrstuvwxyz-12345
 cp "$tmp/c/rd" "$tmp/c/$long"
 printf '{ "vms": [ { "name": "a", "mem_size_mib": 64, "kernel_image_path": "%s" } ] }\n' \
 	"$long" > "$tmp/c/long.json"
 if ! "$mkblobs" "$tmp/c/long.json" 1024 "$tmp/long" 2>"$tmp/err" &&
-	grep -q "$long: name is longer than 31 characters" "$tmp/err"; then ok long-name; else
+	grep -q "$long: file name is longer than 31 characters" "$tmp/err"; then ok long-name; else
 	bad long-name "$(cat "$tmp/err")"; fi
 printf '{ "vms": [ { "name": "a", "mem_size_mib": 64, "kernel_image_path": "nope" } ] }\n' \
 	> "$tmp/c/missing.json"

@@ -126,7 +126,7 @@ START_TEST(minimal_spec)
 {
 	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
 	ck_assert_str_eq(specs[0].name, "vm1");
-	ck_assert_str_eq(specs[0].image, "../files/Image");
+	ck_assert_str_eq(specs[0].image, "Image");
 	ck_assert_uint_eq(specs[0].ram_base, 0x40000000);
 	ck_assert_uint_eq(specs[0].ram_size, 64 * MIB);
 	ck_assert_uint_eq(specs[0].vcpus, 1);
@@ -150,7 +150,7 @@ START_TEST(default_two_vms)
 		ck_assert_uint_eq(specs[v].ram_size, 256 * MIB);
 		ck_assert_uint_eq(specs[v].vcpus, 2);
 		ck_assert_str_eq(specs[v].cmdline, "console=ttyAMA0 earlycon");
-		ck_assert_str_eq(specs[v].initrd, "../files/initrd.cpio.gz");
+		ck_assert_str_eq(specs[v].initrd, "initrd.cpio.gz");
 		ck_assert_uint_eq(specs[v].ndev, 1);
 		ck_assert_str_eq(specs[v].dev[0].prog, "pl011");
 		ck_assert_int_eq(specs[v].dev[0].kind, KEEL_VM_DEV_PL011);

@@ -1,0 +1,109 @@
+/*
+ * Running the VMs a configuration describes (docs/config.md). When QEMU
+ * delivered boot blobs (tools/mkblobs, kernel/boot.c) and the command
+ * line names no test scenario, root reads the first blob as the JSON
+ * configuration, refuses the VMs it cannot start (with located messages,
+ * boot/vmconfig.c) and starts the others, VM i on physical CPU i mod the
+ * number of CPUs (its vCPU j on CPU i + j mod that number).
+ *
+ * Each VM then lives on its own: PSCI SYSTEM_OFF destroys it (its servers,
+ * vCPUs and RAM; the memory is free again), SYSTEM_RESET destroys it and
+ * builds it again from the same configuration, and a VMM that cannot go
+ * on ends its VM only. The other VMs never notice.
+ */
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/print.h>
+#include <keel/vmm.h>
+
+#include "vm.h"
+#include "vmconfig.h"
+
+#define VMRUN_MAX VM_MAX
+
+static struct vm_spec run_spec[VMRUN_MAX];
+static struct vm *run_vm[VMRUN_MAX];
+static unsigned run_count, run_live;
+
+/* The configuration: the first boot blob (the manifest's blob 0). */
+static const struct keel_boot_module *vmrun_config(void)
+{
+	const struct keel_bootinfo *bi = root_bootinfo();
+	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
+		if (bi->module[i].frame_count)
+			return &bi->module[i];
+	return NULL;
+}
+
+bool vmrun_configured(void)
+{
+	return vmrun_config() != NULL;
+}
+
+static void vmrun_start(void)
+{
+	const struct keel_boot_module *m = vmrun_config();
+	const struct keel_bootinfo *bi = root_bootinfo();
+	unsigned n;
+	if (!m) {
+		kprintf("[root] no configuration blob\n");
+		return;
+	}
+	n = vmconfig_load(m->name, (const char *)(uintptr_t)m->vaddr, m->size, root_ram_bytes(),
+			  run_spec, VMRUN_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		run_spec[i].cpu = i % bi->ncpus;
+		run_vm[run_count] = vm_create(&run_spec[i]);
+		if (!run_vm[run_count] || !vm_start(run_vm[run_count])) {
+			kprintf("[root] VM %s not started: cannot build it\n", run_spec[i].name);
+			continue;
+		}
+		run_count++;
+		run_live++;
+	}
+	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
+}
+
+static void vmrun_stopped(struct vm *vm, uint64_t why, const char *text)
+{
+	if (why == KEEL_VM_STOP_RESET) {
+		kprintf("[root] VM %s asked for a reset: building it again\n", vm->name);
+		if (vm_reset(vm))
+			return;
+		kprintf("[root] VM %s could not be built again\n", vm->name);
+	} else {
+		kprintf("[root] VM %s stopped: %s\n", vm->name, text);
+		vm_destroy(vm);
+	}
+	run_live--;
+	kprintf("[root] %u VM%s still running\n", run_live, run_live == 1 ? "" : "s");
+}
+
+static uint64_t vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *text)
+{
+	for (unsigned i = 0; i < run_count; i++) {
+		struct vm *vm = run_vm[i];
+		if (!vm->live || s != vm->vmm)
+			continue;
+		if (kind == KEEL_REPORT_READY)
+			kprintf("[root] VM %s started at 0x%lx\n", vm->name, (unsigned long)value);
+		else if (kind == KEEL_REPORT_VM_STOPPED)
+			vmrun_stopped(vm, value, text);
+	}
+	return KEEL_REPORT_CONTINUE;
+}
+
+/* A server that faults has been restarted (or left down) by its restart
+ * policy already; a server that exits is logged. Neither ends the run. */
+static void vmrun_faulted(struct server *s) { (void)s; }
+
+static void vmrun_exited(struct server *s, int code)
+{
+	kprintf("[root] server %s exited with code %d\n", s->name, code);
+}
+
+const struct scenario scenario_vms = {
+	.name = "vms", .start = vmrun_start, .report = vmrun_report,
+	.faulted = vmrun_faulted, .exited = vmrun_exited,
+};
