@@ -66,13 +66,17 @@ log_since() { tail -c +$((mark + 1)) "$log" | tr -d '\r'; }
 set_mark() { mark=$(stat -c %s "$log"); }
 
 # Wait until a whole line after the mark matches the extended regex $1,
-# for at most $2 seconds; fails early if QEMU has gone.
+# for at most $2 seconds; fails early if QEMU has gone or Linux panicked.
 wait_line() {
 	local re=$1 limit=$2 end
 	end=$((SECONDS + limit))
 	while [ "$SECONDS" -lt "$end" ]; do
 		log_since | grep -aqE "^($re)\$" && return 0
 		kill -0 "$qemu_pid" 2>/dev/null || { log_since | grep -aqE "^($re)\$"; return; }
+		if grep -aq 'Kernel panic - not syncing' "$log"; then
+			grep -a -m1 'Kernel panic' "$log" | tr -d '\r' >&2
+			return 1
+		fi
 		sleep 0.2
 	done
 	return 1
@@ -125,10 +129,13 @@ boot_to_shell() {
 		wait_line '\[linux\] shell ready' "$CMD_LIMIT" && wait_prompt "$CMD_LIMIT"
 }
 
-# ash prints this when it cannot get a controlling terminal.
+# ash says "job control turned off" when it has no controlling terminal;
+# cttyhack must have given it the console's real tty.
 job_control() {
 	mark=0
-	! log_since | grep -aqi 'job control turned off'
+	! log_since | grep -aqi 'job control turned off' || return 1
+	type_line 'tty'
+	wait_line '/dev/ttyAMA0' "$CMD_LIMIT"
 }
 
 cpu_count() {
@@ -158,6 +165,13 @@ virtio_modules() {
 	wait_line 'modules-5' "$CMD_LIMIT"
 }
 
+# /init starts a new shell when the old one exits.
+shell_respawn() {
+	type_line 'exit'
+	wait_line '\[linux\] shell exited, starting a new one' "$CMD_LIMIT" &&
+		wait_prompt "$CMD_LIMIT" && echo_command
+}
+
 # poweroff -f: PSCI SYSTEM_OFF; QEMU (-no-reboot) must exit by itself.
 power_off() {
 	local end=$((SECONDS + CMD_LIMIT))
@@ -171,7 +185,7 @@ power_off() {
 
 run_test() {
 	log=$top/build/linux/bare.log
-	start_qemu "$log" $((BOOT_LIMIT + 6 * CMD_LIMIT))
+	start_qemu "$log" $((BOOT_LIMIT + 8 * CMD_LIMIT))
 	local t0
 	t0=$(now_ms)
 	check boot-to-shell boot_to_shell
@@ -182,6 +196,7 @@ run_test() {
 		check sleep-1 sleep_one
 		check echo-command echo_command
 		check virtio-modules virtio_modules
+		check shell-respawn shell_respawn
 		check poweroff power_off
 	fi
 	echo "$passed passed, $failed failed"
