@@ -13,7 +13,8 @@
 # Every wait has a timeout. Log: build/linux/bare.log (bench: bench.log).
 #
 # Environment: LINUX_CMDLINE (kernel command line), LINUX_CPU (QEMU -cpu),
-# LINUX_IMAGE, LINUX_INITRD, LINUX_TIMEOUT (seconds to reach the shell).
+# LINUX_MEM (QEMU -m), LINUX_IMAGE, LINUX_INITRD, LINUX_TIMEOUT (seconds
+# to reach the shell).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,6 +25,7 @@ INITRD=${LINUX_INITRD:-$top/build/linux/initramfs.cpio}
 # wall time (docs/linux.md has both figures); errors still print.
 CMDLINE=${LINUX_CMDLINE:-console=ttyAMA0 quiet}
 CPU=${LINUX_CPU:-max,pauth=off}
+MEM=${LINUX_MEM:-256M}
 BOOT_LIMIT=${LINUX_TIMEOUT:-120}
 CMD_LIMIT=30
 
@@ -55,7 +57,7 @@ start_qemu() {
 	shift 2
 	mkfifo "$tmp/console"
 	exec 3<>"$tmp/console"
-	timeout "$limit" "$QEMU" -M virt,gic-version=3 -cpu "$CPU" -smp 2 -m 256M \
+	timeout "$limit" "$QEMU" -M virt,gic-version=3 -cpu "$CPU" -smp 2 -m "$MEM" \
 		-nographic -nic none -no-reboot "$@" -kernel "$IMAGE" -initrd "$INITRD" \
 		-append "$CMDLINE" <&3 >"$log" 2>&1 &
 	qemu_pid=$!
