@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what Keel needs on a Debian 12 machine, idempotently.
-#  - host packages with apt-get (QEMU, cross compiler, Check, libfdt, cJSON, clang)
+#  - host packages with apt-get (QEMU, cross compiler, Check, libfdt, cJSON,
+#    clang; cpio and kmod to build the Linux guest's initramfs)
 #  - the aarch64 target's musl and libfdt, fetched as arm64 .debs with a
 #    build-local apt configuration and unpacked into build/sysroot; the
 #    host's dpkg architectures are never changed.
@@ -18,7 +19,7 @@ cjson_src="$top/build/cjson-src"
 
 host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	dpkg-dev check libsubunit-dev pkg-config libfdt-dev libcjson-dev
-	device-tree-compiler clang lld llvm libclang-rt-14-dev)
+	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
 
 missing=()

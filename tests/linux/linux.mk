@@ -1,0 +1,50 @@
+# The Linux guest (issue 5): Debian's arm64 kernel and a busybox initramfs,
+# and their boot under plain QEMU as the reference Keel is measured against.
+#
+#   make linux-assets   build/linux/Image and build/linux/initramfs.cpio
+#                       (tools/fetch-linux.sh; fetched once, then cached)
+#   make linux-bare     boot them under plain QEMU and check the shell
+#                       (tests/linux/run-bare.sh; also part of make test)
+#   make linux-bench    the same boot under -icount shift=0: prints
+#                       "bench linux_boot_bare N instructions"
+#
+# Included by the top-level Makefile, which sets BUILD, CC, WARN, SYSROOT,
+# MUSL and SETUP_STAMP. docs/linux.md says how it all fits.
+
+$(if $(BUILD),,$(error linux.mk: BUILD is not set; include it from the top-level Makefile))
+$(if $(MUSL),,$(error linux.mk: MUSL is not set (the musl library directory)))
+
+LINUX_B := $(BUILD)/linux
+LINUX_IMAGE := $(LINUX_B)/Image
+LINUX_INITRD := $(LINUX_B)/initramfs.cpio
+LINUX_STAMP := $(LINUX_B)/.done-v1
+LINUX_ICOUNT := $(LINUX_B)/icount
+
+# A normal static Linux program against Debian's arm64 musl (not libkeel:
+# it runs under Linux, not on Keel).
+LINUX_CFLAGS := $(WARN) -O2 -nostdinc \
+	-isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
+	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
+	-fno-pie -mno-outline-atomics
+
+.PHONY: linux-assets linux-bare linux-bench
+linux-assets: $(LINUX_STAMP)
+
+$(LINUX_ICOUNT): tests/linux/icount.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINUX_CFLAGS) -c $< -o $@.o
+	$(CC) -static -nostdlib -no-pie -o $@ $(MUSL)/crt1.o $(MUSL)/crti.o \
+		$@.o $(MUSL)/libc.a $(shell $(CC) -print-libgcc-file-name) $(MUSL)/crtn.o
+
+# The script keeps its own cache and checksums its inputs; make only
+# decides when to ask it.
+$(LINUX_STAMP): tools/fetch-linux.sh tests/linux/init $(LINUX_ICOUNT) | $(SETUP_STAMP)
+	bash tools/fetch-linux.sh $(LINUX_ICOUNT)
+
+linux-bare: linux-assets
+	bash tests/linux/run-bare.sh
+
+linux-bench: linux-assets
+	bash tests/linux/run-bare.sh --bench
+
+TEST_TARGETS += linux-bare

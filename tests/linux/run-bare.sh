@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Boot the Linux guest (build/linux/Image + initramfs) directly under plain
+# QEMU, without Keel: the reference Keel's Linux boot is judged against.
+# No virtualization=on, so the kernel runs at EL1, as it does under Keel.
+#
+#   bash tests/linux/run-bare.sh            test mode: type into the shell
+#   bash tests/linux/run-bare.sh --bench    -icount shift=0, print
+#                                           "bench linux_boot_bare N instructions"
+#
+# Test mode waits for the shell, then types commands on the console one at
+# a time and waits for each one's output; prints "[linux-bare] PASS|FAIL
+# <check>" lines, then "N passed, N failed", and exits non-zero on failure.
+# Every wait has a timeout. Log: build/linux/bare.log (bench: bench.log).
+#
+# Environment: LINUX_CMDLINE (kernel command line), LINUX_CPU (QEMU -cpu),
+# LINUX_MEM (QEMU -m), LINUX_IMAGE, LINUX_INITRD, LINUX_TIMEOUT (seconds
+# to reach the shell).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+QEMU=${QEMU:-qemu-system-aarch64}
+IMAGE=${LINUX_IMAGE:-$top/build/linux/Image}
+INITRD=${LINUX_INITRD:-$top/build/linux/initramfs.cpio}
+# quiet: the boot log through the emulated PL011 costs instructions and
+# wall time (docs/linux.md has both figures); errors still print.
+CMDLINE=${LINUX_CMDLINE:-console=ttyAMA0 quiet}
+CPU=${LINUX_CPU:-max,pauth=off}
+MEM=${LINUX_MEM:-256M}
+BOOT_LIMIT=${LINUX_TIMEOUT:-120}
+CMD_LIMIT=30
+
+die() { echo "run-bare.sh: $*" >&2; exit 2; }
+
+mode=test
+case ${1:-} in
+--bench) mode=bench ;;
+"") ;;
+*) die "usage: $0 [--bench]" ;;
+esac
+[ -f "$IMAGE" ] || die "no $IMAGE (make linux-assets)"
+[ -f "$INITRD" ] || die "no $INITRD (make linux-assets)"
+command -v "$QEMU" >/dev/null || die "$QEMU not found (bash tools/setup-deps.sh)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-linux.XXXXXX")
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	exec 3>&- 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Start QEMU with its console on a fifo (our fd 3) and the log file.
+# Opened read-write, the fifo never blocks and never sees end-of-file.
+start_qemu() {
+	local log=$1 limit=$2
+	shift 2
+	mkfifo "$tmp/console"
+	exec 3<>"$tmp/console"
+	timeout "$limit" "$QEMU" -M virt,gic-version=3 -cpu "$CPU" -smp 2 -m "$MEM" \
+		-nographic -nic none -no-reboot "$@" -kernel "$IMAGE" -initrd "$INITRD" \
+		-append "$CMDLINE" <&3 >"$log" 2>&1 &
+	qemu_pid=$!
+}
+
+# The log from byte offset $mark on, without the console's carriage returns.
+log_since() { tail -c +$((mark + 1)) "$log" | tr -d '\r'; }
+set_mark() { mark=$(stat -c %s "$log"); }
+
+# Wait until a whole line after the mark matches the extended regex $1,
+# for at most $2 seconds; fails early if QEMU has gone or Linux panicked.
+wait_line() {
+	local re=$1 limit=$2 end
+	end=$((SECONDS + limit))
+	while [ "$SECONDS" -lt "$end" ]; do
+		log_since | grep -aqE "^($re)\$" && return 0
+		kill -0 "$qemu_pid" 2>/dev/null || { log_since | grep -aqE "^($re)\$"; return; }
+		if grep -aq 'Kernel panic - not syncing' "$log"; then
+			grep -a -m1 'Kernel panic' "$log" | tr -d '\r' >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Milliseconds since $1 (a now_ms value), as seconds with two decimals.
+since_s() {
+	local ms=$(($(now_ms) - $1))
+	printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10))
+}
+
+passed=0
+failed=0
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "[linux-bare] PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "[linux-bare] FAIL $name (log: $log)"
+		failed=$((failed + 1))
+	fi
+}
+
+# Type a command line; the wait that follows sees only later output.
+# The checks match output lines that the echoed command line cannot
+# match ("echo hello-$((6*7))" echoes as typed, prints hello-42).
+type_line() {
+	set_mark
+	printf '%s\n' "$1" >&3
+}
+
+# The shell prompt (PS1 in tests/linux/init) ends a partial line, so it is
+# looked for anywhere in the text.
+wait_prompt() {
+	local end=$((SECONDS + $1))
+	while [ "$SECONDS" -lt "$end" ]; do
+		log_since | grep -aqF 'keel-guest:/# ' && return 0
+		kill -0 "$qemu_pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+boot_to_shell() {
+	set_mark
+	wait_line '\[linux\] init reached' "$BOOT_LIMIT" &&
+		wait_line '\[linux\] shell ready' "$CMD_LIMIT" && wait_prompt "$CMD_LIMIT"
+}
+
+# ash says "job control turned off" when it has no controlling terminal;
+# cttyhack must have given it the console's real tty.
+job_control() {
+	mark=0
+	! log_since | grep -aqi 'job control turned off' || return 1
+	type_line 'tty'
+	wait_line '/dev/ttyAMA0' "$CMD_LIMIT"
+}
+
+cpu_count() {
+	type_line 'grep -c processor /proc/cpuinfo'
+	wait_line '2' "$CMD_LIMIT"
+}
+
+# busybox time: "real 0m 1.00s" is guest time, the host's clock bounds it
+# from the other side (a guest clock running fast would pass the first).
+sleep_one() {
+	local t0
+	t0=$(now_ms)
+	type_line 'time sleep 1; echo slept-$((2*4))'
+	wait_line 'real[[:space:]]+0m 1\.[0-9]+s' "$CMD_LIMIT" &&
+		wait_line 'slept-8' "$CMD_LIMIT" && [ $(($(now_ms) - t0)) -ge 1000 ]
+}
+
+echo_command() {
+	type_line 'echo hello-$((6*7))'
+	wait_line 'hello-42' "$CMD_LIMIT"
+}
+
+# Loading them proves modules.dep and the dependency closure are right
+# (virtio_net needs net_failover and failover).
+virtio_modules() {
+	type_line 'modprobe -a virtio_mmio virtio_blk virtio_net virtio_console && echo modules-$((2+3))'
+	wait_line 'modules-5' "$CMD_LIMIT"
+}
+
+# /init starts a new shell when the old one exits.
+shell_respawn() {
+	type_line 'exit'
+	wait_line '\[linux\] shell exited, starting a new one' "$CMD_LIMIT" &&
+		wait_prompt "$CMD_LIMIT" && echo_command
+}
+
+# poweroff -f: PSCI SYSTEM_OFF; QEMU (-no-reboot) must exit by itself.
+power_off() {
+	local end=$((SECONDS + CMD_LIMIT))
+	type_line 'poweroff -f'
+	while [ "$SECONDS" -lt "$end" ]; do
+		kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+
+run_test() {
+	log=$top/build/linux/bare.log
+	start_qemu "$log" $((BOOT_LIMIT + 8 * CMD_LIMIT))
+	local t0
+	t0=$(now_ms)
+	check boot-to-shell boot_to_shell
+	if [ "$failed" -eq 0 ]; then
+		echo "[linux-bare] shell after $(since_s "$t0") s wall (cmdline: $CMDLINE)"
+		check job-control job_control
+		check cpu-count cpu_count
+		check sleep-1 sleep_one
+		check echo-command echo_command
+		check virtio-modules virtio_modules
+		check shell-respawn shell_respawn
+		check poweroff power_off
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# Under -icount shift=0 one instruction is 1 ns of virtual time, so the
+# guest's /bin/icount line is the instruction count from reset to /init.
+run_bench() {
+	local n
+	log=$top/build/linux/bench.log
+	start_qemu "$log" "$BOOT_LIMIT" -icount shift=0
+	mark=0
+	local t0
+	t0=$(now_ms)
+	if ! wait_line '\[linux\] icount [0-9]+' "$BOOT_LIMIT"; then
+		echo "run-bare.sh: no [linux] icount line within ${BOOT_LIMIT}s (log: $log)" >&2
+		exit 1
+	fi
+	n=$(log_since | sed -n 's/^\[linux\] icount \([0-9]*\)$/\1/p' | head -n1)
+	echo "bench linux_boot_bare $n instructions"
+	echo "run-bare.sh: /init after $(since_s "$t0") s wall (cmdline: $CMDLINE; cpu: $CPU)" >&2
+}
+
+mkdir -p "$top/build/linux"
+if [ "$mode" = bench ]; then run_bench; else run_test; fi
