@@ -217,9 +217,9 @@ START_TEST(default_config_is_two_vms)
 	ck_assert_uint_eq(vm->vcpu_count, 2);
 	ck_assert_uint_eq(vm->mem_size_mib, 256);
 	ck_assert_uint_eq(vm->mem_base, 0x40000000);
-	ck_assert_str_eq(vm->kernel_image_path, "../build/guest/Image");
-	ck_assert_str_eq(vm->initrd_path, "../build/guest/initramfs.cpio.gz");
-	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 earlycon");
+	ck_assert_str_eq(vm->kernel_image_path, "../build/linux/Image");
+	ck_assert_str_eq(vm->initrd_path, "../build/linux/initramfs.cpio");
+	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 quiet");
 	ck_assert_uint_eq(vm->device_count, 1);
 	ck_assert_int_eq(vm->devices[0].type, CFG_DEV_PL011);
 	ck_assert_uint_eq(vm->devices[0].base, 0x09000000);
