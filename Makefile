@@ -118,18 +118,23 @@ $(B)/keel.bin: $(B)/keel.elf
 QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
-# make run CONFIG=file.json: check the config, lay it and the files it
-# names out as QEMU loader blobs (tools/mkblobs.c, docs/config.md) and
-# boot with 2 GiB; the kernel finds them through "blobs=" on its command
-# line. Without CONFIG on the command line, run boots as before.
-RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG))
+# make run [CONFIG=file.json]: check the config (config/default.json, two
+# Linux VMs, unless another is named), lay it and the files it names out as
+# QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;
+# the kernel finds them through "blobs=" on its command line. The default
+# config's Linux assets are fetched first (make linux-assets).
+# make run APPEND="test=<scenario>" boots one built-in scenario instead.
+DEFAULT_CONFIG := config/default.json
+RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
+	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
+RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
 RUN_MIB := 2048
 RUN_BLOBS := $(BUILD)/blobs
 ifeq ($(RUN_CONFIG),)
 run: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
 else
-run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs
+run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
 	$(BUILD)/host/config/check-config $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
@@ -146,8 +151,9 @@ system-test: $(B)/keel.bin
 test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
 
-bench: $(B)/keel.bin
-	bash tools/bench.sh $(B)/keel.bin $(BUILD)/bench.json
+bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel.bin $(BUILD)/bench.json
 
 loc:
 	@bash tools/loc.sh kernel arch/$(ARCH)

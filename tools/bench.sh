@@ -2,12 +2,14 @@
 # Benchmarks: boot the image with QEMU -icount shift=0 (one instruction =
 # 1 ns of virtual time, so counter intervals are instruction counts) and
 # the root server's bench scenarios (test=bench, boot/scn_basic.c, then
-# test=vm-bench, boot/scn_vmbench.c), collect
-# every "bench <name> <value> <unit>" line, print them and write
+# test=vm-bench, boot/scn_vmbench.c), then, when LINUX_CONFIG names a
+# config, Linux's boot under Keel and under QEMU alone (run_linux below);
+# collect every "bench <name> <value> <unit>" line, print them and write
 #   {"<name>": {"value": N, "unit": "..."}, ...}
 # to out.json.
 #
 #   bash tools/bench.sh build/aarch64/keel.bin build/bench.json
+#   (make bench sets LINUX_CONFIG, CHECK_CONFIG and MKBLOBS)
 set -euo pipefail
 
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -54,11 +56,50 @@ run_scenario() {
 run_scenario bench
 run_scenario vm-bench
 
+# linux_boot: one Linux VM (tests/linux/bench.json: 2 vCPUs, 256 MiB, the
+# command line run-bare.sh uses) from Keel's first instruction to the
+# guest's /init, which prints "[linux] icount N" (tests/linux/icount.c:
+# the virtual counter, which under -icount shift=0 counts instructions
+# since reset). linux_boot_ratio divides it by the same kernel and
+# initramfs booted by QEMU alone (tests/linux/run-bare.sh --bench), run
+# here too, so both come from the same build and the same machine.
+run_linux() {
+	local blobs part pid n
+	blobs=$(dirname "$bin")/bench-blobs
+	"$CHECK_CONFIG" "$LINUX_CONFIG" >/dev/null || die "bench config $LINUX_CONFIG is not valid"
+	"$MKBLOBS" "$LINUX_CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed for $LINUX_CONFIG"
+	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
+	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
+	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth=off,sve=off,sme=off -nic none -smp 2 -m 2048M -nographic \
+		-no-reboot -icount shift=0 -kernel "$image" $(grep -v '^blobs=' "$blobs/qemu-args") \
+		-append "$(grep '^blobs=' "$blobs/qemu-args")" </dev/null >"$part" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		grep -aqE '\[linux\] icount [0-9]+|keel: PANIC|Kernel panic' "$part" && break
+		sleep 0.5
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	cat "$part" >>"$log"
+	n=$(tr -d '\r' <"$part" | sed -nE 's/^(\[vm1\] )?\[linux\] icount ([0-9]+)$/\2/p' | head -n1)
+	rm -f "$part"
+	[ -n "$n" ] || die "Linux under Keel printed no icount line (log: $log)"
+	echo "bench linux_boot $n instructions" >>"$log"
+	bare=$(bash tests/linux/run-bare.sh --bench | sed -n 's/^bench linux_boot_bare \([0-9]*\) .*/\1/p')
+	[ -n "$bare" ] || die "the bare Linux boot printed no figure"
+	echo "bench linux_boot_bare $bare instructions" >>"$log"
+	awk -v k="$n" -v b="$bare" 'BEGIN { printf "bench linux_boot_ratio %.3f x\n", k / b }' >>"$log"
+}
+if [ -n "${LINUX_CONFIG:-}" ]; then
+	run_linux
+fi
+
 if grep -aqE '\[test\] FAIL|keel: PANIC' "$log"; then
 	grep -aE '\[test\] FAIL|keel: PANIC' "$log" >&2
 	die "benchmark failed (log: $log)"
 fi
-lines=$(tr -d '\r' <"$log" | sed -E 's/^\[vm[0-9]+\] //' | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+ [A-Za-z/_-]+$' || true)
+lines=$(tr -d '\r' <"$log" | sed -E 's/^\[vm[0-9]+\] //' | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+(\.[0-9]+)? [A-Za-z/_-]+$' || true)
 [ -n "$lines" ] || die "no bench lines in $log"
 echo "$lines"
 echo "$lines" | awk '

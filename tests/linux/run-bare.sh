@@ -24,7 +24,7 @@ INITRD=${LINUX_INITRD:-$top/build/linux/initramfs.cpio}
 # quiet: the boot log through the emulated PL011 costs instructions and
 # wall time (docs/linux.md has both figures); errors still print.
 CMDLINE=${LINUX_CMDLINE:-console=ttyAMA0 quiet}
-CPU=${LINUX_CPU:-max,pauth=off}
+CPU=${LINUX_CPU:-max,pauth=off,sve=off,sme=off}
 MEM=${LINUX_MEM:-256M}
 BOOT_LIMIT=${LINUX_TIMEOUT:-120}
 CMD_LIMIT=30
