@@ -307,8 +307,14 @@ START_TEST(running_the_guest_loads_its_vcpu)
 	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
 	ck_assert_ptr_eq(fx_kernel_exit(), G);
 	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(fake_arch.vcpu_in_guest[0]);
 	vcpu_exit(G, KEEL_EXIT_WFI, (uint64_t[1]){ 0 }, 1);
 	ck_assert_ptr_eq(fx_kernel_exit(), H);
+	/* lazy: the VMM runs with the guest's state still held by the CPU */
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(!fake_arch.vcpu_in_guest[0]);
+	/* WAIT parks the vCPU, which reads its timer: the state goes to memory */
+	vmm_replies(KEEL_VCPU_WAIT, 0, 0, 0);
 	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
 }
 END_TEST
