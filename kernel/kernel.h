@@ -277,6 +277,9 @@ static inline bool kernel_trapped_is_current(struct tcb *trapped)
 }
 void kernel_syscall(unsigned num);
 struct tcb *kernel_fastpath(unsigned num, struct tcb *t);
+/* A vCPU exit through the fastpath (fastpath.h); NULL: take vcpu_exit. */
+struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
+				 unsigned len);
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
 void kernel_irq(unsigned irq);
 void kernel_resched_ipi(void);

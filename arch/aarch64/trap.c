@@ -49,7 +49,11 @@ void aarch64_sync_entry(struct tcb *t)
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
 	if (t->vcpu && ec != EC_FP) {
-		aarch64_vcpu_exit(t, esr);
+		struct tcb *next = aarch64_vcpu_exit(t, esr);
+		if (next) { /* fastpath: straight to the VMM */
+			arch_lock_release();
+			arch_return_to(next);
+		}
 		kernel_exit();
 	}
 	switch (ec) {

@@ -17,6 +17,7 @@
  */
 #include "aarch64.h"
 #include "exit.h"
+#include "fastpath.h"
 
 #define HCR_GUEST (HCR_VM | 1ull << 1 | HCR_FMO | HCR_IMO | HCR_AMO | 1ull << 9 | \
 		   1ull << 10 | 1ull << 13 | HCR_TSC | 1ull << 20 | HCR_RW)
@@ -358,12 +359,17 @@ void aarch64_maintenance_irq(struct tcb *t)
 
 /* ---- exit decoding ---- */
 
-/* Trap state in, one exit message out (exit.c, pure so it is unit-tested). */
-void aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
+/* Trap state in, one exit message out (exit.c, pure so it is unit-tested),
+ * through the fastpath when it can: the thread to return to, or NULL. */
+struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 {
 	struct exit_msg m;
+	struct tcb *next;
 	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
-	vcpu_exit(t, m.label, m.mr, m.len);
+	next = fastpath_vcpu_exit(this_cpu(), t, m.label, m.mr, m.len);
+	if (!next)
+		vcpu_exit(t, m.label, m.mr, m.len);
+	return next;
 }
 
 /* ICH_LR<n>_EL2 are sixteen separate registers; no indexed access. */
