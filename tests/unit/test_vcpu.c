@@ -557,6 +557,44 @@ START_TEST(invocation_flushes_a_vcpu_held_by_another_cpu)
 }
 END_TEST
 
+/* G exits to H (both CPU 0) and its vCPU stays held by CPU 0; then G is
+ * moved to CPU 1 and resumed. CPU 1 must load a current memory copy: the
+ * move flushed CPU 0 (the fake panics when a vCPU held by one CPU is
+ * loaded on another). And back again, flushed from CPU 1 remotely. */
+START_TEST(migrating_a_held_vcpu_flushes_it_first)
+{
+	struct arch_vcpu *a;
+	bool took;
+	guest_running();
+	a = &vcpu(V)->arch;
+	ck_assert_ptr_eq(exit_as_trap(true, &took), H);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], a);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP, 0, 0);
+	tcb_resume(fx.root); /* guest_running suspended it */
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+	fake_arch.cpu = 1;
+	kernel_resched_ipi();
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	/* G exits to H on CPU 0; CPU 1 idles, still holding the vCPU */
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fake_arch.cpu = 1;
+	vcpu_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5);
+	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(1)->idle);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	fake_arch.cpu = 0;
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP, 0, 0);
+	fx_run(fx.root);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 0), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[1]);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], a);
+}
+END_TEST
+
 Suite *suite_vcpu(void)
 {
 	TCase *tc;
@@ -582,5 +620,6 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, exit_fastpath_declines_unless_the_vmm_waits_here);
 	tcase_add_test(tc, reply_recv_fastpath_declines_what_needs_the_vcpu_state);
 	tcase_add_test(tc, invocation_flushes_a_vcpu_held_by_another_cpu);
+	tcase_add_test(tc, migrating_a_held_vcpu_flushes_it_first);
 	return s;
 }
