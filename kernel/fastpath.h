@@ -9,6 +9,11 @@
  * partner is on this CPU with no ready thread above it, so the scheduler
  * would pick it too (threads of its own priority wait their turn, as in
  * seL4's fastpath).
+ *
+ * vCPU exits take the same road: an exit whose VMM waits on the fault
+ * endpoint is delivered like a call (fastpath_vcpu_exit), and the VMM's
+ * reply_recv with a plain RESUME goes straight back to the vCPU thread
+ * (fast_vcpu_resume), applying the action as vcpu_reply would.
  */
 #ifndef KERNEL_FASTPATH_H
 #define KERNEL_FASTPATH_H
@@ -60,6 +65,18 @@ static inline void fast_switch(struct percpu *c, struct tcb *from, struct tcb *t
 	arch_vspace_activate(to->vs_root, (unsigned)to->vs_vmid);
 }
 
+/* dst, first in ep's receive queue, leaves it. */
+static inline void fast_take_receiver(struct endpoint *ep, struct tcb *dst)
+{
+	ep->queue.head = dst->next;
+	if (dst->next)
+		dst->next->prev = NULL;
+	else
+		ep->queue.tail = NULL, ep->state = EP_IDLE;
+	dst->next = NULL;
+	dst->blocked_on = NULL;
+}
+
 __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct percpu *c, struct tcb *t)
 {
 	uint64_t *r = arch_msg_regs(&t->regs);
@@ -74,13 +91,7 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 	dst = ep->queue.head;
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
-	ep->queue.head = dst->next;
-	if (dst->next)
-		dst->next->prev = NULL;
-	else
-		ep->queue.tail = NULL, ep->state = EP_IDLE;
-	dst->next = NULL;
-	dst->blocked_on = NULL;
+	fast_take_receiver(ep, dst);
 	fast_copy(t, dst, (uint64_t)cap->badge << 32 | (r[1] & 0xffffffffu));
 	dst->reply_to = t;
 	t->reply_from = dst;
@@ -90,14 +101,33 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 	return dst;
 }
 
+/* A reply to a vCPU's exit that the fastpath can apply: RESUME, writing
+ * at most a general register (those live in the TCB, not in the vCPU
+ * state that a CPU may hold: vcpu_reply). r: the replier's message regs. */
+static inline bool fast_vcpu_resume_ok(const struct tcb *caller, const uint64_t *r)
+{
+	return caller->vcpu && keel_msg_label(r[1]) == KEEL_VCPU_RESUME &&
+	       (!(r[2] & KEEL_RESUME_WRITE_REG) || r[3] <= KEEL_VREG_PSTATE);
+}
+
+/* vcpu_reply's RESUME, for what fast_vcpu_resume_ok let through. */
+static inline void fast_vcpu_resume(struct tcb *caller, const uint64_t *mr)
+{
+	caller->fault_pending = 0;
+	if ((mr[0] & KEEL_RESUME_WRITE_REG) && mr[1] != 31) /* 31: xzr */
+		arch_vcpu_reg_write(&caller->vcpu->arch, &caller->regs, (unsigned)mr[1], mr[2]);
+	if (mr[0] & KEEL_RESUME_SKIP)
+		arch_vcpu_skip(&caller->regs);
+}
+
 __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(struct percpu *c, struct tcb *t)
 {
 	uint64_t *r = arch_msg_regs(&t->regs);
 	struct tcb *caller = t->reply_to;
 	struct cap *cap = fast_lookup(t, r[0], KEEL_R_READ);
 	struct endpoint *ep;
-	if (!cap || !caller || caller->fault_pending ||
-	    keel_msg_len(r[1]) > KEEL_MSG_REG_MRS)
+	if (!cap || !caller || keel_msg_len(r[1]) > KEEL_MSG_REG_MRS ||
+	    (caller->fault_pending && !fast_vcpu_resume_ok(caller, r)))
 		return NULL;
 	ep = (struct endpoint *)cap->obj;
 	if (ep->state == EP_SEND || (t->bound_ntfn && t->bound_ntfn->bits) ||
@@ -105,7 +135,10 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(str
 		return NULL;
 	t->reply_to = NULL;
 	caller->reply_from = NULL;
-	fast_copy(t, caller, r[1] & 0xffffffffu);
+	if (caller->fault_pending)
+		fast_vcpu_resume(caller, r + 2);
+	else
+		fast_copy(t, caller, r[1] & 0xffffffffu);
 	caller->state = TS_READY;
 	tq_append(&ep->queue, t);
 	ep->state = EP_RECV;
@@ -113,6 +146,40 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(str
 	t->state = TS_BLOCKED_RECV;
 	fast_switch(c, t, caller);
 	return caller;
+}
+
+/* A vCPU exit (label, msg[0..5], len) to a VMM waiting on t's fault
+ * endpoint: delivered as ipc_send would deliver the fault, as a call. */
+__attribute__((always_inline)) static inline struct tcb *
+fastpath_vcpu_exit(struct percpu *c, struct tcb *t, uint64_t label, const uint64_t *msg,
+		   unsigned len)
+{
+	struct cap *cap = &t->slot[TCB_FAULT_EP];
+	struct endpoint *ep;
+	struct tcb *dst;
+	uint64_t *d;
+	if (cap->type != KEEL_OBJ_ENDPOINT || len > KEEL_MSG_REG_MRS)
+		return NULL;
+	ep = (struct endpoint *)cap->obj;
+	if (ep->state != EP_RECV)
+		return NULL;
+	dst = ep->queue.head;
+	if (dst->reply_to || !fast_switch_ok(c, t, dst))
+		return NULL;
+	fast_take_receiver(ep, dst);
+	t->fault_info = keel_msginfo(label, len);
+	t->fault_pending = 1;
+	d = arch_msg_regs(&dst->regs);
+	d[0] = KEEL_OK;
+	d[1] = (uint64_t)cap->badge << 32 | t->fault_info;
+	for (unsigned i = 0; i < KEEL_MSG_REG_MRS; i++)
+		d[2 + i] = msg[i];
+	dst->reply_to = t;
+	t->reply_from = dst;
+	t->state = TS_BLOCKED_REPLY;
+	dst->state = TS_READY;
+	fast_switch(c, t, dst);
+	return dst;
 }
 
 /* The thread to return to if the fastpath handled the call, else NULL.

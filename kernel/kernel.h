@@ -206,6 +206,7 @@ int sched_highest(const struct percpu *c);
 bool sched_ready_above(const struct percpu *c, unsigned p);
 void sched_switch_to(struct tcb *t);
 void sched_remote_stall(struct tcb *t);
+void sched_remote_flush(unsigned cpu);
 
 /* ---- threads (thread.c) ---- */
 void tcb_suspend(struct tcb *t);
@@ -251,6 +252,7 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr);
 void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
+void vcpu_unhold(struct vcpu *v);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
 void vcpu_unpark(struct tcb *t);
@@ -278,6 +280,9 @@ static inline bool kernel_trapped_is_current(struct tcb *trapped)
 }
 void kernel_syscall(unsigned num);
 struct tcb *kernel_fastpath(unsigned num, struct tcb *t);
+/* A vCPU exit through the fastpath (fastpath.h); NULL: take vcpu_exit. */
+struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
+				 unsigned len);
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
 void kernel_irq(unsigned irq);
 void kernel_resched_ipi(void);

@@ -118,13 +118,37 @@ void sched_pick(void)
 	sched_switch_to(next);
 }
 
+/* Ask CPU i to let go of a thread's state and wait until it has: it takes
+ * the IPI, finds the lock held (by us) and answers while it waits for it
+ * (kernel_enter_contended). */
+static void remote_handshake(unsigned i)
+{
+	struct percpu *o = &kernel_cpu[i];
+	__atomic_store_n(&o->stall_ack, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->stall_req, 1, __ATOMIC_RELEASE);
+	arch_send_resched_ipi(i);
+	arch_cpu_wake(); /* it may be waiting for the lock already */
+	while (!__atomic_load_n(&o->stall_ack, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	__atomic_store_n(&o->stall_req, 0, __ATOMIC_RELAXED);
+}
+
+/* CPU i holds a vCPU's state in its registers (lazy switching, vcpu.c)
+ * while it runs something else: have it saved, and leave its thread be. */
+void sched_remote_flush(unsigned i)
+{
+	remote_handshake(i);
+}
+
 /*
  * Before a thread that another CPU is running can be changed or freed, that
  * CPU must have saved the thread's registers and FPU state and stopped using
  * its memory. It is told to switch to idle and interrupted; its entry path
  * saves the registers, then, while it waits for the kernel lock that this
  * CPU holds, saves the FPU and acknowledges (kernel_enter). A system call
- * caught half-way is made to restart when the thread next runs.
+ * caught half-way is made to restart when the thread next runs. A vCPU
+ * thread's guest state is also made current in memory, wherever it was
+ * held (vcpu_unhold), so callers may read and change it.
  */
 void sched_remote_stall(struct tcb *t)
 {
@@ -132,15 +156,9 @@ void sched_remote_stall(struct tcb *t)
 		struct percpu *o = &kernel_cpu[i];
 		if (o == this_cpu() || o->current != t)
 			continue;
-		__atomic_store_n(&o->stall_ack, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&o->stall_req, 1, __ATOMIC_RELEASE);
 		o->current = &o->idle;
 		o->resched = true;
-		arch_send_resched_ipi(i);
-		arch_cpu_wake(); /* it may be waiting for the lock already */
-		while (!__atomic_load_n(&o->stall_ack, __ATOMIC_ACQUIRE))
-			arch_cpu_relax();
-		__atomic_store_n(&o->stall_req, 0, __ATOMIC_RELAXED);
+		remote_handshake(i);
 		if (o->trap_svc)
 			arch_regs_restart_syscall(&t->regs);
 		/* still runnable unless the caller now changes that: queue it
@@ -149,6 +167,8 @@ void sched_remote_stall(struct tcb *t)
 		if (t->state == TS_READY)
 			sched_enqueue(t);
 	}
+	if (t->vcpu)
+		vcpu_unhold(t->vcpu);
 }
 
 /* The lock was busy: queue for it, and meanwhile answer a remote stall. */
@@ -160,8 +180,8 @@ void kernel_enter_contended(struct tcb *trapped, bool svc)
 		if (__atomic_load_n(&c->stall_req, __ATOMIC_ACQUIRE) &&
 		    !c->stall_ack) {
 			arch_fpu_save_if_owner(trapped);
-			arch_vcpu_activate(NULL); /* save a guest's state while
-						   * its memory is still safe */
+			arch_vcpu_flush(); /* save a guest's state while its
+					    * memory is still safe */
 			c->trap_svc = svc;
 			__atomic_store_n(&c->stall_ack, 1, __ATOMIC_RELEASE);
 			arch_cpu_wake();

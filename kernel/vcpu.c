@@ -10,6 +10,29 @@
 static struct vcpu *vcpu_of(struct cap *c) { return (struct vcpu *)c->obj; }
 static void vcpu_wake(struct tcb *t);
 
+/* No CPU holds v's state in its registers after this (lazy switching,
+ * docs/architecture.md): its memory copy is current. */
+void vcpu_unhold(struct vcpu *v)
+{
+	int cpu = arch_vcpu_holder(&v->arch);
+	if (cpu < 0)
+		return;
+	if ((unsigned)cpu == arch_cpu_id())
+		arch_vcpu_flush();
+	else
+		sched_remote_flush((unsigned)cpu);
+}
+
+/* Before the kernel reads or changes v's state: its thread off every
+ * other CPU and its state in memory (sched_remote_stall does both). */
+static void vcpu_sync(struct vcpu *v)
+{
+	if (v->tcb)
+		sched_remote_stall(v->tcb);
+	else
+		vcpu_unhold(v);
+}
+
 long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr)
 {
 	struct cap *vc, val;
@@ -38,6 +61,7 @@ void vcpu_unbind(struct tcb *t)
 {
 	if (!t->vcpu)
 		return;
+	vcpu_unhold(t->vcpu);
 	arch_vcpu_forget(&t->vcpu->arch);
 	t->vcpu->tcb = NULL;
 	t->vcpu = NULL;
@@ -47,6 +71,7 @@ void vcpu_destroy(struct vcpu *v)
 {
 	if (v->tcb)
 		vcpu_unbind(v->tcb);
+	vcpu_unhold(v);
 	arch_vcpu_forget(&v->arch);
 }
 
@@ -54,8 +79,7 @@ static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio, uint64_t 
 {
 	if (intid >= 1020 || prio > 255 || flags & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
 		return KEEL_E_INVALID_ARG;
-	if (v->tcb)
-		sched_remote_stall(v->tcb); /* its list registers are live there */
+	vcpu_sync(v); /* its list registers may be live on a CPU */
 	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio,
 				  flags & KEEL_INJECT_NOTIFY_EOI))
 		return KEEL_E_BUSY;
@@ -75,14 +99,13 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		return KEEL_E_NO_RIGHTS;
 	switch (label) {
 	case KEEL_VCPU_READ_REG:
-		if (v->tcb)
-			sched_remote_stall(v->tcb);
+		vcpu_sync(v);
 		return arch_vcpu_reg_read(&v->arch, regs, (unsigned)mr[0], &mr[0])
 			       ? KEEL_OK : KEEL_E_INVALID_ARG;
 	case KEEL_VCPU_WRITE_REG:
 		if (!v->tcb)
 			return KEEL_E_INVALID_ARG;
-		sched_remote_stall(v->tcb);
+		vcpu_sync(v);
 		return arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1])
 			       ? KEEL_OK : KEEL_E_INVALID_ARG;
 	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1], mr[2]);
@@ -142,10 +165,16 @@ void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 }
 
 /* The VMM answered an exit: act on its reply (label, MR0..MR2). An
- * unknown action stops the vCPU rather than guess. */
+ * unknown action stops the vCPU rather than guess. Only a RESUME that
+ * writes a general register leaves the guest's state where it is (it
+ * lives in the TCB); anything else reads or changes the vCPU's state, so
+ * its memory copy is made current first. */
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 {
 	struct arch_vcpu *v = &t->vcpu->arch;
+	if (label != KEEL_VCPU_RESUME || ((mr[0] & KEEL_RESUME_WRITE_REG) &&
+					  mr[1] > KEEL_VREG_PSTATE))
+		vcpu_sync(t->vcpu);
 	switch (label) {
 	case KEEL_VCPU_RESUME:
 		/* the register is named as in the exit: 31 is the zero

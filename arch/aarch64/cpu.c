@@ -76,7 +76,11 @@ void cpu_percpu_setup(uint64_t cpu)
 	sysreg_write(cnthctl_el2, 3);  /* EL1/EL0 physical counter + timer */
 	sysreg_write(cntkctl_el1, 3);  /* EL0 may read both counters */
 	sysreg_write(cntvoff_el2, 0);
-	sysreg_write(mdcr_el2, 0);
+	/* Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR): they
+	 * are not switched per thread, and a guest's MDSCR_EL1.SS or a
+	 * breakpoint would otherwise step or stop the EL0 threads that run
+	 * after it (under TGE, debug exceptions from EL0 go to EL2). */
+	sysreg_write(mdcr_el2, 1ull << 11 | 1ull << 10 | 1ull << 9 | 1ull << 6 | 1ull << 5);
 	isb();
 	c->idle.state = TS_IDLE;
 	c->idle.cpu = (uint8_t)cpu;

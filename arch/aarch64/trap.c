@@ -6,6 +6,8 @@
 #include "aarch64.h"
 #include "fastpath.h"
 
+#define EC_HVC64 0x16u /* only a guest can cause it */
+
 static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
 {
 	uint64_t far = sysreg_read(far_el2);
@@ -45,11 +47,17 @@ void aarch64_sync_entry(struct tcb *t)
 {
 	uint64_t esr = t->regs.esr;
 	unsigned ec = (unsigned)ESR_EC(esr);
-	kernel_enter(t, ec == EC_SVC64);
+	/* Like an SVC, a trapped HVC returns past itself: if a remote stall
+	 * takes t away before the exit is raised, it must run again. */
+	kernel_enter(t, ec == EC_SVC64 || ec == EC_HVC64);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
 	if (t->vcpu && ec != EC_FP) {
-		aarch64_vcpu_exit(t, esr);
+		struct tcb *next = aarch64_vcpu_exit(t, esr);
+		if (next) { /* fastpath: straight to the VMM */
+			arch_lock_release();
+			arch_return_to(next);
+		}
 		kernel_exit();
 	}
 	switch (ec) {

@@ -1,31 +1,46 @@
 /*
  * aarch64 vCPUs: the guest runs at EL1/EL0 with HCR_EL2 set for a guest
- * (stage 2 on, interrupts to EL2, WFI/SMC/sysreg traps). Its EL1 system
- * registers, virtual timer and GIC list registers are loaded when its
- * thread is switched in and saved when it is switched out, so a vCPU that
- * is not running always has its state in memory, where the VMM's
- * invocations read and change it.
+ * (stage 2 on, interrupts to EL2, WFI/SMC/sysreg traps).
+ *
+ * Lazy switching (rules: docs/architecture.md, "vCPU switching"). A CPU
+ * *holds* at most one vCPU: its EL1 system registers, virtual timer and
+ * GIC list registers are in this CPU's registers, not in memory. While the
+ * vCPU's thread runs the CPU is in guest mode. When it switches to a
+ * native thread or idle, only what EL0 under HCR_EL2.TGE (or EL2's own
+ * traps) depends on is swapped for native values (vcpu_to_native); the
+ * rest stays in the hardware, so an exit to a VMM on this CPU and the
+ * reply cost a few registers instead of the whole state. Only loading
+ * another vCPU, or arch_vcpu_flush (which the kernel calls before it reads
+ * or changes the memory copy), saves the rest.
  *
  * Exit decoding turns ESR_EL2 into one keel/abi.h exit message.
  */
 #include "aarch64.h"
 #include "exit.h"
+#include "fastpath.h"
 
 #define HCR_GUEST (HCR_VM | 1ull << 1 | HCR_FMO | HCR_IMO | HCR_AMO | 1ull << 9 | \
 		   1ull << 10 | 1ull << 13 | HCR_TSC | 1ull << 20 | HCR_RW)
 #define SPSR_EL1H_MASKED 0x3c5ull
 #define VTIMER_PPI 27u
 
-static struct arch_vcpu *loaded[MAX_CPUS];
+
+static struct arch_vcpu *held[MAX_CPUS]; /* state in this CPU's registers */
+static bool in_guest[MAX_CPUS];          /* ... and set up for the guest */
 
 #define EL1_SAVE(i, reg) v->el1[i] = sysreg_read(reg)
 #define EL1_LOAD(i, reg) sysreg_write(reg, v->el1[i])
-#define EL1_REGS(X) X(0, sctlr_el1); X(1, ttbr0_el1); X(2, ttbr1_el1); \
-	X(3, tcr_el1); X(4, mair_el1); X(5, amair_el1); X(6, vbar_el1);    \
-	X(7, contextidr_el1); X(8, tpidr_el1); X(9, tpidrro_el0);           \
-	X(10, esr_el1); X(11, far_el1); X(12, afsr0_el1); X(13, afsr1_el1); \
-	X(14, par_el1); X(15, sp_el1); X(16, elr_el1); X(17, spsr_el1);     \
+/* What still governs EL0 under TGE=1 (E2H=0): SCTLR_EL1's EL0 controls
+ * (UCT, DZE, UCI, nTWI/nTWE, UMA, SA0, E0E), TCR_EL1's top-byte-ignore,
+ * CPACR_EL1, CNTKCTL_EL1, and TPIDRRO_EL0, which EL0 reads. */
+#define EL1_EL0_REGS(X) X(0, sctlr_el1); X(3, tcr_el1); X(9, tpidrro_el0); \
 	X(18, cpacr_el1); X(19, cntkctl_el1)
+/* Only the guest sees these. */
+#define EL1_GUEST_REGS(X) X(1, ttbr0_el1); X(2, ttbr1_el1); \
+	X(4, mair_el1); X(5, amair_el1); X(6, vbar_el1);                    \
+	X(7, contextidr_el1); X(8, tpidr_el1);                              \
+	X(10, esr_el1); X(11, far_el1); X(12, afsr0_el1); X(13, afsr1_el1); \
+	X(14, par_el1); X(15, sp_el1); X(16, elr_el1); X(17, spsr_el1)
 enum { V_SCTLR = 0, V_VBAR = 6, V_ESR = 10, V_FAR = 11, V_SP_EL1 = 15,
        V_ELR = 16, V_SPSR = 17, V_CPACR = 18, V_CNTKCTL = 19 };
 
@@ -43,9 +58,36 @@ static unsigned vcpu_nlr(void)
 static uint64_t lr_read(unsigned i);
 static void lr_write(unsigned i, uint64_t v);
 
-static void vcpu_save(struct arch_vcpu *v)
+/* Guest mode -> native: save what EL0 depends on, give EL0 and EL2 the
+ * native values. The guest's other registers stay where they are. */
+static void vcpu_to_native(struct arch_vcpu *v)
 {
-	EL1_REGS(EL1_SAVE);
+	EL1_EL0_REGS(EL1_SAVE);
+	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
+	sysreg_write(tcr_el1, 0);
+	sysreg_write(tpidrro_el0, 0);
+	sysreg_write(cpacr_el1, 3ull << 20);
+	sysreg_write(cntkctl_el1, 3);
+	sysreg_write(S3_4_C12_C11_0, 0); /* no maintenance interrupts for a guest
+				   * that is not running */
+	sysreg_write(cnthctl_el2, 3);
+	sysreg_write(hcr_el2, HCR_NATIVE);
+}
+
+/* The reverse: the held vCPU's thread runs again. */
+static void vcpu_to_guest(const struct arch_vcpu *v)
+{
+	EL1_EL0_REGS(EL1_LOAD);
+	sysreg_write(S3_4_C12_C11_0, 1); /* En (EOI maintenance comes from each
+				   * LR's EOI bit) */
+	sysreg_write(cnthctl_el2, 1); /* counter yes, physical timer traps */
+	sysreg_write(hcr_el2, HCR_GUEST);
+}
+
+/* Save the rest of a held vCPU that is not in guest mode. */
+static void vcpu_save_rest(struct arch_vcpu *v)
+{
+	EL1_GUEST_REGS(EL1_SAVE);
 	v->cntv_ctl = sysreg_read(cntv_ctl_el0);
 	v->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for the next thread */
@@ -67,12 +109,11 @@ static void vcpu_save(struct arch_vcpu *v)
 	v->vmcr = sysreg_read(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
 	v->ap0r = sysreg_read(S3_4_C12_C8_0);   /* ICH_AP0R0_EL2 */
 	v->ap1r = sysreg_read(S3_4_C12_C9_0);   /* ICH_AP1R0_EL2 */
-	sysreg_write(S3_4_C12_C11_0, 0);        /* ICH_HCR_EL2: off */
 }
 
-static void vcpu_load(struct arch_vcpu *v)
+static void vcpu_load_rest(const struct arch_vcpu *v)
 {
-	EL1_REGS(EL1_LOAD);
+	EL1_GUEST_REGS(EL1_LOAD);
 	sysreg_write(cntv_cval_el0, v->cntv_cval);
 	sysreg_write(cntv_ctl_el0, v->cntv_ctl);
 	/* every list register is 0 here: zeroed at CPU start, and the save
@@ -83,47 +124,73 @@ static void vcpu_load(struct arch_vcpu *v)
 	sysreg_write(S3_4_C12_C11_7, v->vmcr);
 	sysreg_write(S3_4_C12_C8_0, v->ap0r);
 	sysreg_write(S3_4_C12_C9_0, v->ap1r);
-	sysreg_write(S3_4_C12_C11_0, 1);        /* ICH_HCR_EL2.En (EOI maintenance
-						 * comes from each LR's EOI bit) */
 	sysreg_write(vmpidr_el2, v->vmpidr);
-	sysreg_write(cnthctl_el2, 1);           /* counter yes, physical timer traps */
-	sysreg_write(hcr_el2, HCR_GUEST);
 }
 
-/* Back to running user threads: their EL1 view (TGE makes most of it moot,
- * but SCTLR/CPACR/CNTKCTL still govern EL0). */
-static void native_load(void)
+/* Whatever this CPU holds goes to memory; the CPU is left native. */
+static void vcpu_flush_cpu(unsigned cpu)
 {
-	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
-	sysreg_write(cpacr_el1, 3ull << 20);
-	sysreg_write(cntkctl_el1, 3);
-	sysreg_write(cnthctl_el2, 3);
-	sysreg_write(hcr_el2, HCR_NATIVE);
+	struct arch_vcpu *v = held[cpu];
+	if (!v)
+		return;
+	if (in_guest[cpu])
+		vcpu_to_native(v);
+	vcpu_save_rest(v);
+	isb();
+	held[cpu] = NULL;
+	in_guest[cpu] = false;
+}
+
+void arch_vcpu_flush(void)
+{
+	vcpu_flush_cpu(arch_cpu_id());
+}
+
+int arch_vcpu_holder(const struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (held[i] == v)
+			return (int)i;
+	return -1;
 }
 
 void arch_vcpu_activate(struct arch_vcpu *v)
 {
 	unsigned cpu = arch_cpu_id();
-	if (loaded[cpu] == v)
+	struct arch_vcpu *h = held[cpu];
+	if (h == v) { /* also NULL == NULL */
+		if (v && !in_guest[cpu]) {
+			vcpu_to_guest(v);
+			isb();
+			in_guest[cpu] = true;
+		}
 		return;
-	if (loaded[cpu])
-		vcpu_save(loaded[cpu]);
-	if (v)
-		vcpu_load(v);
-	else
-		native_load();
+	}
+	if (!v) { /* a native thread or idle: keep the guest's state here */
+		if (in_guest[cpu]) {
+			vcpu_to_native(h);
+			isb();
+			in_guest[cpu] = false;
+		}
+		return;
+	}
+	if (arch_vcpu_holder(v) >= 0) /* the kernel's rules forbid this: the
+				       * memory copy would be stale */
+		kpanic("vCPU loaded while another CPU holds it");
+	vcpu_flush_cpu(cpu);
+	vcpu_load_rest(v);
+	vcpu_to_guest(v);
 	isb();
-	loaded[cpu] = v;
+	held[cpu] = v;
+	in_guest[cpu] = true;
 }
 
-/* A vCPU object or binding goes away: no CPU may keep it loaded. A CPU
- * loads a vCPU only while running its thread, and the thread was stalled
- * off every other CPU first (which unloads it there: kernel_enter), so
- * only this CPU can still hold it. */
+/* A vCPU object or binding goes away. The kernel made its memory copy
+ * current first (vcpu_hold_release), so no CPU may hold it now. */
 void arch_vcpu_forget(struct arch_vcpu *v)
 {
-	if (loaded[arch_cpu_id()] == v)
-		arch_vcpu_activate(NULL);
+	if (arch_vcpu_holder(v) >= 0)
+		kpanic("vCPU forgotten while a CPU holds it");
 }
 
 /* List registers reset to UNKNOWN values: clear them once per CPU. */
@@ -131,7 +198,7 @@ void aarch64_vcpu_cpu_init(void)
 {
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
 		lr_write(i, 0);
-	sysreg_write(S3_4_C12_C11_0, 0); /* ICH_HCR_EL2 */
+	sysreg_write(S3_4_C12_C11_0, 0);
 }
 
 void arch_vcpu_init(struct arch_vcpu *v)
@@ -180,7 +247,7 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 
 void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
 
-/* Only meaningful for a vCPU that is not loaded (its saved copy). */
+/* Only meaningful for a vCPU that no CPU holds (its saved copy). */
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
 {
 	bool armed = (v->cntv_ctl & 1) && !(v->cntv_ctl & 2); /* ENABLE, !IMASK */
@@ -238,14 +305,21 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 	return false;
 }
 
-/* The virtual timer fired while its vCPU runs: hand it to the guest as
+/* The virtual timer fired. While its vCPU runs, hand it to the guest as
  * virtual PPI 27 linked to the physical one (HW), which stays active until
- * the guest deactivates it. */
+ * the guest deactivates it. Otherwise the vCPU is only held here (a native
+ * thread or idle runs): save it, which disarms the timer, and let the
+ * memory copy speak (a parked vCPU's deadline, or the timer firing again
+ * as soon as the vCPU is loaded). */
 void aarch64_vtimer_irq(struct tcb *t)
 {
+	unsigned cpu = arch_cpu_id();
 	struct arch_vcpu *v = t->vcpu ? &t->vcpu->arch : NULL;
-	if (!v || loaded[arch_cpu_id()] != v) {
-		sysreg_write(cntv_ctl_el0, 0);
+	if (!v || held[cpu] != v || !in_guest[cpu]) {
+		if (held[cpu])
+			vcpu_flush_cpu(cpu);
+		else
+			sysreg_write(cntv_ctl_el0, 0);
 		arch_irq_deactivate(VTIMER_PPI);
 		return;
 	}
@@ -268,7 +342,8 @@ void aarch64_maintenance_irq(struct tcb *t)
 	uint64_t msg[6] = { 0 };
 	uint64_t eisr = sysreg_read(S3_4_C12_C11_3); /* ICH_EISR_EL2 */
 	unsigned n = 0;
-	if (!t->vcpu || loaded[arch_cpu_id()] != &t->vcpu->arch)
+	unsigned cpu = arch_cpu_id();
+	if (!t->vcpu || held[cpu] != &t->vcpu->arch || !in_guest[cpu])
 		return;
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		if (!(eisr & (1ull << i)))
@@ -284,12 +359,17 @@ void aarch64_maintenance_irq(struct tcb *t)
 
 /* ---- exit decoding ---- */
 
-/* Trap state in, one exit message out (exit.c, pure so it is unit-tested). */
-void aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
+/* Trap state in, one exit message out (exit.c, pure so it is unit-tested),
+ * through the fastpath when it can: the thread to return to, or NULL. */
+struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 {
 	struct exit_msg m;
+	struct tcb *next;
 	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
-	vcpu_exit(t, m.label, m.mr, m.len);
+	next = fastpath_vcpu_exit(this_cpu(), t, m.label, m.mr, m.len);
+	if (!next)
+		vcpu_exit(t, m.label, m.mr, m.len);
+	return next;
 }
 
 /* ICH_LR<n>_EL2 are sixteen separate registers; no indexed access. */

@@ -6,6 +6,8 @@
 #include <arch/arch.h>
 #include <arch/fake.h>
 
+#include "kernel.h"
+
 uint64_t arch_timer_hz(void) { return FAKE_TIMER_HZ; }
 uint64_t arch_timer_now(void) { return fake_arch.timer_now; }
 
@@ -17,5 +19,7 @@ void arch_timer_arm_at(uint64_t when)
 
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
 {
+	if (arch_vcpu_holder(v) >= 0)
+		kpanic("fake: timer deadline of a vCPU read while a CPU holds it");
 	return v->timer_deadline ? v->timer_deadline : UINT64_MAX;
 }

@@ -1,10 +1,11 @@
 /*
  * The fake arch's vCPUs: register access, injected exceptions and list
  * registers as plain fields (arch/fake/include/arch/machine.h), and a
- * per-CPU "loaded" vCPU that checks the generic kernel's side of the
- * contract: a vCPU that is forgotten (its object or binding going away)
- * must not still be loaded on another CPU, whose next switch would save
- * the guest's state into memory that is no longer a vCPU.
+ * per-CPU "loaded" vCPU that models aarch64's lazy switching and checks
+ * the generic kernel's side of the contract (docs/architecture.md, vCPU
+ * switching): a vCPU switched away from stays held by its CPU until
+ * arch_vcpu_flush; the kernel must not read or change the memory copy of a
+ * held vCPU, load it on a second CPU, or forget it while a CPU holds it.
  */
 #include <arch/arch.h>
 #include <arch/fake.h>
@@ -19,24 +20,51 @@ void arch_regs_init_guest(struct arch_regs *r)
 	r->flags = FAKE_GUEST_FLAGS;
 }
 
+int arch_vcpu_holder(const struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (fake_arch.loaded_vcpu[i] == v)
+			return (int)i;
+	return -1;
+}
+
+/* The kernel is about to use v's memory copy: no CPU may hold it. */
+static void memory_copy_used(const struct arch_vcpu *v)
+{
+	if (arch_vcpu_holder(v) >= 0)
+		kpanic("fake: memory copy of a vCPU used while a CPU holds it");
+}
+
 void arch_vcpu_activate(struct arch_vcpu *v)
 {
+	unsigned cpu = fake_arch.cpu;
 	if (v && v->init != FAKE_VCPU_INIT)
 		kpanic("fake: activating a vCPU that was never initialised");
 	fake_arch.vcpu_activations++;
-	fake_arch.loaded_vcpu[fake_arch.cpu] = v;
+	fake_arch.vcpu_in_guest[cpu] = v != NULL;
+	if (!v || fake_arch.loaded_vcpu[cpu] == v)
+		return; /* NULL: the held vCPU stays held */
+	if (arch_vcpu_holder(v) >= 0)
+		kpanic("fake: vCPU loaded while another CPU holds it");
+	if (fake_arch.loaded_vcpu[cpu])
+		fake_arch.vcpu_flushes++;
+	fake_arch.loaded_vcpu[cpu] = v;
+}
+
+void arch_vcpu_flush(void)
+{
+	unsigned cpu = fake_arch.cpu;
+	if (fake_arch.loaded_vcpu[cpu])
+		fake_arch.vcpu_flushes++;
+	fake_arch.loaded_vcpu[cpu] = NULL;
+	fake_arch.vcpu_in_guest[cpu] = false;
 }
 
 void arch_vcpu_forget(struct arch_vcpu *v)
 {
 	fake_arch.vcpu_forgets++;
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		if (fake_arch.loaded_vcpu[i] != v)
-			continue;
-		if (i != fake_arch.cpu)
-			kpanic("fake: vCPU forgotten while loaded on another CPU");
-		fake_arch.loaded_vcpu[i] = NULL;
-	}
+	if (arch_vcpu_holder(v) >= 0)
+		kpanic("fake: vCPU forgotten while a CPU holds it");
 }
 
 static uint64_t *vreg(struct arch_vcpu *v, struct arch_regs *r, unsigned n)
@@ -45,6 +73,8 @@ static uint64_t *vreg(struct arch_vcpu *v, struct arch_regs *r, unsigned n)
 		return &r->a[n];
 	if (n < KEEL_VREG_SP)
 		return &r->t[n - FAKE_ARG_REGS];
+	if (n > KEEL_VREG_PSTATE)
+		memory_copy_used(v);
 	switch (n) {
 	case KEEL_VREG_SP: return &r->sp;
 	case KEEL_VREG_PC: return &r->pc;
@@ -77,6 +107,7 @@ void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t ad
 			   bool write)
 {
 	(void)r, (void)write;
+	memory_copy_used(v);
 	v->dabts++;
 	v->exc_addr = addr;
 }
@@ -84,6 +115,7 @@ void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t ad
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 {
 	(void)r;
+	memory_copy_used(v);
 	v->undefs++;
 }
 
@@ -91,6 +123,7 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			  bool notify_eoi)
 {
 	(void)notify_eoi; /* the fake has no maintenance interrupt */
+	memory_copy_used(v);
 	for (unsigned i = 0; i < FAKE_LRS; i++)
 		if (v->lr[i] == intid + 1)
 			return true; /* already pending */
@@ -106,6 +139,7 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
 {
+	memory_copy_used(v);
 	for (unsigned i = 0; i < FAKE_LRS; i++)
 		if (v->lr[i])
 			return true;

@@ -7,7 +7,7 @@
 #include "lib/guest.h"
 
 /* Number of distinct trapped system-register operations. */
-#define SYSREG_OPS 52
+#define SYSREG_OPS 54
 
 /* Runs system-register operation `op` (0 .. SYSREG_OPS-1) with value v
  * (for writes); true if it raised an exception, recorded in *f. */

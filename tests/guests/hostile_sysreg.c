@@ -5,9 +5,16 @@
  * that are UNDEFINED at EL1 (EL2/EL3 registers, unallocated encodings).
  * Each is one instruction, so a probe can skip it (guest.h).
  *
+ * MDSCR_EL1 is written only with SS and MDE (software step, breakpoints):
+ * left to the hardware, they would single-step or break the EL0 threads
+ * that run after the guest on that CPU (its VMM), not the guest itself.
+ * Likewise SCTLR_EL1.E0E (EL0 big-endian), set on top of the guest's own
+ * SCTLR_EL1 (a read, then a write): the guest has no EL0, but its VMM
+ * would load and store byte-reversed if the hypervisor left it in place.
+ *
  * Left out on purpose, because they would break the guest rather than
- * test the hypervisor: SCTLR_EL1, VBAR_EL1, SP/ELR/SPSR, MDSCR_EL1 writes,
- * CPACR_EL1, OSDLR_EL1 writes, CNTFRQ_EL0 writes (the heartbeat uses it).
+ * test the hypervisor: other SCTLR_EL1 bits, VBAR_EL1, SP/ELR/SPSR, other
+ * MDSCR_EL1 bits, CPACR_EL1, OSDLR_EL1 writes, CNTFRQ_EL0 writes (the heartbeat uses it).
  */
 #include "hostile.h"
 
@@ -68,6 +75,8 @@ static void poke(unsigned op, uint64_t v)
 	case 41: WR("dbgbvr0_el1"); break;
 	case 42: WR("dbgbcr0_el1"); break;
 	case 43: RD("mdccsr_el0"); break;
+	case 51: v = 1u | 1u << 15; WR("mdscr_el1"); break; /* SS | MDE */
+	case 52: RD("sctlr_el1"); v |= 1u << 24; WR("sctlr_el1"); break; /* E0E */
 	/* set/way maintenance and TLB invalidation */
 	case 44: SYS("dc cisw, %0"); break;
 	case 45: SYS("dc isw, %0"); break;

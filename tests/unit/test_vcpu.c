@@ -307,8 +307,14 @@ START_TEST(running_the_guest_loads_its_vcpu)
 	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
 	ck_assert_ptr_eq(fx_kernel_exit(), G);
 	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(fake_arch.vcpu_in_guest[0]);
 	vcpu_exit(G, KEEL_EXIT_WFI, (uint64_t[1]){ 0 }, 1);
 	ck_assert_ptr_eq(fx_kernel_exit(), H);
+	/* lazy: the VMM runs with the guest's state still held by the CPU */
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(!fake_arch.vcpu_in_guest[0]);
+	/* WAIT parks the vCPU, which reads its timer: the state goes to memory */
+	vmm_replies(KEEL_VCPU_WAIT, 0, 0, 0);
 	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
 }
 END_TEST
@@ -365,6 +371,230 @@ START_TEST(injecting_into_a_vcpu_running_elsewhere_keeps_it_runnable)
 }
 END_TEST
 
+/* ---- exit fastpath and lazy state (kernel/fastpath.h, vcpu.c) ---- */
+
+static const uint64_t MMIO_READ[6] = { 0x9000018, 2, 7, 0, 0x80040 };
+
+/* Root out of the way; H waits on EP; G runs its guest (its vCPU loaded). */
+static void guest_running(void)
+{
+	cast();
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	arch_regs_set_pc(&G->regs, 0x80040);
+}
+
+/* G exits with MMIO_READ, through the fastpath if `fast`, as trap.c does. */
+static struct tcb *exit_as_trap(bool fast, bool *took_fast)
+{
+	struct tcb *next;
+	kernel_enter(G, false);
+	next = fast ? kernel_fastpath_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5) : NULL;
+	*took_fast = next != NULL;
+	if (next) {
+		arch_lock_release();
+		return next;
+	}
+	vcpu_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5);
+	return fx_kernel_exit();
+}
+
+/* H answers with reply_recv (label, MR0..MR2) on EP, fastpath first if `fast`. */
+static struct tcb *reply_recv_as_trap(bool fast, uint64_t label, uint64_t mr0, uint64_t mr1,
+				      uint64_t mr2, bool *took_fast)
+{
+	uint64_t *r = fx_regs(H);
+	struct tcb *next;
+	r[0] = EP;
+	r[1] = keel_msginfo(label, 3);
+	r[2] = mr0, r[3] = mr1, r[4] = mr2;
+	kernel_enter(H, true);
+	next = fast ? kernel_fastpath(KEEL_SYS_REPLY_RECV, H) : NULL;
+	*took_fast = next != NULL;
+	if (next) {
+		arch_lock_release();
+		return next;
+	}
+	kernel_syscall(KEEL_SYS_REPLY_RECV);
+	return fx_kernel_exit();
+}
+
+/* Run twice (general path, then fastpath): same outcome, and the fast run
+ * really is fast. The VMM runs with the guest's state held, not in guest
+ * mode; the RESUME brings it back into guest mode without a flush. */
+START_TEST(exit_and_resume_fastpath_match_the_general_path)
+{
+	bool fast = _i == 1, took;
+	uint64_t *h;
+	guest_running();
+	ck_assert_ptr_eq(exit_as_trap(fast, &took), H);
+	ck_assert(took == fast);
+	h = fx_regs(H);
+	ck_assert_uint_eq(h[0], KEEL_OK);
+	ck_assert_uint_eq(keel_msg_label(h[1]), KEEL_EXIT_MMIO);
+	ck_assert_uint_eq(keel_msg_len(h[1]), 5);
+	ck_assert(memcmp(h + 2, MMIO_READ, sizeof(MMIO_READ)) == 0);
+	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
+	ck_assert_uint_eq(G->fault_pending, 1);
+	ck_assert_ptr_eq(H->reply_to, G);
+	ck_assert_ptr_eq(G->reply_from, H);
+	ck_assert_ptr_eq(fx_cpu(0)->current, H);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(!fake_arch.vcpu_in_guest[0]);
+
+	fake_arch.vcpu_flushes = 0;
+	ck_assert_ptr_eq(reply_recv_as_trap(fast, KEEL_VCPU_RESUME,
+					    KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 7, 0x77,
+					    &took), G);
+	ck_assert(took == fast);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80044);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x77);
+	ck_assert_uint_eq(G->fault_pending, 0);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(H->reply_to);
+	ck_assert_ptr_null(G->reply_from);
+	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV);
+	ck_assert_ptr_eq(fx_ep(EP)->queue.head, H);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(fake_arch.vcpu_in_guest[0]);
+	ck_assert_uint_eq(fake_arch.vcpu_flushes, 0);
+}
+END_TEST
+
+START_TEST(exit_fastpath_declines_unless_the_vmm_waits_here)
+{
+	struct fx_snapshot *snap;
+	guest_running();
+	/* the VMM is not waiting */
+	fx_ep(EP)->queue.head = NULL, fx_ep(EP)->queue.tail = NULL;
+	fx_ep(EP)->state = EP_IDLE;
+	snap = fx_snapshot_take();
+	kernel_enter(G, false);
+	ck_assert_ptr_null(kernel_fastpath_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5));
+	arch_lock_release();
+	ck_assert(fx_snapshot_same(snap));
+	/* it waits, but on another CPU */
+	fx_ep(EP)->queue.head = fx_ep(EP)->queue.tail = H;
+	fx_ep(EP)->state = EP_RECV;
+	H->cpu = 1;
+	snap = fx_snapshot_take();
+	kernel_enter(G, false);
+	ck_assert_ptr_null(kernel_fastpath_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5));
+	arch_lock_release();
+	ck_assert(fx_snapshot_same(snap));
+	H->cpu = 0;
+}
+END_TEST
+
+/* Replies that change the vCPU's own state (WAIT reads its timer, an
+ * injected abort writes its EL1 registers, SP_EL1 is one) need its memory
+ * copy: the fastpath leaves them to vcpu_reply, which flushes first. */
+START_TEST(reply_recv_fastpath_declines_what_needs_the_vcpu_state)
+{
+	static const uint64_t declined[][4] = {
+		{ KEEL_VCPU_WAIT, 0, 0, 0 },
+		{ KEEL_VCPU_INJECT_DABT, 0x9000018, 0, 0 },
+		{ KEEL_VCPU_INJECT_UNDEF, 0, 0, 0 },
+		{ KEEL_VCPU_RESUME, KEEL_RESUME_WRITE_REG, KEEL_VREG_SP_EL1, 0x5000 },
+		{ KEEL_VCPU_STOP, 0, 0, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		struct fx_snapshot *snap;
+		uint64_t *r;
+		bool took;
+		if (i) { /* a fresh cast for each reply */
+			fx_teardown();
+			fx_setup();
+		}
+		guest_running();
+		ck_assert_ptr_eq(exit_as_trap(true, &took), H);
+		r = fx_regs(H);
+		r[0] = EP;
+		r[1] = keel_msginfo(declined[i][0], 3);
+		r[2] = declined[i][1], r[3] = declined[i][2], r[4] = declined[i][3];
+		snap = fx_snapshot_take();
+		kernel_enter(H, true);
+		ck_assert_ptr_null(kernel_fastpath(KEEL_SYS_REPLY_RECV, H));
+		arch_lock_release();
+		ck_assert_msg(fx_snapshot_same(snap), "reply %u changed state", i);
+		/* the general path then flushes before touching the vCPU */
+		kernel_enter(H, true);
+		kernel_syscall(KEEL_SYS_REPLY_RECV);
+		ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+		fx_kernel_exit();
+	}
+}
+END_TEST
+
+/* G's vCPU stays held by CPU 1 after G exits to its VMM on CPU 0 (CPU 1
+ * goes idle). Reading its SP_EL1 from CPU 0 must fetch the state from
+ * CPU 1 (the fake panics on a held vCPU's memory copy), without taking
+ * CPU 1's current thread away as a stall would. */
+START_TEST(invocation_flushes_a_vcpu_held_by_another_cpu)
+{
+	uint64_t mr[6] = { KEEL_VREG_SP_EL1 };
+	struct arch_vcpu *a;
+	cast();
+	a = &vcpu(V)->arch;
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	fake_arch.cpu = 1;
+	kernel_resched_ipi();
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL); /* on CPU 0 */
+	fake_arch.cpu = 1;
+	vcpu_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5);
+	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(1)->idle);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	ck_assert(!fake_arch.vcpu_in_guest[1]);
+	fx_cpu(1)->resched = false;
+	fx_run(fx.root);
+	ck_assert_int_eq(fx_invoke(V, KEEL_VCPU_READ_REG, mr), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[1]);
+	ck_assert_ptr_eq(fx_cpu(1)->current, &fx_cpu(1)->idle);
+	ck_assert(!fx_cpu(1)->resched);
+	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
+}
+END_TEST
+
+/* G exits to H (both CPU 0) and its vCPU stays held by CPU 0; then G is
+ * moved to CPU 1 and resumed. CPU 1 must load a current memory copy: the
+ * move flushed CPU 0 (the fake panics when a vCPU held by one CPU is
+ * loaded on another). And back again, flushed from CPU 1 remotely. */
+START_TEST(migrating_a_held_vcpu_flushes_it_first)
+{
+	struct arch_vcpu *a;
+	bool took;
+	guest_running();
+	a = &vcpu(V)->arch;
+	ck_assert_ptr_eq(exit_as_trap(true, &took), H);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], a);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP, 0, 0);
+	tcb_resume(fx.root); /* guest_running suspended it */
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 1), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+	fake_arch.cpu = 1;
+	kernel_resched_ipi();
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	/* G exits to H on CPU 0; CPU 1 idles, still holding the vCPU */
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fake_arch.cpu = 1;
+	vcpu_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5);
+	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(1)->idle);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
+	fake_arch.cpu = 0;
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP, 0, 0);
+	fx_run(fx.root);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_AFFINITY, 0), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[1]);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], a);
+}
+END_TEST
+
 Suite *suite_vcpu(void)
 {
 	TCase *tc;
@@ -386,5 +616,10 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, deleting_the_vcpu_stops_its_thread);
 	tcase_add_test(tc, deleting_a_vcpu_loaded_on_another_cpu);
 	tcase_add_test(tc, injecting_into_a_vcpu_running_elsewhere_keeps_it_runnable);
+	tcase_add_loop_test(tc, exit_and_resume_fastpath_match_the_general_path, 0, 2);
+	tcase_add_test(tc, exit_fastpath_declines_unless_the_vmm_waits_here);
+	tcase_add_test(tc, reply_recv_fastpath_declines_what_needs_the_vcpu_state);
+	tcase_add_test(tc, invocation_flushes_a_vcpu_held_by_another_cpu);
+	tcase_add_test(tc, migrating_a_held_vcpu_flushes_it_first);
 	return s;
 }

@@ -77,8 +77,14 @@ void arch_tlb_flush_vmid(unsigned vmid);
 /* ---- vCPUs ---- */
 struct arch_vcpu;
 void arch_vcpu_init(struct arch_vcpu *v);
-/* Make the CPU run `v` (NULL: a user thread) from the next return on. */
+/* Make the CPU run `v` (NULL: a user thread) from the next return on. A
+ * vCPU switched away from may stay held in this CPU's registers (lazy:
+ * docs/architecture.md, vCPU switching) until arch_vcpu_flush. */
 void arch_vcpu_activate(struct arch_vcpu *v);
+/* Save the vCPU this CPU holds, if any, to memory; the CPU goes native. */
+void arch_vcpu_flush(void);
+/* The CPU whose registers hold v's state, or -1: its memory copy is current. */
+int arch_vcpu_holder(const struct arch_vcpu *v);
 void arch_vcpu_forget(struct arch_vcpu *v);
 bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val);
 bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val);

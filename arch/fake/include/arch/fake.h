@@ -73,8 +73,9 @@ struct fake_arch {
 	struct tcb *returned_to;             /* last arch_return_to */
 	struct tcb *running[MAX_CPUS];       /* last arch_return_to per CPU */
 	unsigned lock_busy;                  /* arch_lock_try answered "busy" */
-	struct arch_vcpu *loaded_vcpu[MAX_CPUS]; /* arch_vcpu_activate per CPU */
-	unsigned vcpu_activations, vcpu_forgets;
+	struct arch_vcpu *loaded_vcpu[MAX_CPUS]; /* vCPU each CPU holds (lazy) */
+	bool vcpu_in_guest[MAX_CPUS];        /* ... and runs (activate non-NULL) */
+	unsigned vcpu_activations, vcpu_forgets, vcpu_flushes;
 	char console[FAKE_CONSOLE_SIZE];     /* arch_putc and kprintf output */
 	size_t console_len;
 };
