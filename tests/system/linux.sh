@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Linux system test (issue 5): boot config/default.json (two Debian Linux
+# VMs, 2 vCPUs each) under Keel in one QEMU, type at the console as a
+# user would and judge what comes back. Steps, in order, each with a
+# timeout:
+#
+#   shell       VM 1 boots to its busybox shell (console in switch mode:
+#               VM 1 has the console, written raw)
+#   cpus        grep -c processor /proc/cpuinfo  -> 2
+#   sleep       time sleep 1                     -> real 0m 1.xxs
+#   command     echo hello-$((6*7))              -> hello-42
+#   vm2         Ctrl-] 2: VM 2 booted meanwhile; its shell answers
+#   back        Ctrl-] 1: VM 1 again
+#   crash       Ctrl-] k: root crashes VM 1's PL011 server (a real fault:
+#               root sets its pc to 0); root logs the fault and restarts
+#               it; the next command's output arrives whole
+#   poweroff    VM 2 runs poweroff: root destroys VM 2 only
+#   alive       VM 1 still answers
+#
+#   bash tests/system/linux.sh build/aarch64/keel.bin
+#
+# Needs build/linux (make linux-assets) and the host config tools
+# (CHECK_CONFIG, MKBLOBS: set by make). Log: <dir of the image>/system/linux.log.
+set -u
+
+QEMU=${QEMU:-qemu-system-aarch64}
+CONFIG=${LINUX_TEST_CONFIG:-config/default.json}
+STEP_LIMIT=${LINUX_STEP_TIMEOUT:-240}
+
+die() { echo "linux.sh: $*" >&2; exit 2; }
+
+[ $# -eq 1 ] || die "usage: $0 <keel.bin>"
+bin=$1
+[ -f "$bin" ] || die "no such image: $bin"
+for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
+	[ -x "$t" ] || die "CHECK_CONFIG and MKBLOBS must name the host tools (make sets them)"
+done
+outdir=$(dirname "$bin")/system
+mkdir -p "$outdir"
+log=$outdir/linux.log
+blobs=$(dirname "$bin")/linux-test-blobs
+"$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
+"$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+
+image=$(mktemp "${TMPDIR:-/tmp}/keel-linux.XXXXXX")
+fifo=$(mktemp -u "${TMPDIR:-/tmp}/keel-linux-stdin.XXXXXX")
+mkfifo "$fifo"
+exec 3<>"$fifo"
+cp "$bin" "$image"
+: >"$log"
+# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
+"$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
+	-nic none -m 2048M -nographic -no-reboot -kernel "$image" \
+	$(grep -v '^blobs=' "$blobs/qemu-args") -append "$(grep '^blobs=' "$blobs/qemu-args")" \
+	<"$fifo" >"$log" 2>&1 &
+qemu=$!
+cleanup() {
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	exec 3>&-
+	rm -f "$fifo" "$image"
+}
+trap cleanup EXIT
+
+off=0 # bytes of the log already matched: each expect looks after them
+passed=0
+failed=0
+
+# expect <regex> [timeout]: the first match after the last one; moves on.
+# The log keeps the guest's \r\n, so patterns end without "$".
+expect() {
+	local re=$1 limit=${2:-$STEP_LIMIT} t=0 hit
+	while [ "$t" -lt $((limit * 5)) ]; do
+		hit=$(tail -c +$((off + 1)) "$log" | grep -a -o -b -E -- "$re" | head -n1)
+		if [ -n "$hit" ]; then
+			off=$((off + ${hit%%:*} + ${#hit} - ${#hit%%:*} - 1))
+			return 0
+		fi
+		if grep -aqE 'keel: PANIC|Kernel panic' "$log"; then
+			return 1
+		fi
+		kill -0 "$qemu" 2>/dev/null || return 1
+		sleep 0.2
+		t=$((t + 1))
+	done
+	return 1
+}
+
+send() { printf '%b' "$1" >&3; }
+
+step() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "[linux] PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "[linux] FAIL $name (log: $log, from byte $off)"
+		failed=$((failed + 1))
+		finish
+	fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+PROMPT='keel-guest:/# '
+
+# A command typed at the prompt and the line its output must contain.
+run_cmd() {
+	expect "$PROMPT" 60 || return 1
+	send "$1\r"
+	expect "$2" "${3:-60}"
+}
+
+shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; }
+cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' '^cpus=2'; }
+sleep1() { run_cmd 'time sleep 1' 'real[[:space:]]+0m 1\.[0-9]+s'; }
+command() { run_cmd 'echo hello-$((6*7))' '^hello-42'; }
+vm2() {
+	expect "$PROMPT" 60 || return 1
+	send '\x1d2'
+	expect 'vm2 has the console' 30 &&
+		expect '\[linux\] shell ready' && run_cmd 'echo vm2-$((40+2))' '^vm2-42'
+}
+back() {
+	send '\x1d1'
+	expect 'vm1 has the console' 30 && send '\r' && run_cmd 'echo back-$((7*6))' '^back-42'
+}
+crash() {
+	expect "$PROMPT" 60 || return 1
+	send '\x1dk'
+	expect 'vm1-pl011.*(fault|faulted)' 30 && expect 'restart' 30 &&
+		send '\r' &&
+		run_cmd 'for i in 1 2 3; do echo whole-$i-abcdefghijklmnopqrstuvwxyz; done' \
+			'^whole-1-abcdefghijklmnopqrstuvwxyz' &&
+		expect '^whole-2-abcdefghijklmnopqrstuvwxyz' 30 &&
+		expect '^whole-3-abcdefghijklmnopqrstuvwxyz' 30
+}
+poweroff() {
+	expect "$PROMPT" 60 || return 1
+	send '\x1d2'
+	expect 'vm2 has the console' 30 && send '\r' && expect "$PROMPT" 60 &&
+		send 'poweroff\r' && expect 'VM vm2 destroyed' 120
+}
+alive() {
+	send '\x1d1'
+	expect 'vm1 has the console' 30 && send '\r' && run_cmd 'echo alive-$((5*5))' '^alive-25' &&
+		! grep -aq 'VM vm1 destroyed' "$log"
+}
+
+step shell shell
+step cpus cpus
+step sleep sleep1
+step command command
+step vm2 vm2
+step back back
+step crash crash
+step poweroff poweroff
+step alive alive
+finish
