@@ -14,6 +14,7 @@
 #include <keel/print.h>
 
 #include "root.h"
+#include "console.h"
 #include "vm.h"
 
 static const struct scenario *const scenario_table[] = {
@@ -25,6 +26,8 @@ static const struct scenario *const scenario_table[] = {
 	/* two VMs (boot/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_restart, &scenario_vm_bench,
+	/* the console server (boot/scn_console.c) */
+	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -27,6 +27,7 @@
 #include <keel/object.h>
 #include <keel/print.h>
 
+#include "console.h" /* h-console */
 #include "vm.h"
 
 #define ROOT_VM_VIEW 0x2000000000ull /* below ROOT_WINDOW_BASE (root.h) */
@@ -234,6 +235,8 @@ struct vm *vm_create(const struct vm_spec *spec)
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
 		if (!vm_device(vm, spec, d))
 			why = "cannot make a device server";
+	if (!why && !console_attach(vm, spec)) /* h-console: output and input */
+		why = "cannot connect it to the console server";
 	if (why) {
 		kprintf("[root] cannot create VM %s: %s\n", spec->name, why);
 		return NULL;
