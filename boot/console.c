@@ -37,6 +37,7 @@
 static struct server *con_srv;
 static struct con_config *con_cfg; /* root's view */
 static uint64_t con_ep;
+static bool con_tried; /* console_start ran (it may have failed) */
 
 struct server *console_server(void)
 {
@@ -109,7 +110,9 @@ static const char *con_build(struct server *s, uint64_t uart)
 bool console_start(enum console_mode mode, unsigned cpu)
 {
 	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", NULL };
-	struct server *s = srv_create("console", "console", args, cpu, CON_PRIO);
+	struct server *s;
+	con_tried = true;
+	s = srv_create("console", "console", args, cpu, CON_PRIO);
 	const char *why = s ? con_build(s, con_uart_frame()) : "cannot create the server";
 	if (!why) {
 		con_cfg->mode = mode == CONSOLE_SWITCH ? CON_SWITCH : CON_PREFIX;
@@ -139,8 +142,10 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 	struct server *uart = con_pl011(vm, spec);
 	unsigned i = vm->index;
 	uint64_t ntfn;
+	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
+		console_start(CONSOLE_PREFIX, spec->cpu);
 	if (!con_srv)
-		return true;
+		return true; /* the PL011 servers print through the kernel */
 	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))
 		return false;
 	snprintf(con_cfg->name[i], sizeof(con_cfg->name[i]), "%s", vm->name);

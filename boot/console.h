@@ -20,7 +20,8 @@ enum console_mode {
  * the kernel console, without input). */
 bool console_start(enum console_mode mode, unsigned cpu);
 /* Connect vm (from vm_create, before its servers start): its PL011
- * server's output and its VMM's input. Nothing if no console runs. */
+ * server's output and its VMM's input. If console_start was not called
+ * yet, it starts the console in CONSOLE_PREFIX mode on the VM's CPU. */
 bool console_attach(struct vm *vm, const struct vm_spec *spec);
 /* The console server, or NULL. */
 struct server *console_server(void);

@@ -224,8 +224,6 @@ static void uart_console_probe(struct uart *u)
 {
 	uint64_t mr[6] = { 0 };
 	u->console = con_call(u, KEEL_CON_WRITE, 1, mr) == KEEL_OK;
-	if (u->console)
-		uart_flush(u); /* a line the last instance had begun */
 }
 
 static bool width_ok(uint64_t w)
