@@ -107,9 +107,9 @@ static const char *con_build(struct server *s, uint64_t uart)
 	return NULL;
 }
 
-bool console_start(enum console_mode mode, unsigned cpu)
+bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook)
 {
-	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", NULL };
+	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", test_hook, NULL };
 	struct server *s;
 	con_tried = true;
 	s = srv_create("console", "console", args, cpu, CON_PRIO);
@@ -143,7 +143,7 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 	unsigned i = vm->index;
 	uint64_t ntfn;
 	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
-		console_start(CONSOLE_PREFIX, spec->cpu);
+		console_start(CONSOLE_PREFIX, spec->cpu, NULL);
 	if (!con_srv)
 		return true; /* the PL011 servers print through the kernel */
 	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))

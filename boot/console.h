@@ -16,9 +16,10 @@ enum console_mode {
 
 /* Create and start the console server on cpu. Once it runs, every VM
  * vm_create makes is connected to it (console_attach); the first one
- * has the console. false if it cannot (logged; VMs then print through
- * the kernel console, without input). */
-bool console_start(enum console_mode mode, unsigned cpu);
+ * has the console. test_hook: NULL, or the server's test argv ("crash=N",
+ * device-servers/console/main.c). false if it cannot (logged; VMs then
+ * print through the kernel console, without input). */
+bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook);
 /* Connect vm (from vm_create, before its servers start): its PL011
  * server's output and its VMM's input. If console_start was not called
  * yet, it starts the console in CONSOLE_PREFIX mode on the VM's CPU. */
@@ -27,6 +28,7 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec);
 struct server *console_server(void);
 
 /* boot/scn_console.c */
-extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart;
+extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
+	scenario_con_crash;
 
 #endif /* BOOT_CONSOLE_H */

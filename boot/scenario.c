@@ -27,7 +27,7 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_restart, &scenario_vm_bench,
 	/* the console server (boot/scn_console.c) */
-	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart,
+	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -12,12 +12,22 @@
  *   con-restart  prefix   vm1 echo (1),    a line                echoed once and
  *                         PL011 crashrx=1,2                      whole, after 2
  *                                                                PL011 restarts
+ *   con-crash    switch,  as con-switch    as con-switch         as con-switch,
+ *                crash=2                                         and the console
+ *                                                                restarted once
  *
  * con-restart: the PL011 server crashes after the first input batch is in
  * its FIFO (state page) but before it answers, and its successor crashes
  * the same way on the VMM's retry; the third instance answers the retry
  * (same sequence number: nothing taken twice) and the guest reads every
  * byte once.
+ *
+ * con-crash: the console server crashes on its second input fetch (the
+ * first of "bravo", typed for vm2 after the switch, or the second piece
+ * of "alpha"), after its queue changed and before it answers; root
+ * restarts it, the VMM's retry carries the same sequence number, and the
+ * new instance finds in its state page that vm2 has the console and
+ * what each VM's queue and ring hold.
  */
 #include <keel/abi.h>
 #include <keel/print.h>
@@ -32,6 +42,7 @@
 static const char *cs_name;
 static struct vm *cs_vm[CS_NVM];
 static unsigned cs_nvm, cs_restarts;
+static bool cs_console_crash;
 
 #define cs_fail(...)                              \
 	do {                                      \
@@ -52,12 +63,12 @@ static bool cs_vm_make(unsigned i, unsigned cpu, const char *pl011_arg)
 }
 
 static void cs_start(const char *scn, enum console_mode mode, unsigned nvm,
-		     const char *pl011_arg)
+		     const char *pl011_arg, const char *console_arg)
 {
 	unsigned cpu = nvm == 1 && root_bootinfo()->ncpus > 1 ? 1 : 0;
 	cs_name = scn;
 	cs_nvm = nvm;
-	if (!console_start(mode, cpu)) {
+	if (!console_start(mode, cpu, console_arg)) {
 		cs_fail("cannot start the console server");
 		return;
 	}
@@ -87,12 +98,18 @@ static uint64_t cs_report(struct server *s, unsigned kind, uint64_t value, const
 	return KEEL_REPORT_CONTINUE;
 }
 
-/* fault.c has logged the fault and restarted the server. Only the PL011
- * server under test (con-restart) may crash, and only twice. */
+/* fault.c has logged the fault and restarted the server. Only the server
+ * under test may crash: con-restart's PL011 twice, con-crash's console
+ * once. */
 static void cs_faulted(struct server *s)
 {
-	if (cs_nvm != 1 || s != cs_vm[0]->dev[0] || s->state != SRV_RUNNING ||
-	    ++cs_restarts > 2) {
+	if (cs_console_crash && s == console_server() && s->state == SRV_RUNNING &&
+	    ++cs_restarts == 1) {
+		root_pass("con-console-restarts: 1");
+		return;
+	}
+	if (cs_console_crash || cs_nvm != 1 || s != cs_vm[0]->dev[0] ||
+	    s->state != SRV_RUNNING || ++cs_restarts > 2) {
 		cs_fail("server %s faulted (not the PL011 under test)", s->name);
 		return;
 	}
@@ -100,9 +117,19 @@ static void cs_faulted(struct server *s)
 		root_pass("con-pl011-restarts: 2");
 }
 
-static void con_echo(void) { cs_start("con-echo", CONSOLE_PREFIX, 1, NULL); }
-static void con_switch(void) { cs_start("con-switch", CONSOLE_SWITCH, 2, NULL); }
-static void con_restart(void) { cs_start("con-restart", CONSOLE_PREFIX, 1, "crashrx=1,2"); }
+static void con_echo(void) { cs_start("con-echo", CONSOLE_PREFIX, 1, NULL, NULL); }
+static void con_switch(void) { cs_start("con-switch", CONSOLE_SWITCH, 2, NULL, NULL); }
+
+static void con_restart(void)
+{
+	cs_start("con-restart", CONSOLE_PREFIX, 1, "crashrx=1,2", NULL);
+}
+
+static void con_crash(void)
+{
+	cs_console_crash = true;
+	cs_start("con-crash", CONSOLE_SWITCH, 2, NULL, "crash=2");
+}
 
 const struct scenario scenario_con_echo = { .name = "con-echo", .start = con_echo,
 					    .report = cs_report, .faulted = cs_faulted };
@@ -110,3 +137,5 @@ const struct scenario scenario_con_switch = { .name = "con-switch", .start = con
 					      .report = cs_report, .faulted = cs_faulted };
 const struct scenario scenario_con_restart = { .name = "con-restart", .start = con_restart,
 					       .report = cs_report, .faulted = cs_faulted };
+const struct scenario scenario_con_crash = { .name = "con-crash", .start = con_crash,
+					     .report = cs_report, .faulted = cs_faulted };

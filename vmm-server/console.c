@@ -26,32 +26,38 @@
 
 #define CON_TRIES 3u /* a call cancelled by a server's restart is made again */
 
-static uint64_t input_seq;
+/* Sequence numbers advance only when a call was answered: a call that
+ * failed (its server died more often than retried) goes again with the
+ * same number the next time, so the server can tell it applied it. */
+static uint64_t input_seq = 1, fetch_seq = 1;
+static unsigned owed; /* bytes the UART took that the console must drop */
 
-/* Ask the console for input, reporting `delivered` of the last batch. */
-static unsigned con_fetch(unsigned delivered, bool commit_only, uint8_t *b)
+/* Ask the console for input, telling it `owed`. false: no answer. */
+static bool con_fetch(bool commit_only, uint8_t *b, unsigned *n)
 {
 	for (unsigned t = 0; t < CON_TRIES; t++) {
-		uint64_t info = keel_msginfo(KEEL_CON_FETCH, 2);
-		uint64_t mr[6] = { delivered, commit_only, 0, 0, 0, 0 };
+		uint64_t info = keel_msginfo(KEEL_CON_FETCH, 3);
+		uint64_t mr[6] = { owed, commit_only, fetch_seq, 0, 0, 0 };
 		long err = keel_call(KEEL_VMM_SLOT_CONSOLE, &info, mr);
 		if (err == KEEL_E_CANCELLED)
 			continue;
 		if (err != KEEL_OK || mr[0] > KEEL_DEV_INPUT_MAX)
-			return 0;
+			return false;
+		fetch_seq++;
+		owed = 0;
 		memcpy(b, &mr[1], KEEL_DEV_INPUT_MAX);
-		return (unsigned)mr[0];
+		*n = (unsigned)mr[0];
+		return true;
 	}
-	return 0;
+	return false;
 }
 
-/* One batch to the PL011 server; returns how many bytes it took. */
-static unsigned uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot,
-			   const uint8_t *b, unsigned n)
+/* One batch to the PL011 server; how many bytes it took, or -1. */
+static int uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot,
+		      const uint8_t *b, unsigned n)
 {
-	uint64_t seq = ++input_seq;
 	for (unsigned t = 0; t < CON_TRIES; t++) {
-		uint64_t info = keel_msginfo(KEEL_DEV_INPUT, 6), mr[6] = { n, seq };
+		uint64_t info = keel_msginfo(KEEL_DEV_INPUT, 6), mr[6] = { n, input_seq };
 		long err;
 		memcpy(&mr[2], b, KEEL_DEV_INPUT_MAX);
 		err = keel_call(slot, &info, mr);
@@ -59,18 +65,20 @@ static unsigned uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned
 			continue;
 		if (err != KEEL_OK || keel_msg_len(info) < KEEL_DEV_REPLY_LEN ||
 		    mr[0] != KEEL_DEV_OK)
-			return 0;
+			return -1;
+		input_seq++;
 		if (d->intid)
 			vmm_irq_line(vm, d->intid, mr[2] & 1);
-		return mr[1] < n ? (unsigned)mr[1] : n;
+		return mr[1] < n ? (int)mr[1] : (int)n;
 	}
-	return 0;
+	return -1;
 }
 
 void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t bits)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
-	unsigned d = 0, n, taken = 0;
+	unsigned d = 0, n;
+	int taken;
 	if (!(bits & KEEL_VMM_BADGE_CONSOLE))
 		return;
 	while (d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
@@ -78,12 +86,14 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 	if (d == info->dev_count)
 		return; /* no UART: the input stays with the console */
 	for (;;) {
-		n = con_fetch(taken, false, b);
-		if (!n)
-			return;
+		if (!con_fetch(false, b, &n) || !n)
+			return; /* no answer: owed is told with the next fetch */
 		taken = uart_input(vm, &info->dev[d], KEEL_VMM_SLOT_DEV(d), b, n);
-		if (taken < n) /* FIFO full: the console keeps the rest */
+		if (taken < 0)
+			return; /* offered again next time, sent with the same seq */
+		owed = (unsigned)taken;
+		if ((unsigned)taken < n) /* FIFO full: the console keeps the rest */
 			break;
 	}
-	con_fetch(taken, true, b);
+	con_fetch(true, b, &n);
 }

@@ -138,14 +138,17 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 		con_switch(cf, st, (unsigned)(c - '1'), io);
 }
 
-unsigned con_fetch(struct con_state *st, unsigned vm, unsigned delivered, uint8_t *out,
-		   unsigned max)
+unsigned con_fetch(struct con_state *st, unsigned vm, uint64_t seq, unsigned delivered,
+		   uint8_t *out, unsigned max)
 {
 	struct con_vm *v;
 	unsigned n;
 	if (vm >= KEEL_CON_MAX_VMS)
 		return 0;
 	v = &st->vm[vm];
+	if (seq == v->fetch_seq)
+		delivered = 0; /* applied before this server's crash */
+	v->fetch_seq = seq;
 	if (delivered > v->in_offered)
 		delivered = v->in_offered; /* never drop what was not offered */
 	v->in_start = (v->in_start + delivered) % CON_IN;

@@ -52,6 +52,7 @@ struct con_vm {
 	uint32_t in_start, in_len;   /* queue: input not yet in the UART */
 	uint32_t in_offered;         /* given to the VMM, not yet confirmed */
 	uint32_t in_lost;            /* typed while the queue was full */
+	uint64_t fetch_seq;          /* the last fetch applied (a retry is not) */
 	uint8_t in[CON_IN];
 	uint8_t out[CON_RING];
 };
@@ -60,6 +61,7 @@ struct con_state {
 	uint64_t magic;
 	uint32_t focus;  /* the VM with the console */
 	uint32_t esc;    /* Ctrl-] seen, waiting for the next key */
+	uint32_t test_crashes; /* the server's crash hook (main.c), all instances */
 	struct con_vm vm[KEEL_CON_MAX_VMS];
 };
 
@@ -78,9 +80,11 @@ void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
 /* One byte typed on the UART. */
 void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	     const struct con_io *io);
-/* The VMM of vm delivered `delivered` bytes of what it was offered last;
- * drop them and offer the next (up to max) in out. Returns the count. */
-unsigned con_fetch(struct con_state *st, unsigned vm, unsigned delivered, uint8_t *out,
-		   unsigned max);
+/* Fetch seq (never 0) of the VMM of vm: it delivered `delivered` bytes of
+ * what it was offered last; drop them and offer the next (up to max) in
+ * out. Returns the count. The same seq again (the retry after this
+ * server's crash) drops nothing more and offers the same bytes. */
+unsigned con_fetch(struct con_state *st, unsigned vm, uint64_t seq, unsigned delivered,
+		   uint8_t *out, unsigned max);
 
 #endif /* CONSOLE_H */

@@ -4,6 +4,7 @@
  * (console.h has the modes and keys, keel/vmm.h the protocol).
  *
  *   argv[1]               "prefix" or "switch" (also in the config page)
+ *   argv[2] (tests only)  "crash=N": crash on the Nth input fetch (below)
  *   KEEL_SRV_EP           calls from the PL011 servers and the VMMs
  *   bound notification    the UART's interrupt (bit CON_IRQ_BIT)
  *   CON_SLOT_IRQ          the IRQ handler capability for INTID 33: ACK
@@ -17,6 +18,7 @@
  * both only ever write DR, so sharing it costs nothing but the order of
  * lines written by two CPUs at once, as before this server existed.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <keel/abi.h>
@@ -96,12 +98,26 @@ static void con_write(unsigned vm, struct keel_msg *m)
 	m->mr[0] = cfg->mode == CON_SWITCH ? KEEL_CON_EAGER : 0;
 }
 
-/* KEEL_CON_FETCH: MR0 delivered, MR1 1 = commit only. */
+/* Test hook (argv[2] "crash=N"): this instance dereferences NULL on its
+ * Nth fetch that hands out input, after updating the queue and before
+ * answering; once in all (counted in the state page). */
+static unsigned long crash_at, crash_fetches;
+
+static void crash_maybe(unsigned n)
+{
+	if (!crash_at || !n || ++crash_fetches < crash_at || st->test_crashes)
+		return;
+	st->test_crashes++;
+	*(volatile uint32_t *)(uintptr_t)0 = 0xdead;
+}
+
+/* KEEL_CON_FETCH: MR0 delivered, MR1 1 = commit only, MR2 sequence. */
 static void con_fetch_call(unsigned vm, struct keel_msg *m)
 {
 	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
 	unsigned max = m->mr[1] ? 0 : KEEL_DEV_INPUT_MAX;
-	w[0] = con_fetch(st, vm, (unsigned)m->mr[0], (uint8_t *)&w[1], max);
+	w[0] = con_fetch(st, vm, m->mr[2], (unsigned)m->mr[0], (uint8_t *)&w[1], max);
+	crash_maybe((unsigned)w[0]);
 	memcpy(m->mr, w, sizeof(w));
 	m->len = 1 + (unsigned)(w[0] + 7) / 8;
 }
@@ -158,7 +174,8 @@ int main(int argc, char **argv)
 		kprintf("[%s] resuming: %s has the console\n", argv[0],
 			cfg->name[st->focus < KEEL_CON_MAX_VMS ? st->focus : 0]);
 	con_resume(st);
-	(void)argc;
+	if (argc > 2 && strncmp(argv[2], "crash=", 6) == 0)
+		crash_at = strtoul(argv[2] + 6, NULL, 10);
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

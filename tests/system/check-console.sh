@@ -47,7 +47,7 @@ check() {
 		once restart-0123456789abcdefghij
 		echoes_total 1
 		;;
-	con-switch)
+	con-switch | con-crash)
 		local s2 s1 end
 		s2=$(lines_of '^\[console\] vm2 has the console' | head -1)
 		s1=$(lines_of '^\[console\] vm1 has the console' | head -1)

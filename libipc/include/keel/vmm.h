@@ -165,7 +165,11 @@ enum keel_dev_status {
  *   VMM of vm          KEEL_CON_FETCH     MR0 bytes the VMM     MR0 n, bytes
  *                                         delivered of the      MR1..MR4 (n <=
  *                                         last fetch; MR1 1 =   32; n = 0 when
- *                                         commit only           nothing waits)
+ *                                         commit only; MR2      nothing waits)
+ *                                         sequence number
+ *                                         (never 0; the same
+ *                                         on a retry: drops
+ *                                         nothing again)
  *
  * Badges tell the callers apart: KEEL_CON_BADGE_DEV(vm) for VM vm's PL011
  * server, KEEL_CON_BADGE_VMM(vm) for its VMM (vm = 0, 1, ...). Bytes are
