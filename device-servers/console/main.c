@@ -99,13 +99,14 @@ static void con_write(unsigned vm, struct keel_msg *m)
 }
 
 /* Test hook (argv[2] "crash=N"): this instance dereferences NULL on its
- * Nth fetch that hands out input, after updating the queue and before
- * answering; once in all (counted in the state page). */
+ * Nth fetch that both drops delivered bytes and hands out more, after
+ * updating the queue and before answering, so the VMM's retry must not
+ * drop again; once in all (counted in the state page). */
 static unsigned long crash_at, crash_fetches;
 
-static void crash_maybe(unsigned n)
+static void crash_maybe(uint64_t delivered, unsigned n)
 {
-	if (!crash_at || !n || ++crash_fetches < crash_at || st->test_crashes)
+	if (!crash_at || !delivered || !n || ++crash_fetches < crash_at || st->test_crashes)
 		return;
 	st->test_crashes++;
 	*(volatile uint32_t *)(uintptr_t)0 = 0xdead;
@@ -117,7 +118,7 @@ static void con_fetch_call(unsigned vm, struct keel_msg *m)
 	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
 	unsigned max = m->mr[1] ? 0 : KEEL_DEV_INPUT_MAX;
 	w[0] = con_fetch(st, vm, m->mr[2], (unsigned)m->mr[0], (uint8_t *)&w[1], max);
-	crash_maybe((unsigned)w[0]);
+	crash_maybe(m->mr[0], (unsigned)w[0]);
 	memcpy(m->mr, w, sizeof(w));
 	m->len = 1 + (unsigned)(w[0] + 7) / 8;
 }

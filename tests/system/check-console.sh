@@ -48,17 +48,18 @@ check() {
 		echoes_total 1
 		;;
 	con-switch | con-crash)
-		local s2 s1 end
+		local s2 s1 end b=bravo
+		[ "$name" = con-crash ] && b=bravo-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789
 		s2=$(lines_of '^\[console\] vm2 has the console' | head -1)
 		s1=$(lines_of '^\[console\] vm1 has the console' | head -1)
 		end=$(wc -l <<<"$clean")
 		[ -n "$s2" ] && [ -n "$s1" ] || { echo "no switch notices"; return; }
 		once alpha
-		once bravo
+		once "$b"
 		once charlie
 		echoes_total 3
 		between alpha 0 "$s2"
-		between bravo "$s2" "$s1"
+		between "$b" "$s2" "$s1"
 		between charlie "$s1" $((end + 1))
 		# vm2's banner was kept while vm1 had the console, shown on switching
 		[ "$(lines_of '^\[echo\] ready' | awk -v a="$s2" -v b="$s1" \

@@ -59,7 +59,7 @@ SCENARIOS=(
 	"con-echo     30  vm1:echo=hello-keel +vm1:echo=second-line"
 	"con-switch   40  echo=alpha +echo=bravo +echo=charlie"
 	"con-restart  30  vm1:echo=restart-0123456789abcdefghij con-pl011-restarts"
-	"con-crash    40  echo=alpha +echo=bravo +echo=charlie con-console-restarts"
+	"con-crash    40  echo=alpha +echo=bravo-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789 +echo=charlie con-console-restarts"
 )
 
 # Typed input: "scenario|marker|text": once the log holds marker (a fixed
@@ -75,7 +75,7 @@ SENDS=(
 	"con-restart|[echo] ready|restart-0123456789abcdefghij\r"
 	"con-crash|[echo] ready|alpha\r"
 	"con-crash|PASS echo: alpha|\x1d2"
-	"con-crash|vm2 has the console|bravo\r"
+	"con-crash|vm2 has the console|bravo-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789\r"
 	"con-crash|PASS echo: bravo|\x1d1"
 	"con-crash|vm1 has the console|charlie\r"
 )
