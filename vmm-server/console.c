@@ -33,11 +33,11 @@ static uint64_t input_seq = 1, fetch_seq = 1;
 static unsigned owed; /* bytes the UART took that the console must drop */
 
 /* Ask the console for input, telling it `owed`. false: no answer. */
-static bool con_fetch(bool commit_only, uint8_t *b, unsigned *n)
+static bool con_fetch(uint8_t *b, unsigned *n)
 {
 	for (unsigned t = 0; t < CON_TRIES; t++) {
-		uint64_t info = keel_msginfo(KEEL_CON_FETCH, 3);
-		uint64_t mr[6] = { owed, commit_only, fetch_seq, 0, 0, 0 };
+		uint64_t info = keel_msginfo(KEEL_CON_FETCH, 2);
+		uint64_t mr[6] = { owed, fetch_seq, 0, 0, 0, 0 };
 		long err = keel_call(KEEL_VMM_SLOT_CONSOLE, &info, mr);
 		if (err == KEEL_E_CANCELLED)
 			continue;
@@ -86,14 +86,14 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 	if (d == info->dev_count)
 		return; /* no UART: the input stays with the console */
 	for (;;) {
-		if (!con_fetch(false, b, &n) || !n)
+		if (!con_fetch(b, &n) || !n)
 			return; /* no answer: owed is told with the next fetch */
 		taken = uart_input(vm, &info->dev[d], KEEL_VMM_SLOT_DEV(d), b, n);
 		if (taken < 0)
 			return; /* offered again next time, sent with the same seq */
 		owed = (unsigned)taken;
-		if ((unsigned)taken < n) /* FIFO full: the console keeps the rest */
-			break;
+		if ((unsigned)taken < n)
+			return; /* FIFO full: the rest stays in the console, and
+				 * owed goes with the fetch after its RX_SPACE */
 	}
-	con_fetch(true, b, &n);
 }

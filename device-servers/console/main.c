@@ -112,12 +112,12 @@ static void crash_maybe(uint64_t delivered, unsigned n)
 	*(volatile uint32_t *)(uintptr_t)0 = 0xdead;
 }
 
-/* KEEL_CON_FETCH: MR0 delivered, MR1 1 = commit only, MR2 sequence. */
+/* KEEL_CON_FETCH: MR0 delivered, MR1 sequence. */
 static void con_fetch_call(unsigned vm, struct keel_msg *m)
 {
 	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
-	unsigned max = m->mr[1] ? 0 : KEEL_DEV_INPUT_MAX;
-	w[0] = con_fetch(st, vm, m->mr[2], (unsigned)m->mr[0], (uint8_t *)&w[1], max);
+	w[0] = con_fetch(st, vm, m->mr[1], (unsigned)m->mr[0], (uint8_t *)&w[1],
+			 KEEL_DEV_INPUT_MAX);
 	crash_maybe(m->mr[0], (unsigned)w[0]);
 	memcpy(m->mr, w, sizeof(w));
 	m->len = 1 + (unsigned)(w[0] + 7) / 8;

@@ -4,7 +4,9 @@
  * "[test] PASS echo: <line>".
  *
  * The guest routes SPI 33 to itself in the distributor (group 1,
- * enabled), unmasks the UART's receive and receive-timeout interrupts,
+ * enabled), leaves the UART's FIFOs off (so input arrives one byte per
+ * interrupt: the full-receiver path), unmasks its receive and
+ * receive-timeout interrupts,
  * prints "[echo] ready" and sleeps in WFI. Bytes are read only in the
  * interrupt handler, until the FIFO is empty (FR.RXFE), so a line can
  * only arrive by interrupt; CR or LF ends a line. Runs until stopped.
@@ -99,7 +101,10 @@ void guest_main(const void *dtb)
 	}
 	spi_enable(UART_SPI);
 	exc_set_irq_handler(uart_irq);
-	*reg(UART_BASE, UART_LCR_H) = 0x70; /* FIFOs on, 8 bits */
+	/* FIFOs off (LCR_H.FEN clear): one holding register, so every byte
+	 * after the first of a batch finds the receiver full and waits in
+	 * the console until the guest has read the one before. */
+	*reg(UART_BASE, UART_LCR_H) = 0x60; /* 8 bits */
 	*reg(UART_BASE, UART_CR) = 0x301;   /* UARTEN, TXE, RXE */
 	*reg(UART_BASE, UART_IMSC) = INT_RX_RT;
 	con_printf("[echo] ready\n");

@@ -164,9 +164,8 @@ enum keel_dev_status {
  *                      refusing input: signal the VMM again)
  *   VMM of vm          KEEL_CON_FETCH     MR0 bytes the VMM     MR0 n, bytes
  *                                         delivered of the      MR1..MR4 (n <=
- *                                         last fetch; MR1 1 =   32; n = 0 when
- *                                         commit only; MR2      nothing waits)
- *                                         sequence number
+ *                                         last fetch, MR1       32; n = 0 when
+ *                                         sequence number       nothing waits)
  *                                         (never 0; the same
  *                                         on a retry: drops
  *                                         nothing again)
