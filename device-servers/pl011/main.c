@@ -263,6 +263,17 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
 	return ok;
 }
 
+/* A write to a register other than DR ends a burst of output: Linux's
+ * driver masks the TX interrupt (IMSC) once its buffer is empty, so a
+ * prompt without a newline goes out now, not at the next input. */
+static bool uart_write(struct uart *u, uint64_t off, unsigned width, uint64_t val)
+{
+	bool ok = pl011_write(u->regs, off, width, val, uart_tx, u);
+	if ((off & ~3ull) != PL011_DR)
+		uart_flush(u);
+	return ok;
+}
+
 static bool uart_request(void *ctx, struct keel_msg *m)
 {
 	struct uart *u = ctx;
@@ -275,7 +286,7 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	else if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
 		ok = true, val = uart_input(u, m);
 	else if (m->label == KEEL_DEV_WRITE && width_ok(width))
-		ok = pl011_write(u->regs, off, (unsigned)width, m->mr[2], uart_tx, u);
+		ok = uart_write(u, off, (unsigned)width, m->mr[2]);
 	else if (m->label == KEEL_DEV_LINES)
 		ok = true;
 	m->label = 0;
