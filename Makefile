@@ -1,6 +1,7 @@
 # Keel — top-level build.
 #
-#   make run      boot the system in QEMU (installs what is missing first)
+#   make run      boot the system in QEMU (installs what is missing first);
+#                 CONFIG=file.json boots with that VM config as loader blobs
 #   make test     every test: host unit tests, config tests, QEMU system tests
 #   make bench    instruction counts under QEMU -icount shift=0
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
@@ -15,7 +16,7 @@ ARCH ?= aarch64
 BUILD := build
 B := $(BUILD)/$(ARCH)
 SYSROOT := $(BUILD)/sysroot
-SETUP_STAMP := $(SYSROOT)/.done-v1
+SETUP_STAMP := $(SYSROOT)/.done-v2
 CROSS ?= aarch64-linux-gnu-
 CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
@@ -95,9 +96,10 @@ endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 
 # Boot modules: the root server first, then every other user program, then
-# the test guests (named guest-<name>).
+# the test guests (named guest-<name>), then data files (MODULE_DATA, named
+# by their file name).
 MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS)) \
-	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
+	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES)) $(MODULE_DATA)
 $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
@@ -112,11 +114,27 @@ $(B)/keel.bin: $(B)/keel.elf
 # ---- running ----
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none \
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
+# make run CONFIG=file.json: check the config, lay it and the files it
+# names out as QEMU loader blobs (tools/mkblobs.c, docs/config.md) and
+# boot with 2 GiB; the kernel finds them through "blobs=" on its command
+# line. Without CONFIG on the command line, run boots as before.
+RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG))
+RUN_MIB := 2048
+RUN_BLOBS := $(BUILD)/blobs
+ifeq ($(RUN_CONFIG),)
 run: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
+else
+run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs
+	$(BUILD)/host/config/check-config $(RUN_CONFIG)
+	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
+	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
+		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
+		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))"
+endif
 
 debug: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" -s -S

@@ -15,6 +15,11 @@
  *   each PL011       the console's endpoint badged KEEL_CON_BADGE_DEV(vm)
  *                    in KEEL_SRV_PEER
  *
+ * console_attach runs while boot/vm.c allocates from the VM's own carve,
+ * so the VMM's notification (and the console's copy of it) dies with the
+ * VM; the console server itself is made from root's pool (console_start,
+ * or console_ensure before the carve is in use).
+ *
  * Root's view of the config page: CON_VIEW (below ROOT_WINDOW_BASE and
  * above boot/vm.c's VM views).
  */
@@ -137,18 +142,23 @@ static struct server *con_pl011(const struct vm *vm, const struct vm_spec *spec)
 	return NULL;
 }
 
+void console_ensure(unsigned cpu)
+{
+	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
+		console_start(CONSOLE_PREFIX, cpu, NULL);
+}
+
 bool console_attach(struct vm *vm, const struct vm_spec *spec)
 {
 	struct server *uart = con_pl011(vm, spec);
 	unsigned i = vm->index;
 	uint64_t ntfn;
-	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
-		console_start(CONSOLE_PREFIX, spec->cpu, NULL);
 	if (!con_srv)
 		return true; /* the PL011 servers print through the kernel */
 	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))
 		return false;
 	snprintf(con_cfg->name[i], sizeof(con_cfg->name[i]), "%s", vm->name);
+	con_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
 	if (i + 1 > con_cfg->nvms)
 		con_cfg->nvms = i + 1;
 	return keel_tcb_bind_notification(vm->vmm->tcb, ntfn) == KEEL_OK &&

@@ -20,9 +20,13 @@ enum console_mode {
  * device-servers/console/main.c). false if it cannot (logged; VMs then
  * print through the kernel console, without input). */
 bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook);
+/* Before a VM is made (boot/vm.c, from root's own pool): if
+ * console_start was not called yet, start the console in CONSOLE_PREFIX
+ * mode on cpu. */
+void console_ensure(unsigned cpu);
 /* Connect vm (from vm_create, before its servers start): its PL011
- * server's output and its VMM's input. If console_start was not called
- * yet, it starts the console in CONSOLE_PREFIX mode on the VM's CPU. */
+ * server's output and its VMM's input. Nothing if no console runs (the
+ * PL011 server then prints through the kernel). */
 bool console_attach(struct vm *vm, const struct vm_spec *spec);
 /* The console server, or NULL. */
 struct server *console_server(void);

@@ -31,17 +31,40 @@ static void fault_log(struct server *s, struct keel_msg *m)
 			(unsigned long)m->mr[1]);
 }
 
-/* Restart s if it has restarts left, else leave it stopped. */
-static void fault_recover(struct server *s)
+/* The back-off: root waits before the restart. It has no timer to wake
+ * it, so it watches the counter; other servers' faults and calls wait
+ * meanwhile, which is why back-offs are meant to be short. */
+static void fault_backoff(uint32_t ms)
 {
-	if (s->restarts >= s->max_restarts) {
+	uint64_t until = root_arch_now_ms() + ms;
+	while (ms != 0 && root_arch_now_ms() < until)
+		;
+}
+
+bool fault_recover(struct server *s)
+{
+	switch (srv_policy_decide(&s->policy, &s->pstate, root_arch_now_ms())) {
+	case SRV_STAY_DOWN_NEVER:
 		srv_stop(s);
-		kprintf("[root] server %s stopped: restart limit (%u) reached\n",
-			s->name, s->max_restarts);
-		return;
+		kprintf("[root] server %s stopped: restart policy is never\n", s->name);
+		return false;
+	case SRV_STAY_DOWN_LIMIT:
+		srv_stop(s);
+		if (s->policy.window_ms != 0)
+			kprintf("[root] server %s stopped: restart limit (%u in %u ms) reached\n",
+				s->name, s->policy.max_restarts, s->policy.window_ms);
+		else
+			kprintf("[root] server %s stopped: restart limit (%u) reached\n", s->name,
+				s->policy.max_restarts);
+		return false;
+	case SRV_RESTART:
+		break;
 	}
-	if (srv_restart(s))
-		kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
+	fault_backoff(s->policy.backoff_ms);
+	if (!srv_restart(s))
+		return false;
+	kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
+	return true;
 }
 
 bool fault_handle(struct server *s, struct keel_msg *m)

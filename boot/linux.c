@@ -116,8 +116,8 @@ static bool lx_exit(struct server *s, const uint64_t *a, int64_t *ret)
 		kputs("\n");
 	s->out_midline = false;
 	kprintf("[root] server %s exited with code %d\n", s->name, code);
-	if (code != 0 && s->restarts < s->max_restarts && srv_restart(s))
-		kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
+	if (code != 0)
+		fault_recover(s);
 	scenario_exited(s, code);
 	return false;
 }

@@ -16,6 +16,7 @@
 #include "root.h"
 #include "console.h"
 #include "vm.h"
+#include "vmconfig.h"
 
 static const struct scenario *const scenario_table[] = {
 	&scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
@@ -25,7 +26,10 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_devrestart,
 	/* two VMs (boot/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
+	&scenario_vm_reset,
 	&scenario_vm_restart, &scenario_vm_bench,
+	/* VM configs and restart policies (boot/scn_cfg.c) */
+	&scenario_cfg, &scenario_restart_policy,
 	/* the console server (boot/scn_console.c) */
 	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
 };

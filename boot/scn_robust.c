@@ -53,9 +53,9 @@ static void nd_start(void)
 		return;
 	}
 	nd_peer = p.server;
-	nd_peer->max_restarts = 50;
-	nd->max_restarts = 10;
-	nd_trap->max_restarts = 1;
+	nd_peer->policy.max_restarts = 50;
+	nd->policy.max_restarts = 10;
+	nd_trap->policy.max_restarts = 1;
 	if (!srv_start(nd) || !srv_start(nd_trap))
 		scn_abort("nullderef", "cannot start the faulting servers");
 }

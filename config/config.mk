@@ -5,9 +5,14 @@
 #   make config-unit     Check suite: every tests/config/good/*.json loads with
 #                        no error, every tests/config/bad/NAME.json gives exactly
 #                        the lines of NAME.expected; plus a freestanding build
-#                        of the loader that may call nothing host-only
+#                        of the loader that may call nothing host-only; the
+#                        root server's side (boot/vmconfig.c, boot/policy.c)
+#                        on the host; mkblobs' exact output
 #   make check-config    check $(CONFIG) (default config/default.json);
 #                        CFG_CHECK_FLAGS=--no-file-check skips the file check
+#   make run CONFIG=F    (top-level Makefile) check F, lay it and the files
+#                        it names out as QEMU loader blobs (tools/mkblobs.c)
+#                        and boot with them
 #   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
 #   make fuzz            the same for $(CFG_FUZZ_TIME) seconds
 #
@@ -63,6 +68,9 @@ $(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
 $(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS)
 	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
 
+$(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS)
+	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
+
 $(CFG_OUT)/test_config: tests/config/test_config.c $(CFG_OBJS)
 	@pkg-config --exists check || { echo "config-unit: the Check library" \
 		"is missing (apt-get install check pkg-config)" >&2; exit 1; }
@@ -85,8 +93,20 @@ $(CFG_OUT)/freestanding.ok: $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
 	@echo "config: freestanding loader needs only cJSON and memcpy/memset/strlen/strcmp"
 	@touch $@
 
-config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/freestanding.ok
+# The root server's side (boot/vmconfig.c, boot/policy.c) on the host, with
+# root's console captured (tests/config/test_vmconfig.c).
+CFG_VMC_SRCS := tests/config/test_vmconfig.c boot/vmconfig.c boot/policy.c
+CFG_VMC_INC := -Iboot -Ilibipc/include -Ilibipc/arch/fake
+$(CFG_OUT)/test_vmconfig: $(CFG_VMC_SRCS) $(CFG_OBJS) boot/vmconfig.h boot/policy.h \
+		boot/vm.h boot/root.h
+	$(HOST_CC) $(CFG_CFLAGS) -D_POSIX_C_SOURCE=200809L $(CFG_VMC_INC) $(CFG_VMC_SRCS) \
+		$(CFG_OBJS) $(CFG_CHECK_PKG) -lcjson -o $@
+
+config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/mkblobs \
+		$(CFG_OUT)/freestanding.ok
 	$(CFG_OUT)/test_config tests/config config
+	$(CFG_OUT)/test_vmconfig tests/config
+	bash tests/config/test_mkblobs.sh $(CFG_OUT)/mkblobs
 
 check-config: $(CFG_OUT)/check-config
 	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
@@ -105,5 +125,47 @@ fuzz-smoke: $(CFG_OUT)/fuzz_config
 fuzz: $(CFG_OUT)/fuzz_config
 	@mkdir -p $(CFG_OUT)/fuzz-corpus
 	$(CFG_OUT)/fuzz_config -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
+
+# ---- the target: cJSON from Debian's source, and the loader, for root ----
+# tools/setup-deps.sh unpacks cJSON's Debian source package into
+# $(CJSON_SRC); both libraries are built with the user programs' flags
+# (musl sysroot, static) and linked into the root server (boot/boot.mk).
+CJSON_SRC := $(BUILD)/cjson-src
+CJSON_B := $(B)/cjson
+CJSON_A := $(CJSON_B)/libcjson.a
+CJSON_H := $(CJSON_B)/include/cjson/cJSON.h
+CFG_TARGET_A := $(B)/config/libkeelcfg.a
+CFG_TARGET_OBJS := $(patsubst %,$(B)/user/obj/%.o,$(CFG_SRCS))
+# Where the target loader and its callers (boot/vmconfig.c) find headers.
+CFG_TARGET_INC := -Iconfig/include -I$(CJSON_B)/include
+
+$(CJSON_H): $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	cp $(CJSON_SRC)/cJSON.h $@
+
+$(CJSON_B)/cJSON.o: $(SETUP_STAMP) $(CJSON_H)
+	$(CC) $(UCFLAGS) -I$(CJSON_B)/include -c $(CJSON_SRC)/cJSON.c -o $@
+
+$(CJSON_A): $(CJSON_B)/cJSON.o
+	rm -f $@ && $(CROSS)ar rcs $@ $^
+
+$(CFG_TARGET_OBJS): UCFLAGS += $(CFG_TARGET_INC)
+$(CFG_TARGET_OBJS): | $(CJSON_H)
+
+$(CFG_TARGET_A): $(CFG_TARGET_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && $(CROSS)ar rcs $@ $^
+
+# test=cfg (boot/scn_cfg.c) parses this fixture as boot module cfg-test.json.
+MODULE_DATA += $(B)/modules/cfg-test.json
+$(B)/modules/cfg-test.json: tests/config/good/default.json
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The root server (boot/boot.mk) links both; boot/vmconfig.c is their caller.
+root_LIBS += $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/root.elf: $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/obj/boot/vmconfig.c.o: UCFLAGS += $(CFG_TARGET_INC)
+$(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
 
 .DEFAULT_GOAL := $(CFG_SAVED_GOAL)

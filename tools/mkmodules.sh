@@ -3,7 +3,7 @@
 # image as boot modules, with a table the kernel reads
 # (struct boot_module_desc in kernel/boot.c: name[32], start, size).
 # The module name is the file name without .elf; a guest image NAME.bin
-# becomes guest-NAME.
+# becomes guest-NAME; a data file NAME.json keeps its name.
 set -euo pipefail
 echo '	.section .rodata.modules, "a"'
 i=0
@@ -20,6 +20,7 @@ i=0
 for f in "$@"; do
 	case "$f" in
 	*.bin) name=guest-$(basename "$f" .bin) ;;
+	*.json) name=$(basename "$f") ;;
 	*) name=$(basename "$f" .elf) ;;
 	esac
 	[ ${#name} -lt 32 ] || { echo "mkmodules: name too long: $name" >&2; exit 1; }

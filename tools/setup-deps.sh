@@ -4,13 +4,20 @@
 #  - the aarch64 target's musl and libfdt, fetched as arm64 .debs with a
 #    build-local apt configuration and unpacked into build/sysroot; the
 #    host's dpkg architectures are never changed.
+#  - cJSON's Debian *source* package, fetched with the same private apt
+#    configuration (plus a deb-src entry of its own) into build/cjson-src;
+#    the Makefile compiles it for the target (build/<arch>/cjson). Nothing of
+#    it is committed, and the host's apt sources are never touched.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sysroot="$top/build/sysroot"
-stamp="$sysroot/.done-v1"
+stamp_sysroot="$sysroot/.done-v1"  # arm64 .debs unpacked
+stamp="$sysroot/.done-v2"          # and cJSON's source fetched (Makefile's SETUP_STAMP)
+apt_dir="$top/build/apt-arm64"
+cjson_src="$top/build/cjson-src"
 
 host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-	check libsubunit-dev pkg-config libfdt-dev libcjson-dev
+	dpkg-dev check libsubunit-dev pkg-config libfdt-dev libcjson-dev
 	device-tree-compiler clang lld llvm libclang-rt-14-dev)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
 
@@ -27,21 +34,63 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -f "$stamp" ] && exit 0
-echo "setup: fetching arm64 target packages into $sysroot"
-apt_dir="$top/build/apt-arm64"
-rm -rf "$apt_dir" "$sysroot"
-mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$sysroot"
-touch "$apt_dir/state/status"
-cat > "$apt_dir/apt.conf" <<CONF
+
+# The private apt configuration: arm64 only, its own state and cache. The
+# host's deb entries are read as they are; the deb-src entries live in this
+# directory's sources.list (apt reads it besides /etc/apt/sources.list.d).
+write_apt_conf() {
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
+	touch "$apt_dir/state/status"
+	local key=/usr/share/keyrings/debian-archive-keyring.gpg
+	cat > "$apt_dir/sources.list" <<SRC
+deb-src [signed-by=$key] http://deb.debian.org/debian $codename main
+deb-src [signed-by=$key] http://deb.debian.org/debian $codename-updates main
+deb-src [signed-by=$key] http://deb.debian.org/debian-security $codename-security main
+SRC
+	cat > "$apt_dir/apt.conf" <<CONF
 APT::Architecture "arm64";
 APT::Architectures { "arm64"; };
 Dir::State "$apt_dir/state";
 Dir::State::status "$apt_dir/state/status";
 Dir::Cache "$apt_dir/cache";
+Dir::Etc::sourcelist "$apt_dir/sources.list";
 CONF
-export APT_CONFIG="$apt_dir/apt.conf"
-apt-get -q update >/dev/null
-(cd "$apt_dir/debs" && apt-get -q -o APT::Sandbox::User=root download "${target_pkgs[@]}")
-for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+	export APT_CONFIG="$apt_dir/apt.conf"
+	apt-get -q update >/dev/null
+}
+
+fetch_sysroot() {
+	echo "setup: fetching arm64 target packages into $sysroot"
+	rm -rf "$sysroot" "$apt_dir/debs"
+	mkdir -p "$apt_dir/debs" "$sysroot"
+	(cd "$apt_dir/debs" && apt-get -q -o APT::Sandbox::User=root download "${target_pkgs[@]}")
+	for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+	touch "$stamp_sysroot"
+}
+
+# cJSON for the target comes from its Debian source package, unpacked by
+# dpkg-source (dpkg-dev); build/cjson-src/cJSON.[ch] is what the Makefile
+# compiles.
+fetch_cjson_source() {
+	local dir
+	echo "setup: fetching cJSON's Debian source into $cjson_src"
+	rm -rf "$cjson_src" "$apt_dir/src"
+	mkdir -p "$apt_dir/src"
+	(cd "$apt_dir/src" && apt-get -q -o APT::Sandbox::User=root source cjson >/dev/null)
+	dir=$(find "$apt_dir/src" -mindepth 1 -maxdepth 1 -type d -name 'cjson-*' | head -n 1)
+	if [ -z "$dir" ] || [ ! -f "$dir/cJSON.c" ] || [ ! -f "$dir/cJSON.h" ]; then
+		echo "setup: the cjson source package has no cJSON.c/cJSON.h" >&2
+		exit 1
+	fi
+	mkdir -p "$cjson_src"
+	cp "$dir/cJSON.c" "$dir/cJSON.h" "$dir/LICENSE" "$cjson_src/"
+	sed -n 's/^Version: //p' "$apt_dir"/src/cjson_*.dsc > "$cjson_src/VERSION"
+}
+
+write_apt_conf
+[ -f "$stamp_sysroot" ] || fetch_sysroot
+fetch_cjson_source
 touch "$stamp"
 echo "setup: done"

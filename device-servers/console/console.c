@@ -3,6 +3,7 @@
  * queues. Pure: the driver (main.c) passes the UART and the VMMs in as
  * callbacks.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,22 @@ void con_resume(struct con_state *st)
 		return;
 	memset(st, 0, sizeof(*st));
 	st->magic = CON_STATE_MAGIC;
+}
+
+/* VM vm's state, emptied first if root made a new VM in its place (a VM
+ * destroyed and another made, or one reset): no stale input or output. */
+_Static_assert(offsetof(struct con_vm, out) + CON_RING == sizeof(struct con_vm),
+	       "vm_state clears everything before the ring");
+
+static struct con_vm *vm_state(const struct con_config *cf, struct con_state *st,
+			       unsigned vm)
+{
+	struct con_vm *v = &st->vm[vm];
+	if (v->gen != cf->gen[vm]) {
+		memset(v, 0, sizeof(*v) - sizeof(v->out));
+		v->gen = cf->gen[vm];
+	}
+	return v;
 }
 
 static void put_str(const struct con_io *io, const char *s)
@@ -75,7 +92,7 @@ void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
 	struct con_vm *v;
 	if (vm >= KEEL_CON_MAX_VMS || !n)
 		return;
-	v = &st->vm[vm];
+	v = vm_state(cf, st, vm);
 	if (n > KEEL_CON_WRITE_MAX)
 		n = KEEL_CON_WRITE_MAX;
 	if (cf->mode != CON_SWITCH)
@@ -89,7 +106,7 @@ void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
 static void con_switch(const struct con_config *cf, struct con_state *st, unsigned vm,
 		       const struct con_io *io)
 {
-	struct con_vm *v = &st->vm[vm];
+	struct con_vm *v = vm_state(cf, st, vm);
 	char note[120];
 	snprintf(note, sizeof(note), "\r\n[console] %.*s has the console (Ctrl-] then 1..%u "
 		 "switches)", (int)CON_NAME, cf->name[vm], cf->nvms);
@@ -106,9 +123,10 @@ static void con_switch(const struct con_config *cf, struct con_state *st, unsign
 		ring_replay(v, io);
 }
 
-static void in_add(struct con_state *st, uint8_t c, const struct con_io *io)
+static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
+		   const struct con_io *io)
 {
-	struct con_vm *v = &st->vm[st->focus];
+	struct con_vm *v = vm_state(cf, st, st->focus);
 	if (v->in_len == CON_IN) {
 		v->in_lost++; /* the guest does not read: say so, keep typing */
 		if (v->in_lost == 1)
@@ -128,24 +146,24 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	}
 	if (!st->esc) {
 		if (st->focus < cf->nvms)
-			in_add(st, c, io);
+			in_add(cf, st, c, io);
 		return;
 	}
 	st->esc = 0;
 	if (c == CON_KEY_ESC && st->focus < cf->nvms)
-		in_add(st, c, io);
+		in_add(cf, st, c, io);
 	else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < cf->nvms)
 		con_switch(cf, st, (unsigned)(c - '1'), io);
 }
 
-unsigned con_fetch(struct con_state *st, unsigned vm, uint64_t seq, unsigned delivered,
-		   uint8_t *out, unsigned max)
+unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,
+		   uint64_t seq, unsigned delivered, uint8_t *out, unsigned max)
 {
 	struct con_vm *v;
 	unsigned n;
 	if (vm >= KEEL_CON_MAX_VMS)
 		return 0;
-	v = &st->vm[vm];
+	v = vm_state(cf, st, vm);
 	if (seq == v->fetch_seq)
 		delivered = 0; /* applied before this server's crash */
 	v->fetch_seq = seq;

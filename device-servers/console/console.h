@@ -43,9 +43,11 @@ struct con_config {
 	uint32_t mode;   /* enum con_mode */
 	uint32_t nvms;   /* VMs attached so far */
 	char name[KEEL_CON_MAX_VMS][CON_NAME];
+	uint32_t gen[KEEL_CON_MAX_VMS]; /* bumped when a VM is (re)made there */
 };
 
 struct con_vm {
+	uint32_t gen;                /* con_config.gen this state belongs to */
 	uint32_t midline;            /* prefix mode: a line is open */
 	uint32_t out_start, out_len; /* ring: unseen output (switch mode) */
 	uint32_t out_lost;           /* bytes the ring overwrote */
@@ -84,7 +86,7 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
  * what it was offered last; drop them and offer the next (up to max) in
  * out. Returns the count. The same seq again (the retry after this
  * server's crash) drops nothing more and offers the same bytes. */
-unsigned con_fetch(struct con_state *st, unsigned vm, uint64_t seq, unsigned delivered,
-		   uint8_t *out, unsigned max);
+unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,
+		   uint64_t seq, unsigned delivered, uint8_t *out, unsigned max);
 
 #endif /* CONSOLE_H */

@@ -116,7 +116,7 @@ static void crash_maybe(uint64_t delivered, unsigned n)
 static void con_fetch_call(unsigned vm, struct keel_msg *m)
 {
 	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
-	w[0] = con_fetch(st, vm, m->mr[1], (unsigned)m->mr[0], (uint8_t *)&w[1],
+	w[0] = con_fetch(cfg, st, vm, m->mr[1], (unsigned)m->mr[0], (uint8_t *)&w[1],
 			 KEEL_DEV_INPUT_MAX);
 	crash_maybe(m->mr[0], (unsigned)w[0]);
 	memcpy(m->mr, w, sizeof(w));

@@ -210,9 +210,9 @@ START_TEST(input_goes_to_focus_only)
 	ck_assert_uint_eq(kicks[1], 0);
 	keys("\x1d" "2" "x");
 	ck_assert_uint_eq(kicks[1], 1);
-	ck_assert_uint_eq(con_fetch(&st, 0, 1, 0, b, sizeof(b)), 3);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 3);
 	ck_assert_int_eq(memcmp(b, "ls\r", 3), 0);
-	ck_assert_uint_eq(con_fetch(&st, 1, 1, 0, b, sizeof(b)), 1);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 1, 0, b, sizeof(b)), 1);
 	ck_assert_uint_eq(b[0], 'x');
 }
 END_TEST
@@ -224,7 +224,7 @@ START_TEST(escape_key_sequences)
 	keys("\x1d" "9");   /* no VM 9: ignored, focus kept */
 	keys("\x1d" "q");   /* anything else: ignored */
 	ck_assert_uint_eq(st.focus, 0);
-	ck_assert_uint_eq(con_fetch(&st, 0, 1, 0, b, sizeof(b)), 1);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 1);
 	ck_assert_uint_eq(b[0], CON_KEY_ESC);
 }
 END_TEST
@@ -233,12 +233,12 @@ START_TEST(fetch_drops_only_delivered_and_retry_is_safe)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
 	keys("abcdef");
-	ck_assert_uint_eq(con_fetch(&st, 0, 1, 0, b, 4), 4);    /* offered abcd */
-	ck_assert_uint_eq(con_fetch(&st, 0, 2, 2, b, 4), 4);    /* ab taken: cdef */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, 4), 4);    /* offered abcd */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 2, 2, b, 4), 4);    /* ab taken: cdef */
 	ck_assert_int_eq(memcmp(b, "cdef", 4), 0);
-	ck_assert_uint_eq(con_fetch(&st, 0, 2, 2, b, 4), 4);    /* retry: not again */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 2, 2, b, 4), 4);    /* retry: not again */
 	ck_assert_int_eq(memcmp(b, "cdef", 4), 0);
-	ck_assert_uint_eq(con_fetch(&st, 0, 3, 99, b, 4), 0);   /* at most what was offered */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 3, 99, b, 4), 0);   /* at most what was offered */
 	ck_assert_uint_eq(st.vm[0].in_len, 0);
 }
 END_TEST
@@ -266,6 +266,21 @@ START_TEST(state_resumes)
 }
 END_TEST
 
+START_TEST(new_vm_in_a_slot_starts_empty)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("\x1d" "2" "old");
+	cf.mode = CON_SWITCH;
+	keys("\x1d" "1");
+	out_str(1, "stale output");
+	cf.gen[1]++; /* root made another VM in slot 1 */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 1, 0, b, sizeof(b)), 0);
+	nout = 0;
+	keys("\x1d" "2");
+	ck_assert_ptr_null(strstr(out, "stale"));
+}
+END_TEST
+
 Suite *suite_console(void)
 {
 	Suite *su = suite_create("console");
@@ -285,6 +300,7 @@ Suite *suite_console(void)
 	tcase_add_test(tc, fetch_drops_only_delivered_and_retry_is_safe);
 	tcase_add_test(tc, input_queue_full_is_counted);
 	tcase_add_test(tc, state_resumes);
+	tcase_add_test(tc, new_vm_in_a_slot_starts_empty);
 	suite_add_tcase(su, tu);
 	suite_add_tcase(su, tc);
 	return su;

@@ -45,3 +45,12 @@ unsigned root_arch_elf_machine(void)
 {
 	return EM_AARCH64;
 }
+
+/* The virtual counter (EL0 may read it: arch/aarch64/cpu.c sets CNTKCTL),
+ * at the frequency the boot info gives. */
+uint64_t root_arch_now_ms(void)
+{
+	uint64_t v, hz = root_bootinfo()->timer_hz;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+	return hz ? v / (hz / 1000 ? hz / 1000 : 1) : 0;
+}

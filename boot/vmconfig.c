@@ -1,0 +1,169 @@
+/*
+ * VM configuration on the target: the JSON config -> struct vm_spec.
+ *
+ * The loader (config/, the same sources check-config uses) does the
+ * checking and reports every error located; this file prints those errors,
+ * adds what only the target knows (the RAM left for guests, which device
+ * kinds have a server program, how many VMs root can build) and fills a
+ * spec for each VM that passes. A VM with any problem is refused with a
+ * reason, the others are kept (docs/config.md, "Which VMs start").
+ *
+ * Root has no malloc (brk and mmap fail: docs/libc.md), so cJSON allocates
+ * from a static arena that is emptied before every parse; the loader frees
+ * the tree before cfg_parse() returns, so nothing outlives it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <keel/config.h>
+#include <keel/print.h>
+
+#include "vmconfig.h"
+
+#define HEAP_ALIGN 16u
+
+/* fill_spec copies every device the loader accepts into a vm_spec. */
+_Static_assert(CFG_MAX_DEVICES <= KEEL_VMM_MAX_DEVICES, "vm_spec holds every config device");
+
+static _Alignas(HEAP_ALIGN) unsigned char heap[VMCONFIG_HEAP_BYTES];
+static size_t heap_used;
+static bool heap_short;
+
+/* The parsed config: the specs' strings point into it. */
+static struct cfg_system sys;
+static struct cfg_errors errs;
+static struct srv_policy vm_policy[CFG_MAX_VMS];
+static struct srv_policy dev_policy[CFG_MAX_VMS][CFG_MAX_DEVICES];
+
+static void *heap_alloc(size_t n)
+{
+	size_t need = (n + HEAP_ALIGN - 1) & ~(size_t)(HEAP_ALIGN - 1);
+	void *p;
+	if (need == 0)
+		need = HEAP_ALIGN; /* malloc(0) may return a unique pointer */
+	if (need < n || need > sizeof(heap) - heap_used) {
+		heap_short = true;
+		return NULL;
+	}
+	p = heap + heap_used;
+	heap_used += need;
+	return p;
+}
+
+/* Nothing to do: the whole arena is dropped before the next parse. */
+static void heap_free(void *p)
+{
+	(void)p;
+}
+
+static void print_errors(size_t n)
+{
+	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 300];
+	for (size_t i = 0; i < n && i < CFG_MAX_ERRORS; i++) {
+		cfg_error_format(&errs, i, line, sizeof(line));
+		kprintf("%s\n", line);
+	}
+	if (n > CFG_MAX_ERRORS)
+		kprintf("%s: %lu more errors not shown\n", errs.file,
+			(unsigned long)(n - CFG_MAX_ERRORS));
+}
+
+static struct srv_policy policy_of(const struct cfg_restart *r)
+{
+	return (struct srv_policy){ .never = r->policy == CFG_RESTART_NEVER,
+				    .max_restarts = r->max_restarts,
+				    .window_ms = r->window_ms,
+				    .backoff_ms = r->backoff_ms };
+}
+
+static const char *dev_type_name(enum cfg_dev_type t)
+{
+	switch (t) {
+	case CFG_DEV_PL011: return "pl011";
+	case CFG_DEV_VIRTIO_CONSOLE: return "virtio-console";
+	case CFG_DEV_VIRTIO_BLK: return "virtio-blk";
+	case CFG_DEV_VIRTIO_NET: return "virtio-net";
+	}
+	return "?";
+}
+
+/* Why VM v cannot start on this target, or NULL. why is the buffer used
+ * for reasons that need formatting. */
+static const char *vm_refusal(unsigned v, unsigned taken, unsigned max, char *why, size_t size)
+{
+	const struct cfg_vm *vm = &sys.vms[v];
+	if (!vm->valid)
+		return "errors in the configuration (above)";
+	if (taken == max) {
+		snprintf(why, size, "root builds at most %u VMs", max);
+		return why;
+	}
+	if (vm->dtb_path[0] != '\0')
+		return "dtb_path is not supported yet (the VMM generates the device tree)";
+	for (size_t d = 0; d < vm->device_count; d++)
+		if (vm->devices[d].type != CFG_DEV_PL011) {
+			snprintf(why, size, "devices[%lu]: no server program for %s yet",
+				 (unsigned long)d, dev_type_name(vm->devices[d].type));
+			return why;
+		}
+	if (((uint64_t)vm->mem_size_mib << 20) > KEEL_VMM_RAM_MAX) {
+		snprintf(why, size, "%u MiB of RAM is more than a VMM maps", vm->mem_size_mib);
+		return why;
+	}
+	return NULL;
+}
+
+static void fill_spec(unsigned v, struct vm_spec *spec)
+{
+	const struct cfg_vm *vm = &sys.vms[v];
+	memset(spec, 0, sizeof(*spec));
+	spec->name = vm->name;
+	spec->image = vm->kernel_image_path;
+	spec->ram_base = vm->mem_base;
+	spec->ram_size = (uint64_t)vm->mem_size_mib << 20;
+	spec->vcpus = vm->vcpu_count;
+	spec->initrd = vm->initrd_path[0] != '\0' ? vm->initrd_path : NULL;
+	spec->cmdline = vm->boot_args;
+	vm_policy[v] = policy_of(&vm->restart);
+	spec->restart = &vm_policy[v];
+	spec->ndev = (unsigned)vm->device_count;
+	for (unsigned d = 0; d < spec->ndev; d++) {
+		const struct cfg_device *dev = &vm->devices[d];
+		dev_policy[v][d] = policy_of(&dev->restart);
+		spec->dev[d] = (struct vm_dev_spec){ .prog = "pl011", .kind = KEEL_VM_DEV_PL011,
+			.base = dev->base, .size = dev->size, .intid = dev->irq,
+			.restart = &dev_policy[v][d] };
+	}
+}
+
+unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,
+		       struct vm_spec *out, unsigned max)
+{
+	struct cJSON_Hooks hooks = { .malloc_fn = heap_alloc, .free_fn = heap_free };
+	struct cfg_limits lim = { .max_vcpus = KEEL_VMM_MAX_VCPUS,
+				  .phys_mem_bytes = avail_bytes };
+	unsigned taken = 0;
+	size_t n;
+	char why[96];
+
+	heap_used = 0;
+	heap_short = false;
+	cJSON_InitHooks(&hooks);
+	n = cfg_parse(file, text, len, &lim, &sys, &errs);
+	if (heap_short)
+		kprintf("[root] config: %s needs more than %u KiB to parse\n", file,
+			VMCONFIG_HEAP_BYTES / 1024);
+	print_errors(n);
+	for (unsigned v = 0; v < sys.vm_count; v++) {
+		const char *no = vm_refusal(v, taken, max, why, sizeof(why));
+		if (no) {
+			kprintf("[root] VM %s not started: %s\n",
+				sys.vms[v].name[0] ? sys.vms[v].name : "(unnamed)", no);
+			continue;
+		}
+		fill_spec(v, &out[taken++]);
+	}
+	kprintf("[root] config: %u of %lu VMs valid\n", taken, (unsigned long)sys.vm_count);
+	return taken;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# mkblobs (tools/mkblobs.c) on the host: the exact manifest and QEMU
+# arguments for a fixture, and the errors it must refuse with.
+#
+#   bash tests/config/test_mkblobs.sh build/host/config/mkblobs
+#
+# Prints one line per check, then "N passed, N failed"; exits non-zero on
+# any failure.
+set -u
+mkblobs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 failed=0
+
+ok() { echo "[mkblobs] PASS $1"; pass=$((pass + 1)); }
+bad() { echo "[mkblobs] FAIL $1: $2"; failed=$((failed + 1)); }
+
+hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+le() { # value bytes -> little-endian hex
+	local v=$1 n=$2 out="" i
+	for ((i = 0; i < n; i++)); do out+=$(printf '%02x' $(((v >> (8 * i)) & 255))); done
+	echo "$out"
+}
+name32() { # string -> its bytes padded with NULs to 32
+	local s=$1 out
+	out=$(printf '%s' "$s" | od -An -tx1 -v | tr -d ' \n')
+	while [ ${#out} -lt 64 ]; do out+=00; done
+	echo "$out"
+}
+entry() { echo "$(name32 "$1")$(le "$2" 8)$(le "$3" 8)"; }
+
+# 1. default.json with 2048 MiB: RAM ends at 0xc0000000; three blobs of
+#    under 2 MiB each, top-down; the manifest 4 KiB aligned below them.
+g=$top/tests/config/good f=$top/tests/config/files
+(cd "$g" && "$mkblobs" default.json 2048 "$tmp/out" >/dev/null) || bad default "exit $?"
+want=$(le $((0x424f4c424c45454b)) 8)$(le 3 4)$(le 0 4)
+want+=$(entry default.json $((0xbfe00000)) "$(stat -c %s "$g/default.json")")
+want+=$(entry ../files/Image $((0xbfc00000)) "$(stat -c %s "$f/Image")")
+want+=$(entry ../files/initrd.cpio.gz $((0xbfa00000)) "$(stat -c %s "$f/initrd.cpio.gz")")
+if [ "$(hex "$tmp/out/manifest.bin")" = "$want" ]; then ok manifest; else
+	bad manifest "$(hex "$tmp/out/manifest.bin") != $want"; fi
+cat > "$tmp/want-args" <<ARGS
+-device
+loader,file=$g/default.json,addr=0xbfe00000,force-raw=on
+-device
+loader,file=$f/Image,addr=0xbfc00000,force-raw=on
+-device
+loader,file=$f/initrd.cpio.gz,addr=0xbfa00000,force-raw=on
+-device
+loader,file=$tmp/out/manifest.bin,addr=0xbf9ff000,force-raw=on
+blobs=0xbf9ff000
+ARGS
+if diff -u "$tmp/want-args" "$tmp/out/qemu-args"; then ok qemu-args; else bad qemu-args differ; fi
+
+# 2. Under the config (2 MiB at the top), a blob of 3 MiB takes 4 MiB; a
+#    path named twice is one blob.
+mkdir -p "$tmp/c"
+head -c $((3 << 20)) /dev/zero > "$tmp/c/big.img"
+head -c 100 /dev/zero > "$tmp/c/rd"
+cat > "$tmp/c/two.json" <<JSON
+{ "vms": [
+  { "name": "a", "mem_size_mib": 64, "kernel_image_path": "big.img", "initrd_path": "rd" },
+  { "name": "b", "mem_size_mib": 64, "kernel_image_path": "big.img" } ] }
+JSON
+"$mkblobs" "$tmp/c/two.json" 1024 "$tmp/two" >/dev/null || bad sizes "exit $?"
+if [ "$(grep -c '^loader,' "$tmp/two/qemu-args")" = 4 ] &&
+	grep -qx "loader,file=$tmp/c/big.img,addr=0x7fa00000,force-raw=on" "$tmp/two/qemu-args" &&
+	grep -qx "loader,file=$tmp/c/rd,addr=0x7f800000,force-raw=on" "$tmp/two/qemu-args" &&
+	grep -qx "blobs=0x7f7ff000" "$tmp/two/qemu-args"; then ok sizes; else
+	bad sizes "$(tr '\n' ' ' < "$tmp/two/qemu-args")"; fi
+
+# 3. Refusals: a name of 32 characters, a config with errors, no room.
+long=abcdefghijklmnopqrstuvwxyz-12345
+cp "$tmp/c/rd" "$tmp/c/$long"
+printf '{ "vms": [ { "name": "a", "mem_size_mib": 64, "kernel_image_path": "%s" } ] }\n' \
+	"$long" > "$tmp/c/long.json"
+if ! "$mkblobs" "$tmp/c/long.json" 1024 "$tmp/long" 2>"$tmp/err" &&
+	grep -q "$long: name is longer than 31 characters" "$tmp/err"; then ok long-name; else
+	bad long-name "$(cat "$tmp/err")"; fi
+printf '{ "vms": [ { "name": "a", "mem_size_mib": 64, "kernel_image_path": "nope" } ] }\n' \
+	> "$tmp/c/missing.json"
+if ! "$mkblobs" "$tmp/c/missing.json" 1024 "$tmp/missing" 2>"$tmp/err" &&
+	grep -q "missing.json:1:47: vms\[0\].kernel_image_path: file not found: nope" "$tmp/err" &&
+	[ ! -e "$tmp/missing/manifest.bin" ]; then ok config-errors; else
+	bad config-errors "$(cat "$tmp/err")"; fi
+if ! "$mkblobs" "$tmp/c/two.json" 68 "$tmp/small" 2>"$tmp/err" &&
+	grep -q "do not fit" "$tmp/err"; then ok no-room; else bad no-room "$(cat "$tmp/err")"; fi
+
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,326 @@
+/*
+ * test_vmconfig.c — Check suites for the root server's config side, built
+ * for the host (make config-unit):
+ *
+ *   vmconfig  boot/vmconfig.c on the fixtures: which VMs become specs,
+ *             what the specs hold, and the exact lines root prints
+ *   policy    boot/policy.c: restart decisions (never, the maximum within
+ *             a window, the window reopening)
+ *
+ *   test_vmconfig FIXTURE_DIR          (tests/config)
+ *
+ * kprintf is root's console; here it appends to a buffer the tests read.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/print.h>
+
+#include "policy.h"
+#include "vmconfig.h"
+
+#define MIB (1024ull * 1024ull)
+
+static const char *fixture_root;
+static char out_log[64 * 1024];
+static size_t out_len;
+static struct vm_spec specs[VM_MAX + 4];
+
+/* ---- root's console, captured -------------------------------------------- */
+
+int kvprintf(const char *fmt, va_list ap)
+{
+	int n = vsnprintf(out_log + out_len, sizeof(out_log) - out_len, fmt, ap);
+	if (n > 0)
+		out_len += (size_t)n < sizeof(out_log) - out_len ? (size_t)n
+								  : sizeof(out_log) - out_len - 1;
+	return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void kputs(const char *s)
+{
+	kprintf("%s", s);
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Load fixture rel (e.g. "good/minimal.json") as root would, named by its
+ * base name like check-config run from the fixture's directory. */
+static unsigned load(const char *rel, uint64_t avail, unsigned max)
+{
+	char path[512];
+	size_t len;
+	char *text;
+	unsigned n;
+	snprintf(path, sizeof(path), "%s/%s", fixture_root, rel);
+	text = slurp(path, &len);
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	out_len = 0;
+	out_log[0] = '\0';
+	memset(specs, 0xa5, sizeof(specs));
+	n = vmconfig_load(strrchr(rel, '/') + 1, text, len, avail, specs, max);
+	free(text);
+	return n;
+}
+
+static void assert_logged(const char *line)
+{
+	char want[1024];
+	snprintf(want, sizeof(want), "%s\n", line);
+	ck_assert_msg(strstr(out_log, want) != NULL, "missing line \"%s\" in:\n%s", line, out_log);
+}
+
+/* Every line of bad/NAME.expected (what check-config prints) is printed. */
+static void assert_expected(const char *name)
+{
+	char path[512], line[1024];
+	FILE *f;
+	unsigned lines = 0;
+	snprintf(path, sizeof(path), "%s/bad/%s.expected", fixture_root, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		assert_logged(line);
+		lines++;
+	}
+	fclose(f);
+	ck_assert_uint_gt(lines, 0);
+}
+
+/* ---- vmconfig ---------------------------------------------------------------- */
+
+START_TEST(minimal_spec)
+{
+	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].name, "vm1");
+	ck_assert_str_eq(specs[0].image, "../files/Image");
+	ck_assert_uint_eq(specs[0].ram_base, 0x40000000);
+	ck_assert_uint_eq(specs[0].ram_size, 64 * MIB);
+	ck_assert_uint_eq(specs[0].vcpus, 1);
+	ck_assert_uint_eq(specs[0].cpu, 0);
+	ck_assert_ptr_null(specs[0].initrd);
+	ck_assert_str_eq(specs[0].cmdline, "");
+	ck_assert_uint_eq(specs[0].ndev, 0);
+	ck_assert_ptr_nonnull(specs[0].restart);
+	ck_assert(!specs[0].restart->never);
+	ck_assert_uint_eq(specs[0].restart->max_restarts, 5);
+	ck_assert_uint_eq(specs[0].restart->window_ms, 10000);
+	ck_assert_uint_eq(specs[0].restart->backoff_ms, 0);
+	assert_logged("[root] config: 1 of 1 VMs valid");
+}
+END_TEST
+
+START_TEST(default_two_vms)
+{
+	ck_assert_uint_eq(load("good/default.json", 1024 * MIB, VM_MAX), 2);
+	for (unsigned v = 0; v < 2; v++) {
+		ck_assert_uint_eq(specs[v].ram_size, 256 * MIB);
+		ck_assert_uint_eq(specs[v].vcpus, 2);
+		ck_assert_str_eq(specs[v].cmdline, "console=ttyAMA0 earlycon");
+		ck_assert_str_eq(specs[v].initrd, "../files/initrd.cpio.gz");
+		ck_assert_uint_eq(specs[v].ndev, 1);
+		ck_assert_str_eq(specs[v].dev[0].prog, "pl011");
+		ck_assert_int_eq(specs[v].dev[0].kind, KEEL_VM_DEV_PL011);
+		ck_assert_uint_eq(specs[v].dev[0].base, 0x09000000);
+		ck_assert_uint_eq(specs[v].dev[0].size, 0x1000);
+		ck_assert_uint_eq(specs[v].dev[0].intid, 33);
+		ck_assert_ptr_null(specs[v].dev[0].arg);
+		ck_assert_ptr_nonnull(specs[v].dev[0].restart);
+	}
+	ck_assert_str_eq(specs[0].name, "vm1");
+	ck_assert_str_eq(specs[1].name, "vm2");
+	assert_logged("[root] config: 2 of 2 VMs valid");
+}
+END_TEST
+
+/* Errors print as check-config prints them; the broken VM is refused and
+ * the two good ones around it are kept. */
+START_TEST(partial_keeps_valid)
+{
+	ck_assert_uint_eq(load("bad/partial.json", 0, VM_MAX), 2);
+	ck_assert_str_eq(specs[0].name, "good");
+	ck_assert_str_eq(specs[1].name, "also-good");
+	assert_expected("partial");
+	assert_logged("[root] VM broken not started: errors in the configuration (above)");
+	assert_logged("[root] config: 2 of 3 VMs valid");
+}
+END_TEST
+
+/* The target-only check: the VMs' RAM against what the machine has. */
+START_TEST(memory_total)
+{
+	ck_assert_uint_eq(load("good/default.json", 300 * MIB, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].name, "vm1");
+	assert_logged("default.json:18:7: vms[1].mem_size_mib: 256 MiB more would bring VM RAM"
+		      " to 512 MiB; the machine has 300 MiB");
+	assert_logged("[root] VM vm2 not started: errors in the configuration (above)");
+	assert_logged("[root] config: 1 of 2 VMs valid");
+}
+END_TEST
+
+START_TEST(memory_fixture)
+{
+	load("bad/too_much_memory.json", 1024 * MIB, VM_MAX);
+	assert_expected("too_much_memory");
+}
+END_TEST
+
+/* Device kinds without a server program, and more VMs than root builds. */
+START_TEST(target_refusals)
+{
+	ck_assert_uint_eq(load("good/limits.json", 0, 3), 3);
+	assert_logged("[root] VM limit-0-xxxxxxxxxxxxxxxxxxxxxxx not started: devices[0]: "
+		      "no server program for virtio-console yet");
+	ck_assert_str_eq(specs[0].name, "limit-1-xxxxxxxxxxxxxxxxxxxxxxx");
+	ck_assert_str_eq(specs[2].name, "limit-3-xxxxxxxxxxxxxxxxxxxxxxx");
+	assert_logged("[root] VM limit-4-xxxxxxxxxxxxxxxxxxxxxxx not started: "
+		      "root builds at most 3 VMs");
+	assert_logged("[root] config: 3 of 8 VMs valid");
+}
+END_TEST
+
+START_TEST(dtb_refused)
+{
+	ck_assert_uint_eq(load("good/full.json", 0, VM_MAX), 0);
+	assert_logged("[root] VM web-1 not started: dtb_path is not supported yet (the VMM "
+		      "generates the device tree)");
+	assert_logged("[root] config: 0 of 1 VMs valid");
+}
+END_TEST
+
+START_TEST(syntax_error)
+{
+	ck_assert_uint_eq(load("bad/syntax.json", 0, VM_MAX), 0);
+	assert_expected("syntax");
+	assert_logged("[root] config: 0 of 0 VMs valid");
+}
+END_TEST
+
+/* A config cJSON cannot parse in the static heap: said so, nothing starts;
+ * the next load has the whole heap again. */
+START_TEST(heap_exhausted)
+{
+	size_t big = VMCONFIG_HEAP_BYTES + 1024, len;
+	char *text = malloc(big + 64);
+	unsigned n;
+	len = (size_t)sprintf(text, "{\"vms\": [], \"x\": \"");
+	memset(text + len, 'a', big);
+	len += big;
+	len += (size_t)sprintf(text + len, "\"}");
+	out_len = 0;
+	n = vmconfig_load("big.json", text, len, 0, specs, VM_MAX);
+	free(text);
+	ck_assert_uint_eq(n, 0);
+	assert_logged("[root] config: big.json needs more than 256 KiB to parse");
+	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
+}
+END_TEST
+
+/* ---- policy ------------------------------------------------------------------ */
+
+START_TEST(policy_never)
+{
+	struct srv_policy p = { .never = true, .max_restarts = 100 };
+	struct srv_policy_state st = { 0, 0 };
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 5), SRV_STAY_DOWN_NEVER);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 50000), SRV_STAY_DOWN_NEVER);
+}
+END_TEST
+
+START_TEST(policy_window)
+{
+	struct srv_policy p = { .max_restarts = 2, .window_ms = 1000 };
+	struct srv_policy_state st = { 0, 0 };
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 100), SRV_RESTART);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 200), SRV_RESTART);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 1099), SRV_STAY_DOWN_LIMIT);
+	/* The window opened at 100 has closed: a new one. */
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 1100), SRV_RESTART);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 1200), SRV_RESTART);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 1300), SRV_STAY_DOWN_LIMIT);
+}
+END_TEST
+
+START_TEST(policy_lifetime)
+{
+	struct srv_policy p = SRV_POLICY_DEFAULT;
+	struct srv_policy_state st = { 0, 0 };
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_int_eq(srv_policy_decide(&p, &st, i), SRV_RESTART);
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 1000000000), SRV_STAY_DOWN_LIMIT);
+	p.max_restarts = 0;
+	st = (struct srv_policy_state){ 0, 0 };
+	ck_assert_int_eq(srv_policy_decide(&p, &st, 0), SRV_STAY_DOWN_LIMIT);
+}
+END_TEST
+
+static Suite *vmconfig_suite(void)
+{
+	Suite *s = suite_create("vmconfig");
+	TCase *t = tcase_create("vmconfig");
+	TCase *p = tcase_create("policy");
+	tcase_add_test(t, minimal_spec);
+	tcase_add_test(t, default_two_vms);
+	tcase_add_test(t, partial_keeps_valid);
+	tcase_add_test(t, memory_total);
+	tcase_add_test(t, memory_fixture);
+	tcase_add_test(t, target_refusals);
+	tcase_add_test(t, dtb_refused);
+	tcase_add_test(t, syntax_error);
+	tcase_add_test(t, heap_exhausted);
+	tcase_add_test(p, policy_never);
+	tcase_add_test(p, policy_window);
+	tcase_add_test(p, policy_lifetime);
+	suite_add_tcase(s, t);
+	suite_add_tcase(s, p);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	SRunner *sr;
+	int failed;
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_vmconfig FIXTURE_DIR\n");
+		return 2;
+	}
+	fixture_root = argv[1];
+	sr = srunner_create(vmconfig_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,252 @@
+/*
+ * mkblobs — lay out a VM config and the files it names as QEMU
+ * generic-loader blobs in guest RAM, for `make run CONFIG=...`.
+ *
+ *   mkblobs CONFIG RAM_MIB OUTDIR
+ *
+ * Checks CONFIG with the loader first (files must exist; paths are
+ * relative to the config's directory, as everywhere: docs/config.md), then
+ * writes
+ *
+ *   OUTDIR/manifest.bin  what the kernel reads: little-endian
+ *                        { u64 magic "KEELBLOB"; u32 count; u32 0;
+ *                          { char name[32]; u64 paddr; u64 size; } blob[count] }
+ *   OUTDIR/qemu-args     one argument a line: "-device" and
+ *                        "loader,file=ABS,addr=0x...,force-raw=on" per blob
+ *                        and for the manifest, then "blobs=0x<manifest>",
+ *                        the word for the kernel command line
+ *
+ * blob[0] is the config file, named by its base name; then every distinct
+ * kernel, initrd and dtb path, named by the path exactly as the config
+ * writes it. Blobs are packed top-down from the end of RAM (RAM is
+ * 0x40000000 + RAM_MIB MiB), each 2 MiB aligned and taking its size
+ * rounded up to 2 MiB; the manifest sits 4 KiB aligned just below the
+ * lowest. Exits 0 on success, 1 on a config or layout error, 2 on usage.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <keel/config.h>
+
+#define RAM_BASE 0x40000000ull
+#define BLOB_ALIGN (2ull << 20)
+#define MANIFEST_ALIGN 4096ull
+#define MANIFEST_MAGIC 0x424f4c424c45454bull /* "KEELBLOB" */
+#define MAX_BLOBS 16
+#define NAME_LEN 32
+#define ENTRY_BYTES (NAME_LEN + 8 + 8)
+#define HEADER_BYTES 16
+/* Blobs stay above this much of RAM: Keel's image and QEMU's device tree
+ * are loaded at its start, and the kernel needs room of its own. */
+#define RAM_KEEP (64ull << 20)
+
+struct blob {
+	char name[NAME_LEN];
+	char file[PATH_MAX];   /* absolute */
+	uint64_t paddr, size;
+};
+
+static struct blob blobs[MAX_BLOBS];
+static unsigned nblobs;
+static char config_dir[PATH_MAX];
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "mkblobs: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+static bool file_exists(void *ctx, const char *path)
+{
+	char full[PATH_MAX * 2];
+	struct stat st;
+	(void)ctx;
+	snprintf(full, sizeof(full), "%s/%s", path[0] == '/' ? "" : config_dir, path);
+	return stat(full, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *read_all(const char *name, size_t *len)
+{
+	FILE *f = fopen(name, "rb");
+	char *buf;
+	long n;
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf)
+		*len = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	return buf;
+}
+
+/* The config must be free of errors: print them as check-config does. */
+static int check(const char *config, struct cfg_system *sys)
+{
+	static struct cfg_errors errs;
+	struct cfg_limits lim = { CFG_MAX_VMS, 0, file_exists, NULL };
+	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
+	size_t len = 0, n;
+	char *text = read_all(config, &len);
+	if (!text)
+		return fail("%s: cannot read: %s", config, strerror(errno));
+	n = cfg_parse(config, text, len, &lim, sys, &errs);
+	free(text);
+	for (size_t i = 0; i < n && i < CFG_MAX_ERRORS; i++) {
+		cfg_error_format(&errs, i, line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	return n ? fail("%s: has errors; no blobs written%s", config, "") : 0;
+}
+
+/* A blob for file (resolved against base_dir unless absolute), named name. */
+static int add_blob(const char *name, const char *base_dir, const char *file)
+{
+	char joined[PATH_MAX * 2];
+	struct blob *b;
+	struct stat st;
+	for (unsigned i = 0; i < nblobs; i++)
+		if (strcmp(blobs[i].name, name) == 0)
+			return 0; /* each distinct path once */
+	if (strlen(name) >= NAME_LEN)
+		return fail("%s: name is %s than 31 characters (blob names are char[32])", name,
+			    "longer");
+	if (nblobs == MAX_BLOBS)
+		return fail("%s: more than 16 blobs%s", name, "");
+	b = &blobs[nblobs];
+	snprintf(joined, sizeof(joined), "%s/%s", file[0] == '/' ? "" : base_dir, file);
+	if (!realpath(joined, b->file) || stat(b->file, &st) != 0)
+		return fail("%s: %s", joined, strerror(errno));
+	if (strpbrk(b->file, ", \t\n"))
+		return fail("%s: QEMU's -device loader cannot take a path with a comma or %s",
+			    b->file, "space");
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->size = (uint64_t)st.st_size;
+	nblobs++;
+	return 0;
+}
+
+static int add_vm_files(const struct cfg_system *sys)
+{
+	for (size_t v = 0; v < sys->vm_count; v++) {
+		const struct cfg_vm *vm = &sys->vms[v];
+		const char *paths[] = { vm->kernel_image_path, vm->initrd_path, vm->dtb_path };
+		for (size_t i = 0; i < 3; i++)
+			if (paths[i][0] != '\0' && add_blob(paths[i], config_dir, paths[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Top-down from the end of RAM; returns the manifest's address, 0 if the
+ * blobs do not fit above RAM_KEEP. */
+static uint64_t layout(uint64_t ram_mib)
+{
+	uint64_t top = RAM_BASE + (ram_mib << 20), manifest;
+	uint64_t bytes = HEADER_BYTES + (uint64_t)nblobs * ENTRY_BYTES;
+	if ((ram_mib << 20) <= RAM_KEEP)
+		return 0;
+	for (unsigned i = 0; i < nblobs; i++) {
+		uint64_t slot = (blobs[i].size + BLOB_ALIGN - 1) & ~(BLOB_ALIGN - 1);
+		if (slot == 0)
+			slot = BLOB_ALIGN;
+		if (slot > top - RAM_BASE - RAM_KEEP)
+			return 0;
+		top -= slot;
+		blobs[i].paddr = top;
+	}
+	manifest = (top - bytes) & ~(MANIFEST_ALIGN - 1);
+	return manifest >= RAM_BASE + RAM_KEEP ? manifest : 0;
+}
+
+static void put_le(unsigned char *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int write_manifest(const char *path)
+{
+	unsigned char buf[HEADER_BYTES + MAX_BLOBS * ENTRY_BYTES];
+	size_t n = HEADER_BYTES + nblobs * ENTRY_BYTES;
+	FILE *f;
+	memset(buf, 0, sizeof(buf));
+	put_le(buf, MANIFEST_MAGIC, 8);
+	put_le(buf + 8, nblobs, 4);
+	for (unsigned i = 0; i < nblobs; i++) {
+		unsigned char *e = buf + HEADER_BYTES + i * ENTRY_BYTES;
+		memcpy(e, blobs[i].name, strlen(blobs[i].name));
+		put_le(e + NAME_LEN, blobs[i].paddr, 8);
+		put_le(e + NAME_LEN + 8, blobs[i].size, 8);
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(buf, 1, n, f) != n || fclose(f) != 0)
+		return fail("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int write_args(const char *path, const char *manifest_file, uint64_t manifest)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return fail("%s: %s", path, strerror(errno));
+	for (unsigned i = 0; i < nblobs; i++)
+		fprintf(f, "-device\nloader,file=%s,addr=0x%llx,force-raw=on\n", blobs[i].file,
+			(unsigned long long)blobs[i].paddr);
+	fprintf(f, "-device\nloader,file=%s,addr=0x%llx,force-raw=on\n", manifest_file,
+		(unsigned long long)manifest);
+	fprintf(f, "blobs=0x%llx\n", (unsigned long long)manifest);
+	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
+}
+
+static void dir_of(const char *file, char *dir, size_t size)
+{
+	const char *slash = strrchr(file, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - file) + (slash == file), file);
+}
+
+int main(int argc, char **argv)
+{
+	static struct cfg_system sys;
+	char out[PATH_MAX], manifest_file[PATH_MAX + 16], args_file[PATH_MAX + 16], *end;
+	const char *base;
+	unsigned long long ram_mib;
+	uint64_t manifest;
+	if (argc != 4 || (ram_mib = strtoull(argv[2], &end, 10)) == 0 || *end ||
+	    ram_mib > (1ull << 20)) {
+		fprintf(stderr, "usage: mkblobs CONFIG RAM_MIB OUTDIR\n");
+		return 2;
+	}
+	dir_of(argv[1], config_dir, sizeof(config_dir));
+	base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+	if (check(argv[1], &sys) || add_blob(base, config_dir, base) || add_vm_files(&sys))
+		return 1;
+	if (!(manifest = layout(ram_mib)))
+		return fail("the blobs do not fit in %s MiB of RAM above Keel's %s", argv[2],
+			    "first 64 MiB");
+	if (mkdir(argv[3], 0777) != 0 && errno != EEXIST)
+		return fail("%s: %s", argv[3], strerror(errno));
+	if (!realpath(argv[3], out))
+		return fail("%s: %s", argv[3], strerror(errno));
+	snprintf(manifest_file, sizeof(manifest_file), "%s/manifest.bin", out);
+	if (write_manifest(manifest_file))
+		return 1;
+	snprintf(args_file, sizeof(args_file), "%s/qemu-args", out);
+	if (write_args(args_file, manifest_file, manifest))
+		return 1;
+	printf("mkblobs: %u blobs, manifest at 0x%llx\n", nblobs, (unsigned long long)manifest);
+	return 0;
+}
