@@ -14,6 +14,7 @@
 #include <keel/print.h>
 
 #include "root.h"
+#include "console.h"
 #include "vm.h"
 #include "vmconfig.h"
 
@@ -29,6 +30,8 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_restart, &scenario_vm_bench,
 	/* VM configs and restart policies (boot/scn_cfg.c) */
 	&scenario_cfg, &scenario_restart_policy,
+	/* the console server (boot/scn_console.c) */
+	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
 };
 
 static const struct scenario *scn = &scenario_demo;

@@ -30,6 +30,7 @@
 #include <keel/object.h>
 #include <keel/print.h>
 
+#include "console.h" /* h-console */
 #include "vm.h"
 
 #define ROOT_VM_VIEW 0x2000000000ull /* below ROOT_WINDOW_BASE (root.h) */
@@ -328,6 +329,8 @@ static const char *vm_build(struct vm *vm, const struct vm_spec *spec,
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
 		if (!vm_device(vm, spec, d))
 			why = "cannot make a device server";
+	if (!why && !console_attach(vm, spec)) /* h-console: output and input */
+		why = "cannot connect it to the console server";
 	return why;
 }
 
@@ -355,6 +358,8 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 		why = "no slots";
 	if (!why && !vm && !(vm = vm_entry(spec)))
 		why = "too many VMs, or not enough memory";
+	if (!why)
+		console_ensure(spec->cpu); /* h-console: from root's pool, not the VM's */
 	if (!why) {
 		old = root_pool_use(&vm->carve.pool);
 		why = vm_build(vm, spec, m, rd);

@@ -4,3 +4,6 @@
 # link it too (vmm-server/vmm-unit.mk).
 USER_PROGS += pl011
 pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c
+# The console server: one per system, owns the physical UART (boot/console.c).
+USER_PROGS += console
+console_SRCS := device-servers/console/main.c device-servers/console/console.c

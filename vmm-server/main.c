@@ -16,6 +16,7 @@
 #include "device.h"
 #include "dtb.h"
 #include "vmm.h"
+#include "vmm_console.h" /* h-console */
 
 #define PSTATE_EL1H_MASKED 0x3c5ull /* EL1h, D, A, I, F masked */
 
@@ -132,6 +133,11 @@ static long vm_run(void)
 	long err = keel_recv(KEEL_SRV_EP, &info, mr);
 	while (err == KEEL_OK) {
 		uint64_t badge = keel_msg_badge(info), label = keel_msg_label(info);
+		if (label == KEEL_LABEL_NOTIFICATION) { /* h-console: input waits */
+			vmm_console_input(&vm, vm_info(), mr[0]);
+			err = keel_recv(KEEL_SRV_EP, &info, mr);
+			continue;
+		}
 		if (badge == 0 || badge > vm.ncpus) {
 			err = keel_recv(KEEL_SRV_EP, &info, mr);
 			continue;

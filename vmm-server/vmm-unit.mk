@@ -13,7 +13,8 @@ VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
 VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c vgic.c irq.c psci.c image.c \
 	dtb.c) \
-	device-servers/pl011/model.c $(wildcard tests/vmm/*.c)
+	device-servers/pl011/model.c $(wildcard tests/vmm/*.c) \
+	device-servers/console/console.c
 VMMU_OBJS := $(patsubst %.c,$(VMMU_DIR)/obj/%.o,$(VMMU_SRCS))
 VMMU_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # GCC before 14 lacks -Wmissing-variable-declarations; use it where it exists.
@@ -21,7 +22,7 @@ VMMU_MVD := $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c -c \
 	/dev/null -o /dev/null 2>/dev/null && echo -Wmissing-variable-declarations)
 VMMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations $(VMMU_MVD) -g $(VMMU_SAN) \
-	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Idevice-servers/pl011 \
+	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Idevice-servers/pl011 -Idevice-servers/console \
 	-Ilibipc/include -Ilibipc/arch/fake
 
 .PHONY: vmm-unit vmm-unit-tools

@@ -3,5 +3,5 @@
 USER_PROGS += vmm
 vmm_SRCS := vmm-server/main.c vmm-server/exit.c vmm-server/mmio.c vmm-server/vgic.c \
 	vmm-server/irq.c vmm-server/psci.c vmm-server/image.c vmm-server/device.c \
-	vmm-server/dtb.c
+	vmm-server/dtb.c vmm-server/console.c
 vmm_LIBS := $(LIBFDT_A)

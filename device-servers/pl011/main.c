@@ -1,13 +1,20 @@
 /*
  * pl011: one PL011 UART for one VM (pl011.h has the model). The VMM calls
- * with each guest access to the UART's window (keel/vmm.h protocol); the
- * guest's output goes to the kernel debug console, each line prefixed
- * with "[<vm name>] ".
+ * with each guest access to the UART's window (keel/vmm.h protocol), and
+ * with the input the console has for the guest (KEEL_DEV_INPUT). The
+ * guest's output goes to the console server (KEEL_SRV_PEER, keel/vmm.h):
+ * a line at a time, or each byte at once when the console asks for it
+ * (KEEL_CON_EAGER: its "switch" mode). Without a console server it goes
+ * to the kernel debug console, each line prefixed with "[<vm name>] ".
  *
  *   argv[1]                VM name
  *   argv[2] "probe"        test hook (test=vm-isolation only): before
  *                          serving, try to reach memory through every
  *                          capability slot and report what worked
+ *   argv[2] (tests only)   "crashrx=N,M": as crash=, on the Nth input
+ *                          event: a KEEL_DEV_INPUT call (after the bytes
+ *                          are in the FIFO, before the reply) or a DR
+ *                          read with input waiting (before the pop)
  *   argv[2] (tests only)   "crash=N,M": this instance dereferences NULL on
  *                          its Nth DR write, before doing it, until the
  *                          server has crashed M times in all (counted in
@@ -44,7 +51,50 @@ struct uart {
 	struct pl011_state *regs;
 	struct uart_line *line;
 	char prefix[40];
+	bool console; /* a console server takes the output (KEEL_SRV_PEER) */
+	bool eager;   /* it wants each byte at once */
 };
+
+/* A call to the console; a call cancelled by its restart is made again
+ * (root restarts it from its state page). */
+#define CON_TRIES 4u
+static long con_call(struct uart *u, uint64_t label, uint64_t len, uint64_t mr[6])
+{
+	long err = KEEL_E_CANCELLED;
+	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
+		uint64_t info = keel_msginfo(label, len), m[6];
+		memcpy(m, mr, sizeof(m));
+		err = keel_call(KEEL_SRV_PEER, &info, m);
+		if (err == KEEL_OK && label == KEEL_CON_WRITE)
+			u->eager = m[0] & KEEL_CON_EAGER;
+	}
+	return err;
+}
+
+/* n raw bytes to the console server: MR0 n, the bytes from MR1 on. */
+static bool con_write(struct uart *u, const char *b, unsigned n)
+{
+	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { n };
+	unsigned words = 1 + (n + 7) / 8;
+	memcpy(&w[1], b, n);
+	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
+		keel_ipcbuf()->mr[i] = w[i];
+	return con_call(u, KEEL_CON_WRITE, words, w) == KEEL_OK;
+}
+
+/* Without a console server (or if it stays down): the kernel console,
+ * only printable ASCII, tab and newline (the kernel adds the CR). */
+static void kernel_write(struct uart *u, char *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (b[i] != '\n' && b[i] != '\t' && (b[i] < 0x20 || b[i] >= 0x7f))
+			b[i] = '?';
+	b[n] = 0;
+	if (!u->regs->tx_midline)
+		kputs(u->prefix);
+	kputs(b);
+	u->regs->tx_midline = b[n - 1] != '\n';
+}
 
 static void uart_flush(struct uart *u)
 {
@@ -53,15 +103,13 @@ static void uart_flush(struct uart *u)
 		l->len = 0; /* a damaged state page: drop the line */
 	if (!l->len)
 		return;
-	l->buf[l->len] = 0;
-	if (!u->regs->tx_midline)
-		kputs(u->prefix);
-	kputs(l->buf);
-	u->regs->tx_midline = l->buf[l->len - 1] != '\n';
+	if (!u->console || !con_write(u, l->buf, l->len))
+		kernel_write(u, l->buf, l->len);
 	l->len = 0;
 }
 
 static unsigned long crash_every, crash_max, crash_writes; /* per instance */
+static bool crash_on_input; /* "crashrx=": count input events instead */
 
 static uint64_t counter(void)
 {
@@ -79,14 +127,30 @@ static uint64_t counter_freq(void)
 
 /* The hook, on a guest DR write: crash before the character goes out, so
  * the VMM's retry on the next instance prints it exactly once. */
+static void crash_now(struct pl011_state *t)
+{
+	t->test_crashes++;
+	t->test_t0 = counter();
+	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
+}
+
 static void crash_maybe(struct pl011_state *t, const struct keel_msg *m)
 {
-	if (!crash_every || m->label != KEEL_DEV_WRITE || m->mr[0] != PL011_DR ||
+	if (crash_on_input || m->label != KEEL_DEV_WRITE || m->mr[0] != PL011_DR ||
 	    ++crash_writes < crash_every || t->test_crashes >= crash_max)
 		return;
 	t->test_crashes++;
 	t->test_t0 = counter();
 	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
+}
+
+/* "crashrx=": an input event (the input is in the FIFO, or about to be
+ * read from it): the retry on the next instance must take and read each
+ * byte exactly once. */
+static void crash_input_event(struct pl011_state *t)
+{
+	if (crash_on_input && ++crash_writes >= crash_every && t->test_crashes < crash_max)
+		crash_now(t);
 }
 
 /* The first access this instance served after a crash: report the time. */
@@ -106,13 +170,12 @@ static void crash_served(struct pl011_state *t)
 static void uart_tx(void *ctx, uint8_t c)
 {
 	struct uart *u = ctx;
-	if (c == '\r')
-		return;
+	if (c == '\r' && !u->console)
+		return; /* the kernel console adds it; a console server decides */
 	if (u->line->len >= UART_LINE_MAX)
 		uart_flush(u);
-	u->line->buf[u->line->len++] =
-		c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	if (c == '\n')
+	u->line->buf[u->line->len++] = (char)c;
+	if (c == '\n' || u->eager)
 		uart_flush(u);
 }
 
@@ -130,15 +193,16 @@ static void uart_probe(const char *self)
 		cptr[n++] = extra[i];
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t pa;
-		if (cptr[i] == KEEL_SRV_REPORT)
-			continue; /* root's endpoint: invoking it would be a report */
+		if (cptr[i] == KEEL_SRV_REPORT || cptr[i] == KEEL_SRV_PEER)
+			continue; /* root's and the console's endpoints: invoking
+				   * them would be a call to that server */
 		if (keel_frame_address(cptr[i], &pa) == KEEL_OK)
 			frames++;
 		for (unsigned v = 0; v < n; v++)
 			if (keel_frame_map(cptr[i], cptr[v], 0x20000000ull, KEEL_R_READ) == KEEL_OK)
 				maps++;
 		for (unsigned d = 0; d < n; d++)
-			if (cptr[d] != KEEL_SRV_REPORT &&
+			if (cptr[d] != KEEL_SRV_REPORT && cptr[d] != KEEL_SRV_PEER &&
 			    (keel_cnode_copy(cptr[d], KEEL_SRV_FREE + 1, cptr[d], cptr[i],
 					     KEEL_R_ALL) == KEEL_OK ||
 			     keel_cnode_mint(cptr[d], KEEL_SRV_FREE + 1, cptr[d], cptr[i],
@@ -154,9 +218,60 @@ static void uart_probe(const char *self)
 		keel_report(KEEL_REPORT_PASS, 0, "devserver-probe: %s", self);
 }
 
+/* Is there a console server? An empty write asks it (and learns its
+ * mode); an empty slot answers KEEL_E_INVALID_CAP. */
+static void uart_console_probe(struct uart *u)
+{
+	uint64_t mr[6] = { 0 };
+	u->console = con_call(u, KEEL_CON_WRITE, 1, mr) == KEEL_OK;
+}
+
 static bool width_ok(uint64_t w)
 {
 	return w == 1 || w == 2 || w == 4 || w == 8;
+}
+
+/* KEEL_DEV_INPUT: MR0 count, MR1 sequence, MR2..MR5 the bytes. */
+static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	unsigned n = m->mr[0] < KEEL_DEV_INPUT_MAX ? (unsigned)m->mr[0] : KEEL_DEV_INPUT_MAX;
+	unsigned taken;
+	memcpy(b, &m->mr[2], sizeof(b));
+	taken = pl011_input(u->regs, m->mr[1], b, n);
+	if (crash_every)
+		crash_input_event(u->regs);
+	return taken;
+}
+
+/* A DR read: the guest wants input, so a partial line (a prompt) goes
+ * out first; after it, the console may have more for a FIFO that was
+ * full. */
+static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *val)
+{
+	bool ok, dr = (off & ~3ull) == PL011_DR;
+	if (dr) {
+		uart_flush(u);
+		if (crash_every && u->regs->rx_count)
+			crash_input_event(u->regs);
+	}
+	ok = pl011_read(u->regs, off, width, val);
+	if (dr && u->console && pl011_rx_room_again(u->regs)) {
+		uint64_t mr[6] = { 0 };
+		con_call(u, KEEL_CON_RX_SPACE, 0, mr);
+	}
+	return ok;
+}
+
+/* A write to a register other than DR ends a burst of output: Linux's
+ * driver masks the TX interrupt (IMSC) once its buffer is empty, so a
+ * prompt without a newline goes out now, not at the next input. */
+static bool uart_write(struct uart *u, uint64_t off, unsigned width, uint64_t val)
+{
+	bool ok = pl011_write(u->regs, off, width, val, uart_tx, u);
+	if ((off & ~3ull) != PL011_DR)
+		uart_flush(u);
+	return ok;
 }
 
 static bool uart_request(void *ctx, struct keel_msg *m)
@@ -167,9 +282,11 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	if (crash_every)
 		crash_maybe(u->regs, m);
 	if (m->label == KEEL_DEV_READ && width_ok(width))
-		ok = pl011_read(u->regs, off, (unsigned)width, &val);
+		ok = uart_read(u, off, (unsigned)width, &val);
+	else if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
+		ok = true, val = uart_input(u, m);
 	else if (m->label == KEEL_DEV_WRITE && width_ok(width))
-		ok = pl011_write(u->regs, off, (unsigned)width, m->mr[2], uart_tx, u);
+		ok = uart_write(u, off, (unsigned)width, m->mr[2]);
 	else if (m->label == KEEL_DEV_LINES)
 		ok = true;
 	m->label = 0;
@@ -193,14 +310,16 @@ int main(int argc, char **argv)
 	_Static_assert(sizeof(struct pl011_state) <= 2048, "state page layout");
 	if (argc > 2 && strcmp(argv[2], "probe") == 0)
 		uart_probe(argv[0]);
-	if (argc > 2 && strncmp(argv[2], "crash=", 6) == 0) {
+	crash_on_input = argc > 2 && strncmp(argv[2], "crashrx=", 8) == 0;
+	if (argc > 2 && (crash_on_input || strncmp(argv[2], "crash=", 6) == 0)) {
 		char *end;
-		crash_every = strtoul(argv[2] + 6, &end, 10);
+		crash_every = strtoul(strchr(argv[2], '=') + 1, &end, 10);
 		crash_max = *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
 	}
 	if (u.regs->magic == PL011_STATE_MAGIC)
 		kprintf("[%s] resuming the guest-visible state\n", argv[0]);
 	pl011_resume(u.regs);
+	uart_console_probe(&u);
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

@@ -65,6 +65,11 @@ struct pl011_state {
 	uint32_t rx_head, rx_count;
 	uint16_t rx_fifo[PL011_FIFO]; /* data bits 7:0, error bits 11:8 */
 	uint32_t tx_midline;     /* console: a line is open, no prefix due */
+	/* Input (KEEL_DEV_INPUT): the last call's sequence number and what
+	 * it took, so a retried call takes nothing twice; rx_want is set
+	 * when input was refused (FIFO full) until there is room again. */
+	uint64_t in_seq;
+	uint32_t in_taken, rx_want;
 	/* The server's crash test hook (main.c), not guest-visible: */
 	uint32_t test_crashes;   /* crashes so far, all instances */
 	uint64_t test_t0;        /* counter at the last crash, 0 once reported */
@@ -82,6 +87,12 @@ bool pl011_write(struct pl011_state *s, uint64_t off, unsigned width, uint64_t v
 		 pl011_tx_fn *tx, void *ctx);
 /* Input from the outside; false if the RX FIFO is full (it is dropped). */
 bool pl011_rx_push(struct pl011_state *s, uint8_t c);
+/* Input call seq (never 0) with n bytes: push what fits, in order, and
+ * return how many. The same seq again (a retry) pushes nothing and
+ * returns the first call's count. Sets rx_want if not all fitted. */
+unsigned pl011_input(struct pl011_state *s, uint64_t seq, const uint8_t *b, unsigned n);
+/* True once after input was refused and the RX FIFO has room again. */
+bool pl011_rx_room_again(struct pl011_state *s);
 /* Level of output line 0 (the UART's combined interrupt). */
 bool pl011_irq_level(const struct pl011_state *s);
 

@@ -56,6 +56,32 @@ SCENARIOS=(
 	# VM configs on the target and restart policies (boot/scn_cfg.c).
 	"cfg            20  cfg"
 	"restart-policy 30  restart-policy"
+	# The console server (boot/scn_console.c), with typed input (SENDS
+	# below). "m=text" wants "[test] PASS m: text" exactly. In switch mode
+	# the VM with the console is written without a prefix.
+	# tests/system/check-console.sh also checks each echo's count and place.
+	"con-echo     30  vm1:echo=hello-keel +vm1:echo=second-line"
+	"con-switch   40  echo=alpha +echo=bravo +echo=charlie"
+	"con-restart  30  vm1:echo=restart-0123456789abcdefghij con-pl011-restarts"
+	"con-crash    40  echo=alpha +echo=bravo-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789 +echo=charlie con-console-restarts"
+)
+
+# Typed input: "scenario|marker|text": once the log holds marker (a fixed
+# string) and every earlier entry of the scenario was typed, text goes to
+# QEMU's stdin (printf %b escapes: \r is Enter, \x1d Ctrl-]).
+SENDS=(
+	"con-echo|[echo] ready|hello-keel\rsecond-line\r"
+	"con-switch|[echo] ready|alpha\r"
+	"con-switch|PASS echo: alpha|\x1d2"
+	"con-switch|vm2 has the console|bravo\r"
+	"con-switch|PASS echo: bravo|\x1d1"
+	"con-switch|vm1 has the console|charlie\r"
+	"con-restart|[echo] ready|restart-0123456789abcdefghij\r"
+	"con-crash|[echo] ready|alpha\r"
+	"con-crash|PASS echo: alpha|\x1d2"
+	"con-crash|vm2 has the console|bravo-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789\r"
+	"con-crash|PASS echo: bravo|\x1d1"
+	"con-crash|vm1 has the console|charlie\r"
 )
 
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -72,16 +98,46 @@ image=$(mktemp "${TMPDIR:-/tmp}/keel-system.XXXXXX")
 trap 'rm -f "$image"' EXIT
 cp "$bin" "$image"
 
+# The scenario's SENDS entries, in order, as "marker|text" lines.
+sends_of() {
+	local e
+	for e in "${SENDS[@]}"; do
+		[ "${e%%|*}" = "$1" ] && echo "${e#*|}"
+	done
+}
+
+# Type the next pending input once its marker is in the log. The state
+# is in the caller's variables: sends (array), next (index), fd 3 (stdin).
+type_next() {
+	local log=$1 e
+	[ "$next" -lt ${#sends[@]} ] || return 0
+	e=${sends[$next]}
+	grep -aqF -- "${e%%|*}" "$log" || return 0
+	printf '%b' "${e#*|}" >&3
+	next=$((next + 1))
+}
+
 # Boot once; return when root says DONE, the kernel panics, or time is up.
 # With markers (two-VM scenarios): when root says FAIL or all markers are
 # there, instead of at the first DONE (one guest's DONE is not the end).
+# A scenario with SENDS reads QEMU's stdin from a fifo, written as its
+# markers appear.
 run_qemu() {
-	local name=$1 limit=$2 log=$3 pid
+	local name=$1 limit=$2 log=$3 pid fifo=/dev/null next=0
+	local -a sends
 	shift 3
+	mapfile -t sends < <(sends_of "$name")
+	if [ ${#sends[@]} -gt 0 ]; then
+		fifo=$(mktemp -u "${TMPDIR:-/tmp}/keel-stdin.XXXXXX")
+		mkfifo "$fifo"
+		exec 3<>"$fifo" # read-write: opening does not wait for QEMU
+	fi
+	: >"$log"
 	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
-		-append "test=$name" </dev/null >"$log" 2>&1 &
+		-append "test=$name" <"$fifo" >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
+		[ ${#sends[@]} -gt 0 ] && type_next "$log"
 		if { [ $# -eq 0 ] && grep -aqE '\[test\] DONE|keel: PANIC' "$log"; } ||
 			{ [ $# -gt 0 ] && { grep -aqE '^\[test\] (DONE|FAIL)|keel: PANIC' "$log" ||
 				[ -z "$(judge "$log" "$limit" "$@")" ]; }; }; then
@@ -92,15 +148,22 @@ run_qemu() {
 		sleep 0.2
 	done
 	wait "$pid" 2>/dev/null
+	if [ "$fifo" != /dev/null ]; then
+		exec 3>&-
+		rm -f "$fifo"
+	fi
 }
 
 # The line a marker wants: "m" -> "[test] PASS m", "vmN:m" -> the same from
-# VM vmN's console, "vmN:heartbeat" -> "[vmN] [test] heartbeat ...".
+# VM vmN's console, "vmN:heartbeat" -> "[vmN] [test] heartbeat ...",
+# "m=text" -> "[test] PASS m: text" (text: letters, digits, '-').
 marker_re() {
 	local m=$1 vm=
 	case $m in vm[0-9]:*) vm="\\[${m%%:*}\\] " m=${m#*:} ;; esac
 	if [ -n "$vm" ] && [ "$m" = heartbeat ]; then
 		echo "${vm}\\[test\\] heartbeat "
+	elif [ "${m#*=}" != "$m" ]; then
+		echo "${vm}\\[test\\] PASS ${m%%=*}: ${m#*=}\$"
 	else
 		echo "${vm}\\[test\\] PASS $m(: .*)?\$"
 	fi
@@ -152,13 +215,16 @@ for entry in "${SCENARIOS[@]}"; do
 	log=$outdir/$name.log
 	# shellcheck disable=SC2086 # markers is a word list
 	case " $markers" in
-	*" vm"[0-9]:* | *" +vm"[0-9]:*) run_qemu "$name" "$limit" "$log" $markers ;;
+	*" vm"[0-9]:* | *" +vm"[0-9]:* | *=*) run_qemu "$name" "$limit" "$log" $markers ;;
 	*) run_qemu "$name" "$limit" "$log" ;;
 	esac
 	# shellcheck disable=SC2086 # markers is a word list
 	reason=$(judge "$log" "$limit" $markers)
 	if [ -z "$reason" ] && [ "$name" = vm-restart ]; then
 		reason=$(bash "$(dirname "$0")/check-seq.sh" "$log")
+	fi
+	if [ -z "$reason" ] && [ "${name#con-}" != "$name" ]; then
+		reason=$(bash "$(dirname "$0")/check-console.sh" "$name" "$log")
 	fi
 	if [ -z "$reason" ]; then
 		echo "[system] PASS $name"

@@ -10,5 +10,6 @@ Suite *suite_vgic(void);
 Suite *suite_pl011(void);
 Suite *suite_image(void);
 Suite *suite_dtb(void);
+Suite *suite_console(void);
 
 #endif /* VMM_TEST_H */

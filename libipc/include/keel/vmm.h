@@ -27,6 +27,11 @@
  *   9 + 2i          vCPU i's thread (TCB): resume it, stop it
  *   10 + 2i         vCPU i (VCPU object): registers, interrupts
  *   17 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
+ *   25              KEEL_VMM_SLOT_CONSOLE: the console server's endpoint,
+ *                   WRITE, badged KEEL_CON_BADGE_VMM(vm): fetch input
+ *   (bound)         a notification bound to the VMM's thread; the console
+ *                   signals it with KEEL_VMM_BADGE_CONSOLE when it holds
+ *                   input for this VM (keel/vmm.h, console protocol)
  *
  * ---- device server ---------------------------------------------------------
  *
@@ -36,6 +41,8 @@
  *                   every guest-visible register lives there. Root keeps
  *                   the frame, so a restarted instance finds the state the
  *                   old one left and carries on.
+ *   KEEL_SRV_PEER   the console server's endpoint, WRITE, badged
+ *                   KEEL_CON_BADGE_DEV(vm): output (absent: kernel console)
  *   argv[1]         the VM's name (console prefix)
  */
 #ifndef KEEL_VMM_H
@@ -60,6 +67,11 @@
 #define KEEL_VMM_SLOT_VCPU(i) (10u + 2u * (i))
 #define KEEL_VMM_SLOT_DEV(d) (17u + (d))
 #define KEEL_VMM_BADGE_VCPU(i) (1u + (i))
+#define KEEL_VMM_SLOT_CONSOLE 25u
+/* Bit of the notification bound to the VMM's thread that the console
+ * signals: input is waiting (a vCPU badge is never a notification bit the
+ * VMM looks at, so the two cannot be confused). */
+#define KEEL_VMM_BADGE_CONSOLE (1u << 8)
 
 /* ---- the VM description root writes for the VMM ----------------------------
  * The VMM derives the guest's device tree from it (vmm-server/dtb.c). */
@@ -125,11 +137,58 @@ enum keel_dev_label {
 	KEEL_DEV_READ = 1,
 	KEEL_DEV_WRITE = 2,
 	KEEL_DEV_LINES = 3,
+	/* Input for the device (the UART's receiver): MR0 byte count n (1..32),
+	 * MR1 sequence number (never 0), MR2..MR5 the bytes, packed little-
+	 * endian. Reply MR0 status, MR1 bytes taken (the first ones; the rest
+	 * did not fit: the RX FIFO is full), MR2 lines. A call repeated with
+	 * the sequence number of the last one (the retry after a crash) takes
+	 * nothing more and answers the count the first one took. */
+	KEEL_DEV_INPUT = 4,
 };
+#define KEEL_DEV_INPUT_MAX 32u
 enum keel_dev_status {
 	KEEL_DEV_OK = 0,
 	KEEL_DEV_ABORT = 1,
 };
 #define KEEL_DEV_REPLY_LEN 3u
+
+/* ---- the console server (device-servers/console/) ------------------------------
+ * One per system, started by root (boot/console.c). It owns the physical
+ * UART; every VM's PL011 server sends it the guest's output, and each
+ * VMM fetches its VM's input from it. Nothing ever waits on the console
+ * server but for its reply, and it calls no one (it only replies and
+ * signals notifications), so no call chain through it can deadlock.
+ *
+ *   who -> console     label              MR0..                 reply
+ *   PL011 server vm    KEEL_CON_WRITE     MR0 n, bytes from MR1 MR0 flags
+ *                                         (MR6.. in the IPC     (KEEL_CON_EAGER:
+ *                                         buffer), n <= 160     send each byte
+ *                                                               at once)
+ *   PL011 server vm    KEEL_CON_RX_SPACE  -                     -
+ *                      (the RX FIFO has room again after
+ *                      refusing input: signal the VMM again)
+ *   VMM of vm          KEEL_CON_FETCH     MR0 bytes the VMM     MR0 n, bytes
+ *                                         delivered of the      MR1..MR4 (n <=
+ *                                         last fetch, MR1       32; n = 0 when
+ *                                         sequence number       nothing waits)
+ *                                         (never 0; the same
+ *                                         on a retry: drops
+ *                                         nothing again)
+ *
+ * Badges tell the callers apart: KEEL_CON_BADGE_DEV(vm) for VM vm's PL011
+ * server, KEEL_CON_BADGE_VMM(vm) for its VMM (vm = 0, 1, ...). Bytes are
+ * dropped from the console's queue only once the VMM reports them
+ * delivered, so a crash of the PL011 server, the VMM's call or the
+ * console itself loses nothing. */
+enum keel_con_label {
+	KEEL_CON_WRITE = 0x20,
+	KEEL_CON_RX_SPACE = 0x21,
+	KEEL_CON_FETCH = 0x22,
+};
+enum keel_con_flags { KEEL_CON_EAGER = 1 };
+#define KEEL_CON_WRITE_MAX 160u
+#define KEEL_CON_BADGE_DEV(vm) (0x10u + (vm))
+#define KEEL_CON_BADGE_VMM(vm) (0x20u + (vm))
+#define KEEL_CON_MAX_VMS 4u
 
 #endif /* KEEL_VMM_H */

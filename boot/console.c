@@ -1,0 +1,171 @@
+/*
+ * Root's side of the console (device-servers/console/): the server gets
+ * exactly what its job needs, and root keeps every original.
+ *
+ *   console server   its endpoint (READ); a frame of the UART's registers
+ *                    (from the device untyped the kernel gave root),
+ *                    mapped, no capability; the IRQ handler of INTID 33
+ *                    with a notification bound to its thread; a WRITE
+ *                    capability to each VMM's notification; its state
+ *                    pages (config + struct con_state), which root keeps
+ *                    so a restarted server resumes
+ *   each VMM         a notification bound to its thread (the console
+ *                    signals it), the console's endpoint badged
+ *                    KEEL_CON_BADGE_VMM(vm) in KEEL_VMM_SLOT_CONSOLE
+ *   each PL011       the console's endpoint badged KEEL_CON_BADGE_DEV(vm)
+ *                    in KEEL_SRV_PEER
+ *
+ * console_attach runs while boot/vm.c allocates from the VM's own carve,
+ * so the VMM's notification (and the console's copy of it) dies with the
+ * VM; the console server itself is made from root's pool (console_start,
+ * or console_ensure before the carve is in use).
+ *
+ * Root's view of the config page: CON_VIEW (below ROOT_WINDOW_BASE and
+ * above boot/vm.c's VM views).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/object.h>
+#include <keel/print.h>
+
+#include "../device-servers/console/console_srv.h"
+#include "console.h"
+
+#define CON_VIEW 0x3000000000ull
+#define CON_PRIO 200u /* above the VMs' servers (150): output is never queued long */
+#define CON_UART_PA 0x09000000ull
+#define CON_UART_INTID 33u
+#define RW (KEEL_R_READ | KEEL_R_WRITE)
+
+static struct server *con_srv;
+static struct con_config *con_cfg; /* root's view */
+static uint64_t con_ep;
+static bool con_tried; /* console_start ran (it may have failed) */
+
+struct server *console_server(void)
+{
+	return con_srv;
+}
+
+/* The UART's page: a frame retyped from the device untyped that covers it. */
+static uint64_t con_uart_frame(void)
+{
+	const struct keel_bootinfo *bi = root_bootinfo();
+	uint64_t slot = root_alloc_slot();
+	for (uint32_t i = 0; slot && i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
+		if (bi->untyped[i].is_device && bi->untyped[i].paddr == CON_UART_PA)
+			return keel_untyped_retype(bi->untyped_first + i, KEEL_OBJ_FRAME, 0,
+						   KEEL_ROOT_CNODE, slot, 1) == KEEL_OK ? slot : 0;
+	return 0;
+}
+
+/* The config page (root's view + the server's copy), then the state. */
+static bool con_pages(struct server *s)
+{
+	uint64_t cfg = root_alloc(KEEL_OBJ_FRAME, 0), copy = root_alloc_slot();
+	if (!cfg || !copy || root_map(cfg, KEEL_ROOT_VSPACE, CON_VIEW, RW) != KEEL_OK ||
+	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, cfg, RW) != KEEL_OK ||
+	    root_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) != KEEL_OK)
+		return false;
+	for (uint64_t p = 1; p < CON_STATE_PAGES; p++) {
+		uint64_t f = root_alloc(KEEL_OBJ_FRAME, 0);
+		if (!f || root_map(f, s->vspace, KEEL_DEV_STATE_VADDR + p * ROOT_PAGE_SIZE,
+				   RW) != KEEL_OK)
+			return false;
+	}
+	con_cfg = (struct con_config *)(uintptr_t)CON_VIEW;
+	memset(con_cfg, 0, sizeof(*con_cfg));
+	return true;
+}
+
+/* INTID 33 signals a notification bound to the server's thread; the
+ * server holds the handler (to ACK) and nothing else of it. */
+static bool con_irq(struct server *s)
+{
+	uint64_t irq = root_alloc_slot(), ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	uint64_t badged = root_alloc_slot();
+	uint64_t mr[6] = { CON_UART_INTID, KEEL_ROOT_CNODE, irq, 0, 0, 0 };
+	if (!irq || !ntfn || !badged ||
+	    keel_invoke(KEEL_ROOT_IRQ_CONTROL, KEEL_IRQCTL_GET, 3, mr) != KEEL_OK ||
+	    keel_cnode_mint(KEEL_ROOT_CNODE, badged, KEEL_ROOT_CNODE, ntfn, KEEL_R_WRITE,
+			    CON_IRQ_BIT) != KEEL_OK)
+		return false;
+	mr[0] = badged;
+	return keel_invoke(irq, KEEL_IRQ_SET_NOTIFICATION, 1, mr) == KEEL_OK &&
+	       keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
+	       srv_grant_move(s, CON_SLOT_IRQ, irq);
+}
+
+static const char *con_build(struct server *s, uint64_t uart)
+{
+	if (!(con_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0)) || !srv_grant_report(s) ||
+	    !srv_grant_copy(s, KEEL_SRV_EP, con_ep, KEEL_R_READ))
+		return "no memory for its endpoint";
+	if (!uart || root_map(uart, s->vspace, CON_UART_VADDR, RW) != KEEL_OK)
+		return "cannot map the UART (no device untyped at 0x09000000?)";
+	if (!con_pages(s))
+		return "no memory for its state pages";
+	if (!con_irq(s))
+		return "cannot route INTID 33 to it";
+	return NULL;
+}
+
+bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook)
+{
+	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", test_hook, NULL };
+	struct server *s;
+	con_tried = true;
+	s = srv_create("console", "console", args, cpu, CON_PRIO);
+	const char *why = s ? con_build(s, con_uart_frame()) : "cannot create the server";
+	if (!why) {
+		con_cfg->mode = mode == CONSOLE_SWITCH ? CON_SWITCH : CON_PREFIX;
+		if (!srv_start(s))
+			why = "cannot start it";
+	}
+	if (why) {
+		kprintf("[root] console server: %s\n", why);
+		return false;
+	}
+	con_srv = s;
+	kprintf("[root] console server: %s mode; Ctrl-] then a VM's number switches\n",
+		args[0]);
+	return true;
+}
+
+static struct server *con_pl011(const struct vm *vm, const struct vm_spec *spec)
+{
+	for (unsigned d = 0; d < spec->ndev && d < vm->ndev; d++)
+		if (spec->dev[d].kind == KEEL_VM_DEV_PL011)
+			return vm->dev[d];
+	return NULL;
+}
+
+void console_ensure(unsigned cpu)
+{
+	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
+		console_start(CONSOLE_PREFIX, cpu, NULL);
+}
+
+bool console_attach(struct vm *vm, const struct vm_spec *spec)
+{
+	struct server *uart = con_pl011(vm, spec);
+	unsigned i = vm->index;
+	uint64_t ntfn;
+	if (!con_srv)
+		return true; /* the PL011 servers print through the kernel */
+	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))
+		return false;
+	snprintf(con_cfg->name[i], sizeof(con_cfg->name[i]), "%s", vm->name);
+	con_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
+	if (i + 1 > con_cfg->nvms)
+		con_cfg->nvms = i + 1;
+	return keel_tcb_bind_notification(vm->vmm->tcb, ntfn) == KEEL_OK &&
+	       srv_grant_mint(con_srv, CON_SLOT_VMM(i), ntfn, KEEL_R_WRITE,
+			      KEEL_VMM_BADGE_CONSOLE) &&
+	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_CONSOLE, con_ep, KEEL_R_WRITE,
+			      KEEL_CON_BADGE_VMM(i)) &&
+	       (!uart || srv_grant_mint(uart, KEEL_SRV_PEER, con_ep, KEEL_R_WRITE,
+					KEEL_CON_BADGE_DEV(i)));
+}

@@ -1,0 +1,38 @@
+/*
+ * The console server, root's side (boot/console.c): start it with the
+ * physical UART and its interrupt, and connect each VM to it.
+ */
+#ifndef BOOT_CONSOLE_H
+#define BOOT_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "vm.h"
+
+enum console_mode {
+	CONSOLE_PREFIX = 0, /* every VM's lines, "[name] " first (test scenarios) */
+	CONSOLE_SWITCH = 1, /* one VM at a time, raw; Ctrl-] n switches (make run) */
+};
+
+/* Create and start the console server on cpu. Once it runs, every VM
+ * vm_create makes is connected to it (console_attach); the first one
+ * has the console. test_hook: NULL, or the server's test argv ("crash=N",
+ * device-servers/console/main.c). false if it cannot (logged; VMs then
+ * print through the kernel console, without input). */
+bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook);
+/* Before a VM is made (boot/vm.c, from root's own pool): if
+ * console_start was not called yet, start the console in CONSOLE_PREFIX
+ * mode on cpu. */
+void console_ensure(unsigned cpu);
+/* Connect vm (from vm_create, before its servers start): its PL011
+ * server's output and its VMM's input. Nothing if no console runs (the
+ * PL011 server then prints through the kernel). */
+bool console_attach(struct vm *vm, const struct vm_spec *spec);
+/* The console server, or NULL. */
+struct server *console_server(void);
+
+/* boot/scn_console.c */
+extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
+	scenario_con_crash;
+
+#endif /* BOOT_CONSOLE_H */

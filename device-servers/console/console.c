@@ -1,0 +1,179 @@
+/*
+ * Console logic (console.h): output by mode, the switch key, the input
+ * queues. Pure: the driver (main.c) passes the UART and the VMMs in as
+ * callbacks.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+
+void con_resume(struct con_state *st)
+{
+	if (st->magic == CON_STATE_MAGIC && st->focus < KEEL_CON_MAX_VMS)
+		return;
+	memset(st, 0, sizeof(*st));
+	st->magic = CON_STATE_MAGIC;
+}
+
+/* VM vm's state, emptied first if root made a new VM in its place (a VM
+ * destroyed and another made, or one reset): no stale input or output. */
+_Static_assert(offsetof(struct con_vm, out) + CON_RING == sizeof(struct con_vm),
+	       "vm_state clears everything before the ring");
+
+static struct con_vm *vm_state(const struct con_config *cf, struct con_state *st,
+			       unsigned vm)
+{
+	struct con_vm *v = &st->vm[vm];
+	if (v->gen != cf->gen[vm]) {
+		memset(v, 0, sizeof(*v) - sizeof(v->out));
+		v->gen = cf->gen[vm];
+	}
+	return v;
+}
+
+static void put_str(const struct con_io *io, const char *s)
+{
+	io->put(io->ctx, s, (unsigned)strlen(s));
+}
+
+/* Prefix mode: guest text is untrusted, so only printable ASCII, tab and
+ * newline reach the terminal ('\r' is dropped: '\n' goes out as CRLF). */
+static void out_prefixed(const struct con_config *cf, struct con_vm *v, unsigned vm,
+			 const uint8_t *b, unsigned n, const struct con_io *io)
+{
+	char line[2 * KEEL_CON_WRITE_MAX + CON_NAME + 8];
+	unsigned len = 0;
+	if (!v->midline)
+		len = (unsigned)snprintf(line, sizeof(line), "[%.*s] ", (int)CON_NAME,
+					 cf->name[vm]);
+	for (unsigned i = 0; i < n && len + 2 < sizeof(line); i++) {
+		uint8_t c = b[i];
+		if (c == '\r')
+			continue;
+		if (c == '\n')
+			line[len++] = '\r';
+		line[len++] = c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		v->midline = c != '\n';
+	}
+	io->put(io->ctx, line, len);
+}
+
+/* Switch mode, a VM without the console: keep the newest CON_RING bytes. */
+static void ring_add(struct con_vm *v, const uint8_t *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (v->out_len == CON_RING) {
+			v->out_start = (v->out_start + 1) % CON_RING;
+			v->out_len--;
+			v->out_lost++;
+		}
+		v->out[(v->out_start + v->out_len++) % CON_RING] = b[i];
+	}
+}
+
+static void ring_replay(struct con_vm *v, const struct con_io *io)
+{
+	while (v->out_len) {
+		unsigned n = v->out_len;
+		if (n > CON_RING - v->out_start)
+			n = CON_RING - v->out_start;
+		io->put(io->ctx, (const char *)&v->out[v->out_start], n);
+		v->out_start = (v->out_start + n) % CON_RING;
+		v->out_len -= n;
+	}
+	v->out_start = 0;
+}
+
+void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
+		const uint8_t *b, unsigned n, const struct con_io *io)
+{
+	struct con_vm *v;
+	if (vm >= KEEL_CON_MAX_VMS || !n)
+		return;
+	v = vm_state(cf, st, vm);
+	if (n > KEEL_CON_WRITE_MAX)
+		n = KEEL_CON_WRITE_MAX;
+	if (cf->mode != CON_SWITCH)
+		out_prefixed(cf, v, vm, b, n, io);
+	else if (vm == st->focus)
+		io->put(io->ctx, (const char *)b, n);
+	else
+		ring_add(v, b, n);
+}
+
+static void con_switch(const struct con_config *cf, struct con_state *st, unsigned vm,
+		       const struct con_io *io)
+{
+	struct con_vm *v = vm_state(cf, st, vm);
+	char note[120];
+	snprintf(note, sizeof(note), "\r\n[console] %.*s has the console (Ctrl-] then 1..%u "
+		 "switches)", (int)CON_NAME, cf->name[vm], cf->nvms);
+	put_str(io, note);
+	if (cf->mode == CON_SWITCH && v->out_lost) {
+		snprintf(note, sizeof(note), "; %u older bytes of its output were dropped",
+			 v->out_lost);
+		put_str(io, note);
+		v->out_lost = 0;
+	}
+	put_str(io, "\r\n");
+	st->focus = vm;
+	if (cf->mode == CON_SWITCH)
+		ring_replay(v, io);
+}
+
+static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
+		   const struct con_io *io)
+{
+	struct con_vm *v = vm_state(cf, st, st->focus);
+	if (v->in_len == CON_IN) {
+		v->in_lost++; /* the guest does not read: say so, keep typing */
+		if (v->in_lost == 1)
+			put_str(io, "\r\n[console] input queue full: typed keys dropped\r\n");
+		return;
+	}
+	v->in[(v->in_start + v->in_len++) % CON_IN] = c;
+	io->kick(io->ctx, st->focus);
+}
+
+void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
+	     const struct con_io *io)
+{
+	if (!st->esc && c == CON_KEY_ESC) {
+		st->esc = 1;
+		return;
+	}
+	if (!st->esc) {
+		if (st->focus < cf->nvms)
+			in_add(cf, st, c, io);
+		return;
+	}
+	st->esc = 0;
+	if (c == CON_KEY_ESC && st->focus < cf->nvms)
+		in_add(cf, st, c, io);
+	else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < cf->nvms)
+		con_switch(cf, st, (unsigned)(c - '1'), io);
+}
+
+unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,
+		   uint64_t seq, unsigned delivered, uint8_t *out, unsigned max)
+{
+	struct con_vm *v;
+	unsigned n;
+	if (vm >= KEEL_CON_MAX_VMS)
+		return 0;
+	v = vm_state(cf, st, vm);
+	if (seq == v->fetch_seq)
+		delivered = 0; /* applied before this server's crash */
+	v->fetch_seq = seq;
+	if (delivered > v->in_offered)
+		delivered = v->in_offered; /* never drop what was not offered */
+	v->in_start = (v->in_start + delivered) % CON_IN;
+	v->in_len -= delivered;
+	n = v->in_len < max ? v->in_len : max;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = v->in[(v->in_start + i) % CON_IN];
+	v->in_offered = n;
+	return n;
+}

@@ -1,0 +1,92 @@
+/*
+ * The console: one physical UART shared by every VM (device-servers/
+ * console/). This is the pure part (console.c: no system calls, so the
+ * host tests in tests/vmm/ run it as the server does); main.c drives the
+ * UART and the IPC.
+ *
+ * State lives in pages root keeps (a restarted server resumes with it):
+ *
+ *   offset 0       struct con_config   written by root: mode, VM names
+ *   offset 4096    struct con_state    the server's: focus, queues, rings
+ *
+ * Modes (root's choice, boot/console.c):
+ *   CON_PREFIX  every VM's output by whole lines, "[name] " before each,
+ *               only printable ASCII, tab and newline (what the test
+ *               scenarios read)
+ *   CON_SWITCH  the VM with the console is written raw and at once; the
+ *               others' output waits in a ring of CON_RING bytes each
+ *               (the oldest bytes go when it is full, counted) and is
+ *               replayed when the user switches to that VM
+ *
+ * Keys: Ctrl-] (0x1d) then a digit n switches to VM n (1-based); Ctrl-]
+ * twice sends one Ctrl-] to the VM; Ctrl-] then anything else is
+ * ignored. QEMU's -nographic mux keeps Ctrl-A for itself, not Ctrl-].
+ * Input goes only to the VM with the console, in both modes.
+ */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <keel/vmm.h>
+
+#define CON_RING 16384u  /* switch mode: each VM's unseen output */
+#define CON_IN 512u      /* input waiting for a VM's UART */
+#define CON_NAME 16u
+#define CON_KEY_ESC 0x1du /* Ctrl-] */
+#define CON_STATE_MAGIC 0x434f4e534f4c3031ull /* "CONSOL01" */
+
+enum con_mode { CON_PREFIX = 0, CON_SWITCH = 1 };
+
+struct con_config {
+	uint32_t mode;   /* enum con_mode */
+	uint32_t nvms;   /* VMs attached so far */
+	char name[KEEL_CON_MAX_VMS][CON_NAME];
+	uint32_t gen[KEEL_CON_MAX_VMS]; /* bumped when a VM is (re)made there */
+};
+
+struct con_vm {
+	uint32_t gen;                /* con_config.gen this state belongs to */
+	uint32_t midline;            /* prefix mode: a line is open */
+	uint32_t out_start, out_len; /* ring: unseen output (switch mode) */
+	uint32_t out_lost;           /* bytes the ring overwrote */
+	uint32_t in_start, in_len;   /* queue: input not yet in the UART */
+	uint32_t in_offered;         /* given to the VMM, not yet confirmed */
+	uint32_t in_lost;            /* typed while the queue was full */
+	uint64_t fetch_seq;          /* the last fetch applied (a retry is not) */
+	uint8_t in[CON_IN];
+	uint8_t out[CON_RING];
+};
+
+struct con_state {
+	uint64_t magic;
+	uint32_t focus;  /* the VM with the console */
+	uint32_t esc;    /* Ctrl-] seen, waiting for the next key */
+	uint32_t test_crashes; /* the server's crash hook (main.c), all instances */
+	struct con_vm vm[KEEL_CON_MAX_VMS];
+};
+
+/* What the pure code asks of its driver. */
+struct con_io {
+	void (*put)(void *ctx, const char *b, unsigned n); /* to the UART, raw */
+	void (*kick)(void *ctx, unsigned vm);              /* input waits for vm */
+	void *ctx;
+};
+
+/* Reset st unless it holds a console's state already (a restart). */
+void con_resume(struct con_state *st);
+/* n bytes of VM vm's output. */
+void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
+		const uint8_t *b, unsigned n, const struct con_io *io);
+/* One byte typed on the UART. */
+void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
+	     const struct con_io *io);
+/* Fetch seq (never 0) of the VMM of vm: it delivered `delivered` bytes of
+ * what it was offered last; drop them and offer the next (up to max) in
+ * out. Returns the count. The same seq again (the retry after this
+ * server's crash) drops nothing more and offers the same bytes. */
+unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,
+		   uint64_t seq, unsigned delivered, uint8_t *out, unsigned max);
+
+#endif /* CONSOLE_H */

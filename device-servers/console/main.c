@@ -1,0 +1,183 @@
+/*
+ * console: the server that owns the physical UART (QEMU virt's PL011 at
+ * 0x09000000, SPI 1 = INTID 33) and shares it between the VMs
+ * (console.h has the modes and keys, keel/vmm.h the protocol).
+ *
+ *   argv[1]               "prefix" or "switch" (also in the config page)
+ *   argv[2] (tests only)  "crash=N": crash on the Nth input fetch (below)
+ *   KEEL_SRV_EP           calls from the PL011 servers and the VMMs
+ *   bound notification    the UART's interrupt (bit CON_IRQ_BIT)
+ *   CON_SLOT_IRQ          the IRQ handler capability for INTID 33: ACK
+ *   CON_SLOT_VMM(i)       VM i's VMM notification, WRITE, badged
+ *                         KEEL_VMM_BADGE_CONSOLE: "input waits for you"
+ *   CON_UART_VADDR        the UART's registers (root maps the frame)
+ *   KEEL_DEV_STATE_VADDR  config page (root's), then struct con_state
+ *
+ * The kernel's own debug output (kprintf, root's markers) still writes
+ * the UART's data register directly, polling TXFF as this server does:
+ * both only ever write DR, so sharing it costs nothing but the order of
+ * lines written by two CPUs at once, as before this server existed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/print.h>
+#include <keel/server.h>
+#include <keel/vmm.h>
+
+#include "console.h"
+#include "console_srv.h"
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_LCR_H 0x2c
+#define UART_CR 0x30
+#define UART_IMSC 0x38
+#define UART_ICR 0x44
+#define FR_RXFE (1u << 4)
+#define FR_TXFF (1u << 5)
+#define LCR_FEN_8BIT 0x70u   /* FIFOs on, 8 data bits */
+#define CR_ON 0x301u         /* UARTEN, TXE, RXE */
+#define INT_RX_RT 0x50u      /* receive and receive-timeout interrupts */
+
+static const struct con_config *cfg;
+static struct con_state *st;
+
+static volatile uint32_t *uart(unsigned off)
+{
+	return (volatile uint32_t *)(uintptr_t)(CON_UART_VADDR + off);
+}
+
+static void uart_put(void *ctx, const char *b, unsigned n)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < n; i++) {
+		while (*uart(UART_FR) & FR_TXFF)
+			;
+		*uart(UART_DR) = (uint8_t)b[i];
+	}
+}
+
+static void vmm_kick(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	if (vm < KEEL_CON_MAX_VMS)
+		keel_signal(CON_SLOT_VMM(vm));
+}
+
+static const struct con_io io = { .put = uart_put, .kick = vmm_kick };
+
+/* Ack at the UART first, then drain it: a byte that arrives after the
+ * last read raises the line again, and fires once the GIC's is acked. */
+static void con_irq(void *ctx, uint64_t bits)
+{
+	uint64_t mr[6] = { 0 };
+	(void)ctx;
+	if (!(bits & CON_IRQ_BIT))
+		return;
+	*uart(UART_ICR) = INT_RX_RT;
+	while (!(*uart(UART_FR) & FR_RXFE))
+		con_key(cfg, st, (uint8_t)*uart(UART_DR), &io);
+	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
+}
+
+/* KEEL_CON_WRITE: MR0 n, then the bytes from MR1 (MR6.. in the IPC buffer). */
+static void con_write(unsigned vm, struct keel_msg *m)
+{
+	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8];
+	unsigned n = m->mr[0] < KEEL_CON_WRITE_MAX ? (unsigned)m->mr[0] : KEEL_CON_WRITE_MAX;
+	unsigned words = 1 + (n + 7) / 8;
+	if (m->len < words)
+		n = 0; /* the message is shorter than its count: ignore it */
+	for (unsigned i = 0; i < words && i < KEEL_MSG_REG_MRS; i++)
+		w[i] = m->mr[i];
+	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
+		w[i] = keel_ipcbuf()->mr[i];
+	con_output(cfg, st, vm, (const uint8_t *)&w[1], n, &io);
+	m->mr[0] = cfg->mode == CON_SWITCH ? KEEL_CON_EAGER : 0;
+}
+
+/* Test hook (argv[2] "crash=N"): this instance dereferences NULL on its
+ * Nth fetch that both drops delivered bytes and hands out more, after
+ * updating the queue and before answering, so the VMM's retry must not
+ * drop again; once in all (counted in the state page). */
+static unsigned long crash_at, crash_fetches;
+
+static void crash_maybe(uint64_t delivered, unsigned n)
+{
+	if (!crash_at || !delivered || !n || ++crash_fetches < crash_at || st->test_crashes)
+		return;
+	st->test_crashes++;
+	*(volatile uint32_t *)(uintptr_t)0 = 0xdead;
+}
+
+/* KEEL_CON_FETCH: MR0 delivered, MR1 sequence. */
+static void con_fetch_call(unsigned vm, struct keel_msg *m)
+{
+	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
+	w[0] = con_fetch(cfg, st, vm, m->mr[1], (unsigned)m->mr[0], (uint8_t *)&w[1],
+			 KEEL_DEV_INPUT_MAX);
+	crash_maybe(m->mr[0], (unsigned)w[0]);
+	memcpy(m->mr, w, sizeof(w));
+	m->len = 1 + (unsigned)(w[0] + 7) / 8;
+}
+
+static bool con_request(void *ctx, struct keel_msg *m)
+{
+	uint64_t b = m->badge;
+	(void)ctx;
+	if (m->label == KEEL_CON_WRITE && b >= KEEL_CON_BADGE_DEV(0) &&
+	    b < KEEL_CON_BADGE_DEV(KEEL_CON_MAX_VMS)) {
+		con_write((unsigned)(b - KEEL_CON_BADGE_DEV(0)), m);
+		m->len = 1;
+	} else if (m->label == KEEL_CON_RX_SPACE && b >= KEEL_CON_BADGE_DEV(0) &&
+		   b < KEEL_CON_BADGE_DEV(KEEL_CON_MAX_VMS)) {
+		vmm_kick(NULL, (unsigned)(b - KEEL_CON_BADGE_DEV(0)));
+		m->len = 0;
+	} else if (m->label == KEEL_CON_FETCH && b >= KEEL_CON_BADGE_VMM(0) &&
+		   b < KEEL_CON_BADGE_VMM(KEEL_CON_MAX_VMS)) {
+		con_fetch_call((unsigned)(b - KEEL_CON_BADGE_VMM(0)), m);
+	} else {
+		m->mr[0] = KEEL_E_INVALID_CALL;
+		m->len = 1;
+	}
+	m->label = 0;
+	return true;
+}
+
+/* Set the UART up (again, after a restart: idempotent), ack an interrupt
+ * the last instance may have left active, and tell every VMM with input
+ * waiting (the last instance may have crashed before it could). */
+static void con_init(void *ctx)
+{
+	uint64_t mr[6] = { 0 };
+	(void)ctx;
+	*uart(UART_LCR_H) = LCR_FEN_8BIT;
+	*uart(UART_CR) = CR_ON;
+	*uart(UART_IMSC) = INT_RX_RT;
+	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
+	for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
+		if (st->vm[i].in_len)
+			vmm_kick(NULL, i);
+	con_irq(NULL, CON_IRQ_BIT); /* bytes that came while it was down */
+}
+
+int main(int argc, char **argv)
+{
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = con_init, .notified = con_irq,
+				    .protected = con_request };
+	long err;
+	_Static_assert(sizeof(struct con_config) <= CON_CONFIG_SIZE, "config page");
+	cfg = (const struct con_config *)(uintptr_t)KEEL_DEV_STATE_VADDR;
+	st = (struct con_state *)(uintptr_t)(KEEL_DEV_STATE_VADDR + CON_CONFIG_SIZE);
+	if (st->magic == CON_STATE_MAGIC)
+		kprintf("[%s] resuming: %s has the console\n", argv[0],
+			cfg->name[st->focus < KEEL_CON_MAX_VMS ? st->focus : 0]);
+	con_resume(st);
+	if (argc > 2 && strncmp(argv[2], "crash=", 6) == 0)
+		crash_at = strtoul(argv[2] + 6, NULL, 10);
+	err = keel_server_run(&loop);
+	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
+	return 1;
+}

@@ -1,0 +1,307 @@
+/*
+ * Console input and output: the PL011 model's input side (device-servers/
+ * pl011/model.c: KEEL_DEV_INPUT batches, the RX interrupt, its mask,
+ * status and clear) and the console server's pure logic (device-servers/
+ * console/console.c: modes, the switch key, the input queues).
+ */
+#include <string.h>
+
+#include "console.h"
+#include "pl011.h"
+#include "vmm_test.h"
+
+/* ---- PL011 input ---- */
+
+static struct pl011_state u;
+
+static void u_setup(void)
+{
+	memset(&u, 0, sizeof(u));
+	pl011_reset(&u);
+}
+
+static uint64_t u_rd(uint64_t off)
+{
+	uint64_t v = 0xdead;
+	ck_assert(pl011_read(&u, off, 4, &v));
+	return v;
+}
+
+static void u_wr(uint64_t off, uint64_t v)
+{
+	ck_assert(pl011_write(&u, off, 4, v, NULL, NULL)); /* never DR here */
+}
+
+START_TEST(input_batch_fills_fifo_in_order)
+{
+	const uint8_t b[4] = { 'k', 'e', 'e', 'l' };
+	u_wr(PL011_LCR_H, PL011_LCR_FEN | 0x60);
+	ck_assert_uint_eq(pl011_input(&u, 1, b, 4), 4);
+	ck_assert_uint_eq(u_rd(PL011_FR) & PL011_FR_RXFE, 0);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(u_rd(PL011_DR), b[i]);
+	ck_assert(u_rd(PL011_FR) & PL011_FR_RXFE);
+}
+END_TEST
+
+START_TEST(input_retry_is_not_taken_twice)
+{
+	const uint8_t b[3] = { 'a', 'b', 'c' };
+	u_wr(PL011_LCR_H, PL011_LCR_FEN);
+	ck_assert_uint_eq(pl011_input(&u, 7, b, 3), 3);
+	ck_assert_uint_eq(pl011_input(&u, 7, b, 3), 3); /* the retry: same answer */
+	ck_assert_uint_eq(u.rx_count, 3);               /* nothing pushed twice */
+	ck_assert_uint_eq(pl011_input(&u, 8, b, 1), 1); /* a new batch is taken */
+	ck_assert_uint_eq(u.rx_count, 4);
+}
+END_TEST
+
+START_TEST(input_full_fifo_takes_a_prefix_and_asks_again)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	memset(b, 'x', sizeof(b));
+	/* FIFOs off: one holding register */
+	ck_assert_uint_eq(pl011_input(&u, 1, b, 3), 1);
+	ck_assert(u_rd(PL011_FR) & PL011_FR_RXFF);
+	ck_assert(!pl011_rx_room_again(&u)); /* still full */
+	ck_assert_uint_eq(u_rd(PL011_DR), 'x');
+	ck_assert(pl011_rx_room_again(&u)); /* once, after the guest made room */
+	ck_assert(!pl011_rx_room_again(&u));
+	u_wr(PL011_LCR_H, PL011_LCR_FEN);
+	ck_assert_uint_eq(pl011_input(&u, 2, b, KEEL_DEV_INPUT_MAX), KEEL_DEV_INPUT_MAX);
+	ck_assert_uint_eq(pl011_input(&u, 3, b, 1), 0); /* 32 deep: full */
+	ck_assert(!pl011_rx_room_again(&u));
+}
+END_TEST
+
+START_TEST(rx_interrupt_mask_status_clear)
+{
+	const uint8_t c = '!';
+	ck_assert_uint_eq(pl011_input(&u, 1, &c, 1), 1);
+	ck_assert_uint_eq(u_rd(PL011_RIS) & PL011_INT_RX, PL011_INT_RX);
+	ck_assert_uint_eq(u_rd(PL011_MIS), 0);
+	ck_assert(!pl011_irq_level(&u)); /* masked */
+	u_wr(PL011_IMSC, PL011_INT_RX | PL011_INT_RT);
+	ck_assert(pl011_irq_level(&u));
+	ck_assert_uint_eq(u_rd(PL011_MIS), PL011_INT_RX);
+	u_wr(PL011_ICR, PL011_INT_RX);
+	ck_assert(!pl011_irq_level(&u));
+	ck_assert_uint_eq(u_rd(PL011_RIS) & PL011_INT_RX, 0);
+	ck_assert_uint_eq(u_rd(PL011_DR), '!'); /* the byte is still there */
+	ck_assert_uint_eq(pl011_input(&u, 2, &c, 1), 1);
+	ck_assert(pl011_irq_level(&u));
+	ck_assert_uint_eq(u_rd(PL011_DR), '!');
+	ck_assert(!pl011_irq_level(&u)); /* reading the FIFO empty drops it */
+}
+END_TEST
+
+START_TEST(input_survives_restart)
+{
+	const uint8_t b[2] = { 'o', 'k' };
+	u_wr(PL011_LCR_H, PL011_LCR_FEN);
+	pl011_input(&u, 5, b, 2);
+	pl011_resume(&u); /* a restarted server finds the FIFO and the seq */
+	ck_assert_uint_eq(pl011_input(&u, 5, b, 2), 2);
+	ck_assert_uint_eq(u_rd(PL011_DR), 'o');
+	ck_assert_uint_eq(u_rd(PL011_DR), 'k');
+	ck_assert(u_rd(PL011_FR) & PL011_FR_RXFE);
+}
+END_TEST
+
+/* ---- the console's logic ---- */
+
+static struct con_config cf;
+static struct con_state st;
+static char out[4 * CON_RING];
+static unsigned nout, kicks[KEEL_CON_MAX_VMS];
+
+static void put(void *ctx, const char *b, unsigned n)
+{
+	(void)ctx;
+	ck_assert_uint_le(nout + n, sizeof(out) - 1);
+	memcpy(out + nout, b, n);
+	nout += n;
+	out[nout] = 0;
+}
+
+static void kick(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	kicks[vm]++;
+}
+
+static const struct con_io io = { .put = put, .kick = kick };
+
+static void c_setup(void)
+{
+	memset(&cf, 0, sizeof(cf));
+	memset(&st, 0x5a, sizeof(st)); /* garbage: resume must reset it */
+	con_resume(&st);
+	cf.nvms = 2;
+	strcpy(cf.name[0], "vm1");
+	strcpy(cf.name[1], "vm2");
+	nout = 0;
+	out[0] = 0;
+	memset(kicks, 0, sizeof(kicks));
+}
+
+static void out_str(unsigned vm, const char *s)
+{
+	con_output(&cf, &st, vm, (const uint8_t *)s, (unsigned)strlen(s), &io);
+}
+
+static void keys(const char *s)
+{
+	while (*s)
+		con_key(&cf, &st, (uint8_t)*s++, &io);
+}
+
+START_TEST(prefix_mode_lines)
+{
+	out_str(0, "hello\r\n");
+	out_str(1, "half ");
+	out_str(1, "line\x01\n");
+	out_str(0, "# ");
+	ck_assert_str_eq(out, "[vm1] hello\r\n[vm2] half line?\r\n[vm1] # ");
+}
+END_TEST
+
+START_TEST(switch_mode_raw_and_replay)
+{
+	cf.mode = CON_SWITCH;
+	out_str(0, "raw\r\n# ");
+	out_str(1, "kept\r\n");
+	ck_assert_str_eq(out, "raw\r\n# "); /* vm2's waits */
+	nout = 0;
+	keys("\x1d" "2");
+	ck_assert_uint_eq(st.focus, 1);
+	ck_assert_ptr_nonnull(strstr(out, "[console] vm2 has the console"));
+	ck_assert_ptr_nonnull(strstr(out, "\r\nkept\r\n")); /* replayed */
+	nout = 0;
+	keys("\x1d" "2"); /* again: nothing left to replay */
+	ck_assert_ptr_null(strstr(out, "kept"));
+}
+END_TEST
+
+START_TEST(switch_ring_keeps_newest)
+{
+	static uint8_t big[CON_RING + 10];
+	cf.mode = CON_SWITCH;
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)('a' + i % 26);
+	for (unsigned off = 0; off < sizeof(big); off += KEEL_CON_WRITE_MAX) {
+		unsigned n = sizeof(big) - off;
+		con_output(&cf, &st, 1, big + off, n < KEEL_CON_WRITE_MAX ? n : KEEL_CON_WRITE_MAX,
+			   &io);
+	}
+	ck_assert_uint_eq(st.vm[1].out_len, CON_RING);
+	ck_assert_uint_eq(st.vm[1].out_lost, 10);
+	keys("\x1d" "2");
+	ck_assert_ptr_nonnull(strstr(out, "10 older bytes of its output were dropped"));
+	ck_assert_int_eq(memcmp(out + nout - CON_RING, big + 10, CON_RING), 0);
+}
+END_TEST
+
+START_TEST(input_goes_to_focus_only)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("ls\r");
+	ck_assert_uint_eq(kicks[0], 3);
+	ck_assert_uint_eq(kicks[1], 0);
+	keys("\x1d" "2" "x");
+	ck_assert_uint_eq(kicks[1], 1);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 3);
+	ck_assert_int_eq(memcmp(b, "ls\r", 3), 0);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 1, 0, b, sizeof(b)), 1);
+	ck_assert_uint_eq(b[0], 'x');
+}
+END_TEST
+
+START_TEST(escape_key_sequences)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("\x1d\x1d");   /* Ctrl-] twice: one Ctrl-] for the guest */
+	keys("\x1d" "9");   /* no VM 9: ignored, focus kept */
+	keys("\x1d" "q");   /* anything else: ignored */
+	ck_assert_uint_eq(st.focus, 0);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 1);
+	ck_assert_uint_eq(b[0], CON_KEY_ESC);
+}
+END_TEST
+
+START_TEST(fetch_drops_only_delivered_and_retry_is_safe)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("abcdef");
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, 4), 4);    /* offered abcd */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 2, 2, b, 4), 4);    /* ab taken: cdef */
+	ck_assert_int_eq(memcmp(b, "cdef", 4), 0);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 2, 2, b, 4), 4);    /* retry: not again */
+	ck_assert_int_eq(memcmp(b, "cdef", 4), 0);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 3, 99, b, 4), 0);   /* at most what was offered */
+	ck_assert_uint_eq(st.vm[0].in_len, 0);
+}
+END_TEST
+
+START_TEST(input_queue_full_is_counted)
+{
+	for (unsigned i = 0; i < CON_IN + 5; i++)
+		con_key(&cf, &st, 'z', &io);
+	ck_assert_uint_eq(st.vm[0].in_len, CON_IN);
+	ck_assert_uint_eq(st.vm[0].in_lost, 5);
+	ck_assert_ptr_nonnull(strstr(out, "input queue full"));
+}
+END_TEST
+
+START_TEST(state_resumes)
+{
+	keys("\x1d" "2" "q");
+	con_resume(&st); /* a restarted server */
+	ck_assert_uint_eq(st.focus, 1);
+	ck_assert_uint_eq(st.vm[1].in_len, 1);
+	st.focus = 77; /* a corrupt page is reset */
+	con_resume(&st);
+	ck_assert_uint_eq(st.focus, 0);
+	ck_assert_uint_eq(st.vm[1].in_len, 0);
+}
+END_TEST
+
+START_TEST(new_vm_in_a_slot_starts_empty)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("\x1d" "2" "old");
+	cf.mode = CON_SWITCH;
+	keys("\x1d" "1");
+	out_str(1, "stale output");
+	cf.gen[1]++; /* root made another VM in slot 1 */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 1, 0, b, sizeof(b)), 0);
+	nout = 0;
+	keys("\x1d" "2");
+	ck_assert_ptr_null(strstr(out, "stale"));
+}
+END_TEST
+
+Suite *suite_console(void)
+{
+	Suite *su = suite_create("console");
+	TCase *tu = tcase_create("pl011-input"), *tc = tcase_create("console");
+	tcase_add_checked_fixture(tu, u_setup, NULL);
+	tcase_add_test(tu, input_batch_fills_fifo_in_order);
+	tcase_add_test(tu, input_retry_is_not_taken_twice);
+	tcase_add_test(tu, input_full_fifo_takes_a_prefix_and_asks_again);
+	tcase_add_test(tu, rx_interrupt_mask_status_clear);
+	tcase_add_test(tu, input_survives_restart);
+	tcase_add_checked_fixture(tc, c_setup, NULL);
+	tcase_add_test(tc, prefix_mode_lines);
+	tcase_add_test(tc, switch_mode_raw_and_replay);
+	tcase_add_test(tc, switch_ring_keeps_newest);
+	tcase_add_test(tc, input_goes_to_focus_only);
+	tcase_add_test(tc, escape_key_sequences);
+	tcase_add_test(tc, fetch_drops_only_delivered_and_retry_is_safe);
+	tcase_add_test(tc, input_queue_full_is_counted);
+	tcase_add_test(tc, state_resumes);
+	tcase_add_test(tc, new_vm_in_a_slot_starts_empty);
+	suite_add_tcase(su, tu);
+	suite_add_tcase(su, tc);
+	return su;
+}
