@@ -9,6 +9,8 @@
  *
  *   0x0000_1000_0000  struct keel_vm_info, read-only (root keeps the frame)
  *   0x0001_0000_0000  the guest image file, read-only, image_size bytes
+ *   0x0002_0000_0000  the initial RAM disk, read-only, initrd_size bytes
+ *                     (none if 0); the VMM copies it into guest RAM
  *   0x0010_0000_0000  guest RAM, read-write: guest-physical ram_base maps
  *                     here, ram_size bytes. Root maps it into both the
  *                     guest's stage-2 space and the VMM; the VMM holds no
@@ -25,6 +27,9 @@
  *                   KEEL_VMM_BADGE_VCPU(i)
  *   9 + 2i          vCPU i's thread (TCB): resume it, stop it
  *   10 + 2i         vCPU i (VCPU object): registers, interrupts
+ *                   (i < vcpu_count <= KEEL_VMM_MAX_VCPUS; root starts no
+ *                   vCPU thread: the VMM resumes vCPU 0 at boot and the
+ *                   others on the guest's PSCI CPU_ON)
  *   17 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
  *
  * ---- device server ---------------------------------------------------------
@@ -49,6 +54,8 @@
 #define KEEL_VMM_IMAGE_MAX 0x40000000ull /* 1 GiB of image window */
 #define KEEL_VMM_RAM_VADDR 0x1000000000ull
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
+#define KEEL_VMM_INITRD_VADDR 0x200000000ull /* initrd_size bytes, read-only */
+#define KEEL_VMM_INITRD_MAX 0x40000000ull /* 1 GiB of initrd window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
 
 #define KEEL_VMM_MAX_VCPUS 4u
@@ -81,6 +88,8 @@ struct keel_vm_info {
 	uint32_t vcpu_count;
 	uint32_t dev_count;
 	struct keel_vm_dev dev[KEEL_VMM_MAX_DEVICES];
+	uint64_t initrd_size;   /* bytes at KEEL_VMM_INITRD_VADDR, 0: none */
+	char cmdline[512];      /* the guest's bootargs, NUL-terminated */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 
