@@ -37,7 +37,7 @@ static const char *str(const char *path, const char *prop)
 
 START_TEST(tree_is_valid_and_describes_the_vm)
 {
-	size_t n = dtb_build(&info, 1, blob, sizeof(blob));
+	size_t n = dtb_build(&info, 1, NULL, blob, sizeof(blob));
 	int len;
 	const uint32_t *c;
 	ck_assert_uint_gt(n, 0);
@@ -72,7 +72,7 @@ END_TEST
 
 START_TEST(too_small_a_buffer_fails)
 {
-	ck_assert_uint_eq(dtb_build(&info, 1, blob, 100), 0);
+	ck_assert_uint_eq(dtb_build(&info, 1, NULL, blob, 100), 0);
 }
 END_TEST
 
