@@ -52,6 +52,9 @@ SCENARIOS=(
 	"vm-isolation 60  vm1:scan-secret vm1:scan vm2:scan-secret vm2:scan devserver-isolation"
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
 	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat"
+	# Two vCPUs in one VM (boot/scn_smp.c): PSCI, SGIs both ways, both
+	# virtual timers; root's vm-smp when the guest powers off.
+	"vm-smp       45  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp vm-smp"
 )
 
 die() { echo "run.sh: $*" >&2; exit 2; }
