@@ -179,7 +179,8 @@ void exit_handle(struct vmm *vm, unsigned cpu, uint64_t label, const uint64_t *m
 	memset(r, 0, sizeof(*r));
 	vm->exits++;
 	fn(vm, cpu, mr, r);
-	/* every exit is a chance to fill list registers that were full */
-	if (r->label != KEEL_VCPU_STOP)
+	/* a chance to fill list registers that were full, or freed by an EOI */
+	if (r->label != KEEL_VCPU_STOP &&
+	    (label == KEEL_EXIT_MAINT || ((vm->irq_retry >> cpu) & 1)))
 		vmm_irq_kick(vm, cpu);
 }

@@ -7,7 +7,10 @@
  * while the vCPU's list registers are all in use (KEEL_E_BUSY), it stays
  * pending in the vGIC and is tried again at every later chance: a write
  * to the distributor or that vCPU's redistributor, a maintenance exit,
- * and any other exit of that vCPU (exit.c).
+ * a rising line, CPU_ON, and, after a KEEL_E_BUSY, any other exit of that
+ * vCPU (exit.c). Since every event that can make an interrupt ready tries
+ * at once, the exits in between need not look (a look at all 256 INTIDs
+ * costs about 200 instructions, an eighth of a hypercall round trip).
  *
  * Every injection asks for EOI notification (KEEL_INJECT_NOTIFY_EOI) and
  * marks the interrupt active here until the kernel's MAINT exit says the
@@ -28,8 +31,10 @@ static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 	struct vgic *g = &vm->gic;
 	for (uint32_t ready = vgic_ready(g, cpu, w); ready; ready &= ready - 1) {
 		unsigned intid = 32 * w + (unsigned)__builtin_ctz(ready);
-		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), true))
+		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), true)) {
+			vm->irq_retry |= 1u << cpu; /* at its next exit (exit.c) */
 			return false;
+		}
 		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
 		vgic_set(g, cpu, intid, VGIC_PEND, false);
 	}
@@ -40,6 +45,7 @@ void vmm_irq_kick(struct vmm *vm, unsigned cpu)
 {
 	if (cpu >= vm->ncpus || vm->power[cpu] != VMM_CPU_ON)
 		return;
+	vm->irq_retry &= ~(1u << cpu);
 	for (unsigned w = 0; w < VGIC_WORDS; w++)
 		if (!irq_kick_word(vm, cpu, w))
 			return;
@@ -66,8 +72,8 @@ void vmm_irq_line(struct vmm *vm, unsigned intid, bool level)
 		g->level[intid / 32] |= bit;
 	else
 		g->level[intid / 32] &= ~bit;
-	if (!level)
-		return;
+	if (!level || was)
+		return; /* a line that stays high goes in again at its EOI */
 	cpu = vgic_spi_target(g, intid);
 	if (cpu == VGIC_NO_CPU)
 		return;

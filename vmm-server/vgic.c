@@ -184,8 +184,13 @@ uint32_t vgic_ready(const struct vgic *g, unsigned cpu, unsigned w)
 	uint32_t ready, out = 0;
 	if (cpu >= g->ncpus || w >= VGIC_WORDS || !(g->ctlr & CTLR_ENABLE_G1))
 		return 0;
-	ready = pend_view(g, cpu, w) & ~word_get(g, cpu, w, VGIC_ACTIVE) &
-		word_get(g, cpu, w, VGIC_ENABLE) & word_get(g, cpu, w, VGIC_GROUP);
+	/* cheap test first: this runs after every exit, and is mostly 0 */
+	ready = (word_get(g, cpu, w, VGIC_PEND) | (w ? g->level[w] : 0)) &
+		~word_get(g, cpu, w, VGIC_ACTIVE) & word_get(g, cpu, w, VGIC_ENABLE) &
+		word_get(g, cpu, w, VGIC_GROUP);
+	if (!ready)
+		return 0;
+	ready &= pend_view(g, cpu, w);
 	if (w == 0)
 		return ready & ~VTIMER_BIT;
 	for (; ready; ready &= ready - 1) {

@@ -189,6 +189,7 @@ struct vmm {
 	struct vgic gic;
 	const struct vmm_ops *ops;
 	enum vmm_power power[KEEL_VMM_MAX_VCPUS];
+	unsigned irq_retry;          /* bit c: vCPU c's list registers were full */
 	enum keel_vm_stop stopped;   /* 0 while the VM runs */
 	unsigned exits, aborts, sgis; /* statistics */
 };
