@@ -112,7 +112,7 @@ $(B)/keel.bin: $(B)/keel.elf
 # ---- running ----
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none \
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
 run: $(B)/keel.bin

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <keel/abi.h>
 #include <keel/alloc.h>
@@ -15,6 +16,7 @@
 #include "root.h"
 
 static struct keel_alloc root_pool;
+static struct keel_alloc *pool = &root_pool; /* where root_alloc takes from */
 static uint64_t root_ep;
 
 const struct keel_bootinfo *root_bootinfo(void)
@@ -24,24 +26,74 @@ const struct keel_bootinfo *root_bootinfo(void)
 
 uint64_t root_alloc(unsigned type, unsigned size_bits)
 {
-	return keel_alloc_object(&root_pool, type, size_bits);
+	return keel_alloc_object(pool, type, size_bits);
 }
 
 uint64_t root_alloc_slot(void)
 {
-	return keel_alloc_slot(&root_pool);
+	return keel_alloc_slot(pool);
+}
+
+struct keel_alloc *root_pool_use(struct keel_alloc *p)
+{
+	struct keel_alloc *old = pool;
+	pool = p ? p : &root_pool;
+	return old;
+}
+
+/* Untyped children of root's pool adding up to bytes (a power of two each,
+ * largest first, none below a large page) and a range of nslots of root's
+ * slots: a pool of its own. */
+bool root_pool_carve(struct root_carve *c, uint64_t bytes, unsigned nslots)
+{
+	unsigned bits = KEEL_UNTYPED_MAX_BITS;
+	memset(c, 0, sizeof(*c));
+	if (root_pool.end_slot - root_pool.next_slot < nslots)
+		return false;
+	c->slot_first = root_pool.next_slot;
+	c->slot_end = c->slot_first + nslots;
+	root_pool.next_slot = c->slot_end;
+	bytes = (bytes + (1ull << KEEL_LARGE_PAGE_BITS) - 1) & ~((1ull << KEEL_LARGE_PAGE_BITS) - 1);
+	for (; bytes && bits >= KEEL_LARGE_PAGE_BITS; bits--) {
+		if (bytes < (1ull << bits))
+			continue;
+		if (c->nut == ROOT_CARVE_MAX ||
+		    !(c->ut[c->nut++] = keel_alloc_object(&root_pool, KEEL_OBJ_UNTYPED, bits)))
+			return false;
+		bytes -= 1ull << bits;
+	}
+	root_carve_reset(c);
+	return true;
+}
+
+void root_carve_reset(struct root_carve *c)
+{
+	keel_alloc_init(&c->pool, KEEL_ROOT_CNODE, c->slot_first, c->slot_end);
+	for (unsigned i = 0; i < c->nut; i++)
+		keel_alloc_add_untyped(&c->pool, c->ut[i]);
+}
+
+/* Destroy every object made from the carve and empty its slots (copies of
+ * objects from elsewhere may sit there too); its memory is free again. */
+void root_carve_clear(struct root_carve *c)
+{
+	for (unsigned i = 0; i < c->nut; i++)
+		keel_cnode_revoke(KEEL_ROOT_CNODE, c->ut[i]);
+	for (uint64_t s = c->slot_first; s < c->slot_end; s++)
+		keel_cnode_delete(KEEL_ROOT_CNODE, s);
+	root_carve_reset(c);
 }
 
 /* As root_alloc, into a given slot (of a CNode root holds), so objects
  * can be kept outside root's own CNode (boot/vm.c: guest RAM). */
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index)
 {
-	return keel_alloc_into(&root_pool, type, size_bits, cnode, index);
+	return keel_alloc_into(pool, type, size_bits, cnode, index);
 }
 
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
 {
-	return keel_alloc_map(&root_pool, frame, vspace, vaddr, rights);
+	return keel_alloc_map(pool, frame, vspace, vaddr, rights);
 }
 
 uint64_t root_endpoint(void)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <keel/abi.h>
+#include <keel/alloc.h>
 #include <keel/server.h>
 
 #define ROOT_WINDOW_BASE 0x4000000000ull
@@ -41,7 +42,7 @@ struct srv_page {
 	uint8_t rights; /* as the server maps it */
 };
 
-enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED };
+enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED, SRV_GONE };
 
 struct server {
 	char name[24];
@@ -75,6 +76,23 @@ uint64_t root_alloc_slot(void);
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index);
 /* Map frame at vaddr in vspace, making page tables as needed. */
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
+
+/* A carve: memory and slots set apart from root's pool for one VM, so
+ * that everything made for the VM can be destroyed at once (revoking its
+ * untyped) and the memory used again. root_pool_use(&c->pool) makes the
+ * root_alloc* and root_map calls that follow take from it; NULL goes back
+ * to root's own pool; returns the pool in use before. */
+#define ROOT_CARVE_MAX 8u
+struct root_carve {
+	struct keel_alloc pool;
+	uint64_t ut[ROOT_CARVE_MAX]; /* root's slots of its untyped */
+	unsigned nut;
+	uint64_t slot_first, slot_end;
+};
+bool root_pool_carve(struct root_carve *c, uint64_t bytes, unsigned nslots);
+void root_carve_reset(struct root_carve *c);
+void root_carve_clear(struct root_carve *c);
+struct keel_alloc *root_pool_use(struct keel_alloc *p);
 /* Root's endpoint: faults and reports arrive here. */
 uint64_t root_endpoint(void);
 void root_pass(const char *what);
@@ -104,6 +122,7 @@ bool srv_start(struct server *s);
 bool srv_restart(struct server *s);
 void srv_stop(struct server *s);
 void srv_stop_all(void);
+void srv_forget(struct server *s);
 struct server *srv_by_badge(uint64_t badge);
 /* The boot module named prog, or NULL. */
 const struct keel_boot_module *srv_module(const char *prog);

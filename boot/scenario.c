@@ -24,6 +24,7 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_devrestart,
 	/* two VMs (boot/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
+	&scenario_vm_reset,
 	&scenario_vm_restart, &scenario_vm_bench,
 	/* two vCPUs (boot/scn_smp.c) */
 	&scenario_vm_smp,

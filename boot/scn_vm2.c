@@ -20,7 +20,13 @@
  *                                                    vm2 heartbeat after it
  *   vm-poweroff    guest-hostile    guest-off        vm2 poweroff; root's
  *                                                    vm-stop; then a vm1
- *                                                    heartbeat after it
+ *                                                    heartbeat after it; vm3
+ *                                                    (guest-uart) made in
+ *                                                    vm2's freed RAM: vm-reuse
+ *   vm-reset       guest-hostile    guest-reset      vm2 starts three times
+ *                                                    (SYSTEM_RESET rebuilds
+ *                                                    it); vm-reset; vm1 keeps
+ *                                                    its heartbeat
  *
  * devserver-isolation (root prints it): each PL011 server's probe (argv
  * "probe", device-servers/pl011/main.c) found no frame capability in its
@@ -29,9 +35,10 @@
  * physical address lies in any VM's RAM (vm->ram_pa_lo..hi, noted as
  * vm_create made the frames).
  *
- * A guest that powers off (PSCI SYSTEM_OFF) stops only its own VM (its
- * vCPU thread, VMM and device servers; the other VM's threads are not
- * touched) and root prints "[test] PASS vm-stop: ..."; the scenario passes
+ * A guest that powers off (PSCI SYSTEM_OFF) ends only its own VM: root
+ * destroys its vCPU threads, VMM, device servers and RAM (vm_destroy; the
+ * other VM's threads are not touched) and prints "[test] PASS vm-stop:
+ * ..."; one that resets is destroyed and built again; the scenario passes
  * once every VM has powered off, and fails if one stops any other way.
  * Most test guests never power off, so run.sh judges these scenarios by
  * their markers.
@@ -55,6 +62,8 @@
 static const char *v2_name;
 static struct vm *v2_vm[V2_NVM];
 static bool v2_off[V2_NVM];
+static unsigned v2_resets[V2_NVM];
+static bool v2_reused;
 static unsigned v2_probes; /* probe PASS reports received */
 
 #define v2_fail(...)                              \
@@ -145,22 +154,74 @@ static void v2_probe_passed(void)
 	root_pass("devserver-isolation");
 }
 
-/* SYSTEM_OFF stops only that VM; the scenario is over when all are off. */
+/* vm-poweroff, after vm2 is gone: vm3 is made where vm2 was, and must get
+ * (part of) the very RAM vm2 had: the memory really came back. */
+static void v2_reuse(unsigned i)
+{
+	uint64_t lo = v2_vm[i]->ram_pa_lo, hi = v2_vm[i]->ram_pa_hi;
+	const struct vm_spec spec = {
+		.name = "vm3", .image = "guest-uart", .ram_base = V2_RAM_BASE,
+		.ram_size = V2_RAM_SIZE, .cpu = 0, .ndev = 1,
+		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = V2_PL011,
+			   .size = 0x1000, .intid = V2_PL011_SPI } },
+	};
+	struct vm *vm = vm_create(&spec);
+	v2_reused = true;
+	if (!vm || !vm_start(vm)) {
+		v2_fail("cannot make vm3 in vm2's place");
+		return;
+	}
+	if (vm->ram_pa_lo >= hi || vm->ram_pa_hi <= lo) {
+		v2_fail("vm3's RAM (pa 0x%lx..0x%lx) is not vm2's old RAM (0x%lx..0x%lx)",
+			(unsigned long)vm->ram_pa_lo, (unsigned long)vm->ram_pa_hi,
+			(unsigned long)lo, (unsigned long)hi);
+		return;
+	}
+	kprintf("[root] vm3 runs in vm2's old RAM, pa 0x%lx..0x%lx\n",
+		(unsigned long)vm->ram_pa_lo, (unsigned long)vm->ram_pa_hi);
+	root_pass("vm-reuse");
+	v2_vm[i] = vm;
+	v2_off[i] = false;
+}
+
+/* SYSTEM_RESET: build the VM again, twice; then it is destroyed. */
+static void v2_reset(unsigned i)
+{
+	char what[80];
+	if (++v2_resets[i] <= 2) {
+		kprintf("[root] VM %s reset (%u): destroyed and built again\n", v2_vm[i]->name,
+			v2_resets[i]);
+		if (!vm_reset(v2_vm[i]))
+			v2_fail("VM %s could not be built again", v2_vm[i]->name);
+		return;
+	}
+	vm_destroy(v2_vm[i]);
+	v2_off[i] = true;
+	snprintf(what, sizeof(what), "vm-reset: %s came back twice after SYSTEM_RESET",
+		 v2_vm[i]->name);
+	root_pass(what);
+}
+
+/* SYSTEM_OFF ends only that VM: its servers and memory are destroyed. The
+ * scenario is over when all are off. */
 static void v2_stopped(unsigned i, uint64_t why, const char *text)
 {
-	vm_stop(v2_vm[i]);
-	kprintf("[root] VM %s stopped (%s); only its threads were stopped\n", v2_vm[i]->name,
-		text);
+	char what[80];
+	if (why == KEEL_VM_STOP_RESET) {
+		v2_reset(i);
+		return;
+	}
+	vm_destroy(v2_vm[i]);
 	if (why != KEEL_VM_STOP_OFF) {
 		v2_fail("VM %s stopped: %s", v2_vm[i]->name, text);
 		return;
 	}
 	v2_off[i] = true;
-	{
-		char what[80];
-		snprintf(what, sizeof(what), "vm-stop: %s powered off and is stopped",
-			 v2_vm[i]->name);
-		root_pass(what);
+	snprintf(what, sizeof(what), "vm-stop: %s powered off and is destroyed", v2_vm[i]->name);
+	root_pass(what);
+	if (v2_name[3] == 'p' && !v2_reused) { /* vm-poweroff */
+		v2_reuse(i);
+		return;
 	}
 	for (unsigned j = 0; j < V2_NVM; j++)
 		if (!v2_off[j])
@@ -192,6 +253,7 @@ static void vm_two(void) { v2_start("vm-two", "guest-uart", "guest-uart", false)
 static void vm_isolation(void) { v2_start("vm-isolation", "guest-scan", "guest-scan", true); }
 static void vm_hostile2(void) { v2_start("vm-hostile2", "guest-hostile", "guest-hostile", false); }
 static void vm_poweroff(void) { v2_start("vm-poweroff", "guest-hostile", "guest-off", false); }
+static void vm_reset_scn(void) { v2_start("vm-reset", "guest-hostile", "guest-reset", false); }
 
 const struct scenario scenario_vm_two = { .name = "vm-two", .start = vm_two,
 					  .report = v2_report };
@@ -201,3 +263,5 @@ const struct scenario scenario_vm_hostile2 = { .name = "vm-hostile2", .start = v
 					       .report = v2_report };
 const struct scenario scenario_vm_poweroff = { .name = "vm-poweroff", .start = vm_poweroff,
 					       .report = v2_report };
+const struct scenario scenario_vm_reset = { .name = "vm-reset", .start = vm_reset_scn,
+					    .report = v2_report };

@@ -25,7 +25,7 @@ static unsigned nservers;
 
 struct server *srv_by_badge(uint64_t badge)
 {
-	if (badge == 0 || badge > nservers)
+	if (badge == 0 || badge > nservers || servers[badge - 1].state == SRV_GONE)
 		return NULL;
 	return &servers[badge - 1];
 }
@@ -167,13 +167,19 @@ static struct server *srv_new(const char *prog, const char *name, unsigned cpu,
 			      unsigned prio)
 {
 	const struct keel_boot_module *m = srv_module(prog);
-	struct server *s;
-	if (!m || nservers == ROOT_MAX_SERVERS || strlen(name) >= sizeof(s->name))
+	struct server *s = NULL;
+	unsigned id = 0;
+	for (unsigned i = 0; i < nservers && !id; i++)
+		if (servers[i].state == SRV_GONE)
+			id = i + 1; /* its objects were destroyed: reuse the entry */
+	if (!id && nservers < ROOT_MAX_SERVERS)
+		id = ++nservers;
+	if (!m || !id || strlen(name) >= sizeof(s->name))
 		return NULL;
-	s = &servers[nservers++];
+	s = &servers[id - 1];
 	memset(s, 0, sizeof(*s));
 	strcpy(s->name, name);
-	s->id = nservers;
+	s->id = id;
 	s->cpu = cpu;
 	s->prio = prio;
 	s->max_restarts = 5;
@@ -320,5 +326,14 @@ void srv_stop(struct server *s)
 void srv_stop_all(void)
 {
 	for (unsigned i = 0; i < nservers; i++)
-		srv_stop(&servers[i]);
+		if (servers[i].state != SRV_GONE)
+			srv_stop(&servers[i]);
+}
+
+/* The server's objects are about to be destroyed (its VM's carve is
+ * cleared): stop it and free its entry; its badge means nothing now. */
+void srv_forget(struct server *s)
+{
+	srv_stop(s);
+	s->state = SRV_GONE;
 }

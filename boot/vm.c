@@ -11,10 +11,13 @@
  *                 description, the guest image and guest RAM
  *   device        its endpoint and its state page
  *
- * Guest RAM is one 4 KiB frame per page. Root's CNode is too small to
- * hold them, so they live in a per-VM store CNode: each frame is made in
- * a scratch slot of root's CNode, mapped into the stage-2 space (the
- * original) and the VMM (a copy), then both are moved into the store.
+ * Guest RAM is made of 2 MiB frames (stage-2 blocks) when its base and
+ * size allow, else of 4 KiB pages. The frames live in a per-VM store
+ * CNode: each is made in a scratch slot of root's CNode, mapped into the
+ * stage-2 space (the original) and the VMM (a copy), then both are moved
+ * into the store. A guest image or initrd that came as a boot blob is not
+ * copied: the VMM maps read-only copies of the blob's frames; one packed
+ * into the kernel image (test guests) is copied into fresh pages.
  *
  * Root's view of VM n's description and image (its own address space):
  *
@@ -33,6 +36,8 @@
 #define ROOT_VM_VIEW 0x2000000000ull /* below ROOT_WINDOW_BASE (root.h) */
 #define ROOT_VM_VIEW_SIZE 0x100000000ull
 #define VIEW_IMAGE ROOT_PAGE_SIZE
+#define VIEW_INITRD (ROOT_VM_VIEW_SIZE / 2)
+#define LARGE (1ull << KEEL_LARGE_PAGE_BITS)
 #define VM_PRIO 150u   /* VMM and device servers */
 #define VCPU_PRIO 100u /* below its VMM: an exit is answered at once */
 #define RWX KEEL_R_ALL
@@ -42,41 +47,58 @@ static struct vm vms[VM_MAX];
 static unsigned nvms;
 static uint64_t scratch[2]; /* root slots a frame passes through */
 
-static uint64_t pages(uint64_t bytes)
+static uint64_t units(uint64_t bytes, uint64_t unit)
 {
-	return (bytes + ROOT_PAGE_SIZE - 1) / ROOT_PAGE_SIZE;
+	return (bytes + unit - 1) / unit;
 }
 
-/* A store big enough for two capabilities per page. */
-static bool vm_store(struct vm *vm, uint64_t npages)
+/* Frame size for guest RAM: large when base and size allow. */
+static unsigned ram_frame_bits(const struct vm_spec *spec)
+{
+	return (spec->ram_base | spec->ram_size) % LARGE ? KEEL_PAGE_BITS : KEEL_LARGE_PAGE_BITS;
+}
+
+/* Capabilities the store keeps for a file: one per blob frame, or two per
+ * copied page. */
+static uint64_t file_caps(const struct keel_boot_module *m)
+{
+	return !m ? 0 : m->frame_count ? m->frame_count : 2 * units(m->size, ROOT_PAGE_SIZE);
+}
+
+static bool vm_store(struct vm *vm, uint64_t ncaps)
 {
 	unsigned bits = KEEL_CNODE_MIN_BITS;
-	while (bits < KEEL_CNODE_MAX_BITS && (1ull << bits) < 2 * npages)
+	while (bits < KEEL_CNODE_MAX_BITS && (1ull << bits) < ncaps)
 		bits++;
-	if ((1ull << bits) < 2 * npages)
+	if ((1ull << bits) < ncaps)
 		return false;
 	vm->store = root_alloc(KEEL_OBJ_CNODE, bits);
 	return vm->store != 0;
 }
 
-/* A new frame in scratch[0], mapped at va in vspace; its copy with rights
- * in scratch[1], mapped at vmm_va in the VMM. Then both go to the store. */
-static bool vm_page(struct vm *vm, uint64_t vspace, uint64_t va, unsigned rights,
-		    uint64_t vmm_va, unsigned vmm_rights, const void *fill)
+static void vm_note_ram(struct vm *vm, uint64_t frame, uint64_t size)
+{
+	uint64_t pa;
+	if (keel_frame_address(frame, &pa) != KEEL_OK)
+		return;
+	if (!vm->ram_pa_hi || pa < vm->ram_pa_lo)
+		vm->ram_pa_lo = pa;
+	if (pa + size > vm->ram_pa_hi)
+		vm->ram_pa_hi = pa + size;
+}
+
+/* A new frame (1 << bits bytes) in scratch[0], mapped at va in vspace; its
+ * copy with vmm_rights in scratch[1], mapped at vmm_va in the VMM. Then
+ * both go to the store. fill (a page) is copied in through va. */
+static bool vm_frame(struct vm *vm, unsigned bits, uint64_t vspace, uint64_t va,
+		     unsigned rights, uint64_t vmm_va, unsigned vmm_rights, const void *fill)
 {
 	uint64_t a = scratch[0], b = scratch[1];
-	uint64_t pa;
-	if (root_alloc_at(KEEL_OBJ_FRAME, 0, KEEL_ROOT_CNODE, a) != KEEL_OK ||
+	if (root_alloc_at(KEEL_OBJ_FRAME, bits, KEEL_ROOT_CNODE, a) != KEEL_OK ||
 	    root_map(a, vspace, va, rights) != KEEL_OK)
 		return false;
-	if (vspace == vm->s2) { /* guest RAM: note its physical range */
-		if (keel_frame_address(a, &pa) != KEEL_OK)
-			return false;
-		if (!vm->ram_pa_hi || pa < vm->ram_pa_lo)
-			vm->ram_pa_lo = pa;
-		if (pa + ROOT_PAGE_SIZE > vm->ram_pa_hi)
-			vm->ram_pa_hi = pa + ROOT_PAGE_SIZE;
-	}
+	if (vspace == vm->s2)
+		vm_note_ram(vm, a, 1ull << bits);
 	if (fill)
 		memcpy((void *)(uintptr_t)va, fill, ROOT_PAGE_SIZE);
 	return keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, a, vmm_rights) == KEEL_OK &&
@@ -87,18 +109,37 @@ static bool vm_page(struct vm *vm, uint64_t vspace, uint64_t va, unsigned rights
 
 static bool vm_map_ram(struct vm *vm, const struct vm_spec *spec)
 {
-	for (uint64_t off = 0; off < spec->ram_size; off += ROOT_PAGE_SIZE)
-		if (!vm_page(vm, vm->s2, spec->ram_base + off, RWX, KEEL_VMM_RAM_VADDR + off,
-			     RW, NULL))
+	unsigned bits = ram_frame_bits(spec);
+	for (uint64_t off = 0; off < spec->ram_size; off += 1ull << bits)
+		if (!vm_frame(vm, bits, vm->s2, spec->ram_base + off, RWX,
+			      KEEL_VMM_RAM_VADDR + off, RW, NULL))
 			return false;
 	return true;
 }
 
-/* The image's pages, read-only in the VMM; the last one padded with zeros. */
-static bool vm_map_image(struct vm *vm, const struct keel_boot_module *m)
+/* A blob's frames: a read-only copy of each, mapped at vmm_va on. */
+static bool vm_map_blob(struct vm *vm, const struct keel_boot_module *m, uint64_t vmm_va)
+{
+	uint64_t b = scratch[1];
+	for (uint32_t i = 0; i < m->frame_count; i++, vmm_va += LARGE)
+		if (keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, m->frame_first + i,
+				    KEEL_R_READ) != KEEL_OK ||
+		    root_map(b, vm->vmm->vspace, vmm_va, KEEL_R_READ) != KEEL_OK ||
+		    keel_cnode_move(vm->store, vm->store_next++, KEEL_ROOT_CNODE, b) != KEEL_OK)
+			return false;
+	return true;
+}
+
+/* A file for the VMM, read-only at vmm_va: a blob's own frames, or a
+ * module packed in the kernel image copied page by page (the last padded
+ * with zeros) through root's view at view_va. */
+static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_t vmm_va,
+			uint64_t view_va)
 {
 	static uint8_t tail[ROOT_PAGE_SIZE];
 	const uint8_t *img = (const uint8_t *)(uintptr_t)m->vaddr;
+	if (m->frame_count)
+		return vm_map_blob(vm, m, vmm_va);
 	for (uint64_t off = 0; off < m->size; off += ROOT_PAGE_SIZE) {
 		const uint8_t *src = img + off;
 		if (m->size - off < ROOT_PAGE_SIZE) {
@@ -106,14 +147,15 @@ static bool vm_map_image(struct vm *vm, const struct keel_boot_module *m)
 			memcpy(tail, src, m->size - off);
 			src = tail;
 		}
-		if (!vm_page(vm, KEEL_ROOT_VSPACE, vm->view + VIEW_IMAGE + off, RW,
-			     KEEL_VMM_IMAGE_VADDR + off, KEEL_R_READ, src))
+		if (!vm_frame(vm, KEEL_PAGE_BITS, KEEL_ROOT_VSPACE, view_va + off, RW,
+			      vmm_va + off, KEEL_R_READ, src))
 			return false;
 	}
 	return true;
 }
 
-static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t image_size)
+static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t image_size,
+			 uint64_t initrd_size)
 {
 	struct keel_vm_info *info = (struct keel_vm_info *)(uintptr_t)vm->view;
 	memset(info, 0, sizeof(*info));
@@ -122,6 +164,8 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t ima
 	info->ram_base = spec->ram_base;
 	info->ram_size = spec->ram_size;
 	info->image_size = image_size;
+	info->initrd_size = initrd_size;
+	snprintf(info->cmdline, sizeof(info->cmdline), "%s", spec->cmdline ? spec->cmdline : "");
 	info->vcpu_count = vm->nvcpus;
 	info->dev_count = spec->ndev;
 	for (unsigned d = 0; d < spec->ndev; d++)
@@ -205,18 +249,46 @@ static bool vm_grant_vmm(struct vm *vm)
 	return true;
 }
 
-static struct vm *vm_new(const struct vm_spec *spec)
+/* Memory a VM's carve holds besides its RAM: its servers' pages and
+ * objects, page tables, the store, copies of packed guest images. */
+#define VM_CARVE_EXTRA (32ull << 20)
+#define VM_CARVE_SLOTS 1024u
+
+/* An entry for the VM: a dead one whose carve is large enough, or a new
+ * one with a new carve (from root's own pool). */
+static struct vm *vm_entry(const struct vm_spec *spec)
 {
-	struct vm *vm;
+	uint64_t bytes = spec->ram_size + VM_CARVE_EXTRA;
+	struct vm *vm = NULL;
+	for (unsigned i = 0; i < nvms && !vm; i++)
+		if (!vms[i].live && vms[i].carve_bytes >= bytes)
+			vm = &vms[i];
+	if (!vm && nvms < VM_MAX) {
+		vm = &vms[nvms];
+		vm->index = nvms++;
+		if (!root_pool_carve(&vm->carve, bytes, VM_CARVE_SLOTS)) {
+			kprintf("[root] no %lu MiB (or %u slots) left for a VM\n",
+				(unsigned long)(bytes >> 20), VM_CARVE_SLOTS);
+			return NULL; /* what was carved stays with the entry */
+		}
+		vm->carve_bytes = bytes;
+	}
+	return vm;
+}
+
+/* Everything but the carve and the entry's place is made afresh. */
+static bool vm_new(struct vm *vm, const struct vm_spec *spec)
+{
 	char name[24];
-	if (nvms == VM_MAX || spec->ndev > KEEL_VMM_MAX_DEVICES ||
-	    spec->vcpus > KEEL_VMM_MAX_VCPUS || strlen(spec->name) >= sizeof(vm->name))
-		return NULL;
-	if (!scratch[0] && (!(scratch[0] = root_alloc_slot()) || !(scratch[1] = root_alloc_slot())))
-		return NULL;
-	vm = &vms[nvms];
+	struct root_carve carve = vm->carve;
+	unsigned index = vm->index;
+	uint64_t carve_bytes = vm->carve_bytes;
 	memset(vm, 0, sizeof(*vm));
-	vm->index = nvms++;
+	vm->carve = carve;
+	vm->index = index;
+	vm->carve_bytes = carve_bytes;
+	vm->live = true;
+	vm->spec = *spec;
 	vm->nvcpus = spec->vcpus ? spec->vcpus : 1;
 	strcpy(vm->name, spec->name);
 	vm->view = ROOT_VM_VIEW + vm->index * ROOT_VM_VIEW_SIZE;
@@ -224,37 +296,92 @@ static struct vm *vm_new(const struct vm_spec *spec)
 	vm->vmm = srv_create("vmm", name, NULL, spec->cpu, VM_PRIO);
 	vm->s2 = root_alloc(KEEL_OBJ_VSPACE, 0);
 	vm->exit_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
-	return vm->vmm && vm->s2 && vm->exit_ep ? vm : NULL;
+	return vm->vmm && vm->s2 && vm->exit_ep;
 }
 
-struct vm *vm_create(const struct vm_spec *spec)
+/* Capabilities the VM's store must hold: two per RAM frame, and the files'. */
+static uint64_t store_caps(const struct vm_spec *spec, const struct keel_boot_module *image,
+			   const struct keel_boot_module *initrd)
 {
-	const struct keel_boot_module *m = srv_module(spec->image);
-	struct vm *vm = NULL;
+	return 2 * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(image) +
+	       file_caps(initrd);
+}
+
+static const char *vm_check(const struct vm_spec *spec, const struct keel_boot_module *image,
+			    const struct keel_boot_module *initrd)
+{
+	if (!image)
+		return "no boot module holds its image";
+	if (spec->initrd && !initrd)
+		return "no boot module holds its initrd";
+	if (spec->ram_size % ROOT_PAGE_SIZE || spec->ram_size > KEEL_VMM_RAM_MAX ||
+	    image->size > KEEL_VMM_IMAGE_MAX || (initrd && initrd->size > KEEL_VMM_INITRD_MAX))
+		return "RAM, image or initrd size out of range";
+	if (spec->cmdline && strlen(spec->cmdline) >= sizeof(((struct keel_vm_info *)0)->cmdline))
+		return "command line too long";
+	if (spec->vcpus > KEEL_VMM_MAX_VCPUS)
+		return "too many vCPUs";
+	return NULL;
+}
+
+static const char *vm_build(struct vm *vm, const struct vm_spec *spec,
+			    const struct keel_boot_module *m, const struct keel_boot_module *rd)
+{
 	const char *why = NULL;
-	if (!m)
-		why = "no boot module holds its image";
-	else if (spec->ram_size % ROOT_PAGE_SIZE || spec->ram_size > KEEL_VMM_RAM_MAX ||
-		 m->size > KEEL_VMM_IMAGE_MAX)
-		why = "RAM or image size out of range";
-	else if (!(vm = vm_new(spec)))
-		why = "too many VMs or vCPUs, or no memory for its VMM";
-	else if (!vm_store(vm, pages(spec->ram_size) + pages(m->size)))
+	if (!vm_new(vm, spec))
+		why = "no memory for its VMM";
+	else if (!vm_store(vm, store_caps(spec, m, rd)))
 		why = "RAM too large for one store CNode, or no memory";
 	else if (!vm_map_ram(vm, spec))
 		why = "cannot map its RAM";
-	else if (!vm_map_image(vm, m) || !vm_map_info(vm))
-		why = "cannot map its image or description";
+	else if (!vm_map_file(vm, m, KEEL_VMM_IMAGE_VADDR, vm->view + VIEW_IMAGE) ||
+		 (rd && !vm_map_file(vm, rd, KEEL_VMM_INITRD_VADDR, vm->view + VIEW_INITRD)) ||
+		 !vm_map_info(vm))
+		why = "cannot map its image, initrd or description";
 	else if (!vm_vcpus(vm, spec) || !vm_grant_vmm(vm))
 		why = "cannot make its vCPUs";
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
 		if (!vm_device(vm, spec, d))
 			why = "cannot make a device server";
+	return why;
+}
+
+/* Every server of the VM is forgotten and every object made for it
+ * destroyed: its memory and slots are free for the next VM. */
+static void vm_clear(struct vm *vm)
+{
+	if (vm->vmm)
+		srv_forget(vm->vmm);
+	for (unsigned d = 0; d < vm->ndev; d++)
+		srv_forget(vm->dev[d]);
+	root_carve_clear(&vm->carve);
+	vm->live = false;
+}
+
+/* Into the entry vm (a reset) or a free one (vm NULL). */
+static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
+{
+	const struct keel_boot_module *m = srv_module(spec->image);
+	const struct keel_boot_module *rd = spec->initrd ? srv_module(spec->initrd) : NULL;
+	const char *why = vm_check(spec, m, rd);
+	struct keel_alloc *old;
+	if (!why && !scratch[0] &&
+	    (!(scratch[0] = root_alloc_slot()) || !(scratch[1] = root_alloc_slot())))
+		why = "no slots";
+	if (!why && !vm && !(vm = vm_entry(spec)))
+		why = "too many VMs, or not enough memory";
+	if (!why) {
+		old = root_pool_use(&vm->carve.pool);
+		why = vm_build(vm, spec, m, rd);
+		root_pool_use(old);
+		if (why)
+			vm_clear(vm);
+	}
 	if (why) {
 		kprintf("[root] cannot create VM %s: %s\n", spec->name, why);
 		return NULL;
 	}
-	vm_fill_info(vm, spec, m->size);
+	vm_fill_info(vm, spec, m->size, rd ? rd->size : 0);
 	kprintf("[root] VM %s: %lu MiB RAM at 0x%lx, image %s (%lu bytes), %u devices, "
 		"%u vCPUs\n", vm->name, (unsigned long)(spec->ram_size >> 20),
 		(unsigned long)spec->ram_base, spec->image, (unsigned long)m->size, spec->ndev,
@@ -270,6 +397,11 @@ bool vm_start(struct vm *vm)
 	return srv_start(vm->vmm);
 }
 
+struct vm *vm_create(const struct vm_spec *spec)
+{
+	return vm_create_in(NULL, spec);
+}
+
 void vm_stop(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++)
@@ -277,4 +409,20 @@ void vm_stop(struct vm *vm)
 	srv_stop(vm->vmm);
 	for (unsigned d = 0; d < vm->ndev; d++)
 		srv_stop(vm->dev[d]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm->live)
+		return;
+	vm_stop(vm);
+	vm_clear(vm);
+	kprintf("[root] VM %s destroyed: its servers are gone, its memory is free\n", vm->name);
+}
+
+bool vm_reset(struct vm *vm)
+{
+	struct vm_spec spec = vm->spec;
+	vm_destroy(vm);
+	return vm_create_in(vm, &spec) && vm_start(vm);
 }

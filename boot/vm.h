@@ -26,6 +26,8 @@ struct vm_dev_spec {
 struct vm_spec {
 	const char *name;    /* also the console prefix */
 	const char *image;   /* boot module holding the guest's arm64 Image */
+	const char *initrd;  /* boot module holding its initrd, or NULL */
+	const char *cmdline; /* the guest kernel's command line, or NULL */
 	uint64_t ram_base, ram_size;
 	unsigned cpu;        /* the VMM, its device servers and vCPU 0 run on
 			      * this CPU; vCPU i on (cpu + i) % CPUs */
@@ -50,6 +52,10 @@ struct vm {
 	uint64_t dev_state[KEEL_VMM_MAX_DEVICES]; /* frames root keeps */
 	uint64_t view;        /* root's address for this VM's info and image */
 	uint64_t ram_pa_lo, ram_pa_hi; /* physical range of its RAM frames */
+	struct vm_spec spec;  /* what it was made from (a reset makes it again) */
+	struct root_carve carve; /* everything above comes from here */
+	uint64_t carve_bytes;
+	bool live;
 };
 
 /* Build every object of the VM; nothing runs yet. NULL on failure (logged). */
@@ -58,6 +64,11 @@ struct vm *vm_create(const struct vm_spec *spec);
 bool vm_start(struct vm *vm);
 /* Stop the guest and the VM's servers. */
 void vm_stop(struct vm *vm);
+/* Stop it and destroy every object made for it (servers, vCPUs, RAM): the
+ * memory goes back for the next VM root creates. */
+void vm_destroy(struct vm *vm);
+/* Destroy and build it again from the same spec, and start it. */
+bool vm_reset(struct vm *vm);
 
 /* boot/scn_vm.c */
 extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
@@ -70,6 +81,6 @@ extern const struct scenario scenario_vm_restart, scenario_vm_bench;
 extern const struct scenario scenario_vm_smp;
 /* boot/scn_vm2.c: two VMs at once */
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
-	scenario_vm_poweroff;
+	scenario_vm_poweroff, scenario_vm_reset;
 
 #endif /* BOOT_VM_H */

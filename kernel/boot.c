@@ -15,7 +15,7 @@
 #include "kernel.h"
 #include "elf.h"
 
-#define ROOT_CNODE_BITS 12u
+#define ROOT_CNODE_BITS 14u
 #define ROOT_STACK_TOP 0x7ff00000ull
 #define ROOT_STACK_PAGES 32u
 #define ROOT_IPCBUF 0x7ff00000ull
@@ -48,11 +48,17 @@ struct root_ctx {
 	uint32_t next_slot;
 };
 
-static void root_map(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights)
+static void root_map_at(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights,
+		       unsigned level)
 {
-	while (!vspace_map_frame(r->vs_root, vaddr, paddr, rights, false))
+	while (!vspace_map_frame(r->vs_root, vaddr, paddr, rights, false, level))
 		if (!vspace_map_table(r->vs_root, vaddr, boot_alloc(PAGE_SIZE)))
 			kpanic("boot: root mapping clash");
+}
+
+static void root_map(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights)
+{
+	root_map_at(r, vaddr, paddr, rights, arch_pt_levels() - 1);
 }
 
 static uint64_t root_new_page(struct root_ctx *r, uint64_t vaddr, unsigned rights)
@@ -157,18 +163,144 @@ static void root_bind(struct root_ctx *r, uint64_t ipcbuf)
 	t->state = TS_READY;
 }
 
+/* ---- boot blobs (keel/abi.h): checked, reserved, handed to root ---- */
+
+#define BLOB_ALIGN (1ull << KEEL_LARGE_PAGE_BITS)
+#define BOOT_MAX_HOLES (KEEL_BLOB_MAX + 2)
+
+struct hole { uint64_t base, end; };
+static struct hole holes[BOOT_MAX_HOLES]; /* RAM that never becomes untyped */
+static unsigned nholes;
+static const struct keel_blob_manifest *blobs;
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+static bool overlaps(uint64_t b0, uint64_t e0, uint64_t b1, uint64_t e1)
+{
+	return b0 < e1 && b1 < e0;
+}
+
+/* The value of "key=0x<hex>" on the command line, 0 if absent or bad. */
+static uint64_t cmdline_hex(const char *cmd, const char *key)
+{
+	for (const char *s = cmd; s && *s; s++) {
+		const char *k = key, *p = s;
+		uint64_t v = 0;
+		if (s != cmd && s[-1] != ' ')
+			continue; /* not the start of a word */
+		while (*k && *p == *k)
+			k++, p++;
+		if (*k || p[0] != '0' || p[1] != 'x')
+			continue;
+		for (p += 2; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+			v = v << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+		return *p == 0 || *p == ' ' ? v : 0;
+	}
+	return 0;
+}
+
+static bool hole_add(uint64_t base, uint64_t end)
+{
+	for (unsigned i = 0; i < nholes; i++)
+		if (overlaps(base, end, holes[i].base, holes[i].end))
+			return false;
+	holes[nholes++] = (struct hole){ base, end };
+	return true;
+}
+
+static const char *blobs_check(const struct boot_mem *bm, uint64_t addr)
+{
+	const struct keel_blob_manifest *m = (const void *)addr;
+	uint64_t ram_end = bm->ram_base + bm->ram_size;
+	if (addr % PAGE_SIZE || addr < bm->ram_base || addr + PAGE_SIZE > ram_end)
+		return "manifest not a page of RAM";
+	if (overlaps(addr, addr + PAGE_SIZE, bm->kernel_start, bm->kernel_end) ||
+	    !hole_add(addr, addr + PAGE_SIZE))
+		return "manifest overlaps the kernel or the device tree";
+	if (m->magic != KEEL_BLOB_MAGIC || m->count == 0 || m->count > KEEL_BLOB_MAX)
+		return "bad magic or blob count";
+	for (unsigned i = 0; i < m->count; i++) {
+		const struct keel_blob *b = &m->blob[i];
+		uint64_t end = align_up(b->paddr + b->size, BLOB_ALIGN);
+		if (b->name[sizeof(b->name) - 1] || !b->name[0] || b->size == 0 ||
+		    b->paddr % BLOB_ALIGN || b->paddr < bm->ram_base || end > ram_end ||
+		    end <= b->paddr)
+			return "a blob is unnamed, empty, unaligned or outside RAM";
+		if (overlaps(b->paddr, end, bm->kernel_start, bm->kernel_end) ||
+		    !hole_add(b->paddr, end))
+			return "a blob overlaps another, the manifest, the kernel or the device tree";
+	}
+	return NULL;
+}
+
+/* Keel's own reserved RAM (the device tree) first, then the blobs; on any
+ * broken rule the blobs are dropped and boot goes on without them. */
+static void blobs_find(const struct boot_mem *bm)
+{
+	uint64_t addr = cmdline_hex(bm->cmdline, "blobs=");
+	const char *why;
+	if (bm->dtb_end > bm->dtb_start)
+		hole_add(bm->dtb_start & ~(PAGE_SIZE - 1), align_up(bm->dtb_end, PAGE_SIZE));
+	if (!addr)
+		return;
+	if ((why = blobs_check(bm, addr))) {
+		kprintf("keel: boot blobs at 0x%lx ignored: %s\n", (unsigned long)addr, why);
+		nholes = bm->dtb_end > bm->dtb_start;
+		return;
+	}
+	blobs = (const struct keel_blob_manifest *)addr;
+	for (unsigned i = 1; i < nholes; i++)
+		if (holes[i].base < bump_limit && holes[i].base >= bump_next)
+			bump_limit = holes[i].base;
+}
+
+static void root_module_add(struct root_ctx *r, const char *name, uint64_t va, uint64_t size)
+{
+	struct keel_boot_module *m = &r->bi->module[r->bi->module_count++];
+	for (unsigned i = 0; i + 1 < sizeof(m->name) && name[i]; i++)
+		m->name[i] = name[i];
+	m->vaddr = va;
+	m->size = size;
+}
+
+/* A blob: mapped read-only in root as large blocks, and one read-only
+ * large-frame capability per block for root to hand on. */
+static uint64_t root_blob(struct root_ctx *r, const struct keel_blob *b, uint64_t va)
+{
+	struct keel_boot_module *m = &r->bi->module[r->bi->module_count];
+	unsigned level = arch_pt_levels() - 2;
+	root_module_add(r, b->name, va, b->size);
+	m->frame_first = r->next_slot;
+	for (uint64_t off = 0; off < b->size; off += BLOB_ALIGN, va += BLOB_ALIGN) {
+		struct cap f = { .type = KEEL_OBJ_FRAME, .rights = KEEL_R_READ,
+				 .size_bits = KEEL_LARGE_PAGE_BITS, .flags = CAP_ORIGINAL,
+				 .obj = b->paddr + off };
+		root_map_at(r, va, b->paddr + off, KEEL_R_READ, level);
+		cap_init_root(root_slot(r, r->next_slot++), &f);
+		m->frame_count++;
+	}
+	kprintf("keel: boot blob %s: %lu bytes at 0x%lx\n", m->name, (unsigned long)b->size,
+		(unsigned long)b->paddr);
+	return va;
+}
+
 static void root_modules(struct root_ctx *r)
 {
 	uint64_t va = KEEL_MODULES_VADDR;
-	struct keel_bootinfo *bi = r->bi;
 	for (uint64_t i = 0; i < boot_module_count && i < KEEL_BOOT_MAX_MODULES; i++) {
 		const struct boot_module_desc *m = &boot_module_table[i];
-		kmemcpy(bi->module[i].name, m->name, sizeof(m->name));
-		bi->module[i].vaddr = va;
-		bi->module[i].size = m->size;
+		root_module_add(r, m->name, va, m->size);
 		for (uint64_t off = 0; off < m->size; off += PAGE_SIZE, va += PAGE_SIZE)
 			root_map(r, va, m->start + off, KEEL_R_READ);
-		bi->module_count = (uint32_t)i + 1;
+	}
+	va = align_up(va, BLOB_ALIGN);
+	for (unsigned i = 0; blobs && i < blobs->count; i++) {
+		if (r->bi->module_count == KEEL_BOOT_MAX_MODULES) {
+			kprintf("keel: boot blobs from %s on dropped: too many modules\n",
+				blobs->blob[i].name);
+			break;
+		}
+		va = root_blob(r, &blobs->blob[i], va);
 	}
 }
 
@@ -220,15 +352,21 @@ static void root_bootinfo(struct root_ctx *r, const struct boot_mem *bm)
 		bi->cmdline[i] = bm->cmdline[i];
 }
 
+/* All RAM above the boot allocations, less the holes, in address order. */
 static void root_memory(struct root_ctx *r, const struct boot_mem *bm)
 {
-	uint64_t end = bm->ram_base + bm->ram_size;
+	uint64_t end = bm->ram_base + bm->ram_size, base = bump_next;
 	r->bi->untyped_first = r->next_slot;
-	if (bm->dtb_start >= bump_next && bm->dtb_start < end) {
-		root_untyped(r, bump_next, bm->dtb_start & ~(PAGE_SIZE - 1), false);
-		root_untyped(r, (bm->dtb_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), end, false);
-	} else {
-		root_untyped(r, bump_next, end, false);
+	while (base < end) {
+		uint64_t next = end, skip = end;
+		for (unsigned i = 0; i < nholes; i++) {
+			if (holes[i].end > base && holes[i].base < next) {
+				next = holes[i].base > base ? holes[i].base : base;
+				skip = holes[i].end;
+			}
+		}
+		root_untyped(r, base, next, false);
+		base = skip;
 	}
 	for (unsigned i = 0; i < bm->ndev; i++)
 		root_untyped(r, bm->dev[i].base, bm->dev[i].base + bm->dev[i].size, true);
@@ -247,6 +385,7 @@ _Noreturn void kernel_boot(const struct boot_mem *bm)
 		kpanic("boot: no root module");
 	bump_next = (bm->kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bump_limit = bm->dtb_start > bump_next ? bm->dtb_start : bm->ram_base + bm->ram_size;
+	blobs_find(bm);
 	root_objects(&r);
 	root_load_elf(&r, (const uint8_t *)root->start, root->size);
 	root_stack(&r);

@@ -239,7 +239,10 @@ bool vspace_alloc_vmid(struct cap *c);
 void vspace_destroy(struct cap *c);
 bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
-		      unsigned rights, bool device);
+		      unsigned rights, bool device, unsigned level);
+/* The level a frame capability maps at: the last for a 4 KiB page, one
+ * above for a large frame (KEEL_LARGE_PAGE_BITS). */
+unsigned vspace_frame_level(const struct cap *frame);
 bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table);
 unsigned vspace_free_vmids(void);
 

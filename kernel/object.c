@@ -25,6 +25,9 @@ uint64_t object_size(unsigned type, unsigned size_bits)
 			return 0;
 		return 1ull << (size_bits + KEEL_SLOT_BITS);
 	case KEEL_OBJ_FRAME:
+		if (size_bits == KEEL_LARGE_PAGE_BITS)
+			return 1ull << KEEL_LARGE_PAGE_BITS;
+		return size_bits == 0 || size_bits == PAGE_BITS ? PAGE_SIZE : 0;
 	case KEEL_OBJ_PAGE_TABLE:
 	case KEEL_OBJ_VSPACE: return PAGE_SIZE;
 	default: return 0;
@@ -35,7 +38,11 @@ void object_init(unsigned type, uint64_t addr, unsigned size_bits)
 {
 	if (type == KEEL_OBJ_UNTYPED)
 		return; /* zeroed when retyped further */
-	kmemset((void *)addr, 0, object_size(type, size_bits));
+	uint64_t size = object_size(type, size_bits);
+	if (size % PAGE_SIZE == 0)
+		arch_zero_pages((void *)addr, size);
+	else
+		kmemset((void *)addr, 0, size);
 	if (type == KEEL_OBJ_TCB) {
 		struct tcb *t = (struct tcb *)addr;
 		for (unsigned i = 0; i < TCB_SLOTS; i++)
@@ -111,7 +118,9 @@ static void invoke_retype(struct cap *ut, const struct retype_args *a)
 		uint64_t addr = ut->obj + a->offset + i * a->size;
 		struct cap val = {
 			.type = (uint8_t)a->type, .rights = KEEL_R_ALL,
-			.size_bits = (uint8_t)a->bits, .obj = addr,
+			.size_bits = (uint8_t)(a->type == KEEL_OBJ_FRAME && !a->bits ? PAGE_BITS
+										 : a->bits),
+			.obj = addr,
 			.flags = CAP_ORIGINAL | (ut->flags & CAP_DEVICE),
 		};
 		if (!(ut->flags & CAP_DEVICE))

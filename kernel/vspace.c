@@ -84,13 +84,18 @@ static arch_pte_t *vspace_slot(uint64_t root, uint64_t vaddr, unsigned level)
 }
 
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
-		      unsigned rights, bool device)
+		      unsigned rights, bool device, unsigned level)
 {
-	arch_pte_t *slot = vspace_slot(root, vaddr, arch_pt_levels() - 1);
+	arch_pte_t *slot = vspace_slot(root, vaddr, level);
 	if (!slot || arch_pte_valid(*slot))
 		return false;
-	arch_pte_store(slot, arch_pte_page(paddr, rights, device));
+	arch_pte_store(slot, arch_pte_page(paddr, rights, device, level));
 	return true;
+}
+
+unsigned vspace_frame_level(const struct cap *frame)
+{
+	return arch_pt_levels() - (frame->size_bits == KEEL_LARGE_PAGE_BITS ? 2 : 1);
 }
 
 /* Install a table at the first missing level on the way to vaddr; returns
@@ -155,7 +160,7 @@ long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 {
 	struct cap *vs;
 	uint64_t root;
-	unsigned rights;
+	unsigned rights, level = vspace_frame_level(c);
 	long err;
 	if (label == KEEL_FRAME_ADDRESS) {
 		mr[0] = c->obj;
@@ -170,15 +175,16 @@ long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		return KEEL_E_INVALID_CALL;
 	if ((err = decode_map_target(t, mr, &root, &vs)))
 		return err;
+	if (mr[1] & (object_size(KEEL_OBJ_FRAME, c->size_bits) - 1))
+		return KEEL_E_BAD_ADDRESS; /* a block needs an aligned address */
 	rights = (unsigned)mr[2] & c->rights;
 	if (mr[2] & ~(uint64_t)KEEL_R_ALL || !(rights & KEEL_R_READ))
 		return KEEL_E_NO_RIGHTS;
 	if (c->flags & CAP_MAPPED)
 		return KEEL_E_MAPPED;
-	if (!vspace_map_frame(root, mr[1], c->obj, rights, c->flags & CAP_DEVICE))
-		return vspace_slot(root, mr[1], arch_pt_levels() - 1) ? KEEL_E_MAPPED
-								      : KEEL_E_NOT_MAPPED;
-	cap_set_mapping(c, mr[1], vs->data, arch_pt_levels() - 1);
+	if (!vspace_map_frame(root, mr[1], c->obj, rights, c->flags & CAP_DEVICE, level))
+		return vspace_slot(root, mr[1], level) ? KEEL_E_MAPPED : KEEL_E_NOT_MAPPED;
+	cap_set_mapping(c, mr[1], vs->data, level);
 	return KEEL_OK;
 }
 

@@ -30,7 +30,7 @@ cp "$bin" "$image" # a rebuild while we run must not change what boots
 run_scenario() {
 	local scn=$1 part pid
 	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
-	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -nic none \
+	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -nic none \
 		-smp 2 -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
 		-append "test=$scn" </dev/null >"$part" 2>&1 &
 	pid=$!

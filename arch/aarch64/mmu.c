@@ -59,9 +59,10 @@ arch_pte_t arch_pte_table(uint64_t table_paddr)
 	return (table_paddr & PTE_ADDR) | PTE_TYPE;
 }
 
-arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device)
+/* A page at the last level (descriptor type 0b11), a block above it (0b01). */
+arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device, unsigned level)
 {
-	arch_pte_t pte = (paddr & PTE_ADDR) | PTE_TYPE | S2_AF;
+	arch_pte_t pte = (paddr & PTE_ADDR) | (level == 2 ? PTE_TYPE : PTE_VALID) | S2_AF;
 	pte |= device ? 0 : S2_NORMAL | S2_SH_INNER;
 	pte |= (rights & KEEL_R_READ) ? S2_AP_R : 0;
 	pte |= (rights & KEEL_R_WRITE) ? S2_AP_W : 0;
@@ -100,4 +101,15 @@ void arch_tlb_flush_vmid(unsigned vmid)
 	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
 	sysreg_write(vttbr_el2, old);
 	isb();
+}
+
+/* DC ZVA zeroes one block (DCZID_EL0.BS: 4 << BS bytes, 64 on QEMU) per
+ * instruction: a 2 MiB frame in 32 Ki instructions instead of 256 Ki
+ * stores. Nothing prohibits it at EL2 (SCTLR_EL1.DZE, HCR_EL2.TDZ govern
+ * EL0 and EL1 only). */
+void arch_zero_pages(void *p, uint64_t n)
+{
+	uint64_t block = 4ull << (sysreg_read(dczid_el0) & 0xf);
+	for (uint8_t *a = p, *end = a + n; a < end; a += block)
+		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
 }

@@ -7,6 +7,7 @@
  */
 #include <arch/arch.h>
 #include <arch/fake.h>
+#include <string.h>
 
 unsigned arch_pt_levels(void) { return FAKE_PT_LEVELS; }
 
@@ -45,8 +46,12 @@ arch_pte_t arch_pte_table(uint64_t table_paddr)
 	return fake_pte_pfn(table_paddr) | FAKE_PTE_VALID | FAKE_PTE_TABLE;
 }
 
-arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device)
+arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device, unsigned level)
 {
+	if (level == 0 || level >= FAKE_PT_LEVELS)
+		kpanic("fake: leaf entry at a level without blocks");
+	if (paddr & ((1ull << (PAGE_BITS + 9u * (FAKE_PT_LEVELS - 1 - level))) - 1))
+		kpanic("fake: block entry for an unaligned address");
 	return fake_pte_pfn(paddr) | FAKE_PTE_VALID | (rights & FAKE_PTE_RIGHTS) |
 	       (device ? FAKE_PTE_DEVICE : 0);
 }
@@ -66,4 +71,11 @@ void arch_tlb_flush_vmid(unsigned vmid)
 {
 	fake_arch.tlb_flushes++;
 	fake_arch.last_flushed_vmid = vmid;
+}
+
+void arch_zero_pages(void *p, uint64_t n)
+{
+	if ((uintptr_t)p % PAGE_SIZE || n % PAGE_SIZE)
+		kpanic("fake: arch_zero_pages of a partial page");
+	memset(p, 0, n);
 }

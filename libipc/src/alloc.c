@@ -1,4 +1,6 @@
 /* Object allocator over untyped memory (see keel/alloc.h). */
+#include <stdbool.h>
+
 #include <keel/abi.h>
 #include <keel/alloc.h>
 #include <keel/object.h>
@@ -30,14 +32,26 @@ uint64_t keel_alloc_slot(struct keel_alloc *a)
 	return a->next_slot++;
 }
 
+/* An untyped that cannot fit a page-sized object is full and is skipped
+ * from then on; one that cannot fit a large object may still serve small
+ * ones, so a large object searches on without moving the cursor. */
+static bool alloc_small(unsigned type, unsigned size_bits)
+{
+	if (type == KEEL_OBJ_FRAME)
+		return size_bits <= KEEL_PAGE_BITS;
+	return type != KEEL_OBJ_CNODE && type != KEEL_OBJ_UNTYPED;
+}
+
 long keel_alloc_into(struct keel_alloc *a, unsigned type, unsigned size_bits,
 		     uint64_t cnode, uint64_t index)
 {
-	for (; a->cur < a->nut; a->cur++) {
-		long err = keel_untyped_retype(a->ut[a->cur], type, size_bits,
-					       cnode, index, 1);
+	bool small = alloc_small(type, size_bits);
+	for (unsigned i = a->cur; i < a->nut; i++) {
+		long err = keel_untyped_retype(a->ut[i], type, size_bits, cnode, index, 1);
 		if (err != KEEL_E_NO_MEMORY)
 			return err;
+		if (small && i == a->cur)
+			a->cur++;
 	}
 	return KEEL_E_NO_MEMORY;
 }

@@ -15,7 +15,7 @@ set -u
 QEMU=${QEMU:-qemu-system-aarch64}
 # -nic none: no default virtio-net PCI device for the hostile guest's
 # random MMIO to program into DMA.
-QEMU_FLAGS=(-M "virt,gic-version=3" -cpu "max,pauth=off" -m 256M -nographic
+QEMU_FLAGS=(-M "virt,gic-version=3" -cpu "max,pauth=off,sve=off,sme=off" -m 256M -nographic
 	-no-reboot -nic none)
 
 # name  timeout(s)  expected PASS markers
@@ -30,6 +30,7 @@ GUESTS=(
 	"seq      20  seq"
 	"bench    40  bench"
 	"off      20  poweroff"
+	"reset    20  reset-boot"
 	"smp      20  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp"
 )
 

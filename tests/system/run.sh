@@ -15,7 +15,7 @@
 set -u
 
 QEMU=${QEMU:-qemu-system-aarch64}
-QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off -smp 2 -nic none
+QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none
 	-m 1G -nographic -no-reboot)
 
 # name  timeout(s)  expected PASS markers
@@ -51,7 +51,8 @@ SCENARIOS=(
 	"vm-two       30  vm1:uart vm2:uart"
 	"vm-isolation 60  vm1:scan-secret vm1:scan vm2:scan-secret vm2:scan devserver-isolation"
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
-	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat"
+	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat vm-reuse vm3:uart"
+	"vm-reset     60  vm2:reset-boot vm-reset +vm1:heartbeat"
 	# Two vCPUs in one VM (boot/scn_smp.c): PSCI, SGIs both ways, both
 	# virtual timers; root's vm-smp when the guest powers off.
 	"vm-smp       45  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp vm-smp"

@@ -51,7 +51,7 @@ static void vs_tables(uint64_t vs, uint64_t pt1, uint64_t pt2, uint64_t va)
 START_TEST(fake_format_round_trips)
 {
 	uint64_t pa = 0x12345678000ull;
-	arch_pte_t p = arch_pte_page(pa, KEEL_R_READ | KEEL_R_EXEC, true);
+	arch_pte_t p = arch_pte_page(pa, KEEL_R_READ | KEEL_R_EXEC, true, arch_pt_levels() - 1);
 	arch_pte_t t = arch_pte_table(pa);
 	ck_assert_uint_eq(arch_pte_paddr(p), pa);
 	ck_assert_uint_eq(arch_pte_paddr(t), pa);
@@ -303,6 +303,42 @@ START_TEST(rebinding_releases_the_old_vspace)
 }
 END_TEST
 
+/* A 2 MiB frame: aligned in the untyped, zeroed, mapped as one block one
+ * level above pages, only at an aligned address and only where no table
+ * is; unmapping clears the block. */
+START_TEST(large_frame_maps_as_a_block)
+{
+	const uint64_t big = 1ull << KEEL_LARGE_PAGE_BITS, va = VA & ~(big - 1);
+	arch_pte_t *l1;
+	uint8_t *mem;
+	vs_setup();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, KEEL_LARGE_PAGE_BITS, 30, 1), KEEL_OK);
+	ck_assert_uint_eq(fx_slot(30)->obj % big, 0);
+	ck_assert_uint_eq(fx_slot(30)->size_bits, KEEL_LARGE_PAGE_BITS);
+	mem = (uint8_t *)(uintptr_t)fx_slot(30)->obj;
+	for (uint64_t i = 0; i < big; i += 4093)
+		ck_assert_uint_eq(mem[i], 0);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, 20, 31, 1), KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(map_frame(30, VS, va, KEEL_R_READ), KEEL_E_NOT_MAPPED);
+	ck_assert_int_eq(map_pt(PT1, VS, va), KEEL_OK);
+	ck_assert_int_eq(map_frame(30, VS, va + PAGE_SIZE, KEEL_R_READ), KEEL_E_BAD_ADDRESS);
+	ck_assert_int_eq(map_frame(30, VS, va, KEEL_R_READ | KEEL_R_WRITE), KEEL_OK);
+	ck_assert_uint_eq(fx_slot(30)->data2 >> 40, 1);
+	l1 = table(PT1);
+	ck_assert_uint_eq(arch_pte_paddr(l1[5]), fx_slot(30)->obj);
+	ck_assert(arch_pte_valid(l1[5]) && !arch_pte_is_table(l1[5], 1));
+	ck_assert_uint_eq(l1[5] & FAKE_PTE_RIGHTS, FAKE_PTE_R | FAKE_PTE_W);
+	/* no table can go under the block, nor a page into it */
+	ck_assert_int_eq(map_pt(PT2, VS, va), KEEL_E_MAPPED);
+	ck_assert_int_eq(map_frame(F, VS, va + PAGE_SIZE, KEEL_R_READ), KEEL_E_NOT_MAPPED);
+	ck_assert_int_eq(FX_INVOKE(30, KEEL_FRAME_UNMAP, 0), KEEL_OK);
+	ck_assert_uint_eq(l1[5], 0);
+	/* and no block where a table is */
+	ck_assert_int_eq(map_pt(PT2, VS, va), KEEL_OK);
+	ck_assert_int_eq(map_frame(30, VS, va, KEEL_R_READ), KEEL_E_MAPPED);
+}
+END_TEST
+
 START_TEST(vmid_exhaustion_is_busy)
 {
 	unsigned free_vmids = vspace_free_vmids();
@@ -337,5 +373,6 @@ Suite *suite_vspace(void)
 	tcase_add_test(tc, deleting_a_vspace_suspends_its_threads);
 	tcase_add_test(tc, rebinding_releases_the_old_vspace);
 	tcase_add_test(tc, vmid_exhaustion_is_busy);
+	tcase_add_test(tc, large_frame_maps_as_a_block);
 	return s;
 }

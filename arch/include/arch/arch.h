@@ -59,13 +59,17 @@ void arch_fpu_save_if_owner(struct tcb *t);
 _Noreturn void arch_return_to(struct tcb *t);
 
 /* ---- translation tables (user vspaces; one format for all) ---- */
+/* Zero whole pages (p page-aligned, n a multiple of the page size) the
+ * fastest way the machine has: new objects, and guest RAM, are zeroed. */
+void arch_zero_pages(void *p, uint64_t n);
 unsigned arch_pt_levels(void);
 unsigned arch_pt_index(uint64_t vaddr, unsigned level);
 uint64_t arch_vaddr_limit(void);
 bool arch_pte_valid(arch_pte_t pte);
 bool arch_pte_is_table(arch_pte_t pte, unsigned level);
 arch_pte_t arch_pte_table(uint64_t table_paddr);
-arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device);
+/* A leaf: a page at the last level, a block (a large frame) one above. */
+arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device, unsigned level);
 uint64_t arch_pte_paddr(arch_pte_t pte);
 void arch_pte_store(arch_pte_t *slot, arch_pte_t pte);
 void arch_tlb_flush_vmid(unsigned vmid);

@@ -97,7 +97,7 @@ enum keel_obj {
 	KEEL_OBJ_ENDPOINT = 3,
 	KEEL_OBJ_NOTIFICATION = 4,
 	KEEL_OBJ_CNODE = 5,        /* size_bits = log2 slots, 2..16 */
-	KEEL_OBJ_FRAME = 6,        /* 4 KiB */
+	KEEL_OBJ_FRAME = 6,        /* size_bits 0 or 12: 4 KiB; 21: 2 MiB */
 	KEEL_OBJ_PAGE_TABLE = 7,   /* one translation table (any level) */
 	KEEL_OBJ_VSPACE = 8,       /* root translation table + VMID */
 	KEEL_OBJ_IRQ_CONTROL = 9,  /* not retypeable: given to the root server */
@@ -114,6 +114,7 @@ enum keel_obj {
 #define KEEL_VCPU_BITS 10u
 #define KEEL_SLOT_BITS 6u          /* one CNode slot */
 #define KEEL_PAGE_BITS 12u
+#define KEEL_LARGE_PAGE_BITS 21u /* a large frame, mapped as one block */
 #define KEEL_CNODE_MIN_BITS 2u
 #define KEEL_CNODE_MAX_BITS 16u
 #define KEEL_UNTYPED_MIN_BITS 12u
@@ -276,8 +277,31 @@ enum keel_vreg {
 #define KEEL_BOOTINFO_VADDR 0x7f0000000ull
 #define KEEL_MODULES_VADDR 0x100000000ull
 #define KEEL_BOOT_MAX_UNTYPED 64
-#define KEEL_BOOT_MAX_MODULES 24
+#define KEEL_BOOT_MAX_MODULES 32
 #define KEEL_BOOTINFO_MAGIC 0x4b45454c424f4f54ull /* "KEELBOOT" */
+
+/* Boot blobs: files QEMU's generic loader put in RAM before Keel started
+ * (-device loader,file=F,addr=A,force-raw=on), listed by a manifest whose
+ * physical address the kernel command line gives as blobs=0x<addr>
+ * (tools/mkblobs.sh writes both). The kernel keeps that memory out of the
+ * untyped it hands out and passes each blob to root as a boot module.
+ * Rules it checks (a manifest that breaks one is ignored, with a message):
+ * the manifest is page-aligned in RAM and fits in a page; each blob starts
+ * 2 MiB-aligned, and blobs rounded up to 2 MiB lie in RAM clear of each
+ * other, the manifest, the kernel image and the device tree. */
+#define KEEL_BLOB_MAGIC 0x424f4c424c45454bull /* "KEELBLOB" */
+#define KEEL_BLOB_MAX 16u
+struct keel_blob {
+	char name[32]; /* NUL-terminated */
+	uint64_t paddr, size;
+};
+struct keel_blob_manifest {
+	uint64_t magic;
+	uint32_t count;
+	uint32_t reserved0;
+	struct keel_blob blob[KEEL_BLOB_MAX];
+};
+_Static_assert(sizeof(struct keel_blob_manifest) <= 4096, "blob manifest is one page");
 
 /* Fixed slots in the root server's CNode. */
 enum keel_root_slot {
@@ -300,6 +324,11 @@ struct keel_boot_module {
 	char name[32];
 	uint64_t vaddr; /* where it is mapped (read-only) in the root server */
 	uint64_t size;
+	/* A boot blob (below) also comes as read-only large frames
+	 * (KEEL_LARGE_PAGE_BITS) in root CNode slots frame_first.. (frame_count
+	 * of them; 0 for modules packed into the kernel image), so root can
+	 * map it into another address space without copying. */
+	uint32_t frame_first, frame_count;
 };
 
 struct keel_bootinfo {

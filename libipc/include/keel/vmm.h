@@ -9,8 +9,7 @@
  *
  *   0x0000_1000_0000  struct keel_vm_info, read-only (root keeps the frame)
  *   0x0001_0000_0000  the guest image file, read-only, image_size bytes
- *   0x0002_0000_0000  the initial RAM disk, read-only, initrd_size bytes
- *                     (none if 0); the VMM copies it into guest RAM
+ *   0x0002_0000_0000  the initrd file, read-only, initrd_size bytes
  *   0x0010_0000_0000  guest RAM, read-write: guest-physical ram_base maps
  *                     here, ram_size bytes. Root maps it into both the
  *                     guest's stage-2 space and the VMM; the VMM holds no
@@ -52,10 +51,10 @@
 #define KEEL_VMM_INFO_VADDR 0x10000000ull
 #define KEEL_VMM_IMAGE_VADDR 0x100000000ull
 #define KEEL_VMM_IMAGE_MAX 0x40000000ull /* 1 GiB of image window */
+#define KEEL_VMM_INITRD_VADDR 0x200000000ull
+#define KEEL_VMM_INITRD_MAX 0x40000000ull /* 1 GiB of initrd window */
 #define KEEL_VMM_RAM_VADDR 0x1000000000ull
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
-#define KEEL_VMM_INITRD_VADDR 0x200000000ull /* initrd_size bytes, read-only */
-#define KEEL_VMM_INITRD_MAX 0x40000000ull /* 1 GiB of initrd window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
 
 #define KEEL_VMM_MAX_VCPUS 4u
