@@ -32,6 +32,8 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_cfg, &scenario_restart_policy,
 	/* the console server (boot/scn_console.c) */
 	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
+	/* two vCPUs (boot/scn_smp.c) */
+	&scenario_vm_smp,
 };
 
 static const struct scenario *scn = &scenario_demo;

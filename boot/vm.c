@@ -2,10 +2,11 @@
  * Building a VM (docs/vm.md). Root makes every object and keeps every
  * original capability; each server gets only what its job needs:
  *
- *   vCPU thread   its stage-2 vspace, its VCPU, a fault endpoint that is
- *                 the VMM's exit endpoint badged KEEL_VMM_BADGE_VCPU(0);
- *                 no CNode, no IPC buffer
- *   VMM           the exit endpoint, the vCPU thread and VCPU, device
+ *   vCPU thread   (one per vCPU i, on CPU (spec->cpu + i) % CPUs) its
+ *                 stage-2 vspace, its VCPU, a fault endpoint that is the
+ *                 VMM's exit endpoint badged KEEL_VMM_BADGE_VCPU(i); no
+ *                 CNode, no IPC buffer
+ *   VMM           the exit endpoint, each vCPU's thread and VCPU, device
  *                 endpoints, and mappings (not capabilities) of the VM
  *                 description, the guest image and guest RAM
  *   device        its endpoint and its state page
@@ -166,7 +167,7 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t ima
 	info->image_size = image_size;
 	info->initrd_size = initrd_size;
 	snprintf(info->cmdline, sizeof(info->cmdline), "%s", spec->cmdline ? spec->cmdline : "");
-	info->vcpu_count = 1;
+	info->vcpu_count = vm->nvcpus;
 	info->dev_count = spec->ndev;
 	for (unsigned d = 0; d < spec->ndev; d++)
 		info->dev[d] = (struct keel_vm_dev){ .base = spec->dev[d].base,
@@ -191,20 +192,30 @@ static long vcpu_bind(uint64_t tcb, uint64_t vcpu)
 	return keel_invoke(tcb, KEEL_TCB_BIND_VCPU, 1, mr);
 }
 
-/* The vCPU thread: stage-2 space, VCPU, exits to the VMM; no CNode. */
-static bool vm_vcpu(struct vm *vm, unsigned cpu)
+/* vCPU i's thread: stage-2 space, VCPU, exits to the VMM badged with
+ * its index; no CNode. Not started: the VMM resumes it. */
+static bool vm_vcpu(struct vm *vm, unsigned i, unsigned cpu)
 {
 	uint64_t fault = root_alloc_slot();
-	vm->vcpu = root_alloc(KEEL_OBJ_VCPU, 0);
-	vm->vcpu_tcb = root_alloc(KEEL_OBJ_TCB, 0);
-	if (!fault || !vm->vcpu || !vm->vcpu_tcb ||
+	vm->vcpu[i] = root_alloc(KEEL_OBJ_VCPU, 0);
+	vm->vcpu_tcb[i] = root_alloc(KEEL_OBJ_TCB, 0);
+	if (!fault || !vm->vcpu[i] || !vm->vcpu_tcb[i] ||
 	    keel_cnode_mint(KEEL_ROOT_CNODE, fault, KEEL_ROOT_CNODE, vm->exit_ep, KEEL_R_WRITE,
-			    KEEL_VMM_BADGE_VCPU(0)) != KEEL_OK)
+			    KEEL_VMM_BADGE_VCPU(i)) != KEEL_OK)
 		return false;
-	return keel_tcb_configure(vm->vcpu_tcb, fault, 0, vm->s2, 0, 0) == KEEL_OK &&
-	       vcpu_bind(vm->vcpu_tcb, vm->vcpu) == KEEL_OK &&
-	       keel_tcb_set_priority(vm->vcpu_tcb, VCPU_PRIO) == KEEL_OK &&
-	       keel_tcb_set_affinity(vm->vcpu_tcb, cpu) == KEEL_OK;
+	return keel_tcb_configure(vm->vcpu_tcb[i], fault, 0, vm->s2, 0, 0) == KEEL_OK &&
+	       vcpu_bind(vm->vcpu_tcb[i], vm->vcpu[i]) == KEEL_OK &&
+	       keel_tcb_set_priority(vm->vcpu_tcb[i], VCPU_PRIO) == KEEL_OK &&
+	       keel_tcb_set_affinity(vm->vcpu_tcb[i], cpu) == KEEL_OK;
+}
+
+static bool vm_vcpus(struct vm *vm, const struct vm_spec *spec)
+{
+	unsigned ncpus = root_bootinfo()->ncpus ? root_bootinfo()->ncpus : 1;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (!vm_vcpu(vm, i, (spec->cpu + i) % ncpus))
+			return false;
+	return true;
 }
 
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
@@ -231,9 +242,13 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 static bool vm_grant_vmm(struct vm *vm)
 {
 	struct server *s = vm->vmm;
-	return srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, vm->exit_ep, KEEL_R_READ) &&
-	       srv_grant_copy(s, KEEL_VMM_SLOT_VCPU_TCB(0), vm->vcpu_tcb, KEEL_R_WRITE) &&
-	       srv_grant_copy(s, KEEL_VMM_SLOT_VCPU(0), vm->vcpu, KEEL_R_WRITE);
+	if (!srv_grant_report(s) || !srv_grant_copy(s, KEEL_SRV_EP, vm->exit_ep, KEEL_R_READ))
+		return false;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (!srv_grant_copy(s, KEEL_VMM_SLOT_VCPU_TCB(i), vm->vcpu_tcb[i], KEEL_R_WRITE) ||
+		    !srv_grant_copy(s, KEEL_VMM_SLOT_VCPU(i), vm->vcpu[i], KEEL_R_WRITE))
+			return false;
+	return true;
 }
 
 /* Memory a VM's carve holds besides its RAM: its servers' pages and
@@ -276,6 +291,7 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 	vm->carve_bytes = carve_bytes;
 	vm->live = true;
 	vm->spec = *spec;
+	vm->nvcpus = spec->vcpus ? spec->vcpus : 1;
 	strcpy(vm->name, spec->name);
 	vm->view = ROOT_VM_VIEW + vm->index * ROOT_VM_VIEW_SIZE;
 	snprintf(name, sizeof(name), "%s-vmm", spec->name);
@@ -307,6 +323,8 @@ static const char *vm_check(const struct vm_spec *spec, const struct keel_boot_m
 		return "RAM, image or initrd size out of range";
 	if (spec->cmdline && strlen(spec->cmdline) >= sizeof(((struct keel_vm_info *)0)->cmdline))
 		return "command line too long";
+	if (spec->vcpus > KEEL_VMM_MAX_VCPUS)
+		return "too many vCPUs";
 	return NULL;
 }
 
@@ -324,8 +342,8 @@ static const char *vm_build(struct vm *vm, const struct vm_spec *spec,
 		 (rd && !vm_map_file(vm, rd, KEEL_VMM_INITRD_VADDR, vm->view + VIEW_INITRD)) ||
 		 !vm_map_info(vm))
 		why = "cannot map its image, initrd or description";
-	else if (!vm_vcpu(vm, spec->cpu) || !vm_grant_vmm(vm))
-		why = "cannot make its vCPU";
+	else if (!vm_vcpus(vm, spec) || !vm_grant_vmm(vm))
+		why = "cannot make its vCPUs";
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
 		if (!vm_device(vm, spec, d))
 			why = "cannot make a device server";
@@ -372,9 +390,10 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 		return NULL;
 	}
 	vm_fill_info(vm, spec, m->size, rd ? rd->size : 0);
-	kprintf("[root] VM %s: %lu MiB RAM at 0x%lx, image %s (%lu bytes), %u devices\n",
-		vm->name, (unsigned long)(spec->ram_size >> 20), (unsigned long)spec->ram_base,
-		spec->image, (unsigned long)m->size, spec->ndev);
+	kprintf("[root] VM %s: %lu MiB RAM at 0x%lx, image %s (%lu bytes), %u devices, "
+		"%u vCPUs\n", vm->name, (unsigned long)(spec->ram_size >> 20),
+		(unsigned long)spec->ram_base, spec->image, (unsigned long)m->size, spec->ndev,
+		vm->nvcpus);
 	return vm;
 }
 
@@ -393,7 +412,8 @@ struct vm *vm_create(const struct vm_spec *spec)
 
 void vm_stop(struct vm *vm)
 {
-	keel_tcb_suspend(vm->vcpu_tcb);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		keel_tcb_suspend(vm->vcpu_tcb[i]);
 	srv_stop(vm->vmm);
 	for (unsigned d = 0; d < vm->ndev; d++)
 		srv_stop(vm->dev[d]);

@@ -1,6 +1,6 @@
 /*
  * Virtual machines, root's side (boot/vm.c): build one VM from a spec —
- * its guest RAM and stage-2 space, a vCPU thread, the VMM and a device
+ * its guest RAM and stage-2 space, a thread per vCPU, the VMM and a device
  * server per device — and stop it. docs/vm.md has the picture.
  */
 #ifndef BOOT_VM_H
@@ -30,8 +30,9 @@ struct vm_spec {
 	const char *initrd;  /* boot module holding its initrd, or NULL */
 	const char *cmdline; /* the guest kernel's command line, or NULL */
 	uint64_t ram_base, ram_size;
-	unsigned cpu;        /* the VM's threads all run on this CPU */
-	unsigned vcpus;      /* vCPU count (boot/vmconfig.c fills it; 0 reads as 1) */
+	unsigned cpu;        /* the VMM, its device servers and vCPU 0 run on
+			      * this CPU; vCPU i on (cpu + i) % CPUs */
+	unsigned vcpus;      /* 1..KEEL_VMM_MAX_VCPUS; 0 means 1 */
 	const struct srv_policy *restart; /* the VMM's, or NULL: the default */
 	unsigned ndev;
 	struct vm_dev_spec dev[KEEL_VMM_MAX_DEVICES];
@@ -45,7 +46,8 @@ struct vm {
 	unsigned ndev;
 	uint64_t s2;          /* the guest's stage-2 vspace */
 	uint64_t exit_ep;     /* the VMM receives exits on it */
-	uint64_t vcpu, vcpu_tcb;
+	unsigned nvcpus;
+	uint64_t vcpu[KEEL_VMM_MAX_VCPUS], vcpu_tcb[KEEL_VMM_MAX_VCPUS];
 	uint64_t store;       /* CNode with the RAM and image frame capabilities */
 	uint64_t store_next;  /* its first free slot */
 	uint64_t info;        /* frame: struct keel_vm_info */
@@ -81,6 +83,8 @@ extern const struct scenario scenario_vms;
 
 /* boot/scn_vmbench.c */
 extern const struct scenario scenario_vm_restart, scenario_vm_bench;
+/* boot/scn_smp.c: one VM with two vCPUs */
+extern const struct scenario scenario_vm_smp;
 /* boot/scn_vm2.c: two VMs at once */
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;

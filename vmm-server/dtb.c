@@ -4,16 +4,19 @@
  * bindings, so a guest that runs there finds the same things here:
  *
  *   /                      #address-cells = #size-cells = 2, GIC as parent
- *   chosen                 stdout-path: the first PL011
+ *   chosen                 stdout-path: the first PL011; bootargs (the
+ *                          description's cmdline); linux,initrd-start/end
  *   memory@<base>          the VM's RAM
  *   cpus/cpu@<n>           one per vCPU, enable-method "psci"
  *   psci                   PSCI 1.0 / 0.2 over HVC (psci.c)
- *   intc@8000000           GICv3: distributor, redistributors (vgic.c)
+ *   intc@8000000           GICv3: distributor, one redistributor region
+ *                          of a 128 KiB frame per vCPU (vgic.c)
  *   timer                  the architected timer's PPIs 13, 14, 11, 10
  *   apb-pclk               a fixed 24 MHz clock the PL011 names
  *   pl011@<base>           each PL011 device, on its SPI
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <libfdt.h>
 
@@ -122,6 +125,7 @@ static void dtb_gic_timer(struct dtbw *f, unsigned ncpus)
 	node_at(f, "intc", VGIC_GICD_BASE);
 	fdtw_prop_str(f, "compatible", "arm,gic-v3");
 	fdtw_prop_u32(f, "#interrupt-cells", 3);
+	fdtw_prop_u32(f, "#redistributor-regions", 1);
 	fdtw_prop(f, "interrupt-controller", NULL, 0);
 	reg2(reg, VGIC_GICD_BASE, VGIC_GICD_SIZE);
 	reg2(reg + 4, VGIC_GICR_BASE, VGIC_GICR_STRIDE * ncpus);
@@ -171,10 +175,24 @@ static void dtb_devices(struct dtbw *f, const struct keel_vm_info *info)
 			dtb_pl011(f, &info->dev[i]);
 }
 
-static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info)
+static void fdtw_prop_u64(struct dtbw *f, const char *name, uint64_t v)
+{
+	const uint32_t c[2] = { (uint32_t)(v >> 32), (uint32_t)v };
+	fdtw_prop_cells(f, name, c, 2);
+}
+
+static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
+		       const struct dtb_boot *boot)
 {
 	char path[40];
 	fdtw_node(f, "chosen");
+	/* the description is root's: take the command line only if it ends */
+	if (info->cmdline[0] && memchr(info->cmdline, 0, sizeof(info->cmdline)))
+		fdtw_prop_str(f, "bootargs", info->cmdline);
+	if (boot && boot->initrd_end > boot->initrd_start) {
+		fdtw_prop_u64(f, "linux,initrd-start", boot->initrd_start);
+		fdtw_prop_u64(f, "linux,initrd-end", boot->initrd_end);
+	}
 	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
 		if (info->dev[i].kind == KEEL_VM_DEV_PL011) {
 			snprintf(path, sizeof(path), "/pl011@%llx",
@@ -185,7 +203,8 @@ static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info)
 	fdtw_end_node(f);
 }
 
-size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, uint8_t *out, size_t cap)
+size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, const struct dtb_boot *boot,
+		 uint8_t *out, size_t cap)
 {
 	struct dtbw w = { .fdt = out }, *f = &w;
 	w.err = fdt_create(out, (int)cap);
@@ -197,7 +216,7 @@ size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, uint8_t *out, 
 	fdtw_prop_str(f, "compatible", "linux,dummy-virt");
 	fdtw_prop_str(f, "model", "Keel VM");
 	fdtw_prop_u32(f, "interrupt-parent", PHANDLE_GIC);
-	dtb_chosen(f, info);
+	dtb_chosen(f, info, boot);
 	dtb_memory(f, info);
 	dtb_cpus(f, ncpus);
 	dtb_gic_timer(f, ncpus);

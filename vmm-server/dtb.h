@@ -11,8 +11,14 @@
  * most 2 MiB, 8-byte aligned, in a 2 MiB region of its own). */
 #define DTB_REGION 0x200000ull
 
+/* What the loader placed besides the image (guest-physical; 0: none). */
+struct dtb_boot {
+	uint64_t initrd_start, initrd_end;
+};
+
 /* Describe the VM in out (with Debian's libfdt); the blob's size, or 0 if
- * it does not fit. */
-size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, uint8_t *out, size_t cap);
+ * it does not fit. boot may be NULL. */
+size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, const struct dtb_boot *boot,
+		 uint8_t *out, size_t cap);
 
 #endif /* VMM_DTB_H */

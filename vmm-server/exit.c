@@ -32,32 +32,47 @@ static void exit_mmio(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct v
 		vm->aborts++;
 }
 
-/* A firmware call: x0 gets the result; SYSTEM_OFF/RESET stop the VM. */
-static void firmware_call(struct vmm *vm, const uint64_t *mr, uint64_t skip,
+/* CPU_SUSPEND waits as WFI does, then returns SUCCESS in x0. The WAIT
+ * reply steps past the trapped instruction, which is right for an SMC;
+ * after an HVC the pc is already past it, so it goes back one first. */
+static void firmware_wait(struct vmm *vm, unsigned cpu, uint64_t skip, struct vmm_reply *r)
+{
+	uint64_t pc;
+	if (!vm->ops->reg_write(vm, cpu, 0, 0) ||
+	    (!skip && (!vm->ops->reg_read(vm, cpu, KEEL_VREG_PC, &pc) ||
+		       !vm->ops->reg_write(vm, cpu, KEEL_VREG_PC, pc - 4)))) {
+		reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, 0); /* returns at once */
+		return;
+	}
+	r->label = KEEL_VCPU_WAIT;
+}
+
+/* A firmware call: x0 gets the result; CPU_OFF stops this vCPU, and
+ * SYSTEM_OFF/RESET the VM. */
+static void firmware_call(struct vmm *vm, unsigned cpu, const uint64_t *mr, uint64_t skip,
 			  struct vmm_reply *r)
 {
 	uint64_t ret;
-	enum psci_action act = psci_call(mr, &ret);
-	if (act == PSCI_RETURN) {
-		reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, ret);
-		return;
+	switch (psci_call(vm, cpu, mr, &ret)) {
+	case PSCI_RETURN: reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, ret); return;
+	case PSCI_WAIT: firmware_wait(vm, cpu, skip, r); return;
+	case PSCI_CPU_OFF: vm->power[cpu] = VMM_CPU_OFF; break;
+	case PSCI_SYSTEM_OFF: vm->stopped = KEEL_VM_STOP_OFF; break;
+	case PSCI_SYSTEM_RESET: vm->stopped = KEEL_VM_STOP_RESET; break;
 	}
-	vm->stopped = act == PSCI_SYSTEM_OFF ? KEEL_VM_STOP_OFF : KEEL_VM_STOP_RESET;
 	r->label = KEEL_VCPU_STOP;
 }
 
 /* The exception return address of an HVC is already past it. */
 static void exit_hvc(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct vmm_reply *r)
 {
-	(void)cpu;
-	firmware_call(vm, mr, 0, r);
+	firmware_call(vm, cpu, mr, 0, r);
 }
 
 /* A trapped SMC reports the SMC itself: step past it. */
 static void exit_smc(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct vmm_reply *r)
 {
-	(void)cpu;
-	firmware_call(vm, mr, KEEL_RESUME_SKIP, r);
+	firmware_call(vm, cpu, mr, KEEL_RESUME_SKIP, r);
 }
 
 /* WFI: the kernel parks the vCPU until an interrupt is pending for it (one
@@ -73,12 +88,40 @@ static void exit_wfi(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct vm
 		reply_resume(r, KEEL_RESUME_SKIP, 0, 0);
 }
 
-/* Trapped system registers (implementation-defined ones, HCR_EL2.TIDCP)
- * read as zero and ignore writes. MR0 bit 0 is ESR's direction: 1 = read. */
+/* ISS of a trapped MSR/MRS (ESR EC 0x18) without Rt and direction:
+ * Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], CRm [4:1]. */
+#define SYSREG_ISS(op0, op1, crn, crm, op2) \
+	((op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | (crm) << 1)
+#define SYSREG_MASK SYSREG_ISS(3u, 7u, 15u, 15u, 7u)
+#define ICC_SGI1R_EL1 SYSREG_ISS(3u, 0u, 12u, 11u, 5u)
+#define ICC_ASGI1R_EL1 SYSREG_ISS(3u, 0u, 12u, 11u, 6u)
+#define ICC_SGI0R_EL1 SYSREG_ISS(3u, 0u, 12u, 11u, 7u)
+
+/* The guest's SGI registers trap (HCR_EL2.IMO): the vGIC makes the SGI
+ * pending on its targets and puts it into each one that can take it,
+ * running on another CPU or parked in WFI (the injection wakes it).
+ * SGI1R generates group-1 SGIs; SGI0R and ASGI1R (with one security
+ * state, the alias of the other group) group-0 ones, which the vGIC
+ * never delivers, as KVM does with its group-1-only list registers. */
+static void sysreg_sgi(struct vmm *vm, unsigned cpu, uint32_t reg, uint64_t v)
+{
+	unsigned made = vgic_sgi(&vm->gic, cpu, v, reg == ICC_SGI1R_EL1);
+	vm->sgis++;
+	for (unsigned c = 0; c < vm->ncpus; c++)
+		if ((made >> c) & 1)
+			vmm_irq_kick(vm, c);
+}
+
+/* Trapped system registers: writes of the SGI generation registers are
+ * SGIs; anything else (implementation-defined ones, HCR_EL2.TIDCP) reads
+ * as zero and ignores writes. MR0 bit 0 is ESR's direction: 1 = read. */
 static void exit_sysreg(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct vmm_reply *r)
 {
-	(void)vm, (void)cpu;
-	if (mr[0] & 1)
+	uint32_t reg = (uint32_t)mr[0] & SYSREG_MASK;
+	bool read = mr[0] & 1;
+	if (!read && (reg == ICC_SGI1R_EL1 || reg == ICC_ASGI1R_EL1 || reg == ICC_SGI0R_EL1))
+		sysreg_sgi(vm, cpu, reg, mr[1]);
+	if (read)
 		reply_resume(r, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, mr[2] & 31, 0);
 	else
 		reply_resume(r, KEEL_RESUME_SKIP, 0, 0);
@@ -90,10 +133,13 @@ static void exit_undef(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct 
 	r->label = KEEL_VCPU_INJECT_UNDEF;
 }
 
-/* No maintenance interrupt is asked for yet; one that comes changes nothing. */
+/* The guest finished interrupts the VMM injected (all with EOI
+ * notification): MR0 = how many, MR1.. their INTIDs. Lines still high and
+ * edges that came meanwhile go in again (exit_handle's kick). */
 static void exit_maint(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct vmm_reply *r)
 {
-	(void)vm, (void)cpu, (void)mr;
+	for (uint64_t i = 0; i < mr[0] && i < 5; i++)
+		vmm_irq_eoi(vm, cpu, (unsigned)mr[1 + i]);
 	reply_resume(r, 0, 0, 0);
 }
 
@@ -133,4 +179,8 @@ void exit_handle(struct vmm *vm, unsigned cpu, uint64_t label, const uint64_t *m
 	memset(r, 0, sizeof(*r));
 	vm->exits++;
 	fn(vm, cpu, mr, r);
+	/* a chance to fill list registers that were full, or freed by an EOI */
+	if (r->label != KEEL_VCPU_STOP &&
+	    (label == KEEL_EXIT_MAINT || ((vm->irq_retry >> cpu) & 1)))
+		vmm_irq_kick(vm, cpu);
 }

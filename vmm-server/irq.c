@@ -1,53 +1,90 @@
 /*
- * Interrupt lines into the vGIC. Device servers report their output lines'
- * levels with every reply; the VMM keeps them here and puts an interrupt
- * into a vCPU (vm->inject: KEEL_VCPU_INJECT_IRQ on the target) whenever
- * its line is high and the guest has it enabled: when the level comes,
- * and when the guest enables it later.
+ * Interrupts into the guest: the vGIC's state (vgic.c) turned into list
+ * register injections (vm->ops->inject: KEEL_VCPU_INJECT_IRQ).
  *
- * Without maintenance interrupts the VMM does not see the guest's EOI, so
- * a line that stays high is put in again at the device's next reply; the
- * kernel ignores a second injection while one is pending or active.
+ * An interrupt is given to a vCPU only when it is deliverable there
+ * (enabled, group 1 with the group on, routed to it); until then, and
+ * while the vCPU's list registers are all in use (KEEL_E_BUSY), it stays
+ * pending in the vGIC and is tried again at every later chance: a write
+ * to the distributor or that vCPU's redistributor, a maintenance exit,
+ * a rising line, CPU_ON, and, after a KEEL_E_BUSY, any other exit of that
+ * vCPU (exit.c). Since every event that can make an interrupt ready tries
+ * at once, the exits in between need not look (a look at all 256 INTIDs
+ * costs about 200 instructions, an eighth of a hypercall round trip).
+ *
+ * Every injection asks for EOI notification (KEEL_INJECT_NOTIFY_EOI) and
+ * marks the interrupt active here until the kernel's MAINT exit says the
+ * guest finished it. That is what makes an edge that comes while the
+ * guest still handles the last one (an SGI sent again) pending rather
+ * than lost: the kernel ignores a second injection of an INTID that is
+ * still in a list register, so the VMM keeps it until the EOI. Level-
+ * sensitive lines are pending while high and are injected again after
+ * the EOI if they still are. Device servers report their lines' levels
+ * with every reply (device.c), so the guest's own clear of the device's
+ * interrupt (an MMIO write) has lowered the level before its EOI.
  */
 #include "vmm.h"
 
-static bool line_high(const struct vmm *vm, unsigned intid)
+/* Inject what cpu can take now; false if its list registers filled up. */
+static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 {
-	return (vm->line[intid / 32] >> (intid % 32)) & 1;
+	struct vgic *g = &vm->gic;
+	for (uint32_t ready = vgic_ready(g, cpu, w); ready; ready &= ready - 1) {
+		unsigned intid = 32 * w + (unsigned)__builtin_ctz(ready);
+		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), true)) {
+			vm->irq_retry |= 1u << cpu; /* at its next exit (exit.c) */
+			return false;
+		}
+		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
+		vgic_set(g, cpu, intid, VGIC_PEND, false);
+	}
+	return true;
 }
 
-/* SPIs go to the vCPU their IROUTER names, vCPU 0 if none such. */
-static unsigned irq_target(const struct vmm *vm, unsigned intid)
+void vmm_irq_kick(struct vmm *vm, unsigned cpu)
 {
-	uint64_t aff0 = vm->gic.router[intid] & 0xff;
-	return aff0 < vm->ncpus ? (unsigned)aff0 : 0;
+	if (cpu >= vm->ncpus || vm->power[cpu] != VMM_CPU_ON)
+		return;
+	vm->irq_retry &= ~(1u << cpu);
+	for (unsigned w = 0; w < VGIC_WORDS; w++)
+		if (!irq_kick_word(vm, cpu, w))
+			return;
 }
 
-static void irq_deliver(struct vmm *vm, unsigned intid)
+void vmm_irq_kick_all(struct vmm *vm)
 {
-	unsigned cpu = irq_target(vm, intid);
-	if (line_high(vm, intid) && vgic_irq_enabled(&vm->gic, cpu, intid))
-		vm->inject(vm, cpu, intid, vgic_irq_priority(&vm->gic, cpu, intid));
+	for (unsigned c = 0; c < vm->ncpus; c++)
+		vmm_irq_kick(vm, c);
 }
 
+/* A level-sensitive line's pending state is its level; an edge-configured
+ * one latches pending on the rising edge. */
 void vmm_irq_line(struct vmm *vm, unsigned intid, bool level)
 {
+	struct vgic *g = &vm->gic;
 	uint32_t bit = 1u << (intid % 32);
+	unsigned cpu;
+	bool was;
 	if (intid < 32 || intid >= VGIC_NR_IRQS)
 		return; /* device lines are SPIs */
+	was = g->level[intid / 32] & bit;
 	if (level)
-		vm->line[intid / 32] |= bit;
+		g->level[intid / 32] |= bit;
 	else
-		vm->line[intid / 32] &= ~bit;
-	irq_deliver(vm, intid);
+		g->level[intid / 32] &= ~bit;
+	if (!level || was)
+		return; /* a line that stays high goes in again at its EOI */
+	cpu = vgic_spi_target(g, intid);
+	if (cpu == VGIC_NO_CPU)
+		return;
+	if (!was && !vgic_irq_is_level(g, cpu, intid))
+		vgic_set(g, cpu, intid, VGIC_PEND, true);
+	vmm_irq_kick(vm, cpu);
 }
 
-/* After the guest wrote the distributor: enables may have changed. */
-static void irq_refresh(struct vmm *vm)
+void vmm_irq_eoi(struct vmm *vm, unsigned cpu, unsigned intid)
 {
-	for (unsigned w = 1; w < VGIC_NR_IRQS / 32; w++)
-		for (uint32_t bits = vm->line[w]; bits; bits &= bits - 1)
-			irq_deliver(vm, w * 32 + (unsigned)__builtin_ctz(bits));
+	vgic_set(&vm->gic, cpu, intid, VGIC_ACTIVE, false);
 }
 
 static bool gicd_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
@@ -56,14 +93,18 @@ static bool gicd_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint6
 	if (!vgic_dist_access(&vm->gic, off, width, write, val))
 		return false;
 	if (write)
-		irq_refresh(vm);
+		vmm_irq_kick_all(vm); /* enables, groups or routes may have changed */
 	return true;
 }
 
 static bool gicr_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
 	struct vmm *vm = ctx;
-	return vgic_redist_access(&vm->gic, off, width, write, val);
+	if (!vgic_redist_access(&vm->gic, off, width, write, val))
+		return false;
+	if (write)
+		vmm_irq_kick(vm, (unsigned)(off / VGIC_GICR_STRIDE));
+	return true;
 }
 
 bool vmm_add_vgic(struct vmm *vm)

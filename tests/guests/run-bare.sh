@@ -31,6 +31,7 @@ GUESTS=(
 	"bench    40  bench"
 	"off      20  poweroff"
 	"reset    20  reset-boot"
+	"smp      20  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp"
 )
 
 die() { echo "run-bare.sh: $*" >&2; exit 2; }
@@ -56,8 +57,9 @@ until_line() {
 
 # Boot once; return when the awaited line appears or time is up.
 run_qemu() {
-	local image=$1 limit=$2 log=$3 until=$4 pid
-	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
+	local image=$1 limit=$2 log=$3 until=$4 smp=1 pid
+	case $(basename "$image") in smp.bin) smp=2 ;; esac # the two-CPU guest
+	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -smp "$smp" -kernel "$image" \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do

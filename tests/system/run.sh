@@ -53,6 +53,9 @@ SCENARIOS=(
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
 	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat vm-reuse vm3:uart"
 	"vm-reset     60  vm2:reset-boot vm-reset +vm1:heartbeat"
+	# Two vCPUs in one VM (boot/scn_smp.c): PSCI, SGIs both ways, both
+	# virtual timers; root's vm-smp when the guest powers off.
+	"vm-smp       45  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp vm-smp"
 	# VM configs on the target and restart policies (boot/scn_cfg.c).
 	"cfg            20  cfg"
 	"restart-policy 30  restart-policy"

@@ -27,6 +27,8 @@ int main(void)
 	srunner_add_suite(sr, suite_image());
 	srunner_add_suite(sr, suite_dtb());
 	srunner_add_suite(sr, suite_console());
+	srunner_add_suite(sr, suite_irq());
+	srunner_add_suite(sr, suite_psci());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -37,7 +37,7 @@ static const char *str(const char *path, const char *prop)
 
 START_TEST(tree_is_valid_and_describes_the_vm)
 {
-	size_t n = dtb_build(&info, 1, blob, sizeof(blob));
+	size_t n = dtb_build(&info, 1, NULL, blob, sizeof(blob));
 	int len;
 	const uint32_t *c;
 	ck_assert_uint_gt(n, 0);
@@ -70,9 +70,75 @@ START_TEST(tree_is_valid_and_describes_the_vm)
 }
 END_TEST
 
+/* What Linux needs: a cpu node per vCPU (reg = MPIDR, PSCI), PSCI over
+ * HVC, one redistributor region of a frame per vCPU, the timer's four
+ * PPIs, the PL011's clocks, and /chosen with bootargs and the initrd. */
+START_TEST(two_vcpus_initrd_and_bootargs)
+{
+	const struct dtb_boot boot = { 0x40800000, 0x40912345 };
+	static const uint32_t timer[12] = { 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 };
+	int len, node;
+	const uint32_t *c;
+	strcpy(info.cmdline, "console=ttyAMA0 earlycon");
+	ck_assert_uint_gt(dtb_build(&info, 2, &boot, blob, sizeof(blob)), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		char path[16] = "/cpus/cpu@0";
+		path[10] = (char)('0' + i);
+		c = cells(path, "reg", &len);
+		ck_assert_int_eq(len, 4);
+		ck_assert_uint_eq(fdt32_to_cpu(c[0]), i);
+		ck_assert_str_eq(str(path, "enable-method"), "psci");
+		ck_assert_str_eq(str(path, "device_type"), "cpu");
+	}
+	ck_assert_int_lt(fdt_path_offset(blob, "/cpus/cpu@2"), 0);
+	c = cells("/cpus", "#address-cells", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 1);
+	node = fdt_path_offset(blob, "/psci");
+	ck_assert_int_eq(fdt_node_check_compatible(blob, node, "arm,psci-1.0"), 0);
+	ck_assert_int_eq(fdt_node_check_compatible(blob, node, "arm,psci-0.2"), 0);
+	c = cells("/intc@8000000", "reg", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[7]), 2 * VGIC_GICR_STRIDE);
+	c = cells("/intc@8000000", "#redistributor-regions", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 1);
+	c = cells("/intc@8000000", "#interrupt-cells", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 3);
+	ck_assert_str_eq(str("/timer", "compatible"), "arm,armv8-timer");
+	c = cells("/timer", "interrupts", &len);
+	ck_assert_int_eq(len, 48);
+	for (unsigned i = 0; i < 12; i++)
+		ck_assert_uint_eq(fdt32_to_cpu(c[i]), timer[i]);
+	c = cells("/pl011@9000000", "clocks", &len);
+	ck_assert_int_eq(len, 8);
+	node = fdt_node_offset_by_phandle(blob, fdt32_to_cpu(c[0]));
+	ck_assert_int_ge(node, 0);
+	ck_assert_int_eq(fdt_node_check_compatible(blob, node, "fixed-clock"), 0);
+	ck_assert_str_eq(str("/pl011@9000000", "clock-names"), "uartclk");
+	ck_assert_str_eq(str("/chosen", "bootargs"), "console=ttyAMA0 earlycon");
+	c = cells("/chosen", "linux,initrd-start", &len);
+	ck_assert_int_eq(len, 8);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 0);
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 0x40800000);
+	c = cells("/chosen", "linux,initrd-end", &len);
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 0x40912345);
+}
+END_TEST
+
+/* No initrd, no command line: no such properties; a command line that
+ * does not end inside its array is not taken. */
+START_TEST(no_initrd_no_bootargs)
+{
+	int node, len;
+	memset(info.cmdline, 'x', sizeof(info.cmdline));
+	ck_assert_uint_gt(dtb_build(&info, 1, NULL, blob, sizeof(blob)), 0);
+	node = fdt_path_offset(blob, "/chosen");
+	ck_assert_ptr_null(fdt_getprop(blob, node, "bootargs", &len));
+	ck_assert_ptr_null(fdt_getprop(blob, node, "linux,initrd-start", &len));
+}
+END_TEST
+
 START_TEST(too_small_a_buffer_fails)
 {
-	ck_assert_uint_eq(dtb_build(&info, 1, blob, 100), 0);
+	ck_assert_uint_eq(dtb_build(&info, 1, NULL, blob, 100), 0);
 }
 END_TEST
 
@@ -82,6 +148,8 @@ Suite *suite_dtb(void)
 	TCase *tc = tcase_create("dtb");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, tree_is_valid_and_describes_the_vm);
+	tcase_add_test(tc, two_vcpus_initrd_and_bootargs);
+	tcase_add_test(tc, no_initrd_no_bootargs);
 	tcase_add_test(tc, too_small_a_buffer_fails);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,32 +5,15 @@
 #include "vmm_test.h"
 
 static struct vmm vm;
-static struct { unsigned n, cpu, intid, prio; } injected;
-
-static void fake_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio)
-{
-	(void)v;
-	injected.n++;
-	injected.cpu = cpu;
-	injected.intid = intid;
-	injected.prio = prio;
-}
 
 static void setup(void)
 {
-	memset(&vm, 0, sizeof(vm));
-	memset(&injected, 0, sizeof(injected));
-	vm.ncpus = 1;
-	vm.inject = fake_inject;
-	ck_assert(vmm_add_vgic(&vm));
+	fake_vm_init(&vm, 1);
 }
 
 static struct vmm_reply call(uint64_t label, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	uint64_t mr[6] = { a0, a1, a2, 0, 0, 0 };
-	struct vmm_reply r;
-	exit_handle(&vm, 0, label, mr, &r);
-	return r;
+	return fake_exit(&vm, 0, label, a0, a1, a2, 0);
 }
 
 static void assert_x0(struct vmm_reply r, uint64_t skip, uint64_t x0)
@@ -69,6 +52,7 @@ START_TEST(psci_features_and_cpus)
 	assert_x0(call(KEEL_EXIT_HVC, 0x8400000a, 0xc6001234, 0), 0, (uint64_t)-1);
 	assert_x0(call(KEEL_EXIT_HVC, 0xc4000003, 0, 0x40000000), 0, (uint64_t)-4); /* on */
 	assert_x0(call(KEEL_EXIT_HVC, 0xc4000003, 1, 0x40000000), 0, (uint64_t)-2);
+	ck_assert_uint_eq(fake.on_n, 0);
 	assert_x0(call(KEEL_EXIT_HVC, 0xc4000004, 0, 0), 0, 0);
 	assert_x0(call(KEEL_EXIT_HVC, 0x84000006, 0, 0), 0, 2);
 	assert_x0(call(KEEL_EXIT_HVC, 0x80000000, 0, 0), 0, 0x10001);
@@ -141,7 +125,7 @@ END_TEST
 
 START_TEST(maint_resumes_in_place)
 {
-	struct vmm_reply r = call(KEEL_EXIT_MAINT, 1, 0, 0);
+	struct vmm_reply r = call(KEEL_EXIT_MAINT, 1, 40, 0);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	ck_assert_uint_eq(r.mr[0], 0);
 }
@@ -163,34 +147,24 @@ START_TEST(mmio_exit_reaches_the_vgic)
 }
 END_TEST
 
-static void mmio_write32(uint64_t gpa, uint32_t v)
-{
-	uint64_t mr[6] = { gpa, 2 | KEEL_MMIO_WRITE, 1, v, 0, 0 };
-	struct vmm_reply r;
-	exit_handle(&vm, 0, KEEL_EXIT_MMIO, mr, &r);
-	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
-}
-
 START_TEST(spi_line_injected_when_enabled)
 {
 	vmm_irq_line(&vm, 33, true);          /* high, but the guest has not enabled it */
-	ck_assert_uint_eq(injected.n, 0);
-	mmio_write32(VGIC_GICD_BASE + 0x0, 0x13);       /* CTLR: groups, ARE */
-	mmio_write32(VGIC_GICD_BASE + 0x84, 1u << 1);   /* IGROUPR1: 33 in group 1 */
-	mmio_write32(VGIC_GICD_BASE + 0x420, 0xa000);   /* IPRIORITYR8: 33 at 0xa0 */
-	ck_assert_uint_eq(injected.n, 0);
-	mmio_write32(VGIC_GICD_BASE + 0x104, 1u << 1);  /* ISENABLER1: enable 33 */
-	ck_assert_uint_eq(injected.n, 1);
-	ck_assert_uint_eq(injected.intid, 33);
-	ck_assert_uint_eq(injected.prio, 0xa0);
-	vmm_irq_line(&vm, 33, true);          /* still high: put in again */
-	ck_assert_uint_eq(injected.n, 2);
-	vmm_irq_line(&vm, 33, false);
-	mmio_write32(VGIC_GICD_BASE + 0x104, 1u << 1);
-	ck_assert_uint_eq(injected.n, 2);
+	ck_assert_uint_eq(fake.n, 0);
+	fake_mmio_write32(&vm, 0, VGIC_GICD_BASE + 0x0, 0x13);     /* CTLR: groups, ARE */
+	fake_mmio_write32(&vm, 0, VGIC_GICD_BASE + 0x84, 1u << 1); /* IGROUPR1: 33 in group 1 */
+	fake_mmio_write32(&vm, 0, VGIC_GICD_BASE + 0x420, 0xa000); /* IPRIORITYR8: 33 at 0xa0 */
+	ck_assert_uint_eq(fake.n, 0);
+	fake_mmio_write32(&vm, 0, VGIC_GICD_BASE + 0x104, 1u << 1); /* ISENABLER1: enable 33 */
+	ck_assert_uint_eq(fake.n, 1);
+	ck_assert_uint_eq(fake.inj[0].intid, 33);
+	ck_assert_uint_eq(fake.inj[0].prio, 0xa0);
+	ck_assert(fake.inj[0].notify);
+	vmm_irq_line(&vm, 33, true);          /* still high, still in flight: not again */
+	ck_assert_uint_eq(fake.n, 1);
 	vmm_irq_line(&vm, 5, true);           /* not an SPI: ignored */
 	vmm_irq_line(&vm, VGIC_NR_IRQS, true);
-	ck_assert_uint_eq(injected.n, 2);
+	ck_assert_uint_eq(fake.n, 1);
 }
 END_TEST
 

@@ -136,6 +136,66 @@ START_TEST(bad_accesses_refused)
 }
 END_TEST
 
+START_TEST(typer_counts_vcpus_and_routing_decides)
+{
+	vgic_init(&g, 2);
+	ck_assert_uint_eq((dread(0x4, 4) >> 5) & 7, 1); /* CPUNumber: 2 PEs */
+	dwrite(0x0, 4, 0x2);
+	dwrite(0x84, 4, 1u << 1);
+	dwrite(0x104, 4, 1u << 1);
+	ck_assert(vgic_irq_enabled(&g, 0, 33));   /* IROUTER 0: vCPU 0 */
+	ck_assert(!vgic_irq_enabled(&g, 1, 33));
+	dwrite(0x6000 + 8 * 33, 8, 1);
+	ck_assert(!vgic_irq_enabled(&g, 0, 33));
+	ck_assert(vgic_irq_enabled(&g, 1, 33));
+	ck_assert_uint_eq(vgic_spi_target(&g, 33), 1);
+	dwrite(0x6000 + 8 * 33, 8, 0x100000001ull); /* Aff2 = 1: nobody */
+	ck_assert_uint_eq(vgic_spi_target(&g, 33), VGIC_NO_CPU);
+	ck_assert_uint_eq(vgic_spi_target(&g, 5), VGIC_NO_CPU);
+}
+END_TEST
+
+/* ISPENDR/ICPENDR, ISACTIVER/ICACTIVER read back what the VMM knows. */
+START_TEST(pending_and_active_views)
+{
+	const uint64_t sgi = 0x10000;
+	dwrite(0x204, 4, 1u << 3);                   /* ISPENDR1: 35 */
+	ck_assert_uint_eq(dread(0x284, 4), 1u << 3); /* both views */
+	ck_assert(vgic_test(&g, 0, 35, VGIC_PEND));
+	dwrite(0x284, 1, 1u << 3);                   /* ICPENDR1, a byte */
+	ck_assert_uint_eq(dread(0x204, 4), 0);
+	g.level[1] = 1u << 4;                        /* line 36 high */
+	ck_assert_uint_eq(dread(0x204, 4), 1u << 4); /* level: pending */
+	dwrite(0xc08, 4, 2u << 8);                   /* 36 edge: its level is no pending */
+	ck_assert_uint_eq(dread(0x204, 4), 0);
+	vgic_set(&g, 0, 36, VGIC_ACTIVE, true);
+	ck_assert_uint_eq(dread(0x304, 4), 1u << 4);
+	ck_assert_uint_eq(dread(0x384, 4), 1u << 4);
+	dwrite(0x384, 4, 1u << 4);
+	ck_assert_uint_eq(dread(0x304, 4), 0);
+	dwrite(0x200, 4, ~0u);                       /* word 0 belongs to the GICR */
+	ck_assert_uint_eq(dread(0x200, 4), 0);
+	rwrite(sgi + 0x200, 4, 0x3);                 /* ISPENDR0: SGIs 0, 1 */
+	ck_assert_uint_eq(rread(sgi + 0x280, 4), 0x3);
+	rwrite(sgi + 0x280, 4, 0x1);
+	ck_assert_uint_eq(rread(sgi + 0x200, 4), 0x2);
+	ck_assert_uint_eq(dread(0x220, 4), 0);       /* beyond 256 INTIDs: RAZ */
+}
+END_TEST
+
+START_TEST(igroupr_byte_writes_and_ready)
+{
+	dwrite(0x0, 4, 0x2);
+	dwrite(0x85, 1, 0xff);       /* IGROUPR1 byte 1: INTIDs 40..47 */
+	ck_assert_uint_eq(dread(0x84, 4), 0xff00);
+	dwrite(0x104, 4, 0xffffffff);
+	dwrite(0x204, 4, (1u << 8) | (1u << 0)); /* 40 (group 1), 32 (group 0) */
+	ck_assert_uint_eq(vgic_ready(&g, 0, 1), 1u << 8);
+	vgic_set(&g, 0, 40, VGIC_ACTIVE, true);  /* in flight: not again */
+	ck_assert_uint_eq(vgic_ready(&g, 0, 1), 0);
+}
+END_TEST
+
 Suite *suite_vgic(void)
 {
 	Suite *s = suite_create("vgic");
@@ -148,6 +208,9 @@ Suite *suite_vgic(void)
 	tcase_add_test(tc, spi_enable_and_word0_raz);
 	tcase_add_test(tc, irouter_and_icfgr);
 	tcase_add_test(tc, bad_accesses_refused);
+	tcase_add_test(tc, typer_counts_vcpus_and_routing_decides);
+	tcase_add_test(tc, pending_and_active_views);
+	tcase_add_test(tc, igroupr_byte_writes_and_ready);
 	suite_add_tcase(s, tc);
 	return s;
 }

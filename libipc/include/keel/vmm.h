@@ -26,6 +26,9 @@
  *                   KEEL_VMM_BADGE_VCPU(i)
  *   9 + 2i          vCPU i's thread (TCB): resume it, stop it
  *   10 + 2i         vCPU i (VCPU object): registers, interrupts
+ *                   (i < vcpu_count <= KEEL_VMM_MAX_VCPUS; root starts no
+ *                   vCPU thread: the VMM resumes vCPU 0 at boot and the
+ *                   others on the guest's PSCI CPU_ON)
  *   17 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
  *   25              KEEL_VMM_SLOT_CONSOLE: the console server's endpoint,
  *                   WRITE, badged KEEL_CON_BADGE_VMM(vm): fetch input
