@@ -61,7 +61,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
 -include tests/linux/linux.mk
 TEST_TARGETS += guests-bare vmm-unit
 
-.PHONY: all setup run debug test bench loc clean system-test unit
+.PHONY: all setup run debug test bench loc clean system-test unit linux-system
 all: $(B)/keel.bin
 
 setup: $(SETUP_STAMP)
@@ -147,6 +147,15 @@ debug: $(B)/keel.bin
 
 system-test: $(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel.bin
+
+# Two Linux VMs from config/default.json, driven at the console as a user
+# would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
+# server crash, poweroff of one VM.
+linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/linux.sh $(B)/keel.bin
+TEST_TARGETS += linux-system
 
 test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test

@@ -142,6 +142,27 @@ static struct server *con_pl011(const struct vm *vm, const struct vm_spec *spec)
 	return NULL;
 }
 
+/* Ctrl-] k on the console: crash VM vm's PL011 server (the console
+ * numbers VMs by their entry, as console_attach gave them). */
+static void con_crash_dev(uint64_t index)
+{
+	struct vm *vm = index < KEEL_CON_MAX_VMS ? vm_by_index((unsigned)index) : NULL;
+	struct server *uart = vm ? con_pl011(vm, &vm->spec) : NULL;
+	if (!uart || !srv_crash(uart)) {
+		kprintf("[root] console asked to crash a PL011 server that is not running\n");
+		return;
+	}
+	kprintf("[root] crashing %s as the console asked (Ctrl-] k)\n", uart->name);
+}
+
+bool console_report(struct server *s, unsigned kind, uint64_t value)
+{
+	if (!con_srv || s != con_srv || kind != KEEL_REPORT_CON_CRASH)
+		return false;
+	con_crash_dev(value);
+	return true;
+}
+
 void console_ensure(unsigned cpu)
 {
 	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */

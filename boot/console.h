@@ -28,6 +28,9 @@ void console_ensure(unsigned cpu);
  * server's output and its VMM's input. Nothing if no console runs (the
  * PL011 server then prints through the kernel). */
 bool console_attach(struct vm *vm, const struct vm_spec *spec);
+/* A report from the console server that root acts on itself (Ctrl-] k:
+ * crash a VM's PL011 server); false if s or kind is not that. */
+bool console_report(struct server *s, unsigned kind, uint64_t value);
 /* The console server, or NULL. */
 struct server *console_server(void);
 

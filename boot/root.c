@@ -13,6 +13,7 @@
 #include <keel/print.h>
 #include <keel/server.h>
 
+#include "console.h"
 #include "root.h"
 
 static struct keel_alloc root_pool;
@@ -163,7 +164,10 @@ static bool root_protected(void *ctx, struct keel_msg *m)
 	if (!s)
 		return false; /* not from one of ours: leave it waiting */
 	keel_report_text(m, text, sizeof(text));
-	m->mr[0] = scenario_report(s, (unsigned)m->label, m->mr[0], text);
+	if (console_report(s, (unsigned)m->label, m->mr[0]))
+		m->mr[0] = KEEL_REPORT_CONTINUE;
+	else
+		m->mr[0] = scenario_report(s, (unsigned)m->label, m->mr[0], text);
 	m->label = 0;
 	m->len = 1;
 	return true;

@@ -129,6 +129,7 @@ bool srv_restart(struct server *s);
 void srv_stop(struct server *s);
 void srv_stop_all(void);
 void srv_forget(struct server *s);
+bool srv_crash(struct server *s);
 struct server *srv_by_badge(uint64_t badge);
 /* The boot module named prog, or NULL. */
 const struct keel_boot_module *srv_module(const char *prog);

@@ -336,6 +336,18 @@ void srv_stop_all(void)
 			srv_stop(&servers[i]);
 }
 
+/* A real crash, on request: the thread is sent to address 0, where it
+ * takes an instruction abort that root handles as any fault (its restart
+ * policy applies). */
+bool srv_crash(struct server *s)
+{
+	if (s->state != SRV_RUNNING)
+		return false;
+	keel_tcb_suspend(s->tcb);
+	return keel_tcb_write_regs(s->tcb, 0, KEEL_STACK_TOP, 0, 0, 0) == KEEL_OK &&
+	       keel_tcb_resume(s->tcb) == KEEL_OK;
+}
+
 /* The server's objects are about to be destroyed (its VM's carve is
  * cleared): stop it and free its entry; its badge means nothing now. */
 void srv_forget(struct server *s)

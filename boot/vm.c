@@ -405,6 +405,11 @@ bool vm_start(struct vm *vm)
 	return srv_start(vm->vmm);
 }
 
+struct vm *vm_by_index(unsigned index)
+{
+	return index < nvms && vms[index].live ? &vms[index] : NULL;
+}
+
 struct vm *vm_create(const struct vm_spec *spec)
 {
 	return vm_create_in(NULL, spec);

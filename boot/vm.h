@@ -69,6 +69,8 @@ void vm_stop(struct vm *vm);
 /* Stop it and destroy every object made for it (servers, vCPUs, RAM): the
  * memory goes back for the next VM root creates. */
 void vm_destroy(struct vm *vm);
+/* The live VM in entry index (struct vm.index), or NULL. */
+struct vm *vm_by_index(unsigned index);
 /* Destroy and build it again from the same spec, and start it. */
 bool vm_reset(struct vm *vm);
 

@@ -4,7 +4,9 @@
  * line names no test scenario, root reads the first blob as the JSON
  * configuration, refuses the VMs it cannot start (with located messages,
  * boot/vmconfig.c) and starts the others, VM i on physical CPU i mod the
- * number of CPUs (its vCPU j on CPU i + j mod that number).
+ * number of CPUs (its vCPU j on CPU i + j mod that number). The console
+ * server runs in switch mode: the first VM has the terminal, Ctrl-] n
+ * gives it to VM n.
  *
  * Each VM then lives on its own: PSCI SYSTEM_OFF destroys it (its servers,
  * vCPUs and RAM; the memory is free again), SYSTEM_RESET destroys it and
@@ -17,6 +19,7 @@
 #include <keel/print.h>
 #include <keel/vmm.h>
 
+#include "console.h"
 #include "vm.h"
 #include "vmconfig.h"
 
@@ -52,6 +55,9 @@ static void vmrun_start(void)
 	}
 	n = vmconfig_load(m->name, (const char *)(uintptr_t)m->vaddr, m->size, root_ram_bytes(),
 			  run_spec, VMRUN_MAX);
+	/* one VM at a time on the terminal, Ctrl-] n to switch (docs/vm.md) */
+	if (!console_start(CONSOLE_SWITCH, 0, NULL))
+		kprintf("[root] no console server: VM output goes to the kernel console\n");
 	for (unsigned i = 0; i < n; i++) {
 		run_spec[i].cpu = i % bi->ncpus;
 		run_vm[run_count] = vm_create(&run_spec[i]);

@@ -154,6 +154,8 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 		in_add(cf, st, c, io);
 	else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < cf->nvms)
 		con_switch(cf, st, (unsigned)(c - '1'), io);
+	else if (c == CON_KEY_CRASH && st->focus < cf->nvms && io->crash_dev)
+		io->crash_dev(io->ctx, st->focus);
 }
 
 unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,

@@ -35,6 +35,7 @@
 #define CON_IN 512u      /* input waiting for a VM's UART */
 #define CON_NAME 16u
 #define CON_KEY_ESC 0x1du /* Ctrl-] */
+#define CON_KEY_CRASH 'k' /* after Ctrl-]: crash the VM's PL011 server */
 #define CON_STATE_MAGIC 0x434f4e534f4c3031ull /* "CONSOL01" */
 
 enum con_mode { CON_PREFIX = 0, CON_SWITCH = 1 };
@@ -71,6 +72,7 @@ struct con_state {
 struct con_io {
 	void (*put)(void *ctx, const char *b, unsigned n); /* to the UART, raw */
 	void (*kick)(void *ctx, unsigned vm);              /* input waits for vm */
+	void (*crash_dev)(void *ctx, unsigned vm);         /* Ctrl-] k (or NULL) */
 	void *ctx;
 };
 

@@ -66,7 +66,15 @@ static void vmm_kick(void *ctx, unsigned vm)
 		keel_signal(CON_SLOT_VMM(vm));
 }
 
-static const struct con_io io = { .put = uart_put, .kick = vmm_kick };
+/* Ctrl-] k: ask root to crash this VM's PL011 server, to watch it be
+ * restarted under a running guest (root does it: KEEL_REPORT_CON_CRASH). */
+static void dev_crash(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	keel_report(KEEL_REPORT_CON_CRASH, vm, "crash the PL011 server of VM %u", vm + 1);
+}
+
+static const struct con_io io = { .put = uart_put, .kick = vmm_kick, .crash_dev = dev_crash };
 
 /* Ack at the UART first, then drain it: a byte that arrives after the
  * last read raises the line again, and fires once the GIC's is acked. */

@@ -174,10 +174,11 @@ shell_respawn() {
 		wait_prompt "$CMD_LIMIT" && echo_command
 }
 
-# poweroff -f: PSCI SYSTEM_OFF; QEMU (-no-reboot) must exit by itself.
+# poweroff: init (tests/linux/init) turns busybox's signal into poweroff -f,
+# PSCI SYSTEM_OFF; QEMU (-no-reboot) must exit by itself.
 power_off() {
 	local end=$((SECONDS + CMD_LIMIT))
-	type_line 'poweroff -f'
+	type_line 'poweroff'
 	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=; return 0; }
 		sleep 0.2

@@ -22,6 +22,7 @@
 # Needs build/linux (make linux-assets) and the host config tools
 # (CHECK_CONFIG, MKBLOBS: set by make). Log: <dir of the image>/system/linux.log.
 set -u
+export LC_ALL=C # grep's byte offsets and ${#match} agree
 
 QEMU=${QEMU:-qemu-system-aarch64}
 CONFIG=${LINUX_TEST_CONFIG:-config/default.json}
@@ -69,11 +70,13 @@ failed=0
 # expect <regex> [timeout]: the first match after the last one; moves on.
 # The log keeps the guest's \r\n, so patterns end without "$".
 expect() {
-	local re=$1 limit=${2:-$STEP_LIMIT} t=0 hit
+	local re=$1 limit=${2:-$STEP_LIMIT} t=0 hit pos match
 	while [ "$t" -lt $((limit * 5)) ]; do
 		hit=$(tail -c +$((off + 1)) "$log" | grep -a -o -b -E -- "$re" | head -n1)
 		if [ -n "$hit" ]; then
-			off=$((off + ${hit%%:*} + ${#hit} - ${#hit%%:*} - 1))
+			pos=${hit%%:*}
+			match=${hit#*:}
+			off=$((off + pos + ${#match}))
 			return 0
 		fi
 		if grep -aqE 'keel: PANIC|Kernel panic' "$log"; then

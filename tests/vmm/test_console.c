@@ -130,7 +130,15 @@ static void kick(void *ctx, unsigned vm)
 	kicks[vm]++;
 }
 
-static const struct con_io io = { .put = put, .kick = kick };
+static unsigned crashes[KEEL_CON_MAX_VMS];
+
+static void crash_dev(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	crashes[vm]++;
+}
+
+static const struct con_io io = { .put = put, .kick = kick, .crash_dev = crash_dev };
 
 static void c_setup(void)
 {
@@ -143,6 +151,7 @@ static void c_setup(void)
 	nout = 0;
 	out[0] = 0;
 	memset(kicks, 0, sizeof(kicks));
+	memset(crashes, 0, sizeof(crashes));
 }
 
 static void out_str(unsigned vm, const char *s)
@@ -155,6 +164,22 @@ static void keys(const char *s)
 	while (*s)
 		con_key(&cf, &st, (uint8_t)*s++, &io);
 }
+
+/* Ctrl-] k asks for a crash of the focused VM's PL011 server, and only
+ * that: no byte reaches any VM, a plain 'k' is input. */
+START_TEST(crash_key_names_the_focused_vm)
+{
+	keys("\x1d" "k");
+	ck_assert_uint_eq(crashes[0], 1);
+	ck_assert_uint_eq(crashes[1], 0);
+	keys("\x1d" "2" "\x1d" "k");
+	ck_assert_uint_eq(crashes[1], 1);
+	ck_assert_uint_eq(kicks[0] + kicks[1], 0);
+	keys("k");
+	ck_assert_uint_eq(crashes[1], 1);
+	ck_assert_uint_eq(kicks[1], 1);
+}
+END_TEST
 
 START_TEST(prefix_mode_lines)
 {
@@ -293,6 +318,7 @@ Suite *suite_console(void)
 	tcase_add_test(tu, input_survives_restart);
 	tcase_add_checked_fixture(tc, c_setup, NULL);
 	tcase_add_test(tc, prefix_mode_lines);
+	tcase_add_test(tc, crash_key_names_the_focused_vm);
 	tcase_add_test(tc, switch_mode_raw_and_replay);
 	tcase_add_test(tc, switch_ring_keeps_newest);
 	tcase_add_test(tc, input_goes_to_focus_only);

@@ -193,5 +193,8 @@ enum keel_con_flags { KEEL_CON_EAGER = 1 };
 #define KEEL_CON_BADGE_DEV(vm) (0x10u + (vm))
 #define KEEL_CON_BADGE_VMM(vm) (0x20u + (vm))
 #define KEEL_CON_MAX_VMS 4u
+/* Console -> root report: value = the VM (its console number) whose PL011
+ * server root should crash (Ctrl-] k; a test and demonstration command). */
+#define KEEL_REPORT_CON_CRASH 0x101u
 
 #endif /* KEEL_VMM_H */
