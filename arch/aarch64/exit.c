@@ -77,3 +77,8 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 			m->mr[2] = (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
 	}
 }
+
+bool aarch64_lr_taken(uint64_t lr)
+{
+	return (lr >> 62) != 0 || (lr & (1ull << 61 | 1ull << 41)) == 1ull << 41;
+}

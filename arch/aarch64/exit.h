@@ -18,4 +18,11 @@ struct exit_msg {
 void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 			 const struct arch_regs *r, struct exit_msg *m);
 
+/* A list register is taken while its interrupt is pending or active, and
+ * also after the guest's EOI of one injected with an EOI request (HW = 0,
+ * EOI = 1) until the maintenance interrupt has reported it: ICH_ELRSR
+ * does not count it empty either. Reusing it would lose that report, and
+ * the VMM would wait for it forever. (Here because it is pure.) */
+bool aarch64_lr_taken(uint64_t lr);
+
 #endif

@@ -296,7 +296,7 @@ bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			return true; /* already pending or active */
 	}
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if (v->lr[i] >> 62)
+		if (aarch64_lr_taken(v->lr[i]))
 			continue;
 		v->lr[i] = 1ull << 62 | 1ull << 60 | (uint64_t)(prio & 0xff) << 48 | intid |
 			   (notify_eoi ? 1ull << 41 : 0); /* EOI: maintenance */
@@ -325,7 +325,7 @@ void aarch64_vtimer_irq(struct tcb *t)
 	}
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		uint64_t lr = lr_read(i);
-		if (lr >> 62 && (lr & 0xffffffffull) != VTIMER_PPI)
+		if (aarch64_lr_taken(lr) && (lr & 0xffffffffull) != VTIMER_PPI)
 			continue;
 		lr_write(i, 1ull << 62 | 1ull << 61 | 1ull << 60 | 0xa0ull << 48 |
 			 (uint64_t)VTIMER_PPI << 32 | VTIMER_PPI);

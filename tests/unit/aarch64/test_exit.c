@@ -141,6 +141,23 @@ START_TEST(other_classes_are_unknown)
 }
 END_TEST
 
+/* Free: never used, or done with (invalid, no EOI request left). Taken:
+ * pending, active, or EOI'd with a maintenance report still due; a
+ * hardware-linked one (the timer) has no EOI report. */
+START_TEST(list_register_taken)
+{
+	const uint64_t pending = 1ull << 62, active = 2ull << 62, hw = 1ull << 61,
+		       eoi = 1ull << 41, grp1 = 1ull << 60, intid = 33;
+	ck_assert(!aarch64_lr_taken(0));
+	ck_assert(!aarch64_lr_taken(grp1 | intid));
+	ck_assert(aarch64_lr_taken(pending | grp1 | intid));
+	ck_assert(aarch64_lr_taken(active | grp1 | intid));
+	ck_assert(aarch64_lr_taken(eoi | grp1 | intid));
+	ck_assert(!aarch64_lr_taken(hw | (27ull << 32) | grp1 | 27));
+	ck_assert(aarch64_lr_taken(pending | hw | (27ull << 32) | grp1 | 27));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("aarch64-exit");
@@ -157,6 +174,7 @@ int main(void)
 	tcase_add_test(tc, wfi_and_wfe);
 	tcase_add_test(tc, sysreg_write_and_read);
 	tcase_add_test(tc, other_classes_are_unknown);
+	tcase_add_test(tc, list_register_taken);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
