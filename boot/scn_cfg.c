@@ -54,8 +54,8 @@ static const char *cfg_check_spec(const struct vm_spec *s, const char *name)
 {
 	if (strcmp(s->name, name) != 0)
 		return "name";
-	if (strcmp(s->image, "../files/Image") != 0 || !s->initrd ||
-	    strcmp(s->initrd, "../files/initrd.cpio.gz") != 0)
+	if (strcmp(s->image, "Image") != 0 || !s->initrd ||
+	    strcmp(s->initrd, "initrd.cpio.gz") != 0)
 		return "image or initrd";
 	if (s->vcpus != 2 || s->ram_base != 0x40000000 || s->ram_size != 256 * MIB)
 		return "vCPUs or RAM";
