@@ -31,14 +31,33 @@ static void fault_log(struct server *s, struct keel_msg *m)
 			(unsigned long)m->mr[1]);
 }
 
-/* The back-off: root waits before the restart. It has no timer to wake
- * it, so it watches the counter; other servers' faults and calls wait
- * meanwhile, which is why back-offs are meant to be short. */
-static void fault_backoff(uint32_t ms)
+static void fault_restart(struct server *s)
 {
-	uint64_t until = root_arch_now_ms() + ms;
-	while (ms != 0 && root_arch_now_ms() < until)
-		;
+	if (srv_restart(s))
+		kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
+}
+
+/* The back-off: the server stays down until its restart is due, and root
+ * goes on serving everyone else. A timer on root's notification
+ * (KEEL_NTFN_SET_TIMER) wakes root then: fault_timer. */
+static void fault_backoff(struct server *s, uint32_t ms)
+{
+	srv_stop(s);
+	s->restart_due = root_arch_now_ticks() + ms * (root_bootinfo()->timer_hz / 1000);
+	kprintf("[root] server %s restarts in %u ms (back-off)\n", s->name, ms);
+	root_timer_arm(srv_next_restart());
+}
+
+void fault_timer(void)
+{
+	uint64_t now = root_arch_now_ticks();
+	struct server *s;
+	while ((s = srv_due_restart(now))) {
+		s->restart_due = 0;
+		fault_restart(s);
+		scenario_faulted(s); /* the fault, now that its back-off is over */
+	}
+	root_timer_arm(srv_next_restart());
 }
 
 bool fault_recover(struct server *s)
@@ -60,11 +79,12 @@ bool fault_recover(struct server *s)
 	case SRV_RESTART:
 		break;
 	}
-	fault_backoff(s->policy.backoff_ms);
-	if (!srv_restart(s))
-		return false;
-	kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
-	return true;
+	if (s->policy.backoff_ms) {
+		fault_backoff(s, s->policy.backoff_ms);
+		return true;
+	}
+	fault_restart(s);
+	return s->state == SRV_RUNNING;
 }
 
 bool fault_handle(struct server *s, struct keel_msg *m)
@@ -74,8 +94,10 @@ bool fault_handle(struct server *s, struct keel_msg *m)
 	s->faults++;
 	s->fault_label = m->label;
 	s->fault_addr = m->mr[0];
+	s->fault_ms = root_arch_now_ms();
 	fault_log(s, m);
 	fault_recover(s);
-	scenario_faulted(s);
+	if (!s->restart_due)
+		scenario_faulted(s); /* else once it is restarted (fault_timer) */
 	return false;
 }

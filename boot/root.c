@@ -20,6 +20,7 @@ static struct keel_alloc root_pool;
 static uint64_t root_ram; /* bytes of RAM untyped root started with */
 static struct keel_alloc *pool = &root_pool; /* where root_alloc takes from */
 static uint64_t root_ep;
+static uint64_t root_ntfn; /* bound to root's thread: its timer */
 
 const struct keel_bootinfo *root_bootinfo(void)
 {
@@ -101,6 +102,20 @@ long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t i
 long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
 {
 	return keel_alloc_map(pool, frame, vspace, vaddr, rights);
+}
+
+void root_timer_arm(uint64_t ticks)
+{
+	uint64_t mr[6] = { ticks, 0, 0, 0, 0, 0 };
+	if (root_ntfn)
+		keel_invoke(root_ntfn, KEEL_NTFN_SET_TIMER, 2, mr);
+}
+
+static void root_notified(void *ctx, uint64_t bits)
+{
+	(void)ctx;
+	(void)bits;
+	fault_timer();
 }
 
 uint64_t root_endpoint(void)
@@ -193,7 +208,8 @@ static int root_halt(const char *why, long err)
 int main(void)
 {
 	const struct keel_bootinfo *bi = root_bootinfo();
-	struct keel_server loop = { .protected = root_protected, .fault = root_fault };
+	struct keel_server loop = { .protected = root_protected, .fault = root_fault,
+				    .notified = root_notified };
 	uint64_t ram;
 	long err;
 	if (bi->magic != KEEL_BOOTINFO_MAGIC)
@@ -201,8 +217,10 @@ int main(void)
 	ram = root_ram = root_pool_init(bi);
 	root_banner(bi, ram);
 	root_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
-	if (!root_ep)
-		return root_halt("cannot allocate the root endpoint", 0);
+	root_ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	if (!root_ep || !root_ntfn ||
+	    keel_tcb_bind_notification(KEEL_ROOT_TCB, root_ntfn) != KEEL_OK)
+		return root_halt("cannot allocate the root endpoint and notification", 0);
 	scenario_select(bi->cmdline);
 	scenario_start();
 	loop.ep = root_ep;

@@ -65,9 +65,11 @@ struct server {
 	struct srv_policy policy;      /* what a fault or failing exit leads to */
 	struct srv_policy_state pstate;
 	uint64_t fault_label, fault_addr; /* the last fault: label, address */
+	uint64_t fault_ms;                /* and when (root_arch_now_ms) */
 	int exit_code;
 	bool out_midline;    /* Linux stdout: a line is open, no prefix due */
 	unsigned unemulated; /* distinct Linux calls answered ENOSYS */
+	uint64_t restart_due; /* a back-off restart: when (ticks), 0: none */
 	uint64_t enosys_seen[8]; /* bitmap of those numbers (below 512) */
 };
 
@@ -158,6 +160,15 @@ bool fault_recover(struct server *s);
 void srv_set_policy(struct server *s, const struct srv_policy *p);
 /* Milliseconds since boot (boot/arch). */
 uint64_t root_arch_now_ms(void);
+uint64_t root_arch_now_ticks(void); /* the generic timer's count */
+/* Wake root (fault_timer) at ticks (0: never); one deadline at a time. */
+void root_timer_arm(uint64_t ticks);
+/* A restart's back-off is over (root's timer fired). */
+void fault_timer(void);
+/* The earliest due restart (ticks, 0: none); a server whose restart is
+ * due by now, or NULL. */
+uint64_t srv_next_restart(void);
+struct server *srv_due_restart(uint64_t now);
 bool linux_syscall(struct server *s, struct keel_msg *m);
 
 /* ---- scenario.c ---- */

@@ -294,6 +294,7 @@ bool srv_start(struct server *s)
 {
 	uint64_t sp = srv_build_stack(s);
 	s->state = SRV_RUNNING;
+	s->restart_due = 0;
 	s->out_midline = false;
 	if (keel_tcb_write_regs(s->tcb, s->entry, sp, 0, 0, 0) != KEEL_OK ||
 	    keel_tcb_resume(s->tcb) != KEEL_OK) {
@@ -329,6 +330,23 @@ void srv_stop(struct server *s)
 		s->state = SRV_STOPPED;
 }
 
+uint64_t srv_next_restart(void)
+{
+	uint64_t next = 0;
+	for (unsigned i = 0; i < nservers; i++)
+		if (servers[i].restart_due && (!next || servers[i].restart_due < next))
+			next = servers[i].restart_due;
+	return next;
+}
+
+struct server *srv_due_restart(uint64_t now)
+{
+	for (unsigned i = 0; i < nservers; i++)
+		if (servers[i].restart_due && servers[i].restart_due <= now)
+			return &servers[i];
+	return NULL;
+}
+
 void srv_stop_all(void)
 {
 	for (unsigned i = 0; i < nservers; i++)
@@ -353,5 +371,6 @@ bool srv_crash(struct server *s)
 void srv_forget(struct server *s)
 {
 	srv_stop(s);
+	s->restart_due = 0;
 	s->state = SRV_GONE;
 }

@@ -112,6 +112,9 @@ struct notification {
 	struct tq waiters;
 	uint64_t bits;
 	struct tcb *bound;
+	uint64_t deadline;              /* KEEL_NTFN_SET_TIMER; 0: none */
+	uint64_t timer_bits;
+	struct notification *timer_next; /* the armed ones (notify.c) */
 };
 _Static_assert(sizeof(struct notification) <= 1u << KEEL_NOTIFICATION_BITS, "ntfn");
 
@@ -228,6 +231,9 @@ void ntfn_cancel(struct tcb *t);
 void ep_destroy(struct endpoint *ep);
 void ntfn_signal(struct notification *n, uint64_t badge);
 long ntfn_wait(struct tcb *t, struct notification *n, bool block);
+long decode_ntfn(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+/* Signal every notification whose timer is due; the next deadline left. */
+uint64_t ntfn_timers_expire(uint64_t now);
 void ntfn_destroy(struct notification *n);
 void ntfn_unbind(struct tcb *t);
 void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);

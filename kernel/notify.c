@@ -2,9 +2,16 @@
  * Notifications: a word of bits that signals OR in (the signalling
  * capability's badge; an unbadged signal sets bit 0) and a waiter takes and
  * clears. A notification may be bound to one thread, which then also
- * receives it while it waits on an endpoint. Interrupts arrive this way.
+ * receives it while it waits on an endpoint. Interrupts arrive this way,
+ * and so do timeouts: a notification can carry one timer, which signals
+ * it when the generic timer passes its deadline.
  */
 #include "kernel.h"
+
+/* Armed notifications, in no order: a system has a handful. Every CPU's
+ * EL2 timer is programmed for the earliest (kernel_timer_tick), so the
+ * first CPU to take its tick after the deadline signals it. */
+static struct notification *ntfn_timers;
 
 static void ntfn_deliver(struct tcb *t, uint64_t bits, uint64_t label)
 {
@@ -64,8 +71,65 @@ void ntfn_unbind(struct tcb *t)
 	t->bound_ntfn = NULL;
 }
 
+static void ntfn_timer_unlink(struct notification *n)
+{
+	struct notification **p = &ntfn_timers;
+	while (*p && *p != n)
+		p = &(*p)->timer_next;
+	if (*p)
+		*p = n->timer_next;
+	n->timer_next = NULL;
+	n->deadline = 0;
+}
+
+uint64_t ntfn_timers_expire(uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct notification *n = ntfn_timers;
+	while (n) {
+		struct notification *after = n->timer_next;
+		if (n->deadline <= now) {
+			uint64_t bits = n->timer_bits;
+			ntfn_timer_unlink(n);
+			ntfn_signal(n, bits);
+		} else if (n->deadline < next) {
+			next = n->deadline;
+		}
+		n = after;
+	}
+	return next;
+}
+
+static void ntfn_set_timer(struct notification *n, uint64_t deadline, uint64_t bits)
+{
+	struct percpu *c = this_cpu();
+	ntfn_timer_unlink(n);
+	if (!deadline)
+		return;
+	n->deadline = deadline;
+	n->timer_bits = bits ? bits : 1;
+	n->timer_next = ntfn_timers;
+	ntfn_timers = n;
+	if (deadline < c->timer_next) { /* sooner than this CPU's next tick */
+		c->timer_next = deadline;
+		arch_timer_arm_at(deadline);
+	}
+}
+
+long decode_ntfn(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	(void)t;
+	if (label != KEEL_NTFN_SET_TIMER)
+		return KEEL_E_INVALID_CALL;
+	if (!(c->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	ntfn_set_timer((struct notification *)c->obj, mr[0], mr[1]);
+	return KEEL_OK;
+}
+
 void ntfn_destroy(struct notification *n)
 {
+	ntfn_timer_unlink(n);
 	while (n->waiters.head) {
 		struct tcb *t = n->waiters.head;
 		tq_remove(&n->waiters, t);

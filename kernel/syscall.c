@@ -19,6 +19,7 @@ static const invoke_fn invoke_table[KEEL_OBJ_COUNT] = {
 	[KEEL_OBJ_IRQ_CONTROL] = decode_irq_control,
 	[KEEL_OBJ_IRQ_HANDLER] = decode_irq_handler,
 	[KEEL_OBJ_VCPU] = decode_vcpu,
+	[KEEL_OBJ_NOTIFICATION] = decode_ntfn,
 };
 
 static long check_send_length(struct tcb *t, uint64_t info)
@@ -201,14 +202,16 @@ void kernel_resched_ipi(void)
 	this_cpu()->resched = true;
 }
 
-/* The EL2 timer fired: a time slice ended, or a parked vCPU's virtual
- * timer is due. Re-arm for whichever comes next. */
+/* The EL2 timer fired: a time slice ended, a parked vCPU's virtual timer
+ * or a notification's timer is due. Re-arm for whichever comes next. */
 void kernel_timer_tick(void)
 {
 	struct percpu *c = this_cpu();
 	uint64_t now = arch_timer_now();
 	uint64_t slice = now + arch_timer_hz() / 1000 * KERNEL_TIMESLICE_MS;
-	uint64_t next = vcpu_wake_expired(c, now);
+	uint64_t next = vcpu_wake_expired(c, now), ntfn = ntfn_timers_expire(now);
+	if (ntfn < next)
+		next = ntfn;
 	sched_yield();
 	c->timer_next = next < slice ? next : slice;
 	arch_timer_arm_at(c->timer_next);

@@ -30,6 +30,57 @@ static uint64_t root_trap(unsigned num, uint64_t cptr)
 	return fx_trap(fx.root, num, cptr, 0, NULL);
 }
 
+/* A timer on a notification: nothing before the deadline, the bits at
+ * it (waking a waiter), once; re-setting replaces the deadline, 0
+ * disarms, a read-only capability may not set it, and a notification
+ * deleted with its timer armed is forgotten by the tick. */
+START_TEST(timer_signals_at_its_deadline)
+{
+	ntfn_setup();
+	fake_arch.timer_now = 1000;
+	fx_cpu(0)->timer_next = 90000;
+	ck_assert_int_eq(FX_INVOKE(N10, KEEL_NTFN_SET_TIMER, 5000, 0x8), KEEL_OK);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000); /* sooner than the tick */
+	fx_trap(W, KEEL_SYS_RECV, N, 0, NULL);
+	ck_assert_uint_eq(W->state, TS_BLOCKED_NTFN);
+	fake_arch.timer_now = 4999;
+	kernel_timer_tick();
+	ck_assert_uint_eq(W->state, TS_BLOCKED_NTFN);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000);
+	fake_arch.timer_now = 5000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(W->state, TS_READY);
+	ck_assert_uint_eq(fx_regs(W)[2], 0x8);
+	fake_arch.timer_now = 9000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(fx_ntfn(N)->bits, 0); /* once only */
+	/* replace, then disarm */
+	ck_assert_int_eq(FX_INVOKE(N, KEEL_NTFN_SET_TIMER, 20000, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(N, KEEL_NTFN_SET_TIMER, 30000, 0), KEEL_OK);
+	fake_arch.timer_now = 25000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(fx_ntfn(N)->bits, 0);
+	fake_arch.timer_now = 30000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(fx_ntfn(N)->bits, 1); /* bits 0: bit 0 */
+	fx_ntfn(N)->bits = 0;
+	ck_assert_int_eq(FX_INVOKE(N, KEEL_NTFN_SET_TIMER, 40000, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(N, KEEL_NTFN_SET_TIMER, 0, 0), KEEL_OK);
+	fake_arch.timer_now = 50000;
+	kernel_timer_tick();
+	ck_assert_uint_eq(fx_ntfn(N)->bits, 0);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_COPY, 30, KEEL_ROOT_CNODE, N,
+				   KEEL_R_READ), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(30, KEEL_NTFN_SET_TIMER, 60000, 0), KEEL_E_NO_RIGHTS);
+	ck_assert_int_eq(FX_INVOKE(N, 99, 0), KEEL_E_INVALID_CALL);
+	/* armed, then deleted: the tick must not touch it */
+	ck_assert_int_eq(FX_INVOKE(N, KEEL_NTFN_SET_TIMER, 70000, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, N), KEEL_OK);
+	fake_arch.timer_now = 80000;
+	kernel_timer_tick();
+}
+END_TEST
+
 START_TEST(signals_accumulate_and_poll_takes_them)
 {
 	ntfn_setup();
@@ -190,6 +241,7 @@ Suite *suite_notify(void)
 	tcase_add_test(tc, bound_notification_reaches_thread_waiting_on_endpoint);
 	tcase_add_test(tc, bound_bits_pending_are_received_before_blocking);
 	tcase_add_test(tc, bind_is_one_to_one);
+	tcase_add_test(tc, timer_signals_at_its_deadline);
 	tcase_add_test(tc, deleting_notification_cancels_waiter_and_unbinds);
 	tcase_add_test(tc, deleting_bound_thread_unbinds_notification);
 	return s;

@@ -24,7 +24,7 @@ START_TEST(retype_aligns_objects_to_their_size)
 	static const struct { unsigned type, bits; uint64_t at, mark; } seq[] = {
 		{ KEEL_OBJ_ENDPOINT, 0, 0, 32 },
 		{ KEEL_OBJ_TCB, 0, 2048, 4096 },
-		{ KEEL_OBJ_NOTIFICATION, 0, 4096, 4128 },
+		{ KEEL_OBJ_NOTIFICATION, 0, 4096, 4160 },
 		{ KEEL_OBJ_FRAME, 0, 8192, 12288 },
 		{ KEEL_OBJ_CNODE, 4, 12288, 13312 },
 		{ KEEL_OBJ_UNTYPED, 16, 65536, 131072 },

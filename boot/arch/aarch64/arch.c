@@ -48,6 +48,13 @@ unsigned root_arch_elf_machine(void)
 
 /* The virtual counter (EL0 may read it: arch/aarch64/cpu.c sets CNTKCTL),
  * at the frequency the boot info gives. */
+uint64_t root_arch_now_ticks(void)
+{
+	uint64_t v;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+	return v;
+}
+
 uint64_t root_arch_now_ms(void)
 {
 	uint64_t v, hz = root_bootinfo()->timer_hz;

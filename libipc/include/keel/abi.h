@@ -110,7 +110,7 @@ enum keel_obj {
  * with _Static_assert in kernel/object.c). */
 #define KEEL_TCB_BITS 11u
 #define KEEL_ENDPOINT_BITS 5u
-#define KEEL_NOTIFICATION_BITS 5u
+#define KEEL_NOTIFICATION_BITS 6u
 #define KEEL_VCPU_BITS 10u
 #define KEEL_SLOT_BITS 6u          /* one CNode slot */
 #define KEEL_PAGE_BITS 12u
@@ -192,7 +192,13 @@ enum keel_label {
 	KEEL_VCPU_READ_REG = 24,
 	KEEL_VCPU_WRITE_REG = 25,
 	KEEL_VCPU_INJECT_IRQ = 26,
-	KEEL_LABEL_COUNT = 27,
+	/* notification: SET_TIMER MR0 deadline (absolute, in generic-timer
+	 * ticks; 0 disarms), MR1 bits to signal (0: bit 0). One timer per
+	 * notification; setting it again replaces the deadline. Needs WRITE.
+	 * This is how a user program waits until a time: a server's restart
+	 * back-off, say, without spinning. */
+	KEEL_NTFN_SET_TIMER = 27,
+	KEEL_LABEL_COUNT = 28,
 };
 
 /* ---- faults -----------------------------------------------------------------
