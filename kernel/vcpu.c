@@ -88,6 +88,18 @@ static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio, uint64_t 
 	return KEEL_OK;
 }
 
+/* Everything but the MPIDR back to the state arch_vcpu_init gives. */
+static void vcpu_reset(struct vcpu *v)
+{
+	struct arch_regs none = { .pc = 0 };
+	uint64_t mpidr = 0;
+	vcpu_sync(v);
+	arch_vcpu_reg_read(&v->arch, &none, KEEL_VREG_MPIDR, &mpidr);
+	kmemset(&v->arch, 0, sizeof(v->arch));
+	arch_vcpu_init(&v->arch);
+	arch_vcpu_reg_write(&v->arch, &none, KEEL_VREG_MPIDR, mpidr);
+}
+
 long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 {
 	struct vcpu *v = vcpu_of(c);
@@ -109,6 +121,7 @@ long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		return arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1])
 			       ? KEEL_OK : KEEL_E_INVALID_ARG;
 	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1], mr[2]);
+	case KEEL_VCPU_RESET: vcpu_reset(v); return KEEL_OK;
 	default: return KEEL_E_INVALID_CALL;
 	}
 }

@@ -78,10 +78,19 @@ static const char *vcpu_start(unsigned cpu, uint64_t entry, uint64_t arg)
 	return NULL;
 }
 
+/* CPU_ON: a vCPU that ran before (CPU_OFF, then on again) comes up as
+ * from reset, MMU off: its EL1 state is reset, and interrupts the VMM saw
+ * active on it (their list registers are gone) are forgotten. */
 static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t context)
 {
-	const char *why = vcpu_start(cpu, entry, context);
-	(void)v;
+	uint64_t mr[6] = { 0 };
+	const char *why = NULL;
+	if (keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_RESET, 0, mr) != KEEL_OK)
+		why = "cannot reset the vCPU";
+	else
+		*vgic_word(&v->gic, cpu, 0, VGIC_ACTIVE) = 0;
+	if (!why)
+		why = vcpu_start(cpu, entry, context);
 	if (why)
 		kprintf("[%s] CPU_ON of vCPU %u: %s\n", self, cpu, why);
 	return !why;

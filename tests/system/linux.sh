@@ -7,6 +7,7 @@
 #   shell       VM 1 boots to its busybox shell (console in switch mode:
 #               VM 1 has the console, written raw)
 #   cpus        grep -c processor /proc/cpuinfo  -> 2
+#   hotplug     CPU 1 offline, then online again (PSCI CPU_OFF, CPU_ON)
 #   sleep       time sleep 1                     -> real 0m 1.xxs
 #   command     echo hello-$((6*7))              -> hello-42
 #   vm2         Ctrl-] 2: VM 2 booted meanwhile; its shell answers
@@ -121,6 +122,11 @@ run_cmd() {
 
 shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; }
 cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' '^cpus=2'; }
+# CPU hotplug: CPU_OFF, then CPU_ON of a vCPU that ran (reset, MMU off).
+hotplug() {
+	run_cmd 'echo 0 > /sys/devices/system/cpu/cpu1/online; echo off=$(cat /sys/devices/system/cpu/online)' '^off=0' &&
+		run_cmd 'echo 1 > /sys/devices/system/cpu/cpu1/online; echo on=$(cat /sys/devices/system/cpu/online)' '^on=0-1'
+}
 sleep1() { run_cmd 'time sleep 1' 'real[[:space:]]+0m 1\.[0-9]+s'; }
 command() { run_cmd 'echo hello-$((6*7))' '^hello-42'; }
 vm2() {
@@ -157,6 +163,7 @@ alive() {
 
 step shell shell
 step cpus cpus
+step hotplug hotplug
 step sleep sleep1
 step command command
 step vm2 vm2

@@ -116,6 +116,30 @@ START_TEST(registers_through_invocations)
 }
 END_TEST
 
+/* RESET: EL1 state (here SP_EL1), interrupts and the timer as the arch
+ * initialises them; the MPIDR and the general registers stay. */
+START_TEST(reset_returns_the_vcpu_to_its_initial_state)
+{
+	struct arch_vcpu *a;
+	cast();
+	a = &vcpu(V)->arch;
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, KEEL_VREG_SP_EL1, 0x9000), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, KEEL_VREG_MPIDR, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WRITE_REG, 5, 0x55), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40, 0xa0), KEEL_OK);
+	a->timer_deadline = 1234;
+	a->init = 0;
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_RESET, 0), KEEL_OK);
+	ck_assert_uint_eq(a->init, FAKE_VCPU_INIT);
+	ck_assert_uint_eq(a->sp_el1, 0);
+	ck_assert_uint_eq(a->lr[0], 0);
+	ck_assert_uint_eq(a->timer_deadline, 0);
+	ck_assert_uint_eq(a->mpidr, 1);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 5), 0x55);
+	ck_assert_int_eq(FX_INVOKE(V_RO, KEEL_VCPU_RESET, 0), KEEL_E_NO_RIGHTS);
+}
+END_TEST
+
 /* Fill a stretch of stack below the caller with a pattern, so that a
  * kernel variable later read before it is written shows. */
 static __attribute__((noinline)) void stain_stack(void)
@@ -602,6 +626,7 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, new_vcpu_is_initialised_by_the_arch);
 	tcase_add_test(tc, binding_is_one_to_one);
 	tcase_add_test(tc, registers_through_invocations);
+	tcase_add_test(tc, reset_returns_the_vcpu_to_its_initial_state);
 	tcase_add_test(tc, unbound_vcpu_general_register_reads_nothing);
 	tcase_add_test(tc, injected_interrupts_fill_list_registers);
 	tcase_add_test(tc, exit_reaches_vmm_and_resume_applies_flags);

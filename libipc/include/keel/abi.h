@@ -198,7 +198,12 @@ enum keel_label {
 	 * This is how a user program waits until a time: a server's restart
 	 * back-off, say, without spinning. */
 	KEEL_NTFN_SET_TIMER = 27,
-	KEEL_LABEL_COUNT = 28,
+	/* VCPU: RESET: its EL1 system registers, virtual timer and interrupt
+	 * state go back to the architectural reset values (MMU off, nothing
+	 * pending), as for a CPU that PSCI CPU_ON brings up; its MPIDR and
+	 * general registers stay (WRITE_REG sets those). */
+	KEEL_VCPU_RESET = 28,
+	KEEL_LABEL_COUNT = 29,
 };
 
 /* ---- faults -----------------------------------------------------------------
