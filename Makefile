@@ -152,9 +152,17 @@ system-test: $(B)/keel.bin
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM.
 linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		linux-assets
+		linux-assets $(BUILD)/linux/user-board.dtb
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/linux.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
+		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
+
+# A device tree written by hand, for a config that supplies its own.
+$(BUILD)/linux/user-board.dtb: tests/linux/user-board.dts | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
 TEST_TARGETS += linux-system
 
 test: $(SETUP_STAMP)

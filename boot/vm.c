@@ -38,6 +38,7 @@
 #define ROOT_VM_VIEW_SIZE 0x100000000ull
 #define VIEW_IMAGE ROOT_PAGE_SIZE
 #define VIEW_INITRD (ROOT_VM_VIEW_SIZE / 2)
+#define VIEW_DTB (ROOT_VM_VIEW_SIZE / 4)
 #define LARGE (1ull << KEEL_LARGE_PAGE_BITS)
 #define VM_PRIO 150u   /* VMM and device servers */
 #define VCPU_PRIO 100u /* below its VMM: an exit is answered at once */
@@ -47,6 +48,11 @@
 static struct vm vms[VM_MAX];
 static unsigned nvms;
 static uint64_t scratch[2]; /* root slots a frame passes through */
+
+/* The boot modules (or blobs) a VM's spec names. */
+struct vm_files {
+	const struct keel_boot_module *image, *initrd, *dtb;
+};
 
 static uint64_t units(uint64_t bytes, uint64_t unit)
 {
@@ -155,8 +161,7 @@ static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_
 	return true;
 }
 
-static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t image_size,
-			 uint64_t initrd_size)
+static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct vm_files *f)
 {
 	struct keel_vm_info *info = (struct keel_vm_info *)(uintptr_t)vm->view;
 	memset(info, 0, sizeof(*info));
@@ -164,8 +169,9 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, uint64_t ima
 	snprintf(info->name, sizeof(info->name), "%s", spec->name);
 	info->ram_base = spec->ram_base;
 	info->ram_size = spec->ram_size;
-	info->image_size = image_size;
-	info->initrd_size = initrd_size;
+	info->image_size = f->image->size;
+	info->initrd_size = f->initrd ? f->initrd->size : 0;
+	info->dtb_size = f->dtb ? f->dtb->size : 0;
 	snprintf(info->cmdline, sizeof(info->cmdline), "%s", spec->cmdline ? spec->cmdline : "");
 	info->vcpu_count = vm->nvcpus;
 	info->dev_count = spec->ndev;
@@ -303,24 +309,33 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 	return vm->vmm && vm->s2 && vm->exit_ep;
 }
 
-/* Capabilities the VM's store must hold: two per RAM frame, and the files'. */
-static uint64_t store_caps(const struct vm_spec *spec, const struct keel_boot_module *image,
-			   const struct keel_boot_module *initrd)
+static void vm_files_find(const struct vm_spec *spec, struct vm_files *f)
 {
-	return 2 * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(image) +
-	       file_caps(initrd);
+	f->image = srv_module(spec->image);
+	f->initrd = spec->initrd ? srv_module(spec->initrd) : NULL;
+	f->dtb = spec->dtb ? srv_module(spec->dtb) : NULL;
 }
 
-static const char *vm_check(const struct vm_spec *spec, const struct keel_boot_module *image,
-			    const struct keel_boot_module *initrd)
+/* Capabilities the VM's store must hold: two per RAM frame, and the files'. */
+static uint64_t store_caps(const struct vm_spec *spec, const struct vm_files *f)
 {
-	if (!image)
+	return 2 * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(f->image) +
+	       file_caps(f->initrd) + file_caps(f->dtb);
+}
+
+static const char *vm_check(const struct vm_spec *spec, const struct vm_files *f)
+{
+	if (!f->image)
 		return "no boot module holds its image";
-	if (spec->initrd && !initrd)
+	if (spec->initrd && !f->initrd)
 		return "no boot module holds its initrd";
+	if (spec->dtb && !f->dtb)
+		return "no boot module holds its device tree";
 	if (spec->ram_size % ROOT_PAGE_SIZE || spec->ram_size > KEEL_VMM_RAM_MAX ||
-	    image->size > KEEL_VMM_IMAGE_MAX || (initrd && initrd->size > KEEL_VMM_INITRD_MAX))
-		return "RAM, image or initrd size out of range";
+	    f->image->size > KEEL_VMM_IMAGE_MAX ||
+	    (f->initrd && f->initrd->size > KEEL_VMM_INITRD_MAX) ||
+	    (f->dtb && f->dtb->size > KEEL_VMM_DTB_MAX))
+		return "RAM, image, initrd or device tree size out of range";
 	if (spec->cmdline && strlen(spec->cmdline) >= sizeof(((struct keel_vm_info *)0)->cmdline))
 		return "command line too long";
 	if (spec->vcpus > KEEL_VMM_MAX_VCPUS)
@@ -329,19 +344,21 @@ static const char *vm_check(const struct vm_spec *spec, const struct keel_boot_m
 }
 
 static const char *vm_build(struct vm *vm, const struct vm_spec *spec,
-			    const struct keel_boot_module *m, const struct keel_boot_module *rd)
+			    const struct vm_files *f)
 {
 	const char *why = NULL;
 	if (!vm_new(vm, spec))
 		why = "no memory for its VMM";
-	else if (!vm_store(vm, store_caps(spec, m, rd)))
+	else if (!vm_store(vm, store_caps(spec, f)))
 		why = "RAM too large for one store CNode, or no memory";
 	else if (!vm_map_ram(vm, spec))
 		why = "cannot map its RAM";
-	else if (!vm_map_file(vm, m, KEEL_VMM_IMAGE_VADDR, vm->view + VIEW_IMAGE) ||
-		 (rd && !vm_map_file(vm, rd, KEEL_VMM_INITRD_VADDR, vm->view + VIEW_INITRD)) ||
+	else if (!vm_map_file(vm, f->image, KEEL_VMM_IMAGE_VADDR, vm->view + VIEW_IMAGE) ||
+		 (f->initrd &&
+		  !vm_map_file(vm, f->initrd, KEEL_VMM_INITRD_VADDR, vm->view + VIEW_INITRD)) ||
+		 (f->dtb && !vm_map_file(vm, f->dtb, KEEL_VMM_DTB_VADDR, vm->view + VIEW_DTB)) ||
 		 !vm_map_info(vm))
-		why = "cannot map its image, initrd or description";
+		why = "cannot map its image, initrd, device tree or description";
 	else if (!vm_vcpus(vm, spec) || !vm_grant_vmm(vm))
 		why = "cannot make its vCPUs";
 	for (unsigned d = 0; !why && d < spec->ndev; d++)
@@ -367,10 +384,11 @@ static void vm_clear(struct vm *vm)
 /* Into the entry vm (a reset) or a free one (vm NULL). */
 static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 {
-	const struct keel_boot_module *m = srv_module(spec->image);
-	const struct keel_boot_module *rd = spec->initrd ? srv_module(spec->initrd) : NULL;
-	const char *why = vm_check(spec, m, rd);
+	struct vm_files f;
+	const char *why;
 	struct keel_alloc *old;
+	vm_files_find(spec, &f);
+	why = vm_check(spec, &f);
 	if (!why && !scratch[0] &&
 	    (!(scratch[0] = root_alloc_slot()) || !(scratch[1] = root_alloc_slot())))
 		why = "no slots";
@@ -380,7 +398,7 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 		console_ensure(spec->cpu); /* h-console: from root's pool, not the VM's */
 	if (!why) {
 		old = root_pool_use(&vm->carve.pool);
-		why = vm_build(vm, spec, m, rd);
+		why = vm_build(vm, spec, &f);
 		root_pool_use(old);
 		if (why)
 			vm_clear(vm);
@@ -389,11 +407,11 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 		kprintf("[root] cannot create VM %s: %s\n", spec->name, why);
 		return NULL;
 	}
-	vm_fill_info(vm, spec, m->size, rd ? rd->size : 0);
+	vm_fill_info(vm, spec, &f);
 	kprintf("[root] VM %s: %lu MiB RAM at 0x%lx, image %s (%lu bytes), %u devices, "
-		"%u vCPUs\n", vm->name, (unsigned long)(spec->ram_size >> 20),
-		(unsigned long)spec->ram_base, spec->image, (unsigned long)m->size, spec->ndev,
-		vm->nvcpus);
+		"%u vCPUs%s%s\n", vm->name, (unsigned long)(spec->ram_size >> 20),
+		(unsigned long)spec->ram_base, spec->image, (unsigned long)f.image->size,
+		spec->ndev, vm->nvcpus, f.dtb ? ", device tree " : "", f.dtb ? spec->dtb : "");
 	return vm;
 }
 

@@ -29,6 +29,8 @@ struct vm_spec {
 	const char *image;   /* boot module holding the guest's arm64 Image */
 	const char *initrd;  /* boot module holding its initrd, or NULL */
 	const char *cmdline; /* the guest kernel's command line, or NULL */
+	const char *dtb;     /* boot module holding a device tree to use, or
+			      * NULL: the VMM writes one */
 	uint64_t ram_base, ram_size;
 	unsigned cpu;        /* the VMM, its device servers and vCPU 0 run on
 			      * this CPU; vCPU i on (cpu + i) % CPUs */

@@ -106,8 +106,6 @@ static const char *vm_refusal(unsigned v, unsigned taken, unsigned max, char *wh
 		snprintf(why, size, "root builds at most %u VMs", max);
 		return why;
 	}
-	if (vm->dtb_path[0] != '\0')
-		return "dtb_path is not supported yet (the VMM generates the device tree)";
 	for (size_t d = 0; d < vm->device_count; d++)
 		if (vm->devices[d].type != CFG_DEV_PL011) {
 			snprintf(why, size, "devices[%lu]: no server program for %s yet",
@@ -127,6 +125,7 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	memset(spec, 0, sizeof(*spec));
 	spec->name = vm->name;
 	spec->image = blob_name(vm->kernel_image_path);
+	spec->dtb = vm->dtb_path[0] != '\0' ? blob_name(vm->dtb_path) : NULL;
 	spec->ram_base = vm->mem_base;
 	spec->ram_size = (uint64_t)vm->mem_size_mib << 20;
 	spec->vcpus = vm->vcpu_count;

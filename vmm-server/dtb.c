@@ -226,3 +226,30 @@ size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, const struct d
 		w.err = fdt_finish(out);
 	return w.err ? 0 : fdt_totalsize(out);
 }
+
+static int dtb_set_chosen(void *fdt, const struct keel_vm_info *info, const struct dtb_boot *boot)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	if (chosen < 0)
+		chosen = fdt_add_subnode(fdt, 0, "chosen");
+	if (chosen < 0)
+		return chosen;
+	if (info->cmdline[0] && fdt_setprop_string(fdt, chosen, "bootargs", info->cmdline))
+		return -1;
+	if (boot && boot->initrd_end > boot->initrd_start &&
+	    (fdt_setprop_u64(fdt, chosen, "linux,initrd-start", boot->initrd_start) ||
+	     fdt_setprop_u64(fdt, chosen, "linux,initrd-end", boot->initrd_end)))
+		return -1;
+	return 0;
+}
+
+size_t dtb_adopt(const void *src, size_t len, const struct keel_vm_info *info,
+		 const struct dtb_boot *boot, uint8_t *out, size_t cap)
+{
+	if (len < sizeof(struct fdt_header) || len > cap || fdt_check_full(src, len) != 0)
+		return 0;
+	if (fdt_open_into(src, out, (int)cap) != 0 || dtb_set_chosen(out, info, boot) != 0 ||
+	    fdt_pack(out) != 0)
+		return 0;
+	return fdt_totalsize(out);
+}

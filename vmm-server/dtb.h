@@ -21,4 +21,12 @@ struct dtb_boot {
 size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, const struct dtb_boot *boot,
 		 uint8_t *out, size_t cap);
 
+/* A tree the configuration supplied (src, len bytes): checked whole
+ * (fdt_check_full), copied to out, and /chosen given the description's
+ * bootargs (if any) and the initrd range the loader chose; everything
+ * else is the user's. Its size, or 0 if it is not a valid tree or does
+ * not fit. */
+size_t dtb_adopt(const void *src, size_t len, const struct keel_vm_info *info,
+		 const struct dtb_boot *boot, uint8_t *out, size_t cap);
+
 #endif /* VMM_DTB_H */

@@ -108,7 +108,8 @@ static const char *vm_setup(const struct keel_vm_info *info)
 	if (info->vcpu_count < 1 || info->vcpu_count > KEEL_VMM_MAX_VCPUS)
 		return "vCPU count out of range";
 	if (info->dev_count > KEEL_VMM_MAX_DEVICES || info->ram_size > KEEL_VMM_RAM_MAX ||
-	    info->image_size > KEEL_VMM_IMAGE_MAX || info->initrd_size > KEEL_VMM_INITRD_MAX)
+	    info->image_size > KEEL_VMM_IMAGE_MAX || info->initrd_size > KEEL_VMM_INITRD_MAX ||
+	    info->dtb_size > KEEL_VMM_DTB_MAX)
 		return "VM description out of range";
 	vm.ncpus = info->vcpu_count;
 	vm.ram_base = info->ram_base;
@@ -157,14 +158,21 @@ static const char *vm_load(const struct keel_vm_info *info, uint64_t *entry, uin
 	image_load(img, &g, ram);
 	if (!vm_load_initrd(info, &g, &boot))
 		return "no room for the initrd between the image and the device tree";
-	if (!dtb_build(info, vm.ncpus, &boot, ram + info->ram_size - DTB_REGION, DTB_REGION))
+	if (info->dtb_size) {
+		if (!dtb_adopt((const void *)(uintptr_t)KEEL_VMM_DTB_VADDR, info->dtb_size, info,
+			       &boot, ram + info->ram_size - DTB_REGION, DTB_REGION))
+			return "the configuration's device tree is not a valid tree, or too large";
+	} else if (!dtb_build(info, vm.ncpus, &boot, ram + info->ram_size - DTB_REGION,
+			      DTB_REGION)) {
 		return "device tree too large";
+	}
 	*entry = g.entry;
 	*dtb = info->ram_base + info->ram_size - DTB_REGION;
 	kprintf("[%s] guest image: %lu bytes at 0x%lx (%lu with bss), entry 0x%lx, "
-		"device tree at 0x%lx, %u vCPUs\n", self, (unsigned long)g.file_size,
+		"%s device tree at 0x%lx, %u vCPUs\n", self, (unsigned long)g.file_size,
 		(unsigned long)(info->ram_base + g.load_offset), (unsigned long)g.mem_size,
-		(unsigned long)g.entry, (unsigned long)*dtb, vm.ncpus);
+		(unsigned long)g.entry, info->dtb_size ? "supplied" : "generated",
+		(unsigned long)*dtb, vm.ncpus);
 	if (boot.initrd_end)
 		kprintf("[%s] initrd: %lu bytes at 0x%lx\n", self,
 			(unsigned long)info->initrd_size, (unsigned long)boot.initrd_start);

@@ -20,6 +20,10 @@
 #
 #   bash tests/system/linux.sh build/aarch64/keel.bin
 #
+# LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps:
+# make linux-system also boots tests/linux/dtb.json (a device tree the
+# config supplies) with the steps "shell model".
+#
 # Needs build/linux (make linux-assets) and the host config tools
 # (CHECK_CONFIG, MKBLOBS: set by make). Log: <dir of the image>/system/linux.log.
 set -u
@@ -39,7 +43,7 @@ for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
 done
 outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
-log=$outdir/linux.log
+log=$outdir/linux${LINUX_TEST_LOG:+-$LINUX_TEST_LOG}.log
 blobs=$(dirname "$bin")/linux-test-blobs
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
@@ -161,14 +165,14 @@ alive() {
 		! grep -aq 'VM vm1 destroyed' "$log"
 }
 
-step shell shell
-step cpus cpus
-step hotplug hotplug
-step sleep sleep1
-step command command
-step vm2 vm2
-step back back
-step crash crash
-step poweroff poweroff
-step alive alive
+# The device tree a config supplied (tests/linux/dtb.json): the guest's
+# model is the one written in tests/linux/user-board.dts.
+model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
+
+for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command vm2 back crash poweroff alive}; do
+	case $s in
+	sleep) step sleep sleep1 ;;
+	*) step "$s" "$s" ;;
+	esac
+done
 finish

@@ -142,6 +142,44 @@ START_TEST(too_small_a_buffer_fails)
 }
 END_TEST
 
+/* A supplied tree (here one without /chosen, made with libfdt's
+ * sequential writer) keeps its own nodes and gains bootargs and the
+ * initrd range; a damaged one, or one too big, is refused. */
+START_TEST(supplied_tree_gets_chosen_and_keeps_the_rest)
+{
+	static uint8_t src[1024], bad[1024];
+	const struct dtb_boot boot = { 0x44000000, 0x44200000 };
+	const void *rd;
+	uint64_t start;
+	int len;
+	ck_assert_int_eq(fdt_create(src, sizeof(src)), 0);
+	ck_assert_int_eq(fdt_finish_reservemap(src), 0);
+	ck_assert_int_eq(fdt_begin_node(src, ""), 0);
+	ck_assert_int_eq(fdt_property_string(src, "model", "user board"), 0);
+	ck_assert_int_eq(fdt_begin_node(src, "memory@40000000"), 0);
+	ck_assert_int_eq(fdt_property_string(src, "device_type", "memory"), 0);
+	ck_assert_int_eq(fdt_end_node(src), 0);
+	ck_assert_int_eq(fdt_end_node(src), 0);
+	ck_assert_int_eq(fdt_finish(src), 0);
+	strcpy(info.cmdline, "console=ttyAMA0 quiet");
+	ck_assert_uint_gt(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+	ck_assert_int_eq(fdt_check_full(blob, fdt_totalsize(blob)), 0);
+	ck_assert_str_eq(str("/", "model"), "user board");
+	ck_assert_str_eq(str("/memory@40000000", "device_type"), "memory");
+	ck_assert_str_eq(str("/chosen", "bootargs"), "console=ttyAMA0 quiet");
+	rd = (const void *)cells("/chosen", "linux,initrd-start", &len);
+	ck_assert_int_eq(len, 8);
+	memcpy(&start, rd, sizeof(start)); /* properties are 4-byte aligned only */
+	ck_assert_uint_eq(fdt64_to_cpu(start), 0x44000000);
+	/* damaged: a structure block that runs off its end */
+	memcpy(bad, src, sizeof(bad));
+	((struct fdt_header *)(void *)bad)->size_dt_struct = cpu_to_fdt32(4096);
+	ck_assert_uint_eq(dtb_adopt(bad, fdt_totalsize(bad), &info, &boot, blob, sizeof(blob)), 0);
+	ck_assert_uint_eq(dtb_adopt("nonsense", 9, &info, &boot, blob, sizeof(blob)), 0);
+	ck_assert_uint_eq(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, 64), 0);
+}
+END_TEST
+
 Suite *suite_dtb(void)
 {
 	Suite *s = suite_create("dtb");
@@ -151,6 +189,7 @@ Suite *suite_dtb(void)
 	tcase_add_test(tc, two_vcpus_initrd_and_bootargs);
 	tcase_add_test(tc, no_initrd_no_bootargs);
 	tcase_add_test(tc, too_small_a_buffer_fails);
+	tcase_add_test(tc, supplied_tree_gets_chosen_and_keeps_the_rest);
 	suite_add_tcase(s, tc);
 	return s;
 }

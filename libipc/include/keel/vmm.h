@@ -10,6 +10,7 @@
  *   0x0000_1000_0000  struct keel_vm_info, read-only (root keeps the frame)
  *   0x0001_0000_0000  the guest image file, read-only, image_size bytes
  *   0x0002_0000_0000  the initrd file, read-only, initrd_size bytes
+ *   0x0003_0000_0000  a supplied device tree, read-only, dtb_size bytes
  *   0x0010_0000_0000  guest RAM, read-write: guest-physical ram_base maps
  *                     here, ram_size bytes. Root maps it into both the
  *                     guest's stage-2 space and the VMM; the VMM holds no
@@ -60,6 +61,8 @@
 #define KEEL_VMM_IMAGE_MAX 0x40000000ull /* 1 GiB of image window */
 #define KEEL_VMM_INITRD_VADDR 0x200000000ull
 #define KEEL_VMM_INITRD_MAX 0x40000000ull /* 1 GiB of initrd window */
+#define KEEL_VMM_DTB_VADDR 0x300000000ull
+#define KEEL_VMM_DTB_MAX 0x100000ull /* a supplied device tree: 1 MiB */
 #define KEEL_VMM_RAM_VADDR 0x1000000000ull
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
@@ -101,6 +104,8 @@ struct keel_vm_info {
 	struct keel_vm_dev dev[KEEL_VMM_MAX_DEVICES];
 	uint64_t initrd_size;   /* bytes at KEEL_VMM_INITRD_VADDR, 0: none */
 	char cmdline[512];      /* the guest's bootargs, NUL-terminated */
+	uint64_t dtb_size;      /* bytes of a supplied device tree at
+				 * KEEL_VMM_DTB_VADDR, 0: the VMM writes one */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 
