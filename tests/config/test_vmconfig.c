@@ -212,12 +212,24 @@ START_TEST(target_refusals)
 }
 END_TEST
 
-START_TEST(dtb_refused)
+/* A VM with virtio devices has no servers for them yet: refused, saying
+ * which device. */
+START_TEST(virtio_refused)
 {
 	ck_assert_uint_eq(load("good/full.json", 0, VM_MAX), 0);
-	assert_logged("[root] VM web-1 not started: dtb_path is not supported yet (the VMM "
-		      "generates the device tree)");
+	assert_logged("[root] VM web-1 not started: devices[1]: no server program for "
+		      "virtio-console yet");
 	assert_logged("[root] config: 0 of 1 VMs valid");
+}
+END_TEST
+
+/* dtb_path: the spec names the tree's blob by its file name. */
+START_TEST(dtb_is_passed_on)
+{
+	ck_assert_uint_eq(load("good/dtb.json", 0, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].dtb, "board.dtb");
+	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
+	ck_assert_ptr_null(specs[0].dtb);
 }
 END_TEST
 
@@ -298,7 +310,8 @@ static Suite *vmconfig_suite(void)
 	tcase_add_test(t, memory_total);
 	tcase_add_test(t, memory_fixture);
 	tcase_add_test(t, target_refusals);
-	tcase_add_test(t, dtb_refused);
+	tcase_add_test(t, virtio_refused);
+	tcase_add_test(t, dtb_is_passed_on);
 	tcase_add_test(t, syntax_error);
 	tcase_add_test(t, heap_exhausted);
 	tcase_add_test(p, policy_never);
