@@ -36,13 +36,6 @@ static struct cfg_errors errs;
 static struct srv_policy vm_policy[CFG_MAX_VMS];
 static struct srv_policy dev_policy[CFG_MAX_VMS][CFG_MAX_DEVICES];
 
-/* Boot blobs are named by their file's name (tools/mkblobs.c). */
-static const char *blob_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
 static void *heap_alloc(size_t n)
 {
 	size_t need = (n + HEAP_ALIGN - 1) & ~(size_t)(HEAP_ALIGN - 1);
@@ -124,12 +117,12 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	const struct cfg_vm *vm = &sys.vms[v];
 	memset(spec, 0, sizeof(*spec));
 	spec->name = vm->name;
-	spec->image = blob_name(vm->kernel_image_path);
-	spec->dtb = vm->dtb_path[0] != '\0' ? blob_name(vm->dtb_path) : NULL;
+	spec->image = cfg_file_name(vm->kernel_image_path);
+	spec->dtb = vm->dtb_path[0] != '\0' ? cfg_file_name(vm->dtb_path) : NULL;
 	spec->ram_base = vm->mem_base;
 	spec->ram_size = (uint64_t)vm->mem_size_mib << 20;
 	spec->vcpus = vm->vcpu_count;
-	spec->initrd = vm->initrd_path[0] != '\0' ? blob_name(vm->initrd_path) : NULL;
+	spec->initrd = vm->initrd_path[0] != '\0' ? cfg_file_name(vm->initrd_path) : NULL;
 	spec->cmdline = vm->boot_args;
 	vm_policy[v] = policy_of(&vm->restart);
 	spec->restart = &vm_policy[v];

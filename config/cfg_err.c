@@ -167,3 +167,12 @@ void cfg_path_pop(struct cfg_ctx *c, size_t len)
 		c->path[len] = '\0';
 	}
 }
+
+const char *cfg_file_name(const char *path)
+{
+	const char *name = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			name = p + 1;
+	return name;
+}

@@ -145,21 +145,14 @@ static int add_blob(const char *name, const char *base_dir, const char *file)
 	return 0;
 }
 
-/* A blob is named by its file's name: root finds it the same way
- * (boot/vmconfig.c), and the names stay short. */
-static const char *blob_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
 static int add_vm_files(const struct cfg_system *sys)
 {
 	for (size_t v = 0; v < sys->vm_count; v++) {
 		const struct cfg_vm *vm = &sys->vms[v];
 		const char *paths[] = { vm->kernel_image_path, vm->initrd_path, vm->dtb_path };
 		for (size_t i = 0; i < 3; i++)
-			if (paths[i][0] != '\0' && add_blob(blob_name(paths[i]), config_dir, paths[i]))
+			if (paths[i][0] != '\0' &&
+			    add_blob(cfg_file_name(paths[i]), config_dir, paths[i]))
 				return 1;
 	}
 	return 0;

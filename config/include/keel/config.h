@@ -130,6 +130,10 @@ struct cfg_errors {
 /* Short description of an error kind ("interrupt already used"). */
 const char *cfg_strerror(enum cfg_err err);
 
+/* The file name in path (after the last '/'): the name a file the config
+ * names goes by as a boot blob (tools/mkblobs.c, boot/vmconfig.c). */
+const char *cfg_file_name(const char *path);
+
 /*
  * Parse and check text[0..len) (no NUL terminator needed). Fills *out with
  * every VM it could read and marks out->vms[i].valid for those free of
