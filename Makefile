@@ -147,6 +147,7 @@ debug: $(B)/keel.bin
 
 system-test: $(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel.bin
+	bash tests/system/blobs.sh $(B)/keel.bin
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011

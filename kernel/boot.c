@@ -166,6 +166,9 @@ static void root_bind(struct root_ctx *r, uint64_t ipcbuf)
 /* ---- boot blobs (keel/abi.h): checked, reserved, handed to root ---- */
 
 #define BLOB_ALIGN (1ull << KEEL_LARGE_PAGE_BITS)
+/* Blobs stay this far above the kernel image: the root server is built
+ * from the memory right after it (boot_alloc). */
+#define BOOT_ROOM (16ull << 20)
 #define BOOT_MAX_HOLES (KEEL_BLOB_MAX + 2)
 
 struct hole { uint64_t base, end; };
@@ -212,8 +215,8 @@ static const char *blobs_check(const struct boot_mem *bm, uint64_t addr)
 {
 	const struct keel_blob_manifest *m = (const void *)addr;
 	uint64_t ram_end = bm->ram_base + bm->ram_size;
-	if (addr % PAGE_SIZE || addr < bm->ram_base || addr + PAGE_SIZE > ram_end)
-		return "manifest not a page of RAM";
+	if (addr % PAGE_SIZE || addr < bm->kernel_end + BOOT_ROOM || addr + PAGE_SIZE > ram_end)
+		return "manifest not a page of RAM at least 16 MiB above the kernel";
 	if (overlaps(addr, addr + PAGE_SIZE, bm->kernel_start, bm->kernel_end) ||
 	    !hole_add(addr, addr + PAGE_SIZE))
 		return "manifest overlaps the kernel or the device tree";
@@ -223,9 +226,10 @@ static const char *blobs_check(const struct boot_mem *bm, uint64_t addr)
 		const struct keel_blob *b = &m->blob[i];
 		uint64_t end = align_up(b->paddr + b->size, BLOB_ALIGN);
 		if (b->name[sizeof(b->name) - 1] || !b->name[0] || b->size == 0 ||
-		    b->paddr % BLOB_ALIGN || b->paddr < bm->ram_base || end > ram_end ||
-		    end <= b->paddr)
-			return "a blob is unnamed, empty, unaligned or outside RAM";
+		    b->paddr % BLOB_ALIGN || b->paddr < bm->kernel_end + BOOT_ROOM ||
+		    end > ram_end || end <= b->paddr)
+			return "a blob is unnamed, empty, unaligned, outside RAM or too close "
+			       "above the kernel";
 		if (overlaps(b->paddr, end, bm->kernel_start, bm->kernel_end) ||
 		    !hole_add(b->paddr, end))
 			return "a blob overlaps another, the manifest, the kernel or the device tree";

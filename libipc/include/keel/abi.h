@@ -299,7 +299,8 @@ enum keel_vreg {
  * Rules it checks (a manifest that breaks one is ignored, with a message):
  * the manifest is page-aligned in RAM and fits in a page; each blob starts
  * 2 MiB-aligned, and blobs rounded up to 2 MiB lie in RAM clear of each
- * other, the manifest, the kernel image and the device tree. */
+ * other, the manifest and the device tree, all at least 16 MiB above the
+ * end of the kernel image (the root server is built from that memory). */
 #define KEEL_BLOB_MAGIC 0x424f4c424c45454bull /* "KEELBLOB" */
 #define KEEL_BLOB_MAX 16u
 struct keel_blob {
