@@ -23,6 +23,8 @@
  *
  *   ROOT_VM_VIEW + n * ROOT_VM_VIEW_SIZE + 0          struct keel_vm_info
  *   ROOT_VM_VIEW + n * ROOT_VM_VIEW_SIZE + VIEW_IMAGE the image's pages
+ *   ... + VIEW_INITRD, VIEW_DTB            the initrd's, a supplied tree's
+ *   (only files packed into the kernel image are copied through these)
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,8 +39,8 @@
 #define ROOT_VM_VIEW 0x2000000000ull /* below ROOT_WINDOW_BASE (root.h) */
 #define ROOT_VM_VIEW_SIZE 0x100000000ull
 #define VIEW_IMAGE ROOT_PAGE_SIZE
-#define VIEW_INITRD (ROOT_VM_VIEW_SIZE / 2)
-#define VIEW_DTB (ROOT_VM_VIEW_SIZE / 4)
+#define VIEW_INITRD (ROOT_VM_VIEW_SIZE / 2) /* image, initrd: up to 1 GiB each */
+#define VIEW_DTB (ROOT_VM_VIEW_SIZE / 4 * 3)
 #define LARGE (1ull << KEEL_LARGE_PAGE_BITS)
 #define VM_PRIO 150u   /* VMM and device servers */
 #define VCPU_PRIO 100u /* below its VMM: an exit is answered at once */
