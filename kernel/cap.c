@@ -89,13 +89,22 @@ void cap_move(struct cap *dst, struct cap *src)
 	kmemset(src, 0, sizeof(*src));
 }
 
+static void cnode_defer(struct cap *c);
+static void cnode_drain(void);
+
 /* Empty one slot that has no children. The slot is cleared before the
- * object is destroyed, so a CNode holding its own original cannot recurse. */
+ * object is destroyed, so a CNode holding its own original cannot recurse;
+ * a CNode is never emptied from in here (cnode_defer). */
 static void cap_remove_leaf(struct cap *c)
 {
 	struct cap old = *c;
 	KASSERT(c->child == NULL);
 	tree_unlink(c);
+	if (old.type == KEEL_OBJ_CNODE && (old.flags & CAP_ORIGINAL)) {
+		cnode_defer(c);
+		cnode_drain();
+		return;
+	}
 	kmemset(c, 0, sizeof(*c));
 	c->flags = old.flags & CAP_IN_TCB;
 	if (old.flags & CAP_ORIGINAL)
@@ -107,42 +116,49 @@ static void cap_remove_leaf(struct cap *c)
 }
 
 /*
- * Destroying a CNode deletes its slots, and a slot may hold the original of
- * another CNode. Instead of recursing (a user could build a chain deep
- * enough to overflow the kernel stack), such CNodes are queued on a list
- * threaded through their own original slots, which stay untouched memory
- * until the whole delete returns.
+ * Destroying a CNode deletes its slots, and deleting a slot can destroy
+ * another CNode: directly (the slot holds a CNode's original) or through a
+ * revoke (the slot holds the untyped a CNode was retyped from). A user can
+ * chain these as deep as memory allows, so emptying never nests: the slot
+ * that held a dying CNode's original, unlinked and marked CAP_DOOMED, joins
+ * a list threaded through such slots, and the outermost cnode_drain empties
+ * the CNodes on it one after another. The stack depth is then bounded
+ * whatever the user built (docs/architecture.md, "Kernel stack"). A doomed
+ * slot keeps its place until it is popped: cap_delete passes over it, and
+ * no memory is reused before the whole delete returns.
  */
 static struct cap *cnode_doomed;
+static bool cnode_draining;
 
-static void cnode_empty(struct cap *cn, uint64_t nslots)
+static void cnode_defer(struct cap *c)
 {
-	for (uint64_t i = 0; i < nslots; i++) {
-		struct cap *s = cn + i;
-		if (s->type == KEEL_OBJ_CNODE && (s->flags & CAP_ORIGINAL)) {
-			cap_revoke(s);
-			tree_unlink(s);
-			s->flags = 0;
-			s->next = cnode_doomed;
-			cnode_doomed = s;
-		} else {
-			cap_delete(s);
-		}
-	}
+	KASSERT(!(c->flags & CAP_IN_TCB)); /* CNode originals live in CNodes */
+	c->flags = CAP_DOOMED;
+	c->next = cnode_doomed;
+	cnode_doomed = c;
 }
 
-void cnode_destroy(uint64_t obj, unsigned bits)
+static void cnode_drain(void)
 {
-	bool outer = cnode_doomed == NULL;
-	cnode_empty((struct cap *)obj, 1ull << bits);
-	while (outer && cnode_doomed) {
+	if (cnode_draining)
+		return; /* the outer drain reaches it */
+	cnode_draining = true;
+	while (cnode_doomed) {
 		struct cap *s = cnode_doomed;
-		uint64_t obj2 = s->obj;
-		unsigned bits2 = s->size_bits;
+		struct cap *cn = (struct cap *)s->obj;
+		uint64_t nslots = 1ull << s->size_bits;
 		cnode_doomed = s->next;
 		kmemset(s, 0, sizeof(*s));
-		cnode_empty((struct cap *)obj2, 1ull << bits2);
+		for (uint64_t i = 0; i < nslots; i++)
+			cap_delete(cn + i);
 	}
+	cnode_draining = false;
+}
+
+/* A slot emptied (or doomed) while a walk held a pointer to it. */
+static bool cap_gone(const struct cap *c)
+{
+	return c->type == KEEL_OBJ_NULL || (c->flags & CAP_DOOMED);
 }
 
 /* Post-order and iterative: a deep or wide tree can neither overflow the
@@ -160,14 +176,15 @@ void cap_revoke(struct cap *slot)
 			c = c->child;
 		p = c->parent;
 		cap_remove_leaf(c);
-		c = (p && p != slot && p->type != KEEL_OBJ_NULL) ? p : slot->child;
+		c = (p && p != slot && !cap_gone(p)) ? p : slot->child;
 	}
 }
 
 void cap_delete(struct cap *slot)
 {
-	if (slot->type == KEEL_OBJ_NULL)
+	if (cap_gone(slot))
 		return;
 	cap_revoke(slot);
-	cap_remove_leaf(slot);
+	if (!cap_gone(slot)) /* the revoke may have emptied it already */
+		cap_remove_leaf(slot);
 }

@@ -35,6 +35,7 @@ enum cap_flags {
 	CAP_DEVICE = 2,   /* untyped/frame over device memory: never zeroed */
 	CAP_MAPPED = 4,   /* frame/page table: the mapping fields are valid */
 	CAP_IN_TCB = 8,   /* slot is one of a TCB's binding slots */
+	CAP_DOOMED = 16,  /* held a dying CNode's original: queued (cap.c) */
 };
 
 struct cap {
@@ -189,7 +190,6 @@ void cap_move(struct cap *dst, struct cap *src);
 void cap_delete(struct cap *slot);
 void cap_revoke(struct cap *slot);
 void cap_init_root(struct cap *dst, const struct cap *val);
-void cnode_destroy(uint64_t obj, unsigned bits);
 
 /* ---- objects (object.c) ---- */
 uint64_t object_size(unsigned type, unsigned size_bits);

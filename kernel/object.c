@@ -59,7 +59,7 @@ void object_destroy(struct cap *c)
 	case KEEL_OBJ_TCB: tcb_destroy((struct tcb *)c->obj); break;
 	case KEEL_OBJ_ENDPOINT: ep_destroy((struct endpoint *)c->obj); break;
 	case KEEL_OBJ_NOTIFICATION: ntfn_destroy((struct notification *)c->obj); break;
-	case KEEL_OBJ_CNODE: cnode_destroy(c->obj, c->size_bits); break;
+	case KEEL_OBJ_CNODE: break; /* emptied by cap.c's cnode_drain */
 	case KEEL_OBJ_VSPACE: vspace_destroy(c); break;
 	case KEEL_OBJ_VCPU: vcpu_destroy((struct vcpu *)c->obj); break;
 	case KEEL_OBJ_FRAME:

@@ -65,6 +65,10 @@ void vcpu_unbind(struct tcb *t)
 	arch_vcpu_forget(&t->vcpu->arch);
 	t->vcpu->tcb = NULL;
 	t->vcpu = NULL;
+	/* Its registers were the guest's, guest PSTATE included; resumed as
+	 * they are, the thread would be entered in a guest mode without a
+	 * vCPU. A thread without one starts over as a blank user thread. */
+	arch_regs_init_user(&t->regs, 0, 0);
 }
 
 void vcpu_destroy(struct vcpu *v)

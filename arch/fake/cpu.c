@@ -157,6 +157,10 @@ void arch_fpu_save_if_owner(struct tcb *t)
 
 _Noreturn void arch_return_to(struct tcb *t)
 {
+	/* aarch64 would make an illegal exception return (a kernel panic):
+	 * guest PSTATE is only for a thread with a vCPU. */
+	if (!t->vcpu && t->regs.flags == FAKE_GUEST_FLAGS)
+		kpanic("fake: a thread without a vCPU entered in guest mode");
 	fake_arch.returned_to = t;
 	fake_arch.running[fake_arch.cpu] = t;
 	if (!fake_arch.return_jmp)

@@ -4,6 +4,7 @@
  * they maintain (kernel/object.c).
  */
 #include "fixture.h"
+#include "small_stack.h"
 
 #define EP FX_FREE
 
@@ -245,6 +246,49 @@ START_TEST(deleting_a_chain_of_cnodes_destroys_all)
 }
 END_TEST
 
+/*
+ * The chain the issue-16 probe built: C1..Cn, where Ck holds in slot 0 the
+ * untyped Uk and in slot 1 the original of C(k+1), retyped from Uk. One
+ * delete of C1 then destroys C(k+1) from inside the revoke of Uk, nested
+ * in the emptying of Ck. The delete runs on a thread with a small stack,
+ * so a kernel that recurses once per link overflows it and the test dies.
+ */
+enum { CHAIN_N = 1000, CHAIN_TOP = 100, CHAIN_CUR = 101, CHAIN_NEXT = 102, CHAIN_UT = 103 };
+
+static void chain_link(void)
+{
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_UNTYPED, KEEL_UNTYPED_MIN_BITS, CHAIN_UT, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(CHAIN_UT, KEEL_UNTYPED_RETYPE, KEEL_OBJ_CNODE,
+				   KEEL_CNODE_MIN_BITS, CHAIN_CUR, 1, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(CHAIN_CUR, KEEL_CNODE_MOVE, 0, KEEL_ROOT_CNODE, CHAIN_UT),
+			 KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_COPY, CHAIN_NEXT, CHAIN_CUR, 1,
+				   KEEL_R_ALL), KEEL_OK);
+	ck_assert_int_eq(cnode_op(KEEL_CNODE_DELETE, CHAIN_CUR), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_MOVE, CHAIN_CUR, KEEL_ROOT_CNODE,
+				   CHAIN_NEXT), KEEL_OK);
+}
+
+static void chain_delete(void *rc)
+{
+	*(long *)rc = cnode_op(KEEL_CNODE_DELETE, CHAIN_TOP);
+}
+
+START_TEST(deleting_a_chain_through_untypeds_uses_bounded_stack)
+{
+	long rc = -1;
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_CNODE, KEEL_CNODE_MIN_BITS, CHAIN_TOP, 1), KEEL_OK);
+	ck_assert_int_eq(copy(CHAIN_CUR, CHAIN_TOP, KEEL_R_ALL), KEEL_OK);
+	for (unsigned k = 0; k < CHAIN_N; k++)
+		chain_link();
+	ck_assert_int_eq(cnode_op(KEEL_CNODE_DELETE, CHAIN_CUR), KEEL_OK);
+	ck_assert_int_eq(fx_on_small_stack(chain_delete, &rc, 256 * 1024), 0);
+	ck_assert_int_eq(rc, KEEL_OK);
+	ck_assert_uint_eq(fx_slot(CHAIN_TOP)->type, KEEL_OBJ_NULL);
+	ck_assert_ptr_null(fx_slot(FX_UT)->child);
+}
+END_TEST
+
 Suite *suite_cap(void)
 {
 	TCase *tc;
@@ -262,5 +306,6 @@ Suite *suite_cap(void)
 	tcase_add_test(tc, delete_copy_keeps_object_delete_original_destroys);
 	tcase_add_test(tc, delete_and_revoke_edge_slots);
 	tcase_add_test(tc, deleting_a_chain_of_cnodes_destroys_all);
+	tcase_add_test(tc, deleting_a_chain_through_untypeds_uses_bounded_stack);
 	return s;
 }

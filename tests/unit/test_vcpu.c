@@ -619,6 +619,104 @@ START_TEST(migrating_a_held_vcpu_flushes_it_first)
 }
 END_TEST
 
+/* Root suspends itself; the kernel leaves to the thread it picks. */
+static struct tcb *root_steps_aside(void)
+{
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	return fx_kernel_exit();
+}
+
+/* A thread made, configured and given priority, not yet bound or resumed. */
+static void bare_guest_thread(void)
+{
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VCPU, 0, V, 2), KEEL_OK);
+	G = fx_thread(G_SLOT, 50, 0, false);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_CONFIGURE, EP, KEEL_ROOT_CNODE,
+				   KEEL_ROOT_VSPACE, 0, 0), KEEL_OK);
+}
+
+/* Issue 16's probe: bind, unbind, resume. The thread had the guest's
+ * PSTATE; on aarch64 the return panicked the kernel (the fake arch's
+ * arch_return_to checks the same). Unbound, it is a blank user thread. */
+START_TEST(unbound_thread_resumes_as_a_user_thread)
+{
+	bare_guest_thread();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_SET_PRIORITY, 60), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_ptr_null(G->vcpu);
+	ck_assert_uint_ne(G->regs.flags, FAKE_GUEST_FLAGS);
+	ck_assert_ptr_null(vcpu(V)->tcb);
+}
+END_TEST
+
+/* Every other order: the vCPU deleted under its thread, the thread deleted
+ * under its vCPU, unbind then bind another, bind while bound, unbind
+ * twice. Each leaves a consistent pair and a thread that runs. */
+START_TEST(deleting_the_vcpu_then_resuming_runs_as_a_user_thread)
+{
+	bare_guest_thread();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_uint_ne(G->regs.flags, FAKE_GUEST_FLAGS);
+}
+END_TEST
+
+START_TEST(deleting_the_thread_frees_its_vcpu_for_another)
+{
+	bare_guest_thread();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, G_SLOT), KEEL_OK);
+	ck_assert_ptr_null(vcpu(V)->tcb);
+	G = fx_thread(G2_SLOT, 50, 0, false);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_ptr_eq(vcpu(V)->tcb, G);
+	ck_assert_int_eq(FX_INVOKE(G2_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_uint_eq(G->regs.flags, FAKE_GUEST_FLAGS);
+}
+END_TEST
+
+START_TEST(rebinding_after_unbind_enters_the_guest_again)
+{
+	bare_guest_thread();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V2), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, 0), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V2), KEEL_OK);
+	ck_assert_ptr_null(vcpu(V)->tcb);
+	ck_assert_ptr_eq(vcpu(V2)->tcb, G);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_uint_eq(G->regs.flags, FAKE_GUEST_FLAGS);
+}
+END_TEST
+
+/* Unbinding a thread that is running its guest takes it off the CPU. */
+START_TEST(unbinding_a_running_guest_stops_it)
+{
+	bare_guest_thread();
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, V), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	tcb_resume(fx.root);
+	fx_run(fx.root);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_BIND_VCPU, 0), KEEL_OK);
+	ck_assert_uint_eq(G->state, TS_INACTIVE);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+	ck_assert_int_eq(FX_INVOKE(G_SLOT, KEEL_TCB_RESUME, 0), KEEL_OK);
+	ck_assert_ptr_eq(root_steps_aside(), G);
+	ck_assert_uint_ne(G->regs.flags, FAKE_GUEST_FLAGS);
+}
+END_TEST
+
 Suite *suite_vcpu(void)
 {
 	TCase *tc;
@@ -646,5 +744,10 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, reply_recv_fastpath_declines_what_needs_the_vcpu_state);
 	tcase_add_test(tc, invocation_flushes_a_vcpu_held_by_another_cpu);
 	tcase_add_test(tc, migrating_a_held_vcpu_flushes_it_first);
+	tcase_add_test(tc, unbound_thread_resumes_as_a_user_thread);
+	tcase_add_test(tc, deleting_the_vcpu_then_resuming_runs_as_a_user_thread);
+	tcase_add_test(tc, deleting_the_thread_frees_its_vcpu_for_another);
+	tcase_add_test(tc, rebinding_after_unbind_enters_the_guest_again);
+	tcase_add_test(tc, unbinding_a_running_guest_stops_it);
 	return s;
 }
