@@ -27,9 +27,17 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations
 OPT := -O2 -g
 
+# The compiler's own headers (stdint.h, stdarg.h, limits.h, ...): the only
+# system headers target code may use besides musl's.
+CC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
+
 # ---- kernel (EL2, freestanding) ----
-KINC := -Ikernel -Iarch/include -Iarch/$(ARCH)/include -Ilibipc/include \
-	-Ilibipc/arch/$(ARCH) -isystem $(SYSROOT)/usr/include
+# -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
+# only Debian's libfdt.h and fdt.h are reachable, copied into $(FDT_INC);
+# their libfdt_env.h is the project's (arch/$(ARCH)/include).
+FDT_INC := $(B)/fdt-include
+KINC := -nostdinc -isystem $(CC_INC) -Ikernel -Iarch/include -Iarch/$(ARCH)/include \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -isystem $(FDT_INC)
 KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
 	-fno-pie -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a \
 	-fno-omit-frame-pointer $(KINC)
@@ -40,9 +48,13 @@ LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 # ---- user programs (EL0, musl) ----
 MUSL := $(SYSROOT)/usr/lib/aarch64-linux-musl
+# User programs see musl's headers, the compiler's, and of the rest of the
+# sysroot only Debian's libfdt headers (copied into $(USER_INC)); cJSON's
+# header comes with its build from source (config/config.mk).
+USER_INC := $(B)/user-include
 UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
-	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
-	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(SYSROOT)/usr/include \
+	-isystem $(CC_INC) \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(USER_INC) \
 	-fno-pie -D_GNU_SOURCE \
 	-mno-outline-atomics -ffunction-sections -fdata-sections
 ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
@@ -68,21 +80,35 @@ setup: $(SETUP_STAMP)
 $(SETUP_STAMP):
 	@bash tools/setup-deps.sh
 
-$(B)/k/%.c.o: %.c | $(SETUP_STAMP)
+# The sysroot headers target code may include, copied so that nothing else
+# of the sysroot is on an include path.
+$(FDT_INC)/.done: $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	cp $(SYSROOT)/usr/include/libfdt.h $(SYSROOT)/usr/include/fdt.h $(dir $@)
+	@touch $@
+$(USER_INC)/.done: $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	cp $(SYSROOT)/usr/include/libfdt.h $(SYSROOT)/usr/include/fdt.h \
+		$(SYSROOT)/usr/include/libfdt_env.h $(dir $@)
+	@touch $@
 
-$(B)/k/%.S.o: %.S | $(SETUP_STAMP)
+# -MD, not -MMD: the dependency files list system headers too, so that
+# check-headers sees every header a target object was built from.
+$(B)/k/%.c.o: %.c | $(SETUP_STAMP) $(FDT_INC)/.done
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -c $< -o $@
+	$(CC) $(KCFLAGS) -MD -c $< -o $@
+
+$(B)/k/%.S.o: %.S | $(SETUP_STAMP) $(FDT_INC)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MD -c $< -o $@
 
 $(B)/k/modules.S.o: $(B)/modules.S
 	$(CC) -c $< -o $@
 
 # ---- user program rules ----
-$(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP)
+$(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -MMD -c $< -o $@
+	$(CC) $(UCFLAGS) -MD -c $< -o $@
 
 # A program NAME lists its sources in NAME_SRCS and extra libraries
 # (e.g. Debian's arm64 libfdt.a) in NAME_LIBS.
@@ -105,7 +131,17 @@ $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
 
-$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+# Every target object (kernel, user programs, test guests) was compiled
+# from the project's headers, the compiler's, musl's and the copied libfdt
+# headers only: anything else (/usr/include, the cross glibc) is an error.
+HEADER_RULES := --allow . --deny $(SYSROOT) \
+	--allow $(SYSROOT)/usr/include/aarch64-linux-musl --allow $(CC_INC)
+.PHONY: check-headers
+check-headers:
+	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
+
+$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
+	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
 		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
 
