@@ -166,20 +166,24 @@ RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
 RUN_MIB := 2048
 RUN_BLOBS := $(BUILD)/blobs
+# make debug is make run (the same config, blobs and QEMU command line)
+# with QEMU's gdbstub on :1234 and the CPUs halted until gdb continues; the
+# two share one rule and differ only in RUN_DEBUG. README.md, "Debugging".
+debug: RUN_DEBUG = -s -S
+debug: RUN_HINT = @echo "debug: QEMU waits for gdb: gdb-multiarch $(B)/keel.elf -ex 'target remote :1234'"
 ifeq ($(RUN_CONFIG),)
-run: $(B)/keel.bin
-	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
+run debug: $(B)/keel.bin
+	$(RUN_HINT)
+	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" $(RUN_DEBUG)
 else
-run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
+run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
 	$(BUILD)/host/config/check-config $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
+	$(RUN_HINT)
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
 		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
-		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))"
+		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
-
-debug: $(B)/keel.bin
-	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" -s -S
 
 system-test: $(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel.bin
