@@ -6,6 +6,8 @@
 #   make bench    instruction counts under QEMU -icount shift=0
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
 #   make debug    as run, with QEMU's gdbstub on :1234, halted at start
+#   make check-headers  target objects used no header outside the project,
+#                 the compiler's and the allowed sysroot ones
 #
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
 # tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
