@@ -142,6 +142,13 @@ HEADER_RULES := --allow . --deny $(SYSROOT) \
 check-headers:
 	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
 
+# The check itself, and that the flags reach no C library's headers.
+.PHONY: headers-test
+headers-test: $(FDT_INC)/.done $(USER_INC)/.done
+	CC=$(CC) CC_INC=$(CC_INC) SYSROOT=$(SYSROOT) KCFLAGS='$(KCFLAGS)' \
+		UCFLAGS='$(UCFLAGS)' HEADER_RULES='$(HEADER_RULES)' bash tests/headers/run.sh
+TEST_TARGETS += headers-test
+
 $(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
 	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \

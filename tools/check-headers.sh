@@ -47,7 +47,8 @@ BEGIN {
 	best = 0; verdict = "deny"
 	for (i = 1; i <= n; i++) {
 		d = dir[i]
-		if (($1 == d || substr($1, 1, length(d) + 1) == d "/") && length(d) > best) {
+		pfx = d == "/" ? "/" : d "/"
+		if (($1 == d || substr($1, 1, length(pfx)) == pfx) && length(d) > best) {
 			best = length(d); verdict = kind[i]
 		}
 	}
