@@ -29,7 +29,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations
 OPT := -O2 -g
 
-# The compiler's own headers (stdint.h, stdarg.h, limits.h, ...): the only
+# The compiler's own headers (stdint.h, stddef.h, stdarg.h, ...): the only
 # system headers target code may use besides musl's.
 CC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
 
