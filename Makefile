@@ -6,6 +6,8 @@
 #   make bench    instruction counts under QEMU -icount shift=0
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
 #   make debug    as run, with QEMU's gdbstub on :1234, halted at start
+#   make check-headers  target objects used no header outside the project,
+#                 the compiler's and the allowed sysroot ones
 #
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
 # tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
@@ -27,9 +29,17 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations
 OPT := -O2 -g
 
+# The compiler's own headers (stdint.h, stddef.h, stdarg.h, ...): the only
+# system headers target code may use besides musl's.
+CC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
+
 # ---- kernel (EL2, freestanding) ----
-KINC := -Ikernel -Iarch/include -Iarch/$(ARCH)/include -Ilibipc/include \
-	-Ilibipc/arch/$(ARCH) -isystem $(SYSROOT)/usr/include
+# -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
+# only Debian's libfdt.h and fdt.h are reachable, copied into $(FDT_INC);
+# their libfdt_env.h is the project's (arch/$(ARCH)/include).
+FDT_INC := $(B)/fdt-include
+KINC := -nostdinc -isystem $(CC_INC) -Ikernel -Iarch/include -Iarch/$(ARCH)/include \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -isystem $(FDT_INC)
 KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
 	-fno-pie -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a \
 	-fno-omit-frame-pointer $(KINC)
@@ -40,9 +50,13 @@ LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 # ---- user programs (EL0, musl) ----
 MUSL := $(SYSROOT)/usr/lib/aarch64-linux-musl
+# User programs see musl's headers, the compiler's, and of the rest of the
+# sysroot only Debian's libfdt headers (copied into $(USER_INC)); cJSON's
+# header comes with its build from source (config/config.mk).
+USER_INC := $(B)/user-include
 UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
-	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
-	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(SYSROOT)/usr/include \
+	-isystem $(CC_INC) \
+	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(USER_INC) \
 	-fno-pie -D_GNU_SOURCE \
 	-mno-outline-atomics -ffunction-sections -fdata-sections
 ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
@@ -68,21 +82,35 @@ setup: $(SETUP_STAMP)
 $(SETUP_STAMP):
 	@bash tools/setup-deps.sh
 
-$(B)/k/%.c.o: %.c | $(SETUP_STAMP)
+# The sysroot headers target code may include, copied so that nothing else
+# of the sysroot is on an include path.
+$(FDT_INC)/.done: $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	cp $(SYSROOT)/usr/include/libfdt.h $(SYSROOT)/usr/include/fdt.h $(dir $@)
+	@touch $@
+$(USER_INC)/.done: $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	cp $(SYSROOT)/usr/include/libfdt.h $(SYSROOT)/usr/include/fdt.h \
+		$(SYSROOT)/usr/include/libfdt_env.h $(dir $@)
+	@touch $@
 
-$(B)/k/%.S.o: %.S | $(SETUP_STAMP)
+# -MD, not -MMD: the dependency files list system headers too, so that
+# check-headers sees every header a target object was built from.
+$(B)/k/%.c.o: %.c | $(SETUP_STAMP) $(FDT_INC)/.done
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -c $< -o $@
+	$(CC) $(KCFLAGS) -MD -c $< -o $@
+
+$(B)/k/%.S.o: %.S | $(SETUP_STAMP) $(FDT_INC)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MD -c $< -o $@
 
 $(B)/k/modules.S.o: $(B)/modules.S
 	$(CC) -c $< -o $@
 
 # ---- user program rules ----
-$(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP)
+$(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -MMD -c $< -o $@
+	$(CC) $(UCFLAGS) -MD -c $< -o $@
 
 # A program NAME lists its sources in NAME_SRCS and extra libraries
 # (e.g. Debian's arm64 libfdt.a) in NAME_LIBS.
@@ -105,7 +133,24 @@ $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
 
-$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld
+# Every target object (kernel, user programs, test guests) was compiled
+# from the project's headers, the compiler's, musl's and the copied libfdt
+# headers only: anything else (/usr/include, the cross glibc) is an error.
+HEADER_RULES := --allow . --deny $(SYSROOT) \
+	--allow $(SYSROOT)/usr/include/aarch64-linux-musl --allow $(CC_INC)
+.PHONY: check-headers
+check-headers:
+	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
+
+# The check itself, and that the flags reach no C library's headers.
+.PHONY: headers-test
+headers-test: $(FDT_INC)/.done $(USER_INC)/.done
+	CC=$(CC) CC_INC=$(CC_INC) SYSROOT=$(SYSROOT) KCFLAGS='$(KCFLAGS)' \
+		UCFLAGS='$(UCFLAGS)' HEADER_RULES='$(HEADER_RULES)' bash tests/headers/run.sh
+TEST_TARGETS += headers-test
+
+$(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
+	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
 		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
 
@@ -130,20 +175,24 @@ RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
 RUN_MIB := 2048
 RUN_BLOBS := $(BUILD)/blobs
+# make debug is make run (the same config, blobs and QEMU command line)
+# with QEMU's gdbstub on :1234 and the CPUs halted until gdb continues; the
+# two share one rule and differ only in RUN_DEBUG. README.md, "Debugging".
+debug: RUN_DEBUG = -s -S
+debug: RUN_HINT = @echo "debug: QEMU waits for gdb: gdb-multiarch $(B)/keel.elf -ex 'target remote :1234'"
 ifeq ($(RUN_CONFIG),)
-run: $(B)/keel.bin
-	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
+run debug: $(B)/keel.bin
+	$(RUN_HINT)
+	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" $(RUN_DEBUG)
 else
-run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
+run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
 	$(BUILD)/host/config/check-config $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
+	$(RUN_HINT)
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
 		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
-		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))"
+		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
-
-debug: $(B)/keel.bin
-	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" -s -S
 
 system-test: $(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel.bin

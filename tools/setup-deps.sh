@@ -29,7 +29,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	sudo_cmd=""
-	[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "setup: installing packages needs root: run as root, or install sudo" >&2
+			exit 1
+		}
+		sudo_cmd="sudo"
+	fi
 	$sudo_cmd apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

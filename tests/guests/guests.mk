@@ -28,7 +28,7 @@ GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=small \
 	-mgeneral-regs-only -mstrict-align -march=armv8-a -mno-outline-atomics \
 	-mbranch-protection=none -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fno-tree-loop-distribute-patterns -MMD -MP
+	-fno-tree-loop-distribute-patterns -MD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_DIR)/guest.ld
 
