@@ -6,8 +6,6 @@
 #include "kernel.h"
 #include "sysreg.h"
 
-#define SPSR_EL2H_IRQ_ON 0x349ull /* EL2h, D A F masked, IRQ unmasked */
-#define SPSR_EL0 0x0ull
 #define TIMER_HYP_PPI 26u  /* EL2 physical timer (SBSA; QEMU virt "timer" #4) */
 #define IPI_RESCHED 0u     /* SGI used to ask a CPU to reschedule */
 

@@ -70,17 +70,17 @@ void cpu_percpu_setup(uint64_t cpu)
 	sysreg_write(hcr_el2, HCR_NATIVE);
 	sysreg_write(vtcr_el2, VTCR_VALUE);
 	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
-	sysreg_write(cpacr_el1, 3ull << 20); /* FP to EL2's lazy trap only: under TGE
+	sysreg_write(cpacr_el1, CPACR_FPEN_NONE); /* FP to EL2's lazy trap only: under TGE
 					       * a CPACR trap would read as EC 0 */
 	sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
-	sysreg_write(cnthctl_el2, 3);  /* EL1/EL0 physical counter + timer */
-	sysreg_write(cntkctl_el1, 3);  /* EL0 may read both counters */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
 	sysreg_write(cntvoff_el2, 0);
 	/* Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR): they
 	 * are not switched per thread, and a guest's MDSCR_EL1.SS or a
 	 * breakpoint would otherwise step or stop the EL0 threads that run
 	 * after it (under TGE, debug exceptions from EL0 go to EL2). */
-	sysreg_write(mdcr_el2, 1ull << 11 | 1ull << 10 | 1ull << 9 | 1ull << 6 | 1ull << 5);
+	sysreg_write(mdcr_el2, MDCR_TDRA | MDCR_TDOSA | MDCR_TDA | MDCR_TPM | MDCR_TPMCR);
 	isb();
 	c->idle.state = TS_IDLE;
 	c->idle.cpu = (uint8_t)cpu;

@@ -16,11 +16,21 @@
  *   [1:0] 0b11   [5:2] MemAttr (0xf Normal WB, 0x0 Device-nGnRnE)
  *   [7:6] S2AP (01 read, 10 write, 11 both)   [9:8] SH = inner
  *   [10] AF   [54] XN
+ *
+ * EL2 stage-1 block descriptor bits used (the EL2 map):
+ *   [1:0] 0b01 block   [4:2] AttrIndx (MAIR_EL2 index: 0 Device, 1 Normal)
+ *   [9:8] SH = inner   [10] AF   [54] XN (EL2: never execute)
  */
 #include "aarch64.h"
 
-#define BLOCK_DEVICE (0x1ull | 0ull << 2 | 1ull << 10 | 1ull << 54)
-#define BLOCK_NORMAL (0x1ull | 1ull << 2 | 3ull << 8 | 1ull << 10)
+#define S1_BLOCK 1ull
+#define S1_ATTR_DEVICE (0ull << 2)
+#define S1_ATTR_NORMAL (1ull << 2)
+#define S1_SH_INNER (3ull << 8)
+#define S1_AF (1ull << 10)
+#define S1_XN (1ull << 54)
+#define BLOCK_DEVICE (S1_BLOCK | S1_ATTR_DEVICE | S1_AF | S1_XN)
+#define BLOCK_NORMAL (S1_BLOCK | S1_ATTR_NORMAL | S1_SH_INNER | S1_AF)
 
 _Alignas(4096) uint64_t mmu_el2_l1[PT_ENTRIES] = {
 	[0] = 0x00000000ull | BLOCK_DEVICE,
@@ -80,7 +90,7 @@ void arch_pte_store(arch_pte_t *slot, arch_pte_t pte)
 
 static uint64_t vttbr_value(uint64_t root, unsigned vmid)
 {
-	return root | (uint64_t)vmid << 48;
+	return root | (uint64_t)vmid << VTTBR_VMID_SHIFT;
 }
 
 void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
@@ -96,7 +106,7 @@ void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
 void arch_tlb_flush_vmid(unsigned vmid)
 {
 	uint64_t old = sysreg_read(vttbr_el2);
-	sysreg_write(vttbr_el2, (uint64_t)vmid << 48);
+	sysreg_write(vttbr_el2, (uint64_t)vmid << VTTBR_VMID_SHIFT);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
 	sysreg_write(vttbr_el2, old);
@@ -109,7 +119,7 @@ void arch_tlb_flush_vmid(unsigned vmid)
  * EL0 and EL1 only). */
 void arch_zero_pages(void *p, uint64_t n)
 {
-	uint64_t block = 4ull << (sysreg_read(dczid_el0) & 0xf);
+	uint64_t block = 4ull << (sysreg_read(dczid_el0) & DCZID_BS_MASK);
 	for (uint8_t *a = p, *end = a + n; a < end; a += block)
 		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
 }

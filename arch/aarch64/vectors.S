@@ -9,6 +9,8 @@
  * struct arch_regs (machine.h):  0 x0..x30 | 248 sp | 256 pc | 264 spsr
  *                               | 272 tpidr | 280 esr
  */
+#include "sysreg.h"
+
 #define REGS_SP 248
 #define REGS_SPSR 264
 #define REGS_ESR 280
@@ -73,8 +75,8 @@ vectors:
 
 lower_sync:
 	save_regs
-	lsr	x2, x25, #26			/* x25 = ESR_EL2 (save_regs) */
-	cmp	x2, #0x15			/* SVC from AArch64 */
+	lsr	x2, x25, #ESR_EC_SHIFT		/* x25 = ESR_EL2 (save_regs) */
+	cmp	x2, #EC_SVC64
 	b.ne	1f
 	and	x1, x25, #0xffff		/* call number */
 	b	aarch64_svc_entry
