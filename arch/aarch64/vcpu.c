@@ -219,6 +219,14 @@ static bool pstate_ok(uint64_t v)
 	       (v >> 32) == 0;
 }
 
+bool arch_vcpu_reg_valid(unsigned n, uint64_t val, bool write)
+{
+	if (n == KEEL_VREG_PSTATE)
+		return !write || pstate_ok(val);
+	return n < 31 || n == KEEL_VREG_SP || n == KEEL_VREG_PC || n == KEEL_VREG_SP_EL1 ||
+	       n == KEEL_VREG_MPIDR;
+}
+
 bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val)
 {
 	if (n < 31) *val = r->x[n];
@@ -288,22 +296,33 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 	vcpu_take_exception(v, r, ESR_IL); /* EC 0: unknown reason */
 }
 
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+/* The list register intid goes in: the one that holds it pending or active
+ * already, else a free one; -1 if neither. */
+static int vcpu_lr_for(const struct arch_vcpu *v, unsigned intid)
+{
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		if ((v->lr[i] & ICH_LR_VINTID_MASK) == intid && (v->lr[i] >> ICH_LR_STATE_SHIFT))
+			return (int)i;
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		if (!aarch64_lr_taken(v->lr[i]))
+			return (int)i;
+	return -1;
+}
+
+bool arch_vcpu_irq_room(const struct arch_vcpu *v, unsigned intid)
+{
+	return vcpu_lr_for(v, intid) >= 0;
+}
+
+void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			  bool notify_eoi)
 {
-	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if ((v->lr[i] & ICH_LR_VINTID_MASK) == intid && (v->lr[i] >> ICH_LR_STATE_SHIFT))
-			return true; /* already pending or active */
-	}
-	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if (aarch64_lr_taken(v->lr[i]))
-			continue;
-		v->lr[i] = ICH_LR_PENDING | ICH_LR_GROUP1 |
-			   (uint64_t)(prio & ICH_LR_PRIO_MASK) << ICH_LR_PRIO_SHIFT | intid |
-			   (notify_eoi ? ICH_LR_EOI : 0);
-		return true;
-	}
-	return false;
+	int i = vcpu_lr_for(v, intid);
+	if (i < 0 || v->lr[i] >> ICH_LR_STATE_SHIFT)
+		return; /* no room (decode checked), or already pending or active */
+	v->lr[i] = ICH_LR_PENDING | ICH_LR_GROUP1 |
+		   (uint64_t)(prio & ICH_LR_PRIO_MASK) << ICH_LR_PRIO_SHIFT | intid |
+		   (notify_eoi ? ICH_LR_EOI : 0);
 }
 
 /* The virtual timer fired. While its vCPU runs, hand it to the guest as

@@ -93,5 +93,6 @@ Suite *suite_fastpath(void);
 Suite *suite_vcpu(void);
 Suite *suite_irq(void);
 Suite *suite_libipc(void);
+Suite *suite_decode(void);
 
 #endif /* TESTS_UNIT_FIXTURE_H */
