@@ -245,16 +245,22 @@ void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned le
 long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 long pt_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 void vspace_unmap_cap(struct cap *c);
-bool vspace_alloc_vmid(struct cap *c);
-void vspace_destroy(struct cap *c);
-bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device, unsigned level);
 /* The level a frame capability maps at: the last for a 4 KiB page, one
  * above for a large frame (KEEL_LARGE_PAGE_BITS). */
 unsigned vspace_frame_level(const struct cap *frame);
 bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table);
+
+/* ---- VMIDs and VMID pools (vmid.c) ---- */
+void vspace_destroy(struct cap *c);
+bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
+/* Is the VMID recorded as vmid | gen << 8 still the one given then? */
+bool vmid_live(uint64_t data, uint64_t *root);
 unsigned vspace_free_vmids(void);
+void vmid_pool_boot(struct cap *pool, struct cap *root_vs);
+void vmid_pool_destroy(const struct cap *c);
+long vmid_pool_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 
 /* ---- vCPUs (vcpu.c) ---- */
 long vcpu_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);

@@ -68,6 +68,7 @@ void object_destroy(struct cap *c)
 			vspace_unmap_cap(c);
 		break;
 	case KEEL_OBJ_IRQ_HANDLER: irq_handler_deleted((unsigned)c->obj); break;
+	case KEEL_OBJ_VMID_POOL: vmid_pool_destroy(c); break;
 	default: break;
 	}
 }
@@ -94,8 +95,6 @@ static long decode_retype(struct tcb *t, struct cap *ut, const uint64_t *mr,
 	if ((ut->flags & CAP_DEVICE) && a->type != KEEL_OBJ_FRAME &&
 	    a->type != KEEL_OBJ_UNTYPED)
 		return KEEL_E_INVALID_ARG;
-	if (a->type == KEEL_OBJ_VSPACE && vspace_free_vmids() < a->count)
-		return KEEL_E_BUSY;
 	if ((err = cap_lookup_typed(t, mr[2], KEEL_OBJ_CNODE, KEEL_R_WRITE, &cn)))
 		return err;
 	if (mr[3] >= (1ull << cn->size_bits) ||
@@ -126,8 +125,6 @@ static void invoke_retype(struct cap *ut, const struct retype_args *a)
 		if (!(ut->flags & CAP_DEVICE))
 			object_init(a->type, addr, a->bits);
 		cap_insert_child(ut, &a->dest[i], &val);
-		if (a->type == KEEL_OBJ_VSPACE)
-			vspace_alloc_vmid(&a->dest[i]);
 	}
 	ut->data = a->offset + a->count * a->size;
 }
@@ -167,12 +164,13 @@ static long decode_src(struct tcb *t, uint64_t cnode_cptr, uint64_t index,
 	return KEEL_OK;
 }
 
-/* Untyped and page tables have one capability each: copying them would let
- * two holders allocate the same memory or map one table twice. */
+/* Untyped, page tables and VMID pools have one capability each: copying
+ * them would let two holders allocate the same memory or VMIDs, or map one
+ * table twice. */
 static bool cap_copyable(const struct cap *c)
 {
 	return c->type != KEEL_OBJ_UNTYPED && c->type != KEEL_OBJ_PAGE_TABLE &&
-	       c->type != KEEL_OBJ_IRQ_CONTROL;
+	       c->type != KEEL_OBJ_IRQ_CONTROL && c->type != KEEL_OBJ_VMID_POOL;
 }
 
 static long decode_copy(const struct cap *src, bool mint, uint64_t badge)

@@ -22,6 +22,7 @@ static const invoke_fn invoke_table[KEEL_OBJ_COUNT] = {
 	[KEEL_OBJ_IRQ_HANDLER] = irq_handler_invocation,
 	[KEEL_OBJ_VCPU] = vcpu_invocation,
 	[KEEL_OBJ_NOTIFICATION] = ntfn_invocation,
+	[KEEL_OBJ_VMID_POOL] = vmid_pool_invocation,
 };
 
 static long check_send_length(struct tcb *t, uint64_t info)

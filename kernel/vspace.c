@@ -2,7 +2,7 @@
  * Address spaces: one translation-table format (the arch's; on aarch64 the
  * stage-2 format, used for user programs and, later, guests alike).
  *
- * Every vspace has a VMID from a table of MAX_VMIDS (0 is reserved). A
+ * A vspace is usable once a VMID pool has given it a VMID (vmid.c). A
  * mapped frame or page-table capability records vaddr, level, VMID and the
  * VMID's generation, so an unmap after the vspace died finds the generation
  * changed and does nothing; an unmap also checks that the entry still names
@@ -14,61 +14,6 @@
  *              +-------+------+--------+------+
  */
 #include "kernel.h"
-
-struct vmid_ent {
-	uint64_t root;
-	uint16_t gen;
-	bool used;
-};
-static struct vmid_ent vmid_table[MAX_VMIDS];
-
-unsigned vspace_free_vmids(void)
-{
-	unsigned n = 0;
-	for (unsigned v = 1; v < MAX_VMIDS; v++)
-		n += !vmid_table[v].used;
-	return n;
-}
-
-bool vspace_alloc_vmid(struct cap *c)
-{
-	for (unsigned v = 1; v < MAX_VMIDS; v++) {
-		if (vmid_table[v].used)
-			continue;
-		vmid_table[v].used = true;
-		vmid_table[v].root = c->obj;
-		vmid_table[v].gen++;
-		c->data = v | (uint64_t)vmid_table[v].gen << 8;
-		return true;
-	}
-	return false;
-}
-
-static bool vmid_live(uint64_t data, uint64_t *root)
-{
-	const struct vmid_ent *e = &vmid_table[data & 0xff];
-	if (!e->used || e->gen != ((data >> 8) & 0xffff))
-		return false;
-	*root = e->root;
-	return true;
-}
-
-bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid)
-{
-	if (vs->type != KEEL_OBJ_VSPACE || !vmid_live(vs->data, root))
-		return false;
-	*vmid = vs->data & 0xff;
-	return true;
-}
-
-void vspace_destroy(struct cap *c)
-{
-	uint64_t root;
-	if (!vmid_live(c->data, &root))
-		return;
-	vmid_table[c->data & 0xff].used = false;
-	arch_tlb_flush_vmid(c->data & 0xff);
-}
 
 /* Entry for vaddr at `level`, or NULL if a table on the way is missing. */
 static arch_pte_t *vspace_slot(uint64_t root, uint64_t vaddr, unsigned level)

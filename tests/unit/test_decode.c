@@ -48,7 +48,7 @@ static void fails_unchanged(uint64_t cptr, uint64_t label, const uint64_t mr[6],
 
 static void vs_setup(void)
 {
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, VS, 1), KEEL_OK);
+	ck_assert_int_eq(fx_vspace(VS, 1), KEEL_OK);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_PAGE_TABLE, 0, PT1, 2), KEEL_OK);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, 0, F, 2), KEEL_OK);
 }
