@@ -155,6 +155,8 @@ static inline void tq_remove(struct tq *q, struct tcb *t)
 struct percpu {
 	struct tcb *current;        /* first: vectors.S reads it at offset 0 */
 	uint64_t kstack_top;        /* second: vectors.S, offset 8 */
+	uint64_t estack_top;        /* third: vectors.S, offset 16: the stack
+				     * a fault in the kernel is reported on */
 	uint32_t stall_req;         /* another CPU waits for our thread */
 	uint32_t stall_ack;         /* ... and we have let go of it */
 	uint32_t trap_svc;          /* the trap being stalled was a call */

@@ -5,9 +5,12 @@
  */
 #include "aarch64.h"
 
-#define KSTACK_SIZE (16u * 1024) /* start.S shifts by 14 */
-
-_Alignas(16) uint8_t kernel_stacks[MAX_CPUS][KSTACK_SIZE];
+_Static_assert(offsetof(struct percpu, kstack_top) == 8, "vectors.S PERCPU_KSTACK");
+_Static_assert(offsetof(struct percpu, estack_top) == 16, "vectors.S PERCPU_ESTACK");
+_Static_assert(sizeof(struct kstack) == KSTACK_STRIDE, "start.S strides by KSTACK_STRIDE");
+_Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 MiB block");
+_Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
+_Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
 uint32_t aarch64_kernel_lock;
 
 unsigned arch_cpu_id(void)
@@ -64,7 +67,11 @@ void cpu_percpu_setup(uint64_t cpu);
 void cpu_percpu_setup(uint64_t cpu)
 {
 	struct percpu *c = &kernel_cpu[cpu];
-	c->kstack_top = (uint64_t)kernel_stacks[cpu] + KSTACK_SIZE;
+	if (cpu == 0)
+		aarch64_el2_map_build();
+	aarch64_el2_map_use(); /* the map with the guard pages */
+	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
+	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
 	c->id = (uint8_t)cpu;
 	sysreg_write(tpidr_el2, c);
 	sysreg_write(hcr_el2, HCR_NATIVE);
@@ -122,10 +129,26 @@ void aarch64_main(uint64_t dtb)
 	kernel_boot(&bm);
 }
 
+/* The CPU whose guard page holds addr, or -1. */
+static int kstack_guard_cpu(uint64_t addr)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (addr - (uint64_t)kernel_stacks[i].guard < KSTACK_GUARD)
+			return (int)i;
+	return -1;
+}
+
+/* Any exception taken in the kernel (vectors.S: el2_sync, bad_exception),
+ * on this CPU's emergency stack: the kernel stack may be what failed. */
 _Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far);
 _Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far)
 {
+	static char why[] = "kernel stack overflow on CPU ?";
+	int cpu = ESR_EC(esr) == EC_DABT_CUR ? kstack_guard_cpu(far) : -1;
 	kprintf("keel: kernel exception esr %lx elr %lx far %lx\n", (unsigned long)esr,
 		(unsigned long)elr, (unsigned long)far);
-	kpanic("exception in the kernel");
+	if (cpu < 0)
+		kpanic("exception in the kernel");
+	why[sizeof(why) - 2] = (char)('0' + cpu);
+	kpanic(why);
 }

@@ -1,11 +1,16 @@
 /*
  * Translation on aarch64.
  *
- * EL2's own map (TTBR0_EL2) is a static identity map with 1 GiB blocks,
- * enabled in start.S before any C runs:
+ * EL2's own map (TTBR0_EL2) is an identity map. start.S turns the MMU on
+ * with a static one of 1 GiB blocks:
  *
  *   0x0000_0000 - 0x3fff_ffff   Device-nGnRnE, never executable (GIC, UART)
  *   0x4000_0000 - 0xffff_ffff   Normal write-back (RAM: kernel and objects)
+ *
+ * and each CPU then moves to the same map with guard pages: the GiB that
+ * holds the kernel stacks by 2 MiB blocks, the 2 MiB that holds them by
+ * pages, with the page under each stack left out (aarch64_el2_map_*), so
+ * that a stack overflow faults (cpu.c reports it).
  *
  * User programs run at EL0 with stage 1 off (HCR_EL2.TGE/DC) and their
  * vspace is a stage-2 table (VTTBR_EL2, VMID tags the TLB), the same format
@@ -38,6 +43,47 @@ _Alignas(4096) uint64_t mmu_el2_l1[PT_ENTRIES] = {
 	[2] = 0x80000000ull | BLOCK_NORMAL,
 	[3] = 0xc0000000ull | BLOCK_NORMAL,
 };
+
+/* The map with the guard pages (same attributes, finer where the stacks
+ * are); built once by CPU 0 before the others start. */
+_Alignas(4096) static uint64_t el2_l1[PT_ENTRIES], el2_l2[PT_ENTRIES], el2_l3[PT_ENTRIES];
+
+#define S1_TABLE 3ull  /* [1:0] 0b11: a table above the last level, */
+#define S1_PAGE 3ull   /* ... a page at the last level */
+#define S1_ADDR 0x0000fffffffff000ull
+#define GIB_SHIFT 30
+#define BLOCK_2M_SHIFT 21
+
+void aarch64_el2_map_build(void)
+{
+	uint64_t stacks = (uint64_t)kernel_stacks;
+	unsigned gib = (unsigned)(stacks >> GIB_SHIFT);
+	unsigned blk = (unsigned)(stacks >> BLOCK_2M_SHIFT) & (PT_ENTRIES - 1);
+	uint64_t attrs = mmu_el2_l1[gib] & ~(S1_ADDR | S1_TABLE);
+	uint64_t base2m = stacks & ~((1ull << BLOCK_2M_SHIFT) - 1);
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		el2_l1[i] = mmu_el2_l1[i];
+		el2_l2[i] = (((uint64_t)gib << GIB_SHIFT) + ((uint64_t)i << BLOCK_2M_SHIFT)) |
+			    attrs | S1_BLOCK;
+		el2_l3[i] = (base2m + ((uint64_t)i << PAGE_BITS)) | attrs | S1_PAGE;
+	}
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		for (uint64_t g = 0; g < KSTACK_GUARD; g += PAGE_SIZE)
+			el2_l3[(((uint64_t)kernel_stacks[c].guard + g) >> PAGE_BITS) &
+			       (PT_ENTRIES - 1)] = 0;
+	el2_l2[blk] = (uint64_t)el2_l3 | S1_TABLE;
+	el2_l1[gib] = (uint64_t)el2_l2 | S1_TABLE;
+	dsb(ish);
+}
+
+/* Both maps say the same of every address the kernel uses, so the switch
+ * needs no break-before-make; the TLB loses the old blocks at once. */
+void aarch64_el2_map_use(void)
+{
+	sysreg_write(ttbr0_el2, (uint64_t)el2_l1);
+	isb();
+	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+}
 
 #define PTE_VALID 1ull
 #define PTE_TYPE 3ull

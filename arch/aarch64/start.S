@@ -5,6 +5,7 @@
  * stack, into C. Secondary CPUs come in at secondary_entry (PSCI CPU_ON)
  * with their CPU index in x0.
  */
+#include "kstack.h"
 #include "sysreg.h"
 
 	.section .text.head, "ax"
@@ -50,8 +51,9 @@ cpu_early_setup:
 	adrp	x1, kernel_stacks
 	add	x1, x1, :lo12:kernel_stacks
 	add	x2, x0, #1
-	lsl	x2, x2, #14			/* KSTACK_SIZE = 16 KiB, see cpu.c */
-	add	sp, x1, x2
+	mov	x3, #KSTACK_STRIDE		/* guard + stack (kstack.h) */
+	madd	x1, x2, x3, x1			/* top of stack x0 */
+	mov	sp, x1
 	mov	x20, x30
 	mov	x21, x0
 	adrp	x0, mmu_el2_l1			/* static identity map, mmu.c */

@@ -15,6 +15,7 @@
 #define REGS_SPSR 264
 #define REGS_ESR 280
 #define PERCPU_KSTACK 8
+#define PERCPU_ESTACK 16
 
 .macro save_regs
 	stp	x0, x1, [sp, #16 * 0]
@@ -93,13 +94,13 @@ serror_entry:
 	bl	aarch64_serror_entry
 	b	.
 
+/* An exception in the kernel: report it on this CPU's emergency stack,
+ * since the kernel stack may be what overflowed into its guard page. */
 el2_sync:
-	mrs	x0, esr_el2
-	mrs	x1, elr_el2
-	mrs	x2, far_el2
-	b	aarch64_kernel_fault
-
 bad_exception:
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PERCPU_ESTACK]
+	mov	sp, x0
 	mrs	x0, esr_el2
 	mrs	x1, elr_el2
 	mrs	x2, far_el2
