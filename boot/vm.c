@@ -308,7 +308,8 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 		srv_set_policy(vm->vmm, spec->restart);
 	vm->s2 = root_alloc(KEEL_OBJ_VSPACE, 0);
 	vm->exit_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
-	return vm->vmm && vm->s2 && vm->exit_ep;
+	return vm->vmm && vm->s2 && vm->exit_ep &&
+	       keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, vm->s2) == KEEL_OK;
 }
 
 static void vm_files_find(const struct vm_spec *spec, struct vm_files *f)

@@ -139,7 +139,7 @@ static void root_objects(struct root_ctx *r)
 	cap_init_root(root_slot(r, KEEL_ROOT_TCB), &tc);
 	cap_init_root(root_slot(r, KEEL_ROOT_VSPACE), &vc);
 	cap_init_root(root_slot(r, KEEL_ROOT_IRQ_CONTROL), &ic);
-	vspace_alloc_vmid(root_slot(r, KEEL_ROOT_VSPACE));
+	vmid_pool_boot(root_slot(r, KEEL_ROOT_VMID_POOL), root_slot(r, KEEL_ROOT_VSPACE));
 	r->next_slot = KEEL_ROOT_FIRST_FREE_FIXED;
 }
 

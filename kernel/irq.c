@@ -17,52 +17,76 @@ struct irq_slot {
 };
 static struct irq_slot irq_table[MAX_IRQS];
 
-static long irqctl_get(struct tcb *t, uint64_t *mr)
+/* IRQCTL_GET: a handler capability for line MR0 in CNode MR1, slot MR2. */
+static long decode_irq_control(struct tcb *t, uint64_t label, const uint64_t *mr,
+			       struct cap **dst)
 {
-	struct cap *cn, *dst;
+	struct cap *cn;
 	uint64_t irq = mr[0];
 	long err;
+	if (label != KEEL_IRQCTL_GET)
+		return KEEL_E_INVALID_CALL;
 	if (irq >= arch_irq_count() || irq >= MAX_IRQS || arch_irq_is_reserved((unsigned)irq))
 		return KEEL_E_INVALID_ARG;
 	if ((err = cap_lookup_typed(t, mr[1], KEEL_OBJ_CNODE, KEEL_R_WRITE, &cn)))
 		return err;
-	if (!(dst = cnode_slot(cn, mr[2])))
+	if (!(*dst = cnode_slot(cn, mr[2])))
 		return KEEL_E_BAD_ADDRESS;
-	if (dst->type != KEEL_OBJ_NULL)
+	if ((*dst)->type != KEEL_OBJ_NULL)
 		return KEEL_E_SLOT_IN_USE;
 	if (irq_table[irq].claimed)
 		return KEEL_E_BUSY;
+	return KEEL_OK;
+}
+
+static void invoke_irq_control(uint64_t irq, struct cap *dst)
+{
 	struct cap val = { .type = KEEL_OBJ_IRQ_HANDLER, .rights = KEEL_R_ALL,
 			   .flags = CAP_ORIGINAL, .obj = irq };
 	irq_table[irq].claimed = true;
 	cap_init_root(dst, &val);
+}
+
+long irqctl_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct cap *dst;
+	long err = decode_irq_control(t, label, mr, &dst);
+	(void)c;
+	if (err)
+		return err;
+	invoke_irq_control(mr[0], dst);
 	return KEEL_OK;
 }
 
-long decode_irq_control(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+/* IRQ_ACK, or IRQ_SET_NOTIFICATION to the notification in MR0 (*nc). */
+static long decode_irq_handler(struct tcb *t, uint64_t label, const uint64_t *mr,
+			       struct cap **nc)
 {
-	(void)c;
-	if (label != KEEL_IRQCTL_GET)
-		return KEEL_E_INVALID_CALL;
-	return irqctl_get(t, mr);
-}
-
-long decode_irq_handler(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
-{
-	struct irq_slot *s = &irq_table[c->obj];
-	struct cap *nc;
-	long err;
-	if (label == KEEL_IRQ_ACK) {
-		arch_irq_deactivate((unsigned)c->obj);
+	if (label == KEEL_IRQ_ACK)
 		return KEEL_OK;
-	}
 	if (label != KEEL_IRQ_SET_NOTIFICATION)
 		return KEEL_E_INVALID_CALL;
-	if ((err = cap_lookup_typed(t, mr[0], KEEL_OBJ_NOTIFICATION, KEEL_R_WRITE, &nc)))
+	return cap_lookup_typed(t, mr[0], KEEL_OBJ_NOTIFICATION, KEEL_R_WRITE, nc);
+}
+
+static void invoke_irq_handler(unsigned irq, uint64_t label, const struct cap *nc)
+{
+	if (label == KEEL_IRQ_ACK) {
+		arch_irq_deactivate(irq);
+		return;
+	}
+	irq_table[irq].ntfn = (struct notification *)nc->obj;
+	irq_table[irq].badge = nc->badge;
+	arch_irq_enable(irq);
+}
+
+long irq_handler_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct cap *nc = NULL;
+	long err = decode_irq_handler(t, label, mr, &nc);
+	if (err)
 		return err;
-	s->ntfn = (struct notification *)nc->obj;
-	s->badge = nc->badge;
-	arch_irq_enable((unsigned)c->obj);
+	invoke_irq_handler((unsigned)c->obj, label, nc);
 	return KEEL_OK;
 }
 

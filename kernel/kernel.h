@@ -155,6 +155,8 @@ static inline void tq_remove(struct tq *q, struct tcb *t)
 struct percpu {
 	struct tcb *current;        /* first: vectors.S reads it at offset 0 */
 	uint64_t kstack_top;        /* second: vectors.S, offset 8 */
+	uint64_t estack_top;        /* third: vectors.S, offset 16: the stack
+				     * a fault in the kernel is reported on */
 	uint32_t stall_req;         /* another CPU waits for our thread */
 	uint32_t stall_ack;         /* ... and we have let go of it */
 	uint32_t trap_svc;          /* the trap being stalled was a call */
@@ -195,8 +197,11 @@ void cap_init_root(struct cap *dst, const struct cap *val);
 uint64_t object_size(unsigned type, unsigned size_bits);
 void object_init(unsigned type, uint64_t addr, unsigned size_bits);
 void object_destroy(struct cap *c);
-long decode_untyped(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr);
-long decode_cnode(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr);
+/* An object's invocations (syscall.c's table): decode_* checks every
+ * argument and capability and may fail having changed nothing; invoke_*
+ * then cannot fail. mr holds MR0..MR5, in and out. */
+long untyped_invocation(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr);
+long cnode_invocation(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr);
 
 /* ---- scheduler (sched.c) ---- */
 void sched_enqueue(struct tcb *t);
@@ -218,7 +223,7 @@ void tcb_destroy(struct tcb *t);
 void tcb_slot_removed(struct cap *slot);
 void tcb_cache_vspace(struct tcb *t);
 uint64_t *tcb_ipcbuf(struct tcb *t);
-long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long tcb_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 
 /* ---- IPC (ipc.c, notify.c, fault.c) ---- */
 long ipc_send(struct tcb *t, struct cap *ep, bool call, bool block);
@@ -231,7 +236,7 @@ void ntfn_cancel(struct tcb *t);
 void ep_destroy(struct endpoint *ep);
 void ntfn_signal(struct notification *n, uint64_t badge);
 long ntfn_wait(struct tcb *t, struct notification *n, bool block);
-long decode_ntfn(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long ntfn_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 /* Signal every notification whose timer is due; the next deadline left. */
 uint64_t ntfn_timers_expire(uint64_t now);
 void ntfn_destroy(struct notification *n);
@@ -239,23 +244,30 @@ void ntfn_unbind(struct tcb *t);
 void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 
 /* ---- address spaces (vspace.c) ---- */
-long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
-long decode_pt(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long pt_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 void vspace_unmap_cap(struct cap *c);
-bool vspace_alloc_vmid(struct cap *c);
-void vspace_destroy(struct cap *c);
-bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device, unsigned level);
 /* The level a frame capability maps at: the last for a 4 KiB page, one
  * above for a large frame (KEEL_LARGE_PAGE_BITS). */
 unsigned vspace_frame_level(const struct cap *frame);
 bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table);
+
+/* ---- VMIDs and VMID pools (vmid.c) ---- */
+void vspace_destroy(struct cap *c);
+bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid);
+/* Is the VMID recorded as vmid | gen << 8 still the one given then? */
+bool vmid_live(uint64_t data, uint64_t *root);
 unsigned vspace_free_vmids(void);
+void vmid_pool_boot(struct cap *pool, struct cap *root_vs);
+void vmid_pool_destroy(const struct cap *c);
+long vmid_pool_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 
 /* ---- vCPUs (vcpu.c) ---- */
-long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
-long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr);
+long vcpu_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long decode_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr, struct cap **vc);
+void invoke_bind_vcpu(struct tcb *target, struct cap *vc);
 void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_unhold(struct vcpu *v);
@@ -265,8 +277,8 @@ void vcpu_unpark(struct tcb *t);
 uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now);
 
 /* ---- interrupts (irq.c) ---- */
-long decode_irq_control(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
-long decode_irq_handler(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long irqctl_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+long irq_handler_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 void irq_handler_deleted(unsigned irq);
 void irq_deliver(unsigned irq);
 void irq_ntfn_destroyed(struct notification *n);

@@ -116,14 +116,22 @@ static void ntfn_set_timer(struct notification *n, uint64_t deadline, uint64_t b
 	}
 }
 
-long decode_ntfn(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+static long decode_ntfn(const struct cap *c, uint64_t label)
 {
-	(void)t;
 	if (label != KEEL_NTFN_SET_TIMER)
 		return KEEL_E_INVALID_CALL;
 	if (!(c->rights & KEEL_R_WRITE))
 		return KEEL_E_NO_RIGHTS;
-	ntfn_set_timer((struct notification *)c->obj, mr[0], mr[1]);
+	return KEEL_OK; /* any deadline and bits will do (0: disarm) */
+}
+
+long ntfn_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	long err = decode_ntfn(c, label);
+	(void)t;
+	if (err)
+		return err;
+	ntfn_set_timer((struct notification *)c->obj, mr[0], mr[1]); /* invoke */
 	return KEEL_OK;
 }
 

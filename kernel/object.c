@@ -68,6 +68,7 @@ void object_destroy(struct cap *c)
 			vspace_unmap_cap(c);
 		break;
 	case KEEL_OBJ_IRQ_HANDLER: irq_handler_deleted((unsigned)c->obj); break;
+	case KEEL_OBJ_VMID_POOL: vmid_pool_destroy(c); break;
 	default: break;
 	}
 }
@@ -80,7 +81,7 @@ struct retype_args {
 	uint64_t count, offset, size;
 };
 
-static long decode_retype(struct tcb *t, struct cap *ut, uint64_t *mr,
+static long decode_retype(struct tcb *t, struct cap *ut, const uint64_t *mr,
 			  struct retype_args *a)
 {
 	struct cap *cn;
@@ -94,8 +95,6 @@ static long decode_retype(struct tcb *t, struct cap *ut, uint64_t *mr,
 	if ((ut->flags & CAP_DEVICE) && a->type != KEEL_OBJ_FRAME &&
 	    a->type != KEEL_OBJ_UNTYPED)
 		return KEEL_E_INVALID_ARG;
-	if (a->type == KEEL_OBJ_VSPACE && vspace_free_vmids() < a->count)
-		return KEEL_E_BUSY;
 	if ((err = cap_lookup_typed(t, mr[2], KEEL_OBJ_CNODE, KEEL_R_WRITE, &cn)))
 		return err;
 	if (mr[3] >= (1ull << cn->size_bits) ||
@@ -126,13 +125,11 @@ static void invoke_retype(struct cap *ut, const struct retype_args *a)
 		if (!(ut->flags & CAP_DEVICE))
 			object_init(a->type, addr, a->bits);
 		cap_insert_child(ut, &a->dest[i], &val);
-		if (a->type == KEEL_OBJ_VSPACE)
-			vspace_alloc_vmid(&a->dest[i]);
 	}
 	ut->data = a->offset + a->count * a->size;
 }
 
-long decode_untyped(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr)
+long untyped_invocation(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr)
 {
 	struct retype_args a;
 	long err;
@@ -145,6 +142,12 @@ long decode_untyped(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr)
 }
 
 /* ---- CNode invocations ---- */
+
+struct cnode_args {
+	struct cap *dst, *src;
+	uint8_t rights;
+	uint32_t badge; /* mint; 0 for a copy */
+};
 
 static long decode_src(struct tcb *t, uint64_t cnode_cptr, uint64_t index,
 		       struct cap **src)
@@ -161,61 +164,80 @@ static long decode_src(struct tcb *t, uint64_t cnode_cptr, uint64_t index,
 	return KEEL_OK;
 }
 
-/* Untyped and page tables have one capability each: copying them would let
- * two holders allocate the same memory or map one table twice. */
+/* Untyped, page tables and VMID pools have one capability each: copying
+ * them would let two holders allocate the same memory or VMIDs, or map one
+ * table twice. */
 static bool cap_copyable(const struct cap *c)
 {
 	return c->type != KEEL_OBJ_UNTYPED && c->type != KEEL_OBJ_PAGE_TABLE &&
-	       c->type != KEEL_OBJ_IRQ_CONTROL;
+	       c->type != KEEL_OBJ_IRQ_CONTROL && c->type != KEEL_OBJ_VMID_POOL;
 }
 
-static long invoke_copy(struct cap *dst, struct cap *src, uint64_t rights,
-			bool mint, uint64_t badge)
+static long decode_copy(const struct cap *src, bool mint, uint64_t badge)
 {
-	struct cap val = *src;
 	if (!cap_copyable(src))
 		return KEEL_E_WRONG_TYPE;
 	if (mint && src->type != KEEL_OBJ_ENDPOINT && src->type != KEEL_OBJ_NOTIFICATION)
 		return KEEL_E_WRONG_TYPE;
 	if (mint && (badge == 0 || badge > 0xffffffffu || src->badge != 0))
 		return KEEL_E_INVALID_ARG;
-	val.rights = (uint8_t)(src->rights & rights);
-	val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
-	if (src->type == KEEL_OBJ_FRAME)
-		val.data = val.data2 = 0;
-	if (mint)
-		val.badge = (uint32_t)badge;
-	cap_insert_child(src, dst, &val);
 	return KEEL_OK;
 }
 
-long decode_cnode(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr)
+static long decode_cnode(struct tcb *t, struct cap *cn, uint64_t label, const uint64_t *mr,
+			 struct cnode_args *a)
 {
-	struct cap *dst = cnode_slot(cn, mr[0]), *src;
+	bool mint = label == KEEL_CNODE_MINT;
 	long err;
 	if (label < KEEL_CNODE_COPY || label > KEEL_CNODE_REVOKE)
 		return KEEL_E_INVALID_CALL;
 	if (!(cn->rights & KEEL_R_WRITE))
 		return KEEL_E_NO_RIGHTS;
-	if (!dst)
+	if (!(a->dst = cnode_slot(cn, mr[0])))
 		return KEEL_E_BAD_ADDRESS;
-	if (label == KEEL_CNODE_DELETE) {
-		cap_delete(dst);
+	if (label == KEEL_CNODE_DELETE || label == KEEL_CNODE_REVOKE)
 		return KEEL_OK;
-	}
-	if (label == KEEL_CNODE_REVOKE) {
-		cap_revoke(dst);
-		return KEEL_OK;
-	}
-	if (dst->type != KEEL_OBJ_NULL)
+	if (a->dst->type != KEEL_OBJ_NULL)
 		return KEEL_E_SLOT_IN_USE;
-	if ((err = decode_src(t, mr[1], mr[2], &src)))
+	if ((err = decode_src(t, mr[1], mr[2], &a->src)))
 		return err;
-	if (src == dst)
+	if (a->src == a->dst)
 		return KEEL_E_SLOT_IN_USE;
-	if (label == KEEL_CNODE_MOVE) {
-		cap_move(dst, src);
+	if (label == KEEL_CNODE_MOVE)
 		return KEEL_OK;
+	a->rights = (uint8_t)(a->src->rights & mr[3]);
+	a->badge = mint ? (uint32_t)mr[4] : 0;
+	return decode_copy(a->src, mint, mr[4]);
+}
+
+static void invoke_copy(const struct cnode_args *a)
+{
+	struct cap val = *a->src;
+	val.rights = a->rights;
+	val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
+	if (a->src->type == KEEL_OBJ_FRAME)
+		val.data = val.data2 = 0;
+	if (a->badge)
+		val.badge = a->badge;
+	cap_insert_child(a->src, a->dst, &val);
+}
+
+static void invoke_cnode(uint64_t label, const struct cnode_args *a)
+{
+	switch (label) {
+	case KEEL_CNODE_DELETE: cap_delete(a->dst); break;
+	case KEEL_CNODE_REVOKE: cap_revoke(a->dst); break;
+	case KEEL_CNODE_MOVE: cap_move(a->dst, a->src); break;
+	default: invoke_copy(a); break; /* copy, mint */
 	}
-	return invoke_copy(dst, src, mr[3], label == KEEL_CNODE_MINT, mr[4]);
+}
+
+long cnode_invocation(struct tcb *t, struct cap *cn, uint64_t label, uint64_t *mr)
+{
+	struct cnode_args a;
+	long err = decode_cnode(t, cn, label, mr, &a);
+	if (err)
+		return err;
+	invoke_cnode(label, &a);
+	return KEEL_OK;
 }

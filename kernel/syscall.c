@@ -10,16 +10,19 @@
 
 typedef long (*invoke_fn)(struct tcb *, struct cap *, uint64_t, uint64_t *);
 
+/* Each object's invocation decodes (checks every argument and capability;
+ * may fail, changes nothing) and then invokes (cannot fail). */
 static const invoke_fn invoke_table[KEEL_OBJ_COUNT] = {
-	[KEEL_OBJ_UNTYPED] = decode_untyped,
-	[KEEL_OBJ_TCB] = decode_tcb,
-	[KEEL_OBJ_CNODE] = decode_cnode,
-	[KEEL_OBJ_FRAME] = decode_frame,
-	[KEEL_OBJ_PAGE_TABLE] = decode_pt,
-	[KEEL_OBJ_IRQ_CONTROL] = decode_irq_control,
-	[KEEL_OBJ_IRQ_HANDLER] = decode_irq_handler,
-	[KEEL_OBJ_VCPU] = decode_vcpu,
-	[KEEL_OBJ_NOTIFICATION] = decode_ntfn,
+	[KEEL_OBJ_UNTYPED] = untyped_invocation,
+	[KEEL_OBJ_TCB] = tcb_invocation,
+	[KEEL_OBJ_CNODE] = cnode_invocation,
+	[KEEL_OBJ_FRAME] = frame_invocation,
+	[KEEL_OBJ_PAGE_TABLE] = pt_invocation,
+	[KEEL_OBJ_IRQ_CONTROL] = irqctl_invocation,
+	[KEEL_OBJ_IRQ_HANDLER] = irq_handler_invocation,
+	[KEEL_OBJ_VCPU] = vcpu_invocation,
+	[KEEL_OBJ_NOTIFICATION] = ntfn_invocation,
+	[KEEL_OBJ_VMID_POOL] = vmid_pool_invocation,
 };
 
 static long check_send_length(struct tcb *t, uint64_t info)

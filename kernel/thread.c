@@ -85,13 +85,18 @@ uint64_t *tcb_ipcbuf(struct tcb *t)
 	return (uint64_t *)t->slot[TCB_IPCBUF].obj;
 }
 
-/* ---- TCB_CONFIGURE ---- */
+/* ---- TCB invocations ---- */
 
-struct bind_src {
-	struct cap *cap[TCB_SLOTS];
+struct tcb_args {
+	struct tcb *target;
+	struct cap *bind[TCB_SLOTS]; /* CONFIGURE: what to bind (NULL: none) */
+	struct cap *obj;             /* the notification or VCPU to bind */
+	uint64_t arg;                /* priority, CPU, IPC-buffer address */
 };
 
-static long decode_bind(struct tcb *t, uint64_t *mr, struct bind_src *b)
+/* TCB_CONFIGURE: MR1 CNode, MR2 vspace, MR0 fault endpoint, MR3 IPC
+ * buffer frame at address MR4; each may be 0 (none). */
+static long decode_configure(struct tcb *t, const uint64_t *mr, struct tcb_args *a)
 {
 	static const uint8_t type[TCB_SLOTS] = {
 		KEEL_OBJ_CNODE, KEEL_OBJ_VSPACE, KEEL_OBJ_ENDPOINT, KEEL_OBJ_FRAME,
@@ -100,32 +105,34 @@ static long decode_bind(struct tcb *t, uint64_t *mr, struct bind_src *b)
 	static const uint8_t rights[TCB_SLOTS] = { 0, 0, KEEL_R_WRITE, KEEL_R_WRITE };
 	for (unsigned i = 0; i < TCB_VCPU; i++) {
 		long err;
-		b->cap[i] = NULL;
+		a->bind[i] = NULL;
 		if (mr[arg[i]] == 0)
 			continue;
-		err = cap_lookup_typed(t, mr[arg[i]], type[i], rights[i], &b->cap[i]);
+		err = cap_lookup_typed(t, mr[arg[i]], type[i], rights[i], &a->bind[i]);
 		if (err)
 			return err;
 	}
-	if (b->cap[TCB_IPCBUF] &&
+	if (a->bind[TCB_IPCBUF] &&
 	    (mr[4] & (PAGE_SIZE - 1) || mr[4] >= arch_vaddr_limit()))
 		return KEEL_E_BAD_ADDRESS;
+	a->arg = a->bind[TCB_IPCBUF] ? mr[4] : 0;
 	return KEEL_OK;
 }
 
-static void invoke_bind(struct tcb *target, struct bind_src *b, uint64_t vaddr)
+static void invoke_configure(const struct tcb_args *a)
 {
+	struct tcb *target = a->target;
 	tcb_suspend(target);
 	for (unsigned i = 0; i < TCB_VCPU; i++) {
 		struct cap val;
 		cap_delete(&target->slot[i]);
-		if (!b->cap[i])
+		if (!a->bind[i])
 			continue;
-		val = *b->cap[i];
+		val = *a->bind[i];
 		val.flags &= (uint8_t)~(CAP_ORIGINAL | CAP_MAPPED);
-		cap_insert_child(b->cap[i], &target->slot[i], &val);
+		cap_insert_child(a->bind[i], &target->slot[i], &val);
 	}
-	target->ipcbuf_vaddr = b->cap[TCB_IPCBUF] ? vaddr : 0;
+	target->ipcbuf_vaddr = a->arg;
 	tcb_cache_vspace(target);
 }
 
@@ -133,12 +140,15 @@ static void invoke_bind(struct tcb *target, struct bind_src *b, uint64_t vaddr)
 
 static void tcb_write_regs(struct tcb *t, const uint64_t *mr)
 {
+	tcb_suspend(t);
 	arch_regs_init_user(&t->regs, mr[0], mr[1]);
 	arch_regs_set(&t->regs, 0, mr[2]);
 	arch_regs_set(&t->regs, 1, mr[3]);
 	arch_regs_set_tls(&t->regs, mr[4]);
 }
 
+/* The registers as last saved: exact for a thread that is blocked or
+ * suspended, which is when a handler reads them. */
 static void tcb_read_regs(struct tcb *t, uint64_t *mr)
 {
 	mr[0] = arch_regs_pc(&t->regs);
@@ -148,28 +158,36 @@ static void tcb_read_regs(struct tcb *t, uint64_t *mr)
 	mr[4] = arch_regs_tls(&t->regs);
 }
 
-static long decode_bind_ntfn(struct tcb *t, struct tcb *target, uint64_t cptr)
+/* ---- notification binding, affinity, priority ---- */
+
+static long decode_bind_ntfn(struct tcb *t, struct tcb *target, uint64_t cptr,
+			     struct tcb_args *a)
 {
-	struct cap *nc;
 	long err;
-	if (cptr == 0) {
-		ntfn_unbind(target);
-		return KEEL_OK;
-	}
-	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_NOTIFICATION, KEEL_R_READ, &nc)))
+	a->obj = NULL;
+	if (cptr == 0)
+		return KEEL_OK; /* unbind */
+	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_NOTIFICATION, KEEL_R_READ, &a->obj)))
 		return err;
-	struct notification *n = (struct notification *)nc->obj;
-	if (n->bound || target->bound_ntfn)
+	if (((struct notification *)a->obj->obj)->bound || target->bound_ntfn)
 		return KEEL_E_BUSY;
-	n->bound = target;
-	target->bound_ntfn = n;
 	return KEEL_OK;
 }
 
-static long tcb_set_affinity(struct tcb *target, uint64_t cpu)
+static void invoke_bind_ntfn(const struct tcb_args *a)
 {
-	if (cpu >= kernel_ncpus)
-		return KEEL_E_INVALID_ARG;
+	struct notification *n;
+	if (!a->obj) {
+		ntfn_unbind(a->target);
+		return;
+	}
+	n = (struct notification *)a->obj->obj;
+	n->bound = a->target;
+	a->target->bound_ntfn = n;
+}
+
+static void tcb_set_affinity(struct tcb *target, uint64_t cpu)
+{
 	sched_remote_stall(target);
 	sched_dequeue(target);
 	if (target->state == TS_BLOCKED_WFI) {
@@ -184,59 +202,66 @@ static long tcb_set_affinity(struct tcb *target, uint64_t cpu)
 					     * release the lock */
 	if (target->state == TS_READY)
 		sched_make_ready(target);
-	return KEEL_OK;
 }
 
-static long tcb_set_priority(struct tcb *t, struct tcb *target, uint64_t prio)
+static void tcb_set_priority(struct tcb *target, uint64_t prio)
 {
-	if (prio > t->prio)
-		return KEEL_E_INVALID_ARG;
 	sched_dequeue(target);
 	target->prio = (uint8_t)prio;
 	if (target == this_cpu()->current)
 		this_cpu()->resched = true; /* it may no longer be the highest */
 	else if (target->state == TS_READY)
 		sched_make_ready(target);
-	return KEEL_OK;
 }
 
-long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+static long decode_tcb(struct tcb *t, struct cap *c, uint64_t label, const uint64_t *mr,
+		       struct tcb_args *a)
 {
-	struct tcb *target = (struct tcb *)c->obj;
-	struct bind_src b;
-	long err;
+	struct tcb *target = a->target = (struct tcb *)c->obj;
+	a->arg = mr[0];
 	if (!(c->rights & KEEL_R_WRITE))
 		return KEEL_E_NO_RIGHTS;
 	switch (label) {
-	case KEEL_TCB_CONFIGURE:
-		if ((err = decode_bind(t, mr, &b)))
-			return err;
-		invoke_bind(target, &b, mr[4]);
-		return KEEL_OK;
-	case KEEL_TCB_SET_PRIORITY: return tcb_set_priority(t, target, mr[0]);
-	case KEEL_TCB_SET_AFFINITY: return tcb_set_affinity(target, mr[0]);
+	case KEEL_TCB_CONFIGURE: return decode_configure(t, mr, a);
+	case KEEL_TCB_SET_PRIORITY: return mr[0] > t->prio ? KEEL_E_INVALID_ARG : KEEL_OK;
+	case KEEL_TCB_SET_AFFINITY: return mr[0] >= kernel_ncpus ? KEEL_E_INVALID_ARG : KEEL_OK;
 	case KEEL_TCB_WRITE_REGS:
 		if (target->vcpu)
 			return KEEL_E_INVALID_ARG; /* would drop the guest to
 						    * EL0: use KEEL_VCPU_WRITE_REG */
 		if (mr[0] >= arch_vaddr_limit() || mr[1] >= arch_vaddr_limit())
 			return KEEL_E_BAD_ADDRESS;
-		tcb_suspend(target);
-		tcb_write_regs(target, mr);
 		return KEEL_OK;
+	case KEEL_TCB_RESUME: return tcb_runnable(target) ? KEEL_OK : KEEL_E_INVALID_ARG;
 	case KEEL_TCB_READ_REGS:
-		/* The registers as last saved: exact for a thread that is
-		 * blocked or suspended, which is when a handler reads them. */
-		tcb_read_regs(target, mr);
-		return KEEL_OK;
-	case KEEL_TCB_RESUME:
-		if (!tcb_runnable(target))
-			return KEEL_E_INVALID_ARG;
-		tcb_resume(target);
-		return KEEL_OK;
-	case KEEL_TCB_SUSPEND: tcb_suspend(target); return KEEL_OK;
-	case KEEL_TCB_BIND_NOTIFICATION: return decode_bind_ntfn(t, target, mr[0]);
-	case KEEL_TCB_BIND_VCPU: return tcb_bind_vcpu(t, target, mr[0]);
+	case KEEL_TCB_SUSPEND: return KEEL_OK;
+	case KEEL_TCB_BIND_NOTIFICATION: return decode_bind_ntfn(t, target, mr[0], a);
+	case KEEL_TCB_BIND_VCPU: return decode_bind_vcpu(t, target, mr[0], &a->obj);
 	default: return KEEL_E_INVALID_CALL;
 	}
+}
+
+static void invoke_tcb(uint64_t label, const struct tcb_args *a, uint64_t *mr)
+{
+	switch (label) {
+	case KEEL_TCB_CONFIGURE: invoke_configure(a); break;
+	case KEEL_TCB_SET_PRIORITY: tcb_set_priority(a->target, a->arg); break;
+	case KEEL_TCB_SET_AFFINITY: tcb_set_affinity(a->target, a->arg); break;
+	case KEEL_TCB_WRITE_REGS: tcb_write_regs(a->target, mr); break;
+	case KEEL_TCB_READ_REGS: tcb_read_regs(a->target, mr); break;
+	case KEEL_TCB_RESUME: tcb_resume(a->target); break;
+	case KEEL_TCB_SUSPEND: tcb_suspend(a->target); break;
+	case KEEL_TCB_BIND_NOTIFICATION: invoke_bind_ntfn(a); break;
+	default: invoke_bind_vcpu(a->target, a->obj); break; /* BIND_VCPU */
+	}
+}
+
+long tcb_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct tcb_args a;
+	long err = decode_tcb(t, c, label, mr, &a);
+	if (err)
+		return err;
+	invoke_tcb(label, &a, mr);
+	return KEEL_OK;
 }

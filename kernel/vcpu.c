@@ -33,27 +33,34 @@ static void vcpu_sync(struct vcpu *v)
 		vcpu_unhold(v);
 }
 
-long tcb_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr)
+/* TCB_BIND_VCPU: *vc is the VCPU to bind, or NULL to unbind (cptr 0). */
+long decode_bind_vcpu(struct tcb *t, struct tcb *target, uint64_t cptr, struct cap **vc)
 {
-	struct cap *vc, val;
 	long err;
-	if (cptr == 0) {
-		tcb_suspend(target);
-		cap_delete(&target->slot[TCB_VCPU]);
+	*vc = NULL;
+	if (cptr == 0)
 		return KEEL_OK;
-	}
-	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_VCPU, KEEL_R_WRITE, &vc)))
+	if ((err = cap_lookup_typed(t, cptr, KEEL_OBJ_VCPU, KEEL_R_WRITE, vc)))
 		return err;
-	if (vcpu_of(vc)->tcb || target->vcpu)
+	if (vcpu_of(*vc)->tcb || target->vcpu)
 		return KEEL_E_BUSY;
+	return KEEL_OK;
+}
+
+void invoke_bind_vcpu(struct tcb *target, struct cap *vc)
+{
+	struct cap val;
 	tcb_suspend(target);
+	if (!vc) {
+		cap_delete(&target->slot[TCB_VCPU]);
+		return;
+	}
 	val = *vc;
 	val.flags &= (uint8_t)~CAP_ORIGINAL;
 	cap_insert_child(vc, &target->slot[TCB_VCPU], &val);
 	target->vcpu = vcpu_of(vc);
 	target->vcpu->tcb = target;
 	arch_regs_init_guest(&target->regs);
-	return KEEL_OK;
 }
 
 /* The vCPU's binding slot in its thread has emptied. */
@@ -79,17 +86,12 @@ void vcpu_destroy(struct vcpu *v)
 	arch_vcpu_forget(&v->arch);
 }
 
-static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio, uint64_t flags)
+static void vcpu_inject(struct vcpu *v, const uint64_t *mr)
 {
-	if (intid >= 1020 || prio > 255 || flags & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
-		return KEEL_E_INVALID_ARG;
-	vcpu_sync(v); /* its list registers may be live on a CPU */
-	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio,
-				  flags & KEEL_INJECT_NOTIFY_EOI))
-		return KEEL_E_BUSY;
+	arch_vcpu_inject_irq(&v->arch, (unsigned)mr[0], (unsigned)mr[1],
+			     mr[2] & KEEL_INJECT_NOTIFY_EOI);
 	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
 		vcpu_wake(v->tcb);
-	return KEEL_OK;
 }
 
 /* Everything but the MPIDR back to the state arch_vcpu_init gives. */
@@ -104,30 +106,60 @@ static void vcpu_reset(struct vcpu *v)
 	arch_vcpu_reg_write(&v->arch, &none, KEEL_VREG_MPIDR, mpidr);
 }
 
-long decode_vcpu(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+/* Decoding an injection reads the list registers, so it makes the vCPU's
+ * memory copy current first (vcpu_sync): that moves the state, it changes
+ * nothing the VMM or the guest can see. */
+static long decode_vcpu(struct cap *c, uint64_t label, const uint64_t *mr)
+{
+	struct vcpu *v = vcpu_of(c);
+	if (!(c->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	switch (label) {
+	case KEEL_VCPU_READ_REG:
+		return arch_vcpu_reg_valid((unsigned)mr[0], 0, false) ? KEEL_OK
+								       : KEEL_E_INVALID_ARG;
+	case KEEL_VCPU_WRITE_REG:
+		if (!v->tcb || !arch_vcpu_reg_valid((unsigned)mr[0], mr[1], true))
+			return KEEL_E_INVALID_ARG;
+		return KEEL_OK;
+	case KEEL_VCPU_INJECT_IRQ:
+		if (mr[0] >= 1020 || mr[1] > 255 || mr[2] & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
+			return KEEL_E_INVALID_ARG;
+		vcpu_sync(v); /* its list registers may be live on a CPU */
+		return arch_vcpu_irq_room(&v->arch, (unsigned)mr[0]) ? KEEL_OK : KEEL_E_BUSY;
+	case KEEL_VCPU_RESET: return KEEL_OK;
+	default: return KEEL_E_INVALID_CALL;
+	}
+}
+
+static void invoke_vcpu(struct cap *c, uint64_t label, uint64_t *mr)
 {
 	struct vcpu *v = vcpu_of(c);
 	struct arch_regs none = { .pc = 0 }; /* an unbound vCPU has no general
 					      * registers: they read as 0 */
 	struct arch_regs *regs = v->tcb ? &v->tcb->regs : &none;
-	(void)t;
-	if (!(c->rights & KEEL_R_WRITE))
-		return KEEL_E_NO_RIGHTS;
 	switch (label) {
 	case KEEL_VCPU_READ_REG:
 		vcpu_sync(v);
-		return arch_vcpu_reg_read(&v->arch, regs, (unsigned)mr[0], &mr[0])
-			       ? KEEL_OK : KEEL_E_INVALID_ARG;
+		arch_vcpu_reg_read(&v->arch, regs, (unsigned)mr[0], &mr[0]);
+		break;
 	case KEEL_VCPU_WRITE_REG:
-		if (!v->tcb)
-			return KEEL_E_INVALID_ARG;
 		vcpu_sync(v);
-		return arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1])
-			       ? KEEL_OK : KEEL_E_INVALID_ARG;
-	case KEEL_VCPU_INJECT_IRQ: return vcpu_inject(v, mr[0], mr[1], mr[2]);
-	case KEEL_VCPU_RESET: vcpu_reset(v); return KEEL_OK;
-	default: return KEEL_E_INVALID_CALL;
+		arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1]);
+		break;
+	case KEEL_VCPU_INJECT_IRQ: vcpu_inject(v, mr); break;
+	default: vcpu_reset(v); break; /* RESET */
 	}
+}
+
+long vcpu_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	long err = decode_vcpu(c, label, mr);
+	(void)t;
+	if (err)
+		return err;
+	invoke_vcpu(c, label, mr);
+	return KEEL_OK;
 }
 
 /* ---- WFI: parked vCPUs, woken by an injected interrupt or their timer ---- */

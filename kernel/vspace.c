@@ -2,7 +2,7 @@
  * Address spaces: one translation-table format (the arch's; on aarch64 the
  * stage-2 format, used for user programs and, later, guests alike).
  *
- * Every vspace has a VMID from a table of MAX_VMIDS (0 is reserved). A
+ * A vspace is usable once a VMID pool has given it a VMID (vmid.c). A
  * mapped frame or page-table capability records vaddr, level, VMID and the
  * VMID's generation, so an unmap after the vspace died finds the generation
  * changed and does nothing; an unmap also checks that the entry still names
@@ -14,61 +14,6 @@
  *              +-------+------+--------+------+
  */
 #include "kernel.h"
-
-struct vmid_ent {
-	uint64_t root;
-	uint16_t gen;
-	bool used;
-};
-static struct vmid_ent vmid_table[MAX_VMIDS];
-
-unsigned vspace_free_vmids(void)
-{
-	unsigned n = 0;
-	for (unsigned v = 1; v < MAX_VMIDS; v++)
-		n += !vmid_table[v].used;
-	return n;
-}
-
-bool vspace_alloc_vmid(struct cap *c)
-{
-	for (unsigned v = 1; v < MAX_VMIDS; v++) {
-		if (vmid_table[v].used)
-			continue;
-		vmid_table[v].used = true;
-		vmid_table[v].root = c->obj;
-		vmid_table[v].gen++;
-		c->data = v | (uint64_t)vmid_table[v].gen << 8;
-		return true;
-	}
-	return false;
-}
-
-static bool vmid_live(uint64_t data, uint64_t *root)
-{
-	const struct vmid_ent *e = &vmid_table[data & 0xff];
-	if (!e->used || e->gen != ((data >> 8) & 0xffff))
-		return false;
-	*root = e->root;
-	return true;
-}
-
-bool vspace_lookup(const struct cap *vs, uint64_t *root, unsigned *vmid)
-{
-	if (vs->type != KEEL_OBJ_VSPACE || !vmid_live(vs->data, root))
-		return false;
-	*vmid = vs->data & 0xff;
-	return true;
-}
-
-void vspace_destroy(struct cap *c)
-{
-	uint64_t root;
-	if (!vmid_live(c->data, &root))
-		return;
-	vmid_table[c->data & 0xff].used = false;
-	arch_tlb_flush_vmid(c->data & 0xff);
-}
 
 /* Entry for vaddr at `level`, or NULL if a table on the way is missing. */
 static arch_pte_t *vspace_slot(uint64_t root, uint64_t vaddr, unsigned level)
@@ -83,6 +28,29 @@ static arch_pte_t *vspace_slot(uint64_t root, uint64_t vaddr, unsigned level)
 	return &table[arch_pt_index(vaddr, level)];
 }
 
+unsigned vspace_frame_level(const struct cap *frame)
+{
+	return arch_pt_levels() - (frame->size_bits == KEEL_LARGE_PAGE_BITS ? 2 : 1);
+}
+
+/* The entry where a new table on the way to vaddr goes: the first missing
+ * one; *level is the level the table serves. NULL if nothing is missing
+ * or a leaf (a large frame) is in the way. */
+static arch_pte_t *vspace_table_slot(uint64_t root, uint64_t vaddr, unsigned *level)
+{
+	for (unsigned l = 0; l + 1 < arch_pt_levels(); l++) {
+		arch_pte_t *slot = vspace_slot(root, vaddr, l);
+		if (!slot)
+			return NULL;
+		if (!arch_pte_valid(*slot)) {
+			*level = l + 1;
+			return slot;
+		}
+	}
+	return NULL;
+}
+
+/* Boot's mappings of the root server (kernel/boot.c). */
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device, unsigned level)
 {
@@ -93,30 +61,13 @@ bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 	return true;
 }
 
-unsigned vspace_frame_level(const struct cap *frame)
-{
-	return arch_pt_levels() - (frame->size_bits == KEEL_LARGE_PAGE_BITS ? 2 : 1);
-}
-
-/* Install a table at the first missing level on the way to vaddr; returns
- * that level, or 0 if nothing was missing (level 0 is the root). */
-static unsigned vspace_install_table(uint64_t root, uint64_t vaddr, uint64_t table)
-{
-	for (unsigned l = 0; l + 1 < arch_pt_levels(); l++) {
-		arch_pte_t *slot = vspace_slot(root, vaddr, l);
-		if (!slot)
-			return 0;
-		if (!arch_pte_valid(*slot)) {
-			arch_pte_store(slot, arch_pte_table(table));
-			return l + 1;
-		}
-	}
-	return 0;
-}
-
 bool vspace_map_table(uint64_t root, uint64_t vaddr, uint64_t table)
 {
-	return vspace_install_table(root, vaddr, table) != 0;
+	unsigned level;
+	arch_pte_t *slot = vspace_table_slot(root, vaddr, &level);
+	if (slot)
+		arch_pte_store(slot, arch_pte_table(table));
+	return slot != NULL;
 }
 
 static void cap_set_mapping(struct cap *c, uint64_t vaddr, uint64_t vsdata, unsigned level)
@@ -143,7 +94,19 @@ void vspace_unmap_cap(struct cap *c)
 	}
 }
 
-static long decode_map_target(struct tcb *t, uint64_t *mr, uint64_t *root, struct cap **vs)
+/* ---- frame and page-table invocations: decode finds the empty entry the
+ * mapping goes in (the page-table walk is a check, so a walk that fails
+ * fails before anything changes); invoke writes it. ---- */
+
+struct map_args {
+	arch_pte_t *slot;  /* empty entry in the target vspace */
+	arch_pte_t pte;    /* what goes there */
+	uint64_t vaddr, vsdata;
+	unsigned level;
+};
+
+static long decode_map_target(struct tcb *t, const uint64_t *mr, uint64_t *root,
+			      struct cap **vs)
 {
 	unsigned vmid;
 	long err = cap_lookup_typed(t, mr[0], KEEL_OBJ_VSPACE, KEEL_R_WRITE, vs);
@@ -156,23 +119,13 @@ static long decode_map_target(struct tcb *t, uint64_t *mr, uint64_t *root, struc
 	return KEEL_OK;
 }
 
-long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+static long decode_frame_map(struct tcb *t, struct cap *c, const uint64_t *mr,
+			     struct map_args *a)
 {
 	struct cap *vs;
 	uint64_t root;
-	unsigned rights, level = vspace_frame_level(c);
+	unsigned rights;
 	long err;
-	if (label == KEEL_FRAME_ADDRESS) {
-		mr[0] = c->obj;
-		return KEEL_OK;
-	}
-	if (label == KEEL_FRAME_UNMAP) {
-		if (c->flags & CAP_MAPPED)
-			vspace_unmap_cap(c);
-		return KEEL_OK;
-	}
-	if (label != KEEL_FRAME_MAP)
-		return KEEL_E_INVALID_CALL;
 	if ((err = decode_map_target(t, mr, &root, &vs)))
 		return err;
 	if (mr[1] & (object_size(KEEL_OBJ_FRAME, c->size_bits) - 1))
@@ -182,32 +135,80 @@ long decode_frame(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 		return KEEL_E_NO_RIGHTS;
 	if (c->flags & CAP_MAPPED)
 		return KEEL_E_MAPPED;
-	if (!vspace_map_frame(root, mr[1], c->obj, rights, c->flags & CAP_DEVICE, level))
-		return vspace_slot(root, mr[1], level) ? KEEL_E_MAPPED : KEEL_E_NOT_MAPPED;
-	cap_set_mapping(c, mr[1], vs->data, level);
+	a->level = vspace_frame_level(c);
+	if (!(a->slot = vspace_slot(root, mr[1], a->level)))
+		return KEEL_E_NOT_MAPPED; /* a table on the way is missing */
+	if (arch_pte_valid(*a->slot))
+		return KEEL_E_MAPPED;
+	a->pte = arch_pte_page(c->obj, rights, c->flags & CAP_DEVICE, a->level);
+	a->vaddr = mr[1];
+	a->vsdata = vs->data;
 	return KEEL_OK;
 }
 
-long decode_pt(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+static long decode_frame(struct tcb *t, struct cap *c, uint64_t label, const uint64_t *mr,
+			 struct map_args *a)
+{
+	if (label == KEEL_FRAME_ADDRESS || label == KEEL_FRAME_UNMAP)
+		return KEEL_OK;
+	if (label != KEEL_FRAME_MAP)
+		return KEEL_E_INVALID_CALL;
+	return decode_frame_map(t, c, mr, a);
+}
+
+static long decode_pt(struct tcb *t, struct cap *c, uint64_t label, const uint64_t *mr,
+		      struct map_args *a)
 {
 	struct cap *vs;
 	uint64_t root;
-	unsigned level;
 	long err;
-	if (label == KEEL_PT_UNMAP) {
-		if (c->flags & CAP_MAPPED)
-			vspace_unmap_cap(c);
+	if (label == KEEL_PT_UNMAP)
 		return KEEL_OK;
-	}
 	if (label != KEEL_PT_MAP)
 		return KEEL_E_INVALID_CALL;
 	if ((err = decode_map_target(t, mr, &root, &vs)))
 		return err;
 	if (c->flags & CAP_MAPPED)
 		return KEEL_E_MAPPED;
-	level = vspace_install_table(root, mr[1], c->obj);
-	if (level == 0)
+	if (!(a->slot = vspace_table_slot(root, mr[1], &a->level)))
 		return KEEL_E_MAPPED;
-	cap_set_mapping(c, mr[1], vs->data, level);
+	a->pte = arch_pte_table(c->obj);
+	a->vaddr = mr[1];
+	a->vsdata = vs->data;
+	return KEEL_OK;
+}
+
+/* Frame map or page-table map, as decoded; or the unmap. */
+static void invoke_map(struct cap *c, bool unmap, const struct map_args *a)
+{
+	if (unmap) {
+		if (c->flags & CAP_MAPPED)
+			vspace_unmap_cap(c);
+		return;
+	}
+	arch_pte_store(a->slot, a->pte);
+	cap_set_mapping(c, a->vaddr, a->vsdata, a->level);
+}
+
+long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct map_args a;
+	long err = decode_frame(t, c, label, mr, &a);
+	if (err)
+		return err;
+	if (label == KEEL_FRAME_ADDRESS)
+		mr[0] = c->obj;
+	else
+		invoke_map(c, label == KEEL_FRAME_UNMAP, &a);
+	return KEEL_OK;
+}
+
+long pt_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
+{
+	struct map_args a;
+	long err = decode_pt(t, c, label, mr, &a);
+	if (err)
+		return err;
+	invoke_map(c, label == KEEL_PT_UNMAP, &a);
 	return KEEL_OK;
 }

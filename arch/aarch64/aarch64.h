@@ -4,10 +4,9 @@
 #define AARCH64_H
 
 #include "kernel.h"
+#include "kstack.h"
 #include "sysreg.h"
 
-#define SPSR_EL2H_IRQ_ON 0x349ull /* EL2h, D A F masked, IRQ unmasked */
-#define SPSR_EL0 0x0ull
 #define TIMER_HYP_PPI 26u  /* EL2 physical timer (SBSA; QEMU virt "timer" #4) */
 #define IPI_RESCHED 0u     /* SGI used to ask a CPU to reschedule */
 
@@ -19,6 +18,15 @@ struct plat {
 	bool psci_hvc;
 };
 extern struct plat plat;
+
+struct kstack {
+	uint8_t guard[KSTACK_GUARD]; /* unmapped (mmu.c) */
+	uint8_t stack[KSTACK_SIZE];
+};
+extern struct kstack kernel_stacks[MAX_CPUS];
+/* EL2's map: build the one with the guard pages (CPU 0, once), use it. */
+void aarch64_el2_map_build(void);
+void aarch64_el2_map_use(void);
 
 void plat_from_fdt(const void *fdt, struct boot_mem *bm);
 long psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx);

@@ -5,9 +5,12 @@
  */
 #include "aarch64.h"
 
-#define KSTACK_SIZE (16u * 1024) /* start.S shifts by 14 */
-
-_Alignas(16) uint8_t kernel_stacks[MAX_CPUS][KSTACK_SIZE];
+_Static_assert(offsetof(struct percpu, kstack_top) == 8, "vectors.S PERCPU_KSTACK");
+_Static_assert(offsetof(struct percpu, estack_top) == 16, "vectors.S PERCPU_ESTACK");
+_Static_assert(sizeof(struct kstack) == KSTACK_STRIDE, "start.S strides by KSTACK_STRIDE");
+_Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 MiB block");
+_Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
+_Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
 uint32_t aarch64_kernel_lock;
 
 unsigned arch_cpu_id(void)
@@ -64,23 +67,27 @@ void cpu_percpu_setup(uint64_t cpu);
 void cpu_percpu_setup(uint64_t cpu)
 {
 	struct percpu *c = &kernel_cpu[cpu];
-	c->kstack_top = (uint64_t)kernel_stacks[cpu] + KSTACK_SIZE;
+	if (cpu == 0)
+		aarch64_el2_map_build();
+	aarch64_el2_map_use(); /* the map with the guard pages */
+	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
+	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
 	c->id = (uint8_t)cpu;
 	sysreg_write(tpidr_el2, c);
 	sysreg_write(hcr_el2, HCR_NATIVE);
 	sysreg_write(vtcr_el2, VTCR_VALUE);
 	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
-	sysreg_write(cpacr_el1, 3ull << 20); /* FP to EL2's lazy trap only: under TGE
+	sysreg_write(cpacr_el1, CPACR_FPEN_NONE); /* FP to EL2's lazy trap only: under TGE
 					       * a CPACR trap would read as EC 0 */
 	sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
-	sysreg_write(cnthctl_el2, 3);  /* EL1/EL0 physical counter + timer */
-	sysreg_write(cntkctl_el1, 3);  /* EL0 may read both counters */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
 	sysreg_write(cntvoff_el2, 0);
 	/* Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR): they
 	 * are not switched per thread, and a guest's MDSCR_EL1.SS or a
 	 * breakpoint would otherwise step or stop the EL0 threads that run
 	 * after it (under TGE, debug exceptions from EL0 go to EL2). */
-	sysreg_write(mdcr_el2, 1ull << 11 | 1ull << 10 | 1ull << 9 | 1ull << 6 | 1ull << 5);
+	sysreg_write(mdcr_el2, MDCR_TDRA | MDCR_TDOSA | MDCR_TDA | MDCR_TPM | MDCR_TPMCR);
 	isb();
 	c->idle.state = TS_IDLE;
 	c->idle.cpu = (uint8_t)cpu;
@@ -122,10 +129,26 @@ void aarch64_main(uint64_t dtb)
 	kernel_boot(&bm);
 }
 
+/* The CPU whose guard page holds addr, or -1. */
+static int kstack_guard_cpu(uint64_t addr)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (addr - (uint64_t)kernel_stacks[i].guard < KSTACK_GUARD)
+			return (int)i;
+	return -1;
+}
+
+/* Any exception taken in the kernel (vectors.S: el2_sync, bad_exception),
+ * on this CPU's emergency stack: the kernel stack may be what failed. */
 _Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far);
 _Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far)
 {
+	static char why[] = "kernel stack overflow on CPU ?";
+	int cpu = ESR_EC(esr) == EC_DABT_CUR ? kstack_guard_cpu(far) : -1;
 	kprintf("keel: kernel exception esr %lx elr %lx far %lx\n", (unsigned long)esr,
 		(unsigned long)elr, (unsigned long)far);
-	kpanic("exception in the kernel");
+	if (cpu < 0)
+		kpanic("exception in the kernel");
+	why[sizeof(why) - 2] = (char)('0' + cpu);
+	kpanic(why);
 }

@@ -27,7 +27,7 @@ static volatile uint32_t *reg32(uint64_t base, uint64_t off)
 
 static uint64_t gicr_of_cpu(unsigned cpu)
 {
-	uint64_t aff = plat.cpu_mpidr[cpu] & 0xffffff;
+	uint64_t aff = plat.cpu_mpidr[cpu] & MPIDR_AFF0_2_MASK;
 	for (uint64_t r = plat.gicr_base; r < plat.gicr_base + plat.gicr_size; r += GICR_STRIDE) {
 		uint64_t typer = *(volatile uint64_t *)(r + GICR_TYPER);
 		if ((typer >> 32) == aff)
@@ -57,7 +57,7 @@ void gic_init(void)
 	}
 	for (unsigned i = 32; i < n; i++) {
 		*(volatile uint8_t *)(d + GICD_IPRIORITYR + i) = IRQ_PRIO;
-		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = plat.cpu_mpidr[0] & 0xff00ffffffull;
+		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = plat.cpu_mpidr[0] & MPIDR_AFF_MASK;
 	}
 	*reg32(d, GICD_CTLR) = (1u << 4) | (1u << 1); /* ARE, group 1 */
 	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
@@ -75,25 +75,25 @@ void gic_cpu_init(unsigned cpu)
 		*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + i) = IRQ_PRIO;
 	*reg32(sgi, GICD_ISENABLER) = (1u << TIMER_HYP_PPI) | (1u << IPI_RESCHED) |
 				      (1u << VTIMER_PPI_ID) | (1u << MAINT_PPI_ID);
-	sysreg_write(S3_4_C12_C9_5, 0xf);  /* ICC_SRE_EL2: SRE, lower ELs may too */
+	sysreg_write(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE);
 	isb();
-	sysreg_write(S3_0_C4_C6_0, 0xff);  /* ICC_PMR_EL1 */
-	sysreg_write(S3_0_C12_C12_3, 0);   /* ICC_BPR1_EL1 */
-	sysreg_write(S3_0_C12_C12_4, 2);   /* ICC_CTLR_EL1: EOImode 1 */
-	sysreg_write(S3_0_C12_C12_7, 1);   /* ICC_IGRPEN1_EL1 */
+	sysreg_write(ICC_PMR_EL1, ICC_PMR_ALL);
+	sysreg_write(ICC_BPR1_EL1, 0);
+	sysreg_write(ICC_CTLR_EL1, ICC_CTLR_EOIMODE);
+	sysreg_write(ICC_IGRPEN1_EL1, ICC_IGRPEN_ENABLE);
 	isb();
 	aarch64_vcpu_cpu_init();
 }
 
 unsigned gic_ack(void)
 {
-	unsigned intid = (unsigned)sysreg_read(S3_0_C12_C12_0) & 0xffffff; /* IAR1 */
+	unsigned intid = (unsigned)sysreg_read(ICC_IAR1_EL1) & ICC_IAR_INTID_MASK;
 	dsb(sy);
 	return intid;
 }
 
-void gic_eoi(unsigned intid) { sysreg_write(S3_0_C12_C12_1, intid); } /* EOIR1 */
-void arch_irq_deactivate(unsigned irq) { sysreg_write(S3_0_C12_C11_1, irq); } /* DIR */
+void gic_eoi(unsigned intid) { sysreg_write(ICC_EOIR1_EL1, intid); }
+void arch_irq_deactivate(unsigned irq) { sysreg_write(ICC_DIR_EL1, irq); }
 
 void arch_irq_enable(unsigned irq)
 {
@@ -104,8 +104,10 @@ void arch_irq_enable(unsigned irq)
 void arch_send_resched_ipi(unsigned cpu)
 {
 	uint64_t m = plat.cpu_mpidr[cpu];
-	uint64_t v = ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 |
-		     ((m >> 8) & 0xff) << 16 | (uint64_t)IPI_RESCHED << 24 | 1ull << (m & 0xf);
-	sysreg_write(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 */
+	uint64_t v = ((m >> MPIDR_AFF3_SHIFT) & 0xff) << SGI1R_AFF3_SHIFT |
+		     ((m >> MPIDR_AFF2_SHIFT) & 0xff) << SGI1R_AFF2_SHIFT |
+		     ((m >> MPIDR_AFF1_SHIFT) & 0xff) << SGI1R_AFF1_SHIFT | (uint64_t)IPI_RESCHED << SGI1R_INTID_SHIFT |
+		     BIT64(m & SGI1R_TARGET_MASK);
+	sysreg_write(ICC_SGI1R_EL1, v);
 	isb();
 }

@@ -1,11 +1,16 @@
 /*
  * Translation on aarch64.
  *
- * EL2's own map (TTBR0_EL2) is a static identity map with 1 GiB blocks,
- * enabled in start.S before any C runs:
+ * EL2's own map (TTBR0_EL2) is an identity map. start.S turns the MMU on
+ * with a static one of 1 GiB blocks:
  *
  *   0x0000_0000 - 0x3fff_ffff   Device-nGnRnE, never executable (GIC, UART)
  *   0x4000_0000 - 0xffff_ffff   Normal write-back (RAM: kernel and objects)
+ *
+ * and each CPU then moves to the same map with guard pages: the GiB that
+ * holds the kernel stacks by 2 MiB blocks, the 2 MiB that holds them by
+ * pages, with the page under each stack left out (aarch64_el2_map_*), so
+ * that a stack overflow faults (cpu.c reports it).
  *
  * User programs run at EL0 with stage 1 off (HCR_EL2.TGE/DC) and their
  * vspace is a stage-2 table (VTTBR_EL2, VMID tags the TLB), the same format
@@ -16,11 +21,21 @@
  *   [1:0] 0b11   [5:2] MemAttr (0xf Normal WB, 0x0 Device-nGnRnE)
  *   [7:6] S2AP (01 read, 10 write, 11 both)   [9:8] SH = inner
  *   [10] AF   [54] XN
+ *
+ * EL2 stage-1 block descriptor bits used (the EL2 map):
+ *   [1:0] 0b01 block   [4:2] AttrIndx (MAIR_EL2 index: 0 Device, 1 Normal)
+ *   [9:8] SH = inner   [10] AF   [54] XN (EL2: never execute)
  */
 #include "aarch64.h"
 
-#define BLOCK_DEVICE (0x1ull | 0ull << 2 | 1ull << 10 | 1ull << 54)
-#define BLOCK_NORMAL (0x1ull | 1ull << 2 | 3ull << 8 | 1ull << 10)
+#define S1_BLOCK 1ull
+#define S1_ATTR_DEVICE (0ull << 2)
+#define S1_ATTR_NORMAL (1ull << 2)
+#define S1_SH_INNER (3ull << 8)
+#define S1_AF (1ull << 10)
+#define S1_XN (1ull << 54)
+#define BLOCK_DEVICE (S1_BLOCK | S1_ATTR_DEVICE | S1_AF | S1_XN)
+#define BLOCK_NORMAL (S1_BLOCK | S1_ATTR_NORMAL | S1_SH_INNER | S1_AF)
 
 _Alignas(4096) uint64_t mmu_el2_l1[PT_ENTRIES] = {
 	[0] = 0x00000000ull | BLOCK_DEVICE,
@@ -28,6 +43,47 @@ _Alignas(4096) uint64_t mmu_el2_l1[PT_ENTRIES] = {
 	[2] = 0x80000000ull | BLOCK_NORMAL,
 	[3] = 0xc0000000ull | BLOCK_NORMAL,
 };
+
+/* The map with the guard pages (same attributes, finer where the stacks
+ * are); built once by CPU 0 before the others start. */
+_Alignas(4096) static uint64_t el2_l1[PT_ENTRIES], el2_l2[PT_ENTRIES], el2_l3[PT_ENTRIES];
+
+#define S1_TABLE 3ull  /* [1:0] 0b11: a table above the last level, */
+#define S1_PAGE 3ull   /* ... a page at the last level */
+#define S1_ADDR 0x0000fffffffff000ull
+#define GIB_SHIFT 30
+#define BLOCK_2M_SHIFT 21
+
+void aarch64_el2_map_build(void)
+{
+	uint64_t stacks = (uint64_t)kernel_stacks;
+	unsigned gib = (unsigned)(stacks >> GIB_SHIFT);
+	unsigned blk = (unsigned)(stacks >> BLOCK_2M_SHIFT) & (PT_ENTRIES - 1);
+	uint64_t attrs = mmu_el2_l1[gib] & ~(S1_ADDR | S1_TABLE);
+	uint64_t base2m = stacks & ~((1ull << BLOCK_2M_SHIFT) - 1);
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		el2_l1[i] = mmu_el2_l1[i];
+		el2_l2[i] = (((uint64_t)gib << GIB_SHIFT) + ((uint64_t)i << BLOCK_2M_SHIFT)) |
+			    attrs | S1_BLOCK;
+		el2_l3[i] = (base2m + ((uint64_t)i << PAGE_BITS)) | attrs | S1_PAGE;
+	}
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		for (uint64_t g = 0; g < KSTACK_GUARD; g += PAGE_SIZE)
+			el2_l3[(((uint64_t)kernel_stacks[c].guard + g) >> PAGE_BITS) &
+			       (PT_ENTRIES - 1)] = 0;
+	el2_l2[blk] = (uint64_t)el2_l3 | S1_TABLE;
+	el2_l1[gib] = (uint64_t)el2_l2 | S1_TABLE;
+	dsb(ish);
+}
+
+/* Both maps say the same of every address the kernel uses, so the switch
+ * needs no break-before-make; the TLB loses the old blocks at once. */
+void aarch64_el2_map_use(void)
+{
+	sysreg_write(ttbr0_el2, (uint64_t)el2_l1);
+	isb();
+	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+}
 
 #define PTE_VALID 1ull
 #define PTE_TYPE 3ull
@@ -80,7 +136,7 @@ void arch_pte_store(arch_pte_t *slot, arch_pte_t pte)
 
 static uint64_t vttbr_value(uint64_t root, unsigned vmid)
 {
-	return root | (uint64_t)vmid << 48;
+	return root | (uint64_t)vmid << VTTBR_VMID_SHIFT;
 }
 
 void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
@@ -96,7 +152,7 @@ void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
 void arch_tlb_flush_vmid(unsigned vmid)
 {
 	uint64_t old = sysreg_read(vttbr_el2);
-	sysreg_write(vttbr_el2, (uint64_t)vmid << 48);
+	sysreg_write(vttbr_el2, (uint64_t)vmid << VTTBR_VMID_SHIFT);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
 	sysreg_write(vttbr_el2, old);
@@ -109,7 +165,7 @@ void arch_tlb_flush_vmid(unsigned vmid)
  * EL0 and EL1 only). */
 void arch_zero_pages(void *p, uint64_t n)
 {
-	uint64_t block = 4ull << (sysreg_read(dczid_el0) & 0xf);
+	uint64_t block = 4ull << (sysreg_read(dczid_el0) & DCZID_BS_MASK);
 	for (uint8_t *a = p, *end = a + n; a < end; a += block)
 		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
 }

@@ -5,6 +5,9 @@
  * stack, into C. Secondary CPUs come in at secondary_entry (PSCI CPU_ON)
  * with their CPU index in x0.
  */
+#include "kstack.h"
+#include "sysreg.h"
+
 	.section .text.head, "ax"
 	.global _start
 _start:
@@ -48,21 +51,22 @@ cpu_early_setup:
 	adrp	x1, kernel_stacks
 	add	x1, x1, :lo12:kernel_stacks
 	add	x2, x0, #1
-	lsl	x2, x2, #14			/* KSTACK_SIZE = 16 KiB, see cpu.c */
-	add	sp, x1, x2
+	mov	x3, #KSTACK_STRIDE		/* guard + stack (kstack.h) */
+	madd	x1, x2, x3, x1			/* top of stack x0 */
+	mov	sp, x1
 	mov	x20, x30
 	mov	x21, x0
 	adrp	x0, mmu_el2_l1			/* static identity map, mmu.c */
 	add	x0, x0, :lo12:mmu_el2_l1
 	msr	ttbr0_el2, x0
-	ldr	x0, =0x0000000000ff00		/* MAIR: attr0 Device-nGnRnE, attr1 Normal WB */
+	ldr	x0, =MAIR_EL2_VALUE
 	msr	mair_el2, x0
-	ldr	x0, =0x80823519			/* TCR_EL2: T0SZ=25, WB, ISH, 4K, PS=40 bits */
+	ldr	x0, =TCR_EL2_VALUE
 	msr	tcr_el2, x0
 	isb
 	tlbi	alle2
 	dsb	ish
-	ldr	x0, =0x30c5183d			/* SCTLR_EL2: RES1 | M | C | SA | I */
+	ldr	x0, =SCTLR_EL2_VALUE		/* MMU, caches, stack alignment check */
 	msr	sctlr_el2, x0
 	isb
 	adrp	x0, vectors

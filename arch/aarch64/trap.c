@@ -6,15 +6,13 @@
 #include "aarch64.h"
 #include "fastpath.h"
 
-#define EC_HVC64 0x16u /* only a guest can cause it */
-
 static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
 {
 	uint64_t far = sysreg_read(far_el2);
-	uint64_t acc = exec ? KEEL_ACC_EXEC : (esr & (1u << 6)) ? KEEL_ACC_WRITE
+	uint64_t acc = exec ? KEEL_ACC_EXEC : (esr & ESR_DABT_WNR) ? KEEL_ACC_WRITE
 								 : KEEL_ACC_READ;
-	if (esr & (1u << 10)) /* FnV: FAR not valid, take the IPA page */
-		far = (sysreg_read(hpfar_el2) & 0xfffffffff0ull) << 8;
+	if (esr & ESR_DABT_FNV) /* FAR not valid, take the IPA page */
+		far = (sysreg_read(hpfar_el2) & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT;
 	uint64_t msg[3] = { far, t->regs.pc, acc };
 	kernel_fault(KEEL_FAULT_VM, msg, 3);
 }

@@ -19,10 +19,8 @@
 #include "exit.h"
 #include "fastpath.h"
 
-#define HCR_GUEST (HCR_VM | 1ull << 1 | HCR_FMO | HCR_IMO | HCR_AMO | 1ull << 9 | \
-		   1ull << 10 | 1ull << 13 | HCR_TSC | 1ull << 20 | HCR_RW)
-#define SPSR_EL1H_MASKED 0x3c5ull
 #define VTIMER_PPI 27u
+#define VTIMER_LR_PRIO 0xa0ull /* virtual priority of the guest's timer */
 
 
 static struct arch_vcpu *held[MAX_CPUS]; /* state in this CPU's registers */
@@ -49,7 +47,7 @@ static unsigned vcpu_nlr(void)
 {
 	static unsigned nlr;
 	if (!nlr) {
-		unsigned n = (unsigned)(sysreg_read(S3_4_C12_C11_1) & 0x1f) + 1;
+		unsigned n = (unsigned)(sysreg_read(ICH_VTR_EL2) & ICH_VTR_LISTREGS_MASK) + 1;
 		nlr = n > ARCH_MAX_LRS ? ARCH_MAX_LRS : n;
 	}
 	return nlr;
@@ -66,11 +64,11 @@ static void vcpu_to_native(struct arch_vcpu *v)
 	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
 	sysreg_write(tcr_el1, 0);
 	sysreg_write(tpidrro_el0, 0);
-	sysreg_write(cpacr_el1, 3ull << 20);
-	sysreg_write(cntkctl_el1, 3);
-	sysreg_write(S3_4_C12_C11_0, 0); /* no maintenance interrupts for a guest
-				   * that is not running */
-	sysreg_write(cnthctl_el2, 3);
+	sysreg_write(cpacr_el1, CPACR_FPEN_NONE);
+	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
+	sysreg_write(ICH_HCR_EL2, 0); /* no maintenance interrupts for a guest
+				 * that is not running */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	sysreg_write(hcr_el2, HCR_NATIVE);
 }
 
@@ -78,9 +76,8 @@ static void vcpu_to_native(struct arch_vcpu *v)
 static void vcpu_to_guest(const struct arch_vcpu *v)
 {
 	EL1_EL0_REGS(EL1_LOAD);
-	sysreg_write(S3_4_C12_C11_0, 1); /* En (EOI maintenance comes from each
-				   * LR's EOI bit) */
-	sysreg_write(cnthctl_el2, 1); /* counter yes, physical timer traps */
+	sysreg_write(ICH_HCR_EL2, ICH_HCR_EN);
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN); /* counter yes, physical timer traps */
 	sysreg_write(hcr_el2, HCR_GUEST);
 }
 
@@ -91,24 +88,24 @@ static void vcpu_save_rest(struct arch_vcpu *v)
 	v->cntv_ctl = sysreg_read(cntv_ctl_el0);
 	v->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for the next thread */
-	uint64_t empty = sysreg_read(S3_4_C12_C11_5); /* ICH_ELRSR_EL2 */
+	uint64_t empty = sysreg_read(ICH_ELRSR_EL2);
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++) {
 		uint64_t lr;
-		if (empty & (1ull << i)) { /* nothing there: no need to read or clear */
+		if (empty & BIT64(i)) { /* nothing there: no need to read or clear */
 			v->lr[i] = 0;
 			continue;
 		}
 		lr = lr_read(i);
-		if (lr & (1ull << 61)) { /* HW: unlink from the physical timer */
-			lr &= ~((1ull << 61) | (0x3ffull << 32));
+		if (lr & ICH_LR_HW) { /* unlink from the physical timer */
+			lr &= ~(ICH_LR_HW | ICH_LR_PINTID_MASK);
 			arch_irq_deactivate(VTIMER_PPI);
 		}
 		v->lr[i] = lr;
 		lr_write(i, 0);
 	}
-	v->vmcr = sysreg_read(S3_4_C12_C11_7);  /* ICH_VMCR_EL2 */
-	v->ap0r = sysreg_read(S3_4_C12_C8_0);   /* ICH_AP0R0_EL2 */
-	v->ap1r = sysreg_read(S3_4_C12_C9_0);   /* ICH_AP1R0_EL2 */
+	v->vmcr = sysreg_read(ICH_VMCR_EL2);
+	v->ap0r = sysreg_read(ICH_AP0R0_EL2);
+	v->ap1r = sysreg_read(ICH_AP1R0_EL2);
 }
 
 static void vcpu_load_rest(const struct arch_vcpu *v)
@@ -121,9 +118,9 @@ static void vcpu_load_rest(const struct arch_vcpu *v)
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
 		if (v->lr[i])
 			lr_write(i, v->lr[i]);
-	sysreg_write(S3_4_C12_C11_7, v->vmcr);
-	sysreg_write(S3_4_C12_C8_0, v->ap0r);
-	sysreg_write(S3_4_C12_C9_0, v->ap1r);
+	sysreg_write(ICH_VMCR_EL2, v->vmcr);
+	sysreg_write(ICH_AP0R0_EL2, v->ap0r);
+	sysreg_write(ICH_AP1R0_EL2, v->ap1r);
 	sysreg_write(vmpidr_el2, v->vmpidr);
 }
 
@@ -198,12 +195,12 @@ void aarch64_vcpu_cpu_init(void)
 {
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
 		lr_write(i, 0);
-	sysreg_write(S3_4_C12_C11_0, 0);
+	sysreg_write(ICH_HCR_EL2, 0);
 }
 
 void arch_vcpu_init(struct arch_vcpu *v)
 {
-	v->el1[V_SCTLR] = 0x30d00800ull; /* architectural reset: MMU off */
+	v->el1[V_SCTLR] = SCTLR_EL1_RES1; /* architectural reset: MMU off */
 	v->el1[V_SPSR] = SPSR_EL1H_MASKED;
 }
 
@@ -217,8 +214,17 @@ void arch_regs_init_guest(struct arch_regs *r)
  * let a VMM make the kernel's eret land in EL2. */
 static bool pstate_ok(uint64_t v)
 {
-	unsigned m = (unsigned)(v & 0x1f);
-	return (m == 0 || m == 4 || m == 5) && (v >> 32) == 0;
+	unsigned m = (unsigned)(v & (SPSR_MODE_AARCH32 | SPSR_MODE_MASK));
+	return (m == SPSR_MODE_EL0T || m == SPSR_MODE_EL1T || m == SPSR_MODE_EL1H) &&
+	       (v >> 32) == 0;
+}
+
+bool arch_vcpu_reg_valid(unsigned n, uint64_t val, bool write)
+{
+	if (n == KEEL_VREG_PSTATE)
+		return !write || pstate_ok(val);
+	return n < 31 || n == KEEL_VREG_SP || n == KEEL_VREG_PC || n == KEEL_VREG_SP_EL1 ||
+	       n == KEEL_VREG_MPIDR;
 }
 
 bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val)
@@ -240,7 +246,7 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 	else if (n == KEEL_VREG_PC) r->pc = val;
 	else if (n == KEEL_VREG_PSTATE && pstate_ok(val)) r->spsr = val;
 	else if (n == KEEL_VREG_SP_EL1) v->el1[V_SP_EL1] = val;
-	else if (n == KEEL_VREG_MPIDR) v->vmpidr = (val & 0xff00ffffffull) | (1ull << 31);
+	else if (n == KEEL_VREG_MPIDR) v->vmpidr = (val & MPIDR_AFF_MASK) | MPIDR_RES1;
 	else return false;
 	return true;
 }
@@ -250,14 +256,14 @@ void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
 /* Only meaningful for a vCPU that no CPU holds (its saved copy). */
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
 {
-	bool armed = (v->cntv_ctl & 1) && !(v->cntv_ctl & 2); /* ENABLE, !IMASK */
+	bool armed = (v->cntv_ctl & CNT_CTL_ENABLE) && !(v->cntv_ctl & CNT_CTL_IMASK);
 	return armed ? v->cntv_cval : UINT64_MAX;
 }
 
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
 {
 	for (unsigned i = 0; i < vcpu_nlr(); i++)
-		if (v->lr[i] & (1ull << 62))
+		if (v->lr[i] & ICH_LR_PENDING)
 			return true;
 	return false;
 }
@@ -265,8 +271,9 @@ bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
 /* Take a synchronous exception to the guest's EL1, as the CPU would. */
 static void vcpu_take_exception(struct arch_vcpu *v, struct arch_regs *r, uint64_t esr)
 {
-	unsigned m = (unsigned)(r->spsr & 0xf);
-	uint64_t off = m == 0 ? 0x400 : m == 5 ? 0x200 : 0x0;
+	unsigned m = (unsigned)(r->spsr & SPSR_MODE_MASK);
+	uint64_t off = m == SPSR_MODE_EL0T ? VBAR_SYNC_LOWER_A64 :
+		       m == SPSR_MODE_EL1H ? VBAR_SYNC_CUR_SPX : VBAR_SYNC_CUR_SP0;
 	v->el1[V_ESR] = esr;
 	v->el1[V_ELR] = r->pc;
 	v->el1[V_SPSR] = r->spsr;
@@ -277,32 +284,45 @@ static void vcpu_take_exception(struct arch_vcpu *v, struct arch_regs *r, uint64
 void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr,
 			   bool write)
 {
-	uint64_t ec = (r->spsr & 0xf) == 0 ? 0x24 : 0x25;
+	uint64_t ec = (r->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T ? EC_DABT_LOW : EC_DABT_CUR;
 	v->el1[V_FAR] = addr;
-	/* synchronous external abort (DFSC 0x10), WnR as the access was */
-	vcpu_take_exception(v, r, ec << 26 | 1ull << 25 | (write ? 1u << 6 : 0) | 0x10);
+	/* synchronous external abort, WnR as the access was */
+	vcpu_take_exception(v, r, ec << ESR_EC_SHIFT | ESR_IL | (write ? ESR_DABT_WNR : 0) |
+					  ESR_DFSC_SYNC_EXT);
 }
 
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 {
-	vcpu_take_exception(v, r, 1ull << 25);
+	vcpu_take_exception(v, r, ESR_IL); /* EC 0: unknown reason */
 }
 
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+/* The list register intid goes in: the one that holds it pending or active
+ * already, else a free one; -1 if neither. */
+static int vcpu_lr_for(const struct arch_vcpu *v, unsigned intid)
+{
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		if ((v->lr[i] & ICH_LR_VINTID_MASK) == intid && (v->lr[i] >> ICH_LR_STATE_SHIFT))
+			return (int)i;
+	for (unsigned i = 0; i < vcpu_nlr(); i++)
+		if (!aarch64_lr_taken(v->lr[i]))
+			return (int)i;
+	return -1;
+}
+
+bool arch_vcpu_irq_room(const struct arch_vcpu *v, unsigned intid)
+{
+	return vcpu_lr_for(v, intid) >= 0;
+}
+
+void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			  bool notify_eoi)
 {
-	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if ((v->lr[i] & 0xffffffffull) == intid && (v->lr[i] >> 62))
-			return true; /* already pending or active */
-	}
-	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if (aarch64_lr_taken(v->lr[i]))
-			continue;
-		v->lr[i] = 1ull << 62 | 1ull << 60 | (uint64_t)(prio & 0xff) << 48 | intid |
-			   (notify_eoi ? 1ull << 41 : 0); /* EOI: maintenance */
-		return true;
-	}
-	return false;
+	int i = vcpu_lr_for(v, intid);
+	if (i < 0 || v->lr[i] >> ICH_LR_STATE_SHIFT)
+		return; /* no room (decode checked), or already pending or active */
+	v->lr[i] = ICH_LR_PENDING | ICH_LR_GROUP1 |
+		   (uint64_t)(prio & ICH_LR_PRIO_MASK) << ICH_LR_PRIO_SHIFT | intid |
+		   (notify_eoi ? ICH_LR_EOI : 0);
 }
 
 /* The virtual timer fired. While its vCPU runs, hand it to the guest as
@@ -325,10 +345,10 @@ void aarch64_vtimer_irq(struct tcb *t)
 	}
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		uint64_t lr = lr_read(i);
-		if (aarch64_lr_taken(lr) && (lr & 0xffffffffull) != VTIMER_PPI)
+		if (aarch64_lr_taken(lr) && (lr & ICH_LR_VINTID_MASK) != VTIMER_PPI)
 			continue;
-		lr_write(i, 1ull << 62 | 1ull << 61 | 1ull << 60 | 0xa0ull << 48 |
-			 (uint64_t)VTIMER_PPI << 32 | VTIMER_PPI);
+		lr_write(i, ICH_LR_PENDING | ICH_LR_HW | ICH_LR_GROUP1 | VTIMER_LR_PRIO << ICH_LR_PRIO_SHIFT |
+			 (uint64_t)VTIMER_PPI << ICH_LR_PINTID_SHIFT | VTIMER_PPI);
 		return;
 	}
 	arch_irq_deactivate(VTIMER_PPI); /* no room: it fires again */
@@ -340,16 +360,16 @@ void aarch64_vtimer_irq(struct tcb *t)
 void aarch64_maintenance_irq(struct tcb *t)
 {
 	uint64_t msg[6] = { 0 };
-	uint64_t eisr = sysreg_read(S3_4_C12_C11_3); /* ICH_EISR_EL2 */
+	uint64_t eisr = sysreg_read(ICH_EISR_EL2);
 	unsigned n = 0;
 	unsigned cpu = arch_cpu_id();
 	if (!t->vcpu || held[cpu] != &t->vcpu->arch || !in_guest[cpu])
 		return;
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
-		if (!(eisr & (1ull << i)))
+		if (!(eisr & BIT64(i)))
 			continue;
 		if (n < 5)
-			msg[1 + n++] = lr_read(i) & 0xffffffffull;
+			msg[1 + n++] = lr_read(i) & ICH_LR_VINTID_MASK;
 		lr_write(i, 0);
 	}
 	msg[0] = n;
@@ -372,7 +392,8 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 	return next;
 }
 
-/* ICH_LR<n>_EL2 are sixteen separate registers; no indexed access. */
+/* ICH_LR<n>_EL2 are sixteen separate registers (S3_4_C12_C12_<n>, then
+ * S3_4_C12_C13_<n-8>); there is no indexed access. */
 #define LR_CASE(n, op2, crm)                                          \
 	case n: if (wr) sysreg_write(S3_4_C12_##crm##_##op2, val);    \
 		else val = sysreg_read(S3_4_C12_##crm##_##op2);       \

@@ -9,10 +9,13 @@
  * struct arch_regs (machine.h):  0 x0..x30 | 248 sp | 256 pc | 264 spsr
  *                               | 272 tpidr | 280 esr
  */
+#include "sysreg.h"
+
 #define REGS_SP 248
 #define REGS_SPSR 264
 #define REGS_ESR 280
 #define PERCPU_KSTACK 8
+#define PERCPU_ESTACK 16
 
 .macro save_regs
 	stp	x0, x1, [sp, #16 * 0]
@@ -73,8 +76,8 @@ vectors:
 
 lower_sync:
 	save_regs
-	lsr	x2, x25, #26			/* x25 = ESR_EL2 (save_regs) */
-	cmp	x2, #0x15			/* SVC from AArch64 */
+	lsr	x2, x25, #ESR_EC_SHIFT		/* x25 = ESR_EL2 (save_regs) */
+	cmp	x2, #EC_SVC64
 	b.ne	1f
 	and	x1, x25, #0xffff		/* call number */
 	b	aarch64_svc_entry
@@ -91,13 +94,13 @@ serror_entry:
 	bl	aarch64_serror_entry
 	b	.
 
+/* An exception in the kernel: report it on this CPU's emergency stack,
+ * since the kernel stack may be what overflowed into its guard page. */
 el2_sync:
-	mrs	x0, esr_el2
-	mrs	x1, elr_el2
-	mrs	x2, far_el2
-	b	aarch64_kernel_fault
-
 bad_exception:
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PERCPU_ESTACK]
+	mov	sp, x0
 	mrs	x0, esr_el2
 	mrs	x1, elr_el2
 	mrs	x2, far_el2

@@ -93,6 +93,12 @@ bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, ui
 	return p != NULL;
 }
 
+bool arch_vcpu_reg_valid(unsigned n, uint64_t val, bool write)
+{
+	(void)val, (void)write; /* the fake takes any value */
+	return n <= KEEL_VREG_PSTATE || n == KEEL_VREG_SP_EL1 || n == KEEL_VREG_MPIDR;
+}
+
 bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val)
 {
 	uint64_t *p = vreg(v, r, n);
@@ -119,22 +125,36 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 	v->undefs++;
 }
 
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
-			  bool notify_eoi)
+/* The list register intid goes in: the one holding it already, else a
+ * free one; -1 if neither. */
+static int fake_lr_for(const struct arch_vcpu *v, unsigned intid)
 {
-	(void)notify_eoi; /* the fake has no maintenance interrupt */
 	memory_copy_used(v);
 	for (unsigned i = 0; i < FAKE_LRS; i++)
 		if (v->lr[i] == intid + 1)
-			return true; /* already pending */
-	for (unsigned i = 0; i < FAKE_LRS; i++) {
-		if (v->lr[i])
-			continue;
-		v->lr[i] = intid + 1;
-		v->lr_prio[i] = prio;
-		return true;
-	}
-	return false;
+			return (int)i; /* already pending */
+	for (unsigned i = 0; i < FAKE_LRS; i++)
+		if (!v->lr[i])
+			return (int)i;
+	return -1;
+}
+
+bool arch_vcpu_irq_room(const struct arch_vcpu *v, unsigned intid)
+{
+	return fake_lr_for(v, intid) >= 0;
+}
+
+void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+			  bool notify_eoi)
+{
+	int i = fake_lr_for(v, intid);
+	(void)notify_eoi; /* the fake has no maintenance interrupt */
+	if (i < 0)
+		kpanic("fake: injection without room (decode did not check)");
+	if (v->lr[i] == intid + 1)
+		return;
+	v->lr[i] = intid + 1;
+	v->lr_prio[i] = prio;
 }
 
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v)

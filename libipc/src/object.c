@@ -9,6 +9,19 @@ long keel_untyped_retype(uint64_t ut, unsigned type, unsigned size_bits,
 	return keel_invoke(ut, KEEL_UNTYPED_RETYPE, 5, mr);
 }
 
+long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace)
+{
+	uint64_t mr[6] = { vspace, 0, 0, 0, 0, 0 };
+	return keel_invoke(pool, KEEL_VMID_POOL_ASSIGN, 1, mr);
+}
+
+long keel_vmid_pool_split(uint64_t pool, uint64_t count, uint64_t dest_cnode,
+			  uint64_t dest_index)
+{
+	uint64_t mr[6] = { count, dest_cnode, dest_index, 0, 0, 0 };
+	return keel_invoke(pool, KEEL_VMID_POOL_SPLIT, 3, mr);
+}
+
 long keel_cnode_copy(uint64_t cnode, uint64_t dest, uint64_t src_cnode,
 		     uint64_t src, unsigned rights)
 {

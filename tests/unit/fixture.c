@@ -89,7 +89,7 @@ static void fx_root_objects(void)
 	cap_init_root(&fx.cnode[KEEL_ROOT_TCB], &tc);
 	cap_init_root(&fx.cnode[KEEL_ROOT_VSPACE], &vc);
 	cap_init_root(&fx.cnode[KEEL_ROOT_IRQ_CONTROL], &ic);
-	ck_assert(vspace_alloc_vmid(&fx.cnode[KEEL_ROOT_VSPACE]));
+	vmid_pool_boot(&fx.cnode[KEEL_ROOT_VMID_POOL], &fx.cnode[KEEL_ROOT_VSPACE]);
 }
 
 static void fx_bind_copy(unsigned i, struct cap *src)
@@ -255,6 +255,14 @@ long fx_retype(unsigned type, unsigned bits, uint64_t dest, uint64_t count)
 {
 	return FX_INVOKE(FX_UT, KEEL_UNTYPED_RETYPE, type, bits, KEEL_ROOT_CNODE,
 			 dest, count);
+}
+
+long fx_vspace(uint64_t slot, uint64_t count)
+{
+	long err = fx_retype(KEEL_OBJ_VSPACE, 0, slot, count);
+	for (uint64_t i = 0; i < count && !err; i++)
+		err = FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_ASSIGN, slot + i);
+	return err;
 }
 
 struct tcb *fx_thread(uint64_t slot, unsigned prio, uint64_t ipcbuf_slot, bool start)

@@ -5,10 +5,10 @@
  *
  * Root CNode (1 << FX_CNODE_BITS slots):
  *
- *   0  null           4  IRQ control        7..15  unused
- *   1  root TCB       5  untyped, 4 MiB     16..   free for tests (FX_FREE)
- *   2  root CNode     6  device untyped, 64 KiB
- *   3  root vspace
+ *   0  null           4  IRQ control        8..15  unused
+ *   1  root TCB       5  VMID pool (all)    16..   free for tests (FX_FREE)
+ *   2  root CNode     6  untyped, 4 MiB
+ *   3  root vspace    7  device untyped, 64 KiB
  *
  * Every test thread made by fx_thread shares the root CNode and vspace, so
  * any thread can name any capability by the same slot number.
@@ -74,6 +74,8 @@ long fx_invoke(uint64_t cptr, uint64_t label, uint64_t mr[6]);
 
 /* Root retypes count objects from the untyped in FX_UT into slot dest on. */
 long fx_retype(unsigned type, unsigned bits, uint64_t dest, uint64_t count);
+/* count vspaces into slot on, each given a VMID from root's pool. */
+long fx_vspace(uint64_t slot, uint64_t count);
 /* A TCB in slot, sharing root's CNode and vspace, with priority prio and,
  * if ipcbuf_slot != 0, a new frame there bound as its IPC buffer. The
  * thread is resumed (ready) unless start is false. */
@@ -93,5 +95,6 @@ Suite *suite_fastpath(void);
 Suite *suite_vcpu(void);
 Suite *suite_irq(void);
 Suite *suite_libipc(void);
+Suite *suite_decode(void);
 
 #endif /* TESTS_UNIT_FIXTURE_H */

@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, suite_vcpu());
 	srunner_add_suite(sr, suite_irq());
 	srunner_add_suite(sr, suite_libipc());
+	srunner_add_suite(sr, suite_decode());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -36,7 +36,7 @@ static unsigned valid_entries(const arch_pte_t *t)
 
 static void vs_setup(void)
 {
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, VS, 1), KEEL_OK);
+	ck_assert_int_eq(fx_vspace(VS, 1), KEEL_OK);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_PAGE_TABLE, 0, PT1, 2), KEEL_OK);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, 0, F, 2), KEEL_OK);
 }
@@ -233,7 +233,7 @@ START_TEST(stale_mapping_of_dead_vspace_is_ignored)
 	ck_assert_int_eq(map_frame(30, VS, VA, KEEL_R_READ), KEEL_OK);
 	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, VS), KEEL_OK);
 	ck_assert_uint_eq(fake_arch.last_flushed_vmid, vmid);
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 31, 1), KEEL_OK);
+	ck_assert_int_eq(fx_vspace(31, 1), KEEL_OK);
 	ck_assert_uint_eq(fx_slot(31)->data & 0xff, vmid);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_PAGE_TABLE, 0, 32, 2), KEEL_OK);
 	vs_tables(31, 32, 33, VA);
@@ -339,18 +339,136 @@ START_TEST(large_frame_maps_as_a_block)
 }
 END_TEST
 
-START_TEST(vmid_exhaustion_is_busy)
+/* ---- VMID pools (kernel/vmid.c) ---- */
+
+#define POOL 90
+#define POOL2 91
+
+static long assign(uint64_t pool, uint64_t vs)
+{
+	return FX_INVOKE(pool, KEEL_VMID_POOL_ASSIGN, vs);
+}
+
+static void pool_counts(uint64_t pool, uint64_t free_vmids, uint64_t held)
+{
+	uint64_t mr[6] = { 0 };
+	ck_assert_int_eq(fx_invoke(pool, KEEL_VMID_POOL_COUNT, mr), KEEL_OK);
+	ck_assert_uint_eq(mr[0], free_vmids);
+	ck_assert_uint_eq(mr[1], held);
+}
+
+/* Root's pool holds every VMID but 0; root's vspace uses one. */
+START_TEST(vmid_exhaustion_is_no_memory)
 {
 	unsigned free_vmids = vspace_free_vmids();
 	ck_assert_uint_eq(free_vmids, MAX_VMIDS - 2); /* 0 reserved, root has one */
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 100, free_vmids + 1), KEEL_E_BUSY);
-	ck_assert_uint_eq(fx_slot(100)->type, KEEL_OBJ_NULL);
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 100, free_vmids), KEEL_OK);
+	pool_counts(KEEL_ROOT_VMID_POOL, free_vmids, MAX_VMIDS - 1);
+	ck_assert_int_eq(fx_vspace(100, free_vmids), KEEL_OK);
 	ck_assert_uint_eq(vspace_free_vmids(), 0);
-	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 500, 1), KEEL_E_BUSY);
-	ck_assert_uint_eq(fx_slot(500)->type, KEEL_OBJ_NULL);
-	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, 150), KEEL_OK);
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 500, 1), KEEL_OK);
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, 500), KEEL_E_NO_MEMORY);
+	ck_assert_uint_eq(fx_slot(500)->data, 0);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, 150), KEEL_OK);
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, 500), KEEL_OK);
+}
+END_TEST
+
+/* Issue 16.3: a program with untyped memory made 248 vspaces and took
+ * every VMID. Now vspaces cost no VMID until a pool assigns one, and the
+ * holder of a share can exhaust only its share. */
+START_TEST(a_share_exhausts_only_itself)
+{
+	uint64_t root_free = vspace_free_vmids();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 100, 248), KEEL_OK);
+	ck_assert_uint_eq(vspace_free_vmids(), root_free); /* retype takes none */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 10,
+				   KEEL_ROOT_CNODE, POOL), KEEL_OK);
+	pool_counts(POOL, 10, 10);
+	pool_counts(KEEL_ROOT_VMID_POOL, root_free - 10, root_free - 9);
+	for (unsigned i = 0; i < 10; i++)
+		ck_assert_int_eq(assign(POOL, 100 + i), KEEL_OK);
+	ck_assert_int_eq(assign(POOL, 110), KEEL_E_NO_MEMORY);
+	pool_counts(POOL, 0, 10);
+	/* the other holder is untouched */
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, 110), KEEL_OK);
+	pool_counts(KEEL_ROOT_VMID_POOL, root_free - 11, root_free - 9);
+	/* and a vspace dead in the share is free in the share again */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, 103), KEEL_OK);
+	pool_counts(POOL, 1, 10);
+	ck_assert_int_eq(assign(POOL, 111), KEEL_OK);
+}
+END_TEST
+
+/* A split-off pool's VMIDs, free or in use, go back to its parent when it
+ * is deleted; a vspace using one keeps it until it dies. */
+START_TEST(deleting_a_share_returns_its_vmids)
+{
+	uint64_t root_free = vspace_free_vmids();
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 5,
+				   KEEL_ROOT_CNODE, POOL), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(POOL, KEEL_VMID_POOL_SPLIT, 2, KEEL_ROOT_CNODE, POOL2),
+			 KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, VS, 1), KEEL_OK);
+	ck_assert_int_eq(assign(POOL2, VS), KEEL_OK);
+	pool_counts(POOL, 3, 3);
+	/* deleting POOL deletes POOL2 first (a child): all goes to root */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, POOL), KEEL_OK);
+	ck_assert_uint_eq(fx_slot(POOL2)->type, KEEL_OBJ_NULL);
+	pool_counts(KEEL_ROOT_VMID_POOL, root_free - 1, root_free + 1);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_PAGE_TABLE, 0, PT1, 1), KEEL_OK);
+	ck_assert_int_eq(map_pt(PT1, VS, VA), KEEL_OK); /* still live */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, VS), KEEL_OK);
+	pool_counts(KEEL_ROOT_VMID_POOL, root_free, root_free + 1);
+	/* revoking root's pool gives back every share at once */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 7,
+				   KEEL_ROOT_CNODE, POOL), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_REVOKE, KEEL_ROOT_VMID_POOL),
+			 KEEL_OK);
+	ck_assert_uint_eq(fx_slot(POOL)->type, KEEL_OBJ_NULL);
+	pool_counts(KEEL_ROOT_VMID_POOL, root_free, root_free + 1);
+}
+END_TEST
+
+START_TEST(pool_checks)
+{
+	struct tcb *t = fx_thread(40, 10, 0, false);
+	uint64_t root_free = vspace_free_vmids();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, VS, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_PAGE_TABLE, 0, PT1, 1), KEEL_OK);
+	/* no VMID yet: nothing maps into it, no thread runs in it */
+	ck_assert_int_eq(map_pt(PT1, VS, VA), KEEL_E_INVALID_CAP);
+	ck_assert_int_eq(FX_INVOKE(40, KEEL_TCB_CONFIGURE, 0, KEEL_ROOT_CNODE, VS, 0, 0),
+			 KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(40, KEEL_TCB_RESUME, 0), KEEL_E_INVALID_ARG);
+	ck_assert_uint_eq(t->state, TS_INACTIVE);
+	/* a vspace with copies (the binding) cannot get one: they lack it */
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, VS), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(40, KEEL_TCB_CONFIGURE, 0, KEEL_ROOT_CNODE, 0, 0, 0),
+			 KEEL_OK);
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, VS), KEEL_OK);
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, VS), KEEL_E_BUSY); /* has one */
+	ck_assert_int_eq(assign(KEEL_ROOT_VMID_POOL, PT1), KEEL_E_WRONG_TYPE);
+	/* a split moves at least one and leaves at least one */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 0,
+				   KEEL_ROOT_CNODE, POOL), KEEL_E_NO_MEMORY);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, root_free,
+				   KEEL_ROOT_CNODE, POOL), KEEL_E_NO_MEMORY);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 1,
+				   KEEL_ROOT_CNODE, VS), KEEL_E_SLOT_IN_USE);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_VMID_POOL, KEEL_VMID_POOL_SPLIT, 1,
+				   KEEL_ROOT_CNODE, POOL), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(POOL, KEEL_VMID_POOL_SPLIT, 1, KEEL_ROOT_CNODE, POOL2),
+			 KEEL_E_NO_MEMORY);
+	/* one holder each: no copies; a read-only move cannot allocate */
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_COPY, POOL2, KEEL_ROOT_CNODE,
+				   POOL, KEEL_R_ALL), KEEL_E_WRONG_TYPE);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_MOVE, POOL2, KEEL_ROOT_CNODE,
+				   POOL), KEEL_OK);
+	pool_counts(POOL2, 1, 1);
+	ck_assert_int_eq(FX_INVOKE(POOL2, KEEL_VMID_POOL_COUNT + 1, 0), KEEL_E_INVALID_CALL);
+	/* vspaces are not retyped with VMIDs: 248 of them take none */
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_VSPACE, 0, 100, 248), KEEL_OK);
+	ck_assert_uint_eq(vspace_free_vmids(), root_free - 1);
 }
 END_TEST
 
@@ -372,7 +490,10 @@ Suite *suite_vspace(void)
 	tcase_add_test(tc, unmap_after_table_replaced_leaves_new_mapping);
 	tcase_add_test(tc, deleting_a_vspace_suspends_its_threads);
 	tcase_add_test(tc, rebinding_releases_the_old_vspace);
-	tcase_add_test(tc, vmid_exhaustion_is_busy);
+	tcase_add_test(tc, vmid_exhaustion_is_no_memory);
+	tcase_add_test(tc, a_share_exhausts_only_itself);
+	tcase_add_test(tc, deleting_a_share_returns_its_vmids);
+	tcase_add_test(tc, pool_checks);
 	tcase_add_test(tc, large_frame_maps_as_a_block);
 	return s;
 }

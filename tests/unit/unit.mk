@@ -60,3 +60,11 @@ unit: unit-exit
 .PHONY: unit-exit
 unit-exit: $(UNIT_EXIT_BIN)
 	$(UNIT_EXIT_BIN)
+
+# The deepest kernel call chain, from the linked kernel's code, against the
+# kernel stack and the emergency stack (tools/stack-depth.sh; sizes in
+# arch/$(ARCH)/kstack.h). Part of make test.
+.PHONY: stack-depth
+stack-depth: $(B)/keel.elf
+	bash tools/stack-depth.sh $(B)/keel.elf arch/$(ARCH)/kstack.h
+TEST_TARGETS += stack-depth

@@ -88,12 +88,19 @@ int arch_vcpu_holder(const struct arch_vcpu *v);
 void arch_vcpu_forget(struct arch_vcpu *v);
 bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t *val);
 bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, uint64_t val);
+/* True if register n (KEEL_VREG_*) exists and, for a write, may hold val:
+ * then arch_vcpu_reg_read/write succeed. Pure: decode checks with it. */
+bool arch_vcpu_reg_valid(unsigned n, uint64_t val, bool write);
 void arch_vcpu_skip(struct arch_regs *r);
 void arch_vcpu_inject_dabt(struct arch_vcpu *v, struct arch_regs *r, uint64_t addr,
 			   bool write);
 void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r);
-/* Put a virtual interrupt in a free list register; false if none free. */
-bool arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
+/* True if intid can be injected: it is already pending or active, or a
+ * list register is free. */
+bool arch_vcpu_irq_room(const struct arch_vcpu *v, unsigned intid);
+/* Make intid pending (a no-op if it already is pending or active); the
+ * caller checked arch_vcpu_irq_room. */
+void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			  bool notify_eoi);
 
 /* ---- interrupts and timer ---- */

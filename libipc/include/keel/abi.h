@@ -99,11 +99,12 @@ enum keel_obj {
 	KEEL_OBJ_CNODE = 5,        /* size_bits = log2 slots, 2..16 */
 	KEEL_OBJ_FRAME = 6,        /* size_bits 0 or 12: 4 KiB; 21: 2 MiB */
 	KEEL_OBJ_PAGE_TABLE = 7,   /* one translation table (any level) */
-	KEEL_OBJ_VSPACE = 8,       /* root translation table + VMID */
+	KEEL_OBJ_VSPACE = 8,       /* root translation table; a VMID from a pool */
 	KEEL_OBJ_IRQ_CONTROL = 9,  /* not retypeable: given to the root server */
 	KEEL_OBJ_IRQ_HANDLER = 10, /* not retypeable: from KEEL_IRQCTL_GET */
 	KEEL_OBJ_VCPU = 11,        /* guest CPU state; bound to a TCB */
-	KEEL_OBJ_COUNT = 12,
+	KEEL_OBJ_VMID_POOL = 12,   /* not retypeable: a share of the VMIDs */
+	KEEL_OBJ_COUNT = 13,
 };
 
 /* Object sizes in log2 bytes; must match the kernel's structs (pinned there
@@ -203,7 +204,24 @@ enum keel_label {
 	 * pending), as for a CPU that PSCI CPU_ON brings up; its MPIDR and
 	 * general registers stay (WRITE_REG sets those). */
 	KEEL_VCPU_RESET = 28,
-	KEEL_LABEL_COUNT = 29,
+	/* VMID pool: the VMIDs (address-space tags; KEEL_VMIDS - 1 of them,
+	 * 0 is reserved) are handed out like memory. The root server's pool
+	 * (KEEL_ROOT_VMID_POOL) holds all of them at boot. A vspace is made
+	 * by retype without a VMID and cannot be bound or mapped into until
+	 * a pool assigns it one; the VMID goes back to the pool when the
+	 * vspace dies. A holder of a pool can exhaust only that pool.
+	 * ASSIGN MR0 vspace cptr: the vspace's original capability, before
+	 *   any copy of it is made (KEEL_E_BUSY if it has a VMID or copies;
+	 *   KEEL_E_NO_MEMORY if the pool has no free VMID)
+	 * SPLIT MR0 count, MR1 dest CNode cptr, MR2 dest index: a new pool
+	 *   with count of this pool's free VMIDs, a child of this one; the
+	 *   pool keeps at least one VMID. Deleting (or revoking) a split-off
+	 *   pool gives its VMIDs, in use or not, back to the pool it came from.
+	 * COUNT -> MR0 free VMIDs, MR1 VMIDs held (free or in use) */
+	KEEL_VMID_POOL_ASSIGN = 29,
+	KEEL_VMID_POOL_SPLIT = 30,
+	KEEL_VMID_POOL_COUNT = 31,
+	KEEL_LABEL_COUNT = 32,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -322,8 +340,15 @@ enum keel_root_slot {
 	KEEL_ROOT_CNODE = 2,
 	KEEL_ROOT_VSPACE = 3,
 	KEEL_ROOT_IRQ_CONTROL = 4,
-	KEEL_ROOT_FIRST_FREE_FIXED = 5,
+	KEEL_ROOT_VMID_POOL = 5,   /* every VMID but root's own vspace's */
+	KEEL_ROOT_FIRST_FREE_FIXED = 6,
 };
+/* VMIDs the kernel has, 0 included (reserved): a pool holds at most
+ * KEEL_VMIDS - 1. */
+#define KEEL_VMIDS 256u
+_Static_assert(KEEL_ROOT_VMID_POOL < KEEL_ROOT_FIRST_FREE_FIXED, "root slots");
+_Static_assert(KEEL_OBJ_VMID_POOL < KEEL_OBJ_COUNT, "object types");
+_Static_assert(KEEL_VMID_POOL_COUNT < KEEL_LABEL_COUNT, "labels");
 
 struct keel_boot_untyped {
 	uint64_t paddr;

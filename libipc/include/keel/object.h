@@ -17,9 +17,18 @@ struct keel_regs {
 
 /* count objects of type at dest_index.. in dest_cnode. Also
  * KEEL_E_INVALID_ARG (type/size), KEEL_E_BAD_ADDRESS (slots out of range),
- * KEEL_E_SLOT_IN_USE, KEEL_E_NO_MEMORY, KEEL_E_BUSY (no VMID left). */
+ * KEEL_E_SLOT_IN_USE, KEEL_E_NO_MEMORY. A vspace is made without a VMID:
+ * keel_vmid_pool_assign gives it one before it is copied or bound. */
 long keel_untyped_retype(uint64_t ut, unsigned type, unsigned size_bits,
 			 uint64_t dest_cnode, uint64_t dest_index, uint64_t count);
+
+/* VMID pools (KEEL_VMID_POOL_*). Assign: KEEL_E_NO_MEMORY when the pool has
+ * no free VMID, KEEL_E_BUSY when the vspace has one or has copies. Split:
+ * count free VMIDs to a new pool at dest_index in dest_cnode (the pool
+ * keeps at least one: else KEEL_E_NO_MEMORY). */
+long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace);
+long keel_vmid_pool_split(uint64_t pool, uint64_t count, uint64_t dest_cnode,
+			  uint64_t dest_index);
 
 /* CNode invocations: cnode names the destination CNode, src_cnode the one
  * holding the source. Also KEEL_E_BAD_ADDRESS, KEEL_E_SLOT_IN_USE;
