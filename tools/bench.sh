@@ -3,7 +3,8 @@
 # 1 ns of virtual time, so counter intervals are instruction counts) and
 # the root server's bench scenarios (test=bench, boot/scn_basic.c, then
 # test=vm-bench, boot/scn_vmbench.c), then, when LINUX_CONFIG names a
-# config, Linux's boot under Keel and under QEMU alone (run_linux below);
+# config, Linux's boot under Keel and under QEMU alone (run_linux below)
+# and the wall-clock ratios against bare QEMU (tools/bench-wall.sh);
 # collect every "bench <name> <value> <unit>" line, print them and write
 #   {"<name>": {"value": N, "unit": "..."}, ...}
 # to out.json.
@@ -93,6 +94,11 @@ run_linux() {
 }
 if [ -n "${LINUX_CONFIG:-}" ]; then
 	run_linux
+	# Wall-clock ratios against bare QEMU, as make run runs (tools/
+	# bench-wall.sh); BENCH_WALL=0 leaves them out.
+	if [ "${BENCH_WALL:-1}" != 0 ]; then
+		bash tools/bench-wall.sh "$bin" >>"$log" || die "the wall-clock benchmarks broke (log: $log)"
+	fi
 fi
 
 if grep -aqE '\[test\] FAIL|keel: PANIC' "$log"; then

@@ -23,27 +23,27 @@ bool arch_lock_try(void)
 	return arch_lock_try_inline();
 }
 
+/* The lock is a test-and-set word, not a ticket lock: under QEMU's
+ * multi-threaded TCG each CPU is a host thread that the host may stop at
+ * any time, and a ticket lock hands the lock to the next waiter whether
+ * or not its thread runs, so the CPU that is running waited for one that
+ * was not on every contended release (docs/performance.md). A waiter
+ * takes no ticket; it takes the lock when it finds it free. */
 unsigned arch_lock_ticket(void)
 {
-	return __atomic_fetch_add(&aarch64_kernel_lock, 0x10000, __ATOMIC_RELAXED) >> 16;
+	return 0;
 }
 
 bool arch_lock_is_mine(unsigned ticket)
 {
-	return (__atomic_load_n(&aarch64_kernel_lock, __ATOMIC_ACQUIRE) & 0xffff) == ticket;
+	(void)ticket;
+	return __atomic_load_n(&aarch64_kernel_lock, __ATOMIC_RELAXED) == 0 &&
+	       arch_lock_try_inline();
 }
 
-/* Nobody queued (next == owner + 1): back to 0. Otherwise hand over to the
- * next ticket; only the holder writes the owner half (the low 16 bits). */
 void arch_lock_release(void)
 {
-	uint32_t v = __atomic_load_n(&aarch64_kernel_lock, __ATOMIC_RELAXED);
-	uint16_t *owner = (uint16_t *)&aarch64_kernel_lock;
-	if ((v >> 16) == (uint16_t)((v & 0xffff) + 1) &&
-	    __atomic_compare_exchange_n(&aarch64_kernel_lock, &v, 0, 0,
-					__ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return;
-	__atomic_store_n(owner, (uint16_t)(*owner + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
 	arch_cpu_wake();
 }
 

@@ -40,6 +40,7 @@
  *   10   BSU0   barrier shareability upgrade [11:10] = 01, inner shareable
  *   12   DC     stage 1 off is treated as Normal cacheable
  *   13   TWI    WFI traps to EL2
+ *   14   TWE    WFE traps to EL2
  *   19   TSC    SMC traps to EL2
  *   20   TIDCP  implementation-defined system registers trap
  *   27   TGE    EL0 runs as a host application (exceptions go to EL2)
@@ -54,6 +55,7 @@
 #define HCR_BSU_IS BIT64(10)
 #define HCR_DC BIT64(12)
 #define HCR_TWI BIT64(13)
+#define HCR_TWE BIT64(14)
 #define HCR_TSC BIT64(19)
 #define HCR_TIDCP BIT64(20)
 #define HCR_TGE BIT64(27)
@@ -61,9 +63,12 @@
 /* While a user-level (native) thread runs: EL0 under TGE, stage 1 off but
  * treated as Normal cacheable (DC), stage 2 = the thread's vspace. */
 #define HCR_NATIVE (HCR_VM | HCR_FMO | HCR_IMO | HCR_AMO | HCR_DC | HCR_TSC | HCR_TGE | HCR_RW)
-/* While a guest runs: stage 2 on, interrupts to EL2, WFI/SMC/IMPDEF traps. */
+/* While a guest runs: stage 2 on, interrupts to EL2, WFI/WFE/SMC/IMPDEF
+ * traps. TWE: a guest's WFE traps and yields the CPU (trap.c), so a vCPU spinning
+ * on a lock whose holder waits for this CPU lets it run instead of burning
+ * its time slice (docs/performance.md). */
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
-		   HCR_TWI | HCR_TSC | HCR_TIDCP | HCR_RW)
+		   HCR_TWI | HCR_TWE | HCR_TSC | HCR_TIDCP | HCR_RW)
 
 /*
  * VTCR_EL2, stage-2 translation control, and TCR_EL2 (EL2's own stage 1):

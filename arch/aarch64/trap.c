@@ -50,7 +50,9 @@ void aarch64_sync_entry(struct tcb *t)
 	kernel_enter(t, ec == EC_SVC64 || ec == EC_HVC64);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
-	if (t->vcpu && ec != EC_FP) {
+	/* A guest's WFE (ESR TI = 1) is a spin-wait hint: yield here, as for
+	 * a native thread, without an exit to the VMM. */
+	if (t->vcpu && ec != EC_FP && !(ec == EC_WFX && (esr & 1))) {
 		struct tcb *next = aarch64_vcpu_exit(t, esr);
 		if (next) { /* fastpath: straight to the VMM */
 			arch_lock_release();

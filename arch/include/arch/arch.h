@@ -28,7 +28,9 @@ void arch_send_resched_ipi(unsigned cpu);
 /* Start the other CPUs; each enters kernel_secondary(). */
 void arch_boot_secondaries(void);
 bool arch_lock_try(void);
-/* Queue for the lock; arch_lock_is_mine(ticket) says when it is ours. */
+/* Wait for the lock: take a ticket, then arch_lock_is_mine(ticket) until
+ * it says the lock is ours (it may take the lock itself: a lock without
+ * queueing answers every ticket alike). */
 unsigned arch_lock_ticket(void);
 bool arch_lock_is_mine(unsigned ticket);
 /* Wait a little in a spin loop (WFE on arm: sleeps until an event, and

@@ -64,13 +64,9 @@ static inline void *arch_percpu(void)
 	return p;
 }
 
-/* The big kernel lock (cpu.c), a ticket lock so that CPUs are served in
- * turn:   31      16 15       0
- *        +----------+----------+
- *        |   next   |  owner   |   held while owner != next
- *        +----------+----------+
- * A release that finds nobody queued sets the word back to 0, so the
- * uncontended take (inline: the entry path is short) is one CAS from 0. */
+/* The big kernel lock (cpu.c): a word, 0 when free, taken by one CAS
+ * from 0 (inline: the entry path is short). Not a ticket lock: see
+ * arch_lock_is_mine. */
 extern uint32_t aarch64_kernel_lock;
 static inline _Bool arch_lock_try_inline(void)
 {
