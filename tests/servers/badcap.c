@@ -186,10 +186,30 @@ static bool bc_retype_memory(void)
 			 KEEL_E_INVALID_CAP);
 }
 
+/* VMIDs are not memory (issue 16.3): a vspace made from this server's
+ * untyped has none, so nothing maps into it, and without a VMID pool the
+ * server cannot give it one. (Root's VMs go on getting theirs.) */
+static bool bc_vmid(void)
+{
+	const uint64_t ut = KEEL_SRV_UNTYPED, cn = KEEL_SRV_CNODE;
+	return bc_expect("revoke the untyped", keel_cnode_revoke(cn, ut), KEEL_OK) &&
+	       bc_expect("retype 3 vspaces",
+			 keel_untyped_retype(ut, KEEL_OBJ_VSPACE, 0, cn, FREE_A, 3), KEEL_OK) &&
+	       bc_expect("retype a frame",
+			 keel_untyped_retype(ut, KEEL_OBJ_FRAME, 0, cn, FREE_A + 3, 1), KEEL_OK) &&
+	       bc_expect("map into a vspace without a VMID",
+			 keel_frame_map(FREE_A + 3, FREE_A, 0x20000000, KEEL_R_READ),
+			 KEEL_E_INVALID_CAP) &&
+	       bc_expect("assign a VMID with no pool",
+			 keel_vmid_pool_assign(KEEL_SRV_PEER, FREE_A), KEEL_E_INVALID_CAP) &&
+	       bc_expect("assign a VMID from a CNode",
+			 keel_vmid_pool_assign(cn, FREE_A), KEEL_E_INVALID_CALL);
+}
+
 int main(void)
 {
 	if (!bc_lookup() || !bc_lengths() || !bc_numbers() || !bc_cnode() ||
-	    !bc_derived() || !bc_retype_args() || !bc_retype_memory())
+	    !bc_derived() || !bc_retype_args() || !bc_retype_memory() || !bc_vmid())
 		return 1;
 	keel_report(KEEL_REPORT_PASS, bc_checks, "%u checks", bc_checks);
 	return 0;
