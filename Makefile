@@ -3,7 +3,8 @@
 #   make run      boot the system in QEMU (installs what is missing first);
 #                 CONFIG=file.json boots with that VM config as loader blobs
 #   make test     every test: host unit tests, config tests, QEMU system tests
-#   make bench    instruction counts under QEMU -icount shift=0
+#   make bench    instruction counts under QEMU -icount shift=0, then
+#                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not)
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
 #   make debug    as run, with QEMU's gdbstub on :1234, halted at start
 #   make check-headers  target objects used no header outside the project,
