@@ -77,7 +77,7 @@ void vcpu_destroy(struct vcpu *v)
 
 static long vcpu_inject(struct vcpu *v, uint64_t intid, uint64_t prio, uint64_t flags)
 {
-	if (intid >= 1020 || prio > 255 || flags & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
+	if (intid >= ARCH_VIRQ_LIMIT || prio > 255 || flags & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
 		return KEEL_E_INVALID_ARG;
 	vcpu_sync(v); /* its list registers may be live on a CPU */
 	if (!arch_vcpu_inject_irq(&v->arch, (unsigned)intid, (unsigned)prio,
@@ -190,9 +190,10 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 		vcpu_sync(t->vcpu);
 	switch (label) {
 	case KEEL_VCPU_RESUME:
-		/* the register is named as in the exit: 31 is the zero
-		 * register (an MMIO load into xzr), so nothing is written */
-		if ((mr[0] & KEEL_RESUME_WRITE_REG) && mr[1] != 31)
+		/* the register is named as in the exit; KEEL_EXIT_REG_NONE
+		 * (an MMIO load into the zero register) is no KEEL_VREG, so
+		 * arch_vcpu_reg_write writes nothing */
+		if (mr[0] & KEEL_RESUME_WRITE_REG)
 			arch_vcpu_reg_write(v, &t->regs, (unsigned)mr[1], mr[2]);
 		if (mr[0] & KEEL_RESUME_SKIP)
 			arch_vcpu_skip(&t->regs);

@@ -5,10 +5,18 @@
 #include <keel/abi.h>
 #include <keel/server.h>
 
+/* A thread's fault, or a vCPU thread's exit (its kind of fault). */
 static bool label_is_fault(uint64_t label)
 {
 	return label == KEEL_FAULT_VM || label == KEEL_FAULT_SYSCALL ||
-	       label == KEEL_FAULT_USER;
+	       label == KEEL_FAULT_USER ||
+	       (label >= KEEL_EXIT_MMIO && label < KEEL_EXIT_LABEL_END);
+}
+
+static bool server_fault_badge_ok(const struct keel_server *s, uint64_t badge)
+{
+	return (!s->fault_badge_min && !s->fault_badge_max) ||
+	       (badge >= s->fault_badge_min && badge <= s->fault_badge_max);
 }
 
 static bool server_dispatch(const struct keel_server *s, struct keel_msg *m)
@@ -19,7 +27,7 @@ static bool server_dispatch(const struct keel_server *s, struct keel_msg *m)
 		return false;
 	}
 	if (label_is_fault(m->label))
-		return s->fault ? s->fault(s->ctx, m) : false;
+		return s->fault && server_fault_badge_ok(s, m->badge) ? s->fault(s->ctx, m) : false;
 	return s->protected ? s->protected(s->ctx, m) : false;
 }
 

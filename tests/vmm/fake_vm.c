@@ -63,7 +63,7 @@ void fake_vm_init(struct vmm *vm, unsigned ncpus)
 	vm->ram_size = 0x4000000;
 	vm->ops = &fake_ops;
 	vm->power[0] = VMM_CPU_ON;
-	ck_assert(vmm_add_vgic(vm));
+	ck_assert(vmm_arch_init(vm));
 }
 
 struct vmm_reply fake_exit(struct vmm *vm, unsigned cpu, uint64_t label, uint64_t a0,

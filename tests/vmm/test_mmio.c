@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(read_into_zero_register)
 {
-	struct mmio_access a = acc(0x09000018, 4, false, 31);
+	struct mmio_access a = acc(0x09000018, 4, false, KEEL_EXIT_REG_NONE);
 	struct vmm_reply r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1); /* the read still happens (side effects) */
@@ -166,6 +166,11 @@ START_TEST(decode_checks_the_message)
 	ck_assert_uint_eq(a.width, 8);
 	ck_assert(a.sign_extend && a.reg64 && !a.write);
 	ck_assert_uint_eq(a.reg, 30);
+	mr[2] = KEEL_EXIT_REG_NONE; /* the zero register */
+	ck_assert(mmio_decode(mr, &a));
+	ck_assert_uint_eq(a.reg, KEEL_EXIT_REG_NONE);
+	mr[2] = KEEL_VREG_GENERAL; /* no general register: SP is not a target */
+	ck_assert(!mmio_decode(mr, &a));
 	mr[2] = 32;
 	ck_assert(!mmio_decode(mr, &a));
 	mr[2] = 0;

@@ -5,14 +5,17 @@
 #include <check.h>
 
 #include "vmm.h"
+#include "vmm_arch.h"
 
 Suite *suite_mmio(void);
+Suite *suite_pl011(void);
+Suite *suite_console(void);
+/* The arch part's suites (tests/vmm/arch/$(ARCH)/suites.c). */
+void vmm_test_arch_suites(SRunner *sr);
 Suite *suite_exit(void);
 Suite *suite_vgic(void);
-Suite *suite_pl011(void);
 Suite *suite_image(void);
 Suite *suite_dtb(void);
-Suite *suite_console(void);
 Suite *suite_irq(void);
 Suite *suite_psci(void);
 

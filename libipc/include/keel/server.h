@@ -69,13 +69,22 @@ static inline struct keel_ipc_buffer *keel_ipcbuf(void)
 }
 
 /* ---- server loop ------------------------------------------------------------
- * The library receives on ep and calls one callback per message:
- *   notified   a bound notification fired (bits = its word)
+ * The library calls init once, then receives on ep and calls one callback
+ * per message:
+ *   notified   a notification bound to the thread fired (bits = its word)
  *   protected  an IPC request (label below 0x1000)
  *   fault      a fault message from a thread this server handles
+ *              (KEEL_FAULT_*), or a VM exit from a vCPU thread
+ *              (KEEL_EXIT_*, keel/abi.h: a vCPU's exits are its faults)
  * protected and fault edit *m into the reply and return true to send it,
  * or return false to send none (a fault handler that restarts the thread
- * instead). MR6 and up are in keel_ipcbuf() both ways. */
+ * instead, or that replied itself). MR6 and up are in keel_ipcbuf() both
+ * ways. A missing callback answers nothing.
+ *
+ * fault_badge_min..fault_badge_max (both 0: any badge) are the badges
+ * the server's faulting threads were given (a VMM's vCPU range): a fault
+ * or exit with any other badge is no fault of theirs, and gets no
+ * callback and no answer. */
 struct keel_msg {
 	uint64_t badge;
 	uint64_t label;
@@ -90,6 +99,7 @@ struct keel_server {
 	void (*notified)(void *ctx, uint64_t bits);
 	bool (*protected)(void *ctx, struct keel_msg *m);
 	bool (*fault)(void *ctx, struct keel_msg *m);
+	uint64_t fault_badge_min, fault_badge_max;
 };
 
 /* Runs until a receive fails, and returns that status. */

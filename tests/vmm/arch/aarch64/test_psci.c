@@ -1,6 +1,6 @@
 /* psci.c through exit.c with two vCPUs: CPU_ON / CPU_OFF / AFFINITY_INFO,
  * CPU_SUSPEND as a wait, and the 32-bit calling convention. */
-#include "vmm.h"
+#include "aarch64_vmm.h"
 #include "vmm_test.h"
 
 static struct vmm vm;
