@@ -100,9 +100,11 @@ static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t contex
 	return !why;
 }
 
+static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr);
+
 static const struct vmm_ops vcpu_ops = {
 	.inject = vcpu_inject, .cpu_on = vcpu_on, .reg_read = vcpu_reg_read,
-	.reg_write = vcpu_reg_write,
+	.reg_write = vcpu_reg_write, .unknown = vcpu_unknown,
 };
 
 static const char *vm_setup(const struct keel_vm_info *info)
@@ -157,37 +159,35 @@ static void vm_stopped(void)
 }
 
 /* The first few are logged; a guest must not be able to flood the console. */
-static void log_unknown(const uint64_t *mr)
+static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
 {
+	(void)v, (void)cpu;
 	if (++unknown_exits <= UNKNOWN_LOGGED)
 		kprintf("[%s] unknown exit: cause 0x%lx at pc 0x%lx: undefined instruction for "
 			"the guest%s\n", self, (unsigned long)mr[0], (unsigned long)mr[1],
 			unknown_exits == UNKNOWN_LOGGED ? " (no more of these logged)" : "");
 }
 
-/* An exit of vCPU badge - 1 (the library let only vCPU badges through):
- * m becomes the reply. Once the VM is off every vCPU stays stopped; the
- * one that stopped it is stopped before root hears of it, so that reply
- * goes here and the library sends none. */
-static bool vm_exit(void *ctx, struct keel_msg *m)
+/* The VM is off: every vCPU stays stopped. The vCPU that stopped it is
+ * stopped (this reply) before root hears of it, so that reply goes here
+ * and the library sends none. Out of line: the exit path stays short. */
+static __attribute__((noinline)) bool vm_stop(struct keel_msg *m)
 {
-	struct vmm_reply r;
-	(void)ctx;
-	if (m->label == KEEL_EXIT_UNKNOWN)
-		log_unknown(m->mr);
-	exit_handle(&vm, (unsigned)m->badge - 1, m->label, m->mr, &r);
-	if (vm.stopped)
-		r.label = KEEL_VCPU_STOP;
-	m->label = r.label;
-	m->len = 3;
-	m->mr[0] = r.mr[0];
-	m->mr[1] = r.mr[1];
-	m->mr[2] = r.mr[2];
-	if (!vm.stopped || stop_reported)
+	m->label = KEEL_VCPU_STOP;
+	if (stop_reported)
 		return true;
 	keel_reply(keel_msginfo(m->label, m->len), m->mr);
 	vm_stopped();
 	return false;
+}
+
+/* An exit of vCPU badge - 1 (the library let only vCPU badges through):
+ * m becomes the reply. */
+static bool vm_exit(void *ctx, struct keel_msg *m)
+{
+	(void)ctx;
+	exit_handle(&vm, (unsigned)m->badge - 1, m);
+	return vm.stopped ? vm_stop(m) : true;
 }
 
 /* The console signalled the bound notification: input waits (h-console). */
@@ -229,8 +229,8 @@ int main(int argc, char **argv)
 	vm.power[0] = VMM_CPU_ON;
 	if ((why = vcpu_start(0, vm_entry, l.dtb)))
 		return vm_fail(why);
-	loop.fault_badge_max = KEEL_VMM_BADGE_VCPU(vm.ncpus - 1);
-	err = keel_server_run(&loop);
+	loop.fault_badge_count = vm.ncpus;
+	err = keel_server_loop(&loop); /* inline: direct calls on the exit path */
 	kprintf("[%s] receive failed (%ld)\n", self, err);
 	return 1;
 }

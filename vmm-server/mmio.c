@@ -65,7 +65,7 @@ uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw)
 }
 
 void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
-		 struct vmm_reply *r)
+		 struct keel_msg *r)
 {
 	const struct mmio_region *reg = mmio_find(m, a->gpa, a->width);
 	uint64_t val = a->value;

@@ -27,17 +27,19 @@
 #include <stdint.h>
 
 #include <keel/abi.h>
+#include <keel/server.h>
 #include <keel/vmm.h>
 
 #include "arch_vmm.h" /* vmm-server/arch/$(ARCH)/: struct vmm_arch */
 
-/* ---- the reply to one exit (label = enum keel_vcpu_action) ---- */
-struct vmm_reply {
-	uint64_t label;
-	uint64_t mr[3]; /* RESUME: flags, register, value; INJECT_DABT: address */
-};
+/* ---- the reply to one exit --------------------------------------------------
+ * An exit arrives as the server library's message (keel/server.h) and is
+ * edited in place into its reply: label = enum keel_vcpu_action, MR0..MR2
+ * (RESUME: flags, register, value; INJECT_DABT: address, write). A
+ * handler reads what it needs of the exit before it writes the reply. */
+#define VMM_REPLY_LEN 3u
 
-static inline void vmm_reply_resume(struct vmm_reply *r, uint64_t flags, uint64_t reg,
+static inline void vmm_reply_resume(struct keel_msg *r, uint64_t flags, uint64_t reg,
 				    uint64_t val)
 {
 	r->label = KEEL_VCPU_RESUME;
@@ -87,7 +89,7 @@ const struct mmio_region *mmio_find(const struct mmio_map *m, uint64_t gpa,
 uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw);
 /* Serve the access and build the reply (resume, or data abort). */
 void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
-		 struct vmm_reply *r);
+		 struct keel_msg *r);
 
 /* ---- loader.c ---- */
 struct guest_image {
@@ -112,6 +114,8 @@ struct vmm_ops {
 	/* Read / write a register (KEEL_VREG_*) of a vCPU waiting in an exit. */
 	bool (*reg_read)(struct vmm *vm, unsigned cpu, unsigned reg, uint64_t *val);
 	bool (*reg_write)(struct vmm *vm, unsigned cpu, unsigned reg, uint64_t val);
+	/* An UNKNOWN exit came (its MR0..MR5): for the log. */
+	void (*unknown)(struct vmm *vm, unsigned cpu, const uint64_t *mr);
 };
 
 enum vmm_power { VMM_CPU_OFF = 0, VMM_CPU_ON = 1 };
@@ -128,8 +132,8 @@ struct vmm {
 	unsigned exits, aborts, ipis; /* statistics */
 };
 
-/* Answer one exit of vCPU cpu (label and MR0..MR5). */
-void exit_handle(struct vmm *vm, unsigned cpu, uint64_t label, const uint64_t *mr,
-		 struct vmm_reply *r);
+/* Answer one exit of vCPU cpu (m's label and MR0..MR5): m becomes the
+ * reply. */
+void exit_handle(struct vmm *vm, unsigned cpu, struct keel_msg *m);
 
 #endif /* VMM_H */

@@ -46,7 +46,7 @@ void vmm_arch_cpu_reset(struct vmm *vm, unsigned cpu);
  * pc is at the call (an SMC exit), not past it. Builds the reply; may
  * set vm->power[cpu] or vm->stopped. */
 void vmm_arch_call(struct vmm *vm, unsigned cpu, const uint64_t *mr, bool at_call,
-		   struct vmm_reply *r);
+		   struct keel_msg *r);
 
 /* ---- system registers ---- */
 /* A trapped access to the register with arch id id: a write of *val, or

@@ -72,7 +72,7 @@ END_TEST
 START_TEST(dispatch_read_to_its_region)
 {
 	struct mmio_access a = acc(0x0a000010, 4, false, 7);
-	struct vmm_reply r;
+	struct keel_msg r;
 	dev_b.answer = 0x12345678;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 0);
@@ -91,7 +91,7 @@ START_TEST(dispatch_write_skips_only)
 {
 	uint64_t mr[5] = { 0x09000000, 2 | KEEL_MMIO_WRITE, 3, 0xffffff41, 0x40200000 };
 	struct mmio_access a;
-	struct vmm_reply r;
+	struct keel_msg r;
 	ck_assert(mmio_decode(mr, &a));
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1);
@@ -109,7 +109,7 @@ END_TEST
 START_TEST(unbacked_address_aborts)
 {
 	struct mmio_access a = acc(0x7f000000, 8, false, 1);
-	struct vmm_reply r;
+	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
 	ck_assert_uint_eq(r.mr[0], 0x7f000000);
@@ -120,7 +120,7 @@ END_TEST
 START_TEST(refused_access_aborts)
 {
 	struct mmio_access a = acc(0x09000004, 4, true, 1);
-	struct vmm_reply r;
+	struct keel_msg r;
 	dev_a.refuse = true;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
@@ -131,7 +131,7 @@ END_TEST
 START_TEST(read_into_zero_register)
 {
 	struct mmio_access a = acc(0x09000018, 4, false, KEEL_EXIT_REG_NONE);
-	struct vmm_reply r;
+	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1); /* the read still happens (side effects) */
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);

@@ -255,7 +255,9 @@ enum keel_exit {
 	KEEL_EXIT_UNKNOWN = 0x1015,
 	KEEL_EXIT_MAINT = 0x1016,
 };
-/* Labels KEEL_EXIT_MMIO up to this one (excluded) are kept for exits. */
+/* Labels from KEEL_FAULT_VM up to KEEL_EXIT_MMIO (excluded) are kept for
+ * faults, from KEEL_EXIT_MMIO up to KEEL_EXIT_LABEL_END for exits: a
+ * server tells a fault or exit from a request by one range check. */
 #define KEEL_EXIT_LABEL_END 0x1020u
 /* MR1 of an MMIO exit: width in bytes is 1 << (flags & 3). */
 enum keel_mmio_flags {

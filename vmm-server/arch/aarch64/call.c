@@ -10,7 +10,7 @@
 /* CPU_SUSPEND waits as WFI does, then returns SUCCESS in x0. The WAIT
  * reply steps past the trapped instruction, which is right for an SMC;
  * after an HVC the pc is already past it, so it goes back one first. */
-static void call_wait(struct vmm *vm, unsigned cpu, uint64_t skip, struct vmm_reply *r)
+static void call_wait(struct vmm *vm, unsigned cpu, uint64_t skip, struct keel_msg *r)
 {
 	uint64_t pc;
 	if (!vm->ops->reg_write(vm, cpu, 0, 0) ||
@@ -23,7 +23,7 @@ static void call_wait(struct vmm *vm, unsigned cpu, uint64_t skip, struct vmm_re
 }
 
 void vmm_arch_call(struct vmm *vm, unsigned cpu, const uint64_t *mr, bool at_call,
-		   struct vmm_reply *r)
+		   struct keel_msg *r)
 {
 	uint64_t ret, skip = at_call ? KEEL_RESUME_SKIP : 0;
 	switch (psci_call(vm, cpu, mr, &ret)) {

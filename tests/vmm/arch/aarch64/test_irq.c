@@ -41,7 +41,7 @@ static void setup(void)
 
 static void sgi_write(unsigned cpu, uint32_t iss, uint64_t v)
 {
-	struct vmm_reply r = fake_exit(&vm, cpu, KEEL_EXIT_SYSREG, iss, 0, 2, v); /* x2 */
+	struct keel_msg r = fake_exit(&vm, cpu, KEEL_EXIT_SYSREG, iss, 0, 2, v); /* x2 */
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
 }
