@@ -103,7 +103,8 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 
 /* A reply to a vCPU's exit that the fastpath can apply: RESUME, writing
  * at most a general register (those live in the TCB, not in the vCPU
- * state that a CPU may hold: vcpu_reply). r: the replier's message regs. */
+ * state that a CPU may hold: vcpu_reply). r: the replier's message regs.
+ * KEEL_EXIT_REG_NONE (nothing to write) takes the general path. */
 static inline bool fast_vcpu_resume_ok(const struct tcb *caller, const uint64_t *r)
 {
 	return caller->vcpu && keel_msg_label(r[1]) == KEEL_VCPU_RESUME &&
@@ -114,7 +115,7 @@ static inline bool fast_vcpu_resume_ok(const struct tcb *caller, const uint64_t 
 static inline void fast_vcpu_resume(struct tcb *caller, const uint64_t *mr)
 {
 	caller->fault_pending = 0;
-	if ((mr[0] & KEEL_RESUME_WRITE_REG) && mr[1] != 31) /* 31: xzr */
+	if (mr[0] & KEEL_RESUME_WRITE_REG)
 		arch_vcpu_reg_write(&caller->vcpu->arch, &caller->regs, (unsigned)mr[1], mr[2]);
 	if (mr[0] & KEEL_RESUME_SKIP)
 		arch_vcpu_skip(&caller->regs);

@@ -123,7 +123,7 @@ static long decode_vcpu(struct cap *c, uint64_t label, const uint64_t *mr)
 			return KEEL_E_INVALID_ARG;
 		return KEEL_OK;
 	case KEEL_VCPU_INJECT_IRQ:
-		if (mr[0] >= 1020 || mr[1] > 255 || mr[2] & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
+		if (mr[0] >= ARCH_VIRQ_LIMIT || mr[1] > 255 || mr[2] & ~(uint64_t)KEEL_INJECT_NOTIFY_EOI)
 			return KEEL_E_INVALID_ARG;
 		vcpu_sync(v); /* its list registers may be live on a CPU */
 		return arch_vcpu_irq_room(&v->arch, (unsigned)mr[0]) ? KEEL_OK : KEEL_E_BUSY;
@@ -226,9 +226,10 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 		vcpu_sync(t->vcpu);
 	switch (label) {
 	case KEEL_VCPU_RESUME:
-		/* the register is named as in the exit: 31 is the zero
-		 * register (an MMIO load into xzr), so nothing is written */
-		if ((mr[0] & KEEL_RESUME_WRITE_REG) && mr[1] != 31)
+		/* the register is named as in the exit; KEEL_EXIT_REG_NONE
+		 * (an MMIO load into the zero register) is no KEEL_VREG, so
+		 * arch_vcpu_reg_write writes nothing */
+		if (mr[0] & KEEL_RESUME_WRITE_REG)
 			arch_vcpu_reg_write(v, &t->regs, (unsigned)mr[1], mr[2]);
 		if (mr[0] & KEEL_RESUME_SKIP)
 			arch_vcpu_skip(&t->regs);

@@ -22,6 +22,7 @@
 #include <keel/vmm.h>
 
 #include "vmm.h"
+#include "vmm_arch.h"
 #include "vmm_console.h"
 
 #define CON_TRIES 3u /* a call cancelled by a server's restart is made again */
@@ -68,7 +69,7 @@ static int uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot
 			return -1;
 		input_seq++;
 		if (d->intid)
-			vmm_irq_line(vm, d->intid, mr[2] & 1);
+			vmm_arch_irq_line(vm, d->intid, mr[2] & 1);
 		return mr[1] < n ? (int)mr[1] : (int)n;
 	}
 	return -1;

@@ -6,6 +6,7 @@
 #include <keel/abi.h>
 
 #include "device.h"
+#include "vmm_arch.h"
 
 /* A device server that dies while serving a call cancels it; root
  * restarts the server from the same state page, so the call is simply
@@ -24,7 +25,7 @@ static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64
 		if (err != KEEL_OK || keel_msg_len(info) < KEEL_DEV_REPLY_LEN)
 			return false;
 		if (d->intid)
-			vmm_irq_line(d->vm, d->intid, mr[2] & 1);
+			vmm_arch_irq_line(d->vm, d->intid, mr[2] & 1);
 		if (mr[0] != KEEL_DEV_OK)
 			return false;
 		if (!write)
@@ -39,7 +40,7 @@ bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel
 	d->vm = vm;
 	d->ep = slot;
 	d->intid = desc->intid;
-	if (desc->intid != 0 && (desc->intid < 32 || desc->intid >= VGIC_NR_IRQS))
+	if (desc->intid != 0 && !vmm_arch_irq_valid(desc->intid))
 		return false;
 	return mmio_map_add(&vm->map, desc->base, desc->size, dev_mmio, d);
 }

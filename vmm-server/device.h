@@ -11,7 +11,8 @@ struct vmm_dev {
 };
 
 /* Map desc's window to the server at slot; false if it overlaps another
- * region or its interrupt is not an SPI the vGIC has. */
+ * region or its interrupt cannot be a device's line
+ * (vmm_arch_irq_valid). */
 bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc);
 
 #endif /* VMM_DEVICE_H */

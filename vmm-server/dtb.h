@@ -1,4 +1,5 @@
-/* The guest's device tree (dtb.c). Pure: no system calls. */
+/* The guest's device tree (dtb.c, and the arch's nodes in
+ * vmm-server/arch/$(ARCH)/dtb.c). Pure: no system calls. */
 #ifndef VMM_DTB_H
 #define VMM_DTB_H
 
@@ -15,6 +16,26 @@
 struct dtb_boot {
 	uint64_t initrd_start, initrd_end;
 };
+
+/* libfdt's sequential writer, with the first error remembered so that a
+ * description can read straight through (the dtb_node.. writers do
+ * nothing once err is set). */
+struct dtbw {
+	void *fdt;
+	int err;
+};
+void dtb_node(struct dtbw *f, const char *name);
+/* name@<base in hex> */
+void dtb_node_at(struct dtbw *f, const char *what, uint64_t base);
+void dtb_end_node(struct dtbw *f);
+void dtb_prop(struct dtbw *f, const char *name, const void *val, size_t len);
+/* Up to 16 cells */
+void dtb_prop_cells(struct dtbw *f, const char *name, const uint32_t *c, size_t n);
+void dtb_prop_u32(struct dtbw *f, const char *name, uint32_t v);
+void dtb_prop_u64(struct dtbw *f, const char *name, uint64_t v);
+void dtb_prop_str(struct dtbw *f, const char *name, const char *s);
+/* A reg pair in 2 + 2 cells: c[0..3] */
+void dtb_reg2(uint32_t *c, uint64_t base, uint64_t size);
 
 /* Describe the VM in out (with Debian's libfdt); the blob's size, or 0 if
  * it does not fit. boot may be NULL. */

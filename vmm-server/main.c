@@ -3,8 +3,11 @@
  * the guest image and guest RAM into this address space (keel/vmm.h) and
  * gives it the vCPU threads, the vCPUs and the device endpoints. The VMM
  * loads the image (and the initrd), writes the guest's device tree,
- * starts vCPU 0 (the others on the guest's PSCI CPU_ON), and then
- * answers every vCPU's exits until the guest powers off.
+ * starts vCPU 0 (the others when the guest asks, as its firmware call
+ * CPU_ON), and then serves as every server does (keel/server.h's loop):
+ * a vCPU's exit is a fault message from that vCPU's thread (badge
+ * KEEL_VMM_BADGE_VCPU(i)), answered by the reply; the bound notification
+ * says console input waits.
  */
 #include <string.h>
 
@@ -15,17 +18,17 @@
 #include <keel/vmm.h>
 
 #include "device.h"
-#include "dtb.h"
+#include "loader.h"
 #include "vmm.h"
+#include "vmm_arch.h"
 #include "vmm_console.h" /* h-console */
-
-#define PSTATE_EL1H_MASKED 0x3c5ull /* EL1h, D, A, I, F masked */
 
 static struct vmm vm;
 static struct vmm_dev devs[KEEL_VMM_MAX_DEVICES];
 static const char *self = "vmm";
 static unsigned unknown_exits;
 static bool stop_reported;
+static uint64_t vm_entry; /* the guest's entry point, for the READY report */
 #define UNKNOWN_LOGGED 4u
 
 static const struct keel_vm_info *vm_info(void)
@@ -33,7 +36,7 @@ static const struct keel_vm_info *vm_info(void)
 	return (const struct keel_vm_info *)(uintptr_t)KEEL_VMM_INFO_VADDR;
 }
 
-/* KEEL_E_BUSY: all list registers taken; the vGIC keeps it pending. */
+/* KEEL_E_BUSY: no room in the vCPU; the arch's model keeps it pending. */
 static bool vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio,
 			bool notify_eoi)
 {
@@ -64,23 +67,24 @@ static bool vcpu_reg_read(struct vmm *v, unsigned cpu, unsigned reg, uint64_t *v
 	return true;
 }
 
-/* Boot protocol (booting.rst) and PSCI CPU_ON alike: EL1h, interrupts
- * masked, MMU off (a vCPU that never ran resets so), x0 = arg (the
- * device tree, or CPU_ON's context id), x1..x3 = 0. */
+/* The boot CPU and CPU_ON alike: the registers the arch's boot protocol
+ * gives (vmm_arch_boot_regs), arg being the device tree or CPU_ON's
+ * context id; the MMU is off (a vCPU that never ran resets so). */
 static const char *vcpu_start(unsigned cpu, uint64_t entry, uint64_t arg)
 {
-	if (vcpu_set(cpu, KEEL_VREG_MPIDR, cpu) || vcpu_set(cpu, KEEL_VREG_PC, entry) ||
-	    vcpu_set(cpu, KEEL_VREG_PSTATE, PSTATE_EL1H_MASKED) || vcpu_set(cpu, 0, arg) ||
-	    vcpu_set(cpu, 1, 0) || vcpu_set(cpu, 2, 0) || vcpu_set(cpu, 3, 0))
-		return "cannot set the vCPU's registers";
+	struct vmm_reg_value regs[VMM_BOOT_REGS];
+	unsigned n = vmm_arch_boot_regs(cpu, entry, arg, regs);
+	for (unsigned i = 0; i < n; i++)
+		if (vcpu_set(cpu, regs[i].reg, regs[i].val))
+			return "cannot set the vCPU's registers";
 	if (keel_tcb_resume(KEEL_VMM_SLOT_VCPU_TCB(cpu)) != KEEL_OK)
 		return "cannot resume the vCPU thread";
 	return NULL;
 }
 
 /* CPU_ON: a vCPU that ran before (CPU_OFF, then on again) comes up as
- * from reset, MMU off: its EL1 state is reset, and interrupts the VMM saw
- * active on it (their list registers are gone) are forgotten. */
+ * from reset, MMU off: its state in the kernel is reset, and interrupts
+ * the VMM saw in flight on it are forgotten (vmm_arch_cpu_reset). */
 static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t context)
 {
 	uint64_t mr[6] = { 0 };
@@ -88,7 +92,7 @@ static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t contex
 	if (keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_RESET, 0, mr) != KEEL_OK)
 		why = "cannot reset the vCPU";
 	else
-		*vgic_word(&v->gic, cpu, 0, VGIC_ACTIVE) = 0;
+		vmm_arch_cpu_reset(v, cpu);
 	if (!why)
 		why = vcpu_start(cpu, entry, context);
 	if (why)
@@ -96,9 +100,11 @@ static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t contex
 	return !why;
 }
 
+static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr);
+
 static const struct vmm_ops vcpu_ops = {
 	.inject = vcpu_inject, .cpu_on = vcpu_on, .reg_read = vcpu_reg_read,
-	.reg_write = vcpu_reg_write,
+	.reg_write = vcpu_reg_write, .unknown = vcpu_unknown,
 };
 
 static const char *vm_setup(const struct keel_vm_info *info)
@@ -115,128 +121,86 @@ static const char *vm_setup(const struct keel_vm_info *info)
 	vm.ram_base = info->ram_base;
 	vm.ram_size = info->ram_size;
 	vm.ops = &vcpu_ops;
-	if (!vmm_add_vgic(&vm))
-		return "cannot map the vGIC";
+	if (!vmm_arch_init(&vm))
+		return "cannot map the interrupt controller";
 	for (unsigned d = 0; d < info->dev_count; d++)
 		if (!dev_add(&vm, &devs[d], KEEL_VMM_SLOT_DEV(d), &info->dev[d]))
-			return "a device window overlaps another, or its interrupt is not an SPI";
+			return "a device window overlaps another, or its interrupt cannot be a "
+			       "device's line";
 	return NULL;
 }
 
-/* The initrd 2 MiB-aligned after the image's memory, below the device
- * tree; false if it does not fit there. */
-static bool vm_load_initrd(const struct keel_vm_info *info, const struct guest_image *g,
-			   struct dtb_boot *boot)
+static void vm_loaded(const struct keel_vm_info *info, const struct loader_out *l)
 {
-	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
-	uint64_t at = (g->load_offset + g->mem_size + DTB_REGION - 1) & ~(DTB_REGION - 1);
-	uint64_t limit = info->ram_size - DTB_REGION;
-	if (!info->initrd_size)
-		return true;
-	if (at > limit || info->initrd_size > limit - at)
-		return false;
-	memcpy(ram + at, (const void *)(uintptr_t)KEEL_VMM_INITRD_VADDR, info->initrd_size);
-	boot->initrd_start = info->ram_base + at;
-	boot->initrd_end = boot->initrd_start + info->initrd_size;
-	return true;
-}
-
-/* The image where its header asks, the initrd after it, the device tree
- * in the last 2 MiB. */
-static const char *vm_load(const struct keel_vm_info *info, uint64_t *entry, uint64_t *dtb)
-{
-	struct guest_image g;
-	struct dtb_boot boot = { 0, 0 };
-	const uint8_t *img = (const uint8_t *)(uintptr_t)KEEL_VMM_IMAGE_VADDR;
-	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
-	const char *why = image_check(img, info->image_size, info->ram_base, info->ram_size, &g);
-	if (why)
-		return why;
-	if (info->ram_size < 2 * DTB_REGION ||
-	    g.load_offset + g.mem_size > info->ram_size - DTB_REGION)
-		return "no room for the device tree above the image";
-	image_load(img, &g, ram);
-	if (!vm_load_initrd(info, &g, &boot))
-		return "no room for the initrd between the image and the device tree";
-	if (info->dtb_size) {
-		if (!dtb_adopt((const void *)(uintptr_t)KEEL_VMM_DTB_VADDR, info->dtb_size, info,
-			       &boot, ram + info->ram_size - DTB_REGION, DTB_REGION))
-			return "the configuration's device tree is not a valid tree, or too large";
-	} else if (!dtb_build(info, vm.ncpus, &boot, ram + info->ram_size - DTB_REGION,
-			      DTB_REGION)) {
-		return "device tree too large";
-	}
-	*entry = g.entry;
-	*dtb = info->ram_base + info->ram_size - DTB_REGION;
+	const struct guest_image *g = &l->image;
 	kprintf("[%s] guest image: %lu bytes at 0x%lx (%lu with bss), entry 0x%lx, "
-		"%s device tree at 0x%lx, %u vCPUs\n", self, (unsigned long)g.file_size,
-		(unsigned long)(info->ram_base + g.load_offset), (unsigned long)g.mem_size,
-		(unsigned long)g.entry, info->dtb_size ? "supplied" : "generated",
-		(unsigned long)*dtb, vm.ncpus);
-	if (boot.initrd_end)
+		"%s device tree at 0x%lx, %u vCPUs\n", self, (unsigned long)g->file_size,
+		(unsigned long)(info->ram_base + g->load_offset), (unsigned long)g->mem_size,
+		(unsigned long)g->entry, info->dtb_size ? "supplied" : "generated",
+		(unsigned long)l->dtb, vm.ncpus);
+	if (l->initrd)
 		kprintf("[%s] initrd: %lu bytes at 0x%lx\n", self,
-			(unsigned long)info->initrd_size, (unsigned long)boot.initrd_start);
-	return NULL;
+			(unsigned long)info->initrd_size, (unsigned long)l->initrd);
 }
 
 static void vm_stopped(void)
 {
 	static const char *const why[KEEL_VM_STOP_ERROR + 1] = {
-		[KEEL_VM_STOP_OFF] = "PSCI SYSTEM_OFF", [KEEL_VM_STOP_RESET] = "PSCI SYSTEM_RESET",
+		[KEEL_VM_STOP_OFF] = "power off", [KEEL_VM_STOP_RESET] = "reset",
 		[KEEL_VM_STOP_ERROR] = "error",
 	};
 	stop_reported = true;
 	for (unsigned c = 0; c < vm.ncpus; c++) /* the others may be running */
 		keel_tcb_suspend(KEEL_VMM_SLOT_VCPU_TCB(c));
 	kprintf("[%s] guest stopped: %s after %u exits (%u data aborts, %u unknown, "
-		"%u SGIs)\n", self, why[vm.stopped], vm.exits, vm.aborts, unknown_exits,
-		vm.sgis);
+		"%u IPIs)\n", self, why[vm.stopped], vm.exits, vm.aborts, unknown_exits,
+		vm.ipis);
 	keel_report(KEEL_REPORT_VM_STOPPED, vm.stopped, "%s", why[vm.stopped]);
 }
 
 /* The first few are logged; a guest must not be able to flood the console. */
-static void log_unknown(const uint64_t *mr)
+static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
 {
+	(void)v, (void)cpu;
 	if (++unknown_exits <= UNKNOWN_LOGGED)
-		kprintf("[%s] unknown exit: ESR 0x%lx at pc 0x%lx: undefined instruction for "
+		kprintf("[%s] unknown exit: cause 0x%lx at pc 0x%lx: undefined instruction for "
 			"the guest%s\n", self, (unsigned long)mr[0], (unsigned long)mr[1],
 			unknown_exits == UNKNOWN_LOGGED ? " (no more of these logged)" : "");
 }
 
-/* Exits arrive as calls from the vCPU threads (badge = vCPU + 1). A
- * message with another badge is not an exit and gets no answer. */
-static long vm_run(void)
+/* The VM is off: every vCPU stays stopped. The vCPU that stopped it is
+ * stopped (this reply) before root hears of it, so that reply goes here
+ * and the library sends none. Out of line: the exit path stays short. */
+static __attribute__((noinline)) bool vm_stop(struct keel_msg *m)
 {
-	uint64_t info = 0, mr[6] = { 0 };
-	struct vmm_reply r;
-	long err = keel_recv(KEEL_SRV_EP, &info, mr);
-	while (err == KEEL_OK) {
-		uint64_t badge = keel_msg_badge(info), label = keel_msg_label(info);
-		if (label == KEEL_LABEL_NOTIFICATION) { /* h-console: input waits */
-			vmm_console_input(&vm, vm_info(), mr[0]);
-			err = keel_recv(KEEL_SRV_EP, &info, mr);
-			continue;
-		}
-		if (badge == 0 || badge > vm.ncpus) {
-			err = keel_recv(KEEL_SRV_EP, &info, mr);
-			continue;
-		}
-		if (label == KEEL_EXIT_UNKNOWN)
-			log_unknown(mr);
-		exit_handle(&vm, (unsigned)badge - 1, label, mr, &r);
-		if (vm.stopped)
-			r.label = KEEL_VCPU_STOP; /* once off, every vCPU stays stopped */
-		info = keel_msginfo(r.label, 3);
-		memcpy(mr, r.mr, sizeof(r.mr));
-		if (vm.stopped && !stop_reported) {
-			keel_reply(info, mr); /* stop the vCPU before telling root */
-			vm_stopped();
-			err = keel_recv(KEEL_SRV_EP, &info, mr);
-			continue;
-		}
-		err = keel_reply_recv(KEEL_SRV_EP, &info, mr);
-	}
-	return err;
+	m->label = KEEL_VCPU_STOP;
+	if (stop_reported)
+		return true;
+	keel_reply(keel_msginfo(m->label, m->len), m->mr);
+	vm_stopped();
+	return false;
+}
+
+/* An exit of vCPU badge - 1 (the library let only vCPU badges through):
+ * m becomes the reply. */
+static bool vm_exit(void *ctx, struct keel_msg *m)
+{
+	(void)ctx;
+	exit_handle(&vm, (unsigned)m->badge - 1, m);
+	return vm.stopped ? vm_stop(m) : true;
+}
+
+/* The console signalled the bound notification: input waits (h-console). */
+static void vm_notified(void *ctx, uint64_t bits)
+{
+	(void)ctx;
+	vmm_console_input(&vm, vm_info(), bits);
+}
+
+static void vm_serving(void *ctx)
+{
+	(void)ctx;
+	keel_report(KEEL_REPORT_READY, vm_entry, "guest started");
 }
 
 static int vm_fail(const char *why)
@@ -249,16 +213,24 @@ static int vm_fail(const char *why)
 int main(int argc, char **argv)
 {
 	const struct keel_vm_info *info = vm_info();
-	uint64_t entry = 0, dtb = 0;
+	struct keel_server loop = {
+		.ep = KEEL_SRV_EP, .init = vm_serving, .notified = vm_notified,
+		.fault = vm_exit, .fault_badge_min = KEEL_VMM_BADGE_VCPU(0),
+	};
+	struct loader_out l;
 	const char *why;
 	long err;
 	if (argc > 0)
 		self = argv[0];
-	if ((why = vm_setup(info)) || (why = vm_load(info, &entry, &dtb)) ||
-	    (vm.power[0] = VMM_CPU_ON, why = vcpu_start(0, entry, dtb)))
+	if ((why = vm_setup(info)) || (why = loader_load(info, vm.ncpus, &l)))
 		return vm_fail(why);
-	keel_report(KEEL_REPORT_READY, entry, "guest started");
-	err = vm_run();
+	vm_loaded(info, &l);
+	vm_entry = l.image.entry;
+	vm.power[0] = VMM_CPU_ON;
+	if ((why = vcpu_start(0, vm_entry, l.dtb)))
+		return vm_fail(why);
+	loop.fault_badge_count = vm.ncpus;
+	err = keel_server_loop(&loop); /* inline: direct calls on the exit path */
 	kprintf("[%s] receive failed (%ld)\n", self, err);
 	return 1;
 }

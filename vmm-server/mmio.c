@@ -10,7 +10,8 @@ bool mmio_decode(const uint64_t *mr, struct mmio_access *a)
 {
 	uint64_t flags = mr[1];
 	if (flags & ~(uint64_t)(KEEL_MMIO_WIDTH_MASK | KEEL_MMIO_WRITE |
-				KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64) || mr[2] > 31)
+				KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64) ||
+	    (mr[2] >= KEEL_VREG_GENERAL && mr[2] != KEEL_EXIT_REG_NONE))
 		return false;
 	a->gpa = mr[0];
 	a->width = 1u << (flags & KEEL_MMIO_WIDTH_MASK);
@@ -64,7 +65,7 @@ uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw)
 }
 
 void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
-		 struct vmm_reply *r)
+		 struct keel_msg *r)
 {
 	const struct mmio_region *reg = mmio_find(m, a->gpa, a->width);
 	uint64_t val = a->value;
@@ -76,7 +77,7 @@ void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
 	}
 	r->label = KEEL_VCPU_RESUME;
 	r->mr[0] = KEEL_RESUME_SKIP;
-	if (!a->write && a->reg != 31) {
+	if (!a->write && a->reg != KEEL_EXIT_REG_NONE) { /* a load into the zero register */
 		r->mr[0] |= KEEL_RESUME_WRITE_REG;
 		r->mr[1] = a->reg;
 		r->mr[2] = mmio_load_value(a, val);

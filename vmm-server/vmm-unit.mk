@@ -1,6 +1,7 @@
 # Host unit tests (Check) of the VMM's and the device models' pure code:
-# MMIO dispatch, exits, PSCI, the vGIC, image loading, the device tree
-# (read back with the host's libfdt), the PL011 model.
+# MMIO dispatch, exits, the device tree (read back with the host's
+# libfdt), the PL011 model (tests/vmm/), and the arch part's: for aarch64
+# PSCI, the vGIC, image loading (tests/vmm/arch/$(ARCH)/).
 # No kernel and no system calls: keel/abi.h's wrappers trap through
 # libipc/arch/fake, which these files never reach.
 #
@@ -11,10 +12,10 @@
 
 VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
-VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c vgic.c irq.c psci.c image.c \
-	dtb.c) \
+VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c) \
+	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \
 	device-servers/pl011/model.c $(wildcard tests/vmm/*.c) \
-	device-servers/console/console.c
+	$(wildcard tests/vmm/arch/$(ARCH)/*.c) device-servers/console/console.c
 VMMU_OBJS := $(patsubst %.c,$(VMMU_DIR)/obj/%.o,$(VMMU_SRCS))
 VMMU_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # GCC before 14 lacks -Wmissing-variable-declarations; use it where it exists.
@@ -22,7 +23,8 @@ VMMU_MVD := $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c -c \
 	/dev/null -o /dev/null 2>/dev/null && echo -Wmissing-variable-declarations)
 VMMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations $(VMMU_MVD) -g $(VMMU_SAN) \
-	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Idevice-servers/pl011 -Idevice-servers/console \
+	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Ivmm-server/arch/$(ARCH) -Itests/vmm \
+	-Idevice-servers/pl011 -Idevice-servers/console \
 	-Ilibipc/include -Ilibipc/arch/fake
 
 .PHONY: vmm-unit vmm-unit-tools

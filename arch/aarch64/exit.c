@@ -6,12 +6,16 @@
  *                        address = HPFAR_EL2.FIPA [43:4] << 8 | FAR[11:0]
  *   HVC (0x16), SMC (0x17): function id and arguments in x0..x5
  *   WFx (0x01):          TI [0] (1 = WFE)
- *   SYSREG (0x18):       ISS [24:0] whole, Rt [9:5], direction [0] (1 = read)
+ *   SYSREG (0x18):       ISS [24:0] without Rt [9:5] and direction [0]
+ *                        (1 = read) is the register's id
  *
  * Anything else is UNKNOWN with the raw ESR and pc; for a stage-2 abort
  * the VMM cannot emulate (no valid syndrome, e.g. a load pair, or an
- * instruction fetch) also the guest-physical address, so that it can
- * answer with an abort at that address.
+ * instruction fetch) also the guest-physical address and WnR [6], so
+ * that it can answer with an abort at that address. The VMM sees only
+ * the fields of keel/abi.h: no ESR bit leaves this file but the raw
+ * cause it logs. Register 31 (Rt, SRT) is the zero register here:
+ * KEEL_EXIT_REG_NONE in the message.
  */
 #include "exit.h"
 
@@ -21,6 +25,10 @@
 #define EC_SYSREG 0x18u
 #define EC_DABT_LOW 0x24u
 #define EC_IABT_LOW 0x20u
+#define ESR_WNR (1u << 6)
+#define ESR_SYSREG_READ 1u
+#define ESR_SYSREG_RT (0x1fu << 5)
+#define ESR_ISS_MASK 0x1ffffffu
 
 static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
 {
@@ -35,17 +43,27 @@ static uint64_t reg_or_zero(const struct arch_regs *r, unsigned n)
 	return n < 31 ? r->x[n] : 0; /* register 31 is the zero register */
 }
 
+static uint64_t exit_reg(unsigned n)
+{
+	return n < 31 ? n : KEEL_EXIT_REG_NONE;
+}
+
+static uint64_t exit_ipa(uint64_t far, uint64_t hpfar)
+{
+	return (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
+}
+
 static void exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 		      const struct arch_regs *r, struct exit_msg *m)
 {
 	unsigned srt = (unsigned)(esr >> 16) & 0x1f;
-	bool write = esr & (1u << 6);
+	bool write = esr & ESR_WNR;
 	exit_set(m, KEEL_EXIT_MMIO, 5);
-	m->mr[0] = (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
+	m->mr[0] = exit_ipa(far, hpfar);
 	m->mr[1] = ((esr >> 22) & 3) | (write ? KEEL_MMIO_WRITE : 0) |
 		   (esr & (1u << 21) ? KEEL_MMIO_SIGN_EXTEND : 0) |
 		   (esr & (1u << 15) ? KEEL_MMIO_REG64 : 0);
-	m->mr[2] = srt;
+	m->mr[2] = exit_reg(srt);
 	m->mr[3] = write ? reg_or_zero(r, srt) : 0;
 	m->mr[4] = r->pc;
 }
@@ -65,16 +83,21 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 		m->mr[0] = esr & 1;
 	} else if (ec == EC_SYSREG) {
 		unsigned rt = (unsigned)(esr >> 5) & 0x1f;
-		exit_set(m, KEEL_EXIT_SYSREG, 3);
-		m->mr[0] = esr & 0x1ffffff;
-		m->mr[1] = (esr & 1) ? 0 : reg_or_zero(r, rt);
-		m->mr[2] = rt;
+		bool read = esr & ESR_SYSREG_READ;
+		exit_set(m, KEEL_EXIT_SYSREG, 4);
+		m->mr[0] = esr & ESR_ISS_MASK & ~(uint64_t)(ESR_SYSREG_RT | ESR_SYSREG_READ);
+		m->mr[1] = read ? KEEL_SYSREG_READ : 0;
+		m->mr[2] = exit_reg(rt);
+		m->mr[3] = read ? 0 : reg_or_zero(r, rt);
 	} else {
-		exit_set(m, KEEL_EXIT_UNKNOWN, 3);
+		exit_set(m, KEEL_EXIT_UNKNOWN, 4);
 		m->mr[0] = esr;
 		m->mr[1] = r->pc;
-		if (ec == EC_DABT_LOW || ec == EC_IABT_LOW)
-			m->mr[2] = (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
+		if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
+			m->mr[2] = exit_ipa(far, hpfar);
+			m->mr[3] = KEEL_ABORT_ADDR |
+				   (ec == EC_DABT_LOW && (esr & ESR_WNR) ? KEEL_ABORT_WRITE : 0);
+		}
 	}
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/arch_counter.h>
 #include <keel/object.h>
 #include <keel/print.h>
 #include <keel/server.h>
@@ -111,26 +112,12 @@ static void uart_flush(struct uart *u)
 static unsigned long crash_every, crash_max, crash_writes; /* per instance */
 static bool crash_on_input; /* "crashrx=": count input events instead */
 
-static uint64_t counter(void)
-{
-	uint64_t v;
-	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
-	return v;
-}
-
-static uint64_t counter_freq(void)
-{
-	uint64_t v;
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 /* The hook, on a guest DR write: crash before the character goes out, so
  * the VMM's retry on the next instance prints it exactly once. */
 static void crash_now(struct pl011_state *t)
 {
 	t->test_crashes++;
-	t->test_t0 = counter();
+	t->test_t0 = keel_arch_counter();
 	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
 }
 
@@ -140,7 +127,7 @@ static void crash_maybe(struct pl011_state *t, const struct keel_msg *m)
 	    ++crash_writes < crash_every || t->test_crashes >= crash_max)
 		return;
 	t->test_crashes++;
-	t->test_t0 = counter();
+	t->test_t0 = keel_arch_counter();
 	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
 }
 
@@ -156,10 +143,10 @@ static void crash_input_event(struct pl011_state *t)
 /* The first access this instance served after a crash: report the time. */
 static void crash_served(struct pl011_state *t)
 {
-	uint64_t ticks, freq = counter_freq();
+	uint64_t ticks, freq = keel_arch_counter_freq();
 	if (!t->test_t0)
 		return;
-	ticks = counter() - t->test_t0;
+	ticks = keel_arch_counter() - t->test_t0;
 	t->test_t0 = 0;
 	keel_report(KEEL_REPORT_BENCH, freq ? ticks * 1000000000ull / freq : ticks,
 		    "device_restart instructions");

@@ -1,51 +1,11 @@
 /*
- * The server loop: receive, decode the badge and label, call back, reply.
- * A reply and the next receive are one kernel call (reply_recv).
+ * The server loop, out of line (keel/server.h has it inline as
+ * keel_server_loop, for the servers that call it so).
  */
 #include <keel/abi.h>
 #include <keel/server.h>
 
-static bool label_is_fault(uint64_t label)
-{
-	return label == KEEL_FAULT_VM || label == KEEL_FAULT_SYSCALL ||
-	       label == KEEL_FAULT_USER;
-}
-
-static bool server_dispatch(const struct keel_server *s, struct keel_msg *m)
-{
-	if (m->label == KEEL_LABEL_NOTIFICATION) {
-		if (s->notified)
-			s->notified(s->ctx, m->mr[0]);
-		return false;
-	}
-	if (label_is_fault(m->label))
-		return s->fault ? s->fault(s->ctx, m) : false;
-	return s->protected ? s->protected(s->ctx, m) : false;
-}
-
-static void msg_decode(struct keel_msg *m, uint64_t info)
-{
-	m->badge = keel_msg_badge(info);
-	m->label = keel_msg_label(info);
-	m->len = keel_msg_len(info);
-}
-
 long keel_server_run(const struct keel_server *s)
 {
-	struct keel_msg m = { 0 };
-	uint64_t info = 0;
-	long err;
-	if (s->init)
-		s->init(s->ctx);
-	err = keel_recv(s->ep, &info, m.mr);
-	while (err == KEEL_OK) {
-		msg_decode(&m, info);
-		if (server_dispatch(s, &m)) {
-			info = keel_msginfo(m.label, m.len);
-			err = keel_reply_recv(s->ep, &info, m.mr);
-		} else {
-			err = keel_recv(s->ep, &info, m.mr);
-		}
-	}
-	return err;
+	return keel_server_loop(s);
 }

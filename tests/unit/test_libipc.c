@@ -7,7 +7,32 @@
  */
 #include <string.h>
 
+#include <keel/server.h>
+
 #include "fixture.h"
+
+/* A script of received messages for the server loop (script_n > 0): each
+ * receive returns the next (info, MR0); the replies sent are recorded. */
+#define SCRIPT_MAX 8u
+static struct {
+	unsigned n, next, replies;
+	uint64_t info[SCRIPT_MAX], mr0[SCRIPT_MAX];
+	uint64_t reply_info[SCRIPT_MAX], reply_mr0[SCRIPT_MAX];
+} script;
+
+static long script_trap(unsigned num, uint64_t *info, uint64_t *mr)
+{
+	if (num == KEEL_SYS_REPLY_RECV && script.replies < SCRIPT_MAX) {
+		script.reply_info[script.replies] = *info;
+		script.reply_mr0[script.replies++] = mr[0];
+	}
+	if (script.next == script.n)
+		return KEEL_E_INVALID_CAP; /* the end: the loop returns this */
+	*info = script.info[script.next];
+	memset(mr, 0, 6 * sizeof(*mr));
+	mr[0] = script.mr0[script.next++];
+	return KEEL_OK;
+}
 
 static struct {
 	unsigned calls, num;
@@ -19,6 +44,8 @@ static struct {
 
 long fake_keel_trap(unsigned num, uint64_t cptr, uint64_t *info, uint64_t *mr)
 {
+	if (script.n)
+		return script_trap(num, info, mr);
 	trap.calls++;
 	trap.num = num;
 	trap.cptr = cptr;
@@ -39,6 +66,7 @@ long fake_keel_trap(unsigned num, uint64_t cptr, uint64_t *info, uint64_t *mr)
 static void trap_reset(void)
 {
 	memset(&trap, 0, sizeof(trap));
+	memset(&script, 0, sizeof(script));
 	trap.status = 0x5a;
 	trap.out_info = 0xabcdef0012345607ull;
 	for (unsigned i = 0; i < 6; i++)
@@ -148,6 +176,81 @@ START_TEST(wrappers_drive_the_kernel)
 }
 END_TEST
 
+
+/* The server loop (keel/server.h): faults and VM exits go to the fault
+ * callback, only with the badges given; notifications and requests to
+ * theirs; a callback's true sends its reply with the next receive. */
+static struct {
+	unsigned faults, notified, requests;
+	uint64_t last_badge, last_label, bits;
+} srv;
+
+static bool srv_fault(void *ctx, struct keel_msg *m)
+{
+	(void)ctx;
+	srv.faults++;
+	srv.last_badge = m->badge;
+	srv.last_label = m->label;
+	m->label = KEEL_VCPU_RESUME;
+	m->len = 3;
+	m->mr[0] = 0x77;
+	return true;
+}
+
+static void srv_notified(void *ctx, uint64_t bits)
+{
+	(void)ctx;
+	srv.notified++;
+	srv.bits = bits;
+}
+
+static bool srv_protected(void *ctx, struct keel_msg *m)
+{
+	(void)ctx, (void)m;
+	srv.requests++;
+	return false;
+}
+
+static void script_add(uint64_t badge, uint64_t label, uint64_t mr0)
+{
+	script.info[script.n] = badge << 32 | keel_msginfo(label, 1);
+	script.mr0[script.n++] = mr0;
+}
+
+START_TEST(server_loop_routes_exits_by_badge)
+{
+	struct keel_server s = {
+		.ep = 2, .notified = srv_notified, .protected = srv_protected,
+		.fault = srv_fault, .fault_badge_min = 1, .fault_badge_count = 2,
+	};
+	memset(&srv, 0, sizeof(srv));
+	script_add(1, KEEL_EXIT_MMIO, 0x9000000);   /* vCPU 0 */
+	script_add(2, KEEL_EXIT_MAINT, 1);          /* vCPU 1 */
+	script_add(3, KEEL_EXIT_HVC, 0);            /* no such vCPU: ignored */
+	script_add(0, KEEL_EXIT_WFI, 0);            /* unbadged: ignored */
+	script_add(1, KEEL_FAULT_VM, 0x1000);       /* a plain fault: also fault */
+	script_add(0, KEEL_LABEL_NOTIFICATION, 0x100);
+	script_add(1, 0x42, 0);                     /* a request */
+	ck_assert_int_eq(keel_server_loop(&s), KEEL_E_INVALID_CAP);
+	ck_assert_uint_eq(srv.faults, 3);
+	ck_assert_uint_eq(srv.last_badge, 1);
+	ck_assert_uint_eq(srv.last_label, KEEL_FAULT_VM);
+	ck_assert_uint_eq(srv.notified, 1);
+	ck_assert_uint_eq(srv.bits, 0x100);
+	ck_assert_uint_eq(srv.requests, 1);
+	ck_assert_uint_eq(script.replies, 3); /* one per handled fault */
+	ck_assert_uint_eq(script.reply_info[0], keel_msginfo(KEEL_VCPU_RESUME, 3));
+	ck_assert_uint_eq(script.reply_mr0[0], 0x77);
+	/* count 0: every badge is a fault's */
+	memset(&srv, 0, sizeof(srv));
+	script.next = 0;
+	script.replies = 0;
+	s.fault_badge_count = 0;
+	ck_assert_int_eq(keel_server_loop(&s), KEEL_E_INVALID_CAP);
+	ck_assert_uint_eq(srv.faults, 5);
+}
+END_TEST
+
 Suite *suite_libipc(void)
 {
 	Suite *s = suite_create("libipc");
@@ -156,6 +259,7 @@ Suite *suite_libipc(void)
 	tcase_add_test(abi, msginfo_layout);
 	tcase_add_test(abi, in_out_wrappers_pass_registers_both_ways);
 	tcase_add_test(abi, send_side_wrappers);
+	tcase_add_test(abi, server_loop_routes_exits_by_badge);
 	tcase_add_checked_fixture(kernel, kernel_setup, fx_teardown);
 	tcase_add_test(kernel, wrappers_drive_the_kernel);
 	suite_add_tcase(s, abi);

@@ -198,17 +198,18 @@ START_TEST(exit_reaches_vmm_and_resume_applies_flags)
 }
 END_TEST
 
-/* A load into the zero register (Rt = 31 in the exit) is answered with
- * WRITE_REG of register 31: nothing is written; in particular not SP,
- * which is 31 in the KEEL_VREG numbering of WRITE_REG invocations. */
+/* A load into the zero register (KEEL_EXIT_REG_NONE in the exit) is
+ * answered with WRITE_REG of KEEL_EXIT_REG_NONE: nothing is written; in
+ * particular not SP (aarch64's register 31 in the instruction). */
 START_TEST(reply_write_of_zero_register_writes_nothing)
 {
-	static const uint64_t mmio[5] = { 0x9000018, 2, 31, 0, 0x80040 };
+	static const uint64_t mmio[5] = { 0x9000018, 2, KEEL_EXIT_REG_NONE, 0, 0x80040 };
 	cast();
 	arch_regs_set_sp(&G->regs, 0x5000);
 	arch_regs_set_pc(&G->regs, 0x80040);
 	guest_exits(KEEL_EXIT_MMIO, mmio, 5);
-	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 31, 0x77);
+	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG,
+		    KEEL_EXIT_REG_NONE, 0x77);
 	ck_assert_uint_eq(G->state, TS_READY);
 	ck_assert_uint_eq(arch_regs_sp(&G->regs), 0x5000);
 	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80044);

@@ -48,9 +48,15 @@ static bool fake_reg_write(struct vmm *v, unsigned cpu, unsigned reg, uint64_t v
 	return true;
 }
 
+static void fake_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
+{
+	(void)v, (void)cpu, (void)mr;
+	fake.unknown_n++;
+}
+
 static const struct vmm_ops fake_ops = {
 	.inject = fake_inject, .cpu_on = fake_cpu_on, .reg_read = fake_reg_read,
-	.reg_write = fake_reg_write,
+	.reg_write = fake_reg_write, .unknown = fake_unknown,
 };
 
 void fake_vm_init(struct vmm *vm, unsigned ncpus)
@@ -63,27 +69,30 @@ void fake_vm_init(struct vmm *vm, unsigned ncpus)
 	vm->ram_size = 0x4000000;
 	vm->ops = &fake_ops;
 	vm->power[0] = VMM_CPU_ON;
-	ck_assert(vmm_add_vgic(vm));
+	ck_assert(vmm_arch_init(vm));
 }
 
-struct vmm_reply fake_exit(struct vmm *vm, unsigned cpu, uint64_t label, uint64_t a0,
+struct keel_msg fake_exit(struct vmm *vm, unsigned cpu, uint64_t label, uint64_t a0,
 			   uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	uint64_t mr[6] = { a0, a1, a2, a3, 0, 0 };
-	struct vmm_reply r;
-	exit_handle(vm, cpu, label, mr, &r);
-	return r;
+	struct keel_msg m = {
+		.badge = KEEL_VMM_BADGE_VCPU(cpu), .label = label, .len = 6,
+		.mr = { a0, a1, a2, a3, 0, 0 },
+	};
+	exit_handle(vm, cpu, &m);
+	ck_assert_uint_eq(m.len, 3); /* every reply: label and MR0..MR2 */
+	return m;
 }
 
 void fake_mmio_write32(struct vmm *vm, unsigned cpu, uint64_t gpa, uint32_t v)
 {
-	struct vmm_reply r = fake_exit(vm, cpu, KEEL_EXIT_MMIO, gpa, 2 | KEEL_MMIO_WRITE, 1, v);
+	struct keel_msg r = fake_exit(vm, cpu, KEEL_EXIT_MMIO, gpa, 2 | KEEL_MMIO_WRITE, 1, v);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 }
 
 uint32_t fake_mmio_read32(struct vmm *vm, unsigned cpu, uint64_t gpa)
 {
-	struct vmm_reply r = fake_exit(vm, cpu, KEEL_EXIT_MMIO, gpa, 2, 1, 0);
+	struct keel_msg r = fake_exit(vm, cpu, KEEL_EXIT_MMIO, gpa, 2, 1, 0);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	return (uint32_t)r.mr[2];
 }

@@ -21,14 +21,9 @@ int main(void)
 {
 	SRunner *sr = srunner_create(suite_mmio());
 	int failed;
-	srunner_add_suite(sr, suite_exit());
-	srunner_add_suite(sr, suite_vgic());
 	srunner_add_suite(sr, suite_pl011());
-	srunner_add_suite(sr, suite_image());
-	srunner_add_suite(sr, suite_dtb());
 	srunner_add_suite(sr, suite_console());
-	srunner_add_suite(sr, suite_irq());
-	srunner_add_suite(sr, suite_psci());
+	vmm_test_arch_suites(sr);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

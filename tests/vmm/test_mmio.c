@@ -72,7 +72,7 @@ END_TEST
 START_TEST(dispatch_read_to_its_region)
 {
 	struct mmio_access a = acc(0x0a000010, 4, false, 7);
-	struct vmm_reply r;
+	struct keel_msg r;
 	dev_b.answer = 0x12345678;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 0);
@@ -91,7 +91,7 @@ START_TEST(dispatch_write_skips_only)
 {
 	uint64_t mr[5] = { 0x09000000, 2 | KEEL_MMIO_WRITE, 3, 0xffffff41, 0x40200000 };
 	struct mmio_access a;
-	struct vmm_reply r;
+	struct keel_msg r;
 	ck_assert(mmio_decode(mr, &a));
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1);
@@ -109,7 +109,7 @@ END_TEST
 START_TEST(unbacked_address_aborts)
 {
 	struct mmio_access a = acc(0x7f000000, 8, false, 1);
-	struct vmm_reply r;
+	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
 	ck_assert_uint_eq(r.mr[0], 0x7f000000);
@@ -120,7 +120,7 @@ END_TEST
 START_TEST(refused_access_aborts)
 {
 	struct mmio_access a = acc(0x09000004, 4, true, 1);
-	struct vmm_reply r;
+	struct keel_msg r;
 	dev_a.refuse = true;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
@@ -130,8 +130,8 @@ END_TEST
 
 START_TEST(read_into_zero_register)
 {
-	struct mmio_access a = acc(0x09000018, 4, false, 31);
-	struct vmm_reply r;
+	struct mmio_access a = acc(0x09000018, 4, false, KEEL_EXIT_REG_NONE);
+	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1); /* the read still happens (side effects) */
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
@@ -166,6 +166,11 @@ START_TEST(decode_checks_the_message)
 	ck_assert_uint_eq(a.width, 8);
 	ck_assert(a.sign_extend && a.reg64 && !a.write);
 	ck_assert_uint_eq(a.reg, 30);
+	mr[2] = KEEL_EXIT_REG_NONE; /* the zero register */
+	ck_assert(mmio_decode(mr, &a));
+	ck_assert_uint_eq(a.reg, KEEL_EXIT_REG_NONE);
+	mr[2] = KEEL_VREG_GENERAL; /* no general register: SP is not a target */
+	ck_assert(!mmio_decode(mr, &a));
 	mr[2] = 32;
 	ck_assert(!mmio_decode(mr, &a));
 	mr[2] = 0;

@@ -5,14 +5,17 @@
 #include <check.h>
 
 #include "vmm.h"
+#include "vmm_arch.h"
 
 Suite *suite_mmio(void);
+Suite *suite_pl011(void);
+Suite *suite_console(void);
+/* The arch part's suites (tests/vmm/arch/$(ARCH)/suites.c). */
+void vmm_test_arch_suites(SRunner *sr);
 Suite *suite_exit(void);
 Suite *suite_vgic(void);
-Suite *suite_pl011(void);
 Suite *suite_image(void);
 Suite *suite_dtb(void);
-Suite *suite_console(void);
 Suite *suite_irq(void);
 Suite *suite_psci(void);
 
@@ -27,12 +30,13 @@ struct fake_log {
 	struct fake_inj inj[FAKE_MAX];
 	unsigned lr_max, lr_used[KEEL_VMM_MAX_VCPUS]; /* list registers */
 	unsigned on_n, on_cpu;            /* CPU_ON calls */
+	unsigned unknown_n;               /* UNKNOWN exits reported */
 	uint64_t on_entry, on_ctx;
 	uint64_t regs[KEEL_VMM_MAX_VCPUS][KEEL_VREG_COUNT];
 };
 extern struct fake_log fake;
 void fake_vm_init(struct vmm *vm, unsigned ncpus);
-struct vmm_reply fake_exit(struct vmm *vm, unsigned cpu, uint64_t label, uint64_t a0,
+struct keel_msg fake_exit(struct vmm *vm, unsigned cpu, uint64_t label, uint64_t a0,
 			   uint64_t a1, uint64_t a2, uint64_t a3);
 void fake_mmio_write32(struct vmm *vm, unsigned cpu, uint64_t gpa, uint32_t v);
 uint32_t fake_mmio_read32(struct vmm *vm, unsigned cpu, uint64_t gpa);

@@ -240,21 +240,30 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
  * A vCPU thread's exits arrive on its fault endpoint with these labels:
  *
  *   MMIO      MR0 guest-physical address, MR1 KEEL_MMIO_* flags | width,
- *             MR2 register number (31 = zero register), MR3 value (writes),
- *             MR4 pc
- *   HVC, SMC  MR0 function id (x0), MR1..MR5 x1..x5
- *   WFI       MR0 0 for WFI, 1 for WFE
- *   SYSREG    MR0 arch encoding of the register and direction, MR1 value
- *             (writes), MR2 register number
- *   UNKNOWN   MR0 arch cause (ESR_EL2), MR1 pc, MR2 guest-physical
- *             address for a stage-2 abort the VMM cannot emulate (e.g. a
- *             load pair: no syndrome), else 0
+ *             MR2 register, MR3 value (writes), MR4 pc
+ *   HVC       a call to the hypervisor: MR0..MR5 the call's first six
+ *             argument registers; the pc is already past the call
+ *   SMC       a call to the firmware the hypervisor trapped: as HVC, but
+ *             the pc is at the call (RESUME with SKIP steps past it)
+ *   WFI       MR0 0: wait for an interrupt; KEEL_WAIT_EVENT: for an event
+ *   SYSREG    a trapped system-register access: MR0 the register's arch
+ *             id (as the VMM's arch part knows it, without the direction
+ *             and the general register), MR1 KEEL_SYSREG_* flags,
+ *             MR2 register, MR3 value (writes)
+ *   UNKNOWN   MR0 arch cause (for logs only), MR1 pc, MR2 guest-physical
+ *             address of a stage-2 abort the VMM cannot emulate (e.g. a
+ *             load pair: no syndrome), MR3 KEEL_ABORT_* flags (0: not
+ *             an abort, MR2 is 0)
  *   MAINT     MR0 count n (<= 5), MR1..MRn the virtual INTIDs the guest
  *             has finished with (injected with KEEL_INJECT_NOTIFY_EOI)
  *
+ * "register" is a general register, numbered as KEEL_VREG_* numbers them,
+ * or KEEL_EXIT_REG_NONE for the arch's zero register (aarch64's xzr): a
+ * load into it discards the value, a store from it stores 0.
+ *
  * The reply's label says what happens next (KEEL_VCPU_*); for RESUME, MR0
- * holds KEEL_RESUME_* flags, MR1 a register number as the exit numbers
- * them (0..30, 31 = zero register: nothing written) and MR2 its value. */
+ * holds KEEL_RESUME_* flags, MR1 a register as the exit names it and MR2
+ * its value; a RESUME that names KEEL_EXIT_REG_NONE writes nothing. */
 enum keel_exit {
 	KEEL_EXIT_MMIO = 0x1010,
 	KEEL_EXIT_HVC = 0x1011,
@@ -264,12 +273,25 @@ enum keel_exit {
 	KEEL_EXIT_UNKNOWN = 0x1015,
 	KEEL_EXIT_MAINT = 0x1016,
 };
+/* Labels from KEEL_FAULT_VM up to KEEL_EXIT_MMIO (excluded) are kept for
+ * faults, from KEEL_EXIT_MMIO up to KEEL_EXIT_LABEL_END for exits: a
+ * server tells a fault or exit from a request by one range check. */
+#define KEEL_EXIT_LABEL_END 0x1020u
 /* MR1 of an MMIO exit: width in bytes is 1 << (flags & 3). */
 enum keel_mmio_flags {
 	KEEL_MMIO_WIDTH_MASK = 3,
 	KEEL_MMIO_WRITE = 4,
 	KEEL_MMIO_SIGN_EXTEND = 8,
 	KEEL_MMIO_REG64 = 16,   /* destination is a 64-bit register */
+};
+/* MR0 of a WFI exit. */
+enum keel_wait_flags { KEEL_WAIT_EVENT = 1 };
+/* MR1 of a SYSREG exit. */
+enum keel_sysreg_flags { KEEL_SYSREG_READ = 1 };
+/* MR3 of an UNKNOWN exit. */
+enum keel_abort_flags {
+	KEEL_ABORT_ADDR = 1,  /* a stage-2 abort at MR2 */
+	KEEL_ABORT_WRITE = 2, /* ... by a store */
 };
 enum keel_vcpu_action {
 	KEEL_VCPU_RESUME = 0,       /* continue (flags below) */
@@ -289,6 +311,7 @@ enum keel_resume_flags {
 /* Register numbers for KEEL_VCPU_READ_REG/WRITE_REG: 0..30 general
  * registers, then the rest. */
 enum keel_vreg {
+	KEEL_VREG_GENERAL = 31,  /* how many general registers there are */
 	KEEL_VREG_SP = 31,       /* SP_EL0 */
 	KEEL_VREG_PC = 32,
 	KEEL_VREG_PSTATE = 33,
@@ -296,6 +319,10 @@ enum keel_vreg {
 	KEEL_VREG_MPIDR = 35,    /* what the guest reads as MPIDR_EL1 */
 	KEEL_VREG_COUNT = 36,
 };
+/* No register (see VM exits): above every KEEL_VREG_*, so that a RESUME
+ * or WRITE_REG naming it is not a write of anything. */
+#define KEEL_EXIT_REG_NONE 0xffu
+_Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VREG");
 
 /* Label of a message that is really a bound notification's signal. */
 #define KEEL_LABEL_NOTIFICATION 0xffffffu

@@ -69,13 +69,22 @@ static inline struct keel_ipc_buffer *keel_ipcbuf(void)
 }
 
 /* ---- server loop ------------------------------------------------------------
- * The library receives on ep and calls one callback per message:
- *   notified   a bound notification fired (bits = its word)
+ * The library calls init once, then receives on ep and calls one callback
+ * per message:
+ *   notified   a notification bound to the thread fired (bits = its word)
  *   protected  an IPC request (label below 0x1000)
  *   fault      a fault message from a thread this server handles
+ *              (KEEL_FAULT_*), or a VM exit from a vCPU thread
+ *              (KEEL_EXIT_*, keel/abi.h: a vCPU's exits are its faults)
  * protected and fault edit *m into the reply and return true to send it,
  * or return false to send none (a fault handler that restarts the thread
- * instead). MR6 and up are in keel_ipcbuf() both ways. */
+ * instead, or that replied itself). MR6 and up are in keel_ipcbuf() both
+ * ways. A missing callback answers nothing.
+ *
+ * The fault_badge_count badges from fault_badge_min (count 0: any badge)
+ * are those the server's faulting threads were given (a VMM's vCPU
+ * range): a fault or exit with any other badge is no fault of theirs,
+ * and gets no callback and no answer. */
 struct keel_msg {
 	uint64_t badge;
 	uint64_t label;
@@ -90,10 +99,73 @@ struct keel_server {
 	void (*notified)(void *ctx, uint64_t bits);
 	bool (*protected)(void *ctx, struct keel_msg *m);
 	bool (*fault)(void *ctx, struct keel_msg *m);
+	uint64_t fault_badge_min, fault_badge_count;
 };
 
 /* Runs until a receive fails, and returns that status. */
 long keel_server_run(const struct keel_server *s);
+
+/* The loop itself, inline: keel_server_run is this, out of line. A server
+ * whose every message is on a measured path (the VMM: each exit) calls
+ * keel_server_loop with its keel_server known at compile time, so that
+ * the compiler calls its callbacks directly. Same behaviour. */
+
+/* A thread's fault, or a vCPU thread's exit (its kind of fault): the
+ * labels keel/abi.h keeps for them. */
+static inline bool keel_server_label_is_fault(uint64_t label)
+{
+	return label - KEEL_FAULT_VM < KEEL_EXIT_LABEL_END - KEEL_FAULT_VM;
+}
+
+/* fault_badge_count 0: any badge. */
+static inline bool keel_server_fault_badge_ok(const struct keel_server *s, uint64_t badge)
+{
+	return !s->fault_badge_count || badge - s->fault_badge_min < s->fault_badge_count;
+}
+
+/* Faults first: a VMM's exits are its common case, and the fastest path. */
+static inline bool keel_server_dispatch(const struct keel_server *s, struct keel_msg *m)
+{
+	if (keel_server_label_is_fault(m->label))
+		return s->fault && keel_server_fault_badge_ok(s, m->badge) ? s->fault(s->ctx, m)
+									   : false;
+	if (m->label == KEEL_LABEL_NOTIFICATION) {
+		if (s->notified)
+			s->notified(s->ctx, m->mr[0]);
+		return false;
+	}
+	return s->protected ? s->protected(s->ctx, m) : false;
+}
+
+static inline void keel_server_decode(struct keel_msg *m, uint64_t info)
+{
+	m->badge = keel_msg_badge(info);
+	m->label = keel_msg_label(info);
+	m->len = keel_msg_len(info);
+}
+
+/* Receive, decode the badge and label, call back, reply: a reply and the
+ * next receive are one kernel call (reply_recv). */
+__attribute__((always_inline)) static inline long
+keel_server_loop(const struct keel_server *s)
+{
+	struct keel_msg m = { 0 };
+	uint64_t info = 0;
+	long err;
+	if (s->init)
+		s->init(s->ctx);
+	err = keel_recv(s->ep, &info, m.mr);
+	while (err == KEEL_OK) {
+		keel_server_decode(&m, info);
+		if (keel_server_dispatch(s, &m)) {
+			info = keel_msginfo(m.label, m.len);
+			err = keel_reply_recv(s->ep, &info, m.mr);
+		} else {
+			err = keel_recv(s->ep, &info, m.mr);
+		}
+	}
+	return err;
+}
 
 /* ---- reports to the root server ----------------------------------------------
  * A report is a call on KEEL_SRV_REPORT: label = kind, MR0 = value,

@@ -60,13 +60,13 @@ START_TEST(mmio_address_from_hpfar)
 }
 END_TEST
 
-/* str xzr: register 31 is the zero register, not x31/sp */
+/* str xzr: register 31 is the zero register, not x31/sp: no register */
 START_TEST(mmio_write_of_zero_register)
 {
 	struct exit_msg m;
 	aarch64_exit_decode(ESR(0x24, 1u << 24 | 3u << 22 | 31u << 16 | 1u << 6 | 1u << 15),
 			    0x09000000, 0x0090000ull, &regs, &m);
-	ck_assert_uint_eq(m.mr[2], 31);
+	ck_assert_uint_eq(m.mr[2], KEEL_EXIT_REG_NONE);
 	ck_assert_uint_eq(m.mr[3], 0);
 	ck_assert_uint_eq(m.mr[1] & KEEL_MMIO_WIDTH_MASK, 3);
 }
@@ -82,6 +82,10 @@ START_TEST(dabt_without_syndrome_is_unknown)
 	ck_assert_uint_eq(m.mr[0], esr);
 	ck_assert_uint_eq(m.mr[1], regs.pc);
 	ck_assert_uint_eq(m.mr[2], 0x09000008); /* so the VMM can abort there */
+	ck_assert_uint_eq(m.mr[3], KEEL_ABORT_ADDR);
+	/* stp (WnR = 1): the abort is a write's */
+	aarch64_exit_decode(esr | 1u << 6, 0x09000008, 0x0090000ull, &regs, &m);
+	ck_assert_uint_eq(m.mr[3], KEEL_ABORT_ADDR | KEEL_ABORT_WRITE);
 }
 END_TEST
 
@@ -110,20 +114,28 @@ START_TEST(wfi_and_wfe)
 END_TEST
 
 /* msr ICC_SGI1R_EL1, x7 (op0=3 op1=0 CRn=12 CRm=11 op2=5, write) and
- * mrs x2, CNTP_CTL_EL0 (op0=3 op1=3 CRn=14 CRm=2 op2=1, read) */
+ * mrs x2, CNTP_CTL_EL0 (op0=3 op1=3 CRn=14 CRm=2 op2=1, read): the id is
+ * the ISS without Rt and the direction, which become fields of their own */
 START_TEST(sysreg_write_and_read)
 {
 	struct exit_msg m;
-	uint64_t w = 3u << 20 | 5u << 17 | 0u << 14 | 12u << 10 | 7u << 5 | 11u << 1;
-	uint64_t rd = 3u << 20 | 1u << 17 | 3u << 14 | 14u << 10 | 2u << 5 | 2u << 1 | 1;
-	aarch64_exit_decode(ESR(0x18, w), 0, 0, &regs, &m);
+	uint64_t sgi1r = 3u << 20 | 5u << 17 | 0u << 14 | 12u << 10 | 11u << 1;
+	uint64_t cntp = 3u << 20 | 1u << 17 | 3u << 14 | 14u << 10 | 2u << 1;
+	aarch64_exit_decode(ESR(0x18, sgi1r | 7u << 5), 0, 0, &regs, &m);
 	ck_assert_uint_eq(m.label, KEEL_EXIT_SYSREG);
-	ck_assert_uint_eq(m.mr[0], w);
-	ck_assert_uint_eq(m.mr[1], 0x1007);
-	ck_assert_uint_eq(m.mr[2], 7);
-	aarch64_exit_decode(ESR(0x18, rd), 0, 0, &regs, &m);
+	ck_assert_uint_eq(m.mr[0], sgi1r);
 	ck_assert_uint_eq(m.mr[1], 0);
+	ck_assert_uint_eq(m.mr[2], 7);
+	ck_assert_uint_eq(m.mr[3], 0x1007);
+	aarch64_exit_decode(ESR(0x18, cntp | 2u << 5 | 1), 0, 0, &regs, &m);
+	ck_assert_uint_eq(m.mr[0], cntp);
+	ck_assert_uint_eq(m.mr[1], KEEL_SYSREG_READ);
 	ck_assert_uint_eq(m.mr[2], 2);
+	ck_assert_uint_eq(m.mr[3], 0);
+	/* mrs xzr / msr ..., xzr: no register, and a write of 0 */
+	aarch64_exit_decode(ESR(0x18, sgi1r | 31u << 5), 0, 0, &regs, &m);
+	ck_assert_uint_eq(m.mr[2], KEEL_EXIT_REG_NONE);
+	ck_assert_uint_eq(m.mr[3], 0);
 }
 END_TEST
 
@@ -137,6 +149,7 @@ START_TEST(other_classes_are_unknown)
 		ck_assert_uint_eq(m.mr[0] >> 26, ecs[i]);
 		/* only a stage-2 abort carries an address */
 		ck_assert_uint_eq(m.mr[2], ecs[i] == 0x20 ? 0x456123 : 0);
+		ck_assert_uint_eq(m.mr[3], ecs[i] == 0x20 ? KEEL_ABORT_ADDR : 0);
 	}
 }
 END_TEST

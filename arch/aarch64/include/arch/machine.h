@@ -15,6 +15,8 @@
 #define PT_ENTRIES 512u
 #define MAX_CPUS 4u
 #define CACHE_LINE 64u
+/* Virtual INTIDs a vCPU can be given: GICv3 INTIDs 1020..1023 are special. */
+#define ARCH_VIRQ_LIMIT 1020u
 
 typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 183u /* EM_AARCH64 */

@@ -27,6 +27,8 @@
 #define PT_ENTRIES 512u
 #define MAX_CPUS 4u
 #define CACHE_LINE 64u
+/* Virtual INTIDs a vCPU can be given (as aarch64's GICv3). */
+#define ARCH_VIRQ_LIMIT 1020u
 
 typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 0u /* EM_NONE: the fake arch loads no ELF */

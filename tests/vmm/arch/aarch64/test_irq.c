@@ -2,7 +2,7 @@
  * register injections, through a whole two-vCPU VM (fake_vm.c). */
 #include <string.h>
 
-#include "vmm.h"
+#include "aarch64_vmm.h"
 #include "vmm_test.h"
 
 static struct vmm vm;
@@ -10,10 +10,11 @@ static struct vmm vm;
 #define GICD VGIC_GICD_BASE
 #define GICR(c) (VGIC_GICR_BASE + (c) * VGIC_GICR_STRIDE)
 #define SGI_FRAME 0x10000u
-/* ISS of MSR ICC_SGI1R_EL1, x2 (op0 3, op1 0, CRn 12, CRm 11, op2 5) */
-#define ISS_SGI1R (3u << 20 | 5u << 17 | 12u << 10 | 2u << 5 | 11u << 1)
-#define ISS_SGI0R (3u << 20 | 7u << 17 | 12u << 10 | 2u << 5 | 11u << 1)
-#define ISS_ASGI1R (3u << 20 | 6u << 17 | 12u << 10 | 2u << 5 | 11u << 1)
+/* The id of ICC_SGI1R_EL1 in a SYSREG exit: its ISS without Rt and the
+ * direction (op0 3, op1 0, CRn 12, CRm 11, op2 5) */
+#define ISS_SGI1R (3u << 20 | 5u << 17 | 12u << 10 | 11u << 1)
+#define ISS_SGI0R (3u << 20 | 7u << 17 | 12u << 10 | 11u << 1)
+#define ISS_ASGI1R (3u << 20 | 6u << 17 | 12u << 10 | 11u << 1)
 #define SGI_VALUE(intid, targets) ((uint64_t)(intid) << 24 | (targets))
 #define SGI_IRM (1ull << 40)
 
@@ -40,7 +41,7 @@ static void setup(void)
 
 static void sgi_write(unsigned cpu, uint32_t iss, uint64_t v)
 {
-	struct vmm_reply r = fake_exit(&vm, cpu, KEEL_EXIT_SYSREG, iss, v, 2, 0);
+	struct keel_msg r = fake_exit(&vm, cpu, KEEL_EXIT_SYSREG, iss, 0, 2, v); /* x2 */
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
 }
@@ -48,17 +49,17 @@ static void sgi_write(unsigned cpu, uint32_t iss, uint64_t v)
 START_TEST(sgi_decode_targets)
 {
 	unsigned intid;
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, SGI_VALUE(3, 0x2), &intid), 0x2);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, SGI_VALUE(3, 0x2), &intid), 0x2);
 	ck_assert_uint_eq(intid, 3);
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, SGI_VALUE(15, 0xffff), &intid), 0x3);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, SGI_VALUE(15, 0xffff), &intid), 0x3);
 	ck_assert_uint_eq(intid, 15);
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 1, SGI_IRM | 0x1, &intid), 0x1); /* not self */
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, SGI_IRM, &intid), 0x2);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 1, SGI_IRM | 0x1, &intid), 0x1); /* not self */
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, SGI_IRM, &intid), 0x2);
 	/* another Aff1, Aff2, Aff3 or range: nobody here */
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, 1ull << 16 | 0x3, &intid), 0);
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, 1ull << 32 | 0x3, &intid), 0);
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, 1ull << 44 | 0x3, &intid), 0);
-	ck_assert_uint_eq(vgic_sgi_decode(&vm.gic, 0, 1ull << 48 | 0x3, &intid), 0);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, 1ull << 16 | 0x3, &intid), 0);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, 1ull << 32 | 0x3, &intid), 0);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, 1ull << 44 | 0x3, &intid), 0);
+	ck_assert_uint_eq(vgic_sgi_decode(&vm.arch.gic, 0, 1ull << 48 | 0x3, &intid), 0);
 }
 END_TEST
 
@@ -70,7 +71,7 @@ START_TEST(sgi_reaches_the_other_vcpu)
 	ck_assert_uint_eq(fake.inj[0].cpu, 1);
 	ck_assert_uint_eq(fake.inj[0].intid, 1);
 	ck_assert_uint_eq(fake.inj[0].prio, 0x80);
-	ck_assert_uint_eq(vm.sgis, 1);
+	ck_assert_uint_eq(vm.ipis, 1);
 	/* active until the MAINT exit: ISACTIVER0 of vCPU 1 shows it */
 	ck_assert_uint_eq(fake_mmio_read32(&vm, 1, GICR(1) + SGI_FRAME + 0x300), 1u << 1);
 	sgi_write(1, ISS_SGI1R, SGI_VALUE(2, 0x1)); /* and back */
@@ -125,7 +126,7 @@ START_TEST(sgi_to_an_off_vcpu_waits)
 	sgi_write(0, ISS_SGI1R, SGI_VALUE(3, 0x2));
 	ck_assert_uint_eq(fake.n, 0);
 	vm.power[1] = VMM_CPU_ON;
-	vmm_irq_kick(&vm, 1);
+	vmm_arch_irq_kick(&vm, 1);
 	ck_assert_uint_eq(fake.n, 1);
 }
 END_TEST
@@ -135,7 +136,7 @@ END_TEST
 START_TEST(level_line_reinjected_while_high)
 {
 	fake_mmio_write32(&vm, 0, GICD + 0x6000 + 8 * 33, 1); /* IROUTER33: vCPU 1 */
-	vmm_irq_line(&vm, 33, true);
+	vmm_arch_irq_line(&vm, 33, true);
 	ck_assert_uint_eq(fake.n, 0); /* not enabled yet */
 	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x204), 1u << 1); /* pending */
 	fake_mmio_write32(&vm, 0, GICD + 0x104, 1u << 1);
@@ -145,12 +146,12 @@ START_TEST(level_line_reinjected_while_high)
 	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x304), 1u << 1); /* active */
 	fake_eoi(&vm, 1, 33);          /* EOI with the line still high: again */
 	ck_assert_uint_eq(fake.n, 2);
-	vmm_irq_line(&vm, 33, false);  /* the guest cleared the device */
+	vmm_arch_irq_line(&vm, 33, false);  /* the guest cleared the device */
 	fake_eoi(&vm, 1, 33);
 	ck_assert_uint_eq(fake.n, 2);
 	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x204), 0);
 	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x304), 0);
-	vmm_irq_line(&vm, 33, true);
+	vmm_arch_irq_line(&vm, 33, true);
 	ck_assert_uint_eq(fake.n, 3);
 }
 END_TEST
@@ -159,8 +160,8 @@ START_TEST(edge_line_latches_the_rising_edge)
 {
 	fake_mmio_write32(&vm, 0, GICD + 0xc08, 1u << 3); /* ICFGR2: 33 edge */
 	fake_mmio_write32(&vm, 0, GICD + 0x180 + 4, 1u << 1); /* ICENABLER1 */
-	vmm_irq_line(&vm, 33, true);
-	vmm_irq_line(&vm, 33, false); /* the pulse is over, the edge stays */
+	vmm_arch_irq_line(&vm, 33, true);
+	vmm_arch_irq_line(&vm, 33, false); /* the pulse is over, the edge stays */
 	fake_mmio_write32(&vm, 0, GICD + 0x104, 1u << 1);
 	ck_assert_uint_eq(fake.n, 1);
 	fake_eoi(&vm, 0, 33);
@@ -172,7 +173,7 @@ START_TEST(unroutable_spi_not_injected)
 {
 	fake_mmio_write32(&vm, 0, GICD + 0x6000 + 8 * 40, 7); /* vCPU 7: none */
 	fake_mmio_write32(&vm, 0, GICD + 0x104, 1u << 8);
-	vmm_irq_line(&vm, 40, true);
+	vmm_arch_irq_line(&vm, 40, true);
 	ck_assert_uint_eq(fake.n, 0);
 	fake_mmio_write32(&vm, 0, GICD + 0x6000 + 8 * 40, 1u << 31); /* IRM: any */
 	ck_assert_uint_eq(fake.n, 1);

@@ -1,7 +1,7 @@
 /* vgic.c: what a guest reads back from the distributor and redistributors. */
 #include <string.h>
 
-#include "vmm.h"
+#include "aarch64_vmm.h"
 #include "vmm_test.h"
 
 static struct vgic g;

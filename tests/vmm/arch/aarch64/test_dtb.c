@@ -2,6 +2,7 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include "aarch64_vmm.h"
 #include "dtb.h"
 #include "vmm_test.h"
 

@@ -27,7 +27,7 @@
  *
  * vCPU i has MPIDR affinity Aff0 = i (main.c sets KEEL_VREG_MPIDR).
  */
-#include "vmm.h"
+#include "aarch64_vmm.h"
 
 enum {
 	FN_PSCI_VERSION = 0x84000000, FN_CPU_SUSPEND = 0x84000001, FN_CPU_OFF = 0x84000002,
@@ -84,7 +84,7 @@ static uint64_t psci_cpu_on(struct vmm *vm, uint64_t mpidr, uint64_t entry, uint
 	if (!vm->ops->cpu_on(vm, t, entry, ctx))
 		return RET_INVALID_PARAMS; /* cannot happen with root's slots */
 	vm->power[t] = VMM_CPU_ON;
-	vmm_irq_kick(vm, t); /* what became pending while it was off */
+	vmm_arch_irq_kick(vm, t); /* what became pending while it was off */
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* image.c: arm64 Image header checks and loading. */
 #include <string.h>
 
-#include "vmm.h"
+#include "aarch64_vmm.h"
+#include "loader.h"
 #include "vmm_test.h"
 
 #define RAM_BASE 0x40000000ull
@@ -28,12 +29,12 @@ static void setup(void)
 START_TEST(valid_image_placed_at_text_offset)
 {
 	struct guest_image g;
-	ck_assert_ptr_null(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_null(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	ck_assert_uint_eq(g.entry, RAM_BASE + 0x200000);
 	ck_assert_uint_eq(g.load_offset, 0x200000);
 	ck_assert_uint_eq(g.mem_size, 0x100000);
 	memset(ram, 0xee, sizeof(ram));
-	image_load(img, &g, ram);
+	loader_image_copy(img, &g, ram);
 	ck_assert_mem_eq(ram + 0x200000, img, sizeof(img));
 	ck_assert_uint_eq(ram[0x200000 + sizeof(img)], 0);           /* bss zeroed */
 	ck_assert_uint_eq(ram[0x200000 + 0x100000 - 1], 0);
@@ -46,7 +47,7 @@ START_TEST(old_image_without_size)
 {
 	struct guest_image g;
 	put64(img + 0x10, 0);
-	ck_assert_ptr_null(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_null(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	ck_assert_uint_eq(g.load_offset, 0x80000);
 	ck_assert_uint_eq(g.mem_size, sizeof(img));
 }
@@ -55,21 +56,21 @@ END_TEST
 START_TEST(bad_images_refused)
 {
 	struct guest_image g;
-	ck_assert_ptr_nonnull(image_check(img, 63, RAM_BASE, RAM_SIZE, &g));
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE + 0x1000, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, 63, RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE + 0x1000, RAM_SIZE, &g));
 	put64(img + 0x10, 0x1000); /* smaller than the file */
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	put64(img + 0x10, RAM_SIZE - 0x200000 + 1); /* one byte too many */
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	put64(img + 0x10, 0x100000);
 	put64(img + 0x08, ~0ull - 0xfff); /* text_offset wraps */
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	put64(img + 0x08, 0x200000);
 	put64(img + 0x18, 0xb); /* big-endian */
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 	put64(img + 0x18, 0xa);
 	img[0x38] = 'X';
-	ck_assert_ptr_nonnull(image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
+	ck_assert_ptr_nonnull(vmm_arch_image_check(img, sizeof(img), RAM_BASE, RAM_SIZE, &g));
 }
 END_TEST
 

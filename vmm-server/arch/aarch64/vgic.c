@@ -28,7 +28,7 @@
  */
 #include <string.h>
 
-#include "vmm.h"
+#include "aarch64_vmm.h"
 
 enum {
 	GICD_CTLR = 0x0, GICD_TYPER = 0x4, GICD_IIDR = 0x8, GICD_IGROUPR = 0x80,

@@ -23,12 +23,12 @@
  * with every reply (device.c), so the guest's own clear of the device's
  * interrupt (an MMIO write) has lowered the level before its EOI.
  */
-#include "vmm.h"
+#include "aarch64_vmm.h"
 
 /* Inject what cpu can take now; false if its list registers filled up. */
 static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 {
-	struct vgic *g = &vm->gic;
+	struct vgic *g = &vm->arch.gic;
 	for (uint32_t ready = vgic_ready(g, cpu, w); ready; ready &= ready - 1) {
 		unsigned intid = 32 * w + (unsigned)__builtin_ctz(ready);
 		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), true)) {
@@ -41,7 +41,7 @@ static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 	return true;
 }
 
-void vmm_irq_kick(struct vmm *vm, unsigned cpu)
+void vmm_arch_irq_kick(struct vmm *vm, unsigned cpu)
 {
 	if (cpu >= vm->ncpus || vm->power[cpu] != VMM_CPU_ON)
 		return;
@@ -54,14 +54,14 @@ void vmm_irq_kick(struct vmm *vm, unsigned cpu)
 void vmm_irq_kick_all(struct vmm *vm)
 {
 	for (unsigned c = 0; c < vm->ncpus; c++)
-		vmm_irq_kick(vm, c);
+		vmm_arch_irq_kick(vm, c);
 }
 
 /* A level-sensitive line's pending state is its level; an edge-configured
  * one latches pending on the rising edge. */
-void vmm_irq_line(struct vmm *vm, unsigned intid, bool level)
+void vmm_arch_irq_line(struct vmm *vm, unsigned intid, bool level)
 {
-	struct vgic *g = &vm->gic;
+	struct vgic *g = &vm->arch.gic;
 	uint32_t bit = 1u << (intid % 32);
 	unsigned cpu;
 	bool was;
@@ -79,18 +79,31 @@ void vmm_irq_line(struct vmm *vm, unsigned intid, bool level)
 		return;
 	if (!was && !vgic_irq_is_level(g, cpu, intid))
 		vgic_set(g, cpu, intid, VGIC_PEND, true);
-	vmm_irq_kick(vm, cpu);
+	vmm_arch_irq_kick(vm, cpu);
 }
 
-void vmm_irq_eoi(struct vmm *vm, unsigned cpu, unsigned intid)
+void vmm_arch_irq_eoi(struct vmm *vm, unsigned cpu, unsigned intid)
 {
-	vgic_set(&vm->gic, cpu, intid, VGIC_ACTIVE, false);
+	vgic_set(&vm->arch.gic, cpu, intid, VGIC_ACTIVE, false);
+}
+
+/* Device lines are SPIs. */
+bool vmm_arch_irq_valid(unsigned intid)
+{
+	return intid >= 32 && intid < VGIC_NR_IRQS;
+}
+
+/* Its list registers are gone with the reset: what was active there is
+ * forgotten. */
+void vmm_arch_cpu_reset(struct vmm *vm, unsigned cpu)
+{
+	*vgic_word(&vm->arch.gic, cpu, 0, VGIC_ACTIVE) = 0;
 }
 
 static bool gicd_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
 	struct vmm *vm = ctx;
-	if (!vgic_dist_access(&vm->gic, off, width, write, val))
+	if (!vgic_dist_access(&vm->arch.gic, off, width, write, val))
 		return false;
 	if (write)
 		vmm_irq_kick_all(vm); /* enables, groups or routes may have changed */
@@ -100,16 +113,17 @@ static bool gicd_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint6
 static bool gicr_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
 	struct vmm *vm = ctx;
-	if (!vgic_redist_access(&vm->gic, off, width, write, val))
+	if (!vgic_redist_access(&vm->arch.gic, off, width, write, val))
 		return false;
 	if (write)
-		vmm_irq_kick(vm, (unsigned)(off / VGIC_GICR_STRIDE));
+		vmm_arch_irq_kick(vm, (unsigned)(off / VGIC_GICR_STRIDE));
 	return true;
 }
 
-bool vmm_add_vgic(struct vmm *vm)
+/* The distributor and the redistributors' regions. */
+bool vmm_arch_init(struct vmm *vm)
 {
-	vgic_init(&vm->gic, vm->ncpus);
+	vgic_init(&vm->arch.gic, vm->ncpus);
 	return mmio_map_add(&vm->map, VGIC_GICD_BASE, VGIC_GICD_SIZE, gicd_mmio, vm) &&
 	       mmio_map_add(&vm->map, VGIC_GICR_BASE, VGIC_GICR_STRIDE * vm->ncpus,
 			    gicr_mmio, vm);

@@ -1,6 +1,6 @@
 /* psci.c through exit.c with two vCPUs: CPU_ON / CPU_OFF / AFFINITY_INFO,
  * CPU_SUSPEND as a wait, and the 32-bit calling convention. */
-#include "vmm.h"
+#include "aarch64_vmm.h"
 #include "vmm_test.h"
 
 static struct vmm vm;
@@ -19,7 +19,7 @@ static void setup(void)
 
 static uint64_t hvc(unsigned cpu, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	struct vmm_reply r = fake_exit(&vm, cpu, KEEL_EXIT_HVC, fn, a1, a2, a3);
+	struct keel_msg r = fake_exit(&vm, cpu, KEEL_EXIT_HVC, fn, a1, a2, a3);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_WRITE_REG);
 	ck_assert_uint_eq(r.mr[1], 0);
@@ -62,7 +62,7 @@ END_TEST
 
 START_TEST(cpu_off_stops_and_allows_on_again)
 {
-	struct vmm_reply r;
+	struct keel_msg r;
 	ck_assert_uint_eq(hvc(0, CPU_ON64, 1, RAM, 1), 0);
 	r = fake_exit(&vm, 1, KEEL_EXIT_HVC, CPU_OFF, 0, 0, 0);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_STOP);
@@ -79,7 +79,7 @@ END_TEST
  * already, so the VMM moves it back for WAIT's step; an SMC's is not. */
 START_TEST(cpu_suspend_waits)
 {
-	struct vmm_reply r;
+	struct keel_msg r;
 	fake.regs[0][KEEL_VREG_PC] = RAM + 0x104;
 	fake.regs[0][0] = CPU_SUSPEND64;
 	r = fake_exit(&vm, 0, KEEL_EXIT_HVC, CPU_SUSPEND64, 0, 0, 0);

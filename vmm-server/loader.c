@@ -1,0 +1,71 @@
+/*
+ * The loader core: the guest's RAM as it is at the first instruction.
+ * The image goes where its header asks (the arch reads the header:
+ * vmm_arch_image_check), the initrd after it, the device tree in the last
+ * DTB_REGION of RAM, written by dtb.c or the configuration's own tree
+ * adopted. Root mapped the sources and the RAM here (keel/vmm.h).
+ */
+#include <string.h>
+
+#include <keel/vmm.h>
+
+#include "dtb.h"
+#include "loader.h"
+#include "vmm_arch.h"
+
+void loader_image_copy(const uint8_t *img, const struct guest_image *g, uint8_t *ram)
+{
+	memcpy(ram + g->load_offset, img, g->file_size);
+	memset(ram + g->load_offset + g->file_size, 0, g->mem_size - g->file_size);
+}
+
+/* The initrd 2 MiB-aligned after the image's memory, below the device
+ * tree; false if it does not fit there. */
+static bool loader_initrd(const struct keel_vm_info *info, const struct guest_image *g,
+			   struct dtb_boot *boot)
+{
+	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
+	uint64_t at = (g->load_offset + g->mem_size + DTB_REGION - 1) & ~(DTB_REGION - 1);
+	uint64_t limit = info->ram_size - DTB_REGION;
+	if (!info->initrd_size)
+		return true;
+	if (at > limit || info->initrd_size > limit - at)
+		return false;
+	memcpy(ram + at, (const void *)(uintptr_t)KEEL_VMM_INITRD_VADDR, info->initrd_size);
+	boot->initrd_start = info->ram_base + at;
+	boot->initrd_end = boot->initrd_start + info->initrd_size;
+	return true;
+}
+
+/* The image where its header asks, the initrd after it, the device tree
+ * in the last DTB_REGION. */
+const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct loader_out *out)
+{
+	struct guest_image g;
+	struct dtb_boot boot = { 0, 0 };
+	const uint8_t *img = (const uint8_t *)(uintptr_t)KEEL_VMM_IMAGE_VADDR;
+	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
+	const char *why = vmm_arch_image_check(img, info->image_size, info->ram_base,
+					       info->ram_size, &g);
+	if (why)
+		return why;
+	if (info->ram_size < 2 * DTB_REGION ||
+	    g.load_offset + g.mem_size > info->ram_size - DTB_REGION)
+		return "no room for the device tree above the image";
+	loader_image_copy(img, &g, ram);
+	if (!loader_initrd(info, &g, &boot))
+		return "no room for the initrd between the image and the device tree";
+	if (info->dtb_size) {
+		if (!dtb_adopt((const void *)(uintptr_t)KEEL_VMM_DTB_VADDR, info->dtb_size, info,
+			       &boot, ram + info->ram_size - DTB_REGION, DTB_REGION))
+			return "the configuration's device tree is not a valid tree, or too large";
+	} else if (!dtb_build(info, ncpus, &boot, ram + info->ram_size - DTB_REGION,
+			      DTB_REGION)) {
+		return "device tree too large";
+	}
+	out->image = g;
+	out->dtb = info->ram_base + info->ram_size - DTB_REGION;
+	out->initrd = boot.initrd_start;
+	return NULL;
+}
+

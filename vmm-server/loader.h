@@ -1,0 +1,24 @@
+/* The loader core (loader.c): image, initrd and device tree into RAM. */
+#ifndef VMM_LOADER_H
+#define VMM_LOADER_H
+
+#include <stdint.h>
+
+#include <keel/vmm.h>
+
+#include "vmm.h"
+
+/* What was placed (guest-physical addresses). */
+struct loader_out {
+	struct guest_image image; /* its entry is the guest's */
+	uint64_t dtb;             /* the device tree */
+	uint64_t initrd;          /* the initrd, 0 if none */
+};
+
+/* Load the VM info describes (ncpus vCPUs) from the places root mapped
+ * (keel/vmm.h): NULL and *out, or why not. */
+const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct loader_out *out);
+/* Copy the image to ram (the VMM's view of RAM base) and zero its bss. */
+void loader_image_copy(const uint8_t *img, const struct guest_image *g, uint8_t *ram);
+
+#endif /* VMM_LOADER_H */
