@@ -34,8 +34,4 @@ bool console_report(struct server *s, unsigned kind, uint64_t value);
 /* The console server, or NULL. */
 struct server *console_server(void);
 
-/* boot/scn_console.c */
-extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
-	scenario_con_crash;
-
 #endif /* BOOT_CONSOLE_H */

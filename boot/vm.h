@@ -76,21 +76,4 @@ struct vm *vm_by_index(unsigned index);
 /* Destroy and build it again from the same spec, and start it. */
 bool vm_reset(struct vm *vm);
 
-/* boot/scn_vm.c */
-extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
-	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
-	scenario_vm_uirq, scenario_vm_devrestart;
-
-/* boot/vmrun.c: the VMs of the configuration QEMU delivered as a blob */
-bool vmrun_configured(void);
-extern const struct scenario scenario_vms;
-
-/* boot/scn_vmbench.c */
-extern const struct scenario scenario_vm_restart, scenario_vm_bench;
-/* boot/scn_smp.c: one VM with two vCPUs */
-extern const struct scenario scenario_vm_smp;
-/* boot/scn_vm2.c: two VMs at once */
-extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
-	scenario_vm_poweroff, scenario_vm_reset;
-
 #endif /* BOOT_VM_H */

@@ -21,7 +21,7 @@
 #include <keel/server.h>
 #include <keel/vmm.h>
 
-#include "vm.h"
+#include "scenario.h"
 
 #define VMB_RESTARTS 3u
 
@@ -41,15 +41,15 @@ static void vmb_start(const char *scn, const char *guest, const char *crash)
 	};
 	vmb_name = scn;
 	if (!(vmb_vm = vm_create(&spec)) || !vm_start(vmb_vm)) {
-		root_fail(scn, "cannot create or start VM %s with %s", spec.name, guest);
-		root_done();
+		scn_fail(scn, "cannot create or start VM %s with %s", spec.name, guest);
+		scn_done();
 	}
 }
 
 static void vmb_fail(const char *who, const char *why)
 {
-	root_fail(vmb_name, "%s: %s", who, why);
-	root_done();
+	scn_fail(vmb_name, "%s: %s", who, why);
+	scn_done();
 }
 
 /* The restarted PL011 server served its first access: time since its crash. */
@@ -63,7 +63,7 @@ static void vmb_restart_timed(struct server *s, uint64_t value)
 	kprintf("[root] %s restarts %u, restart time %lu instructions\n", s->name,
 		s->restarts, (unsigned long)value);
 	if (vmb_timed == VMB_RESTARTS)
-		root_pass(vmb_name);
+		scn_pass(vmb_name);
 }
 
 static uint64_t vmb_report(struct server *s, unsigned kind, uint64_t value, const char *text)
@@ -75,8 +75,8 @@ static uint64_t vmb_report(struct server *s, unsigned kind, uint64_t value, cons
 		vm_stop(vmb_vm);
 		if (value != KEEL_VM_STOP_OFF)
 			return vmb_fail("VM stopped", text), KEEL_REPORT_CONTINUE;
-		root_pass(vmb_name);
-		root_done();
+		scn_pass(vmb_name);
+		scn_done();
 	} else if (kind == KEEL_REPORT_BENCH && vmb_vm && s == vmb_vm->dev[0]) {
 		vmb_restart_timed(s, value);
 	} else if (kind == KEEL_REPORT_FAIL) {

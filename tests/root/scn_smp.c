@@ -14,7 +14,7 @@
 #include <keel/print.h>
 #include <keel/vmm.h>
 
-#include "vm.h"
+#include "scenario.h"
 
 #define SMP_RAM_BASE 0x40000000ull
 #define SMP_RAM_SIZE (64ull << 20)
@@ -34,8 +34,8 @@ static void vm_smp(void)
 			   .size = 0x1000, .intid = SMP_PL011_SPI } },
 	};
 	if (!(smp_vm = vm_create(&spec)) || !vm_start(smp_vm)) {
-		root_fail("vm-smp", "cannot create or start VM %s with guest-smp", spec.name);
-		root_done();
+		scn_fail("vm-smp", "cannot create or start VM %s with guest-smp", spec.name);
+		scn_done();
 	}
 }
 
@@ -47,13 +47,13 @@ static uint64_t smp_report(struct server *s, unsigned kind, uint64_t value, cons
 	} else if (kind == KEEL_REPORT_VM_STOPPED && from_vmm) {
 		vm_stop(smp_vm);
 		if (value == KEEL_VM_STOP_OFF)
-			root_pass("vm-smp");
+			scn_pass("vm-smp");
 		else
-			root_fail("vm-smp", "VM %s stopped: %s", smp_vm->name, text);
-		root_done();
+			scn_fail("vm-smp", "VM %s stopped: %s", smp_vm->name, text);
+		scn_done();
 	} else if (kind == KEEL_REPORT_FAIL) {
-		root_fail("vm-smp", "%s: %s", s->name, text);
-		root_done();
+		scn_fail("vm-smp", "%s: %s", s->name, text);
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }

@@ -36,8 +36,7 @@
 #include <keel/server.h>
 #include <keel/vmm.h>
 
-#include "console.h"
-#include "vm.h"
+#include "scenario.h"
 
 #define CS_NVM 2u
 
@@ -48,8 +47,8 @@ static bool cs_console_crash;
 
 #define cs_fail(...)                              \
 	do {                                      \
-		root_fail(cs_name, __VA_ARGS__); \
-		root_done();                      \
+		scn_fail(cs_name, __VA_ARGS__); \
+		scn_done();                      \
 	} while (0)
 
 static bool cs_vm_make(unsigned i, unsigned cpu, const char *pl011_arg)
@@ -107,7 +106,7 @@ static void cs_faulted(struct server *s)
 {
 	if (cs_console_crash && s == console_server() && s->state == SRV_RUNNING &&
 	    ++cs_restarts == 1) {
-		root_pass("con-console-restarts: 1");
+		scn_pass("con-console-restarts: 1");
 		return;
 	}
 	if (cs_console_crash || cs_nvm != 1 || s != cs_vm[0]->dev[0] ||
@@ -116,7 +115,7 @@ static void cs_faulted(struct server *s)
 		return;
 	}
 	if (cs_restarts == 2)
-		root_pass("con-pl011-restarts: 2");
+		scn_pass("con-pl011-restarts: 2");
 }
 
 static void con_echo(void) { cs_start("con-echo", CONSOLE_PREFIX, 1, NULL, NULL); }

@@ -19,7 +19,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "vmconfig.h"
+#include "scenario.h"
 
 #define MIB (1024ull * 1024ull)
 
@@ -97,10 +97,10 @@ static void cfg_start(void)
 	const struct keel_boot_module *m = srv_module("cfg-test.json");
 	const char *why = m ? cfg_run(m) : "no boot module cfg-test.json";
 	if (why)
-		root_fail("cfg", "%s", why);
+		scn_fail("cfg", "%s", why);
 	else
-		root_pass("cfg");
-	root_done();
+		scn_pass("cfg");
+	scn_done();
 }
 
 const struct scenario scenario_cfg = { .name = "cfg", .start = cfg_start };
@@ -118,10 +118,10 @@ static void rp_finish(const char *why)
 		return;
 	rp_over = true;
 	if (why)
-		root_fail("restart-policy", "%s", why);
+		scn_fail("restart-policy", "%s", why);
 	else
-		root_pass("restart-policy");
-	root_done();
+		scn_pass("restart-policy");
+	scn_done();
 }
 
 static void rp_start(void)

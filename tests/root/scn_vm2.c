@@ -51,7 +51,7 @@
 #include <keel/server.h>
 #include <keel/vmm.h>
 
-#include "vm.h"
+#include "scenario.h"
 
 #define V2_RAM_BASE 0x40000000ull
 #define V2_RAM_SIZE (64ull << 20)
@@ -68,8 +68,8 @@ static unsigned v2_probes; /* probe PASS reports received */
 
 #define v2_fail(...)                              \
 	do {                                      \
-		root_fail(v2_name, __VA_ARGS__); \
-		root_done();                      \
+		scn_fail(v2_name, __VA_ARGS__); \
+		scn_done();                      \
 	} while (0)
 
 static void v2_start(const char *scn, const char *guest1, const char *guest2, bool probe)
@@ -151,7 +151,7 @@ static void v2_probe_passed(void)
 		"(vm1 RAM pa 0x%lx..0x%lx, vm2 0x%lx..0x%lx)\n", nframes,
 		(unsigned long)v2_vm[0]->ram_pa_lo, (unsigned long)v2_vm[0]->ram_pa_hi,
 		(unsigned long)v2_vm[1]->ram_pa_lo, (unsigned long)v2_vm[1]->ram_pa_hi);
-	root_pass("devserver-isolation");
+	scn_pass("devserver-isolation");
 }
 
 /* vm-poweroff, after vm2 is gone: vm3 is made where vm2 was, and must get
@@ -179,7 +179,7 @@ static void v2_reuse(unsigned i)
 	}
 	kprintf("[root] vm3 runs in vm2's old RAM, pa 0x%lx..0x%lx\n",
 		(unsigned long)vm->ram_pa_lo, (unsigned long)vm->ram_pa_hi);
-	root_pass("vm-reuse");
+	scn_pass("vm-reuse");
 	v2_vm[i] = vm;
 	v2_off[i] = false;
 }
@@ -199,7 +199,7 @@ static void v2_reset(unsigned i)
 	v2_off[i] = true;
 	snprintf(what, sizeof(what), "vm-reset: %s came back twice after SYSTEM_RESET",
 		 v2_vm[i]->name);
-	root_pass(what);
+	scn_pass(what);
 }
 
 /* SYSTEM_OFF ends only that VM: its servers and memory are destroyed. The
@@ -218,7 +218,7 @@ static void v2_stopped(unsigned i, uint64_t why, const char *text)
 	}
 	v2_off[i] = true;
 	snprintf(what, sizeof(what), "vm-stop: %s powered off and is destroyed", v2_vm[i]->name);
-	root_pass(what);
+	scn_pass(what);
 	if (v2_name[3] == 'p' && !v2_reused) { /* vm-poweroff */
 		v2_reuse(i);
 		return;
@@ -226,8 +226,8 @@ static void v2_stopped(unsigned i, uint64_t why, const char *text)
 	for (unsigned j = 0; j < V2_NVM; j++)
 		if (!v2_off[j])
 			return;
-	root_pass(v2_name);
-	root_done();
+	scn_pass(v2_name);
+	scn_done();
 }
 
 static uint64_t v2_report(struct server *s, unsigned kind, uint64_t value, const char *text)
@@ -241,7 +241,7 @@ static uint64_t v2_report(struct server *s, unsigned kind, uint64_t value, const
 			v2_stopped(i, value, text);
 	}
 	if (kind == KEEL_REPORT_PASS) {
-		root_pass(text);
+		scn_pass(text);
 		v2_probe_passed();
 	} else if (kind == KEEL_REPORT_FAIL) {
 		v2_fail("%s: %s", s->name, text);
