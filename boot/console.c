@@ -112,9 +112,9 @@ static const char *con_build(struct server *s, uint64_t uart)
 	return NULL;
 }
 
-bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook)
+bool console_start(enum console_mode mode, unsigned cpu)
 {
-	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", test_hook, NULL };
+	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", NULL };
 	struct server *s;
 	con_tried = true;
 	s = srv_create("console", "console", args, cpu, CON_PRIO);
@@ -157,16 +157,27 @@ static void con_crash_dev(uint64_t index)
 
 bool console_report(struct server *s, unsigned kind, uint64_t value)
 {
-	if (!con_srv || s != con_srv || kind != KEEL_REPORT_CON_CRASH)
+	if (!con_srv || s != con_srv)
 		return false;
-	con_crash_dev(value);
+	if (kind == KEEL_REPORT_CON_CRASH)
+		con_crash_dev(value);
+	else if (kind == CON_REPORT_START)
+		vmrun_start_again(value);
+	else
+		return false;
 	return true;
+}
+
+void console_detach(struct vm *vm)
+{
+	if (con_srv && vm->index < KEEL_CON_MAX_VMS)
+		con_cfg->off[vm->index] = 1;
 }
 
 void console_ensure(unsigned cpu)
 {
 	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
-		console_start(CONSOLE_PREFIX, cpu, NULL);
+		console_start(CONSOLE_PREFIX, cpu);
 }
 
 bool console_attach(struct vm *vm, const struct vm_spec *spec)
@@ -180,6 +191,7 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 		return false;
 	snprintf(con_cfg->name[i], sizeof(con_cfg->name[i]), "%s", vm->name);
 	con_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
+	con_cfg->off[i] = 0;
 	if (i + 1 > con_cfg->nvms)
 		con_cfg->nvms = i + 1;
 	return keel_tcb_bind_notification(vm->vmm->tcb, ntfn) == KEEL_OK &&

@@ -189,5 +189,9 @@ void root_hook_timer(uint64_t now);
 void vmrun_start(void);
 /* A VMM's report (READY, VM_STOPPED); false if s is not a VMM of ours. */
 bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *text);
+/* Console key Ctrl-] s on VM entry index: build and start it again if it
+ * is off or one of its servers is down for good (restart limit); else
+ * say it runs. */
+void vmrun_start_again(uint64_t index);
 
 #endif /* BOOT_ROOT_H */

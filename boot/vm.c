@@ -229,7 +229,7 @@ static bool vm_vcpus(struct vm *vm, const struct vm_spec *spec)
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
-	const char *args[] = { spec->name, spec->dev[d].arg, NULL };
+	const char *args[] = { spec->name, NULL };
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];
@@ -430,6 +430,19 @@ struct vm *vm_by_index(unsigned index)
 	return index < nvms && vms[index].live ? &vms[index] : NULL;
 }
 
+struct vm *vm_entry_at(unsigned index)
+{
+	return index < nvms ? &vms[index] : NULL;
+}
+
+bool vm_servers_up(const struct vm *vm)
+{
+	bool up = vm->live && vm->vmm->state == SRV_RUNNING;
+	for (unsigned d = 0; up && d < vm->ndev; d++)
+		up = vm->dev[d]->state == SRV_RUNNING || vm->dev[d]->restart_due;
+	return up;
+}
+
 struct vm *vm_create(const struct vm_spec *spec)
 {
 	return vm_create_in(NULL, spec);
@@ -450,12 +463,13 @@ void vm_destroy(struct vm *vm)
 		return;
 	vm_stop(vm);
 	vm_clear(vm);
+	console_detach(vm);
 	kprintf("[root] VM %s destroyed: its servers are gone, its memory is free\n", vm->name);
 }
 
 bool vm_reset(struct vm *vm)
 {
 	struct vm_spec spec = vm->spec;
-	vm_destroy(vm);
+	vm_destroy(vm); /* nothing if it is destroyed already */
 	return vm_create_in(vm, &spec) && vm_start(vm);
 }

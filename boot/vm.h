@@ -20,7 +20,6 @@ struct vm_dev_spec {
 	enum keel_vm_dev_kind kind;
 	uint64_t base, size; /* guest-physical window */
 	unsigned intid;      /* guest interrupt (SPI), 0: none */
-	const char *arg;     /* extra argv for the server (test hooks), or NULL */
 	const struct srv_policy *restart; /* its server's, or NULL: the default */
 };
 
@@ -73,7 +72,12 @@ void vm_stop(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* The live VM in entry index (struct vm.index), or NULL. */
 struct vm *vm_by_index(unsigned index);
-/* Destroy and build it again from the same spec, and start it. */
+/* The entry index, live or destroyed (it keeps its spec), or NULL. */
+struct vm *vm_entry_at(unsigned index);
+/* Its VMM and device servers run (or wait out a restart back-off). */
+bool vm_servers_up(const struct vm *vm);
+/* Destroy it (if live) and build it again from the same spec in the same
+ * entry, and start it. */
 bool vm_reset(struct vm *vm);
 
 #endif /* BOOT_VM_H */

@@ -50,7 +50,7 @@ void vmrun_start(void)
 	n = vmconfig_load(m->name, (const char *)(uintptr_t)m->vaddr, m->size, root_ram_bytes(),
 			  run_spec, VMRUN_MAX);
 	/* one VM at a time on the terminal, Ctrl-] n to switch (docs/vm.md) */
-	if (!console_start(CONSOLE_SWITCH, 0, NULL))
+	if (!console_start(CONSOLE_SWITCH, 0))
 		kprintf("[root] no console server: VM output goes to the kernel console\n");
 	for (unsigned i = 0; i < n; i++) {
 		run_spec[i].cpu = i % bi->ncpus;
@@ -93,4 +93,27 @@ bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *t
 		return true;
 	}
 	return false;
+}
+
+void vmrun_start_again(uint64_t index)
+{
+	struct vm *vm = index < VM_MAX ? vm_entry_at((unsigned)index) : NULL;
+	bool was_live;
+	if (!vm || !run_count) {
+		kprintf("[root] no configured VM %lu to start\n", (unsigned long)index + 1);
+		return;
+	}
+	if (vm_servers_up(vm)) {
+		kprintf("[root] VM %s is running (Ctrl-] s starts a VM that is off)\n", vm->name);
+		return;
+	}
+	was_live = vm->live;
+	kprintf("[root] VM %s: starting it again (Ctrl-] s)\n", vm->name);
+	if (!vm_reset(vm)) {
+		kprintf("[root] VM %s could not be built again\n", vm->name);
+		run_live -= was_live;
+	} else {
+		run_live += !was_live;
+	}
+	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
 }

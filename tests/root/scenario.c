@@ -55,6 +55,7 @@ void scn_fail(const char *what, const char *fmt, ...)
 
 void scn_done(void)
 {
+	inject_stop();
 	srv_stop_all();
 	kprintf("[test] DONE\n");
 }
@@ -111,6 +112,7 @@ void root_hook_faulted(struct server *s)
 {
 	if (!scn)
 		return;
+	inject_faulted(s);
 	if (scn->faulted) {
 		scn->faulted(s);
 		return;
@@ -129,16 +131,6 @@ void root_hook_exited(struct server *s, int code)
 		scn_fail(scn->name, "server %s exited with code %d", s->name, code);
 		scn_done();
 	}
-}
-
-uint64_t root_hook_deadline(void)
-{
-	return 0;
-}
-
-void root_hook_timer(uint64_t now)
-{
-	(void)now;
 }
 
 /* ---- pingpong pairs ---------------------------------------------------------- */

@@ -20,6 +20,17 @@ void scn_fail(const char *what, const char *fmt, ...) __attribute__((format(prin
 /* Stop every server and print "[test] DONE" (the runner stops QEMU). */
 void scn_done(void);
 
+/* ---- inject.c: crash a server on root's timer (root_hook_timer) ---- */
+/* Crash s every period_ms, count times in all (one server at a time). */
+void inject_crashes(struct server *s, unsigned period_ms, unsigned count);
+void inject_stop(void);
+/* s faulted (root_hook_faulted): the crash, if it was s's, counts. */
+void inject_faulted(struct server *s);
+/* Crashes made so far; nanoseconds since the last (instructions under
+ * QEMU -icount shift=0). */
+unsigned inject_count(void);
+uint64_t inject_since_ns(void);
+
 /* ---- scenario.c: the table, dispatch, shared helpers ---- */
 struct scenario {
 	const char *name;

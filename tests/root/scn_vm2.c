@@ -15,7 +15,7 @@
  *   test=          vm1              vm2              checked (run.sh)
  *   vm-two         guest-uart       guest-uart       uart from each VM
  *   vm-isolation   guest-scan       guest-scan       scan-secret, scan from each
- *                  (PL011 servers in probe mode)     VM; devserver-isolation
+ *                  (a probe device server each)      VM; devserver-isolation
  *   vm-hostile2    guest-hostile    guest-hostile    vm1 hostile-done, then a
  *                                                    vm2 heartbeat after it
  *   vm-poweroff    guest-hostile    guest-off        vm2 poweroff; root's
@@ -28,9 +28,10 @@
  *                                                    it); vm-reset; vm1 keeps
  *                                                    its heartbeat
  *
- * devserver-isolation (root prints it): each PL011 server's probe (argv
- * "probe", device-servers/pl011/main.c) found no frame capability in its
- * CNode and no map, copy or mint through any slot worked; and root, going
+ * devserver-isolation (root prints it): each VM's probe, a test server in
+ * a device slot of its own with what every device server gets
+ * (tests/servers/probe.c), found no frame capability in its CNode and no
+ * map, copy or mint through any slot worked; and root, going
  * through every slot of every device server's CNode, found no frame whose
  * physical address lies in any VM's RAM (vm->ram_pa_lo..hi, noted as
  * vm_create made the frames).
@@ -57,6 +58,7 @@
 #define V2_RAM_SIZE (64ull << 20)
 #define V2_PL011 0x09000000ull
 #define V2_PL011_SPI 33u
+#define V2_PROBE 0x09100000ull
 #define V2_NVM 2u
 
 static const char *v2_name;
@@ -81,10 +83,13 @@ static void v2_start(const char *scn, const char *guest1, const char *guest2, bo
 		const struct vm_spec spec = {
 			.name = name[i], .image = guest[i], .ram_base = V2_RAM_BASE,
 			.ram_size = V2_RAM_SIZE,
-			.cpu = 0, .ndev = 1,
-			.dev = { { .prog = "pl011", .arg = probe ? "probe" : NULL,
-				   .kind = KEEL_VM_DEV_PL011, .base = V2_PL011, .size = 0x1000,
-				   .intid = V2_PL011_SPI } },
+			.cpu = 0, .ndev = probe ? 2 : 1,
+			.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = V2_PL011,
+				   .size = 0x1000, .intid = V2_PL011_SPI },
+				 /* the probe in a device slot of its own, at a
+				  * window the guest never touches */
+				 { .prog = "probe", .kind = KEEL_VM_DEV_PL011, .base = V2_PROBE,
+				   .size = 0x1000, .intid = 0 } },
 		};
 		if (!(v2_vm[i] = vm_create(&spec))) {
 			v2_fail("cannot create VM %s with %s", name[i], guest[i]);

@@ -12,3 +12,6 @@ spin_SRCS := tests/servers/spin.c
 stress_SRCS := tests/servers/stress.c $(SRV_COUNTER)
 libctest_SRCS := tests/servers/libctest.c
 bench_SRCS := tests/servers/bench.c $(SRV_COUNTER)
+# The isolation probe: started by the test root in a VM's device slot.
+USER_PROGS += probe
+probe_SRCS := tests/servers/probe.c
