@@ -42,7 +42,7 @@ static void fault_restart(struct server *s)
 static void fault_backoff(struct server *s, uint32_t ms)
 {
 	srv_stop(s);
-	s->restart_due = root_arch_now_ticks() + ms * (root_bootinfo()->timer_hz / 1000);
+	s->restart_due = root_arch_now_ticks() + ms * (root_boot_info()->timer_hz / 1000);
 	kprintf("[root] server %s restarts in %u ms (back-off)\n", s->name, ms);
 	root_timer_arm();
 }

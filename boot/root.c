@@ -21,7 +21,7 @@ static struct keel_alloc *pool = &root_pool; /* where root_alloc takes from */
 static uint64_t root_ep;
 static uint64_t root_ntfn; /* bound to root's thread: its timer */
 
-const struct keel_bootinfo *root_bootinfo(void)
+const struct keel_bootinfo *root_boot_info(void)
 {
 	return (const struct keel_bootinfo *)(uintptr_t)KEEL_BOOTINFO_VADDR;
 }
@@ -98,7 +98,7 @@ long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t i
 	return keel_alloc_into(pool, type, size_bits, cnode, index);
 }
 
-long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
+long root_frame_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
 {
 	return keel_alloc_map(pool, frame, vspace, vaddr, rights);
 }
@@ -195,7 +195,7 @@ static int root_halt(const char *why, long err)
 
 int main(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	struct keel_server loop = { .protected = root_protected, .fault = root_fault,
 				    .notified = root_notified };
 	uint64_t ram;

@@ -74,7 +74,7 @@ struct server {
 };
 
 /* ---- root.c: resources and markers ---- */
-const struct keel_bootinfo *root_bootinfo(void);
+const struct keel_bootinfo *root_boot_info(void);
 /* A new object in root's CNode (0 if out of memory or slots). */
 uint64_t root_alloc(unsigned type, unsigned size_bits);
 uint64_t root_alloc_slot(void);
@@ -83,12 +83,12 @@ uint64_t root_ram_bytes(void);
 /* One object into slot index of cnode; KEEL_OK or the retype's error. */
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index);
 /* Map frame at vaddr in vspace, making page tables as needed. */
-long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
+long root_frame_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
 
 /* A carve: memory and slots set apart from root's pool for one VM, so
  * that everything made for the VM can be destroyed at once (revoking its
  * untyped) and the memory used again. root_pool_use(&c->pool) makes the
- * root_alloc* and root_map calls that follow take from it; NULL goes back
+ * root_alloc* and root_frame_map calls that follow take from it; NULL goes back
  * to root's own pool; returns the pool in use before. */
 #define ROOT_CARVE_MAX 8u
 struct root_carve {

@@ -31,7 +31,7 @@ static unsigned run_count, run_live;
 /* The configuration: the first boot blob (the manifest's blob 0). */
 static const struct keel_boot_module *vmrun_config(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
 		if (bi->module[i].frame_count)
 			return &bi->module[i];
@@ -41,7 +41,7 @@ static const struct keel_boot_module *vmrun_config(void)
 void vmrun_start(void)
 {
 	const struct keel_boot_module *m = vmrun_config();
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	unsigned n;
 	if (!m) {
 		kprintf("[root] no VM config given; see make run CONFIG=... (docs/config.md)\n");

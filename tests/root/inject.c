@@ -14,7 +14,7 @@ static unsigned inj_left, inj_done;
 
 static uint64_t inject_ticks(unsigned ms)
 {
-	return ms * (root_bootinfo()->timer_hz / 1000);
+	return ms * (root_boot_info()->timer_hz / 1000);
 }
 
 void inject_crashes(struct server *s, unsigned period_ms, unsigned count)
@@ -40,7 +40,7 @@ unsigned inject_count(void)
 
 uint64_t inject_since_ns(void)
 {
-	uint64_t hz = root_bootinfo()->timer_hz;
+	uint64_t hz = root_boot_info()->timer_hz;
 	uint64_t ticks = root_arch_now_ticks() - inj_t0;
 	return hz ? ticks * 1000000000ull / hz : ticks;
 }

@@ -24,15 +24,15 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
 	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
 	&scenario_vm_devrestart,
-	/* two VMs (boot/scn_vm2.c) */
+	/* two VMs (tests/root/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_reset,
 	&scenario_vm_restart, &scenario_vm_bench,
-	/* VM configs and restart policies (boot/scn_cfg.c) */
+	/* VM configs and restart policies (tests/root/scn_cfg.c) */
 	&scenario_cfg, &scenario_restart_policy,
-	/* the console server (boot/scn_console.c) */
+	/* the console server (tests/root/scn_console.c) */
 	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
-	/* two vCPUs (boot/scn_smp.c) */
+	/* two vCPUs (tests/root/scn_smp.c) */
 	&scenario_vm_smp,
 };
 

@@ -37,7 +37,7 @@ static void demo_start(void)
 	};
 	struct pp_pair a, b;
 	bool ok = pp_start(&a, &pp0);
-	if (root_bootinfo()->ncpus > 1)
+	if (root_boot_info()->ncpus > 1)
 		ok = ok && pp_start(&b, &pp1);
 	if (!ok)
 		kprintf("[root] demo: cannot start the pingpong pairs\n");
@@ -46,7 +46,7 @@ static void demo_start(void)
 static uint64_t demo_report(struct server *s, unsigned kind, uint64_t value,
 			    const char *text)
 {
-	unsigned pairs = root_bootinfo()->ncpus > 1 ? 2 : 1;
+	unsigned pairs = root_boot_info()->ncpus > 1 ? 2 : 1;
 	if (kind == KEEL_REPORT_FAIL)
 		kprintf("[root] demo: %s failed: %s\n", s->name, text);
 	if (kind == KEEL_REPORT_PASS && ++demo_passed == pairs)
@@ -78,8 +78,8 @@ static void boot_start(void)
 	};
 	struct server *h;
 	struct pp_pair p;
-	if (root_bootinfo()->ncpus != 2) {
-		scn_fail("smp", "boot info says %u CPUs, want 2", root_bootinfo()->ncpus);
+	if (root_boot_info()->ncpus != 2) {
+		scn_fail("smp", "boot info says %u CPUs, want 2", root_boot_info()->ncpus);
 		scn_done();
 		return;
 	}

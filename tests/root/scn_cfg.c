@@ -29,7 +29,7 @@ static struct vm_spec cfg_specs[VM_MAX];
 
 static uint64_t cfg_ram_bytes(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	uint64_t bytes = 0;
 	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
 		if (!bi->untyped[i].is_device)
@@ -131,7 +131,7 @@ static void rp_start(void)
 	const struct srv_policy limit = { .max_restarts = 2, .window_ms = 60000,
 					  .backoff_ms = RP_BACKOFF_MS };
 	rp_never = srv_create("nullderef", "rp-never", rd, 0, 100);
-	rp_limit = srv_create("nullderef", "rp-limit", rd, 1 % root_bootinfo()->ncpus, 100);
+	rp_limit = srv_create("nullderef", "rp-limit", rd, 1 % root_boot_info()->ncpus, 100);
 	if (!rp_never || !rp_limit) {
 		rp_finish("cannot create the servers");
 		return;

@@ -68,7 +68,7 @@ static bool cs_vm_make(unsigned i, unsigned cpu)
 
 static void cs_start(const char *scn, enum console_mode mode, unsigned nvm)
 {
-	unsigned cpu = nvm == 1 && root_bootinfo()->ncpus > 1 ? 1 : 0;
+	unsigned cpu = nvm == 1 && root_boot_info()->ncpus > 1 ? 1 : 0;
 	cs_name = scn;
 	cs_nvm = nvm;
 	if (!console_start(mode, cpu)) {

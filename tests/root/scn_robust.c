@@ -185,7 +185,7 @@ static bool spin_pair(unsigned cpu)
 
 static void spin_start(void)
 {
-	spin_cpus = root_bootinfo()->ncpus > 1 ? 2 : 1;
+	spin_cpus = root_boot_info()->ncpus > 1 ? 2 : 1;
 	for (unsigned cpu = 0; cpu < spin_cpus; cpu++)
 		if (!spin_pair(cpu)) {
 			scn_abort("spin", "cannot start spinner and worker");

@@ -1,7 +1,7 @@
 /*
  * test=vm-smp: one VM with two vCPUs (docs/vm.md) running guest-smp
  * (tests/guests/smp.c): 64 MiB of RAM at 0x40000000 and a PL011 on SPI
- * 33, as in boot/scn_vm.c. The VMM, its PL011 server and vCPU 0 run on
+ * 33, as in tests/root/scn_vm.c. The VMM, its PL011 server and vCPU 0 run on
  * CPU 1 when there is one, vCPU 1 on CPU 0 beside root, so the guest's
  * SGIs cross physical CPUs both ways: to a vCPU running on the other CPU,
  * and to one parked there in WFI.
@@ -28,7 +28,7 @@ static void vm_smp(void)
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = "guest-smp", .ram_base = SMP_RAM_BASE,
-		.ram_size = SMP_RAM_SIZE, .cpu = root_bootinfo()->ncpus > 1 ? 1 : 0,
+		.ram_size = SMP_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.vcpus = SMP_VCPUS, .ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = SMP_PL011,
 			   .size = 0x1000, .intid = SMP_PL011_SPI } },

@@ -39,7 +39,7 @@ static void vmt_start(const char *scn, const char *guest)
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = guest, .ram_base = GUEST_RAM_BASE,
-		.ram_size = GUEST_RAM_SIZE, .cpu = root_bootinfo()->ncpus > 1 ? 1 : 0,
+		.ram_size = GUEST_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = GUEST_PL011,
 			   .size = 0x1000, .intid = GUEST_PL011_SPI } },

@@ -36,7 +36,7 @@ static void vmb_start(const char *scn, const char *guest, unsigned crashes, unsi
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = guest, .ram_base = 0x40000000ull,
-		.ram_size = 64ull << 20, .cpu = root_bootinfo()->ncpus > 1 ? 1 : 0,
+		.ram_size = 64ull << 20, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x09000000ull,
 			   .size = 0x1000, .intid = 33 } },

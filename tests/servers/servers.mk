@@ -1,5 +1,5 @@
 # Test and benchmark servers (tests/servers/), started by the root server's
-# scenarios (boot/scn_*.c). Each is one program; roles come from argv.
+# scenarios (tests/root/scn_*.c). Each is one program; roles come from argv.
 # counter.c's arch half is picked here (style practice 3).
 SRV_COUNTER := tests/servers/counter.c $(wildcard tests/servers/arch/$(ARCH)/counter.c)
 
