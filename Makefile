@@ -46,7 +46,8 @@ KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
 	-fno-omit-frame-pointer $(KINC)
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) \
 	$(wildcard arch/$(ARCH)/*.S)
-KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS)) $(B)/k/modules.S.o
+KERNEL_CORE_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS := $(KERNEL_CORE_OBJS) $(B)/k/modules.S.o
 LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 # ---- user programs (EL0, musl) ----
@@ -71,6 +72,7 @@ include libipc/libipc.mk
 -include tests/servers/servers.mk
 -include tests/unit/unit.mk
 -include config/config.mk
+-include tests/root/root.mk
 include tests/guests/guests.mk
 include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
 -include tests/linux/linux.mk
@@ -107,6 +109,8 @@ $(B)/k/%.S.o: %.S | $(SETUP_STAMP) $(FDT_INC)/.done
 
 $(B)/k/modules.S.o: $(B)/modules.S
 	$(CC) -c $< -o $@
+$(B)/k/modules-test.S.o: $(B)/modules-test.S
+	$(CC) -c $< -o $@
 
 # ---- user program rules ----
 $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
@@ -123,16 +127,26 @@ $(B)/user/$(1).elf: $$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A)
 		$$($(1)_LIBS) $(MUSL)/libc.a $$(ULIBGCC) $(MUSL)/crtn.o
 USER_ELFS += $(B)/user/$(1).elf
 endef
-$(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
+$(foreach p,$(USER_PROGS) $(TEST_ROOT_PROGS),$(eval $(call user_prog,$(p))))
 
 # Boot modules: the root server first, then every other user program, then
 # the test guests (named guest-<name>), then data files (MODULE_DATA, named
-# by their file name).
-MODULE_ELFS = $(B)/user/root.elf $(filter-out $(B)/user/root.elf,$(USER_ELFS)) \
+# by their file name). The test image (keel-test.bin, tests/system/run.sh)
+# has the test root (tests/root/root.mk) in the root's place: the kernel
+# starts the module named "root", so it is linked as $(B)/test/root.elf.
+MODULE_REST = $(filter-out $(B)/user/root.elf $(B)/user/root-test.elf,$(USER_ELFS)) \
 	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES)) $(MODULE_DATA)
+MODULE_ELFS = $(B)/user/root.elf $(MODULE_REST)
+TEST_MODULE_ELFS = $(B)/test/root.elf $(MODULE_REST)
 $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
+$(B)/modules-test.S: $(TEST_MODULE_ELFS) tools/mkmodules.sh
+	@mkdir -p $(dir $@)
+	bash tools/mkmodules.sh $(TEST_MODULE_ELFS) > $@
+$(B)/test/root.elf: $(B)/user/root-test.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # Every target object (kernel, user programs, test guests) was compiled
 # from the project's headers, the compiler's, musl's and the copied libfdt
@@ -158,6 +172,15 @@ $(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
 $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
 
+# The test image: the same kernel, the test root as its root server.
+$(B)/keel-test.elf: $(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o arch/$(ARCH)/kernel.ld
+	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
+		$(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o $(LIBFDT_A) \
+		$(shell $(CC) -print-libgcc-file-name)
+
+$(B)/keel-test.bin: $(B)/keel-test.elf
+	$(OBJCOPY) -O binary $< $@
+
 # ---- running ----
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
@@ -169,22 +192,24 @@ APPEND ?=
 # QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;
 # the kernel finds them through "blobs=" on its command line. The default
 # config's Linux assets are fetched first (make linux-assets).
-# make run APPEND="test=<scenario>" boots one built-in scenario instead.
+# make run APPEND="test=<scenario>" boots the test image (keel-test.bin)
+# with one test root scenario (tests/root/) instead.
 DEFAULT_CONFIG := config/default.json
 RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
 RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
 RUN_MIB := 2048
 RUN_BLOBS := $(BUILD)/blobs
+RUN_IMAGE := $(B)/$(if $(findstring test=,$(APPEND)),keel-test.bin,keel.bin)
 # make debug is make run (the same config, blobs and QEMU command line)
 # with QEMU's gdbstub on :1234 and the CPUs halted until gdb continues; the
 # two share one rule and differ only in RUN_DEBUG. README.md, "Debugging".
 debug: RUN_DEBUG = -s -S
 debug: RUN_HINT = @echo "debug: QEMU waits for gdb: gdb-multiarch $(B)/keel.elf -ex 'target remote :1234'"
 ifeq ($(RUN_CONFIG),)
-run debug: $(B)/keel.bin
+run debug: $(RUN_IMAGE)
 	$(RUN_HINT)
-	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)" $(RUN_DEBUG)
+	$(QEMU) $(QEMU_FLAGS) -kernel $(RUN_IMAGE) -append "$(APPEND)" $(RUN_DEBUG)
 else
 run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
 	$(BUILD)/host/config/check-config $(RUN_CONFIG)
@@ -195,9 +220,13 @@ run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
 
-system-test: $(B)/keel.bin
-	bash tests/system/run.sh $(B)/keel.bin
-	bash tests/system/blobs.sh $(B)/keel.bin
+system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs
+	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
+	bash tests/system/run.sh $(B)/keel-test.bin
+	bash tests/system/blobs.sh $(B)/keel-test.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/vmkeys.sh $(B)/keel.bin
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
@@ -219,9 +248,10 @@ TEST_TARGETS += linux-system
 test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
 
-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
+bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
-		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel.bin $(BUILD)/bench.json
+		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel-test.bin \
+		$(BUILD)/bench.json
 
 loc:
 	@bash tools/loc.sh kernel arch/$(ARCH)

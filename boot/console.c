@@ -39,20 +39,20 @@
 #define CON_UART_INTID 33u
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
-static struct server *con_srv;
-static struct con_config *con_cfg; /* root's view */
-static uint64_t con_ep;
-static bool con_tried; /* console_start ran (it may have failed) */
+static struct server *console_srv;
+static struct con_config *console_cfg; /* root's view */
+static uint64_t console_ep;
+static bool console_tried; /* console_start ran (it may have failed) */
 
 struct server *console_server(void)
 {
-	return con_srv;
+	return console_srv;
 }
 
 /* The UART's page: a frame retyped from the device untyped that covers it. */
-static uint64_t con_uart_frame(void)
+static uint64_t console_uart_frame(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	uint64_t slot = root_alloc_slot();
 	for (uint32_t i = 0; slot && i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
 		if (bi->untyped[i].is_device && bi->untyped[i].paddr == CON_UART_PA)
@@ -62,27 +62,27 @@ static uint64_t con_uart_frame(void)
 }
 
 /* The config page (root's view + the server's copy), then the state. */
-static bool con_pages(struct server *s)
+static bool console_pages(struct server *s)
 {
 	uint64_t cfg = root_alloc(KEEL_OBJ_FRAME, 0), copy = root_alloc_slot();
-	if (!cfg || !copy || root_map(cfg, KEEL_ROOT_VSPACE, CON_VIEW, RW) != KEEL_OK ||
+	if (!cfg || !copy || root_frame_map(cfg, KEEL_ROOT_VSPACE, CON_VIEW, RW) != KEEL_OK ||
 	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, cfg, RW) != KEEL_OK ||
-	    root_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) != KEEL_OK)
+	    root_frame_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) != KEEL_OK)
 		return false;
 	for (uint64_t p = 1; p < CON_STATE_PAGES; p++) {
 		uint64_t f = root_alloc(KEEL_OBJ_FRAME, 0);
-		if (!f || root_map(f, s->vspace, KEEL_DEV_STATE_VADDR + p * ROOT_PAGE_SIZE,
+		if (!f || root_frame_map(f, s->vspace, KEEL_DEV_STATE_VADDR + p * ROOT_PAGE_SIZE,
 				   RW) != KEEL_OK)
 			return false;
 	}
-	con_cfg = (struct con_config *)(uintptr_t)CON_VIEW;
-	memset(con_cfg, 0, sizeof(*con_cfg));
+	console_cfg = (struct con_config *)(uintptr_t)CON_VIEW;
+	memset(console_cfg, 0, sizeof(*console_cfg));
 	return true;
 }
 
 /* INTID 33 signals a notification bound to the server's thread; the
  * server holds the handler (to ACK) and nothing else of it. */
-static bool con_irq(struct server *s)
+static bool console_irq(struct server *s)
 {
 	uint64_t irq = root_alloc_slot(), ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
 	uint64_t badged = root_alloc_slot();
@@ -98,29 +98,29 @@ static bool con_irq(struct server *s)
 	       srv_grant_move(s, CON_SLOT_IRQ, irq);
 }
 
-static const char *con_build(struct server *s, uint64_t uart)
+static const char *console_build(struct server *s, uint64_t uart)
 {
-	if (!(con_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0)) || !srv_grant_report(s) ||
-	    !srv_grant_copy(s, KEEL_SRV_EP, con_ep, KEEL_R_READ))
+	if (!(console_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0)) || !srv_grant_report(s) ||
+	    !srv_grant_copy(s, KEEL_SRV_EP, console_ep, KEEL_R_READ))
 		return "no memory for its endpoint";
-	if (!uart || root_map(uart, s->vspace, CON_UART_VADDR, RW) != KEEL_OK)
+	if (!uart || root_frame_map(uart, s->vspace, CON_UART_VADDR, RW) != KEEL_OK)
 		return "cannot map the UART (no device untyped at 0x09000000?)";
-	if (!con_pages(s))
+	if (!console_pages(s))
 		return "no memory for its state pages";
-	if (!con_irq(s))
+	if (!console_irq(s))
 		return "cannot route INTID 33 to it";
 	return NULL;
 }
 
-bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook)
+bool console_start(enum console_mode mode, unsigned cpu)
 {
-	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", test_hook, NULL };
+	const char *args[] = { mode == CONSOLE_SWITCH ? "switch" : "prefix", NULL };
 	struct server *s;
-	con_tried = true;
+	console_tried = true;
 	s = srv_create("console", "console", args, cpu, CON_PRIO);
-	const char *why = s ? con_build(s, con_uart_frame()) : "cannot create the server";
+	const char *why = s ? console_build(s, console_uart_frame()) : "cannot create the server";
 	if (!why) {
-		con_cfg->mode = mode == CONSOLE_SWITCH ? CON_SWITCH : CON_PREFIX;
+		console_cfg->mode = mode == CONSOLE_SWITCH ? CON_SWITCH : CON_PREFIX;
 		if (!srv_start(s))
 			why = "cannot start it";
 	}
@@ -128,13 +128,13 @@ bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook)
 		kprintf("[root] console server: %s\n", why);
 		return false;
 	}
-	con_srv = s;
+	console_srv = s;
 	kprintf("[root] console server: %s mode; Ctrl-] then a VM's number switches\n",
 		args[0]);
 	return true;
 }
 
-static struct server *con_pl011(const struct vm *vm, const struct vm_spec *spec)
+static struct server *console_pl011(const struct vm *vm, const struct vm_spec *spec)
 {
 	for (unsigned d = 0; d < spec->ndev && d < vm->ndev; d++)
 		if (spec->dev[d].kind == KEEL_VM_DEV_PL011)
@@ -144,10 +144,10 @@ static struct server *con_pl011(const struct vm *vm, const struct vm_spec *spec)
 
 /* Ctrl-] k on the console: crash VM vm's PL011 server (the console
  * numbers VMs by their entry, as console_attach gave them). */
-static void con_crash_dev(uint64_t index)
+static void console_crash_dev(uint64_t index)
 {
 	struct vm *vm = index < KEEL_CON_MAX_VMS ? vm_by_index((unsigned)index) : NULL;
-	struct server *uart = vm ? con_pl011(vm, &vm->spec) : NULL;
+	struct server *uart = vm ? console_pl011(vm, &vm->spec) : NULL;
 	if (!uart || !srv_crash(uart)) {
 		kprintf("[root] console asked to crash a PL011 server that is not running\n");
 		return;
@@ -157,36 +157,48 @@ static void con_crash_dev(uint64_t index)
 
 bool console_report(struct server *s, unsigned kind, uint64_t value)
 {
-	if (!con_srv || s != con_srv || kind != KEEL_REPORT_CON_CRASH)
+	if (!console_srv || s != console_srv)
 		return false;
-	con_crash_dev(value);
+	if (kind == KEEL_REPORT_CON_CRASH)
+		console_crash_dev(value);
+	else if (kind == CON_REPORT_START)
+		vmrun_start_again(value);
+	else
+		return false;
 	return true;
+}
+
+void console_detach(struct vm *vm)
+{
+	if (console_srv && vm->index < KEEL_CON_MAX_VMS)
+		console_cfg->off[vm->index] = 1;
 }
 
 void console_ensure(unsigned cpu)
 {
-	if (!con_srv && !con_tried) /* nobody chose: lines with prefixes */
-		console_start(CONSOLE_PREFIX, cpu, NULL);
+	if (!console_srv && !console_tried) /* nobody chose: lines with prefixes */
+		console_start(CONSOLE_PREFIX, cpu);
 }
 
 bool console_attach(struct vm *vm, const struct vm_spec *spec)
 {
-	struct server *uart = con_pl011(vm, spec);
+	struct server *uart = console_pl011(vm, spec);
 	unsigned i = vm->index;
 	uint64_t ntfn;
-	if (!con_srv)
+	if (!console_srv)
 		return true; /* the PL011 servers print through the kernel */
 	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))
 		return false;
-	snprintf(con_cfg->name[i], sizeof(con_cfg->name[i]), "%s", vm->name);
-	con_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
-	if (i + 1 > con_cfg->nvms)
-		con_cfg->nvms = i + 1;
+	snprintf(console_cfg->name[i], sizeof(console_cfg->name[i]), "%s", vm->name);
+	console_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
+	console_cfg->off[i] = 0;
+	if (i + 1 > console_cfg->nvms)
+		console_cfg->nvms = i + 1;
 	return keel_tcb_bind_notification(vm->vmm->tcb, ntfn) == KEEL_OK &&
-	       srv_grant_mint(con_srv, CON_SLOT_VMM(i), ntfn, KEEL_R_WRITE,
+	       srv_grant_mint(console_srv, CON_SLOT_VMM(i), ntfn, KEEL_R_WRITE,
 			      KEEL_VMM_BADGE_CONSOLE) &&
-	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_CONSOLE, con_ep, KEEL_R_WRITE,
+	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_CONSOLE, console_ep, KEEL_R_WRITE,
 			      KEEL_CON_BADGE_VMM(i)) &&
-	       (!uart || srv_grant_mint(uart, KEEL_SRV_PEER, con_ep, KEEL_R_WRITE,
+	       (!uart || srv_grant_mint(uart, KEEL_SRV_PEER, console_ep, KEEL_R_WRITE,
 					KEEL_CON_BADGE_DEV(i)));
 }

@@ -16,10 +16,9 @@ enum console_mode {
 
 /* Create and start the console server on cpu. Once it runs, every VM
  * vm_create makes is connected to it (console_attach); the first one
- * has the console. test_hook: NULL, or the server's test argv ("crash=N",
- * device-servers/console/main.c). false if it cannot (logged; VMs then
- * print through the kernel console, without input). */
-bool console_start(enum console_mode mode, unsigned cpu, const char *test_hook);
+ * has the console. false if it cannot (logged; VMs then print through
+ * the kernel console, without input). */
+bool console_start(enum console_mode mode, unsigned cpu);
 /* Before a VM is made (boot/vm.c, from root's own pool): if
  * console_start was not called yet, start the console in CONSOLE_PREFIX
  * mode on cpu. */
@@ -29,13 +28,13 @@ void console_ensure(unsigned cpu);
  * PL011 server then prints through the kernel). */
 bool console_attach(struct vm *vm, const struct vm_spec *spec);
 /* A report from the console server that root acts on itself (Ctrl-] k:
- * crash a VM's PL011 server); false if s or kind is not that. */
+ * crash a VM's PL011 server; Ctrl-] s: start a VM again,
+ * vmrun_start_again); false if s or kind is not that. */
 bool console_report(struct server *s, unsigned kind, uint64_t value);
+/* vm is destroyed (boot/vm.c): the console marks it off until a VM is
+ * attached in its entry again. */
+void console_detach(struct vm *vm);
 /* The console server, or NULL. */
 struct server *console_server(void);
-
-/* boot/scn_console.c */
-extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
-	scenario_con_crash;
 
 #endif /* BOOT_CONSOLE_H */

@@ -25,9 +25,8 @@ static void fault_log(struct server *s, struct keel_msg *m)
 			s->name, fault_vm_kind(m->mr[2]), (unsigned long)m->mr[0],
 			(unsigned long)m->mr[1]);
 	else
-		kprintf("[root] server %s faulted: %s at address 0x%lx, pc 0x%lx "
-			"(cause 0x%lx)\n", s->name, root_arch_fault_name(m->mr[1]),
-			(unsigned long)m->mr[0], (unsigned long)m->mr[0],
+		kprintf("[root] server %s faulted: %s at pc 0x%lx (cause 0x%lx)\n", s->name,
+			root_arch_fault_name(m->mr[1]), (unsigned long)m->mr[0],
 			(unsigned long)m->mr[1]);
 }
 
@@ -43,9 +42,9 @@ static void fault_restart(struct server *s)
 static void fault_backoff(struct server *s, uint32_t ms)
 {
 	srv_stop(s);
-	s->restart_due = root_arch_now_ticks() + ms * (root_bootinfo()->timer_hz / 1000);
+	s->restart_due = root_arch_now_ticks() + ms * (root_boot_info()->timer_hz / 1000);
 	kprintf("[root] server %s restarts in %u ms (back-off)\n", s->name, ms);
-	root_timer_arm(srv_next_restart());
+	root_timer_arm();
 }
 
 void fault_timer(void)
@@ -55,9 +54,8 @@ void fault_timer(void)
 	while ((s = srv_due_restart(now))) {
 		s->restart_due = 0;
 		fault_restart(s);
-		scenario_faulted(s); /* the fault, now that its back-off is over */
+		root_hook_faulted(s); /* the fault, now that its back-off is over */
 	}
-	root_timer_arm(srv_next_restart());
 }
 
 bool fault_recover(struct server *s)
@@ -98,6 +96,6 @@ bool fault_handle(struct server *s, struct keel_msg *m)
 	fault_log(s, m);
 	fault_recover(s);
 	if (!s->restart_due)
-		scenario_faulted(s); /* else once it is restarted (fault_timer) */
+		root_hook_faulted(s); /* else once it is restarted (fault_timer) */
 	return false;
 }

@@ -118,7 +118,7 @@ static bool lx_exit(struct server *s, const uint64_t *a, int64_t *ret)
 	kprintf("[root] server %s exited with code %d\n", s->name, code);
 	if (code != 0)
 		fault_recover(s);
-	scenario_exited(s, code);
+	root_hook_exited(s, code);
 	return false;
 }
 

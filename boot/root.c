@@ -1,9 +1,8 @@
 /*
  * Root server entry: check the boot info, build the allocator over the
- * boot untyped memory, start the scenario named on the kernel command line
+ * boot untyped memory, start the VMs of the configuration blob (vmrun.c)
  * and serve faults and reports on root's endpoint forever.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@ static struct keel_alloc *pool = &root_pool; /* where root_alloc takes from */
 static uint64_t root_ep;
 static uint64_t root_ntfn; /* bound to root's thread: its timer */
 
-const struct keel_bootinfo *root_bootinfo(void)
+const struct keel_bootinfo *root_boot_info(void)
 {
 	return (const struct keel_bootinfo *)(uintptr_t)KEEL_BOOTINFO_VADDR;
 }
@@ -99,49 +98,36 @@ long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t i
 	return keel_alloc_into(pool, type, size_bits, cnode, index);
 }
 
-long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
+long root_frame_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights)
 {
 	return keel_alloc_map(pool, frame, vspace, vaddr, rights);
 }
 
-void root_timer_arm(uint64_t ticks)
+/* One timer on root's notification serves both the restart back-offs
+ * and the hook's deadline: the earlier of the two. */
+void root_timer_arm(void)
 {
-	uint64_t mr[6] = { ticks, 0, 0, 0, 0, 0 };
+	uint64_t restart = srv_next_restart(), hook = root_hook_deadline();
+	uint64_t mr[6] = { restart && (!hook || restart < hook) ? restart : hook, 0, 0, 0, 0, 0 };
 	if (root_ntfn)
 		keel_invoke(root_ntfn, KEEL_NTFN_SET_TIMER, 2, mr);
 }
 
 static void root_notified(void *ctx, uint64_t bits)
 {
+	uint64_t due;
 	(void)ctx;
 	(void)bits;
 	fault_timer();
+	due = root_hook_deadline();
+	if (due && due <= root_arch_now_ticks())
+		root_hook_timer(root_arch_now_ticks());
+	root_timer_arm();
 }
 
 uint64_t root_endpoint(void)
 {
 	return root_ep;
-}
-
-void root_pass(const char *what)
-{
-	kprintf("[test] PASS %s\n", what);
-}
-
-void root_fail(const char *what, const char *fmt, ...)
-{
-	char why[KEEL_PRINT_MAX / 2];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	kprintf("[test] FAIL %s: %s\n", what, why);
-}
-
-void root_done(void)
-{
-	srv_stop_all();
-	kprintf("[test] DONE\n");
 }
 
 /* Hand all RAM untyped to the allocator; device memory stays unused. */
@@ -175,14 +161,16 @@ static bool root_protected(void *ctx, struct keel_msg *m)
 {
 	struct server *s = srv_by_badge(m->badge);
 	char text[KEEL_REPORT_TEXT_MAX + 1];
+	uint64_t answer;
 	(void)ctx;
 	if (!s)
 		return false; /* not from one of ours: leave it waiting */
 	keel_report_text(m, text, sizeof(text));
-	if (console_report(s, (unsigned)m->label, m->mr[0]))
-		m->mr[0] = KEEL_REPORT_CONTINUE;
-	else
-		m->mr[0] = scenario_report(s, (unsigned)m->label, m->mr[0], text);
+	answer = KEEL_REPORT_CONTINUE;
+	if (!console_report(s, (unsigned)m->label, m->mr[0]) &&
+	    !root_hook_report(s, (unsigned)m->label, m->mr[0], text, &answer))
+		vmrun_report(s, (unsigned)m->label, m->mr[0], text);
+	m->mr[0] = answer;
 	m->label = 0;
 	m->len = 1;
 	return true;
@@ -207,7 +195,7 @@ static int root_halt(const char *why, long err)
 
 int main(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	struct keel_server loop = { .protected = root_protected, .fault = root_fault,
 				    .notified = root_notified };
 	uint64_t ram;
@@ -221,8 +209,8 @@ int main(void)
 	if (!root_ep || !root_ntfn ||
 	    keel_tcb_bind_notification(KEEL_ROOT_TCB, root_ntfn) != KEEL_OK)
 		return root_halt("cannot allocate the root endpoint and notification", 0);
-	scenario_select(bi->cmdline);
-	scenario_start();
+	if (!root_hook_start(bi->cmdline))
+		vmrun_start();
 	loop.ep = root_ep;
 	err = keel_server_run(&loop);
 	return root_halt("receive failed", err);

@@ -2,7 +2,7 @@
  * The root server's internals: the first user program. It owns every
  * resource at boot (keel/abi.h, struct keel_bootinfo), starts servers from
  * the boot modules, handles their faults and Linux system calls, and runs
- * one scenario picked by the kernel command line (docs/root-server.md).
+ * the VMs the configuration blob describes (docs/root-server.md).
  *
  * Root address space (what the kernel made, kernel/boot.c, plus ours):
  *
@@ -74,7 +74,7 @@ struct server {
 };
 
 /* ---- root.c: resources and markers ---- */
-const struct keel_bootinfo *root_bootinfo(void);
+const struct keel_bootinfo *root_boot_info(void);
 /* A new object in root's CNode (0 if out of memory or slots). */
 uint64_t root_alloc(unsigned type, unsigned size_bits);
 uint64_t root_alloc_slot(void);
@@ -83,12 +83,12 @@ uint64_t root_ram_bytes(void);
 /* One object into slot index of cnode; KEEL_OK or the retype's error. */
 long root_alloc_at(unsigned type, unsigned size_bits, uint64_t cnode, uint64_t index);
 /* Map frame at vaddr in vspace, making page tables as needed. */
-long root_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
+long root_frame_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned rights);
 
 /* A carve: memory and slots set apart from root's pool for one VM, so
  * that everything made for the VM can be destroyed at once (revoking its
  * untyped) and the memory used again. root_pool_use(&c->pool) makes the
- * root_alloc* and root_map calls that follow take from it; NULL goes back
+ * root_alloc* and root_frame_map calls that follow take from it; NULL goes back
  * to root's own pool; returns the pool in use before. */
 #define ROOT_CARVE_MAX 8u
 struct root_carve {
@@ -103,11 +103,6 @@ void root_carve_clear(struct root_carve *c);
 struct keel_alloc *root_pool_use(struct keel_alloc *p);
 /* Root's endpoint: faults and reports arrive here. */
 uint64_t root_endpoint(void);
-void root_pass(const char *what);
-void root_fail(const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Stop every server and print "[test] DONE" (the runner stops QEMU). */
-void root_done(void);
 const char *root_arch_fault_name(uint64_t cause);
 unsigned root_arch_elf_machine(void);
 
@@ -161,8 +156,9 @@ void srv_set_policy(struct server *s, const struct srv_policy *p);
 /* Milliseconds since boot (boot/arch). */
 uint64_t root_arch_now_ms(void);
 uint64_t root_arch_now_ticks(void); /* the generic timer's count */
-/* Wake root (fault_timer) at ticks (0: never); one deadline at a time. */
-void root_timer_arm(uint64_t ticks);
+/* Wake root at the earliest due restart or hook deadline (none: never);
+ * call after changing either. */
+void root_timer_arm(void);
 /* A restart's back-off is over (root's timer fired). */
 void fault_timer(void);
 /* The earliest due restart (ticks, 0: none); a server whose restart is
@@ -171,51 +167,31 @@ uint64_t srv_next_restart(void);
 struct server *srv_due_restart(uint64_t now);
 bool linux_syscall(struct server *s, struct keel_msg *m);
 
-/* ---- scenario.c ---- */
-struct scenario {
-	const char *name;
-	void (*start)(void);
-	/* A server reported (keel_report); returns root's answer. */
-	uint64_t (*report)(struct server *s, unsigned kind, uint64_t value,
-			   const char *text);
-	/* A server faulted, after root restarted or stopped it. */
-	void (*faulted)(struct server *s);
-	/* A server called exit. */
-	void (*exited)(struct server *s, int code);
-};
+/* ---- hooks: what a test root adds (tests/root/), chosen at link time ----
+ * The shipped root links boot/hook_none.c, where each hook does nothing
+ * and answers "not mine"; the test root (build/aarch64/keel-test.bin)
+ * links tests/root/scenario.c instead, which runs the test= scenario. */
+/* Boot: true if a test took over (root then starts no configured VMs). */
+bool root_hook_start(const char *cmdline);
+/* A server's report; true (and *answer set) if the hook handled it. */
+bool root_hook_report(struct server *s, unsigned kind, uint64_t value, const char *text,
+		      uint64_t *answer);
+/* A server faulted, after root restarted it or left it down. */
+void root_hook_faulted(struct server *s);
+/* A server called exit (root has logged it and applied its policy). */
+void root_hook_exited(struct server *s, int code);
+/* The hook's own timer deadline (ticks, 0: none), and its expiry. */
+uint64_t root_hook_deadline(void);
+void root_hook_timer(uint64_t now);
 
-void scenario_select(const char *cmdline);
-void scenario_start(void);
-uint64_t scenario_report(struct server *s, unsigned kind, uint64_t value,
-			 const char *text);
-void scenario_faulted(struct server *s);
-void scenario_exited(struct server *s, int code);
-
-/* Helpers the scenarios share (scenario.c). */
-struct pp_pair {
-	struct server *server, *client[2];
-	unsigned nclients;
-};
-/* A pingpong server and up to two clients (priority 100 each); client i
- * calls with badge 0xa1 + 0x11 * i, `calls` times ("loop": report
- * progress forever). Servers are named <tag>-server, <tag>-client<i+1>.
- * crash_at: the server faults at that call (NULL: never); retry: clients
- * call again when the server's death cancels a call. */
-struct pp_spec {
-	const char *tag;
-	unsigned cpu, prio; /* the server's */
-	unsigned nclients;
-	struct {
-		unsigned cpu;
-		const char *calls;
-	} client[2];
-	const char *crash_at;
-	bool retry;
-};
-bool pp_start(struct pp_pair *p, const struct pp_spec *spec);
-
-extern const struct scenario scenario_demo, scenario_boot, scenario_ipc, scenario_epqueue,
-	scenario_libc, scenario_bench, scenario_nullderef, scenario_badcap,
-	scenario_spin, scenario_stress;
+/* ---- vmrun.c: the VMs of the configuration QEMU delivered ---- */
+/* Start them, or say that no configuration came. */
+void vmrun_start(void);
+/* A VMM's report (READY, VM_STOPPED); false if s is not a VMM of ours. */
+bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *text);
+/* Console key Ctrl-] s on VM entry index: build and start it again if it
+ * is off or one of its servers is down for good (restart limit); else
+ * say it runs. */
+void vmrun_start_again(uint64_t index);
 
 #endif /* BOOT_ROOT_H */

@@ -63,7 +63,7 @@ static bool srv_page_add(void *ctx, uint64_t vaddr, unsigned rights)
 	}
 	if (s->npages == SRV_MAX_PAGES || !(frame = root_alloc(KEEL_OBJ_FRAME, 0)))
 		return false;
-	if (root_map(frame, KEEL_ROOT_VSPACE, s->window + vaddr,
+	if (root_frame_map(frame, KEEL_ROOT_VSPACE, s->window + vaddr,
 		     KEEL_R_READ | KEEL_R_WRITE) != KEEL_OK)
 		return false;
 	p = &s->page[s->npages++];
@@ -88,7 +88,7 @@ static bool srv_map_pages(struct server *s)
 		if (!copy || keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE,
 					     p->view, p->rights) != KEEL_OK)
 			return false;
-		if (root_map(copy, s->vspace, p->vaddr, p->rights) != KEEL_OK)
+		if (root_frame_map(copy, s->vspace, p->vaddr, p->rights) != KEEL_OK)
 			return false;
 	}
 	return true;
@@ -122,7 +122,7 @@ static bool srv_objects(struct server *s)
 
 static bool srv_bind(struct server *s)
 {
-	if (root_map(s->ipcbuf, s->vspace, KEEL_IPCBUF_VADDR,
+	if (root_frame_map(s->ipcbuf, s->vspace, KEEL_IPCBUF_VADDR,
 		     KEEL_R_READ | KEEL_R_WRITE) != KEEL_OK)
 		return false;
 	return keel_tcb_configure(s->tcb, s->fault_ep, s->cnode, s->vspace, s->ipcbuf,
@@ -157,7 +157,7 @@ static bool srv_set_args(struct server *s, const char *const *args)
 
 const struct keel_boot_module *srv_module(const char *prog)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
 		if (strncmp(bi->module[i].name, prog, sizeof(bi->module[i].name)) == 0)
 			return &bi->module[i];
@@ -242,8 +242,8 @@ bool srv_share_page(struct server *a, struct server *b)
 	if (!frame || !copy ||
 	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, frame, rw) != KEEL_OK)
 		return false;
-	return root_map(frame, a->vspace, KEEL_SHARED_VADDR, rw) == KEEL_OK &&
-	       root_map(copy, b->vspace, KEEL_SHARED_VADDR, rw) == KEEL_OK;
+	return root_frame_map(frame, a->vspace, KEEL_SHARED_VADDR, rw) == KEEL_OK &&
+	       root_frame_map(copy, b->vspace, KEEL_SHARED_VADDR, rw) == KEEL_OK;
 }
 
 /* ---- the initial stack -------------------------------------------------------

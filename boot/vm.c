@@ -104,14 +104,14 @@ static bool vm_frame(struct vm *vm, unsigned bits, uint64_t vspace, uint64_t va,
 {
 	uint64_t a = scratch[0], b = scratch[1];
 	if (root_alloc_at(KEEL_OBJ_FRAME, bits, KEEL_ROOT_CNODE, a) != KEEL_OK ||
-	    root_map(a, vspace, va, rights) != KEEL_OK)
+	    root_frame_map(a, vspace, va, rights) != KEEL_OK)
 		return false;
 	if (vspace == vm->s2)
 		vm_note_ram(vm, a, 1ull << bits);
 	if (fill)
 		memcpy((void *)(uintptr_t)va, fill, ROOT_PAGE_SIZE);
 	return keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, a, vmm_rights) == KEEL_OK &&
-	       root_map(b, vm->vmm->vspace, vmm_va, vmm_rights) == KEEL_OK &&
+	       root_frame_map(b, vm->vmm->vspace, vmm_va, vmm_rights) == KEEL_OK &&
 	       keel_cnode_move(vm->store, vm->store_next++, KEEL_ROOT_CNODE, a) == KEEL_OK &&
 	       keel_cnode_move(vm->store, vm->store_next++, KEEL_ROOT_CNODE, b) == KEEL_OK;
 }
@@ -133,7 +133,7 @@ static bool vm_map_blob(struct vm *vm, const struct keel_boot_module *m, uint64_
 	for (uint32_t i = 0; i < m->frame_count; i++, vmm_va += LARGE)
 		if (keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, m->frame_first + i,
 				    KEEL_R_READ) != KEEL_OK ||
-		    root_map(b, vm->vmm->vspace, vmm_va, KEEL_R_READ) != KEEL_OK ||
+		    root_frame_map(b, vm->vmm->vspace, vmm_va, KEEL_R_READ) != KEEL_OK ||
 		    keel_cnode_move(vm->store, vm->store_next++, KEEL_ROOT_CNODE, b) != KEEL_OK)
 			return false;
 	return true;
@@ -188,10 +188,10 @@ static bool vm_map_info(struct vm *vm)
 {
 	uint64_t copy = root_alloc_slot();
 	vm->info = root_alloc(KEEL_OBJ_FRAME, 0);
-	return vm->info && copy && root_map(vm->info, KEEL_ROOT_VSPACE, vm->view, RW) == KEEL_OK &&
+	return vm->info && copy && root_frame_map(vm->info, KEEL_ROOT_VSPACE, vm->view, RW) == KEEL_OK &&
 	       keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, vm->info,
 			       KEEL_R_READ) == KEEL_OK &&
-	       root_map(copy, vm->vmm->vspace, KEEL_VMM_INFO_VADDR, KEEL_R_READ) == KEEL_OK;
+	       root_frame_map(copy, vm->vmm->vspace, KEEL_VMM_INFO_VADDR, KEEL_R_READ) == KEEL_OK;
 }
 
 static long vcpu_bind(uint64_t tcb, uint64_t vcpu)
@@ -219,7 +219,7 @@ static bool vm_vcpu(struct vm *vm, unsigned i, unsigned cpu)
 
 static bool vm_vcpus(struct vm *vm, const struct vm_spec *spec)
 {
-	unsigned ncpus = root_bootinfo()->ncpus ? root_bootinfo()->ncpus : 1;
+	unsigned ncpus = root_boot_info()->ncpus ? root_boot_info()->ncpus : 1;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if (!vm_vcpu(vm, i, (spec->cpu + i) % ncpus))
 			return false;
@@ -229,7 +229,7 @@ static bool vm_vcpus(struct vm *vm, const struct vm_spec *spec)
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
-	const char *args[] = { spec->name, spec->dev[d].arg, NULL };
+	const char *args[] = { spec->name, NULL };
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];
@@ -242,7 +242,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	vm->dev[vm->ndev++] = s;
 	vm->dev_state[d] = state;
 	return keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, state, RW) == KEEL_OK &&
-	       root_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) == KEEL_OK &&
+	       root_frame_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) == KEEL_OK &&
 	       srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) &&
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1);
 }
@@ -431,6 +431,19 @@ struct vm *vm_by_index(unsigned index)
 	return index < nvms && vms[index].live ? &vms[index] : NULL;
 }
 
+struct vm *vm_entry_at(unsigned index)
+{
+	return index < nvms ? &vms[index] : NULL;
+}
+
+bool vm_servers_up(const struct vm *vm)
+{
+	bool up = vm->live && vm->vmm->state == SRV_RUNNING;
+	for (unsigned d = 0; up && d < vm->ndev; d++)
+		up = vm->dev[d]->state == SRV_RUNNING || vm->dev[d]->restart_due;
+	return up;
+}
+
 struct vm *vm_create(const struct vm_spec *spec)
 {
 	return vm_create_in(NULL, spec);
@@ -451,12 +464,13 @@ void vm_destroy(struct vm *vm)
 		return;
 	vm_stop(vm);
 	vm_clear(vm);
+	console_detach(vm);
 	kprintf("[root] VM %s destroyed: its servers are gone, its memory is free\n", vm->name);
 }
 
 bool vm_reset(struct vm *vm)
 {
 	struct vm_spec spec = vm->spec;
-	vm_destroy(vm);
+	vm_destroy(vm); /* nothing if it is destroyed already */
 	return vm_create_in(vm, &spec) && vm_start(vm);
 }

@@ -20,7 +20,6 @@ struct vm_dev_spec {
 	enum keel_vm_dev_kind kind;
 	uint64_t base, size; /* guest-physical window */
 	unsigned intid;      /* guest interrupt (SPI), 0: none */
-	const char *arg;     /* extra argv for the server (test hooks), or NULL */
 	const struct srv_policy *restart; /* its server's, or NULL: the default */
 };
 
@@ -73,24 +72,12 @@ void vm_stop(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* The live VM in entry index (struct vm.index), or NULL. */
 struct vm *vm_by_index(unsigned index);
-/* Destroy and build it again from the same spec, and start it. */
+/* The entry index, live or destroyed (it keeps its spec), or NULL. */
+struct vm *vm_entry_at(unsigned index);
+/* Its VMM and device servers run (or wait out a restart back-off). */
+bool vm_servers_up(const struct vm *vm);
+/* Destroy it (if live) and build it again from the same spec in the same
+ * entry, and start it. */
 bool vm_reset(struct vm *vm);
-
-/* boot/scn_vm.c */
-extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
-	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
-	scenario_vm_uirq, scenario_vm_devrestart;
-
-/* boot/vmrun.c: the VMs of the configuration QEMU delivered as a blob */
-bool vmrun_configured(void);
-extern const struct scenario scenario_vms;
-
-/* boot/scn_vmbench.c */
-extern const struct scenario scenario_vm_restart, scenario_vm_bench;
-/* boot/scn_smp.c: one VM with two vCPUs */
-extern const struct scenario scenario_vm_smp;
-/* boot/scn_vm2.c: two VMs at once */
-extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
-	scenario_vm_poweroff, scenario_vm_reset;
 
 #endif /* BOOT_VM_H */

@@ -28,7 +28,4 @@
 unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,
 		       struct vm_spec *out, unsigned max);
 
-/* boot/scn_cfg.c */
-extern const struct scenario scenario_cfg, scenario_restart_policy;
-
 #endif /* BOOT_VMCONFIG_H */

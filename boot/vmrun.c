@@ -1,7 +1,6 @@
 /*
  * Running the VMs a configuration describes (docs/config.md). When QEMU
- * delivered boot blobs (tools/mkblobs, kernel/boot.c) and the command
- * line names no test scenario, root reads the first blob as the JSON
+ * delivered boot blobs (tools/mkblobs, kernel/boot.c), root reads the first blob as the JSON
  * configuration, refuses the VMs it cannot start (with located messages,
  * boot/vmconfig.c) and starts the others, VM i on physical CPU i mod the
  * number of CPUs (its vCPU j on CPU i + j mod that number). The console
@@ -32,31 +31,26 @@ static unsigned run_count, run_live;
 /* The configuration: the first boot blob (the manifest's blob 0). */
 static const struct keel_boot_module *vmrun_config(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	for (uint32_t i = 0; i < bi->module_count && i < KEEL_BOOT_MAX_MODULES; i++)
 		if (bi->module[i].frame_count)
 			return &bi->module[i];
 	return NULL;
 }
 
-bool vmrun_configured(void)
-{
-	return vmrun_config() != NULL;
-}
-
-static void vmrun_start(void)
+void vmrun_start(void)
 {
 	const struct keel_boot_module *m = vmrun_config();
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	unsigned n;
 	if (!m) {
-		kprintf("[root] no configuration blob\n");
+		kprintf("[root] no VM config given; see make run CONFIG=... (docs/config.md)\n");
 		return;
 	}
 	n = vmconfig_load(m->name, (const char *)(uintptr_t)m->vaddr, m->size, root_ram_bytes(),
 			  run_spec, VMRUN_MAX);
 	/* one VM at a time on the terminal, Ctrl-] n to switch (docs/vm.md) */
-	if (!console_start(CONSOLE_SWITCH, 0, NULL))
+	if (!console_start(CONSOLE_SWITCH, 0))
 		kprintf("[root] no console server: VM output goes to the kernel console\n");
 	for (unsigned i = 0; i < n; i++) {
 		run_spec[i].cpu = i % bi->ncpus;
@@ -86,7 +80,7 @@ static void vmrun_stopped(struct vm *vm, uint64_t why, const char *text)
 	kprintf("[root] %u VM%s still running\n", run_live, run_live == 1 ? "" : "s");
 }
 
-static uint64_t vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *text)
+bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *text)
 {
 	for (unsigned i = 0; i < run_count; i++) {
 		struct vm *vm = run_vm[i];
@@ -96,20 +90,30 @@ static uint64_t vmrun_report(struct server *s, unsigned kind, uint64_t value, co
 			kprintf("[root] VM %s started at 0x%lx\n", vm->name, (unsigned long)value);
 		else if (kind == KEEL_REPORT_VM_STOPPED)
 			vmrun_stopped(vm, value, text);
+		return true;
 	}
-	return KEEL_REPORT_CONTINUE;
+	return false;
 }
 
-/* A server that faults has been restarted (or left down) by its restart
- * policy already; a server that exits is logged. Neither ends the run. */
-static void vmrun_faulted(struct server *s) { (void)s; }
-
-static void vmrun_exited(struct server *s, int code)
+void vmrun_start_again(uint64_t index)
 {
-	kprintf("[root] server %s exited with code %d\n", s->name, code);
+	struct vm *vm = index < VM_MAX ? vm_entry_at((unsigned)index) : NULL;
+	bool was_live;
+	if (!vm || !run_count) {
+		kprintf("[root] no configured VM %lu to start\n", (unsigned long)index + 1);
+		return;
+	}
+	if (vm_servers_up(vm)) {
+		kprintf("[root] VM %s is running (Ctrl-] s starts a VM that is off)\n", vm->name);
+		return;
+	}
+	was_live = vm->live;
+	kprintf("[root] VM %s: starting it again (Ctrl-] s)\n", vm->name);
+	if (!vm_reset(vm)) {
+		kprintf("[root] VM %s could not be built again\n", vm->name);
+		run_live -= was_live;
+	} else {
+		run_live += !was_live;
+	}
+	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
 }
-
-const struct scenario scenario_vms = {
-	.name = "vms", .start = vmrun_start, .report = vmrun_report,
-	.faulted = vmrun_faulted, .exited = vmrun_exited,
-};

@@ -157,7 +157,7 @@ $(CFG_TARGET_A): $(CFG_TARGET_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 
-# test=cfg (boot/scn_cfg.c) parses this fixture as boot module cfg-test.json.
+# test=cfg (tests/root/scn_cfg.c) parses this fixture as boot module cfg-test.json.
 MODULE_DATA += $(B)/modules/cfg-test.json
 $(B)/modules/cfg-test.json: tests/config/good/default.json
 	@mkdir -p $(@D)

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks: boot the image with QEMU -icount shift=0 (one instruction =
 # 1 ns of virtual time, so counter intervals are instruction counts) and
-# the root server's bench scenarios (test=bench, boot/scn_basic.c, then
-# test=vm-bench, boot/scn_vmbench.c), then, when LINUX_CONFIG names a
+# the root server's bench scenarios (test=bench, tests/root/scn_basic.c, then
+# test=vm-bench, tests/root/scn_vmbench.c), then, when LINUX_CONFIG names a
 # config, Linux's boot under Keel and under QEMU alone (run_linux below)
 # and the wall-clock ratios against bare QEMU (tools/bench-wall.sh);
 # collect every "bench <name> <value> <unit>" line, print them and write
 #   {"<name>": {"value": N, "unit": "..."}, ...}
 # to out.json.
 #
-#   bash tools/bench.sh build/aarch64/keel.bin build/bench.json
+#   bash tools/bench.sh build/aarch64/keel-test.bin build/bench.json
 #   (make bench sets LINUX_CONFIG, CHECK_CONFIG and MKBLOBS)
 set -euo pipefail
 
@@ -51,8 +51,8 @@ run_scenario() {
 }
 
 : >"$log"
-# bench: IPC and Linux system calls (boot/scn_basic.c); vm-bench: VM
-# hypercall, MMIO via the PL011 server and its restart (boot/scn_vmbench.c,
+# bench: IPC and Linux system calls (tests/root/scn_basic.c); vm-bench: VM
+# hypercall, MMIO via the PL011 server and its restart (tests/root/scn_vmbench.c,
 # tests/guests/bench.c; the guest's lines carry a "[vm1] " prefix).
 run_scenario bench
 run_scenario vm-bench

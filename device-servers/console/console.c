@@ -111,6 +111,8 @@ static void con_switch(const struct con_config *cf, struct con_state *st, unsign
 	snprintf(note, sizeof(note), "\r\n[console] %.*s has the console (Ctrl-] then 1..%u "
 		 "switches)", (int)CON_NAME, cf->name[vm], cf->nvms);
 	put_str(io, note);
+	if (cf->off[vm])
+		put_str(io, "; it is off: Ctrl-] s starts it");
 	if (cf->mode == CON_SWITCH && v->out_lost) {
 		snprintf(note, sizeof(note), "; %u older bytes of its output were dropped",
 			 v->out_lost);
@@ -137,6 +139,15 @@ static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
 	io->kick(io->ctx, st->focus);
 }
 
+/* Ctrl-] n for a VM that does not exist: say so, keep the focus. */
+static void con_no_vm(const struct con_config *cf, unsigned n, const struct con_io *io)
+{
+	char note[80];
+	snprintf(note, sizeof(note), "\r\n[console] there is no VM %u (VMs 1..%u)\r\n", n,
+		 cf->nvms);
+	put_str(io, note);
+}
+
 void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	     const struct con_io *io)
 {
@@ -154,8 +165,12 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 		in_add(cf, st, c, io);
 	else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < cf->nvms)
 		con_switch(cf, st, (unsigned)(c - '1'), io);
+	else if (c >= '1' && c <= '9')
+		con_no_vm(cf, (unsigned)(c - '0'), io);
 	else if (c == CON_KEY_CRASH && st->focus < cf->nvms && io->crash_dev)
 		io->crash_dev(io->ctx, st->focus);
+	else if (c == CON_KEY_START && st->focus < cf->nvms && io->start_vm)
+		io->start_vm(io->ctx, st->focus); /* root says what it did */
 }
 
 unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,

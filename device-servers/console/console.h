@@ -36,6 +36,10 @@
 #define CON_NAME 16u
 #define CON_KEY_ESC 0x1du /* Ctrl-] */
 #define CON_KEY_CRASH 'k' /* after Ctrl-]: crash the VM's PL011 server */
+#define CON_KEY_START 's' /* after Ctrl-]: start the VM again if it is off */
+/* The console's report to root for Ctrl-] s (value: the VM's index), next
+ * to keel/vmm.h's KEEL_REPORT_CON_CRASH. */
+#define CON_REPORT_START 0x102u
 #define CON_STATE_MAGIC 0x434f4e534f4c3031ull /* "CONSOL01" */
 
 enum con_mode { CON_PREFIX = 0, CON_SWITCH = 1 };
@@ -45,6 +49,7 @@ struct con_config {
 	uint32_t nvms;   /* VMs attached so far */
 	char name[KEEL_CON_MAX_VMS][CON_NAME];
 	uint32_t gen[KEEL_CON_MAX_VMS]; /* bumped when a VM is (re)made there */
+	uint32_t off[KEEL_CON_MAX_VMS]; /* root destroyed it (powered off, failed) */
 };
 
 struct con_vm {
@@ -64,7 +69,6 @@ struct con_state {
 	uint64_t magic;
 	uint32_t focus;  /* the VM with the console */
 	uint32_t esc;    /* Ctrl-] seen, waiting for the next key */
-	uint32_t test_crashes; /* the server's crash hook (main.c), all instances */
 	struct con_vm vm[KEEL_CON_MAX_VMS];
 };
 
@@ -73,6 +77,7 @@ struct con_io {
 	void (*put)(void *ctx, const char *b, unsigned n); /* to the UART, raw */
 	void (*kick)(void *ctx, unsigned vm);              /* input waits for vm */
 	void (*crash_dev)(void *ctx, unsigned vm);         /* Ctrl-] k (or NULL) */
+	void (*start_vm)(void *ctx, unsigned vm);          /* Ctrl-] s (or NULL) */
 	void *ctx;
 };
 

@@ -4,7 +4,6 @@
  * (console.h has the modes and keys, keel/vmm.h the protocol).
  *
  *   argv[1]               "prefix" or "switch" (also in the config page)
- *   argv[2] (tests only)  "crash=N": crash on the Nth input fetch (below)
  *   KEEL_SRV_EP           calls from the PL011 servers and the VMMs
  *   bound notification    the UART's interrupt (bit CON_IRQ_BIT)
  *   CON_SLOT_IRQ          the IRQ handler capability for INTID 33: ACK
@@ -18,7 +17,6 @@
  * both only ever write DR, so sharing it costs nothing but the order of
  * lines written by two CPUs at once, as before this server existed.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <keel/abi.h>
@@ -74,7 +72,16 @@ static void dev_crash(void *ctx, unsigned vm)
 	keel_report(KEEL_REPORT_CON_CRASH, vm, "crash the PL011 server of VM %u", vm + 1);
 }
 
-static const struct con_io io = { .put = uart_put, .kick = vmm_kick, .crash_dev = dev_crash };
+/* Ctrl-] s: ask root to start this VM again if it is off (or one of its
+ * servers is down for good); root says what it did. */
+static void vm_start_key(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	keel_report(CON_REPORT_START, vm, "start VM %u", vm + 1);
+}
+
+static const struct con_io io = { .put = uart_put, .kick = vmm_kick, .crash_dev = dev_crash,
+				  .start_vm = vm_start_key };
 
 /* Ack at the UART first, then drain it: a byte that arrives after the
  * last read raises the line again, and fires once the GIC's is acked. */
@@ -106,27 +113,12 @@ static void con_write(unsigned vm, struct keel_msg *m)
 	m->mr[0] = cfg->mode == CON_SWITCH ? KEEL_CON_EAGER : 0;
 }
 
-/* Test hook (argv[2] "crash=N"): this instance dereferences NULL on its
- * Nth fetch that both drops delivered bytes and hands out more, after
- * updating the queue and before answering, so the VMM's retry must not
- * drop again; once in all (counted in the state page). */
-static unsigned long crash_at, crash_fetches;
-
-static void crash_maybe(uint64_t delivered, unsigned n)
-{
-	if (!crash_at || !delivered || !n || ++crash_fetches < crash_at || st->test_crashes)
-		return;
-	st->test_crashes++;
-	*(volatile uint32_t *)(uintptr_t)0 = 0xdead;
-}
-
 /* KEEL_CON_FETCH: MR0 delivered, MR1 sequence. */
 static void con_fetch_call(unsigned vm, struct keel_msg *m)
 {
 	uint64_t w[1 + KEEL_DEV_INPUT_MAX / 8] = { 0 };
 	w[0] = con_fetch(cfg, st, vm, m->mr[1], (unsigned)m->mr[0], (uint8_t *)&w[1],
 			 KEEL_DEV_INPUT_MAX);
-	crash_maybe(m->mr[0], (unsigned)w[0]);
 	memcpy(m->mr, w, sizeof(w));
 	m->len = 1 + (unsigned)(w[0] + 7) / 8;
 }
@@ -176,6 +168,7 @@ int main(int argc, char **argv)
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = con_init, .notified = con_irq,
 				    .protected = con_request };
 	long err;
+	(void)argc;
 	_Static_assert(sizeof(struct con_config) <= CON_CONFIG_SIZE, "config page");
 	cfg = (const struct con_config *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	st = (struct con_state *)(uintptr_t)(KEEL_DEV_STATE_VADDR + CON_CONFIG_SIZE);
@@ -183,8 +176,6 @@ int main(int argc, char **argv)
 		kprintf("[%s] resuming: %s has the console\n", argv[0],
 			cfg->name[st->focus < KEEL_CON_MAX_VMS ? st->focus : 0]);
 	con_resume(st);
-	if (argc > 2 && strncmp(argv[2], "crash=", 6) == 0)
-		crash_at = strtoul(argv[2] + 6, NULL, 10);
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

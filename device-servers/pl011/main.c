@@ -8,30 +8,13 @@
  * to the kernel debug console, each line prefixed with "[<vm name>] ".
  *
  *   argv[1]                VM name
- *   argv[2] "probe"        test hook (test=vm-isolation only): before
- *                          serving, try to reach memory through every
- *                          capability slot and report what worked
- *   argv[2] (tests only)   "crashrx=N,M": as crash=, on the Nth input
- *                          event: a KEEL_DEV_INPUT call (after the bytes
- *                          are in the FIFO, before the reply) or a DR
- *                          read with input waiting (before the pop)
- *   argv[2] (tests only)   "crash=N,M": this instance dereferences NULL on
- *                          its Nth DR write, before doing it, until the
- *                          server has crashed M times in all (counted in
- *                          the state page, outside the model); the
- *                          next instance reports the time from the crash
- *                          to its first served access (KEEL_REPORT_BENCH
- *                          "device_restart instructions")
  *   KEEL_SRV_EP            requests from the VMM
  *   KEEL_DEV_STATE_VADDR   state page (struct pl011_state), kept by root
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <keel/abi.h>
-#include <keel/arch_counter.h>
-#include <keel/object.h>
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/vmm.h>
@@ -109,49 +92,6 @@ static void uart_flush(struct uart *u)
 	l->len = 0;
 }
 
-static unsigned long crash_every, crash_max, crash_writes; /* per instance */
-static bool crash_on_input; /* "crashrx=": count input events instead */
-
-/* The hook, on a guest DR write: crash before the character goes out, so
- * the VMM's retry on the next instance prints it exactly once. */
-static void crash_now(struct pl011_state *t)
-{
-	t->test_crashes++;
-	t->test_t0 = keel_arch_counter();
-	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
-}
-
-static void crash_maybe(struct pl011_state *t, const struct keel_msg *m)
-{
-	if (crash_on_input || m->label != KEEL_DEV_WRITE || m->mr[0] != PL011_DR ||
-	    ++crash_writes < crash_every || t->test_crashes >= crash_max)
-		return;
-	t->test_crashes++;
-	t->test_t0 = keel_arch_counter();
-	*(volatile uint32_t *)(uintptr_t)0 = 0xdead; /* NULL dereference */
-}
-
-/* "crashrx=": an input event (the input is in the FIFO, or about to be
- * read from it): the retry on the next instance must take and read each
- * byte exactly once. */
-static void crash_input_event(struct pl011_state *t)
-{
-	if (crash_on_input && ++crash_writes >= crash_every && t->test_crashes < crash_max)
-		crash_now(t);
-}
-
-/* The first access this instance served after a crash: report the time. */
-static void crash_served(struct pl011_state *t)
-{
-	uint64_t ticks, freq = keel_arch_counter_freq();
-	if (!t->test_t0)
-		return;
-	ticks = keel_arch_counter() - t->test_t0;
-	t->test_t0 = 0;
-	keel_report(KEEL_REPORT_BENCH, freq ? ticks * 1000000000ull / freq : ticks,
-		    "device_restart instructions");
-}
-
 /* Guest text is untrusted: only printable ASCII, tab and newline reach the
  * console (the kernel adds the carriage return). */
 static void uart_tx(void *ctx, uint8_t c)
@@ -164,45 +104,6 @@ static void uart_tx(void *ctx, uint8_t c)
 	u->line->buf[u->line->len++] = (char)c;
 	if (c == '\n' || u->eager)
 		uart_flush(u);
-}
-
-/* Test hook: this server should hold no frame capability and no CNode.
- * Try each slot (and a few beyond its CNode) as a frame to map into each
- * slot as a vspace, and as a CNode to copy or mint into; count successes. */
-static void uart_probe(const char *self)
-{
-	static const uint64_t extra[] = { 32, 33, 63, 64, 255, 4096, 1ull << 20, ~0ull };
-	uint64_t cptr[(1u << KEEL_SRV_CNODE_BITS) + sizeof(extra) / sizeof(extra[0])];
-	unsigned n = 0, frames = 0, maps = 0, copies = 0;
-	for (uint64_t i = 0; i < (1u << KEEL_SRV_CNODE_BITS); i++)
-		cptr[n++] = i;
-	for (unsigned i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		cptr[n++] = extra[i];
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t pa;
-		if (cptr[i] == KEEL_SRV_REPORT || cptr[i] == KEEL_SRV_PEER)
-			continue; /* root's and the console's endpoints: invoking
-				   * them would be a call to that server */
-		if (keel_frame_address(cptr[i], &pa) == KEEL_OK)
-			frames++;
-		for (unsigned v = 0; v < n; v++)
-			if (keel_frame_map(cptr[i], cptr[v], 0x20000000ull, KEEL_R_READ) == KEEL_OK)
-				maps++;
-		for (unsigned d = 0; d < n; d++)
-			if (cptr[d] != KEEL_SRV_REPORT && cptr[d] != KEEL_SRV_PEER &&
-			    (keel_cnode_copy(cptr[d], KEEL_SRV_FREE + 1, cptr[d], cptr[i],
-					     KEEL_R_ALL) == KEEL_OK ||
-			     keel_cnode_mint(cptr[d], KEEL_SRV_FREE + 1, cptr[d], cptr[i],
-					     KEEL_R_ALL, 1) == KEEL_OK))
-				copies++;
-	}
-	kprintf("[%s] probe: %u cptrs, %u frame capabilities, %u maps, %u copies\n", self,
-		n, frames, maps, copies);
-	if (frames || maps || copies)
-		keel_report(KEEL_REPORT_FAIL, 0, "%s holds %u frame capabilities, "
-			    "%u maps and %u copies succeeded", self, frames, maps, copies);
-	else
-		keel_report(KEEL_REPORT_PASS, 0, "devserver-probe: %s", self);
 }
 
 /* Is there a console server? An empty write asks it (and learns its
@@ -223,12 +124,8 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
 	unsigned n = m->mr[0] < KEEL_DEV_INPUT_MAX ? (unsigned)m->mr[0] : KEEL_DEV_INPUT_MAX;
-	unsigned taken;
 	memcpy(b, &m->mr[2], sizeof(b));
-	taken = pl011_input(u->regs, m->mr[1], b, n);
-	if (crash_every)
-		crash_input_event(u->regs);
-	return taken;
+	return pl011_input(u->regs, m->mr[1], b, n);
 }
 
 /* A DR read: the guest wants input, so a partial line (a prompt) goes
@@ -237,11 +134,8 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *val)
 {
 	bool ok, dr = (off & ~3ull) == PL011_DR;
-	if (dr) {
+	if (dr)
 		uart_flush(u);
-		if (crash_every && u->regs->rx_count)
-			crash_input_event(u->regs);
-	}
 	ok = pl011_read(u->regs, off, width, val);
 	if (dr && u->console && pl011_rx_room_again(u->regs)) {
 		uint64_t mr[6] = { 0 };
@@ -266,8 +160,6 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	struct uart *u = ctx;
 	uint64_t off = m->mr[0], width = m->mr[1], val = 0;
 	bool ok = false;
-	if (crash_every)
-		crash_maybe(u->regs, m);
 	if (m->label == KEEL_DEV_READ && width_ok(width))
 		ok = uart_read(u, off, (unsigned)width, &val);
 	else if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
@@ -281,8 +173,6 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
 	m->mr[1] = val;
 	m->mr[2] = pl011_irq_level(u->regs) ? 1 : 0;
-	if (crash_every)
-		crash_served(u->regs);
 	return true;
 }
 
@@ -295,14 +185,6 @@ int main(int argc, char **argv)
 	u.regs = (struct pl011_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	u.line = (struct uart_line *)(uintptr_t)(KEEL_DEV_STATE_VADDR + 2048);
 	_Static_assert(sizeof(struct pl011_state) <= 2048, "state page layout");
-	if (argc > 2 && strcmp(argv[2], "probe") == 0)
-		uart_probe(argv[0]);
-	crash_on_input = argc > 2 && strncmp(argv[2], "crashrx=", 8) == 0;
-	if (argc > 2 && (crash_on_input || strncmp(argv[2], "crash=", 6) == 0)) {
-		char *end;
-		crash_every = strtoul(strchr(argv[2], '=') + 1, &end, 10);
-		crash_max = *end == ',' ? strtoul(end + 1, NULL, 10) : 1;
-	}
 	if (u.regs->magic == PL011_STATE_MAGIC)
 		kprintf("[%s] resuming the guest-visible state\n", argv[0]);
 	pl011_resume(u.regs);

@@ -70,9 +70,6 @@ struct pl011_state {
 	 * when input was refused (FIFO full) until there is room again. */
 	uint64_t in_seq;
 	uint32_t in_taken, rx_want;
-	/* The server's crash test hook (main.c), not guest-visible: */
-	uint32_t test_crashes;   /* crashes so far, all instances */
-	uint64_t test_t0;        /* counter at the last crash, 0 once reported */
 };
 
 /* Called for every character the guest transmits. */

@@ -157,7 +157,6 @@ START_TEST(default_two_vms)
 		ck_assert_uint_eq(specs[v].dev[0].base, 0x09000000);
 		ck_assert_uint_eq(specs[v].dev[0].size, 0x1000);
 		ck_assert_uint_eq(specs[v].dev[0].intid, 33);
-		ck_assert_ptr_null(specs[v].dev[0].arg);
 		ck_assert_ptr_nonnull(specs[v].dev[0].restart);
 	}
 	ck_assert_str_eq(specs[0].name, "vm1");

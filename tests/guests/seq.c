@@ -1,6 +1,6 @@
 /*
  * Guest "seq": a long deterministic stream through the PL011, for the
- * restart test (test=vm-restart, boot/scn_vmbench.c): SEQ_LINES lines
+ * restart test (test=vm-restart, tests/root/scn_vmbench.c): SEQ_LINES lines
  * "seq NNNN <checksum>", the checksum (n * 2654435761) mod 2^32 in hex.
  * tests/system/check-seq.sh checks every line is there once, in order and
  * intact, while root crashes and restarts the PL011 server under it.

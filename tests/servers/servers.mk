@@ -1,5 +1,5 @@
 # Test and benchmark servers (tests/servers/), started by the root server's
-# scenarios (boot/scn_*.c). Each is one program; roles come from argv.
+# scenarios (tests/root/scn_*.c). Each is one program; roles come from argv.
 # counter.c's arch half is picked here (style practice 3).
 SRV_COUNTER := tests/servers/counter.c $(wildcard tests/servers/arch/$(ARCH)/counter.c)
 
@@ -12,3 +12,6 @@ spin_SRCS := tests/servers/spin.c
 stress_SRCS := tests/servers/stress.c $(SRV_COUNTER)
 libctest_SRCS := tests/servers/libctest.c
 bench_SRCS := tests/servers/bench.c $(SRV_COUNTER)
+# The isolation probe: started by the test root in a VM's device slot.
+USER_PROGS += probe
+probe_SRCS := tests/servers/probe.c

@@ -4,7 +4,7 @@
 # the kernel's reason, and Keel boots as if there were none (test=boot
 # still passes). Manifests are written here byte by byte.
 #
-#   bash tests/system/blobs.sh build/aarch64/keel.bin
+#   bash tests/system/blobs.sh build/aarch64/keel-test.bin (its scenario test=boot is the test root's)
 set -u
 
 QEMU=${QEMU:-qemu-system-aarch64}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Console scenarios (boot/scn_console.c): each typed line is echoed by
+# Console scenarios (tests/root/scn_console.c): each typed line is echoed by
 # exactly one guest, exactly once, and (con-switch) by the VM that had the
 # console when it was typed.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check test=vm-restart's log (boot/scn_vmbench.c): the seq guest's output
+# Check test=vm-restart's log (tests/root/scn_vmbench.c): the seq guest's output
 # (tests/guests/seq.c) must be exact — every "seq NNNN <checksum>" line
 # once, in order, nothing lost, doubled or garbled — although root crashed
 # and restarted the PL011 server under it; and root must have reported

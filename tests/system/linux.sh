@@ -17,6 +17,9 @@
 #               it; the next command's output arrives whole
 #   poweroff    VM 2 runs poweroff: root destroys VM 2 only
 #   alive       VM 1 still answers
+#   nokey       Ctrl-] 7: the console says there is no VM 7
+#   again       Ctrl-] 2: the console says VM 2 is off; Ctrl-] s: root
+#               builds VM 2 again from the config; its shell answers
 #
 #   bash tests/system/linux.sh build/aarch64/keel.bin
 #
@@ -165,11 +168,22 @@ t_alive() {
 		! grep -aq 'VM vm1 destroyed' "$log"
 }
 
+t_nokey() {
+	send '\x1d7'
+	expect '\[console\] there is no VM 7' 30
+}
+t_again() {
+	send '\x1d2'
+	expect 'vm2 has the console.*it is off: Ctrl-\] s starts it' 30 && send '\x1ds' &&
+		expect 'VM vm2: starting it again' 30 && expect '\[linux\] shell ready' &&
+		run_cmd 'echo again-$((20+22))' '^again-42'
+}
+
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command vm2 back crash poweroff alive}; do
+for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command vm2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # QEMU system tests: boot the image once per scenario (kernel command line
-# test=<name>, picked by the root server, boot/scenario.c) and judge the
+# test=<name>, picked by the test root, tests/root/scenario.c) and judge the
 # console log.
 #
-#   bash tests/system/run.sh build/aarch64/keel.bin [scenario...]
+#   bash tests/system/run.sh build/aarch64/keel-test.bin [scenario...]
 #
 # A scenario passes iff every expected "[test] PASS <marker>" line appears
 # (a test guest's marker may carry ": <detail>" and a "[vm1] " prefix)
@@ -29,7 +29,7 @@ SCENARIOS=(
 	"spin      45  spin"
 	"stress    60  stress"
 	"bench     60  bench"
-	# VM scenarios (boot/scn_vm.c): the markers are the test guest's own,
+	# VM scenarios (tests/root/scn_vm.c): the markers are the test guest's own,
 	# printed through the VM's PL011 server. Root adds "vm-<name>" when the
 	# guest powers off (PSCI SYSTEM_OFF), which the guests do not do yet.
 	"vm-hello  30  uart"
@@ -40,11 +40,11 @@ SCENARIOS=(
 	"vm-scan   60  scan-secret scan"
 	"vm-hostile 60 hostile-done"
 	"vm-devrestart 30 uart"
-	# Restart and VM bench scenarios (boot/scn_vmbench.c). vm-restart's
+	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below).
 	"vm-restart 60 seq vm-restart"
 	"vm-bench  60  bench"
-	# Two VMs at once (boot/scn_vm2.c). "vmN:m" is guest marker m from VM
+	# Two VMs at once (tests/root/scn_vm2.c). "vmN:m" is guest marker m from VM
 	# vmN ("[vmN] [test] PASS m"; "vmN:heartbeat": a heartbeat line); a
 	# leading "+" wants it on a later line than the previous marker's. These
 	# scenarios stop as soon as every marker is there.
@@ -53,13 +53,13 @@ SCENARIOS=(
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
 	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat vm-reuse vm3:uart"
 	"vm-reset     60  vm2:reset-boot vm-reset +vm1:heartbeat"
-	# Two vCPUs in one VM (boot/scn_smp.c): PSCI, SGIs both ways, both
+	# Two vCPUs in one VM (tests/root/scn_smp.c): PSCI, SGIs both ways, both
 	# virtual timers; root's vm-smp when the guest powers off.
 	"vm-smp       45  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp vm-smp"
-	# VM configs on the target and restart policies (boot/scn_cfg.c).
+	# VM configs on the target and restart policies (tests/root/scn_cfg.c).
 	"cfg            20  cfg"
 	"restart-policy 30  restart-policy"
-	# The console server (boot/scn_console.c), with typed input (SENDS
+	# The console server (tests/root/scn_console.c), with typed input (SENDS
 	# below). "m=text" wants "[test] PASS m: text" exactly. In switch mode
 	# the VM with the console is written without a prefix.
 	# tests/system/check-console.sh also checks each echo's count and place.

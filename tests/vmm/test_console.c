@@ -138,7 +138,16 @@ static void crash_dev(void *ctx, unsigned vm)
 	crashes[vm]++;
 }
 
-static const struct con_io io = { .put = put, .kick = kick, .crash_dev = crash_dev };
+static unsigned starts[KEEL_CON_MAX_VMS];
+
+static void start_vm(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	starts[vm]++;
+}
+
+static const struct con_io io = { .put = put, .kick = kick, .crash_dev = crash_dev,
+				  .start_vm = start_vm };
 
 static void c_setup(void)
 {
@@ -152,6 +161,7 @@ static void c_setup(void)
 	out[0] = 0;
 	memset(kicks, 0, sizeof(kicks));
 	memset(crashes, 0, sizeof(crashes));
+	memset(starts, 0, sizeof(starts));
 }
 
 static void out_str(unsigned vm, const char *s)
@@ -178,6 +188,31 @@ START_TEST(crash_key_names_the_focused_vm)
 	keys("k");
 	ck_assert_uint_eq(crashes[1], 1);
 	ck_assert_uint_eq(kicks[1], 1);
+}
+END_TEST
+
+/* Ctrl-] n for a VM that does not exist says so and keeps the focus; for
+ * one that is off it switches and says how to start it; Ctrl-] s asks
+ * root to start the focused VM, and no byte of either key is input. */
+START_TEST(switch_key_says_off_or_missing)
+{
+	keys("\x1d" "7");
+	ck_assert_ptr_nonnull(strstr(out, "[console] there is no VM 7 (VMs 1..2)"));
+	ck_assert_uint_eq(st.focus, 0);
+	cf.off[1] = 1;
+	nout = 0;
+	keys("\x1d" "2");
+	ck_assert_uint_eq(st.focus, 1);
+	ck_assert_ptr_nonnull(strstr(out, "vm2 has the console"));
+	ck_assert_ptr_nonnull(strstr(out, "it is off: Ctrl-] s starts it"));
+	keys("\x1d" "s");
+	ck_assert_uint_eq(starts[1], 1);
+	ck_assert_uint_eq(starts[0], 0);
+	ck_assert_uint_eq(kicks[0] + kicks[1], 0);
+	nout = 0;
+	out[0] = 0;
+	keys("\x1d" "1");
+	ck_assert_ptr_null(strstr(out, "it is off"));
 }
 END_TEST
 
@@ -319,6 +354,7 @@ Suite *suite_console(void)
 	tcase_add_checked_fixture(tc, c_setup, NULL);
 	tcase_add_test(tc, prefix_mode_lines);
 	tcase_add_test(tc, crash_key_names_the_focused_vm);
+	tcase_add_test(tc, switch_key_says_off_or_missing);
 	tcase_add_test(tc, switch_mode_raw_and_replay);
 	tcase_add_test(tc, switch_ring_keeps_newest);
 	tcase_add_test(tc, input_goes_to_focus_only);

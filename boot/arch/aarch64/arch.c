@@ -57,7 +57,7 @@ uint64_t root_arch_now_ticks(void)
 
 uint64_t root_arch_now_ms(void)
 {
-	uint64_t v, hz = root_bootinfo()->timer_hz;
+	uint64_t v, hz = root_boot_info()->timer_hz;
 	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
 	return hz ? v / (hz / 1000 ? hz / 1000 : 1) : 0;
 }

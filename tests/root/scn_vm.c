@@ -22,7 +22,7 @@
 #include <keel/print.h>
 #include <keel/vmm.h>
 
-#include "vm.h"
+#include "scenario.h"
 
 #define GUEST_RAM_BASE 0x40000000ull
 #define GUEST_RAM_SIZE (64ull << 20)
@@ -39,15 +39,15 @@ static void vmt_start(const char *scn, const char *guest)
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = guest, .ram_base = GUEST_RAM_BASE,
-		.ram_size = GUEST_RAM_SIZE, .cpu = root_bootinfo()->ncpus > 1 ? 1 : 0,
+		.ram_size = GUEST_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = GUEST_PL011,
 			   .size = 0x1000, .intid = GUEST_PL011_SPI } },
 	};
 	vmt_name = scn;
 	if (!(vmt_vm = vm_create(&spec)) || !vm_start(vmt_vm)) {
-		root_fail(scn, "cannot create or start VM %s with %s", spec.name, guest);
-		root_done();
+		scn_fail(scn, "cannot create or start VM %s with %s", spec.name, guest);
+		scn_done();
 	}
 }
 
@@ -62,10 +62,10 @@ static void vmt_stopped(uint64_t why, const char *text)
 {
 	vm_stop(vmt_vm);
 	if (why == KEEL_VM_STOP_OFF)
-		root_pass(vmt_name);
+		scn_pass(vmt_name);
 	else
-		root_fail(vmt_name, "VM %s stopped: %s", vmt_vm->name, text);
-	root_done();
+		scn_fail(vmt_name, "VM %s stopped: %s", vmt_vm->name, text);
+	scn_done();
 }
 
 static uint64_t vmt_report(struct server *s, unsigned kind, uint64_t value, const char *text)
@@ -76,8 +76,8 @@ static uint64_t vmt_report(struct server *s, unsigned kind, uint64_t value, cons
 	} else if (kind == KEEL_REPORT_VM_STOPPED && from_vmm) {
 		vmt_stopped(value, text);
 	} else if (kind == KEEL_REPORT_FAIL) {
-		root_fail(vmt_name, "%s: %s", s->name, text);
-		root_done();
+		scn_fail(vmt_name, "%s: %s", s->name, text);
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }

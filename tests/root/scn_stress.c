@@ -9,7 +9,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "root.h"
+#include "scenario.h"
 
 #define STRESS_CPU 0u /* with root: its Linux calls are answered at once */
 
@@ -18,8 +18,8 @@ static bool stress_checking;
 
 static void stress_fail(const char *why)
 {
-	root_fail("stress", "%s", why);
-	root_done();
+	scn_fail("stress", "%s", why);
+	scn_done();
 }
 
 static bool stress_grant_storm(struct server *s, uint64_t ep, uint64_t ntfn)
@@ -87,13 +87,13 @@ static uint64_t stress_report(struct server *s, unsigned kind, uint64_t value,
 			      const char *text)
 {
 	if (kind == KEEL_REPORT_FAIL) {
-		root_fail("stress", "%s: %s", s->name, text);
-		root_done();
+		scn_fail("stress", "%s: %s", s->name, text);
+		scn_done();
 	} else if (kind == KEEL_REPORT_PASS && stress_checking) {
 		kprintf("[root] stress: %lu pingpong calls after the storm\n",
 			(unsigned long)value);
-		root_pass("stress");
-		root_done();
+		scn_pass("stress");
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }

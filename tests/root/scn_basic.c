@@ -8,7 +8,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "root.h"
+#include "scenario.h"
 
 /* A failure report ends the scenario; returns true if it was one. */
 static bool report_failed(const char *what, struct server *s, unsigned kind,
@@ -16,8 +16,8 @@ static bool report_failed(const char *what, struct server *s, unsigned kind,
 {
 	if (kind != KEEL_REPORT_FAIL)
 		return false;
-	root_fail(what, "%s: %s", s->name, text);
-	root_done();
+	scn_fail(what, "%s: %s", s->name, text);
+	scn_done();
 	return true;
 }
 
@@ -37,7 +37,7 @@ static void demo_start(void)
 	};
 	struct pp_pair a, b;
 	bool ok = pp_start(&a, &pp0);
-	if (root_bootinfo()->ncpus > 1)
+	if (root_boot_info()->ncpus > 1)
 		ok = ok && pp_start(&b, &pp1);
 	if (!ok)
 		kprintf("[root] demo: cannot start the pingpong pairs\n");
@@ -46,7 +46,7 @@ static void demo_start(void)
 static uint64_t demo_report(struct server *s, unsigned kind, uint64_t value,
 			    const char *text)
 {
-	unsigned pairs = root_bootinfo()->ncpus > 1 ? 2 : 1;
+	unsigned pairs = root_boot_info()->ncpus > 1 ? 2 : 1;
 	if (kind == KEEL_REPORT_FAIL)
 		kprintf("[root] demo: %s failed: %s\n", s->name, text);
 	if (kind == KEEL_REPORT_PASS && ++demo_passed == pairs)
@@ -78,16 +78,16 @@ static void boot_start(void)
 	};
 	struct server *h;
 	struct pp_pair p;
-	if (root_bootinfo()->ncpus != 2) {
-		root_fail("smp", "boot info says %u CPUs, want 2", root_bootinfo()->ncpus);
-		root_done();
+	if (root_boot_info()->ncpus != 2) {
+		scn_fail("smp", "boot info says %u CPUs, want 2", root_boot_info()->ncpus);
+		scn_done();
 		return;
 	}
 	h = srv_create("hello", "hello-cpu1", NULL, 1, 100);
 	if (!h || !srv_grant_report(h) || !srv_start(h) ||
 	    !pp_start(&p, &smp)) {
-		root_fail("smp", "cannot start the servers");
-		root_done();
+		scn_fail("smp", "cannot start the servers");
+		scn_done();
 	}
 }
 
@@ -104,8 +104,8 @@ static uint64_t boot_report(struct server *s, unsigned kind, uint64_t value,
 	if (kind == KEEL_REPORT_PASS)
 		boot_pp = true;
 	if (boot_hello && boot_pp) {
-		root_pass("smp");
-		root_done();
+		scn_pass("smp");
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }
@@ -127,8 +127,8 @@ static uint64_t count_passes(const char *what, unsigned want, unsigned *have,
 		return KEEL_REPORT_CONTINUE;
 	kprintf("[root] %s: %lu calls checked (%s)\n", s->name, (unsigned long)value, text);
 	if (++*have == want) {
-		root_pass(what);
-		root_done();
+		scn_pass(what);
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }
@@ -147,8 +147,8 @@ static void ipc_start(void)
 	};
 	struct pp_pair p;
 	if (!pp_start(&p, &ipc)) {
-		root_fail("ipc", "cannot start the pingpong servers");
-		root_done();
+		scn_fail("ipc", "cannot start the pingpong servers");
+		scn_done();
 	}
 }
 
@@ -176,8 +176,8 @@ static void epq_start(void)
 	};
 	struct pp_pair p;
 	if (!pp_start(&p, &epq)) {
-		root_fail("epqueue", "cannot start the pingpong servers");
-		root_done();
+		scn_fail("epqueue", "cannot start the pingpong servers");
+		scn_done();
 	}
 }
 
@@ -199,8 +199,8 @@ static void libc_start(void)
 {
 	struct server *s = srv_create("libctest", "libctest", NULL, 0, 100);
 	if (!s || !srv_grant_report(s) || !srv_start(s)) {
-		root_fail("libc", "cannot start libctest");
-		root_done();
+		scn_fail("libc", "cannot start libctest");
+		scn_done();
 	}
 }
 
@@ -217,11 +217,11 @@ static uint64_t libc_report(struct server *s, unsigned kind, uint64_t value,
 static void libc_exited(struct server *s, int code)
 {
 	if (code == 0 && libc_passed)
-		root_pass("libc");
+		scn_pass("libc");
 	else
-		root_fail("libc", "%s exited with code %d%s", s->name, code,
+		scn_fail("libc", "%s exited with code %d%s", s->name, code,
 			  libc_passed ? "" : " before reporting success");
-	root_done();
+	scn_done();
 }
 
 const struct scenario scenario_libc = {
@@ -240,8 +240,8 @@ static void bench_start(void)
 	if (!ep || !srv || !cli || !srv_grant_copy(srv, KEEL_SRV_EP, ep, KEEL_R_READ) ||
 	    !srv_grant_mint(cli, KEEL_SRV_PEER, ep, KEEL_R_WRITE, 1) ||
 	    !srv_grant_report(cli) || !srv_start(srv) || !srv_start(cli)) {
-		root_fail("bench", "cannot start the bench servers");
-		root_done();
+		scn_fail("bench", "cannot start the bench servers");
+		scn_done();
 	}
 }
 
@@ -262,8 +262,8 @@ static uint64_t bench_report(struct server *s, unsigned kind, uint64_t value,
 	if (kind == KEEL_REPORT_BENCH)
 		bench_print(value, text);
 	if (kind == KEEL_REPORT_PASS) {
-		root_pass("bench");
-		root_done();
+		scn_pass("bench");
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }

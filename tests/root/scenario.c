@@ -1,43 +1,64 @@
 /*
- * Scenarios: the kernel command line's test=<name> picks one; without it
- * root runs the demo. A scenario starts servers and judges what they
- * report; root prints every "[test] PASS/FAIL" marker and "[test] DONE"
+ * Scenarios: the kernel command line's test=<name> picks one (test=demo:
+ * two pingpong pairs); without it the test root boots as the shipped root
+ * does (the configured VMs). A scenario starts servers and judges what
+ * they report; it prints every "[test] PASS/FAIL" marker and "[test] DONE"
  * (tests/system/run.sh greps them).
  *
- * This file: the table, dispatch with safe defaults (an unexpected fault or
- * failing exit fails the scenario), and the pingpong helper.
+ * This file: the root hooks (boot/root.h) that run the scenario, the
+ * table, dispatch with safe defaults (an unexpected fault or failing exit
+ * fails the scenario), the markers and the pingpong helper.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "root.h"
-#include "console.h"
-#include "vm.h"
-#include "vmconfig.h"
+#include "scenario.h"
 
 static const struct scenario *const scenario_table[] = {
-	&scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
+	&scenario_demo, &scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
 	&scenario_nullderef, &scenario_badcap, &scenario_spin, &scenario_stress,
 	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
 	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
 	&scenario_vm_devrestart,
-	/* two VMs (boot/scn_vm2.c) */
+	/* two VMs (tests/root/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_reset,
 	&scenario_vm_restart, &scenario_vm_bench,
-	/* VM configs and restart policies (boot/scn_cfg.c) */
+	/* VM configs and restart policies (tests/root/scn_cfg.c) */
 	&scenario_cfg, &scenario_restart_policy,
-	/* the console server (boot/scn_console.c) */
+	/* the console server (tests/root/scn_console.c) */
 	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
-	/* two vCPUs (boot/scn_smp.c) */
+	/* two vCPUs (tests/root/scn_smp.c) */
 	&scenario_vm_smp,
 };
 
-static const struct scenario *scn = &scenario_demo;
-static bool scn_unknown;
+static const struct scenario *scn; /* NULL: no test= */
+
+void scn_pass(const char *what)
+{
+	kprintf("[test] PASS %s\n", what);
+}
+
+void scn_fail(const char *what, const char *fmt, ...)
+{
+	char why[KEEL_PRINT_MAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	kprintf("[test] FAIL %s: %s\n", what, why);
+}
+
+void scn_done(void)
+{
+	inject_stop();
+	srv_stop_all();
+	kprintf("[test] DONE\n");
+}
 
 /* Take the word after "test=" (at the start or after a space). */
 static bool cmdline_test(const char *cmdline, char *name, size_t size)
@@ -51,62 +72,64 @@ static bool cmdline_test(const char *cmdline, char *name, size_t size)
 	for (p += 5; p[n] && p[n] != ' ' && n + 1 < size; n++)
 		name[n] = p[n];
 	name[n] = 0;
-	return n > 0; /* "test=" alone: the demo */
+	return n > 0; /* "test=" alone: as without it */
 }
 
-void scenario_select(const char *cmdline)
+static const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(scenario_table) / sizeof(scenario_table[0]); i++)
+		if (strcmp(scenario_table[i]->name, name) == 0)
+			return scenario_table[i];
+	return NULL;
+}
+
+bool root_hook_start(const char *cmdline)
 {
 	char name[32];
-	if (!cmdline_test(cmdline, name, sizeof(name))) {
-		if (vmrun_configured())
-			scn = &scenario_vms; /* QEMU brought a configuration */
-		return;
-	}
-	for (size_t i = 0; i < sizeof(scenario_table) / sizeof(scenario_table[0]); i++)
-		if (strcmp(scenario_table[i]->name, name) == 0) {
-			scn = scenario_table[i];
-			return;
-		}
-	kprintf("[root] unknown scenario \"%s\"\n", name);
-	scn_unknown = true;
-}
-
-void scenario_start(void)
-{
-	if (scn_unknown) {
-		root_fail("scenario", "unknown test= name on the command line");
-		root_done();
-		return;
+	if (!cmdline_test(cmdline, name, sizeof(name)))
+		return false; /* boot as the shipped root does */
+	if (!(scn = scenario_find(name))) {
+		kprintf("[root] unknown scenario \"%s\"\n", name);
+		scn_fail("scenario", "unknown test= name on the command line");
+		scn_done();
+		return true;
 	}
 	kprintf("[root] scenario %s\n", scn->name);
 	scn->start();
+	return true;
 }
 
-uint64_t scenario_report(struct server *s, unsigned kind, uint64_t value,
-			 const char *text)
+bool root_hook_report(struct server *s, unsigned kind, uint64_t value, const char *text,
+		      uint64_t *answer)
 {
-	if (scn->report)
-		return scn->report(s, kind, value, text);
-	return KEEL_REPORT_CONTINUE;
+	if (!scn)
+		return false;
+	*answer = scn->report ? scn->report(s, kind, value, text) : KEEL_REPORT_CONTINUE;
+	return true;
 }
 
-void scenario_faulted(struct server *s)
+void root_hook_faulted(struct server *s)
 {
+	if (!scn)
+		return;
+	inject_faulted(s);
 	if (scn->faulted) {
 		scn->faulted(s);
 		return;
 	}
-	root_fail(scn->name, "server %s faulted", s->name);
-	root_done();
+	scn_fail(scn->name, "server %s faulted", s->name);
+	scn_done();
 }
 
-void scenario_exited(struct server *s, int code)
+void root_hook_exited(struct server *s, int code)
 {
+	if (!scn)
+		return;
 	if (scn->exited) {
 		scn->exited(s, code);
 	} else if (code != 0) {
-		root_fail(scn->name, "server %s exited with code %d", s->name, code);
-		root_done();
+		scn_fail(scn->name, "server %s exited with code %d", s->name, code);
+		scn_done();
 	}
 }
 

@@ -19,7 +19,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "vmconfig.h"
+#include "scenario.h"
 
 #define MIB (1024ull * 1024ull)
 
@@ -29,7 +29,7 @@ static struct vm_spec cfg_specs[VM_MAX];
 
 static uint64_t cfg_ram_bytes(void)
 {
-	const struct keel_bootinfo *bi = root_bootinfo();
+	const struct keel_bootinfo *bi = root_boot_info();
 	uint64_t bytes = 0;
 	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
 		if (!bi->untyped[i].is_device)
@@ -97,10 +97,10 @@ static void cfg_start(void)
 	const struct keel_boot_module *m = srv_module("cfg-test.json");
 	const char *why = m ? cfg_run(m) : "no boot module cfg-test.json";
 	if (why)
-		root_fail("cfg", "%s", why);
+		scn_fail("cfg", "%s", why);
 	else
-		root_pass("cfg");
-	root_done();
+		scn_pass("cfg");
+	scn_done();
 }
 
 const struct scenario scenario_cfg = { .name = "cfg", .start = cfg_start };
@@ -118,10 +118,10 @@ static void rp_finish(const char *why)
 		return;
 	rp_over = true;
 	if (why)
-		root_fail("restart-policy", "%s", why);
+		scn_fail("restart-policy", "%s", why);
 	else
-		root_pass("restart-policy");
-	root_done();
+		scn_pass("restart-policy");
+	scn_done();
 }
 
 static void rp_start(void)
@@ -131,7 +131,7 @@ static void rp_start(void)
 	const struct srv_policy limit = { .max_restarts = 2, .window_ms = 60000,
 					  .backoff_ms = RP_BACKOFF_MS };
 	rp_never = srv_create("nullderef", "rp-never", rd, 0, 100);
-	rp_limit = srv_create("nullderef", "rp-limit", rd, 1 % root_bootinfo()->ncpus, 100);
+	rp_limit = srv_create("nullderef", "rp-limit", rd, 1 % root_boot_info()->ncpus, 100);
 	if (!rp_never || !rp_limit) {
 		rp_finish("cannot create the servers");
 		return;

@@ -15,7 +15,7 @@
  *   test=          vm1              vm2              checked (run.sh)
  *   vm-two         guest-uart       guest-uart       uart from each VM
  *   vm-isolation   guest-scan       guest-scan       scan-secret, scan from each
- *                  (PL011 servers in probe mode)     VM; devserver-isolation
+ *                  (a probe device server each)      VM; devserver-isolation
  *   vm-hostile2    guest-hostile    guest-hostile    vm1 hostile-done, then a
  *                                                    vm2 heartbeat after it
  *   vm-poweroff    guest-hostile    guest-off        vm2 poweroff; root's
@@ -28,9 +28,10 @@
  *                                                    it); vm-reset; vm1 keeps
  *                                                    its heartbeat
  *
- * devserver-isolation (root prints it): each PL011 server's probe (argv
- * "probe", device-servers/pl011/main.c) found no frame capability in its
- * CNode and no map, copy or mint through any slot worked; and root, going
+ * devserver-isolation (root prints it): each VM's probe, a test server in
+ * a device slot of its own with what every device server gets
+ * (tests/servers/probe.c), found no frame capability in its CNode and no
+ * map, copy or mint through any slot worked; and root, going
  * through every slot of every device server's CNode, found no frame whose
  * physical address lies in any VM's RAM (vm->ram_pa_lo..hi, noted as
  * vm_create made the frames).
@@ -51,12 +52,13 @@
 #include <keel/server.h>
 #include <keel/vmm.h>
 
-#include "vm.h"
+#include "scenario.h"
 
 #define V2_RAM_BASE 0x40000000ull
 #define V2_RAM_SIZE (64ull << 20)
 #define V2_PL011 0x09000000ull
 #define V2_PL011_SPI 33u
+#define V2_PROBE 0x09100000ull
 #define V2_NVM 2u
 
 static const char *v2_name;
@@ -68,8 +70,8 @@ static unsigned v2_probes; /* probe PASS reports received */
 
 #define v2_fail(...)                              \
 	do {                                      \
-		root_fail(v2_name, __VA_ARGS__); \
-		root_done();                      \
+		scn_fail(v2_name, __VA_ARGS__); \
+		scn_done();                      \
 	} while (0)
 
 static void v2_start(const char *scn, const char *guest1, const char *guest2, bool probe)
@@ -81,10 +83,13 @@ static void v2_start(const char *scn, const char *guest1, const char *guest2, bo
 		const struct vm_spec spec = {
 			.name = name[i], .image = guest[i], .ram_base = V2_RAM_BASE,
 			.ram_size = V2_RAM_SIZE,
-			.cpu = 0, .ndev = 1,
-			.dev = { { .prog = "pl011", .arg = probe ? "probe" : NULL,
-				   .kind = KEEL_VM_DEV_PL011, .base = V2_PL011, .size = 0x1000,
-				   .intid = V2_PL011_SPI } },
+			.cpu = 0, .ndev = probe ? 2 : 1,
+			.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = V2_PL011,
+				   .size = 0x1000, .intid = V2_PL011_SPI },
+				 /* the probe in a device slot of its own, at a
+				  * window the guest never touches */
+				 { .prog = "probe", .kind = KEEL_VM_DEV_PL011, .base = V2_PROBE,
+				   .size = 0x1000, .intid = 0 } },
 		};
 		if (!(v2_vm[i] = vm_create(&spec))) {
 			v2_fail("cannot create VM %s with %s", name[i], guest[i]);
@@ -151,7 +156,7 @@ static void v2_probe_passed(void)
 		"(vm1 RAM pa 0x%lx..0x%lx, vm2 0x%lx..0x%lx)\n", nframes,
 		(unsigned long)v2_vm[0]->ram_pa_lo, (unsigned long)v2_vm[0]->ram_pa_hi,
 		(unsigned long)v2_vm[1]->ram_pa_lo, (unsigned long)v2_vm[1]->ram_pa_hi);
-	root_pass("devserver-isolation");
+	scn_pass("devserver-isolation");
 }
 
 /* vm-poweroff, after vm2 is gone: vm3 is made where vm2 was, and must get
@@ -179,7 +184,7 @@ static void v2_reuse(unsigned i)
 	}
 	kprintf("[root] vm3 runs in vm2's old RAM, pa 0x%lx..0x%lx\n",
 		(unsigned long)vm->ram_pa_lo, (unsigned long)vm->ram_pa_hi);
-	root_pass("vm-reuse");
+	scn_pass("vm-reuse");
 	v2_vm[i] = vm;
 	v2_off[i] = false;
 }
@@ -199,7 +204,7 @@ static void v2_reset(unsigned i)
 	v2_off[i] = true;
 	snprintf(what, sizeof(what), "vm-reset: %s came back twice after SYSTEM_RESET",
 		 v2_vm[i]->name);
-	root_pass(what);
+	scn_pass(what);
 }
 
 /* SYSTEM_OFF ends only that VM: its servers and memory are destroyed. The
@@ -218,7 +223,7 @@ static void v2_stopped(unsigned i, uint64_t why, const char *text)
 	}
 	v2_off[i] = true;
 	snprintf(what, sizeof(what), "vm-stop: %s powered off and is destroyed", v2_vm[i]->name);
-	root_pass(what);
+	scn_pass(what);
 	if (v2_name[3] == 'p' && !v2_reused) { /* vm-poweroff */
 		v2_reuse(i);
 		return;
@@ -226,8 +231,8 @@ static void v2_stopped(unsigned i, uint64_t why, const char *text)
 	for (unsigned j = 0; j < V2_NVM; j++)
 		if (!v2_off[j])
 			return;
-	root_pass(v2_name);
-	root_done();
+	scn_pass(v2_name);
+	scn_done();
 }
 
 static uint64_t v2_report(struct server *s, unsigned kind, uint64_t value, const char *text)
@@ -241,7 +246,7 @@ static uint64_t v2_report(struct server *s, unsigned kind, uint64_t value, const
 			v2_stopped(i, value, text);
 	}
 	if (kind == KEEL_REPORT_PASS) {
-		root_pass(text);
+		scn_pass(text);
 		v2_probe_passed();
 	} else if (kind == KEEL_REPORT_FAIL) {
 		v2_fail("%s: %s", s->name, text);

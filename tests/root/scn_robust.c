@@ -9,18 +9,18 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
-#include "root.h"
+#include "scenario.h"
 
 static void scn_abort(const char *what, const char *why)
 {
-	root_fail(what, "%s", why);
-	root_done();
+	scn_fail(what, "%s", why);
+	scn_done();
 }
 
 static uint64_t report_fail_done(const char *what, struct server *s, const char *text)
 {
-	root_fail(what, "%s: %s", s->name, text);
-	root_done();
+	scn_fail(what, "%s: %s", s->name, text);
+	scn_done();
 	return KEEL_REPORT_STOP;
 }
 
@@ -75,11 +75,11 @@ static void nd_faulted(struct server *s)
 		return;
 	}
 	if (!nd_fault_ok(s)) {
-		root_fail("nullderef", "%s: fault label 0x%lx at 0x%lx is not the one "
+		scn_fail("nullderef", "%s: fault label 0x%lx at 0x%lx is not the one "
 			  "it made", s->name, (unsigned long)s->fault_label,
 			  (unsigned long)s->fault_addr);
 		nd_finished = true;
-		root_done();
+		scn_done();
 		return;
 	}
 	if (s == nd && s->faults == 1) {
@@ -101,9 +101,9 @@ static uint64_t nd_pass(struct server *s)
 	kprintf("[root] nullderef: %u restarts, peer server %u restarts, %u peer "
 		"progress reports (%u during the faults)\n", nd->restarts,
 		nd_peer->restarts, nd_progress, nd_progress_last - nd_progress_first);
-	root_pass("nullderef");
+	scn_pass("nullderef");
 	nd_finished = true;
-	root_done();
+	scn_done();
 	return KEEL_REPORT_STOP;
 }
 
@@ -155,8 +155,8 @@ static uint64_t badcap_report(struct server *s, unsigned kind, uint64_t value,
 		return report_fail_done("badcap", s, text);
 	if (kind == KEEL_REPORT_PASS) {
 		kprintf("[root] badcap: %lu checks passed\n", (unsigned long)value);
-		root_pass("badcap");
-		root_done();
+		scn_pass("badcap");
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }
@@ -185,7 +185,7 @@ static bool spin_pair(unsigned cpu)
 
 static void spin_start(void)
 {
-	spin_cpus = root_bootinfo()->ncpus > 1 ? 2 : 1;
+	spin_cpus = root_boot_info()->ncpus > 1 ? 2 : 1;
 	for (unsigned cpu = 0; cpu < spin_cpus; cpu++)
 		if (!spin_pair(cpu)) {
 			scn_abort("spin", "cannot start spinner and worker");
@@ -203,8 +203,8 @@ static uint64_t spin_report(struct server *s, unsigned kind, uint64_t value,
 	kprintf("[root] %s finished beside a spinner (checksum 0x%lx)\n", s->name,
 		(unsigned long)value);
 	if (++spin_done == spin_cpus) {
-		root_pass("spin");
-		root_done();
+		scn_pass("spin");
+		scn_done();
 	}
 	return KEEL_REPORT_CONTINUE;
 }

@@ -1,0 +1,95 @@
+/*
+ * The test root's scenarios (tests/root/): the root server core (boot/)
+ * linked with this code in place of boot/hook_none.c. The kernel command
+ * line's test=<name> picks a scenario; without it the test root boots as
+ * the shipped root does. A scenario starts servers and judges what they
+ * report; it prints every "[test] PASS/FAIL" marker and "[test] DONE"
+ * (tests/system/run.sh greps them). docs/root-server.md lists them.
+ */
+#ifndef TESTS_ROOT_SCENARIO_H
+#define TESTS_ROOT_SCENARIO_H
+
+#include "console.h"
+#include "root.h"
+#include "vm.h"
+#include "vmconfig.h"
+
+/* "[test] PASS what", "[test] FAIL what: why". */
+void scn_pass(const char *what);
+void scn_fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Stop every server and print "[test] DONE" (the runner stops QEMU). */
+void scn_done(void);
+
+/* ---- inject.c: crash a server on root's timer (root_hook_timer) ---- */
+/* Crash s every period_ms, count times in all (one server at a time). */
+void inject_crashes(struct server *s, unsigned period_ms, unsigned count);
+void inject_stop(void);
+/* s faulted (root_hook_faulted): the crash, if it was s's, counts. */
+void inject_faulted(struct server *s);
+/* Crashes made so far; nanoseconds since the last (instructions under
+ * QEMU -icount shift=0). */
+unsigned inject_count(void);
+uint64_t inject_since_ns(void);
+
+/* ---- scenario.c: the table, dispatch, shared helpers ---- */
+struct scenario {
+	const char *name;
+	void (*start)(void);
+	/* A server reported (keel_report); returns root's answer. */
+	uint64_t (*report)(struct server *s, unsigned kind, uint64_t value,
+			   const char *text);
+	/* A server faulted, after root restarted or stopped it. */
+	void (*faulted)(struct server *s);
+	/* A server called exit. */
+	void (*exited)(struct server *s, int code);
+};
+
+
+/* Helpers the scenarios share (scenario.c). */
+struct pp_pair {
+	struct server *server, *client[2];
+	unsigned nclients;
+};
+/* A pingpong server and up to two clients (priority 100 each); client i
+ * calls with badge 0xa1 + 0x11 * i, `calls` times ("loop": report
+ * progress forever). Servers are named <tag>-server, <tag>-client<i+1>.
+ * crash_at: the server faults at that call (NULL: never); retry: clients
+ * call again when the server's death cancels a call. */
+struct pp_spec {
+	const char *tag;
+	unsigned cpu, prio; /* the server's */
+	unsigned nclients;
+	struct {
+		unsigned cpu;
+		const char *calls;
+	} client[2];
+	const char *crash_at;
+	bool retry;
+};
+bool pp_start(struct pp_pair *p, const struct pp_spec *spec);
+
+extern const struct scenario scenario_demo, scenario_boot, scenario_ipc, scenario_epqueue,
+	scenario_libc, scenario_bench, scenario_nullderef, scenario_badcap,
+	scenario_spin, scenario_stress;
+
+/* tests/root/scn_vm.c */
+extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
+	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
+	scenario_vm_uirq, scenario_vm_devrestart;
+
+/* tests/root/scn_vmbench.c */
+extern const struct scenario scenario_vm_restart, scenario_vm_bench;
+/* tests/root/scn_smp.c: one VM with two vCPUs */
+extern const struct scenario scenario_vm_smp;
+/* tests/root/scn_vm2.c: two VMs at once */
+extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
+	scenario_vm_poweroff, scenario_vm_reset;
+
+/* tests/root/scn_console.c */
+extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
+	scenario_con_crash;
+
+/* tests/root/scn_cfg.c */
+extern const struct scenario scenario_cfg, scenario_restart_policy;
+
+#endif /* TESTS_ROOT_SCENARIO_H */
