@@ -32,7 +32,7 @@ CFG_FUZZ_TIME ?= 300
 
 CFG_OUT := $(BUILD)/host/config
 CFG_SRCS := $(addprefix config/,cfg_parse.c cfg_device.c cfg_value.c \
-	cfg_check.c cfg_pos.c cfg_err.c cfg_fmt.c)
+	cfg_check.c cfg_machine.c cfg_pos.c cfg_err.c cfg_fmt.c)
 CFG_HDRS := config/cfg_internal.h config/include/keel/config.h
 CFG_OBJS := $(patsubst config/%.c,$(CFG_OUT)/obj/%.o,$(CFG_SRCS))
 
@@ -168,5 +168,7 @@ root_LIBS += $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/root.elf: $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/obj/boot/vmconfig.c.o: UCFLAGS += $(CFG_TARGET_INC)
 $(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
+# boot/vm.c carves a VM's memory with cfg_vm_carve_bytes().
+$(B)/user/obj/boot/vm.c.o: UCFLAGS += -Iconfig/include
 
 .DEFAULT_GOAL := $(CFG_SAVED_GOAL)
