@@ -61,7 +61,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
 -include tests/linux/linux.mk
 TEST_TARGETS += guests-bare vmm-unit
 
-.PHONY: all setup run debug test bench loc clean system-test unit linux-system
+.PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
 all: $(B)/keel.bin
 
 setup: $(SETUP_STAMP)
@@ -113,9 +113,13 @@ $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # ---- running ----
+# The machine make run boots: its RAM in MiB (with a config) and its CPUs.
+# check-config is given the same numbers, so it refuses what root would.
+RUN_MIB := 2048
+RUN_CPUS := 2
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none \
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
 # make run [CONFIG=file.json]: check the config (config/default.json, two
@@ -127,15 +131,16 @@ APPEND ?=
 DEFAULT_CONFIG := config/default.json
 RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
-RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
-RUN_MIB := 2048
+# The project's configs (config/*.json, config/examples/*.json) name the
+# Linux assets: fetch them first.
+RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets)
 RUN_BLOBS := $(BUILD)/blobs
 ifeq ($(RUN_CONFIG),)
 run: $(B)/keel.bin
 	$(QEMU) $(QEMU_FLAGS) -kernel $(B)/keel.bin -append "$(APPEND)"
 else
 run: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
-	$(BUILD)/host/config/check-config $(RUN_CONFIG)
+	$(BUILD)/host/config/check-config --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
 		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
@@ -159,6 +164,18 @@ linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/conf
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
+
+# Configs on the machine make run boots: every config/examples/*.json
+# checks and boots to its first VM's shell, one that waits for virtio
+# servers is refused with the located reason (tests/system/examples.sh);
+# root builds exactly the VMs check-config passes (tests/system/agree.sh).
+CONFIG_SYSTEM_ENV = CHECK_CONFIG=$(BUILD)/host/config/check-config \
+	MKBLOBS=$(BUILD)/host/config/mkblobs RUN_MIB=$(RUN_MIB) RUN_CPUS=$(RUN_CPUS)
+config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets
+	$(CONFIG_SYSTEM_ENV) bash tests/system/examples.sh $(B)/keel.bin
+	$(CONFIG_SYSTEM_ENV) bash tests/system/agree.sh $(B)/keel.bin
+TEST_TARGETS += config-system
 
 # A device tree written by hand, for a config that supplies its own.
 $(BUILD)/linux/user-board.dtb: tests/linux/user-board.dts | $(SETUP_STAMP)

@@ -8,7 +8,8 @@
 #                        of the loader that may call nothing host-only; the
 #                        root server's side (boot/vmconfig.c, boot/policy.c)
 #                        on the host; mkblobs' exact output
-#   make check-config    check $(CONFIG) (default config/default.json);
+#   make check-config    check $(CONFIG) (default config/default.json) for the
+#                        machine make run boots (RUN_MIB, RUN_CPUS);
 #                        CFG_CHECK_FLAGS=--no-file-check skips the file check
 #   make run CONFIG=F    (top-level Makefile) check F, lay it and the files
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
@@ -109,8 +110,10 @@ config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/mkblobs 
 	$(CFG_OUT)/test_vmconfig tests/config
 	bash tests/config/test_mkblobs.sh $(CFG_OUT)/mkblobs
 
+# The machine make run boots (RUN_MIB, RUN_CPUS: top-level Makefile).
 check-config: $(CFG_OUT)/check-config
-	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
+	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(if $(RUN_MIB),--machine-mib $(RUN_MIB)) \
+		$(if $(RUN_CPUS),--cpus $(RUN_CPUS)) $(CONFIG)
 
 $(CFG_OUT)/fuzz_config: tests/fuzz/fuzz_config.c $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
 	@command -v $(CFG_FUZZ_CC) >/dev/null || { echo "fuzz: $(CFG_FUZZ_CC)" \

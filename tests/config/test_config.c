@@ -225,7 +225,7 @@ START_TEST(project_configs_load)
 {
 	static const char *const files[] = {
 		"default.json", "examples/single-vm.json",
-		"examples/storage-and-network.json",
+		"examples/storage-and-network.waits-for-virtio.json",
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
