@@ -28,7 +28,9 @@ _Static_assert(CFG_MAX_DEVICES <= KEEL_VMM_MAX_DEVICES, "vm_spec holds every con
 /* The loader's machine rules (keel/config.h) are root's limits. */
 _Static_assert(CFG_VM_MAX_VCPUS == KEEL_VMM_MAX_VCPUS && CFG_ROOT_MAX_VMS == VM_MAX &&
 		       ((uint64_t)CFG_VM_RAM_MAX_MIB << 20) == KEEL_VMM_RAM_MAX &&
-		       CFG_VM_CMDLINE_MAX == sizeof(((struct keel_vm_info *)0)->cmdline),
+		       CFG_VM_CMDLINE_MAX == sizeof(((struct keel_vm_info *)0)->cmdline) &&
+		       CFG_VM_IMAGE_MAX == KEEL_VMM_IMAGE_MAX && CFG_VM_INITRD_MAX == KEEL_VMM_INITRD_MAX &&
+		       CFG_VM_DTB_MAX == KEEL_VMM_DTB_MAX,
 	       "keel/config.h's machine rules match root's");
 
 static _Alignas(HEAP_ALIGN) unsigned char heap[VMCONFIG_HEAP_BYTES];

@@ -5,8 +5,9 @@
  *
  *   - every device needs a server program (the type table, cfg_device.c);
  *   - a VMM takes at most CFG_VM_MAX_VCPUS vCPUs (cfg_max_vcpus), a
- *     command line of less than CFG_VM_CMDLINE_MAX bytes and at most
- *     CFG_VM_RAM_MAX_MIB of RAM;
+ *     command line of less than CFG_VM_CMDLINE_MAX bytes, at most
+ *     CFG_VM_RAM_MAX_MIB of RAM and, where file sizes are known, images
+ *     up to CFG_VM_IMAGE_MAX, CFG_VM_INITRD_MAX and CFG_VM_DTB_MAX;
  *   - root builds at most machine->max_vms VMs, the first valid ones;
  *   - on a machine of known size (check-config --machine-mib), each VM's
  *     memory must be carved as root carves it (boot/root.c
@@ -234,6 +235,35 @@ static bool check_vmm_limits(struct cfg_ctx *c, int v)
 	return ok;
 }
 
+/* A file the VMM maps must fit its window (sizes known on the host). */
+static bool check_file_size(struct cfg_ctx *c, int v, const char *key,
+			    const char *path, uint64_t max)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	uint64_t size;
+
+	if (path[0] == '\0' || m->file_size == NULL ||
+	    !m->file_size(c->lim->file_ctx, path, &size) || size <= max)
+		return true;
+	cfg_path_at(c, v, -1, key);
+	cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], key),
+		   "%s is %llu bytes; a VMM maps at most %llu", path,
+		   (unsigned long long)size, (unsigned long long)max);
+	return false;
+}
+
+static bool check_file_sizes(struct cfg_ctx *c, int v)
+{
+	const struct cfg_vm *vm = &c->out->vms[v];
+	bool ok = check_file_size(c, v, "kernel_image_path",
+				  vm->kernel_image_path, CFG_VM_IMAGE_MAX);
+
+	ok = check_file_size(c, v, "initrd_path", vm->initrd_path,
+			     CFG_VM_INITRD_MAX) && ok;
+	return check_file_size(c, v, "dtb_path", vm->dtb_path,
+			       CFG_VM_DTB_MAX) && ok;
+}
+
 bool cfg_machine_vm(struct cfg_ctx *c, int v)
 {
 	bool ok;
@@ -241,6 +271,7 @@ bool cfg_machine_vm(struct cfg_ctx *c, int v)
 	if (c->lim->machine == NULL)
 		return true;
 	ok = check_servers(c, v);
+	ok = check_file_sizes(c, v) && ok;
 	return check_vmm_limits(c, v) && ok;
 }
 

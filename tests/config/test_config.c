@@ -369,6 +369,34 @@ START_TEST(format_is_cut_short_like_snprintf)
 }
 END_TEST
 
+/* Sizes root's VMM maps: a 2 GiB kernel and a 2 MiB device tree are too
+ * big (no fixture holds files that large: the sizes are made up). */
+static bool big_size(void *ctx, const char *path, uint64_t *size)
+{
+	(void)ctx;
+	*size = strstr(path, "dtb") ? UINT64_C(2) << 20 :
+		strstr(path, "Image") ? UINT64_C(2) << 30 : 100;
+	return true;
+}
+
+START_TEST(machine_file_sizes)
+{
+	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
+	const char *text = "{\"vms\": [{\"name\": \"a\", \"mem_size_mib\": 64,"
+			   " \"kernel_image_path\": \"Image\", \"initrd_path\": \"i.cpio\","
+			   " \"dtb_path\": \"b.dtb\"}]}";
+
+	ck_assert_uint_eq(cfg_parse("sizes.json", text, strlen(text), &lim, &sys,
+				    &errs), 2);
+	ck_assert_str_eq(message(0), "sizes.json:1:44: vms[0].kernel_image_path: "
+			 "Image is 2147483648 bytes; a VMM maps at most 1073741824");
+	ck_assert_str_eq(message(1), "sizes.json:1:99: vms[0].dtb_path: "
+			 "b.dtb is 2097152 bytes; a VMM maps at most 1048576");
+	ck_assert(!sys.vms[0].valid);
+}
+END_TEST
+
 START_TEST(messages_stay_on_one_line)
 {
 	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\":"
@@ -415,6 +443,7 @@ static Suite *config_suite(void)
 	tcase_add_test(be, error_list_keeps_the_first_and_counts_all);
 	tcase_add_test(be, format_is_cut_short_like_snprintf);
 	tcase_add_test(be, messages_stay_on_one_line);
+	tcase_add_test(be, machine_file_sizes);
 	tcase_add_test(be, strerror_names_every_kind);
 	suite_add_tcase(s, fx);
 	suite_add_tcase(s, be);

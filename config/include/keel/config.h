@@ -118,6 +118,11 @@ struct cfg_system {
 #define CFG_VM_MAX_VCPUS 4u     /* per VM (keel/vmm.h KEEL_VMM_MAX_VCPUS) */
 #define CFG_VM_RAM_MAX_MIB (256u * 1024u)  /* a VMM's RAM window (KEEL_VMM_RAM_MAX) */
 #define CFG_VM_CMDLINE_MAX 512u /* keel_vm_info.cmdline, NUL included */
+/* Files a VMM maps (keel/vmm.h KEEL_VMM_IMAGE_MAX, _INITRD_MAX, _DTB_MAX);
+ * checked where their sizes are known (cfg_machine.file_size). */
+#define CFG_VM_IMAGE_MAX (UINT64_C(1) << 30)
+#define CFG_VM_INITRD_MAX (UINT64_C(1) << 30)
+#define CFG_VM_DTB_MAX (UINT64_C(1) << 20)
 /* Memory root carves for a VM besides its RAM: its servers' pages and
  * objects, page tables, the store CNode, copies of packed guest images. */
 #define CFG_VM_CARVE_EXTRA (UINT64_C(32) << 20)
