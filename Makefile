@@ -78,7 +78,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
 -include tests/linux/linux.mk
 TEST_TARGETS += guests-bare vmm-unit
 
-.PHONY: all setup run debug test bench loc clean system-test unit linux-system
+.PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
 all: $(B)/keel.bin
 
 setup: $(SETUP_STAMP)
@@ -182,9 +182,13 @@ $(B)/keel-test.bin: $(B)/keel-test.elf
 	$(OBJCOPY) -O binary $< $@
 
 # ---- running ----
+# The machine make run boots: its RAM in MiB (with a config) and its CPUs.
+# check-config is given the same numbers, so it refuses what root would.
+RUN_MIB := 2048
+RUN_CPUS := 2
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none \
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
 # make run [CONFIG=file.json]: check the config (config/default.json, two
@@ -197,8 +201,9 @@ APPEND ?=
 DEFAULT_CONFIG := config/default.json
 RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
-RUN_ASSETS := $(if $(filter $(DEFAULT_CONFIG),$(RUN_CONFIG)),linux-assets)
-RUN_MIB := 2048
+# The project's configs (config/*.json, config/examples/*.json) name the
+# Linux assets: fetch them first.
+RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets)
 RUN_BLOBS := $(BUILD)/blobs
 RUN_IMAGE := $(B)/$(if $(findstring test=,$(APPEND)),keel-test.bin,keel.bin)
 # make debug is make run (the same config, blobs and QEMU command line)
@@ -212,7 +217,7 @@ run debug: $(RUN_IMAGE)
 	$(QEMU) $(QEMU_FLAGS) -kernel $(RUN_IMAGE) -append "$(APPEND)" $(RUN_DEBUG)
 else
 run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
-	$(BUILD)/host/config/check-config $(RUN_CONFIG)
+	$(BUILD)/host/config/check-config --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(RUN_HINT)
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
@@ -238,6 +243,18 @@ linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/conf
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
+
+# Configs on the machine make run boots: every config/examples/*.json
+# checks and boots to its first VM's shell, one that waits for virtio
+# servers is refused with the located reason (tests/system/examples.sh);
+# root builds exactly the VMs check-config passes (tests/system/agree.sh).
+CONFIG_SYSTEM_ENV = CHECK_CONFIG=$(BUILD)/host/config/check-config \
+	MKBLOBS=$(BUILD)/host/config/mkblobs RUN_MIB=$(RUN_MIB) RUN_CPUS=$(RUN_CPUS)
+config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets
+	$(CONFIG_SYSTEM_ENV) bash tests/system/examples.sh $(B)/keel.bin
+	$(CONFIG_SYSTEM_ENV) bash tests/system/agree.sh $(B)/keel.bin
+TEST_TARGETS += config-system
 
 # A device tree written by hand, for a config that supplies its own.
 $(BUILD)/linux/user-board.dtb: tests/linux/user-board.dts | $(SETUP_STAMP)

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/config.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -259,16 +260,16 @@ static bool vm_grant_vmm(struct vm *vm)
 	return true;
 }
 
-/* Memory a VM's carve holds besides its RAM: its servers' pages and
- * objects, page tables, the store, copies of packed guest images. */
-#define VM_CARVE_EXTRA (32ull << 20)
+/* A VM's carve: its RAM and what its servers need besides
+ * (cfg_vm_carve_bytes, shared with check-config's machine model). */
 #define VM_CARVE_SLOTS 1024u
+_Static_assert(CFG_CARVE_MAX_PIECES == ROOT_CARVE_MAX, "check-config carves as root does");
 
 /* An entry for the VM: a dead one whose carve is large enough, or a new
  * one with a new carve (from root's own pool). */
 static struct vm *vm_entry(const struct vm_spec *spec)
 {
-	uint64_t bytes = spec->ram_size + VM_CARVE_EXTRA;
+	uint64_t bytes = cfg_vm_carve_bytes(spec->ram_size);
 	struct vm *vm = NULL;
 	for (unsigned i = 0; i < nvms && !vm; i++)
 		if (!vms[i].live && vms[i].carve_bytes >= bytes)

@@ -25,6 +25,13 @@
 
 /* fill_spec copies every device the loader accepts into a vm_spec. */
 _Static_assert(CFG_MAX_DEVICES <= KEEL_VMM_MAX_DEVICES, "vm_spec holds every config device");
+/* The loader's machine rules (keel/config.h) are root's limits. */
+_Static_assert(CFG_VM_MAX_VCPUS == KEEL_VMM_MAX_VCPUS && CFG_ROOT_MAX_VMS == VM_MAX &&
+		       ((uint64_t)CFG_VM_RAM_MAX_MIB << 20) == KEEL_VMM_RAM_MAX &&
+		       CFG_VM_CMDLINE_MAX == sizeof(((struct keel_vm_info *)0)->cmdline) &&
+		       CFG_VM_IMAGE_MAX == KEEL_VMM_IMAGE_MAX && CFG_VM_INITRD_MAX == KEEL_VMM_INITRD_MAX &&
+		       CFG_VM_DTB_MAX == KEEL_VMM_DTB_MAX,
+	       "keel/config.h's machine rules match root's");
 
 static _Alignas(HEAP_ALIGN) unsigned char heap[VMCONFIG_HEAP_BYTES];
 static size_t heap_used;
@@ -77,39 +84,15 @@ static struct srv_policy policy_of(const struct cfg_restart *r)
 				    .backoff_ms = r->backoff_ms };
 }
 
-static const char *dev_type_name(enum cfg_dev_type t)
+/* Why VM v cannot start on this target, or NULL. What root builds (a
+ * server for every device, at most max VMs, a VMM's limits) the loader
+ * checks with the rules check-config uses (config/cfg_machine.c). */
+static const char *vm_refusal(unsigned v, unsigned taken, unsigned max)
 {
-	switch (t) {
-	case CFG_DEV_PL011: return "pl011";
-	case CFG_DEV_VIRTIO_CONSOLE: return "virtio-console";
-	case CFG_DEV_VIRTIO_BLK: return "virtio-blk";
-	case CFG_DEV_VIRTIO_NET: return "virtio-net";
-	}
-	return "?";
-}
-
-/* Why VM v cannot start on this target, or NULL. why is the buffer used
- * for reasons that need formatting. */
-static const char *vm_refusal(unsigned v, unsigned taken, unsigned max, char *why, size_t size)
-{
-	const struct cfg_vm *vm = &sys.vms[v];
-	if (!vm->valid)
+	if (!sys.vms[v].valid)
 		return "errors in the configuration (above)";
-	if (taken == max) {
-		snprintf(why, size, "root builds at most %u VMs", max);
-		return why;
-	}
-	for (size_t d = 0; d < vm->device_count; d++)
-		if (vm->devices[d].type != CFG_DEV_PL011) {
-			snprintf(why, size, "devices[%lu]: no server program for %s yet",
-				 (unsigned long)d, dev_type_name(vm->devices[d].type));
-			return why;
-		}
-	if (((uint64_t)vm->mem_size_mib << 20) > KEEL_VMM_RAM_MAX) {
-		snprintf(why, size, "%u MiB of RAM is more than a VMM maps", vm->mem_size_mib);
-		return why;
-	}
-	return NULL;
+	/* cannot happen (the loader admits at most max): out[] stays in bounds */
+	return taken < max ? NULL : "root builds no more VMs";
 }
 
 static void fill_spec(unsigned v, struct vm_spec *spec)
@@ -130,7 +113,8 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	for (unsigned d = 0; d < spec->ndev; d++) {
 		const struct cfg_device *dev = &vm->devices[d];
 		dev_policy[v][d] = policy_of(&dev->restart);
-		spec->dev[d] = (struct vm_dev_spec){ .prog = "pl011", .kind = KEEL_VM_DEV_PL011,
+		spec->dev[d] = (struct vm_dev_spec){ .prog = cfg_dev_server(dev->type),
+			.kind = KEEL_VM_DEV_PL011, /* the one type cfg_dev_server() builds */
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d] };
 	}
@@ -140,11 +124,11 @@ unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t 
 		       struct vm_spec *out, unsigned max)
 {
 	struct cJSON_Hooks hooks = { .malloc_fn = heap_alloc, .free_fn = heap_free };
+	struct cfg_machine machine = { .max_vms = max };
 	struct cfg_limits lim = { .max_vcpus = KEEL_VMM_MAX_VCPUS,
-				  .phys_mem_bytes = avail_bytes };
+				  .phys_mem_bytes = avail_bytes, .machine = &machine };
 	unsigned taken = 0;
 	size_t n;
-	char why[96];
 
 	heap_used = 0;
 	heap_short = false;
@@ -155,7 +139,7 @@ unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t 
 			VMCONFIG_HEAP_BYTES / 1024);
 	print_errors(n);
 	for (unsigned v = 0; v < sys.vm_count; v++) {
-		const char *no = vm_refusal(v, taken, max, why, sizeof(why));
+		const char *no = vm_refusal(v, taken, max);
 		if (no) {
 			kprintf("[root] VM %s not started: %s\n",
 				sys.vms[v].name[0] ? sys.vms[v].name : "(unnamed)", no);

@@ -16,14 +16,14 @@ struct window {
 	uint64_t end;   /* exclusive */
 };
 
-/* Sets the key path to vms[v].devices[d].key (d < 0: vms[v].key). */
-static void path_at(struct cfg_ctx *c, int v, int d, const char *key)
+void cfg_path_at(struct cfg_ctx *c, int v, int d, const char *key)
 {
 	cfg_path_pop(c, 0);
 	cfg_path_index(c, "vms", (size_t)v);
 	if (d >= 0)
 		cfg_path_index(c, "devices", (size_t)d);
-	cfg_path_key(c, key);
+	if (key != NULL)
+		cfg_path_key(c, key);
 	c->vm = v;
 }
 
@@ -52,7 +52,7 @@ static void check_ram(struct cfg_ctx *c, int v, int d)
 
 	if (c->ram_bad[v] || !overlap(ram, w))
 		return;
-	path_at(c, v, d, "base");
+	cfg_path_at(c, v, d, "base");
 	cfg_report(c, CFG_E_OVERLAP, dev_key(c, v, d, "base"),
 		   "window 0x%08llx..0x%08llx overlaps RAM 0x%08llx..0x%08llx",
 		   (unsigned long long)w.start, (unsigned long long)w.end - 1,
@@ -69,7 +69,7 @@ static void check_devices(struct cfg_ctx *c, int v, int d)
 
 		if (c->dev_bad[v][e] || !overlap(w, o))
 			continue;
-		path_at(c, v, d, "base");
+		cfg_path_at(c, v, d, "base");
 		cfg_report(c, CFG_E_OVERLAP, dev_key(c, v, d, "base"),
 			   "window 0x%08llx..0x%08llx overlaps vms[%d].devices[%d]"
 			   " (0x%08llx..0x%08llx)", (unsigned long long)w.start,
@@ -88,7 +88,7 @@ static void check_irq(struct cfg_ctx *c, int v, int d)
 	for (int e = 0; e < d && irq != 0; e++) {
 		if (vm->devices[e].irq != irq)
 			continue;
-		path_at(c, v, d, "irq");
+		cfg_path_at(c, v, d, "irq");
 		cfg_report(c, CFG_E_DUP_IRQ, dev_key(c, v, d, "irq"),
 			   "interrupt %u already used by vms[%d].devices[%d]",
 			   irq, v, e);
@@ -124,7 +124,7 @@ static void check_name(struct cfg_ctx *c, int v)
 	for (int w = 0; w < v && name[0] != '\0'; w++) {
 		if (!same_name(name, c->out->vms[w].name))
 			continue;
-		path_at(c, v, -1, "name");
+		cfg_path_at(c, v, -1, "name");
 		cfg_report(c, CFG_E_DUP_NAME, cfg_member(c->vm_node[v], "name"),
 			   "name \"%s\" already used by vms[%d]", name, w);
 		return;
@@ -138,7 +138,7 @@ static void check_file(struct cfg_ctx *c, int v, int d, const char *key,
 
 	if (path[0] == '\0' || c->lim->file_exists(c->lim->file_ctx, path))
 		return;
-	path_at(c, v, d, key);
+	cfg_path_at(c, v, d, key);
 	cfg_report(c, CFG_E_NO_FILE, cfg_member(obj, key), "file not found: %s",
 		   path);
 }
@@ -156,30 +156,48 @@ static void check_vm_files(struct cfg_ctx *c, int v)
 				   vm->devices[d].path_on_host);
 }
 
-/*
- * Runs last: VMs that are still valid take RAM in file order, and the
- * first that does not fit (and every later one that does not) is refused.
- */
-static void check_memory(struct cfg_ctx *c)
+/* VM v's RAM on top of total, if it fits under the limit (0: none). */
+static bool take_memory(struct cfg_ctx *c, int v, uint64_t *total)
 {
-	uint64_t total = 0, limit = c->lim->phys_mem_bytes;
+	uint64_t need = c->out->vms[v].mem_size_mib * CFG_MIB;
+	uint64_t limit = c->lim->phys_mem_bytes;
 
+	if (limit == 0 || need <= limit - *total) {
+		*total += need;
+		return true;
+	}
+	cfg_path_at(c, v, -1, "mem_size_mib");
+	cfg_report(c, CFG_E_TOO_MUCH_MEMORY,
+		   cfg_member(c->vm_node[v], "mem_size_mib"),
+		   "%u MiB more would bring VM RAM to %llu MiB; the machine"
+		   " has %llu MiB", c->out->vms[v].mem_size_mib,
+		   (unsigned long long)((*total + need) / CFG_MIB),
+		   (unsigned long long)(limit / CFG_MIB));
+	return false;
+}
+
+/*
+ * Runs last. Every VM is held to the machine's rules for one VM (a server
+ * for every device, ...); then the VMs still valid are admitted in file
+ * order, as root builds them: each must fit the RAM total and, with a
+ * machine, be among the VMs root builds and have its memory carved. One
+ * that fails is refused; later ones may still be admitted (a smaller one
+ * may still fit).
+ */
+static void check_admission(struct cfg_ctx *c)
+{
+	struct cfg_carver *k = cfg_machine_begin(c);
+	uint64_t total = 0;
+
+	/* A VM's own rules first, on every VM: all its reasons are shown. */
+	for (int v = 0; v < (int)c->out->vm_count; v++)
+		if (c->vm_node[v] != NULL)
+			cfg_machine_vm(c, v);
 	for (int v = 0; v < (int)c->out->vm_count; v++) {
-		uint64_t need = c->out->vms[v].mem_size_mib * CFG_MIB;
-
-		if (c->vm_errors[v] != 0)
+		if (c->vm_errors[v] != 0 || c->vm_node[v] == NULL)
 			continue;
-		if (need <= limit - total) {
-			total += need;
-			continue;
-		}
-		path_at(c, v, -1, "mem_size_mib");
-		cfg_report(c, CFG_E_TOO_MUCH_MEMORY,
-			   cfg_member(c->vm_node[v], "mem_size_mib"),
-			   "%u MiB more would bring VM RAM to %llu MiB; the machine"
-			   " has %llu MiB", c->out->vms[v].mem_size_mib,
-			   (unsigned long long)((total + need) / CFG_MIB),
-			   (unsigned long long)(limit / CFG_MIB));
+		if (take_memory(c, v, &total))
+			cfg_machine_admit(c, k, v);
 	}
 }
 
@@ -193,8 +211,7 @@ void cfg_check_system(struct cfg_ctx *c)
 		if (c->lim->file_exists != NULL)
 			check_vm_files(c, v);
 	}
-	if (c->lim->phys_mem_bytes != 0)
-		check_memory(c);
+	check_admission(c);
 	cfg_path_pop(c, 0);
 	c->vm = -1;
 }

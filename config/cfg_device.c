@@ -40,17 +40,56 @@ struct dev_kind {
 	uint64_t size;                  /* default window size */
 	const char *const *keys;
 	const char *const *required;
+	const char *server;             /* its server program; NULL: none yet */
 };
 
+/* The one table of device types: when a virtio server program is added,
+ * name it here and root builds the type (cfg_machine.c, boot/vmconfig.c). */
 static const struct dev_kind kinds[] = {
-	{ "pl011", CFG_DEV_PL011, 0x1000, plain_keys, plain_required },
+	{ "pl011", CFG_DEV_PL011, 0x1000, plain_keys, plain_required, "pl011" },
 	{ "virtio-console", CFG_DEV_VIRTIO_CONSOLE, 0x200, plain_keys,
-	  plain_required },
-	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required },
-	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, plain_required },
+	  plain_required, NULL },
+	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, NULL },
+	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, plain_required, NULL },
 };
 
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))
+
+static const struct dev_kind *kind_of(enum cfg_dev_type type)
+{
+	for (size_t i = 0; i < KIND_COUNT; i++)
+		if (kinds[i].type == type)
+			return &kinds[i];
+	return NULL;
+}
+
+const char *cfg_dev_type_name(enum cfg_dev_type type)
+{
+	const struct dev_kind *k = kind_of(type);
+
+	return k != NULL ? k->name : "?";
+}
+
+const char *cfg_dev_server(enum cfg_dev_type type)
+{
+	const struct dev_kind *k = kind_of(type);
+
+	return k != NULL ? k->server : NULL;
+}
+
+/* "pl011" or "pl011, ..." : the types that have a server, for messages. */
+size_t cfg_dev_served_list(char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < KIND_COUNT; i++)
+		if (kinds[i].server != NULL)
+			n += cfg_fmt(buf + (n < size ? n : size),
+				     n < size ? size - n : 0, "%s%s",
+				     n ? ", " : "", kinds[i].name);
+	return n;
+}
 
 static void read_policy(struct cfg_ctx *c, const cJSON *obj,
 			enum cfg_policy *p)

@@ -7,6 +7,8 @@
  *   cfg_value.c   key checks and typed getters (number, address, string)
  *   cfg_check.c   checks across fields: overlap, interrupts, names, files,
  *                 memory totals
+ *   cfg_machine.c what root builds: device servers, VM count, a VMM's
+ *                 limits, the carve of each VM's memory from the machine
  *   cfg_pos.c     byte offset of a cJSON node in the text, line:column
  *   cfg_err.c     error list, key paths, strerror, message format
  *   cfg_fmt.c     a small printf subset (the target has no stdio)
@@ -90,6 +92,7 @@ enum cfg_err cfg_get_bool(struct cfg_ctx *c, const cJSON *obj, const char *key,
 			  bool *out);
 
 /* cfg_device.c */
+size_t cfg_dev_served_list(char *buf, size_t size);
 void cfg_read_restart(struct cfg_ctx *c, const cJSON *obj,
 		      struct cfg_restart *r);
 void cfg_read_devices(struct cfg_ctx *c, const cJSON *vm_obj,
@@ -97,5 +100,16 @@ void cfg_read_devices(struct cfg_ctx *c, const cJSON *vm_obj,
 
 /* cfg_check.c */
 void cfg_check_system(struct cfg_ctx *c);
+/* Sets the key path to vms[v].devices[d].key (d < 0: vms[v].key, key
+ * NULL: vms[v]) and charges what follows to VM v. */
+void cfg_path_at(struct cfg_ctx *c, int v, int d, const char *key);
+
+/* cfg_machine.c: the machine pass, run by cfg_check_system on the VMs
+ * still valid, in file order. */
+struct cfg_carver;
+uint32_t cfg_max_vcpus(const struct cfg_limits *lim);
+struct cfg_carver *cfg_machine_begin(struct cfg_ctx *c);
+bool cfg_machine_vm(struct cfg_ctx *c, int v);           /* VM-local rules */
+bool cfg_machine_admit(struct cfg_ctx *c, struct cfg_carver *k, int v);
 
 #endif /* CFG_INTERNAL_H */

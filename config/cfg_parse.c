@@ -67,14 +67,14 @@ static void read_vcpus(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 
 	if (cfg_get_u32(c, obj, "vcpu_count", 1, UINT32_MAX, &n) != CFG_OK)
 		return;
-	if (n <= c->lim->max_vcpus) {
+	if (n <= cfg_max_vcpus(c->lim)) {
 		vm->vcpu_count = n;
 		return;
 	}
 	mark = cfg_path_key(c, "vcpu_count");
 	cfg_report(c, CFG_E_TOO_MANY_VCPUS, cfg_member(obj, "vcpu_count"),
 		   "%u vCPUs requested, the machine allows at most %u", n,
-		   c->lim->max_vcpus);
+		   cfg_max_vcpus(c->lim));
 	cfg_path_pop(c, mark);
 }
 
@@ -244,7 +244,7 @@ size_t cfg_parse(const char *file_name, const char *text, size_t len,
 		 const struct cfg_limits *lim, struct cfg_system *out,
 		 struct cfg_errors *errs)
 {
-	static const struct cfg_limits no_limits = { UINT32_MAX, 0, NULL, NULL };
+	static const struct cfg_limits no_limits = { UINT32_MAX, 0, NULL, NULL, NULL };
 	struct cfg_ctx c = { .text = text, .len = len, .out = out, .errs = errs,
 			     .lim = lim != NULL ? lim : &no_limits, .vm = -1 };
 	cJSON *root;

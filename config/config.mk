@@ -8,7 +8,8 @@
 #                        of the loader that may call nothing host-only; the
 #                        root server's side (boot/vmconfig.c, boot/policy.c)
 #                        on the host; mkblobs' exact output
-#   make check-config    check $(CONFIG) (default config/default.json);
+#   make check-config    check $(CONFIG) (default config/default.json) for the
+#                        machine make run boots (RUN_MIB, RUN_CPUS);
 #                        CFG_CHECK_FLAGS=--no-file-check skips the file check
 #   make run CONFIG=F    (top-level Makefile) check F, lay it and the files
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
@@ -32,7 +33,7 @@ CFG_FUZZ_TIME ?= 300
 
 CFG_OUT := $(BUILD)/host/config
 CFG_SRCS := $(addprefix config/,cfg_parse.c cfg_device.c cfg_value.c \
-	cfg_check.c cfg_pos.c cfg_err.c cfg_fmt.c)
+	cfg_check.c cfg_machine.c cfg_pos.c cfg_err.c cfg_fmt.c)
 CFG_HDRS := config/cfg_internal.h config/include/keel/config.h
 CFG_OBJS := $(patsubst config/%.c,$(CFG_OUT)/obj/%.o,$(CFG_SRCS))
 
@@ -109,8 +110,10 @@ config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/mkblobs 
 	$(CFG_OUT)/test_vmconfig tests/config
 	bash tests/config/test_mkblobs.sh $(CFG_OUT)/mkblobs
 
+# The machine make run boots (RUN_MIB, RUN_CPUS: top-level Makefile).
 check-config: $(CFG_OUT)/check-config
-	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(CONFIG)
+	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(if $(RUN_MIB),--machine-mib $(RUN_MIB)) \
+		$(if $(RUN_CPUS),--cpus $(RUN_CPUS)) $(CONFIG)
 
 $(CFG_OUT)/fuzz_config: tests/fuzz/fuzz_config.c $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
 	@command -v $(CFG_FUZZ_CC) >/dev/null || { echo "fuzz: $(CFG_FUZZ_CC)" \
@@ -168,5 +171,7 @@ root_LIBS += $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/root.elf: $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/obj/boot/vmconfig.c.o: UCFLAGS += $(CFG_TARGET_INC)
 $(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
+# boot/vm.c carves a VM's memory with cfg_vm_carve_bytes().
+$(B)/user/obj/boot/vm.c.o: UCFLAGS += -Iconfig/include
 
 .DEFAULT_GOAL := $(CFG_SAVED_GOAL)

@@ -1,15 +1,22 @@
 /*
  * check-config — check Keel VM configuration files on the host.
  *
- *   check-config [--no-file-check] [--max-vcpus N] [--phys-mem-mib N] FILE...
+ *   check-config [--no-file-check] [--max-vcpus N] [--phys-mem-mib N]
+ *                [--machine-mib N] [--cpus N] [--loader-only] FILE...
  *
  * Prints every error as "file:line:col: keypath: message" on stderr, then
  * one line per VM on stdout saying whether it would start. Exits 0 when
  * every file is free of errors, 1 when any has one, 2 on a usage error.
  *
  * Paths in a config are relative to the config file's directory; they are
- * checked to exist unless --no-file-check is given. Physical memory is only
- * checked with --phys-mem-mib (the root server always checks it).
+ * checked to exist unless --no-file-check is given. What root refuses on
+ * any machine (a device type with no server, more VMs or vCPUs than it
+ * builds) is always checked, with the loader's machine rules
+ * (config/cfg_machine.c, shared with root); --machine-mib N (QEMU's -m,
+ * what `make run` passes) also carves every VM's memory from a machine of
+ * N MiB as root would, with the boot blobs laid out as mkblobs does.
+ * --phys-mem-mib N checks only the sum of the VMs' RAM. --loader-only
+ * leaves root's rules out (the loader's own fixtures, tests/config/bad).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,12 +28,16 @@
 
 #include <keel/config.h>
 
-#define DEFAULT_MAX_VCPUS 8     /* docs/config.md, "Checking a file" */
+#define MACHINE_MAX_MIB (UINT64_C(1) << 20)    /* 1 TiB, as mkblobs */
+#define MACHINE_MAX_CPUS 512u
 
 struct options {
 	bool file_check;
+	bool machine;           /* root's rules (not --loader-only) */
 	unsigned long max_vcpus;
 	unsigned long long phys_mem_mib;
+	unsigned long long machine_mib;
+	unsigned long cpus;
 	int first_file;         /* argv index */
 };
 
@@ -45,6 +56,22 @@ static bool file_exists(void *ctx, const char *path)
 	else
 		snprintf(full, sizeof(full), "%s/%s", f->dir, path);
 	return stat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+static bool file_size(void *ctx, const char *path, uint64_t *size)
+{
+	const struct file_ctx *f = ctx;
+	char full[sizeof(f->dir) + CFG_PATH_MAX + 1];
+	struct stat st;
+
+	if (path[0] == '/')
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", f->dir, path);
+	if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	*size = (uint64_t)st.st_size;
+	return true;
 }
 
 static void dir_of(const char *file, char *dir, size_t size)
@@ -103,8 +130,11 @@ static int check_file(const char *name, const struct options *o)
 	static struct cfg_system sys;
 	static struct cfg_errors errs;
 	static struct file_ctx fctx;
+	struct cfg_machine machine = { CFG_ROOT_MAX_VMS, (uint32_t)o->cpus,
+				       (uint64_t)o->machine_mib << 20, file_size };
 	struct cfg_limits lim = { (uint32_t)o->max_vcpus,
-				  o->phys_mem_mib << 20, NULL, &fctx };
+				  o->phys_mem_mib << 20, NULL, &fctx,
+				  o->machine ? &machine : NULL };
 	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
 	size_t len, n;
 	char *text = read_all(name, &len);
@@ -133,7 +163,8 @@ static int check_file(const char *name, const struct options *o)
 static int usage(void)
 {
 	fprintf(stderr, "usage: check-config [--no-file-check] [--max-vcpus N]"
-		" [--phys-mem-mib N] FILE...\n");
+		" [--phys-mem-mib N] [--machine-mib N] [--cpus N] [--loader-only]"
+		" FILE...\n");
 	return 2;
 }
 
@@ -158,6 +189,10 @@ static bool parse_option(char **argv, int *i, struct options *o)
 		o->file_check = false;
 		return true;
 	}
+	if (strcmp(opt, "--loader-only") == 0) {
+		o->machine = false;
+		return true;
+	}
 	if (!number_arg(argv[*i + 1], UINT32_MAX, &v))
 		return false;
 	(*i)++;
@@ -165,6 +200,10 @@ static bool parse_option(char **argv, int *i, struct options *o)
 		o->max_vcpus = (unsigned long)v;
 	else if (strcmp(opt, "--phys-mem-mib") == 0)
 		o->phys_mem_mib = v;
+	else if (strcmp(opt, "--machine-mib") == 0 && v > 0 && v <= MACHINE_MAX_MIB)
+		o->machine_mib = v;
+	else if (strcmp(opt, "--cpus") == 0 && v > 0 && v <= MACHINE_MAX_CPUS)
+		o->cpus = (unsigned long)v;
 	else
 		return false;
 	return true;
@@ -174,7 +213,7 @@ static bool parse_args(int argc, char **argv, struct options *o)
 {
 	int i = 1;
 
-	*o = (struct options){ true, DEFAULT_MAX_VCPUS, 0, 0 };
+	*o = (struct options){ true, true, CFG_VM_MAX_VCPUS, 0, 0, 0, 0 };
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
 		if (!parse_option(argv, &i, o))
 			return false;

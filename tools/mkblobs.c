@@ -35,9 +35,8 @@
 #include <keel/abi.h>
 #include <keel/config.h>
 
-#define RAM_BASE 0x40000000ull
-#define BLOB_ALIGN (2ull << 20)
-#define MANIFEST_ALIGN 4096ull
+#define RAM_BASE CFG_MACHINE_RAM_BASE
+#define MANIFEST_ALIGN CFG_BLOB_MANIFEST_ALIGN
 /* The manifest's layout is keel/abi.h's struct keel_blob_manifest; it is
  * written byte by byte (little-endian whatever the host). */
 #define MANIFEST_MAGIC KEEL_BLOB_MAGIC
@@ -46,8 +45,12 @@
 #define ENTRY_BYTES ((unsigned)sizeof(struct keel_blob))
 #define HEADER_BYTES ((unsigned)offsetof(struct keel_blob_manifest, blob))
 /* Blobs stay above this much of RAM: Keel's image and QEMU's device tree
- * are loaded at its start, and the kernel needs room of its own. */
-#define RAM_KEEP (64ull << 20)
+ * are loaded at its start, and the kernel needs room of its own. The
+ * loader's machine model (config/cfg_machine.c) lays blobs out the same
+ * way, with the same constants (checked below). */
+#define RAM_KEEP CFG_MACHINE_KEEP
+_Static_assert(MAX_BLOBS == CFG_BLOB_MAX && ENTRY_BYTES == CFG_BLOB_ENTRY_BYTES &&
+	       HEADER_BYTES == CFG_BLOB_HEADER_BYTES, "keel/config.h's blob layout is keel/abi.h's");
 
 struct blob {
 	char name[NAME_LEN];
@@ -98,7 +101,7 @@ static char *read_all(const char *name, size_t *len)
 static int check(const char *config, struct cfg_system *sys)
 {
 	static struct cfg_errors errs;
-	struct cfg_limits lim = { CFG_MAX_VMS, 0, file_exists, NULL };
+	struct cfg_limits lim = { CFG_MAX_VMS, 0, file_exists, NULL, NULL };
 	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
 	size_t len = 0, n;
 	char *text = read_all(config, &len);
@@ -167,9 +170,7 @@ static uint64_t layout(uint64_t ram_mib)
 	if ((ram_mib << 20) <= RAM_KEEP)
 		return 0;
 	for (unsigned i = 0; i < nblobs; i++) {
-		uint64_t slot = (blobs[i].size + BLOB_ALIGN - 1) & ~(BLOB_ALIGN - 1);
-		if (slot == 0)
-			slot = BLOB_ALIGN;
+		uint64_t slot = cfg_blob_slot(blobs[i].size);
 		if (slot > top - RAM_BASE - RAM_KEEP)
 			return 0;
 		top -= slot;

@@ -9,8 +9,13 @@
  * limits below and with file checks relative to the fixture's directory
  * (they name the dummy files in tests/config/files/).
  *
+ * They test the loader alone. bad/machine_NAME.json test root's rules
+ * (cfg_machine.c) instead: they are loaded with the machine `make run`
+ * boots (2048 MiB, 2 CPUs) and no RAM total.
+ *
  * To add a bad fixture: write NAME.json, run
- *   check-config --max-vcpus 4 --phys-mem-mib 1024 NAME.json 2>NAME.expected
+ *   check-config --loader-only --max-vcpus 4 --phys-mem-mib 1024 NAME.json 2>NAME.expected
+ * (machine_NAME.json: check-config --machine-mib 2048 --cpus 2 NAME.json)
  * from tests/config/bad, and read every line before committing it.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -26,6 +31,8 @@
 
 #define TEST_MAX_VCPUS 4
 #define TEST_PHYS_MIB 1024
+#define TEST_MACHINE_MIB 2048   /* make run's RUN_MIB and RUN_CPUS */
+#define TEST_MACHINE_CPUS 2
 #define MAX_FIXTURES 128
 #define LINE_MAX_LEN 512
 
@@ -39,7 +46,7 @@ static const char *config_root;         /* config */
 static struct fixtures good, bad;
 static struct cfg_system sys;
 static struct cfg_errors errs;
-static const struct cfg_limits no_checks = { 8, 0, NULL, NULL };
+static const struct cfg_limits no_checks = { 8, 0, NULL, NULL, NULL };
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -70,12 +77,36 @@ static bool exists_in(void *dir, const char *path)
 	return stat(full, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool size_in(void *dir, const char *path, uint64_t *size)
+{
+	char full[1024];
+	struct stat st;
+
+	snprintf(full, sizeof(full), "%s/%s", (const char *)dir, path);
+	if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	*size = (uint64_t)st.st_size;
+	return true;
+}
+
+/* bad/machine_*.json: what root refuses on the machine make run boots. */
+static const struct cfg_machine test_machine = {
+	CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, (uint64_t)TEST_MACHINE_MIB << 20, size_in
+};
+
+static bool is_machine_fixture(const char *name)
+{
+	return strncmp(name, "machine_", 8) == 0;
+}
+
 /* Loads dir/name, reporting it as "name"; with_files: check paths exist. */
 static size_t load(const char *dir, const char *name, bool with_files)
 {
+	bool machine = is_machine_fixture(name);
 	struct cfg_limits lim = { TEST_MAX_VCPUS,
-				  (uint64_t)TEST_PHYS_MIB << 20,
-				  with_files ? exists_in : NULL, (void *)dir };
+				  machine ? 0 : (uint64_t)TEST_PHYS_MIB << 20,
+				  with_files ? exists_in : NULL, (void *)dir,
+				  machine ? &test_machine : NULL };
 	char path[1024];
 	size_t len, n;
 	char *text;
@@ -194,7 +225,7 @@ START_TEST(project_configs_load)
 {
 	static const char *const files[] = {
 		"default.json", "examples/single-vm.json",
-		"examples/storage-and-network.json",
+		"examples/storage-and-network.waits-for-virtio.json",
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -338,6 +369,34 @@ START_TEST(format_is_cut_short_like_snprintf)
 }
 END_TEST
 
+/* Sizes root's VMM maps: a 2 GiB kernel and a 2 MiB device tree are too
+ * big (no fixture holds files that large: the sizes are made up). */
+static bool big_size(void *ctx, const char *path, uint64_t *size)
+{
+	(void)ctx;
+	*size = strstr(path, "dtb") ? UINT64_C(2) << 20 :
+		strstr(path, "Image") ? UINT64_C(2) << 30 : 100;
+	return true;
+}
+
+START_TEST(machine_file_sizes)
+{
+	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
+	const char *text = "{\"vms\": [{\"name\": \"a\", \"mem_size_mib\": 64,"
+			   " \"kernel_image_path\": \"Image\", \"initrd_path\": \"i.cpio\","
+			   " \"dtb_path\": \"b.dtb\"}]}";
+
+	ck_assert_uint_eq(cfg_parse("sizes.json", text, strlen(text), &lim, &sys,
+				    &errs), 2);
+	ck_assert_str_eq(message(0), "sizes.json:1:44: vms[0].kernel_image_path: "
+			 "Image is 2147483648 bytes; a VMM maps at most 1073741824");
+	ck_assert_str_eq(message(1), "sizes.json:1:99: vms[0].dtb_path: "
+			 "b.dtb is 2097152 bytes; a VMM maps at most 1048576");
+	ck_assert(!sys.vms[0].valid);
+}
+END_TEST
+
 START_TEST(messages_stay_on_one_line)
 {
 	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\":"
@@ -384,6 +443,7 @@ static Suite *config_suite(void)
 	tcase_add_test(be, error_list_keeps_the_first_and_counts_all);
 	tcase_add_test(be, format_is_cut_short_like_snprintf);
 	tcase_add_test(be, messages_stay_on_one_line);
+	tcase_add_test(be, machine_file_sizes);
 	tcase_add_test(be, strerror_names_every_kind);
 	suite_add_tcase(s, fx);
 	suite_add_tcase(s, be);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <keel/config.h>
 #include <keel/print.h>
 
 #include "policy.h"
@@ -197,28 +198,85 @@ START_TEST(memory_fixture)
 }
 END_TEST
 
-/* Device kinds without a server program, and more VMs than root builds. */
+/* Device kinds without a server program, and more VMs than root builds:
+ * the loader's machine rules (config/cfg_machine.c) refuse them located,
+ * as check-config does, and root refuses the VMs they name. */
 START_TEST(target_refusals)
 {
 	ck_assert_uint_eq(load("good/limits.json", 0, 3), 3);
-	assert_logged("[root] VM limit-0-xxxxxxxxxxxxxxxxxxxxxxx not started: devices[0]: "
-		      "no server program for virtio-console yet");
+	assert_logged("limits.json:11:11: vms[0].devices[0].type: no server program for "
+		      "virtio-console yet (root builds: pl011)");
+	assert_logged("[root] VM limit-0-xxxxxxxxxxxxxxxxxxxxxxx not started: errors in the "
+		      "configuration (above)");
 	ck_assert_str_eq(specs[0].name, "limit-1-xxxxxxxxxxxxxxxxxxxxxxx");
 	ck_assert_str_eq(specs[2].name, "limit-3-xxxxxxxxxxxxxxxxxxxxxxx");
-	assert_logged("[root] VM limit-4-xxxxxxxxxxxxxxxxxxxxxxx not started: "
-		      "root builds at most 3 VMs");
+	assert_logged("limits.json:77:5: vms[4]: root builds at most 3 VMs: this would be one more");
+	assert_logged("[root] VM limit-4-xxxxxxxxxxxxxxxxxxxxxxx not started: errors in the "
+		      "configuration (above)");
 	assert_logged("[root] config: 3 of 8 VMs valid");
 }
 END_TEST
 
-/* A VM with virtio devices has no servers for them yet: refused, saying
- * which device. */
+/* A VM with virtio devices has no servers for them yet: refused, with
+ * each device located. */
 START_TEST(virtio_refused)
 {
 	ck_assert_uint_eq(load("good/full.json", 0, VM_MAX), 0);
-	assert_logged("[root] VM web-1 not started: devices[1]: no server program for "
-		      "virtio-console yet");
+	assert_logged("full.json:15:11: vms[0].devices[1].type: no server program for "
+		      "virtio-console yet (root builds: pl011)");
+	assert_logged("full.json:26:11: vms[0].devices[4].type: no server program for "
+		      "virtio-net yet (root builds: pl011)");
+	assert_logged("[root] VM web-1 not started: errors in the configuration (above)");
 	assert_logged("[root] config: 0 of 1 VMs valid");
+}
+END_TEST
+
+/*
+ * The machine fixtures whose rule root applies itself (all but the carve,
+ * which root does for real with cfg_vm_carve_bytes): root prints exactly
+ * check-config's lines (bad/NAME.expected, written by check-config
+ * --machine-mib 2048 --cpus 2) and builds exactly the VMs check-config
+ * says are ok, in order.
+ */
+static const struct {
+	const char *name;
+	unsigned vms;           /* VMs in the file */
+	const char *ok[4];      /* the VMs check-config passes */
+} agree[] = {
+	{ "machine_no_server", 2, { "plain" } },
+	{ "machine_vcpus", 2, { "four" } },
+	{ "machine_too_many_vms", 5, { "vm1", "vm2", "vm3", "vm4" } },
+	{ "machine_cmdline", 1, { NULL } },
+	{ "machine_pieces", 1, { NULL } },
+};
+
+START_TEST(root_agrees_with_check_config)
+{
+	char rel[128], line[128];
+	unsigned n, want = 0;
+	snprintf(rel, sizeof(rel), "bad/%s.json", agree[_i].name);
+	n = load(rel, 0, VM_MAX);
+	assert_expected(agree[_i].name);
+	while (want < 4 && agree[_i].ok[want])
+		want++;
+	ck_assert_uint_eq(n, want);
+	for (unsigned i = 0; i < want; i++)
+		ck_assert_str_eq(specs[i].name, agree[_i].ok[i]);
+	snprintf(line, sizeof(line), "[root] config: %u of %u VMs valid", want, agree[_i].vms);
+	assert_logged(line);
+}
+END_TEST
+
+/* Root gives a device the server program the loader's type table names. */
+START_TEST(device_server_from_table)
+{
+	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
+	ck_assert_uint_eq(specs[0].ndev, 0);
+	ck_assert_uint_eq(load("good/default.json", 0, VM_MAX), 2);
+	ck_assert_uint_eq(specs[0].ndev, 1);
+	ck_assert_str_eq(specs[0].dev[0].prog, cfg_dev_server(CFG_DEV_PL011));
+	ck_assert_str_eq(specs[0].dev[0].prog, "pl011");
+	ck_assert_ptr_null(cfg_dev_server(CFG_DEV_VIRTIO_BLK));
 }
 END_TEST
 
@@ -310,6 +368,9 @@ static Suite *vmconfig_suite(void)
 	tcase_add_test(t, memory_fixture);
 	tcase_add_test(t, target_refusals);
 	tcase_add_test(t, virtio_refused);
+	tcase_add_loop_test(t, root_agrees_with_check_config, 0,
+			    (int)(sizeof(agree) / sizeof(agree[0])));
+	tcase_add_test(t, device_server_from_table);
 	tcase_add_test(t, dtb_is_passed_on);
 	tcase_add_test(t, syntax_error);
 	tcase_add_test(t, heap_exhausted);

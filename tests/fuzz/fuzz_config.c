@@ -74,9 +74,20 @@ static void check_validity(void)
 			REQUIRE(fuzz_sys.vms[v].valid);
 }
 
+/* Every file is 1 MiB: the machine's blob layout and carves get run. */
+static bool fake_size(void *ctx, const char *path, uint64_t *size)
+{
+	(void)ctx;
+	(void)path;
+	*size = UINT64_C(1) << 20;
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cfg_limits lim = { 4, UINT64_C(1) << 30, fake_exists, NULL };
+	static const struct cfg_machine machine = { CFG_ROOT_MAX_VMS, 2,
+						    UINT64_C(2) << 30, fake_size };
+	struct cfg_limits lim = { 4, UINT64_C(1) << 30, fake_exists, NULL, &machine };
 	char *text = malloc(size ? size : 1);
 
 	if (text == NULL)

@@ -51,6 +51,8 @@ enum cfg_err {
 	CFG_E_TOO_MANY_VCPUS,   /* vcpu_count above cfg_limits.max_vcpus */
 	CFG_E_NO_FILE,          /* a named file does not exist (host check) */
 	CFG_E_TOO_MUCH_MEMORY,  /* VM RAM totals above cfg_limits (target) */
+	CFG_E_NO_SERVER,        /* a device type with no server program yet */
+	CFG_E_NO_ROOM,          /* root cannot carve the VM's memory (machine) */
 	CFG_E_COUNT
 };
 
@@ -104,6 +106,54 @@ struct cfg_system {
 	struct cfg_vm vms[CFG_MAX_VMS];
 };
 
+/*
+ * ---- what root builds (docs/config.md, "What the machine runs") ----------
+ *
+ * The root server refuses, at boot, VMs the loader alone would accept. The
+ * rules live here, not in boot/, so that check-config (host) and root
+ * (target) run the same code on them (cfg_machine.c) and cannot drift.
+ * boot/ asserts at compile time that its own constants equal these.
+ */
+#define CFG_ROOT_MAX_VMS 4u     /* VMs root builds (boot/vm.h VM_MAX) */
+#define CFG_VM_MAX_VCPUS 4u     /* per VM (keel/vmm.h KEEL_VMM_MAX_VCPUS) */
+#define CFG_VM_RAM_MAX_MIB (256u * 1024u)  /* a VMM's RAM window (KEEL_VMM_RAM_MAX) */
+#define CFG_VM_CMDLINE_MAX 512u /* keel_vm_info.cmdline, NUL included */
+/* Files a VMM maps (keel/vmm.h KEEL_VMM_IMAGE_MAX, _INITRD_MAX, _DTB_MAX);
+ * checked where their sizes are known (cfg_machine.file_size). */
+#define CFG_VM_IMAGE_MAX (UINT64_C(1) << 30)
+#define CFG_VM_INITRD_MAX (UINT64_C(1) << 30)
+#define CFG_VM_DTB_MAX (UINT64_C(1) << 20)
+/* Memory root carves for a VM besides its RAM: its servers' pages and
+ * objects, page tables, the store CNode, copies of packed guest images. */
+#define CFG_VM_CARVE_EXTRA (UINT64_C(32) << 20)
+#define CFG_VM_CARVE_ALIGN (UINT64_C(2) << 20)  /* carves are whole large pages */
+#define CFG_CARVE_MAX_PIECES 8u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
+/* The machine `make run` boots (QEMU virt): RAM starts here, the kernel,
+ * root's own objects and QEMU's device tree sit in its first
+ * CFG_MACHINE_KEEP bytes and mkblobs packs the boot blobs at its top. */
+#define CFG_MACHINE_RAM_BASE UINT64_C(0x40000000)
+#define CFG_MACHINE_KEEP (UINT64_C(64) << 20)
+#define CFG_BLOB_ALIGN (UINT64_C(2) << 20)
+#define CFG_BLOB_MAX 16u        /* keel/abi.h KEEL_BLOB_MAX */
+#define CFG_BLOB_ENTRY_BYTES 48u    /* sizeof(struct keel_blob) */
+#define CFG_BLOB_HEADER_BYTES 16u   /* offsetof(struct keel_blob_manifest, blob) */
+#define CFG_BLOB_MANIFEST_ALIGN UINT64_C(4096)
+
+struct cfg_machine {
+	uint32_t max_vms;           /* VMs root builds, <= CFG_ROOT_MAX_VMS */
+	uint32_t cpus;              /* CPUs (QEMU -smp); 0: not known */
+	/*
+	 * RAM of the machine (QEMU -m), 0: no carve model. With it the loader
+	 * lays the boot blobs out as mkblobs does and carves every VM from
+	 * what is left, as root does (cfg_machine.c); root itself passes 0
+	 * and carves for real.
+	 */
+	uint64_t ram_bytes;
+	/* Size of a file the config names (path as written; ctx is
+	 * cfg_limits.file_ctx); false if unknown. Needed with ram_bytes. */
+	bool (*file_size)(void *ctx, const char *path, uint64_t *size);
+};
+
 /* What the machine allows; the host and the target fill this differently. */
 struct cfg_limits {
 	uint32_t max_vcpus;         /* per VM, >= 1 */
@@ -111,7 +161,23 @@ struct cfg_limits {
 	/* Host only (NULL: no check). path is as written in the config. */
 	bool (*file_exists)(void *ctx, const char *path);
 	void *file_ctx;
+	/* What root builds on it (NULL: loader checks only). With a machine
+	 * the vCPU limit is also at most CFG_VM_MAX_VCPUS. */
+	const struct cfg_machine *machine;
 };
+
+/* "pl011", "virtio-blk", ... */
+const char *cfg_dev_type_name(enum cfg_dev_type type);
+
+/* The device server program for a device type, or NULL: none yet. The
+ * one table of which types root can build (cfg_machine.c). */
+const char *cfg_dev_server(enum cfg_dev_type type);
+
+/* Bytes root carves for a VM with ram_bytes of guest RAM. */
+uint64_t cfg_vm_carve_bytes(uint64_t ram_bytes);
+
+/* RAM a boot blob of size bytes takes (mkblobs, kernel/boot.c). */
+uint64_t cfg_blob_slot(uint64_t size);
 
 struct cfg_error {
 	enum cfg_err code;

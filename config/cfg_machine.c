@@ -1,0 +1,382 @@
+/*
+ * cfg_machine.c — what root builds: the rules the root server applies to a
+ * VM the loader accepted, run here so that check-config (host) and root
+ * (target) share them (docs/config.md, "What the machine runs").
+ *
+ *   - every device needs a server program (the type table, cfg_device.c);
+ *   - a VMM takes at most CFG_VM_MAX_VCPUS vCPUs (cfg_max_vcpus), a
+ *     command line of less than CFG_VM_CMDLINE_MAX bytes, at most
+ *     CFG_VM_RAM_MAX_MIB of RAM and, where file sizes are known, images
+ *     up to CFG_VM_IMAGE_MAX, CFG_VM_INITRD_MAX and CFG_VM_DTB_MAX;
+ *   - root builds at most machine->max_vms VMs, the first valid ones;
+ *   - on a machine of known size (check-config --machine-mib), each VM's
+ *     memory must be carved as root carves it (boot/root.c
+ *     root_pool_carve): its RAM plus CFG_VM_CARVE_EXTRA, rounded up to
+ *     2 MiB, split into at most CFG_CARVE_MAX_PIECES power-of-two pieces,
+ *     largest first, each taken first-fit, aligned to its size, from the
+ *     machine's free RAM cut into naturally aligned power-of-two blocks
+ *     (kernel/boot.c root_untyped).
+ *
+ * The free RAM of the model: [RAM base + CFG_MACHINE_KEEP, the blob
+ * manifest), less QEMU's device tree, where the manifest lies below the
+ * boot blobs mkblobs packs at the top of RAM (the config file and every
+ * distinct kernel, initrd and dtb file, each rounded up to 2 MiB). The
+ * first CFG_MACHINE_KEEP bytes hold the kernel and root's own objects;
+ * root also carves from what of them is free, so the model may refuse a
+ * VM root could just squeeze in, never admit one root cannot build.
+ */
+#include "cfg_internal.h"
+
+#define LARGE_BITS 21u                  /* a carve piece is >= 2 MiB */
+#define UNTYPED_MAX_BITS 47u            /* keel/abi.h KEEL_UNTYPED_MAX_BITS */
+#define MODEL_MAX_BLOCKS 128u
+/* QEMU's virt board puts the device tree of a non-Linux kernel at RAM
+ * base + min(RAM / 2, 128 MiB) and makes it at most 1 MiB: one large
+ * page is kept for it. */
+#define DTB_OFFSET_MAX (UINT64_C(128) << 20)
+#define DTB_KEEP CFG_BLOB_ALIGN
+
+struct block {
+	uint64_t base, end, next;       /* next: the watermark */
+};
+
+struct cfg_carver {
+	bool model;                     /* a machine of known RAM */
+	uint32_t built;                 /* VMs admitted */
+	unsigned nblocks;
+	uint64_t free_bytes;            /* all blocks at the start */
+	uint64_t carved;                /* taken from them since (lost too) */
+	uint64_t blob_low;              /* lowest blob; 0: blobs do not fit */
+	struct block block[MODEL_MAX_BLOCKS];
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+uint64_t cfg_vm_carve_bytes(uint64_t ram_bytes)
+{
+	return align_up(ram_bytes + CFG_VM_CARVE_EXTRA, CFG_VM_CARVE_ALIGN);
+}
+
+uint64_t cfg_blob_slot(uint64_t size)
+{
+	return size == 0 ? CFG_BLOB_ALIGN : align_up(size, CFG_BLOB_ALIGN);
+}
+
+uint32_t cfg_max_vcpus(const struct cfg_limits *lim)
+{
+	if (lim->machine != NULL && lim->max_vcpus > CFG_VM_MAX_VCPUS)
+		return CFG_VM_MAX_VCPUS;
+	return lim->max_vcpus;
+}
+
+/* ---- the machine's free RAM ------------------------------------------- */
+
+/* [base, end) as naturally aligned power-of-two blocks of >= 2 MiB, in
+ * address order, as the kernel cuts root's untyped memory. */
+static void cut_blocks(struct cfg_carver *k, uint64_t base, uint64_t end)
+{
+	base = align_up(base, UINT64_C(1) << LARGE_BITS);
+	while (base < end && k->nblocks < MODEL_MAX_BLOCKS) {
+		unsigned bits = UNTYPED_MAX_BITS;
+
+		while (bits > LARGE_BITS && ((base & ((UINT64_C(1) << bits) - 1)) ||
+					     base + (UINT64_C(1) << bits) > end))
+			bits--;
+		if (base + (UINT64_C(1) << bits) > end)
+			return;
+		k->block[k->nblocks++] = (struct block){
+			base, base + (UINT64_C(1) << bits), base };
+		k->free_bytes += UINT64_C(1) << bits;
+		base += UINT64_C(1) << bits;
+	}
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* Has a blob named like path's file already been counted? (mkblobs
+ * makes one blob per file name.) */
+static bool blob_seen(const struct cfg_system *sys, size_t v, size_t f,
+		      const char *path)
+{
+	for (size_t w = 0; w <= v; w++) {
+		const struct cfg_vm *vm = &sys->vms[w];
+		const char *paths[] = { vm->kernel_image_path, vm->initrd_path,
+					vm->dtb_path };
+
+		for (size_t g = 0; g < 3 && (w < v || g < f); g++)
+			if (paths[g][0] != '\0' &&
+			    same_str(cfg_file_name(paths[g]), cfg_file_name(path)))
+				return true;
+	}
+	return false;
+}
+
+/* The lowest address mkblobs gives a blob (or the manifest), as tools/
+ * mkblobs.c lays them out from the top of RAM; 0 if they do not fit. */
+static uint64_t blobs_low(const struct cfg_ctx *c, uint64_t top)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	const struct cfg_system *sys = c->out;
+	uint64_t low = top - cfg_blob_slot(c->len), size;
+	unsigned n = 1;
+
+	if (cfg_blob_slot(c->len) + CFG_MACHINE_KEEP > top - CFG_MACHINE_RAM_BASE)
+		return 0;
+
+	for (size_t v = 0; v < sys->vm_count; v++) {
+		const struct cfg_vm *vm = &sys->vms[v];
+		const char *paths[] = { vm->kernel_image_path, vm->initrd_path,
+					vm->dtb_path };
+
+		for (size_t f = 0; f < 3; f++) {
+			if (paths[f][0] == '\0' || blob_seen(sys, v, f, paths[f]))
+				continue;
+			size = 0;
+			if (m->file_size == NULL ||
+			    !m->file_size(c->lim->file_ctx, paths[f], &size))
+				size = 0;       /* unknown: one slot at least */
+			if (cfg_blob_slot(size) > low - CFG_MACHINE_RAM_BASE)
+				return 0;
+			low -= cfg_blob_slot(size);
+			n++;
+		}
+	}
+	low = (low - CFG_BLOB_HEADER_BYTES - (uint64_t)n * CFG_BLOB_ENTRY_BYTES) &
+	      ~(CFG_BLOB_MANIFEST_ALIGN - 1);
+	return n <= CFG_BLOB_MAX && low >= CFG_MACHINE_RAM_BASE + CFG_MACHINE_KEEP ?
+	       low : 0;
+}
+
+static void model_build(struct cfg_ctx *c, struct cfg_carver *k)
+{
+	uint64_t ram = c->lim->machine->ram_bytes;
+	uint64_t top = CFG_MACHINE_RAM_BASE + ram;
+	uint64_t keep = CFG_MACHINE_RAM_BASE + CFG_MACHINE_KEEP;
+	uint64_t dtb = CFG_MACHINE_RAM_BASE +
+		       (ram / 2 < DTB_OFFSET_MAX ? ram / 2 : DTB_OFFSET_MAX);
+
+	k->model = true;
+	k->blob_low = ram > CFG_MACHINE_KEEP ? blobs_low(c, top) : 0;
+	if (k->blob_low == 0)
+		return;
+	if (dtb + DTB_KEEP <= keep || dtb >= k->blob_low) {
+		cut_blocks(k, keep, k->blob_low);
+		return;
+	}
+	cut_blocks(k, keep, dtb > keep ? dtb : keep);
+	cut_blocks(k, dtb + DTB_KEEP, k->blob_low);
+}
+
+struct cfg_carver *cfg_machine_begin(struct cfg_ctx *c)
+{
+	static struct cfg_carver k;     /* ~3 KiB: off small stacks */
+
+	k = (struct cfg_carver){ .model = false };
+	if (c->lim->machine != NULL && c->lim->machine->ram_bytes != 0)
+		model_build(c, &k);
+	return &k;
+}
+
+/* ---- one VM ------------------------------------------------------------ */
+
+static bool check_servers(struct cfg_ctx *c, int v)
+{
+	const struct cfg_vm *vm = &c->out->vms[v];
+	bool ok = true;
+	char served[64];
+
+	cfg_dev_served_list(served, sizeof(served));
+	for (int d = 0; d < (int)vm->device_count; d++) {
+		if (c->dev_node[v][d] == NULL ||
+		    cfg_dev_server(vm->devices[d].type) != NULL)
+			continue;       /* not an object: reported already */
+		cfg_path_at(c, v, d, "type");
+		cfg_report(c, CFG_E_NO_SERVER,
+			   cfg_member(c->dev_node[v][d], "type"),
+			   "no server program for %s yet (root builds: %s)",
+			   cfg_dev_type_name(vm->devices[d].type), served);
+		ok = false;
+	}
+	return ok;
+}
+
+static bool check_vmm_limits(struct cfg_ctx *c, int v)
+{
+	const struct cfg_vm *vm = &c->out->vms[v];
+	bool ok = true;
+	size_t n = 0;
+
+	while (vm->boot_args[n] != '\0')
+		n++;
+	if (n >= CFG_VM_CMDLINE_MAX) {
+		cfg_path_at(c, v, -1, "boot_args");
+		cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], "boot_args"),
+			   "%zu bytes; a VMM passes at most %u to its guest", n,
+			   CFG_VM_CMDLINE_MAX - 1);
+		ok = false;
+	}
+	if (vm->mem_size_mib > CFG_VM_RAM_MAX_MIB) {
+		cfg_path_at(c, v, -1, "mem_size_mib");
+		cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], "mem_size_mib"),
+			   "%u MiB; a VMM maps at most %u MiB of guest RAM",
+			   vm->mem_size_mib, CFG_VM_RAM_MAX_MIB);
+		ok = false;
+	}
+	return ok;
+}
+
+/* A file the VMM maps must fit its window (sizes known on the host). */
+static bool check_file_size(struct cfg_ctx *c, int v, const char *key,
+			    const char *path, uint64_t max)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	uint64_t size;
+
+	if (path[0] == '\0' || m->file_size == NULL ||
+	    !m->file_size(c->lim->file_ctx, path, &size) || size <= max)
+		return true;
+	cfg_path_at(c, v, -1, key);
+	cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], key),
+		   "%s is %llu bytes; a VMM maps at most %llu", path,
+		   (unsigned long long)size, (unsigned long long)max);
+	return false;
+}
+
+static bool check_file_sizes(struct cfg_ctx *c, int v)
+{
+	const struct cfg_vm *vm = &c->out->vms[v];
+	bool ok = check_file_size(c, v, "kernel_image_path",
+				  vm->kernel_image_path, CFG_VM_IMAGE_MAX);
+
+	ok = check_file_size(c, v, "initrd_path", vm->initrd_path,
+			     CFG_VM_INITRD_MAX) && ok;
+	return check_file_size(c, v, "dtb_path", vm->dtb_path,
+			       CFG_VM_DTB_MAX) && ok;
+}
+
+bool cfg_machine_vm(struct cfg_ctx *c, int v)
+{
+	bool ok;
+
+	if (c->lim->machine == NULL)
+		return true;
+	ok = check_servers(c, v);
+	ok = check_file_sizes(c, v) && ok;
+	return check_vmm_limits(c, v) && ok;
+}
+
+/* ---- admission: the VM count and the carve ------------------------------ */
+
+/* One piece of 1 << bits, first-fit, aligned to its size. */
+static bool carve_piece(struct cfg_carver *k, unsigned bits)
+{
+	uint64_t size = UINT64_C(1) << bits;
+
+	for (unsigned i = 0; i < k->nblocks; i++) {
+		struct block *b = &k->block[i];
+		uint64_t at = align_up(b->next, size);
+
+		if (at >= b->next && at <= b->end && b->end - at >= size) {
+			b->next = at + size;
+			k->carved += size;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Power-of-two pieces a carve of bytes (a multiple of 2 MiB) takes. */
+static unsigned carve_pieces(uint64_t bytes)
+{
+	unsigned n = 0;
+
+	for (; bytes != 0; bytes &= bytes - 1)
+		n++;
+	return n;
+}
+
+/* As root_pool_carve: the pieces taken before one fails stay taken.
+ * *missing: the piece that found no block. */
+static bool carve(struct cfg_carver *k, uint64_t bytes, uint64_t *missing)
+{
+	for (unsigned bits = UNTYPED_MAX_BITS; bytes && bits >= LARGE_BITS; bits--) {
+		if (bytes < (UINT64_C(1) << bits))
+			continue;
+		if (!carve_piece(k, bits)) {
+			*missing = UINT64_C(1) << bits;
+			return false;
+		}
+		bytes -= UINT64_C(1) << bits;
+	}
+	return true;
+}
+
+static void report_carve(struct cfg_ctx *c, const struct cfg_carver *k, int v,
+			 uint64_t bytes, uint64_t missing, uint64_t before)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	const struct cfg_vm *vm = &c->out->vms[v];
+	unsigned long long mib = m->ram_bytes / CFG_MIB;
+
+	cfg_path_at(c, v, -1, "mem_size_mib");
+	if (carve_pieces(bytes) > CFG_CARVE_MAX_PIECES)
+		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
+			   "root carves %llu MiB (RAM + servers) in at most %u"
+			   " power-of-two blocks; it needs %u: round the RAM to"
+			   " fewer", (unsigned long long)(bytes / CFG_MIB),
+			   CFG_CARVE_MAX_PIECES, carve_pieces(bytes));
+	else if (k->blob_low == 0)
+		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
+			   "a %llu MiB machine has no room for VMs: the boot blobs"
+			   " do not fit above its first %llu MiB", mib,
+			   (unsigned long long)(CFG_MACHINE_KEEP / CFG_MIB));
+	else if (before + bytes > k->free_bytes)
+		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
+			   "%u MiB of RAM + %llu MiB for its servers would bring"
+			   " the VMs' memory to %llu MiB; a %llu MiB machine has"
+			   " %llu MiB for VMs", vm->mem_size_mib,
+			   (unsigned long long)((bytes - vm->mem_size_mib * CFG_MIB) / CFG_MIB),
+			   (unsigned long long)((before + bytes) / CFG_MIB), mib,
+			   (unsigned long long)(k->free_bytes / CFG_MIB));
+	else
+		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
+			   "root carves %llu MiB (RAM + servers) in power-of-two"
+			   " blocks, each aligned to its size; no %llu MiB block"
+			   " is free on a %llu MiB machine",
+			   (unsigned long long)(bytes / CFG_MIB),
+			   (unsigned long long)(missing / CFG_MIB), mib);
+}
+
+bool cfg_machine_admit(struct cfg_ctx *c, struct cfg_carver *k, int v)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	uint64_t bytes, missing = 0, before = k->carved;
+
+	if (m == NULL)
+		return true;
+	if (k->built >= m->max_vms) {
+		cfg_path_at(c, v, -1, NULL);
+		cfg_report(c, CFG_E_LIMIT, c->vm_node[v],
+			   "root builds at most %u VMs: this would be one more",
+			   m->max_vms);
+		return false;
+	}
+	bytes = cfg_vm_carve_bytes(c->out->vms[v].mem_size_mib * CFG_MIB);
+	if (carve_pieces(bytes) > CFG_CARVE_MAX_PIECES ||
+	    (k->model && (k->blob_low == 0 || !carve(k, bytes, &missing)))) {
+		report_carve(c, k, v, bytes, missing, before);
+		return false;
+	}
+	k->built++;
+	return true;
+}
