@@ -5,7 +5,9 @@
  *
  *   /                      #address-cells = #size-cells = 2, GIC as parent
  *   chosen                 stdout-path: the first PL011; bootargs (the
- *                          description's cmdline); linux,initrd-start/end
+ *                          description's cmdline); linux,initrd-start/end;
+ *                          keel,vm-name: the VM's name (the guest's /init
+ *                          makes it the hostname, so prompts differ)
  *   memory@<base>          the VM's RAM
  *   cpus/cpu@<n>           one per vCPU, enable-method "psci"
  *   psci                   PSCI 1.0 / 0.2 over HVC (psci.c)
@@ -181,6 +183,12 @@ static void fdtw_prop_u64(struct dtbw *f, const char *name, uint64_t v)
 	fdtw_prop_cells(f, name, c, 2);
 }
 
+/* The description is root's: take the name only if it ends. */
+static bool dtb_name_ok(const struct keel_vm_info *info)
+{
+	return info->name[0] && memchr(info->name, 0, sizeof(info->name));
+}
+
 static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
 		       const struct dtb_boot *boot)
 {
@@ -189,6 +197,8 @@ static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
 	/* the description is root's: take the command line only if it ends */
 	if (info->cmdline[0] && memchr(info->cmdline, 0, sizeof(info->cmdline)))
 		fdtw_prop_str(f, "bootargs", info->cmdline);
+	if (dtb_name_ok(info))
+		fdtw_prop_str(f, "keel,vm-name", info->name);
 	if (boot && boot->initrd_end > boot->initrd_start) {
 		fdtw_prop_u64(f, "linux,initrd-start", boot->initrd_start);
 		fdtw_prop_u64(f, "linux,initrd-end", boot->initrd_end);
@@ -235,6 +245,8 @@ static int dtb_set_chosen(void *fdt, const struct keel_vm_info *info, const stru
 	if (chosen < 0)
 		return chosen;
 	if (info->cmdline[0] && fdt_setprop_string(fdt, chosen, "bootargs", info->cmdline))
+		return -1;
+	if (dtb_name_ok(info) && fdt_setprop_string(fdt, chosen, "keel,vm-name", info->name))
 		return -1;
 	if (boot && boot->initrd_end > boot->initrd_start &&
 	    (fdt_setprop_u64(fdt, chosen, "linux,initrd-start", boot->initrd_start) ||
