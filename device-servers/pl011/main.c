@@ -234,8 +234,8 @@ static void uart_probe(const char *self)
 		keel_report(KEEL_REPORT_PASS, 0, "devserver-probe: %s", self);
 }
 
-/* Is there a console server? An empty write asks it (and learns its
- * mode); an empty slot answers KEEL_E_INVALID_CAP. */
+/* Is there a console server? An empty write asks it (it prints nothing;
+ * an empty slot answers KEEL_E_INVALID_CAP). */
 static void uart_console_probe(struct uart *u)
 {
 	uint64_t mr[6] = { 0 };
