@@ -10,15 +10,19 @@
 
 /* A device server that dies while serving a call cancels it; root
  * restarts the server from the same state page, so the call is simply
- * made again (a restarted server sees the same registers). */
+ * made again (a restarted server sees the same registers), with the
+ * same sequence number: one that applied it before dying answers
+ * without applying it twice. The VMM is one thread, so one counter. */
 #define DEV_TRIES 3u
+static uint64_t dev_seq;
 
 static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
 	struct vmm_dev *d = ctx;
+	uint64_t seq = ++dev_seq ? dev_seq : ++dev_seq; /* never 0 */
 	for (unsigned i = 0; i < DEV_TRIES; i++) {
-		uint64_t mr[6] = { off, width, write ? *val : 0, 0, 0, 0 };
-		uint64_t info = keel_msginfo(write ? KEEL_DEV_WRITE : KEEL_DEV_READ, 3);
+		uint64_t mr[6] = { off, width, write ? *val : 0, seq, 0, 0 };
+		uint64_t info = keel_msginfo(write ? KEEL_DEV_WRITE : KEEL_DEV_READ, 4);
 		long err = keel_call(d->ep, &info, mr);
 		if (err == KEEL_E_CANCELLED)
 			continue;

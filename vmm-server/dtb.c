@@ -8,7 +8,9 @@
  *                          arch's compatible and interrupt parent
  *   chosen                 stdout-path: the first UART the arch made a
  *                          node for; bootargs (the description's
- *                          cmdline); linux,initrd-start/end
+ *                          cmdline); linux,initrd-start/end;
+ *                          keel,vm-name: the VM's name (the guest's /init
+ *                          makes it the hostname, so prompts differ)
  *   memory@<base>          the VM's RAM
  *   ...                    the arch's nodes: CPUs, firmware, interrupt
  *                          controller, timer, devices
@@ -89,6 +91,12 @@ void dtb_prop_u64(struct dtbw *f, const char *name, uint64_t v)
 	dtb_prop_cells(f, name, c, 2);
 }
 
+/* The description is root's: take the name only if it ends. */
+static bool dtb_name_ok(const struct keel_vm_info *info)
+{
+	return info->name[0] && memchr(info->name, 0, sizeof(info->name));
+}
+
 static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
 		       const struct dtb_boot *boot)
 {
@@ -97,6 +105,8 @@ static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
 	/* the description is root's: take the command line only if it ends */
 	if (info->cmdline[0] && memchr(info->cmdline, 0, sizeof(info->cmdline)))
 		dtb_prop_str(f, "bootargs", info->cmdline);
+	if (dtb_name_ok(info))
+		dtb_prop_str(f, "keel,vm-name", info->name);
 	if (boot && boot->initrd_end > boot->initrd_start) {
 		dtb_prop_u64(f, "linux,initrd-start", boot->initrd_start);
 		dtb_prop_u64(f, "linux,initrd-end", boot->initrd_end);
@@ -139,6 +149,8 @@ static int dtb_set_chosen(void *fdt, const struct keel_vm_info *info, const stru
 	if (chosen < 0)
 		return chosen;
 	if (info->cmdline[0] && fdt_setprop_string(fdt, chosen, "bootargs", info->cmdline))
+		return -1;
+	if (dtb_name_ok(info) && fdt_setprop_string(fdt, chosen, "keel,vm-name", info->name))
 		return -1;
 	if (boot && boot->initrd_end > boot->initrd_start &&
 	    (fdt_setprop_u64(fdt, chosen, "linux,initrd-start", boot->initrd_start) ||

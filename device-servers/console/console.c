@@ -86,15 +86,34 @@ static void ring_replay(struct con_vm *v, const struct con_io *io)
 	v->out_start = 0;
 }
 
+/* Of a block at stream position pos, the bytes the console printed
+ * already: a block sent again (a retry) starts at most one block before
+ * what the console has; anything further back is a new stream (a PL011
+ * server that reset its state) and is taken whole. */
+static unsigned out_seen(const struct con_vm *v, uint64_t pos, unsigned n)
+{
+	uint64_t behind = (v->out_pos - pos) & KEEL_CON_POS_MASK;
+	if (behind > KEEL_CON_WRITE_MAX)
+		return 0;
+	return behind < n ? (unsigned)behind : n;
+}
+
 void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
-		const uint8_t *b, unsigned n, const struct con_io *io)
+		uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io)
 {
 	struct con_vm *v;
+	unsigned seen;
 	if (vm >= KEEL_CON_MAX_VMS || !n)
 		return;
 	v = vm_state(cf, st, vm);
 	if (n > KEEL_CON_WRITE_MAX)
 		n = KEEL_CON_WRITE_MAX;
+	seen = out_seen(v, pos, n);
+	b += seen;
+	n -= seen;
+	v->out_pos = (pos + seen + n) & KEEL_CON_POS_MASK;
+	if (!n)
+		return;
 	if (cf->mode != CON_SWITCH)
 		out_prefixed(cf, v, vm, b, n, io);
 	else if (vm == st->focus)
@@ -125,12 +144,20 @@ static void con_switch(const struct con_config *cf, struct con_state *st, unsign
 		ring_replay(v, io);
 }
 
+bool con_input_room(const struct con_config *cf, struct con_state *st)
+{
+	if (st->focus >= cf->nvms || st->focus >= KEEL_CON_MAX_VMS)
+		return true; /* no VM takes keys: only Ctrl-] sequences count */
+	return vm_state(cf, st, st->focus)->in_len < CON_IN;
+}
+
 static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
 		   const struct con_io *io)
 {
 	struct con_vm *v = vm_state(cf, st, st->focus);
 	if (v->in_len == CON_IN) {
-		v->in_lost++; /* the guest does not read: say so, keep typing */
+		/* only a driver that ignores con_input_room gets here */
+		v->in_lost++;
 		if (v->in_lost == 1)
 			put_str(io, "\r\n[console] input queue full: typed keys dropped\r\n");
 		return;

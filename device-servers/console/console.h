@@ -21,7 +21,8 @@
  * Keys: Ctrl-] (0x1d) then a digit n switches to VM n (1-based); Ctrl-]
  * twice sends one Ctrl-] to the VM; Ctrl-] then anything else is
  * ignored. QEMU's -nographic mux keeps Ctrl-A for itself, not Ctrl-].
- * Input goes only to the VM with the console, in both modes.
+ * Input goes only to the VM with the console, in both modes; while its
+ * queue is full the driver leaves bytes in the UART (con_input_room).
  */
 #ifndef CONSOLE_H
 #define CONSOLE_H
@@ -59,8 +60,9 @@ struct con_vm {
 	uint32_t out_lost;           /* bytes the ring overwrote */
 	uint32_t in_start, in_len;   /* queue: input not yet in the UART */
 	uint32_t in_offered;         /* given to the VMM, not yet confirmed */
-	uint32_t in_lost;            /* typed while the queue was full */
+	uint32_t in_lost;            /* keys con_key dropped (queue full) */
 	uint64_t fetch_seq;          /* the last fetch applied (a retry is not) */
+	uint64_t out_pos;            /* output stream position printed up to */
 	uint8_t in[CON_IN];
 	uint8_t out[CON_RING];
 };
@@ -83,10 +85,17 @@ struct con_io {
 
 /* Reset st unless it holds a console's state already (a restart). */
 void con_resume(struct con_state *st);
-/* n bytes of VM vm's output. */
+/* n bytes of VM vm's output at stream position pos (KEEL_CON_WRITE):
+ * only the bytes past what was printed already are printed, so a block
+ * sent again after a crash is printed once. */
 void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
-		const uint8_t *b, unsigned n, const struct con_io *io);
-/* One byte typed on the UART. */
+		uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io);
+/* May the driver take one more byte from the UART? Not while the queue
+ * of the VM with the console is full: the byte stays in the UART (and
+ * QEMU holds the rest) until that VM's next fetch makes room, so typed
+ * input is never dropped (back-pressure, not loss). */
+bool con_input_room(const struct con_config *cf, struct con_state *st);
+/* One byte typed on the UART (the driver asked con_input_room first). */
 void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	     const struct con_io *io);
 /* Fetch seq (never 0) of the VMM of vm: it delivered `delivered` bytes of

@@ -83,6 +83,37 @@ static void vm_start_key(void *ctx, unsigned vm)
 static const struct con_io io = { .put = uart_put, .kick = vmm_kick, .crash_dev = dev_crash,
 				  .start_vm = vm_start_key };
 
+/* Back-pressure: while the focused VM's input queue is full the UART's
+ * receive interrupts are masked and its FIFO is left alone; QEMU (or the
+ * sender, on hardware) holds what follows. A fetch that makes room
+ * (con_rx_resume) unmasks them and reads on. */
+static bool rx_paused;
+
+/* Read until the UART is empty or the focused VM's queue is full. */
+static void con_rx_drain(void)
+{
+	while (!(*uart(UART_FR) & FR_RXFE)) {
+		if (!con_input_room(cfg, st)) {
+			*uart(UART_IMSC) = 0;
+			rx_paused = true;
+			return;
+		}
+		con_key(cfg, st, (uint8_t)*uart(UART_DR), &io);
+	}
+}
+
+/* After a request: if the focused VM's queue has room again (it took
+ * input), the UART may be read again. */
+static void con_rx_resume(void)
+{
+	if (!rx_paused || !con_input_room(cfg, st))
+		return;
+	rx_paused = false;
+	*uart(UART_ICR) = INT_RX_RT;
+	*uart(UART_IMSC) = INT_RX_RT;
+	con_rx_drain();
+}
+
 /* Ack at the UART first, then drain it: a byte that arrives after the
  * last read raises the line again, and fires once the GIC's is acked. */
 static void con_irq(void *ctx, uint64_t bits)
@@ -92,16 +123,18 @@ static void con_irq(void *ctx, uint64_t bits)
 	if (!(bits & CON_IRQ_BIT))
 		return;
 	*uart(UART_ICR) = INT_RX_RT;
-	while (!(*uart(UART_FR) & FR_RXFE))
-		con_key(cfg, st, (uint8_t)*uart(UART_DR), &io);
+	if (!rx_paused)
+		con_rx_drain();
 	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 }
 
-/* KEEL_CON_WRITE: MR0 n, then the bytes from MR1 (MR6.. in the IPC buffer). */
+/* KEEL_CON_WRITE: MR0 n and the stream position, then the bytes from
+ * MR1 (MR6.. in the IPC buffer). */
 static void con_write(unsigned vm, struct keel_msg *m)
 {
 	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8];
-	unsigned n = m->mr[0] < KEEL_CON_WRITE_MAX ? (unsigned)m->mr[0] : KEEL_CON_WRITE_MAX;
+	unsigned n = (m->mr[0] & 0xffff) < KEEL_CON_WRITE_MAX ? (unsigned)(m->mr[0] & 0xffff)
+							      : KEEL_CON_WRITE_MAX;
 	unsigned words = 1 + (n + 7) / 8;
 	if (m->len < words)
 		n = 0; /* the message is shorter than its count: ignore it */
@@ -109,8 +142,9 @@ static void con_write(unsigned vm, struct keel_msg *m)
 		w[i] = m->mr[i];
 	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
 		w[i] = keel_ipcbuf()->mr[i];
-	con_output(cfg, st, vm, (const uint8_t *)&w[1], n, &io);
-	m->mr[0] = cfg->mode == CON_SWITCH ? KEEL_CON_EAGER : 0;
+	con_output(cfg, st, vm, (m->mr[0] >> 16) & KEEL_CON_POS_MASK, (const uint8_t *)&w[1], n,
+		   &io);
+	m->mr[0] = 0;
 }
 
 /* KEEL_CON_FETCH: MR0 delivered, MR1 sequence. */
@@ -143,6 +177,8 @@ static bool con_request(void *ctx, struct keel_msg *m)
 		m->len = 1;
 	}
 	m->label = 0;
+	/* a fetch made room, or root made a new VM where a full queue was */
+	con_rx_resume();
 	return true;
 }
 

@@ -2,10 +2,16 @@
  * pl011: one PL011 UART for one VM (pl011.h has the model). The VMM calls
  * with each guest access to the UART's window (keel/vmm.h protocol), and
  * with the input the console has for the guest (KEEL_DEV_INPUT). The
- * guest's output goes to the console server (KEEL_SRV_PEER, keel/vmm.h):
- * a line at a time, or each byte at once when the console asks for it
- * (KEEL_CON_EAGER: its "switch" mode). Without a console server it goes
- * to the kernel debug console, each line prefixed with "[<vm name>] ".
+ * guest's output goes to the console server (KEEL_SRV_PEER, keel/vmm.h)
+ * a line (or a burst) at a time, with its position in the VM's output
+ * stream, so a line sent again after a crash is not printed twice.
+ * Without a console server it goes to the kernel debug console, each
+ * line prefixed with "[<vm name>] ".
+ *
+ * Every request is applied to a copy of the state page's state and made
+ * current in one store (pl011_begin, pl011_commit): a crash anywhere
+ * leaves none or all of it, and the VMM's retry (same access sequence
+ * number) is applied once or answered from the copy that applied it.
  *
  *   argv[1]                VM name
  *   KEEL_SRV_EP            requests from the VMM
@@ -21,49 +27,37 @@
 
 #include "pl011.h"
 
-/* The line being transmitted, kept in the state page after the model's
- * registers (so a restarted server keeps it): a whole line goes to the
- * console at once, and two VMs' output on one CPU never interleaves
- * within a line. */
-#define UART_LINE_MAX 160u
-struct uart_line {
-	uint32_t len;
-	char buf[UART_LINE_MAX + 1];
-};
-
 struct uart {
-	struct pl011_state *regs;
-	struct uart_line *line;
+	struct pl011_page *page;
+	struct pl011_copy *w;   /* the request's working copy (pl011_begin) */
 	char prefix[40];
 	bool console; /* a console server takes the output (KEEL_SRV_PEER) */
-	bool eager;   /* it wants each byte at once */
 };
 
 /* A call to the console; a call cancelled by its restart is made again
  * (root restarts it from its state page). */
 #define CON_TRIES 4u
-static long con_call(struct uart *u, uint64_t label, uint64_t len, uint64_t mr[6])
+static long con_call(uint64_t label, uint64_t len, uint64_t mr[6])
 {
 	long err = KEEL_E_CANCELLED;
 	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
 		uint64_t info = keel_msginfo(label, len), m[6];
 		memcpy(m, mr, sizeof(m));
 		err = keel_call(KEEL_SRV_PEER, &info, m);
-		if (err == KEEL_OK && label == KEEL_CON_WRITE)
-			u->eager = m[0] & KEEL_CON_EAGER;
 	}
 	return err;
 }
 
-/* n raw bytes to the console server: MR0 n, the bytes from MR1 on. */
-static bool con_write(struct uart *u, const char *b, unsigned n)
+/* n raw bytes at stream position pos to the console server: MR0 n and
+ * pos (KEEL_CON_WRITE_WORD), the bytes from MR1 on. */
+static bool con_write(uint64_t pos, const char *b, unsigned n)
 {
-	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { n };
+	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { KEEL_CON_WRITE_WORD(n, pos) };
 	unsigned words = 1 + (n + 7) / 8;
 	memcpy(&w[1], b, n);
 	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
 		keel_ipcbuf()->mr[i] = w[i];
-	return con_call(u, KEEL_CON_WRITE, words, w) == KEEL_OK;
+	return con_call(KEEL_CON_WRITE, words, w) == KEEL_OK;
 }
 
 /* Without a console server (or if it stays down): the kernel console,
@@ -74,44 +68,47 @@ static void kernel_write(struct uart *u, char *b, unsigned n)
 		if (b[i] != '\n' && b[i] != '\t' && (b[i] < 0x20 || b[i] >= 0x7f))
 			b[i] = '?';
 	b[n] = 0;
-	if (!u->regs->tx_midline)
+	if (!u->w->regs.tx_midline)
 		kputs(u->prefix);
 	kputs(b);
-	u->regs->tx_midline = b[n - 1] != '\n';
+	u->w->regs.tx_midline = b[n - 1] != '\n';
 }
+
+/* Send the working copy's line. If this server dies after the console
+ * took it, the retried request sends it again at the same position and
+ * the console skips what it has. */
 
 static void uart_flush(struct uart *u)
 {
-	struct uart_line *l = u->line;
-	if (l->len > UART_LINE_MAX)
-		l->len = 0; /* a damaged state page: drop the line */
-	if (!l->len)
+	struct pl011_copy *w = u->w;
+	if (!w->tx_len)
 		return;
-	if (!u->console || !con_write(u, l->buf, l->len))
-		kernel_write(u, l->buf, l->len);
-	l->len = 0;
+	if (!u->console || !con_write(w->tx_pos, w->tx_buf, w->tx_len))
+		kernel_write(u, w->tx_buf, w->tx_len);
+	w->tx_pos += w->tx_len;
+	w->tx_len = 0;
 }
 
-/* Guest text is untrusted: only printable ASCII, tab and newline reach the
- * console (the kernel adds the carriage return). */
+/* Output goes by lines (or PL011_LINE_MAX bytes), and at the end of a
+ * burst (uart_read, uart_write): one message per line, not per byte. */
 static void uart_tx(void *ctx, uint8_t c)
 {
 	struct uart *u = ctx;
 	if (c == '\r' && !u->console)
 		return; /* the kernel console adds it; a console server decides */
-	if (u->line->len >= UART_LINE_MAX)
+	if (u->w->tx_len >= PL011_LINE_MAX)
 		uart_flush(u);
-	u->line->buf[u->line->len++] = (char)c;
-	if (c == '\n' || u->eager)
+	u->w->tx_buf[u->w->tx_len++] = (char)c;
+	if (c == '\n')
 		uart_flush(u);
 }
 
-/* Is there a console server? An empty write asks it (and learns its
- * mode); an empty slot answers KEEL_E_INVALID_CAP. */
+/* Is there a console server? An empty write asks it (it prints nothing;
+ * an empty slot answers KEEL_E_INVALID_CAP). */
 static void uart_console_probe(struct uart *u)
 {
 	uint64_t mr[6] = { 0 };
-	u->console = con_call(u, KEEL_CON_WRITE, 1, mr) == KEEL_OK;
+	u->console = con_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
 }
 
 static bool width_ok(uint64_t w)
@@ -125,7 +122,7 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 	uint8_t b[KEEL_DEV_INPUT_MAX];
 	unsigned n = m->mr[0] < KEEL_DEV_INPUT_MAX ? (unsigned)m->mr[0] : KEEL_DEV_INPUT_MAX;
 	memcpy(b, &m->mr[2], sizeof(b));
-	return pl011_input(u->regs, m->mr[1], b, n);
+	return pl011_input(&u->w->regs, m->mr[1], b, n);
 }
 
 /* A DR read: the guest wants input, so a partial line (a prompt) goes
@@ -136,10 +133,10 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
 	bool ok, dr = (off & ~3ull) == PL011_DR;
 	if (dr)
 		uart_flush(u);
-	ok = pl011_read(u->regs, off, width, val);
-	if (dr && u->console && pl011_rx_room_again(u->regs)) {
+	ok = pl011_read(&u->w->regs, off, width, val);
+	if (dr && u->console && pl011_rx_room_again(&u->w->regs)) {
 		uint64_t mr[6] = { 0 };
-		con_call(u, KEEL_CON_RX_SPACE, 0, mr);
+		con_call(KEEL_CON_RX_SPACE, 0, mr);
 	}
 	return ok;
 }
@@ -149,30 +146,58 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
  * prompt without a newline goes out now, not at the next input. */
 static bool uart_write(struct uart *u, uint64_t off, unsigned width, uint64_t val)
 {
-	bool ok = pl011_write(u->regs, off, width, val, uart_tx, u);
+	bool ok = pl011_write(&u->w->regs, off, width, val, uart_tx, u);
 	if ((off & ~3ull) != PL011_DR)
 		uart_flush(u);
 	return ok;
 }
 
+/* A guest access the VMM numbered (MR3, keel/vmm.h): its retry after
+ * this server died is answered from the copy that applied it. */
+static bool uart_is_retry(const struct pl011_copy *c, const struct keel_msg *m)
+{
+	return (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) && m->len >= 4 &&
+	       m->mr[3] != 0 && m->mr[3] == c->acc_seq;
+}
+
+/* One request on the working copy u->w; false: refused. */
+static bool uart_apply(struct uart *u, const struct keel_msg *m, uint64_t *val)
+{
+	uint64_t off = m->mr[0], width = m->mr[1];
+	if (m->label == KEEL_DEV_READ && width_ok(width))
+		return uart_read(u, off, (unsigned)width, val);
+	if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
+		return *val = uart_input(u, m), true;
+	if (m->label == KEEL_DEV_WRITE && width_ok(width))
+		return uart_write(u, off, (unsigned)width, m->mr[2]);
+	return m->label == KEEL_DEV_LINES;
+}
+
 static bool uart_request(void *ctx, struct keel_msg *m)
 {
 	struct uart *u = ctx;
-	uint64_t off = m->mr[0], width = m->mr[1], val = 0;
-	bool ok = false;
-	if (m->label == KEEL_DEV_READ && width_ok(width))
-		ok = uart_read(u, off, (unsigned)width, &val);
-	else if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
-		ok = true, val = uart_input(u, m);
-	else if (m->label == KEEL_DEV_WRITE && width_ok(width))
-		ok = uart_write(u, off, (unsigned)width, m->mr[2]);
-	else if (m->label == KEEL_DEV_LINES)
-		ok = true;
+	struct pl011_copy *c = pl011_page_resume(u->page);
+	uint64_t val = 0;
+	bool ok;
+	if (uart_is_retry(c, m)) {
+		ok = c->acc_ok;
+		val = c->acc_val;
+	} else {
+		u->w = pl011_begin(u->page);
+		ok = uart_apply(u, m, &val);
+		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) {
+			u->w->acc_seq = m->len >= 4 ? m->mr[3] : 0;
+			u->w->acc_val = val;
+			u->w->acc_ok = ok;
+		}
+		pl011_commit(u->page);
+		c = u->w;
+	}
 	m->label = 0;
 	m->len = KEEL_DEV_REPLY_LEN;
 	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
 	m->mr[1] = val;
-	m->mr[2] = pl011_irq_level(u->regs) ? 1 : 0;
+	m->mr[2] = pl011_irq_level(&c->regs) ? 1 : 0;
 	return true;
 }
 
@@ -182,12 +207,11 @@ int main(int argc, char **argv)
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &u, .protected = uart_request };
 	long err;
 	snprintf(u.prefix, sizeof(u.prefix), "[%.30s] ", argc > 1 ? argv[1] : "vm");
-	u.regs = (struct pl011_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
-	u.line = (struct uart_line *)(uintptr_t)(KEEL_DEV_STATE_VADDR + 2048);
-	_Static_assert(sizeof(struct pl011_state) <= 2048, "state page layout");
-	if (u.regs->magic == PL011_STATE_MAGIC)
+	u.page = (struct pl011_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;
+	_Static_assert(sizeof(struct pl011_page) <= 4096, "state page layout");
+	if (u.page->copy[u.page->current & 1].regs.magic == PL011_STATE_MAGIC)
 		kprintf("[%s] resuming the guest-visible state\n", argv[0]);
-	pl011_resume(u.regs);
+	pl011_page_resume(u.page);
 	uart_console_probe(&u);
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);

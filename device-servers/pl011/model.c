@@ -184,3 +184,27 @@ bool pl011_write(struct pl011_state *s, uint64_t off, unsigned width, uint64_t v
 	reg_write(s, reg, v, tx, ctx);
 	return true;
 }
+
+struct pl011_copy *pl011_page_resume(struct pl011_page *p)
+{
+	struct pl011_copy *c = &p->copy[p->current & 1];
+	if (p->current > 1 || c->regs.magic != PL011_STATE_MAGIC || c->tx_len > PL011_LINE_MAX) {
+		memset(p, 0, sizeof(*p));
+		c = &p->copy[0];
+	}
+	pl011_resume(&c->regs);
+	return c;
+}
+
+struct pl011_copy *pl011_begin(struct pl011_page *p)
+{
+	struct pl011_copy *w = &p->copy[!(p->current & 1)];
+	memcpy(w, &p->copy[p->current & 1], sizeof(*w));
+	return w;
+}
+
+void pl011_commit(struct pl011_page *p)
+{
+	/* the copy is written before it becomes the state */
+	__atomic_store_n(&p->current, !(p->current & 1), __ATOMIC_RELEASE);
+}

@@ -72,6 +72,39 @@ struct pl011_state {
 	uint32_t in_taken, rx_want;
 };
 
+/* The server's state page: everything a request changes, twice. A
+ * request works on a copy of the current state and makes it current
+ * with one store (pl011_commit), so a server that dies anywhere in a
+ * request leaves either none or all of its effects behind; the VMM's
+ * retry (the same access sequence number) then applies it exactly once,
+ * or is answered from the copy that applied it. */
+#define PL011_LINE_MAX 160u
+struct pl011_copy {
+	struct pl011_state regs;
+	/* The output line not yet sent to the console, and the stream
+	 * position (bytes of this VM's output before it) of its first
+	 * byte: the console appends by position, so a line sent again
+	 * after a crash is not printed twice. */
+	uint64_t tx_pos;
+	uint32_t tx_len;
+	char tx_buf[PL011_LINE_MAX + 1];
+	/* The last guest access applied (KEEL_DEV_READ/WRITE MR3) and its
+	 * answer, for a retry of it. */
+	uint64_t acc_seq, acc_val;
+	uint32_t acc_ok;
+};
+struct pl011_page {
+	uint64_t current; /* 0 or 1: which copy is the state */
+	struct pl011_copy copy[2];
+};
+
+/* The current copy, reset first unless it holds a model's state. */
+struct pl011_copy *pl011_page_resume(struct pl011_page *p);
+/* A working copy of the current state, for one request. */
+struct pl011_copy *pl011_begin(struct pl011_page *p);
+/* Make the working copy the state (one store). */
+void pl011_commit(struct pl011_page *p);
+
 /* Called for every character the guest transmits. */
 typedef void pl011_tx_fn(void *ctx, uint8_t c);
 

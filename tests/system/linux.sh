@@ -10,7 +10,15 @@
 #   hotplug     CPU 1 offline, then online again (PSCI CPU_OFF, CPU_ON)
 #   sleep       time sleep 1                     -> real 0m 1.xxs
 #   command     echo hello-$((6*7))              -> hello-42
+#   interrupt   sleep 100, then Ctrl-C: the prompt is back within 20 s
+#               and the same shell answers (it has a controlling tty)
+#   paste       10,240 bytes typed at once into cat > /tmp/p (echo off):
+#               md5sum in the guest equals the host's (console
+#               back-pressure: nothing dropped, doubled or reordered)
+#   dmesg       time dmesg: prints the wall-clock time the console took
+#               to show the kernel log (a figure, not a limit)
 #   vm2         Ctrl-] 2: VM 2 booted meanwhile; its shell answers
+#   paste2      the same paste into VM 2
 #   back        Ctrl-] 1: VM 1 again
 #   crash       Ctrl-] k: root crashes VM 1's PL011 server (a real fault:
 #               root sets its pc to 0); root logs the fault and restarts
@@ -72,6 +80,7 @@ cleanup() {
 trap cleanup EXIT
 
 off=0 # bytes of the log already matched: each expect looks after them
+last= # what the last expect matched
 passed=0
 failed=0
 
@@ -85,6 +94,7 @@ expect() {
 			pos=${hit%%:*}
 			match=${hit#*:}
 			off=$((off + pos + ${#match}))
+			last=$match
 			return 0
 		fi
 		if grep -aqE 'keel: PANIC|Kernel panic' "$log"; then
@@ -118,7 +128,9 @@ finish() {
 	exit $?
 }
 
-PROMPT='keel-guest:/# '
+# The prompt names the VM (tests/linux/init takes the hostname from the
+# device tree's /chosen/keel,vm-name); the steps that switch VMs set it.
+PROMPT='vm1:/# '
 
 # A command typed at the prompt and the line its output must contain.
 run_cmd() {
@@ -136,14 +148,55 @@ t_hotplug() {
 }
 t_sleep() { run_cmd 'time sleep 1' 'real[[:space:]]+0m 1\.[0-9]+s'; }
 t_command() { run_cmd 'echo hello-$((6*7))' '^hello-42'; }
+# Ctrl-C reaches the foreground job, not the shell: the shell's pid is
+# the same before and after.
+t_interrupt() {
+	run_cmd 'echo shell=$$' '^shell=[0-9]+' || return 1
+	local pid=${last#shell=}
+	send 'sleep 100\r'
+	sleep 2
+	send '\x03'
+	expect "$PROMPT" 20 && send 'echo shell=$$\r' && expect "^shell=$pid[^0-9]" 30
+}
+# A paste of PASTE_LINES lines of 64 printable bytes (10,240 bytes in
+# all), each ended by CR as a terminal sends Enter, in one write: the
+# guest's checksum of what cat saved must equal the host's of the same
+# lines ended by LF.
+PASTE_LINES=160
+paste_text() {
+	local n
+	for ((n = 1; n <= PASTE_LINES; n++)); do
+		printf 'paste %04d %08x %s%s' "$n" $(((n * 2654435761) % 4294967296)) \
+			'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ' "$1"
+	done
+}
+t_paste() {
+	local want
+	want=$(printf '%b' "$(paste_text '\n')" | md5sum | cut -d' ' -f1)
+	run_cmd 'stty -echo; cat > /tmp/p; stty echo; echo pasted=$(wc -c < /tmp/p)' \
+		'stty echo; echo pasted' || return 1
+	sleep 1
+	send "$(paste_text '\r')"
+	send '\x04'
+	expect '^pasted=[0-9]+' 240 || return 1
+	echo "[linux] paste: guest has ${last#pasted=} of $((PASTE_LINES * 64)) bytes"
+	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
+}
+t_paste2() { t_paste; }
+t_dmesg() {
+	run_cmd 'dmesg | wc -c; time dmesg' 'real[[:space:]]+[0-9]+m [0-9.]+s' 300 &&
+		echo "[linux] dmesg: $(echo "$last" | tr -s '[:space:]' ' ')"
+}
 t_vm2() {
 	expect "$PROMPT" 60 || return 1
 	send '\x1d2'
+	PROMPT='vm2:/# '
 	expect 'vm2 has the console' 30 &&
 		expect '\[linux\] shell ready' && run_cmd 'echo vm2-$((40+2))' '^vm2-42'
 }
 t_back() {
 	send '\x1d1'
+	PROMPT='vm1:/# '
 	expect 'vm1 has the console' 30 && send '\r' && run_cmd 'echo back-$((7*6))' '^back-42'
 }
 t_crash() {
@@ -159,11 +212,13 @@ t_crash() {
 t_poweroff() {
 	expect "$PROMPT" 60 || return 1
 	send '\x1d2'
+	PROMPT='vm2:/# '
 	expect 'vm2 has the console' 30 && send '\r' && expect "$PROMPT" 60 &&
 		send 'poweroff\r' && expect 'VM vm2 destroyed' 120
 }
 t_alive() {
 	send '\x1d1'
+	PROMPT='vm1:/# '
 	expect 'vm1 has the console' 30 && send '\r' && run_cmd 'echo alive-$((5*5))' '^alive-25' &&
 		! grep -aq 'VM vm1 destroyed' "$log"
 }
@@ -183,7 +238,7 @@ t_again() {
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command vm2 back crash poweroff alive nokey again}; do
+for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

@@ -148,6 +148,7 @@ static void start_vm(void *ctx, unsigned vm)
 
 static const struct con_io io = { .put = put, .kick = kick, .crash_dev = crash_dev,
 				  .start_vm = start_vm };
+static uint64_t opos[KEEL_CON_MAX_VMS]; /* each VM's output stream position */
 
 static void c_setup(void)
 {
@@ -162,11 +163,13 @@ static void c_setup(void)
 	memset(kicks, 0, sizeof(kicks));
 	memset(crashes, 0, sizeof(crashes));
 	memset(starts, 0, sizeof(starts));
+	memset(opos, 0, sizeof(opos));
 }
 
 static void out_str(unsigned vm, const char *s)
 {
-	con_output(&cf, &st, vm, (const uint8_t *)s, (unsigned)strlen(s), &io);
+	con_output(&cf, &st, vm, opos[vm], (const uint8_t *)s, (unsigned)strlen(s), &io);
+	opos[vm] += strlen(s);
 }
 
 static void keys(const char *s)
@@ -251,8 +254,8 @@ START_TEST(switch_ring_keeps_newest)
 		big[i] = (uint8_t)('a' + i % 26);
 	for (unsigned off = 0; off < sizeof(big); off += KEEL_CON_WRITE_MAX) {
 		unsigned n = sizeof(big) - off;
-		con_output(&cf, &st, 1, big + off, n < KEEL_CON_WRITE_MAX ? n : KEEL_CON_WRITE_MAX,
-			   &io);
+		con_output(&cf, &st, 1, off, big + off,
+			   n < KEEL_CON_WRITE_MAX ? n : KEEL_CON_WRITE_MAX, &io);
 	}
 	ck_assert_uint_eq(st.vm[1].out_len, CON_RING);
 	ck_assert_uint_eq(st.vm[1].out_lost, 10);
@@ -313,6 +316,54 @@ START_TEST(input_queue_full_is_counted)
 }
 END_TEST
 
+/* Back-pressure: the driver asks before each byte. A full queue of the
+ * focused VM says no until its fetch drops delivered bytes; another VM's
+ * full queue does not hold up the focused one. */
+START_TEST(input_room_follows_the_focused_queue)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	unsigned typed = 0;
+	while (con_input_room(&cf, &st))
+		con_key(&cf, &st, (uint8_t)('a' + typed++ % 26), &io);
+	ck_assert_uint_eq(typed, CON_IN);
+	ck_assert_uint_eq(st.vm[0].in_lost, 0);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, 4), 4); /* offered only */
+	ck_assert(!con_input_room(&cf, &st));
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 2, 3, b, 4), 4); /* 3 delivered */
+	ck_assert(con_input_room(&cf, &st));
+	ck_assert_uint_eq(b[0], 'd'); /* in order, nothing skipped */
+	st.vm[0].in_len = CON_IN;
+	keys("\x1d" "2");            /* the switch itself was read earlier */
+	ck_assert(con_input_room(&cf, &st));
+	cf.nvms = 0;                  /* no VM takes keys: Ctrl-] still reads */
+	st.focus = 0;
+	ck_assert(con_input_room(&cf, &st));
+}
+END_TEST
+
+/* Output is appended by position: a block sent again (the PL011 server
+ * or the console died after printing it) prints nothing again, one that
+ * overlaps prints only its new bytes, and one from far back (a stream
+ * that started over) prints whole. Both modes. */
+START_TEST(output_sent_again_prints_once)
+{
+	for (unsigned mode = CON_PREFIX; mode <= CON_SWITCH; mode++) {
+		c_setup();
+		cf.mode = mode;
+		con_output(&cf, &st, 0, 0, (const uint8_t *)"abc", 3, &io);
+		con_output(&cf, &st, 0, 0, (const uint8_t *)"abc", 3, &io);   /* again */
+		con_output(&cf, &st, 0, 1, (const uint8_t *)"bcdef", 5, &io); /* overlap */
+		con_output(&cf, &st, 0, 6, (const uint8_t *)"\n", 1, &io);
+		ck_assert_str_eq(out, mode == CON_SWITCH ? "abcdef\n" : "[vm1] abcdef\r\n");
+		nout = 0;
+		con_output(&cf, &st, 0, 5000, (const uint8_t *)"x", 1, &io); /* a gap: taken */
+		con_output(&cf, &st, 0, 0, (const uint8_t *)"y", 1, &io);    /* started over */
+		con_output(&cf, &st, 0, 0, (const uint8_t *)"y", 1, &io);
+		ck_assert_str_eq(out, mode == CON_SWITCH ? "xy" : "[vm1] xy");
+	}
+}
+END_TEST
+
 START_TEST(state_resumes)
 {
 	keys("\x1d" "2" "q");
@@ -361,6 +412,8 @@ Suite *suite_console(void)
 	tcase_add_test(tc, escape_key_sequences);
 	tcase_add_test(tc, fetch_drops_only_delivered_and_retry_is_safe);
 	tcase_add_test(tc, input_queue_full_is_counted);
+	tcase_add_test(tc, input_room_follows_the_focused_queue);
+	tcase_add_test(tc, output_sent_again_prints_once);
 	tcase_add_test(tc, state_resumes);
 	tcase_add_test(tc, new_vm_in_a_slot_starts_empty);
 	suite_add_tcase(su, tu);

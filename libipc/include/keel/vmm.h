@@ -122,9 +122,10 @@ enum keel_vm_stop {
 /* ---- VMM <-> device server ---------------------------------------------------
  * The VMM calls the device's endpoint for each guest access to its window:
  *
- *   label            MR0        MR1            MR2
- *   KEEL_DEV_READ    offset     width (bytes)  -
- *   KEEL_DEV_WRITE   offset     width (bytes)  value (low width bytes)
+ *   label            MR0        MR1            MR2                  MR3
+ *   KEEL_DEV_READ    offset     width (bytes)  -                    seq
+ *   KEEL_DEV_WRITE   offset     width (bytes)  value (low width     seq
+ *                                              bytes)
  *
  * offset is from the window's base; width is 1, 2, 4 or 8 and the VMM
  * only sends accesses that lie wholly inside the window. The reply:
@@ -140,7 +141,11 @@ enum keel_vm_stop {
  * KEEL_DEV_LINES reads the lines alone (after a device restart).
  * A call the VMM sees cancelled (KEEL_E_CANCELLED: the device server died
  * while serving it) is retried once the root has restarted it; the state
- * page makes the retry see the same registers. */
+ * page makes the retry see the same registers. seq numbers the access
+ * (never 0, a new one for each access, the same on its retries), so a
+ * server that died after applying it answers the retry without applying
+ * it again (a DR write is printed once, a DR read pops one byte); 0 or a
+ * 3-word message: no number. */
 enum keel_dev_label {
 	KEEL_DEV_READ = 1,
 	KEEL_DEV_WRITE = 2,
@@ -168,10 +173,13 @@ enum keel_dev_status {
  * signals notifications), so no call chain through it can deadlock.
  *
  *   who -> console     label              MR0..                 reply
- *   PL011 server vm    KEEL_CON_WRITE     MR0 n, bytes from MR1 MR0 flags
- *                                         (MR6.. in the IPC     (KEEL_CON_EAGER:
- *                                         buffer), n <= 160     send each byte
- *                                                               at once)
+ *   PL011 server vm    KEEL_CON_WRITE     MR0 n (bits 15:0) and MR0 0
+ *                                         the stream position
+ *                                         of the first byte
+ *                                         (bits 63:16), bytes
+ *                                         from MR1 (MR6.. in
+ *                                         the IPC buffer),
+ *                                         n <= 160
  *   PL011 server vm    KEEL_CON_RX_SPACE  -                     -
  *                      (the RX FIFO has room again after
  *                      refusing input: signal the VMM again)
@@ -187,14 +195,18 @@ enum keel_dev_status {
  * server, KEEL_CON_BADGE_VMM(vm) for its VMM (vm = 0, 1, ...). Bytes are
  * dropped from the console's queue only once the VMM reports them
  * delivered, so a crash of the PL011 server, the VMM's call or the
- * console itself loses nothing. */
+ * console itself loses nothing. Output is appended by position (the
+ * count of this VM's output bytes before the block, modulo 2^48): a
+ * block sent again after the PL011 server or the console died prints
+ * only what the console did not have, so nothing is doubled either. */
 enum keel_con_label {
 	KEEL_CON_WRITE = 0x20,
 	KEEL_CON_RX_SPACE = 0x21,
 	KEEL_CON_FETCH = 0x22,
 };
-enum keel_con_flags { KEEL_CON_EAGER = 1 };
 #define KEEL_CON_WRITE_MAX 160u
+#define KEEL_CON_POS_MASK ((1ull << 48) - 1)
+#define KEEL_CON_WRITE_WORD(n, pos) ((uint64_t)(n) | ((uint64_t)(pos) << 16))
 #define KEEL_CON_BADGE_DEV(vm) (0x10u + (vm))
 #define KEEL_CON_BADGE_VMM(vm) (0x20u + (vm))
 #define KEEL_CON_MAX_VMS 4u

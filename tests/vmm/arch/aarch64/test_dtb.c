@@ -81,7 +81,9 @@ START_TEST(two_vcpus_initrd_and_bootargs)
 	int len, node;
 	const uint32_t *c;
 	strcpy(info.cmdline, "console=ttyAMA0 earlycon");
+	strcpy(info.name, "vm2");
 	ck_assert_uint_gt(dtb_build(&info, 2, &boot, blob, sizeof(blob)), 0);
+	ck_assert_str_eq(str("/chosen", "keel,vm-name"), "vm2");
 	for (unsigned i = 0; i < 2; i++) {
 		char path[16] = "/cpus/cpu@0";
 		path[10] = (char)('0' + i);
@@ -130,9 +132,11 @@ START_TEST(no_initrd_no_bootargs)
 {
 	int node, len;
 	memset(info.cmdline, 'x', sizeof(info.cmdline));
+	memset(info.name, 'y', sizeof(info.name));
 	ck_assert_uint_gt(dtb_build(&info, 1, NULL, blob, sizeof(blob)), 0);
 	node = fdt_path_offset(blob, "/chosen");
 	ck_assert_ptr_null(fdt_getprop(blob, node, "bootargs", &len));
+	ck_assert_ptr_null(fdt_getprop(blob, node, "keel,vm-name", &len));
 	ck_assert_ptr_null(fdt_getprop(blob, node, "linux,initrd-start", &len));
 }
 END_TEST
@@ -163,11 +167,13 @@ START_TEST(supplied_tree_gets_chosen_and_keeps_the_rest)
 	ck_assert_int_eq(fdt_end_node(src), 0);
 	ck_assert_int_eq(fdt_finish(src), 0);
 	strcpy(info.cmdline, "console=ttyAMA0 quiet");
+	strcpy(info.name, "board1");
 	ck_assert_uint_gt(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
 	ck_assert_int_eq(fdt_check_full(blob, fdt_totalsize(blob)), 0);
 	ck_assert_str_eq(str("/", "model"), "user board");
 	ck_assert_str_eq(str("/memory@40000000", "device_type"), "memory");
 	ck_assert_str_eq(str("/chosen", "bootargs"), "console=ttyAMA0 quiet");
+	ck_assert_str_eq(str("/chosen", "keel,vm-name"), "board1");
 	rd = (const void *)cells("/chosen", "linux,initrd-start", &len);
 	ck_assert_int_eq(len, 8);
 	memcpy(&start, rd, sizeof(start)); /* properties are 4-byte aligned only */
