@@ -159,12 +159,30 @@ static int dtb_set_chosen(void *fdt, const struct keel_vm_info *info, const stru
 	return 0;
 }
 
+/*
+ * Debian's libfdt (1.6.1) trusts a tree's header more than it should:
+ * fdt_check_full dereferences NULL for a tree older than version 16 whose
+ * node names hold no '/', and a header older than version 17 gives no size
+ * for the structure block, so reads run past it. A guest-supplied tree is
+ * therefore copied into the VMM's own buffer first (libfdt's loads are then
+ * aligned and never touch the blob in place), and only a version-17 tree,
+ * what dtc and QEMU write, reaches libfdt's checks.
+ */
+static bool dtb_header_ok(const void *fdt, size_t len)
+{
+	return fdt_magic(fdt) == FDT_MAGIC && fdt_version(fdt) >= 17 &&
+	       fdt_last_comp_version(fdt) <= 17 && fdt_totalsize(fdt) <= len;
+}
+
 size_t dtb_adopt(const void *src, size_t len, const struct keel_vm_info *info,
 		 const struct dtb_boot *boot, uint8_t *out, size_t cap)
 {
-	if (len < sizeof(struct fdt_header) || len > cap || fdt_check_full(src, len) != 0)
+	if (len < sizeof(struct fdt_header) || len > cap)
 		return 0;
-	if (fdt_open_into(src, out, (int)cap) != 0 || dtb_set_chosen(out, info, boot) != 0 ||
+	memmove(out, src, len);
+	if (!dtb_header_ok(out, len) || fdt_check_full(out, len) != 0)
+		return 0;
+	if (fdt_open_into(out, out, (int)cap) != 0 || dtb_set_chosen(out, info, boot) != 0 ||
 	    fdt_pack(out) != 0)
 		return 0;
 	return fdt_totalsize(out);

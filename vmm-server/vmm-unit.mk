@@ -47,3 +47,28 @@ $(VMMU_BIN): $(VMMU_OBJS)
 	$(HOST_CC) $(VMMU_SAN) -o $@ $(VMMU_OBJS) $(shell pkg-config --libs check) -lfdt
 
 -include $(VMMU_OBJS:.o=.d)
+
+# libFuzzer (clang, ASan, UBSan) over a user-supplied device tree through
+# the VMM's adoption code (tests/fuzz/fuzz_dtb.c): a smoke run in make test,
+# DTB_FUZZ_TIME seconds in make fuzz. Seeded with the hand-written board.
+DTB_FUZZ := $(VMMU_DIR)/fuzz_dtb
+DTB_FUZZ_RUNS ?= 200000
+DTB_FUZZ_TIME ?= 300
+DTB_FUZZ_ARGS = -max_len=16384 -artifact_prefix=$(VMMU_DIR)/fuzz-dtb- \
+	$(VMMU_DIR)/fuzz-dtb-corpus $(VMMU_DIR)/fuzz-dtb-seeds
+$(DTB_FUZZ): tests/fuzz/fuzz_dtb.c vmm-server/dtb.c vmm-server/arch/aarch64/dtb.c | vmm-unit-tools
+	@mkdir -p $(dir $@)
+	clang -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wmissing-variable-declarations \
+		-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_POSIX_C_SOURCE=200809L -Ivmm-server -Ivmm-server/arch/aarch64 \
+		-Ilibipc/include -Ilibipc/arch/fake $^ -lfdt -o $@
+$(VMMU_DIR)/fuzz-dtb-seeds/.done: $(BUILD)/linux/user-board.dtb
+	@mkdir -p $(dir $@) $(VMMU_DIR)/fuzz-dtb-corpus
+	cp $< $(dir $@) && touch $@
+.PHONY: fuzz-dtb-smoke fuzz-dtb
+fuzz-dtb-smoke: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
+	$(DTB_FUZZ) -runs=$(DTB_FUZZ_RUNS) -seed=1 $(DTB_FUZZ_ARGS)
+fuzz-dtb: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
+	$(DTB_FUZZ) -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
+TEST_TARGETS += fuzz-dtb-smoke
+fuzz: fuzz-dtb

@@ -187,6 +187,35 @@ START_TEST(supplied_tree_gets_chosen_and_keeps_the_rest)
 }
 END_TEST
 
+/* Issue 16's hostile tree: a header claiming version 15 makes libfdt
+ * 1.6.1's fdt_check_full dereference NULL (the root's name has no '/'),
+ * and one at an odd address made it load misaligned. Both are refused,
+ * and a good tree at an odd address is adopted. */
+START_TEST(hostile_headers_are_refused_without_a_fault)
+{
+	static uint8_t src[1024], odd[1025];
+	const struct dtb_boot boot = { 0, 0 };
+	ck_assert_int_eq(fdt_create(src, sizeof(src)), 0);
+	ck_assert_int_eq(fdt_finish_reservemap(src), 0);
+	ck_assert_int_eq(fdt_begin_node(src, ""), 0);
+	ck_assert_int_eq(fdt_property_string(src, "model", "old board"), 0);
+	ck_assert_int_eq(fdt_end_node(src), 0);
+	ck_assert_int_eq(fdt_finish(src), 0);
+	memcpy(odd + 1, src, fdt_totalsize(src));
+	ck_assert_uint_gt(dtb_adopt(odd + 1, fdt_totalsize(src), &info, &boot, blob,
+				    sizeof(blob)), 0);
+	((struct fdt_header *)(void *)src)->version = cpu_to_fdt32(15);
+	((struct fdt_header *)(void *)src)->last_comp_version = cpu_to_fdt32(2);
+	ck_assert_uint_eq(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+	((struct fdt_header *)(void *)src)->version = cpu_to_fdt32(17);
+	((struct fdt_header *)(void *)src)->last_comp_version = cpu_to_fdt32(18);
+	ck_assert_uint_eq(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+	((struct fdt_header *)(void *)src)->last_comp_version = cpu_to_fdt32(16);
+	((struct fdt_header *)(void *)src)->totalsize = cpu_to_fdt32(2000);
+	ck_assert_uint_eq(dtb_adopt(src, 1024, &info, &boot, blob, sizeof(blob)), 0);
+}
+END_TEST
+
 Suite *suite_dtb(void)
 {
 	Suite *s = suite_create("dtb");
@@ -197,6 +226,7 @@ Suite *suite_dtb(void)
 	tcase_add_test(tc, no_initrd_no_bootargs);
 	tcase_add_test(tc, too_small_a_buffer_fails);
 	tcase_add_test(tc, supplied_tree_gets_chosen_and_keeps_the_rest);
+	tcase_add_test(tc, hostile_headers_are_refused_without_a_fault);
 	suite_add_tcase(s, tc);
 	return s;
 }
