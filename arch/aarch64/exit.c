@@ -18,17 +18,9 @@
  * KEEL_EXIT_REG_NONE in the message.
  */
 #include "exit.h"
+#include "sysreg.h"
 
-#define EC_WFX 0x01u
-#define EC_HVC64 0x16u
-#define EC_SMC64 0x17u
-#define EC_SYSREG 0x18u
-#define EC_DABT_LOW 0x24u
-#define EC_IABT_LOW 0x20u
-#define ESR_WNR (1u << 6)
-#define ESR_SYSREG_READ 1u
-#define ESR_SYSREG_RT (0x1fu << 5)
-#define ESR_ISS_MASK 0x1ffffffu
+#define ESR_ZR 31u /* register 31 in Rt/SRT: the zero register */
 
 static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
 {
@@ -40,29 +32,29 @@ static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
 
 static uint64_t reg_or_zero(const struct arch_regs *r, unsigned n)
 {
-	return n < 31 ? r->x[n] : 0; /* register 31 is the zero register */
+	return n < ESR_ZR ? r->x[n] : 0;
 }
 
 static uint64_t exit_reg(unsigned n)
 {
-	return n < 31 ? n : KEEL_EXIT_REG_NONE;
+	return n < ESR_ZR ? n : KEEL_EXIT_REG_NONE;
 }
 
 static uint64_t exit_ipa(uint64_t far, uint64_t hpfar)
 {
-	return (hpfar & 0xfffffffff0ull) << 8 | (far & 0xfff);
+	return (hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT | (far & 0xfff); /* page offset */
 }
 
 static void exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 		      const struct arch_regs *r, struct exit_msg *m)
 {
-	unsigned srt = (unsigned)(esr >> 16) & 0x1f;
-	bool write = esr & ESR_WNR;
+	unsigned srt = (unsigned)(esr >> ESR_DABT_SRT_SHIFT & ESR_REG_MASK);
+	bool write = esr & ESR_DABT_WNR;
 	exit_set(m, KEEL_EXIT_MMIO, 5);
 	m->mr[0] = exit_ipa(far, hpfar);
-	m->mr[1] = ((esr >> 22) & 3) | (write ? KEEL_MMIO_WRITE : 0) |
-		   (esr & (1u << 21) ? KEEL_MMIO_SIGN_EXTEND : 0) |
-		   (esr & (1u << 15) ? KEEL_MMIO_REG64 : 0);
+	m->mr[1] = (esr >> ESR_DABT_SAS_SHIFT & ESR_DABT_SAS_MASK) | (write ? KEEL_MMIO_WRITE : 0) |
+		   (esr & ESR_DABT_SSE ? KEEL_MMIO_SIGN_EXTEND : 0) |
+		   (esr & ESR_DABT_SF ? KEEL_MMIO_REG64 : 0);
 	m->mr[2] = exit_reg(srt);
 	m->mr[3] = write ? reg_or_zero(r, srt) : 0;
 	m->mr[4] = r->pc;
@@ -71,8 +63,8 @@ static void exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 			 const struct arch_regs *r, struct exit_msg *m)
 {
-	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
-	if (ec == EC_DABT_LOW && (esr & (1u << 24))) {
+	unsigned ec = (unsigned)ESR_EC(esr) & 0x3f;
+	if (ec == EC_DABT_LOW && (esr & ESR_DABT_ISV)) {
 		exit_mmio(esr, far, hpfar, r, m);
 	} else if (ec == EC_HVC64 || ec == EC_SMC64) {
 		exit_set(m, ec == EC_HVC64 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, 6);
@@ -80,12 +72,12 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 			m->mr[i] = r->x[i];
 	} else if (ec == EC_WFX) {
 		exit_set(m, KEEL_EXIT_WFI, 1);
-		m->mr[0] = esr & 1;
+		m->mr[0] = esr & ESR_WFX_TI_WFE ? KEEL_WAIT_EVENT : 0;
 	} else if (ec == EC_SYSREG) {
-		unsigned rt = (unsigned)(esr >> 5) & 0x1f;
+		unsigned rt = (unsigned)(esr >> ESR_SYSREG_RT_SHIFT & ESR_REG_MASK);
 		bool read = esr & ESR_SYSREG_READ;
 		exit_set(m, KEEL_EXIT_SYSREG, 4);
-		m->mr[0] = esr & ESR_ISS_MASK & ~(uint64_t)(ESR_SYSREG_RT | ESR_SYSREG_READ);
+		m->mr[0] = esr & ESR_ISS_MASK & ~(ESR_REG_MASK << ESR_SYSREG_RT_SHIFT | ESR_SYSREG_READ);
 		m->mr[1] = read ? KEEL_SYSREG_READ : 0;
 		m->mr[2] = exit_reg(rt);
 		m->mr[3] = read ? 0 : reg_or_zero(r, rt);
@@ -96,12 +88,12 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 		if (ec == EC_DABT_LOW || ec == EC_IABT_LOW) {
 			m->mr[2] = exit_ipa(far, hpfar);
 			m->mr[3] = KEEL_ABORT_ADDR |
-				   (ec == EC_DABT_LOW && (esr & ESR_WNR) ? KEEL_ABORT_WRITE : 0);
+				   (ec == EC_DABT_LOW && (esr & ESR_DABT_WNR) ? KEEL_ABORT_WRITE : 0);
 		}
 	}
 }
 
 bool aarch64_lr_taken(uint64_t lr)
 {
-	return (lr >> 62) != 0 || (lr & (1ull << 61 | 1ull << 41)) == 1ull << 41;
+	return (lr >> ICH_LR_STATE_SHIFT) != 0 || (lr & (ICH_LR_HW | ICH_LR_EOI)) == ICH_LR_EOI;
 }

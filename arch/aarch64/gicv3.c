@@ -13,7 +13,15 @@
 #define GICD_ICENABLER 0x180
 #define GICD_IPRIORITYR 0x400
 #define GICD_IROUTER 0x6000
+/* GICD_CTLR (with ARE set):  [31] RWP  register write pending
+ *                            [4]  ARE  affinity routing enabled
+ *                            [1]  EnableGrp1 (non-secure group 1) */
 #define GICD_CTLR_RWP (1u << 31)
+#define GICD_CTLR_ARE (1u << 4)
+#define GICD_CTLR_GRP1 (1u << 1)
+/* GICR_WAKER:  [2] ChildrenAsleep  [1] ProcessorSleep */
+#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+#define GICR_WAKER_PROCESSOR_SLEEP (1u << 1)
 #define GICR_WAKER 0x14
 #define GICR_TYPER 0x8
 #define GICR_STRIDE 0x20000
@@ -59,7 +67,7 @@ void gic_init(void)
 		*(volatile uint8_t *)(d + GICD_IPRIORITYR + i) = IRQ_PRIO;
 		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = plat.cpu_mpidr[0] & MPIDR_AFF_MASK;
 	}
-	*reg32(d, GICD_CTLR) = (1u << 4) | (1u << 1); /* ARE, group 1 */
+	*reg32(d, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_GRP1;
 	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
 		;
 }
@@ -67,8 +75,8 @@ void gic_init(void)
 void gic_cpu_init(unsigned cpu)
 {
 	uint64_t r = gicr_of_cpu(cpu), sgi = r + GICR_SGI;
-	*reg32(r, GICR_WAKER) &= ~(1u << 1);
-	while (*reg32(r, GICR_WAKER) & (1u << 2))
+	*reg32(r, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
+	while (*reg32(r, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 	*reg32(sgi, GICD_IGROUPR) = ~0u;
 	for (unsigned i = 0; i < 32; i++)
