@@ -2,10 +2,11 @@
 # Build the Linux guest's assets from Debian's own arm64 packages:
 #
 #   build/linux/Image              the kernel, uncompressed arm64 Image
-#   build/linux/initramfs.cpio     busybox + applet links, /init, /bin/icount,
+#   build/linux/initramfs.cpio     busybox + applet links, /init, the guest's
+#                                  own programs in /bin (icount, sigdfl),
 #                                  the kernel's virtio modules (+ modules.dep)
 #
-#   bash tools/fetch-linux.sh <icount binary>
+#   bash tools/fetch-linux.sh <program>...   (each installed as /bin/<name>)
 #
 # The kernel is the package the linux-image-arm64 metapackage depends on;
 # busybox is busybox-static. Both are fetched with `apt-get download`
@@ -27,9 +28,11 @@ modules=(virtio_mmio virtio_blk virtio_net virtio_console)
 
 die() { echo "fetch-linux: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 <icount binary>"
-icount=$1
-[ -f "$icount" ] || die "no such file: $icount (make linux-assets builds it)"
+[ $# -ge 1 ] || die "usage: $0 <program>..."
+progs=("$@")
+for p in "${progs[@]}"; do
+	[ -f "$p" ] || die "no such file: $p (make linux-assets builds it)"
+done
 for tool in apt-get dpkg-deb depmod modprobe cpio; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found (bash tools/setup-deps.sh installs it)"
@@ -135,7 +138,9 @@ make_initramfs() {
 	ln -s ../bin "$root/usr/sbin"
 	install_busybox "$root"
 	install -m 0755 "$init_script" "$root/init"
-	install -m 0755 "$icount" "$root/bin/icount"
+	for p in "${progs[@]}"; do
+		install -m 0755 "$p" "$root/bin/$(basename "$p")"
+	done
 	install_modules "$root"
 	# Uncompressed on purpose: the kernel unpacks it without inflating
 	# (docs/linux.md has the instruction counts for both).
@@ -144,7 +149,7 @@ make_initramfs() {
 }
 
 inputs_sum() {
-	cat "$kernel_stamp" "$0" "$init_script" "$icount" | sha256sum | cut -d' ' -f1
+	cat "$kernel_stamp" "$0" "$init_script" "${progs[@]}" | sha256sum | cut -d' ' -f1
 }
 
 mkdir -p "$out"

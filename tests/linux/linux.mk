@@ -19,6 +19,8 @@ LINUX_IMAGE := $(LINUX_B)/Image
 LINUX_INITRD := $(LINUX_B)/initramfs.cpio
 LINUX_STAMP := $(LINUX_B)/.done-v1
 LINUX_ICOUNT := $(LINUX_B)/icount
+LINUX_SIGDFL := $(LINUX_B)/sigdfl
+LINUX_PROGS := $(LINUX_ICOUNT) $(LINUX_SIGDFL)
 
 # A normal static Linux program against Debian's arm64 musl (not libkeel:
 # it runs under Linux, not on Keel).
@@ -30,7 +32,8 @@ LINUX_CFLAGS := $(WARN) -O2 -nostdinc \
 .PHONY: linux-assets linux-bare linux-bench
 linux-assets: $(LINUX_STAMP)
 
-$(LINUX_ICOUNT): tests/linux/icount.c | $(SETUP_STAMP)
+# The guest's own programs (/bin/icount, /bin/sigdfl), one source each.
+$(LINUX_B)/%: tests/linux/%.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_CFLAGS) -c $< -o $@.o
 	$(CC) -static -nostdlib -no-pie -o $@ $(MUSL)/crt1.o $(MUSL)/crti.o \
@@ -38,8 +41,8 @@ $(LINUX_ICOUNT): tests/linux/icount.c | $(SETUP_STAMP)
 
 # The script keeps its own cache and checksums its inputs; make only
 # decides when to ask it.
-$(LINUX_STAMP): tools/fetch-linux.sh tests/linux/init $(LINUX_ICOUNT) | $(SETUP_STAMP)
-	bash tools/fetch-linux.sh $(LINUX_ICOUNT)
+$(LINUX_STAMP): tools/fetch-linux.sh tests/linux/init $(LINUX_PROGS) | $(SETUP_STAMP)
+	bash tools/fetch-linux.sh $(LINUX_PROGS)
 
 linux-bare: linux-assets
 	bash tests/linux/run-bare.sh
