@@ -41,7 +41,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=$top/build/linux/Image
 INITRD=$top/build/linux/initramfs.cpio
 CMDLINE="console=ttyAMA0 quiet"
+# Prompts: /init names the host after the VM (vm1, vm2) under Keel, and
+# keel-guest under plain QEMU.
 PROMPT='keel-guest:/# '
+PROMPT1='vm1:/# '
+PROMPT2='vm2:/# '
 
 die() { echo "bench-wall.sh: $*" >&2; exit 2; }
 
@@ -190,16 +194,16 @@ dmesg_time() {
 shell_keel() {
 	local log=$outdir/shell-default.log sh
 	start_keel "$top/config/default.json" "$log"
-	mark "$log" "$PROMPT" "Keel VM 1 prompt" || return 1
+	mark "$log" "$PROMPT1" "Keel VM 1 prompt" || return 1
 	printf '\x1d2' >&3
 	mark "$log" 'vm2 has the console' "Keel console switch to VM 2" || return 1
 	printf '\r' >&3
-	mark "$log" "$PROMPT" "Keel VM 2 prompt" || return 1
+	mark "$log" "$PROMPT2" "Keel VM 2 prompt" || return 1
 	sh=$secs
 	printf '\x1d1' >&3
 	mark "$log" 'vm1 has the console' "Keel console switch to VM 1" || return 1
 	printf '\r' >&3
-	mark "$log" "$PROMPT" "Keel VM 1 prompt" || return 1
+	mark "$log" "$PROMPT1" "Keel VM 1 prompt" || return 1
 	dmesg_time "$log" || return 1
 	stop_qemu
 	echo "$sh $secs"
