@@ -66,6 +66,7 @@ struct server {
 	struct srv_policy_state pstate;
 	uint64_t fault_label, fault_addr; /* the last fault: label, address */
 	uint64_t fault_ms;                /* and when (root_arch_now_ms) */
+	uint64_t fault_ticks;             /* the same in timer ticks */
 	int exit_code;
 	bool out_midline;    /* Linux stdout: a line is open, no prefix due */
 	unsigned unemulated; /* distinct Linux calls answered ENOSYS */

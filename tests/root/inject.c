@@ -62,7 +62,6 @@ void root_hook_timer(uint64_t now)
 	inj_next = now + inj_period;
 	if (inj_srv->state != SRV_RUNNING || inj_srv->restart_due)
 		return;
-	inj_t0 = root_arch_now_ticks();
 	srv_crash(inj_srv);
 }
 
@@ -72,4 +71,5 @@ void inject_faulted(struct server *s)
 		return;
 	inj_left--;
 	inj_done++;
+	inj_t0 = s->fault_ticks; /* device_restart: from the fault's arrival */
 }
