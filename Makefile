@@ -34,6 +34,15 @@ OPT := -O2 -g
 # system headers target code may use besides musl's.
 CC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
 
+# GCC 12 has no -Wmissing-variable-declarations (a global defined with no
+# declaration its users are checked against); clang has it. So every target
+# C file is also read by clang -fsyntax-only, with the object's own flags,
+# the compiler headers swapped and that warning added (CLANG_CHECK).
+CLANG ?= clang
+CLANG_INC = $(shell $(CLANG) -print-resource-dir)/include
+CLANG_CHECK = $(CLANG) --target=aarch64-linux-gnu -fsyntax-only \
+	-Wmissing-variable-declarations $(subst $(CC_INC),$(CLANG_INC),$(1)) $<
+
 # ---- kernel (EL2, freestanding) ----
 # -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
 # only Debian's libfdt.h and fdt.h are reachable, copied into $(FDT_INC);
@@ -101,6 +110,7 @@ $(USER_INC)/.done: $(SETUP_STAMP)
 # check-headers sees every header a target object was built from.
 $(B)/k/%.c.o: %.c | $(SETUP_STAMP) $(FDT_INC)/.done
 	@mkdir -p $(dir $@)
+	@$(call CLANG_CHECK,$(KCFLAGS))
 	$(CC) $(KCFLAGS) -MD -c $< -o $@
 
 $(B)/k/%.S.o: %.S | $(SETUP_STAMP) $(FDT_INC)/.done
@@ -115,6 +125,7 @@ $(B)/k/modules-test.S.o: $(B)/modules-test.S
 # ---- user program rules ----
 $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
 	@mkdir -p $(dir $@)
+	@$(call CLANG_CHECK,$(UCFLAGS))
 	$(CC) $(UCFLAGS) -MD -c $< -o $@
 
 # A program NAME lists its sources in NAME_SRCS and extra libraries

@@ -48,7 +48,7 @@ struct root_ctx {
 	uint32_t next_slot;
 };
 
-static void root_map_at(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights,
+static void boot_map_at(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights,
 		       unsigned level)
 {
 	while (!vspace_map_frame(r->vs_root, vaddr, paddr, rights, false, level))
@@ -56,15 +56,15 @@ static void root_map_at(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsi
 			kpanic("boot: root mapping clash");
 }
 
-static void root_map(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights)
+static void boot_map(struct root_ctx *r, uint64_t vaddr, uint64_t paddr, unsigned rights)
 {
-	root_map_at(r, vaddr, paddr, rights, arch_pt_levels() - 1);
+	boot_map_at(r, vaddr, paddr, rights, arch_pt_levels() - 1);
 }
 
 static uint64_t root_new_page(struct root_ctx *r, uint64_t vaddr, unsigned rights)
 {
 	uint64_t p = boot_alloc(PAGE_SIZE);
-	root_map(r, vaddr, p, rights);
+	boot_map(r, vaddr, p, rights);
 	return p;
 }
 
@@ -279,7 +279,7 @@ static uint64_t root_blob(struct root_ctx *r, const struct keel_blob *b, uint64_
 		struct cap f = { .type = KEEL_OBJ_FRAME, .rights = KEEL_R_READ,
 				 .size_bits = KEEL_LARGE_PAGE_BITS, .flags = CAP_ORIGINAL,
 				 .obj = b->paddr + off };
-		root_map_at(r, va, b->paddr + off, KEEL_R_READ, level);
+		boot_map_at(r, va, b->paddr + off, KEEL_R_READ, level);
 		cap_init_root(root_slot(r, r->next_slot++), &f);
 		m->frame_count++;
 	}
@@ -295,7 +295,7 @@ static void root_modules(struct root_ctx *r)
 		const struct boot_module_desc *m = &boot_module_table[i];
 		root_module_add(r, m->name, va, m->size);
 		for (uint64_t off = 0; off < m->size; off += PAGE_SIZE, va += PAGE_SIZE)
-			root_map(r, va, m->start + off, KEEL_R_READ);
+			boot_map(r, va, m->start + off, KEEL_R_READ);
 	}
 	va = align_up(va, BLOB_ALIGN);
 	for (unsigned i = 0; blobs && i < blobs->count; i++) {

@@ -37,7 +37,7 @@ static const struct keel_vm_info *vm_info(void)
 }
 
 /* KEEL_E_BUSY: no room in the vCPU; the arch's model keeps it pending. */
-static bool vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio,
+static bool vmm_vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio,
 			bool notify_eoi)
 {
 	uint64_t mr[6] = { intid, prio, notify_eoi ? KEEL_INJECT_NOTIFY_EOI : 0, 0, 0, 0 };
@@ -45,19 +45,19 @@ static bool vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned pr
 	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_INJECT_IRQ, 3, mr) == KEEL_OK;
 }
 
-static long vcpu_set(unsigned cpu, unsigned reg, uint64_t val)
+static long vmm_vcpu_set(unsigned cpu, unsigned reg, uint64_t val)
 {
 	uint64_t mr[6] = { reg, val, 0, 0, 0, 0 };
 	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_WRITE_REG, 2, mr);
 }
 
-static bool vcpu_reg_write(struct vmm *v, unsigned cpu, unsigned reg, uint64_t val)
+static bool vmm_vcpu_reg_write(struct vmm *v, unsigned cpu, unsigned reg, uint64_t val)
 {
 	(void)v;
-	return vcpu_set(cpu, reg, val) == KEEL_OK;
+	return vmm_vcpu_set(cpu, reg, val) == KEEL_OK;
 }
 
-static bool vcpu_reg_read(struct vmm *v, unsigned cpu, unsigned reg, uint64_t *val)
+static bool vmm_vcpu_reg_read(struct vmm *v, unsigned cpu, unsigned reg, uint64_t *val)
 {
 	uint64_t mr[6] = { reg, 0, 0, 0, 0, 0 };
 	(void)v;
@@ -70,12 +70,12 @@ static bool vcpu_reg_read(struct vmm *v, unsigned cpu, unsigned reg, uint64_t *v
 /* The boot CPU and CPU_ON alike: the registers the arch's boot protocol
  * gives (vmm_arch_boot_regs), arg being the device tree or CPU_ON's
  * context id; the MMU is off (a vCPU that never ran resets so). */
-static const char *vcpu_start(unsigned cpu, uint64_t entry, uint64_t arg)
+static const char *vmm_vcpu_start(unsigned cpu, uint64_t entry, uint64_t arg)
 {
 	struct vmm_reg_value regs[VMM_BOOT_REGS];
 	unsigned n = vmm_arch_boot_regs(cpu, entry, arg, regs);
 	for (unsigned i = 0; i < n; i++)
-		if (vcpu_set(cpu, regs[i].reg, regs[i].val))
+		if (vmm_vcpu_set(cpu, regs[i].reg, regs[i].val))
 			return "cannot set the vCPU's registers";
 	if (keel_tcb_resume(KEEL_VMM_SLOT_VCPU_TCB(cpu)) != KEEL_OK)
 		return "cannot resume the vCPU thread";
@@ -85,7 +85,7 @@ static const char *vcpu_start(unsigned cpu, uint64_t entry, uint64_t arg)
 /* CPU_ON: a vCPU that ran before (CPU_OFF, then on again) comes up as
  * from reset, MMU off: its state in the kernel is reset, and interrupts
  * the VMM saw in flight on it are forgotten (vmm_arch_cpu_reset). */
-static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t context)
+static bool vmm_vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t context)
 {
 	uint64_t mr[6] = { 0 };
 	const char *why = NULL;
@@ -94,17 +94,17 @@ static bool vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t contex
 	else
 		vmm_arch_cpu_reset(v, cpu);
 	if (!why)
-		why = vcpu_start(cpu, entry, context);
+		why = vmm_vcpu_start(cpu, entry, context);
 	if (why)
 		kprintf("[%s] CPU_ON of vCPU %u: %s\n", self, cpu, why);
 	return !why;
 }
 
-static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr);
+static void vmm_vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr);
 
 static const struct vmm_ops vcpu_ops = {
-	.inject = vcpu_inject, .cpu_on = vcpu_on, .reg_read = vcpu_reg_read,
-	.reg_write = vcpu_reg_write, .unknown = vcpu_unknown,
+	.inject = vmm_vcpu_inject, .cpu_on = vmm_vcpu_on, .reg_read = vmm_vcpu_reg_read,
+	.reg_write = vmm_vcpu_reg_write, .unknown = vmm_vcpu_unknown,
 };
 
 static const char *vm_setup(const struct keel_vm_info *info)
@@ -159,7 +159,7 @@ static void vm_stopped(void)
 }
 
 /* The first few are logged; a guest must not be able to flood the console. */
-static void vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
+static void vmm_vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
 {
 	(void)v, (void)cpu;
 	if (++unknown_exits <= UNKNOWN_LOGGED)
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	vm_loaded(info, &l);
 	vm_entry = l.image.entry;
 	vm.power[0] = VMM_CPU_ON;
-	if ((why = vcpu_start(0, vm_entry, l.dtb)))
+	if ((why = vmm_vcpu_start(0, vm_entry, l.dtb)))
 		return vm_fail(why);
 	loop.fault_badge_count = vm.ncpus;
 	err = keel_server_loop(&loop); /* inline: direct calls on the exit path */

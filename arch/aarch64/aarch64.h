@@ -10,14 +10,14 @@
 #define TIMER_HYP_PPI 26u  /* EL2 physical timer (SBSA; QEMU virt "timer" #4) */
 #define IPI_RESCHED 0u     /* SGI used to ask a CPU to reschedule */
 
-struct plat {
+struct aarch64_board {
 	uint64_t uart_base;
 	uint64_t gicd_base, gicr_base, gicr_size;
 	uint64_t cpu_mpidr[MAX_CPUS];
 	unsigned ncpus;
 	bool psci_hvc;
 };
-extern struct plat plat;
+extern struct aarch64_board aarch64_board;
 
 struct kstack {
 	uint8_t guard[KSTACK_GUARD]; /* unmapped (mmu.c) */
@@ -27,8 +27,10 @@ extern struct kstack kernel_stacks[MAX_CPUS];
 /* EL2's map: build the one with the guard pages (CPU 0, once), use it. */
 void aarch64_el2_map_build(void);
 void aarch64_el2_map_use(void);
+/* The boot identity map (1 GiB blocks) start.S turns the MMU on with. */
+extern uint64_t mmu_el2_l1[PT_ENTRIES];
 
-void plat_from_fdt(const void *fdt, struct boot_mem *bm);
+void aarch64_board_from_fdt(const void *fdt, struct boot_mem *bm);
 long psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx);
 void gic_init(void);
 void gic_cpu_init(unsigned cpu);

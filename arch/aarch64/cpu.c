@@ -99,7 +99,7 @@ void cpu_percpu_setup(uint64_t cpu)
 void arch_boot_secondaries(void)
 {
 	for (unsigned i = 1; i < kernel_ncpus; i++) {
-		long r = psci_cpu_on(plat.cpu_mpidr[i], (uint64_t)secondary_entry, i);
+		long r = psci_cpu_on(aarch64_board.cpu_mpidr[i], (uint64_t)secondary_entry, i);
 		if (r != 0)
 			kprintf("keel: CPU %u did not start (PSCI %ld)\n", i, r);
 	}
@@ -120,8 +120,8 @@ void aarch64_main(uint64_t dtb)
 {
 	struct boot_mem bm;
 	lock_acquire();
-	plat_from_fdt((const void *)dtb, &bm);
-	kernel_ncpus = plat.ncpus;
+	aarch64_board_from_fdt((const void *)dtb, &bm);
+	kernel_ncpus = aarch64_board.ncpus;
 	kprintf("\nkeel: EL2 kernel, device tree at %lx\n", (unsigned long)dtb);
 	gic_init();
 	gic_cpu_init(0);

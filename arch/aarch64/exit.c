@@ -45,7 +45,7 @@ static uint64_t exit_ipa(uint64_t far, uint64_t hpfar)
 	return (hpfar & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT | (far & 0xfff); /* page offset */
 }
 
-static void exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
+static void aarch64_exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 		      const struct arch_regs *r, struct exit_msg *m)
 {
 	unsigned srt = (unsigned)(esr >> ESR_DABT_SRT_SHIFT & ESR_REG_MASK);
@@ -65,7 +65,7 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 {
 	unsigned ec = (unsigned)ESR_EC(esr) & 0x3f;
 	if (ec == EC_DABT_LOW && (esr & ESR_DABT_ISV)) {
-		exit_mmio(esr, far, hpfar, r, m);
+		aarch64_exit_mmio(esr, far, hpfar, r, m);
 	} else if (ec == EC_HVC64 || ec == EC_SMC64) {
 		exit_set(m, ec == EC_HVC64 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, 6);
 		for (unsigned i = 0; i < 6; i++)

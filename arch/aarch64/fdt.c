@@ -7,7 +7,7 @@
 
 #include "aarch64.h"
 
-struct plat plat = { .uart_base = 0x09000000 };
+struct aarch64_board aarch64_board = { .uart_base = 0x09000000 };
 
 static uint64_t fdt_cell64(const fdt32_t *p) { return (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1]); }
 
@@ -30,34 +30,34 @@ static void plat_cpus(const void *fdt)
 		int len;
 		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-		if (!reg || !type || type[0] != 'c' || plat.ncpus >= MAX_CPUS)
+		if (!reg || !type || type[0] != 'c' || aarch64_board.ncpus >= MAX_CPUS)
 			continue;
-		plat.cpu_mpidr[plat.ncpus++] = len == 8 ? fdt_cell64(reg) : fdt32_to_cpu(reg[0]);
+		aarch64_board.cpu_mpidr[aarch64_board.ncpus++] = len == 8 ? fdt_cell64(reg) : fdt32_to_cpu(reg[0]);
 	}
-	if (plat.ncpus == 0)
-		plat.ncpus = 1;
+	if (aarch64_board.ncpus == 0)
+		aarch64_board.ncpus = 1;
 }
 
 static void plat_devices(const void *fdt, struct boot_mem *bm)
 {
 	uint64_t size;
 	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
-	if (node < 0 || !fdt_reg(fdt, node, 0, &plat.gicd_base, &size) ||
-	    !fdt_reg(fdt, node, 1, &plat.gicr_base, &plat.gicr_size))
+	if (node < 0 || !fdt_reg(fdt, node, 0, &aarch64_board.gicd_base, &size) ||
+	    !fdt_reg(fdt, node, 1, &aarch64_board.gicr_base, &aarch64_board.gicr_size))
 		kpanic("fdt: no GICv3");
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
-	if (node >= 0 && fdt_reg(fdt, node, 0, &plat.uart_base, &size)) {
-		bm->dev[bm->ndev].base = plat.uart_base;
+	if (node >= 0 && fdt_reg(fdt, node, 0, &aarch64_board.uart_base, &size)) {
+		bm->dev[bm->ndev].base = aarch64_board.uart_base;
 		bm->dev[bm->ndev++].size = 0x1000;
 	}
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-1.0");
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
 	const char *method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
-	plat.psci_hvc = method && method[0] == 'h';
+	aarch64_board.psci_hvc = method && method[0] == 'h';
 }
 
-void plat_from_fdt(const void *fdt, struct boot_mem *bm)
+void aarch64_board_from_fdt(const void *fdt, struct boot_mem *bm)
 {
 	extern char __kernel_start[], __kernel_end[];
 	int node;
@@ -86,7 +86,7 @@ long psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t ctx)
 	register uint64_t x1 __asm__("x1") = mpidr;
 	register uint64_t x2 __asm__("x2") = entry;
 	register uint64_t x3 __asm__("x3") = ctx;
-	if (plat.psci_hvc)
+	if (aarch64_board.psci_hvc)
 		__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
 	else
 		__asm__ volatile("smc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");

@@ -35,8 +35,8 @@ static volatile uint32_t *reg32(uint64_t base, uint64_t off)
 
 static uint64_t gicr_of_cpu(unsigned cpu)
 {
-	uint64_t aff = plat.cpu_mpidr[cpu] & MPIDR_AFF0_2_MASK;
-	for (uint64_t r = plat.gicr_base; r < plat.gicr_base + plat.gicr_size; r += GICR_STRIDE) {
+	uint64_t aff = aarch64_board.cpu_mpidr[cpu] & MPIDR_AFF0_2_MASK;
+	for (uint64_t r = aarch64_board.gicr_base; r < aarch64_board.gicr_base + aarch64_board.gicr_size; r += GICR_STRIDE) {
 		uint64_t typer = *(volatile uint64_t *)(r + GICR_TYPER);
 		if ((typer >> 32) == aff)
 			return r;
@@ -46,7 +46,7 @@ static uint64_t gicr_of_cpu(unsigned cpu)
 
 unsigned arch_irq_count(void)
 {
-	unsigned n = 32 * ((*reg32(plat.gicd_base, GICD_TYPER) & 0x1f) + 1);
+	unsigned n = 32 * ((*reg32(aarch64_board.gicd_base, GICD_TYPER) & 0x1f) + 1);
 	return n > 1020 ? 1020 : n;
 }
 
@@ -54,7 +54,7 @@ bool arch_irq_is_reserved(unsigned irq) { return irq < 32; }
 
 void gic_init(void)
 {
-	uint64_t d = plat.gicd_base;
+	uint64_t d = aarch64_board.gicd_base;
 	unsigned n = arch_irq_count();
 	*reg32(d, GICD_CTLR) = 0;
 	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
@@ -65,7 +65,7 @@ void gic_init(void)
 	}
 	for (unsigned i = 32; i < n; i++) {
 		*(volatile uint8_t *)(d + GICD_IPRIORITYR + i) = IRQ_PRIO;
-		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = plat.cpu_mpidr[0] & MPIDR_AFF_MASK;
+		*(volatile uint64_t *)(d + GICD_IROUTER + 8 * i) = aarch64_board.cpu_mpidr[0] & MPIDR_AFF_MASK;
 	}
 	*reg32(d, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_GRP1;
 	while (*reg32(d, GICD_CTLR) & GICD_CTLR_RWP)
@@ -106,12 +106,12 @@ void arch_irq_deactivate(unsigned irq) { sysreg_write(ICC_DIR_EL1, irq); }
 void arch_irq_enable(unsigned irq)
 {
 	if (irq >= 32 && irq < arch_irq_count())
-		*reg32(plat.gicd_base, GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
+		*reg32(aarch64_board.gicd_base, GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
 }
 
 void arch_send_resched_ipi(unsigned cpu)
 {
-	uint64_t m = plat.cpu_mpidr[cpu];
+	uint64_t m = aarch64_board.cpu_mpidr[cpu];
 	uint64_t v = ((m >> MPIDR_AFF3_SHIFT) & 0xff) << SGI1R_AFF3_SHIFT |
 		     ((m >> MPIDR_AFF2_SHIFT) & 0xff) << SGI1R_AFF2_SHIFT |
 		     ((m >> MPIDR_AFF1_SHIFT) & 0xff) << SGI1R_AFF1_SHIFT | (uint64_t)IPI_RESCHED << SGI1R_INTID_SHIFT |

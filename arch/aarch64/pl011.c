@@ -7,7 +7,7 @@
 
 void arch_putc(char c)
 {
-	volatile uint32_t *base = (volatile uint32_t *)plat.uart_base;
+	volatile uint32_t *base = (volatile uint32_t *)aarch64_board.uart_base;
 	if (c == '\n')
 		arch_putc('\r');
 	while (base[UART_FR / 4] & UART_FR_TXFF)

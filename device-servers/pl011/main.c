@@ -37,7 +37,7 @@ struct uart {
 /* A call to the console; a call cancelled by its restart is made again
  * (root restarts it from its state page). */
 #define CON_TRIES 4u
-static long con_call(uint64_t label, uint64_t len, uint64_t mr[6])
+static long uart_console_call(uint64_t label, uint64_t len, uint64_t mr[6])
 {
 	long err = KEEL_E_CANCELLED;
 	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
@@ -50,14 +50,14 @@ static long con_call(uint64_t label, uint64_t len, uint64_t mr[6])
 
 /* n raw bytes at stream position pos to the console server: MR0 n and
  * pos (KEEL_CON_WRITE_WORD), the bytes from MR1 on. */
-static bool con_write(uint64_t pos, const char *b, unsigned n)
+static bool uart_console_write(uint64_t pos, const char *b, unsigned n)
 {
 	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { KEEL_CON_WRITE_WORD(n, pos) };
 	unsigned words = 1 + (n + 7) / 8;
 	memcpy(&w[1], b, n);
 	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
 		keel_ipcbuf()->mr[i] = w[i];
-	return con_call(KEEL_CON_WRITE, words, w) == KEEL_OK;
+	return uart_console_call(KEEL_CON_WRITE, words, w) == KEEL_OK;
 }
 
 /* Without a console server (or if it stays down): the kernel console,
@@ -83,7 +83,7 @@ static void uart_flush(struct uart *u)
 	struct pl011_copy *w = u->w;
 	if (!w->tx_len)
 		return;
-	if (!u->console || !con_write(w->tx_pos, w->tx_buf, w->tx_len))
+	if (!u->console || !uart_console_write(w->tx_pos, w->tx_buf, w->tx_len))
 		kernel_write(u, w->tx_buf, w->tx_len);
 	w->tx_pos += w->tx_len;
 	w->tx_len = 0;
@@ -108,7 +108,7 @@ static void uart_tx(void *ctx, uint8_t c)
 static void uart_console_probe(struct uart *u)
 {
 	uint64_t mr[6] = { 0 };
-	u->console = con_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
+	u->console = uart_console_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
 }
 
 static bool width_ok(uint64_t w)
@@ -136,7 +136,7 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
 	ok = pl011_read(&u->w->regs, off, width, val);
 	if (dr && u->console && pl011_rx_room_again(&u->w->regs)) {
 		uint64_t mr[6] = { 0 };
-		con_call(KEEL_CON_RX_SPACE, 0, mr);
+		uart_console_call(KEEL_CON_RX_SPACE, 0, mr);
 	}
 	return ok;
 }
