@@ -237,12 +237,14 @@ run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 endif
 
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
-		$(BUILD)/host/config/mkblobs
+		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin
 	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
 	bash tests/system/run.sh $(B)/keel-test.bin
 	bash tests/system/blobs.sh $(B)/keel-test.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/vmkeys.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/raw.sh $(B)/keel.bin
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011

@@ -173,6 +173,9 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct
 	info->ram_base = spec->ram_base;
 	info->ram_size = spec->ram_size;
 	info->image_size = f->image->size;
+	info->image_raw = spec->raw_image;
+	info->raw_load = spec->raw_load;
+	info->raw_entry = spec->raw_entry;
 	info->initrd_size = f->initrd ? f->initrd->size : 0;
 	info->dtb_size = f->dtb ? f->dtb->size : 0;
 	snprintf(info->cmdline, sizeof(info->cmdline), "%s", spec->cmdline ? spec->cmdline : "");

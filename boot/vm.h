@@ -31,6 +31,8 @@ struct vm_spec {
 	const char *dtb;     /* boot module holding a device tree to use, or
 			      * NULL: the VMM writes one */
 	uint64_t ram_base, ram_size;
+	bool raw_image;      /* image is a raw binary: load it at raw_load, */
+	uint64_t raw_load, raw_entry; /* start at raw_entry (guest-physical) */
 	unsigned cpu;        /* the VMM, its device servers and vCPU 0 run on
 			      * this CPU; vCPU i on (cpu + i) % CPUs */
 	unsigned vcpus;      /* 1..KEEL_VMM_MAX_VCPUS; 0 means 1 */

@@ -104,6 +104,9 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	spec->dtb = vm->dtb_path[0] != '\0' ? cfg_file_name(vm->dtb_path) : NULL;
 	spec->ram_base = vm->mem_base;
 	spec->ram_size = (uint64_t)vm->mem_size_mib << 20;
+	spec->raw_image = vm->raw_image;
+	spec->raw_load = vm->kernel_load_addr;
+	spec->raw_entry = vm->entry_point;
 	spec->vcpus = vm->vcpu_count;
 	spec->initrd = vm->initrd_path[0] != '\0' ? cfg_file_name(vm->initrd_path) : NULL;
 	spec->cmdline = vm->boot_args;

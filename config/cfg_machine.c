@@ -264,6 +264,40 @@ static bool check_file_sizes(struct cfg_ctx *c, int v)
 			       CFG_VM_DTB_MAX) && ok;
 }
 
+/* A raw image's bytes lie inside RAM below the device tree's region and
+ * hold the entry point (an Image's header is checked by the VMM). */
+static bool check_raw_image(struct cfg_ctx *c, int v)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	const struct cfg_vm *vm = &c->out->vms[v];
+	uint64_t size, ram_end = vm->mem_base + (uint64_t)vm->mem_size_mib * CFG_MIB;
+	uint64_t room = ram_end - CFG_VM_DTB_REGION;
+
+	if (!vm->raw_image || m->file_size == NULL ||
+	    !m->file_size(c->lim->file_ctx, vm->kernel_image_path, &size))
+		return true;
+	if (vm->kernel_load_addr < room && size <= room - vm->kernel_load_addr &&
+	    vm->entry_point - vm->kernel_load_addr < size)
+		return true;
+	if (vm->entry_point - vm->kernel_load_addr >= size) {
+		cfg_path_at(c, v, -1, "entry_point");
+		cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], "entry_point"),
+			   "entry_point 0x%llx is not inside the %llu-byte image"
+			   " loaded at 0x%llx", (unsigned long long)vm->entry_point,
+			   (unsigned long long)size,
+			   (unsigned long long)vm->kernel_load_addr);
+	} else {
+		cfg_path_at(c, v, -1, "kernel_load_addr");
+		cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], "kernel_load_addr"),
+			   "the %llu-byte image at 0x%llx runs into the device"
+			   " tree's last 2 MiB of RAM (from 0x%llx)",
+			   (unsigned long long)size,
+			   (unsigned long long)vm->kernel_load_addr,
+			   (unsigned long long)room);
+	}
+	return false;
+}
+
 bool cfg_machine_vm(struct cfg_ctx *c, int v)
 {
 	bool ok;
@@ -272,6 +306,7 @@ bool cfg_machine_vm(struct cfg_ctx *c, int v)
 		return true;
 	ok = check_servers(c, v);
 	ok = check_file_sizes(c, v) && ok;
+	ok = check_raw_image(c, v) && ok;
 	return check_vmm_limits(c, v) && ok;
 }
 

@@ -19,7 +19,8 @@ static const char *const root_keys[] = { "vms", NULL };
 
 static const char *const vm_keys[] = {
 	"name", "vcpu_count", "mem_size_mib", "mem_base", "kernel_image_path",
-	"initrd_path", "boot_args", "dtb_path", "devices", "restart", NULL
+	"initrd_path", "boot_args", "dtb_path", "devices", "restart",
+	"kernel_load_addr", "entry_point", NULL
 };
 
 static const char *const vm_required[] = {
@@ -108,6 +109,54 @@ static void read_files(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 	cfg_get_str(c, obj, "boot_args", vm->boot_args, sizeof(vm->boot_args));
 }
 
+/* A raw image needs both addresses, 4-byte aligned (an instruction's),
+ * inside the VM's RAM with the entry at or above the load address; the
+ * image's own size is checked where it is known (cfg_machine.c). */
+static void read_raw(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
+{
+	const char *keys[] = { "kernel_load_addr", "entry_point" };
+	uint64_t *vals[] = { &vm->kernel_load_addr, &vm->entry_point };
+	uint64_t ram_end = vm->mem_base + (uint64_t)vm->mem_size_mib * CFG_MIB;
+	size_t before = c->errs->count, mark;
+	unsigned given = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (cfg_member(obj, keys[i]) == NULL)
+			continue;
+		given++;
+		cfg_get_addr(c, obj, keys[i], 4, vals[i]);
+	}
+	if (given == 0 || c->errs->count != before)
+		return;
+	vm->raw_image = true;
+	for (unsigned i = 0; i < 2; i++) {
+		const cJSON *m = cfg_member(obj, keys[i]);
+		const char *other = keys[1 - i];
+
+		mark = cfg_path_key(c, keys[i]);
+		if (m != NULL && cfg_member(obj, other) == NULL)
+			cfg_report(c, CFG_E_MISSING_KEY, m, "a raw image needs %s"
+				   " too", other);
+		else if (m != NULL && !c->ram_bad[c->vm] &&
+			 (*vals[i] < vm->mem_base || *vals[i] >= ram_end))
+			cfg_report(c, CFG_E_RANGE, m, "0x%llx is outside the VM's"
+				   " RAM (0x%llx..0x%llx)",
+				   (unsigned long long)*vals[i],
+				   (unsigned long long)vm->mem_base,
+				   (unsigned long long)ram_end - 1);
+		cfg_path_pop(c, mark);
+	}
+	if (c->errs->count == before && vm->entry_point < vm->kernel_load_addr) {
+		mark = cfg_path_key(c, "entry_point");
+		cfg_report(c, CFG_E_RANGE, cfg_member(obj, "entry_point"),
+			   "0x%llx is below kernel_load_addr 0x%llx",
+			   (unsigned long long)vm->entry_point,
+			   (unsigned long long)vm->kernel_load_addr);
+		cfg_path_pop(c, mark);
+	}
+	vm->raw_image = c->errs->count == before;
+}
+
 static void read_vm(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 {
 	vm->vcpu_count = 1;
@@ -124,6 +173,7 @@ static void read_vm(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 	read_vcpus(c, obj, vm);
 	read_ram(c, obj, vm);
 	read_files(c, obj, vm);
+	read_raw(c, obj, vm);
 	cfg_read_restart(c, obj, &vm->restart);
 	cfg_read_devices(c, obj, vm);
 }

@@ -37,15 +37,32 @@ static bool loader_initrd(const struct keel_vm_info *info, const struct guest_im
 	return true;
 }
 
-/* The image where its header asks, the initrd after it, the device tree
- * in the last DTB_REGION. */
+/* A raw binary: the file as it is at raw_load, entered at raw_entry,
+ * both inside RAM (root's config checked them; checked again here, as
+ * everything in info). Its memory is the file: RAM beyond is zero. */
+static const char *loader_raw_check(const struct keel_vm_info *info, struct guest_image *g)
+{
+	uint64_t off = info->raw_load - info->ram_base;
+	if (info->raw_load < info->ram_base || off >= info->ram_size ||
+	    info->image_size > info->ram_size - off)
+		return "the raw image does not fit in the VM's RAM at kernel_load_addr";
+	if (info->raw_entry < info->raw_load || info->raw_entry - info->raw_load >= info->image_size)
+		return "entry_point is not inside the raw image";
+	*g = (struct guest_image){ .load_offset = off, .file_size = info->image_size,
+		.mem_size = info->image_size, .entry = info->raw_entry };
+	return NULL;
+}
+
+/* The image where its header asks (or where the config says, for a raw
+ * one), the initrd after it, the device tree in the last DTB_REGION. */
 const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct loader_out *out)
 {
 	struct guest_image g;
 	struct dtb_boot boot = { 0, 0 };
 	const uint8_t *img = (const uint8_t *)(uintptr_t)KEEL_VMM_IMAGE_VADDR;
 	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
-	const char *why = vmm_arch_image_check(img, info->image_size, info->ram_base,
+	const char *why = info->image_raw ? loader_raw_check(info, &g) :
+			  vmm_arch_image_check(img, info->image_size, info->ram_base,
 					       info->ram_size, &g);
 	if (why)
 		return why;

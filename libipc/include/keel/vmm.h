@@ -106,6 +106,9 @@ struct keel_vm_info {
 	char cmdline[512];      /* the guest's bootargs, NUL-terminated */
 	uint64_t dtb_size;      /* bytes of a supplied device tree at
 				 * KEEL_VMM_DTB_VADDR, 0: the VMM writes one */
+	uint64_t image_raw;     /* 1: the image is a raw binary, copied to */
+	uint64_t raw_load;      /* guest-physical raw_load and started at */
+	uint64_t raw_entry;     /* raw_entry; 0: an arch image (its header) */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 
