@@ -48,9 +48,12 @@ struct keel_alloc *root_pool_use(struct keel_alloc *p)
 	return old;
 }
 
-/* Untyped children of root's pool adding up to bytes (a power of two each,
- * largest first, none below a large page) and a range of nslots of root's
- * slots: a pool of its own. */
+/* Untyped children of root's pool adding up to bytes and a range of
+ * nslots of root's slots: a pool of its own. Each child is a power of two
+ * (an untyped is one), aligned to its size, none below a large page:
+ * largest first, and a size no free block has is taken in halves, so a
+ * VM of any size fits wherever ROOT_CARVE_MAX pieces of free memory hold
+ * it (config/cfg_machine.c models the same for check-config). */
 bool root_pool_carve(struct root_carve *c, uint64_t bytes, unsigned nslots)
 {
 	unsigned bits = KEEL_UNTYPED_MAX_BITS;
@@ -61,16 +64,22 @@ bool root_pool_carve(struct root_carve *c, uint64_t bytes, unsigned nslots)
 	c->slot_end = c->slot_first + nslots;
 	root_pool.next_slot = c->slot_end;
 	bytes = (bytes + (1ull << KEEL_LARGE_PAGE_BITS) - 1) & ~((1ull << KEEL_LARGE_PAGE_BITS) - 1);
-	for (; bytes && bits >= KEEL_LARGE_PAGE_BITS; bits--) {
-		if (bytes < (1ull << bits))
+	while (bytes && bits >= KEEL_LARGE_PAGE_BITS) {
+		uint64_t ut = 0;
+		if (bytes >= (1ull << bits)) {
+			if (c->nut == ROOT_CARVE_MAX)
+				return false;
+			ut = keel_alloc_object(&root_pool, KEEL_OBJ_UNTYPED, bits);
+		}
+		if (!ut) {
+			bits--;
 			continue;
-		if (c->nut == ROOT_CARVE_MAX ||
-		    !(c->ut[c->nut++] = keel_alloc_object(&root_pool, KEEL_OBJ_UNTYPED, bits)))
-			return false;
+		}
+		c->ut[c->nut++] = ut;
 		bytes -= 1ull << bits;
 	}
 	root_carve_reset(c);
-	return true;
+	return bytes == 0;
 }
 
 void root_carve_reset(struct root_carve *c)

@@ -91,7 +91,7 @@ long root_frame_map(uint64_t frame, uint64_t vspace, uint64_t vaddr, unsigned ri
  * untyped) and the memory used again. root_pool_use(&c->pool) makes the
  * root_alloc* and root_frame_map calls that follow take from it; NULL goes back
  * to root's own pool; returns the pool in use before. */
-#define ROOT_CARVE_MAX 8u
+#define ROOT_CARVE_MAX 32u
 struct root_carve {
 	struct keel_alloc pool;
 	uint64_t ut[ROOT_CARVE_MAX]; /* root's slots of its untyped */

@@ -330,30 +330,30 @@ static bool carve_piece(struct cfg_carver *k, unsigned bits)
 	return false;
 }
 
-/* Power-of-two pieces a carve of bytes (a multiple of 2 MiB) takes. */
-static unsigned carve_pieces(uint64_t bytes)
-{
-	unsigned n = 0;
-
-	for (; bytes != 0; bytes &= bytes - 1)
-		n++;
-	return n;
-}
-
-/* As root_pool_carve: the pieces taken before one fails stay taken.
- * *missing: the piece that found no block. */
+/* As root_pool_carve: power-of-two pieces, largest first, a size no block
+ * has taken in halves, at most CFG_CARVE_MAX_PIECES; the pieces taken
+ * before it fails stay taken. *missing: the bytes left uncarved. */
 static bool carve(struct cfg_carver *k, uint64_t bytes, uint64_t *missing)
 {
-	for (unsigned bits = UNTYPED_MAX_BITS; bytes && bits >= LARGE_BITS; bits--) {
-		if (bytes < (UINT64_C(1) << bits))
-			continue;
-		if (!carve_piece(k, bits)) {
-			*missing = UINT64_C(1) << bits;
-			return false;
+	unsigned bits = UNTYPED_MAX_BITS, pieces = 0;
+
+	while (bytes && bits >= LARGE_BITS) {
+		bool took = false;
+
+		if (bytes >= (UINT64_C(1) << bits)) {
+			if (pieces == CFG_CARVE_MAX_PIECES)
+				break;
+			took = carve_piece(k, bits);
 		}
+		if (!took) {
+			bits--;
+			continue;
+		}
+		pieces++;
 		bytes -= UINT64_C(1) << bits;
 	}
-	return true;
+	*missing = bytes;
+	return bytes == 0;
 }
 
 static void report_carve(struct cfg_ctx *c, const struct cfg_carver *k, int v,
@@ -364,13 +364,7 @@ static void report_carve(struct cfg_ctx *c, const struct cfg_carver *k, int v,
 	unsigned long long mib = m->ram_bytes / CFG_MIB;
 
 	cfg_path_at(c, v, -1, "mem_size_mib");
-	if (carve_pieces(bytes) > CFG_CARVE_MAX_PIECES)
-		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
-			   "root carves %llu MiB (RAM + servers) in at most %u"
-			   " power-of-two blocks; it needs %u: round the RAM to"
-			   " fewer", (unsigned long long)(bytes / CFG_MIB),
-			   CFG_CARVE_MAX_PIECES, carve_pieces(bytes));
-	else if (k->blob_low == 0)
+	if (k->blob_low == 0)
 		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
 			   "a %llu MiB machine has no room for VMs: the boot blobs"
 			   " do not fit above its first %llu MiB", mib,
@@ -385,10 +379,10 @@ static void report_carve(struct cfg_ctx *c, const struct cfg_carver *k, int v,
 			   (unsigned long long)(k->free_bytes / CFG_MIB));
 	else
 		cfg_report(c, CFG_E_NO_ROOM, cfg_member(c->vm_node[v], "mem_size_mib"),
-			   "root carves %llu MiB (RAM + servers) in power-of-two"
-			   " blocks, each aligned to its size; no %llu MiB block"
-			   " is free on a %llu MiB machine",
-			   (unsigned long long)(bytes / CFG_MIB),
+			   "root carves %llu MiB (RAM + servers) in at most %u"
+			   " power-of-two blocks, each aligned to its size; %llu"
+			   " MiB of it finds no room on a %llu MiB machine",
+			   (unsigned long long)(bytes / CFG_MIB), CFG_CARVE_MAX_PIECES,
 			   (unsigned long long)(missing / CFG_MIB), mib);
 }
 
@@ -407,8 +401,7 @@ bool cfg_machine_admit(struct cfg_ctx *c, struct cfg_carver *k, int v)
 		return false;
 	}
 	bytes = cfg_vm_carve_bytes(c->out->vms[v].mem_size_mib * CFG_MIB);
-	if (carve_pieces(bytes) > CFG_CARVE_MAX_PIECES ||
-	    (k->model && (k->blob_low == 0 || !carve(k, bytes, &missing)))) {
+	if (k->model && (k->blob_low == 0 || !carve(k, bytes, &missing))) {
 		report_carve(c, k, v, bytes, missing, before);
 		return false;
 	}

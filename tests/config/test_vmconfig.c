@@ -247,7 +247,6 @@ static const struct {
 	{ "machine_vcpus", 2, { "four" } },
 	{ "machine_too_many_vms", 5, { "vm1", "vm2", "vm3", "vm4" } },
 	{ "machine_cmdline", 1, { NULL } },
-	{ "machine_pieces", 1, { NULL } },
 };
 
 START_TEST(root_agrees_with_check_config)

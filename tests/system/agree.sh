@@ -16,8 +16,7 @@ set -u
 export LC_ALL=C
 
 QEMU=${QEMU:-qemu-system-aarch64}
-CONFIGS=(tests/config/bad/machine_no_block.json tests/config/bad/machine_sum.json
-	tests/config/bad/machine_fragmented.json)
+CONFIGS=(tests/config/machine/big_vms.json tests/config/bad/machine_sum.json)
 LIMIT=${AGREE_TIMEOUT:-60}
 
 die() { echo "agree.sh: $*" >&2; exit 2; }

@@ -137,7 +137,7 @@ struct cfg_system {
  * objects, page tables, the store CNode, copies of packed guest images. */
 #define CFG_VM_CARVE_EXTRA (UINT64_C(32) << 20)
 #define CFG_VM_CARVE_ALIGN (UINT64_C(2) << 20)  /* carves are whole large pages */
-#define CFG_CARVE_MAX_PIECES 8u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
+#define CFG_CARVE_MAX_PIECES 32u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
 /* The machine `make run` boots (QEMU virt): RAM starts here, the kernel,
  * root's own objects and QEMU's device tree sit in its first
  * CFG_MACHINE_KEEP bytes and mkblobs packs the boot blobs at its top. */
