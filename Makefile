@@ -256,6 +256,9 @@ linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/conf
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/smp8.json LINUX_TEST_STEPS="shell cpus" \
+		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio

@@ -244,7 +244,7 @@ static const struct {
 	const char *ok[4];      /* the VMs check-config passes */
 } agree[] = {
 	{ "machine_no_server", 2, { "plain" } },
-	{ "machine_vcpus", 2, { "four" } },
+	{ "machine_vcpus", 2, { "eight" } },
 	{ "machine_too_many_vms", 5, { "vm1", "vm2", "vm3", "vm4" } },
 	{ "machine_cmdline", 1, { NULL } },
 };

@@ -6,7 +6,7 @@
 #
 #   shell       VM 1 boots to its busybox shell (console in switch mode:
 #               VM 1 has the console, written raw)
-#   cpus        grep -c processor /proc/cpuinfo  -> 2
+#   cpus        grep -c processor /proc/cpuinfo  -> 2 (LINUX_TEST_CPUS)
 #   hotplug     CPU 1 offline, then online again (PSCI CPU_OFF, CPU_ON)
 #   sleep       time sleep 1                     -> real 0m 1.xxs
 #   command     echo hello-$((6*7))              -> hello-42
@@ -140,7 +140,7 @@ run_cmd() {
 }
 
 t_shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; }
-t_cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' '^cpus=2'; }
+t_cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' "^cpus=${LINUX_TEST_CPUS:-2}"; }
 # CPU hotplug: CPU_OFF, then CPU_ON of a vCPU that ran (reset, MMU off).
 t_hotplug() {
 	run_cmd 'echo 0 > /sys/devices/system/cpu/cpu1/online; echo off=$(cat /sys/devices/system/cpu/online)' '^off=0' &&

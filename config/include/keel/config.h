@@ -122,7 +122,7 @@ struct cfg_system {
  * boot/ asserts at compile time that its own constants equal these.
  */
 #define CFG_ROOT_MAX_VMS 4u     /* VMs root builds (boot/vm.h VM_MAX) */
-#define CFG_VM_MAX_VCPUS 4u     /* per VM (keel/vmm.h KEEL_VMM_MAX_VCPUS) */
+#define CFG_VM_MAX_VCPUS 8u     /* per VM (keel/vmm.h KEEL_VMM_MAX_VCPUS) */
 #define CFG_VM_RAM_MAX_MIB (256u * 1024u)  /* a VMM's RAM window (KEEL_VMM_RAM_MAX) */
 #define CFG_VM_CMDLINE_MAX 512u /* keel_vm_info.cmdline, NUL included */
 /* Files a VMM maps (keel/vmm.h KEEL_VMM_IMAGE_MAX, _INITRD_MAX, _DTB_MAX);

@@ -30,8 +30,8 @@
  *                   (i < vcpu_count <= KEEL_VMM_MAX_VCPUS; root starts no
  *                   vCPU thread: the VMM resumes vCPU 0 at boot and the
  *                   others on the guest's PSCI CPU_ON)
- *   17 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
- *   25              KEEL_VMM_SLOT_CONSOLE: the console server's endpoint,
+ *   25 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
+ *   33              KEEL_VMM_SLOT_CONSOLE: the console server's endpoint,
  *                   WRITE, badged KEEL_CON_BADGE_VMM(vm): fetch input
  *   (bound)         a notification bound to the VMM's thread; the console
  *                   signals it with KEEL_VMM_BADGE_CONSOLE when it holds
@@ -67,13 +67,17 @@
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
 
-#define KEEL_VMM_MAX_VCPUS 4u
+#define KEEL_VMM_MAX_VCPUS 8u
 #define KEEL_VMM_MAX_DEVICES 8u /* other copy: CFG_MAX_DEVICES, keel/config.h */
 #define KEEL_VMM_SLOT_VCPU_TCB(i) (9u + 2u * (i))
 #define KEEL_VMM_SLOT_VCPU(i) (10u + 2u * (i))
-#define KEEL_VMM_SLOT_DEV(d) (17u + (d))
+#define KEEL_VMM_SLOT_DEV(d) (25u + (d))
 #define KEEL_VMM_BADGE_VCPU(i) (1u + (i))
-#define KEEL_VMM_SLOT_CONSOLE 25u
+#define KEEL_VMM_SLOT_CONSOLE 33u
+_Static_assert(KEEL_VMM_SLOT_VCPU(KEEL_VMM_MAX_VCPUS - 1) < KEEL_VMM_SLOT_DEV(0),
+	       "vCPU slots end below the device slots");
+_Static_assert(KEEL_VMM_SLOT_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_SLOT_CONSOLE,
+	       "device slots end below the console slot");
 /* Bit of the notification bound to the VMM's thread that the console
  * signals: input is waiting (a vCPU badge is never a notification bit the
  * VMM looks at, so the two cannot be confused). */
