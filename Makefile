@@ -195,7 +195,14 @@ $(B)/keel-test.bin: $(B)/keel-test.elf
 # ---- running ----
 # The machine make run boots: its RAM in MiB (with a config) and its CPUs.
 # check-config is given the same numbers, so it refuses what root would.
-RUN_MIB := 2048
+# make run MEM=8G (or 8192M, or 8192: MiB) boots a machine of that size;
+# Keel uses RAM up to 512 GiB (its 39-bit EL2 map).
+MEM ?= 2048
+RUN_MIB := $(shell echo '$(MEM)' | sed -n 's/^\([0-9][0-9]*\)[Gg]$$/\1 1024/p; \
+	s/^\([0-9][0-9]*\)[Mm]\{0,1\}$$/\1 1/p' | awk '{ print $$1 * $$2 }')
+ifeq ($(RUN_MIB),)
+$(error MEM=$(MEM): write the machine's RAM as 8G, 8192M or 8192 (MiB))
+endif
 RUN_CPUS := 2
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.

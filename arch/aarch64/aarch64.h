@@ -27,6 +27,8 @@ extern struct kstack kernel_stacks[MAX_CPUS];
 /* EL2's map: build the one with the guard pages (CPU 0, once), use it. */
 void aarch64_el2_map_build(void);
 void aarch64_el2_map_use(void);
+/* Map RAM [base, end) beyond the boot map (1 GiB blocks, below 512 GiB). */
+void aarch64_el2_map_ram(uint64_t base, uint64_t end);
 /* The boot identity map (1 GiB blocks) start.S turns the MMU on with. */
 extern uint64_t mmu_el2_l1[PT_ENTRIES];
 

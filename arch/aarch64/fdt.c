@@ -75,8 +75,11 @@ void aarch64_board_from_fdt(const void *fdt, struct boot_mem *bm)
 	bm->cmdline = node >= 0 ? fdt_getprop(fdt, node, "bootargs", NULL) : NULL;
 	plat_cpus(fdt);
 	plat_devices(fdt, bm);
-	if (bm->ram_base + bm->ram_size > 0x100000000ull)
-		bm->ram_size = 0x100000000ull - bm->ram_base; /* EL2 map ends at 4 GiB */
+	if (bm->ram_base >= arch_vaddr_limit())
+		kpanic("fdt: RAM starts beyond EL2's 39-bit map");
+	if (bm->ram_size > arch_vaddr_limit() - bm->ram_base)
+		bm->ram_size = arch_vaddr_limit() - bm->ram_base; /* EL2's map ends there */
+	aarch64_el2_map_ram(bm->ram_base, bm->ram_base + bm->ram_size);
 }
 
 /* PSCI CPU_ON (SMC64 function 0xc4000003) through the conduit the tree names. */

@@ -76,6 +76,19 @@ void aarch64_el2_map_build(void)
 	dsb(ish);
 }
 
+/* RAM above the boot map's first 4 GiB: whole 1 GiB blocks of normal
+ * memory in the map with the guard pages, once the device tree has said
+ * how much there is. Their entries were invalid and no CPU has used them,
+ * so nothing needs breaking first. */
+void aarch64_el2_map_ram(uint64_t base, uint64_t end)
+{
+	for (uint64_t g = base >> GIB_SHIFT; g < PT_ENTRIES && g << GIB_SHIFT < end; g++)
+		if (!el2_l1[g])
+			el2_l1[g] = (g << GIB_SHIFT) | BLOCK_NORMAL;
+	dsb(ish);
+	isb();
+}
+
 /* Both maps say the same of every address the kernel uses, so the switch
  * needs no break-before-make; the TLB loses the old blocks at once. */
 void aarch64_el2_map_use(void)

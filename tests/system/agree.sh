@@ -16,7 +16,9 @@ set -u
 export LC_ALL=C
 
 QEMU=${QEMU:-qemu-system-aarch64}
-CONFIGS=(tests/config/machine/big_vms.json tests/config/bad/machine_sum.json)
+# FILE or FILE@MIB: a config, on a machine of RUN_MIB or MIB MiB of RAM.
+CONFIGS=(tests/config/machine/big_vms.json tests/config/bad/machine_sum.json
+	tests/config/machine/four_1536.json@8192)
 LIMIT=${AGREE_TIMEOUT:-60}
 
 die() { echo "agree.sh: $*" >&2; exit 2; }
@@ -40,16 +42,19 @@ trap cleanup EXIT
 passed=0
 failed=0
 
-for f in "${CONFIGS[@]}"; do
+for entry in "${CONFIGS[@]}"; do
+	f=${entry%@*}
+	mib=$RUN_MIB
+	[ "$f" = "$entry" ] || mib=${entry##*@}
 	name=$(basename "$f" .json)
 	log=$outdir/agree-$name.log
-	"$CHECK_CONFIG" --machine-mib "$RUN_MIB" --cpus "$RUN_CPUS" "$f" 2>/dev/null |
+	"$CHECK_CONFIG" --machine-mib "$mib" --cpus "$RUN_CPUS" "$f" 2>/dev/null |
 		sed -n 's/^.*: vms\[[0-9]*\] "\(.*\)": ok$/\1/p' >"$tmp/want"
-	"$MKBLOBS" "$f" "$RUN_MIB" "$tmp/blobs" >/dev/null || die "mkblobs failed for $f"
+	"$MKBLOBS" "$f" "$mib" "$tmp/blobs" >/dev/null || die "mkblobs failed for $f"
 	: >"$log"
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 	"$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off \
-		-smp "$RUN_CPUS" -nic none -m "${RUN_MIB}M" -nographic -no-reboot -kernel "$bin" \
+		-smp "$RUN_CPUS" -nic none -m "${mib}M" -nographic -no-reboot -kernel "$bin" \
 		$(grep -v '^blobs=' "$tmp/blobs/qemu-args") \
 		-append "$(grep '^blobs=' "$tmp/blobs/qemu-args")" </dev/null >"$log" 2>&1 &
 	qemu=$!
