@@ -298,6 +298,23 @@ static bool check_raw_image(struct cfg_ctx *c, int v)
 	return false;
 }
 
+/* An image the VMM would refuse (not its format, too large for RAM, no
+ * room for the device tree or the initrd), in the VMM's words. */
+static bool check_image(struct cfg_ctx *c, int v)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	const struct cfg_vm *vm = &c->out->vms[v];
+	const char *why;
+
+	if (m->image_check == NULL || vm->kernel_image_path[0] == '\0' ||
+	    (why = m->image_check(c->lim->file_ctx, vm)) == NULL)
+		return true;
+	cfg_path_at(c, v, -1, "kernel_image_path");
+	cfg_report(c, CFG_E_VALUE, cfg_member(c->vm_node[v], "kernel_image_path"),
+		   "%s: %s", vm->kernel_image_path, why);
+	return false;
+}
+
 bool cfg_machine_vm(struct cfg_ctx *c, int v)
 {
 	bool ok;
@@ -307,6 +324,7 @@ bool cfg_machine_vm(struct cfg_ctx *c, int v)
 	ok = check_servers(c, v);
 	ok = check_file_sizes(c, v) && ok;
 	ok = check_raw_image(c, v) && ok;
+	ok = check_image(c, v) && ok;
 	return check_vmm_limits(c, v) && ok;
 }
 

@@ -66,8 +66,12 @@ $(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CFG_CFLAGS) -c $< -o $@
 
-$(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS)
-	$(HOST_CC) $(CFG_CFLAGS) $^ -lcjson -o $@
+# check-config refuses an image as the VMM would, with the VMM's own code:
+# its arch's image check and the loader's placement rules.
+CFG_VMM_SRCS := vmm-server/place.c vmm-server/arch/$(ARCH)/boot.c
+CFG_VMM_INC := -Ivmm-server -Ivmm-server/arch/$(ARCH) -Ilibipc/include -Ilibipc/arch/fake
+$(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS) $(CFG_VMM_SRCS)
+	$(HOST_CC) $(CFG_CFLAGS) $(CFG_VMM_INC) $^ -lcjson -o $@
 
 $(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS) libipc/include/keel/abi.h
 	$(HOST_CC) $(CFG_CFLAGS) -Ilibipc/include -Ilibipc/arch/fake tools/mkblobs.c $(CFG_OBJS) \

@@ -28,8 +28,12 @@
 
 #include <keel/config.h>
 
+#include "loader.h"   /* vmm-server/: loader_place, struct guest_image */
+#include "vmm_arch.h" /* vmm-server/: vmm_arch_image_check */
+
 #define MACHINE_MAX_MIB (UINT64_C(1) << 20)    /* 1 TiB, as mkblobs */
 #define MACHINE_MAX_CPUS 512u
+#define IMAGE_HEAD_BYTES 4096u /* more than any image header the VMM reads */
 
 struct options {
 	bool file_check;
@@ -56,6 +60,46 @@ static bool file_exists(void *ctx, const char *path)
 	else
 		snprintf(full, sizeof(full), "%s/%s", f->dir, path);
 	return stat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+static bool file_size(void *ctx, const char *path, uint64_t *size);
+
+/* The image's first bytes (zeros past its end) and its size. */
+static bool file_head(void *ctx, const char *path, uint8_t *buf, size_t n, uint64_t *size)
+{
+	const struct file_ctx *f = ctx;
+	char full[sizeof(f->dir) + CFG_PATH_MAX + 1];
+	FILE *fp;
+
+	if (path[0] == '/')
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", f->dir, path);
+	memset(buf, 0, n);
+	if ((fp = fopen(full, "rb")) == NULL)
+		return false;
+	(void)fread(buf, 1, n, fp);
+	fclose(fp);
+	return file_size(ctx, path, size);
+}
+
+/* What the VMM says of the image when it loads it (the arch's format
+ * check and loader_place, linked from vmm-server/), for an image that is
+ * not a raw binary (those are checked by the loader itself). */
+static const char *image_check(void *ctx, const struct cfg_vm *vm)
+{
+	uint8_t head[IMAGE_HEAD_BYTES];
+	uint64_t size, initrd = 0, initrd_off;
+	uint64_t ram = (uint64_t)vm->mem_size_mib << 20;
+	struct guest_image g;
+	const char *why;
+
+	if (vm->raw_image || !file_head(ctx, vm->kernel_image_path, head, sizeof(head), &size))
+		return NULL;
+	why = vmm_arch_image_check(head, size, vm->mem_base, ram, &g);
+	if (why == NULL && vm->initrd_path[0] != '\0' && !file_size(ctx, vm->initrd_path, &initrd))
+		return NULL;
+	return why ? why : loader_place(&g, ram, initrd, &initrd_off);
 }
 
 static bool file_size(void *ctx, const char *path, uint64_t *size)
@@ -131,7 +175,7 @@ static int check_file(const char *name, const struct options *o)
 	static struct cfg_errors errs;
 	static struct file_ctx fctx;
 	struct cfg_machine machine = { CFG_ROOT_MAX_VMS, (uint32_t)o->cpus,
-				       (uint64_t)o->machine_mib << 20, file_size };
+				       (uint64_t)o->machine_mib << 20, file_size, image_check };
 	struct cfg_limits lim = { (uint32_t)o->max_vcpus,
 				  o->phys_mem_mib << 20, NULL, &fctx,
 				  o->machine ? &machine : NULL };

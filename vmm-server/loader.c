@@ -19,22 +19,15 @@ void loader_image_copy(const uint8_t *img, const struct guest_image *g, uint8_t 
 	memset(ram + g->load_offset + g->file_size, 0, g->mem_size - g->file_size);
 }
 
-/* The initrd 2 MiB-aligned after the image's memory, below the device
- * tree; false if it does not fit there. */
-static bool loader_initrd(const struct keel_vm_info *info, const struct guest_image *g,
-			   struct dtb_boot *boot)
+/* The initrd at off (loader_place chose it), if there is one. */
+static void loader_initrd(const struct keel_vm_info *info, uint64_t off, struct dtb_boot *boot)
 {
 	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
-	uint64_t at = (g->load_offset + g->mem_size + DTB_REGION - 1) & ~(DTB_REGION - 1);
-	uint64_t limit = info->ram_size - DTB_REGION;
 	if (!info->initrd_size)
-		return true;
-	if (at > limit || info->initrd_size > limit - at)
-		return false;
-	memcpy(ram + at, (const void *)(uintptr_t)KEEL_VMM_INITRD_VADDR, info->initrd_size);
-	boot->initrd_start = info->ram_base + at;
+		return;
+	memcpy(ram + off, (const void *)(uintptr_t)KEEL_VMM_INITRD_VADDR, info->initrd_size);
+	boot->initrd_start = info->ram_base + off;
 	boot->initrd_end = boot->initrd_start + info->initrd_size;
-	return true;
 }
 
 /* A raw binary: the file as it is at raw_load, entered at raw_entry,
@@ -64,14 +57,13 @@ const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct 
 	const char *why = info->image_raw ? loader_raw_check(info, &g) :
 			  vmm_arch_image_check(img, info->image_size, info->ram_base,
 					       info->ram_size, &g);
+	uint64_t initrd_off = 0;
+	if (!why)
+		why = loader_place(&g, info->ram_size, info->initrd_size, &initrd_off);
 	if (why)
 		return why;
-	if (info->ram_size < 2 * DTB_REGION ||
-	    g.load_offset + g.mem_size > info->ram_size - DTB_REGION)
-		return "no room for the device tree above the image";
 	loader_image_copy(img, &g, ram);
-	if (!loader_initrd(info, &g, &boot))
-		return "no room for the initrd between the image and the device tree";
+	loader_initrd(info, initrd_off, &boot);
 	if (info->dtb_size) {
 		if (!dtb_adopt((const void *)(uintptr_t)KEEL_VMM_DTB_VADDR, info->dtb_size, info,
 			       &boot, ram + info->ram_size - DTB_REGION, DTB_REGION))

@@ -18,6 +18,11 @@ struct loader_out {
 /* Load the VM info describes (ncpus vCPUs) from the places root mapped
  * (keel/vmm.h): NULL and *out, or why not. */
 const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct loader_out *out);
+/* Room for the device tree and the initrd beside a checked image, in RAM
+ * of ram_size bytes: NULL and the initrd's offset, or why not (place.c;
+ * check-config uses it too). */
+const char *loader_place(const struct guest_image *g, uint64_t ram_size, uint64_t initrd_size,
+			 uint64_t *initrd_off);
 /* Copy the image to ram (the VMM's view of RAM base) and zero its bss. */
 void loader_image_copy(const uint8_t *img, const struct guest_image *g, uint8_t *ram);
 

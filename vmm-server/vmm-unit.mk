@@ -12,7 +12,7 @@
 
 VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
-VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c) \
+VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) \
 	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \
 	device-servers/pl011/model.c $(wildcard tests/vmm/*.c) \
 	$(wildcard tests/vmm/arch/$(ARCH)/*.c) device-servers/console/console.c

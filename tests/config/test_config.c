@@ -91,7 +91,7 @@ static bool size_in(void *dir, const char *path, uint64_t *size)
 
 /* bad/machine_*.json: what root refuses on the machine make run boots. */
 static const struct cfg_machine test_machine = {
-	CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, (uint64_t)TEST_MACHINE_MIB << 20, size_in
+	CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, (uint64_t)TEST_MACHINE_MIB << 20, size_in, NULL
 };
 
 static bool is_machine_fixture(const char *name)
@@ -103,7 +103,8 @@ static bool is_machine_fixture(const char *name)
 static size_t load(const char *dir, const char *name, bool with_files)
 {
 	bool machine = is_machine_fixture(name);
-	struct cfg_limits lim = { TEST_MAX_VCPUS,
+	/* machine fixtures: root's own vCPU limit, as check-config uses */
+	struct cfg_limits lim = { machine ? CFG_VM_MAX_VCPUS : TEST_MAX_VCPUS,
 				  machine ? 0 : (uint64_t)TEST_PHYS_MIB << 20,
 				  with_files ? exists_in : NULL, (void *)dir,
 				  machine ? &test_machine : NULL };
@@ -381,7 +382,7 @@ static bool big_size(void *ctx, const char *path, uint64_t *size)
 
 START_TEST(machine_file_sizes)
 {
-	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size };
+	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size, NULL };
 	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
 	const char *text = "{\"vms\": [{\"name\": \"a\", \"mem_size_mib\": 64,"
 			   " \"kernel_image_path\": \"Image\", \"initrd_path\": \"i.cpio\","
@@ -394,6 +395,29 @@ START_TEST(machine_file_sizes)
 	ck_assert_str_eq(message(1), "sizes.json:1:99: vms[0].dtb_path: "
 			 "b.dtb is 2097152 bytes; a VMM maps at most 1048576");
 	ck_assert(!sys.vms[0].valid);
+}
+END_TEST
+
+/* The VMM's word on an image (check-config links the VMM's own check). */
+static const char *image_says(void *ctx, const struct cfg_vm *vm)
+{
+	(void)ctx;
+	return strcmp(vm->name, "bad") == 0 ? "not an arm64 Image (no \"ARM\\x64\" magic)" :
+	       NULL;
+}
+
+START_TEST(machine_image_check_is_located)
+{
+	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size, image_says };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
+	const char *text = "{\"vms\": [{\"name\": \"good\", \"mem_size_mib\": 64,"
+			   " \"kernel_image_path\": \"k\"}, {\"name\": \"bad\","
+			   " \"mem_size_mib\": 64, \"kernel_image_path\": \"k\"}]}";
+
+	ck_assert_uint_eq(cfg_parse("img.json", text, strlen(text), &lim, &sys, &errs), 1);
+	ck_assert_str_eq(message(0), "img.json:1:110: vms[1].kernel_image_path: "
+			 "k: not an arm64 Image (no \"ARM\\x64\" magic)");
+	ck_assert(sys.vms[0].valid && !sys.vms[1].valid);
 }
 END_TEST
 
@@ -444,6 +468,7 @@ static Suite *config_suite(void)
 	tcase_add_test(be, format_is_cut_short_like_snprintf);
 	tcase_add_test(be, messages_stay_on_one_line);
 	tcase_add_test(be, machine_file_sizes);
+	tcase_add_test(be, machine_image_check_is_located);
 	tcase_add_test(be, strerror_names_every_kind);
 	suite_add_tcase(s, fx);
 	suite_add_tcase(s, be);

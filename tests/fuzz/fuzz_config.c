@@ -86,7 +86,7 @@ static bool fake_size(void *ctx, const char *path, uint64_t *size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct cfg_machine machine = { CFG_ROOT_MAX_VMS, 2,
-						    UINT64_C(2) << 30, fake_size };
+						    UINT64_C(2) << 30, fake_size, NULL };
 	struct cfg_limits lim = { 4, UINT64_C(1) << 30, fake_exists, NULL, &machine };
 	char *text = malloc(size ? size : 1);
 

@@ -162,6 +162,9 @@ struct cfg_machine {
 	/* Size of a file the config names (path as written; ctx is
 	 * cfg_limits.file_ctx); false if unknown. Needed with ram_bytes. */
 	bool (*file_size)(void *ctx, const char *path, uint64_t *size);
+	/* Why the VMM would refuse to load vm's image (its own words), or
+	 * NULL; the callback itself NULL: not checked (root: the VMM checks). */
+	const char *(*image_check)(void *ctx, const struct cfg_vm *vm);
 };
 
 /* What the machine allows; the host and the target fill this differently. */
