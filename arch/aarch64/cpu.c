@@ -87,7 +87,7 @@ void cpu_percpu_setup(uint64_t cpu)
 	 * are not switched per thread, and a guest's MDSCR_EL1.SS or a
 	 * breakpoint would otherwise step or stop the EL0 threads that run
 	 * after it (under TGE, debug exceptions from EL0 go to EL2). */
-	sysreg_write(mdcr_el2, MDCR_TDRA | MDCR_TDOSA | MDCR_TDA | MDCR_TPM | MDCR_TPMCR);
+	sysreg_write(mdcr_el2, MDCR_DEBUG_TRAPS | MDCR_TPM | MDCR_TPMCR);
 	isb();
 	c->idle.state = TS_IDLE;
 	c->idle.cpu = (uint8_t)cpu;

@@ -155,16 +155,24 @@
 #define CPACR_FPEN_NONE (U64(3) << 20)
 
 /*
- * MDCR_EL2, debug and PMU traps (Keel sets these five):
+ * MDCR_EL2, debug and PMU traps:
+ *  [4:0] HPMN   event counters EL1/EL0 may use (the rest are EL2's)
  *    5 TPMCR  PMCR_EL0 traps          9 TDA    debug registers trap
  *    6 TPM    PMU registers trap     10 TDOSA  OS lock/power registers trap
  *                                    11 TDRA   debug ROM address traps
+ *   17 HPMD   the guest's event counters do not count at EL2
+ * PMCR_EL0: [15:11] N, the number of event counters.
  */
+#define MDCR_HPMN_MASK U64(0x1f)
 #define MDCR_TPMCR BIT64(5)
 #define MDCR_TPM BIT64(6)
 #define MDCR_TDA BIT64(9)
 #define MDCR_TDOSA BIT64(10)
 #define MDCR_TDRA BIT64(11)
+#define MDCR_HPMD BIT64(17)
+#define MDCR_DEBUG_TRAPS (MDCR_TDRA | MDCR_TDOSA | MDCR_TDA)
+#define PMCR_N_SHIFT 11
+#define PMCR_N_MASK U64(0x1f)
 
 /*
  * Generic timer controls:

@@ -56,6 +56,69 @@ static unsigned vcpu_nlr(void)
 static uint64_t lr_read(unsigned i);
 static void lr_write(unsigned i, uint64_t v);
 
+/*
+ * The guest's PMU. In guest mode the guest uses it directly (MDCR_EL2 lets
+ * it, HPMN gives it pmu_n event counters, HPMD keeps them from counting
+ * EL2); in native mode every PMU access traps again and counting stops
+ * (PMCNTENCLR), so a guest counts only while its vCPU runs and no other
+ * program sees or changes its counters. The rest of the state moves with
+ * the vCPU's other guest-only registers. No overflow interrupt yet.
+ */
+static unsigned pmu_n;                   /* counters the guest gets */
+static uint64_t mdcr_guest;
+enum { P_PMCR, P_PMSELR, P_PMCCNTR, P_PMCCFILTR, P_PMCNTEN, P_PMINTEN, P_PMOVS, P_PMUSERENR };
+#define PMU_ALL (~0ull >> 32)           /* counter enables: 31 events + cycle */
+
+static void pmu_stop(struct arch_vcpu *v)
+{
+	v->pmu[P_PMCNTEN] = sysreg_read(pmcntenset_el0);
+	sysreg_write(pmcntenclr_el0, PMU_ALL);
+	sysreg_write(mdcr_el2, MDCR_DEBUG_TRAPS | MDCR_TPM | MDCR_TPMCR | pmu_n);
+}
+
+static void pmu_go(const struct arch_vcpu *v)
+{
+	sysreg_write(mdcr_el2, mdcr_guest);
+	sysreg_write(pmcntenset_el0, v->pmu[P_PMCNTEN]);
+}
+
+/* Counting is stopped (native mode): save the rest, leave the PMU reset. */
+static void pmu_save(struct arch_vcpu *v)
+{
+	v->pmu[P_PMSELR] = sysreg_read(pmselr_el0);
+	for (unsigned i = 0; i < pmu_n; i++) {
+		sysreg_write(pmselr_el0, i);
+		isb();
+		v->pmevcnt[i] = sysreg_read(pmxevcntr_el0);
+		v->pmevtyper[i] = sysreg_read(pmxevtyper_el0);
+	}
+	v->pmu[P_PMCR] = sysreg_read(pmcr_el0);
+	v->pmu[P_PMCCNTR] = sysreg_read(pmccntr_el0);
+	v->pmu[P_PMCCFILTR] = sysreg_read(pmccfiltr_el0);
+	v->pmu[P_PMINTEN] = sysreg_read(pmintenset_el1);
+	v->pmu[P_PMOVS] = sysreg_read(pmovsset_el0);
+	v->pmu[P_PMUSERENR] = sysreg_read(pmuserenr_el0);
+	sysreg_write(pmintenclr_el1, PMU_ALL);
+	sysreg_write(pmovsclr_el0, PMU_ALL);
+}
+
+static void pmu_load(const struct arch_vcpu *v)
+{
+	for (unsigned i = 0; i < pmu_n; i++) {
+		sysreg_write(pmselr_el0, i);
+		isb();
+		sysreg_write(pmxevcntr_el0, v->pmevcnt[i]);
+		sysreg_write(pmxevtyper_el0, v->pmevtyper[i]);
+	}
+	sysreg_write(pmselr_el0, v->pmu[P_PMSELR]);
+	sysreg_write(pmcr_el0, v->pmu[P_PMCR]);
+	sysreg_write(pmccntr_el0, v->pmu[P_PMCCNTR]);
+	sysreg_write(pmccfiltr_el0, v->pmu[P_PMCCFILTR]);
+	sysreg_write(pmintenset_el1, v->pmu[P_PMINTEN]);
+	sysreg_write(pmovsset_el0, v->pmu[P_PMOVS]);
+	sysreg_write(pmuserenr_el0, v->pmu[P_PMUSERENR]);
+}
+
 /* Guest mode -> native: save what EL0 depends on, give EL0 and EL2 the
  * native values. The guest's other registers stay where they are. */
 static void vcpu_to_native(struct arch_vcpu *v)
@@ -69,6 +132,7 @@ static void vcpu_to_native(struct arch_vcpu *v)
 	sysreg_write(ICH_HCR_EL2, 0); /* no maintenance interrupts for a guest
 				 * that is not running */
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	pmu_stop(v);
 	sysreg_write(hcr_el2, HCR_NATIVE);
 }
 
@@ -78,6 +142,7 @@ static void vcpu_to_guest(const struct arch_vcpu *v)
 	EL1_EL0_REGS(EL1_LOAD);
 	sysreg_write(ICH_HCR_EL2, ICH_HCR_EN);
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN); /* counter yes, physical timer traps */
+	pmu_go(v);
 	sysreg_write(hcr_el2, HCR_GUEST);
 }
 
@@ -106,6 +171,7 @@ static void vcpu_save_rest(struct arch_vcpu *v)
 	v->vmcr = sysreg_read(ICH_VMCR_EL2);
 	v->ap0r = sysreg_read(ICH_AP0R0_EL2);
 	v->ap1r = sysreg_read(ICH_AP1R0_EL2);
+	pmu_save(v);
 }
 
 static void vcpu_load_rest(const struct arch_vcpu *v)
@@ -122,6 +188,7 @@ static void vcpu_load_rest(const struct arch_vcpu *v)
 	sysreg_write(ICH_AP0R0_EL2, v->ap0r);
 	sysreg_write(ICH_AP1R0_EL2, v->ap1r);
 	sysreg_write(vmpidr_el2, v->vmpidr);
+	pmu_load(v);
 }
 
 /* Whatever this CPU holds goes to memory; the CPU is left native. */
@@ -193,6 +260,9 @@ void arch_vcpu_forget(struct arch_vcpu *v)
 /* List registers reset to UNKNOWN values: clear them once per CPU. */
 void aarch64_vcpu_cpu_init(void)
 {
+	unsigned counters = (unsigned)(sysreg_read(pmcr_el0) >> PMCR_N_SHIFT & PMCR_N_MASK);
+	pmu_n = counters < ARCH_PMU_COUNTERS ? counters : ARCH_PMU_COUNTERS;
+	mdcr_guest = MDCR_DEBUG_TRAPS | MDCR_HPMD | pmu_n;
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
 		lr_write(i, 0);
 	sysreg_write(ICH_HCR_EL2, 0);

@@ -13,7 +13,7 @@ $(if $(B),,$(error guests.mk: B is not set; include it from the top-level Makefi
 $(if $(CROSS),,$(error guests.mk: CROSS is not set (e.g. aarch64-linux-gnu-)))
 $(if $(WARN),,$(error guests.mk: WARN is not set (the strict warning flags)))
 
-GUEST_NAMES := uart hvc abort timer mem scan hostile seq bench off reset echo smp
+GUEST_NAMES := uart hvc abort timer mem scan hostile seq bench off reset echo smp pmu
 GUEST_DIR := tests/guests
 GUEST_B := $(B)/guests
 GUEST_CC := $(CROSS)gcc
@@ -47,6 +47,7 @@ GUEST_off_SRCS := off.c
 GUEST_reset_SRCS := reset.c
 GUEST_echo_SRCS := echo.c lib/gic.c
 GUEST_smp_SRCS := smp.c lib/gic.c
+GUEST_pmu_SRCS := pmu.c
 
 guest_objs = $(patsubst %,$(GUEST_B)/obj/%.o,$(1))
 GUEST_LIB_OBJS := $(call guest_objs,$(GUEST_LIB_SRCS))

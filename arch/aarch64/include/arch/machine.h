@@ -38,6 +38,7 @@ struct arch_fpu {
 _Static_assert(sizeof(struct arch_fpu) == 528, "fpu.S layout");
 
 #define ARCH_MAX_LRS 16u
+#define ARCH_PMU_COUNTERS 8u /* event counters a guest gets, at most */
 
 /* A guest CPU's state beyond the general registers (those are in the TCB's
  * struct arch_regs: x0..x30, SP_EL0, PC, PSTATE, TPIDR_EL0). Saved while the
@@ -48,6 +49,10 @@ struct arch_vcpu {
 	uint64_t vmpidr;
 	uint64_t lr[ARCH_MAX_LRS];    /* ICH_LR<n>_EL2 */
 	uint64_t vmcr, ap0r, ap1r;
+	/* The guest's PMU (vcpu.c): PMCR, PMSELR, PMCCNTR, PMCCFILTR,
+	 * PMCNTENSET, PMINTENSET, PMOVSSET, PMUSERENR, then the event
+	 * counters and their types. */
+	uint64_t pmu[8], pmevcnt[ARCH_PMU_COUNTERS], pmevtyper[ARCH_PMU_COUNTERS];
 };
 
 /*
