@@ -248,6 +248,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
 	bash tests/system/run.sh $(B)/keel-test.bin
 	bash tests/system/blobs.sh $(B)/keel-test.bin
+	bash tests/system/blk.sh $(B)/keel-test.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/vmkeys.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

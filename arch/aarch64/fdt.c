@@ -38,6 +38,23 @@ static void plat_cpus(const void *fdt)
 		aarch64_board.ncpus = 1;
 }
 
+/* The virtio-mmio transports (QEMU virt: 32 of 0x200 bytes) as one device
+ * region of whole pages, for root to give to driver servers. */
+static void plat_virtio(const void *fdt, struct boot_mem *bm)
+{
+	uint64_t lo = ~0ull, hi = 0, base, size;
+	int node = -1;
+	while ((node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) >= 0)
+		if (fdt_reg(fdt, node, 0, &base, &size) && size && base + size > base) {
+			lo = base < lo ? base : lo;
+			hi = base + size > hi ? base + size : hi;
+		}
+	if (hi > lo && bm->ndev < sizeof(bm->dev) / sizeof(bm->dev[0])) {
+		bm->dev[bm->ndev].base = lo & ~(PAGE_SIZE - 1);
+		bm->dev[bm->ndev++].size = ((hi + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) - (lo & ~(PAGE_SIZE - 1));
+	}
+}
+
 static void plat_devices(const void *fdt, struct boot_mem *bm)
 {
 	uint64_t size;
@@ -50,6 +67,7 @@ static void plat_devices(const void *fdt, struct boot_mem *bm)
 		bm->dev[bm->ndev].base = aarch64_board.uart_base;
 		bm->dev[bm->ndev++].size = 0x1000;
 	}
+	plat_virtio(fdt, bm);
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-1.0");
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");

@@ -89,6 +89,8 @@ extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm
 extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_con_restart,
 	scenario_con_crash;
 
+/* tests/root/scn_blk.c: the block driver on a real disk */
+extern const struct scenario scenario_blk;
 /* tests/root/scn_cfg.c */
 extern const struct scenario scenario_cfg, scenario_restart_policy;
 

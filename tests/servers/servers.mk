@@ -15,3 +15,6 @@ bench_SRCS := tests/servers/bench.c $(SRV_COUNTER)
 # The isolation probe: started by the test root in a VM's device slot.
 USER_PROGS += probe
 probe_SRCS := tests/servers/probe.c
+# The block driver's client (tests/root/scn_blk.c).
+USER_PROGS += blkclient
+blkclient_SRCS := tests/servers/blkclient.c

@@ -1,0 +1,158 @@
+/*
+ * Root's side of the block driver servers (device-servers/blk-driver/,
+ * keel/blk.h): each gets exactly what driving one physical disk needs,
+ * and root keeps every original.
+ *
+ *   driver   an endpoint to wait on (READ: nothing calls it; its bound
+ *            notification wakes it), the page of its virtio-mmio transport (a frame of the device
+ *            untyped the kernel made of QEMU virt's virtio-mmio window;
+ *            a page holds 8 transports, the smallest unit the MMU maps),
+ *            the IRQ handler of its interrupt with a notification bound
+ *            to its thread, its virtqueue page, the shared area, an info
+ *            page (read-only) naming their physical addresses, and the
+ *            client's notification (WRITE)
+ *   client   the shared area and the driver's notification (WRITE)
+ *
+ * The physical addresses are the frames' own (KEEL_FRAME_ADDRESS): the
+ * device reads and writes that memory, and only it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/blk.h>
+#include <keel/object.h>
+#include <keel/print.h>
+
+#include "blkdrv.h"
+
+#define VIRTIO_PA 0x0a000000ull /* QEMU virt's virtio-mmio window */
+#define VIRTIO_TRANSPORTS 32u
+#define VIRTIO_STRIDE 0x200u
+#define VIRTIO_PAGES (VIRTIO_TRANSPORTS * VIRTIO_STRIDE / ROOT_PAGE_SIZE)
+#define VIRTIO_INTID0 48u       /* transport i raises SPI 16 + i */
+#define VIRTIO_MAGIC 0x74726976u
+#define BLK_VIEW 0x3000200000ull    /* root's view of the window ... */
+#define BLK_INFO_VIEW 0x3000300000ull /* ... and of each driver's info page */
+#define RW (KEEL_R_READ | KEEL_R_WRITE)
+
+static uint64_t virtio_frame[VIRTIO_PAGES]; /* root's, from the device untyped */
+static bool virtio_mapped;
+static unsigned ndrivers;
+
+/* The window's frames, made once and mapped into root to look at. */
+static bool blkdrv_window(void)
+{
+	const struct keel_bootinfo *bi = root_boot_info();
+	uint64_t ut = 0;
+	if (virtio_mapped)
+		return true;
+	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
+		if (bi->untyped[i].is_device && bi->untyped[i].paddr == VIRTIO_PA)
+			ut = bi->untyped_first + i;
+	for (unsigned p = 0; ut && p < VIRTIO_PAGES; p++) {
+		uint64_t slot = root_alloc_slot();
+		if (!slot || keel_untyped_retype(ut, KEEL_OBJ_FRAME, 0, KEEL_ROOT_CNODE, slot, 1) !=
+				     KEEL_OK ||
+		    root_frame_map(slot, KEEL_ROOT_VSPACE, BLK_VIEW + p * ROOT_PAGE_SIZE, RW) !=
+			    KEEL_OK)
+			return false;
+		virtio_frame[p] = slot;
+	}
+	virtio_mapped = ut != 0;
+	return virtio_mapped;
+}
+
+static uint32_t blkdrv_peek(unsigned t, unsigned off)
+{
+	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * VIRTIO_STRIDE + off);
+}
+
+int blkdrv_transport(unsigned n)
+{
+	if (!blkdrv_window())
+		return -1;
+	for (int t = VIRTIO_TRANSPORTS - 1; t >= 0; t--)
+		if (blkdrv_peek((unsigned)t, 0) == VIRTIO_MAGIC && blkdrv_peek((unsigned)t, 8) == 2 &&
+		    n-- == 0)
+			return t;
+	return -1;
+}
+
+/* A new frame of 1 << bits bytes mapped at va in s (and copied for root
+ * into *keep, if asked); its physical address, 0 on failure. */
+static uint64_t blkdrv_dma(struct server *s, unsigned bits, uint64_t va, uint64_t *frame)
+{
+	uint64_t f = root_alloc(KEEL_OBJ_FRAME, bits), pa;
+	if (!f || root_frame_map(f, s->vspace, va, RW) != KEEL_OK ||
+	    keel_frame_address(f, &pa) != KEEL_OK)
+		return 0;
+	if (frame)
+		*frame = f;
+	return pa;
+}
+
+static bool blkdrv_irq(struct server *s, unsigned intid, uint64_t ntfn)
+{
+	uint64_t irq = root_alloc_slot(), badged = root_alloc_slot();
+	uint64_t mr[6] = { intid, KEEL_ROOT_CNODE, irq, 0, 0, 0 };
+	if (!irq || !badged || keel_invoke(KEEL_ROOT_IRQ_CONTROL, KEEL_IRQCTL_GET, 3, mr) != KEEL_OK ||
+	    keel_cnode_mint(KEEL_ROOT_CNODE, badged, KEEL_ROOT_CNODE, ntfn, KEEL_R_WRITE,
+			    KEEL_BLK_BIT_IRQ) != KEEL_OK)
+		return false;
+	mr[0] = badged;
+	return keel_invoke(irq, KEEL_IRQ_SET_NOTIFICATION, 1, mr) == KEEL_OK &&
+	       srv_grant_move(s, KEEL_BLK_SLOT_IRQ, irq);
+}
+
+static const char *blkdrv_build(struct server *s, unsigned t, struct server *client,
+				unsigned client_slot, uint64_t client_ntfn)
+{
+	uint64_t ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0), shared = 0, copy = root_alloc_slot();
+	uint64_t info = root_alloc(KEEL_OBJ_FRAME, 0), info_ro = root_alloc_slot(), mmio = root_alloc_slot();
+	uint64_t view = BLK_INFO_VIEW + ndrivers * ROOT_PAGE_SIZE;
+	struct keel_blkdrv_info *in = (struct keel_blkdrv_info *)(uintptr_t)view;
+	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
+	if (!ntfn || !copy || !info || !info_ro || !mmio || !ep || !srv_grant_report(s) ||
+	    !srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) ||
+	    keel_tcb_bind_notification(s->tcb, ntfn) != KEEL_OK)
+		return "no memory for its objects";
+	if (keel_cnode_copy(KEEL_ROOT_CNODE, mmio, KEEL_ROOT_CNODE,
+			    virtio_frame[t * VIRTIO_STRIDE / ROOT_PAGE_SIZE], RW) != KEEL_OK ||
+	    root_frame_map(mmio, s->vspace, KEEL_BLKDRV_MMIO_VADDR, RW) != KEEL_OK)
+		return "cannot map its transport";
+	if (root_frame_map(info, KEEL_ROOT_VSPACE, view, RW) != KEEL_OK ||
+	    keel_cnode_copy(KEEL_ROOT_CNODE, info_ro, KEEL_ROOT_CNODE, info, KEEL_R_READ) != KEEL_OK ||
+	    root_frame_map(info_ro, s->vspace, KEEL_BLKDRV_INFO_VADDR, KEEL_R_READ) != KEEL_OK)
+		return "cannot map its info page";
+	*in = (struct keel_blkdrv_info){ .magic = KEEL_BLKDRV_INFO_MAGIC,
+		.mmio_off = (t * VIRTIO_STRIDE) % ROOT_PAGE_SIZE };
+	in->queue_pa = blkdrv_dma(s, 0, KEEL_BLKDRV_QUEUE_VADDR, NULL);
+	in->shared_pa = blkdrv_dma(s, KEEL_LARGE_PAGE_BITS, KEEL_BLK_SHARED_VADDR, &shared);
+	if (!in->queue_pa || !in->shared_pa ||
+	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, shared, RW) != KEEL_OK ||
+	    root_frame_map(copy, client->vspace, KEEL_BLK_SHARED_VADDR, RW) != KEEL_OK)
+		return "no memory for its DMA pages";
+	if (!blkdrv_irq(s, VIRTIO_INTID0 + t, ntfn))
+		return "cannot route its interrupt to it";
+	if (!srv_grant_mint(s, KEEL_SRV_PEER, client_ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_DONE) ||
+	    !srv_grant_mint(client, client_slot, ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_REQ))
+		return "cannot connect it to its client";
+	ndrivers++;
+	return NULL;
+}
+
+struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigned prio,
+			     struct server *client, unsigned client_slot, uint64_t client_ntfn)
+{
+	struct server *s;
+	const char *why;
+	if (t >= VIRTIO_TRANSPORTS || !blkdrv_window())
+		why = "no such virtio-mmio transport";
+	else if (!(s = srv_create("blkdrv", name, NULL, cpu, prio)))
+		why = "cannot create the server";
+	else if (!(why = blkdrv_build(s, t, client, client_slot, client_ntfn)))
+		return s;
+	kprintf("[root] block driver %s: %s\n", name, why);
+	return NULL;
+}

@@ -1,0 +1,19 @@
+/* Root's side of the block driver servers (boot/blkdrv.c). */
+#ifndef BOOT_BLKDRV_H
+#define BOOT_BLKDRV_H
+
+#include <stdint.h>
+
+#include "root.h"
+
+/* The QEMU virtio-mmio transport of the n-th virtio-blk device (0-based,
+ * highest address first: the order of make run's -device options), or -1. */
+int blkdrv_transport(unsigned n);
+/* Build (not start) the driver of transport t for client, which gets the
+ * shared area at KEEL_BLK_SHARED_VADDR and, in its slot client_slot, the
+ * driver's notification badged KEEL_BLK_BIT_REQ; client_ntfn (root's
+ * cptr) is signalled with KEEL_BLK_BIT_DONE. NULL on failure (logged). */
+struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigned prio,
+			     struct server *client, unsigned client_slot, uint64_t client_ntfn);
+
+#endif /* BOOT_BLKDRV_H */

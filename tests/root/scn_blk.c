@@ -1,0 +1,77 @@
+/*
+ * blk: the block driver server on a real disk image (tests/system/blk.sh
+ * gives QEMU one virtio-blk-device). Root builds the driver of the first
+ * virtio-blk transport for the test client tests/servers/blkclient.c,
+ * which writes, flushes, reads back, reads what the host wrote and sends
+ * requests the driver must refuse, while root crashes the driver every
+ * BLK_PERIOD_MS (BLK_CRASHES times): a restarted driver resets the device
+ * and carries out again what was not complete, and the client must see
+ * every request complete once with the right data. The host then checks
+ * the image file.
+ */
+#include <keel/blk.h>
+#include <keel/object.h>
+#include <keel/print.h>
+
+#include "../../boot/blkdrv.h"
+#include "scenario.h"
+
+#define BLK_PERIOD_MS 7u
+#define BLK_CRASHES 20u
+#define BLK_PASSES 6u /* blk-write .. blk-refused, and blk */
+
+static const struct srv_policy blk_policy = { .max_restarts = 1000 };
+static struct server *blk_drv;
+static unsigned blk_passed;
+
+static void blk_start(void)
+{
+	int t = blkdrv_transport(0);
+	uint64_t ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0), ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
+	struct server *client = srv_create("blkclient", "blkclient", NULL, 0, 100);
+	if (t < 0 || !ntfn || !ep || !client || !srv_grant_report(client) ||
+	    !srv_grant_copy(client, KEEL_SRV_EP, ep, KEEL_R_READ) ||
+	    keel_tcb_bind_notification(client->tcb, ntfn) != KEEL_OK ||
+	    !(blk_drv = blkdrv_create("blk0", (unsigned)t, 1, 150, client, KEEL_SRV_FREE, ntfn))) {
+		scn_fail("blk", "cannot build the driver (transport %d) and its client", t);
+		scn_done();
+		return;
+	}
+	kprintf("[root] blk: driver of virtio-mmio transport %d, crashed every %u ms, %u times\n",
+		t, BLK_PERIOD_MS, BLK_CRASHES);
+	srv_set_policy(blk_drv, &blk_policy);
+	if (!srv_start(blk_drv) || !srv_start(client)) {
+		scn_fail("blk", "cannot start the servers");
+		scn_done();
+		return;
+	}
+	inject_crashes(blk_drv, BLK_PERIOD_MS, BLK_CRASHES);
+}
+
+static uint64_t blk_report(struct server *s, unsigned kind, uint64_t value, const char *text)
+{
+	(void)s;
+	(void)value;
+	if (kind == KEEL_REPORT_FAIL) {
+		scn_fail("blk", "%s", text);
+		scn_done();
+	} else if (kind == KEEL_REPORT_PASS) {
+		kprintf("[test] PASS %s\n", text);
+		if (++blk_passed == BLK_PASSES) {
+			kprintf("[root] blk: the driver was crashed %u times\n", inject_count());
+			scn_done();
+		}
+	}
+	return KEEL_REPORT_CONTINUE;
+}
+
+static void blk_faulted(struct server *s)
+{
+	if (s != blk_drv) {
+		scn_fail("blk", "%s faulted", s->name);
+		scn_done();
+	}
+}
+
+const struct scenario scenario_blk = { .name = "blk", .start = blk_start, .report = blk_report,
+				       .faulted = blk_faulted };
