@@ -13,8 +13,17 @@
  *                          { char name[32]; u64 paddr; u64 size; } blob[count] }
  *   OUTDIR/qemu-args     one argument a line: "-device" and
  *                        "loader,file=ABS,addr=0x...,force-raw=on" per blob
- *                        and for the manifest, then "blobs=0x<manifest>",
- *                        the word for the kernel command line
+ *                        and for the manifest; for each virtio-blk device
+ *                        of each VM, in order, "-drive" and
+ *                        "file=ABS,format=raw|qcow2,if=none,id=diskN[,
+ *                        readonly=on]", "-device" and
+ *                        "virtio-blk-device,drive=diskN" (QEMU puts the
+ *                        first on the highest virtio-mmio transport: root
+ *                        counts disks from there, boot/blkdrv.c), with
+ *                        "-global virtio-mmio.force-legacy=false" once
+ *                        before them (the modern interface); then
+ *                        "blobs=0x<manifest>", the word for the kernel
+ *                        command line
  *
  * blob[0] is the config file; then every distinct kernel, initrd and dtb
  * file. Each is named by its file name (the last part of its path), so
@@ -206,7 +215,46 @@ static int write_manifest(const char *path)
 	return 0;
 }
 
-static int write_args(const char *path, const char *manifest_file, uint64_t manifest)
+/* A disk image's format as QEMU names it: qcow2 by its magic, else raw. */
+static const char *disk_format(const char *file)
+{
+	unsigned char magic[4] = { 0 };
+	FILE *f = fopen(file, "rb");
+	if (f) {
+		(void)fread(magic, 1, sizeof(magic), f);
+		fclose(f);
+	}
+	return memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
+}
+
+/* The physical disks: every virtio-blk device's host file, in order. */
+static int write_disks(FILE *f, const struct cfg_system *sys)
+{
+	char joined[PATH_MAX * 2], file[PATH_MAX];
+	unsigned n = 0;
+	for (size_t v = 0; v < sys->vm_count; v++)
+		for (size_t d = 0; d < sys->vms[v].device_count; d++) {
+			const struct cfg_device *dev = &sys->vms[v].devices[d];
+			if (dev->type != CFG_DEV_VIRTIO_BLK)
+				continue;
+			snprintf(joined, sizeof(joined), "%s/%s",
+				 dev->path_on_host[0] == '/' ? "" : config_dir, dev->path_on_host);
+			if (!realpath(joined, file))
+				return fail("%s: %s", joined, strerror(errno));
+			if (strpbrk(file, ", \t\n"))
+				return fail("%s: QEMU's -drive cannot take a path with a comma or %s",
+					    file, "space");
+			if (n++ == 0)
+				fprintf(f, "-global\nvirtio-mmio.force-legacy=false\n");
+			fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", file,
+				disk_format(file), n - 1, dev->is_read_only ? ",readonly=on" : "");
+			fprintf(f, "-device\nvirtio-blk-device,drive=disk%u\n", n - 1);
+		}
+	return 0;
+}
+
+static int write_args(const char *path, const char *manifest_file, uint64_t manifest,
+		      const struct cfg_system *sys)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -216,6 +264,10 @@ static int write_args(const char *path, const char *manifest_file, uint64_t mani
 			(unsigned long long)blobs[i].paddr);
 	fprintf(f, "-device\nloader,file=%s,addr=0x%llx,force-raw=on\n", manifest_file,
 		(unsigned long long)manifest);
+	if (write_disks(f, sys)) {
+		fclose(f);
+		return 1;
+	}
 	fprintf(f, "blobs=0x%llx\n", (unsigned long long)manifest);
 	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
 }
@@ -256,7 +308,7 @@ int main(int argc, char **argv)
 	if (write_manifest(manifest_file))
 		return 1;
 	snprintf(args_file, sizeof(args_file), "%s/qemu-args", out);
-	if (write_args(args_file, manifest_file, manifest))
+	if (write_args(args_file, manifest_file, manifest, &sys))
 		return 1;
 	printf("mkblobs: %u blobs, manifest at 0x%llx\n", nblobs, (unsigned long long)manifest);
 	return 0;

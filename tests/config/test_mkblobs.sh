@@ -100,5 +100,24 @@ if ! "$mkblobs" "$tmp/c/missing.json" 1024 "$tmp/missing" 2>"$tmp/err" &&
 if ! "$mkblobs" "$tmp/c/two.json" 68 "$tmp/small" 2>"$tmp/err" &&
 	grep -q "do not fit" "$tmp/err"; then ok no-room; else bad no-room "$(cat "$tmp/err")"; fi
 
+# 5. Disks: each virtio-blk device's file becomes a QEMU virtio-blk-device
+#    in order (raw, or qcow2 by its magic; read-only when the config says),
+#    after one -global that makes the transports modern.
+truncate -s 1M "$tmp/c/a.img"
+printf 'QFI\xfb' > "$tmp/c/b.qcow2"
+cat > "$tmp/c/disks.json" <<JSON
+{ "vms": [ { "name": "v", "mem_size_mib": 64, "kernel_image_path": "rd",
+  "devices": [ { "type": "virtio-blk", "base": "0x0a000000", "irq": 48, "path_on_host": "a.img" },
+    { "type": "virtio-blk", "base": "0x0a001000", "irq": 49, "path_on_host": "b.qcow2",
+      "is_read_only": true } ] } ] }
+JSON
+printf '%s\n' -global virtio-mmio.force-legacy=false \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0 \
+	-drive "file=$tmp/c/b.qcow2,format=qcow2,if=none,id=disk1,readonly=on" \
+	-device virtio-blk-device,drive=disk1 > "$tmp/want-disks"
+if "$mkblobs" "$tmp/c/disks.json" 1024 "$tmp/disks" >/dev/null 2>"$tmp/err" &&
+	diff -u "$tmp/want-disks" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/disks/qemu-args" | grep -v '^blobs='); then
+	ok disks; else bad disks "$(cat "$tmp/err" "$tmp/disks/qemu-args" 2>/dev/null)"; fi
+
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
