@@ -22,9 +22,10 @@ apt_conf="$top/build/apt-arm64/apt.conf"
 init_script="$top/tests/linux/init"
 kernel_stamp="$out/.kernel-v1"
 stamp="$out/.done-v1"
-# The virtio drivers later device issues need; modprobe's dependency list
-# adds whatever they need (failover, net_failover for virtio_net).
-modules=(virtio_mmio virtio_blk virtio_net virtio_console)
+# The virtio drivers later device issues need, and ext4 for a root disk;
+# modprobe's dependency list adds whatever they need (failover,
+# net_failover for virtio_net; jbd2, mbcache, crc16, crc32c for ext4).
+modules=(virtio_mmio virtio_blk virtio_net virtio_console ext4)
 
 die() { echo "fetch-linux: $*" >&2; exit 1; }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what Keel needs on a Debian 12 machine, idempotently.
 #  - host packages with apt-get (QEMU, cross compiler, Check, libfdt, cJSON,
-#    clang; cpio and kmod to build the Linux guest's initramfs)
+#    clang; cpio and kmod to build the Linux guest's initramfs, e2fsprogs
+#    for its ext4 disk image)
 #  - the aarch64 target's musl and libfdt, fetched as arm64 .debs with a
 #    build-local apt configuration and unpacked into build/sysroot; the
 #    host's dpkg architectures are never changed.
@@ -13,13 +14,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sysroot="$top/build/sysroot"
 stamp_sysroot="$sysroot/.done-v1"  # arm64 .debs unpacked
-stamp="$sysroot/.done-v2"          # and cJSON's source fetched (Makefile's SETUP_STAMP)
+stamp="$sysroot/.done-v3"          # and cJSON's source fetched (Makefile's SETUP_STAMP)
 apt_dir="$top/build/apt-arm64"
 cjson_src="$top/build/cjson-src"
 
 host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	dpkg-dev check libsubunit-dev pkg-config libfdt-dev libcjson-dev
-	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod)
+	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod e2fsprogs)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
 
 missing=()

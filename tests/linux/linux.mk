@@ -47,6 +47,18 @@ $(LINUX_STAMP): tools/fetch-linux.sh tests/linux/init $(LINUX_PROGS) | $(SETUP_S
 linux-bare: linux-assets
 	bash tests/linux/run-bare.sh
 
+# The guest's tree as an ext4 disk image (tools/mkrootfs.sh), checked on
+# the host (tests/linux/rootfs-test.sh); a VM boots from it once the
+# virtio-blk device server exists (docs/blk.md).
+LINUX_ROOTFS := $(LINUX_B)/rootfs.ext4
+$(LINUX_ROOTFS): $(LINUX_STAMP) tools/mkrootfs.sh
+	bash tools/mkrootfs.sh $(LINUX_B)/root $@
+.PHONY: rootfs rootfs-test
+rootfs: $(LINUX_ROOTFS)
+rootfs-test: $(LINUX_ROOTFS)
+	bash tests/linux/rootfs-test.sh $(LINUX_B)/root $(LINUX_ROOTFS)
+TEST_TARGETS += rootfs-test
+
 linux-bench: linux-assets
 	bash tests/linux/run-bare.sh --bench
 
