@@ -89,6 +89,7 @@ _Static_assert(KEEL_VMM_SLOT_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_SLOT_CONSO
 
 enum keel_vm_dev_kind {
 	KEEL_VM_DEV_PL011 = 1,
+	KEEL_VM_DEV_VIRTIO = 2, /* a virtio-mmio transport (virtio 1.2, 4.2) */
 };
 
 struct keel_vm_dev {

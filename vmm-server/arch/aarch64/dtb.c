@@ -11,6 +11,7 @@
  *   timer                  the architected timer's PPIs 13, 14, 11, 10
  *   apb-pclk               a fixed 24 MHz clock the PL011 names
  *   pl011@<base>           each PL011 device, on its SPI
+ *   virtio_mmio@<base>     each virtio-mmio transport, on its SPI (level)
  */
 #include <stdio.h>
 
@@ -87,6 +88,21 @@ static void dtb_pl011(struct dtbw *f, const struct keel_vm_dev *d)
 	dtb_end_node(f);
 }
 
+/* A virtio-mmio transport (Linux's virtio,mmio binding): its window, its
+ * SPI as a level (the line is InterruptStatus != 0), DMA-coherent. */
+static void dtb_virtio(struct dtbw *f, const struct keel_vm_dev *d)
+{
+	uint32_t reg[4], irq[3] = { GIC_SPI, d->intid - 32, IRQ_LEVEL_HIGH };
+	dtb_node_at(f, "virtio_mmio", d->base);
+	dtb_prop_str(f, "compatible", "virtio,mmio");
+	dtb_reg2(reg, d->base, d->size);
+	dtb_prop_cells(f, "reg", reg, 4);
+	if (d->intid >= 32)
+		dtb_prop_cells(f, "interrupts", irq, 3);
+	dtb_prop(f, "dma-coherent", NULL, 0);
+	dtb_end_node(f);
+}
+
 static void dtb_devices(struct dtbw *f, const struct keel_vm_info *info)
 {
 	dtb_node(f, "apb-pclk");
@@ -99,6 +115,8 @@ static void dtb_devices(struct dtbw *f, const struct keel_vm_info *info)
 	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
 		if (info->dev[i].kind == KEEL_VM_DEV_PL011)
 			dtb_pl011(f, &info->dev[i]);
+		else if (info->dev[i].kind == KEEL_VM_DEV_VIRTIO)
+			dtb_virtio(f, &info->dev[i]);
 }
 
 void vmm_arch_dtb_root(struct dtbw *f)

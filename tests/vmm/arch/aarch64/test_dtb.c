@@ -74,6 +74,33 @@ END_TEST
 /* What Linux needs: a cpu node per vCPU (reg = MPIDR, PSCI), PSCI over
  * HVC, one redistributor region of a frame per vCPU, the timer's four
  * PPIs, the PL011's clocks, and /chosen with bootargs and the initrd. */
+/* A virtio-mmio device: Linux's virtio,mmio binding, on its SPI. */
+START_TEST(virtio_device_is_described)
+{
+	size_t n;
+	int len;
+	const uint32_t *c;
+	info.dev_count = 2;
+	info.dev[1] = (struct keel_vm_dev){ .base = 0x0a000200, .size = 0x200,
+					    .kind = KEEL_VM_DEV_VIRTIO, .intid = 49 };
+	n = dtb_build(&info, 1, NULL, blob, sizeof(blob));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(fdt_check_full(blob, n), 0);
+	ck_assert_str_eq(str("/virtio_mmio@a000200", "compatible"), "virtio,mmio");
+	c = cells("/virtio_mmio@a000200", "reg", &len);
+	ck_assert_int_eq(len, 16);
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 0x0a000200);
+	ck_assert_uint_eq(fdt32_to_cpu(c[3]), 0x200);
+	c = cells("/virtio_mmio@a000200", "interrupts", &len);
+	ck_assert_int_eq(len, 12);
+	ck_assert_uint_eq(fdt32_to_cpu(c[0]), 0);  /* SPI */
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 17); /* 49 - 32 */
+	ck_assert_uint_eq(fdt32_to_cpu(c[2]), 4);  /* level, high */
+	cells("/virtio_mmio@a000200", "dma-coherent", &len);
+	ck_assert_int_eq(len, 0);
+}
+END_TEST
+
 START_TEST(two_vcpus_initrd_and_bootargs)
 {
 	const struct dtb_boot boot = { 0x40800000, 0x40912345 };
@@ -222,6 +249,7 @@ Suite *suite_dtb(void)
 	TCase *tc = tcase_create("dtb");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, tree_is_valid_and_describes_the_vm);
+	tcase_add_test(tc, virtio_device_is_described);
 	tcase_add_test(tc, two_vcpus_initrd_and_bootargs);
 	tcase_add_test(tc, no_initrd_no_bootargs);
 	tcase_add_test(tc, too_small_a_buffer_fails);
