@@ -140,16 +140,20 @@ USER_ELFS += $(B)/user/$(1).elf
 endef
 $(foreach p,$(USER_PROGS) $(TEST_ROOT_PROGS),$(eval $(call user_prog,$(p))))
 
-# Boot modules: the root server first, then every other user program, then
+# Boot modules (test image): the root server first, then every other user program, then
 # the test guests (named guest-<name>), then data files (MODULE_DATA, named
 # by their file name). The test image (keel-test.bin, tests/system/run.sh)
 # has the test root (tests/root/root.mk) in the root's place: the kernel
 # starts the module named "root", so it is linked as $(B)/test/root.elf.
 MODULE_REST = $(filter-out $(B)/user/root.elf $(B)/user/root-test.elf,$(USER_ELFS)) \
 	$(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES)) $(MODULE_DATA)
-MODULE_ELFS = $(B)/user/root.elf $(MODULE_REST)
+# The shipped image carries only what root starts for a config (SHIPPED_PROGS,
+# added to by the .mk files of those programs); the test servers, test
+# guests and data files are the test image's. The kernel takes at most
+# KEEL_BOOT_MAX_MODULES modules and blobs together.
+MODULE_ELFS = $(B)/user/root.elf $(patsubst %,$(B)/user/%.elf,$(SHIPPED_PROGS))
 TEST_MODULE_ELFS = $(B)/test/root.elf $(MODULE_REST)
-$(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh
+$(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh Makefile
 	@mkdir -p $(dir $@)
 	bash tools/mkmodules.sh $(MODULE_ELFS) > $@
 $(B)/modules-test.S: $(TEST_MODULE_ELFS) tools/mkmodules.sh

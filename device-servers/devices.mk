@@ -3,10 +3,13 @@
 # model's register logic is pure (model.c) so the host tests in tests/vmm/
 # link it too (vmm-server/vmm-unit.mk).
 USER_PROGS += pl011
+SHIPPED_PROGS += pl011
 pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c
 # The console server: one per system, owns the physical UART (boot/console.c).
 USER_PROGS += console
+SHIPPED_PROGS += console
 console_SRCS := device-servers/console/main.c device-servers/console/console.c
 # The block driver: one per physical virtio-blk disk (boot/blkdrv.c).
 USER_PROGS += blkdrv
+SHIPPED_PROGS += blkdrv
 blkdrv_SRCS := device-servers/blk-driver/main.c

@@ -3,6 +3,7 @@
 # vmm-server/arch/$(ARCH)/ behind vmm-server/vmm_arch.h (docs/architecture.md,
 # "vmm-server/"). Host unit tests of its pure parts: vmm-server/vmm-unit.mk.
 USER_PROGS += vmm
+SHIPPED_PROGS += vmm
 VMM_GENERIC_SRCS := $(addprefix vmm-server/,main.c loader.c place.c exit.c mmio.c device.c dtb.c \
 	console.c)
 VMM_ARCH_SRCS := $(wildcard vmm-server/arch/$(ARCH)/*.c)
