@@ -60,7 +60,7 @@ boot_host() {
 }
 
 # "name value unit" lines from the log, the median of each name's runs
-# (the bench guest runs three times, the Linux guest once).
+# (the bench guest runs five times, the Linux guest once).
 peer_figures() {
 	tr -d '\r' <"$log" | sed -nE \
 		-e 's/^\[l2\] bench ([a-z_]+) ([0-9]+) instructions$/peer_kvm_\1 \2 instructions/p' \
@@ -109,7 +109,7 @@ all=$(peer_figures)
 figs=$(for n in hypercall_roundtrip mmio_device_roundtrip linux_boot linux_boot_launch; do
 	grep "^peer_kvm_$n " <<<"$all" || die "no peer_kvm_$n figure (log: $log)"
 done)
-sed 's/^/bench /' <<<"$figs"
+awk '{ print "bench", $0 }' <<<"$figs"
 compare "$figs"
 { json_entries | grep -v '^peer_kvm_' || true; echo "$figs"; } | write_json
 echo "bench-peers.sh: merged into $out"

@@ -108,15 +108,14 @@ install_qemu() {
 }
 
 make_initramfs() {
-	local root="$out/root" a
+	local root="$out/root"
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib,l2}
 	ln -s bin "$root/sbin"
 	cp "$linux/busybox/bin/busybox" "$root/bin/busybox"
 	# fetch-linux.sh checked the applet table; the same binary's links.
-	for a in $(find "$linux/root/bin" -type l -lname busybox -printf '%f\n'); do
-		ln -s busybox "$root/bin/$a"
-	done
+	find "$linux/root/bin" -type l -lname busybox -printf '%f\n' |
+		while read -r a; do ln -s busybox "$root/bin/$a"; done
 	install -m 0755 "$init_script" "$root/init"
 	install -m 0755 "$icount" "$root/bin/icount"
 	install_qemu "$root"
@@ -129,8 +128,9 @@ make_initramfs() {
 }
 
 inputs_sum() {
-	ls "$out"/debs | cat - "$0" "$init_script" "$bench_bin" "$icount" \
-		"$linux/.kernel-v1" "$linux/initramfs.cpio" | sha256sum | cut -d' ' -f1
+	find "$out/debs" -name '*.deb' -printf '%f\n' | LC_ALL=C sort |
+		cat - "$0" "$init_script" "$bench_bin" "$icount" "$linux/.kernel-v1" \
+			"$linux/initramfs.cpio" | sha256sum | cut -d' ' -f1
 }
 
 mkdir -p "$out"
