@@ -5,6 +5,8 @@
 #   make test     every test: host unit tests, config tests, QEMU system tests
 #   make bench    instruction counts under QEMU -icount shift=0, then
 #                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not)
+#   make bench-peers  the same exits measured for KVM + QEMU in the same
+#                 emulator (tests/peers/peers.mk; not part of make test)
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
 #   make debug    as run, with QEMU's gdbstub on :1234, halted at start
 #   make check-headers  target objects used no header outside the project,
@@ -13,7 +15,7 @@
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
 # tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
 # tests/guests/guests.mk, vmm-server/vmm.mk, vmm-server/vmm-unit.mk,
-# device-servers/devices.mk, tests/linux/linux.mk.
+# device-servers/devices.mk, tests/linux/linux.mk, tests/peers/peers.mk.
 
 ARCH ?= aarch64
 BUILD := build
@@ -85,6 +87,7 @@ include libipc/libipc.mk
 include tests/guests/guests.mk
 include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
 -include tests/linux/linux.mk
+-include tests/peers/peers.mk
 TEST_TARGETS += guests-bare vmm-unit
 
 .PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
