@@ -3,6 +3,8 @@
 #   make run      boot the system in QEMU (installs what is missing first);
 #                 CONFIG=file.json boots with that VM config as loader blobs
 #   make test     every test: host unit tests, config tests, QEMU system tests
+#   make soak     the random system-call storm at scale (SOAK_CALLS, default
+#                 10,000,000; not part of make test): tests/system/soak.sh
 #   make bench    instruction counts under QEMU -icount shift=0, then
 #                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not)
 #   make bench-peers  the same exits measured for KVM + QEMU in the same
@@ -297,6 +299,12 @@ TEST_TARGETS += linux-system
 
 test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
+
+# make test's stress scenario with millions of calls; minutes, not seconds.
+SOAK_CALLS ?= 10000000
+.PHONY: soak
+soak: $(B)/keel-test.bin
+	SOAK_CALLS=$(SOAK_CALLS) bash tests/system/soak.sh $(B)/keel-test.bin
 
 bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

@@ -11,6 +11,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <keel/abi.h>
@@ -38,6 +39,7 @@ static const struct scenario *const scenario_table[] = {
 };
 
 static const struct scenario *scn; /* NULL: no test= */
+static const char *scn_cmdline = "";
 
 void scn_pass(const char *what)
 {
@@ -76,6 +78,24 @@ static bool cmdline_test(const char *cmdline, char *name, size_t size)
 	return n > 0; /* "test=" alone: as without it */
 }
 
+/* "key=<number>" on the command line (decimal or 0x hex), else dflt. */
+uint64_t scn_param(const char *key, uint64_t dflt)
+{
+	size_t n = strlen(key);
+	for (const char *p = scn_cmdline; (p = strstr(p, key)); p += n) {
+		char *end;
+		unsigned long long v;
+		if ((p != scn_cmdline && p[-1] != ' ') || p[n] != '=')
+			continue;
+		v = strtoull(p + n + 1, &end, 0);
+		if (end != p + n + 1 && (*end == ' ' || *end == 0))
+			return v;
+		kprintf("[root] %s= is not a number: using %lu\n", key, (unsigned long)dflt);
+		return dflt;
+	}
+	return dflt;
+}
+
 static const struct scenario *scenario_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(scenario_table) / sizeof(scenario_table[0]); i++)
@@ -87,6 +107,7 @@ static const struct scenario *scenario_find(const char *name)
 bool root_hook_start(const char *cmdline)
 {
 	char name[32];
+	scn_cmdline = cmdline;
 	if (!cmdline_test(cmdline, name, sizeof(name)))
 		return false; /* boot as the shipped root does */
 	if (!(scn = scenario_find(name))) {

@@ -17,6 +17,9 @@
 /* "[test] PASS what", "[test] FAIL what: why". */
 void scn_pass(const char *what);
 void scn_fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A number on the kernel command line, "key=<n>" (make soak passes the
+ * storms' sizes this way: tests/system/soak.sh); dflt without it. */
+uint64_t scn_param(const char *key, uint64_t dflt);
 /* Stop every server and print "[test] DONE" (the runner stops QEMU). */
 void scn_done(void);
 

@@ -9,7 +9,7 @@ hello_SRCS := tests/servers/hello.c
 nullderef_SRCS := tests/servers/nullderef.c $(SRV_COUNTER)
 badcap_SRCS := tests/servers/badcap.c
 spin_SRCS := tests/servers/spin.c
-stress_SRCS := tests/servers/stress.c $(SRV_COUNTER)
+stress_SRCS := tests/servers/stress.c tests/servers/stress_seq.c $(SRV_COUNTER)
 libctest_SRCS := tests/servers/libctest.c
 bench_SRCS := tests/servers/bench.c $(SRV_COUNTER)
 # The isolation probe: started by the test root in a VM's device slot.

@@ -1,11 +1,18 @@
 /*
  * stress: a bounded storm of random calls, and its kicker.
  *
- *   stress storm <n>   n random calls: call numbers 0..15 (0 = a Linux
- *                      system call to root, 10..15 unknown), random
- *                      cptrs, labels, lengths and arguments, many aimed at
- *                      its own capabilities (keel/server.h slots: EP,
- *                      NTFN, CNODE, UNTYPED, FRAME). Then exit(0).
+ *   stress storm <n> [seed [every]]
+ *                      n Keel and Linux calls (tests/root/scn_stress.c
+ *                      passes n from the kernel command line; make soak
+ *                      makes it millions): call numbers 0..15 (0 = a
+ *                      Linux system call to root, 9 debug putc of a
+ *                      carriage return, 10..15 unknown), random cptrs,
+ *                      labels, lengths and arguments, many aimed at its
+ *                      own capabilities (keel/server.h slots: EP, NTFN,
+ *                      CNODE, UNTYPED, FRAME, and PEER: a VMID pool); one
+ *                      step in eight a real sequence (stress_seq.c); a
+ *                      line every `every` calls. Its counts go to the
+ *                      shared page (root prints them); then exit(0).
  *   stress kick        runs below the storm on the same CPU, so only while
  *                      the storm is blocked: answers or feeds the endpoint,
  *                      signals the notification, and if the storm has made
@@ -14,7 +21,8 @@
  *                      wait forever). Holds KEEL_SRV_TCB = the storm.
  *
  * The two share a page at KEEL_SHARED_VADDR (struct stress_shared). The
- * random numbers come from a fixed seed, so every run makes the same calls.
+ * random numbers come from the seed (default STORM_SEED), so every run
+ * with the same arguments makes the same calls.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +36,12 @@
 #include <keel/server.h>
 
 #include "counter.h"
+#include "stress.h"
 
 #define STORM_SEED 0x5eed2024cafef00dull
 #define KICK_MS 10u
 
-struct stress_shared {
-	volatile uint64_t started, done, count, kicks;
-};
+static const char *storm_name = "stress";
 
 static struct stress_shared *stress_shared(void)
 {
@@ -45,7 +52,12 @@ static struct stress_shared *stress_shared(void)
 
 static uint64_t rng_state = STORM_SEED;
 
-static uint64_t rng(void)
+void stress_seed(uint64_t seed)
+{
+	rng_state = seed ? seed : STORM_SEED; /* xorshift stays at 0 */
+}
+
+uint64_t stress_rng(void)
 {
 	rng_state ^= rng_state << 13;
 	rng_state ^= rng_state >> 7;
@@ -53,9 +65,20 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
-static uint64_t rng_below(uint64_t n)
+uint64_t stress_rng_below(uint64_t n)
 {
-	return rng() % n;
+	return stress_rng() % n;
+}
+
+#define rng stress_rng
+#define rng_below stress_rng_below
+
+void storm_count(struct storm_tally *t, unsigned num, long status)
+{
+	t->calls++;
+	t->num[num % STORM_NUMS]++;
+	if (num != KEEL_SYS_LINUX)
+		t->result[status >= 0 && status < KEEL_E_COUNT ? status : KEEL_E_COUNT]++;
 }
 
 /* Mostly its own slots, sometimes anything. */
@@ -180,47 +203,57 @@ static long storm_linux(void)
 		       pick_word(), pick_word());
 }
 
+/* Debug putc cannot fail and would fill the log: one in 64 of its turns,
+ * with a carriage return, which shows nothing. */
 static unsigned storm_number(void)
 {
 	unsigned num;
-	do /* debug putc cannot fail and would only fill the log with noise */
-		num = (unsigned)rng_below(16);
-	while (num == KEEL_SYS_DEBUG_PUTC);
+	do
+		num = (unsigned)rng_below(STORM_NUMS);
+	while (num == KEEL_SYS_DEBUG_PUTC && rng_below(64));
 	return num;
 }
 
-static void storm_print(uint64_t n, const uint64_t *hist, uint64_t linux_calls)
+/* One random call of the storm. */
+static void storm_one(struct storm_tally *t)
 {
-	kprintf("[stress] %lu calls (%lu Linux, %lu kicks):", (unsigned long)n,
-		(unsigned long)linux_calls, (unsigned long)stress_shared()->kicks);
-	for (unsigned e = 0; e <= KEEL_E_COUNT; e++)
-		if (hist[e])
-			kprintf(" %s %lu", e < KEEL_E_COUNT ? keel_err_name(e) + 5 : "other",
-				(unsigned long)hist[e]);
-	kprintf("\n");
+	unsigned num = storm_number();
+	uint64_t mr[6] = { pick_word(), pick_word(), pick_word(), pick_word(), pick_word(),
+			   pick_word() };
+	uint64_t *buf = keel_ipcbuf()->mr;
+	buf[KEEL_MSG_REG_MRS + rng_below(KEEL_MSG_MAX_MRS - KEEL_MSG_REG_MRS)] = pick_word();
+	if (num == KEEL_SYS_LINUX) {
+		storm_linux();
+		storm_count(t, num, 0);
+	} else if (num == KEEL_SYS_DEBUG_PUTC) {
+		keel_debug_putc('\r');
+		storm_count(t, num, KEEL_OK);
+	} else {
+		storm_count(t, num, storm_keel(num, mr));
+	}
 }
 
-static int storm(uint64_t n)
+/* n calls; a line every `every` calls (0: none). The tally is left in
+ * the shared page, where root reads and prints it when the storm exits
+ * (two storms printing at once would mix their lines). */
+static int storm(uint64_t n, uint64_t every)
 {
-	uint64_t hist[KEEL_E_COUNT + 1] = { 0 }, linux_calls = 0;
-	uint64_t *buf = keel_ipcbuf()->mr;
-	stress_shared()->started = 1;
-	for (uint64_t i = 0; i < n; i++) {
-		unsigned num = storm_number();
-		uint64_t mr[6] = { pick_word(), pick_word(), pick_word(), pick_word(),
-				   pick_word(), pick_word() };
-		buf[KEEL_MSG_REG_MRS + rng_below(KEEL_MSG_MAX_MRS - KEEL_MSG_REG_MRS)] = pick_word();
-		if (num == KEEL_SYS_LINUX) {
-			storm_linux();
-			linux_calls++;
-		} else {
-			long st = storm_keel(num, mr);
-			hist[st >= 0 && st < KEEL_E_COUNT ? st : KEEL_E_COUNT]++;
+	struct stress_shared *sh = stress_shared();
+	struct storm_tally *t = &sh->tally;
+	uint64_t next = every;
+	sh->started = 1;
+	while (t->calls < n) {
+		if (rng_below(8) == 0)
+			storm_sequence(t);
+		else
+			storm_one(t);
+		sh->count = t->calls;
+		if (every && t->calls >= next) {
+			kprintf("[stress] %s: %lu calls\n", storm_name, (unsigned long)t->calls);
+			next += every;
 		}
-		stress_shared()->count = i + 1;
 	}
-	stress_shared()->done = 1;
-	storm_print(n, hist, linux_calls);
+	sh->done = 1;
 	return 0;
 }
 
@@ -267,10 +300,14 @@ static _Noreturn void kick(void)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && strcmp(argv[1], "storm") == 0)
-		return storm(strtoull(argv[2], NULL, 0));
+	if (argc >= 3 && strcmp(argv[1], "storm") == 0) {
+		storm_name = argv[0];
+		stress_seed(argc >= 4 ? strtoull(argv[3], NULL, 0) : STORM_SEED);
+		return storm(strtoull(argv[2], NULL, 0),
+			     argc >= 5 ? strtoull(argv[4], NULL, 0) : 0);
+	}
 	if (argc >= 2 && strcmp(argv[1], "kick") == 0)
 		kick();
-	kprintf("[stress] usage: stress storm <n> | stress kick\n");
+	kprintf("[stress] usage: stress storm <n> [seed [every]] | stress kick\n");
 	return 2;
 }
