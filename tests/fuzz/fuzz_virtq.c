@@ -98,11 +98,15 @@ static void fz_check(const struct virtio_mmio_state *s)
 		abort();
 }
 
-/* A driver's usual bring-up of queue q, so inputs reach the rings fast. */
+/* A driver's usual bring-up of queue q, so inputs reach the rings fast;
+ * bit 15 of base asks for EVENT_IDX. */
 static void fz_setup(struct virtio_dev *d, unsigned q, uint32_t num, uint32_t base)
 {
 	uint64_t desc = RAM_GPA + (base % RAM_SIZE), drv = desc + 16ull * num, dev = drv + 0x400;
 	virtio_mmio_write(d, VIRTIO_MMIO_STATUS, 4, 3);
+	virtio_mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 4, 0);
+	virtio_mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 4,
+			  (base & 0x8000) ? 1u << VIRTIO_F_RING_EVENT_IDX : 0);
 	virtio_mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 4, 1);
 	virtio_mmio_write(d, VIRTIO_MMIO_DRIVER_FEATURES, 4, 1);
 	virtio_mmio_write(d, VIRTIO_MMIO_STATUS, 4, 11);

@@ -219,10 +219,18 @@ static void sp_num(void) { vt.s.q[0].num = 12; }
 static void sp_ring(void) { vt.s.q[0].device = VT_RAM_GPA + VT_RAM_SIZE - 8; }
 static void sp_head(void) { set_bit(&vt.s.q[0], 8); } /* >= num */
 static void sp_idle(void) { set_bit(&vt.s.q[1], 0); } /* queue 1 not ready */
-static void sp_extra(void) { vt.s.q[4].ready = 1; }  /* beyond num_queues */
+static void sp_extra(void) /* a sound queue beyond num_queues */
+{
+	vt.s.q[4] = vt.s.q[0];
+	memset(vt.s.q[4].inflight, 0, sizeof(vt.s.q[4].inflight));
+}
 static void sp_op(void) { vt.s.journal.op = 3; }
 static void sp_jqueue(void) { vt.s.journal = (struct virtio_journal){ 2, 2, 0, 0, 0, 0 }; }
-static void sp_jidle(void) { vt.s.journal = (struct virtio_journal){ 1, 1, 0, 0, 0, 0 }; }
+static void sp_jidle(void) /* a take on queue 1, which is not ready */
+{
+	vt.s.q[1].num = 8;
+	vt.s.journal = (struct virtio_journal){ 1, 1, 0, 0, 0, 0 };
+}
 static void sp_jhead(void) { vt.s.journal = (struct virtio_journal){ 2, 0, 8, 0, 0, 0 }; }
 
 START_TEST(bad_state_resets)
@@ -249,7 +257,7 @@ END_TEST
 
 START_TEST(resume_refuses_bad_identity)
 {
-	const struct virtio_mmio_id bad = { 2, VIRTIO_QUEUES_MAX + 1, 16, 0 };
+	const struct virtio_mmio_id bad = { 2, VIRTIO_QUEUES_MAX + 1, VT_QMAX, VT_FEAT_DEV };
 	vt.s.num_queues = VIRTIO_QUEUES_MAX + 1; /* the page even agrees */
 	ck_assert(!virtio_mmio_resume(&vt.d, &bad));
 }

@@ -102,6 +102,7 @@ START_TEST(next_out_of_range)
 {
 	vt_start(8, false);
 	vt_desc(0, VT_BUF, 8, VIRTQ_DESC_F_NEXT, 8);
+	vt_desc(8, VT_BUF, 8, 0, 0); /* a sound descriptor past the table */
 	vt_avail(0);
 	pop_breaks();
 }
@@ -135,6 +136,22 @@ START_TEST(chain_of_queue_size)
 	ck_assert_int_eq(virtq_pop(&vt.d, 0, &c), 1); /* num descriptors: no loop */
 	ck_assert_uint_eq(c.n, 16);
 	ck_assert_uint_eq(c.out_len, 16);
+}
+END_TEST
+
+/* The largest queue, one descriptor pointing at itself: the walk stops
+ * at num entries (the chain's buffer array holds VIRTQ_SIZE_MAX). */
+START_TEST(chain_loop_largest_queue)
+{
+	const struct virtio_mmio_id big = { 2, 1, VIRTQ_SIZE_MAX, 0 };
+	ck_assert(virtio_mmio_init(&vt.s, &big));
+	vt_negotiate(0, 0);
+	vt_queue(0, VIRTQ_SIZE_MAX, VT_DESC, VT_AVAIL, VT_USED);
+	vt_wr(VIRTIO_MMIO_STATUS, 15);
+	ck_assert_uint_eq(vt_rd(VIRTIO_MMIO_QUEUE_READY), 1);
+	vt_desc(9, VT_BUF, 1, VIRTQ_DESC_F_NEXT, 9);
+	vt_avail(9);
+	pop_breaks();
 }
 END_TEST
 
@@ -423,6 +440,7 @@ Suite *suite_virtq(void)
 	tcase_add_test(t, chain_loop);
 	tcase_add_test(t, chain_self_loop);
 	tcase_add_test(t, chain_of_queue_size);
+	tcase_add_test(t, chain_loop_largest_queue);
 	tcase_add_test(t, indirect_refused);
 	tcase_add_test(t, unknown_flag_refused);
 	tcase_add_test(t, readable_after_writable);
