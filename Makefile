@@ -17,7 +17,8 @@
 # Outputs go under build/. Fragments: libipc/libipc.mk, boot/boot.mk,
 # tests/servers/servers.mk, tests/unit/unit.mk, config/config.mk,
 # tests/guests/guests.mk, vmm-server/vmm.mk, vmm-server/vmm-unit.mk,
-# device-servers/devices.mk, tests/linux/linux.mk, tests/peers/peers.mk.
+# device-servers/devices.mk, device-servers/virtio/virtio.mk,
+# tests/linux/linux.mk, tests/peers/peers.mk.
 
 ARCH ?= aarch64
 BUILD := build
@@ -87,7 +88,8 @@ include libipc/libipc.mk
 -include config/config.mk
 -include tests/root/root.mk
 include tests/guests/guests.mk
-include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk
+include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
+	device-servers/virtio/virtio.mk
 -include tests/linux/linux.mk
 -include tests/peers/peers.mk
 TEST_TARGETS += guests-bare vmm-unit
