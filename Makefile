@@ -264,7 +264,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM.
 linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		linux-assets $(BUILD)/linux/user-board.dtb
+		linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/linux.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -273,6 +273,13 @@ linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/conf
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/smp8.json LINUX_TEST_STEPS="shell cpus" \
 		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
+	cp $(LINUX_ROOTFS) $(LINUX_B)/disk-rw.ext4
+	cp $(LINUX_ROOTFS) $(LINUX_B)/disk-ro.ext4
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disk \
+		LINUX_TEST_STEPS="shell mount diskio readonly unmount" \
+		bash tests/system/linux.sh $(B)/keel.bin
+	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disk.log
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio

@@ -240,6 +240,24 @@ t_again() {
 		run_cmd 'echo again-$((20+22))' '^again-42'
 }
 
+# Disks (tests/linux/disk.json: vda read-write, vdb read-only, both the
+# guest's ext4 tree): Debian's virtio modules find them through Keel's
+# virtio-blk device servers; vda mounts and holds /init; 8 MiB of random
+# data written, synced, unmounted, dropped from the cache and read back
+# has the same checksum (printed as sum=<md5> for the host's check after
+# QEMU stops: tests/linux/disk-check.sh); vdb mounts, and a write to it
+# fails.
+t_mount() {
+	run_cmd 'mkdir -p /mnt /ro; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && cmp /mnt/init /init && echo mount-ok' '^mount-ok' 120
+}
+t_diskio() {
+	run_cmd 'dd if=/dev/urandom of=/mnt/f bs=64k count=128 2>/dev/null; s=$(md5sum < /mnt/f); sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/f)" = "$s" ] && echo "sum=${s%% *}"' '^sum=[0-9a-f]{32}' 240
+}
+t_readonly() {
+	run_cmd 'mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
+}
+t_unmount() { run_cmd 'umount /mnt /ro && sync && echo unmounted' '^unmounted' 60; }
+
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
