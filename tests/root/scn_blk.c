@@ -14,6 +14,7 @@
 #include <keel/print.h>
 
 #include "../../boot/blkdrv.h"
+#include "../../boot/vm.h"
 #include "scenario.h"
 
 #define BLK_PERIOD_MS 7u

@@ -31,7 +31,9 @@
 #
 #   bash tests/system/linux.sh build/aarch64/keel.bin
 #
-# LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps:
+# LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps,
+# LINUX_TEST_APPEND puts words before blobs= on the kernel command line
+# (test=<scenario> with the test image, keel-test.bin);
 # make linux-system also boots tests/linux/dtb.json (a device tree the
 # config supplies) with the steps "shell model".
 #
@@ -68,7 +70,8 @@ cp "$bin" "$image"
 # shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
 	-nic none -m 2048M -nographic -no-reboot -kernel "$image" \
-	$(grep -v '^blobs=' "$blobs/qemu-args") -append "$(grep '^blobs=' "$blobs/qemu-args")" \
+	$(grep -v '^blobs=' "$blobs/qemu-args") \
+	-append "${LINUX_TEST_APPEND:+$LINUX_TEST_APPEND }$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &
 qemu=$!
 cleanup() {
@@ -257,6 +260,21 @@ t_readonly() {
 	run_cmd 'mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
 }
 t_unmount() { run_cmd 'umount /mnt /ro && sync && echo unmounted' '^unmounted' 60; }
+# Under the test root's disk-crash scenario (test=disk-crash): 32 MiB in
+# files with checksums, written, synced, dropped from the cache and read
+# back while root crashes the disk's device server and block driver;
+# then root must have crashed each often enough (DISK_MIN_DEV,
+# DISK_MIN_DRV restarts in the log).
+t_diskload() {
+	run_cmd 'for i in 1 2 3 4 5 6 7 8; do dd if=/dev/urandom of=/mnt/w$i bs=64k count=64 2>/dev/null; done; md5sum /mnt/w? > /tmp/sums; sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && md5sum -c /tmp/sums >/dev/null && echo "load-ok $(wc -l < /tmp/sums)"' '^load-ok 8' 900
+}
+t_crashes() {
+	local dev drv
+	dev=$(grep -ac 'server vm1-vblk restarted' "$log")
+	drv=$(grep -ac 'server vm1-blkdrv[0-9]* restarted' "$log")
+	echo "[linux] disk crashes: device server $dev, block driver $drv"
+	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ]
+}
 
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
