@@ -150,7 +150,7 @@ MODULE_REST = $(filter-out $(B)/user/root.elf $(B)/user/root-test.elf,$(USER_ELF
 # The shipped image carries only what root starts for a config (SHIPPED_PROGS,
 # added to by the .mk files of those programs); the test servers, test
 # guests and data files are the test image's. The kernel takes at most
-# KEEL_BOOT_MAX_MODULES modules and blobs together.
+# KEEL_BOOT_MAX_MODULES (48) modules and blobs together.
 MODULE_ELFS = $(B)/user/root.elf $(patsubst %,$(B)/user/%.elf,$(SHIPPED_PROGS))
 TEST_MODULE_ELFS = $(B)/test/root.elf $(MODULE_REST)
 $(B)/modules.S: $(MODULE_ELFS) tools/mkmodules.sh Makefile

@@ -333,7 +333,7 @@ _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VR
 #define KEEL_BOOTINFO_VADDR 0x7f0000000ull
 #define KEEL_MODULES_VADDR 0x100000000ull
 #define KEEL_BOOT_MAX_UNTYPED 64
-#define KEEL_BOOT_MAX_MODULES 32
+#define KEEL_BOOT_MAX_MODULES 48 /* modules and boot blobs together */
 #define KEEL_BOOTINFO_MAGIC 0x4b45454c424f4f54ull /* "KEELBOOT" */
 
 /* Boot blobs: files QEMU's generic loader put in RAM before Keel started
