@@ -263,8 +263,8 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM.
-linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
+linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/linux.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -280,6 +280,12 @@ linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/conf
 		LINUX_TEST_STEPS="shell mount diskio readonly unmount" \
 		bash tests/system/linux.sh $(B)/keel.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disk.log
+	cp $(LINUX_ROOTFS) $(LINUX_B)/disk-rw.ext4
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=diskcrash \
+		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \
+		bash tests/system/linux.sh $(B)/keel-test.bin
+	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-diskcrash.log
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio
