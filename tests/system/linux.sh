@@ -259,6 +259,16 @@ t_diskio() {
 t_readonly() {
 	run_cmd 'mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
 }
+# Two VMs' disks (vm2 has its own): vm1 marks its disk; vm2's disk does
+# not have the mark, vm2 marks its own; vm1's still says vm1 when read
+# from the disk again. The host checks both images after (Makefile).
+t_mark() { run_cmd 'echo vm1 > /mnt/owner; sync; echo marked' '^marked'; }
+t_other() {
+	run_cmd 'mkdir -p /mnt; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner 2>/dev/null || echo none) && echo vm2 > /mnt/owner && umount /mnt && sync' '^owner=none' 120
+}
+t_mine() {
+	run_cmd 'umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner)' '^owner=vm1' 60
+}
 t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted' '^unmounted' 60; }
 # Under the test root's disk-crash scenario (test=disk-crash): 32 MiB in
 # files with checksums, written, synced, dropped from the cache and read
