@@ -225,7 +225,7 @@ RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
 # The project's configs (config/*.json, config/examples/*.json) name the
 # Linux assets: fetch them first.
-RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets)
+RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets rootfs)
 RUN_BLOBS := $(BUILD)/blobs
 RUN_IMAGE := $(B)/$(if $(findstring test=,$(APPEND)),keel-test.bin,keel.bin)
 # make debug is make run (the same config, blobs and QEMU command line)
@@ -267,6 +267,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/linux.sh $(B)/keel.bin
+	bash tests/linux/persist-check.sh $(LINUX_ROOTFS) $(B)/system/linux.log
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin

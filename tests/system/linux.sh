@@ -143,6 +143,11 @@ run_cmd() {
 }
 
 t_shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; }
+# VM 1 of the default config runs from its disk (tests/linux/init
+# switches to /dev/vda), and what it writes there reaches the host file:
+# persist prints persist=<token>, which the Makefile finds in the image.
+t_root() { run_cmd 'echo root=$(awk '"'"'$2 == "/" { print $1 }'"'"' /proc/mounts)' '^root=/dev/vda'; }
+t_persist() { run_cmd 'echo keel-$$-$(date +%s) > /persist && sync && echo persist=$(cat /persist)' '^persist=keel-[0-9]+-[0-9]+'; }
 t_cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' "^cpus=${LINUX_TEST_CPUS:-2}"; }
 # CPU hotplug: CPU_OFF, then CPU_ON of a vCPU that ran (reset, MMU off).
 t_hotplug() {
@@ -290,7 +295,7 @@ t_crashes() {
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff again alive nokey}; do
+for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff again alive nokey}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish
