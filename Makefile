@@ -310,7 +310,8 @@ TEST_TARGETS += linux-system
 test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
 
-bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
+bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets rootfs
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel-test.bin \
 		$(BUILD)/bench.json
