@@ -274,7 +274,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/smp8.json LINUX_TEST_STEPS="shell cpus" \
 		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
-	for d in rw ro vm2; do cp $(LINUX_ROOTFS) $(LINUX_B)/disk-$$d.ext4 || exit 1; done
+	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disk \
 		LINUX_TEST_STEPS="shell mount diskio readonly mark vm2 other back mine unmount" \
@@ -282,7 +282,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disk.log
 	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-rw.ext4 2>/dev/null)" = vm1
 	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-vm2.ext4 2>/dev/null)" = vm2
-	cp $(LINUX_ROOTFS) $(LINUX_B)/disk-rw.ext4
+	bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-rw.ext4
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=diskcrash \
 		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \

@@ -277,7 +277,7 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
 	char base[20], size[20];
-	const char *args[] = { spec->name, base, size, NULL };
+	const char *args[] = { spec->name, base, size, spec->dev[d].read_only ? "ro" : NULL, NULL };
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];

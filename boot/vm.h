@@ -23,6 +23,7 @@ struct vm_dev_spec {
 	const struct srv_policy *restart; /* its server's, or NULL: the default */
 	int disk;            /* virtio-blk: the machine's disk it stands on
 			      * (boot/blkdrv.c counts them), else -1 */
+	bool read_only;      /* virtio-blk: offer VIRTIO_BLK_F_RO */
 };
 
 struct vm_spec {

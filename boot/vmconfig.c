@@ -131,7 +131,8 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.kind = dev->type == CFG_DEV_PL011 ? KEEL_VM_DEV_PL011 : KEEL_VM_DEV_VIRTIO,
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d],
-			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1 };
+			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
+			.read_only = dev->is_read_only };
 	}
 }
 

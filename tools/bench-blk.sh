@@ -21,8 +21,8 @@ die() { echo "bench-blk.sh: $*" >&2; exit 1; }
 bin=$1
 config=tests/linux/bench-blk.json
 disk=build/bench-disk.ext4
-[ -f build/linux/rootfs.ext4 ] || die "no build/linux/rootfs.ext4 (make rootfs)"
-cp build/linux/rootfs.ext4 "$disk"
+[ -d build/linux/root ] || die "no build/linux/root (make linux-assets)"
+bash tools/mkrootfs.sh build/linux/root "$disk" >/dev/null || die "mkrootfs failed"
 blobs=$(dirname "$bin")/bench-blk-blobs
 "$CHECK_CONFIG" "$config" >/dev/null || die "$config does not check"
 "$MKBLOBS" "$config" 2048 "$blobs" >/dev/null || die "mkblobs failed"

@@ -15,7 +15,8 @@
  * transport still has it in flight, so no request completes twice and no
  * buffer the guest got back is written again.
  *
- *   argv: its name, the VM's name, guest RAM base and size (hex)
+ *   argv: its name, the VM's name, guest RAM base and size (hex), and
+ *         "ro" for a read-only disk (the device offers VIRTIO_BLK_F_RO)
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -258,12 +259,14 @@ static void vblk_notified(void *ctx, uint64_t bits)
 
 /* A (re)start: resume the transport; hand the driver every head taken
  * from the guest that it does not have (a crash between the two). */
+static bool read_only;
+
 static void vblk_init(void *ctx)
 {
-	static const struct virtio_mmio_id id = {
+	const struct virtio_mmio_id id = {
 		.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_num_max = BLK_QSIZE,
 		.features = 1u << BLK_F_SIZE_MAX | 1u << BLK_F_SEG_MAX | 1u << BLK_F_BLK_SIZE |
-			    1u << BLK_F_FLUSH,
+			    1u << BLK_F_FLUSH | (read_only ? 1u << BLK_F_RO : 0),
 	};
 	static struct virtq_chain c;
 	bool fresh = st->magic != VBLK_MAGIC;
@@ -292,6 +295,7 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		return 1;
 	self = argv[0];
+	read_only = argc > 4 && strcmp(argv[4], "ro") == 0;
 	st = (struct vblk_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	ring = (struct keel_blk_ring *)(uintptr_t)KEEL_BLK_SHARED_VADDR;
 	dev = (struct virtio_dev){ .s = &st->t, .ops = &vblk_ops,

@@ -262,7 +262,7 @@ t_diskio() {
 	run_cmd 'dd if=/dev/urandom of=/mnt/f bs=64k count=128 2>/dev/null; s=$(md5sum < /mnt/f); sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/f)" = "$s" ] && echo "sum=${s%% *}"' '^sum=[0-9a-f]{32}' 240
 }
 t_readonly() {
-	run_cmd 'mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
+	run_cmd '[ "$(cat /sys/block/vdb/ro)" = 1 ] && mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
 }
 # Two VMs' disks (vm2 has its own): vm1 marks its disk; vm2's disk does
 # not have the mark, vm2 marks its own; vm1's still says vm1 when read
