@@ -232,7 +232,7 @@ RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
 # The project's configs (config/*.json, config/examples/*.json) name the
 # Linux assets: fetch them first.
-RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets)
+RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets rootfs)
 RUN_BLOBS := $(BUILD)/blobs
 RUN_IMAGE := $(B)/$(if $(findstring test=,$(APPEND)),keel-test.bin,keel.bin)
 # make debug is make run (the same config, blobs and QEMU command line)
@@ -270,16 +270,31 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM.
-linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		linux-assets $(BUILD)/linux/user-board.dtb
+linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/linux.sh $(B)/keel.bin
+	bash tests/linux/persist-check.sh $(LINUX_ROOTFS) $(B)/system/linux.log
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/smp8.json LINUX_TEST_STEPS="shell cpus" \
 		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
+	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disk \
+		LINUX_TEST_STEPS="shell mount diskio readonly mark vm2 other back mine unmount" \
+		bash tests/system/linux.sh $(B)/keel.bin
+	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disk.log
+	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-rw.ext4 2>/dev/null)" = vm1
+	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-vm2.ext4 2>/dev/null)" = vm2
+	bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-rw.ext4
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=diskcrash \
+		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \
+		bash tests/system/linux.sh $(B)/keel-test.bin
+	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-diskcrash.log
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio
@@ -303,12 +318,23 @@ test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
 
 # make test's stress scenario with millions of calls; minutes, not seconds.
+# Then the disk under crashes (as linux-system's disk-crash run) three
+# times as long, wanting 1,000 device-server and 100 driver crashes.
 SOAK_CALLS ?= 10000000
 .PHONY: soak
-soak: $(B)/keel-test.bin
+soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets $(LINUX_ROOTFS)
 	SOAK_CALLS=$(SOAK_CALLS) bash tests/system/soak.sh $(B)/keel-test.bin
+	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disksoak \
+		LINUX_TEST_APPEND=test=disk-crash DISK_MIN_DEV=1000 DISK_MIN_DRV=100 \
+		LINUX_TEST_STEPS="shell mount diskload diskload diskload unmount crashes" \
+		bash tests/system/linux.sh $(B)/keel-test.bin
+	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disksoak.log
 
-bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs linux-assets
+bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets rootfs
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel-test.bin \
 		$(BUILD)/bench.json

@@ -184,18 +184,17 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 {
 	struct server *uart = console_pl011(vm, spec);
 	unsigned i = vm->index;
-	uint64_t ntfn;
+	uint64_t ntfn = vm->ntfn; /* boot/vm.c bound it to the VMM */
 	if (!console_srv)
 		return true; /* the PL011 servers print through the kernel */
-	if (i >= KEEL_CON_MAX_VMS || !(ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0)))
+	if (i >= KEEL_CON_MAX_VMS || !ntfn)
 		return false;
 	snprintf(console_cfg->name[i], sizeof(console_cfg->name[i]), "%s", vm->name);
 	console_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
 	console_cfg->off[i] = 0;
 	if (i + 1 > console_cfg->nvms)
 		console_cfg->nvms = i + 1;
-	return keel_tcb_bind_notification(vm->vmm->tcb, ntfn) == KEEL_OK &&
-	       srv_grant_mint(console_srv, CON_SLOT_VMM(i), ntfn, KEEL_R_WRITE,
+	return srv_grant_mint(console_srv, CON_SLOT_VMM(i), ntfn, KEEL_R_WRITE,
 			      KEEL_VMM_BADGE_CONSOLE) &&
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_CONSOLE, console_ep, KEEL_R_WRITE,
 			      KEEL_CON_BADGE_VMM(i)) &&

@@ -34,6 +34,7 @@
 #include <keel/object.h>
 #include <keel/print.h>
 
+#include "blkdrv.h"
 #include "console.h" /* h-console */
 #include "vm.h"
 
@@ -230,15 +231,62 @@ static bool vm_vcpus(struct vm *vm, const struct vm_spec *spec)
 	return true;
 }
 
+/* A virtio device server sees the guest's RAM (the rings and buffers are
+ * there): a copy of each RAM frame (store slots 2k hold them) mapped
+ * read-write at KEEL_DEV_RAM_VADDR, kept in the store. */
+static bool vm_device_ram(struct vm *vm, const struct vm_spec *spec, struct server *s)
+{
+	unsigned bits = ram_frame_bits(spec);
+	uint64_t b = scratch[1];
+	for (uint64_t k = 0, off = 0; off < spec->ram_size; k++, off += 1ull << bits)
+		if (keel_cnode_copy(KEEL_ROOT_CNODE, b, vm->store, 2 * k, RW) != KEEL_OK ||
+		    root_frame_map(b, s->vspace, KEEL_DEV_RAM_VADDR + off, RW) != KEEL_OK ||
+		    keel_cnode_move(vm->store, vm->store_next++, KEEL_ROOT_CNODE, b) != KEEL_OK)
+			return false;
+	return true;
+}
+
+/* What a virtio device server needs beyond a PL011's: the guest's RAM, a
+ * way to tell the VMM its lines changed, and for a disk its block driver
+ * (boot/blkdrv.c) with a notification bound to the server for the
+ * driver's completions. */
+static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned d,
+			     struct server *s)
+{
+	char name[24];
+	int t;
+	uint64_t ntfn;
+	if (!vm_device_ram(vm, spec, s) ||
+	    !srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)))
+		return false;
+	if (spec->dev[d].disk < 0)
+		return true;
+	snprintf(name, sizeof(name), "%s-blkdrv%u", spec->name, d);
+	if ((t = blkdrv_transport((unsigned)spec->dev[d].disk)) < 0) {
+		kprintf("[root] VM %s: no disk %d on the machine for its device %u\n", spec->name,
+			spec->dev[d].disk, d);
+		return false;
+	}
+	ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	return ntfn && keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
+	       (vm->drv[d] = blkdrv_create(name, (unsigned)t, spec->cpu, VM_PRIO, s, KEEL_SRV_FREE,
+					   ntfn)) != NULL;
+}
+
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
-	const char *args[] = { spec->name, NULL };
+	char base[20], size[20];
+	const char *args[] = { spec->name, base, size, spec->dev[d].read_only ? "ro" : NULL, NULL };
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];
 	struct server *s;
 	snprintf(name, sizeof(name), "%s-%s", spec->name, spec->dev[d].prog);
+	snprintf(base, sizeof(base), "%llx", (unsigned long long)spec->ram_base);
+	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
+	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO)
+		args[1] = NULL; /* a PL011 needs only the VM's name */
 	s = srv_create(spec->dev[d].prog, name, args, spec->cpu, VM_PRIO);
 	if (!s || !ep || !state || !copy)
 		return false;
@@ -248,7 +296,8 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	return keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, state, RW) == KEEL_OK &&
 	       root_frame_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) == KEEL_OK &&
 	       srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) &&
-	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1);
+	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
+	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s));
 }
 
 static bool vm_grant_vmm(struct vm *vm)
@@ -312,7 +361,9 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 		srv_set_policy(vm->vmm, spec->restart);
 	vm->s2 = root_alloc(KEEL_OBJ_VSPACE, 0);
 	vm->exit_ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
-	return vm->vmm && vm->s2 && vm->exit_ep &&
+	vm->ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	return vm->vmm && vm->s2 && vm->exit_ep && vm->ntfn &&
+	       keel_tcb_bind_notification(vm->vmm->tcb, vm->ntfn) == KEEL_OK &&
 	       keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, vm->s2) == KEEL_OK;
 }
 
@@ -323,10 +374,14 @@ static void vm_files_find(const struct vm_spec *spec, struct vm_files *f)
 	f->dtb = spec->dtb ? srv_module(spec->dtb) : NULL;
 }
 
-/* Capabilities the VM's store must hold: two per RAM frame, and the files'. */
+/* Capabilities the VM's store must hold: two per RAM frame, one more per
+ * frame for each virtio device (its view of RAM), and the files'. */
 static uint64_t store_caps(const struct vm_spec *spec, const struct vm_files *f)
 {
-	return 2 * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(f->image) +
+	uint64_t views = 2;
+	for (unsigned d = 0; d < spec->ndev; d++)
+		views += spec->dev[d].kind == KEEL_VM_DEV_VIRTIO;
+	return views * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(f->image) +
 	       file_caps(f->initrd) + file_caps(f->dtb);
 }
 
@@ -384,6 +439,9 @@ static void vm_clear(struct vm *vm)
 		srv_forget(vm->vmm);
 	for (unsigned d = 0; d < vm->ndev; d++)
 		srv_forget(vm->dev[d]);
+	for (unsigned d = 0; d < KEEL_VMM_MAX_DEVICES; d++)
+		if (vm->drv[d])
+			srv_forget(vm->drv[d]);
 	root_carve_clear(&vm->carve);
 	vm->live = false;
 }
@@ -425,7 +483,7 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 bool vm_start(struct vm *vm)
 {
 	for (unsigned d = 0; d < vm->ndev; d++)
-		if (!srv_start(vm->dev[d]))
+		if ((vm->drv[d] && !srv_start(vm->drv[d])) || !srv_start(vm->dev[d]))
 			return false;
 	return srv_start(vm->vmm);
 }
@@ -458,8 +516,11 @@ void vm_stop(struct vm *vm)
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		keel_tcb_suspend(vm->vcpu_tcb[i]);
 	srv_stop(vm->vmm);
-	for (unsigned d = 0; d < vm->ndev; d++)
+	for (unsigned d = 0; d < vm->ndev; d++) {
 		srv_stop(vm->dev[d]);
+		if (vm->drv[d])
+			srv_stop(vm->drv[d]);
+	}
 }
 
 void vm_destroy(struct vm *vm)

@@ -21,6 +21,9 @@ struct vm_dev_spec {
 	uint64_t base, size; /* guest-physical window */
 	unsigned intid;      /* guest interrupt (SPI), 0: none */
 	const struct srv_policy *restart; /* its server's, or NULL: the default */
+	int disk;            /* virtio-blk: the machine's disk it stands on
+			      * (boot/blkdrv.c counts them), else -1 */
+	bool read_only;      /* virtio-blk: offer VIRTIO_BLK_F_RO */
 };
 
 struct vm_spec {
@@ -47,6 +50,8 @@ struct vm {
 	struct server *vmm;
 	struct server *dev[KEEL_VMM_MAX_DEVICES];
 	unsigned ndev;
+	struct server *drv[KEEL_VMM_MAX_DEVICES]; /* a virtio-blk's block driver */
+	uint64_t ntfn;        /* bound to the VMM: console input, device lines */
 	uint64_t s2;          /* the guest's stage-2 vspace */
 	uint64_t exit_ep;     /* the VMM receives exits on it */
 	unsigned nvcpus;

@@ -95,6 +95,17 @@ static const char *vm_refusal(unsigned v, unsigned taken, unsigned max)
 	return taken < max ? NULL : "root builds no more VMs";
 }
 
+/* The machine's disk of VM v's device d: make run gives QEMU every
+ * virtio-blk device of the file, in order (tools/mkblobs.c). */
+static int disk_index(unsigned v, unsigned d)
+{
+	int n = 0;
+	for (unsigned w = 0; w <= v; w++)
+		for (unsigned e = 0; e < sys.vms[w].device_count && (w < v || e < d); e++)
+			n += sys.vms[w].devices[e].type == CFG_DEV_VIRTIO_BLK;
+	return n;
+}
+
 static void fill_spec(unsigned v, struct vm_spec *spec)
 {
 	const struct cfg_vm *vm = &sys.vms[v];
@@ -117,9 +128,11 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 		const struct cfg_device *dev = &vm->devices[d];
 		dev_policy[v][d] = policy_of(&dev->restart);
 		spec->dev[d] = (struct vm_dev_spec){ .prog = cfg_dev_server(dev->type),
-			.kind = KEEL_VM_DEV_PL011, /* the one type cfg_dev_server() builds */
+			.kind = dev->type == CFG_DEV_PL011 ? KEEL_VM_DEV_PL011 : KEEL_VM_DEV_VIRTIO,
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
-			.restart = &dev_policy[v][d] };
+			.restart = &dev_policy[v][d],
+			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
+			.read_only = dev->is_read_only };
 	}
 }
 

@@ -49,7 +49,7 @@ static const struct dev_kind kinds[] = {
 	{ "pl011", CFG_DEV_PL011, 0x1000, plain_keys, plain_required, "pl011" },
 	{ "virtio-console", CFG_DEV_VIRTIO_CONSOLE, 0x200, plain_keys,
 	  plain_required, NULL },
-	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, NULL },
+	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, "vblk" },
 	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, plain_required, NULL },
 };
 

@@ -13,3 +13,10 @@ console_SRCS := device-servers/console/main.c device-servers/console/console.c
 USER_PROGS += blkdrv
 SHIPPED_PROGS += blkdrv
 blkdrv_SRCS := device-servers/blk-driver/main.c
+# The virtio-blk device server: one per virtual disk (boot/vm.c), on the
+# virtio-mmio transport library (device-servers/virtio/).
+USER_PROGS += vblk
+SHIPPED_PROGS += vblk
+vblk_SRCS := device-servers/virtio-blk/main.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
+$(B)/user/obj/device-servers/virtio-blk/%: UCFLAGS += -Idevice-servers/virtio
+$(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio

@@ -94,6 +94,11 @@ run_linux() {
 }
 if [ -n "${LINUX_CONFIG:-}" ]; then
 	run_linux
+	# virtio-blk against QEMU's own (tools/bench-blk.sh); BENCH_BLK=0
+	# leaves it out.
+	if [ "${BENCH_BLK:-1}" != 0 ]; then
+		bash tools/bench-blk.sh "$bin" >>"$log" || die "the virtio-blk benchmarks broke (log: $log)"
+	fi
 	# Wall-clock ratios against bare QEMU, as make run runs (tools/
 	# bench-wall.sh); BENCH_WALL=0 leaves them out.
 	if [ "${BENCH_WALL:-1}" != 0 ]; then

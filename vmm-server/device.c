@@ -39,6 +39,22 @@ static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64
 	return false;
 }
 
+/* The device says its lines changed on their own (KEEL_VMM_BADGE_DEV):
+ * read them (KEEL_DEV_LINES, retried like an access) and set the line. */
+void dev_lines(struct vmm_dev *d)
+{
+	for (unsigned i = 0; d->ep && i < DEV_TRIES; i++) {
+		uint64_t mr[6] = { 0 };
+		uint64_t info = keel_msginfo(KEEL_DEV_LINES, 0);
+		long err = keel_call(d->ep, &info, mr);
+		if (err == KEEL_E_CANCELLED)
+			continue;
+		if (err == KEEL_OK && keel_msg_len(info) >= KEEL_DEV_REPLY_LEN && d->intid)
+			vmm_arch_irq_line(d->vm, d->intid, mr[2] & 1);
+		return;
+	}
+}
+
 bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc)
 {
 	d->vm = vm;

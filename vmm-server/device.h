@@ -14,5 +14,7 @@ struct vmm_dev {
  * region or its interrupt cannot be a device's line
  * (vmm_arch_irq_valid). */
 bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc);
+/* The device signalled that its lines changed: read them, set the line. */
+void dev_lines(struct vmm_dev *d);
 
 #endif /* VMM_DEVICE_H */

@@ -190,11 +190,16 @@ static bool vm_exit(void *ctx, struct keel_msg *m)
 	return vm.stopped ? vm_stop(m) : true;
 }
 
-/* The console signalled the bound notification: input waits (h-console). */
+/* The bound notification: the console has input (h-console), or devices
+ * changed their lines on their own. */
 static void vm_notified(void *ctx, uint64_t bits)
 {
+	const struct keel_vm_info *info = vm_info();
 	(void)ctx;
-	vmm_console_input(&vm, vm_info(), bits);
+	for (unsigned d = 0; d < info->dev_count && d < KEEL_VMM_MAX_DEVICES; d++)
+		if (bits & KEEL_VMM_BADGE_DEV(d))
+			dev_lines(&devs[d]);
+	vmm_console_input(&vm, info, bits);
 }
 
 static void vm_serving(void *ctx)

@@ -4,8 +4,10 @@
  * through the shared ring of keel/blk.h. It holds the device's page, its
  * interrupt, its own virtqueue page and the shared area, nothing else.
  *
- * One request is on the device at a time, in ring order: simple, and
- * enough to re-drive after a crash (keel/blk.h). Every request is checked
+ * Up to KEEL_BLK_SLOTS requests are on the device at once, each in the
+ * descriptors of its ring slot; the device may finish them in any order,
+ * and `done` moves over them in ring order, which is all a restart needs
+ * to re-drive (keel/blk.h). Every request is checked
  * against the device before it reaches it: a bad one (the client is a
  * device server that parses what a guest writes) fails with IOERR or
  * UNSUPP and never touches the device.
@@ -52,14 +54,17 @@
 #define F_BLK_FLUSH 9u
 #define F_VERSION_1 32u
 
-/* The virtqueue page: the split ring (spec 2.7) of QSIZE entries, and
- * the request header and status byte of the one request on the device. */
-#define QSIZE 4u
+/* The virtqueue page: the split ring (spec 2.7) of QSIZE entries; ring
+ * slot i's request uses descriptors 3i..3i+2, header Q_HDR + 16i and
+ * status byte Q_STATUS + i. */
+#define QSIZE 64u
 #define Q_DESC 0u
-#define Q_AVAIL 256u
-#define Q_USED 512u
-#define Q_HDR 1024u
-#define Q_STATUS 1040u
+#define Q_AVAIL 1024u
+#define Q_USED 2048u
+#define Q_HDR 3072u
+#define Q_STATUS 3584u
+_Static_assert(3 * KEEL_BLK_SLOTS <= QSIZE && Q_HDR + 16 * KEEL_BLK_SLOTS <= Q_STATUS,
+	       "the queue page holds every slot's request");
 #define D_NEXT 1u
 #define D_WRITE 2u
 
@@ -85,7 +90,9 @@ static struct keel_blk_ring *ring;
 static uint8_t *queue;       /* the virtqueue page */
 static uint64_t features;    /* negotiated */
 static uint16_t used_seen;   /* used entries taken */
-static bool busy;            /* a request is on the device */
+static uint32_t submitted;   /* ring requests put on the device (or failed) */
+static bool on_device[KEEL_BLK_SLOTS], finished[KEEL_BLK_SLOTS];
+static uint8_t result[KEEL_BLK_SLOTS];
 static bool broken;          /* the device refused us: fail every request */
 
 static volatile uint32_t *reg(unsigned off)
@@ -143,6 +150,9 @@ static const char *blkdrv_setup(void)
 	*reg(VM_QUEUE_READY) = 1;
 	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
 	used_seen = 0;
+	submitted = ring->done; /* everything not done is put on the device again */
+	memset(on_device, 0, sizeof(on_device));
+	memset(finished, 0, sizeof(finished));
 	return NULL;
 }
 
@@ -179,64 +189,81 @@ static void desc_set(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, ui
 	*d = (struct vq_desc){ .addr = addr, .len = len, .flags = flags, .next = next };
 }
 
-/* Put slot n's request on the device: header, data (if any), status. */
+/* Put ring request n on the device: header, data (if any), status, in
+ * its slot's three descriptors. */
 static void blkdrv_submit(uint32_t n)
 {
-	const struct keel_blk_req *r = &ring->slot[n % KEEL_BLK_SLOTS];
-	struct blk_hdr *h = (struct blk_hdr *)(queue + Q_HDR);
+	unsigned s = n % KEEL_BLK_SLOTS, d = 3 * s;
+	const struct keel_blk_req *r = &ring->slot[s];
+	struct blk_hdr *h = (struct blk_hdr *)(queue + Q_HDR) + s;
 	struct vq_avail *a = (struct vq_avail *)(queue + Q_AVAIL);
-	uint64_t data = info->shared_pa + KEEL_BLK_DATA_OFF +
-			(uint64_t)(n % KEEL_BLK_SLOTS) * KEEL_BLK_SLOT_BYTES;
+	uint64_t data = info->shared_pa + KEEL_BLK_DATA_OFF + (uint64_t)s * KEEL_BLK_SLOT_BYTES;
+	uint64_t hdr_pa = info->queue_pa + Q_HDR + 16u * s, st_pa = info->queue_pa + Q_STATUS + s;
 	bool device_writes = r->type == KEEL_BLK_T_IN || r->type == KEEL_BLK_T_GET_ID;
 	*h = (struct blk_hdr){ .type = r->type, .sector = r->sector };
-	queue[Q_STATUS] = 0xff;
+	queue[Q_STATUS + s] = 0xff;
 	if (r->type == KEEL_BLK_T_FLUSH) {
-		desc_set(0, info->queue_pa + Q_HDR, sizeof(*h), D_NEXT, 2);
+		desc_set(d, hdr_pa, sizeof(*h), D_NEXT, (uint16_t)(d + 2));
 	} else {
-		desc_set(0, info->queue_pa + Q_HDR, sizeof(*h), D_NEXT, 1);
-		desc_set(1, data, r->type == KEEL_BLK_T_GET_ID ? 20 : r->len,
-			 D_NEXT | (device_writes ? D_WRITE : 0), 2);
+		desc_set(d, hdr_pa, sizeof(*h), D_NEXT, (uint16_t)(d + 1));
+		desc_set(d + 1, data, r->type == KEEL_BLK_T_GET_ID ? 20 : r->len,
+			 D_NEXT | (device_writes ? D_WRITE : 0), (uint16_t)(d + 2));
 	}
-	desc_set(2, info->queue_pa + Q_STATUS, 1, D_WRITE, 0);
-	a->ring[a->idx % QSIZE] = 0;
+	desc_set(d + 2, st_pa, 1, D_WRITE, 0);
+	a->ring[a->idx % QSIZE] = (uint16_t)d;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the chain before the index */
 	a->idx++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the index before the notify */
-	*reg(VM_QUEUE_NOTIFY) = 0;
-	busy = true;
+	on_device[s] = true;
 }
 
-static void blkdrv_complete(uint32_t n, uint32_t status)
+static void blkdrv_finish(unsigned s, uint32_t status)
 {
-	ring->slot[n % KEEL_BLK_SLOTS].status = status;
-	__atomic_store_n(&ring->done, n + 1, __ATOMIC_RELEASE);
-	keel_signal(KEEL_SRV_PEER);
+	on_device[s] = false;
+	finished[s] = true;
+	result[s] = (uint8_t)(status <= KEEL_BLK_S_UNSUPP ? status : KEEL_BLK_S_IOERR);
 }
 
-/* Take a finished request off the device, then start the next ones
- * (failing at once those the checks refuse). */
+/* Take what the device finished, move done over the finished requests in
+ * ring order, then put new ones on the device (failing at once those the
+ * checks refuse). */
 static void blkdrv_progress(void)
 {
 	const struct vq_used *u = (const struct vq_used *)(queue + Q_USED);
 	uint32_t done = ring->done, req;
-	if (busy && __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != used_seen) {
+	bool notify = false, told = false;
+	while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != used_seen) {
+		unsigned s = u->ring[used_seen % QSIZE].id / 3;
 		used_seen++;
-		busy = false;
-		blkdrv_complete(done, queue[Q_STATUS] <= KEEL_BLK_S_UNSUPP ? queue[Q_STATUS] :
-								 KEEL_BLK_S_IOERR);
-		done++;
+		if (s < KEEL_BLK_SLOTS && on_device[s])
+			blkdrv_finish(s, queue[Q_STATUS + s]);
 	}
+	while (done != submitted && finished[done % KEEL_BLK_SLOTS]) {
+		unsigned s = done % KEEL_BLK_SLOTS;
+		finished[s] = false;
+		ring->slot[s].status = result[s];
+		__atomic_store_n(&ring->done, ++done, __ATOMIC_RELEASE);
+		told = true;
+	}
+	if (told)
+		keel_signal(KEEL_SRV_PEER);
 	req = __atomic_load_n(&ring->req, __ATOMIC_ACQUIRE);
 	if (req - done > KEEL_BLK_SLOTS) /* the client broke the ring: wait */
 		return;
-	while (!busy && done != req) {
-		uint32_t st = blkdrv_check(&ring->slot[done % KEEL_BLK_SLOTS]);
+	for (; submitted != req; submitted++) {
+		uint32_t st = blkdrv_check(&ring->slot[submitted % KEEL_BLK_SLOTS]);
 		if (st == KEEL_BLK_S_OK) {
-			blkdrv_submit(done);
-			return;
+			blkdrv_submit(submitted);
+			notify = true;
+		} else {
+			blkdrv_finish(submitted % KEEL_BLK_SLOTS, st);
 		}
-		blkdrv_complete(done++, st);
 	}
+	if (notify) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the index before the notify */
+		*reg(VM_QUEUE_NOTIFY) = 0;
+	}
+	if (!notify && done != submitted && finished[done % KEEL_BLK_SLOTS])
+		blkdrv_progress(); /* refused ones finished at once: pass them on */
 }
 
 static void blkdrv_notified(void *ctx, uint64_t bits)

@@ -20,7 +20,8 @@ LINUX_INITRD := $(LINUX_B)/initramfs.cpio
 LINUX_STAMP := $(LINUX_B)/.done-v1
 LINUX_ICOUNT := $(LINUX_B)/icount
 LINUX_SIGDFL := $(LINUX_B)/sigdfl
-LINUX_PROGS := $(LINUX_ICOUNT) $(LINUX_SIGDFL)
+LINUX_BLKBENCH := $(LINUX_B)/blkbench
+LINUX_PROGS := $(LINUX_ICOUNT) $(LINUX_SIGDFL) $(LINUX_BLKBENCH)
 
 # A normal static Linux program against Debian's arm64 musl (not libkeel:
 # it runs under Linux, not on Keel).
@@ -32,7 +33,7 @@ LINUX_CFLAGS := $(WARN) -O2 -nostdinc \
 .PHONY: linux-assets linux-bare linux-bench
 linux-assets: $(LINUX_STAMP)
 
-# The guest's own programs (/bin/icount, /bin/sigdfl), one source each.
+# The guest's own programs (/bin/icount, /bin/sigdfl, /bin/blkbench), one source each.
 $(LINUX_B)/%: tests/linux/%.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_CFLAGS) -c $< -o $@.o

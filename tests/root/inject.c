@@ -8,18 +8,33 @@
  */
 #include "scenario.h"
 
-static struct server *inj_srv;
+static struct server *inj_srv, *inj_other;
 static uint64_t inj_period, inj_next, inj_t0;
-static unsigned inj_left, inj_done;
+static unsigned inj_left, inj_done, inj_every, inj_tick, inj_other_done;
 
 static uint64_t inject_ticks(unsigned ms)
 {
 	return ms * (root_boot_info()->timer_hz / 1000);
 }
 
+void inject_crashes_two(struct server *s, struct server *other, unsigned every,
+			unsigned period_ms, unsigned count)
+{
+	inject_crashes(s, period_ms, count);
+	inj_other = other;
+	inj_every = every;
+}
+
+unsigned inject_other_count(void)
+{
+	return inj_other_done;
+}
+
 void inject_crashes(struct server *s, unsigned period_ms, unsigned count)
 {
 	inj_srv = s;
+	inj_other = NULL;
+	inj_tick = inj_other_done = 0;
 	inj_period = inject_ticks(period_ms ? period_ms : 1);
 	inj_left = count;
 	inj_done = 0;
@@ -60,6 +75,11 @@ void root_hook_timer(uint64_t now)
 	if (!inj_left || now < inj_next)
 		return;
 	inj_next = now + inj_period;
+	if (inj_other && inj_every && ++inj_tick % inj_every == 0) {
+		if (inj_other->state == SRV_RUNNING && !inj_other->restart_due && srv_crash(inj_other))
+			inj_other_done++;
+		return;
+	}
 	if (inj_srv->state != SRV_RUNNING || inj_srv->restart_due)
 		return;
 	srv_crash(inj_srv);

@@ -26,6 +26,11 @@ void scn_done(void);
 /* ---- inject.c: crash a server on root's timer (root_hook_timer) ---- */
 /* Crash s every period_ms, count times in all (one server at a time). */
 void inject_crashes(struct server *s, unsigned period_ms, unsigned count);
+/* The same, but every `every`-th period crashes other instead (counted
+ * when asked: inject_other_count). */
+void inject_crashes_two(struct server *s, struct server *other, unsigned every,
+			unsigned period_ms, unsigned count);
+unsigned inject_other_count(void);
 void inject_stop(void);
 /* s faulted (root_hook_faulted): the crash, if it was s's, counts. */
 void inject_faulted(struct server *s);
@@ -93,7 +98,7 @@ extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_co
 	scenario_con_crash;
 
 /* tests/root/scn_blk.c: the block driver on a real disk */
-extern const struct scenario scenario_blk;
+extern const struct scenario scenario_blk, scenario_disk_crash;
 /* tests/root/scn_cfg.c */
 extern const struct scenario scenario_cfg, scenario_restart_policy;
 

@@ -14,6 +14,7 @@
 #include <keel/print.h>
 
 #include "../../boot/blkdrv.h"
+#include "../../boot/vm.h"
 #include "scenario.h"
 
 #define BLK_PERIOD_MS 7u
@@ -75,3 +76,51 @@ static void blk_faulted(struct server *s)
 
 const struct scenario scenario_blk = { .name = "blk", .start = blk_start, .report = blk_report,
 				       .faulted = blk_faulted };
+
+/*
+ * disk-crash: the VMs of the config blob, as the shipped root builds
+ * them (tests/linux/disk.json, driven by tests/system/linux.sh), while
+ * root crashes VM 1's first virtio-blk device server every
+ * DISK_PERIOD_MS and, every DISK_DRV_EVERY-th period, its block driver
+ * instead, DISK_CRASHES times in all. Reports go on to the shipped
+ * root's handling; root prints each crash and restart.
+ */
+#define DISK_PERIOD_MS 10u
+#define DISK_DRV_EVERY 8u
+#define DISK_CRASHES 100000u
+
+static const struct srv_policy disk_policy = { .max_restarts = 1000000 };
+
+static void disk_start(void)
+{
+	struct vm *vm;
+	unsigned d = 0;
+	vmrun_start();
+	vm = vm_by_index(0);
+	while (vm && d < vm->ndev && !vm->drv[d])
+		d++;
+	if (!vm || d == vm->ndev) {
+		scn_fail("disk-crash", "VM 1 has no virtio-blk device");
+		scn_done();
+		return;
+	}
+	srv_set_policy(vm->dev[d], &disk_policy);
+	srv_set_policy(vm->drv[d], &disk_policy);
+	kprintf("[root] disk-crash: crashing %s every %u ms, %s every %u-th time\n",
+		vm->dev[d]->name, DISK_PERIOD_MS, vm->drv[d]->name, DISK_DRV_EVERY);
+	inject_crashes_two(vm->dev[d], vm->drv[d], DISK_DRV_EVERY, DISK_PERIOD_MS, DISK_CRASHES);
+}
+
+static uint64_t disk_report(struct server *s, unsigned kind, uint64_t value, const char *text)
+{
+	vmrun_report(s, kind, value, text);
+	return KEEL_REPORT_CONTINUE;
+}
+
+static void disk_faulted(struct server *s)
+{
+	(void)s; /* logged and restarted by root; the guest's check judges */
+}
+
+const struct scenario scenario_disk_crash = { .name = "disk-crash", .start = disk_start,
+					      .report = disk_report, .faulted = disk_faulted };

@@ -31,7 +31,9 @@
 #
 #   bash tests/system/linux.sh build/aarch64/keel.bin
 #
-# LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps:
+# LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps,
+# LINUX_TEST_APPEND puts words before blobs= on the kernel command line
+# (test=<scenario> with the test image, keel-test.bin);
 # make linux-system also boots tests/linux/dtb.json (a device tree the
 # config supplies) with the steps "shell model".
 #
@@ -68,7 +70,8 @@ cp "$bin" "$image"
 # shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
 	-nic none -m 2048M -nographic -no-reboot -kernel "$image" \
-	$(grep -v '^blobs=' "$blobs/qemu-args") -append "$(grep '^blobs=' "$blobs/qemu-args")" \
+	$(grep -v '^blobs=' "$blobs/qemu-args") \
+	-append "${LINUX_TEST_APPEND:+$LINUX_TEST_APPEND }$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &
 qemu=$!
 cleanup() {
@@ -140,6 +143,11 @@ run_cmd() {
 }
 
 t_shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; }
+# VM 1 of the default config runs from its disk (tests/linux/init
+# switches to /dev/vda), and what it writes there reaches the host file:
+# persist prints persist=<token>, which the Makefile finds in the image.
+t_root() { run_cmd 'echo root=$(awk '"'"'$2 == "/" { print $1 }'"'"' /proc/mounts)' '^root=/dev/vda'; }
+t_persist() { run_cmd 'echo keel-$$-$(date +%s) > /persist && sync && echo persist=$(cat /persist)' '^persist=keel-[0-9]+-[0-9]+'; }
 t_cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' "^cpus=${LINUX_TEST_CPUS:-2}"; }
 # CPU hotplug: CPU_OFF, then CPU_ON of a vCPU that ran (reset, MMU off).
 t_hotplug() {
@@ -240,11 +248,54 @@ t_again() {
 		run_cmd 'echo again-$((20+22))' '^again-42'
 }
 
+# Disks (tests/linux/disk.json: vda read-write, vdb read-only, both the
+# guest's ext4 tree): Debian's virtio modules find them through Keel's
+# virtio-blk device servers; vda mounts and holds /init; 8 MiB of random
+# data written, synced, unmounted, dropped from the cache and read back
+# has the same checksum (printed as sum=<md5> for the host's check after
+# QEMU stops: tests/linux/disk-check.sh); vdb mounts, and a write to it
+# fails.
+t_mount() {
+	run_cmd 'mkdir -p /mnt /ro; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && cmp /mnt/init /init && echo mount-ok' '^mount-ok' 120
+}
+t_diskio() {
+	run_cmd 'dd if=/dev/urandom of=/mnt/f bs=64k count=128 2>/dev/null; s=$(md5sum < /mnt/f); sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/f)" = "$s" ] && echo "sum=${s%% *}"' '^sum=[0-9a-f]{32}' 240
+}
+t_readonly() {
+	run_cmd '[ "$(cat /sys/block/vdb/ro)" = 1 ] && mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && ! dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>/dev/null && echo ro-ok' '^ro-ok' 60
+}
+# Two VMs' disks (vm2 has its own): vm1 marks its disk; vm2's disk does
+# not have the mark, vm2 marks its own; vm1's still says vm1 when read
+# from the disk again. The host checks both images after (Makefile).
+t_mark() { run_cmd 'echo vm1 > /mnt/owner; sync; echo marked' '^marked'; }
+t_other() {
+	run_cmd 'mkdir -p /mnt; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner 2>/dev/null || echo none) && echo vm2 > /mnt/owner && umount /mnt && sync' '^owner=none' 120
+}
+t_mine() {
+	run_cmd 'umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner)' '^owner=vm1' 60
+}
+t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted' '^unmounted' 60; }
+# Under the test root's disk-crash scenario (test=disk-crash): 32 MiB in
+# files with checksums, written, synced, dropped from the cache and read
+# back while root crashes the disk's device server and block driver;
+# then root must have crashed each often enough (DISK_MIN_DEV,
+# DISK_MIN_DRV restarts in the log).
+t_diskload() {
+	run_cmd 'for i in 1 2 3 4 5 6 7 8; do dd if=/dev/urandom of=/mnt/w$i bs=64k count=64 2>/dev/null; done; md5sum /mnt/w? > /tmp/sums; cp /tmp/sums /mnt/sums; sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && md5sum -c /tmp/sums >/dev/null && echo "load-ok $(wc -l < /tmp/sums)"' '^load-ok 8' 900
+}
+t_crashes() {
+	local dev drv
+	dev=$(grep -ac 'server vm1-vblk restarted' "$log")
+	drv=$(grep -ac 'server vm1-blkdrv[0-9]* restarted' "$log")
+	echo "[linux] disk crashes: device server $dev, block driver $drv"
+	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ]
+}
+
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff again alive nokey}; do
+for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff again alive nokey}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

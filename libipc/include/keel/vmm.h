@@ -48,6 +48,14 @@
  *   KEEL_SRV_PEER   the console server's endpoint, WRITE, badged
  *                   KEEL_CON_BADGE_DEV(vm): output (absent: kernel console)
  *   argv[1]         the VM's name (console prefix)
+ *
+ * A virtio device server (kind KEEL_VM_DEV_VIRTIO) also has
+ *   KEEL_SRV_NTFN   the VMM's notification, WRITE, badged
+ *                   KEEL_VMM_BADGE_DEV(d): its lines changed
+ *   KEEL_DEV_RAM_VADDR  the guest's RAM, read-write: guest-physical
+ *                   ram_base maps here (the virtqueues and buffers are
+ *                   there); nothing else of the VM
+ *   what its device needs besides (virtio-blk: keel/blk.h's client side)
  */
 #ifndef KEEL_VMM_H
 #define KEEL_VMM_H
@@ -66,6 +74,7 @@
 #define KEEL_VMM_RAM_VADDR 0x1000000000ull
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
+#define KEEL_DEV_RAM_VADDR 0x1000000000ull /* a virtio device's view of guest RAM */
 
 #define KEEL_VMM_MAX_VCPUS 8u
 #define KEEL_VMM_MAX_DEVICES 8u /* other copy: CFG_MAX_DEVICES, keel/config.h */
@@ -82,6 +91,10 @@ _Static_assert(KEEL_VMM_SLOT_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_SLOT_CONSO
  * signals: input is waiting (a vCPU badge is never a notification bit the
  * VMM looks at, so the two cannot be confused). */
 #define KEEL_VMM_BADGE_CONSOLE (1u << 8)
+/* Bit of that notification device d signals when its interrupt lines
+ * changed on their own (a request completed, not a guest access): the
+ * VMM then asks it for them (KEEL_DEV_LINES). */
+#define KEEL_VMM_BADGE_DEV(d) (1u << (9u + (d)))
 
 /* ---- the VM description root writes for the VMM ----------------------------
  * The VMM derives the guest's device tree from it (vmm-server/dtb.c). */

@@ -1,0 +1,307 @@
+/*
+ * The virtio-blk device server: one per virtual disk, on the shared
+ * virtio-mmio transport (device-servers/virtio/). It parses what the
+ * guest puts in its queue and hands each request to its block driver
+ * (device-servers/blk-driver/, keel/blk.h), copying data between the
+ * guest's buffers and the shared area; it never touches the physical
+ * device, and the driver never sees guest memory.
+ *
+ * Crash safety (docs/blk.md): the transport's state, the requests handed
+ * to the driver (which head is in which ring slot) and the driver
+ * completions handled live in the state page. A restarted server resumes
+ * the transport (finishing the step its journal records), hands the driver
+ * any head taken from the guest but not yet given to it, and completes
+ * what the driver finished since; a head is completed only while the
+ * transport still has it in flight, so no request completes twice and no
+ * buffer the guest got back is written again.
+ *
+ *   argv: its name, the VM's name, guest RAM base and size (hex), and
+ *         "ro" for a read-only disk (the device offers VIRTIO_BLK_F_RO)
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/blk.h>
+#include <keel/print.h>
+#include <keel/server.h>
+#include <keel/vmm.h>
+
+#include "virtio.h"
+
+#define VIRTIO_ID_BLOCK 2u
+#define BLK_F_SIZE_MAX 1u
+#define BLK_F_SEG_MAX 2u
+#define BLK_F_RO 5u
+#define BLK_F_BLK_SIZE 6u
+#define BLK_F_FLUSH 9u
+#define BLK_QSIZE 128u
+#define BLK_HDR 16u
+#define BLK_ID_BYTES 20u
+#define VBLK_MAGIC 0x4b45454c56424c4bull /* "KEELVBLK" */
+
+/* A request handed to the driver: which guest chain it is. */
+struct vblk_slot {
+	uint16_t head;
+	uint16_t pad;
+	uint32_t type;
+	uint32_t len;  /* data bytes */
+};
+
+struct vblk_state {
+	struct virtio_mmio_state t; /* the transport, guest-visible */
+	uint64_t magic;
+	uint32_t seen;              /* driver completions handled */
+	uint32_t pad;
+	uint64_t capacity;          /* what the guest was last told */
+	struct vblk_slot slot[KEEL_BLK_SLOTS]; /* for ring requests seen.. req */
+};
+_Static_assert(sizeof(struct vblk_state) <= 4096, "one state page");
+
+static struct vblk_state *st;
+static struct keel_blk_ring *ring;
+static struct virtio_dev dev;
+static const char *self;
+
+static uint8_t *slot_data(uint32_t n)
+{
+	return (uint8_t *)(uintptr_t)(KEEL_BLK_SHARED_VADDR + KEEL_BLK_DATA_OFF +
+				      (uint64_t)(n % KEEL_BLK_SLOTS) * KEEL_BLK_SLOT_BYTES);
+}
+
+/* ---- config space (spec 5.2.4): capacity, size_max, seg_max, blk_size ---- */
+static bool vblk_config_read(void *ctx, uint32_t off, unsigned width, uint64_t *val)
+{
+	uint8_t cfg[24] = { 0 };
+	uint64_t cap = st->capacity;
+	uint32_t size_max = KEEL_BLK_SLOT_BYTES, seg_max = 1, blk_size = KEEL_BLK_SECTOR;
+	(void)ctx;
+	memcpy(cfg, &cap, 8);
+	memcpy(cfg + 8, &size_max, 4);
+	memcpy(cfg + 12, &seg_max, 4);
+	memcpy(cfg + 20, &blk_size, 4);
+	*val = 0;
+	if (off < sizeof(cfg) && width <= sizeof(cfg) - off)
+		memcpy(val, cfg + off, width); /* little-endian, as the guest */
+	return true;
+}
+
+static bool vblk_config_write(void *ctx, uint32_t off, unsigned width, uint64_t val)
+{
+	(void)ctx, (void)off, (void)width, (void)val;
+	return true; /* nothing writable: writeback is not offered */
+}
+
+/* ---- a chain: header, data, status ---- */
+
+/* The guest's status byte: the last byte of the last writable buffer. */
+static bool vblk_status(const struct virtq_chain *c, uint8_t status)
+{
+	const struct virtq_buf *b = &c->buf[c->n - 1];
+	return c->in_len >= 1 && b->write && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
+}
+
+/* Copy n bytes between the chain's data part and buf: out (readable,
+ * after the header) to buf, or buf to in (writable, before the status). */
+static bool vblk_copy(const struct virtq_chain *c, uint8_t *buf, uint32_t n, bool to_guest)
+{
+	uint64_t skip = to_guest ? 0 : BLK_HDR;
+	for (uint16_t i = 0; i < c->n && n; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint64_t len = b->len, at = b->gpa;
+		if ((bool)b->write != to_guest)
+			continue;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		at += skip, len -= skip, skip = 0;
+		len = len < n ? len : n;
+		if (!(to_guest ? gmem_write(&dev.mem, at, buf, len) : gmem_read(&dev.mem, at, buf, len)))
+			return false;
+		buf += len, n -= (uint32_t)len;
+	}
+	return n == 0;
+}
+
+/* The data bytes of a checked chain of this type, or -1: not a request
+ * the device takes (spec 5.2.6: header readable, status last writable). */
+static int64_t vblk_data_len(const struct virtq_chain *c, uint32_t type)
+{
+	if (c->out_len < BLK_HDR || c->in_len < 1)
+		return -1;
+	if (type == KEEL_BLK_T_OUT)
+		return c->in_len == 1 ? (int64_t)(c->out_len - BLK_HDR) : -1;
+	if (type == KEEL_BLK_T_IN || type == KEEL_BLK_T_GET_ID)
+		return c->out_len == BLK_HDR ? (int64_t)(c->in_len - 1) : -1;
+	return c->out_len == BLK_HDR ? 0 : -1;
+}
+
+/* Hand the chain to the driver as ring request n, or complete it at once
+ * with an error. */
+static void vblk_submit(const struct virtq_chain *c)
+{
+	struct { uint32_t type, reserved; uint64_t sector; } hdr = { ~0u, 0, 0 };
+	uint32_t n = ring->req;
+	int64_t len = -1;
+	bool known;
+	/* the header in the first buffer, as every driver puts it */
+	if (c->n && !c->buf[0].write && c->buf[0].len >= BLK_HDR &&
+	    gmem_read(&dev.mem, c->buf[0].gpa, &hdr, BLK_HDR))
+		len = vblk_data_len(c, hdr.type);
+	known = hdr.type == KEEL_BLK_T_IN || hdr.type == KEEL_BLK_T_OUT ||
+		hdr.type == KEEL_BLK_T_FLUSH || hdr.type == KEEL_BLK_T_GET_ID;
+	if (!known || len < 0 || len > (int64_t)KEEL_BLK_SLOT_BYTES ||
+	    (hdr.type == KEEL_BLK_T_OUT && !vblk_copy(c, slot_data(n), (uint32_t)len, false))) {
+		vblk_status(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
+		virtq_push(&dev, 0, c->head, 1);
+		return;
+	}
+	if (hdr.type == KEEL_BLK_T_GET_ID)
+		len = BLK_ID_BYTES;
+	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .type = hdr.type,
+							   .len = (uint32_t)len };
+	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = hdr.type,
+		.len = (uint32_t)len, .sector = hdr.sector, .status = 0xff };
+	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_signal(KEEL_SRV_FREE);
+}
+
+/* Driver completion n: the data and status into the guest's chain, the
+ * chain back to the guest; only while the head is still in flight. */
+static void vblk_complete(uint32_t n)
+{
+	static struct virtq_chain c;
+	const struct vblk_slot *s = &st->slot[n % KEEL_BLK_SLOTS];
+	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status, written = 1;
+	if (virtq_inflight_next(&st->t, 0, s->head) != s->head ||
+	    !virtq_chain_load(&dev, 0, s->head, &c))
+		return;
+	if (status == KEEL_BLK_S_OK && (s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID)) {
+		uint32_t len = s->len < c.in_len - 1 ? s->len : c.in_len - 1;
+		if (vblk_copy(&c, slot_data(n), len, true))
+			written += len;
+		else
+			status = KEEL_BLK_S_IOERR;
+	}
+	vblk_status(&c, status > KEEL_BLK_S_UNSUPP ? KEEL_BLK_S_IOERR : (uint8_t)status);
+	virtq_push(&dev, 0, s->head, written);
+}
+
+/* Is head one of the requests the driver has (seen .. req)? */
+static bool vblk_handed(uint16_t head)
+{
+	for (uint32_t n = st->seen; n != ring->req; n++)
+		if (st->slot[n % KEEL_BLK_SLOTS].head == head)
+			return true;
+	return false;
+}
+
+/* Everything that can move: completions in, new requests out, and the
+ * guest told if its line or the disk's size changed. */
+static void vblk_progress(void)
+{
+	static struct virtq_chain c;
+	bool irq = virtio_mmio_irq_level(&st->t);
+	uint32_t done = __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE);
+	if (ring->ready && ring->capacity != st->capacity) {
+		st->capacity = ring->capacity;
+		virtio_mmio_config_changed(&dev);
+	}
+	while (st->seen != done && done - st->seen <= KEEL_BLK_SLOTS) {
+		vblk_complete(st->seen);
+		st->seen++;
+	}
+	while (ring->req - st->seen < KEEL_BLK_SLOTS && virtq_pop(&dev, 0, &c) == 1)
+		vblk_submit(&c);
+	if (virtio_mmio_irq_level(&st->t) != irq || virtio_mmio_irq_level(&st->t))
+		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+}
+
+static void vblk_notify(void *ctx, unsigned q)
+{
+	(void)ctx;
+	if (q == 0)
+		vblk_progress();
+}
+
+static const struct virtio_dev_ops vblk_ops = {
+	.config_read = vblk_config_read, .config_write = vblk_config_write,
+	.notify = vblk_notify,
+};
+
+static bool vblk_request(void *ctx, struct keel_msg *m)
+{
+	uint64_t val = 0, off = m->mr[0], width = m->mr[1];
+	bool ok = true;
+	(void)ctx;
+	if (m->label == KEEL_DEV_READ)
+		ok = virtio_mmio_read(&dev, off, (unsigned)width, &val);
+	else if (m->label == KEEL_DEV_WRITE)
+		ok = virtio_mmio_write(&dev, off, (unsigned)width, m->mr[2]);
+	else if (m->label != KEEL_DEV_LINES)
+		ok = false;
+	m->label = 0;
+	m->len = KEEL_DEV_REPLY_LEN;
+	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
+	m->mr[1] = val;
+	m->mr[2] = virtio_mmio_irq_level(&st->t) ? 1 : 0;
+	return true;
+}
+
+static void vblk_notified(void *ctx, uint64_t bits)
+{
+	(void)ctx, (void)bits;
+	vblk_progress();
+}
+
+/* A (re)start: resume the transport; hand the driver every head taken
+ * from the guest that it does not have (a crash between the two). */
+static bool read_only;
+
+static void vblk_init(void *ctx)
+{
+	const struct virtio_mmio_id id = {
+		.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_num_max = BLK_QSIZE,
+		.features = 1u << BLK_F_SIZE_MAX | 1u << BLK_F_SEG_MAX | 1u << BLK_F_BLK_SIZE |
+			    1u << BLK_F_FLUSH | (read_only ? 1u << BLK_F_RO : 0),
+	};
+	static struct virtq_chain c;
+	bool fresh = st->magic != VBLK_MAGIC;
+	(void)ctx;
+	if (fresh) {
+		memset(st, 0, sizeof(*st));
+		st->seen = ring->done; /* a new instance of a VM: start where the driver is */
+	}
+	virtio_mmio_resume(&dev, &id);
+	st->magic = VBLK_MAGIC;
+	for (int h = virtq_inflight_next(&st->t, 0, 0); h >= 0;
+	     h = virtq_inflight_next(&st->t, 0, (unsigned)h + 1))
+		if (!vblk_handed((uint16_t)h) && ring->req - st->seen < KEEL_BLK_SLOTS &&
+		    virtq_chain_load(&dev, 0, (uint16_t)h, &c))
+			vblk_submit(&c);
+	if (!fresh)
+		kprintf("[%s] resuming: %u requests with the driver\n", self, ring->req - st->seen);
+	vblk_progress();
+}
+
+int main(int argc, char **argv)
+{
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = vblk_init, .notified = vblk_notified,
+				    .protected = vblk_request };
+	long err;
+	if (argc < 4)
+		return 1;
+	self = argv[0];
+	read_only = argc > 4 && strcmp(argv[4], "ro") == 0;
+	st = (struct vblk_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
+	ring = (struct keel_blk_ring *)(uintptr_t)KEEL_BLK_SHARED_VADDR;
+	dev = (struct virtio_dev){ .s = &st->t, .ops = &vblk_ops,
+		.mem = { .base = (uint8_t *)(uintptr_t)KEEL_DEV_RAM_VADDR,
+			 .gpa = strtoull(argv[2], NULL, 16), .size = strtoull(argv[3], NULL, 16) } };
+	err = keel_server_run(&loop);
+	kprintf("[%s] receive failed: %ld\n", self, err);
+	return 1;
+}
