@@ -6,11 +6,19 @@
  * and restarts the server by its policy), the same the console's Ctrl-] k
  * uses; no server carries test code for it.
  */
+#include <keel/print.h>
+
 #include "scenario.h"
 
+/* A crash whose fault has not come INJ_LOST_MS after it was made is
+ * lost: the thread went on running its own code (a spinner or a server
+ * faults within microseconds of being sent to address 0). */
+#define INJ_LOST_MS 2000u
+
 static struct server *inj_srv, *inj_other;
-static uint64_t inj_period, inj_next, inj_t0;
-static unsigned inj_left, inj_done, inj_every, inj_tick, inj_other_done;
+static uint64_t inj_period, inj_next, inj_t0, inj_sent;
+static unsigned inj_left, inj_done, inj_lost, inj_every, inj_tick, inj_other_done;
+static bool inj_waiting; /* a crash was made; its fault has not come */
 
 static uint64_t inject_ticks(unsigned ms)
 {
@@ -38,6 +46,8 @@ void inject_crashes(struct server *s, unsigned period_ms, unsigned count)
 	inj_period = inject_ticks(period_ms ? period_ms : 1);
 	inj_left = count;
 	inj_done = 0;
+	inj_lost = 0;
+	inj_waiting = false;
 	inj_next = root_arch_now_ticks() + inj_period;
 	root_timer_arm();
 }
@@ -51,6 +61,11 @@ void inject_stop(void)
 unsigned inject_count(void)
 {
 	return inj_done;
+}
+
+unsigned inject_lost(void)
+{
+	return inj_lost;
 }
 
 uint64_t inject_since_ns(void)
@@ -67,9 +82,9 @@ uint64_t root_hook_deadline(void)
 
 /* A server that is down (its back-off) is not crashed again: the next
  * period tries again. A crash counts once its fault arrived
- * (inject_faulted): the kernel may lose one aimed at a thread that is
- * running on another CPU at that moment (the thread's registers are saved
- * after root's write), and then the next period tries again. */
+ * (inject_faulted); until then no other is made, and one whose fault has
+ * not come INJ_LOST_MS later while the server runs is counted lost
+ * (inject_lost: a scenario fails on it) and made again. */
 void root_hook_timer(uint64_t now)
 {
 	if (!inj_left || now < inj_next)
@@ -81,14 +96,23 @@ void root_hook_timer(uint64_t now)
 		return;
 	}
 	if (inj_srv->state != SRV_RUNNING || inj_srv->restart_due)
+		return; /* down: its fault came (a back-off), or it stopped */
+	if (inj_waiting && now - inj_sent < inject_ticks(INJ_LOST_MS))
 		return;
-	srv_crash(inj_srv);
+	if (inj_waiting) {
+		inj_lost++;
+		kprintf("[root] the crash of %s made %u ms ago never faulted it\n",
+			inj_srv->name, INJ_LOST_MS);
+	}
+	inj_waiting = srv_crash(inj_srv);
+	inj_sent = now;
 }
 
 void inject_faulted(struct server *s)
 {
 	if (!inj_left || s != inj_srv)
 		return;
+	inj_waiting = false;
 	inj_left--;
 	inj_done++;
 	inj_t0 = s->fault_ticks; /* device_restart: from the fault's arrival */

@@ -22,6 +22,7 @@
 static const struct scenario *const scenario_table[] = {
 	&scenario_demo, &scenario_boot, &scenario_ipc, &scenario_epqueue, &scenario_libc, &scenario_bench,
 	&scenario_nullderef, &scenario_badcap, &scenario_spin, &scenario_stress,
+	&scenario_crash_remote,
 	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
 	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
 	&scenario_vm_devrestart,
@@ -58,6 +59,9 @@ void scn_fail(const char *what, const char *fmt, ...)
 
 void scn_done(void)
 {
+	if (inject_lost()) /* any scenario that crashes servers (inject.c) */
+		scn_fail("inject", "%u crashes root made never faulted their server",
+			 inject_lost());
 	inject_stop();
 	srv_stop_all();
 	kprintf("[test] DONE\n");

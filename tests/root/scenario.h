@@ -38,6 +38,9 @@ void inject_faulted(struct server *s);
  * QEMU -icount shift=0). */
 unsigned inject_count(void);
 uint64_t inject_since_ns(void);
+/* Crashes made whose fault never came (INJ_LOST_MS, inject.c): each is
+ * made again, so inject_count still reaches the count. */
+unsigned inject_lost(void);
 
 /* ---- scenario.c: the table, dispatch, shared helpers ---- */
 struct scenario {
@@ -78,7 +81,7 @@ bool pp_start(struct pp_pair *p, const struct pp_spec *spec);
 
 extern const struct scenario scenario_demo, scenario_boot, scenario_ipc, scenario_epqueue,
 	scenario_libc, scenario_bench, scenario_nullderef, scenario_badcap,
-	scenario_spin, scenario_stress;
+	scenario_spin, scenario_stress, scenario_crash_remote;
 
 /* tests/root/scn_vm.c */
 extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,

@@ -1,8 +1,9 @@
 /*
  * Scenarios where servers misbehave: nullderef (faults and restarts while a
  * peer keeps working), badcap (every bad call gets its exact error), spin
- * (a spinner cannot starve its equals or root) and stress (a random call
- * storm leaves the kernel working).
+ * (a spinner cannot starve its equals or root), stress (a random call
+ * storm leaves the kernel working) and crash-remote (root's crash of a
+ * thread on the other CPU is never lost).
  */
 #include <string.h>
 
@@ -211,4 +212,87 @@ static uint64_t spin_report(struct server *s, unsigned kind, uint64_t value,
 
 const struct scenario scenario_spin = {
 	.name = "spin", .start = spin_start, .report = spin_report,
+};
+
+/* ---- crash-remote: root crashes threads that run on the other CPU -------------------
+ * Root (CPU 0) crashes threads on CPU 1 with srv_crash (suspend, pc 0,
+ * resume: inject.c) CR_CRASHES times each: first a pingpong server whose
+ * client calls it without pause (caught in its system calls), then a
+ * spinner (caught in user code). Every crash must fault the thread at
+ * address 0, and none may be lost (inject_lost: the thread went on with
+ * its own registers instead). */
+#define CR_CRASHES 100u
+#define CR_PERIOD_MS 2u
+
+static struct server *cr_target[2];
+static unsigned cr_phase;
+
+static void cr_start(void)
+{
+	static const struct pp_spec pair = {
+		.tag = "cr", .cpu = 1, .prio = 100, .nclients = 1,
+		.client = { { 1, "loop" } }, .retry = true,
+	};
+	static const char *const spin[] = { "spin", NULL };
+	struct pp_pair p;
+	if (root_boot_info()->ncpus < 2) {
+		scn_abort("crash-remote", "needs two CPUs");
+		return;
+	}
+	if (!pp_start(&p, &pair) || !(cr_target[1] = srv_create("spin", "cr-spinner", spin, 1, 100))) {
+		scn_abort("crash-remote", "cannot start the servers");
+		return;
+	}
+	cr_target[0] = p.server;
+	for (unsigned i = 0; i < 2; i++)
+		cr_target[i]->policy.max_restarts = CR_CRASHES + 1;
+	inject_crashes(cr_target[0], CR_PERIOD_MS, CR_CRASHES);
+}
+
+static void cr_faulted(struct server *s)
+{
+	if (cr_phase >= 2 || s != cr_target[cr_phase]) {
+		scn_fail("crash-remote", "%s faulted, not the thread being crashed", s->name);
+		scn_done();
+		return;
+	}
+	if (s->fault_label != KEEL_FAULT_VM || s->fault_addr != 0) {
+		scn_fail("crash-remote", "%s: fault 0x%lx at 0x%lx, not the crash's (address 0)",
+			 s->name, (unsigned long)s->fault_label, (unsigned long)s->fault_addr);
+		scn_done();
+		return;
+	}
+	if (inject_count() < CR_CRASHES)
+		return;
+	if (inject_lost()) {
+		scn_fail("crash-remote", "%s: %u of the crashes made never faulted it", s->name,
+			 inject_lost());
+		scn_done();
+		return;
+	}
+	kprintf("[root] crash-remote: %s crashed %u times on CPU 1, each one faulted it\n",
+		s->name, CR_CRASHES);
+	if (++cr_phase == 2) {
+		scn_pass("crash-remote");
+		scn_done();
+		return;
+	}
+	if (!srv_start(cr_target[1])) {
+		scn_abort("crash-remote", "cannot start the spinner");
+		return;
+	}
+	inject_crashes(cr_target[1], CR_PERIOD_MS, CR_CRASHES);
+}
+
+static uint64_t cr_report(struct server *s, unsigned kind, uint64_t value, const char *text)
+{
+	(void)value;
+	if (kind == KEEL_REPORT_FAIL)
+		return report_fail_done("crash-remote", s, text);
+	return KEEL_REPORT_CONTINUE; /* the client's progress */
+}
+
+const struct scenario scenario_crash_remote = {
+	.name = "crash-remote", .start = cr_start, .report = cr_report,
+	.faulted = cr_faulted,
 };

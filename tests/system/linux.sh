@@ -84,6 +84,7 @@ trap cleanup EXIT
 
 off=0 # bytes of the log already matched: each expect looks after them
 last= # what the last expect matched
+waited= # what the last expect that timed out waited for (told at a FAIL)
 passed=0
 failed=0
 
@@ -101,12 +102,14 @@ expect() {
 			return 0
 		fi
 		if grep -aqE 'keel: PANIC|Kernel panic' "$log"; then
+			waited="$re (a panic came first)"
 			return 1
 		fi
-		kill -0 "$qemu" 2>/dev/null || return 1
+		kill -0 "$qemu" 2>/dev/null || { waited="$re (QEMU exited)"; return 1; }
 		sleep 0.2
 		t=$((t + 1))
 	done
+	waited="$re (${limit} s)"
 	return 1
 }
 
@@ -115,11 +118,12 @@ send() { printf '%b' "$1" >&3; }
 step() {
 	local name=$1
 	shift
+	waited=
 	if "$@"; then
 		echo "[linux] PASS $name"
 		passed=$((passed + 1))
 	else
-		echo "[linux] FAIL $name (log: $log, from byte $off)"
+		echo "[linux] FAIL $name (log: $log, from byte $off${waited:+; waited for: $waited})"
 		failed=$((failed + 1))
 		finish
 	fi
@@ -243,6 +247,7 @@ t_nokey() {
 }
 t_again() {
 	send '\x1d2'
+	PROMPT='vm2:/# ' # whichever VM had the console before (alive: vm1)
 	expect 'vm2 has the console.*it is off: Ctrl-\] s starts it' 30 && send '\x1ds' &&
 		expect 'VM vm2: starting it again' 30 && t_shell &&
 		run_cmd 'echo again-$((20+22))' '^again-42'
@@ -295,7 +300,7 @@ t_crashes() {
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff again alive nokey}; do
+for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

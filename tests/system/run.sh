@@ -28,6 +28,7 @@ SCENARIOS=(
 	"nullderef 45  nullderef"
 	"spin      45  spin"
 	"stress    60  stress"
+	"crash-remote 60 crash-remote"
 	"bench     60  bench"
 	# VM scenarios (tests/root/scn_vm.c): the markers are the test guest's own,
 	# printed through the VM's PL011 server. Root adds "vm-<name>" when the
