@@ -17,7 +17,8 @@
  * queues, every CPU's thread, the capability derivation links of root's
  * CNode. At the end the fixture's teardown deletes the root CNode, which
  * must take every object with it (all VMIDs free, every CPU idle, no
- * thread queued or parked). A kernel panic, an ASan or UBSan report, or a
+ * thread queued or parked; wherever the input moved root's CNode, it is
+ * put back first). A kernel panic, an ASan or UBSan report, or a
  * broken invariant is a finding.
  *
  *   make fuzz-syscall-smoke   a fixed number of inputs (part of make test)
@@ -255,6 +256,42 @@ static void world_setup(void)
 	cpus_exit(0);
 }
 
+static bool is_root_cnode_original(const struct cap *c)
+{
+	return c->type == KEEL_OBJ_CNODE && (c->flags & CAP_ORIGINAL) &&
+	       c->obj == (uint64_t)(uintptr_t)fx.cnode;
+}
+
+/* Where the root CNode's original is now: a CNODE_MOVE may have taken it
+ * to another slot of root's CNode, or into a CNode retyped from the
+ * untyped. NULL if it was deleted (and the world with it). */
+FZ_NO_COVERAGE static struct cap *root_cnode_original(void)
+{
+	for (unsigned i = 0; i < 1u << FX_CNODE_BITS; i++)
+		if (is_root_cnode_original(&fx.cnode[i]))
+			return &fx.cnode[i];
+	for (size_t off = 0; off + sizeof(struct cap) <= 1ull << FX_UT_BITS; off += 8) {
+		struct cap *c = (struct cap *)(void *)(fx.ram + off);
+		if (is_root_cnode_original(c))
+			return c;
+	}
+	return NULL;
+}
+
+/* The fixture's teardown deletes slot KEEL_ROOT_CNODE, which must then
+ * hold the root CNode's original wherever the input moved it. */
+static void world_teardown(void)
+{
+	struct cap *orig = root_cnode_original(), *home = fx_slot(KEEL_ROOT_CNODE);
+	fake_arch.cpu = 0;
+	if (orig && orig != home) {
+		if (home->type != KEEL_OBJ_NULL)
+			cap_delete(home);
+		cap_move(home, orig);
+	}
+	fx_teardown();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
@@ -274,6 +311,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cpus_exit(self);
 		kernel_check();
 	}
-	fx_teardown();
+	world_teardown();
 	return 0;
 }
