@@ -29,6 +29,8 @@ CROSS ?= aarch64-linux-gnu-
 CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
 HOST_CC ?= cc
+# Seconds each fuzzer runs in make fuzz (every libFuzzer target, one after another).
+FUZZ_TIME ?= 300
 QEMU ?= qemu-system-aarch64
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \

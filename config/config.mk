@@ -15,7 +15,8 @@
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
 #                        and boot with them
 #   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
-#   make fuzz            the same for $(CFG_FUZZ_TIME) seconds
+#   make fuzz-config     the same for $(CFG_FUZZ_TIME) (= FUZZ_TIME) seconds;
+#                        make fuzz runs it and every other fuzzer
 #
 # Outputs go to $(BUILD)/host/config/. Host needs: libcjson-dev, check,
 # pkg-config, clang with libclang-rt-dev (fuzzing only).
@@ -29,7 +30,7 @@ CFG_FUZZ_CC ?= clang
 CONFIG ?= config/default.json
 CFG_CHECK_FLAGS ?=
 CFG_FUZZ_RUNS ?= 100000
-CFG_FUZZ_TIME ?= 300
+CFG_FUZZ_TIME ?= $(FUZZ_TIME)
 
 CFG_OUT := $(BUILD)/host/config
 CFG_SRCS := $(addprefix config/,cfg_parse.c cfg_device.c cfg_value.c \
@@ -55,7 +56,8 @@ CFG_FUZZ_ARGS := -max_len=8192 -dict=tests/fuzz/config.dict \
 # string functions the root server's libc provides (docs/config.md).
 CFG_TARGET_SYMS := ^(cJSON_[A-Za-z]+|memcpy|memset|strlen|strcmp)$$
 
-.PHONY: config-unit check-config fuzz-smoke fuzz cfg-host-deps
+.PHONY: config-unit check-config fuzz-smoke fuzz fuzz-config cfg-host-deps
+fuzz: fuzz-config
 TEST_TARGETS += config-unit fuzz-smoke
 
 cfg-host-deps:
@@ -130,9 +132,9 @@ fuzz-smoke: $(CFG_OUT)/fuzz_config
 	@mkdir -p $(CFG_OUT)/fuzz-corpus
 	$(CFG_OUT)/fuzz_config -runs=$(CFG_FUZZ_RUNS) -seed=1 $(CFG_FUZZ_ARGS)
 
-fuzz: $(CFG_OUT)/fuzz_config
+fuzz-config: $(CFG_OUT)/fuzz_config
 	@mkdir -p $(CFG_OUT)/fuzz-corpus
-	$(CFG_OUT)/fuzz_config -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
+	$(CFG_OUT)/fuzz_config -print_final_stats=1 -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
 
 # ---- the target: cJSON from Debian's source, and the loader, for root ----
 # tools/setup-deps.sh unpacks cJSON's Debian source package into

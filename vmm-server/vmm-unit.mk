@@ -50,10 +50,10 @@ $(VMMU_BIN): $(VMMU_OBJS)
 
 # libFuzzer (clang, ASan, UBSan) over a user-supplied device tree through
 # the VMM's adoption code (tests/fuzz/fuzz_dtb.c): a smoke run in make test,
-# DTB_FUZZ_TIME seconds in make fuzz. Seeded with the hand-written board.
+# DTB_FUZZ_TIME (= FUZZ_TIME) seconds in make fuzz. Seeded with the hand-written board.
 DTB_FUZZ := $(VMMU_DIR)/fuzz_dtb
 DTB_FUZZ_RUNS ?= 200000
-DTB_FUZZ_TIME ?= 300
+DTB_FUZZ_TIME ?= $(FUZZ_TIME)
 DTB_FUZZ_ARGS = -max_len=16384 -artifact_prefix=$(VMMU_DIR)/fuzz-dtb- \
 	$(VMMU_DIR)/fuzz-dtb-corpus $(VMMU_DIR)/fuzz-dtb-seeds
 $(DTB_FUZZ): tests/fuzz/fuzz_dtb.c vmm-server/dtb.c vmm-server/arch/aarch64/dtb.c | vmm-unit-tools
@@ -69,6 +69,34 @@ $(VMMU_DIR)/fuzz-dtb-seeds/.done: $(BUILD)/linux/user-board.dtb
 fuzz-dtb-smoke: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
 	$(DTB_FUZZ) -runs=$(DTB_FUZZ_RUNS) -seed=1 $(DTB_FUZZ_ARGS)
 fuzz-dtb: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
-	$(DTB_FUZZ) -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
+	$(DTB_FUZZ) -print_final_stats=1 -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
 TEST_TARGETS += fuzz-dtb-smoke
 fuzz: fuzz-dtb
+
+# libFuzzer (clang, ASan, UBSan) over the VMM's exit decoder
+# (tests/fuzz/fuzz_exit.c: any exit message through exit_handle) and over
+# its vGIC and PSCI handlers (tests/fuzz/fuzz_vgic.c: register accesses,
+# lines, SGIs, EOIs and firmware calls with invariants), both with the
+# system calls replaced by tests/fuzz/fuzz_vmm.c's model of the kernel:
+# a smoke run each in make test, FUZZ_TIME seconds each in make fuzz.
+VMM_FUZZ_SRCS := tests/fuzz/fuzz_vmm.c vmm-server/exit.c vmm-server/mmio.c \
+	$(addprefix vmm-server/arch/aarch64/,vgic.c irq.c psci.c call.c sysreg.c)
+VMM_FUZZ_HDRS := tests/fuzz/fuzz_vmm.h tests/fuzz/fuzz_input.h vmm-server/vmm.h \
+	vmm-server/vmm_arch.h $(wildcard vmm-server/arch/aarch64/*.h) libipc/include/keel/abi.h
+VMM_FUZZ_RUNS ?= 50000
+VMM_FUZZ_TIME ?= $(FUZZ_TIME)
+$(VMMU_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(VMM_FUZZ_SRCS) $(VMM_FUZZ_HDRS) | vmm-unit-tools
+	@mkdir -p $(dir $@) $(VMMU_DIR)/fuzz-$*-corpus
+	clang -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wmissing-variable-declarations \
+		-Wshadow -Wvla -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -Itests/fuzz \
+		-Ivmm-server -Ivmm-server/arch/aarch64 -Ilibipc/include -Ilibipc/arch/fake \
+		$< $(VMM_FUZZ_SRCS) -o $@
+VMM_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VMMU_DIR)/fuzz-$*- $(VMMU_DIR)/fuzz-$*-corpus
+.PHONY: fuzz-exit-smoke fuzz-exit fuzz-vgic-smoke fuzz-vgic
+fuzz-exit-smoke fuzz-vgic-smoke: fuzz-%-smoke: $(VMMU_DIR)/fuzz_%
+	$< -runs=$(VMM_FUZZ_RUNS) -seed=1 $(VMM_FUZZ_ARGS)
+fuzz-exit fuzz-vgic: fuzz-%: $(VMMU_DIR)/fuzz_%
+	$< -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(VMM_FUZZ_ARGS)
+TEST_TARGETS += fuzz-exit-smoke fuzz-vgic-smoke
+fuzz: fuzz-exit fuzz-vgic

@@ -38,14 +38,36 @@ static void fx_ipi(unsigned cpu)
 	fake_arch.cpu = me;
 }
 
+bool fx_recycle;
+
+/* With fx_recycle, the n-th allocation of a setup reuses the n-th of the
+ * last one (setups allocate the same sizes in the same order). */
+#define FX_ALLOCS 8u
+static struct {
+	void *p;
+	size_t size;
+} fx_kept[FX_ALLOCS];
+static unsigned fx_allocs;
+
 /* Naturally aligned, like kernel objects; filled with garbage so that
  * missing zeroing shows. */
 static void *fx_alloc(size_t size)
 {
-	void *p = aligned_alloc(size, size);
+	unsigned i = fx_allocs++;
+	void *p = fx_recycle && i < FX_ALLOCS && fx_kept[i].size == size ? fx_kept[i].p : NULL;
+	if (!p)
+		p = aligned_alloc(size, size);
 	ck_assert_ptr_nonnull(p);
+	if (fx_recycle && i < FX_ALLOCS)
+		fx_kept[i].p = p, fx_kept[i].size = size;
 	memset(p, 0xa5, size);
 	return p;
+}
+
+static void fx_free(void *p)
+{
+	if (!fx_recycle)
+		free(p);
 }
 
 /* As boot_alloc in kernel/boot.c: zeroed. */
@@ -129,6 +151,7 @@ void fx_setup(void)
 	fake_arch.on_ipi = fx_ipi;
 	fx_cpus_reset();
 	memset(&fx, 0, sizeof(fx));
+	fx_allocs = 0;
 	fx.ram = fx_alloc(1ull << FX_UT_BITS);
 	fx.dev = fx_alloc(1ull << FX_DEV_BITS);
 	fx_root_objects();
@@ -151,12 +174,12 @@ void fx_teardown(void)
 		for (unsigned w = 0; w < NUM_PRIOS / 64; w++)
 			ck_assert_uint_eq(kernel_cpu[i].ready_map[w], 0);
 	}
-	free(fx.cnode);
-	free(fx.root);
-	free(fx.root_vs);
-	free(fx.root_ipcbuf);
-	free(fx.ram);
-	free(fx.dev);
+	fx_free(fx.cnode);
+	fx_free(fx.root);
+	fx_free(fx.root_vs);
+	fx_free(fx.root_ipcbuf);
+	fx_free(fx.ram);
+	fx_free(fx.dev);
 	fake_arch_reset();
 }
 
@@ -189,16 +212,6 @@ bool fx_snapshot_same(struct fx_snapshot *s)
 		    !memcmp(s->cpu, kernel_cpu, sizeof(s->cpu));
 	free(s);
 	return same;
-}
-
-Suite *fx_suite(const char *name, TCase **tc)
-{
-	Suite *s = suite_create(name);
-	*tc = tcase_create(name);
-	tcase_add_checked_fixture(*tc, fx_setup, fx_teardown);
-	tcase_set_timeout(*tc, 20);
-	suite_add_tcase(s, *tc);
-	return s;
 }
 
 struct cap *fx_slot(uint64_t i) { return &fx.cnode[i]; }

@@ -23,7 +23,11 @@
 #include "kernel.h"
 
 #define FX_CNODE_BITS 10u
+/* The kernel fuzzer builds the fixture with a smaller untyped (it sets
+ * up the world once per input). */
+#ifndef FX_UT_BITS
 #define FX_UT_BITS 22u
+#endif
 #define FX_DEV_BITS 16u
 #define FX_UT KEEL_ROOT_FIRST_FREE_FIXED
 #define FX_DEV_UT (KEEL_ROOT_FIRST_FREE_FIXED + 1)
@@ -42,6 +46,9 @@ struct fixture {
 	uint8_t *dev;       /* behind the device untyped in FX_DEV_UT */
 };
 extern struct fixture fx;
+/* Keep the fixture's memory from one teardown to the next setup instead
+ * of freeing it (the kernel fuzzer sets up a world per input). */
+extern bool fx_recycle;
 
 /* A copy of all kernel-visible memory (fixture objects, untyped memory,
  * per-CPU state), to show that an operation changed nothing. */

@@ -8,6 +8,18 @@
 
 #include "fixture.h"
 
+/* Here, not in fixture.c, which the kernel fuzzer (tests/fuzz/fuzz_syscall.c)
+ * links without Check's runner. */
+Suite *fx_suite(const char *name, TCase **tc)
+{
+	Suite *s = suite_create(name);
+	*tc = tcase_create(name);
+	tcase_add_checked_fixture(*tc, fx_setup, fx_teardown);
+	tcase_set_timeout(*tc, 20);
+	suite_add_tcase(s, *tc);
+	return s;
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(suite_cap());

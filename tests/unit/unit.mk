@@ -68,3 +68,31 @@ unit-exit: $(UNIT_EXIT_BIN)
 stack-depth: $(B)/keel.elf
 	bash tools/stack-depth.sh $(B)/keel.elf arch/$(ARCH)/kstack.h
 TEST_TARGETS += stack-depth
+
+# libFuzzer (clang, ASan, UBSan) over the kernel's system calls through the
+# real entry over arch/fake, from the unit tests' root-server world
+# (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_TIME seconds
+# in make fuzz. The fixture's untyped is smaller here (set up per input).
+SYS_FUZZ := $(UNIT_DIR)/fuzz_syscall
+SYS_FUZZ_SRCS := $(filter-out $(UNIT_KERNEL_EXCLUDE),$(wildcard kernel/*.c)) \
+	$(wildcard arch/fake/*.c) tests/unit/fixture.c tests/fuzz/fuzz_syscall.c
+SYS_FUZZ_RUNS ?= 10000
+SYS_FUZZ_TIME ?= $(FUZZ_TIME)
+SYS_FUZZ_ARGS = -max_len=2048 -artifact_prefix=$(UNIT_DIR)/fuzz-syscall- \
+	$(UNIT_DIR)/fuzz-syscall-corpus
+$(SYS_FUZZ): $(SYS_FUZZ_SRCS) $(wildcard kernel/*.h arch/fake/include/arch/*.h \
+		arch/include/arch/*.h) tests/unit/fixture.h tests/fuzz/fuzz_input.h \
+		libipc/include/keel/abi.h | unit-tools
+	@mkdir -p $(dir $@) $(UNIT_DIR)/fuzz-syscall-corpus
+	clang -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+		-Wmissing-variable-declarations -Wvla -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -DFX_UT_BITS=16u \
+		-Ikernel -Iarch/include -Iarch/fake/include -Ilibipc/include -Ilibipc/arch/fake \
+		-Itests/unit -Itests/fuzz $(UNIT_CHECK_CFLAGS) $(SYS_FUZZ_SRCS) -o $@
+.PHONY: fuzz-syscall-smoke fuzz-syscall
+fuzz-syscall-smoke: $(SYS_FUZZ)
+	$(SYS_FUZZ) -runs=$(SYS_FUZZ_RUNS) -seed=1 $(SYS_FUZZ_ARGS)
+fuzz-syscall: $(SYS_FUZZ)
+	$(SYS_FUZZ) -max_total_time=$(SYS_FUZZ_TIME) -print_final_stats=1 $(SYS_FUZZ_ARGS)
+TEST_TARGETS += fuzz-syscall-smoke
+fuzz: fuzz-syscall

@@ -35,6 +35,9 @@ struct vgic {
 	uint32_t cfg[VGIC_NR_IRQS / 16];
 	uint8_t prio[VGIC_NR_IRQS];
 	uint64_t router[VGIC_NR_IRQS];
+	/* The vCPU an active SPI was injected into (its routing may have
+	 * changed since): a reset of that vCPU forgets it (irq.c). */
+	uint8_t flight_cpu[VGIC_NR_IRQS];
 	struct vgic_cpu cpu[KEEL_VMM_MAX_VCPUS];
 };
 

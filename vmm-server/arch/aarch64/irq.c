@@ -37,6 +37,7 @@ static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 		}
 		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
 		vgic_set(g, cpu, intid, VGIC_PEND, false);
+		g->flight_cpu[intid] = (uint8_t)cpu;
 	}
 	return true;
 }
@@ -94,10 +95,15 @@ bool vmm_arch_irq_valid(unsigned intid)
 }
 
 /* Its list registers are gone with the reset: what was active there is
- * forgotten. */
+ * forgotten, its SGIs and PPIs and the SPIs that went to it (their EOI
+ * will never come; kept active, an SPI would never be injected again). */
 void vmm_arch_cpu_reset(struct vmm *vm, unsigned cpu)
 {
-	*vgic_word(&vm->arch.gic, cpu, 0, VGIC_ACTIVE) = 0;
+	struct vgic *g = &vm->arch.gic;
+	*vgic_word(g, cpu, 0, VGIC_ACTIVE) = 0;
+	for (unsigned intid = 32; intid < VGIC_NR_IRQS; intid++)
+		if (g->flight_cpu[intid] == cpu)
+			vgic_set(g, cpu, intid, VGIC_ACTIVE, false);
 }
 
 static bool gicd_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)

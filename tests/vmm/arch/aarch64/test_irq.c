@@ -236,6 +236,27 @@ START_TEST(icpendr_and_icactiver_clear)
 }
 END_TEST
 
+/* An SPI in flight on a vCPU that goes off and on again (CPU_OFF, then
+ * CPU_ON: the kernel empties its list registers, so its EOI never comes)
+ * is forgotten with the vCPU's own interrupts: the next edge goes in. */
+START_TEST(spi_in_flight_forgotten_at_cpu_reset)
+{
+	fake_mmio_write32(&vm, 0, GICD + 0x104, 1u << 1);   /* ISENABLER1: 33 */
+	fake_mmio_write32(&vm, 0, GICD + 0x6000 + 8 * 33, 1); /* IROUTER: vCPU 1 */
+	vmm_arch_irq_line(&vm, 33, true);
+	ck_assert_uint_eq(fake.n, 1);
+	ck_assert_uint_eq(fake.inj[0].cpu, 1);
+	vmm_arch_irq_line(&vm, 33, false);
+	vm.power[1] = VMM_CPU_OFF;       /* CPU_OFF with 33 in a list register */
+	fake.lr_used[1] = 0;             /* CPU_ON: VCPU_RESET empties them */
+	vmm_arch_cpu_reset(&vm, 1);
+	vm.power[1] = VMM_CPU_ON;
+	vmm_arch_irq_line(&vm, 33, true); /* a new edge */
+	ck_assert_uint_eq(fake.n, 2);
+	ck_assert_uint_eq(fake.inj[1].intid, 33);
+}
+END_TEST
+
 Suite *suite_irq(void)
 {
 	Suite *s = suite_create("irq");
@@ -253,6 +274,7 @@ Suite *suite_irq(void)
 	tcase_add_test(tc, vtimer_never_injected_by_the_vmm);
 	tcase_add_test(tc, distributor_off_holds_everything);
 	tcase_add_test(tc, icpendr_and_icactiver_clear);
+	tcase_add_test(tc, spi_in_flight_forgotten_at_cpu_reset);
 	suite_add_tcase(s, tc);
 	return s;
 }
