@@ -58,7 +58,7 @@ TEST_TARGETS += virtio-unit
 # avail entry, completion, restart: tests/fuzz/virtq-seeds/).
 VIRTQ_FUZZ := $(VIRTIOU_DIR)/fuzz_virtq
 VIRTQ_FUZZ_RUNS ?= 50000
-VIRTQ_FUZZ_TIME ?= 300
+VIRTQ_FUZZ_TIME ?= $(FUZZ_TIME)
 VIRTQ_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VIRTIOU_DIR)/fuzz-virtq- \
 	$(VIRTIOU_DIR)/fuzz-virtq-corpus tests/fuzz/virtq-seeds
 $(VIRTQ_FUZZ): tests/fuzz/fuzz_virtq.c $(VIRTIO_SRCS) $(VIRTIO_HDRS)
@@ -74,6 +74,6 @@ fuzz-virtq-smoke: $(VIRTQ_FUZZ)
 	$(VIRTQ_FUZZ) -runs=$(VIRTQ_FUZZ_RUNS) -seed=1 $(VIRTQ_FUZZ_ARGS)
 fuzz-virtq: $(VIRTQ_FUZZ)
 	@mkdir -p $(VIRTIOU_DIR)/fuzz-virtq-corpus
-	$(VIRTQ_FUZZ) -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
+	$(VIRTQ_FUZZ) -print_final_stats=1 -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
 TEST_TARGETS += fuzz-virtq-smoke
 fuzz: fuzz-virtq
