@@ -34,6 +34,7 @@
 #define VIRTIO_MAGIC 0x74726976u
 #define BLK_VIEW 0x3000200000ull    /* root's view of the window ... */
 #define BLK_INFO_VIEW 0x3000300000ull /* ... and of each driver's info page */
+#define BLK_INFO_VIEWS 256u
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
 static uint64_t virtio_frame[VIRTIO_PAGES]; /* root's, from the device untyped */
@@ -110,7 +111,8 @@ static const char *blkdrv_build(struct server *s, unsigned t, struct server *cli
 {
 	uint64_t ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0), shared = 0, copy = root_alloc_slot();
 	uint64_t info = root_alloc(KEEL_OBJ_FRAME, 0), info_ro = root_alloc_slot(), mmio = root_alloc_slot();
-	uint64_t view = BLK_INFO_VIEW + ndrivers * ROOT_PAGE_SIZE;
+	/* a driver's info page is freed with its VM; the views are reused */
+	uint64_t view = BLK_INFO_VIEW + (ndrivers % BLK_INFO_VIEWS) * ROOT_PAGE_SIZE;
 	struct keel_blkdrv_info *in = (struct keel_blkdrv_info *)(uintptr_t)view;
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
 	if (!ntfn || !copy || !info || !info_ro || !mmio || !ep || !srv_grant_report(s) ||

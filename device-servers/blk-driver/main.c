@@ -262,8 +262,9 @@ static void blkdrv_progress(void)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the index before the notify */
 		*reg(VM_QUEUE_NOTIFY) = 0;
 	}
-	if (!notify && done != submitted && finished[done % KEEL_BLK_SLOTS])
-		blkdrv_progress(); /* refused ones finished at once: pass them on */
+	if (done != submitted && finished[done % KEEL_BLK_SLOTS])
+		blkdrv_progress(); /* refused ones finished at once: pass them on
+				    * (the second pass submits nothing new) */
 }
 
 static void blkdrv_notified(void *ctx, uint64_t bits)

@@ -99,8 +99,11 @@ static bool vblk_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 /* The guest's status byte: the last byte of the last writable buffer. */
 static bool vblk_status(const struct virtq_chain *c, uint8_t status)
 {
-	const struct virtq_buf *b = &c->buf[c->n - 1];
-	return c->in_len >= 1 && b->write && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
+	const struct virtq_buf *b;
+	if (c->n == 0 || c->in_len < 1)
+		return false;
+	b = &c->buf[c->n - 1];
+	return b->write && b->len >= 1 && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
 }
 
 /* Copy n bytes between the chain's data part and buf: out (readable,
@@ -179,6 +182,10 @@ static void vblk_complete(uint32_t n)
 	if (virtq_inflight_next(&st->t, 0, s->head) != s->head ||
 	    !virtq_chain_load(&dev, 0, s->head, &c))
 		return;
+	if (c.in_len < 1) { /* the guest rewrote the chain meanwhile: give it back */
+		virtq_push(&dev, 0, s->head, 0);
+		return;
+	}
 	if (status == KEEL_BLK_S_OK && (s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID)) {
 		uint32_t len = s->len < c.in_len - 1 ? s->len : c.in_len - 1;
 		if (vblk_copy(&c, slot_data(n), len, true))
