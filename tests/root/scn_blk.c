@@ -17,7 +17,7 @@
 #include "../../boot/vm.h"
 #include "scenario.h"
 
-#define BLK_PERIOD_MS 7u
+#define BLK_PERIOD_MS 3u
 #define BLK_CRASHES 20u
 #define BLK_PASSES 6u /* blk-write .. blk-refused, and blk */
 

@@ -26,9 +26,9 @@
 #include <keel/blk.h>
 #include <keel/server.h>
 
-#define BLK_SECTORS 2048u         /* 1 MiB written and read back */
+#define BLK_SECTORS 8192u         /* 4 MiB written and read back */
 #define BLK_REQ_BYTES 0x8000u     /* 32 KiB per request */
-#define HOST_SECTOR 4096u
+#define HOST_SECTOR 12288u
 #define HOST_SECTORS 16u
 #define LINE 16u
 

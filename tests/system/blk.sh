@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The block driver server on a real disk image (tests/root/scn_blk.c):
 # QEMU gets an 8 MiB raw image as a virtio-blk-device (modern
-# virtio-mmio), with lines the host wrote at sectors 4096..4111. The test
+# virtio-mmio), with lines the host wrote at sectors 12288..12303. The test
 # root's blk scenario drives it through the block driver server while it
 # crashes the driver; the client reports each step. After QEMU has
 # stopped, the host checks that the image holds exactly what the client
@@ -28,8 +28,8 @@ lines() { # tag first count: count sectors of "keel-<tag>-%06d\n" lines
 }
 img=$tmp/disk.img
 truncate -s 8M "$img"
-lines hst 4096 16 >"$tmp/host"
-dd if="$tmp/host" of="$img" bs=512 seek=4096 conv=notrunc status=none
+lines hst 12288 16 >"$tmp/host"
+dd if="$tmp/host" of="$img" bs=512 seek=12288 conv=notrunc status=none
 : >"$log"
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
 	-nic none -m 1G -nographic -no-reboot -kernel "$bin" -append "test=blk" \
@@ -63,10 +63,10 @@ else
 	echo "[blk] FAIL the driver was crashed ${crashes:-0} times (5 at least wanted)"
 	fails=$((fails + 1))
 fi
-lines blk 0 2048 >"$tmp/want"
-if cmp -s <(head -c 1048576 "$img") "$tmp/want" &&
-	cmp -s <(dd if="$img" bs=512 skip=4096 count=16 status=none) "$tmp/host"; then
-	echo "[blk] PASS the image holds the client's 1 MiB at sector 0 and the host's sectors"
+lines blk 0 8192 >"$tmp/want"
+if cmp -s <(head -c 4194304 "$img") "$tmp/want" &&
+	cmp -s <(dd if="$img" bs=512 skip=12288 count=16 status=none) "$tmp/host"; then
+	echo "[blk] PASS the image holds the client's 4 MiB at sector 0 and the host's sectors"
 else
 	echo "[blk] FAIL the image on the host is not what was written"
 	fails=$((fails + 1))
