@@ -25,6 +25,17 @@ BUILD := build
 B := $(BUILD)/$(ARCH)
 SYSROOT := $(BUILD)/sysroot
 SETUP_STAMP := $(SYSROOT)/.done-v3
+# A fresh machine: install what is missing before anything below asks the
+# compilers for their paths (CC_INC, CLANG_INC are read while this file is
+# parsed), so that `make run` works as the first command, as `make test`
+# (which runs a second make) always did. Goals that need no tools skip it.
+ifeq ($(wildcard $(SETUP_STAMP)),)
+ifneq ($(filter-out setup clean loc help,$(or $(MAKECMDGOALS),all)),)
+$(info setup: installing what Keel needs first (tools/setup-deps.sh))
+SETUP_OUT := $(shell bash tools/setup-deps.sh >&2 && echo ok)
+$(if $(SETUP_OUT),,$(error setup failed (tools/setup-deps.sh); see above))
+endif
+endif
 CROSS ?= aarch64-linux-gnu-
 CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
