@@ -26,6 +26,8 @@ struct kstack {
 extern struct kstack kernel_stacks[MAX_CPUS];
 /* EL2's map: build the one with the guard pages (CPU 0, once), use it. */
 void aarch64_el2_map_build(void);
+void aarch64_mmu_features(void);
+extern uint64_t aarch64_hcr_native, aarch64_hcr_guest; /* HCR_EL2 values (mmu.c) */
 void aarch64_el2_map_use(void);
 /* Map RAM [base, end) beyond the boot map (1 GiB blocks, below 512 GiB). */
 void aarch64_el2_map_ram(uint64_t base, uint64_t end);

@@ -67,14 +67,16 @@ void cpu_percpu_setup(uint64_t cpu);
 void cpu_percpu_setup(uint64_t cpu)
 {
 	struct percpu *c = &kernel_cpu[cpu];
-	if (cpu == 0)
+	if (cpu == 0) {
+		aarch64_mmu_features();
 		aarch64_el2_map_build();
+	}
 	aarch64_el2_map_use(); /* the map with the guard pages */
 	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
 	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
 	c->id = (uint8_t)cpu;
 	sysreg_write(tpidr_el2, c);
-	sysreg_write(hcr_el2, HCR_NATIVE);
+	sysreg_write(hcr_el2, aarch64_hcr_native);
 	sysreg_write(vtcr_el2, VTCR_VALUE);
 	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
 	sysreg_write(cpacr_el1, CPACR_FPEN_NONE); /* FP to EL2's lazy trap only: under TGE

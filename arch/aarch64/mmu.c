@@ -12,13 +12,14 @@
  * pages, with the page under each stack left out (aarch64_el2_map_*), so
  * that a stack overflow faults (cpu.c reports it).
  *
- * User programs run at EL0 with stage 1 off (HCR_EL2.TGE/DC) and their
+ * User programs run at EL0 with stage 1 off (HCR_EL2.TGE; FWB or DC) and their
  * vspace is a stage-2 table (VTTBR_EL2, VMID tags the TLB), the same format
  * guests will use, so the kernel has one page-table format. Levels here
  * count from the root: 0 = 1 GiB entries, 1 = 2 MiB, 2 = 4 KiB pages.
  *
  * Stage-2 page descriptor bits used:
- *   [1:0] 0b11   [5:2] MemAttr (0xf Normal WB, 0x0 Device-nGnRnE)
+ *   [1:0] 0b11   [5:2] MemAttr (0xf Normal WB, 0x6 forced WB under FWB,
+ *                0x0 Device-nGnRnE)
  *   [7:6] S2AP (01 read, 10 write, 11 both)   [9:8] SH = inner
  *   [10] AF   [54] XN
  *
@@ -101,12 +102,31 @@ void aarch64_el2_map_use(void)
 #define PTE_VALID 1ull
 #define PTE_TYPE 3ull
 #define PTE_ADDR 0x0000fffffffff000ull
-#define S2_NORMAL (0xfull << 2)
 #define S2_AP_R (1ull << 6)
 #define S2_AP_W (2ull << 6)
 #define S2_SH_INNER (3ull << 8)
 #define S2_AF (1ull << 10)
 #define S2_XN (1ull << 54)
+
+/* Stage-2 MemAttr of normal memory: 0xf (Normal write-back, combined with
+ * stage 1) or, under FWB, 0x6 (write-back whatever stage 1 says: native
+ * threads run with stage 1 off). Device memory is 0x0 either way. */
+#define S2_NORMAL_WB (0xfull << 2)
+#define S2_NORMAL_FWB (0x6ull << 2)
+
+static uint64_t s2_normal = S2_NORMAL_WB;
+uint64_t aarch64_hcr_native = HCR_NATIVE_BASE | HCR_DC;
+uint64_t aarch64_hcr_guest = HCR_GUEST_BASE;
+
+/* Once, on CPU 0, before any stage-2 entry is made. */
+void aarch64_mmu_features(void)
+{
+	if ((sysreg_read(id_aa64mmfr2_el1) >> ID_MMFR2_FWB_SHIFT & ID_MMFR2_FWB_MASK) == 0)
+		return;
+	s2_normal = S2_NORMAL_FWB;
+	aarch64_hcr_native = HCR_NATIVE_BASE | HCR_FWB;
+	aarch64_hcr_guest = HCR_GUEST_BASE | HCR_FWB;
+}
 
 unsigned arch_pt_levels(void) { return 3; }
 uint64_t arch_vaddr_limit(void) { return 1ull << 39; }
@@ -132,7 +152,7 @@ arch_pte_t arch_pte_table(uint64_t table_paddr)
 arch_pte_t arch_pte_page(uint64_t paddr, unsigned rights, bool device, unsigned level)
 {
 	arch_pte_t pte = (paddr & PTE_ADDR) | (level == 2 ? PTE_TYPE : PTE_VALID) | S2_AF;
-	pte |= device ? 0 : S2_NORMAL | S2_SH_INNER;
+	pte |= device ? 0 : s2_normal | S2_SH_INNER;
 	pte |= (rights & KEEL_R_READ) ? S2_AP_R : 0;
 	pte |= (rights & KEEL_R_WRITE) ? S2_AP_W : 0;
 	pte |= (rights & KEEL_R_EXEC) && !device ? 0 : S2_XN;

@@ -60,15 +60,23 @@
 #define HCR_TIDCP BIT64(20)
 #define HCR_TGE BIT64(27)
 #define HCR_RW BIT64(31)
-/* While a user-level (native) thread runs: EL0 under TGE, stage 1 off but
- * treated as Normal cacheable (DC), stage 2 = the thread's vspace. */
-#define HCR_NATIVE (HCR_VM | HCR_FMO | HCR_IMO | HCR_AMO | HCR_DC | HCR_TSC | HCR_TGE | HCR_RW)
+#define HCR_FWB BIT64(46)
+/* While a user-level (native) thread runs: EL0 under TGE, stage 1 off,
+ * stage 2 = the thread's vspace. Stage 1 off means Device memory unless
+ * something makes it Normal: FWB (stage 2 forces write-back, mmu.c) where
+ * the CPU has FEAT_S2FWB, else DC. FWB is also set for guests, so the
+ * switch between the two changes no bit QEMU flushes its TLB for
+ * (VM, DC, FWB, PTW: docs/performance.md); aarch64_hcr picks. */
+#define HCR_NATIVE_BASE (HCR_VM | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | HCR_TGE | HCR_RW)
 /* While a guest runs: stage 2 on, interrupts to EL2, WFI/WFE/SMC/IMPDEF
  * traps. TWE: a guest's WFE traps and yields the CPU (trap.c), so a vCPU spinning
  * on a lock whose holder waits for this CPU lets it run instead of burning
  * its time slice (docs/performance.md). */
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
-		   HCR_TWI | HCR_TWE | HCR_TSC | HCR_TIDCP | HCR_RW)
+#define HCR_GUEST_BASE (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
+			HCR_TWI | HCR_TWE | HCR_TSC | HCR_TIDCP | HCR_RW)
+/* ID_AA64MMFR2_EL1.FWB [43:40]: 1 = FEAT_S2FWB */
+#define ID_MMFR2_FWB_SHIFT 40
+#define ID_MMFR2_FWB_MASK U64(0xf)
 
 /*
  * VTCR_EL2, stage-2 translation control, and TCR_EL2 (EL2's own stage 1):
@@ -138,6 +146,8 @@
 #define SCTLR_EL1_NTWI BIT64(16)
 #define SCTLR_EL1_NTWE BIT64(18)
 #define SCTLR_EL1_UCI BIT64(26)
+#define SCTLR_EL1_A BIT64(1)
+#define SCTLR_EL1_E0E BIT64(24)
 /* RES1 bits only: the architectural reset value as Keel gives a vCPU
  * (MMU and caches off). */
 #define SCTLR_EL1_RES1 (BIT64(11) | BIT64(20) | BIT64(22) | BIT64(23) | BIT64(28) | BIT64(29))

@@ -29,12 +29,15 @@ static bool in_guest[MAX_CPUS];          /* ... and set up for the guest */
 #define EL1_SAVE(i, reg) v->el1[i] = sysreg_read(reg)
 #define EL1_LOAD(i, reg) sysreg_write(reg, v->el1[i])
 /* What still governs EL0 under TGE=1 (E2H=0): SCTLR_EL1's EL0 controls
- * (UCT, DZE, UCI, nTWI/nTWE, UMA, SA0, E0E), TCR_EL1's top-byte-ignore,
- * CPACR_EL1, CNTKCTL_EL1, and TPIDRRO_EL0, which EL0 reads. */
-#define EL1_EL0_REGS(X) X(0, sctlr_el1); X(3, tcr_el1); X(9, tpidrro_el0); \
+ * (sctlr_to_native), CPACR_EL1, CNTKCTL_EL1, and TPIDRRO_EL0, which EL0
+ * reads. */
+#define EL1_EL0_REGS(X) X(0, sctlr_el1); X(9, tpidrro_el0); \
 	X(18, cpacr_el1); X(19, cntkctl_el1)
-/* Only the guest sees these. */
-#define EL1_GUEST_REGS(X) X(1, ttbr0_el1); X(2, ttbr1_el1); \
+/* Only the guest sees these. TCR_EL1 too: with stage 1 off its only
+ * effect on a native thread would be TBI0 letting tagged pointers into
+ * the thread's own stage-2 space, and on QEMU every TCR_EL1 write
+ * flushes the TLB (docs/performance.md). */
+#define EL1_GUEST_REGS(X) X(1, ttbr0_el1); X(2, ttbr1_el1); X(3, tcr_el1); \
 	X(4, mair_el1); X(5, amair_el1); X(6, vbar_el1);                    \
 	X(7, contextidr_el1); X(8, tpidr_el1);                              \
 	X(10, esr_el1); X(11, far_el1); X(12, afsr0_el1); X(13, afsr1_el1); \
@@ -119,13 +122,31 @@ static void pmu_load(const struct arch_vcpu *v)
 	sysreg_write(pmuserenr_el0, v->pmu[P_PMUSERENR]);
 }
 
+/* Native threads need stage 1 off (M: under TGE the architecture treats
+ * it as 0, but QEMU walks stage 1 for EL0 when stage 2 is on and DC is
+ * not), little-endian data, no alignment checks, and DC ZVA, CTR_EL0 and
+ * cache maintenance at EL0 (musl's string functions). Every other
+ * SCTLR_EL1 bit governs only EL1 or stage 1, or only makes an EL0
+ * instruction trap to EL2, where trap.c handles it for any thread; those
+ * keep the guest's value, so the register is written only when the guest's
+ * differs (on QEMU every change flushes the TLB). */
+#define SCTLR_EL1_NATIVE_MASK (SCTLR_M | SCTLR_EL1_A | SCTLR_EL1_E0E | SCTLR_EL1_DZE | \
+			       SCTLR_EL1_UCT | SCTLR_EL1_UCI)
+#define SCTLR_EL1_NATIVE_SET (SCTLR_EL1_DZE | SCTLR_EL1_UCT | SCTLR_EL1_UCI)
+
+static void sctlr_to_native(uint64_t guest)
+{
+	uint64_t native = (guest & ~SCTLR_EL1_NATIVE_MASK) | SCTLR_EL1_NATIVE_SET;
+	if (native != guest)
+		sysreg_write(sctlr_el1, native);
+}
+
 /* Guest mode -> native: save what EL0 depends on, give EL0 and EL2 the
  * native values. The guest's other registers stay where they are. */
 static void vcpu_to_native(struct arch_vcpu *v)
 {
 	EL1_EL0_REGS(EL1_SAVE);
-	sysreg_write(sctlr_el1, SCTLR_EL1_VALUE);
-	sysreg_write(tcr_el1, 0);
+	sctlr_to_native(v->el1[V_SCTLR]);
 	sysreg_write(tpidrro_el0, 0);
 	sysreg_write(cpacr_el1, CPACR_FPEN_NONE);
 	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
@@ -133,7 +154,7 @@ static void vcpu_to_native(struct arch_vcpu *v)
 				 * that is not running */
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	pmu_stop(v);
-	sysreg_write(hcr_el2, HCR_NATIVE);
+	sysreg_write(hcr_el2, aarch64_hcr_native);
 }
 
 /* The reverse: the held vCPU's thread runs again. */
@@ -143,7 +164,7 @@ static void vcpu_to_guest(const struct arch_vcpu *v)
 	sysreg_write(ICH_HCR_EL2, ICH_HCR_EN);
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN); /* counter yes, physical timer traps */
 	pmu_go(v);
-	sysreg_write(hcr_el2, HCR_GUEST);
+	sysreg_write(hcr_el2, aarch64_hcr_guest);
 }
 
 /* Save the rest of a held vCPU that is not in guest mode. */
