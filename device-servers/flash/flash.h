@@ -3,7 +3,8 @@
  * (CFI command set 0001) NOR flash as QEMU's virt board has them, each
  * bank 64 MiB wide, 4 bytes a bank word, made of two x16 devices side by
  * side (so a 32-bit read of status or query data has the device's byte
- * in each 16-bit half), 256 KiB erase blocks, a 512-byte write buffer.
+ * in each 16-bit half), 256 KiB erase blocks, a 2 KiB write buffer per
+ * device.
  * Written from the CFI specification (JEDEC JESD68) and Intel's command
  * set; keel/flash.h has the geometry and the server's layout.
  *
@@ -41,7 +42,7 @@ enum flash_mode {
 #define FLASH_SR_ERASE_ERR 0x20u
 #define FLASH_SR_PROG_ERR 0x10u
 #define FLASH_SR_LOCKED 0x02u
-#define FLASH_BUF_WORDS 128u /* 2 devices x 256 bytes, in 4-byte words */
+#define FLASH_BUF_WORDS 1024u /* writes a buffered program takes, at most */
 
 struct flash_bank {
 	uint32_t mode;   /* enum flash_mode */

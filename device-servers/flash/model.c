@@ -14,7 +14,7 @@
 #define ID_DEVICE 0x18u
 
 /* One device's CFI query structure (CFI 2.0, JESD68): 32 MiB, x16,
- * 256 blocks of 128 KiB, a 256-byte write buffer, command set 0001 with
+ * 256 blocks of 128 KiB, a 2 KiB write buffer, command set 0001 with
  * its extended table at 0x31. Two side by side make a bank. */
 static const uint8_t cfi_table[] = {
 	[0x10] = 'Q', 'R', 'Y',
@@ -26,7 +26,7 @@ static const uint8_t cfi_table[] = {
 	[0x23] = 0x04, 0x04, 0x04, 0x00, /* maxima: 2^4 times typical */
 	[0x27] = 25,             /* device size 2^25 bytes */
 	[0x28] = 0x01, 0x00,     /* interface: x16 */
-	[0x2a] = 0x08, 0x00,     /* write buffer 2^8 bytes */
+	[0x2a] = 0x0b, 0x00,     /* write buffer 2^11 bytes */
 	[0x2c] = 0x01,           /* one erase block region: */
 	[0x2d] = 0xff, 0x00,     /* 256 blocks */
 	[0x2f] = 0x00, 0x02,     /* of 0x200 * 256 bytes */
