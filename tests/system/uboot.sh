@@ -115,7 +115,6 @@ run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x400
 	has envread '^## Error: "keelmark" not defined' '^keelmark=6x7=42' &&
 	pass "bank 1 read back as memory: the saved environment, CRC intact, has keelmark=6x7=42" ||
 	fail "env import from bank 1"
-run dm 'dm tree; virtio info'
 run virtio 'virtio scan; ext4ls virtio 0 /' && has virtio '<DIR> .* bin$' '<DIR> .* etc$' &&
 	pass "virtio: ext4ls virtio 0 / lists the rootfs ($(grep -ac '<DIR>' "$tmp/virtio") directories)" ||
 	fail "virtio scan, ext4ls"
