@@ -12,7 +12,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/uboot"
 die() { echo "fetch-uboot: $*" >&2; exit 1; }
-[ -s "$out/u-boot.bin" ] && exit 0
+[ -s "$out/u-boot.bin" ] && { touch "$out/u-boot.bin"; exit 0; } # make: up to date
 for tool in apt-get dpkg-deb; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done

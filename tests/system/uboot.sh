@@ -16,6 +16,11 @@
 #             once it is in read-array mode again
 #   virtio    virtio scan, ext4ls virtio 0 /: the VM's read-only virtio
 #             disk (build/linux/rootfs.ext4) lists the rootfs' top level
+#   booti     ext4load Debian's kernel and the initramfs from the second
+#             disk (build/uboot/boot.ext4; 64 KiB a read, see load()
+#             below), booti them with U-Boot's
+#             tree: Linux boots, its /init mounts the first disk as root
+#             and the shell answers
 #
 #   bash tests/system/uboot.sh build/aarch64/keel.bin
 # (CHECK_CONFIG, MKBLOBS: the host tools, as make sets them.)
@@ -33,6 +38,7 @@ for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
 done
 [ -s build/uboot/u-boot.bin ] || die "no build/uboot/u-boot.bin (bash tools/fetch-uboot.sh)"
 [ -s build/linux/rootfs.ext4 ] || die "no build/linux/rootfs.ext4 (make rootfs)"
+[ -s build/uboot/boot.ext4 ] || die "no build/uboot/boot.ext4 (make uboot-system makes it)"
 outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
 log=$outdir/uboot.log
@@ -96,8 +102,8 @@ else
 fi
 run version version && has version '^U-Boot 20[0-9][0-9]\.' 'gcc' &&
 	pass "version: $(grep -a -m1 '^U-Boot' "$tmp/version")" || fail "version"
-run bdinfo bdinfo && has bdinfo 'start += 0x0*40000000' 'size += 0x0*8000000' &&
-	pass "bdinfo: RAM 0x40000000, 128 MiB" || fail "bdinfo"
+run bdinfo bdinfo && has bdinfo 'start += 0x0*40000000' 'size += 0x0*10000000' &&
+	pass "bdinfo: RAM 0x40000000, 256 MiB" || fail "bdinfo"
 run fdt 'fdt addr 0x40000000; fdt print /' &&
 	has fdt 'model = "Keel VM"' 'flash@0 \{' 'compatible = "cfi-flash"' \
 		'bank-width = <0x0*4>' \
@@ -118,6 +124,32 @@ run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x400
 run virtio 'virtio scan; ext4ls virtio 0 /' && has virtio '<DIR> .* bin$' '<DIR> .* etc$' &&
 	pass "virtio: ext4ls virtio 0 / lists the rootfs ($(grep -ac '<DIR>' "$tmp/virtio") directories)" ||
 	fail "virtio scan, ext4ls"
+# load NAME FILE ADDR: FILE from disk 1 at ADDR, 64 KiB a read. U-Boot's
+# virtio-blk driver ignores the device's size_max and asks for a whole
+# extent in one request; Keel's virtio-blk takes at most 64 KiB a
+# request (KEEL_BLK_SLOT_BYTES) and answers more with an I/O error
+# (docs/firmware.md, "Not yet"), so the file comes in pieces.
+load() {
+	run "$1" "size virtio 1 $2; setenv n \${filesize}; setenv a $3; setenv p 0; while itest \${p} < \${n}; do ext4load virtio 1 \${a} $2 0x10000 \${p} || exit; setexpr a \${a} + 0x10000; setexpr p \${p} + 0x10000; done; echo \${n} bytes of $2 loaded" &&
+		has "$1" "^[0-9a-f]+ bytes of $2 loaded" && ! grep -aq 'rror' "$tmp/$1"
+}
+if load kernel /Image 0x40400000 && load initrd /initramfs.cpio 0x48000000; then
+	pass "ext4load: Debian's kernel and the initramfs from the VM's second virtio disk"
+else
+	fail "ext4load of the kernel or the initramfs"
+fi
+# The kernel is not U-Boot's: no end marker; Linux's own markers instead.
+printf '%s\r' 'booti 0x40400000 0x48000000:${n} ${fdtcontroladdr}' >&3
+if wait_for '^\[linux\] shell ready' && grep -aq '^\[linux\] root: /dev/vda' "$log"; then
+	printf 'echo up-$((6*7)); cat /proc/device-tree/model; echo\r' >&3
+	if wait_for '^up-42' && wait_for '^Keel VM'; then
+		pass "booti: Debian's kernel from the virtio disk boots to its shell, root on the other disk"
+	else
+		fail "booti: Linux's shell does not answer"
+	fi
+else
+	fail "booti: Linux did not reach its shell with the rootfs as root"
+fi
 if grep -aq 'Synchronous Abort\|exception\|unknown exit' "$log"; then
 	fail "an abort or unknown exit in the log"
 fi
