@@ -25,6 +25,12 @@
 #   bash tests/system/uboot.sh build/aarch64/keel.bin
 # (CHECK_CONFIG, MKBLOBS: the host tools, as make sets them.)
 # Log: <dir of the image>/system/uboot.log.
+#
+# UBOOT_CRASH=1 with the test image (keel-test.bin) boots the same config
+# with test=flash-crash (tests/root/scn_flash.c): root crashes the flash
+# server every 10 ms. Only the prompt and the flash steps run, which must
+# pass as without crashes, and root's log must show restarts of the
+# server that resumed from its state page. Log: system/uboot-crash.log.
 set -u
 export LC_ALL=C
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -41,7 +47,8 @@ done
 [ -s build/uboot/boot.ext4 ] || die "no build/uboot/boot.ext4 (make uboot-system makes it)"
 outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
-log=$outdir/uboot.log
+crash=${UBOOT_CRASH:-}
+log=$outdir/uboot${crash:+-crash}.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-uboot.XXXXXX")
 qemu=
 trap '[ -n "$qemu" ] && kill $qemu 2>/dev/null; wait 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
@@ -55,16 +62,23 @@ exec 3<>"$tmp/in"
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
 	-nic none -m 1024M -nographic -no-reboot -kernel "$tmp/keel.bin" \
 	$(grep -v '^blobs=' "$tmp/blobs/qemu-args") \
-	-append "$(grep '^blobs=' "$tmp/blobs/qemu-args")" <"$tmp/in" >"$log" 2>&1 &
+	-append "${crash:+test=flash-crash }$(grep '^blobs=' "$tmp/blobs/qemu-args")" \
+	<"$tmp/in" >"$log" 2>&1 &
 qemu=$!
 fails=0
 pass() { echo "[uboot] PASS $1"; }
 fail() { echo "[uboot] FAIL $1 (log: $log)"; fails=$((fails + 1)); }
 
-# wait_for REGEX: until the log (CRs dropped) has it, QEMU dies or LIMIT.
+# The log without CRs and, with UBOOT_CRASH, without root's lines about
+# the flash server's crashes, which the kernel prints into the middle of
+# the guest's lines (each a whole line of its own, with its newline).
+view() {
+	tr -d '\r' <"$log" | perl -0pe 's/\[root\] server uboot-flash (faulted: [^\n]*|restarted \(restart \d+\))\n//g; s/\[uboot-flash\] resuming the flash.s modes\n//g'
+}
+# wait_for REGEX: until the log's view has it, QEMU dies or LIMIT.
 wait_for() {
 	local t=0
-	until tr -d '\r' <"$log" | grep -aqE "$1"; do
+	until view | grep -aqE "$1"; do
 		t=$((t + 1))
 		{ [ "$t" -gt $((LIMIT * 5)) ] || ! kill -0 "$qemu" 2>/dev/null; } && return 1
 		sleep 0.2
@@ -81,7 +95,7 @@ run() {
 		: >"$tmp/$1"
 		return 1
 	fi
-	tr -d '\r' <"$log" | awk -v m="@@done-$n" -v c="echo @@done-$n" \
+	view | awk -v m="@@done-$n" -v c="echo @@done-$n" \
 		'index($0, c) { on = 1; next } $0 == m { on = 0 } on' >"$tmp/$1"
 }
 # has NAME REGEX...: every regex matches a line of step NAME's output.
@@ -100,6 +114,7 @@ if wait_for 'Hit any key to stop autoboot'; then
 else
 	fail "prompt: U-Boot did not reach its autoboot countdown"
 fi
+if [ -z "$crash" ]; then
 run version version && has version '^U-Boot 20[0-9][0-9]\.' 'gcc' &&
 	pass "version: $(grep -a -m1 '^U-Boot' "$tmp/version")" || fail "version"
 run bdinfo bdinfo && has bdinfo 'start += 0x0*40000000' 'size += 0x0*10000000' &&
@@ -109,6 +124,7 @@ run fdt 'fdt addr 0x40000000; fdt print /' &&
 		'bank-width = <0x0*4>' \
 		'reg = <0x0*0 0x0*0 0x0*0 0x0*4000000 0x0*0 0x0*4000000 0x0*0 0x0*4000000>' &&
 	pass "fdt print /: the VMM's tree, with the cfi-flash node of both banks" || fail "fdt"
+fi
 run flinfo flinfo && has flinfo 'Bank # 1: CFI conformant flash \(16 x 16\)  Size: 32 MB in 256 Sectors' \
 	'Bank # 2: CFI conformant flash \(16 x 16\)  Size: 32 MB in 256 Sectors' \
 	'Intel Extended command set, Manufacturer ID: 0x89, Device ID: 0x0018' \
@@ -121,6 +137,18 @@ run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x400
 	has envread '^## Error: "keelmark" not defined' '^keelmark=6x7=42' &&
 	pass "bank 1 read back as memory: the saved environment, CRC intact, has keelmark=6x7=42" ||
 	fail "env import from bank 1"
+if [ -n "$crash" ]; then
+	restarts=$(grep -ac 'server uboot-flash restarted' "$log")
+	if [ "$restarts" -ge 20 ] && grep -aq 'uboot-flash\] resuming the flash' "$log"; then
+		pass "flash-crash: the flash server restarted $restarts times, resuming from its state page"
+	else
+		fail "flash-crash: the flash server restarted $restarts times (want 20 or more, resuming its state)"
+	fi
+	grep -aq 'Synchronous Abort\|unknown exit' "$log" && fail "an abort or unknown exit in the log"
+	[ "$fails" = 0 ] || exit 1
+	echo "[uboot] all passed (flash-crash)"
+	exit 0
+fi
 run virtio 'virtio scan; ext4ls virtio 0 /' && has virtio '<DIR> .* bin$' '<DIR> .* etc$' &&
 	pass "virtio: ext4ls virtio 0 / lists the rootfs ($(grep -ac '<DIR>' "$tmp/virtio") directories)" ||
 	fail "virtio scan, ext4ls"

@@ -4,7 +4,8 @@
 #
 #   make uboot-assets   build/uboot/u-boot.bin (tools/fetch-uboot.sh,
 #                       from Debian's archive; fetched once)
-#   make uboot-system   the test (also part of make test)
+#   make uboot-system   the test, then again while root crashes the flash
+#                       server every 10 ms (also part of make test)
 #
 # Included by the top-level Makefile, which sets BUILD, B and SETUP_STAMP;
 # LINUX_ROOTFS (tests/linux/linux.mk) is the disk U-Boot lists and
@@ -20,8 +21,10 @@ $(UBOOT_BOOTDISK): $(LINUX_STAMP) tools/mkrootfs.sh
 	rm -rf $(BUILD)/uboot/boot && mkdir -p $(BUILD)/uboot/boot
 	cp $(LINUX_IMAGE) $(LINUX_INITRD) $(BUILD)/uboot/boot/
 	bash tools/mkrootfs.sh $(BUILD)/uboot/boot $@ 48
-uboot-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		$(UBOOT_BIN) $(LINUX_ROOTFS) $(UBOOT_BOOTDISK)
+uboot-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs $(UBOOT_BIN) $(LINUX_ROOTFS) $(UBOOT_BOOTDISK)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/uboot.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		UBOOT_CRASH=1 bash tests/system/uboot.sh $(B)/keel-test.bin
 TEST_TARGETS += uboot-system
