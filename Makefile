@@ -104,6 +104,7 @@ include tests/guests/guests.mk
 include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
 	device-servers/virtio/virtio.mk
 -include tests/linux/linux.mk
+-include tests/uboot/uboot.mk
 -include tests/peers/peers.mk
 TEST_TARGETS += guests-bare vmm-unit
 

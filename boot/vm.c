@@ -31,6 +31,7 @@
 
 #include <keel/abi.h>
 #include <keel/config.h>
+#include <keel/flash.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -177,6 +178,7 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct
 	info->image_raw = spec->raw_image;
 	info->raw_load = spec->raw_load;
 	info->raw_entry = spec->raw_entry;
+	info->firmware = spec->firmware;
 	info->initrd_size = f->initrd ? f->initrd->size : 0;
 	info->dtb_size = f->dtb ? f->dtb->size : 0;
 	snprintf(info->cmdline, sizeof(info->cmdline), "%s", spec->cmdline ? spec->cmdline : "");
@@ -286,7 +288,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	snprintf(base, sizeof(base), "%llx", (unsigned long long)spec->ram_base);
 	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
 	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO)
-		args[1] = NULL; /* a PL011 needs only the VM's name */
+		args[1] = NULL; /* a PL011 or the flash needs only the VM's name */
 	s = srv_create(spec->dev[d].prog, name, args, spec->cpu, VM_PRIO);
 	if (!s || !ep || !state || !copy)
 		return false;
@@ -297,7 +299,8 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	       root_frame_map(copy, s->vspace, KEEL_DEV_STATE_VADDR, RW) == KEEL_OK &&
 	       srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) &&
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
-	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s));
+	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s)) &&
+	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s));
 }
 
 static bool vm_grant_vmm(struct vm *vm)
@@ -321,7 +324,8 @@ _Static_assert(CFG_CARVE_MAX_PIECES == ROOT_CARVE_MAX, "check-config carves as r
  * one with a new carve (from root's own pool). */
 static struct vm *vm_entry(const struct vm_spec *spec)
 {
-	uint64_t bytes = cfg_vm_carve_bytes(spec->ram_size);
+	uint64_t bytes = cfg_vm_carve_bytes(spec->ram_size +
+					    (spec->firmware ? CFG_FLASH_CARVE_BYTES : 0));
 	struct vm *vm = NULL;
 	for (unsigned i = 0; i < nvms && !vm; i++)
 		if (!vms[i].live && vms[i].carve_bytes >= bytes)
@@ -382,7 +386,8 @@ static uint64_t store_caps(const struct vm_spec *spec, const struct vm_files *f)
 	for (unsigned d = 0; d < spec->ndev; d++)
 		views += spec->dev[d].kind == KEEL_VM_DEV_VIRTIO;
 	return views * (spec->ram_size >> ram_frame_bits(spec)) + file_caps(f->image) +
-	       file_caps(f->initrd) + file_caps(f->dtb);
+	       file_caps(f->initrd) + file_caps(f->dtb) +
+	       (spec->firmware ? 2 * vm_flash_frames(f->image->size) + KEEL_FLASH_BANK_FRAMES : 0);
 }
 
 static const char *vm_check(const struct vm_spec *spec, const struct vm_files *f)

@@ -36,6 +36,8 @@ struct vm_spec {
 	uint64_t ram_base, ram_size;
 	bool raw_image;      /* image is a raw binary: load it at raw_load, */
 	uint64_t raw_load, raw_entry; /* start at raw_entry (guest-physical) */
+	bool firmware;       /* image is firmware for the CFI flash at 0: one
+			      * device is the flash (boot/vmflash.c) */
 	unsigned cpu;        /* the VMM, its device servers and vCPU 0 run on
 			      * this CPU; vCPU i on (cpu + i) % CPUs */
 	unsigned vcpus;      /* 1..KEEL_VMM_MAX_VCPUS; 0 means 1 */
@@ -67,6 +69,11 @@ struct vm {
 	uint64_t carve_bytes;
 	bool live;
 };
+
+/* boot/vmflash.c: the flash server's banks and capabilities (device
+ * kind KEEL_VM_DEV_FLASH); the 2 MiB frames firmware of size bytes takes. */
+bool vm_flash_device(struct vm *vm, const struct vm_spec *spec, struct server *s);
+uint64_t vm_flash_frames(uint64_t firmware_size);
 
 /* Build every object of the VM; nothing runs yet. NULL on failure (logged). */
 struct vm *vm_create(const struct vm_spec *spec);

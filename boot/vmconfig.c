@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 #include <keel/config.h>
+#include <keel/flash.h>
 #include <keel/print.h>
 
 #include "vmconfig.h"
@@ -134,6 +135,11 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
 			.read_only = dev->is_read_only };
 	}
+	spec->firmware = vm->firmware; /* its flash: one more device (the loader left room) */
+	if (vm->firmware && spec->ndev < KEEL_VMM_MAX_DEVICES)
+		spec->dev[spec->ndev++] = (struct vm_dev_spec){ .prog = "flash",
+			.kind = KEEL_VM_DEV_FLASH, .base = KEEL_FLASH_BASE,
+			.size = KEEL_FLASH_BANKS * KEEL_FLASH_BANK_SIZE, .disk = -1 };
 }
 
 unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,

@@ -147,7 +147,8 @@ static void check_vm_files(struct cfg_ctx *c, int v)
 {
 	const struct cfg_vm *vm = &c->out->vms[v];
 
-	check_file(c, v, -1, "kernel_image_path", vm->kernel_image_path);
+	check_file(c, v, -1, vm->firmware ? "firmware_path" : "kernel_image_path",
+		   vm->kernel_image_path);
 	check_file(c, v, -1, "initrd_path", vm->initrd_path);
 	check_file(c, v, -1, "dtb_path", vm->dtb_path);
 	for (int d = 0; d < (int)vm->device_count; d++)

@@ -98,6 +98,12 @@ void cfg_read_restart(struct cfg_ctx *c, const cJSON *obj,
 void cfg_read_devices(struct cfg_ctx *c, const cJSON *vm_obj,
 		      struct cfg_vm *vm);
 
+/* cfg_firmware.c: firmware_path read into vm->kernel_image_path (true)
+ * or not given (false: kernel_image_path is required); then the keys
+ * and windows a firmware VM may not have. */
+bool cfg_read_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm);
+void cfg_check_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm);
+
 /* cfg_check.c */
 void cfg_check_system(struct cfg_ctx *c);
 /* Sets the key path to vms[v].devices[d].key (d < 0: vms[v].key, key

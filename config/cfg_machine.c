@@ -255,8 +255,10 @@ static bool check_file_size(struct cfg_ctx *c, int v, const char *key,
 static bool check_file_sizes(struct cfg_ctx *c, int v)
 {
 	const struct cfg_vm *vm = &c->out->vms[v];
-	bool ok = check_file_size(c, v, "kernel_image_path",
-				  vm->kernel_image_path, CFG_VM_IMAGE_MAX);
+	bool ok = vm->firmware ?
+		check_file_size(c, v, "firmware_path", vm->kernel_image_path, CFG_FIRMWARE_MAX) :
+		check_file_size(c, v, "kernel_image_path", vm->kernel_image_path,
+				CFG_VM_IMAGE_MAX);
 
 	ok = check_file_size(c, v, "initrd_path", vm->initrd_path,
 			     CFG_VM_INITRD_MAX) && ok;
@@ -306,7 +308,7 @@ static bool check_image(struct cfg_ctx *c, int v)
 	const struct cfg_vm *vm = &c->out->vms[v];
 	const char *why;
 
-	if (m->image_check == NULL || vm->kernel_image_path[0] == '\0' ||
+	if (m->image_check == NULL || vm->kernel_image_path[0] == '\0' || vm->firmware ||
 	    (why = m->image_check(c->lim->file_ctx, vm)) == NULL)
 		return true;
 	cfg_path_at(c, v, -1, "kernel_image_path");
@@ -418,7 +420,8 @@ bool cfg_machine_admit(struct cfg_ctx *c, struct cfg_carver *k, int v)
 			   m->max_vms);
 		return false;
 	}
-	bytes = cfg_vm_carve_bytes(c->out->vms[v].mem_size_mib * CFG_MIB);
+	bytes = cfg_vm_carve_bytes(c->out->vms[v].mem_size_mib * CFG_MIB +
+				   (c->out->vms[v].firmware ? CFG_FLASH_CARVE_BYTES : 0));
 	if (k->model && (k->blob_low == 0 || !carve(k, bytes, &missing))) {
 		report_carve(c, k, v, bytes, missing, before);
 		return false;

@@ -20,11 +20,11 @@ static const char *const root_keys[] = { "vms", NULL };
 static const char *const vm_keys[] = {
 	"name", "vcpu_count", "mem_size_mib", "mem_base", "kernel_image_path",
 	"initrd_path", "boot_args", "dtb_path", "devices", "restart",
-	"kernel_load_addr", "entry_point", NULL
+	"kernel_load_addr", "entry_point", "firmware_path", NULL
 };
 
 static const char *const vm_required[] = {
-	"name", "mem_size_mib", "kernel_image_path", NULL
+	"name", "mem_size_mib", NULL /* and kernel_image_path or firmware_path */
 };
 
 static const struct cfg_restart restart_default = {
@@ -103,7 +103,8 @@ static void read_ram(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 
 static void read_files(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 {
-	cfg_get_path(c, obj, "kernel_image_path", vm->kernel_image_path);
+	if (!cfg_read_firmware(c, obj, vm))
+		cfg_get_path(c, obj, "kernel_image_path", vm->kernel_image_path);
 	cfg_get_path(c, obj, "initrd_path", vm->initrd_path);
 	cfg_get_path(c, obj, "dtb_path", vm->dtb_path);
 	cfg_get_str(c, obj, "boot_args", vm->boot_args, sizeof(vm->boot_args));
@@ -176,6 +177,7 @@ static void read_vm(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 	read_raw(c, obj, vm);
 	cfg_read_restart(c, obj, &vm->restart);
 	cfg_read_devices(c, obj, vm);
+	cfg_check_firmware(c, obj, vm);
 }
 
 static void read_vms(struct cfg_ctx *c, const cJSON *vms)

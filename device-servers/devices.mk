@@ -20,3 +20,8 @@ SHIPPED_PROGS += vblk
 vblk_SRCS := device-servers/virtio-blk/main.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
 $(B)/user/obj/device-servers/virtio-blk/%: UCFLAGS += -Idevice-servers/virtio
 $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
+# The CFI flash of a firmware VM (docs/firmware.md): both banks, one
+# server per VM with firmware_path (boot/vmflash.c).
+USER_PROGS += flash
+SHIPPED_PROGS += flash
+flash_SRCS := device-servers/flash/main.c device-servers/flash/model.c

@@ -85,6 +85,25 @@ static void dtb_memory(struct dtbw *f, const struct keel_vm_info *info)
 	dtb_end_node(f);
 }
 
+/* The CFI flash of a firmware VM, as QEMU's virt board describes it:
+ * one node, both banks in reg, 4 bytes wide. */
+static void dtb_flash(struct dtbw *f, const struct keel_vm_info *info)
+{
+	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++) {
+		const struct keel_vm_dev *d = &info->dev[i];
+		uint32_t reg[8];
+		if (d->kind != KEEL_VM_DEV_FLASH)
+			continue;
+		dtb_node_at(f, "flash", d->base);
+		dtb_prop_str(f, "compatible", "cfi-flash");
+		dtb_reg2(reg, d->base, d->size / 2);
+		dtb_reg2(reg + 4, d->base + d->size / 2, d->size / 2);
+		dtb_prop_cells(f, "reg", reg, 8);
+		dtb_prop_u32(f, "bank-width", 4);
+		dtb_end_node(f);
+	}
+}
+
 void dtb_prop_u64(struct dtbw *f, const char *name, uint64_t v)
 {
 	const uint32_t c[2] = { (uint32_t)(v >> 32), (uint32_t)v };
@@ -134,6 +153,7 @@ size_t dtb_build(const struct keel_vm_info *info, unsigned ncpus, const struct d
 	vmm_arch_dtb_root(f);
 	dtb_chosen(f, info, boot);
 	dtb_memory(f, info);
+	dtb_flash(f, info);
 	vmm_arch_dtb_nodes(f, info, ncpus);
 	dtb_end_node(f);
 	if (!w.err)

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <keel/flash.h>
 #include <keel/vmm.h>
 
 #include "dtb.h"
@@ -46,6 +47,25 @@ static const char *loader_raw_check(const struct keel_vm_info *info, struct gues
 	return NULL;
 }
 
+/* Firmware (docs/firmware.md): the flash server has it at 0 already; the
+ * VMM only writes the device tree, at the start of RAM, where U-Boot's
+ * qemu boards look for the tree QEMU leaves there, and starts vCPU 0 at
+ * the flash's first byte. */
+static const char *loader_firmware(const struct keel_vm_info *info, unsigned ncpus,
+				   struct loader_out *out)
+{
+	uint8_t *ram = (uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
+	if (info->ram_size < 2 * DTB_REGION)
+		return "no room for the device tree in RAM";
+	if (info->dtb_size ? !dtb_adopt((const void *)(uintptr_t)KEEL_VMM_DTB_VADDR,
+					info->dtb_size, info, NULL, ram, DTB_REGION) :
+			     !dtb_build(info, ncpus, NULL, ram, DTB_REGION))
+		return "the device tree is not valid, or too large";
+	*out = (struct loader_out){ .image = { .entry = KEEL_FLASH_BASE },
+				    .dtb = info->ram_base };
+	return NULL;
+}
+
 /* The image where its header asks (or where the config says, for a raw
  * one), the initrd after it, the device tree in the last DTB_REGION. */
 const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct loader_out *out)
@@ -58,6 +78,8 @@ const char *loader_load(const struct keel_vm_info *info, unsigned ncpus, struct 
 			  vmm_arch_image_check(img, info->image_size, info->ram_base,
 					       info->ram_size, &g);
 	uint64_t initrd_off = 0;
+	if (info->firmware)
+		return loader_firmware(info, ncpus, out);
 	if (!why)
 		why = loader_place(&g, info->ram_size, info->initrd_size, &initrd_off);
 	if (why)

@@ -133,6 +133,13 @@ static const char *vm_setup(const struct keel_vm_info *info)
 static void vm_loaded(const struct keel_vm_info *info, const struct loader_out *l)
 {
 	const struct guest_image *g = &l->image;
+	if (info->firmware) {
+		kprintf("[%s] firmware: %lu bytes in flash bank 0, entry 0x%lx, %s device tree "
+			"at 0x%lx, %u vCPUs\n", self, (unsigned long)info->image_size,
+			(unsigned long)g->entry, info->dtb_size ? "supplied" : "generated",
+			(unsigned long)l->dtb, vm.ncpus);
+		return;
+	}
 	kprintf("[%s] guest image: %lu bytes at 0x%lx (%lu with bss), entry 0x%lx, "
 		"%s device tree at 0x%lx, %u vCPUs\n", self, (unsigned long)g->file_size,
 		(unsigned long)(info->ram_base + g->load_offset), (unsigned long)g->mem_size,

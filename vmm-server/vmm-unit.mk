@@ -14,7 +14,7 @@ VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
 VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) \
 	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \
-	device-servers/pl011/model.c $(wildcard tests/vmm/*.c) \
+	device-servers/pl011/model.c device-servers/flash/model.c $(wildcard tests/vmm/*.c) \
 	$(wildcard tests/vmm/arch/$(ARCH)/*.c) device-servers/console/console.c
 VMMU_OBJS := $(patsubst %.c,$(VMMU_DIR)/obj/%.o,$(VMMU_SRCS))
 VMMU_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -24,7 +24,7 @@ VMMU_MVD := $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c -c \
 VMMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations $(VMMU_MVD) -g $(VMMU_SAN) \
 	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Ivmm-server/arch/$(ARCH) -Itests/vmm \
-	-Idevice-servers/pl011 -Idevice-servers/console \
+	-Idevice-servers/pl011 -Idevice-servers/console -Idevice-servers/flash \
 	-Ilibipc/include -Ilibipc/arch/fake
 
 .PHONY: vmm-unit vmm-unit-tools

@@ -32,6 +32,8 @@ struct uart {
 	struct pl011_copy *w;   /* the request's working copy (pl011_begin) */
 	char prefix[40];
 	bool console; /* a console server takes the output (KEEL_SRV_PEER) */
+	unsigned fr_polls; /* FR reads since the last DR write (not state:
+			    * a restart only delays one flush) */
 };
 
 /* A call to the console; a call cancelled by its restart is made again
@@ -127,10 +129,14 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 
 /* A DR read: the guest wants input, so a partial line (a prompt) goes
  * out first; after it, the console may have more for a FIFO that was
- * full. */
+ * full. So does a second FR read with no character written between: a
+ * polling guest (U-Boot's prompt, its autoboot countdown) waiting for
+ * input, where a transmit loop reads FR once per character. */
 static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *val)
 {
 	bool ok, dr = (off & ~3ull) == PL011_DR;
+	if ((off & ~3ull) == PL011_FR && ++u->fr_polls >= 2)
+		uart_flush(u);
 	if (dr)
 		uart_flush(u);
 	ok = pl011_read(&u->w->regs, off, width, val);
@@ -147,6 +153,8 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
 static bool uart_write(struct uart *u, uint64_t off, unsigned width, uint64_t val)
 {
 	bool ok = pl011_write(&u->w->regs, off, width, val, uart_tx, u);
+	if ((off & ~3ull) == PL011_DR)
+		u->fr_polls = 0;
 	if ((off & ~3ull) != PL011_DR)
 		uart_flush(u);
 	return ok;

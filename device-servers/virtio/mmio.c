@@ -145,7 +145,9 @@ bool virtio_mmio_read(struct virtio_dev *d, uint64_t off, unsigned width, uint64
 /*
  * Device status (2.1, 3.1.1): 0 resets; otherwise the driver only adds
  * bits, in the order ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (FAILED
- * at any time) and never sets NEEDS_RESET itself. FEATURES_OK is taken
+ * at any time) and never sets NEEDS_RESET itself. DRIVER without
+ * ACKNOWLEDGE is let pass: U-Boot (2023.01) resets the device after
+ * ACKNOWLEDGE and then writes DRIVER alone, and QEMU's devices take it. FEATURES_OK is taken
  * only for a subset of the offer that includes VERSION_1 (2.2.2: else the
  * device leaves it clear). Any other change is a driver error.
  */
@@ -157,8 +159,6 @@ static bool virtio_status_order_ok(uint32_t old, uint32_t val)
 	if ((val & VIRTIO_S_NEEDS_RESET) && !(old & VIRTIO_S_NEEDS_RESET))
 		return false;
 	if ((drv & ~known) || (old & known & ~drv))
-		return false;
-	if ((drv & VIRTIO_S_DRIVER) && !(drv & VIRTIO_S_ACKNOWLEDGE))
 		return false;
 	if ((drv & VIRTIO_S_FEATURES_OK) && !(drv & VIRTIO_S_DRIVER))
 		return false;

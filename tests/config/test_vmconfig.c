@@ -290,6 +290,32 @@ START_TEST(dtb_is_passed_on)
 }
 END_TEST
 
+/* firmware_path: the firmware is the image, and the flash is one more
+ * device, after the config's, at 0 over both banks. */
+START_TEST(firmware_flash_device)
+{
+	ck_assert_uint_eq(load("good/firmware.json", 0, VM_MAX), 1);
+	ck_assert(specs[0].firmware);
+	ck_assert_str_eq(specs[0].image, "Image");
+	ck_assert_uint_eq(specs[0].ndev, 3);
+	ck_assert_str_eq(specs[0].dev[2].prog, "flash");
+	ck_assert_uint_eq(specs[0].dev[2].kind, KEEL_VM_DEV_FLASH);
+	ck_assert_uint_eq(specs[0].dev[2].base, 0);
+	ck_assert_uint_eq(specs[0].dev[2].size, 128 * MIB);
+	ck_assert_int_eq(specs[0].dev[2].disk, -1);
+	ck_assert_int_eq(specs[0].dev[1].disk, 0);
+	ck_assert_uint_eq(load("good/minimal.json", 0, VM_MAX), 1);
+	ck_assert(!specs[0].firmware);
+	/* root has no file check: only "nofile" passes */
+	ck_assert_uint_eq(load("bad/firmware.json", 0, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].name, "nofile");
+	assert_logged("firmware.json:7:7: vms[0].kernel_image_path: not with firmware_path: the "
+		      "firmware loads the kernel (from a disk, say)");
+	assert_logged("firmware.json:15:7: vms[1].mem_base: RAM overlaps the flash banks at "
+		      "0x00000000..0x07ffffff (firmware_path)");
+}
+END_TEST
+
 START_TEST(syntax_error)
 {
 	ck_assert_uint_eq(load("bad/syntax.json", 0, VM_MAX), 0);
@@ -372,6 +398,7 @@ static Suite *vmconfig_suite(void)
 			    (int)(sizeof(agree) / sizeof(agree[0])));
 	tcase_add_test(t, device_server_from_table);
 	tcase_add_test(t, dtb_is_passed_on);
+	tcase_add_test(t, firmware_flash_device);
 	tcase_add_test(t, syntax_error);
 	tcase_add_test(t, heap_exhausted);
 	tcase_add_test(p, policy_never);

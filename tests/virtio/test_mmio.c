@@ -144,7 +144,6 @@ static void status_breaks(uint32_t before, uint32_t bad)
 START_TEST(status_order)
 {
 	vt_teardown();
-	status_breaks(0, VIRTIO_S_DRIVER);                              /* no ACKNOWLEDGE */
 	status_breaks(VIRTIO_S_ACKNOWLEDGE, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_FEATURES_OK);
 	status_breaks(S_AD, S_AD | VIRTIO_S_DRIVER_OK);                 /* no FEATURES_OK */
 	status_breaks(S_AD, VIRTIO_S_ACKNOWLEDGE);                      /* clears DRIVER */
@@ -152,6 +151,18 @@ START_TEST(status_order)
 	status_breaks(S_AD, S_AD | VIRTIO_S_NEEDS_RESET);               /* the device's bit */
 	status_breaks(S_AD, S_AD | 16);                                 /* unknown bit */
 	vt_setup();
+}
+END_TEST
+
+/* U-Boot's order (2023.01): ACKNOWLEDGE, reset, then DRIVER alone. */
+START_TEST(status_driver_without_acknowledge)
+{
+	vt_wr(VIRTIO_MMIO_STATUS, VIRTIO_S_ACKNOWLEDGE);
+	vt_wr(VIRTIO_MMIO_STATUS, 0);
+	vt_wr(VIRTIO_MMIO_STATUS, VIRTIO_S_DRIVER);
+	ck_assert_uint_eq(vt_rd(VIRTIO_MMIO_STATUS), VIRTIO_S_DRIVER);
+	vt_wr(VIRTIO_MMIO_STATUS, VIRTIO_S_DRIVER | VIRTIO_S_DRIVER_OK); /* still no FEATURES_OK */
+	ck_assert_uint_eq(vt_rd(VIRTIO_MMIO_STATUS), VIRTIO_S_DRIVER | VIRTIO_S_NEEDS_RESET);
 }
 END_TEST
 
@@ -345,6 +356,7 @@ Suite *suite_mmio(void)
 	tcase_add_test(t, features_ok_refuses_unoffered);
 	tcase_add_test(t, features_frozen_after_ok);
 	tcase_add_test(t, status_order);
+	tcase_add_test(t, status_driver_without_acknowledge);
 	tcase_add_test(t, status_good_order_and_failed);
 	tcase_add_test(t, needs_reset_interrupts_when_driver_ok);
 	tcase_add_test(t, reset_clears_state);

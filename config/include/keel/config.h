@@ -101,6 +101,10 @@ struct cfg_vm {
 	 * x0 = the device tree, as for Linux. Without them the image must be
 	 * an arm64 Image, whose header says where it goes. */
 	bool raw_image;
+	/* firmware_path given (docs/firmware.md): the file (kept in
+	 * kernel_image_path, so every file rule applies to it) is firmware
+	 * for the CFI flash at guest-physical 0, entered there. */
+	bool firmware;
 	uint64_t kernel_load_addr;
 	uint64_t entry_point;
 	struct cfg_restart restart;
@@ -136,6 +140,12 @@ struct cfg_system {
 /* Memory root carves for a VM besides its RAM: its servers' pages and
  * objects, page tables, the store CNode, copies of packed guest images. */
 #define CFG_VM_CARVE_EXTRA (UINT64_C(32) << 20)
+/* What a firmware VM's flash takes besides (boot/vmflash.c): bank 1's
+ * 64 MiB and a copy of the firmware in bank 0, at most
+ * CFG_FIRMWARE_MAX; its window, where RAM and devices may not be. */
+#define CFG_FIRMWARE_MAX (UINT64_C(32) << 20)
+#define CFG_FLASH_CARVE_BYTES ((UINT64_C(64) << 20) + CFG_FIRMWARE_MAX)
+#define CFG_FLASH_END UINT64_C(0x08000000)
 #define CFG_VM_CARVE_ALIGN (UINT64_C(2) << 20)  /* carves are whole large pages */
 #define CFG_CARVE_MAX_PIECES 32u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
 /* The machine `make run` boots (QEMU virt): RAM starts here, the kernel,

@@ -103,6 +103,7 @@ _Static_assert(KEEL_VMM_SLOT_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_SLOT_CONSO
 enum keel_vm_dev_kind {
 	KEEL_VM_DEV_PL011 = 1,
 	KEEL_VM_DEV_VIRTIO = 2, /* a virtio-mmio transport (virtio 1.2, 4.2) */
+	KEEL_VM_DEV_FLASH = 3,  /* the CFI flash of a firmware VM (keel/flash.h) */
 };
 
 struct keel_vm_dev {
@@ -127,6 +128,9 @@ struct keel_vm_info {
 	uint64_t image_raw;     /* 1: the image is a raw binary, copied to */
 	uint64_t raw_load;      /* guest-physical raw_load and started at */
 	uint64_t raw_entry;     /* raw_entry; 0: an arch image (its header) */
+	uint64_t firmware;      /* 1: the image is firmware in flash bank 0
+				 * (keel/flash.h), entered at 0; the device
+				 * tree goes at the start of RAM */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 

@@ -1,0 +1,157 @@
+/*
+ * flash: the CFI flash of one firmware VM (keel/flash.h, flash.h). The
+ * VMM calls with each guest access to the flash window that trapped: a
+ * write anywhere (the banks are mapped read-only), and a read while a
+ * bank is out of read-array mode (then its pages are unmapped) or of a
+ * part of bank 0 the firmware does not fill (never mapped). After each
+ * request the bank's mapping follows its mode: read-array maps its
+ * frames read-only into the guest's stage-2 space, any other mode
+ * unmaps them, so the guest reads status or query data from here.
+ *
+ * Crash-proof as the PL011 server: the modes live in the state page,
+ * each request works on a copy made current in one store, the VMM's
+ * retry of an access already applied is answered from the copy; a
+ * program or erase done again writes the same bytes. Bank 1's contents
+ * are frames root keeps, so they outlive a restart; a restarted server
+ * maps or unmaps each bank as its mode says before serving.
+ *
+ *   argv[1]   VM name
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <keel/abi.h>
+#include <keel/flash.h>
+#include <keel/object.h>
+#include <keel/print.h>
+#include <keel/server.h>
+#include <keel/vmm.h>
+
+#include "flash.h"
+
+struct flash {
+	struct flash_page *page;
+	struct flash_mem mem;
+	unsigned frames[KEEL_FLASH_BANKS]; /* frames each bank has */
+	bool mapped[KEEL_FLASH_BANKS];     /* as far as this instance knows */
+	const char *self;
+};
+
+static uint64_t bank_slot(unsigned bank, unsigned i)
+{
+	return bank ? KEEL_FLASH_SLOT_BANK1(i) : KEEL_FLASH_SLOT_BANK0(i);
+}
+
+static long bank_frame_map(unsigned bank, unsigned i)
+{
+	uint64_t gpa = KEEL_FLASH_BASE + bank * KEEL_FLASH_BANK_SIZE + i * KEEL_FLASH_FRAME_SIZE;
+	unsigned rights = KEEL_R_READ | (bank == 0 ? KEEL_R_EXEC : 0);
+	return keel_frame_map(bank_slot(bank, i), KEEL_FLASH_SLOT_S2, gpa, rights);
+}
+
+/* Map or unmap a bank's frames in the guest. Mapping a frame that is
+ * mapped already (a restarted server) is no error; nor is unmapping
+ * one that is not. */
+static void bank_set_mapped(struct flash *f, unsigned bank, bool map)
+{
+	for (unsigned i = 0; i < f->frames[bank]; i++) {
+		long err = map ? bank_frame_map(bank, i) : keel_frame_unmap(bank_slot(bank, i));
+		if (err != KEEL_OK && err != KEEL_E_MAPPED)
+			kprintf("[%s] %smap of bank %u frame %u failed (%ld)\n", f->self,
+				map ? "" : "un", bank, i, err);
+	}
+	f->mapped[bank] = map;
+}
+
+static void flash_follow_modes(struct flash *f, const struct flash_state *s, bool always)
+{
+	for (unsigned b = 0; b < KEEL_FLASH_BANKS; b++)
+		if (always || f->mapped[b] != flash_bank_is_array(s, b))
+			bank_set_mapped(f, b, flash_bank_is_array(s, b));
+}
+
+/* The frames root gave: bank 0 has as many as the firmware fills. */
+static unsigned count_frames(unsigned bank, unsigned max)
+{
+	unsigned n = 0;
+	uint64_t pa;
+	while (n < max && keel_frame_address(bank_slot(bank, n), &pa) == KEEL_OK)
+		n++;
+	return n;
+}
+
+static bool width_ok(uint64_t w)
+{
+	return w == 1 || w == 2 || w == 4 || w == 8;
+}
+
+static bool flash_is_retry(const struct flash_state *c, const struct keel_msg *m)
+{
+	return (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) && m->len >= 4 &&
+	       m->mr[3] != 0 && m->mr[3] == c->acc_seq;
+}
+
+static bool flash_apply(struct flash *f, struct flash_state *w, const struct keel_msg *m,
+			uint64_t *val)
+{
+	if (m->label == KEEL_DEV_READ && width_ok(m->mr[1]))
+		return flash_read(w, &f->mem, m->mr[0], (unsigned)m->mr[1], val);
+	if (m->label == KEEL_DEV_WRITE && width_ok(m->mr[1]))
+		return flash_write(w, &f->mem, m->mr[0], (unsigned)m->mr[1], m->mr[2]);
+	return m->label == KEEL_DEV_LINES;
+}
+
+static bool flash_request(void *ctx, struct keel_msg *m)
+{
+	struct flash *f = ctx;
+	struct flash_state *c = flash_page_resume(f->page), *w;
+	uint64_t val = 0;
+	bool ok;
+	if (flash_is_retry(c, m)) {
+		ok = c->acc_ok;
+		val = c->acc_val;
+	} else {
+		w = flash_begin(f->page);
+		ok = flash_apply(f, w, m, &val);
+		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) {
+			w->acc_seq = m->len >= 4 ? m->mr[3] : 0;
+			w->acc_val = val;
+			w->acc_ok = ok;
+		}
+		flash_commit(f->page);
+		c = w;
+	}
+	/* before the reply: the guest's next read sees the new mode */
+	flash_follow_modes(f, c, false);
+	m->label = 0;
+	m->len = KEEL_DEV_REPLY_LEN;
+	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
+	m->mr[1] = val;
+	m->mr[2] = 0; /* no interrupt line */
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static struct flash f;
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &f, .protected = flash_request };
+	long err;
+	f.self = argv[0];
+	(void)argc;
+	_Static_assert(sizeof(struct flash_page) <= 4096, "state page layout");
+	f.page = (struct flash_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;
+	if (f.page->copy[f.page->current & 1].magic == FLASH_STATE_MAGIC)
+		kprintf("[%s] resuming the flash's modes\n", argv[0]);
+	f.frames[0] = count_frames(0, KEEL_FLASH_BANK0_MAX);
+	f.frames[1] = count_frames(1, KEEL_FLASH_BANK_FRAMES);
+	f.mem = (struct flash_mem){
+		.data = { (uint8_t *)(uintptr_t)KEEL_FLASH_BANK0_VADDR,
+			  (uint8_t *)(uintptr_t)KEEL_FLASH_BANK1_VADDR },
+		.size = { f.frames[0] * KEEL_FLASH_FRAME_SIZE, f.frames[1] * KEEL_FLASH_FRAME_SIZE },
+		.writable = { false, true },
+	};
+	flash_follow_modes(&f, flash_page_resume(f.page), true);
+	err = keel_server_run(&loop);
+	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
+	return 1;
+}

@@ -1,0 +1,30 @@
+# Firmware guests (docs/firmware.md): Debian's U-Boot for QEMU arm64,
+# booted from the CFI flash of a firmware_path VM and driven at its
+# prompt (tests/system/uboot.sh).
+#
+#   make uboot-assets   build/uboot/u-boot.bin (tools/fetch-uboot.sh,
+#                       from Debian's archive; fetched once)
+#   make uboot-system   the test, then again while root crashes the flash
+#                       server every 10 ms (also part of make test)
+#
+# Included by the top-level Makefile, which sets BUILD, B and SETUP_STAMP;
+# LINUX_ROOTFS (tests/linux/linux.mk) is the disk U-Boot lists and
+# Linux mounts; UBOOT_BOOTDISK holds the kernel and initramfs U-Boot boots.
+UBOOT_BIN := $(BUILD)/uboot/u-boot.bin
+.PHONY: uboot-assets uboot-system
+uboot-assets: $(UBOOT_BIN)
+$(UBOOT_BIN): tools/fetch-uboot.sh | $(SETUP_STAMP)
+	bash tools/fetch-uboot.sh
+# The boot disk U-Boot loads Debian's kernel and the initramfs from.
+UBOOT_BOOTDISK := $(BUILD)/uboot/boot.ext4
+$(UBOOT_BOOTDISK): $(LINUX_STAMP) tools/mkrootfs.sh
+	rm -rf $(BUILD)/uboot/boot && mkdir -p $(BUILD)/uboot/boot
+	cp $(LINUX_IMAGE) $(LINUX_INITRD) $(BUILD)/uboot/boot/
+	bash tools/mkrootfs.sh $(BUILD)/uboot/boot $@ 48
+uboot-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs $(UBOOT_BIN) $(LINUX_ROOTFS) $(UBOOT_BOOTDISK)
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/uboot.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		UBOOT_CRASH=1 bash tests/system/uboot.sh $(B)/keel-test.bin
+TEST_TARGETS += uboot-system
