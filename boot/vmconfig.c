@@ -132,7 +132,8 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d],
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
-			.read_only = dev->is_read_only };
+			.read_only = dev->is_read_only, .rng = dev->type == CFG_DEV_VIRTIO_RNG,
+			.hvc = dev->type == CFG_DEV_VIRTIO_CONSOLE };
 	}
 }
 

@@ -20,3 +20,5 @@ SHIPPED_PROGS += vblk
 vblk_SRCS := device-servers/virtio-blk/main.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
 $(B)/user/obj/device-servers/virtio-blk/%: UCFLAGS += -Idevice-servers/virtio
 $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
+# virtio-rng and virtio-console device servers (h-vdev, docs/devices.md).
+include device-servers/vdev.mk

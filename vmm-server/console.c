@@ -82,9 +82,11 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 	int taken;
 	if (!(bits & KEEL_VMM_BADGE_CONSOLE))
 		return;
-	while (d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
+	if (info->input_dev) /* a virtio-console (hvc0) takes the input */
+		d = (unsigned)info->input_dev - 1;
+	while (!info->input_dev && d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
 		d++;
-	if (d == info->dev_count)
+	if (d >= info->dev_count || d >= KEEL_VMM_MAX_DEVICES)
 		return; /* no UART: the input stays with the console */
 	for (;;) {
 		if (!con_fetch(b, &n) || !n)

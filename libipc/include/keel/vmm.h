@@ -127,6 +127,8 @@ struct keel_vm_info {
 	uint64_t image_raw;     /* 1: the image is a raw binary, copied to */
 	uint64_t raw_load;      /* guest-physical raw_load and started at */
 	uint64_t raw_entry;     /* raw_entry; 0: an arch image (its header) */
+	uint64_t input_dev;     /* console input goes to device input_dev - 1
+				 * (a virtio-console); 0: to the first PL011 */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 
@@ -230,6 +232,9 @@ enum keel_con_label {
 #define KEEL_CON_WRITE_WORD(n, pos) ((uint64_t)(n) | ((uint64_t)(pos) << 16))
 #define KEEL_CON_BADGE_DEV(vm) (0x10u + (vm))
 #define KEEL_CON_BADGE_VMM(vm) (0x20u + (vm))
+/* VM vm's virtio-console server (hvc0): KEEL_CON_WRITE and KEEL_CON_RX_SPACE
+ * as a PL011 server, its output a stream of its own (docs/devices.md). */
+#define KEEL_CON_BADGE_HVC(vm) (0x30u + (vm))
 #define KEEL_CON_MAX_VMS 4u
 /* Console -> root report: value = the VM (its console number) whose PL011
  * server root should crash (Ctrl-] k; a test and demonstration command). */
