@@ -18,10 +18,12 @@ $(B)/user/obj/device-servers/virtio-console/%: UCFLAGS += -Idevice-servers/virti
 VDEVU_DIR := $(BUILD)/host/vdev
 VDEVU_BIN := $(VDEVU_DIR)/vdev-unit
 VDEVU_SRCS := $(VDEV_VIRTIO) device-servers/virtio-rng/rng.c \
-	device-servers/virtio-console/vcon.c tests/virtio/vt.c $(wildcard tests/vdev/*.c)
+	device-servers/virtio-console/vcon.c device-servers/console/console.c tests/virtio/vt.c \
+	$(wildcard tests/vdev/*.c)
 VDEVU_OBJS := $(patsubst %.c,$(VDEVU_DIR)/obj/%.o,$(VDEVU_SRCS))
 VDEVU_CFLAGS = $(filter-out -Itests/virtio,$(VIRTIOU_CFLAGS)) -Itests/virtio \
-	-Idevice-servers/virtio-rng -Idevice-servers/virtio-console
+	-Idevice-servers/virtio-rng -Idevice-servers/virtio-console -Idevice-servers/console \
+	-Ilibipc/include -Ilibipc/arch/fake
 
 .PHONY: vdev-unit
 $(VDEVU_DIR)/obj/%.o: %.c | virtio-tools
