@@ -296,6 +296,38 @@ t_crashes() {
 	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ]
 }
 
+# virtio-console and virtio-rng (tests/linux/vdev.json, h-vdev): the
+# shell runs on hvc0 (tests/linux/init), so what is typed went in through
+# the virtio-console server and what comes back out through it, both via
+# the console server; 200 lines of output arrive each exactly once while
+# root crashes the servers (test=vdev-crash); /dev/hwrng is the
+# virtio-rng's and gives 256 bytes that are not constant (16 distinct
+# lines of od); vcrashes: root crashed each server VDEV_MIN times at least.
+HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
+t_hvc() {
+	local n u
+	run_cmd 'echo tty=$(tty) hvc-$((6*7))' '^tty=/dev/hvc0 hvc-42' || return 1
+	run_cmd "for i in \$(seq 1 200); do echo hvc-\$i-$HVC_LINE; done; echo hvc-lines-done" \
+		'^hvc-lines-done' 120 || return 1
+	n=$(tr -d '\r' <"$log" | grep -ac "^hvc-[0-9]*-$HVC_LINE\$")
+	u=$(tr -d '\r' <"$log" | grep -a "^hvc-[0-9]*-$HVC_LINE\$" | sort -u | wc -l)
+	echo "[linux] hvc0: $n lines of 200 came out, $u different"
+	[ "$n" = 200 ] && [ "$u" = 200 ]
+}
+t_rng() {
+	run_cmd 'modprobe virtio_rng; echo rng=$(cat /sys/class/misc/hw_random/rng_current) $(head -c 256 /dev/hwrng | od -v -An -tx1 | sort -u | wc -l)' \
+		'^rng=[a-z_.0-9]+ [0-9]+' 60 || return 1
+	echo "[linux] $last"
+	[[ $last =~ ^rng=virtio_rng\.[0-9]+\ 16$ ]]
+}
+t_vcrashes() {
+	local rng con
+	rng=$(grep -ac 'server vm1-vrng restarted' "$log")
+	con=$(grep -ac 'server vm1-vcon restarted' "$log")
+	echo "[linux] crashes: virtio-rng server $rng, virtio-console server $con"
+	[ "$rng" -ge "${VDEV_MIN:-20}" ] && [ "$con" -ge "${VDEV_MIN:-20}" ]
+}
+
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
