@@ -147,10 +147,14 @@ static void vcon_init(void *ctx)
 	bool resumed = st->magic == VCON_MAGIC;
 	(void)ctx;
 	console = vcon_console_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
-	vcon_resume(&con);
-	if (resumed)
+	if (resumed && st->tx_active)
+		kprintf("[%s] resuming: output at stream position %lu, a chain in flight: "
+			"%u of its %u bytes sent\n", self, (unsigned long)st->tx_pos,
+			st->tx_sent, st->tx_len);
+	else if (resumed)
 		kprintf("[%s] resuming: output at stream position %lu\n", self,
 			(unsigned long)st->tx_pos);
+	vcon_resume(&con);
 	if (virtio_mmio_irq_level(&st->t))
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
