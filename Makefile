@@ -308,6 +308,10 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-diskcrash.log
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/vdev.json LINUX_TEST_LOG=vdev \
+		LINUX_TEST_APPEND=test=vdev-crash LINUX_TEST_STEPS="shell hvc rng hvcpaste vcrashes" \
+		bash tests/system/linux.sh $(B)/keel-test.bin
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio

@@ -303,7 +303,8 @@ t_crashes() {
 # root crashes the servers (test=vdev-crash); /dev/hwrng is the
 # virtio-rng's and gives 256 bytes that are not constant (16 distinct
 # lines of od), then 64 KiB; hvcpaste: t_paste through hvc0; vcrashes:
-# root crashed each server VDEV_MIN times at least.
+# root crashed each device server VDEV_MIN times at least, the console
+# server an eighth as often.
 HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
 t_hvc() {
 	local n u
@@ -312,7 +313,7 @@ t_hvc() {
 		'^hvc-lines-done' 120 || return 1
 	# root's own lines (a crash, a restart) may come between two bytes of
 	# the guest's line: take them out first
-	tr -d '\r' <"$log" | perl -0pe 's/\[(root|vm1-vrng|vm1-vcon)\] [^\n]*\n//g' >"$log.hvc"
+	tr -d '\r' <"$log" | perl -0pe 's/\[(root|console|vm1-vrng|vm1-vcon)\] [^\n]*\n//g' >"$log.hvc"
 	n=$(grep -ac "^hvc-[0-9]*-$HVC_LINE\$" "$log.hvc")
 	u=$(grep -a "^hvc-[0-9]*-$HVC_LINE\$" "$log.hvc" | sort -u | wc -l)
 	echo "[linux] hvc0: $n lines of 200 came out, $u different"
@@ -341,11 +342,13 @@ t_hvcpaste() {
 	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
 }
 t_vcrashes() {
-	local rng con
+	local rng con cs
 	rng=$(grep -ac 'server vm1-vrng restarted' "$log")
 	con=$(grep -ac 'server vm1-vcon restarted' "$log")
-	echo "[linux] crashes: virtio-rng server $rng, virtio-console server $con"
-	[ "$rng" -ge "${VDEV_MIN:-20}" ] && [ "$con" -ge "${VDEV_MIN:-20}" ]
+	cs=$(grep -ac 'server console restarted' "$log")
+	echo "[linux] crashes: virtio-rng server $rng, virtio-console server $con, console server $cs"
+	[ "$rng" -ge "${VDEV_MIN:-20}" ] && [ "$con" -ge "${VDEV_MIN:-20}" ] &&
+		[ "$cs" -ge $((${VDEV_MIN:-20} / 8)) ]
 }
 
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
