@@ -279,10 +279,13 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/raw.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/pmu.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/rng-cpu.sh $(B)/keel.bin
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
-# server crash, poweroff of one VM.
+# server crash, poweroff of one VM; then the other configs' runs, the last
+# hvc0 and /dev/hwrng while root crashes their servers (tests/linux/vdev.json).
 linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
