@@ -3,7 +3,9 @@
  * signals the notification bound to this thread when it holds input for
  * the VM; the VMM then fetches it in batches and hands each batch to the
  * VM's PL011 server (KEEL_DEV_INPUT), which puts what fits in its RX FIFO
- * and answers its interrupt line, raised here as any device reply's is.
+ * and answers its interrupt line, raised here as any device reply's is; or,
+ * in a VM with a virtio-console (keel_vm_info.input_dev), to that device's
+ * server, which fills a receive buffer of hvc0 (docs/devices.md).
  *
  * Nothing is lost or doubled: the console drops bytes only when the next
  * fetch says they were delivered; a batch the PL011 server took carries

@@ -173,7 +173,8 @@ enum keel_dev_label {
 	KEEL_DEV_READ = 1,
 	KEEL_DEV_WRITE = 2,
 	KEEL_DEV_LINES = 3,
-	/* Input for the device (the UART's receiver): MR0 byte count n (1..32),
+	/* Input for the device (the UART's receiver, or a virtio-console's
+	 * receive queue): MR0 byte count n (1..32),
 	 * MR1 sequence number (never 0), MR2..MR5 the bytes, packed little-
 	 * endian. Reply MR0 status, MR1 bytes taken (the first ones; the rest
 	 * did not fit: the RX FIFO is full), MR2 lines. A call repeated with
@@ -215,7 +216,9 @@ enum keel_dev_status {
  *                                         nothing again)
  *
  * Badges tell the callers apart: KEEL_CON_BADGE_DEV(vm) for VM vm's PL011
- * server, KEEL_CON_BADGE_VMM(vm) for its VMM (vm = 0, 1, ...). Bytes are
+ * server, KEEL_CON_BADGE_HVC(vm) for its virtio-console server (WRITE and
+ * RX_SPACE as a PL011 server's), KEEL_CON_BADGE_VMM(vm) for its VMM
+ * (vm = 0, 1, ...). Bytes are
  * dropped from the console's queue only once the VMM reports them
  * delivered, so a crash of the PL011 server, the VMM's call or the
  * console itself loses nothing. Output is appended by position (the
