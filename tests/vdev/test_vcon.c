@@ -152,6 +152,22 @@ START_TEST(tx_to_console)
 }
 END_TEST
 
+/* The PL011's stream and hvc0's have positions of their own: each is
+ * shown whole, in the order they came, though both start at 0. */
+START_TEST(streams_apart)
+{
+	con_output(&cf, cst, 0, 0, (const uint8_t *)"boot log\n", 9, &con_io);
+	put_text(VD_BUF, "shell\n");
+	vd_desc(1, 0, VD_BUF, 6, 0, 0);
+	vd_avail(1, 0);
+	vd_wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	con_output(&cf, cst, 0, 9, (const uint8_t *)"more\n", 5, &con_io);
+	con_output(&cf, cst, 0, 9, (const uint8_t *)"more\n", 5, &con_io); /* a retry */
+	ck_assert_uint_eq(screen_len, 20);
+	ck_assert_mem_eq(screen, "boot log\nshell\nmore\n", 20);
+}
+END_TEST
+
 /* 400 + 100 bytes: in blocks of at most 160, in order. */
 static char text[500];
 static void tx_two_chains(void)
@@ -333,6 +349,7 @@ Suite *suite_vcon(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, identity);
 	tcase_add_test(t, tx_to_console);
+	tcase_add_test(t, streams_apart);
 	tcase_add_test(t, tx_blocks);
 	tcase_add_test(t, tx_crash_at_every_write);
 	tcase_add_test(t, rx_input_once);
