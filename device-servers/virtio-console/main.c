@@ -24,6 +24,7 @@
 #include "vcon.h"
 
 #define CON_TRIES 4u /* a call cancelled by the console's restart is made again */
+_Static_assert(VCON_BLOCK <= KEEL_CON_WRITE_MAX, "a block is one console write");
 
 static struct vcon_state *st;
 static struct virtio_dev dev;
