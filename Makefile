@@ -280,10 +280,13 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/raw.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/pmu.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/rng-cpu.sh $(B)/keel.bin
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
-# server crash, poweroff of one VM.
+# server crash, poweroff of one VM; then the other configs' runs, the last
+# hvc0 and /dev/hwrng while root crashes their servers (tests/linux/vdev.json).
 linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -309,6 +312,10 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-diskcrash.log
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		LINUX_TEST_CONFIG=tests/linux/vdev.json LINUX_TEST_LOG=vdev \
+		LINUX_TEST_APPEND=test=vdev-crash LINUX_TEST_STEPS="shell hvc rng hvcpaste vcrashes" \
+		bash tests/system/linux.sh $(B)/keel-test.bin
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks and boots to its first VM's shell, one that waits for virtio

@@ -14,6 +14,8 @@
  *                    KEEL_CON_BADGE_VMM(vm) in KEEL_VMM_SLOT_CONSOLE
  *   each PL011       the console's endpoint badged KEEL_CON_BADGE_DEV(vm)
  *                    in KEEL_SRV_PEER
+ *   each virtio-     the console's endpoint badged KEEL_CON_BADGE_HVC(vm)
+ *   console          in KEEL_SRV_PEER
  *
  * console_attach runs while boot/vm.c allocates from the VM's own carve,
  * so the VMM's notification (and the console's copy of it) dies with the
@@ -142,6 +144,15 @@ static struct server *console_pl011(const struct vm *vm, const struct vm_spec *s
 	return NULL;
 }
 
+/* Its virtio-console's server (hvc0, h-vdev), if it has one. */
+static struct server *console_hvc(const struct vm *vm, const struct vm_spec *spec)
+{
+	for (unsigned d = 0; d < spec->ndev && d < vm->ndev; d++)
+		if (spec->dev[d].hvc)
+			return vm->dev[d];
+	return NULL;
+}
+
 /* Ctrl-] k on the console: crash VM vm's PL011 server (the console
  * numbers VMs by their entry, as console_attach gave them). */
 static void console_crash_dev(uint64_t index)
@@ -182,7 +193,7 @@ void console_ensure(unsigned cpu)
 
 bool console_attach(struct vm *vm, const struct vm_spec *spec)
 {
-	struct server *uart = console_pl011(vm, spec);
+	struct server *uart = console_pl011(vm, spec), *hvc = console_hvc(vm, spec);
 	unsigned i = vm->index;
 	uint64_t ntfn = vm->ntfn; /* boot/vm.c bound it to the VMM */
 	if (!console_srv)
@@ -199,5 +210,7 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_CONSOLE, console_ep, KEEL_R_WRITE,
 			      KEEL_CON_BADGE_VMM(i)) &&
 	       (!uart || srv_grant_mint(uart, KEEL_SRV_PEER, console_ep, KEEL_R_WRITE,
-					KEEL_CON_BADGE_DEV(i)));
+					KEEL_CON_BADGE_DEV(i))) &&
+	       (!hvc || srv_grant_mint(hvc, KEEL_SRV_PEER, console_ep, KEEL_R_WRITE,
+				       KEEL_CON_BADGE_HVC(i)));
 }

@@ -188,6 +188,9 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct
 		info->dev[d] = (struct keel_vm_dev){ .base = spec->dev[d].base,
 			.size = spec->dev[d].size, .kind = spec->dev[d].kind,
 			.intid = spec->dev[d].intid };
+	for (unsigned d = 0; d < spec->ndev; d++) /* h-vdev: console input to hvc0 */
+		if (spec->dev[d].hvc && !info->input_dev)
+			info->input_dev = d + 1;
 }
 
 /* The description page: root's view read-write, the VMM's read-only. */
@@ -407,6 +410,10 @@ static const char *vm_check(const struct vm_spec *spec, const struct vm_files *f
 		return "command line too long";
 	if (spec->vcpus > KEEL_VMM_MAX_VCPUS)
 		return "too many vCPUs";
+	for (unsigned d = 0; d < spec->ndev; d++) /* h-vdev */
+		if (spec->dev[d].rng && !(root_boot_info()->cpu_features & KEEL_CPU_F_RNG))
+			return "its virtio-rng needs the CPU's random number instruction "
+			       "(RNDR, FEAT_RNG), which this CPU does not have";
 	return NULL;
 }
 

@@ -24,6 +24,8 @@ struct vm_dev_spec {
 	int disk;            /* virtio-blk: the machine's disk it stands on
 			      * (boot/blkdrv.c counts them), else -1 */
 	bool read_only;      /* virtio-blk: offer VIRTIO_BLK_F_RO */
+	bool rng;            /* virtio-rng: needs KEEL_CPU_F_RNG */
+	bool hvc;            /* virtio-console: the VM's console (docs/devices.md) */
 };
 
 struct vm_spec {

@@ -133,7 +133,8 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d],
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
-			.read_only = dev->is_read_only };
+			.read_only = dev->is_read_only, .rng = dev->type == CFG_DEV_VIRTIO_RNG,
+			.hvc = dev->type == CFG_DEV_VIRTIO_CONSOLE };
 	}
 	spec->firmware = vm->firmware; /* its flash: one more device (the loader left room) */
 	if (vm->firmware && spec->ndev < KEEL_VMM_MAX_DEVICES)

@@ -48,9 +48,10 @@ struct dev_kind {
 static const struct dev_kind kinds[] = {
 	{ "pl011", CFG_DEV_PL011, 0x1000, plain_keys, plain_required, "pl011" },
 	{ "virtio-console", CFG_DEV_VIRTIO_CONSOLE, 0x200, plain_keys,
-	  plain_required, NULL },
+	  plain_required, "vcon" },
 	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, "vblk" },
 	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, plain_required, NULL },
+	{ "virtio-rng", CFG_DEV_VIRTIO_RNG, 0x200, plain_keys, plain_required, "vrng" },
 };
 
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))
@@ -193,7 +194,8 @@ static const struct dev_kind *read_kind(struct cfg_ctx *c, const cJSON *obj)
 		}
 	}
 	cfg_report(c, CFG_E_VALUE, m, "unknown device type \"%s\" (expected"
-		   " pl011, virtio-console, virtio-blk or virtio-net)",
+		   " pl011, virtio-console, virtio-blk, virtio-net or"
+		   " virtio-rng)",
 		   m->valuestring);
 	cfg_path_pop(c, mark);
 	return NULL;

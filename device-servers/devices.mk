@@ -25,3 +25,5 @@ $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
 USER_PROGS += flash
 SHIPPED_PROGS += flash
 flash_SRCS := device-servers/flash/main.c device-servers/flash/model.c
+# virtio-rng and virtio-console device servers (h-vdev, docs/devices.md).
+include device-servers/vdev.mk

@@ -352,6 +352,7 @@ static void root_bootinfo(struct root_ctx *r, const struct boot_mem *bm)
 	bi->ncpus = kernel_ncpus;
 	bi->cnode_bits = ROOT_CNODE_BITS;
 	bi->timer_hz = arch_timer_hz();
+	bi->cpu_features = arch_cpu_features();
 	for (unsigned i = 0; bm->cmdline && bm->cmdline[i] && i + 1 < sizeof(bi->cmdline); i++)
 		bi->cmdline[i] = bm->cmdline[i];
 }

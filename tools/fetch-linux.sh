@@ -24,8 +24,9 @@ kernel_stamp="$out/.kernel-v1"
 stamp="$out/.done-v1"
 # The virtio drivers later device issues need, and ext4 for a root disk;
 # modprobe's dependency list adds whatever they need (failover,
-# net_failover for virtio_net; jbd2, mbcache, crc16, crc32c for ext4).
-modules=(virtio_mmio virtio_blk virtio_net virtio_console ext4)
+# net_failover for virtio_net; jbd2, mbcache, crc16, crc32c for ext4;
+# rng-core is built in, so virtio_rng needs nothing more).
+modules=(virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4)
 
 die() { echo "fetch-linux: $*" >&2; exit 1; }
 

@@ -3,7 +3,9 @@
  * signals the notification bound to this thread when it holds input for
  * the VM; the VMM then fetches it in batches and hands each batch to the
  * VM's PL011 server (KEEL_DEV_INPUT), which puts what fits in its RX FIFO
- * and answers its interrupt line, raised here as any device reply's is.
+ * and answers its interrupt line, raised here as any device reply's is; or,
+ * in a VM with a virtio-console (keel_vm_info.input_dev), to that device's
+ * server, which fills a receive buffer of hvc0 (docs/devices.md).
  *
  * Nothing is lost or doubled: the console drops bytes only when the next
  * fetch says they were delivered; a batch the PL011 server took carries
@@ -82,9 +84,11 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 	int taken;
 	if (!(bits & KEEL_VMM_BADGE_CONSOLE))
 		return;
-	while (d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
+	if (info->input_dev) /* a virtio-console (hvc0) takes the input */
+		d = (unsigned)info->input_dev - 1;
+	while (!info->input_dev && d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
 		d++;
-	if (d == info->dev_count)
+	if (d >= info->dev_count || d >= KEEL_VMM_MAX_DEVICES)
 		return; /* no UART: the input stays with the console */
 	for (;;) {
 		if (!con_fetch(b, &n) || !n)

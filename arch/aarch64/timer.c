@@ -8,6 +8,9 @@
 
 uint64_t arch_timer_hz(void) { return sysreg_read(cntfrq_el0); }
 
+/* ID_AA64ISAR0_EL1.RNDR (bits 63:60) != 0: FEAT_RNG, EL0 may use RNDR. */
+uint64_t arch_cpu_features(void) { return sysreg_read(id_aa64isar0_el1) >> 60 ? KEEL_CPU_F_RNG : 0; }
+
 uint64_t arch_timer_now(void)
 {
 	isb();

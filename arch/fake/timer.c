@@ -9,6 +9,7 @@
 #include "kernel.h"
 
 uint64_t arch_timer_hz(void) { return FAKE_TIMER_HZ; }
+uint64_t arch_cpu_features(void) { return 0; }
 uint64_t arch_timer_now(void) { return fake_arch.timer_now; }
 
 void arch_timer_arm_at(uint64_t when)

@@ -90,28 +90,32 @@ static void ring_replay(struct con_vm *v, const struct con_io *io)
  * already: a block sent again (a retry) starts at most one block before
  * what the console has; anything further back is a new stream (a PL011
  * server that reset its state) and is taken whole. */
-static unsigned out_seen(const struct con_vm *v, uint64_t pos, unsigned n)
+static unsigned out_seen(uint64_t printed, uint64_t pos, unsigned n)
 {
-	uint64_t behind = (v->out_pos - pos) & KEEL_CON_POS_MASK;
+	uint64_t behind = (printed - pos) & KEEL_CON_POS_MASK;
 	if (behind > KEEL_CON_WRITE_MAX)
 		return 0;
 	return behind < n ? (unsigned)behind : n;
 }
 
-void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
-		uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io)
+/* A block of stream hvc (0: the PL011's, 1: the virtio-console's). */
+static void con_output_stream(const struct con_config *cf, struct con_state *st, unsigned vm,
+			      bool hvc, uint64_t pos, const uint8_t *b, unsigned n,
+			      const struct con_io *io)
 {
 	struct con_vm *v;
+	uint64_t *printed;
 	unsigned seen;
 	if (vm >= KEEL_CON_MAX_VMS || !n)
 		return;
 	v = vm_state(cf, st, vm);
+	printed = hvc ? &v->hvc_pos : &v->out_pos;
 	if (n > KEEL_CON_WRITE_MAX)
 		n = KEEL_CON_WRITE_MAX;
-	seen = out_seen(v, pos, n);
+	seen = out_seen(*printed, pos, n);
 	b += seen;
 	n -= seen;
-	v->out_pos = (pos + seen + n) & KEEL_CON_POS_MASK;
+	*printed = (pos + seen + n) & KEEL_CON_POS_MASK;
 	if (!n)
 		return;
 	if (cf->mode != CON_SWITCH)
@@ -120,6 +124,18 @@ void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
 		io->put(io->ctx, (const char *)b, n);
 	else
 		ring_add(v, b, n);
+}
+
+void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
+		uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io)
+{
+	con_output_stream(cf, st, vm, false, pos, b, n, io);
+}
+
+void con_output_hvc(const struct con_config *cf, struct con_state *st, unsigned vm,
+		    uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io)
+{
+	con_output_stream(cf, st, vm, true, pos, b, n, io);
 }
 
 static void con_switch(const struct con_config *cf, struct con_state *st, unsigned vm,

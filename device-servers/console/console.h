@@ -63,6 +63,7 @@ struct con_vm {
 	uint32_t in_lost;            /* keys con_key dropped (queue full) */
 	uint64_t fetch_seq;          /* the last fetch applied (a retry is not) */
 	uint64_t out_pos;            /* output stream position printed up to */
+	uint64_t hvc_pos;            /* the same for its virtio-console's stream */
 	uint8_t in[CON_IN];
 	uint8_t out[CON_RING];
 };
@@ -90,6 +91,10 @@ void con_resume(struct con_state *st);
  * sent again after a crash is printed once. */
 void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
 		uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io);
+/* The same for VM vm's virtio-console (hvc0): a stream with positions of
+ * its own, shown with the PL011's as the VM's one console. */
+void con_output_hvc(const struct con_config *cf, struct con_state *st, unsigned vm,
+		    uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io);
 /* May the driver take one more byte from the UART? Not while the queue
  * of the VM with the console is full: the byte stays in the UART (and
  * QEMU holds the rest) until that VM's next fetch makes room, so typed

@@ -130,7 +130,7 @@ static void con_irq(void *ctx, uint64_t bits)
 
 /* KEEL_CON_WRITE: MR0 n and the stream position, then the bytes from
  * MR1 (MR6.. in the IPC buffer). */
-static void con_write(unsigned vm, struct keel_msg *m)
+static void con_write(unsigned vm, bool hvc, struct keel_msg *m)
 {
 	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8];
 	unsigned n = (m->mr[0] & 0xffff) < KEEL_CON_WRITE_MAX ? (unsigned)(m->mr[0] & 0xffff)
@@ -142,8 +142,8 @@ static void con_write(unsigned vm, struct keel_msg *m)
 		w[i] = m->mr[i];
 	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
 		w[i] = keel_ipcbuf()->mr[i];
-	con_output(cfg, st, vm, (m->mr[0] >> 16) & KEEL_CON_POS_MASK, (const uint8_t *)&w[1], n,
-		   &io);
+	(hvc ? con_output_hvc : con_output)(cfg, st, vm, (m->mr[0] >> 16) & KEEL_CON_POS_MASK,
+					   (const uint8_t *)&w[1], n, &io);
 	m->mr[0] = 0;
 }
 
@@ -160,14 +160,15 @@ static void con_fetch_call(unsigned vm, struct keel_msg *m)
 static bool con_request(void *ctx, struct keel_msg *m)
 {
 	uint64_t b = m->badge;
+	bool hvc = b >= KEEL_CON_BADGE_HVC(0) && b < KEEL_CON_BADGE_HVC(KEEL_CON_MAX_VMS);
+	bool dev = hvc || (b >= KEEL_CON_BADGE_DEV(0) && b < KEEL_CON_BADGE_DEV(KEEL_CON_MAX_VMS));
+	unsigned vm = (unsigned)(b - (hvc ? KEEL_CON_BADGE_HVC(0) : KEEL_CON_BADGE_DEV(0)));
 	(void)ctx;
-	if (m->label == KEEL_CON_WRITE && b >= KEEL_CON_BADGE_DEV(0) &&
-	    b < KEEL_CON_BADGE_DEV(KEEL_CON_MAX_VMS)) {
-		con_write((unsigned)(b - KEEL_CON_BADGE_DEV(0)), m);
+	if (m->label == KEEL_CON_WRITE && dev) {
+		con_write(vm, hvc, m);
 		m->len = 1;
-	} else if (m->label == KEEL_CON_RX_SPACE && b >= KEEL_CON_BADGE_DEV(0) &&
-		   b < KEEL_CON_BADGE_DEV(KEEL_CON_MAX_VMS)) {
-		vmm_kick(NULL, (unsigned)(b - KEEL_CON_BADGE_DEV(0)));
+	} else if (m->label == KEEL_CON_RX_SPACE && dev) {
+		vmm_kick(NULL, vm);
 		m->len = 0;
 	} else if (m->label == KEEL_CON_FETCH && b >= KEEL_CON_BADGE_VMM(0) &&
 		   b < KEEL_CON_BADGE_VMM(KEEL_CON_MAX_VMS)) {

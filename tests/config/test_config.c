@@ -292,7 +292,9 @@ START_TEST(full_fixture_values)
 	ck_assert_uint_eq(load(sub_dir("good"), "full.json", true), 0);
 	ck_assert_uint_eq(vm->mem_base, 0x80000000);
 	ck_assert_str_eq(vm->dtb_path, "../files/board.dtb");
-	ck_assert_uint_eq(vm->device_count, 5);
+	ck_assert_uint_eq(vm->device_count, 6);
+	ck_assert_int_eq(vm->devices[5].type, CFG_DEV_VIRTIO_RNG);
+	ck_assert_uint_eq(vm->devices[5].size, 0x200);         /* the virtio default */
 	ck_assert_uint_eq(vm->devices[0].base, 0x09000000);    /* decimal number */
 	ck_assert_uint_eq(net->base, 0x0a002000);              /* decimal string */
 	ck_assert_int_eq(blk->type, CFG_DEV_VIRTIO_BLK);

@@ -103,6 +103,8 @@ extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_co
 /* tests/root/scn_blk.c: the block driver on a real disk */
 extern const struct scenario scenario_blk, scenario_disk_crash;
 extern const struct scenario scenario_flash_crash; /* scn_flash.c */
+/* tests/root/scn_vdev.c: virtio-rng and virtio-console under crashes */
+extern const struct scenario scenario_vdev_crash;
 /* tests/root/scn_cfg.c */
 extern const struct scenario scenario_cfg, scenario_restart_policy;
 

@@ -296,6 +296,61 @@ t_crashes() {
 	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ]
 }
 
+# virtio-console and virtio-rng (tests/linux/vdev.json, h-vdev): the
+# shell runs on hvc0 (tests/linux/init), so what is typed went in through
+# the virtio-console server and what comes back out through it, both via
+# the console server; 200 lines of output arrive each exactly once while
+# root crashes the servers (test=vdev-crash); /dev/hwrng is the
+# virtio-rng's and gives 256 bytes that are not constant (16 distinct
+# lines of od), then 64 KiB; hvcpaste: t_paste through hvc0; vcrashes:
+# root crashed each device server VDEV_MIN times at least, the console
+# server an eighth as often.
+HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
+t_hvc() {
+	local n u
+	run_cmd 'echo tty=$(tty) hvc-$((6*7))' '^tty=/dev/hvc0 hvc-42' || return 1
+	run_cmd "for i in \$(seq 1 200); do echo hvc-\$i-$HVC_LINE; done; echo hvc-lines-done" \
+		'^hvc-lines-done' 120 || return 1
+	# root's own lines (a crash, a restart) may come between two bytes of
+	# the guest's line: take them out first
+	tr -d '\r' <"$log" | perl -0pe 's/\[(root|console|vm1-vrng|vm1-vcon)\] [^\n]*\n//g' >"$log.hvc"
+	n=$(grep -ac "^hvc-[0-9]*-$HVC_LINE\$" "$log.hvc")
+	u=$(grep -a "^hvc-[0-9]*-$HVC_LINE\$" "$log.hvc" | sort -u | wc -l)
+	echo "[linux] hvc0: $n lines of 200 came out, $u different"
+	[ "$n" = 200 ] && [ "$u" = 200 ]
+}
+t_rng() {
+	run_cmd 'modprobe virtio_rng; echo rng=$(cat /sys/class/misc/hw_random/rng_current) $(head -c 256 /dev/hwrng | od -v -An -tx1 | sort -u | wc -l) $(head -c 65536 /dev/hwrng | wc -c)' \
+		'^rng=[a-z_.0-9]+ [0-9]+ [0-9]+' 120 || return 1
+	echo "[linux] $last (rng_current, distinct od lines of 16, bytes read of 65536)"
+	[[ $last =~ ^rng=virtio_rng\.[0-9]+\ 16\ 65536$ ]]
+}
+# The paste step's 10,240 bytes typed into hvc0 (its checksum in the
+# guest equals the host's: nothing lost, doubled or reordered through the
+# virtio-console server's crashes). Not waiting for the command's echo as
+# t_paste does: under test=vdev-crash root's lines come between its bytes.
+t_hvcpaste() {
+	local want
+	want=$(printf '%b' "$(paste_text '\n')" | md5sum | cut -d' ' -f1)
+	expect "$PROMPT" 60 || return 1
+	send 'stty -echo; cat > /tmp/p; stty echo; echo pasted=$(wc -c < /tmp/p)\r'
+	sleep 3
+	send "$(paste_text '\r')"
+	send '\x04'
+	expect '^pasted=[0-9]+' 240 || return 1
+	echo "[linux] paste: guest has ${last#pasted=} of $((PASTE_LINES * 64)) bytes"
+	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
+}
+t_vcrashes() {
+	local rng con cs
+	rng=$(grep -ac 'server vm1-vrng restarted' "$log")
+	con=$(grep -ac 'server vm1-vcon restarted' "$log")
+	cs=$(grep -ac 'server console restarted' "$log")
+	echo "[linux] crashes: virtio-rng server $rng, virtio-console server $con, console server $cs"
+	[ "$rng" -ge "${VDEV_MIN:-20}" ] && [ "$con" -ge "${VDEV_MIN:-20}" ] &&
+		[ "$cs" -ge $((${VDEV_MIN:-20} / 8)) ]
+}
+
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }

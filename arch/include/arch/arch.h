@@ -116,5 +116,7 @@ void arch_timer_arm_at(uint64_t when);
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v);
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v);
 uint64_t arch_timer_hz(void);
+/* KEEL_CPU_F_* bits: CPU features user code may use (boot info). */
+uint64_t arch_cpu_features(void);
 
 #endif /* ARCH_ARCH_H */

@@ -61,6 +61,7 @@ enum cfg_dev_type {
 	CFG_DEV_VIRTIO_CONSOLE,
 	CFG_DEV_VIRTIO_BLK,
 	CFG_DEV_VIRTIO_NET,
+	CFG_DEV_VIRTIO_RNG,
 };
 
 enum cfg_policy {

@@ -335,6 +335,9 @@ _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VR
 #define KEEL_BOOT_MAX_UNTYPED 64
 #define KEEL_BOOT_MAX_MODULES 48 /* modules and boot blobs together */
 #define KEEL_BOOTINFO_MAGIC 0x4b45454c424f4f54ull /* "KEELBOOT" */
+/* keel_bootinfo.cpu_features: the CPU has a random number instruction
+ * user code may execute (aarch64: RNDR, FEAT_RNG). */
+#define KEEL_CPU_F_RNG 1u
 
 /* Boot blobs: files QEMU's generic loader put in RAM before Keel started
  * (-device loader,file=F,addr=A,force-raw=on), listed by a manifest whose
@@ -404,6 +407,7 @@ struct keel_bootinfo {
 	uint32_t first_free_slot; /* first empty slot in the root CNode */
 	uint32_t module_count;
 	uint64_t timer_hz;        /* generic timer frequency */
+	uint64_t cpu_features;    /* KEEL_CPU_F_*: what user code may use */
 	struct keel_boot_untyped untyped[KEEL_BOOT_MAX_UNTYPED];
 	struct keel_boot_module module[KEEL_BOOT_MAX_MODULES];
 	char cmdline[256];

@@ -131,6 +131,8 @@ struct keel_vm_info {
 	uint64_t firmware;      /* 1: the image is firmware in flash bank 0
 				 * (keel/flash.h), entered at 0; the device
 				 * tree goes at the start of RAM */
+	uint64_t input_dev;     /* console input goes to device input_dev - 1
+				 * (a virtio-console); 0: to the first PL011 */
 };
 _Static_assert(sizeof(struct keel_vm_info) <= 4096, "VM info is one page");
 
@@ -175,7 +177,8 @@ enum keel_dev_label {
 	KEEL_DEV_READ = 1,
 	KEEL_DEV_WRITE = 2,
 	KEEL_DEV_LINES = 3,
-	/* Input for the device (the UART's receiver): MR0 byte count n (1..32),
+	/* Input for the device (the UART's receiver, or a virtio-console's
+	 * receive queue): MR0 byte count n (1..32),
 	 * MR1 sequence number (never 0), MR2..MR5 the bytes, packed little-
 	 * endian. Reply MR0 status, MR1 bytes taken (the first ones; the rest
 	 * did not fit: the RX FIFO is full), MR2 lines. A call repeated with
@@ -217,7 +220,9 @@ enum keel_dev_status {
  *                                         nothing again)
  *
  * Badges tell the callers apart: KEEL_CON_BADGE_DEV(vm) for VM vm's PL011
- * server, KEEL_CON_BADGE_VMM(vm) for its VMM (vm = 0, 1, ...). Bytes are
+ * server, KEEL_CON_BADGE_HVC(vm) for its virtio-console server (WRITE and
+ * RX_SPACE as a PL011 server's), KEEL_CON_BADGE_VMM(vm) for its VMM
+ * (vm = 0, 1, ...). Bytes are
  * dropped from the console's queue only once the VMM reports them
  * delivered, so a crash of the PL011 server, the VMM's call or the
  * console itself loses nothing. Output is appended by position (the
@@ -234,6 +239,9 @@ enum keel_con_label {
 #define KEEL_CON_WRITE_WORD(n, pos) ((uint64_t)(n) | ((uint64_t)(pos) << 16))
 #define KEEL_CON_BADGE_DEV(vm) (0x10u + (vm))
 #define KEEL_CON_BADGE_VMM(vm) (0x20u + (vm))
+/* VM vm's virtio-console server (hvc0): KEEL_CON_WRITE and KEEL_CON_RX_SPACE
+ * as a PL011 server, its output a stream of its own (docs/devices.md). */
+#define KEEL_CON_BADGE_HVC(vm) (0x30u + (vm))
 #define KEEL_CON_MAX_VMS 4u
 /* Console -> root report: value = the VM (its console number) whose PL011
  * server root should crash (Ctrl-] k; a test and demonstration command). */

@@ -1,0 +1,109 @@
+/*
+ * The virtio-rng device server: one per virtio-rng device of a VM, on the
+ * shared virtio-mmio transport (device-servers/virtio/). The request core
+ * is rng.c (rng.h); the random bytes come from the CPU's random number
+ * instruction (rndr.h), which root checked the CPU has (boot/vm.c).
+ *
+ * Crash safety: the transport's state is the whole state page; a
+ * restarted server resumes it (finishing the journalled step) and answers
+ * every request still in flight again (docs/devices.md).
+ *
+ *   argv: its name, the VM's name, guest RAM base and size (hex)
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <keel/abi.h>
+#include <keel/print.h>
+#include <keel/server.h>
+#include <keel/vmm.h>
+
+#include "rndr.h"
+#include "rng.h"
+
+static struct virtio_mmio_state *st;
+static struct virtio_dev dev;
+static struct vrng rng = { .dev = &dev, .rand = vrng_rndr };
+static const char *self;
+
+static bool vrng_config_read(void *ctx, uint32_t off, unsigned width, uint64_t *val)
+{
+	(void)ctx, (void)off, (void)width;
+	*val = 0; /* virtio-rng has no config space */
+	return true;
+}
+
+static bool vrng_config_write(void *ctx, uint32_t off, unsigned width, uint64_t val)
+{
+	(void)ctx, (void)off, (void)width, (void)val;
+	return true;
+}
+
+static void vrng_notify(void *ctx, unsigned q)
+{
+	(void)ctx;
+	if (q == 0)
+		vrng_serve(&rng);
+}
+
+static const struct virtio_dev_ops vrng_ops = {
+	.config_read = vrng_config_read, .config_write = vrng_config_write,
+	.notify = vrng_notify,
+};
+
+static bool vrng_request(void *ctx, struct keel_msg *m)
+{
+	uint64_t val = 0, off = m->mr[0], width = m->mr[1];
+	uint64_t failed = rng.failed;
+	bool ok = true;
+	(void)ctx;
+	if (m->label == KEEL_DEV_READ)
+		ok = virtio_mmio_read(&dev, off, (unsigned)width, &val);
+	else if (m->label == KEEL_DEV_WRITE)
+		ok = virtio_mmio_write(&dev, off, (unsigned)width, m->mr[2]);
+	else if (m->label != KEEL_DEV_LINES)
+		ok = false;
+	if (rng.failed != failed && rng.failed < 10)
+		kprintf("[%s] RNDR gave no number %u times in a row: request answered empty\n",
+			self, VRNG_TRIES);
+	m->label = 0;
+	m->len = KEEL_DEV_REPLY_LEN;
+	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
+	m->mr[1] = val;
+	m->mr[2] = virtio_mmio_irq_level(st) ? 1 : 0;
+	return true;
+}
+
+/* A (re)start: resume the transport, answer what is in flight, and let
+ * the VMM read the line if that raised it. */
+static void vrng_init(void *ctx)
+{
+	bool resumed = st->magic == VIRTIO_STATE_MAGIC;
+	(void)ctx;
+	virtio_mmio_resume(&dev, &vrng_id);
+	if (resumed)
+		kprintf("[%s] resuming: %u requests answered\n", self, vrng_resume(&rng));
+	else
+		vrng_resume(&rng);
+	if (virtio_mmio_irq_level(st))
+		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+}
+
+int main(int argc, char **argv)
+{
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = vrng_init,
+				    .protected = vrng_request };
+	long err;
+	if (argc < 4)
+		return 1;
+	self = argv[0];
+	st = (struct virtio_mmio_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
+	_Static_assert(sizeof(*st) <= 4096, "one state page");
+	dev = (struct virtio_dev){ .s = st, .ops = &vrng_ops,
+		.mem = { .base = (uint8_t *)(uintptr_t)KEEL_DEV_RAM_VADDR,
+			 .gpa = strtoull(argv[2], NULL, 16), .size = strtoull(argv[3], NULL, 16) } };
+	err = keel_server_run(&loop);
+	kprintf("[%s] receive failed: %ld\n", self, err);
+	return 1;
+}
