@@ -20,3 +20,13 @@ SHIPPED_PROGS += vblk
 vblk_SRCS := device-servers/virtio-blk/main.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
 $(B)/user/obj/device-servers/virtio-blk/%: UCFLAGS += -Idevice-servers/virtio
 $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
+# The control server: keelctl's requests over the machine's virtio
+# console (boot/ctl.c, docs/management.md); the config loader's locator
+# (cfg_pos.c) places its errors, cJSON reads and writes the lines.
+USER_PROGS += ctl
+SHIPPED_PROGS += ctl
+ctl_SRCS := device-servers/ctl/main.c device-servers/ctl/req.c
+ctl_LIBS = $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/ctl.elf: $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/obj/device-servers/ctl/%: UCFLAGS += -Iconfig $(CFG_TARGET_INC)
+$(B)/user/obj/device-servers/ctl/%: | $(CJSON_H)
