@@ -316,10 +316,14 @@ static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev)
 		vmrun_start_again(index);
 		return vm_servers_up(vm) ? KEEL_CTL_OK : KEEL_CTL_E_FAILED;
 	case KEEL_CTL_STOP:
-		return vmrun_stop(index) ? KEEL_CTL_OK : KEEL_CTL_E_STATE;
+		if (!vmrun_stop(index))
+			return KEEL_CTL_E_STATE;
+		ctl_paused[index] = false;
+		return KEEL_CTL_OK;
 	case KEEL_CTL_RESET:
 		if (!vm->live)
 			return KEEL_CTL_E_STATE;
+		ctl_paused[index] = false; /* built afresh: its vCPUs start */
 		return vmrun_reset(index) ? KEEL_CTL_OK : KEEL_CTL_E_FAILED;
 	case KEEL_CTL_PAUSE:
 	case KEEL_CTL_RESUME:

@@ -216,8 +216,8 @@ static void kc_print_stats(const cJSON *r)
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItemCaseSensitive(r, "vms")) {
 		printf("%s (%s):", kc_str(vm, "name"), kc_str(vm, "state"));
 		if (cJSON_GetObjectItemCaseSensitive(vm, "exits"))
-			printf(" exits %.0f, MMIO exits %.0f, IPIs %.0f,", kc_num(vm, "exits"),
-			       kc_num(vm, "mmio_exits"), kc_num(vm, "ipis"));
+			printf(" exits %.0f, data aborts injected %.0f, IPIs %.0f,", kc_num(vm, "exits"),
+			       kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"));
 		printf(" server restarts %.0f, server faults %.0f\n", kc_num(vm, "server_restarts"),
 		       kc_num(vm, "server_faults"));
 	}

@@ -245,7 +245,7 @@ static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 		cJSON_AddStringToObject(v, "state", ctl_vm_states[vm->state & 3]);
 		if (vm->counted && ctl_vm_up(vm)) {
 			cJSON_AddNumberToObject(v, "exits", vm->c.exits);
-			cJSON_AddNumberToObject(v, "mmio_exits", vm->c.aborts);
+			cJSON_AddNumberToObject(v, "aborts_injected", vm->c.aborts);
 			cJSON_AddNumberToObject(v, "ipis", vm->c.ipis);
 		}
 		cJSON_AddNumberToObject(v, "server_restarts", restarts);

@@ -13,7 +13,8 @@
 #             list is the same after them (nothing changed)
 #   stats     vm1's exit count grows while its guest runs a command
 #   crash     keelctl crash vm1 pl011: root's real fault; list shows the
-#             restart and the fault, events the faulted and restarted
+#             restart and the fault, events the faulted and restarted;
+#             keelctl restart vm1 vblk: list counts it, the disk still reads
 #   pause     vm1 paused: its exit count stands still; resumed: its
 #             shell answers
 #   stop      keelctl stop vm2: list says off, events vm-stopped
@@ -181,7 +182,7 @@ t_stats() {
 	a=$(exits) && [ -n "$a" ] || { waited='an exit count'; return 1; }
 	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; echo stats-done' '^stats-done' &&
 		b=$(exits) && [ -n "$b" ] && [ "$b" -gt "$a" ] || { waited="exits to grow ($a, then ${b:-none})"; return 1; }
-	kc stats && has '^vm1 \(running\): exits [0-9]+, MMIO exits [0-9]+' && has '^not counted yet: '
+	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' && has '^not counted yet: '
 }
 t_crash() {
 	kc crash vm1 pl011 && has '^crash vm1 pl011: done' &&
@@ -191,7 +192,10 @@ t_crash() {
 		kc --json events && has '"event":"server-faulted","vm":"vm1","server":"vm1-pl011"' &&
 		has '"event":"server-restarted","vm":"vm1","server":"vm1-pl011"' &&
 		kc events && has 'server-restarted +vm1 +vm1-pl011' &&
-		send '\r' && run_cmd 'echo after-crash-$((6*7))' '^after-crash-42'
+		send '\r' && run_cmd 'echo after-crash-$((6*7))' '^after-crash-42' &&
+		kc restart vm1 vblk && expect 'server vm1-vblk restarted as keelctl asked' 30 &&
+		kc --json list && has '"name":"vm1-vblk","device":"vblk","kind":"virtio-blk","state":"running","restarts":1,"faults":0' &&
+		send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null && echo disk-$((6*7))' '^disk-42'
 }
 t_pause() {
 	local a b

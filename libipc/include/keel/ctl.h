@@ -64,7 +64,8 @@ enum keel_ctl_result {
  * memory: nothing is counted on the exit path that was not counted before. */
 #define KEEL_CTL_REPORT_COUNTERS 0x1a0u
 struct keel_ctl_vmm_counters {
-	unsigned exits, aborts, ipis; /* all exits, data aborts (MMIO), SGIs sent */
+	unsigned exits, aborts, ipis; /* every exit; data aborts injected into the guest
+				       * (accesses no one emulates); SGIs sent */
 };
 
 /* The VMM's bound notification: root asks it to stop or start again the
