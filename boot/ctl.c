@@ -22,12 +22,14 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/config.h>
 #include <keel/ctl.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
 #include "blkdrv.h"
 #include "ctl.h"
+#include "vmconfig.h"
 
 #define CTL_INFO_VIEW 0x3000800000ull
 #define CTL_STATUS_VIEW 0x3000810000ull
@@ -45,6 +47,7 @@ static uint64_t ctl_badged;                /* a slot for a badged VMM signal */
 /* Per VM entry (struct vm.index). */
 static uint64_t ctl_started_ms[VM_MAX];
 static bool ctl_paused[VM_MAX];
+static bool ctl_removed[VM_MAX];
 static uint64_t ctl_counters[VM_MAX]; /* the VMM's address of them, 0: none */
 
 static struct keel_ctl_event ctl_ring[KEEL_CTL_MAX_EVENTS];
@@ -216,7 +219,7 @@ static void ctl_fill_vm(struct keel_ctl_vm *o, struct vm *vm)
 	o->vcpus = vm->spec.vcpus ? vm->spec.vcpus : 1;
 	o->ram_bytes = vm->spec.ram_size;
 	if (!vm->live) {
-		o->state = KEEL_CTL_VM_OFF;
+		o->state = ctl_removed[vm->index] ? KEEL_CTL_VM_REMOVED : KEEL_CTL_VM_OFF;
 		return;
 	}
 	o->state = !vm_servers_up(vm)        ? KEEL_CTL_VM_FAILED
@@ -307,9 +310,17 @@ static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash)
 static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev)
 {
 	struct vm *vm = index < VM_MAX ? vm_entry_at(index) : NULL;
-	if (!vm)
+	if (!vm || ctl_removed[index])
 		return KEEL_CTL_E_NO_VM;
 	switch (kind) {
+	case KEEL_CTL_REMOVE:
+		if (vm->live)
+			return KEEL_CTL_E_STATE;
+		ctl_removed[index] = true;
+		vm->kept = false; /* its carve is for the next VM created */
+		ctl_event(KEEL_CTL_EV_REMOVED, vm->name, NULL);
+		kprintf("[root] VM %s removed (keelctl)\n", vm->name);
+		return KEEL_CTL_OK;
 	case KEEL_CTL_START:
 		if (vm_servers_up(vm))
 			return KEEL_CTL_E_STATE;
@@ -336,7 +347,130 @@ static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev)
 	}
 }
 
-bool ctl_report(struct server *s, unsigned kind, uint64_t value, uint64_t *answer)
+/* ---- create -------------------------------------------------------------------- */
+
+/* A spec's strings, owned: vmconfig_load keeps them in its copy of the
+ * last config it parsed, which the next create replaces. */
+struct ctl_owned {
+	char name[CFG_NAME_MAX], image[64], initrd[64], dtb[64];
+	char cmdline[CFG_VM_CMDLINE_MAX];
+	struct srv_policy vm_policy, dev_policy[KEEL_VMM_MAX_DEVICES];
+};
+static struct ctl_owned ctl_own[VM_MAX];
+
+static const char *ctl_keep(char *dst, size_t size, const char *src)
+{
+	if (!src)
+		return NULL;
+	snprintf(dst, size, "%s", src);
+	return dst;
+}
+
+/* vm's spec from now on points at ctl_own[vm->index]; its entry stays
+ * its own while it is off (boot/vm.c reuses only entries not kept). */
+static void ctl_own_spec(struct vm *vm)
+{
+	struct ctl_owned *o = &ctl_own[vm->index];
+	struct vm_spec *sp = &vm->spec;
+	vm->kept = !ctl_removed[vm->index];
+	if (!sp->name || sp->name == o->name)
+		return;
+	sp->name = ctl_keep(o->name, sizeof(o->name), sp->name);
+	sp->image = ctl_keep(o->image, sizeof(o->image), sp->image);
+	sp->initrd = ctl_keep(o->initrd, sizeof(o->initrd), sp->initrd);
+	sp->dtb = ctl_keep(o->dtb, sizeof(o->dtb), sp->dtb);
+	sp->cmdline = ctl_keep(o->cmdline, sizeof(o->cmdline), sp->cmdline);
+	if (sp->restart) {
+		o->vm_policy = *sp->restart;
+		sp->restart = &o->vm_policy;
+	}
+	for (unsigned d = 0; d < sp->ndev && d < KEEL_VMM_MAX_DEVICES; d++)
+		if (sp->dev[d].restart) {
+			o->dev_policy[d] = *sp->dev[d].restart;
+			sp->dev[d].restart = &o->dev_policy[d];
+		}
+}
+
+/* E_CONFIG, with the loader's messages (or why) in the status pages. */
+static unsigned ctl_refused(const char *file, const char *why)
+{
+	const struct cfg_errors *e = vmconfig_errors();
+	struct keel_ctl_status *st = ctl_status;
+	size_t used = 0;
+	st->err_line = st->err_col = 1;
+	st->errors[0] = 0;
+	if (why) {
+		snprintf(st->errors, sizeof(st->errors), "%s:1:1: $: %s\n", file, why);
+		return KEEL_CTL_E_CONFIG;
+	}
+	if (e->count) {
+		st->err_line = e->list[0].line;
+		st->err_col = e->list[0].col;
+	}
+	for (size_t i = 0; i < e->count && i < CFG_MAX_ERRORS && used + 2 < sizeof(st->errors); i++) {
+		used += cfg_error_format(e, i, st->errors + used, sizeof(st->errors) - used - 1);
+		st->errors[used++] = '\n';
+		st->errors[used] = 0;
+	}
+	if (!e->count)
+		snprintf(st->errors, sizeof(st->errors), "%s:1:1: $: no VM in it can start\n", file);
+	return KEEL_CTL_E_CONFIG;
+}
+
+/* What only run time adds to the loader's checks (the control server
+ * locates these first; root checks again). */
+static const char *ctl_create_check(const struct vm_spec *spec)
+{
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_entry_at(i);
+		if (vm && !ctl_removed[i] && vm->spec.name && !strcmp(vm->spec.name, spec->name))
+			return "a VM of that name exists";
+	}
+	if (strlen(spec->name) >= sizeof(((struct vm *)0)->name))
+		return "a VM made at run time has a name of at most 15 characters";
+	for (unsigned d = 0; d < spec->ndev; d++)
+		if (spec->dev[d].disk >= 0)
+			return "a VM made at run time has no virtio-blk disk (the machine's "
+			       "disks are fixed when QEMU starts)";
+	return NULL;
+}
+
+static unsigned ctl_create(uint64_t addr, const char *text)
+{
+	static char cfg[KEEL_CTL_CREATE_MAX];
+	char file[64];
+	unsigned long len = 0;
+	const char *src, *why;
+	struct vm_spec spec;
+	struct vm *vm;
+	if (sscanf(text, "%lu %63s", &len, file) != 2 || !len || len > sizeof(cfg) ||
+	    !(src = srv_view(ctl_srv, addr, len)))
+		return KEEL_CTL_E_FAILED;
+	memcpy(cfg, src, len);
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vm_entry_at(i))
+			ctl_own_spec(vm_entry_at(i));
+	kprintf("[root] keelctl create: %s\n", file);
+	if (vmconfig_load(file, cfg, len, root_ram_bytes(), &spec, 1) != 1)
+		return ctl_refused(file, NULL);
+	if ((why = ctl_create_check(&spec)))
+		return ctl_refused(file, why);
+	spec.cpu = 1 % (root_boot_info()->ncpus ? root_boot_info()->ncpus : 1);
+	if (!(vm = vm_create(&spec)))
+		return KEEL_CTL_E_FAILED;
+	ctl_removed[vm->index] = false;
+	ctl_own_spec(vm);
+	if (!vm_start(vm)) {
+		vm_destroy(vm);
+		return KEEL_CTL_E_FAILED;
+	}
+	vmrun_add(vm);
+	ctl_event(KEEL_CTL_EV_CREATED, vm->name, NULL);
+	return KEEL_CTL_OK;
+}
+
+bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *text,
+		uint64_t *answer)
 {
 	int dev;
 	if (kind == KEEL_CTL_REPORT_COUNTERS) {
@@ -346,10 +480,12 @@ bool ctl_report(struct server *s, unsigned kind, uint64_t value, uint64_t *answe
 		ctl_counters[vm->index] = value;
 		return true;
 	}
-	if (!ctl_srv || s != ctl_srv || kind < KEEL_CTL_SNAPSHOT || kind > KEEL_CTL_CRASH)
+	if (!ctl_srv || s != ctl_srv || kind < KEEL_CTL_SNAPSHOT || kind > KEEL_CTL_REMOVE)
 		return false;
 	if (kind == KEEL_CTL_SNAPSHOT)
 		ctl_snapshot();
+	else if (kind == KEEL_CTL_CREATE)
+		*answer = ctl_create(value, text);
 	else
 		*answer = ctl_act(kind, (unsigned)(value & 0xff), (unsigned)(value >> 8 & 0xff));
 	return true;

@@ -16,7 +16,8 @@
 void ctl_start(unsigned cpu);
 /* A report root acts on here: a request of the control server, or a
  * VMM telling where its counters are. False if it is neither. */
-bool ctl_report(struct server *s, unsigned kind, uint64_t value, uint64_t *answer);
+bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *text,
+		uint64_t *answer);
 /* Record a state change (enum keel_ctl_event_kind) of VM vm or server
  * server (either may be NULL), with the time. */
 void ctl_event(unsigned kind, const char *vm, const char *server);

@@ -198,5 +198,8 @@ void vmrun_start_again(uint64_t index);
  * and build it again; false if it is off (stop) or cannot be built. */
 bool vmrun_stop(uint64_t index);
 bool vmrun_reset(uint64_t index);
+/* keelctl create: vm (built and started) is one of the VMs vmrun runs. */
+struct vm;
+void vmrun_add(struct vm *vm);
 
 #endif /* BOOT_ROOT_H */

@@ -66,6 +66,7 @@ struct vm {
 	struct root_carve carve; /* everything above comes from here */
 	uint64_t carve_bytes;
 	bool live;
+	bool kept;            /* off, its entry still its own (keelctl: until remove) */
 };
 
 /* Build every object of the VM; nothing runs yet. NULL on failure (logged). */

@@ -136,6 +136,11 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	}
 }
 
+const struct cfg_errors *vmconfig_errors(void)
+{
+	return &errs;
+}
+
 unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,
 		       struct vm_spec *out, unsigned max)
 {

@@ -151,3 +151,14 @@ bool vmrun_reset(uint64_t index)
 	run_live--;
 	return false;
 }
+
+void vmrun_add(struct vm *vm)
+{
+	unsigned i = 0;
+	while (i < run_count && run_vm[i] != vm)
+		i++;
+	if (i == run_count && run_count < VMRUN_MAX)
+		run_vm[run_count++] = vm;
+	run_live++;
+	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
+}

@@ -7,6 +7,8 @@
  *   start|stop|reset|pause|resume VM
  *   restart VM DEVICE         restart a device server from its image
  *   crash VM DEVICE           a real fault in it (root's fault injection)
+ *   create FILE.json          a VM from a config (the config file's schema)
+ *   remove VM                 forget a VM that is off
  *   events [--follow]         state changes with their times
  *   stats [VM]                what root and the VMMs count
  *   raw 'JSON'                send one request line as it is
@@ -49,6 +51,7 @@ static int kc_usage(void)
 		"usage: keelctl [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]\n"
 		"  list | start VM | stop VM | reset VM | pause VM | resume VM\n"
 		"  restart VM DEVICE | crash VM DEVICE | events [--follow] | stats [VM]\n"
+		"  create FILE.json | remove VM\n"
 		"  raw 'JSON'\n"
 		"socket: --socket, $KEELCTL_SOCKET, or build/keel-ctl.sock (make run prints it)\n");
 	return 2;
@@ -245,9 +248,31 @@ static void kc_print(const char *cmd, const cJSON *r)
 /* ---- commands ---------------------------------------------------------------- */
 
 /* The request for argv (after the options), or NULL (usage). */
+/* The config file's text and name, for create (at most 16 KiB). */
+static bool kc_add_file(cJSON *req, const char *path)
+{
+	static char text[16385];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	if (!f) {
+		fprintf(stderr, "keelctl: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	if (n == sizeof(text) - 1) {
+		fprintf(stderr, "keelctl: %s: more than 16 KiB\n", path);
+		exit(2);
+	}
+	text[n] = 0;
+	return cJSON_AddStringToObject(req, "file", base) && cJSON_AddStringToObject(req, "text", text);
+}
+
 static cJSON *kc_request(int argc, char **argv, bool *follow)
 {
-	static const char *const one_vm[] = { "start", "stop", "reset", "pause", "resume" };
+	static const char *const one_vm[] = { "start", "stop", "reset", "pause", "resume",
+					      "remove" };
 	cJSON *req = cJSON_CreateObject();
 	const char *cmd = argv[0];
 	bool ok = false;
@@ -258,6 +283,8 @@ static cJSON *kc_request(int argc, char **argv, bool *follow)
 		ok = argc == 1 || (argc == 2 && !strcmp(argv[1], "--follow") && (*follow = true));
 	else if (!strcmp(cmd, "stats"))
 		ok = argc <= 2 && (argc == 1 || cJSON_AddStringToObject(req, "vm", argv[1]));
+	else if (!strcmp(cmd, "create"))
+		ok = argc == 2 && kc_add_file(req, argv[1]);
 	else if (!strcmp(cmd, "restart") || !strcmp(cmd, "crash"))
 		ok = argc == 3 && cJSON_AddStringToObject(req, "vm", argv[1]) &&
 		     cJSON_AddStringToObject(req, "device", argv[2]);
@@ -277,6 +304,11 @@ static int kc_answer(struct kc *k, const char *cmd, const cJSON *r, const char *
 		char *t = cJSON_PrintUnformatted(r);
 		printf("%s\n", t ? t : raw);
 		free(t);
+	} else if (err && cJSON_GetObjectItemCaseSensitive(r, "errors")) {
+		const cJSON *e;
+		fprintf(stderr, "keelctl: Keel refused %s:\n", kc_str(r, "file"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "errors"))
+			fprintf(stderr, "%s\n", cJSON_IsString(e) ? e->valuestring : "?");
 	} else if (err) {
 		fprintf(stderr, "keelctl: Keel refused the request: %s (line %.0f, column %.0f)\n",
 			cJSON_IsString(err) ? err->valuestring : "?", kc_num(r, "line"),

@@ -17,6 +17,8 @@ struct ctl_ops {
 	/* A KEEL_CTL_* action on value (KEEL_CTL_VALUE): root's answer,
 	 * enum keel_ctl_result. */
 	unsigned (*act)(unsigned kind, uint64_t value);
+	/* KEEL_CTL_CREATE from the config text[0..len) named file. */
+	unsigned (*create)(const char *text, size_t len, const char *file);
 };
 
 /* Answer the request line[0..len) (no newline): the reply, a JSON object

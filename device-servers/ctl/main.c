@@ -70,7 +70,7 @@
 #define TX_OFF 0x10000u
 #define TX_SLOTS 8u
 #define TX_BYTES 0x10000u
-#define LINE_MAX 4096u
+#define LINE_MAX 32768u /* a request; create carries a config of up to 16 KiB */
 #define ARENA_BYTES (128u * 1024u)
 _Static_assert(TX_OFF + TX_SLOTS * TX_BYTES <= KEEL_CTL_BUF_BYTES, "slots fit the frame");
 _Static_assert(RX_BUFS * RX_BYTES <= TX_OFF, "receive buffers before the slots");
@@ -220,7 +220,15 @@ static unsigned ctl_act(unsigned kind, uint64_t value)
 	return r < 0 ? KEEL_CTL_E_FAILED : (unsigned)r;
 }
 
-static const struct ctl_ops ctl_root = { .snapshot = ctl_snapshot, .act = ctl_act };
+/* Root reads the text where it is, through its view of our pages. */
+static unsigned ctl_create(const char *text, size_t len, const char *file)
+{
+	long r = keel_report(KEEL_CTL_CREATE, (uint64_t)(uintptr_t)text, "%zu %s", len, file);
+	return r < 0 ? KEEL_CTL_E_FAILED : (unsigned)r;
+}
+
+static const struct ctl_ops ctl_root = { .snapshot = ctl_snapshot, .act = ctl_act,
+					 .create = ctl_create };
 
 /* ---- lines in, replies out --------------------------------------------------------- */
 
@@ -256,8 +264,8 @@ static void ctl_send(unsigned s, size_t len)
 
 static void ctl_line(void)
 {
-	static const char too_long[] = "{\"error\":\"request longer than 4096 bytes\","
-				       "\"line\":1,\"column\":4097}\n";
+	static const char too_long[] = "{\"error\":\"request longer than 32768 bytes\","
+				       "\"line\":1,\"column\":32769}\n";
 	int s = line_len || line_long ? ctl_tx_slot() : -1;
 	char *out = s < 0 ? NULL : (char *)buf + TX_OFF + (unsigned)s * TX_BYTES;
 	if (line_len && line[line_len - 1] == '\r')

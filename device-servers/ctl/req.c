@@ -16,7 +16,7 @@
 
 struct req {
 	struct cfg_ctx pos; /* text, len, root: all cfg_pos_of needs */
-	const cJSON *cmd, *vm, *dev, *since, *id;
+	const cJSON *cmd, *vm, *dev, *since, *id, *file, *text;
 	char *out;
 	size_t size;
 };
@@ -33,13 +33,16 @@ static const struct cmd ctl_cmds[] = {
 	{ "stop", KEEL_CTL_STOP, true, false }, { "reset", KEEL_CTL_RESET, true, false },
 	{ "pause", KEEL_CTL_PAUSE, true, false }, { "resume", KEEL_CTL_RESUME, true, false },
 	{ "restart", KEEL_CTL_RESTART, true, true }, { "crash", KEEL_CTL_CRASH, true, true },
+	{ "create", KEEL_CTL_CREATE, false, false }, { "remove", KEEL_CTL_REMOVE, true, false },
 };
 
 static const char *const ctl_vm_states[] = { "running", "paused", "off", "failed" };
 static const char *const ctl_srv_kinds[] = { "vmm", "pl011", "virtio-blk", "blkdrv" };
 static const char *const ctl_srv_states[] = { "running", "backoff", "down", "new" };
 static const char *const ctl_ev_names[] = { "?", "vm-started", "vm-stopped", "vm-paused",
-	"vm-resumed", "server-faulted", "server-restarted", "server-down" };
+	"vm-resumed", "server-faulted", "server-restarted", "server-down", "vm-created",
+	"vm-removed" };
+#define CTL_EV_NAMES (sizeof(ctl_ev_names) / sizeof(ctl_ev_names[0]))
 
 static size_t ctl_print(struct req *r, cJSON *reply)
 {
@@ -79,6 +82,12 @@ static size_t ctl_error(struct req *r, const cJSON *at, const char *why)
 
 /* ---- reading the request ---------------------------------------------------- */
 
+static bool ctl_file_ok(const char *f)
+{
+	size_t n = strlen(f);
+	return n > 0 && n < 64 && !strpbrk(f, " \t\r\n");
+}
+
 static const char *ctl_member(struct req *r, const cJSON *m)
 {
 	if (!strcmp(m->string, "cmd") && cJSON_IsString(m))
@@ -93,13 +102,19 @@ static const char *ctl_member(struct req *r, const cJSON *m)
 		r->id = m;
 	else if (!strcmp(m->string, "id"))
 		return "must be a number or a string";
+	else if (!strcmp(m->string, "file") && cJSON_IsString(m) && ctl_file_ok(m->valuestring))
+		r->file = m;
+	else if (!strcmp(m->string, "file"))
+		return "must be a file name: 1 to 63 bytes, no spaces";
+	else if (!strcmp(m->string, "text") && cJSON_IsString(m))
+		r->text = m;
 	else if (!strcmp(m->string, "cmd") || !strcmp(m->string, "vm") ||
 		 !strcmp(m->string, "device"))
 		return "must be a string";
 	else if (!strcmp(m->string, "since"))
 		return "must be a number, 0 or more";
 	else
-		return "unknown key (known: cmd, vm, device, since, id)";
+		return "unknown key (known: cmd, vm, device, since, id, file, text)";
 	return NULL;
 }
 
@@ -114,7 +129,7 @@ static const struct cmd *ctl_cmd(const char *name)
 static int ctl_vm_index(const struct keel_ctl_status *st, const char *name)
 {
 	for (uint32_t i = 0; i < st->nvms && i < KEEL_CTL_MAX_VMS; i++)
-		if (!strcmp(st->vm[i].name, name))
+		if (st->vm[i].state != KEEL_CTL_VM_REMOVED && !strcmp(st->vm[i].name, name))
 			return (int)i;
 	return -1;
 }
@@ -192,7 +207,10 @@ static cJSON *ctl_list(const struct keel_ctl_status *st)
 	cJSON_AddNumberToObject(o, "now_ms", (double)st->now_ms);
 	for (uint32_t i = 0; i < st->nvms && i < KEEL_CTL_MAX_VMS; i++) {
 		const struct keel_ctl_vm *vm = &st->vm[i];
-		cJSON *v = cJSON_CreateObject(), *srv;
+		cJSON *v, *srv;
+		if (vm->state == KEEL_CTL_VM_REMOVED)
+			continue;
+		v = cJSON_CreateObject();
 		cJSON_AddStringToObject(v, "name", vm->name);
 		cJSON_AddStringToObject(v, "state", ctl_vm_states[vm->state & 3]);
 		cJSON_AddNumberToObject(v, "vcpus", vm->vcpus);
@@ -219,7 +237,7 @@ static cJSON *ctl_events(const struct keel_ctl_status *st, double since)
 		v = cJSON_CreateObject();
 		cJSON_AddNumberToObject(v, "seq", (double)e->seq);
 		cJSON_AddNumberToObject(v, "ms", (double)e->ms);
-		cJSON_AddStringToObject(v, "event", ctl_ev_names[e->kind < 8 ? e->kind : 0]);
+		cJSON_AddStringToObject(v, "event", ctl_ev_names[e->kind < CTL_EV_NAMES ? e->kind : 0]);
 		cJSON_AddStringToObject(v, "vm", e->vm);
 		cJSON_AddStringToObject(v, "server", e->server);
 		cJSON_AddItemToArray(evs, v);
@@ -234,7 +252,7 @@ static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 		const struct keel_ctl_vm *vm = &st->vm[i];
 		unsigned restarts = 0, faults = 0;
 		cJSON *v;
-		if (only >= 0 && (uint32_t)only != i)
+		if ((only >= 0 && (uint32_t)only != i) || vm->state == KEEL_CTL_VM_REMOVED)
 			continue;
 		v = cJSON_CreateObject();
 		for (uint32_t k = 0; k < vm->nservers && k < KEEL_CTL_VM_SERVERS; k++) {
@@ -288,6 +306,112 @@ static size_t ctl_action(struct req *r, const struct ctl_ops *ops, const struct 
 	return ctl_print(r, o);
 }
 
+/* ---- create ------------------------------------------------------------------ */
+
+/* A refused config: {"error", "file", "line", "column", "errors": [...]},
+ * where line and column are the first error's in the file. */
+static size_t ctl_config_refused(struct req *r, uint32_t line, uint32_t col, const char *errors)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	cJSON_AddStringToObject(o, "error", "the config is refused");
+	cJSON_AddStringToObject(o, "file", r->file->valuestring);
+	cJSON_AddNumberToObject(o, "line", line);
+	cJSON_AddNumberToObject(o, "column", col);
+	arr = cJSON_AddArrayToObject(o, "errors");
+	while (errors && *errors) {
+		const char *nl = strchr(errors, '\n');
+		size_t n = nl ? (size_t)(nl - errors) : strlen(errors);
+		char one[512];
+		snprintf(one, sizeof(one), "%.*s", (int)n, errors);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(one));
+		errors += n + (nl != NULL);
+	}
+	return ctl_print(r, o);
+}
+
+/* A run-time rule broken at node of the config text (pos), as the
+ * loader words its errors: "file:line:col: key: detail". */
+static size_t ctl_config_at(struct req *r, const struct cfg_ctx *pos, const cJSON *node,
+			    const char *key, const char *detail)
+{
+	char msg[512];
+	uint32_t line = 1, col = 1;
+	cfg_pos_linecol(pos->text, pos->len, cfg_pos_of(pos, node), &line, &col);
+	snprintf(msg, sizeof(msg), "%s:%u:%u: %s: %s", r->file->valuestring, line, col, key, detail);
+	return ctl_config_refused(r, line, col, msg);
+}
+
+/* What only run time adds to the loader's rules, located in the config:
+ * a VM's name must be new (and fit root's 15 bytes), and it can have no
+ * disk (QEMU's disks are fixed at boot). Anything else, a config the
+ * loader would refuse included, is left to root's loader. */
+static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
+			       const struct cfg_ctx *pos)
+{
+	const cJSON *vms = cJSON_GetObjectItemCaseSensitive(pos->root, "vms"), *vm;
+	char key[64];
+	int i = 0;
+	for (vm = cJSON_IsArray(vms) ? vms->child : (const cJSON *)0; vm; vm = vm->next) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(vm, "name"), *dev;
+		const cJSON *devs = cJSON_GetObjectItemCaseSensitive(vm, "devices");
+		int d = 0;
+		snprintf(key, sizeof(key), "vms[%d].name", i);
+		if (cJSON_IsString(name) && ctl_vm_index(st, name->valuestring) >= 0)
+			return ctl_config_at(r, pos, name, key, "a VM of that name exists");
+		if (cJSON_IsString(name) && strlen(name->valuestring) > 15)
+			return ctl_config_at(r, pos, name, key,
+					     "a VM made at run time has a name of at most 15 bytes");
+		for (dev = cJSON_IsArray(devs) ? devs->child : (const cJSON *)0; dev; dev = dev->next) {
+			const cJSON *type = cJSON_GetObjectItemCaseSensitive(dev, "type");
+			snprintf(key, sizeof(key), "vms[%d].devices[%d].type", i, d++);
+			if (cJSON_IsString(type) && !strcmp(type->valuestring, "virtio-blk"))
+				return ctl_config_at(r, pos, type, key,
+						     "a VM made at run time has no virtio-blk disk "
+						     "(the machine's disks are fixed when QEMU starts)");
+		}
+		i++;
+	}
+	return 0;
+}
+
+static size_t ctl_create(struct req *r, const struct ctl_ops *ops,
+			 const struct keel_ctl_status *st)
+{
+	const char *text = r->text->valuestring;
+	struct cfg_ctx pos = { .text = text, .len = strlen(text) };
+	const cJSON *name;
+	cJSON *doc = cJSON_ParseWithLength(text, pos.len), *o;
+	size_t n = 0;
+	unsigned res;
+	pos.root = doc;
+	if (doc)
+		n = ctl_create_check(r, st, &pos);
+	name = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "vms"), 0);
+	name = cJSON_GetObjectItemCaseSensitive(name, "name");
+	if (n) {
+		cJSON_Delete(doc);
+		return n;
+	}
+	if (!pos.len || pos.len > KEEL_CTL_CREATE_MAX) {
+		cJSON_Delete(doc);
+		return ctl_error(r, r->text, "the config must be 1 to 16384 bytes");
+	}
+	res = ops->create(text, pos.len, r->file->valuestring);
+	if (res == KEEL_CTL_E_CONFIG && (st = ops->snapshot()))
+		n = ctl_config_refused(r, st->err_line, st->err_col, st->errors);
+	else if (res != KEEL_CTL_OK)
+		n = ctl_error(r, r->cmd, res < 5 ? ctl_results[res] : "unknown answer from root");
+	if (n) {
+		cJSON_Delete(doc);
+		return n;
+	}
+	o = ctl_ok();
+	cJSON_AddStringToObject(o, "cmd", "create");
+	cJSON_AddStringToObject(o, "vm", cJSON_IsString(name) ? name->valuestring : "");
+	cJSON_Delete(doc);
+	return ctl_print(r, o);
+}
+
 /* The request is an object of known keys with a known command and what
  * that command needs; then it is carried out. */
 static size_t ctl_dispatch(struct req *r, const struct ctl_ops *ops)
@@ -314,11 +438,18 @@ static size_t ctl_dispatch(struct req *r, const struct ctl_ops *ops)
 	if (c->needs_dev && !r->dev)
 		return ctl_error(r, NULL, "this command needs \"device\"");
 	if ((r->dev && !c->needs_dev) || (r->since && strcmp(c->name, "events")) ||
-	    (r->vm && !c->needs_vm && strcmp(c->name, "stats")))
-		return ctl_error(r, r->dev && !c->needs_dev ? r->dev : r->since ? r->since : r->vm,
+	    (r->vm && !c->needs_vm && strcmp(c->name, "stats")) ||
+	    ((r->file || r->text) && c->kind != KEEL_CTL_CREATE))
+		return ctl_error(r, r->dev && !c->needs_dev ? r->dev : r->since ? r->since
+				    : r->vm && !c->needs_vm && strcmp(c->name, "stats") ? r->vm
+				    : r->file ? r->file : r->text,
 				 "this command takes no such key");
+	if (c->kind == KEEL_CTL_CREATE && (!r->file || !r->text))
+		return ctl_error(r, NULL, "create needs \"file\" and \"text\"");
 	if (!(st = ops->snapshot()))
 		return ctl_error(r, NULL, "root gave no status");
+	if (c->kind == KEEL_CTL_CREATE)
+		return ctl_create(r, ops, st);
 	if (c->kind)
 		return ctl_action(r, ops, c, st);
 	if (!strcmp(c->name, "list"))

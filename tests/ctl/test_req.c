@@ -28,7 +28,24 @@ static unsigned fake_act(unsigned kind, uint64_t value)
 	return act_answer;
 }
 
-static const struct ctl_ops ops = { fake_snapshot, fake_act };
+static unsigned creates;
+static char create_text[4096], create_file[64];
+
+static unsigned fake_create(const char *text, size_t len, const char *file)
+{
+	creates++;
+	snprintf(create_text, sizeof(create_text), "%.*s", (int)len, text);
+	snprintf(create_file, sizeof(create_file), "%s", file);
+	if (act_answer == KEEL_CTL_E_CONFIG) {
+		st.err_line = 3;
+		st.err_col = 7;
+		strcpy(st.errors, "x.json:3:7: vms[0].mem_size_mib: must be a number\n"
+				  "x.json:4:2: vms[0]: another\n");
+	}
+	return act_answer;
+}
+
+static const struct ctl_ops ops = { fake_snapshot, fake_act, fake_create };
 
 static void srv(struct keel_ctl_vm *vm, const char *name, unsigned kind, unsigned dev)
 {
@@ -65,6 +82,7 @@ static void setup(void)
 	st.ev[1] = (struct keel_ctl_event){ .seq = 8, .ms = 200, .kind = KEEL_CTL_EV_FAULTED,
 					    .vm = "vm1", .server = "vm1-pl011" };
 	acts = 0;
+	creates = 0;
 	act_answer = KEEL_CTL_OK;
 }
 
@@ -102,7 +120,7 @@ START_TEST(unknown_located)
 		"unknown command (known: list, events, stats, start, stop, reset, pause, resume, "
 		"restart, crash)", 2);
 	refused("{\"cmd\":\"stop\",\"vmm\":\"vm2\"}",
-		"unknown key (known: cmd, vm, device, since, id)", 15);
+		"unknown key (known: cmd, vm, device, since, id, file, text)", 15);
 	refused("{\"cmd\":5}", "must be a string", 2);
 	refused("{\"vm\":\"vm1\"}", "no \\\"cmd\\\"", 1);
 	refused("{\"cmd\":\"stop\",\"vm\":\"vm9\"}", "no VM of that name", 15);
@@ -154,6 +172,50 @@ START_TEST(list_and_events)
 }
 END_TEST
 
+START_TEST(create_checked_and_located)
+{
+	/* the config is a string in the request: its own lines and columns */
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"x.json\",\"text\":"
+			     "\"{\\n \\\"vms\\\": [ { \\\"name\\\": \\\"vm1\\\" } ]\\n}\"}"),
+			 "{\"error\":\"the config is refused\",\"file\":\"x.json\",\"line\":2,"
+			 "\"column\":13,\"errors\":[\"x.json:2:13: vms[0].name: a VM of that name "
+			 "exists\"]}");
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"y.json\",\"text\":"
+			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"vm3\\\",\\\"devices\\\":["
+			     "{\\\"type\\\":\\\"pl011\\\"},{\\\"type\\\":\\\"virtio-blk\\\"}]}]}\"}"),
+			 "{\"error\":\"the config is refused\",\"file\":\"y.json\",\"line\":1,"
+			 "\"column\":52,\"errors\":[\"y.json:1:52: vms[0].devices[1].type: a VM made "
+			 "at run time has no virtio-blk disk (the machine's disks are fixed when QEMU "
+			 "starts)\"]}");
+	refused("{\"cmd\":\"create\",\"file\":\"a b\",\"text\":\"{}\"}",
+		"must be a file name: 1 to 63 bytes, no spaces", 17);
+	refused("{\"cmd\":\"create\",\"file\":\"x.json\"}",
+		"create needs \\\"file\\\" and \\\"text\\\"", 1);
+	ck_assert_uint_eq(creates, 0);
+	/* the loader's refusal, from root, comes back whole */
+	act_answer = KEEL_CTL_E_CONFIG;
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"x.json\",\"text\":\"{\\\"vms\\\":1}\"}"),
+			 "{\"error\":\"the config is refused\",\"file\":\"x.json\",\"line\":3,"
+			 "\"column\":7,\"errors\":[\"x.json:3:7: vms[0].mem_size_mib: must be a "
+			 "number\",\"x.json:4:2: vms[0]: another\"]}");
+	ck_assert_uint_eq(creates, 1);
+	ck_assert_str_eq(create_text, "{\"vms\":1}");
+	ck_assert_str_eq(create_file, "x.json");
+	act_answer = KEEL_CTL_OK;
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"z.json\",\"text\":"
+			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"vm3\\\"}]}\"}"),
+			 "{\"ok\":true,\"cmd\":\"create\",\"vm\":\"vm3\"}");
+	ck_assert_uint_eq(creates, 2);
+	ask("{\"cmd\":\"remove\",\"vm\":\"vm2\"}");
+	ck_assert_uint_eq(act_kind, KEEL_CTL_REMOVE);
+	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(1, 0));
+	st.vm[1].state = KEEL_CTL_VM_REMOVED; /* a removed VM is not there */
+	acts = 0;
+	refused("{\"cmd\":\"start\",\"vm\":\"vm2\"}", "no VM of that name", 16);
+	ck_assert_ptr_null(strstr(ask("{\"cmd\":\"list\"}"), "vm2"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -165,6 +227,7 @@ int main(void)
 	tcase_add_test(tc, unknown_located);
 	tcase_add_test(tc, actions_ask_root);
 	tcase_add_test(tc, list_and_events);
+	tcase_add_test(tc, create_checked_and_located);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -19,6 +19,10 @@
 #             shell answers
 #   stop      keelctl stop vm2: list says off, events vm-stopped
 #   start     keelctl start vm2: it boots again to its shell (Ctrl-] 2)
+#   create    keelctl create of tests/ctl/bad-vm.json is refused with the
+#             config loader's located messages, and list is unchanged;
+#             of tests/ctl/vm3.json: vm3 runs and boots to its shell
+#             (Ctrl-] 3); stop and remove vm3: list no longer has it
 #
 #   bash tests/system/ctl.sh build/aarch64/keel.bin build/host/keelctl
 #
@@ -224,7 +228,28 @@ t_start() {
 		kc --json events && has '"event":"vm-started","vm":"vm2"'
 }
 
-for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start}; do
+# list --json without what changes by itself (times).
+still() { printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g'; }
+t_create() {
+	local before
+	kc --json list && before=$(still)
+	! kc create tests/ctl/bad-vm.json &&
+		has '^bad-vm\.json:6:7: vms\[0\]\.mem_size_mib: expected a number, got a string$' &&
+		! kc create tests/ctl/vm3.json.missing &&
+		kc --json list && [ "$(still)" = "$before" ] || { waited="${waited:-the same list}"; return 1; }
+	kc create tests/ctl/vm3.json && has '^create vm3: done' && kc --json list &&
+		has '"name":"vm3","state":"running","vcpus":1,"memory_mib":256' &&
+		has '"name":"vm3-pl011","device":"pl011","kind":"pl011","state":"running"' &&
+		send '\x1d3' && PROMPT='vm3:/# ' && expect 'vm3 has the console' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo vm3-$((40+2)) $(grep -c processor /proc/cpuinfo)' '^vm3-42 1' &&
+		! kc remove vm3 && has 'not possible' &&
+		kc stop vm3 && expect 'VM vm3 destroyed' 60 && kc remove vm3 && has '^remove vm3: done' &&
+		kc --json list && ! has '"vm3"' && has '"name":"vm1","state":"running"' &&
+		kc --json events && has '"event":"vm-created","vm":"vm3"' && has '"event":"vm-removed","vm":"vm3"'
+}
+
+for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create}; do
 	step "$s" "t_$s"
 done
 finish

@@ -47,6 +47,9 @@ enum keel_ctl_request {
 	KEEL_CTL_RESUME,
 	KEEL_CTL_RESTART,          /* a device server restarted from its image */
 	KEEL_CTL_CRASH,            /* a device server sent to address 0: a real fault */
+	KEEL_CTL_CREATE,           /* value: the address of a config's text in the
+				    * control server; report text: "<bytes> <file>" */
+	KEEL_CTL_REMOVE,           /* forget a VM that is off */
 };
 #define KEEL_CTL_VALUE(vm, dev) ((uint64_t)(vm) | (uint64_t)(dev) << 8)
 
@@ -56,6 +59,7 @@ enum keel_ctl_result {
 	KEEL_CTL_E_NO_SERVER = 2, /* the VM has no such server */
 	KEEL_CTL_E_STATE = 3,     /* not in a state that allows it */
 	KEEL_CTL_E_FAILED = 4,    /* root tried and could not (logged) */
+	KEEL_CTL_E_CONFIG = 5,    /* create: the config is refused (status: why) */
 };
 
 /* A VMM tells root where its counters are (value: their address in the
@@ -77,6 +81,7 @@ struct keel_ctl_vmm_counters {
 enum keel_ctl_vm_state {
 	KEEL_CTL_VM_RUNNING = 0, KEEL_CTL_VM_PAUSED = 1, KEEL_CTL_VM_OFF = 2,
 	KEEL_CTL_VM_FAILED = 3,  /* built, but a server is down for good */
+	KEEL_CTL_VM_REMOVED = 4, /* an entry keelctl remove forgot (not listed) */
 };
 enum keel_ctl_srv_kind {
 	KEEL_CTL_SRV_VMM = 0, KEEL_CTL_SRV_PL011 = 1, KEEL_CTL_SRV_VIRTIO_BLK = 2,
@@ -91,6 +96,8 @@ enum keel_ctl_srv_state {
 #define KEEL_CTL_MAX_VMS 4u
 #define KEEL_CTL_VM_SERVERS 12u
 #define KEEL_CTL_MAX_EVENTS 64u
+#define KEEL_CTL_CREATE_MAX 16384u /* a config's text (keelctl create) */
+#define KEEL_CTL_ERRORS_TEXT 2048u
 
 struct keel_ctl_server {
 	char name[24];
@@ -116,7 +123,8 @@ struct keel_ctl_vm {
 
 enum keel_ctl_event_kind {
 	KEEL_CTL_EV_STARTED = 1, KEEL_CTL_EV_STOPPED, KEEL_CTL_EV_PAUSED, KEEL_CTL_EV_RESUMED,
-	KEEL_CTL_EV_FAULTED, KEEL_CTL_EV_RESTARTED, KEEL_CTL_EV_DOWN,
+	KEEL_CTL_EV_FAULTED, KEEL_CTL_EV_RESTARTED, KEEL_CTL_EV_DOWN, KEEL_CTL_EV_CREATED,
+	KEEL_CTL_EV_REMOVED,
 };
 
 struct keel_ctl_event {
@@ -135,6 +143,10 @@ struct keel_ctl_status {
 	uint32_t nevents;     /* the last nevents events, oldest first */
 	struct keel_ctl_vm vm[KEEL_CTL_MAX_VMS];
 	struct keel_ctl_event ev[KEEL_CTL_MAX_EVENTS];
+	/* The last KEEL_CTL_CREATE refused with E_CONFIG: where its first
+	 * error is and every message, "file:line:col: key: detail" a line. */
+	uint32_t err_line, err_col;
+	char errors[KEEL_CTL_ERRORS_TEXT];
 };
 #define KEEL_CTL_STATUS_MAGIC 0x4b45454c43544c31ull /* "KEELCTL1" */
 _Static_assert(sizeof(struct keel_ctl_status) <= KEEL_CTL_STATUS_PAGES * 4096u,
