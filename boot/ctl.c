@@ -27,7 +27,9 @@
 #include <keel/object.h>
 #include <keel/print.h>
 
+#include "../device-servers/console/console.h" /* CON_REPORT_COMMAND */
 #include "blkdrv.h"
+#include "console.h"
 #include "ctl.h"
 #include "vmconfig.h"
 
@@ -469,10 +471,79 @@ static unsigned ctl_create(uint64_t addr, const char *text)
 	return KEEL_CTL_OK;
 }
 
+/* ---- the console's command line (Ctrl-] :) --------------------------------------- */
+
+static const char *const ctl_state_words[] = { "running", "paused", "off", "failed", "removed" };
+
+static void ctl_cmd_list(void)
+{
+	uint64_t now = root_arch_now_ms();
+	struct keel_ctl_vm o;
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_entry_at(i);
+		if (!vm || ctl_removed[i])
+			continue;
+		ctl_fill_vm(&o, vm);
+		kprintf("[root] %u %s: %s, %u vCPUs, %lu MiB", i + 1, o.name, ctl_state_words[o.state],
+			o.vcpus, (unsigned long)(o.ram_bytes >> 20));
+		if (o.state == KEEL_CTL_VM_RUNNING || o.state == KEEL_CTL_VM_PAUSED)
+			kprintf(", up %lu s", (unsigned long)((now - o.started_ms) / 1000));
+		for (unsigned k = 0; k < o.nservers; k++)
+			kprintf("%s %s %s%s", k ? "," : ";", o.srv[k].name,
+				o.srv[k].state == KEEL_CTL_SRV_RUNNING ? "running" : "down",
+				o.srv[k].restarts ? " (restarted)" : "");
+		kprintf("\n");
+	}
+}
+
+/* VM word: a name, or a number as Ctrl-] n counts (1-based). */
+static int ctl_cmd_vm(const char *word)
+{
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_entry_at(i);
+		if (vm && !ctl_removed[i] && !strcmp(vm->name, word))
+			return (int)i;
+	}
+	return word[0] >= '1' && word[0] <= '9' && !word[1] ? word[0] - '1' : -1;
+}
+
+static void ctl_command(const char *line)
+{
+	static const char *const words[] = { "start", "stop", "reset" };
+	static const unsigned kinds[] = { KEEL_CTL_START, KEEL_CTL_STOP, KEEL_CTL_RESET };
+	static const char *const results[] = { "done", "no such VM", "no such server",
+		"not possible in its state", "failed" };
+	char verb[16], arg[32];
+	int n = sscanf(line, "%15s %31s", verb, arg), vm;
+	unsigned r;
+	kprintf("[root] console command: %s\n", line);
+	if (n == 1 && !strcmp(verb, "list")) {
+		ctl_cmd_list();
+		return;
+	}
+	for (unsigned w = 0; n == 2 && w < 3; w++) {
+		if (strcmp(verb, words[w]))
+			continue;
+		if ((vm = ctl_cmd_vm(arg)) < 0 || !vm_entry_at((unsigned)vm)) {
+			kprintf("[root] %s %s: no such VM\n", verb, arg);
+			return;
+		}
+		r = ctl_act(kinds[w], (unsigned)vm, 0);
+		kprintf("[root] %s %s: %s\n", verb, arg, r < 5 ? results[r] : "?");
+		return;
+	}
+	kprintf("[root] console commands: list, start VM, stop VM, reset VM (VM: a name or "
+		"a number)\n");
+}
+
 bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *text,
 		uint64_t *answer)
 {
 	int dev;
+	if (kind == CON_REPORT_COMMAND && s == console_server()) {
+		ctl_command(text);
+		return true;
+	}
 	if (kind == KEEL_CTL_REPORT_COUNTERS) {
 		struct vm *vm = ctl_vm_of(s, &dev);
 		if (!vm || vm->vmm != s)

@@ -23,6 +23,9 @@
 #             config loader's located messages, and list is unchanged;
 #             of tests/ctl/vm3.json: vm3 runs and boots to its shell
 #             (Ctrl-] 3); stop and remove vm3: list no longer has it
+#   keys      the console's command mode, without keelctl: Ctrl-] :list
+#             lists both VMs; Ctrl-] :stop vm2 stops it (keelctl list
+#             says off); Ctrl-] :start 2 boots it again to its shell
 #
 #   bash tests/system/ctl.sh build/aarch64/keel.bin build/host/keelctl
 #
@@ -249,7 +252,20 @@ t_create() {
 		kc --json events && has '"event":"vm-created","vm":"vm3"' && has '"event":"vm-removed","vm":"vm3"'
 }
 
-for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create}; do
+t_keys() {
+	send '\x1d1' && PROMPT='vm1:/# ' && expect 'vm1 has the console' 30 &&
+		send '\x1d:list\r' && expect '\[root\] console command: list' 30 &&
+		expect '\[root\] 1 vm1: running, 2 vCPUs, 256 MiB, up [0-9]+ s; vm1-vmm running' 30 &&
+		expect '\[root\] 2 vm2: running' 30 &&
+		send '\x1d:stop vm2\r' && expect '\[root\] stop vm2: done' 60 &&
+		kc --json list && has '"name":"vm2","state":"off"' &&
+		send '\x1d:start 2\r' && expect '\[root\] start 2: done' 60 &&
+		send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo keys-$((40+2))' '^keys-42'
+}
+
+for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create keys}; do
 	step "$s" "t_$s"
 done
 finish
