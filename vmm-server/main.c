@@ -32,6 +32,9 @@ _Static_assert(offsetof(struct vmm, aborts) == offsetof(struct vmm, exits) +
 	       offsetof(struct vmm, ipis) == offsetof(struct vmm, exits) +
 		       offsetof(struct keel_ctl_vmm_counters, ipis),
 	       "the counters root reads are laid out as keel/ctl.h says");
+_Static_assert(KEEL_VMM_BADGE_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_BADGE_PAUSE &&
+		       KEEL_VMM_BADGE_CONSOLE < KEEL_VMM_BADGE_PAUSE,
+	       "root's pause and resume bits are no device's or the console's");
 static struct vmm_dev devs[KEEL_VMM_MAX_DEVICES];
 static const char *self = "vmm";
 static unsigned unknown_exits;
