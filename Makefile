@@ -106,6 +106,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
 -include tests/linux/linux.mk
 -include tests/uboot/uboot.mk
 -include tests/peers/peers.mk
+-include tests/ctl/ctl.mk
 TEST_TARGETS += guests-bare vmm-unit
 
 .PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
@@ -234,6 +235,16 @@ RUN_CPUS := 2
 QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
+# keelctl's control channel (docs/management.md): a virtio console after
+# the disks (root finds it by its DeviceID), on a UNIX socket.
+CTL_SOCK ?= $(BUILD)/keel-ctl.sock
+CTL_QEMU_ARGS = -global virtio-mmio.force-legacy=false \
+	-chardev socket,id=keelctl,path=$(CTL_SOCK),server=on,wait=off \
+	-device virtio-serial-device -device virtconsole,chardev=keelctl
+KEELCTL := $(BUILD)/host/keelctl
+$(KEELCTL): tools/keelctl.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(WARN) -O2 -g $< -lcjson -o $@
 # make run [CONFIG=file.json]: check the config (config/default.json, two
 # Linux VMs, unless another is named), lay it and the files it names out as
 # QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;
@@ -259,12 +270,14 @@ run debug: $(RUN_IMAGE)
 	$(RUN_HINT)
 	$(QEMU) $(QEMU_FLAGS) -kernel $(RUN_IMAGE) -append "$(APPEND)" $(RUN_DEBUG)
 else
-run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS)
+run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS) \
+		$(KEELCTL)
 	$(BUILD)/host/config/check-config --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) $(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(RUN_HINT)
+	@echo "keelctl: control socket $(CTL_SOCK) ($(KEELCTL) list, in another terminal)"
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
-		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) \
+		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) $(CTL_QEMU_ARGS) \
 		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
 

@@ -69,15 +69,26 @@ static uint32_t blkdrv_peek(unsigned t, unsigned off)
 	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * VIRTIO_STRIDE + off);
 }
 
-int blkdrv_transport(unsigned n)
+int blkdrv_transport_of(uint32_t device_id, unsigned n)
 {
 	if (!blkdrv_window())
 		return -1;
 	for (int t = VIRTIO_TRANSPORTS - 1; t >= 0; t--)
-		if (blkdrv_peek((unsigned)t, 0) == VIRTIO_MAGIC && blkdrv_peek((unsigned)t, 8) == 2 &&
-		    n-- == 0)
+		if (blkdrv_peek((unsigned)t, 0) == VIRTIO_MAGIC &&
+		    blkdrv_peek((unsigned)t, 8) == device_id && n-- == 0)
 			return t;
 	return -1;
+}
+
+int blkdrv_transport(unsigned n)
+{
+	return blkdrv_transport_of(2, n); /* virtio-blk's DeviceID */
+}
+
+uint64_t blkdrv_transport_page(unsigned t)
+{
+	return t < VIRTIO_TRANSPORTS && blkdrv_window()
+		       ? virtio_frame[t * VIRTIO_STRIDE / ROOT_PAGE_SIZE] : 0;
 }
 
 /* A new frame of 1 << bits bytes mapped at va in s (and copied for root

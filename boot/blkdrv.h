@@ -9,6 +9,10 @@
 /* The QEMU virtio-mmio transport of the n-th virtio-blk device (0-based,
  * highest address first: the order of make run's -device options), or -1. */
 int blkdrv_transport(unsigned n);
+/* The same for any virtio DeviceID (boot/ctl.c: the console, 3). */
+int blkdrv_transport_of(uint32_t device_id, unsigned n);
+/* Root's frame of the page that holds transport t (8 share a page), or 0. */
+uint64_t blkdrv_transport_page(unsigned t);
 /* Build (not start) the driver of transport t for client, which gets the
  * shared area at KEEL_BLK_SHARED_VADDR and, in its slot client_slot, the
  * driver's notification badged KEEL_BLK_BIT_REQ; client_ntfn (root's

@@ -6,3 +6,5 @@ USER_PROGS += root
 ROOT_CORE_SRCS := $(filter-out boot/hook_none.c,$(wildcard boot/*.c)) \
 	$(wildcard boot/arch/$(ARCH)/*.c)
 root_SRCS := $(ROOT_CORE_SRCS) boot/hook_none.c
+# boot/ctl.c: keelctl create runs the config loader (keel/config.h).
+$(B)/user/obj/boot/ctl.c.o: UCFLAGS += -Iconfig/include

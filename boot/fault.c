@@ -7,6 +7,9 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 
+#include <keel/ctl.h>
+
+#include "ctl.h"
 #include "root.h"
 
 static const char *fault_vm_kind(uint64_t access)
@@ -32,8 +35,10 @@ static void fault_log(struct server *s, struct keel_msg *m)
 
 static void fault_restart(struct server *s)
 {
-	if (srv_restart(s))
+	if (srv_restart(s)) {
 		kprintf("[root] server %s restarted (restart %u)\n", s->name, s->restarts);
+		ctl_server_event(KEEL_CTL_EV_RESTARTED, s);
+	}
 }
 
 /* The back-off: the server stays down until its restart is due, and root
@@ -63,10 +68,12 @@ bool fault_recover(struct server *s)
 	switch (srv_policy_decide(&s->policy, &s->pstate, root_arch_now_ms())) {
 	case SRV_STAY_DOWN_NEVER:
 		srv_stop(s);
+		ctl_server_event(KEEL_CTL_EV_DOWN, s);
 		kprintf("[root] server %s stopped: restart policy is never\n", s->name);
 		return false;
 	case SRV_STAY_DOWN_LIMIT:
 		srv_stop(s);
+		ctl_server_event(KEEL_CTL_EV_DOWN, s);
 		if (s->policy.window_ms != 0)
 			kprintf("[root] server %s stopped: restart limit (%u in %u ms) reached\n",
 				s->name, s->policy.max_restarts, s->policy.window_ms);
@@ -95,6 +102,7 @@ bool fault_handle(struct server *s, struct keel_msg *m)
 	s->fault_ticks = root_arch_now_ticks();
 	s->fault_ms = root_arch_now_ms();
 	fault_log(s, m);
+	ctl_server_event(KEEL_CTL_EV_FAULTED, s);
 	fault_recover(s);
 	if (!s->restart_due)
 		root_hook_faulted(s); /* else once it is restarted (fault_timer) */

@@ -13,6 +13,7 @@
 #include <keel/server.h>
 
 #include "console.h"
+#include "ctl.h"
 #include "root.h"
 
 static struct keel_alloc root_pool;
@@ -177,6 +178,7 @@ static bool root_protected(void *ctx, struct keel_msg *m)
 	keel_report_text(m, text, sizeof(text));
 	answer = KEEL_REPORT_CONTINUE;
 	if (!console_report(s, (unsigned)m->label, m->mr[0]) &&
+	    !ctl_report(s, (unsigned)m->label, m->mr[0], text, &answer) && /* keelctl */
 	    !root_hook_report(s, (unsigned)m->label, m->mr[0], text, &answer))
 		vmrun_report(s, (unsigned)m->label, m->mr[0], text);
 	m->mr[0] = answer;

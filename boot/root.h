@@ -194,5 +194,12 @@ bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *t
  * is off or one of its servers is down for good (restart limit); else
  * say it runs. */
 void vmrun_start_again(uint64_t index);
+/* keelctl stop / reset (boot/ctl.c): destroy VM entry index, or destroy it
+ * and build it again; false if it is off (stop) or cannot be built. */
+bool vmrun_stop(uint64_t index);
+bool vmrun_reset(uint64_t index);
+/* keelctl create: vm (built and started) is one of the VMs vmrun runs. */
+struct vm;
+void vmrun_add(struct vm *vm);
 
 #endif /* BOOT_ROOT_H */

@@ -331,7 +331,7 @@ static struct vm *vm_entry(const struct vm_spec *spec)
 					    (spec->firmware ? CFG_FLASH_CARVE_BYTES : 0));
 	struct vm *vm = NULL;
 	for (unsigned i = 0; i < nvms && !vm; i++)
-		if (!vms[i].live && vms[i].carve_bytes >= bytes)
+		if (!vms[i].live && !vms[i].kept && vms[i].carve_bytes >= bytes)
 			vm = &vms[i];
 	if (!vm && nvms < VM_MAX) {
 		vm = &vms[nvms];

@@ -70,6 +70,7 @@ struct vm {
 	struct root_carve carve; /* everything above comes from here */
 	uint64_t carve_bytes;
 	bool live;
+	bool kept;            /* off, its entry still its own (keelctl: until remove) */
 };
 
 /* boot/vmflash.c: the flash server's banks and capabilities (device

@@ -143,6 +143,11 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.size = KEEL_FLASH_BANKS * KEEL_FLASH_BANK_SIZE, .disk = -1 };
 }
 
+const struct cfg_errors *vmconfig_errors(void)
+{
+	return &errs;
+}
+
 unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,
 		       struct vm_spec *out, unsigned max)
 {

@@ -27,5 +27,8 @@
  */
 unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t avail_bytes,
 		       struct vm_spec *out, unsigned max);
+/* The errors of the last vmconfig_load (keelctl create replies with them). */
+struct cfg_errors;
+const struct cfg_errors *vmconfig_errors(void);
 
 #endif /* BOOT_VMCONFIG_H */

@@ -18,7 +18,10 @@
 #include <keel/print.h>
 #include <keel/vmm.h>
 
+#include <keel/ctl.h>
+
 #include "console.h"
+#include "ctl.h"
 #include "vm.h"
 #include "vmconfig.h"
 
@@ -52,6 +55,7 @@ void vmrun_start(void)
 	/* one VM at a time on the terminal, Ctrl-] n to switch (docs/vm.md) */
 	if (!console_start(CONSOLE_SWITCH, 0))
 		kprintf("[root] no console server: VM output goes to the kernel console\n");
+	ctl_start(0); /* keelctl's control server, if the machine has its device */
 	for (unsigned i = 0; i < n; i++) {
 		run_spec[i].cpu = i % bi->ncpus;
 		run_vm[run_count] = vm_create(&run_spec[i]);
@@ -67,6 +71,7 @@ void vmrun_start(void)
 
 static void vmrun_stopped(struct vm *vm, uint64_t why, const char *text)
 {
+	ctl_event(KEEL_CTL_EV_STOPPED, vm->name, NULL);
 	if (why == KEEL_VM_STOP_RESET) {
 		kprintf("[root] VM %s asked for a reset: building it again\n", vm->name);
 		if (vm_reset(vm))
@@ -86,8 +91,10 @@ bool vmrun_report(struct server *s, unsigned kind, uint64_t value, const char *t
 		struct vm *vm = run_vm[i];
 		if (!vm->live || s != vm->vmm)
 			continue;
-		if (kind == KEEL_REPORT_READY)
+		if (kind == KEEL_REPORT_READY) {
 			kprintf("[root] VM %s started at 0x%lx\n", vm->name, (unsigned long)value);
+			ctl_vm_started(vm);
+		}
 		else if (kind == KEEL_REPORT_VM_STOPPED)
 			vmrun_stopped(vm, value, text);
 		return true;
@@ -115,5 +122,43 @@ void vmrun_start_again(uint64_t index)
 	} else {
 		run_live += !was_live;
 	}
+	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
+}
+
+bool vmrun_stop(uint64_t index)
+{
+	struct vm *vm = index < VM_MAX ? vm_by_index((unsigned)index) : NULL;
+	if (!vm)
+		return false;
+	kprintf("[root] VM %s: stopping it (keelctl)\n", vm->name);
+	ctl_event(KEEL_CTL_EV_STOPPED, vm->name, NULL);
+	vm_destroy(vm);
+	run_live--;
+	kprintf("[root] %u VM%s still running\n", run_live, run_live == 1 ? "" : "s");
+	return true;
+}
+
+bool vmrun_reset(uint64_t index)
+{
+	struct vm *vm = index < VM_MAX ? vm_by_index((unsigned)index) : NULL;
+	if (!vm)
+		return false;
+	kprintf("[root] VM %s: building it again (keelctl reset)\n", vm->name);
+	ctl_event(KEEL_CTL_EV_STOPPED, vm->name, NULL);
+	if (vm_reset(vm))
+		return true;
+	kprintf("[root] VM %s could not be built again\n", vm->name);
+	run_live--;
+	return false;
+}
+
+void vmrun_add(struct vm *vm)
+{
+	unsigned i = 0;
+	while (i < run_count && run_vm[i] != vm)
+		i++;
+	if (i == run_count && run_count < VMRUN_MAX)
+		run_vm[run_count++] = vm;
+	run_live++;
 	kprintf("[root] %u VM%s running\n", run_live, run_live == 1 ? "" : "s");
 }

@@ -27,3 +27,13 @@ SHIPPED_PROGS += flash
 flash_SRCS := device-servers/flash/main.c device-servers/flash/model.c
 # virtio-rng and virtio-console device servers (h-vdev, docs/devices.md).
 include device-servers/vdev.mk
+# The control server: keelctl's requests over the machine's virtio
+# console (boot/ctl.c, docs/management.md); the config loader's locator
+# (cfg_pos.c) places its errors, cJSON reads and writes the lines.
+USER_PROGS += ctl
+SHIPPED_PROGS += ctl
+ctl_SRCS := device-servers/ctl/main.c device-servers/ctl/req.c
+ctl_LIBS = $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/ctl.elf: $(CFG_TARGET_A) $(CJSON_A)
+$(B)/user/obj/device-servers/ctl/%: UCFLAGS += -Iconfig $(CFG_TARGET_INC)
+$(B)/user/obj/device-servers/ctl/%: | $(CJSON_H)

@@ -9,9 +9,11 @@
  * KEEL_VMM_BADGE_VCPU(i)), answered by the reply; the bound notification
  * says console input waits.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/ctl.h>
 #include <keel/object.h>
 #include <keel/print.h>
 #include <keel/server.h>
@@ -24,6 +26,15 @@
 #include "vmm_console.h" /* h-console */
 
 static struct vmm vm;
+/* Root reads vm.exits on as struct keel_ctl_vmm_counters (keelctl stats). */
+_Static_assert(offsetof(struct vmm, aborts) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, aborts) &&
+	       offsetof(struct vmm, ipis) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, ipis),
+	       "the counters root reads are laid out as keel/ctl.h says");
+_Static_assert(KEEL_VMM_BADGE_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_BADGE_PAUSE &&
+		       KEEL_VMM_BADGE_CONSOLE < KEEL_VMM_BADGE_PAUSE,
+	       "root's pause and resume bits are no device's or the console's");
 static struct vmm_dev devs[KEEL_VMM_MAX_DEVICES];
 static const char *self = "vmm";
 static unsigned unknown_exits;
@@ -197,12 +208,26 @@ static bool vm_exit(void *ctx, struct keel_msg *m)
 	return vm.stopped ? vm_stop(m) : true;
 }
 
+/* keelctl pause / resume (root signals, keel/ctl.h): the vCPUs the guest
+ * has on stop or go on. Between two exits, so none is half handled: one
+ * whose exit waits on the endpoint is taken off it and traps again when
+ * it resumes; a parked one wakes as from WFI (which may wake anyway). */
+static void vm_pause(bool pause)
+{
+	for (unsigned c = 0; c < vm.ncpus; c++)
+		if (vm.power[c] == VMM_CPU_ON && !vm.stopped)
+			(void)(pause ? keel_tcb_suspend(KEEL_VMM_SLOT_VCPU_TCB(c))
+				     : keel_tcb_resume(KEEL_VMM_SLOT_VCPU_TCB(c)));
+}
+
 /* The bound notification: the console has input (h-console), or devices
  * changed their lines on their own. */
 static void vm_notified(void *ctx, uint64_t bits)
 {
 	const struct keel_vm_info *info = vm_info();
 	(void)ctx;
+	if (bits & (KEEL_VMM_BADGE_PAUSE | KEEL_VMM_BADGE_RESUME))
+		vm_pause(bits & KEEL_VMM_BADGE_PAUSE);
 	for (unsigned d = 0; d < info->dev_count && d < KEEL_VMM_MAX_DEVICES; d++)
 		if (bits & KEEL_VMM_BADGE_DEV(d))
 			dev_lines(&devs[d]);
@@ -213,6 +238,7 @@ static void vm_serving(void *ctx)
 {
 	(void)ctx;
 	keel_report(KEEL_REPORT_READY, vm_entry, "guest started");
+	keel_report(KEEL_CTL_REPORT_COUNTERS, (uint64_t)(uintptr_t)&vm.exits, "counters");
 }
 
 static int vm_fail(const char *why)

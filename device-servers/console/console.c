@@ -191,9 +191,36 @@ static void con_no_vm(const struct con_config *cf, unsigned n, const struct con_
 	put_str(io, note);
 }
 
+/* A key of the command line (Ctrl-] :): it is echoed, and Enter gives
+ * the line to root; nothing of it reaches a VM. */
+static void con_cmd_key(struct con_state *st, uint8_t c, const struct con_io *io)
+{
+	char ch[2] = { (char)c, 0 };
+	if (c == '\r' || c == '\n') {
+		st->cmd = 0;
+		st->cmd_line[st->cmd_len < CON_CMD_MAX ? st->cmd_len : CON_CMD_MAX - 1] = 0;
+		put_str(io, "\r\n");
+		if (st->cmd_len)
+			io->command(io->ctx, st->focus, st->cmd_line);
+	} else if ((c == 0x7f || c == 0x08) && st->cmd_len) {
+		st->cmd_len--;
+		put_str(io, "\b \b");
+	} else if (c == 0x03 || c == 0x1b || c == CON_KEY_ESC) {
+		st->cmd = 0;
+		put_str(io, " (dropped)\r\n");
+	} else if (c >= 0x20 && c < 0x7f && st->cmd_len < CON_CMD_MAX - 1) {
+		st->cmd_line[st->cmd_len++] = (char)c;
+		put_str(io, ch);
+	}
+}
+
 void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	     const struct con_io *io)
 {
+	if (st->cmd) {
+		con_cmd_key(st, c, io);
+		return;
+	}
 	if (!st->esc && c == CON_KEY_ESC) {
 		st->esc = 1;
 		return;
@@ -214,6 +241,11 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 		io->crash_dev(io->ctx, st->focus);
 	else if (c == CON_KEY_START && st->focus < cf->nvms && io->start_vm)
 		io->start_vm(io->ctx, st->focus); /* root says what it did */
+	else if (c == CON_KEY_CMD && io->command) {
+		st->cmd = 1;
+		st->cmd_len = 0;
+		put_str(io, "\r\n[console] command (list, start VM, stop VM, reset VM): ");
+	}
 }
 
 unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,

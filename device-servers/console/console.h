@@ -19,8 +19,10 @@
  *               replayed when the user switches to that VM
  *
  * Keys: Ctrl-] (0x1d) then a digit n switches to VM n (1-based); Ctrl-]
- * twice sends one Ctrl-] to the VM; Ctrl-] then anything else is
- * ignored. QEMU's -nographic mux keeps Ctrl-A for itself, not Ctrl-].
+ * twice sends one Ctrl-] to the VM; Ctrl-] then ':' starts a command
+ * line (echoed; Enter hands it to root, Backspace edits, Ctrl-C or Esc
+ * drops it: keelctl's list, start, stop and reset, docs/management.md);
+ * Ctrl-] then anything else is ignored. QEMU's -nographic mux keeps Ctrl-A for itself, not Ctrl-].
  * Input goes only to the VM with the console, in both modes; while its
  * queue is full the driver leaves bytes in the UART (con_input_room).
  */
@@ -38,6 +40,11 @@
 #define CON_KEY_ESC 0x1du /* Ctrl-] */
 #define CON_KEY_CRASH 'k' /* after Ctrl-]: crash the VM's PL011 server */
 #define CON_KEY_START 's' /* after Ctrl-]: start the VM again if it is off */
+#define CON_KEY_CMD ':'   /* after Ctrl-]: a command line for root */
+#define CON_CMD_MAX 64u   /* its bytes, NUL included */
+/* The console's report to root with a command line (value: the focused
+ * VM's index, text: the line; boot/ctl.c runs it). */
+#define CON_REPORT_COMMAND 0x103u
 /* The console's report to root for Ctrl-] s (value: the VM's index), next
  * to keel/vmm.h's KEEL_REPORT_CON_CRASH. */
 #define CON_REPORT_START 0x102u
@@ -73,6 +80,9 @@ struct con_state {
 	uint32_t focus;  /* the VM with the console */
 	uint32_t esc;    /* Ctrl-] seen, waiting for the next key */
 	struct con_vm vm[KEEL_CON_MAX_VMS];
+	uint32_t cmd;    /* Ctrl-] : seen: keys go to the command line */
+	uint32_t cmd_len;
+	char cmd_line[CON_CMD_MAX];
 };
 
 /* What the pure code asks of its driver. */
@@ -81,6 +91,7 @@ struct con_io {
 	void (*kick)(void *ctx, unsigned vm);              /* input waits for vm */
 	void (*crash_dev)(void *ctx, unsigned vm);         /* Ctrl-] k (or NULL) */
 	void (*start_vm)(void *ctx, unsigned vm);          /* Ctrl-] s (or NULL) */
+	void (*command)(void *ctx, unsigned vm, const char *line); /* Ctrl-] : (or NULL) */
 	void *ctx;
 };
 

@@ -80,8 +80,15 @@ static void vm_start_key(void *ctx, unsigned vm)
 	keel_report(CON_REPORT_START, vm, "start VM %u", vm + 1);
 }
 
+/* Ctrl-] : and a line: root runs it and prints what it did. */
+static void con_command(void *ctx, unsigned vm, const char *line)
+{
+	(void)ctx;
+	keel_report(CON_REPORT_COMMAND, vm, "%s", line);
+}
+
 static const struct con_io io = { .put = uart_put, .kick = vmm_kick, .crash_dev = dev_crash,
-				  .start_vm = vm_start_key };
+				  .start_vm = vm_start_key, .command = con_command };
 
 /* Back-pressure: while the focused VM's input queue is full the UART's
  * receive interrupts are masked and its FIFO is left alone; QEMU (or the

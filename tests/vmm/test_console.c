@@ -4,6 +4,7 @@
  * status and clear) and the console server's pure logic (device-servers/
  * console/console.c: modes, the switch key, the input queues).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "console.h"
@@ -146,8 +147,19 @@ static void start_vm(void *ctx, unsigned vm)
 	starts[vm]++;
 }
 
+static unsigned commands;
+static char command_line[CON_CMD_MAX];
+
+static void command(void *ctx, unsigned vm, const char *line)
+{
+	(void)ctx;
+	(void)vm;
+	commands++;
+	snprintf(command_line, sizeof(command_line), "%s", line);
+}
+
 static const struct con_io io = { .put = put, .kick = kick, .crash_dev = crash_dev,
-				  .start_vm = start_vm };
+				  .start_vm = start_vm, .command = command };
 static uint64_t opos[KEEL_CON_MAX_VMS]; /* each VM's output stream position */
 
 static void c_setup(void)
@@ -164,6 +176,7 @@ static void c_setup(void)
 	memset(crashes, 0, sizeof(crashes));
 	memset(starts, 0, sizeof(starts));
 	memset(opos, 0, sizeof(opos));
+	commands = 0;
 }
 
 static void out_str(unsigned vm, const char *s)
@@ -292,6 +305,26 @@ START_TEST(escape_key_sequences)
 }
 END_TEST
 
+/* Ctrl-] : then a line: echoed, edited with Backspace, handed over on
+ * Enter; Ctrl-C drops one; no byte of either reaches a VM. */
+START_TEST(command_line_keys)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	keys("\x1d" ":stop vm3\x7f" "2\r");
+	ck_assert_uint_eq(commands, 1);
+	ck_assert_str_eq(command_line, "stop vm2");
+	ck_assert_ptr_nonnull(strstr(out, "stop vm3\b \b2\r\n"));
+	keys("\x1d" ":list\x03" "\r");
+	ck_assert_uint_eq(commands, 1);
+	ck_assert_ptr_nonnull(strstr(out, " (dropped)"));
+	keys("\x1d" ":\r"); /* an empty line asks nothing */
+	ck_assert_uint_eq(commands, 1);
+	ck_assert_uint_eq(kicks[0] + kicks[1], 1); /* only the lone Enter after ^C */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 1);
+	ck_assert_uint_eq(b[0], '\r');
+}
+END_TEST
+
 START_TEST(fetch_drops_only_delivered_and_retry_is_safe)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
@@ -410,6 +443,7 @@ Suite *suite_console(void)
 	tcase_add_test(tc, switch_ring_keeps_newest);
 	tcase_add_test(tc, input_goes_to_focus_only);
 	tcase_add_test(tc, escape_key_sequences);
+	tcase_add_test(tc, command_line_keys);
 	tcase_add_test(tc, fetch_drops_only_delivered_and_retry_is_safe);
 	tcase_add_test(tc, input_queue_full_is_counted);
 	tcase_add_test(tc, input_room_follows_the_focused_queue);

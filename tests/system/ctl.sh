@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# keelctl against Keel in QEMU (issue 15, docs/management.md): boot
+# config/default.json with the control channel make run gives (a virtio
+# console on a UNIX socket), then drive tools/keelctl as a user would in
+# a second terminal and judge its answers, the console and the log.
+# Steps, in order:
+#
+#   boot      VM 1 reaches its shell; the control server is ready
+#   list      both VMs are listed, running, with their servers (vmm,
+#             pl011; vm1's disk: virtio-blk and its block driver)
+#   bad       a request that is not JSON, one with an unknown command and
+#             one naming no VM are refused with their line and column;
+#             list is the same after them (nothing changed)
+#   stats     vm1's exit count grows while its guest runs a command
+#   crash     keelctl crash vm1 pl011: root's real fault; list shows the
+#             restart and the fault, events the faulted and restarted;
+#             keelctl restart vm1 vblk: list counts it, the disk still reads
+#   pause     vm1 paused: its exit count stands still; resumed: its
+#             shell answers
+#   stop      keelctl stop vm2: list says off, events vm-stopped
+#   start     keelctl start vm2: it boots again to its shell (Ctrl-] 2)
+#   create    keelctl create of tests/ctl/bad-vm.json is refused with the
+#             config loader's located messages, and list is unchanged;
+#             of tests/ctl/vm3.json: vm3 runs and boots to its shell
+#             (Ctrl-] 3); stop and remove vm3: list no longer has it
+#   keys      the console's command mode, without keelctl: Ctrl-] :list
+#             lists both VMs; Ctrl-] :stop vm2 stops it (keelctl list
+#             says off); Ctrl-] :start 2 boots it again to its shell
+#
+#   bash tests/system/ctl.sh build/aarch64/keel.bin build/host/keelctl
+#
+# Needs build/linux (make linux-assets) and the host config tools
+# (CHECK_CONFIG, MKBLOBS: set by make). Log: <dir of the image>/system/ctl.log.
+set -u
+export LC_ALL=C
+
+QEMU=${QEMU:-qemu-system-aarch64}
+CONFIG=config/default.json
+STEP_LIMIT=${CTL_STEP_TIMEOUT:-300}
+
+die() { echo "ctl.sh: $*" >&2; exit 2; }
+
+[ $# -eq 2 ] || die "usage: $0 <keel.bin> <keelctl>"
+bin=$1
+keelctl=$2
+[ -f "$bin" ] || die "no such image: $bin"
+[ -x "$keelctl" ] || die "no keelctl: $keelctl"
+for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
+	[ -x "$t" ] || die "CHECK_CONFIG and MKBLOBS must name the host tools (make sets them)"
+done
+outdir=$(dirname "$bin")/system
+mkdir -p "$outdir"
+log=$outdir/ctl.log
+blobs=$(dirname "$bin")/ctl-test-blobs
+"$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
+"$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
+sock=$tmp/ctl.sock
+fifo=$tmp/stdin
+mkfifo "$fifo"
+exec 3<>"$fifo"
+cp "$bin" "$tmp/keel.bin"
+: >"$log"
+# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
+"$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
+	-nic none -m 2048M -nographic -no-reboot -kernel "$tmp/keel.bin" \
+	$(grep -v '^blobs=' "$blobs/qemu-args") \
+	-global virtio-mmio.force-legacy=false \
+	-chardev "socket,id=keelctl,path=$sock,server=on,wait=off" \
+	-device virtio-serial-device -device virtconsole,chardev=keelctl \
+	-append "$(grep '^blobs=' "$blobs/qemu-args")" \
+	<"$fifo" >"$log" 2>&1 &
+qemu=$!
+cleanup() {
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	exec 3>&-
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+off=0
+last=
+waited=
+passed=0
+failed=0
+out= # keelctl's last output
+
+expect() {
+	local re=$1 limit=${2:-$STEP_LIMIT} t=0 hit pos match
+	while [ "$t" -lt $((limit * 5)) ]; do
+		hit=$(tail -c +$((off + 1)) "$log" | grep -a -o -b -E -- "$re" | head -n1)
+		if [ -n "$hit" ]; then
+			pos=${hit%%:*}
+			match=${hit#*:}
+			off=$((off + pos + ${#match}))
+			last=$match
+			return 0
+		fi
+		if grep -aqE 'keel: PANIC|Kernel panic' "$log"; then
+			waited="$re (a panic came first)"
+			return 1
+		fi
+		kill -0 "$qemu" 2>/dev/null || { waited="$re (QEMU exited)"; return 1; }
+		sleep 0.2
+		t=$((t + 1))
+	done
+	waited="$re (${limit} s)"
+	return 1
+}
+
+send() { printf '%b' "$1" >&3; }
+
+# kc ARGS: run keelctl; its output in $out (and in the log of this script).
+kc() {
+	out=$("$keelctl" --socket "$sock" --timeout 60 "$@" 2>&1)
+	local rc=$?
+	echo "[ctl] \$ keelctl $*" >&2
+	printf '%s\n' "$out" | sed 's/^/[ctl]   /' >&2
+	return $rc
+}
+# has REGEX: keelctl's last output matches.
+has() { printf '%s\n' "$out" | grep -qE -- "$1" || { waited="keelctl output ~ $1"; return 1; }; }
+
+step() {
+	local name=$1
+	shift
+	waited=
+	if "$@"; then
+		echo "[ctl] PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "[ctl] FAIL $name (log: $log, from byte $off${waited:+; waited for: $waited})"
+		failed=$((failed + 1))
+		finish
+	fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+PROMPT='vm1:/# '
+run_cmd() {
+	expect "$PROMPT" 60 || return 1
+	send "$1\r"
+	expect "$2" "${3:-60}"
+}
+
+# vm1's exit count (keelctl stats --json).
+exits() {
+	kc --json stats vm1 || return 1
+	printf '%s\n' "$out" | grep -oE '"exits":[0-9]+' | head -n1 | cut -d: -f2
+}
+
+t_boot() {
+	expect '\[ctl\] control channel ready' && expect '\[linux\] shell ready' &&
+		expect "$PROMPT" 60 && send '\r'
+}
+t_list() {
+	kc --json list || return 1
+	has '"name":"vm1","state":"running","vcpus":2,"memory_mib":256' &&
+		has '"name":"vm2","state":"running","vcpus":2' &&
+		has '"name":"vm1-vmm","device":"vmm","kind":"vmm","state":"running"' &&
+		has '"name":"vm1-pl011","device":"pl011","kind":"pl011","state":"running","restarts":0' &&
+		has '"name":"vm1-vblk","device":"vblk","kind":"virtio-blk","state":"running"' &&
+		has '"name":"vm1-blkdrv1","device":"blkdrv1","kind":"blkdrv","state":"running"' &&
+		has '"name":"vm2-pl011","device":"pl011","kind":"pl011","state":"running"' &&
+		kc list && has '^vm1 +running +2 vCPUs +256 MiB +up ' && has '^  vm2-pl011 +pl011 +running'
+}
+t_bad() {
+	local before
+	kc --json list && before=$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g')
+	! kc raw '{"cmd":"stop","vm":"vm2",}' && has '^\{"error":"not JSON","line":1,"column":26\}$' &&
+		! kc raw '{"cmd": "explode"}' &&
+		has '"error":"unknown command \(known: [a-z, ]+\)","line":1,"column":2' &&
+		! kc raw '{"cmd":"stop","vm":"vm9"}' && has '"error":"no VM of that name","line":1,"column":15' &&
+		! kc raw '{"cmd":"stop","vmm":"vm2"}' && has '"error":"unknown key.*","line":1,"column":15' &&
+		! kc stop vm9 && has 'refused the request: no VM of that name \(line 1, column [0-9]+\)' &&
+		kc --json list &&
+		[ "$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g')" = "$before" ] ||
+		{ waited="${waited:-the same list as before}"; return 1; }
+}
+t_stats() {
+	local a b
+	a=$(exits) && [ -n "$a" ] || { waited='an exit count'; return 1; }
+	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; echo stats-done' '^stats-done' &&
+		b=$(exits) && [ -n "$b" ] && [ "$b" -gt "$a" ] || { waited="exits to grow ($a, then ${b:-none})"; return 1; }
+	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' && has '^not counted yet: '
+}
+t_crash() {
+	kc crash vm1 pl011 && has '^crash vm1 pl011: done' &&
+		expect 'server vm1-pl011 faulted' 30 && expect 'server vm1-pl011 restarted' 30 &&
+		kc --json list &&
+		has '"name":"vm1-pl011","device":"pl011","kind":"pl011","state":"running","restarts":1,"faults":1,"last_fault":\{"reason":"[a-z ]+","address":"0x[0-9a-f]+"' &&
+		kc --json events && has '"event":"server-faulted","vm":"vm1","server":"vm1-pl011"' &&
+		has '"event":"server-restarted","vm":"vm1","server":"vm1-pl011"' &&
+		kc events && has 'server-restarted +vm1 +vm1-pl011' &&
+		send '\r' && run_cmd 'echo after-crash-$((6*7))' '^after-crash-42' &&
+		kc restart vm1 vblk && expect 'server vm1-vblk restarted as keelctl asked' 30 &&
+		kc --json list && has '"name":"vm1-vblk","device":"vblk","kind":"virtio-blk","state":"running","restarts":1,"faults":0' &&
+		send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null && echo disk-$((6*7))' '^disk-42'
+}
+t_pause() {
+	local a b
+	kc pause vm1 && kc --json list && has '"name":"vm1","state":"paused"' || return 1
+	sleep 1
+	a=$(exits) && sleep 3 && b=$(exits) && [ -n "$a" ] && [ "$a" = "$b" ] ||
+		{ waited="a paused VM's exits to stand still ($a, then $b)"; return 1; }
+	! kc pause vm1 && has 'not possible' &&
+		kc resume vm1 && kc --json list && has '"name":"vm1","state":"running"' &&
+		send '\r' && run_cmd 'echo resumed-$((6*7))' '^resumed-42' &&
+		kc --json events && has '"event":"vm-paused","vm":"vm1"' && has '"event":"vm-resumed","vm":"vm1"'
+}
+t_stop() {
+	kc stop vm2 && expect 'VM vm2 destroyed' 60 && kc --json list &&
+		has '"name":"vm2","state":"off","vcpus":2,"memory_mib":256,"uptime_ms":0,"servers":\[\]' &&
+		has '"name":"vm1","state":"running"' &&
+		kc --json events && has '"event":"vm-stopped","vm":"vm2"' &&
+		! kc stop vm2 && has 'not possible'
+}
+t_start() {
+	kc start vm2 && has '^start vm2: done' && kc --json list &&
+		has '"name":"vm2","state":"running"' &&
+		send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo vm2-again-$((40+2))' '^vm2-again-42' &&
+		kc --json events && has '"event":"vm-started","vm":"vm2"'
+}
+
+# list --json without what changes by itself (times).
+still() { printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g'; }
+t_create() {
+	local before
+	kc --json list && before=$(still)
+	! kc create tests/ctl/bad-vm.json &&
+		has '^bad-vm\.json:6:7: vms\[0\]\.mem_size_mib: expected a number, got a string$' &&
+		! kc create tests/ctl/vm3.json.missing &&
+		kc --json list && [ "$(still)" = "$before" ] || { waited="${waited:-the same list}"; return 1; }
+	kc create tests/ctl/vm3.json && has '^create vm3: done' && kc --json list &&
+		has '"name":"vm3","state":"running","vcpus":1,"memory_mib":256' &&
+		has '"name":"vm3-pl011","device":"pl011","kind":"pl011","state":"running"' &&
+		send '\x1d3' && PROMPT='vm3:/# ' && expect 'vm3 has the console' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo vm3-$((40+2)) $(grep -c processor /proc/cpuinfo)' '^vm3-42 1' &&
+		! kc remove vm3 && has 'not possible' &&
+		kc stop vm3 && expect 'VM vm3 destroyed' 60 && kc remove vm3 && has '^remove vm3: done' &&
+		kc --json list && ! has '"vm3"' && has '"name":"vm1","state":"running"' &&
+		kc --json events && has '"event":"vm-created","vm":"vm3"' && has '"event":"vm-removed","vm":"vm3"'
+}
+
+t_keys() {
+	send '\x1d1' && PROMPT='vm1:/# ' && expect 'vm1 has the console' 30 &&
+		send '\x1d:list\r' && expect '\[root\] console command: list' 30 &&
+		expect '\[root\] 1 vm1: running, 2 vCPUs, 256 MiB, up [0-9]+ s; vm1-vmm running' 30 &&
+		expect '\[root\] 2 vm2: running' 30 &&
+		send '\x1d:stop vm2\r' && expect '\[root\] stop vm2: done' 60 &&
+		kc --json list && has '"name":"vm2","state":"off"' &&
+		send '\x1d:start 2\r' && expect '\[root\] start 2: done' 60 &&
+		send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo keys-$((40+2))' '^keys-42'
+}
+
+for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create keys}; do
+	step "$s" "t_$s"
+done
+finish
