@@ -200,7 +200,9 @@ bool console_attach(struct vm *vm, const struct vm_spec *spec)
 		return true; /* the PL011 servers print through the kernel */
 	if (i >= KEEL_CON_MAX_VMS || !ntfn)
 		return false;
-	snprintf(console_cfg->name[i], sizeof(console_cfg->name[i]), "%s", vm->name);
+	/* the console shows at most CON_NAME - 1 bytes of a name */
+	snprintf(console_cfg->name[i], sizeof(console_cfg->name[i]), "%.*s", (int)CON_NAME - 1,
+		 vm->name);
 	console_cfg->gen[i]++; /* a new VM here (or this one reset): fresh queues */
 	console_cfg->off[i] = 0;
 	if (i + 1 > console_cfg->nvms)

@@ -360,7 +360,7 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 	vm->live = true;
 	vm->spec = *spec;
 	vm->nvcpus = spec->vcpus ? spec->vcpus : 1;
-	strcpy(vm->name, spec->name);
+	snprintf(vm->name, sizeof(vm->name), "%s", spec->name);
 	vm->view = ROOT_VM_VIEW + vm->index * ROOT_VM_VIEW_SIZE;
 	snprintf(name, sizeof(name), "%s-vmm", spec->name);
 	vm->vmm = srv_create("vmm", name, NULL, spec->cpu, VM_PRIO);

@@ -49,7 +49,7 @@ struct vm_spec {
 };
 
 struct vm {
-	char name[16];
+	char name[32]; /* CFG_NAME_MAX: a config's names are up to 31 bytes */
 	unsigned index;
 	struct server *vmm;
 	struct server *dev[KEEL_VMM_MAX_DEVICES];

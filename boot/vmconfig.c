@@ -22,6 +22,8 @@
 
 #include "vmconfig.h"
 
+_Static_assert(sizeof(((struct vm *)0)->name) == CFG_NAME_MAX, "root keeps a config's whole VM name");
+
 #define HEAP_ALIGN 16u
 
 /* fill_spec copies every device the loader accepts into a vm_spec. */

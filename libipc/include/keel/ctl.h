@@ -110,7 +110,7 @@ struct keel_ctl_server {
 };
 
 struct keel_ctl_vm {
-	char name[16];
+	char name[32];
 	uint32_t state, vcpus;
 	uint64_t ram_bytes;
 	uint64_t started_ms;  /* since boot; the last build */
