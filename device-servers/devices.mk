@@ -20,3 +20,10 @@ SHIPPED_PROGS += vblk
 vblk_SRCS := device-servers/virtio-blk/main.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
 $(B)/user/obj/device-servers/virtio-blk/%: UCFLAGS += -Idevice-servers/virtio
 $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
+# The virtio-net device server: one per NIC (boot/vm.c, boot/net.c), and
+# the switch: one per network (docs/net.md, keel/net.h).
+USER_PROGS += vnet switch
+SHIPPED_PROGS += vnet switch
+vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
+$(B)/user/obj/device-servers/virtio-net/%: UCFLAGS += -Idevice-servers/virtio
+switch_SRCS := device-servers/switch/main.c device-servers/switch/fwd.c

@@ -267,7 +267,8 @@ START_TEST(optional_keys_take_documented_defaults)
 	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\":"
 		" 16, \"kernel_image_path\": \"k\", \"devices\": [{\"type\":"
 		" \"pl011\", \"base\": 4096, \"irq\": 32}, {\"type\": \"virtio-net\","
-		" \"base\": 8192, \"irq\": 34}]}]}"), 0);
+		" \"base\": 8192, \"irq\": 34, \"network\": \"n\"}]}],"
+		" \"networks\": [{\"name\": \"n\"}]}"), 0);
 	ck_assert_uint_eq(vm->vcpu_count, 1);
 	ck_assert_uint_eq(vm->mem_base, 0x40000000);
 	ck_assert_str_eq(vm->initrd_path, "");
@@ -279,8 +280,10 @@ START_TEST(optional_keys_take_documented_defaults)
 	ck_assert_uint_eq(vm->restart.backoff_ms, 0);
 	ck_assert_uint_eq(vm->devices[0].size, 0x1000);
 	ck_assert_uint_eq(d->size, 0x200);
+	/* 02:4b and FNV-1a of "a/1" (docs/config.md) */
 	ck_assert_mem_eq(d->guest_mac,
-			 ((uint8_t[]){ 0x02, 0x4b, 0x45, 0x4c, 0, 1 }), 6);
+			 ((uint8_t[]){ 0x02, 0x4b, 0xe7, 0x8d, 0xf3, 0x18 }), 6);
+	ck_assert_int_eq(d->network, 0);
 }
 END_TEST
 

@@ -300,6 +300,8 @@ t_crashes() {
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
+. "$(dirname "$0")/net-steps.sh" # h-net: ping, TCP, isolation, spoofing
+
 for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
