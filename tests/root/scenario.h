@@ -102,6 +102,7 @@ extern const struct scenario scenario_con_echo, scenario_con_switch, scenario_co
 
 /* tests/root/scn_blk.c: the block driver on a real disk */
 extern const struct scenario scenario_blk, scenario_disk_crash;
+extern const struct scenario scenario_net_crash; /* h-net: tests/root/scn_net.c */
 /* tests/root/scn_cfg.c */
 extern const struct scenario scenario_cfg, scenario_restart_policy;
 
