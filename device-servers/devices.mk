@@ -27,3 +27,4 @@ SHIPPED_PROGS += vnet switch
 vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
 $(B)/user/obj/device-servers/virtio-net/%: UCFLAGS += -Idevice-servers/virtio
 switch_SRCS := device-servers/switch/main.c device-servers/switch/fwd.c
+include device-servers/virtio-net/net.mk # h-net

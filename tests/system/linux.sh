@@ -302,7 +302,7 @@ t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM,
 
 . "$(dirname "$0")/net-steps.sh" # h-net: ping, TCP, isolation, spoofing
 
-for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
+for s in ${LINUX_TEST_STEPS:-shell root persist ping cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish
