@@ -251,11 +251,17 @@ START_TEST(default_config_is_two_vms)
 	ck_assert_uint_eq(vm->mem_base, 0x40000000);
 	ck_assert_str_eq(vm->kernel_image_path, "../build/linux/Image");
 	ck_assert_str_eq(vm->initrd_path, "../build/linux/initramfs.cpio");
-	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 quiet");
-	ck_assert_uint_eq(vm->device_count, 1);
+	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 quiet keel.ip=10.0.0.2/24");
+	ck_assert_uint_eq(vm->device_count, 2);
 	ck_assert_int_eq(vm->devices[0].type, CFG_DEV_PL011);
 	ck_assert_uint_eq(vm->devices[0].base, 0x09000000);
 	ck_assert_uint_eq(vm->devices[0].irq, 33);
+	/* both VMs on the one network "lan" (docs/net.md) */
+	ck_assert_uint_eq(sys.network_count, 1);
+	ck_assert_str_eq(sys.networks[0].name, "lan");
+	ck_assert_int_eq(vm->devices[1].type, CFG_DEV_VIRTIO_NET);
+	ck_assert_int_eq(vm->devices[1].network, 0);
+	ck_assert_int_eq(sys.vms[0].devices[2].network, 0);
 }
 END_TEST
 
@@ -353,7 +359,7 @@ START_TEST(error_list_keeps_the_first_and_counts_all)
 	snprintf(text + n, sizeof(text) - n, "\"vms\": [1]}");
 	ck_assert_uint_eq(load_text(text), 41);
 	ck_assert_str_eq(message(0),
-			 "inline.json:1:2: k0: unknown key (expected one of: vms)");
+			 "inline.json:1:2: k0: unknown key (expected one of: vms, networks)");
 	ck_assert_str_eq(message(CFG_MAX_ERRORS), "");
 	ck_assert_uint_eq(sys.vm_count, 1);
 	ck_assert(!sys.vms[0].valid);
