@@ -157,11 +157,13 @@ static void sw_pass(void)
 				more = true;
 			}
 		}
+		/* after each round, not only at the end: a steady sender must
+		 * not keep the receivers from draining their rings */
+		for (unsigned q = 0; q < KEEL_NET_PORTS; q++)
+			if (wake & live & (1u << q))
+				keel_signal(KEEL_SWITCH_SLOT_PORT(q));
+		wake = 0;
 	}
-	for (unsigned q = 0; q < KEEL_NET_PORTS; q++)
-		if (wake & live & (1u << q))
-			keel_signal(KEEL_SWITCH_SLOT_PORT(q));
-	wake = 0;
 }
 
 static void sw_notified(void *ctx, uint64_t bits)

@@ -75,3 +75,12 @@ net-soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/con
 	$(NET_SYSTEM_ENV) LINUX_TEST_LOG=netsoak NET_TCP_MIB=$(NET_SOAK_MIB) \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 soak: net-soak
+
+# make bench: VM-to-VM ping round trip and TCP throughput under -icount
+# shift=0 (tools/bench-net.sh); the bench lines go to the terminal.
+.PHONY: net-bench
+net-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tools/bench-net.sh $(B)/keel.bin
+bench: net-bench

@@ -33,7 +33,8 @@
 #
 # LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps,
 # LINUX_TEST_APPEND puts words before blobs= on the kernel command line
-# (test=<scenario> with the test image, keel-test.bin);
+# (test=<scenario> with the test image, keel-test.bin), LINUX_TEST_QEMU_ARGS
+# adds QEMU options (tools/bench-net.sh: -icount shift=0);
 # make linux-system also boots tests/linux/dtb.json (a device tree the
 # config supplies) with the steps "shell model".
 #
@@ -69,7 +70,7 @@ cp "$bin" "$image"
 : >"$log"
 # shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
-	-nic none -m 2048M -nographic -no-reboot -kernel "$image" \
+	-nic none -m 2048M -nographic -no-reboot ${LINUX_TEST_QEMU_ARGS:-} -kernel "$image" \
 	$(grep -v '^blobs=' "$blobs/qemu-args") \
 	-append "${LINUX_TEST_APPEND:+$LINUX_TEST_APPEND }$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &

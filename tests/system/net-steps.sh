@@ -63,3 +63,22 @@ t_netcrashes() {
 	echo "[linux] net crashes: vm1's NIC server $dev, switch $sw"
 	[ "$dev" -ge "${NET_MIN_DEV:-100}" ] && [ "$sw" -ge "${NET_MIN_SW:-10}" ]
 }
+
+# netbench (make bench, tools/bench-net.sh: QEMU -icount shift=0, so a
+# guest's virtual nanosecond is one instruction): the ping round trip
+# vm1 -> vm2 (average of 20) and the TCP throughput vm1 -> vm2 of
+# NET_BENCH_MIB MiB of zeros (busybox nc), in MiB per virtual second.
+t_netbench() {
+	local mib=${NET_BENCH_MIB:-16} avg real
+	t_ping || return 1 # both up, ARP resolved
+	run_cmd 'ping -c 20 -i 0.2 10.0.0.2 | tail -1' 'round-trip min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+ ms' 120 || return 1
+	avg=$(echo "$last" | sed 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|')
+	net_to 2 || return 1
+	run_cmd 'printf "#!/bin/sh\ncat > /dev/null\n" > /tmp/sink; chmod +x /tmp/sink; nc -l -p 5001 -e /tmp/sink >/dev/null 2>&1 & sleep 1; echo listening' '^listening' || return 1
+	net_to 1 || return 1
+	run_cmd "time sh -c 'dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.0.2 5001'" \
+		'real[[:space:]]+[0-9]+m [0-9.]+s' 1800 || return 1
+	real=$(echo "$last" | sed 's/real[[:space:]]*\([0-9]*\)m \([0-9.]*\)s/\1 \2/')
+	awk -v a="$avg" 'BEGIN { printf "bench vm_net_ping_rtt %d instructions\n", a * 1000000 }'
+	echo "$real" | awk -v m="$mib" '{ printf "bench vm_net_tcp_throughput %.2f MiB/s\n", m / ($1 * 60 + $2) }'
+}
