@@ -67,9 +67,9 @@ t_netcrashes() {
 # netbench (make bench, tools/bench-net.sh: QEMU -icount shift=0, so a
 # guest's virtual nanosecond is one instruction): the ping round trip
 # vm1 -> vm2 (average of 20) and the TCP throughput vm1 -> vm2 of
-# NET_BENCH_MIB MiB of zeros (busybox nc), in MiB per virtual second.
+# NET_BENCH_MIB (64) MiB of zeros (busybox nc), in MiB per virtual second.
 t_netbench() {
-	local mib=${NET_BENCH_MIB:-16} avg real
+	local mib=${NET_BENCH_MIB:-64} avg real
 	t_ping || return 1 # both up, ARP resolved
 	run_cmd 'ping -c 20 -i 0.2 10.0.0.2 | tail -1' 'round-trip min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+ ms' 120 || return 1
 	avg=$(echo "$last" | sed 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|')
