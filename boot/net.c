@@ -52,9 +52,12 @@ struct net_switch {
 static struct net_switch nets[CFG_MAX_NETWORKS];
 static unsigned nnets;
 
-struct server *net_switch_server(unsigned n)
+struct server *net_switch_server(const char *name)
 {
-	return n < nnets ? nets[n].srv : NULL;
+	for (unsigned i = 0; i < nnets; i++)
+		if (strcmp(nets[i].name, name) == 0)
+			return nets[i].srv;
+	return NULL;
 }
 
 /* A frame of root's mapped at va in s with rights (root keeps frame). */
@@ -138,7 +141,7 @@ bool net_ensure(const struct vm_spec *spec)
 		const struct vm_dev_spec *dev = &spec->dev[d];
 		struct net_switch *sw;
 		int p;
-		if (dev->net < 0)
+		if (!dev->net_name)
 			continue;
 		if (!(sw = net_switch_get(dev->net_name, spec->cpu)))
 			return false;

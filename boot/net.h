@@ -14,8 +14,8 @@ bool net_ensure(const struct vm_spec *spec);
 /* Connect device d's server s (a virtio-net server, being built) to its
  * port: the shared area, the switch's notification, its own. */
 bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s);
-/* The switch server of network index n (in the order they were made), or
- * NULL: for the test root's crash scenarios. */
-struct server *net_switch_server(unsigned n);
+/* The switch server of the network named name, or NULL: for the test
+ * root's crash scenarios. */
+struct server *net_switch_server(const char *name);
 
 #endif /* BOOT_NET_H */

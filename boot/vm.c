@@ -260,7 +260,7 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 	if (!vm_device_ram(vm, spec, s) ||
 	    !srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)))
 		return false;
-	if (spec->dev[d].net >= 0)
+	if (spec->dev[d].net_name)
 		return net_attach(spec, d, s); /* h-net: its switch port */
 	if (spec->dev[d].disk < 0)
 		return true;
@@ -293,7 +293,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO)
 		args[1] = NULL; /* a PL011 needs only the VM's name */
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	if (spec->dev[d].net >= 0)
+	if (spec->dev[d].net_name)
 		args[3] = mac;
 	s = srv_create(spec->dev[d].prog, name, args, spec->cpu, VM_PRIO);
 	if (!s || !ep || !state || !copy)

@@ -24,8 +24,8 @@ struct vm_dev_spec {
 	int disk;            /* virtio-blk: the machine's disk it stands on
 			      * (boot/blkdrv.c counts them), else -1 */
 	bool read_only;      /* virtio-blk: offer VIRTIO_BLK_F_RO */
-	int net;             /* virtio-net: its network's index, else -1 */
-	const char *net_name; /* virtio-net: its network (boot/net.c) */
+	const char *net_name; /* virtio-net: its network (boot/net.c), else
+			       * NULL (a spec zeroed by a test scenario too) */
 	uint8_t mac[6];      /* virtio-net: the guest's MAC */
 };
 

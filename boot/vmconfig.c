@@ -133,7 +133,6 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.restart = &dev_policy[v][d],
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
 			.read_only = dev->is_read_only,
-			.net = dev->type == CFG_DEV_VIRTIO_NET ? dev->network : -1,
 			.net_name = dev->type == CFG_DEV_VIRTIO_NET && dev->network >= 0
 					    ? sys.networks[dev->network].name : NULL };
 		memcpy(spec->dev[d].mac, dev->guest_mac, 6);

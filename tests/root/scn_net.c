@@ -25,9 +25,9 @@ static void net_start(void)
 	unsigned d = 0, period = (unsigned)scn_param("net_period_ms", NET_PERIOD_MS);
 	vmrun_start();
 	vm = vm_by_index(0);
-	while (vm && d < vm->ndev && vm->spec.dev[d].net < 0)
+	while (vm && d < vm->ndev && !vm->spec.dev[d].net_name)
 		d++;
-	if (!vm || d == vm->ndev || !(sw = net_switch_server((unsigned)vm->spec.dev[d].net))) {
+	if (!vm || d == vm->ndev || !(sw = net_switch_server(vm->spec.dev[d].net_name))) {
 		scn_fail("net-crash", "VM 1 has no virtio-net device on a switch");
 		scn_done();
 		return;
