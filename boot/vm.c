@@ -37,6 +37,7 @@
 
 #include "blkdrv.h"
 #include "console.h" /* h-console */
+#include "net.h"     /* h-net */
 #include "vm.h"
 
 #define ROOT_VM_VIEW 0x2000000000ull /* below ROOT_WINDOW_BASE (root.h) */
@@ -264,6 +265,8 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 	if (!vm_device_ram(vm, spec, s) ||
 	    !srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)))
 		return false;
+	if (spec->dev[d].net_name)
+		return net_attach(spec, d, s); /* h-net: its switch port */
 	if (spec->dev[d].disk < 0)
 		return true;
 	snprintf(name, sizeof(name), "%s-blkdrv%u", spec->name, d);
@@ -283,6 +286,8 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
 	char base[20], size[20];
 	const char *args[] = { spec->name, base, size, spec->dev[d].read_only ? "ro" : NULL, NULL };
+	const uint8_t *m = spec->dev[d].mac;
+	char mac[18]; /* h-net: a NIC's server is told its MAC */
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
 	char name[24];
@@ -292,6 +297,9 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
 	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO)
 		args[1] = NULL; /* a PL011 or the flash needs only the VM's name */
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (spec->dev[d].net_name)
+		args[3] = mac;
 	s = srv_create(spec->dev[d].prog, name, args, spec->cpu, VM_PRIO);
 	if (!s || !ep || !state || !copy)
 		return false;
@@ -473,6 +481,8 @@ static struct vm *vm_create_in(struct vm *vm, const struct vm_spec *spec)
 		why = "too many VMs, or not enough memory";
 	if (!why)
 		console_ensure(spec->cpu); /* h-console: from root's pool, not the VM's */
+	if (!why && !net_ensure(spec)) /* h-net: switches and ports, root's pool too */
+		why = "cannot make its network's switch or port";
 	if (!why) {
 		old = root_pool_use(&vm->carve.pool);
 		why = vm_build(vm, spec, &f);

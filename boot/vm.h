@@ -26,6 +26,9 @@ struct vm_dev_spec {
 	bool read_only;      /* virtio-blk: offer VIRTIO_BLK_F_RO */
 	bool rng;            /* virtio-rng: needs KEEL_CPU_F_RNG */
 	bool hvc;            /* virtio-console: the VM's console (docs/devices.md) */
+	const char *net_name; /* virtio-net: its network (boot/net.c), else
+			       * NULL (a spec zeroed by a test scenario too) */
+	uint8_t mac[6];      /* virtio-net: the guest's MAC */
 };
 
 struct vm_spec {

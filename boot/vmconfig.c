@@ -136,7 +136,10 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.restart = &dev_policy[v][d],
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
 			.read_only = dev->is_read_only, .rng = dev->type == CFG_DEV_VIRTIO_RNG,
-			.hvc = dev->type == CFG_DEV_VIRTIO_CONSOLE };
+			.hvc = dev->type == CFG_DEV_VIRTIO_CONSOLE,
+			.net_name = dev->type == CFG_DEV_VIRTIO_NET && dev->network >= 0
+					    ? sys.networks[dev->network].name : NULL };
+		memcpy(spec->dev[d].mac, dev->guest_mac, 6);
 	}
 	spec->firmware = vm->firmware; /* its flash: one more device (the loader left room) */
 	if (vm->firmware && spec->ndev < KEEL_VMM_MAX_DEVICES)

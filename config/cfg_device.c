@@ -23,13 +23,16 @@ static const char *const blk_keys[] = {
 	"is_read_only", NULL
 };
 static const char *const net_keys[] = {
-	"type", "base", "size", "irq", "restart", "guest_mac", NULL
+	"type", "base", "size", "irq", "restart", "guest_mac", "network", NULL
 };
 static const char *const any_keys[] = {   /* while the type is unknown */
 	"type", "base", "size", "irq", "restart", "path_on_host",
-	"is_read_only", "guest_mac", NULL
+	"is_read_only", "guest_mac", "network", NULL
 };
 static const char *const plain_required[] = { "type", "base", "irq", NULL };
+static const char *const net_required[] = {
+	"type", "base", "irq", "network", NULL
+};
 static const char *const blk_required[] = {
 	"type", "base", "irq", "path_on_host", NULL
 };
@@ -50,7 +53,7 @@ static const struct dev_kind kinds[] = {
 	{ "virtio-console", CFG_DEV_VIRTIO_CONSOLE, 0x200, plain_keys,
 	  plain_required, "vcon" },
 	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, "vblk" },
-	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, plain_required, NULL },
+	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, net_required, "vnet" },
 	{ "virtio-rng", CFG_DEV_VIRTIO_RNG, 0x200, plain_keys, plain_required, "vrng" },
 };
 
@@ -76,20 +79,6 @@ const char *cfg_dev_server(enum cfg_dev_type type)
 	const struct dev_kind *k = kind_of(type);
 
 	return k != NULL ? k->server : NULL;
-}
-
-/* "pl011" or "pl011, ..." : the types that have a server, for messages. */
-size_t cfg_dev_served_list(char *buf, size_t size)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < KIND_COUNT; i++)
-		if (kinds[i].server != NULL)
-			n += cfg_fmt(buf + (n < size ? n : size),
-				     n < size ? size - n : 0, "%s%s",
-				     n ? ", " : "", kinds[i].name);
-	return n;
 }
 
 static void read_policy(struct cfg_ctx *c, const cJSON *obj,
@@ -175,6 +164,48 @@ static void read_mac(struct cfg_ctx *c, const cJSON *obj, uint8_t mac[6])
 	cfg_path_pop(c, mark);
 }
 
+/* The NICs already on network n, in VMs and devices read before. */
+static size_t network_ports(const struct cfg_ctx *c, int n)
+{
+	size_t ports = 0;
+
+	for (int v = 0; v <= c->vm && v < CFG_MAX_VMS; v++) {
+		const struct cfg_vm *vm = &c->out->vms[v];
+
+		for (size_t d = 0; d < vm->device_count; d++)
+			ports += vm->devices[d].type == CFG_DEV_VIRTIO_NET &&
+				 vm->devices[d].network == n;
+	}
+	return ports;
+}
+
+/* "network": the name of one of the top-level networks. */
+static void read_network(struct cfg_ctx *c, const cJSON *obj,
+			 struct cfg_device *dev)
+{
+	const cJSON *m = cfg_member(obj, "network");
+	size_t mark;
+
+	if (m == NULL)
+		return;
+	mark = cfg_path_key(c, "network");
+	if (cfg_expect(c, m, cJSON_String, "a string") == CFG_OK) {
+		for (size_t i = 0; i < c->out->network_count; i++)
+			if (c->out->networks[i].name[0] != '\0' &&
+			    strcmp(c->out->networks[i].name, m->valuestring) == 0)
+				dev->network = (int)i;
+		if (dev->network < 0)
+			cfg_report(c, CFG_E_VALUE, m, "no network \"%s\" (the"
+				   " top-level \"networks\" list names each"
+				   " one)", m->valuestring);
+		else if (network_ports(c, dev->network) >= CFG_NET_MAX_PORTS)
+			cfg_report(c, CFG_E_LIMIT, m, "more than %d NICs on"
+				   " network \"%s\"", CFG_NET_MAX_PORTS,
+				   m->valuestring);
+	}
+	cfg_path_pop(c, mark);
+}
+
 static const struct dev_kind *read_kind(struct cfg_ctx *c, const cJSON *obj)
 {
 	const cJSON *m = cfg_member(obj, "type");
@@ -227,6 +258,27 @@ static void read_window(struct cfg_ctx *c, const cJSON *obj,
 	cfg_path_pop(c, mark);
 }
 
+/*
+ * A NIC without guest_mac: locally administered and unicast (02), "K"
+ * (4b), then 32 bits of FNV-1a over "<VM name>/<device index>", so it
+ * stays the same from run to run and differs between NICs.
+ */
+static void default_mac(const char *vm_name, size_t d, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+	char idx[24];
+
+	cfg_fmt(idx, sizeof(idx), "/%zu", d);
+	for (const char *p = vm_name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (const char *p = idx; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	mac[0] = 0x02;
+	mac[1] = 0x4b;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = (uint8_t)(h >> (24 - 8 * i));
+}
+
 /* Returns whether the window (base, size) was read without error. */
 static bool read_device(struct cfg_ctx *c, const cJSON *obj,
 			const struct cfg_vm *vm, struct cfg_device *dev)
@@ -248,15 +300,16 @@ static bool read_device(struct cfg_ctx *c, const cJSON *obj,
 	cfg_get_u32(c, obj, "irq", CFG_IRQ_MIN, CFG_IRQ_MAX, &dev->irq);
 	dev->restart = vm->restart;
 	cfg_read_restart(c, obj, &dev->restart);
-	/* Default MAC: locally administered, "KEL", VM and device index. */
-	memcpy(dev->guest_mac, (uint8_t[6]){ 0x02, 0x4b, 0x45, 0x4c,
-		(uint8_t)c->vm, (uint8_t)d }, 6);
+	default_mac(vm->name, d, dev->guest_mac);
 	if (kind == NULL || kind->keys == blk_keys) {
 		cfg_get_path(c, obj, "path_on_host", dev->path_on_host);
 		cfg_get_bool(c, obj, "is_read_only", &dev->is_read_only);
 	}
-	if (kind == NULL || kind->keys == net_keys)
+	dev->network = -1;
+	if (kind == NULL || kind->keys == net_keys) {
 		read_mac(c, obj, dev->guest_mac);
+		read_network(c, obj, dev);
+	}
 	return window_ok;
 }
 

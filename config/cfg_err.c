@@ -22,7 +22,6 @@ static const char *const err_text[CFG_E_COUNT] = {
 	[CFG_E_TOO_MANY_VCPUS] = "more vCPUs than the machine allows",
 	[CFG_E_NO_FILE] = "file not found",
 	[CFG_E_TOO_MUCH_MEMORY] = "more memory than the machine has",
-	[CFG_E_NO_SERVER] = "no server program for the device type",
 	[CFG_E_NO_ROOM] = "root cannot carve the VM's memory",
 };
 

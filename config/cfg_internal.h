@@ -91,8 +91,6 @@ enum cfg_err cfg_get_path(struct cfg_ctx *c, const cJSON *obj, const char *key,
 enum cfg_err cfg_get_bool(struct cfg_ctx *c, const cJSON *obj, const char *key,
 			  bool *out);
 
-/* cfg_device.c */
-size_t cfg_dev_served_list(char *buf, size_t size);
 void cfg_read_restart(struct cfg_ctx *c, const cJSON *obj,
 		      struct cfg_restart *r);
 void cfg_read_devices(struct cfg_ctx *c, const cJSON *vm_obj,

@@ -189,27 +189,6 @@ struct cfg_carver *cfg_machine_begin(struct cfg_ctx *c)
 
 /* ---- one VM ------------------------------------------------------------ */
 
-static bool check_servers(struct cfg_ctx *c, int v)
-{
-	const struct cfg_vm *vm = &c->out->vms[v];
-	bool ok = true;
-	char served[64];
-
-	cfg_dev_served_list(served, sizeof(served));
-	for (int d = 0; d < (int)vm->device_count; d++) {
-		if (c->dev_node[v][d] == NULL ||
-		    cfg_dev_server(vm->devices[d].type) != NULL)
-			continue;       /* not an object: reported already */
-		cfg_path_at(c, v, d, "type");
-		cfg_report(c, CFG_E_NO_SERVER,
-			   cfg_member(c->dev_node[v][d], "type"),
-			   "no server program for %s yet (root builds: %s)",
-			   cfg_dev_type_name(vm->devices[d].type), served);
-		ok = false;
-	}
-	return ok;
-}
-
 static bool check_vmm_limits(struct cfg_ctx *c, int v)
 {
 	const struct cfg_vm *vm = &c->out->vms[v];
@@ -323,8 +302,7 @@ bool cfg_machine_vm(struct cfg_ctx *c, int v)
 
 	if (c->lim->machine == NULL)
 		return true;
-	ok = check_servers(c, v);
-	ok = check_file_sizes(c, v) && ok;
+	ok = check_file_sizes(c, v);
 	ok = check_raw_image(c, v) && ok;
 	ok = check_image(c, v) && ok;
 	return check_vmm_limits(c, v) && ok;

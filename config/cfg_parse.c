@@ -15,7 +15,9 @@
 #define RAM_ALIGN (2 * CFG_MIB)         /* one stage-2 block */
 #define RAM_BASE_DEFAULT UINT64_C(0x40000000)
 
-static const char *const root_keys[] = { "vms", NULL };
+static const char *const root_keys[] = { "vms", "networks", NULL };
+static const char *const root_required[] = { "vms", NULL };
+static const char *const net_keys[] = { "name", NULL };
 
 static const char *const vm_keys[] = {
 	"name", "vcpu_count", "mem_size_mib", "mem_base", "kernel_image_path",
@@ -40,25 +42,31 @@ static bool name_char_ok(char ch)
 	       ch == '-' || ch == '_';
 }
 
-static void read_name(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
+/* obj.name into name[CFG_NAME_MAX]: a VM's or a network's. */
+static void read_name_into(struct cfg_ctx *c, const cJSON *obj, char *name)
 {
 	const char *bad = NULL;
 	size_t mark;
 
-	if (cfg_get_str(c, obj, "name", vm->name, sizeof(vm->name)) != CFG_OK)
+	if (cfg_get_str(c, obj, "name", name, CFG_NAME_MAX) != CFG_OK)
 		return;
-	for (const char *p = vm->name; *p != '\0' && bad == NULL; p++)
+	for (const char *p = name; *p != '\0' && bad == NULL; p++)
 		if (!name_char_ok(*p))
 			bad = "use only a-z, 0-9, '-' and '_'";
-	if (cfg_member(obj, "name") != NULL && vm->name[0] == '\0')
+	if (cfg_member(obj, "name") != NULL && name[0] == '\0')
 		bad = "name is empty";
 	if (bad == NULL)
 		return;
 	mark = cfg_path_key(c, "name");
 	cfg_report(c, CFG_E_VALUE, cfg_member(obj, "name"), "\"%s\": %s",
-		   vm->name, bad);
+		   name, bad);
 	cfg_path_pop(c, mark);
-	vm->name[0] = '\0';     /* not compared in the duplicate check */
+	name[0] = '\0';        /* not compared in the duplicate check */
+}
+
+static void read_name(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
+{
+	read_name_into(c, obj, vm->name);
 }
 
 static void read_vcpus(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
@@ -207,15 +215,67 @@ static void read_vms(struct cfg_ctx *c, const cJSON *vms)
 	}
 }
 
+/* networks[i]: a name, unique among the networks. */
+static void read_network(struct cfg_ctx *c, const cJSON *obj, size_t i)
+{
+	struct cfg_network *n = &c->out->networks[i];
+	size_t mark;
+
+	if (cfg_expect(c, obj, cJSON_Object, "an object") != CFG_OK)
+		return;
+	cfg_check_keys(c, obj, net_keys);
+	cfg_require(c, obj, net_keys);
+	read_name_into(c, obj, n->name);
+	for (size_t j = 0; j < i && n->name[0] != '\0'; j++) {
+		if (strcmp(c->out->networks[j].name, n->name) != 0)
+			continue;
+		mark = cfg_path_key(c, "name");
+		cfg_report(c, CFG_E_DUP_NAME, cfg_member(obj, "name"),
+			   "network \"%s\" is named twice (networks[%zu]"
+			   " first)", n->name, j);
+		cfg_path_pop(c, mark);
+		n->name[0] = '\0';
+		break;
+	}
+}
+
+/* The top-level "networks" (optional): read before the VMs, whose NICs
+ * name them. */
+static void read_networks(struct cfg_ctx *c, const cJSON *list)
+{
+	size_t mark = cfg_path_key(c, "networks"), i = 0;
+	bool is_array = cfg_expect(c, list, cJSON_Array, "an array") == CFG_OK;
+
+	cfg_path_pop(c, mark);
+	if (!is_array)
+		return;
+	for (const cJSON *n = list->child; n != NULL; n = n->next, i++) {
+		mark = cfg_path_index(c, "networks", i);
+		if (i == CFG_MAX_NETWORKS) {
+			cfg_report(c, CFG_E_LIMIT, n, "more than %d networks"
+				   " (the loader's fixed limit)",
+				   CFG_MAX_NETWORKS);
+			cfg_path_pop(c, mark);
+			break;
+		}
+		read_network(c, n, i);
+		c->out->network_count = i + 1;
+		cfg_path_pop(c, mark);
+	}
+}
+
 static void read_root(struct cfg_ctx *c)
 {
-	const cJSON *vms;
+	const cJSON *vms, *nets;
 
 	if (cfg_expect(c, c->root, cJSON_Object, "an object") != CFG_OK)
 		return;
 	vms = cfg_member(c->root, "vms");
+	nets = cfg_member(c->root, "networks");
 	cfg_check_keys(c, c->root, root_keys);
-	cfg_require(c, c->root, root_keys);     /* all root keys are required */
+	cfg_require(c, c->root, root_required);
+	if (nets != NULL)
+		read_networks(c, nets);
 	if (vms != NULL)
 		read_vms(c, vms);
 }

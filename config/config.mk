@@ -179,5 +179,6 @@ $(B)/user/obj/boot/vmconfig.c.o: UCFLAGS += $(CFG_TARGET_INC)
 $(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
 # boot/vm.c carves a VM's memory with cfg_vm_carve_bytes().
 $(B)/user/obj/boot/vm.c.o: UCFLAGS += -Iconfig/include
+$(B)/user/obj/boot/net.c.o: UCFLAGS += -Iconfig/include
 
 .DEFAULT_GOAL := $(CFG_SAVED_GOAL)

@@ -37,3 +37,11 @@ ctl_LIBS = $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/ctl.elf: $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/obj/device-servers/ctl/%: UCFLAGS += -Iconfig $(CFG_TARGET_INC)
 $(B)/user/obj/device-servers/ctl/%: | $(CJSON_H)
+# The virtio-net device server: one per NIC (boot/vm.c, boot/net.c), and
+# the switch: one per network (docs/net.md, keel/net.h).
+USER_PROGS += vnet switch
+SHIPPED_PROGS += vnet switch
+vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c)
+$(B)/user/obj/device-servers/virtio-net/%: UCFLAGS += -Idevice-servers/virtio
+switch_SRCS := device-servers/switch/main.c device-servers/switch/fwd.c
+include device-servers/virtio-net/net.mk # h-net

@@ -226,7 +226,6 @@ START_TEST(project_configs_load)
 {
 	static const char *const files[] = {
 		"default.json", "examples/single-vm.json",
-		"examples/storage-and-network.waits-for-virtio.json",
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -251,11 +250,17 @@ START_TEST(default_config_is_two_vms)
 	ck_assert_uint_eq(vm->mem_base, 0x40000000);
 	ck_assert_str_eq(vm->kernel_image_path, "../build/linux/Image");
 	ck_assert_str_eq(vm->initrd_path, "../build/linux/initramfs.cpio");
-	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 quiet");
-	ck_assert_uint_eq(vm->device_count, 1);
+	ck_assert_str_eq(vm->boot_args, "console=ttyAMA0 quiet keel.ip=10.0.0.2/24");
+	ck_assert_uint_eq(vm->device_count, 2);
 	ck_assert_int_eq(vm->devices[0].type, CFG_DEV_PL011);
 	ck_assert_uint_eq(vm->devices[0].base, 0x09000000);
 	ck_assert_uint_eq(vm->devices[0].irq, 33);
+	/* both VMs on the one network "lan" (docs/net.md) */
+	ck_assert_uint_eq(sys.network_count, 1);
+	ck_assert_str_eq(sys.networks[0].name, "lan");
+	ck_assert_int_eq(vm->devices[1].type, CFG_DEV_VIRTIO_NET);
+	ck_assert_int_eq(vm->devices[1].network, 0);
+	ck_assert_int_eq(sys.vms[0].devices[2].network, 0);
 }
 END_TEST
 
@@ -267,7 +272,8 @@ START_TEST(optional_keys_take_documented_defaults)
 	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\":"
 		" 16, \"kernel_image_path\": \"k\", \"devices\": [{\"type\":"
 		" \"pl011\", \"base\": 4096, \"irq\": 32}, {\"type\": \"virtio-net\","
-		" \"base\": 8192, \"irq\": 34}]}]}"), 0);
+		" \"base\": 8192, \"irq\": 34, \"network\": \"n\"}]}],"
+		" \"networks\": [{\"name\": \"n\"}]}"), 0);
 	ck_assert_uint_eq(vm->vcpu_count, 1);
 	ck_assert_uint_eq(vm->mem_base, 0x40000000);
 	ck_assert_str_eq(vm->initrd_path, "");
@@ -279,8 +285,10 @@ START_TEST(optional_keys_take_documented_defaults)
 	ck_assert_uint_eq(vm->restart.backoff_ms, 0);
 	ck_assert_uint_eq(vm->devices[0].size, 0x1000);
 	ck_assert_uint_eq(d->size, 0x200);
+	/* 02:4b and FNV-1a of "a/1" (docs/config.md) */
 	ck_assert_mem_eq(d->guest_mac,
-			 ((uint8_t[]){ 0x02, 0x4b, 0x45, 0x4c, 0, 1 }), 6);
+			 ((uint8_t[]){ 0x02, 0x4b, 0xe7, 0x8d, 0xf3, 0x18 }), 6);
+	ck_assert_int_eq(d->network, 0);
 }
 END_TEST
 
@@ -352,7 +360,7 @@ START_TEST(error_list_keeps_the_first_and_counts_all)
 	snprintf(text + n, sizeof(text) - n, "\"vms\": [1]}");
 	ck_assert_uint_eq(load_text(text), 41);
 	ck_assert_str_eq(message(0),
-			 "inline.json:1:2: k0: unknown key (expected one of: vms)");
+			 "inline.json:1:2: k0: unknown key (expected one of: vms, networks)");
 	ck_assert_str_eq(message(CFG_MAX_ERRORS), "");
 	ck_assert_uint_eq(sys.vm_count, 1);
 	ck_assert(!sys.vms[0].valid);

@@ -198,34 +198,35 @@ START_TEST(memory_fixture)
 }
 END_TEST
 
-/* Device kinds without a server program, and more VMs than root builds:
- * the loader's machine rules (config/cfg_machine.c) refuse them located,
- * as check-config does, and root refuses the VMs they name. */
+/* A VM the machine cannot run (a command line over a VMM's limit), and more VMs than
+ * root builds: refused located, as check-config does, and root refuses
+ * the VMs they name while it builds the others. */
 START_TEST(target_refusals)
 {
 	ck_assert_uint_eq(load("good/limits.json", 0, 3), 3);
-	assert_logged("limits.json:11:11: vms[0].devices[0].type: no server program for "
-		      "virtio-net yet (root builds: pl011, virtio-console, virtio-blk, virtio-rng)");
+	assert_logged("limits.json:9:7: vms[0].boot_args: 600 bytes; a VMM passes at most 511 to its guest");
 	assert_logged("[root] VM limit-0-xxxxxxxxxxxxxxxxxxxxxxx not started: errors in the "
 		      "configuration (above)");
 	ck_assert_str_eq(specs[0].name, "limit-1-xxxxxxxxxxxxxxxxxxxxxxx");
 	ck_assert_str_eq(specs[2].name, "limit-3-xxxxxxxxxxxxxxxxxxxxxxx");
-	assert_logged("limits.json:77:5: vms[4]: root builds at most 3 VMs: this would be one more");
+	assert_logged("limits.json:79:5: vms[4]: root builds at most 3 VMs: this would be one more");
 	assert_logged("[root] VM limit-4-xxxxxxxxxxxxxxxxxxxxxxx not started: errors in the "
 		      "configuration (above)");
 	assert_logged("[root] config: 3 of 8 VMs valid");
 }
 END_TEST
 
-/* A VM with virtio devices has no servers for them yet: refused, with
- * each device located. */
-START_TEST(virtio_refused)
+/* Every device type has its server program: a VM with each is built,
+ * each device naming its own. */
+START_TEST(virtio_served)
 {
-	ck_assert_uint_eq(load("good/full.json", 0, VM_MAX), 0);
-	assert_logged("full.json:26:11: vms[0].devices[4].type: no server program for "
-		      "virtio-net yet (root builds: pl011, virtio-console, virtio-blk, virtio-rng)");
-	assert_logged("[root] VM web-1 not started: errors in the configuration (above)");
-	assert_logged("[root] config: 0 of 1 VMs valid");
+	ck_assert_uint_eq(load("good/full.json", 0, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].name, "web-1");
+	ck_assert_str_eq(specs[0].dev[1].prog, "vcon");
+	ck_assert_str_eq(specs[0].dev[2].prog, "vblk");
+	ck_assert_str_eq(specs[0].dev[3].prog, "vnet");
+	ck_assert_str_eq(specs[0].dev[5].prog, "vrng");
+	assert_logged("[root] config: 1 of 1 VMs valid");
 }
 END_TEST
 
@@ -241,7 +242,6 @@ static const struct {
 	unsigned vms;           /* VMs in the file */
 	const char *ok[4];      /* the VMs check-config passes */
 } agree[] = {
-	{ "machine_no_server", 2, { "plain" } },
 	{ "machine_vcpus", 2, { "eight" } },
 	{ "machine_too_many_vms", 5, { "vm1", "vm2", "vm3", "vm4" } },
 	{ "machine_cmdline", 1, { NULL } },
@@ -274,7 +274,9 @@ START_TEST(device_server_from_table)
 	ck_assert_str_eq(specs[0].dev[0].prog, cfg_dev_server(CFG_DEV_PL011));
 	ck_assert_str_eq(specs[0].dev[0].prog, "pl011");
 	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_BLK), "vblk");
-	ck_assert_ptr_null(cfg_dev_server(CFG_DEV_VIRTIO_NET));
+	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_NET), "vnet");
+	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_CONSOLE), "vcon");
+	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_RNG), "vrng");
 }
 END_TEST
 
@@ -391,7 +393,7 @@ static Suite *vmconfig_suite(void)
 	tcase_add_test(t, memory_total);
 	tcase_add_test(t, memory_fixture);
 	tcase_add_test(t, target_refusals);
-	tcase_add_test(t, virtio_refused);
+	tcase_add_test(t, virtio_served);
 	tcase_add_loop_test(t, root_agrees_with_check_config, 0,
 			    (int)(sizeof(agree) / sizeof(agree[0])));
 	tcase_add_test(t, device_server_from_table);

@@ -34,6 +34,7 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_cfg, &scenario_restart_policy,
 	&scenario_blk, &scenario_disk_crash, &scenario_flash_crash,
 	&scenario_vdev_crash, /* h-vdev */
+	&scenario_net_crash, /* h-net */
 	/* the console server (tests/root/scn_console.c) */
 	&scenario_con_echo, &scenario_con_switch, &scenario_con_restart, &scenario_con_crash,
 	/* two vCPUs (tests/root/scn_smp.c) */

@@ -105,6 +105,7 @@ extern const struct scenario scenario_blk, scenario_disk_crash;
 extern const struct scenario scenario_flash_crash; /* scn_flash.c */
 /* tests/root/scn_vdev.c: virtio-rng and virtio-console under crashes */
 extern const struct scenario scenario_vdev_crash;
+extern const struct scenario scenario_net_crash; /* h-net: tests/root/scn_net.c */
 /* tests/root/scn_cfg.c */
 extern const struct scenario scenario_cfg, scenario_restart_policy;
 

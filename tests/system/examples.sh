@@ -5,12 +5,6 @@
 # passed and the first VM's Linux reaches its shell ("[linux] shell
 # ready", printed by the initramfs /init).
 #
-# An example named *.waits-for-virtio.json needs device servers that do
-# not exist yet (virtio-net: issue 13). It is not
-# booted; instead check-config must refuse it with the located "no server
-# program" message for each of its virtio devices and nothing else but a
-# missing disk image (which comes with those issues).
-#
 #   bash tests/system/examples.sh build/aarch64/keel.bin
 #
 # Needs build/linux (make linux-assets), CHECK_CONFIG and MKBLOBS (the host
@@ -48,24 +42,6 @@ pass() { echo "[examples] PASS $1"; passed=$((passed + 1)); }
 fail() { echo "[examples] FAIL $1: $2"; failed=$((failed + 1)); }
 
 check() { "$CHECK_CONFIG" --machine-mib "$RUN_MIB" --cpus "$RUN_CPUS" "$@"; }
-
-# An example waiting for virtio servers: refused, located, for the right reason.
-waiting() {
-	local f=$1 name=$2 err=$tmp/$2.err want got other
-	if check "$f" >/dev/null 2>"$err"; then
-		fail "$name" "check-config accepted it; rename it now that its devices have servers"
-		return
-	fi
-	want=$(grep -cE '"type": *"virtio-net"' "$f") # the others have one
-	got=$(grep -cE "^$f:[0-9]+:[0-9]+: vms\[[0-9]+\]\.devices\[[0-9]+\]\.type: no server program for virtio-[a-z]+ yet" "$err")
-	other=$(grep -vE ": no server program for virtio-[a-z]+ yet|\.path_on_host: file not found: " "$err")
-	if [ "$want" -gt 0 ] && [ "$got" -eq "$want" ] && [ -z "$other" ]; then
-		pass "$name (refused: $got virtio devices without a server)"
-	else
-		fail "$name" "expected $want located \"no server program\" errors and no others, got:
-$(cat "$err")"
-	fi
-}
 
 # boot <log> <blobs dir>: QEMU as make run starts it, in the background.
 boot() {
@@ -122,10 +98,7 @@ files=("$EXAMPLES"/*.json)
 [ ${#files[@]} -gt 0 ] || die "no examples in $EXAMPLES"
 for f in "${files[@]}"; do
 	name=$(basename "$f" .json)
-	case $f in
-	*.waits-for-virtio.json) waiting "$f" "$name" ;;
-	*) runs "$f" "$name" ;;
-	esac
+	runs "$f" "$name"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

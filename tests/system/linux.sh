@@ -33,7 +33,8 @@
 #
 # LINUX_TEST_CONFIG and LINUX_TEST_STEPS pick another config and steps,
 # LINUX_TEST_APPEND puts words before blobs= on the kernel command line
-# (test=<scenario> with the test image, keel-test.bin);
+# (test=<scenario> with the test image, keel-test.bin), LINUX_TEST_QEMU_ARGS
+# adds QEMU options (tools/bench-net.sh: -icount shift=0);
 # make linux-system also boots tests/linux/dtb.json (a device tree the
 # config supplies) with the steps "shell model".
 #
@@ -69,7 +70,7 @@ cp "$bin" "$image"
 : >"$log"
 # shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 \
-	-nic none -m 2048M -nographic -no-reboot -kernel "$image" \
+	-nic none -m 2048M -nographic -no-reboot ${LINUX_TEST_QEMU_ARGS:-} -kernel "$image" \
 	$(grep -v '^blobs=' "$blobs/qemu-args") \
 	-append "${LINUX_TEST_APPEND:+$LINUX_TEST_APPEND }$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &
@@ -355,7 +356,9 @@ t_vcrashes() {
 # model is the one written in tests/linux/user-board.dts.
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
-for s in ${LINUX_TEST_STEPS:-shell root persist cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
+. "$(dirname "$0")/net-steps.sh" # h-net: ping, TCP, isolation, spoofing
+
+for s in ${LINUX_TEST_STEPS:-shell root persist ping cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

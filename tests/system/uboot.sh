@@ -130,8 +130,10 @@ run flinfo flinfo && has flinfo 'Bank # 1: CFI conformant flash \(16 x 16\)  Siz
 	'Intel Extended command set, Manufacturer ID: 0x89, Device ID: 0x0018' \
 	'Erase timeout: 16384 ms, write timeout: 3 ms' 'Buffer write timeout: 3 ms, buffer size: 2048 bytes' &&
 	pass "flinfo: both banks answer the CFI query as QEMU's virt flash" || fail "flinfo"
+# "Writing to Flash... done" can have root's restart lines between its
+# two halves under flash-crash: the halves and U-Boot's final OK.
 run saveenv 'setenv keelmark 6x7=42; saveenv' && has saveenv 'Erasing Flash\.\.\.' \
-	'Writing to Flash\.\.\. done' && ! grep -aq 'rror' "$tmp/saveenv" &&
+	'Writing to Flash\.\.\.' '^OK' && ! grep -aq 'rror' "$tmp/saveenv" &&
 	pass "saveenv: bank 1 erased and programmed" || fail "saveenv"
 run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x40000; printenv keelmark' &&
 	has envread '^## Error: "keelmark" not defined' '^keelmark=6x7=42' &&

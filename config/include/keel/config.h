@@ -19,6 +19,8 @@
 /* ---- fixed limits (docs/config.md, "Limits") ----------------------------- */
 #define CFG_MAX_VMS 8
 #define CFG_MAX_DEVICES 8       /* per VM */
+#define CFG_MAX_NETWORKS 4
+#define CFG_NET_MAX_PORTS 8     /* NICs on one network (keel/net.h KEEL_NET_PORTS) */
 #define CFG_NAME_MAX 32         /* 31 characters + NUL */
 #define CFG_PATH_MAX 256        /* 255 bytes + NUL */
 #define CFG_CMDLINE_MAX 2048    /* arm64 Linux COMMAND_LINE_SIZE */
@@ -51,7 +53,6 @@ enum cfg_err {
 	CFG_E_TOO_MANY_VCPUS,   /* vcpu_count above cfg_limits.max_vcpus */
 	CFG_E_NO_FILE,          /* a named file does not exist (host check) */
 	CFG_E_TOO_MUCH_MEMORY,  /* VM RAM totals above cfg_limits (target) */
-	CFG_E_NO_SERVER,        /* a device type with no server program yet */
 	CFG_E_NO_ROOM,          /* root cannot carve the VM's memory (machine) */
 	CFG_E_COUNT
 };
@@ -85,6 +86,11 @@ struct cfg_device {
 	char path_on_host[CFG_PATH_MAX];  /* virtio-blk */
 	bool is_read_only;                /* virtio-blk */
 	uint8_t guest_mac[6];             /* virtio-net */
+	int network;                      /* virtio-net: index in networks, -1: none */
+};
+
+struct cfg_network {
+	char name[CFG_NAME_MAX];
 };
 
 struct cfg_vm {
@@ -114,6 +120,8 @@ struct cfg_vm {
 };
 
 struct cfg_system {
+	size_t network_count;
+	struct cfg_network networks[CFG_MAX_NETWORKS];
 	size_t vm_count;
 	struct cfg_vm vms[CFG_MAX_VMS];
 };

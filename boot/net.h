@@ -1,0 +1,21 @@
+/* Root's side of the networks: a switch server per network, a port per
+ * NIC (boot/net.c, keel/net.h, docs/net.md). */
+#ifndef BOOT_NET_H
+#define BOOT_NET_H
+
+#include <stdbool.h>
+
+#include "vm.h"
+
+/* The switches and ports of spec's NICs, made (and the switches started)
+ * from root's own pool if they do not exist yet; a VM rebuilt from the
+ * same spec gets its old ports back. False on failure (logged). */
+bool net_ensure(const struct vm_spec *spec);
+/* Connect device d's server s (a virtio-net server, being built) to its
+ * port: the shared area, the switch's notification, its own. */
+bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s);
+/* The switch server of the network named name, or NULL: for the test
+ * root's crash scenarios. */
+struct server *net_switch_server(const char *name);
+
+#endif /* BOOT_NET_H */
