@@ -199,14 +199,26 @@ static void ctl_fill_server(struct keel_ctl_server *o, const struct server *s, u
 	o->fault_ms = s->fault_ms;
 }
 
+/* What keelctl calls a device server: by the program root started. */
+static unsigned ctl_server_kind(const char *prog)
+{
+	static const struct { const char *prog; unsigned kind; } k[] = {
+		{ "vblk", KEEL_CTL_SRV_VIRTIO_BLK }, { "vnet", KEEL_CTL_SRV_VIRTIO_NET },
+		{ "vcon", KEEL_CTL_SRV_VIRTIO_CONSOLE }, { "vrng", KEEL_CTL_SRV_VIRTIO_RNG },
+		{ "flash", KEEL_CTL_SRV_FLASH },
+	};
+	for (unsigned i = 0; prog && i < sizeof(k) / sizeof(k[0]); i++)
+		if (!strcmp(prog, k[i].prog))
+			return k[i].kind;
+	return KEEL_CTL_SRV_PL011;
+}
+
 static void ctl_fill_servers(struct keel_ctl_vm *o, const struct vm *vm)
 {
 	unsigned n = 0;
 	ctl_fill_server(&o->srv[n++], vm->vmm, KEEL_CTL_SRV_VMM, 0xff);
 	for (unsigned d = 0; d < vm->ndev && n < KEEL_CTL_VM_SERVERS; d++) {
-		bool blk = vm->spec.dev[d].kind == KEEL_VM_DEV_VIRTIO;
-		ctl_fill_server(&o->srv[n++], vm->dev[d],
-				blk ? KEEL_CTL_SRV_VIRTIO_BLK : KEEL_CTL_SRV_PL011, d);
+		ctl_fill_server(&o->srv[n++], vm->dev[d], ctl_server_kind(vm->spec.dev[d].prog), d);
 		if (vm->drv[d] && n < KEEL_CTL_VM_SERVERS)
 			ctl_fill_server(&o->srv[n++], vm->drv[d], KEEL_CTL_SRV_BLKDRV, d);
 	}

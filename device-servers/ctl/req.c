@@ -37,7 +37,10 @@ static const struct cmd ctl_cmds[] = {
 };
 
 static const char *const ctl_vm_states[] = { "running", "paused", "off", "failed" };
-static const char *const ctl_srv_kinds[] = { "vmm", "pl011", "virtio-blk", "blkdrv" };
+static const char *const ctl_srv_kinds[] = { "vmm",         "pl011",          "virtio-blk",
+					     "blkdrv",      "virtio-net",     "virtio-console",
+					     "virtio-rng",  "flash" };
+#define CTL_SRV_KINDS (sizeof(ctl_srv_kinds) / sizeof(ctl_srv_kinds[0]))
 static const char *const ctl_srv_states[] = { "running", "backoff", "down", "new" };
 static const char *const ctl_ev_names[] = { "?", "vm-started", "vm-stopped", "vm-paused",
 	"vm-resumed", "server-faulted", "server-restarted", "server-down", "vm-created",
@@ -188,7 +191,7 @@ static void ctl_add_server(cJSON *arr, const struct keel_ctl_vm *vm,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", s->name);
 	cJSON_AddStringToObject(o, "device", ctl_short(vm, s));
-	cJSON_AddStringToObject(o, "kind", ctl_srv_kinds[s->kind & 3]);
+	cJSON_AddStringToObject(o, "kind", s->kind < CTL_SRV_KINDS ? ctl_srv_kinds[s->kind] : "?");
 	cJSON_AddStringToObject(o, "state", ctl_srv_states[s->state & 3]);
 	cJSON_AddNumberToObject(o, "restarts", s->restarts);
 	cJSON_AddNumberToObject(o, "faults", s->faults);

@@ -169,6 +169,7 @@ t_list() {
 		has '"name":"vm1-vblk","device":"vblk","kind":"virtio-blk","state":"running"' &&
 		has '"name":"vm1-blkdrv1","device":"blkdrv1","kind":"blkdrv","state":"running"' &&
 		has '"name":"vm2-pl011","device":"pl011","kind":"pl011","state":"running"' &&
+		has '"name":"vm1-vnet","device":"vnet","kind":"virtio-net","state":"running"' &&
 		kc list && has '^vm1 +running +2 vCPUs +256 MiB +up ' && has '^  vm2-pl011 +pl011 +running'
 }
 t_bad() {

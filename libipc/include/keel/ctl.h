@@ -85,7 +85,8 @@ enum keel_ctl_vm_state {
 };
 enum keel_ctl_srv_kind {
 	KEEL_CTL_SRV_VMM = 0, KEEL_CTL_SRV_PL011 = 1, KEEL_CTL_SRV_VIRTIO_BLK = 2,
-	KEEL_CTL_SRV_BLKDRV = 3,
+	KEEL_CTL_SRV_BLKDRV = 3, KEEL_CTL_SRV_VIRTIO_NET = 4, KEEL_CTL_SRV_VIRTIO_CONSOLE = 5,
+	KEEL_CTL_SRV_VIRTIO_RNG = 6, KEEL_CTL_SRV_FLASH = 7,
 };
 enum keel_ctl_srv_state {
 	KEEL_CTL_SRV_RUNNING = 0, KEEL_CTL_SRV_BACKOFF = 1, /* restart due */
