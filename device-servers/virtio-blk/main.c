@@ -106,27 +106,11 @@ static bool vblk_status(const struct virtq_chain *c, uint8_t status)
 	return b->write && b->len >= 1 && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
 }
 
-/* Copy n bytes between the chain's data part and buf: out (readable,
- * after the header) to buf, or buf to in (writable, before the status). */
+/* The request's data: out (readable, after the header) to buf, or buf to
+ * in (writable, before the status). */
 static bool vblk_copy(const struct virtq_chain *c, uint8_t *buf, uint32_t n, bool to_guest)
 {
-	uint64_t skip = to_guest ? 0 : BLK_HDR;
-	for (uint16_t i = 0; i < c->n && n; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t len = b->len, at = b->gpa;
-		if ((bool)b->write != to_guest)
-			continue;
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		at += skip, len -= skip, skip = 0;
-		len = len < n ? len : n;
-		if (!(to_guest ? gmem_write(&dev.mem, at, buf, len) : gmem_read(&dev.mem, at, buf, len)))
-			return false;
-		buf += len, n -= (uint32_t)len;
-	}
-	return n == 0;
+	return virtq_chain_copy(&dev.mem, c, to_guest ? 0 : BLK_HDR, buf, n, to_guest);
 }
 
 /* The data bytes of a checked chain of this type, or -1: not a request

@@ -99,29 +99,6 @@ static bool vnet_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 	return true; /* the MAC is the config's: writes are ignored (spec 5.1.4.2) */
 }
 
-/* Copy n bytes between buf and the chain's readable (out) or writable
- * part, from byte `skip` of that part. */
-static bool vnet_copy(const struct virtq_chain *c, uint64_t skip, uint8_t *buf, uint32_t n,
-		      bool to_guest)
-{
-	for (uint16_t i = 0; i < c->n && n; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t len = b->len, at = b->gpa;
-		if ((bool)b->write != to_guest)
-			continue;
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		at += skip, len -= skip, skip = 0;
-		len = len < n ? len : n;
-		if (!(to_guest ? gmem_write(&dev.mem, at, buf, len) : gmem_read(&dev.mem, at, buf, len)))
-			return false;
-		buf += len, n -= (uint32_t)len;
-	}
-	return n == 0;
-}
-
 /* ---- transmit: guest chain -> tx slot ---- */
 
 /* Frame of chain c into tx slot prod, published; false: dropped. */
@@ -131,10 +108,10 @@ static bool vnet_send(const struct virtq_chain *c)
 	struct vnet_hdr h;
 	uint32_t prod = r->prod;
 	int32_t len = -1;
-	if (vnet_copy(c, 0, (uint8_t *)&h, VNET_HDR_BYTES, false))
+	if (virtq_chain_copy(&dev.mem, c, 0, (uint8_t *)&h, VNET_HDR_BYTES, false))
 		len = vnet_tx_check(&h, c->out_len);
-	if (len < 0 || !vnet_copy(c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_TX_OFF, prod),
-				  (uint32_t)len, false)) {
+	if (len < 0 || !virtq_chain_copy(&dev.mem, c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_TX_OFF, prod),
+					     (uint32_t)len, false)) {
 		st->tx_dropped++;
 		return false;
 	}
@@ -183,8 +160,8 @@ static void vnet_receive(const struct virtq_chain *c, uint32_t idx)
 	uint32_t len = port->rx.len[idx % KEEL_NET_SLOTS], written = 0;
 	if (len >= KEEL_NET_ETH_HDR && len <= KEEL_NET_FRAME_MAX &&
 	    c->in_len >= VNET_HDR_BYTES + len &&
-	    vnet_copy(c, 0, (uint8_t *)&h, VNET_HDR_BYTES, true) &&
-	    vnet_copy(c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_RX_OFF, idx), len, true)) {
+	    virtq_chain_copy(&dev.mem, c, 0, (uint8_t *)&h, VNET_HDR_BYTES, true) &&
+	    virtq_chain_copy(&dev.mem, c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_RX_OFF, idx), len, true)) {
 		written = VNET_HDR_BYTES + len;
 		st->rx_frames++;
 	} else {

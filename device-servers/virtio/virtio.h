@@ -223,6 +223,14 @@ bool virtq_chain_load(struct virtio_dev *d, unsigned q, uint16_t head, struct vi
  * nothing done) if head is not in flight on q, e.g. after a reset.
  */
 bool virtq_push(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t len);
+/*
+ * Copy n bytes between buf and chain c's writable part (to_guest) or its
+ * readable part, starting `skip` bytes into that part; every address goes
+ * through m's checks. False if the part is shorter or a buffer is outside
+ * guest RAM.
+ */
+bool virtq_chain_copy(const struct gmem *m, const struct virtq_chain *c, uint64_t skip, void *buf,
+		      uint32_t n, bool to_guest);
 /* The first head in flight on q at or after `from`, or -1. */
 int virtq_inflight_next(const struct virtio_mmio_state *s, unsigned q, unsigned from);
 

@@ -272,3 +272,25 @@ void virtq_journal_apply(struct virtio_dev *d)
 		virtq_apply_give(d, &d->s->q[j->queue], j);
 	virtq_journal_commit(d->s, VIRTIO_J_NONE);
 }
+
+bool virtq_chain_copy(const struct gmem *m, const struct virtq_chain *c, uint64_t skip, void *buf,
+		      uint32_t n, bool to_guest)
+{
+	uint8_t *p = buf;
+	for (uint16_t i = 0; i < c->n && n; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint64_t len = b->len, at = b->gpa;
+		if ((bool)b->write != to_guest)
+			continue;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		at += skip, len -= skip, skip = 0;
+		len = len < n ? len : n;
+		if (!(to_guest ? gmem_write(m, at, p, len) : gmem_read(m, at, p, len)))
+			return false;
+		p += len, n -= (uint32_t)len;
+	}
+	return n == 0;
+}
