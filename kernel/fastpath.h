@@ -45,19 +45,14 @@ static inline void fast_copy(struct tcb *from, struct tcb *to, uint64_t badge_in
 	uint64_t *d = arch_msg_regs(&to->regs);
 	d[0] = KEEL_OK;
 	d[1] = badge_info;
-	d[2] = s[2];
-	d[3] = s[3];
-	d[4] = s[4];
-	d[5] = s[5];
-	d[6] = s[6];
-	d[7] = s[7];
+	__builtin_memcpy(d + 2, s + 2, KEEL_MSG_REG_MRS * sizeof *d); /* paired loads */
 }
 
 /* The rare parts of a switch (FPU, vCPU), out of line so that the common
  * switch needs no stack frame. */
 void fast_switch_state(struct tcb *from, struct tcb *to);
 
-static inline void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
+__attribute__((always_inline)) static inline void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
 {
 	if (from->fpu_live || from->vcpu || to->vcpu)
 		fast_switch_state(from, to);

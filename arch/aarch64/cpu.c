@@ -41,12 +41,6 @@ bool arch_lock_is_mine(unsigned ticket)
 	       arch_lock_try_inline();
 }
 
-void arch_lock_release(void)
-{
-	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
-	arch_cpu_wake();
-}
-
 static void lock_acquire(void)
 {
 	unsigned t = arch_lock_ticket();

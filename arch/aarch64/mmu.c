@@ -167,20 +167,6 @@ void arch_pte_store(arch_pte_t *slot, arch_pte_t pte)
 	dsb(ishst);
 }
 
-static uint64_t vttbr_value(uint64_t root, unsigned vmid)
-{
-	return root | (uint64_t)vmid << VTTBR_VMID_SHIFT;
-}
-
-void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
-{
-	uint64_t v = vttbr_value(root_paddr, vmid);
-	if (sysreg_read(vttbr_el2) != v) {
-		sysreg_write(vttbr_el2, v);
-		isb();
-	}
-}
-
 /* TLB maintenance by VMID acts on the VMID in VTTBR_EL2, so borrow it. */
 void arch_tlb_flush_vmid(unsigned vmid)
 {

@@ -37,7 +37,8 @@ bool arch_lock_is_mine(unsigned ticket);
  * under QEMU lets the other CPUs run); arch_cpu_wake ends such waits. */
 void arch_cpu_relax(void);
 void arch_cpu_wake(void);
-void arch_lock_release(void);
+/* arch_lock_release(void): <arch/machine.h> (inline where the fastpath
+ * wants it). */
 
 /* ---- thread context ---- */
 void arch_regs_init_user(struct arch_regs *r, uint64_t pc, uint64_t sp);
@@ -52,8 +53,8 @@ uint64_t arch_regs_tls(const struct arch_regs *r);
 void arch_regs_set_tls(struct arch_regs *r, uint64_t v);
 /* Back the pc up over the trap instruction so the call is made again. */
 void arch_regs_restart_syscall(struct arch_regs *r);
-/* Switch the address space to a user vspace (root table, VMID). */
-void arch_vspace_activate(uint64_t root_paddr, unsigned vmid);
+/* arch_vspace_activate(root_paddr, vmid), switching the address space to a
+ * user vspace: <arch/machine.h>, inline where the fastpath wants it. */
 /* A new thread is about to run on this CPU: lazy FPU bookkeeping. */
 void arch_fpu_switch(struct tcb *from, struct tcb *to);
 void arch_fpu_save_if_owner(struct tcb *t);

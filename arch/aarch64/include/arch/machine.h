@@ -82,5 +82,21 @@ static inline _Bool arch_lock_try_inline(void)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 #define ARCH_LOCK_TRY() arch_lock_try_inline()
+/* Free the lock and wake CPUs waiting for it in WFE (cpu.c). */
+__attribute__((always_inline)) static inline void arch_lock_release(void)
+{
+	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
+	__asm__ volatile("dsb ish\n sev" ::: "memory");
+}
+
+/* VTTBR_EL2 = root | VMID << 48; QEMU flushes its TLB on every write, so
+ * it is written only when it changes. Inline: every IPC switch asks. */
+__attribute__((always_inline)) static inline void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
+{
+	uint64_t v = root_paddr | (uint64_t)vmid << 48, cur;
+	__asm__ volatile("mrs %0, vttbr_el2" : "=r"(cur));
+	if (cur != v)
+		__asm__ volatile("msr vttbr_el2, %0\n isb" : : "r"(v) : "memory");
+}
 
 #endif /* ARCH_MACHINE_H */

@@ -67,5 +67,7 @@ void *arch_percpu(void);
 
 /* The big kernel lock's fast entry: the fake's out-of-line arch_lock_try. */
 #define ARCH_LOCK_TRY() arch_lock_try()
+void arch_lock_release(void);
+void arch_vspace_activate(uint64_t root_paddr, unsigned vmid);
 
 #endif /* ARCH_MACHINE_H */
