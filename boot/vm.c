@@ -188,7 +188,7 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct
 	for (unsigned d = 0; d < spec->ndev; d++)
 		info->dev[d] = (struct keel_vm_dev){ .base = spec->dev[d].base,
 			.size = spec->dev[d].size, .kind = spec->dev[d].kind,
-			.intid = spec->dev[d].intid };
+			.intid = spec->dev[d].intid, .via_vmm = spec->dev[d].via_vmm };
 	for (unsigned d = 0; d < spec->ndev; d++) /* h-vdev: console input to hvc0 */
 		if (spec->dev[d].hvc && !info->input_dev)
 			info->input_dev = d + 1;
@@ -281,6 +281,14 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 					   ntfn)) != NULL;
 }
 
+/* A PL011 whose guest accesses are routed to it (keel/vmm.h, MMIO
+ * routes) tells the VMM when its interrupt line changed, as a virtio
+ * server does: the VMM's notification, badged with the device. */
+static bool vm_device_lines(struct vm *vm, unsigned d, struct server *s)
+{
+	return srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d));
+}
+
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
@@ -311,7 +319,8 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	       srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) &&
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s)) &&
-	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s));
+	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s)) &&
+	       (spec->dev[d].kind != KEEL_VM_DEV_PL011 || vm_device_lines(vm, d, s));
 }
 
 static bool vm_grant_vmm(struct vm *vm)

@@ -29,6 +29,8 @@ struct vm_dev_spec {
 	const char *net_name; /* virtio-net: its network (boot/net.c), else
 			       * NULL (a spec zeroed by a test scenario too) */
 	uint8_t mac[6];      /* virtio-net: the guest's MAC */
+	bool via_vmm;        /* every access through the VMM, no MMIO route
+			      * (test root's benchmark of both routes) */
 };
 
 struct vm_spec {

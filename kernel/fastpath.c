@@ -9,14 +9,3 @@ void fast_switch_state(struct tcb *from, struct tcb *to)
 	if (to->vcpu || from->vcpu)
 		arch_vcpu_activate(to->vcpu ? &to->vcpu->arch : NULL);
 }
-
-struct tcb *kernel_fastpath(unsigned num, struct tcb *t)
-{
-	return kernel_fastpath_inline(num, t);
-}
-
-struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
-				 unsigned len)
-{
-	return fastpath_vcpu_exit(this_cpu(), t, label, msg, len);
-}

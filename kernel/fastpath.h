@@ -144,13 +144,13 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(str
 	return caller;
 }
 
-/* A vCPU exit (label, msg[0..5], len) to a VMM waiting on t's fault
- * endpoint: delivered as ipc_send would deliver the fault, as a call. */
+/* A vCPU exit (label, msg[0..5], len) to a server waiting on cap (t's
+ * fault endpoint, its VMM, or an MMIO route's device server:
+ * vcpu_exit_ep): delivered as ipc_send would deliver the fault, as a call. */
 __attribute__((always_inline)) static inline struct tcb *
-fastpath_vcpu_exit(struct percpu *c, struct tcb *t, uint64_t label, const uint64_t *msg,
-		   unsigned len)
+fastpath_vcpu_exit(struct percpu *c, struct tcb *t, struct cap *cap, uint64_t label,
+		   const uint64_t *msg, unsigned len)
 {
-	struct cap *cap = &t->slot[TCB_FAULT_EP];
 	struct endpoint *ep;
 	struct tcb *dst;
 	uint64_t *d;
@@ -168,8 +168,10 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, uint64_t label, const uint64
 	d = arch_msg_regs(&dst->regs);
 	d[0] = KEEL_OK;
 	d[1] = (uint64_t)cap->badge << 32 | t->fault_info;
-	for (unsigned i = 0; i < KEEL_MSG_REG_MRS; i++)
-		d[2 + i] = msg[i];
+	__builtin_memcpy(d + 2, msg, KEEL_MSG_REG_MRS * sizeof *d);
+	/* kept, as fault_raise keeps it: a routed exit whose server dies is
+	 * sent again from here (vcpu_route_resend) */
+	__builtin_memcpy(t->fault_msg, msg, KEEL_MSG_REG_MRS * sizeof *d);
 	dst->reply_to = t;
 	t->reply_from = dst;
 	t->state = TS_BLOCKED_REPLY;

@@ -91,8 +91,13 @@ void ipc_reply_detach_caller(struct tcb *server)
 	sched_make_ready(c);
 }
 
+/* t stops (suspended or destroyed): its caller loses the reply, but a
+ * vCPU whose routed exit t was serving sends it again (vcpu.c). */
 void ipc_reply_detach(struct tcb *t)
 {
+	struct tcb *c = t->reply_to;
+	if (c && vcpu_route_resend(c))
+		t->reply_to = NULL;
 	ipc_reply_detach_caller(t);
 	if (t->reply_from) {
 		t->reply_from->reply_to = NULL;
@@ -217,10 +222,40 @@ void ep_destroy(struct endpoint *ep)
 	}
 }
 
+/* t's call lost its reply: it is made again on c, ahead of every sender
+ * waiting there, so a restarted server takes it first. */
+void ipc_resend_first(struct tcb *t, struct cap *c)
+{
+	struct endpoint *ep = (struct endpoint *)c->obj;
+	t->reply_from = NULL;
+	if (ep->state == EP_RECV) {
+		ipc_send(t, c, true, true);
+		return;
+	}
+	t->send_badge = c->badge;
+	t->is_call = true;
+	t->state = TS_BLOCKED_SEND;
+	t->blocked_on = ep;
+	t->prev = NULL;
+	t->next = ep->queue.head;
+	if (ep->queue.head)
+		ep->queue.head->prev = t;
+	else
+		ep->queue.tail = t;
+	ep->queue.head = t;
+	ep->state = EP_SEND;
+}
+
 /* A thread faulted: send its fault message on its fault endpoint, as a call. */
 void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 {
-	struct cap *ep = &t->slot[TCB_FAULT_EP];
+	fault_raise_to(t, &t->slot[TCB_FAULT_EP], label, msg, len);
+}
+
+/* ... or on ep (a vCPU's MMIO route). */
+void fault_raise_to(struct tcb *t, struct cap *ep, uint64_t label, const uint64_t *msg,
+		    unsigned len)
+{
 	if (ep->type != KEEL_OBJ_ENDPOINT) {
 		kprintf("keel: thread %p fault %lx (%lx %lx), no handler: stopped\n",
 			(void *)t, (unsigned long)label, (unsigned long)msg[0],

@@ -124,6 +124,11 @@ _Static_assert(sizeof(struct notification) <= 1u << KEEL_NOTIFICATION_BITS, "ntf
 struct vcpu {
 	struct arch_vcpu arch;
 	struct tcb *tcb;
+	/* MMIO routes (KEEL_VCPU_SET_ROUTE): route[i] holds a copy of a
+	 * device server's endpoint capability, empty when unused. */
+	uint64_t route_base[KEEL_VCPU_ROUTES], route_size[KEEL_VCPU_ROUTES];
+	struct cap route[KEEL_VCPU_ROUTES];
+	unsigned routed; /* 1 + the route of the exit last sent, 0: the VMM */
 };
 _Static_assert(sizeof(struct vcpu) <= 1u << KEEL_VCPU_BITS, "vcpu");
 
@@ -242,6 +247,9 @@ uint64_t ntfn_timers_expire(uint64_t now);
 void ntfn_destroy(struct notification *n);
 void ntfn_unbind(struct tcb *t);
 void fault_raise(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+void fault_raise_to(struct tcb *t, struct cap *ep, uint64_t label, const uint64_t *msg,
+		    unsigned len);
+void ipc_resend_first(struct tcb *t, struct cap *c);
 
 /* ---- address spaces (vspace.c) ---- */
 long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
@@ -272,6 +280,8 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_unhold(struct vcpu *v);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg, unsigned *len);
+bool vcpu_route_resend(struct tcb *t);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
 void vcpu_unpark(struct tcb *t);
 uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now);
@@ -297,10 +307,6 @@ static inline bool kernel_trapped_is_current(struct tcb *trapped)
 	return this_cpu()->current == trapped;
 }
 void kernel_syscall(unsigned num);
-struct tcb *kernel_fastpath(unsigned num, struct tcb *t);
-/* A vCPU exit through the fastpath (fastpath.h); NULL: take vcpu_exit. */
-struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
-				 unsigned len);
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
 void kernel_irq(unsigned irq);
 void kernel_resched_ipi(void);

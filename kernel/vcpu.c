@@ -80,6 +80,8 @@ void vcpu_unbind(struct tcb *t)
 
 void vcpu_destroy(struct vcpu *v)
 {
+	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++)
+		cap_delete(&v->route[i]);
 	if (v->tcb)
 		vcpu_unbind(v->tcb);
 	vcpu_unhold(v);
@@ -152,10 +154,103 @@ static void invoke_vcpu(struct cap *c, uint64_t label, uint64_t *mr)
 	}
 }
 
+/* ---- MMIO routes: a device's window straight to its server ---- */
+
+static struct cap *route_find(struct vcpu *v, uint64_t gpa, uint64_t size)
+{
+	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++)
+		if (v->route[i].type == KEEL_OBJ_ENDPOINT && gpa < v->route_base[i] + v->route_size[i] &&
+		    v->route_base[i] < gpa + size)
+			return &v->route[i];
+	return NULL;
+}
+
+static long decode_set_route(struct tcb *t, struct cap *c, const uint64_t *mr, struct cap **ep)
+{
+	struct vcpu *v = vcpu_of(c);
+	struct cap *old;
+	long err;
+	*ep = NULL;
+	if (!(c->rights & KEEL_R_WRITE))
+		return KEEL_E_NO_RIGHTS;
+	if (mr[0] >= KEEL_VCPU_ROUTES)
+		return KEEL_E_INVALID_ARG;
+	if (mr[3] == 0)
+		return KEEL_OK;
+	if ((err = cap_lookup_typed(t, mr[3], KEEL_OBJ_ENDPOINT, KEEL_R_WRITE, ep)))
+		return err;
+	old = route_find(v, mr[1], mr[2]);
+	if (mr[2] == 0 || mr[1] + mr[2] < mr[1] || (old && old != &v->route[mr[0]]))
+		return KEEL_E_INVALID_ARG;
+	return KEEL_OK;
+}
+
+static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t size,
+			     struct cap *ep)
+{
+	struct cap val;
+	cap_delete(&v->route[i]);
+	if (!ep)
+		return;
+	val = *ep;
+	val.flags &= (uint8_t)~CAP_ORIGINAL;
+	cap_insert_child(ep, &v->route[i], &val);
+	v->route_base[i] = base;
+	v->route_size[i] = size;
+}
+
+/* Where an exit goes: a routed MMIO access to its device server, with
+ * MR0 the offset in the window, anything else to the VMM (the fault
+ * endpoint). Every MMIO exit gets MR5, a sequence number unique on the
+ * machine that a re-sent exit keeps. */
+struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg, unsigned *len)
+{
+	static uint64_t seq;
+	struct vcpu *v = t->vcpu;
+	struct cap *r;
+	v->routed = 0;
+	if (label != KEEL_EXIT_MMIO)
+		return &t->slot[TCB_FAULT_EP];
+	msg[5] = ++seq;
+	*len = 6;
+	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++) {
+		r = &v->route[i];
+		if (msg[0] - v->route_base[i] < v->route_size[i] && r->type == KEEL_OBJ_ENDPOINT) {
+			v->routed = i + 1;
+			msg[0] -= v->route_base[i];
+			return r;
+		}
+	}
+	return &t->slot[TCB_FAULT_EP];
+}
+
+/* The server serving t's routed exit stopped (crashed, or root restarts
+ * it): the same exit, same sequence number, goes to the route again,
+ * first in line, so the restarted server sees it before any later access
+ * and one that applied it before it stopped does not apply it twice.
+ * False: t waits on no routed exit. */
+bool vcpu_route_resend(struct tcb *t)
+{
+	struct cap *r;
+	if (!t->vcpu || !t->fault_pending || !t->vcpu->routed)
+		return false;
+	r = &t->vcpu->route[t->vcpu->routed - 1];
+	if (r->type != KEEL_OBJ_ENDPOINT)
+		return false;
+	ipc_resend_first(t, r);
+	return true;
+}
+
 long vcpu_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 {
-	long err = decode_vcpu(c, label, mr);
-	(void)t;
+	struct cap *ep;
+	long err;
+	if (label == KEEL_VCPU_SET_ROUTE) {
+		if (!(err = decode_set_route(t, c, mr, &ep)))
+			invoke_set_route(vcpu_of(c), (unsigned)mr[0], mr[1], mr[2], ep);
+		return err;
+	}
+	err = decode_vcpu(c, label, mr);
 	if (err)
 		return err;
 	invoke_vcpu(c, label, mr);
@@ -210,7 +305,11 @@ uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now)
 
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 {
-	fault_raise(t, label, msg, len);
+	uint64_t m[KEEL_MSG_REG_MRS] = { 0 };
+	struct cap *ep;
+	kmemcpy(m, msg, len * sizeof *m);
+	ep = vcpu_exit_ep(t, label, m, &len);
+	fault_raise_to(t, ep, label, m, len);
 }
 
 /* The VMM answered an exit: act on its reply (label, MR0..MR2). An
@@ -234,7 +333,10 @@ void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr)
 		if (mr[0] & KEEL_RESUME_SKIP)
 			arch_vcpu_skip(&t->regs);
 		break;
-	case KEEL_VCPU_INJECT_DABT: arch_vcpu_inject_dabt(v, &t->regs, mr[0], mr[1] & 1); break;
+	case KEEL_VCPU_INJECT_DABT: /* a routed exit's address was an offset */
+		arch_vcpu_inject_dabt(v, &t->regs, mr[0] + (t->vcpu->routed ?
+			t->vcpu->route_base[t->vcpu->routed - 1] : 0), mr[1] & 1);
+		break;
 	case KEEL_VCPU_INJECT_UNDEF: arch_vcpu_inject_undef(v, &t->regs); break;
 	case KEEL_VCPU_WAIT:
 		arch_vcpu_skip(&t->regs);

@@ -11,15 +11,14 @@
 /* A device server that dies while serving a call cancels it; root
  * restarts the server from the same state page, so the call is simply
  * made again (a restarted server sees the same registers), with the
- * same sequence number: one that applied it before dying answers
- * without applying it twice. The VMM is one thread, so one counter. */
+ * same sequence number, the exit's (keel/abi.h, MMIO MR5): one that
+ * applied it before dying answers without applying it twice. */
 #define DEV_TRIES 3u
-static uint64_t dev_seq;
 
 static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
 	struct vmm_dev *d = ctx;
-	uint64_t seq = ++dev_seq ? dev_seq : ++dev_seq; /* never 0 */
+	uint64_t seq = mmio_seq();
 	for (unsigned i = 0; i < DEV_TRIES; i++) {
 		uint64_t mr[6] = { off, width, write ? *val : 0, seq, 0, 0 };
 		uint64_t info = keel_msginfo(write ? KEEL_DEV_WRITE : KEEL_DEV_READ, 4);
@@ -63,4 +62,12 @@ bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel
 	if (desc->intid != 0 && !vmm_arch_irq_valid(desc->intid))
 		return false;
 	return mmio_map_add(&vm->map, desc->base, desc->size, dev_mmio, d);
+}
+
+/* Device d's window, on vCPU cpu, straight to its server: the kernel
+ * sends the guest's accesses there as exits (keel/vmm.h, MMIO routes). */
+bool dev_route(unsigned cpu, unsigned d, const struct keel_vm_dev *desc)
+{
+	uint64_t mr[6] = { d, desc->base, desc->size, KEEL_VMM_SLOT_DEV(d), 0, 0 };
+	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_SET_ROUTE, 4, mr) == KEEL_OK;
 }

@@ -14,6 +14,8 @@ struct vmm_dev {
  * region or its interrupt cannot be a device's line
  * (vmm_arch_irq_valid). */
 bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc);
+/* Route desc's window (device d) on vCPU cpu to its server's endpoint. */
+bool dev_route(unsigned cpu, unsigned d, const struct keel_vm_dev *desc);
 /* The device signalled that its lines changed: read them, set the line. */
 void dev_lines(struct vmm_dev *d);
 

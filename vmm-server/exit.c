@@ -12,9 +12,9 @@ typedef void exit_fn(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct ke
 
 static void exit_mmio(struct vmm *vm, unsigned cpu, const uint64_t *mr, struct keel_msg *r)
 {
-	struct mmio_access a;
+	struct keel_mmio_access a;
 	(void)cpu;
-	if (!mmio_decode(mr, &a)) {
+	if (!keel_mmio_decode(mr, &a)) {
 		r->label = KEEL_VCPU_INJECT_DABT;
 		r->mr[0] = mr[0];
 		r->mr[1] = (mr[1] & KEEL_MMIO_WRITE) != 0;

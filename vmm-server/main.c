@@ -138,6 +138,10 @@ static const char *vm_setup(const struct keel_vm_info *info)
 		if (!dev_add(&vm, &devs[d], KEEL_VMM_SLOT_DEV(d), &info->dev[d]))
 			return "a device window overlaps another, or its interrupt cannot be a "
 			       "device's line";
+	for (unsigned c = 0; c < vm.ncpus; c++)
+		for (unsigned d = 0; d < info->dev_count; d++)
+			if (!info->dev[d].via_vmm && !dev_route(c, d, &info->dev[d]))
+				return "cannot route a device's window to its server";
 	return NULL;
 }
 

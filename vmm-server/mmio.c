@@ -6,25 +6,6 @@
  */
 #include "vmm.h"
 
-bool mmio_decode(const uint64_t *mr, struct mmio_access *a)
-{
-	uint64_t flags = mr[1];
-	if (flags & ~(uint64_t)(KEEL_MMIO_WIDTH_MASK | KEEL_MMIO_WRITE |
-				KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64) ||
-	    (mr[2] >= KEEL_VREG_GENERAL && mr[2] != KEEL_EXIT_REG_NONE))
-		return false;
-	a->gpa = mr[0];
-	a->width = 1u << (flags & KEEL_MMIO_WIDTH_MASK);
-	a->write = flags & KEEL_MMIO_WRITE;
-	a->sign_extend = flags & KEEL_MMIO_SIGN_EXTEND;
-	a->reg64 = flags & KEEL_MMIO_REG64;
-	a->reg = (unsigned)mr[2];
-	a->value = mr[3];
-	if (a->width < 8)
-		a->value &= (1ull << (8 * a->width)) - 1;
-	return true;
-}
-
 static bool overlaps(const struct mmio_region *r, uint64_t base, uint64_t size)
 {
 	return base < r->base + r->size && r->base < base + size;
@@ -53,33 +34,23 @@ const struct mmio_region *mmio_find(const struct mmio_map *m, uint64_t gpa,
 	return NULL;
 }
 
-uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw)
+/* The sequence number of the access being served (the VMM is one
+ * thread): a device server's call carries it (device.c), so that a
+ * retried call and an exit the kernel routed to the server share one
+ * numbering. */
+static uint64_t mmio_serving_seq;
+
+uint64_t mmio_seq(void)
 {
-	unsigned bits = 8 * a->width;
-	uint64_t v = bits == 64 ? raw : raw & ((1ull << bits) - 1);
-	if (a->sign_extend && bits < 64 && (v >> (bits - 1)) & 1)
-		v |= ~0ull << bits;
-	if (!a->reg64)
-		v &= 0xffffffffull;
-	return v;
+	return mmio_serving_seq;
 }
 
-void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
+void mmio_handle(const struct mmio_map *m, const struct keel_mmio_access *a,
 		 struct keel_msg *r)
 {
 	const struct mmio_region *reg = mmio_find(m, a->gpa, a->width);
 	uint64_t val = a->value;
-	if (!reg || !reg->fn(reg->ctx, a->gpa - reg->base, a->width, a->write, &val)) {
-		r->label = KEEL_VCPU_INJECT_DABT;
-		r->mr[0] = a->gpa;
-		r->mr[1] = a->write;
-		return;
-	}
-	r->label = KEEL_VCPU_RESUME;
-	r->mr[0] = KEEL_RESUME_SKIP;
-	if (!a->write && a->reg != KEEL_EXIT_REG_NONE) { /* a load into the zero register */
-		r->mr[0] |= KEEL_RESUME_WRITE_REG;
-		r->mr[1] = a->reg;
-		r->mr[2] = mmio_load_value(a, val);
-	}
+	mmio_serving_seq = a->seq;
+	bool ok = reg && reg->fn(reg->ctx, a->gpa - reg->base, a->width, a->write, &val);
+	keel_mmio_reply(a, ok, val, &r->label, r->mr);
 }

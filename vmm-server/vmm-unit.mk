@@ -12,7 +12,7 @@
 
 VMMU_DIR := $(BUILD)/host/vmm-unit
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
-VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) \
+VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) libipc/src/mmio.c \
 	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \
 	device-servers/pl011/model.c device-servers/flash/model.c $(wildcard tests/vmm/*.c) \
 	$(wildcard tests/vmm/arch/$(ARCH)/*.c) device-servers/console/console.c
@@ -79,10 +79,11 @@ fuzz: fuzz-dtb
 # lines, SGIs, EOIs and firmware calls with invariants), both with the
 # system calls replaced by tests/fuzz/fuzz_vmm.c's model of the kernel:
 # a smoke run each in make test, FUZZ_TIME seconds each in make fuzz.
-VMM_FUZZ_SRCS := tests/fuzz/fuzz_vmm.c vmm-server/exit.c vmm-server/mmio.c \
+VMM_FUZZ_SRCS := tests/fuzz/fuzz_vmm.c vmm-server/exit.c vmm-server/mmio.c libipc/src/mmio.c \
 	$(addprefix vmm-server/arch/aarch64/,vgic.c irq.c psci.c call.c sysreg.c)
 VMM_FUZZ_HDRS := tests/fuzz/fuzz_vmm.h tests/fuzz/fuzz_input.h vmm-server/vmm.h \
-	vmm-server/vmm_arch.h $(wildcard vmm-server/arch/aarch64/*.h) libipc/include/keel/abi.h
+	vmm-server/vmm_arch.h $(wildcard vmm-server/arch/aarch64/*.h) libipc/include/keel/abi.h \
+	libipc/include/keel/mmio.h
 VMM_FUZZ_RUNS ?= 50000
 VMM_FUZZ_TIME ?= $(FUZZ_TIME)
 $(VMMU_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(VMM_FUZZ_SRCS) $(VMM_FUZZ_HDRS) | vmm-unit-tools

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include <keel/abi.h>
+#include <keel/mmio.h>
 #include <keel/server.h>
 #include <keel/vmm.h>
 
@@ -49,16 +50,6 @@ static inline void vmm_reply_resume(struct keel_msg *r, uint64_t flags, uint64_t
 }
 
 /* ---- mmio.c ---- */
-struct mmio_access {
-	uint64_t gpa;
-	unsigned width;     /* bytes: 1, 2, 4, 8 */
-	bool write;
-	bool sign_extend;
-	bool reg64;         /* destination is an X register */
-	unsigned reg;       /* KEEL_VREG_* number, or KEEL_EXIT_REG_NONE */
-	uint64_t value;     /* what a write stores (low width bytes) */
-};
-
 /* Serve one access at offset off from the region's base: fill *val on a
  * read, take *val on a write. false: the guest gets a data abort. */
 typedef bool mmio_fn(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val);
@@ -76,19 +67,16 @@ struct mmio_map {
 	struct mmio_region r[MMIO_MAX_REGIONS];
 };
 
-/* Decode MR0..MR4 of a KEEL_EXIT_MMIO message; false if malformed. */
-bool mmio_decode(const uint64_t *mr, struct mmio_access *a);
 /* Add [base, base + size); false if empty, wrapping, overlapping or full. */
 bool mmio_map_add(struct mmio_map *m, uint64_t base, uint64_t size, mmio_fn *fn,
 		  void *ctx);
 /* The region holding all of [gpa, gpa + width), or NULL. */
 const struct mmio_region *mmio_find(const struct mmio_map *m, uint64_t gpa,
 				    unsigned width);
-/* The value a load leaves in its register: raw cut to width, then sign-
- * or zero-extended to the register's size (a W register's top is 0). */
-uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw);
+/* The exit sequence number (MR5) of the access being served. */
+uint64_t mmio_seq(void);
 /* Serve the access and build the reply (resume, or data abort). */
-void mmio_handle(const struct mmio_map *m, const struct mmio_access *a,
+void mmio_handle(const struct mmio_map *m, const struct keel_mmio_access *a,
 		 struct keel_msg *r);
 
 /* ---- loader.c ---- */

@@ -476,10 +476,12 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 {
 	struct exit_msg m;
 	struct tcb *next;
+	struct cap *ep;
 	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
-	next = fastpath_vcpu_exit(this_cpu(), t, m.label, m.mr, m.len);
+	ep = vcpu_exit_ep(t, m.label, m.mr, &m.len);
+	next = fastpath_vcpu_exit(this_cpu(), t, ep, m.label, m.mr, m.len);
 	if (!next)
-		vcpu_exit(t, m.label, m.mr, m.len);
+		fault_raise_to(t, ep, m.label, m.mr, m.len);
 	return next;
 }
 

@@ -134,7 +134,10 @@ static bool flash_request(void *ctx, struct keel_msg *m)
 int main(int argc, char **argv)
 {
 	static struct flash f;
-	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &f, .protected = flash_request };
+	static struct keel_dev_router router = { .request = flash_request, .ctx = &f, .ntfn = 0,
+						 .told = KEEL_DEV_LINES_UNKNOWN };
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
+				    .fault = keel_dev_route_exit };
 	long err;
 	f.self = argv[0];
 	(void)argc;

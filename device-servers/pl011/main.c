@@ -168,6 +168,16 @@ static bool uart_is_retry(const struct pl011_copy *c, const struct keel_msg *m)
 	       m->mr[3] != 0 && m->mr[3] == c->acc_seq;
 }
 
+/* A read that changes nothing: of any register but DR (which pops the
+ * receiver), with no output line waiting (which a poll of FR may flush).
+ * Answered from the state itself, without a working copy to fill and
+ * commit: the guest's polls of FR are most of its accesses. */
+static bool uart_read_is_pure(const struct pl011_copy *c, const struct keel_msg *m)
+{
+	return m->label == KEEL_DEV_READ && width_ok(m->mr[1]) &&
+	       (m->mr[0] & ~3ull) != PL011_DR && c->tx_len == 0;
+}
+
 /* One request on the working copy u->w; false: refused. */
 static bool uart_apply(struct uart *u, const struct keel_msg *m, uint64_t *val)
 {
@@ -190,6 +200,8 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	if (uart_is_retry(c, m)) {
 		ok = c->acc_ok;
 		val = c->acc_val;
+	} else if (uart_read_is_pure(c, m)) {
+		ok = pl011_read(&c->regs, m->mr[0], (unsigned)m->mr[1], &val);
 	} else {
 		u->w = pl011_begin(u->page);
 		ok = uart_apply(u, m, &val);
@@ -212,7 +224,10 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 int main(int argc, char **argv)
 {
 	static struct uart u;
-	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &u, .protected = uart_request };
+	static struct keel_dev_router router = { .request = uart_request, .ctx = &u, .ntfn = KEEL_SRV_NTFN,
+						 .told = KEEL_DEV_LINES_UNKNOWN };
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
+				    .fault = keel_dev_route_exit };
 	long err;
 	snprintf(u.prefix, sizeof(u.prefix), "[%.30s] ", argc > 1 ? argv[1] : "vm");
 	u.page = (struct pl011_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;

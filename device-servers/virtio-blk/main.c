@@ -280,8 +280,11 @@ static void vblk_init(void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = vblk_init, .notified = vblk_notified,
-				    .protected = vblk_request };
+	static struct keel_dev_router router = { .request = vblk_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
+						 .told = KEEL_DEV_LINES_UNKNOWN };
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vblk_init, .notified = vblk_notified,
+				    .protected = keel_dev_route_request,
+				    .fault = keel_dev_route_exit };
 	long err;
 	if (argc < 4)
 		return 1;

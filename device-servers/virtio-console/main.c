@@ -162,8 +162,11 @@ static void vcon_init(void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = vcon_init,
-				    .protected = vcon_request };
+	static struct keel_dev_router router = { .request = vcon_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
+						 .told = KEEL_DEV_LINES_UNKNOWN };
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vcon_init,
+				    .protected = keel_dev_route_request,
+				    .fault = keel_dev_route_exit };
 	long err;
 	if (argc < 4)
 		return 1;

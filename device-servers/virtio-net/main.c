@@ -319,8 +319,11 @@ static bool vnet_parse_mac(const char *s, uint8_t mac[6])
 
 int main(int argc, char **argv)
 {
-	struct keel_server loop = { .ep = KEEL_SRV_EP, .init = vnet_init, .notified = vnet_notified,
-				    .protected = vnet_request };
+	static struct keel_dev_router router = { .request = vnet_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
+						 .told = KEEL_DEV_LINES_UNKNOWN };
+	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vnet_init, .notified = vnet_notified,
+				    .protected = keel_dev_route_request,
+				    .fault = keel_dev_route_exit };
 	long err;
 	if (argc < 5 || !vnet_parse_mac(argv[4], mac_arg))
 		return 1;

@@ -14,10 +14,15 @@
  *                            VMB_RESTARTS restarts, each timed, before the
  *                            guest is done); tests/system/check-seq.sh
  *                            checks the output
- *   vm-bench    guest-bench  bench (guest): prints "bench hypercall_roundtrip"
- *                            and "bench mmio_device_roundtrip"; root prints
+ *   vm-bench    guest-bench  bench (guest): prints "bench hypercall_roundtrip",
+ *                            "bench mmio_device_roundtrip" (the PL011 at
+ *                            0x09000000, routed to its server) and "bench
+ *                            mmio_vmm_device_roundtrip" (a second PL011 at
+ *                            0x09001000, through the VMM); root prints
  *                            "bench device_restart" (tools/bench.sh)
  */
+#include <string.h>
+
 #include <keel/abi.h>
 #include <keel/print.h>
 #include <keel/server.h>
@@ -34,13 +39,19 @@ static unsigned vmb_timed, vmb_crashes, vmb_period_ms;
 
 static void vmb_start(const char *scn, const char *guest, unsigned crashes, unsigned period_ms)
 {
-	const struct vm_spec spec = {
+	struct vm_spec spec = {
 		.name = "vm1", .image = guest, .ram_base = 0x40000000ull,
 		.ram_size = 64ull << 20, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x09000000ull,
-			   .size = 0x1000, .intid = 33 } },
+			   .size = 0x1000, .intid = 33 },
+			 /* vm-bench: the same device without an MMIO route, every
+			  * access through the VMM, to measure both routes */
+			 { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x09001000ull,
+			   .size = 0x1000, .via_vmm = true } },
 	};
+	if (strcmp(guest, "guest-bench") == 0)
+		spec.ndev = 2;
 	vmb_name = scn;
 	vmb_crashes = crashes;
 	vmb_period_ms = period_ms;

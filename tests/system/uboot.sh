@@ -15,7 +15,8 @@
 #             and md.b reads the environment back from bank 1 as memory
 #             once it is in read-array mode again
 #   virtio    virtio scan, ext4ls virtio 0 /: the VM's read-only virtio
-#             disk (build/linux/rootfs.ext4) lists the rootfs' top level
+#             disk (build/uboot/root.ext4, the rootfs made afresh by make
+#             uboot-system) lists the rootfs' top level
 #   booti     ext4load Debian's kernel and the initramfs from the second
 #             disk (build/uboot/boot.ext4; 64 KiB a read, see load()
 #             below), booti them with U-Boot's
@@ -43,7 +44,7 @@ for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
 	[ -x "$t" ] || die "CHECK_CONFIG and MKBLOBS must name the host tools (make sets them)"
 done
 [ -s build/uboot/u-boot.bin ] || die "no build/uboot/u-boot.bin (bash tools/fetch-uboot.sh)"
-[ -s build/linux/rootfs.ext4 ] || die "no build/linux/rootfs.ext4 (make rootfs)"
+[ -s build/uboot/root.ext4 ] || die "no build/uboot/root.ext4 (make uboot-system makes it)"
 [ -s build/uboot/boot.ext4 ] || die "no build/uboot/boot.ext4 (make uboot-system makes it)"
 outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
@@ -85,7 +86,9 @@ wait_for() {
 	done
 }
 # run NAME COMMAND: type it, ended by an echo of a marker; the output
-# between the command's echo and the marker goes to $tmp/NAME.
+# between the previous step's marker (the start, for the first) and this
+# one goes to $tmp/NAME. (Not from the command's echo: with UBOOT_CRASH,
+# root's lines can land inside the echo, and the view cannot join it.)
 n=0
 run() {
 	n=$((n + 1))
@@ -95,8 +98,8 @@ run() {
 		: >"$tmp/$1"
 		return 1
 	fi
-	view | awk -v m="@@done-$n" -v c="echo @@done-$n" \
-		'index($0, c) { on = 1; next } $0 == m { on = 0 } on' >"$tmp/$1"
+	view | awk -v m="@@done-$n" -v p="@@done-$((n - 1))" -v on=$((n == 1)) \
+		'$0 == m { on = 0 } on; $0 == p { on = 1 }' >"$tmp/$1"
 }
 # has NAME REGEX...: every regex matches a line of step NAME's output.
 has() {

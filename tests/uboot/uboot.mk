@@ -21,8 +21,13 @@ $(UBOOT_BOOTDISK): $(LINUX_STAMP) tools/mkrootfs.sh
 	rm -rf $(BUILD)/uboot/boot && mkdir -p $(BUILD)/uboot/boot
 	cp $(LINUX_IMAGE) $(LINUX_INITRD) $(BUILD)/uboot/boot/
 	bash tools/mkrootfs.sh $(BUILD)/uboot/boot $@ 48
+# Its root disk is made afresh from the guest's tree for each run: the
+# shared rootfs.ext4 is whatever the last Linux test left (a VM killed at
+# the end of a test leaves its journal to replay, which a read-only disk
+# cannot).
 uboot-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(UBOOT_BIN) $(LINUX_ROOTFS) $(UBOOT_BOOTDISK)
+	bash tools/mkrootfs.sh $(LINUX_B)/root $(BUILD)/uboot/root.ext4
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/uboot.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

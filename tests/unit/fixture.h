@@ -104,4 +104,10 @@ Suite *suite_irq(void);
 Suite *suite_libipc(void);
 Suite *suite_decode(void);
 
+/* The fastpath as the arch's entry code takes it (fastpath_entry.c): the
+ * thread to return to, or NULL for the general path. */
+struct tcb *kernel_fastpath(unsigned num, struct tcb *t);
+struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
+				 unsigned len);
+
 #endif /* TESTS_UNIT_FIXTURE_H */

@@ -5,7 +5,8 @@
  * VMM's reply actions, and what deleting a vCPU does to its thread.
  *
  * Cast: VMM H (prio 100, IPC buffer) receives on EP; guest thread G
- * (prio 50) has EP as fault endpoint and the vCPU in slot V bound.
+ * (prio 50) has EP as fault endpoint and the vCPU in slot V bound. The
+ * MMIO route tests add device server S (prio 100) receiving on EP2.
  */
 #include <string.h>
 
@@ -18,6 +19,8 @@
 #define H_SLOT 20
 #define G_SLOT 22
 #define G2_SLOT 24
+#define EP2 26     /* a device server's endpoint: an MMIO route */
+#define S_SLOT 27  /* the device server S (IPC buffer in 28) */
 
 static struct tcb *H, *G;
 
@@ -47,10 +50,16 @@ static void guest_exits(uint64_t label, const uint64_t *msg, unsigned len)
 	ck_assert_uint_eq(H->state, TS_READY);
 }
 
-static void vmm_replies(uint64_t action, uint64_t mr0, uint64_t mr1, uint64_t mr2)
+static void vmm_replies_from(struct tcb *vmm, uint64_t action, uint64_t mr0, uint64_t mr1,
+			     uint64_t mr2)
 {
 	const uint64_t mr[6] = { mr0, mr1, mr2 };
-	ck_assert_uint_eq(fx_trap(H, KEEL_SYS_REPLY, 0, keel_msginfo(action, 3), mr), KEEL_OK);
+	ck_assert_uint_eq(fx_trap(vmm, KEEL_SYS_REPLY, 0, keel_msginfo(action, 3), mr), KEEL_OK);
+}
+
+static void vmm_replies(uint64_t action, uint64_t mr0, uint64_t mr1, uint64_t mr2)
+{
+	vmm_replies_from(H, action, mr0, mr1, mr2);
 }
 
 /* G exits on WFI and the VMM answers KEEL_VCPU_WAIT. */
@@ -188,7 +197,7 @@ START_TEST(exit_reaches_vmm_and_resume_applies_flags)
 	guest_exits(KEEL_EXIT_MMIO, mmio, 5);
 	h = fx_regs(H);
 	ck_assert_uint_eq(keel_msg_label(h[1]), KEEL_EXIT_MMIO);
-	ck_assert_uint_eq(keel_msg_len(h[1]), 5);
+	ck_assert_uint_eq(keel_msg_len(h[1]), 6); /* and MR5, its sequence number */
 	ck_assert(memcmp(h + 2, mmio, sizeof(mmio)) == 0);
 	vmm_replies(KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 7, 0x77);
 	ck_assert_uint_eq(G->state, TS_READY);
@@ -458,8 +467,9 @@ START_TEST(exit_and_resume_fastpath_match_the_general_path)
 	h = fx_regs(H);
 	ck_assert_uint_eq(h[0], KEEL_OK);
 	ck_assert_uint_eq(keel_msg_label(h[1]), KEEL_EXIT_MMIO);
-	ck_assert_uint_eq(keel_msg_len(h[1]), 5);
-	ck_assert(memcmp(h + 2, MMIO_READ, sizeof(MMIO_READ)) == 0);
+	ck_assert_uint_eq(keel_msg_len(h[1]), 6); /* MR5: the exit's sequence number */
+	ck_assert(memcmp(h + 2, MMIO_READ, 5 * sizeof(uint64_t)) == 0);
+	ck_assert_uint_ne(h[7], 0);
 	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
 	ck_assert_uint_eq(G->fault_pending, 1);
 	ck_assert_ptr_eq(H->reply_to, G);
@@ -484,6 +494,104 @@ START_TEST(exit_and_resume_fastpath_match_the_general_path)
 	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
 	ck_assert(fake_arch.vcpu_in_guest[0]);
 	ck_assert_uint_eq(fake_arch.vcpu_flushes, 0);
+}
+END_TEST
+
+
+/* G's vCPU routes 0x9000000..0x9000fff to EP2, where device server S
+ * waits; the VMM H waits on EP; G runs. */
+static struct tcb *routed_guest_running(void)
+{
+	struct tcb *S;
+	cast();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP2, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2), KEEL_OK);
+	S = fx_thread(S_SLOT, 100, S_SLOT + 1, true);
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	fx_trap(S, KEEL_SYS_RECV, EP2, 0, NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	arch_regs_set_pc(&G->regs, 0x80040);
+	return S;
+}
+
+/* A routed access reaches the device server, not the VMM, as an exit
+ * whose MR0 is the offset in the window and MR5 a sequence number; when
+ * the server stops before replying, the same exit (same number) waits
+ * on the route again, ahead of later senders, and the restarted server
+ * answers the vCPU. Through the fastpath and the general path: the
+ * fastpath once kept no copy of the message to send again. */
+START_TEST(routed_exit_reaches_its_server_and_is_resent_when_it_stops)
+{
+	bool fast = _i == 1, took;
+	struct tcb *S = routed_guest_running();
+	uint64_t *s, seq;
+	ck_assert_ptr_eq(exit_as_trap(fast, &took), S);
+	ck_assert(took == fast);
+	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV); /* the VMM saw nothing */
+	s = fx_regs(S);
+	ck_assert_uint_eq(keel_msg_label(s[1]), KEEL_EXIT_MMIO);
+	ck_assert_uint_eq(keel_msg_len(s[1]), 6);
+	ck_assert_uint_eq(s[2], 0x18);
+	ck_assert(memcmp(s + 3, MMIO_READ + 1, 4 * sizeof(uint64_t)) == 0);
+	seq = s[7];
+	ck_assert_uint_ne(seq, 0);
+
+	tcb_suspend(S); /* crashed; root restarts it */
+	ck_assert_uint_eq(G->state, TS_BLOCKED_SEND);
+	ck_assert_ptr_eq(fx_ep(EP2)->queue.head, G);
+	ck_assert_ptr_null(S->reply_to);
+	memset(s, 0, 8 * sizeof(uint64_t));
+	tcb_resume(S);
+	fx_trap(S, KEEL_SYS_RECV, EP2, 0, NULL);
+	ck_assert_uint_eq(s[2], 0x18);
+	ck_assert_uint_eq(s[7], seq);
+	ck_assert_ptr_eq(S->reply_to, G);
+
+	vmm_replies_from(S, KEEL_VCPU_RESUME, KEEL_RESUME_SKIP | KEEL_RESUME_WRITE_REG, 7, 0x5a);
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x5a);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x80044);
+	ck_assert_uint_eq(G->state, TS_READY);
+}
+END_TEST
+
+/* A data abort the server answers names the offset; the guest sees the
+ * guest-physical address. Exits outside every route go to the VMM. */
+START_TEST(routed_exit_abort_and_unrouted_exits)
+{
+	bool took;
+	struct tcb *S = routed_guest_running();
+	static const uint64_t gicd[6] = { 0x8000000, 2, 7, 0, 0x80040 };
+	ck_assert_ptr_eq(exit_as_trap(false, &took), S);
+	vmm_replies_from(S, KEEL_VCPU_INJECT_DABT, 0x18, 0, 0);
+	ck_assert_uint_eq(vcpu(V)->arch.dabts, 1);
+	ck_assert_uint_eq(vcpu(V)->arch.exc_addr, 0x9000018);
+	fx_run(G);
+	vcpu_exit(G, KEEL_EXIT_MMIO, gicd, 5);
+	ck_assert_ptr_eq(G->reply_from, H);
+	ck_assert_uint_eq(fx_regs(H)[2], 0x8000000);
+}
+END_TEST
+
+START_TEST(set_route_checks_its_arguments)
+{
+	cast();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP2, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0x9000800, 0x1000, EP2),
+			 KEEL_E_INVALID_ARG); /* overlaps route 0 */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000800, 0x1000, EP2),
+			 KEEL_OK); /* route 0 itself moves */
+	ck_assert_int_eq(FX_INVOKE(V_RO, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, EP2),
+			 KEEL_E_NO_RIGHTS);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, KEEL_VCPU_ROUTES, 0xa000000, 0x200, EP2),
+			 KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0, EP2),
+			 KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, V),
+			 KEEL_E_WRONG_TYPE);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0, 0, 0), KEEL_OK); /* cleared */
+	ck_assert_uint_eq(vcpu(V)->route[0].type, KEEL_OBJ_NULL);
 }
 END_TEST
 
@@ -741,6 +849,9 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, deleting_a_vcpu_loaded_on_another_cpu);
 	tcase_add_test(tc, injecting_into_a_vcpu_running_elsewhere_keeps_it_runnable);
 	tcase_add_loop_test(tc, exit_and_resume_fastpath_match_the_general_path, 0, 2);
+	tcase_add_loop_test(tc, routed_exit_reaches_its_server_and_is_resent_when_it_stops, 0, 2);
+	tcase_add_test(tc, routed_exit_abort_and_unrouted_exits);
+	tcase_add_test(tc, set_route_checks_its_arguments);
 	tcase_add_test(tc, exit_fastpath_declines_unless_the_vmm_waits_here);
 	tcase_add_test(tc, reply_recv_fastpath_declines_what_needs_the_vcpu_state);
 	tcase_add_test(tc, invocation_flushes_a_vcpu_held_by_another_cpu);

@@ -37,9 +37,9 @@ static void setup(void)
 	ck_assert(mmio_map_add(&map, 0x0a000000, 0x200, fake_mmio, &dev_b));
 }
 
-static struct mmio_access acc(uint64_t gpa, unsigned width, bool write, unsigned reg)
+static struct keel_mmio_access acc(uint64_t gpa, unsigned width, bool write, unsigned reg)
 {
-	return (struct mmio_access){ .gpa = gpa, .width = width, .write = write, .reg = reg };
+	return (struct keel_mmio_access){ .gpa = gpa, .width = width, .write = write, .reg = reg };
 }
 
 START_TEST(map_rejects_bad_regions)
@@ -71,7 +71,7 @@ END_TEST
 
 START_TEST(dispatch_read_to_its_region)
 {
-	struct mmio_access a = acc(0x0a000010, 4, false, 7);
+	struct keel_mmio_access a = acc(0x0a000010, 4, false, 7);
 	struct keel_msg r;
 	dev_b.answer = 0x12345678;
 	mmio_handle(&map, &a, &r);
@@ -90,9 +90,9 @@ END_TEST
 START_TEST(dispatch_write_skips_only)
 {
 	uint64_t mr[5] = { 0x09000000, 2 | KEEL_MMIO_WRITE, 3, 0xffffff41, 0x40200000 };
-	struct mmio_access a;
+	struct keel_mmio_access a;
 	struct keel_msg r;
-	ck_assert(mmio_decode(mr, &a));
+	ck_assert(keel_mmio_decode(mr, &a));
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1);
 	ck_assert(dev_a.write);
@@ -100,7 +100,7 @@ START_TEST(dispatch_write_skips_only)
 	ck_assert_uint_eq(r.label, KEEL_VCPU_RESUME);
 	ck_assert_uint_eq(r.mr[0], KEEL_RESUME_SKIP);
 	mr[1] = 0 | KEEL_MMIO_WRITE; /* a byte: the rest of the register is not stored */
-	ck_assert(mmio_decode(mr, &a));
+	ck_assert(keel_mmio_decode(mr, &a));
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.val, 0x41);
 }
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(unbacked_address_aborts)
 {
-	struct mmio_access a = acc(0x7f000000, 8, false, 1);
+	struct keel_mmio_access a = acc(0x7f000000, 8, false, 1);
 	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(r.label, KEEL_VCPU_INJECT_DABT);
@@ -119,7 +119,7 @@ END_TEST
 
 START_TEST(refused_access_aborts)
 {
-	struct mmio_access a = acc(0x09000004, 4, true, 1);
+	struct keel_mmio_access a = acc(0x09000004, 4, true, 1);
 	struct keel_msg r;
 	dev_a.refuse = true;
 	mmio_handle(&map, &a, &r);
@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(read_into_zero_register)
 {
-	struct mmio_access a = acc(0x09000018, 4, false, KEEL_EXIT_REG_NONE);
+	struct keel_mmio_access a = acc(0x09000018, 4, false, KEEL_EXIT_REG_NONE);
 	struct keel_msg r;
 	mmio_handle(&map, &a, &r);
 	ck_assert_uint_eq(dev_a.calls, 1); /* the read still happens (side effects) */
@@ -140,42 +140,42 @@ END_TEST
 
 START_TEST(load_value_width_and_sign)
 {
-	struct mmio_access a = { .width = 1 };
-	ck_assert_uint_eq(mmio_load_value(&a, 0xfedcba80), 0x80);                /* ldrb */
+	struct keel_mmio_access a = { .width = 1 };
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0xfedcba80), 0x80);                /* ldrb */
 	a.sign_extend = true;
-	ck_assert_uint_eq(mmio_load_value(&a, 0x80), 0xffffff80);                 /* ldrsb w */
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0x80), 0xffffff80);                 /* ldrsb w */
 	a.reg64 = true;
-	ck_assert_uint_eq(mmio_load_value(&a, 0x80), 0xffffffffffffff80ull);      /* ldrsb x */
-	ck_assert_uint_eq(mmio_load_value(&a, 0x7f), 0x7f);
-	a = (struct mmio_access){ .width = 2, .sign_extend = true };
-	ck_assert_uint_eq(mmio_load_value(&a, 0x18000), 0xffff8000);              /* ldrsh w */
-	a = (struct mmio_access){ .width = 4, .reg64 = false };
-	ck_assert_uint_eq(mmio_load_value(&a, 0xdeadbeefcafef00dull), 0xcafef00d); /* ldr w */
-	a = (struct mmio_access){ .width = 4, .sign_extend = true, .reg64 = true };
-	ck_assert_uint_eq(mmio_load_value(&a, 0x80000000), 0xffffffff80000000ull); /* ldrsw */
-	a = (struct mmio_access){ .width = 8, .reg64 = true };
-	ck_assert_uint_eq(mmio_load_value(&a, 0xdeadbeefcafef00dull), 0xdeadbeefcafef00dull);
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0x80), 0xffffffffffffff80ull);      /* ldrsb x */
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0x7f), 0x7f);
+	a = (struct keel_mmio_access){ .width = 2, .sign_extend = true };
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0x18000), 0xffff8000);              /* ldrsh w */
+	a = (struct keel_mmio_access){ .width = 4, .reg64 = false };
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0xdeadbeefcafef00dull), 0xcafef00d); /* ldr w */
+	a = (struct keel_mmio_access){ .width = 4, .sign_extend = true, .reg64 = true };
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0x80000000), 0xffffffff80000000ull); /* ldrsw */
+	a = (struct keel_mmio_access){ .width = 8, .reg64 = true };
+	ck_assert_uint_eq(keel_mmio_load_value(&a, 0xdeadbeefcafef00dull), 0xdeadbeefcafef00dull);
 }
 END_TEST
 
 START_TEST(decode_checks_the_message)
 {
 	uint64_t mr[5] = { 0x1000, 3 | KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64, 30, 0, 0 };
-	struct mmio_access a;
-	ck_assert(mmio_decode(mr, &a));
+	struct keel_mmio_access a;
+	ck_assert(keel_mmio_decode(mr, &a));
 	ck_assert_uint_eq(a.width, 8);
 	ck_assert(a.sign_extend && a.reg64 && !a.write);
 	ck_assert_uint_eq(a.reg, 30);
 	mr[2] = KEEL_EXIT_REG_NONE; /* the zero register */
-	ck_assert(mmio_decode(mr, &a));
+	ck_assert(keel_mmio_decode(mr, &a));
 	ck_assert_uint_eq(a.reg, KEEL_EXIT_REG_NONE);
 	mr[2] = KEEL_VREG_GENERAL; /* no general register: SP is not a target */
-	ck_assert(!mmio_decode(mr, &a));
+	ck_assert(!keel_mmio_decode(mr, &a));
 	mr[2] = 32;
-	ck_assert(!mmio_decode(mr, &a));
+	ck_assert(!keel_mmio_decode(mr, &a));
 	mr[2] = 0;
 	mr[1] = 0x20;
-	ck_assert(!mmio_decode(mr, &a));
+	ck_assert(!keel_mmio_decode(mr, &a));
 }
 END_TEST
 

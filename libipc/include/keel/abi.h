@@ -112,7 +112,8 @@ enum keel_obj {
 #define KEEL_TCB_BITS 11u
 #define KEEL_ENDPOINT_BITS 5u
 #define KEEL_NOTIFICATION_BITS 6u
-#define KEEL_VCPU_BITS 10u
+#define KEEL_VCPU_BITS 11u
+#define KEEL_VCPU_ROUTES 8u /* MMIO routes per vCPU (KEEL_VCPU_SET_ROUTE) */
 #define KEEL_SLOT_BITS 6u          /* one CNode slot */
 #define KEEL_PAGE_BITS 12u
 #define KEEL_LARGE_PAGE_BITS 21u /* a large frame, mapped as one block */
@@ -221,7 +222,15 @@ enum keel_label {
 	KEEL_VMID_POOL_ASSIGN = 29,
 	KEEL_VMID_POOL_SPLIT = 30,
 	KEEL_VMID_POOL_COUNT = 31,
-	KEEL_LABEL_COUNT = 32,
+	/* VCPU: SET_ROUTE MR0 route (< KEEL_VCPU_ROUTES), MR1 guest-physical
+	 * base, MR2 size, MR3 endpoint cptr (WRITE; 0 clears the route):
+	 * the vCPU's MMIO exits at base..base+size-1 go to that endpoint
+	 * (a copy with its badge is kept in the VCPU) instead of the fault
+	 * endpoint, so a device server answers its guest without the VMM.
+	 * Routes must not overlap (KEEL_E_INVALID_ARG). See "MMIO routes"
+	 * in docs/architecture.md. */
+	KEEL_VCPU_SET_ROUTE = 32,
+	KEEL_LABEL_COUNT = 33,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -239,8 +248,12 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
 /* ---- VM exits ----------------------------------------------------------------
  * A vCPU thread's exits arrive on its fault endpoint with these labels:
  *
- *   MMIO      MR0 guest-physical address, MR1 KEEL_MMIO_* flags | width,
- *             MR2 register, MR3 value (writes), MR4 pc
+ *   MMIO      MR0 guest-physical address (the offset in the window, for
+ *             an exit sent on an MMIO route), MR1 KEEL_MMIO_* flags | width,
+ *             MR2 register, MR3 value (writes), MR4 pc, MR5 a sequence
+ *             number, never 0 and unique on the machine, that an exit
+ *             sent again keeps (to a routed device server whose reply
+ *             was lost to a crash: KEEL_VCPU_SET_ROUTE)
  *   HVC       a call to the hypervisor: MR0..MR5 the call's first six
  *             argument registers; the pc is already past the call
  *   SMC       a call to the firmware the hypervisor trapped: as HVC, but
@@ -295,7 +308,9 @@ enum keel_abort_flags {
 };
 enum keel_vcpu_action {
 	KEEL_VCPU_RESUME = 0,       /* continue (flags below) */
-	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address,
+	KEEL_VCPU_INJECT_DABT = 1,  /* synchronous external abort, MR0 = address
+				     * (an offset in the window when the exit
+				     * came on an MMIO route),
 				     * MR1 = 1 if the access was a write */
 	KEEL_VCPU_INJECT_UNDEF = 2, /* undefined instruction */
 	KEEL_VCPU_STOP = 3,         /* suspend the vCPU thread */

@@ -63,6 +63,7 @@
 #include <stdint.h>
 
 #include <keel/abi.h>
+#include <keel/server.h>
 
 #define KEEL_VMM_INFO_VADDR 0x10000000ull
 #define KEEL_VMM_IMAGE_VADDR 0x100000000ull
@@ -110,6 +111,9 @@ struct keel_vm_dev {
 	uint64_t base, size; /* guest-physical window */
 	uint32_t kind;       /* enum keel_vm_dev_kind */
 	uint32_t intid;      /* guest interrupt of output line 0 (0: none) */
+	uint32_t via_vmm;    /* 1: no MMIO route, every access through the VMM
+			      * (the benchmark of both routes) */
+	uint32_t pad;
 };
 
 struct keel_vm_info {
@@ -192,6 +196,30 @@ enum keel_dev_status {
 	KEEL_DEV_ABORT = 1,
 };
 #define KEEL_DEV_REPLY_LEN 3u
+
+/* ---- MMIO routes: guest accesses straight to the device server -------------
+ * The VMM routes each device's window, on every vCPU, to the device's
+ * endpoint (KEEL_VCPU_SET_ROUTE): the guest's accesses then reach the
+ * server as the vCPU's own KEEL_EXIT_MMIO exits (MR0 the offset in the
+ * window, MR5 the exit's sequence number), and the server's reply resumes
+ * the vCPU; the VMM is out of the path. keel_dev_route_exit serves such an
+ * exit with the server's KEEL_DEV_* handler, unchanged: it builds the
+ * request the VMM would have sent (MR3 = the exit's sequence number, so
+ * the crash retry rule above holds: the kernel sends a lost exit again
+ * with its number) and turns the reply into the vCPU's. The VMM no longer
+ * sees the lines in that reply, so when they differ from those it saw
+ * last, the server signals it (KEEL_VMM_BADGE_DEV) and the VMM reads them
+ * (KEEL_DEV_LINES). A server's loop: .ctx = its router,
+ * .protected = keel_dev_route_request, .fault = keel_dev_route_exit. */
+struct keel_dev_router {
+	bool (*request)(void *ctx, struct keel_msg *m); /* the KEEL_DEV_* handler */
+	void *ctx;
+	uint64_t ntfn; /* the VMM's notification (a slot); 0: the device has no lines */
+	uint64_t told; /* the lines the VMM saw last; start at KEEL_DEV_LINES_UNKNOWN */
+};
+#define KEEL_DEV_LINES_UNKNOWN (~0ull)
+bool keel_dev_route_request(void *router, struct keel_msg *m);
+bool keel_dev_route_exit(void *router, struct keel_msg *m);
 
 /* ---- the console server (device-servers/console/) ------------------------------
  * One per system, started by root (boot/console.c). It owns the physical
