@@ -29,6 +29,8 @@ struct vm_dev_spec {
 	const char *net_name; /* virtio-net: its network (boot/net.c), else
 			       * NULL (a spec zeroed by a test scenario too) */
 	uint8_t mac[6];      /* virtio-net: the guest's MAC */
+	bool uplink;         /* virtio-net: its network has the host's uplink
+			      * (boot/uplink.c) */
 };
 
 struct vm_spec {

@@ -290,6 +290,13 @@ static void write_uplink(FILE *f, const struct cfg_system *sys)
 			fprintf(f, ":%u", n->forwards[k].guest_port);
 		}
 		fprintf(f, "\n-device\nvirtio-net-device,netdev=uplink\n");
+		for (size_t k = 0; k < n->forward_count; k++) {
+			printf("mkblobs: network %s: http://127.0.0.1:%u/ (host) -> ", n->name,
+			       n->forwards[k].host_port);
+			put_ip(stdout, n->forwards[k].guest);
+			printf(":%u (guest), e.g. curl http://127.0.0.1:%u/\n",
+			       n->forwards[k].guest_port, n->forwards[k].host_port);
+		}
 	}
 }
 

@@ -64,7 +64,7 @@ NET_SOAK_MIB ?= 64
 NET_SYSTEM_ENV = CHECK_CONFIG=$(BUILD)/host/config/check-config \
 	MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_TEST_CONFIG=tests/linux/net.json \
 	LINUX_TEST_APPEND=test=net-crash \
-	LINUX_TEST_STEPS="shell ping tcp spoof isolated netcrashes"
+	LINUX_TEST_STEPS="shell ping uplink restrict tcp spoof isolated netcrashes"
 net-system: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets
 	$(NET_SYSTEM_ENV) LINUX_TEST_LOG=net NET_TCP_MIB=$(NET_TCP_MIB) \

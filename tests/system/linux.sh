@@ -61,6 +61,8 @@ log=$outdir/linux${LINUX_TEST_LOG:+-$LINUX_TEST_LOG}.log
 blobs=$(dirname "$bin")/linux-test-blobs
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+# h-up: the uplink's forwards on free host ports (uplink-steps.sh uses them)
+UPLINK_PORTS=$(bash "$(dirname "$0")/uplink-ports.sh" "$blobs/qemu-args") || die "no free host port"
 
 image=$(mktemp "${TMPDIR:-/tmp}/keel-linux.XXXXXX")
 fifo=$(mktemp -u "${TMPDIR:-/tmp}/keel-linux-stdin.XXXXXX")
@@ -357,6 +359,7 @@ t_vcrashes() {
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
 . "$(dirname "$0")/net-steps.sh" # h-net: ping, TCP, isolation, spoofing
+. "$(dirname "$0")/uplink-steps.sh" # h-up: the host fetches from a guest, restrict=on
 
 for s in ${LINUX_TEST_STEPS:-shell root persist ping cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
