@@ -4,20 +4,31 @@
 # by tests/linux/init). linux.sh moved the forwards to free host ports
 # (UPLINK_PORTS, uplink-ports.sh). VM 1 has the console.
 
+# web: the host's curl through the first forward gets vm1's index page
+# (config/default.json: what README's curl http://127.0.0.1:8080/ shows;
+# boot may still be under way: up to 60 tries).
+t_web() {
+	local port=${UPLINK_PORTS%%[[:space:]]*}
+	for _ in $(seq 60); do
+		curl -sf --max-time 10 "http://127.0.0.1:$port/" | grep -q 'Hello from Keel VM vm1' && return 0
+		sleep 1
+	done
+	echo "[linux] web: no index page from vm1 at 127.0.0.1:$port"
+	return 1
+}
+
 # uplink: vm1 writes UPLINK_MIB (default 2) MiB of random data into its
 # web root and prints its SHA-256; the host fetches it with curl through
 # the forward, again and again, until root (test=net-crash) has crashed
 # the uplink driver at least UPLINK_MIN_CRASHES (3) times during the
-# fetches; every fetch's checksum must be the guest's. The index page
-# names vm1.
+# fetches; every fetch's checksum must be the guest's (after web).
 t_uplink() {
 	local port=${UPLINK_PORTS%%[[:space:]]*} mib=${UPLINK_MIB:-2} sum got before crashes=0 n=0
 	[ -n "$port" ] || { echo "[linux] uplink: no host forward in qemu-args"; return 1; }
 	run_cmd "dd if=/dev/urandom of=/srv/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo sum=\$(sha256sum /srv/www/big | cut -c1-64)" \
 		'^sum=[0-9a-f]{64}' 120 || return 1
 	sum=${last#sum=}
-	curl -sf --max-time 60 "http://127.0.0.1:$port/" | grep -q 'Hello from Keel VM vm1' || {
-		echo "[linux] uplink: no index page from vm1 at 127.0.0.1:$port"; return 1; }
+	t_web || return 1
 	while [ "$crashes" -lt "${UPLINK_MIN_CRASHES:-3}" ] && [ "$n" -lt 40 ]; do
 		before=$(grep -ac 'server lan-uplink restarted' "$log")
 		got=$(curl -sf --max-time 120 "http://127.0.0.1:$port/big" | sha256sum | cut -c1-64)
