@@ -26,6 +26,7 @@
 #include <keel/print.h>
 
 #include "net.h"
+#include "uplink.h"
 
 #define NET_VIEW 0x3000400000ull /* root's view of each switch's info page */
 #define NET_PRIO 150u            /* as the VMs' servers */
@@ -46,6 +47,7 @@ struct net_switch {
 	struct server *srv;
 	uint64_t ntfn;      /* bound to the switch */
 	struct keel_switch_info *info; /* root's view */
+	struct server *uplink; /* its driver (port 0), or NULL */
 	struct net_port port[KEEL_NET_PORTS];
 };
 
@@ -93,8 +95,40 @@ static const char *net_switch_build(struct net_switch *sw, unsigned n, unsigned 
 	return srv_start(sw->srv) ? NULL : "cannot start it";
 }
 
-/* The switch of the network named name, made and started if new. */
-static struct net_switch *net_switch_get(const char *name, unsigned cpu)
+struct server *net_uplink_server(const char *name)
+{
+	for (unsigned i = 0; i < nnets; i++)
+		if (strcmp(nets[i].name, name) == 0)
+			return nets[i].uplink;
+	return NULL;
+}
+
+static bool net_port_build(struct net_switch *sw, unsigned p);
+
+/* Port 0 of a new switch, served by the uplink driver (boot/uplink.c):
+ * no VM's, so never found by net_port_find; any unicast source. Without
+ * the machine's device the port stays unconnected. */
+static void net_uplink_add(struct net_switch *sw, unsigned cpu)
+{
+	uint64_t badged = root_alloc_slot();
+	struct uplink_port up;
+	if (!badged || !net_port_build(sw, 0)) {
+		kprintf("[root] network %s: no memory for its uplink's port\n", sw->name);
+		return;
+	}
+	sw->port[0].used = true;
+	sw->port[0].dev = ~0u;
+	up = (struct uplink_port){ .area = sw->port[0].area, .ntfn = sw->port[0].ntfn,
+				   .switch_ntfn = sw->ntfn, .bit = 1 };
+	if (!(sw->uplink = uplink_create(sw->name, &up, cpu, NET_PRIO)))
+		return;
+	sw->info->port[0].uplink = 1;
+	__atomic_store_n(&sw->info->port[0].live, 1, __ATOMIC_RELEASE);
+}
+
+/* The switch of the network named name, made and started if new (with
+ * its uplink if it has one). */
+static struct net_switch *net_switch_get(const char *name, bool uplink, unsigned cpu)
 {
 	struct net_switch *sw;
 	const char *why;
@@ -113,6 +147,8 @@ static struct net_switch *net_switch_get(const char *name, unsigned cpu)
 		return NULL;
 	}
 	kprintf("[root] network %s: switch %s started\n", name, sw->srv->name);
+	if (uplink)
+		net_uplink_add(sw, cpu);
 	return &nets[nnets++];
 }
 
@@ -143,7 +179,7 @@ bool net_ensure(const struct vm_spec *spec)
 		int p;
 		if (!dev->net_name)
 			continue;
-		if (!(sw = net_switch_get(dev->net_name, spec->cpu)))
+		if (!(sw = net_switch_get(dev->net_name, dev->uplink, spec->cpu)))
 			return false;
 		if ((p = net_port_find(sw, spec->name, d)) < 0) {
 			for (p = 0; p < (int)KEEL_NET_PORTS && sw->port[p].used; p++)

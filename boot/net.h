@@ -17,5 +17,7 @@ bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s);
 /* The switch server of the network named name, or NULL: for the test
  * root's crash scenarios. */
 struct server *net_switch_server(const char *name);
+/* The uplink driver of the network named name, or NULL (none). */
+struct server *net_uplink_server(const char *name);
 
 #endif /* BOOT_NET_H */

@@ -31,6 +31,8 @@ struct vm_dev_spec {
 	uint8_t mac[6];      /* virtio-net: the guest's MAC */
 	bool via_vmm;        /* every access through the VMM, no MMIO route
 			      * (test root's benchmark of both routes) */
+	bool uplink;         /* virtio-net: its network has the host's uplink
+			      * (boot/uplink.c) */
 };
 
 struct vm_spec {

@@ -140,6 +140,7 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.net_name = dev->type == CFG_DEV_VIRTIO_NET && dev->network >= 0
 					    ? sys.networks[dev->network].name : NULL };
 		memcpy(spec->dev[d].mac, dev->guest_mac, 6);
+		spec->dev[d].uplink = spec->dev[d].net_name && sys.networks[dev->network].uplink;
 	}
 	spec->firmware = vm->firmware; /* its flash: one more device (the loader left room) */
 	if (vm->firmware && spec->ndev < KEEL_VMM_MAX_DEVICES)

@@ -198,9 +198,11 @@ static void read_network(struct cfg_ctx *c, const cJSON *obj,
 			cfg_report(c, CFG_E_VALUE, m, "no network \"%s\" (the"
 				   " top-level \"networks\" list names each"
 				   " one)", m->valuestring);
-		else if (network_ports(c, dev->network) >= CFG_NET_MAX_PORTS)
+		else if (network_ports(c, dev->network) >= (size_t)CFG_NET_MAX_PORTS -
+				 c->out->networks[dev->network].uplink) /* its port */
 			cfg_report(c, CFG_E_LIMIT, m, "more than %d NICs on"
-				   " network \"%s\"", CFG_NET_MAX_PORTS,
+				   " network \"%s\"", CFG_NET_MAX_PORTS -
+				   (int)c->out->networks[dev->network].uplink,
 				   m->valuestring);
 	}
 	cfg_path_pop(c, mark);

@@ -103,6 +103,7 @@ bool cfg_read_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm);
 void cfg_check_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm);
 
 /* cfg_check.c */
+void cfg_read_uplink(struct cfg_ctx *c, const cJSON *obj, size_t i);
 void cfg_check_system(struct cfg_ctx *c);
 /* Sets the key path to vms[v].devices[d].key (d < 0: vms[v].key, key
  * NULL: vms[v]) and charges what follows to VM v. */

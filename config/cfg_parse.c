@@ -17,7 +17,8 @@
 
 static const char *const root_keys[] = { "vms", "networks", NULL };
 static const char *const root_required[] = { "vms", NULL };
-static const char *const net_keys[] = { "name", NULL };
+static const char *const net_keys[] = { "name", "uplink", "subnet", "host_forwards", NULL };
+static const char *const net_required[] = { "name", NULL };
 
 static const char *const vm_keys[] = {
 	"name", "vcpu_count", "mem_size_mib", "mem_base", "kernel_image_path",
@@ -224,8 +225,9 @@ static void read_network(struct cfg_ctx *c, const cJSON *obj, size_t i)
 	if (cfg_expect(c, obj, cJSON_Object, "an object") != CFG_OK)
 		return;
 	cfg_check_keys(c, obj, net_keys);
-	cfg_require(c, obj, net_keys);
+	cfg_require(c, obj, net_required);
 	read_name_into(c, obj, n->name);
+	cfg_read_uplink(c, obj, i);
 	for (size_t j = 0; j < i && n->name[0] != '\0'; j++) {
 		if (strcmp(c->out->networks[j].name, n->name) != 0)
 			continue;

@@ -45,3 +45,8 @@ vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c
 $(B)/user/obj/device-servers/virtio-net/%: UCFLAGS += -Idevice-servers/virtio
 switch_SRCS := device-servers/switch/main.c device-servers/switch/fwd.c
 include device-servers/virtio-net/net.mk # h-net
+# The uplink driver: one per config, for the uplink network's port to the
+# host (boot/uplink.c, keel/uplink.h).
+USER_PROGS += netdrv
+SHIPPED_PROGS += netdrv
+netdrv_SRCS := device-servers/net-driver/main.c

@@ -77,6 +77,7 @@ blobs_for() {
 	if [ ! -d "$dir" ]; then
 		"$CHECK_CONFIG" "$cfg" >/dev/null || die "$cfg does not check"
 		"$MKBLOBS" "$cfg" 2048 "$dir" >/dev/null || die "mkblobs failed for $cfg"
+		bash "$(dirname "$0")/../tests/system/uplink-ports.sh" "$dir/qemu-args" >/dev/null || die "no free host port" # h-up
 	fi
 	echo "$dir"
 }

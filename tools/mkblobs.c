@@ -21,7 +21,13 @@
  *                        first on the highest virtio-mmio transport: root
  *                        counts disks from there, boot/blkdrv.c), with
  *                        "-global virtio-mmio.force-legacy=false" once
- *                        before them (the modern interface); then
+ *                        before them (the modern interface); then, for
+ *                        the uplink network (docs/net.md), "-netdev" and
+ *                        "user,id=uplink,restrict=on,net=SUBNET,host=H,
+ *                        dns=D,dhcpstart=S[,hostfwd=tcp:127.0.0.1:HP-
+ *                        GUEST:GP...]", "-device" and
+ *                        "virtio-net-device,netdev=uplink" (after the
+ *                        disks: root finds it by its DeviceID); then
  *                        "blobs=0x<manifest>", the word for the kernel
  *                        command line
  *
@@ -227,6 +233,8 @@ static const char *disk_format(const char *file)
 	return memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
 }
 
+static unsigned write_disks_count; /* the -global is given once */
+
 /* The physical disks: every virtio-blk device's host file, in order. */
 static int write_disks(FILE *f, const struct cfg_system *sys)
 {
@@ -246,11 +254,50 @@ static int write_disks(FILE *f, const struct cfg_system *sys)
 					    file, "space");
 			if (n++ == 0)
 				fprintf(f, "-global\nvirtio-mmio.force-legacy=false\n");
+			write_disks_count = n;
 			fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", file,
 				disk_format(file), n - 1, dev->is_read_only ? ",readonly=on" : "");
 			fprintf(f, "-device\nvirtio-blk-device,drive=disk%u\n", n - 1);
 		}
 	return 0;
+}
+
+static void put_ip(FILE *f, uint32_t ip)
+{
+	fprintf(f, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+/* The uplink network's QEMU NIC: user networking on its subnet, reaching
+ * nothing of the host (restrict=on) but the forwards to the guests. */
+static void write_uplink(FILE *f, const struct cfg_system *sys)
+{
+	static const char *const addr_key[] = { "host", "dns", "dhcpstart" };
+	for (size_t i = 0; i < sys->network_count; i++) {
+		const struct cfg_network *n = &sys->networks[i];
+		if (!n->uplink)
+			continue;
+		fprintf(f, "%s-netdev\nuser,id=uplink,restrict=on,net=",
+			write_disks_count ? "" : "-global\nvirtio-mmio.force-legacy=false\n");
+		put_ip(f, n->subnet);
+		fprintf(f, "/%u", n->prefix);
+		for (unsigned a = CFG_UPLINK_HOST; a <= CFG_UPLINK_DHCP; a++) {
+			fprintf(f, ",%s=", addr_key[a]);
+			put_ip(f, cfg_uplink_addr(n, a));
+		}
+		for (size_t k = 0; k < n->forward_count; k++) {
+			fprintf(f, ",hostfwd=tcp:127.0.0.1:%u-", n->forwards[k].host_port);
+			put_ip(f, n->forwards[k].guest);
+			fprintf(f, ":%u", n->forwards[k].guest_port);
+		}
+		fprintf(f, "\n-device\nvirtio-net-device,netdev=uplink\n");
+		for (size_t k = 0; k < n->forward_count; k++) {
+			printf("mkblobs: network %s: http://127.0.0.1:%u/ (host) -> ", n->name,
+			       n->forwards[k].host_port);
+			put_ip(stdout, n->forwards[k].guest);
+			printf(":%u (guest), e.g. curl http://127.0.0.1:%u/\n",
+			       n->forwards[k].guest_port, n->forwards[k].host_port);
+		}
+	}
 }
 
 static int write_args(const char *path, const char *manifest_file, uint64_t manifest,
@@ -268,6 +315,7 @@ static int write_args(const char *path, const char *manifest_file, uint64_t mani
 		fclose(f);
 		return 1;
 	}
+	write_uplink(f, sys);
 	fprintf(f, "blobs=0x%llx\n", (unsigned long long)manifest);
 	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
 }

@@ -20,7 +20,8 @@ cjson_src="$top/build/cjson-src"
 
 host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	dpkg-dev check libsubunit-dev pkg-config libfdt-dev libcjson-dev
-	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod e2fsprogs)
+	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod e2fsprogs
+	curl python3) # curl, python3: the uplink test (tests/system/uplink-steps.sh)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
 
 missing=()

@@ -41,6 +41,20 @@ void sw_forget_port(struct sw_table *t, unsigned p)
 			t->e[i].used = 0;
 }
 
+/* Whether port in may send a frame from src (fwd.h). */
+static bool sw_src_ok(const struct sw_table *t, unsigned in, const uint8_t macs[][6],
+		      const uint8_t *src)
+{
+	if (src[0] & 1)
+		return false; /* multicast: nobody's */
+	if (!(t->any_src & (1u << in)))
+		return memcmp(src, macs[in], 6) == 0;
+	for (unsigned q = 0; q < KEEL_NET_PORTS; q++)
+		if (q != in && memcmp(src, macs[q], 6) == 0)
+			return false;
+	return true;
+}
+
 uint32_t sw_route(struct sw_table *t, unsigned in, const uint8_t macs[][6], uint32_t live,
 		  const uint8_t *frame, uint32_t len)
 {
@@ -52,7 +66,7 @@ uint32_t sw_route(struct sw_table *t, unsigned in, const uint8_t macs[][6], uint
 		t->n.bad++;
 		return 0;
 	}
-	if (memcmp(src, macs[in], 6) != 0 || (src[0] & 1)) {
+	if (!sw_src_ok(t, in, macs, src)) {
 		t->n.spoofed++;
 		return 0;
 	}

@@ -6,7 +6,10 @@
  *   - shorter than an Ethernet header or longer than KEEL_NET_FRAME_MAX:
  *     dropped, counted as bad;
  *   - its source MAC is not the port's own (root's, keel/net.h): dropped,
- *     counted as spoofed; a multicast source is never anyone's own;
+ *     counted as spoofed; a multicast source is never anyone's own; a
+ *     port in t->any_src (the uplink, whose frames come from the host's
+ *     side with its MACs) may send from any unicast source but the
+ *     other ports' own MACs;
  *   - else its source is learned (MAC -> in), and it goes to the port that
  *     learned its destination, or, for a broadcast, multicast or unknown
  *     destination, to every other live port (flooded). Never back to in.
@@ -39,7 +42,8 @@ struct sw_counters {
 
 struct sw_table {
 	uint32_t clock;
-	uint32_t pad;
+	uint32_t any_src;  /* ports allowed any source (the caller sets it
+			    * from root's info before each frame) */
 	struct sw_entry e[SW_TABLE];
 	struct sw_counters n;
 };

@@ -120,8 +120,11 @@ static void sw_forward(unsigned p, uint32_t idx, uint32_t live)
 	else
 		memcpy(frame, sw_slot(p, KEEL_NET_TX_OFF, idx), len);
 	if (!resumed) {
-		for (unsigned q = 0; q < KEEL_NET_PORTS; q++)
+		st->t.any_src = 0;
+		for (unsigned q = 0; q < KEEL_NET_PORTS; q++) {
 			memcpy(macs[q], info->port[q].mac, 6);
+			st->t.any_src |= (uint32_t)(info->port[q].uplink & 1) << q;
+		}
 		st->busy = 0;
 		st->port = p, st->idx = idx, st->done = 0;
 		st->dest = sw_route(&st->t, p, (const uint8_t(*)[6])macs, live, frame, len);

@@ -64,7 +64,7 @@ NET_SOAK_MIB ?= 64
 NET_SYSTEM_ENV = CHECK_CONFIG=$(BUILD)/host/config/check-config \
 	MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_TEST_CONFIG=tests/linux/net.json \
 	LINUX_TEST_APPEND=test=net-crash \
-	LINUX_TEST_STEPS="shell ping tcp spoof isolated netcrashes"
+	LINUX_TEST_STEPS="shell ping uplink restrict tcp spoof isolated netcrashes"
 net-system: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets
 	$(NET_SYSTEM_ENV) LINUX_TEST_LOG=net NET_TCP_MIB=$(NET_TCP_MIB) \
@@ -84,3 +84,12 @@ net-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tools/bench-net.sh $(B)/keel.bin
 bench: net-bench
+# make bench: host-to-guest throughput through the uplink against bare
+# QEMU with its own virtio-net on the same user network (wall clock,
+# tools/bench-uplink.sh: net_uplink_ratio).
+.PHONY: net-uplink-bench
+net-uplink-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tools/bench-uplink.sh $(B)/keel.bin
+bench: net-uplink-bench

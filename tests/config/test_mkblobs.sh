@@ -119,5 +119,22 @@ if "$mkblobs" "$tmp/c/disks.json" 1024 "$tmp/disks" >/dev/null 2>"$tmp/err" &&
 	diff -u "$tmp/want-disks" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/disks/qemu-args" | grep -v '^blobs='); then
 	ok disks; else bad disks "$(cat "$tmp/err" "$tmp/disks/qemu-args" 2>/dev/null)"; fi
 
+# 6. The uplink network: QEMU user networking on its subnet, restricted,
+#    with its forwards, after the disks (and the -global once).
+cat > "$tmp/c/uplink.json" <<JSON
+{ "networks": [ { "name": "lan", "uplink": true, "subnet": "10.0.0.0/24",
+    "host_forwards": [ { "host_port": 8080, "guest": "10.0.0.1", "guest_port": 80 } ] } ],
+  "vms": [ { "name": "v", "mem_size_mib": 64, "kernel_image_path": "rd",
+  "devices": [ { "type": "virtio-blk", "base": "0x0a000000", "irq": 48, "path_on_host": "a.img" },
+    { "type": "virtio-net", "base": "0x0a001000", "irq": 49, "network": "lan" } ] } ] }
+JSON
+printf '%s\n' -global virtio-mmio.force-legacy=false \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0 \
+	-netdev "user,id=uplink,restrict=on,net=10.0.0.0/24,host=10.0.0.254,dns=10.0.0.253,dhcpstart=10.0.0.237,hostfwd=tcp:127.0.0.1:8080-10.0.0.1:80" \
+	-device virtio-net-device,netdev=uplink > "$tmp/want-uplink"
+if "$mkblobs" "$tmp/c/uplink.json" 1024 "$tmp/uplink" >/dev/null 2>"$tmp/err" &&
+	diff -u "$tmp/want-uplink" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/uplink/qemu-args" | grep -v '^blobs='); then
+	ok uplink; else bad uplink "$(cat "$tmp/err" "$tmp/uplink/qemu-args" 2>/dev/null)"; fi
+
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]

@@ -134,6 +134,23 @@ START_TEST(a_learned_port_that_left_floods_again)
 }
 END_TEST
 
+START_TEST(the_uplink_sends_from_any_source_but_a_port_s)
+{
+	const uint8_t gw[6] = { 0x52, 0x55, 0x0a, 0, 0, 0xfe }, mcast[6] = { 0x01, 0, 0, 0, 0, 1 };
+	t.any_src = 1u << 3;
+	ck_assert_uint_eq(send_from(3, gw, bcast, 60, ALL4), 0x7u);  /* the host's side */
+	ck_assert_int_eq(sw_lookup(&t, gw), 3);
+	ck_assert_uint_eq(send_from(0, macs[0], gw, 60, ALL4), 1u << 3); /* answered */
+	ck_assert_uint_eq(send_from(3, macs[1], bcast, 60, ALL4), 0); /* a NIC's own */
+	ck_assert_uint_eq(send_from(3, mcast, bcast, 60, ALL4), 0);
+	ck_assert_uint_eq(t.n.spoofed, 2);
+	ck_assert_int_eq(sw_lookup(&t, macs[1]), -1);
+	/* the other ports still only send from their own */
+	ck_assert_uint_eq(send_from(0, gw, bcast, 60, ALL4), 0);
+	ck_assert_uint_eq(t.n.spoofed, 3);
+}
+END_TEST
+
 /* ---- virtio-net header ---- */
 START_TEST(tx_header_plain_frames_pass)
 {
@@ -187,6 +204,7 @@ static Suite *net_suite(void)
 	tcase_add_test(sw, bad_lengths_are_dropped_and_counted);
 	tcase_add_test(sw, a_full_table_forgets_the_oldest);
 	tcase_add_test(sw, a_learned_port_that_left_floods_again);
+	tcase_add_test(sw, the_uplink_sends_from_any_source_but_a_port_s);
 	tcase_add_test(hdr, tx_header_plain_frames_pass);
 	tcase_add_test(hdr, tx_header_refuses_what_was_not_offered);
 	tcase_add_test(hdr, tx_header_refuses_bad_lengths);

@@ -19,6 +19,8 @@ static struct server *inj_srv, *inj_other;
 static uint64_t inj_period, inj_next, inj_t0, inj_sent;
 static unsigned inj_left, inj_done, inj_lost, inj_every, inj_tick, inj_other_done;
 static bool inj_waiting; /* a crash was made; its fault has not come */
+static struct server *inj_third;
+static unsigned inj_third_every, inj_third_tick;
 
 static uint64_t inject_ticks(unsigned ms)
 {
@@ -33,6 +35,23 @@ void inject_crashes_two(struct server *s, struct server *other, unsigned every,
 	inj_every = every;
 }
 
+void inject_crashes_third(struct server *third, unsigned every)
+{
+	inj_third = third;
+	inj_third_every = every;
+	inj_third_tick = 0;
+}
+
+/* Third's turn (inject_crashes_third): true if this period was its. */
+static bool inject_third_turn(void)
+{
+	if (!inj_third || !inj_third_every || ++inj_third_tick % inj_third_every != 0)
+		return false;
+	if (inj_third->state == SRV_RUNNING && !inj_third->restart_due)
+		srv_crash(inj_third);
+	return true;
+}
+
 unsigned inject_other_count(void)
 {
 	return inj_other_done;
@@ -41,7 +60,7 @@ unsigned inject_other_count(void)
 void inject_crashes(struct server *s, unsigned period_ms, unsigned count)
 {
 	inj_srv = s;
-	inj_other = NULL;
+	inj_other = inj_third = NULL;
 	inj_tick = inj_other_done = 0;
 	inj_period = inject_ticks(period_ms ? period_ms : 1);
 	inj_left = count;
@@ -90,6 +109,8 @@ void root_hook_timer(uint64_t now)
 	if (!inj_left || now < inj_next)
 		return;
 	inj_next = now + inj_period;
+	if (inject_third_turn())
+		return;
 	if (inj_other && inj_every && ++inj_tick % inj_every == 0) {
 		if (inj_other->state == SRV_RUNNING && !inj_other->restart_due && srv_crash(inj_other))
 			inj_other_done++;

@@ -31,6 +31,9 @@ void inject_crashes(struct server *s, unsigned period_ms, unsigned count);
 void inject_crashes_two(struct server *s, struct server *other, unsigned every,
 			unsigned period_ms, unsigned count);
 unsigned inject_other_count(void);
+/* After inject_crashes_two: every every-th period crash third instead
+ * (before other's turn is counted: the uplink driver, scn_net.c). */
+void inject_crashes_third(struct server *third, unsigned every);
 void inject_stop(void);
 /* s faulted (root_hook_faulted): the crash, if it was s's, counts. */
 void inject_faulted(struct server *s);

@@ -54,6 +54,7 @@ log=$outdir/ctl.log
 blobs=$(dirname "$bin")/ctl-test-blobs
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+bash "$(dirname "$0")/uplink-ports.sh" "$blobs/qemu-args" >/dev/null || die "no free host port" # h-up: the uplink's forwards
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
 sock=$tmp/ctl.sock

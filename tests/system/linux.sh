@@ -6,6 +6,8 @@
 #
 #   shell       VM 1 boots to its busybox shell (console in switch mode:
 #               VM 1 has the console, written raw)
+#   web         the host's curl through config/default.json's forward gets
+#               VM 1's httpd page (tests/system/uplink-steps.sh)
 #   cpus        grep -c processor /proc/cpuinfo  -> 2 (LINUX_TEST_CPUS)
 #   hotplug     CPU 1 offline, then online again (PSCI CPU_OFF, CPU_ON)
 #   sleep       time sleep 1                     -> real 0m 1.xxs
@@ -61,6 +63,8 @@ log=$outdir/linux${LINUX_TEST_LOG:+-$LINUX_TEST_LOG}.log
 blobs=$(dirname "$bin")/linux-test-blobs
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+# h-up: the uplink's forwards on free host ports (uplink-steps.sh uses them)
+UPLINK_PORTS=$(bash "$(dirname "$0")/uplink-ports.sh" "$blobs/qemu-args") || die "no free host port"
 
 image=$(mktemp "${TMPDIR:-/tmp}/keel-linux.XXXXXX")
 fifo=$(mktemp -u "${TMPDIR:-/tmp}/keel-linux-stdin.XXXXXX")
@@ -357,8 +361,9 @@ t_vcrashes() {
 t_model() { run_cmd 'echo model=$(cat /proc/device-tree/model)' '^model=Keel VM, user board'; }
 
 . "$(dirname "$0")/net-steps.sh" # h-net: ping, TCP, isolation, spoofing
+. "$(dirname "$0")/uplink-steps.sh" # h-up: the host fetches from a guest, restrict=on
 
-for s in ${LINUX_TEST_STEPS:-shell root persist ping cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
+for s in ${LINUX_TEST_STEPS:-shell root persist ping web cpus hotplug sleep command interrupt paste dmesg vm2 paste2 back crash poweroff alive nokey again}; do
 	step "$s" "t_$s" # t_<step>: not to shadow sleep, command, poweroff
 done
 finish

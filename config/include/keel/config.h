@@ -89,9 +89,29 @@ struct cfg_device {
 	int network;                      /* virtio-net: index in networks, -1: none */
 };
 
+#define CFG_MAX_FORWARDS 8       /* host_forwards of the uplink network */
+
+/* A host port on 127.0.0.1 forwarded to a guest's TCP port (docs/net.md). */
+struct cfg_forward {
+	uint16_t host_port, guest_port;
+	uint32_t guest;          /* IPv4 address, host order */
+};
+
 struct cfg_network {
 	char name[CFG_NAME_MAX];
+	bool uplink;             /* a port to the host (QEMU user networking) */
+	uint32_t subnet;         /* uplink: the guests' subnet, host order */
+	uint32_t prefix;         /* its prefix length */
+	size_t forward_count;
+	struct cfg_forward forwards[CFG_MAX_FORWARDS];
 };
+
+/* QEMU's own addresses on an uplink network's subnet (cfg_uplink.c):
+ * the host (gateway), its DNS, and the first address its DHCP gives. */
+#define CFG_UPLINK_HOST 0u
+#define CFG_UPLINK_DNS 1u
+#define CFG_UPLINK_DHCP 2u
+uint32_t cfg_uplink_addr(const struct cfg_network *n, unsigned which);
 
 struct cfg_vm {
 	bool valid;             /* no error touched this VM: it may start */

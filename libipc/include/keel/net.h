@@ -97,7 +97,9 @@ _Static_assert(sizeof(struct keel_net_port) <= KEEL_NET_TX_OFF, "the rings fit t
 struct keel_switch_port {
 	uint8_t mac[6];
 	uint8_t live;    /* 1: a NIC is connected (its area is mapped) */
-	uint8_t pad;
+	uint8_t uplink;  /* 1: the uplink driver's port (keel/uplink.h): its
+			  * frames may come from any unicast source but another
+			  * port's MAC (the host's side has MACs of its own) */
 };
 struct keel_switch_info {
 	uint64_t magic;
