@@ -17,6 +17,12 @@ set -u
 QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none
 	-m 1G -nographic -no-reboot)
+# ARCH=riscv64 (docs/riscv64.md): QEMU's virt board with the H extension,
+# OpenSBI as its firmware; only the scenarios named on the command line.
+if [ "${ARCH:-aarch64}" = riscv64 ]; then
+	QEMU=${QEMU_RISCV64:-qemu-system-riscv64}
+	QEMU_FLAGS=(-M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot)
+fi
 
 # name  timeout(s)  expected PASS markers
 SCENARIOS=(
