@@ -245,7 +245,7 @@ endif
 RUN_CPUS := 2
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
+QEMU_FLAGS ?= -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
 APPEND ?=
 # keelctl's control channel (docs/management.md): a virtio console after
@@ -294,6 +294,12 @@ run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
 
+ifneq ($(ARCH_SYSTEM_SCENARIOS),)
+# An architecture being ported runs the scenarios it passes so far
+# (arch/<arch>/arch.mk).
+system-test: $(B)/keel.bin $(B)/keel-test.bin
+	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
+else
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin
 	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
@@ -308,6 +314,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/pmu.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/rng-cpu.sh $(B)/keel.bin
+endif
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
