@@ -4,12 +4,11 @@
  */
 #include "riscv64.h"
 
-#define KSTACK_SIZE 16384 /* start.S */
-struct kstack {
-	_Alignas(16) uint8_t stack[KSTACK_SIZE];
-};
-extern struct kstack kernel_stacks[MAX_CPUS]; /* start.S: early_stack */
-struct kstack kernel_stacks[MAX_CPUS];
+_Static_assert(offsetof(struct percpu, estack_top) == 16, "entry.S PERCPU_ESTACK");
+_Static_assert(sizeof(struct kstack) == KSTACK_STRIDE, "start.S strides by KSTACK_STRIDE");
+_Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 MiB block");
+_Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
+_Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
 struct rv_tramp rv_tramp[MAX_CPUS];
 uint32_t riscv64_kernel_lock;
 
@@ -51,7 +50,7 @@ static void cpu_setup(unsigned cpu)
 	struct percpu *c = &kernel_cpu[cpu];
 	struct rv_tramp *tr = &rv_tramp[cpu];
 	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
-	c->estack_top = c->kstack_top;
+	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
 	c->id = (uint8_t)cpu;
 	__asm__ volatile("mv tp, %0" : : "r"(c));
 	tr->kernel_satp = rv_kernel_satp();
@@ -110,11 +109,26 @@ void riscv64_main(uint64_t dtb, uint64_t hartid)
 	kernel_boot(&bm);
 }
 
-/* A trap taken in the kernel (entry.S kernel_trap): nothing to return to. */
+/* The CPU whose guard page holds addr, or -1. */
+static int kstack_guard_cpu(uint64_t addr)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (addr - (uint64_t)kernel_stacks[i].guard < KSTACK_GUARD)
+			return (int)i;
+	return -1;
+}
+
+/* A trap taken in the kernel (entry.S kernel_trap), on this CPU's
+ * emergency stack: the kernel stack may be what failed. */
 _Noreturn void rv_kernel_fault(uint64_t scause, uint64_t sepc, uint64_t stval);
 _Noreturn void rv_kernel_fault(uint64_t scause, uint64_t sepc, uint64_t stval)
 {
+	static char why[] = "kernel stack overflow on CPU ?";
+	int cpu = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE ? kstack_guard_cpu(stval) : -1;
 	kprintf("keel: kernel exception scause %lx sepc %lx stval %lx\n", (unsigned long)scause,
 		(unsigned long)sepc, (unsigned long)stval);
-	kpanic("exception in the kernel");
+	if (cpu < 0)
+		kpanic("exception in the kernel");
+	why[sizeof(why) - 2] = (char)('0' + cpu);
+	kpanic(why);
 }

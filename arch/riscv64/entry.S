@@ -18,6 +18,7 @@
 #define TR_REGS 16
 #define TR_KSTACK 24
 #define TR_PERCPU 32
+#define PERCPU_ESTACK 16
 #define REGS_SSTATUS 256
 #define REGS_SCAUSE 264
 #define REGS_STVAL 272
@@ -80,9 +81,12 @@ rv_trap_vector:
 	ld	t2, trap_c_entry	/* an absolute (identity) address */
 	jr	t2
 
-/* A trap in the kernel: put t0 back and report it (cpu.c). */
+/* A trap in the kernel: put t0 back and report it (cpu.c) on this CPU's
+ * emergency stack (tp is struct percpu in the kernel), since the kernel
+ * stack may be what overflowed into its guard page. */
 kernel_trap:
 	csrrw	t0, sscratch, t0
+	ld	sp, PERCPU_ESTACK(tp)
 	csrr	a0, scause
 	csrr	a1, sepc
 	csrr	a2, stval

@@ -1,9 +1,11 @@
 /*
  * Translation on riscv64: Sv48 for the kernel and for user address spaces.
  *
- * The kernel's map (satp ASID 0) has two halves, both of 1 GiB leaves:
+ * The kernel's map (satp ASID 0) has two halves, of 1 GiB leaves:
  *   root[0]    identity, 0 - 512 GiB: the kernel addresses physical memory
- *              directly, so an object pointer is its physical address
+ *              directly, so an object pointer is its physical address; the
+ *              GiB of the kernel stacks is finer, to leave their guard
+ *              pages out (rv_mmu_guard_stacks)
  *   root[511]  the same memory again at RV_ALIAS_OFFSET + pa, global
  * A user address space (ASID vmid + 1) is the thread's own Sv48 table for
  * vaddrs below 2^47 (root entries 0..255) plus the same root[511], which
@@ -35,11 +37,32 @@
 #define ALIAS_SLOT (PT_ENTRIES - 1)
 
 _Alignas(4096) static uint64_t kmap_root[PT_ENTRIES], kmap_ident[PT_ENTRIES],
-	kmap_alias[PT_ENTRIES];
+	kmap_alias[PT_ENTRIES], kmap_stacks_l2[PT_ENTRIES], kmap_stacks_l3[PT_ENTRIES];
+#define BLOCK_2M_SHIFT 21
 
 static uint64_t pte_of(uint64_t pa, uint64_t bits)
 {
 	return (pa >> PAGE_BITS) << PTE_PPN_SHIFT | bits;
+}
+
+/* The identity GiB that holds the kernel stacks by 2 MiB, the 2 MiB that
+ * holds them by pages, with the page under each stack left out
+ * (kstack.h): an overflow faults (cpu.c reports it). */
+static void rv_mmu_guard_stacks(uint64_t leaf)
+{
+	uint64_t stacks = (uint64_t)kernel_stacks;
+	uint64_t gib = stacks >> GIB_SHIFT, base2m = stacks & ~((1ull << BLOCK_2M_SHIFT) - 1);
+	for (uint64_t i = 0; i < PT_ENTRIES; i++) {
+		kmap_stacks_l2[i] = pte_of(gib << GIB_SHIFT | i << BLOCK_2M_SHIFT, leaf);
+		kmap_stacks_l3[i] = pte_of(base2m + (i << PAGE_BITS), leaf);
+	}
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		for (uint64_t g = 0; g < KSTACK_GUARD; g += PAGE_SIZE)
+			kmap_stacks_l3[((uint64_t)kernel_stacks[c].guard + g) >> PAGE_BITS &
+				       (PT_ENTRIES - 1)] = 0;
+	kmap_stacks_l2[stacks >> BLOCK_2M_SHIFT & (PT_ENTRIES - 1)] =
+		pte_of((uint64_t)kmap_stacks_l3, PTE_V);
+	kmap_ident[gib] = pte_of((uint64_t)kmap_stacks_l2, PTE_V);
 }
 
 /* Once, on CPU 0, before translation is on. */
@@ -50,6 +73,7 @@ void rv_mmu_build(void)
 		kmap_ident[i] = pte_of(i << GIB_SHIFT, leaf);
 		kmap_alias[i] = pte_of(i << GIB_SHIFT, leaf | PTE_G);
 	}
+	rv_mmu_guard_stacks(leaf);
 	kmap_root[0] = pte_of((uint64_t)kmap_ident, PTE_V);
 	kmap_root[ALIAS_SLOT] = pte_of((uint64_t)kmap_alias, PTE_V | PTE_G);
 	__asm__ volatile("fence rw, rw" ::: "memory");

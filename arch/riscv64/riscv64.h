@@ -4,6 +4,7 @@
 #define RISCV64_H
 
 #include "kernel.h"
+#include "kstack.h"
 
 #define csr_read(c) __extension__({ uint64_t v_; __asm__ volatile("csrr %0, " #c : "=r"(v_)); v_; })
 #define csr_write(c, v) __asm__ volatile("csrw " #c ", %0" : : "r"((uint64_t)(v)) : "memory")
@@ -59,6 +60,12 @@ struct rv_tramp {
 	uint64_t pad[2];
 };
 extern struct rv_tramp rv_tramp[MAX_CPUS];
+
+struct kstack {
+	uint8_t guard[KSTACK_GUARD]; /* unmapped (mmu.c) */
+	uint8_t stack[KSTACK_SIZE];
+};
+extern struct kstack kernel_stacks[MAX_CPUS];
 
 struct rv_board {
 	uint64_t uart_base, plic_base;

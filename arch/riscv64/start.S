@@ -5,7 +5,7 @@
  * clears the BSS and becomes CPU 0; the others come in at
  * rv_secondary_entry (SBI HSM hart_start) with their CPU index in a1.
  */
-#define KSTACK_SIZE 16384
+#include "kstack.h"
 
 	.section .text.head, "ax"
 	.global _start
@@ -39,11 +39,11 @@ rv_secondary_entry:
 1:	wfi
 	j	1b
 
-/* a0 = CPU index: sp = the top of its kernel stack (cpu.c). */
+/* a0 = CPU index: sp = the top of its kernel stack (cpu.c, kstack.h). */
 early_stack:
 	la	t0, kernel_stacks
 	addi	t1, a0, 1
-	li	t2, KSTACK_SIZE
+	li	t2, KSTACK_STRIDE		/* guard + stack (kstack.h) */
 	mul	t1, t1, t2
 	add	sp, t0, t1
 	ret
