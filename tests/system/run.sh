@@ -4,6 +4,7 @@
 # console log.
 #
 #   bash tests/system/run.sh build/aarch64/keel-test.bin [scenario...]
+#   ARCH=riscv64 bash tests/system/run.sh build/riscv64/keel-test.bin scenario...
 #
 # A scenario passes iff every expected "[test] PASS <marker>" line appears
 # (a test guest's marker may carry ": <detail>" and a "[vm1] " prefix)
