@@ -245,8 +245,9 @@ endif
 RUN_CPUS := 2
 # -nic none: Keel uses no network, and the default NIC needs an option ROM
 # from a package that is only recommended.
-QEMU_FLAGS ?= -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
+QEMU_FLAGS := $(if $(ARCH_QEMU_FLAGS),$(ARCH_QEMU_FLAGS),$(QEMU_FLAGS))
 APPEND ?=
 # keelctl's control channel (docs/management.md): a virtio console after
 # the disks (root finds it by its DeviceID), on a UNIX socket.

@@ -31,7 +31,7 @@ ARCH_NO_PROGS := vmm vrng
 ARCH_NO_GUESTS := yes
 # make run ARCH=riscv64 APPEND=test=<scenario> boots the test image so
 # (tests/system/run.sh uses the same board).
-QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
+ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
 # make ARCH=riscv64 system-test: the system scenarios that need no VM.
 ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \
 	bench cfg restart-policy
