@@ -25,6 +25,10 @@ BUILD := build
 B := $(BUILD)/$(ARCH)
 SYSROOT := $(BUILD)/sysroot
 SETUP_STAMP := $(SYSROOT)/.done-v3
+SETUP_SCRIPT := tools/setup-deps.sh
+# Another architecture's tools, sysroot and flags (arch/riscv64/arch.mk);
+# the defaults below are aarch64's.
+-include arch/$(ARCH)/arch.mk
 # A fresh machine: install what is missing before anything below asks the
 # compilers for their paths (CC_INC, CLANG_INC are read while this file is
 # parsed), so that `make run` works as the first command, as `make test`
@@ -32,8 +36,8 @@ SETUP_STAMP := $(SYSROOT)/.done-v3
 ifeq ($(wildcard $(SETUP_STAMP)),)
 ifneq ($(filter-out setup clean loc help,$(or $(MAKECMDGOALS),all)),)
 $(info setup: installing what Keel needs first (tools/setup-deps.sh))
-SETUP_OUT := $(shell bash tools/setup-deps.sh >&2 && echo ok)
-$(if $(SETUP_OUT),,$(error setup failed (tools/setup-deps.sh); see above))
+SETUP_OUT := $(shell bash $(SETUP_SCRIPT) >&2 && echo ok)
+$(if $(SETUP_OUT),,$(error setup failed ($(SETUP_SCRIPT)); see above))
 endif
 endif
 CROSS ?= aarch64-linux-gnu-
@@ -58,8 +62,9 @@ CC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
 # the compiler headers swapped and that warning added (CLANG_CHECK).
 CLANG ?= clang
 CLANG_INC = $(shell $(CLANG) -print-resource-dir)/include
-CLANG_CHECK = $(CLANG) --target=aarch64-linux-gnu -fsyntax-only \
-	-Wmissing-variable-declarations $(subst $(CC_INC),$(CLANG_INC),$(1)) $<
+CLANG_TARGET ?= aarch64-linux-gnu
+CLANG_CHECK = $(CLANG) --target=$(CLANG_TARGET) -fsyntax-only \
+	-Wmissing-variable-declarations $(filter-out $(CLANG_DROP),$(subst $(CC_INC),$(CLANG_INC),$(1))) $<
 
 # ---- kernel (EL2, freestanding) ----
 # -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
@@ -68,26 +73,30 @@ CLANG_CHECK = $(CLANG) --target=aarch64-linux-gnu -fsyntax-only \
 FDT_INC := $(B)/fdt-include
 KINC := -nostdinc -isystem $(CC_INC) -Ikernel -Iarch/include -Iarch/$(ARCH)/include \
 	-Ilibipc/include -Ilibipc/arch/$(ARCH) -isystem $(FDT_INC)
+KARCH_FLAGS ?= -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a
 KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
-	-fno-pie -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a \
-	-fno-omit-frame-pointer $(KINC)
+	-fno-pie $(KARCH_FLAGS) -fno-omit-frame-pointer $(KINC)
+KLDFLAGS ?= $(shell $(CC) -print-libgcc-file-name)
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) \
 	$(wildcard arch/$(ARCH)/*.S)
 KERNEL_CORE_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 KERNEL_OBJS := $(KERNEL_CORE_OBJS) $(B)/k/modules.S.o
-LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+LIBFDT_A ?= $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+KLIBFDT_A ?= $(LIBFDT_A)
 
 # ---- user programs (EL0, musl) ----
-MUSL := $(SYSROOT)/usr/lib/aarch64-linux-musl
+MUSL_TRIPLE ?= aarch64-linux-musl
+MUSL := $(SYSROOT)/usr/lib/$(MUSL_TRIPLE)
 # User programs see musl's headers, the compiler's, and of the rest of the
 # sysroot only Debian's libfdt headers (copied into $(USER_INC)); cJSON's
 # header comes with its build from source (config/config.mk).
 USER_INC := $(B)/user-include
-UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/aarch64-linux-musl \
+UARCH_FLAGS ?= -mno-outline-atomics
+UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/$(MUSL_TRIPLE) \
 	-isystem $(CC_INC) \
 	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(USER_INC) \
 	-fno-pie -D_GNU_SOURCE \
-	-mno-outline-atomics -ffunction-sections -fdata-sections
+	$(UARCH_FLAGS) -ffunction-sections -fdata-sections
 ULIBGCC = $(shell $(CC) -print-libgcc-file-name)
 ULDFLAGS := -static -nostdlib -no-pie -Wl,--gc-sections
 
@@ -108,13 +117,18 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
 -include tests/peers/peers.mk
 -include tests/ctl/ctl.mk
 TEST_TARGETS += guests-bare vmm-unit
+# What an architecture cannot build yet (ARCH_NO_PROGS, ARCH_NO_GUESTS:
+# arch/riscv64/arch.mk).
+USER_PROGS := $(filter-out $(ARCH_NO_PROGS),$(USER_PROGS))
+SHIPPED_PROGS := $(filter-out $(ARCH_NO_PROGS),$(SHIPPED_PROGS))
+GUEST_NAMES := $(if $(ARCH_NO_GUESTS),,$(GUEST_NAMES))
 
 .PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
 all: $(B)/keel.bin
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP):
-	@bash tools/setup-deps.sh
+	@bash $(SETUP_SCRIPT)
 
 # The sysroot headers target code may include, copied so that nothing else
 # of the sysroot is on an include path.
@@ -140,9 +154,9 @@ $(B)/k/%.S.o: %.S | $(SETUP_STAMP) $(FDT_INC)/.done
 	$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MD -c $< -o $@
 
 $(B)/k/modules.S.o: $(B)/modules.S
-	$(CC) -c $< -o $@
+	$(CC) $(MODULES_ASFLAGS) -c $< -o $@
 $(B)/k/modules-test.S.o: $(B)/modules-test.S
-	$(CC) -c $< -o $@
+	$(CC) $(MODULES_ASFLAGS) -c $< -o $@
 
 # ---- user program rules ----
 $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
@@ -189,7 +203,7 @@ $(B)/test/root.elf: $(B)/user/root-test.elf
 # from the project's headers, the compiler's, musl's and the copied libfdt
 # headers only: anything else (/usr/include, the cross glibc) is an error.
 HEADER_RULES := --allow . --deny $(SYSROOT) \
-	--allow $(SYSROOT)/usr/include/aarch64-linux-musl --allow $(CC_INC)
+	--allow $(SYSROOT)/usr/include/$(MUSL_TRIPLE) --allow $(CC_INC)
 .PHONY: check-headers
 check-headers:
 	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
@@ -204,7 +218,7 @@ TEST_TARGETS += headers-test
 $(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
 	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
-		$(KERNEL_OBJS) $(LIBFDT_A) $(shell $(CC) -print-libgcc-file-name)
+		$(KERNEL_OBJS) $(KLIBFDT_A) $(KLDFLAGS)
 
 $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
@@ -212,8 +226,7 @@ $(B)/keel.bin: $(B)/keel.elf
 # The test image: the same kernel, the test root as its root server.
 $(B)/keel-test.elf: $(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o arch/$(ARCH)/kernel.ld
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
-		$(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o $(LIBFDT_A) \
-		$(shell $(CC) -print-libgcc-file-name)
+		$(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o $(KLIBFDT_A) $(KLDFLAGS)
 
 $(B)/keel-test.bin: $(B)/keel-test.elf
 	$(OBJCOPY) -O binary $< $@
@@ -234,6 +247,7 @@ RUN_CPUS := 2
 # from a package that is only recommended.
 QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp $(RUN_CPUS) -nic none \
 	-m 1G -nographic -no-reboot
+QEMU_FLAGS := $(if $(ARCH_QEMU_FLAGS),$(ARCH_QEMU_FLAGS),$(QEMU_FLAGS))
 APPEND ?=
 # keelctl's control channel (docs/management.md): a virtio console after
 # the disks (root finds it by its DeviceID), on a UNIX socket.
@@ -281,6 +295,12 @@ run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
 
+ifneq ($(ARCH_SYSTEM_SCENARIOS),)
+# An architecture being ported runs the scenarios it passes so far
+# (arch/<arch>/arch.mk).
+system-test: $(B)/keel.bin $(B)/keel-test.bin
+	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
+else
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin
 	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
@@ -295,6 +315,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/pmu.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/rng-cpu.sh $(B)/keel.bin
+endif
 
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011

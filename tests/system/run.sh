@@ -4,6 +4,7 @@
 # console log.
 #
 #   bash tests/system/run.sh build/aarch64/keel-test.bin [scenario...]
+#   ARCH=riscv64 bash tests/system/run.sh build/riscv64/keel-test.bin scenario...
 #
 # A scenario passes iff every expected "[test] PASS <marker>" line appears
 # (a test guest's marker may carry ": <detail>" and a "[vm1] " prefix)
@@ -17,6 +18,15 @@ set -u
 QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none
 	-m 1G -nographic -no-reboot)
+# ARCH=riscv64 (docs/riscv64.md): QEMU's virt board with the H extension,
+# OpenSBI as its firmware; only the scenarios named on the command line.
+if [ "${ARCH:-aarch64}" = riscv64 ]; then
+	QEMU=${QEMU_RISCV64:-qemu-system-riscv64}
+	QEMU_FLAGS=(-M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot)
+	# Each call switches satp twice and QEMU drops its TLB then
+	# (docs/riscv64.md): twice the time for what the scenarios do.
+	TIMEOUT_SCALE=2
+fi
 
 # name  timeout(s)  expected PASS markers
 SCENARIOS=(
@@ -215,6 +225,7 @@ passed=0
 failed=0
 for entry in "${SCENARIOS[@]}"; do
 	read -r name limit markers <<<"$entry"
+	limit=$((limit * ${TIMEOUT_SCALE:-1}))
 	wanted "$name" || continue
 	log=$outdir/$name.log
 	# shellcheck disable=SC2086 # markers is a word list

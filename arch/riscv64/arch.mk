@@ -1,0 +1,37 @@
+# ARCH=riscv64 (issue 14, stage 1: the kernel in HS-mode and the non-VM
+# system scenarios; docs/riscv64.md). Included by the Makefile before it
+# sets its aarch64 defaults. Set-up: tools/setup-riscv64.sh (the riscv64
+# cross compiler, qemu-system-riscv64, musl and libfdt built from Debian's
+# source into build/sysroot-riscv64).
+SYSROOT := $(BUILD)/sysroot-riscv64
+SETUP_STAMP := $(SYSROOT)/.done-v1
+SETUP_SCRIPT := tools/setup-riscv64.sh
+CROSS := riscv64-linux-gnu-
+QEMU := qemu-system-riscv64
+CLANG_TARGET := riscv64-linux-gnu
+MUSL_TRIPLE := riscv64-linux-musl
+# The kernel: no floating point (lp64; only entry.S touches the FP
+# registers, to switch threads'), code that runs wherever RAM is
+# (medany), no linker relaxation so it never uses gp (the thread's).
+KARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
+MODULES_ASFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64
+KLIBFDT_A := $(SYSROOT)/usr/lib/riscv64-linux-gnu/libfdt-kernel.a
+# libgcc is built for lp64d; the few integer helpers the kernel takes from
+# it (__clzdi2, __bswapsi2) pass integers the same way under lp64, so the
+# float-ABI mismatch of their objects is allowed.
+KLDFLAGS = -Wl,--no-relax -Wl,--no-warn-mismatch $(shell $(CC) -print-libgcc-file-name)
+LIBFDT_A := $(SYSROOT)/usr/lib/riscv64-linux-gnu/libfdt.a
+UARCH_FLAGS :=
+# clang 14 (the -Wmissing-variable-declarations check) knows no zicsr.
+CLANG_DROP := -march=rv64imac_zicsr_zifencei
+# Guests are stage 2: no VMM (its arch part), no virtio-rng server (it
+# needs the CPU's random number instruction: Zkr, later), no test guests (aarch64
+# programs) in the images.
+ARCH_NO_PROGS := vmm vrng
+ARCH_NO_GUESTS := yes
+# make run ARCH=riscv64 APPEND=test=<scenario> boots the test image so
+# (tests/system/run.sh uses the same board).
+ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
+# make ARCH=riscv64 system-test: the system scenarios that need no VM.
+ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \
+	bench cfg restart-policy

@@ -1,0 +1,83 @@
+/*
+ * riscv64 machine types used by the generic kernel by value (style practice
+ * 2: arch state embedded, fields touched only under arch/riscv64/).
+ *
+ * struct arch_regs is shared with arch/riscv64/entry.S (REGS_* offsets
+ * there). Its x[] array holds the registers by number, with two
+ * exceptions that make the message registers contiguous (keel/abi.h and
+ * libipc/arch/riscv64/keel/arch_trap.h):
+ *   x[0]  the pc (x0 itself is always zero)
+ *   x[5]  a7, the call number register (Keel calls: KEEL_RV_SYS_BASE + n)
+ *   x[17] t0, MR5
+ * so x[10..17] are the message registers a0..a6, t0.
+ */
+#ifndef ARCH_MACHINE_H
+#define ARCH_MACHINE_H
+
+#include <stdint.h>
+
+#define PAGE_BITS 12u
+#define PAGE_SIZE (1ull << PAGE_BITS)
+#define PT_ENTRIES 512u
+#define MAX_CPUS 4u
+#define CACHE_LINE 64u
+/* Guests are stage 2 on riscv64; the generic limit is kept for its checks. */
+#define ARCH_VIRQ_LIMIT 1020u
+
+typedef uint64_t arch_pte_t;
+#define ARCH_ELF_MACHINE 243u /* EM_RISCV */
+
+#define RV_REG_PC 0u
+#define RV_REG_SP 2u
+#define RV_REG_TP 4u
+#define RV_REG_A7_SLOT 5u  /* a7 is kept in t0's slot ... */
+#define RV_REG_T0_SLOT 17u /* ... and t0 in a7's */
+#define RV_REG_A0 10u
+
+struct arch_regs {
+	union {
+		uint64_t x[32]; /* by register number, but see above */
+		uint64_t pc;    /* x[0] */
+	};
+	uint64_t sstatus; /* SPP, SPIE, FS of the thread */
+	uint64_t scause;  /* of the last trap */
+	uint64_t stval;
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct arch_regs) == 36 * 8, "entry.S REGS_SIZE");
+
+struct arch_fpu {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
+/* vCPUs (VS-mode guests) are stage 2 of the port: nothing is kept yet. */
+struct arch_vcpu {
+	uint64_t unused;
+};
+
+/* Message registers as the ABI numbers them: [0] cptr/status, [1] info,
+ * [2..7] MR0..MR5: a0..a6 and t0. */
+static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return &r->x[RV_REG_A0]; }
+/* Linux system-call number register (a7) and its arguments (a0..a5). */
+static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->x[RV_REG_A7_SLOT]; }
+
+/* This CPU's struct percpu: tp holds it in the kernel (entry.S sets it). */
+static inline void *arch_percpu(void)
+{
+	void *p;
+	__asm__("mv %0, tp" : "=r"(p));
+	return p;
+}
+
+/* The big kernel lock (cpu.c): a word, 0 when free, taken by one CAS. */
+extern uint32_t riscv64_kernel_lock;
+static inline _Bool arch_lock_try_inline(void)
+{
+	uint32_t free_word = 0;
+	return __atomic_compare_exchange_n(&riscv64_kernel_lock, &free_word, 0x10000, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+#define ARCH_LOCK_TRY() arch_lock_try_inline()
+
+#endif /* ARCH_MACHINE_H */
