@@ -79,5 +79,8 @@ static inline _Bool arch_lock_try_inline(void)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 #define ARCH_LOCK_TRY() arch_lock_try_inline()
+/* Out of line here (aarch64 inlines them for its fastpath: arch.h). */
+void arch_lock_release(void);
+void arch_vspace_activate(uint64_t root_paddr, unsigned vmid);
 
 #endif /* ARCH_MACHINE_H */
