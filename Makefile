@@ -40,8 +40,11 @@ CROSS ?= aarch64-linux-gnu-
 CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
 HOST_CC ?= cc
-# Seconds each fuzzer runs in make fuzz (every libFuzzer target, one after another).
-FUZZ_TIME ?= 300
+# make fuzz runs every libFuzzer target, one after another, for FUZZ_RUNS
+# inputs each (10 M: hours for the slow ones, README "Fuzzers" has the
+# rates), or FUZZ_TIME seconds if that comes first (0: no limit).
+FUZZ_RUNS ?= 10000000
+FUZZ_TIME ?= 0
 QEMU ?= qemu-system-aarch64
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \

@@ -69,7 +69,7 @@ $(VMMU_DIR)/fuzz-dtb-seeds/.done: $(BUILD)/linux/user-board.dtb
 fuzz-dtb-smoke: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
 	$(DTB_FUZZ) -runs=$(DTB_FUZZ_RUNS) -seed=1 $(DTB_FUZZ_ARGS)
 fuzz-dtb: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
-	$(DTB_FUZZ) -print_final_stats=1 -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
+	$(DTB_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
 TEST_TARGETS += fuzz-dtb-smoke
 fuzz: fuzz-dtb
 
@@ -97,6 +97,6 @@ VMM_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VMMU_DIR)/fuzz-$*- $(VMMU_DIR)/
 fuzz-exit-smoke fuzz-vgic-smoke: fuzz-%-smoke: $(VMMU_DIR)/fuzz_%
 	$< -runs=$(VMM_FUZZ_RUNS) -seed=1 $(VMM_FUZZ_ARGS)
 fuzz-exit fuzz-vgic: fuzz-%: $(VMMU_DIR)/fuzz_%
-	$< -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(VMM_FUZZ_ARGS)
+	$< -runs=$(FUZZ_RUNS) -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(VMM_FUZZ_ARGS)
 TEST_TARGETS += fuzz-exit-smoke fuzz-vgic-smoke
 fuzz: fuzz-exit fuzz-vgic

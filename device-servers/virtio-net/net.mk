@@ -50,7 +50,7 @@ fuzz-net-smoke: $(NET_FUZZ)
 	$(NET_FUZZ) -runs=$(NET_FUZZ_RUNS) -seed=1 $(NET_FUZZ_ARGS)
 fuzz-net: $(NET_FUZZ)
 	@mkdir -p $(NETU_DIR)/fuzz-net-corpus
-	$(NET_FUZZ) -print_final_stats=1 -max_total_time=$(NET_FUZZ_TIME) $(NET_FUZZ_ARGS)
+	$(NET_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(NET_FUZZ_TIME) $(NET_FUZZ_ARGS)
 TEST_TARGETS += fuzz-net-smoke
 fuzz: fuzz-net
 

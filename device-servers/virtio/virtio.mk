@@ -74,6 +74,6 @@ fuzz-virtq-smoke: $(VIRTQ_FUZZ)
 	$(VIRTQ_FUZZ) -runs=$(VIRTQ_FUZZ_RUNS) -seed=1 $(VIRTQ_FUZZ_ARGS)
 fuzz-virtq: $(VIRTQ_FUZZ)
 	@mkdir -p $(VIRTIOU_DIR)/fuzz-virtq-corpus
-	$(VIRTQ_FUZZ) -print_final_stats=1 -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
+	$(VIRTQ_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
 TEST_TARGETS += fuzz-virtq-smoke
 fuzz: fuzz-virtq

@@ -93,6 +93,6 @@ $(SYS_FUZZ): $(SYS_FUZZ_SRCS) $(wildcard kernel/*.h arch/fake/include/arch/*.h \
 fuzz-syscall-smoke: $(SYS_FUZZ)
 	$(SYS_FUZZ) -runs=$(SYS_FUZZ_RUNS) -seed=1 $(SYS_FUZZ_ARGS)
 fuzz-syscall: $(SYS_FUZZ)
-	$(SYS_FUZZ) -max_total_time=$(SYS_FUZZ_TIME) -print_final_stats=1 $(SYS_FUZZ_ARGS)
+	$(SYS_FUZZ) -runs=$(FUZZ_RUNS) -max_total_time=$(SYS_FUZZ_TIME) -print_final_stats=1 $(SYS_FUZZ_ARGS)
 TEST_TARGETS += fuzz-syscall-smoke
 fuzz: fuzz-syscall
