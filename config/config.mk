@@ -15,7 +15,7 @@
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
 #                        and boot with them
 #   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
-#   make fuzz-config     the same for $(CFG_FUZZ_TIME) (= FUZZ_TIME) seconds;
+#   make fuzz-config     the same for FUZZ_RUNS inputs (or CFG_FUZZ_TIME s);
 #                        make fuzz runs it and every other fuzzer
 #
 # Outputs go to $(BUILD)/host/config/. Host needs: libcjson-dev, check,

@@ -50,7 +50,7 @@ $(VMMU_BIN): $(VMMU_OBJS)
 
 # libFuzzer (clang, ASan, UBSan) over a user-supplied device tree through
 # the VMM's adoption code (tests/fuzz/fuzz_dtb.c): a smoke run in make test,
-# DTB_FUZZ_TIME (= FUZZ_TIME) seconds in make fuzz. Seeded with the hand-written board.
+# FUZZ_RUNS inputs (or DTB_FUZZ_TIME s) in make fuzz. Seeded with the hand-written board.
 DTB_FUZZ := $(VMMU_DIR)/fuzz_dtb
 DTB_FUZZ_RUNS ?= 200000
 DTB_FUZZ_TIME ?= $(FUZZ_TIME)
@@ -78,7 +78,7 @@ fuzz: fuzz-dtb
 # its vGIC and PSCI handlers (tests/fuzz/fuzz_vgic.c: register accesses,
 # lines, SGIs, EOIs and firmware calls with invariants), both with the
 # system calls replaced by tests/fuzz/fuzz_vmm.c's model of the kernel:
-# a smoke run each in make test, FUZZ_TIME seconds each in make fuzz.
+# a smoke run each in make test, FUZZ_RUNS inputs each in make fuzz.
 VMM_FUZZ_SRCS := tests/fuzz/fuzz_vmm.c vmm-server/exit.c vmm-server/mmio.c \
 	$(addprefix vmm-server/arch/aarch64/,vgic.c irq.c psci.c call.c sysreg.c)
 VMM_FUZZ_HDRS := tests/fuzz/fuzz_vmm.h tests/fuzz/fuzz_input.h vmm-server/vmm.h \

@@ -4,7 +4,7 @@
 #
 #   make net-unit          Check tests (tests/net/)
 #   make fuzz-net-smoke    $(NET_FUZZ_RUNS) inputs (make test)
-#   make fuzz-net          $(NET_FUZZ_TIME) seconds (make fuzz)
+#   make fuzz-net          FUZZ_RUNS inputs, or $(NET_FUZZ_TIME) s (make fuzz)
 #   make net-system        tests/linux/net.json under test=net-crash, a
 #                          $(NET_TCP_MIB) MiB TCP transfer (make test)
 #   make net-soak          the same with $(NET_SOAK_MIB) MiB (make soak)

@@ -71,7 +71,7 @@ TEST_TARGETS += stack-depth
 
 # libFuzzer (clang, ASan, UBSan) over the kernel's system calls through the
 # real entry over arch/fake, from the unit tests' root-server world
-# (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_TIME seconds
+# (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_RUNS inputs
 # in make fuzz. The fixture's untyped is smaller here (set up per input).
 SYS_FUZZ := $(UNIT_DIR)/fuzz_syscall
 SYS_FUZZ_SRCS := $(filter-out $(UNIT_KERNEL_EXCLUDE),$(wildcard kernel/*.c)) \
