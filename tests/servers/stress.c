@@ -191,7 +191,7 @@ static long storm_trap(unsigned num, uint64_t cptr, uint64_t info, uint64_t *mr)
  * capabilities (slots below KEEL_SRV_FREE) for good: none of them can be
  * given back (an untyped or VMID pool has one capability), and a storm
  * without its untyped or CNode spends the rest of its calls in
- * E_INVALID_CAP (at 10 M calls, 46% of them). So a delete or move whose
+ * E_INVALID_CAP (in a 10 M-call run, 46% of storm0's). So a delete or move whose
  * index names a given slot is turned to a free slot, in whatever CNode
  * the cptr names (a free slot may hold a copy of the storm's own), and
  * counted. Revokes stay: revoking a given slot takes only what the storm
@@ -235,8 +235,9 @@ static long storm_linux(void)
 
 /* A Linux call is taken on one in storm_linux_every of its turns: 1 on
  * root's CPU, more on another, where each one is a cross-CPU round trip
- * to root (about 11 ms under a loaded host's TCG, against 40 us for a
- * local Keel call: at one in 16 calls they took 94% of the storm's time). */
+ * to root (11-29 ms under a loaded host's TCG, against about 80 us on
+ * root's CPU and 1-2 us for a Keel call: at one in 16 calls they took 94%
+ * of the storm's time; root prints the profile). */
 static uint64_t storm_linux_every = 1;
 
 /* Debug putc cannot fail and would fill the log: one in 64 of its turns,
@@ -250,7 +251,6 @@ static unsigned storm_number(void)
 	       (num == KEEL_SYS_LINUX && storm_linux_every > 1 && rng_below(storm_linux_every)));
 	return num;
 }
-
 
 /* One random call of the storm. */
 static void storm_one(struct storm_tally *t)
