@@ -44,8 +44,11 @@ CROSS ?= aarch64-linux-gnu-
 CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
 HOST_CC ?= cc
-# Seconds each fuzzer runs in make fuzz (every libFuzzer target, one after another).
-FUZZ_TIME ?= 300
+# make fuzz runs every libFuzzer target, one after another, for FUZZ_RUNS
+# inputs each (10 M: hours for the slow ones, README "Fuzzers" has the
+# rates), or FUZZ_TIME seconds if that comes first (0: no limit).
+FUZZ_RUNS ?= 10000000
+FUZZ_TIME ?= 0
 QEMU ?= qemu-system-aarch64
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
@@ -373,13 +376,17 @@ test: $(SETUP_STAMP)
 	$(MAKE) unit $(TEST_TARGETS) system-test
 
 # make test's stress scenario with millions of calls; minutes, not seconds.
-# Then the disk under crashes (as linux-system's disk-crash run) three
+# Then the hostile guest on two vCPUs for HSOAK_OPS operations (10 M exits
+# or more) beside a VM whose heartbeat must not stop for 1 s
+# (tests/system/hsoak.sh). Then the disk under crashes (as linux-system's disk-crash run) three
 # times as long, wanting 1,000 device-server and 100 driver crashes.
 SOAK_CALLS ?= 10000000
+HSOAK_OPS ?= 16000000
 .PHONY: soak
 soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets $(LINUX_ROOTFS)
 	SOAK_CALLS=$(SOAK_CALLS) bash tests/system/soak.sh $(B)/keel-test.bin
+	HSOAK_OPS=$(HSOAK_OPS) bash tests/system/hsoak.sh $(B)/keel-test.bin
 	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disksoak \

@@ -15,7 +15,7 @@
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
 #                        and boot with them
 #   make fuzz-smoke      libFuzzer + ASan + UBSan, $(CFG_FUZZ_RUNS) inputs
-#   make fuzz-config     the same for $(CFG_FUZZ_TIME) (= FUZZ_TIME) seconds;
+#   make fuzz-config     the same for FUZZ_RUNS inputs (or CFG_FUZZ_TIME s);
 #                        make fuzz runs it and every other fuzzer
 #
 # Outputs go to $(BUILD)/host/config/. Host needs: libcjson-dev, check,
@@ -134,7 +134,7 @@ fuzz-smoke: $(CFG_OUT)/fuzz_config
 
 fuzz-config: $(CFG_OUT)/fuzz_config
 	@mkdir -p $(CFG_OUT)/fuzz-corpus
-	$(CFG_OUT)/fuzz_config -print_final_stats=1 -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
+	$(CFG_OUT)/fuzz_config -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(CFG_FUZZ_TIME) $(CFG_FUZZ_ARGS)
 
 # ---- the target: cJSON from Debian's source, and the loader, for root ----
 # tools/setup-deps.sh unpacks cJSON's Debian source package into

@@ -194,13 +194,61 @@ static bool dtb_header_ok(const void *fdt, size_t len)
 	       fdt_last_comp_version(fdt) <= 17 && fdt_totalsize(fdt) <= len;
 }
 
+static uint32_t dtb_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * libfdt 1.6.1's fdt_next_tag adds a property's length to its offset
+ * unchecked, so a length of 0xfffffff4 brings it back to the same tag and
+ * fdt_check_full loops for ever (make fuzz found it: the VMM would spin at
+ * its priority, holding its CPU). So the structure block is walked here
+ * first, every token inside it: each step moves forward at least 4 bytes
+ * and a property's value must end inside the block.
+ */
+static bool dtb_struct_ok(const uint8_t *fdt)
+{
+	uint32_t off = fdt_off_dt_struct(fdt), size = fdt_size_dt_struct(fdt);
+	uint32_t end = off + size;
+	if (off % 4 || size > fdt_totalsize(fdt) || off > fdt_totalsize(fdt) - size)
+		return false;
+	while (end - off >= 4) {
+		uint32_t tag = dtb_be32(fdt + off), len;
+		const uint8_t *nul;
+		off += 4;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			if (!(nul = memchr(fdt + off, '\0', end - off)))
+				return false;
+			off = (uint32_t)(nul - fdt) + 1;
+			off = off + 3 < end ? (off + 3) & ~3u : end;
+			break;
+		case FDT_PROP:
+			if (end - off < 8 || (len = dtb_be32(fdt + off)) > end - off - 8)
+				return false;
+			off += 8 + len;
+			off = off + 3 < end ? (off + 3) & ~3u : end;
+			break;
+		case FDT_END_NODE:
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return true;
+		default:
+			return false;
+		}
+	}
+	return false; /* no FDT_END */
+}
+
 size_t dtb_adopt(const void *src, size_t len, const struct keel_vm_info *info,
 		 const struct dtb_boot *boot, uint8_t *out, size_t cap)
 {
 	if (len < sizeof(struct fdt_header) || len > cap)
 		return 0;
 	memmove(out, src, len);
-	if (!dtb_header_ok(out, len) || fdt_check_full(out, len) != 0)
+	if (!dtb_header_ok(out, len) || !dtb_struct_ok(out) || fdt_check_full(out, len) != 0)
 		return 0;
 	if (fdt_open_into(out, out, (int)cap) != 0 || dtb_set_chosen(out, info, boot) != 0 ||
 	    fdt_pack(out) != 0)

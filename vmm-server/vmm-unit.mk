@@ -50,7 +50,7 @@ $(VMMU_BIN): $(VMMU_OBJS)
 
 # libFuzzer (clang, ASan, UBSan) over a user-supplied device tree through
 # the VMM's adoption code (tests/fuzz/fuzz_dtb.c): a smoke run in make test,
-# DTB_FUZZ_TIME (= FUZZ_TIME) seconds in make fuzz. Seeded with the hand-written board.
+# FUZZ_RUNS inputs (or DTB_FUZZ_TIME s) in make fuzz. Seeded with the hand-written board.
 DTB_FUZZ := $(VMMU_DIR)/fuzz_dtb
 DTB_FUZZ_RUNS ?= 200000
 DTB_FUZZ_TIME ?= $(FUZZ_TIME)
@@ -69,7 +69,7 @@ $(VMMU_DIR)/fuzz-dtb-seeds/.done: $(BUILD)/linux/user-board.dtb
 fuzz-dtb-smoke: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
 	$(DTB_FUZZ) -runs=$(DTB_FUZZ_RUNS) -seed=1 $(DTB_FUZZ_ARGS)
 fuzz-dtb: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
-	$(DTB_FUZZ) -print_final_stats=1 -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
+	$(DTB_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(DTB_FUZZ_TIME) $(DTB_FUZZ_ARGS)
 TEST_TARGETS += fuzz-dtb-smoke
 fuzz: fuzz-dtb
 
@@ -78,7 +78,7 @@ fuzz: fuzz-dtb
 # its vGIC and PSCI handlers (tests/fuzz/fuzz_vgic.c: register accesses,
 # lines, SGIs, EOIs and firmware calls with invariants), both with the
 # system calls replaced by tests/fuzz/fuzz_vmm.c's model of the kernel:
-# a smoke run each in make test, FUZZ_TIME seconds each in make fuzz.
+# a smoke run each in make test, FUZZ_RUNS inputs each in make fuzz.
 VMM_FUZZ_SRCS := tests/fuzz/fuzz_vmm.c vmm-server/exit.c vmm-server/mmio.c libipc/src/mmio.c \
 	$(addprefix vmm-server/arch/aarch64/,vgic.c irq.c psci.c call.c sysreg.c)
 VMM_FUZZ_HDRS := tests/fuzz/fuzz_vmm.h tests/fuzz/fuzz_input.h vmm-server/vmm.h \
@@ -98,6 +98,6 @@ VMM_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VMMU_DIR)/fuzz-$*- $(VMMU_DIR)/
 fuzz-exit-smoke fuzz-vgic-smoke: fuzz-%-smoke: $(VMMU_DIR)/fuzz_%
 	$< -runs=$(VMM_FUZZ_RUNS) -seed=1 $(VMM_FUZZ_ARGS)
 fuzz-exit fuzz-vgic: fuzz-%: $(VMMU_DIR)/fuzz_%
-	$< -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(VMM_FUZZ_ARGS)
+	$< -runs=$(FUZZ_RUNS) -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(VMM_FUZZ_ARGS)
 TEST_TARGETS += fuzz-exit-smoke fuzz-vgic-smoke
 fuzz: fuzz-exit fuzz-vgic

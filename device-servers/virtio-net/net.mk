@@ -4,7 +4,7 @@
 #
 #   make net-unit          Check tests (tests/net/)
 #   make fuzz-net-smoke    $(NET_FUZZ_RUNS) inputs (make test)
-#   make fuzz-net          $(NET_FUZZ_TIME) seconds (make fuzz)
+#   make fuzz-net          FUZZ_RUNS inputs, or $(NET_FUZZ_TIME) s (make fuzz)
 #   make net-system        tests/linux/net.json under test=net-crash, a
 #                          $(NET_TCP_MIB) MiB TCP transfer (make test)
 #   make net-soak          the same with $(NET_SOAK_MIB) MiB (make soak)
@@ -50,7 +50,7 @@ fuzz-net-smoke: $(NET_FUZZ)
 	$(NET_FUZZ) -runs=$(NET_FUZZ_RUNS) -seed=1 $(NET_FUZZ_ARGS)
 fuzz-net: $(NET_FUZZ)
 	@mkdir -p $(NETU_DIR)/fuzz-net-corpus
-	$(NET_FUZZ) -print_final_stats=1 -max_total_time=$(NET_FUZZ_TIME) $(NET_FUZZ_ARGS)
+	$(NET_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(NET_FUZZ_TIME) $(NET_FUZZ_ARGS)
 TEST_TARGETS += fuzz-net-smoke
 fuzz: fuzz-net
 

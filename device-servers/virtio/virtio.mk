@@ -5,7 +5,7 @@
 #   make virtio-unit                      Check tests (tests/virtio/)
 #   make virtio-unit CK_RUN_SUITE=virtq   one suite
 #   make fuzz-virtq-smoke                 $(VIRTQ_FUZZ_RUNS) inputs (make test)
-#   make fuzz-virtq                       $(VIRTQ_FUZZ_TIME) seconds (make fuzz)
+#   make fuzz-virtq                       FUZZ_RUNS inputs, or $(VIRTQ_FUZZ_TIME) s (make fuzz)
 #
 # Included by the top-level Makefile, which sets BUILD, B, HOST_CC, CC and
 # the user-program rules.
@@ -53,8 +53,8 @@ TEST_TARGETS += virtio-unit
 -include $(VIRTIOU_OBJS:.o=.d)
 
 # ---- libFuzzer: register writes and ring contents over guest RAM ----
-# tests/fuzz/fuzz_virtq.c; a smoke run in make test, VIRTQ_FUZZ_TIME
-# seconds in make fuzz. Seeded with one whole request (set-up, descriptor,
+# tests/fuzz/fuzz_virtq.c; a smoke run in make test, FUZZ_RUNS
+# inputs (or VIRTQ_FUZZ_TIME s) in make fuzz. Seeded with one whole request (set-up, descriptor,
 # avail entry, completion, restart: tests/fuzz/virtq-seeds/).
 VIRTQ_FUZZ := $(VIRTIOU_DIR)/fuzz_virtq
 VIRTQ_FUZZ_RUNS ?= 50000
@@ -74,6 +74,6 @@ fuzz-virtq-smoke: $(VIRTQ_FUZZ)
 	$(VIRTQ_FUZZ) -runs=$(VIRTQ_FUZZ_RUNS) -seed=1 $(VIRTQ_FUZZ_ARGS)
 fuzz-virtq: $(VIRTQ_FUZZ)
 	@mkdir -p $(VIRTIOU_DIR)/fuzz-virtq-corpus
-	$(VIRTQ_FUZZ) -print_final_stats=1 -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
+	$(VIRTQ_FUZZ) -print_final_stats=1 -runs=$(FUZZ_RUNS) -max_total_time=$(VIRTQ_FUZZ_TIME) $(VIRTQ_FUZZ_ARGS)
 TEST_TARGETS += fuzz-virtq-smoke
 fuzz: fuzz-virtq

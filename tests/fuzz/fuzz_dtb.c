@@ -4,7 +4,7 @@
  * UBSan. Whatever the bytes, the tree is adopted or refused; nothing faults.
  *
  *   make fuzz-dtb-smoke   a fixed number of inputs (part of make test)
- *   make fuzz-dtb         for FUZZ_TIME seconds
+ *   make fuzz-dtb         FUZZ_RUNS inputs (part of make fuzz)
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
  * region so that mutations explore registers, not the empty map.
  *
  *   make fuzz-exit-smoke   a fixed number of inputs (part of make test)
- *   make fuzz-exit         for FUZZ_TIME seconds (part of make fuzz)
+ *   make fuzz-exit         FUZZ_RUNS inputs (part of make fuzz)
  */
 #include "fuzz_vmm.h"
 

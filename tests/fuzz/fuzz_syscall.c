@@ -22,7 +22,7 @@
  * broken invariant is a finding.
  *
  *   make fuzz-syscall-smoke   a fixed number of inputs (part of make test)
- *   make fuzz-syscall         for FUZZ_TIME seconds (part of make fuzz)
+ *   make fuzz-syscall         FUZZ_RUNS inputs (part of make fuzz)
  */
 #include <stdarg.h>
 #include <string.h>

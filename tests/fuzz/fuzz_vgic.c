@@ -15,7 +15,7 @@
  * byte the kind (see vgic_event).
  *
  *   make fuzz-vgic-smoke   a fixed number of inputs (part of make test)
- *   make fuzz-vgic         for FUZZ_TIME seconds (part of make fuzz)
+ *   make fuzz-vgic         FUZZ_RUNS inputs (part of make fuzz)
  */
 #include <string.h>
 

@@ -12,7 +12,7 @@
  * resumed state equals the one it resumed from.
  *
  *   make fuzz-virtq-smoke   a fixed number of inputs (part of make test)
- *   make fuzz-virtq         for VIRTQ_FUZZ_TIME seconds (make fuzz)
+ *   make fuzz-virtq         FUZZ_RUNS inputs (make fuzz)
  */
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@ $(if $(B),,$(error guests.mk: B is not set; include it from the top-level Makefi
 $(if $(CROSS),,$(error guests.mk: CROSS is not set (e.g. aarch64-linux-gnu-)))
 $(if $(WARN),,$(error guests.mk: WARN is not set (the strict warning flags)))
 
-GUEST_NAMES := uart hvc abort timer mem scan hostile seq bench off reset echo smp pmu
+GUEST_NAMES := uart hvc abort timer mem scan hostile seq bench off reset echo smp pmu beat
 GUEST_DIR := tests/guests
 GUEST_B := $(B)/guests
 GUEST_CC := $(CROSS)gcc
@@ -40,7 +40,7 @@ GUEST_abort_SRCS := abort.c
 GUEST_timer_SRCS := timer.c lib/gic.c
 GUEST_mem_SRCS := mem.c
 GUEST_scan_SRCS := scan.c
-GUEST_hostile_SRCS := hostile.c hostile_call.c hostile_sysreg.c
+GUEST_hostile_SRCS := hostile.c hostile_call.c hostile_sysreg.c hostile_soak.c
 GUEST_seq_SRCS := seq.c
 GUEST_bench_SRCS := bench.c
 GUEST_off_SRCS := off.c
@@ -48,6 +48,7 @@ GUEST_reset_SRCS := reset.c
 GUEST_echo_SRCS := echo.c lib/gic.c
 GUEST_smp_SRCS := smp.c lib/gic.c
 GUEST_pmu_SRCS := pmu.c
+GUEST_beat_SRCS := beat.c
 
 guest_objs = $(patsubst %,$(GUEST_B)/obj/%.o,$(1))
 GUEST_LIB_OBJS := $(call guest_objs,$(GUEST_LIB_SRCS))

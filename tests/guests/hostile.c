@@ -7,10 +7,19 @@
  *   1/8  HVC with a random function id and arguments (hostile_call.c)
  *   1/8  SMC, likewise
  *   3/8  a trapped or UNDEFINED system-register access (hostile_sysreg.c)
- *   3/8  an MMIO access of 1, 2, 4, 8 or 16 (LDP/STP) bytes, read or
+ *   2/8  an MMIO access of 1, 2, 4, 8 or 16 (LDP/STP) bytes, read or
  *        write, naturally aligned: at a random address in the 1 TiB
  *        guest-physical space, or at a random offset in the GIC
  *        distributor and redistributors, the PL011 or virtio-mmio windows
+ *   1/8  an access no syndrome describes at such an address: an
+ *        exclusive load or store, an LSE atomic, an unaligned load or
+ *        store (hostile_soak.c)
+ *
+ * With "soak ops=N" on the VM's command line (tests/root/scn_hsoak.c) it
+ * makes N operations instead, with a line every million, while a second
+ * vCPU floods SGIs, storms WFI/WFE and makes PSCI calls with bad
+ * arguments (hostile_soak.c); then it reports and powers the VM off, so
+ * the VMM prints how many exits it took. No heartbeat then.
  *
  * Every exception comes back to the guest: undefined instructions and
  * data aborts are skipped, SErrors counted. Never touched, so the guest
@@ -29,6 +38,7 @@
 const char guest_name[] = "hostile";
 
 #define STORM_OPS 6000
+#define PSCI_SYSTEM_OFF 0x84000008u
 #define STORM_SEED 0x686f7374696c65UL /* "hostile" */
 #define GPA_LIMIT (1UL << 40)         /* Keel's CFG_GPA_BITS, config/ */
 
@@ -54,7 +64,7 @@ extern char __ro_end[]; /* guest.ld: end of .text and .rodata */
 struct storm {
 	uint64_t seed;
 	struct ram_map ram;
-	uint64_t hvc, smc, sysreg, mmio, skipped;
+	uint64_t hvc, smc, sysreg, mmio, odd, skipped, ops;
 	uint64_t returned, undef, aborts, other, last_other_esr;
 };
 
@@ -144,6 +154,21 @@ static void mmio_op(struct storm *s)
 	tally(s, raised, &f);
 }
 
+static void odd_op(struct storm *s)
+{
+	uint64_t r = rand_next(&s->seed), v = rand_next(&s->seed);
+	uint64_t addr = pick_target(rand_next(&s->seed)) & ~(uint64_t)7;
+	struct fault f;
+
+	/* up to 8 bytes from addr | 1: keep 16 bytes clear of RAM */
+	if (forbidden(s, addr, true) || ram_contains(&s->ram, addr, 16)) {
+		s->skipped++;
+		return;
+	}
+	s->odd++;
+	tally(s, hostile_odd_access(addr, (unsigned)(r % ODD_KINDS), v, &f), &f);
+}
+
 static void call_op(struct storm *s, bool smc)
 {
 	uint64_t r = rand_next(&s->seed);
@@ -167,18 +192,20 @@ static void sysreg_op(struct storm *s)
 			     &f), &f);
 }
 
-static void storm_run(struct storm *s)
+static void storm_run(struct storm *s, uint64_t every)
 {
-	for (unsigned i = 1; i <= STORM_OPS; i++) {
+	for (uint64_t i = 1; i <= s->ops; i++) {
 		unsigned pick = (unsigned)(rand_next(&s->seed) % 8);
 		if (pick < 2)
 			call_op(s, pick == 1);
 		else if (pick < 5)
 			sysreg_op(s);
-		else
+		else if (pick < 7)
 			mmio_op(s);
-		if (i % 2000 == 0)
-			con_printf("[hostile] %u operations\n", i);
+		else
+			odd_op(s);
+		if (i % every == 0)
+			con_printf("[hostile] %lu operations\n", i);
 	}
 }
 
@@ -205,10 +232,10 @@ static uint64_t psci_version(void)
 
 static void report(const struct storm *s, bool code_ok, bool psci_ok)
 {
-	con_printf("[hostile] hvc %lu, smc %lu, sysreg %lu, mmio %lu (%lu "
-		   "skipped): %lu returned, %lu undefined, %lu aborts, %lu "
+	con_printf("[hostile] hvc %lu, smc %lu, sysreg %lu, mmio %lu, odd %lu "
+		   "(%lu skipped): %lu returned, %lu undefined, %lu aborts, %lu "
 		   "other, %lu SErrors\n", s->hvc, s->smc, s->sysreg, s->mmio,
-		   s->skipped, s->returned, s->undef, s->aborts, s->other,
+		   s->odd, s->skipped, s->returned, s->undef, s->aborts, s->other,
 		   exc_serror_count);
 	if (!code_ok)
 		test_report(false, "hostile-done", "code or rodata changed");
@@ -220,7 +247,7 @@ static void report(const struct storm *s, bool code_ok, bool psci_ok)
 			    "nor data abort, last ESR 0x%lx", s->other,
 			    s->last_other_esr);
 	else
-		test_report(true, "hostile-done", "%u operations", STORM_OPS);
+		test_report(true, "hostile-done", "%lu operations", s->ops);
 }
 
 /* A line a second; WFE is woken by the counter's event stream (bit 15
@@ -242,22 +269,43 @@ static _Noreturn void heartbeat(void)
 
 static struct storm storm;
 
+/* The soak's end: CPU 1's counts, then SYSTEM_OFF (the VMM prints its
+ * exit count as the VM stops). */
+static void soak_end(bool cpu1)
+{
+	con_printf("[hostile] cpu1 %s: %lu operations, %lu SGIs, %lu waits, "
+		   "%lu PSCI calls\n", cpu1 ? "ran" : "did not start",
+		   hostile_cpu1_ops, hostile_cpu1_sgis, hostile_cpu1_waits,
+		   hostile_cpu1_psci);
+	test_done();
+	hvc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	test_report(false, "hostile-soak", "SYSTEM_OFF returned");
+	guest_halt();
+}
+
 void guest_main(const void *dtb)
 {
 	const char *err = fdt_ram(dtb, &storm.ram);
+	bool cpu1 = false;
 
 	if (err) {
 		test_report(false, "hostile-done", "%s", err);
 		return;
 	}
 	uint64_t sum = image_sum(), psci = psci_version();
+	uint64_t soak_ops = hostile_soak_ops(fdt_bootargs(dtb));
 	storm.seed = STORM_SEED;
+	storm.ops = soak_ops ? soak_ops : STORM_OPS;
+	if (soak_ops)
+		cpu1 = hostile_cpu1_start();
 	exc_serror_ok = true;
 	__asm__ volatile("msr daifclr, #4" ::: "memory"); /* take SErrors */
-	con_printf("[hostile] storm of %u operations, seed 0x%lx\n", STORM_OPS,
-		   storm.seed);
-	storm_run(&storm);
+	con_printf("[hostile] storm of %lu operations, seed 0x%lx%s\n", storm.ops,
+		   storm.seed, !soak_ops ? "" : cpu1 ? ", cpu1 storming" : ", cpu1 refused");
+	storm_run(&storm, soak_ops ? 1000000 : 2000);
 	report(&storm, image_sum() == sum, psci_version() == psci);
+	if (soak_ops)
+		soak_end(cpu1);
 	test_done();
 	heartbeat();
 }

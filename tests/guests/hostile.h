@@ -21,4 +21,22 @@ uint32_t hostile_fid(uint64_t r);
 bool hostile_call(bool smc, uint64_t r, uint64_t x0, uint64_t x1,
 		  struct fault *f);
 
+/* hostile_soak.c. Accesses no syndrome describes, kind 0..ODD_KINDS-1:
+ * exclusive loads and stores, LSE atomics, unaligned (at addr | 1, 4 or
+ * 8 bytes); under a probe, true if it raised. */
+#define ODD_EXCLUSIVE 0u /* LDXR, LDAXR, STXR, STLXR */
+#define ODD_ATOMIC 4u    /* LDADD, SWPAL, CAS */
+#define ODD_UNALIGNED 7u /* LDR w, STR x */
+#define ODD_KINDS 9u
+bool hostile_odd_access(uint64_t addr, unsigned kind, uint64_t v, struct fault *f);
+
+/* The second vCPU's storm (SGI floods, WFI/WFE, PSCI with bad
+ * arguments): started by CPU_ON, true once it runs; its counts. */
+bool hostile_cpu1_start(void);
+extern volatile uint64_t hostile_cpu1_ops, hostile_cpu1_sgis, hostile_cpu1_waits,
+	hostile_cpu1_psci;
+
+/* "ops=N" in the VM's command line, or 0. */
+uint64_t hostile_soak_ops(const char *args);
+
 #endif

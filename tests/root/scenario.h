@@ -95,6 +95,8 @@ extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_h
 extern const struct scenario scenario_vm_restart, scenario_vm_bench;
 /* tests/root/scn_smp.c: one VM with two vCPUs */
 extern const struct scenario scenario_vm_smp;
+/* tests/root/scn_hsoak.c: the hostile guest at scale beside a beating VM */
+extern const struct scenario scenario_vm_hostile_soak;
 /* tests/root/scn_vm2.c: two VMs at once */
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;

@@ -1,7 +1,7 @@
 /*
  * stress: a bounded storm of random calls, and its kicker.
  *
- *   stress storm <n> [seed [every]]
+ *   stress storm <n> [seed [every [linux]]]
  *                      n Keel and Linux calls (tests/root/scn_stress.c
  *                      passes n from the kernel command line; make soak
  *                      makes it millions): call numbers 0..15 (0 = a
@@ -11,14 +11,20 @@
  *                      own capabilities (keel/server.h slots: EP, NTFN,
  *                      CNODE, UNTYPED, FRAME, and PEER: a VMID pool); one
  *                      step in eight a real sequence (stress_seq.c); a
- *                      line every `every` calls. Its counts go to the
+ *                      line every `every` calls; a Linux call on only
+ *                      one in `linux` of its turns (default 1; root
+ *                      gives more to a storm off its CPU). Deletes and
+ *                      moves of the given slots are turned to free
+ *                      slots (storm_spare). Its counts go to the
  *                      shared page (root prints them); then exit(0).
  *   stress kick        runs below the storm on the same CPU, so only while
  *                      the storm is blocked: answers or feeds the endpoint,
  *                      signals the notification, and if the storm has made
  *                      no progress for KICK_MS suspends and resumes it
  *                      (a random receive on an object it made itself can
- *                      wait forever). Holds KEEL_SRV_TCB = the storm.
+ *                      wait forever), but not while it waits for root
+ *                      to answer a Linux call. Holds KEEL_SRV_TCB = the
+ *                      storm.
  *
  * The two share a page at KEEL_SHARED_VADDR (struct stress_shared). The
  * random numbers come from the seed (default STORM_SEED), so every run
@@ -181,15 +187,39 @@ static long storm_trap(unsigned num, uint64_t cptr, uint64_t info, uint64_t *mr)
 	}
 }
 
-/* One Keel call: half of the object invocations are shaped. */
-static long storm_keel(unsigned num, uint64_t *mr)
+/* A random delete or move would, once in a while, take one of the given
+ * capabilities (slots below KEEL_SRV_FREE) for good: none of them can be
+ * given back (an untyped or VMID pool has one capability), and a storm
+ * without its untyped or CNode spends the rest of its calls in
+ * E_INVALID_CAP (in a 10 M-call run, 46% of storm0's). So a delete or move whose
+ * index names a given slot is turned to a free slot, in whatever CNode
+ * the cptr names (a free slot may hold a copy of the storm's own), and
+ * counted. Revokes stay: revoking a given slot takes only what the storm
+ * made from it. */
+static void storm_spare(struct storm_tally *t, uint64_t info, uint64_t *mr)
 {
-	uint64_t label, cptr;
+	uint64_t label = keel_msg_label(info);
+	uint64_t *index = label == KEEL_CNODE_DELETE ? &mr[0]
+			: label == KEEL_CNODE_MOVE   ? &mr[2] : NULL;
+	if (index && *index < KEEL_SRV_FREE) {
+		*index = pick_free_slot();
+		t->spared++;
+	}
+}
+
+/* One Keel call: half of the object invocations are shaped. */
+static long storm_keel(struct storm_tally *t, unsigned num, uint64_t *mr)
+{
+	uint64_t label, cptr, info;
 	if (num == KEEL_SYS_CALL && rng_below(2)) {
 		cptr = storm_shaped(mr, &label);
 		return storm_trap(num, cptr, keel_msginfo(label, 5), mr);
 	}
-	return storm_trap(num, pick_cptr(), pick_info(), mr);
+	cptr = pick_cptr();
+	info = pick_info();
+	if (num == KEEL_SYS_CALL)
+		storm_spare(t, info, mr);
+	return storm_trap(num, cptr, info, mr);
 }
 
 /* A Linux call root must answer without harm; exit would end the storm. */
@@ -203,6 +233,13 @@ static long storm_linux(void)
 		       pick_word(), pick_word());
 }
 
+/* A Linux call is taken on one in storm_linux_every of its turns: 1 on
+ * root's CPU, more on another, where each one is a cross-CPU round trip
+ * to root (11-29 ms under a loaded host's TCG, against about 80 us on
+ * root's CPU and 1-2 us for a Keel call: at one in 16 calls they took 94%
+ * of the storm's time; root prints the profile). */
+static uint64_t storm_linux_every = 1;
+
 /* Debug putc cannot fail and would fill the log: one in 64 of its turns,
  * with a carriage return, which shows nothing. */
 static unsigned storm_number(void)
@@ -210,7 +247,8 @@ static unsigned storm_number(void)
 	unsigned num;
 	do
 		num = (unsigned)rng_below(STORM_NUMS);
-	while (num == KEEL_SYS_DEBUG_PUTC && rng_below(64));
+	while ((num == KEEL_SYS_DEBUG_PUTC && rng_below(64)) ||
+	       (num == KEEL_SYS_LINUX && storm_linux_every > 1 && rng_below(storm_linux_every)));
 	return num;
 }
 
@@ -222,15 +260,26 @@ static void storm_one(struct storm_tally *t)
 			   pick_word() };
 	uint64_t *buf = keel_ipcbuf()->mr;
 	buf[KEEL_MSG_REG_MRS + rng_below(KEEL_MSG_MAX_MRS - KEEL_MSG_REG_MRS)] = pick_word();
+	uint64_t start = counter_now();
 	if (num == KEEL_SYS_LINUX) {
+		stress_shared()->in_linux = 1;
 		storm_linux();
+		stress_shared()->in_linux = 0;
 		storm_count(t, num, 0);
 	} else if (num == KEEL_SYS_DEBUG_PUTC) {
 		keel_debug_putc('\r');
 		storm_count(t, num, KEEL_OK);
 	} else {
-		storm_count(t, num, storm_keel(num, mr));
+		storm_count(t, num, storm_keel(t, num, mr));
 	}
+	t->ticks[num] += counter_now() - start;
+}
+
+static void storm_sequence_timed(struct storm_tally *t)
+{
+	uint64_t start = counter_now();
+	storm_sequence(t);
+	t->seq_ticks += counter_now() - start;
 }
 
 /* n calls; a line every `every` calls (0: none). The tally is left in
@@ -244,7 +293,7 @@ static int storm(uint64_t n, uint64_t every)
 	sh->started = 1;
 	while (t->calls < n) {
 		if (rng_below(8) == 0)
-			storm_sequence(t);
+			storm_sequence_timed(t);
 		else
 			storm_one(t);
 		sh->count = t->calls;
@@ -286,7 +335,7 @@ static _Noreturn void kick(void)
 	while (!sh->done) {
 		if (sh->started)
 			kick_gently();
-		if (sh->count != last || !sh->started) {
+		if (sh->count != last || !sh->started || sh->in_linux) {
 			last = sh->count;
 			since = counter_now();
 		} else if (counter_now() - since > limit && !sh->done) {
@@ -303,11 +352,13 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "storm") == 0) {
 		storm_name = argv[0];
 		stress_seed(argc >= 4 ? strtoull(argv[3], NULL, 0) : STORM_SEED);
+		if (argc >= 6)
+			storm_linux_every = strtoull(argv[5], NULL, 0);
 		return storm(strtoull(argv[2], NULL, 0),
 			     argc >= 5 ? strtoull(argv[4], NULL, 0) : 0);
 	}
 	if (argc >= 2 && strcmp(argv[1], "kick") == 0)
 		kick();
-	kprintf("[stress] usage: stress storm <n> [seed [every]] | stress kick\n");
+	kprintf("[stress] usage: stress storm <n> [seed [every [linux]]] | stress kick\n");
 	return 2;
 }

@@ -21,12 +21,20 @@ struct storm_tally {
 	uint64_t result[KEEL_E_COUNT + 1];
 	uint64_t made[KEEL_OBJ_COUNT]; /* objects retyped by sequences */
 	uint64_t seqs, revokes;
+	uint64_t spared; /* deletes and moves of given slots turned aside */
+	/* The profile: counter ticks spent in single calls by call number,
+	 * and in whole sequences (their calls are not in ticks[]). */
+	uint64_t ticks[STORM_NUMS], seq_ticks;
 };
 
 /* The page a storm shares with its kicker (and root, which prints the
  * tally when the storm has exited: tests/root/scn_stress.c). */
 struct stress_shared {
 	volatile uint64_t started, done, count, kicks;
+	/* Set while the storm waits for root to answer a Linux call: the
+	 * kicker leaves it alone then (root answers every one; a kick would
+	 * only cancel the answer). */
+	volatile uint64_t in_linux;
 	struct storm_tally tally;
 };
 

@@ -64,6 +64,10 @@ SCENARIOS=(
 	"vm-hostile2  60  vm2:hostile-done vm1:hostile-done +vm2:heartbeat"
 	"vm-poweroff  45  vm2:poweroff vm-stop +vm1:heartbeat vm-reuse vm3:uart"
 	"vm-reset     60  vm2:reset-boot vm-reset +vm1:heartbeat"
+	# make soak's hostile half, short (tests/root/scn_hsoak.c: 20,000
+	# operations on a 2-vCPU hostile guest beside guest-beat; hsoak.sh runs
+	# it at scale and checks the beats' gaps).
+	"vm-hostile-soak 60 vm2:beat-start vm1:hostile-done vm-hostile-soak +vm2:beat"
 	# Two vCPUs in one VM (tests/root/scn_smp.c): PSCI, SGIs both ways, both
 	# virtual timers; root's vm-smp when the guest powers off.
 	"vm-smp       45  smp-psci smp-cpu-on smp-sgi smp-sgi-broadcast smp-timer smp-cpu-off smp-cpu-on-again smp vm-smp"
@@ -170,12 +174,13 @@ run_qemu() {
 
 # The line a marker wants: "m" -> "[test] PASS m", "vmN:m" -> the same from
 # VM vmN's console, "vmN:heartbeat" -> "[vmN] [test] heartbeat ...",
+# "vmN:beat" -> "[vmN] [test] beat ..." (guest-beat),
 # "m=text" -> "[test] PASS m: text" (text: letters, digits, '-').
 marker_re() {
 	local m=$1 vm=
 	case $m in vm[0-9]:*) vm="\\[${m%%:*}\\] " m=${m#*:} ;; esac
-	if [ -n "$vm" ] && [ "$m" = heartbeat ]; then
-		echo "${vm}\\[test\\] heartbeat "
+	if [ -n "$vm" ] && { [ "$m" = heartbeat ] || [ "$m" = beat ]; }; then
+		echo "${vm}\\[test\\] $m "
 	elif [ "${m#*=}" != "$m" ]; then
 		echo "${vm}\\[test\\] PASS ${m%%=*}: ${m#*=}\$"
 	else

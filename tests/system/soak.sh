@@ -40,7 +40,7 @@ cp "$bin" "$image"
 echo "[soak] stress: $CALLS calls from two storms on two CPUs (log: $log)"
 start=$(date +%s)
 timeout "$LIMIT" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
-	-append "test=stress calls=$CALLS every=1000000" </dev/null >"$log" 2>&1 &
+	-append "test=stress calls=$CALLS every=${SOAK_EVERY:-1000000}" </dev/null >"$log" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
 	if grep -aqE '\[test\] DONE|keel: PANIC' "$log"; then

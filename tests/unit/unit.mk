@@ -71,7 +71,7 @@ TEST_TARGETS += stack-depth
 
 # libFuzzer (clang, ASan, UBSan) over the kernel's system calls through the
 # real entry over arch/fake, from the unit tests' root-server world
-# (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_TIME seconds
+# (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_RUNS inputs
 # in make fuzz. The fixture's untyped is smaller here (set up per input).
 SYS_FUZZ := $(UNIT_DIR)/fuzz_syscall
 SYS_FUZZ_SRCS := $(filter-out $(UNIT_KERNEL_EXCLUDE),$(wildcard kernel/*.c)) \
@@ -93,6 +93,6 @@ $(SYS_FUZZ): $(SYS_FUZZ_SRCS) $(wildcard kernel/*.h arch/fake/include/arch/*.h \
 fuzz-syscall-smoke: $(SYS_FUZZ)
 	$(SYS_FUZZ) -runs=$(SYS_FUZZ_RUNS) -seed=1 $(SYS_FUZZ_ARGS)
 fuzz-syscall: $(SYS_FUZZ)
-	$(SYS_FUZZ) -max_total_time=$(SYS_FUZZ_TIME) -print_final_stats=1 $(SYS_FUZZ_ARGS)
+	$(SYS_FUZZ) -runs=$(FUZZ_RUNS) -max_total_time=$(SYS_FUZZ_TIME) -print_final_stats=1 $(SYS_FUZZ_ARGS)
 TEST_TARGETS += fuzz-syscall-smoke
 fuzz: fuzz-syscall

@@ -39,6 +39,7 @@ struct walk {
 	struct node stack[FDT_MAX_DEPTH];
 	fdt_window_fn *fn;
 	void *ctx;
+	const char *bootargs; /* a NUL-terminated "bootargs" property, if any */
 };
 
 static uint32_t be32(const uint32_t *p)
@@ -120,6 +121,9 @@ static void take_prop(struct walk *w, const char *name, const uint32_t *val,
 	} else if (str_eq(name, "ranges")) {
 		n->ranges = val;
 		n->ranges_len = len;
+	} else if (str_eq(name, "bootargs") && len > 0 &&
+		   ((const char *)val)[len - 1] == '\0') {
+		w->bootargs = (const char *)val;
 	} else if (str_eq(name, "device_type") && len == 7 &&
 		   str_eq((const char *)val, "memory")) {
 		n->memory = true;
@@ -216,20 +220,41 @@ static const char *walk_init(struct walk *w, const void *dtb)
 	return NULL;
 }
 
-const char *fdt_walk(const void *dtb, fdt_window_fn *fn, void *ctx)
+static const char *walk_run(struct walk *w, const void *dtb)
 {
-	struct walk w = { .fn = fn, .ctx = ctx };
-	const char *err = walk_init(&w, dtb);
+	const char *err = walk_init(w, dtb);
 	bool done = false;
 
 	/* Depth 0 stands above the root, whose own reg is never decoded. */
-	w.stack[0] = (struct node){ .name = "", .ac = 2, .sc = 1 };
+	w->stack[0] = (struct node){ .name = "", .ac = 2, .sc = 1 };
 	while (!err && !done) {
-		if (w.tok >= w.end)
+		if (w->tok >= w->end)
 			return "structure block has no END token";
-		err = step(&w, &done);
+		err = step(w, &done);
 	}
 	return err;
+}
+
+const char *fdt_walk(const void *dtb, fdt_window_fn *fn, void *ctx)
+{
+	struct walk w = { .fn = fn, .ctx = ctx };
+
+	return walk_run(&w, dtb);
+}
+
+static void ignore_window(void *ctx, const struct fdt_window *win)
+{
+	(void)ctx;
+	(void)win;
+}
+
+const char *fdt_bootargs(const void *dtb)
+{
+	struct walk w = { .fn = ignore_window };
+
+	if (walk_run(&w, dtb) || !w.bootargs)
+		return "";
+	return w.bootargs;
 }
 
 static void collect_ram(void *ctx, const struct fdt_window *win)

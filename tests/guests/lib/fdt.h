@@ -31,6 +31,10 @@ struct ram_map {
 	struct region r[MAX_RAM_REGIONS];
 };
 
+/* The "bootargs" of /chosen (the VM's command line): "" if there are none
+ * or the tree is refused. */
+const char *fdt_bootargs(const void *dtb);
+
 /* The RAM regions of the memory nodes; NULL, or why there are none. */
 const char *fdt_ram(const void *dtb, struct ram_map *ram);
 

@@ -243,6 +243,32 @@ START_TEST(hostile_headers_are_refused_without_a_fault)
 }
 END_TEST
 
+/* make fuzz's finding (tests/fuzz/fuzz_dtb.c, 8.3 M inputs in): a
+ * property whose length is 0xfffffff4 sends libfdt 1.6.1's fdt_next_tag
+ * back to the same tag, and fdt_check_full loops for ever (this test then
+ * fails by Check's timeout). Refused, as is one running past the block. */
+START_TEST(wrapping_property_length_is_refused)
+{
+	static uint8_t src[1024];
+	const struct dtb_boot boot = { 0, 0 };
+	uint8_t *prop;
+	ck_assert_int_eq(fdt_create(src, sizeof(src)), 0);
+	ck_assert_int_eq(fdt_finish_reservemap(src), 0);
+	ck_assert_int_eq(fdt_begin_node(src, ""), 0);
+	ck_assert_int_eq(fdt_property_string(src, "model", "looping board"), 0);
+	ck_assert_int_eq(fdt_end_node(src), 0);
+	ck_assert_int_eq(fdt_finish(src), 0);
+	ck_assert_uint_gt(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+	/* the root's BEGIN_NODE and empty name take 8 bytes; then "model" */
+	prop = src + fdt_off_dt_struct(src) + 8;
+	ck_assert_uint_eq(fdt32_to_cpu(*(const fdt32_t *)(const void *)prop), FDT_PROP);
+	*(fdt32_t *)(void *)(prop + 4) = cpu_to_fdt32(0xfffffff4u);
+	ck_assert_uint_eq(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+	*(fdt32_t *)(void *)(prop + 4) = cpu_to_fdt32(fdt_size_dt_struct(src));
+	ck_assert_uint_eq(dtb_adopt(src, fdt_totalsize(src), &info, &boot, blob, sizeof(blob)), 0);
+}
+END_TEST
+
 Suite *suite_dtb(void)
 {
 	Suite *s = suite_create("dtb");
@@ -255,6 +281,7 @@ Suite *suite_dtb(void)
 	tcase_add_test(tc, too_small_a_buffer_fails);
 	tcase_add_test(tc, supplied_tree_gets_chosen_and_keeps_the_rest);
 	tcase_add_test(tc, hostile_headers_are_refused_without_a_fault);
+	tcase_add_test(tc, wrapping_property_length_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
