@@ -30,6 +30,7 @@
 #include "../device-servers/console/console.h" /* CON_REPORT_COMMAND */
 #include "blkdrv.h"
 #include "console.h"
+#include "consock.h"
 #include "ctl.h"
 #include "vmconfig.h"
 
@@ -118,6 +119,8 @@ void ctl_start(unsigned cpu)
 {
 	int t = blkdrv_transport_of(CTL_VIRTIO_CONSOLE, 0);
 	const char *why;
+	if (t >= 0 && t == consock_transport()) /* the per-VM sockets' console */
+		t = blkdrv_transport_of(CTL_VIRTIO_CONSOLE, 1);
 	struct server *s;
 	if (t < 0) {
 		kprintf("[root] control server: no virtio console on the machine (make run "
@@ -295,6 +298,8 @@ static struct server *ctl_server(struct vm *vm, unsigned dev)
 {
 	if (dev == 0xff)
 		return vm->vmm;
+	if (dev == KEEL_CTL_DEV_CONSOLE)
+		return console_server();
 	if (dev & 0x80)
 		return (dev & 0x7f) < KEEL_VMM_MAX_DEVICES ? vm->drv[dev & 0x7f] : NULL;
 	return dev < vm->ndev ? vm->dev[dev] : NULL;

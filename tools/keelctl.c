@@ -11,6 +11,8 @@
  *   remove VM                 forget a VM that is off
  *   events [--follow]         state changes with their times
  *   stats [VM]                what root and the VMMs count
+ *   console VM                attach to the VM's own console socket
+ *                             (keelctl-console.c)
  *   raw 'JSON'                send one request line as it is
  *
  * It writes one JSON line (with an "id" of its own) to the control
@@ -33,12 +35,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "keelctl-console.h"
+
 #define KC_LINE_MAX (1u << 16)
 
 struct kc {
 	const char *sock;
 	bool json;
 	int timeout_s;
+	bool timeout_set;
 	int fd;
 	unsigned next_id;
 	char in[KC_LINE_MAX];
@@ -51,7 +56,7 @@ static int kc_usage(void)
 		"usage: keelctl [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]\n"
 		"  list | start VM | stop VM | reset VM | pause VM | resume VM\n"
 		"  restart VM DEVICE | crash VM DEVICE | events [--follow] | stats [VM]\n"
-		"  create FILE.json | remove VM\n"
+		"  create FILE.json | remove VM | console VM\n"
 		"  raw 'JSON'\n"
 		"socket: --socket, $KEELCTL_SOCKET, or build/keel-ctl.sock (make run prints it)\n");
 	return 2;
@@ -319,6 +324,34 @@ static int kc_answer(struct kc *k, const char *cmd, const cJSON *r, const char *
 	return err ? 1 : 0;
 }
 
+/* console VM: its console number from list (the VM's entry, as Ctrl-] N
+ * counts), then its socket next to the control socket. */
+static int kc_console(struct kc *k, const char *vm)
+{
+	static char raw[KC_LINE_MAX];
+	cJSON *req = cJSON_CreateObject(), *r;
+	const cJSON *v;
+	char path[4096];
+	unsigned n = 0;
+	cJSON_AddStringToObject(req, "cmd", "list");
+	r = kc_connect(k) ? kc_call(k, req, raw, sizeof(raw)) : NULL;
+	cJSON_Delete(req);
+	close(k->fd);
+	if (!r)
+		return 2;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(r, "vms"))
+		if (!strcmp(kc_str(v, "name"), vm))
+			n = (unsigned)kc_num(v, "console");
+	cJSON_Delete(r);
+	if (!n) {
+		fprintf(stderr, "keelctl: no VM %s with a console socket (keelctl list)\n", vm);
+		return 1;
+	}
+	kcon_path(path, sizeof(path), k->sock, n);
+	/* from a pipe: print what comes until 2 s (or --timeout) pass quiet */
+	return kcon_attach(path, vm, k->timeout_set ? k->timeout_s : 2);
+}
+
 /* events --follow: ask for what came after the last one, every second. */
 static int kc_follow(struct kc *k, cJSON *req, double since, char *raw)
 {
@@ -355,12 +388,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
 			k.sock = argv[++i];
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc && atoi(argv[i + 1]) > 0)
-			k.timeout_s = atoi(argv[++i]);
+			k.timeout_s = atoi(argv[++i]), k.timeout_set = true;
 		else
 			return kc_usage();
 	}
 	if (i >= argc)
 		return kc_usage();
+	if (!strcmp(argv[i], "console"))
+		return argc - i == 2 ? kc_console(&k, argv[i + 1]) : kc_usage();
 	if (!strcmp(argv[i], "raw")) {
 		k.json = true; /* the reply as it came */
 		if (argc - i != 2 || !(req = cJSON_Parse(argv[i + 1])) || !cJSON_IsObject(req)) {

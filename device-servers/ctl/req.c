@@ -145,9 +145,13 @@ static const char *ctl_short(const struct keel_ctl_vm *vm, const struct keel_ctl
 }
 
 /* Its value for KEEL_CTL_VALUE: the device index, | 0x80 for a block
- * driver, 0xff for the VMM; -1 if the VM has no server of that name. */
+ * driver, 0xff for the VMM, KEEL_CTL_DEV_CONSOLE for "console" (the
+ * console server every VM shares); -1 if the VM has no server of that
+ * name. */
 static int ctl_dev_index(const struct keel_ctl_vm *vm, const char *name)
 {
+	if (!strcmp(name, "console"))
+		return KEEL_CTL_DEV_CONSOLE;
 	for (uint32_t i = 0; i < vm->nservers && i < KEEL_CTL_VM_SERVERS; i++) {
 		const struct keel_ctl_server *s = &vm->srv[i];
 		if (strcmp(s->name, name) && strcmp(ctl_short(vm, s), name))
@@ -223,6 +227,8 @@ static cJSON *ctl_list(const struct keel_ctl_status *st)
 		srv = cJSON_AddArrayToObject(v, "servers");
 		for (uint32_t k = 0; k < vm->nservers && k < KEEL_CTL_VM_SERVERS; k++)
 			ctl_add_server(srv, vm, &vm->srv[k], st->now_ms);
+		/* its entry's number: Ctrl-] N, build/keel-console-vm<N>.sock */
+		cJSON_AddNumberToObject(v, "console", i + 1);
 		cJSON_AddItemToArray(vms, v);
 	}
 	return o;

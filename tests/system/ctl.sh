@@ -23,6 +23,7 @@
 #             config loader's located messages, and list is unchanged;
 #             of tests/ctl/vm3.json: vm3 runs and boots to its shell
 #             (Ctrl-] 3); stop and remove vm3: list no longer has it
+#   sockets   per-VM console sockets (tests/system/consock-steps.sh)
 #   keys      the console's command mode, without keelctl: Ctrl-] :list
 #             lists both VMs; Ctrl-] :stop vm2 stops it (keelctl list
 #             says off); Ctrl-] :start 2 boots it again to its shell
@@ -69,6 +70,9 @@ cp "$bin" "$tmp/keel.bin"
 	-global virtio-mmio.force-legacy=false \
 	-chardev "socket,id=keelctl,path=$sock,server=on,wait=off" \
 	-device virtio-serial-device -device virtconsole,chardev=keelctl \
+	-device virtio-serial-device,id=keelcon,max_ports=5 \
+	$(for n in 1 2 3 4; do echo "-chardev socket,id=keelcon$n,server=on,wait=off,path=$tmp/keel-console-vm$n.sock"
+		echo "-device virtserialport,bus=keelcon.0,nr=$n,chardev=keelcon$n"; done) \
 	-append "$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &
 qemu=$!
@@ -266,7 +270,10 @@ t_keys() {
 		run_cmd 'echo keys-$((40+2))' '^keys-42'
 }
 
-for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create keys}; do
+# shellcheck source=tests/system/consock-steps.sh
+. "$(dirname "$0")/consock-steps.sh"
+
+for s in ${CTL_TEST_STEPS:-boot list bad sockets stats crash pause stop start create keys}; do
 	step "$s" "t_$s"
 done
 finish

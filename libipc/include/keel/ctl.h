@@ -52,6 +52,8 @@ enum keel_ctl_request {
 	KEEL_CTL_REMOVE,           /* forget a VM that is off */
 };
 #define KEEL_CTL_VALUE(vm, dev) ((uint64_t)(vm) | (uint64_t)(dev) << 8)
+/* dev for the console server, shared by every VM (restart, crash) */
+#define KEEL_CTL_DEV_CONSOLE 0xfeu
 
 enum keel_ctl_result {
 	KEEL_CTL_OK = 0,
