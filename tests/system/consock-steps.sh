@@ -27,7 +27,7 @@ csock_count() { tr -d '\r' <"$1" | grep -acE -- "$2"; }
 # Start `keelctl console VM` with its stdin a fifo (fd 5 / 6 here) and its
 # output in $tmp/VM.out.
 csock_attach() {
-	mkfifo "$tmp/$1.in"
+	mkfifo "$tmp/$1.in" && : >"$tmp/$1.out"
 	"$keelctl" --socket "$sock" --timeout 600 console "$1" <"$tmp/$1.in" >"$tmp/$1.out" 2>&1 &
 	csock_pids="${csock_pids:-} $!"
 	eval "exec $2>\"\$tmp/\$1.in\""
