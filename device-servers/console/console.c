@@ -9,10 +9,15 @@
 
 #include "console.h"
 
+static void sock_commit_apply(struct con_vm *v);
+
 void con_resume(struct con_state *st)
 {
-	if (st->magic == CON_STATE_MAGIC && st->focus < KEEL_CON_MAX_VMS)
+	if (st->magic == CON_STATE_MAGIC && st->focus < KEEL_CON_MAX_VMS) {
+		for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
+			sock_commit_apply(&st->vm[i]); /* a block the last instance took */
 		return;
+	}
 	memset(st, 0, sizeof(*st));
 	st->magic = CON_STATE_MAGIC;
 }
@@ -86,12 +91,29 @@ static void ring_replay(struct con_vm *v, const struct con_io *io)
 	v->out_start = 0;
 }
 
-/* VM's socket stream: the bytes first, then the end that counts them. */
-static void sock_add(struct con_vm *v, const uint8_t *b, unsigned n)
+static void sock_commit_apply(struct con_vm *v)
+{
+	if (!v->commit.valid)
+		return;
+	*(v->commit.hvc ? &v->hvc_pos : &v->out_pos) = v->commit.printed;
+	v->sock_end = v->commit.sock_end;
+	v->commit.valid = 0;
+}
+
+/* A block's new bytes: into the VM's socket ring past its end, then its
+ * stream's printed position and the ring's end together, through a redo
+ * record (valid set by one store), so a crash anywhere in between takes
+ * the block again whole (before the mark) or applies it once (after). */
+static void sock_add(struct con_vm *v, bool hvc, uint64_t printed, const uint8_t *b,
+		     unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		v->sock[(v->sock_end + i) % CON_RING] = b[i];
-	v->sock_end += n;
+	v->commit = (struct con_commit){ .printed = printed, .sock_end = v->sock_end + n,
+					 .hvc = hvc };
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	v->commit.valid = 1;
+	sock_commit_apply(v);
 }
 
 /* Of a block at stream position pos, the bytes the console printed
@@ -123,10 +145,11 @@ static void con_output_stream(const struct con_config *cf, struct con_state *st,
 	seen = out_seen(*printed, pos, n);
 	b += seen;
 	n -= seen;
-	*printed = (pos + seen + n) & KEEL_CON_POS_MASK;
-	if (!n)
+	if (!n) {
+		*printed = (pos + seen) & KEEL_CON_POS_MASK;
 		return;
-	sock_add(v, b, n);
+	}
+	sock_add(v, hvc, (pos + seen + n) & KEEL_CON_POS_MASK, b, n);
 	if (cf->mode != CON_SWITCH)
 		out_prefixed(cf, v, vm, b, n, io);
 	else if (vm == st->focus)

@@ -63,6 +63,12 @@ struct con_config {
 	struct con_sock_info sock;      /* the per-VM sockets' device (consock.h) */
 };
 
+/* A block's positions, written before they count (console.c sock_add). */
+struct con_commit {
+	uint64_t printed, sock_end;
+	uint32_t hvc, valid;
+};
+
 struct con_vm {
 	uint32_t gen;                /* con_config.gen this state belongs to */
 	uint32_t midline;            /* prefix mode: a line is open */
@@ -75,6 +81,7 @@ struct con_vm {
 	uint64_t out_pos;            /* output stream position printed up to */
 	uint64_t hvc_pos;            /* the same for its virtio-console's stream */
 	uint64_t sock_end;           /* its socket stream: bytes so far (consock.h) */
+	struct con_commit commit;    /* a block being taken (console.c, sock_add) */
 	uint8_t in[CON_IN];
 	uint8_t out[CON_RING];       /* the first member vm_state keeps */
 	uint8_t sock[CON_RING];      /* the socket stream's newest bytes, for replay */

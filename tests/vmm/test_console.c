@@ -508,6 +508,29 @@ START_TEST(socket_input_staged_then_committed)
 }
 END_TEST
 
+/* A crash while the console takes a block: before the redo record is
+ * marked, the retry takes the block whole; after it, the restarted
+ * server applies it and the retry adds nothing. Once either way. */
+START_TEST(socket_block_across_a_crash_once)
+{
+	char b[16];
+	uint64_t from = 0;
+	struct con_vm *v = &st.vm[0];
+	con_output(&cf, &st, 0, 0, (const uint8_t *)"ab", 2, &io);
+	memcpy(&v->sock[2], "cd", 2); /* crashed after marking "cd" at 2, */
+	v->commit = (struct con_commit){ .printed = 4, .sock_end = 4, .valid = 1 };
+	v->out_pos = 4; /* half applied: the stream's position, not the ring's end */
+	con_resume(&st);
+	con_output(&cf, &st, 0, 2, (const uint8_t *)"cd", 2, &io); /* the retry */
+	memcpy(&v->sock[4], "ef", 2); /* crashed before marking "ef" at 4 */
+	v->commit = (struct con_commit){ .printed = 6, .sock_end = 6 };
+	con_resume(&st);
+	con_output(&cf, &st, 0, 4, (const uint8_t *)"ef", 2, &io);
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 6);
+	ck_assert_str_eq(b, "abcdef");
+}
+END_TEST
+
 Suite *suite_console(void)
 {
 	Suite *su = suite_create("console");
@@ -536,6 +559,7 @@ Suite *suite_console(void)
 	tcase_add_test(tc, socket_stream_is_the_vms_output_once);
 	tcase_add_test(tc, socket_replay_keeps_the_newest_ring);
 	tcase_add_test(tc, socket_input_staged_then_committed);
+	tcase_add_test(tc, socket_block_across_a_crash_once);
 	suite_add_tcase(su, tu);
 	suite_add_tcase(su, tc);
 	return su;
