@@ -145,11 +145,13 @@ START_TEST(actions_ask_root)
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(0, 0x81));
 	ask("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vm1-vmm\"}");
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(0, 0xff));
+	ask("{\"cmd\":\"crash\",\"vm\":\"vm2\",\"device\":\"console\"}"); /* shared */
+	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(1, KEEL_CTL_DEV_CONSOLE));
 	act_answer = KEEL_CTL_E_STATE;
 	ck_assert_str_eq(ask("{\"id\":\"a\",\"cmd\":\"pause\",\"vm\":\"vm2\"}"),
 			 "{\"error\":\"not possible in the VM's or server's state\",\"line\":1,"
 			 "\"column\":11,\"id\":\"a\"}");
-	ck_assert_uint_eq(acts, 5);
+	ck_assert_uint_eq(acts, 6);
 }
 END_TEST
 
@@ -163,7 +165,8 @@ START_TEST(list_and_events)
 				       "\"last_fault\":{\"reason\":\"memory fault\",\"address\":"
 				       "\"0x0\",\"ms\":9000,\"ago_ms\":1000}}"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm2\",\"state\":\"off\",\"vcpus\":0,"
-				       "\"memory_mib\":0,\"uptime_ms\":0,\"servers\":[]}"));
+				       "\"memory_mib\":0,\"uptime_ms\":0,\"servers\":[],"
+				       "\"console\":2}"));
 	r = ask("{\"cmd\":\"events\",\"since\":7}");
 	ck_assert_ptr_null(strstr(r, "\"seq\":7"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"seq\":8,\"ms\":200,\"event\":\"server-faulted\","
