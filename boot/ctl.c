@@ -53,6 +53,12 @@ static bool ctl_paused[VM_MAX];
 static bool ctl_removed[VM_MAX];
 static uint64_t ctl_counters[VM_MAX]; /* the VMM's address of them, 0: none */
 
+/* Per VM entry and device index: where the device server keeps this
+ * instance's counters (0: not told), and what its earlier instances of
+ * this build of the VM counted (added when one faults or is restarted). */
+static uint64_t ctl_dev_addr[VM_MAX][KEEL_VMM_MAX_DEVICES];
+static struct keel_ctl_dev_counters ctl_dev_base[VM_MAX][KEEL_VMM_MAX_DEVICES];
+
 static struct keel_ctl_event ctl_ring[KEEL_CTL_MAX_EVENTS];
 static uint64_t ctl_seq; /* events recorded since boot */
 
@@ -142,12 +148,26 @@ void ctl_start(unsigned cpu)
 
 /* ---- events ---------------------------------------------------------------- */
 
+/* VM vm is destroyed: its next build counts from 0. */
+static void ctl_dev_forget(const char *name)
+{
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_entry_at(i);
+		if (vm && !strcmp(vm->name, name)) {
+			memset(ctl_dev_addr[i], 0, sizeof(ctl_dev_addr[i]));
+			memset(ctl_dev_base[i], 0, sizeof(ctl_dev_base[i]));
+		}
+	}
+}
+
 void ctl_event(unsigned kind, const char *vm, const char *server)
 {
 	struct keel_ctl_event *e = &ctl_ring[ctl_seq % KEEL_CTL_MAX_EVENTS];
 	*e = (struct keel_ctl_event){ .seq = ++ctl_seq, .ms = root_arch_now_ms(), .kind = kind };
 	snprintf(e->vm, sizeof(e->vm), "%s", vm ? vm : "");
 	snprintf(e->server, sizeof(e->server), "%s", server ? server : "");
+	if (kind == KEEL_CTL_EV_STOPPED && vm)
+		ctl_dev_forget(vm);
 }
 
 /* The VM entry s belongs to, or NULL (the console, ctl itself). */
@@ -169,10 +189,38 @@ static struct vm *ctl_vm_of(const struct server *s, int *dev)
 	return NULL;
 }
 
+/* This instance's counters of device server s, or NULL. */
+static const struct keel_ctl_dev_counters *ctl_dev_now(struct vm *vm, unsigned d)
+{
+	struct server *s = d < vm->ndev ? vm->dev[d] : NULL;
+	uint64_t a = ctl_dev_addr[vm->index][d];
+	return s && a ? srv_view(s, a, sizeof(struct keel_ctl_dev_counters)) : NULL;
+}
+
+/* Device server s is about to lose its memory (a fault, a restart): add
+ * what it counted to the total; the next instance tells its own. */
+static void ctl_dev_bank(const struct server *s)
+{
+	int dev;
+	struct vm *vm = ctl_vm_of(s, &dev);
+	const struct keel_ctl_dev_counters *c;
+	struct keel_ctl_dev_counters *b;
+	if (!vm || dev < 0 || (unsigned)dev >= vm->ndev || vm->dev[dev] != s ||
+	    !(c = ctl_dev_now(vm, (unsigned)dev)))
+		return;
+	b = &ctl_dev_base[vm->index][dev];
+	b->requests += c->requests;
+	b->bytes_in += c->bytes_in;
+	b->bytes_out += c->bytes_out;
+	ctl_dev_addr[vm->index][dev] = 0;
+}
+
 void ctl_server_event(unsigned kind, const struct server *s)
 {
 	int dev;
 	struct vm *vm = ctl_vm_of(s, &dev);
+	if (kind == KEEL_CTL_EV_FAULTED)
+		ctl_dev_bank(s);
 	ctl_event(kind, vm ? vm->name : NULL, s->name);
 }
 
@@ -249,6 +297,15 @@ static void ctl_fill_vm(struct keel_ctl_vm *o, struct vm *vm)
 		o->c = *c;
 		o->counted = 1;
 	}
+	for (unsigned d = 0; d < vm->ndev && d < KEEL_CTL_DEVICES; d++) {
+		const struct keel_ctl_dev_counters *now = ctl_dev_now(vm, d);
+		o->dev[d] = ctl_dev_base[vm->index][d];
+		if (now) {
+			o->dev[d].requests += now->requests;
+			o->dev[d].bytes_in += now->bytes_in;
+			o->dev[d].bytes_out += now->bytes_out;
+		}
+	}
 	ctl_fill_servers(o, vm);
 }
 
@@ -318,6 +375,7 @@ static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash)
 	}
 	if (s == vm->vmm)
 		return KEEL_CTL_E_STATE; /* a VMM restarts with its VM: reset */
+	ctl_dev_bank(s);
 	s->restart_due = 0;
 	if (!srv_restart(s))
 		return KEEL_CTL_E_FAILED;
@@ -566,6 +624,13 @@ bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *tex
 		if (!vm || vm->vmm != s)
 			return false;
 		ctl_counters[vm->index] = value;
+		return true;
+	}
+	if (kind == KEEL_CTL_REPORT_DEV_COUNTERS) {
+		struct vm *vm = ctl_vm_of(s, &dev);
+		if (!vm || dev < 0 || (unsigned)dev >= vm->ndev || vm->dev[dev] != s)
+			return false;
+		ctl_dev_addr[vm->index][dev] = value;
 		return true;
 	}
 	if (!ctl_srv || s != ctl_srv || kind < KEEL_CTL_SNAPSHOT || kind > KEEL_CTL_REMOVE)

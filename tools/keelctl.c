@@ -218,6 +218,26 @@ static double kc_print_events(const cJSON *r)
 	return last;
 }
 
+/* A VM's exits by reason, interrupts and devices (stats). */
+static void kc_print_counters(const cJSON *vm)
+{
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(vm, "exits_by_reason"), *e, *d;
+	if (by) {
+		printf("  exits by reason:");
+		cJSON_ArrayForEach(e, by)
+			printf(" %s %.0f%s", e->string, e->valuedouble, e->next ? "," : ";");
+		printf(" interrupts injected %.0f\n", kc_num(vm, "irqs_injected"));
+	}
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(vm, "devices")) {
+		printf("  %-8s %-15s MMIO %.0f", kc_str(d, "device"), kc_str(d, "kind"),
+		       kc_num(d, "mmio"));
+		if (cJSON_GetObjectItemCaseSensitive(d, "requests"))
+			printf(", requests %.0f, bytes from the guest %.0f, to the guest %.0f",
+			       kc_num(d, "requests"), kc_num(d, "bytes_in"), kc_num(d, "bytes_out"));
+		printf("\n");
+	}
+}
+
 static void kc_print_stats(const cJSON *r)
 {
 	const cJSON *vm, *n;
@@ -228,6 +248,7 @@ static void kc_print_stats(const cJSON *r)
 			       kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"));
 		printf(" server restarts %.0f, server faults %.0f\n", kc_num(vm, "server_restarts"),
 		       kc_num(vm, "server_faults"));
+		kc_print_counters(vm);
 	}
 	printf("not counted yet:");
 	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "not_counted"))

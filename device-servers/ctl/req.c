@@ -254,6 +254,47 @@ static cJSON *ctl_events(const struct keel_ctl_status *st, double since)
 	return o;
 }
 
+/* The VMM's counters (struct keel_ctl_vmm_counters). */
+static void ctl_add_vmm_counters(cJSON *v, const struct keel_ctl_vm *vm)
+{
+	static const char *const reasons[KEEL_CTL_EXIT_REASONS] = {
+		"mmio", "hvc", "smc", "wfi", "sysreg", "unknown", "maint" };
+	cJSON *r;
+	cJSON_AddNumberToObject(v, "exits", vm->c.exits);
+	cJSON_AddNumberToObject(v, "aborts_injected", vm->c.aborts);
+	cJSON_AddNumberToObject(v, "ipis", vm->c.ipis);
+	r = cJSON_AddObjectToObject(v, "exits_by_reason");
+	for (unsigned i = 0; i < KEEL_CTL_EXIT_REASONS; i++)
+		cJSON_AddNumberToObject(r, reasons[i], vm->c.reason[i]);
+	cJSON_AddNumberToObject(v, "irqs_injected", vm->c.irqs);
+}
+
+/* Per device server: MMIO accesses (the VMM's count) and, for the
+ * servers that count them, requests and bytes. */
+static void ctl_add_dev_counters(cJSON *v, const struct keel_ctl_vm *vm)
+{
+	cJSON *devs = cJSON_AddArrayToObject(v, "devices");
+	for (uint32_t k = 0; k < vm->nservers && k < KEEL_CTL_VM_SERVERS; k++) {
+		const struct keel_ctl_server *s = &vm->srv[k];
+		const struct keel_ctl_dev_counters *c;
+		cJSON *d;
+		if (s->kind == KEEL_CTL_SRV_VMM || s->kind == KEEL_CTL_SRV_BLKDRV ||
+		    s->dev >= KEEL_CTL_DEVICES)
+			continue;
+		c = &vm->dev[s->dev];
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "device", ctl_short(vm, s));
+		cJSON_AddStringToObject(d, "kind", s->kind < CTL_SRV_KINDS ? ctl_srv_kinds[s->kind] : "?");
+		cJSON_AddNumberToObject(d, "mmio", vm->c.mmio[s->dev]);
+		if (s->kind == KEEL_CTL_SRV_VIRTIO_BLK || s->kind == KEEL_CTL_SRV_VIRTIO_NET) {
+			cJSON_AddNumberToObject(d, "requests", (double)c->requests);
+			cJSON_AddNumberToObject(d, "bytes_in", (double)c->bytes_in);
+			cJSON_AddNumberToObject(d, "bytes_out", (double)c->bytes_out);
+		}
+		cJSON_AddItemToArray(devs, d);
+	}
+}
+
 static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 {
 	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms"), *nc;
@@ -270,20 +311,16 @@ static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 		}
 		cJSON_AddStringToObject(v, "name", vm->name);
 		cJSON_AddStringToObject(v, "state", ctl_vm_states[vm->state & 3]);
-		if (vm->counted && ctl_vm_up(vm)) {
-			cJSON_AddNumberToObject(v, "exits", vm->c.exits);
-			cJSON_AddNumberToObject(v, "aborts_injected", vm->c.aborts);
-			cJSON_AddNumberToObject(v, "ipis", vm->c.ipis);
-		}
+		if (vm->counted && ctl_vm_up(vm))
+			ctl_add_vmm_counters(v, vm);
 		cJSON_AddNumberToObject(v, "server_restarts", restarts);
 		cJSON_AddNumberToObject(v, "server_faults", faults);
+		if (vm->counted && ctl_vm_up(vm))
+			ctl_add_dev_counters(v, vm);
 		cJSON_AddItemToArray(vms, v);
 	}
 	nc = cJSON_AddArrayToObject(o, "not_counted");
-	cJSON_AddItemToArray(nc, cJSON_CreateString("exits by reason"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("MMIO accesses per device"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("interrupts injected"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("device requests and bytes"));
+	cJSON_AddItemToArray(nc, cJSON_CreateString("IPC calls"));
 	return o;
 }
 

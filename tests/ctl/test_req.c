@@ -175,6 +175,29 @@ START_TEST(list_and_events)
 }
 END_TEST
 
+/* stats: the VMM's counters by reason, interrupts, and per device server
+ * its MMIO accesses and (blk, net) requests and bytes; not the driver's. */
+START_TEST(stats_by_reason_and_device)
+{
+	const char *r;
+	st.vm[0].counted = 1;
+	st.vm[0].c = (struct keel_ctl_vmm_counters){ .exits = 60, .reason = { 40, 12, 0, 8 },
+						     .irqs = 9, .mmio = { 5, 35 } };
+	st.vm[0].dev[1] = (struct keel_ctl_dev_counters){ 3, 4096, 512 };
+	r = ask("{\"cmd\":\"stats\",\"vm\":\"vm1\"}");
+	ck_assert_ptr_nonnull(strstr(r, "\"exits_by_reason\":{\"mmio\":40,\"hvc\":12,\"smc\":0,"
+				       "\"wfi\":8,\"sysreg\":0,\"unknown\":0,\"maint\":0},"
+				       "\"irqs_injected\":9"));
+	ck_assert_ptr_nonnull(strstr(r, "\"devices\":[{\"device\":\"pl011\",\"kind\":\"pl011\","
+				       "\"mmio\":5},{\"device\":\"vblk\",\"kind\":\"virtio-blk\","
+				       "\"mmio\":35,\"requests\":3,\"bytes_in\":4096,"
+				       "\"bytes_out\":512}]"));
+	ck_assert_ptr_null(strstr(r, "blkdrv"));
+	ck_assert_ptr_nonnull(strstr(r, "\"not_counted\":[\"IPC calls\"]"));
+	ck_assert_uint_eq(acts, 0);
+}
+END_TEST
+
 START_TEST(create_checked_and_located)
 {
 	/* the config is a string in the request: its own lines and columns */
@@ -230,6 +253,7 @@ int main(void)
 	tcase_add_test(tc, unknown_located);
 	tcase_add_test(tc, actions_ask_root);
 	tcase_add_test(tc, list_and_events);
+	tcase_add_test(tc, stats_by_reason_and_device);
 	tcase_add_test(tc, create_checked_and_located);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -58,5 +58,6 @@ t_sockets() {
 	kill $csock_pids && wait $csock_pids 2>/dev/null # QEMU takes one client a socket
 	out=$(printf 'echo pipe-$((40+2))\n' | "$keelctl" --socket "$sock" console vm2 2>&1) &&
 		has '^pipe-42' || return 1
-	kc --json list && has '"name":"vm2".*"console":2'
+	kc --json list && has '"name":"vm2".*"console":2' &&
+		send '\r' # a fresh vm1 prompt on the terminal for the next step
 }

@@ -11,7 +11,10 @@
 #   bad       a request that is not JSON, one with an unknown command and
 #             one naming no VM are refused with their line and column;
 #             list is the same after them (nothing changed)
-#   stats     vm1's exit count grows while its guest runs a command
+#   stats     vm1's counters grow while its guest runs a command that
+#             reads its disk and pings vm2: exits, MMIO and WFI exits,
+#             interrupts injected, vblk's and vnet's MMIO accesses,
+#             requests and bytes (vblk: by at least the 1 MiB read)
 #   crash     keelctl crash vm1 pl011: root's real fault; list shows the
 #             restart and the fault, events the faulted and restarted;
 #             keelctl restart vm1 vblk: list counts it, the disk still reads
@@ -189,12 +192,38 @@ t_bad() {
 		[ "$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g')" = "$before" ] ||
 		{ waited="${waited:-the same list as before}"; return 1; }
 }
+# counters C1 C2 ...: vm1's counters named (stats --json), space-separated.
+counters() {
+	kc --json stats vm1 || return 1
+	local c
+	for c in "$@"; do
+		case $c in
+		reason_*) printf '%s\n' "$out" | grep -oE "\"${c#reason_}\":[0-9]+" | head -n1 ;;
+		vblk_* | vnet_*) printf '%s\n' "$out" | grep -oE "\"device\":\"${c%%_*}\"[^}]*" |
+			grep -oE "\"${c#*_}\":[0-9]+" ;;
+		*) printf '%s\n' "$out" | grep -oE "\"$c\":[0-9]+" | head -n1 ;;
+		esac | cut -d: -f2 | tr '\n' ' '
+	done
+}
+COUNTED='exits reason_mmio reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out'
 t_stats() {
-	local a b
-	a=$(exits) && [ -n "$a" ] || { waited='an exit count'; return 1; }
-	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; echo stats-done' '^stats-done' &&
-		b=$(exits) && [ -n "$b" ] && [ "$b" -gt "$a" ] || { waited="exits to grow ($a, then ${b:-none})"; return 1; }
-	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' && has '^not counted yet: '
+	local a= b= i c
+	a=$(counters $COUNTED) && [ "$(wc -w <<<"$a")" -eq 11 ] || { waited="11 counters, not: $a"; return 1; }
+	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null; ping -c 2 10.0.0.2 >/dev/null; echo stats-done' '^stats-done' &&
+		b=$(counters $COUNTED) && [ "$(wc -w <<<"$b")" -eq 11 ] || { waited="11 counters, then: $b"; return 1; }
+	read -ra a <<<"$a"
+	read -ra b <<<"$b"
+	i=0
+	for c in $COUNTED; do
+		[ "${b[$i]}" -gt "${a[$i]}" ] || { waited="$c to grow with the guest's work (${a[$i]}, then ${b[$i]})"; return 1; }
+		i=$((i + 1))
+	done
+	# dd read 16 x 64 KiB: at least that many bytes came from the disk
+	[ $((b[6] - a[6])) -ge 1048576 ] || { waited="vblk bytes_out to grow by 1 MiB (${a[6]}, ${b[6]})"; return 1; }
+	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' &&
+		has '^  exits by reason: mmio [0-9]+, hvc [0-9]+, smc [0-9]+, wfi [0-9]+' &&
+		has '^  vblk +virtio-blk +MMIO [0-9]+, requests [0-9]+, bytes from the guest [0-9]+, to the guest [0-9]+' &&
+		has '^not counted yet: IPC calls'
 }
 t_crash() {
 	kc crash vm1 pl011 && has '^crash vm1 pl011: done' &&

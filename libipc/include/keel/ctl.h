@@ -69,9 +69,27 @@ enum keel_ctl_result {
  * through its view of the VMM's pages. The VMM keeps them in its own
  * memory: nothing is counted on the exit path that was not counted before. */
 #define KEEL_CTL_REPORT_COUNTERS 0x1a0u
+#define KEEL_CTL_EXIT_REASONS 7u /* KEEL_EXIT_MMIO .. KEEL_EXIT_MAINT (keel/abi.h) */
+#define KEEL_CTL_DEVICES 8u      /* other copy: KEEL_VMM_MAX_DEVICES (keel/vmm.h) */
 struct keel_ctl_vmm_counters {
 	unsigned exits, aborts, ipis; /* every exit; data aborts injected into the guest
 				       * (accesses no one emulates); SGIs sent */
+	unsigned reason[KEEL_CTL_EXIT_REASONS]; /* exits by label, KEEL_EXIT_MMIO first */
+	unsigned irqs;                          /* interrupts injected into its vCPUs */
+	unsigned mmio[KEEL_CTL_DEVICES];        /* MMIO accesses sent to device d's server */
+};
+
+/* A virtio-blk or virtio-net server tells root where its counters are
+ * (value: their address in the server), at each start; root reads them
+ * through its view of the server's pages, and adds an instance's counts
+ * to the device's total when it faults or is restarted, so the totals
+ * outlive restarts. Counted where the work is done anyway: one add per
+ * request or frame. */
+#define KEEL_CTL_REPORT_DEV_COUNTERS 0x1a1u
+struct keel_ctl_dev_counters {
+	uint64_t requests;  /* done: block requests; frames sent and received */
+	uint64_t bytes_in;  /* from the guest: bytes written to the disk; sent */
+	uint64_t bytes_out; /* to the guest: bytes read from the disk; received */
 };
 
 /* The VMM's bound notification: root asks it to stop or start again the
@@ -121,6 +139,7 @@ struct keel_ctl_vm {
 	uint32_t nservers;
 	struct keel_ctl_vmm_counters c;
 	uint32_t pad;
+	struct keel_ctl_dev_counters dev[KEEL_CTL_DEVICES]; /* by device index */
 	struct keel_ctl_server srv[KEEL_CTL_VM_SERVERS];
 };
 
