@@ -24,6 +24,7 @@
 #include <keel/abi.h>
 #include <keel/config.h>
 #include <keel/ctl.h>
+#include <keel/net.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -32,6 +33,7 @@
 #include "console.h"
 #include "consock.h"
 #include "ctl.h"
+#include "net.h"
 #include "vmconfig.h"
 
 #define CTL_INFO_VIEW 0x3000800000ull
@@ -309,6 +311,30 @@ static void ctl_fill_vm(struct keel_ctl_vm *o, struct vm *vm)
 	ctl_fill_servers(o, vm);
 }
 
+/* Each network's switch and its counters (boot/net.c). */
+static void ctl_fill_nets(struct keel_ctl_status *st)
+{
+	struct net_view n;
+	st->nnets = 0;
+	for (unsigned i = 0; st->nnets < KEEL_CTL_MAX_NETS && net_at(i, &n); i++) {
+		struct keel_ctl_net *o = &st->net[st->nnets++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", n.name);
+		o->ports = n.ports;
+		if (n.srv)
+			ctl_fill_server(&o->srv, n.srv, KEEL_CTL_SRV_SWITCH, 0xff);
+		if (n.counters) {
+			o->counted = 1;
+			o->in = n.counters->in;
+			o->forwarded = n.counters->forwarded;
+			o->flooded = n.counters->flooded;
+			o->bad = n.counters->bad;
+			o->spoofed = n.counters->spoofed;
+			o->full = n.counters->full;
+		}
+	}
+}
+
 static void ctl_snapshot(void)
 {
 	struct keel_ctl_status *st = ctl_status;
@@ -325,6 +351,7 @@ static void ctl_snapshot(void)
 	st->nevents = (uint32_t)(ctl_seq - first);
 	for (uint64_t q = first; q < ctl_seq; q++)
 		st->ev[q - first] = ctl_ring[q % KEEL_CTL_MAX_EVENTS];
+	ctl_fill_nets(st);
 }
 
 /* ---- actions ---------------------------------------------------------------- */
@@ -504,7 +531,7 @@ static const char *ctl_create_check(const struct vm_spec *spec)
 			return "a VM of that name exists";
 	}
 	if (strlen(spec->name) >= sizeof(((struct vm *)0)->name))
-		return "a VM made at run time has a name of at most 15 characters";
+		return "a VM's name is at most 31 bytes"; /* the loader said so first */
 	for (unsigned d = 0; d < spec->ndev; d++)
 		if (spec->dev[d].disk >= 0)
 			return "a VM made at run time has no virtio-blk disk (the machine's "

@@ -187,6 +187,24 @@ static void kc_print_server(const cJSON *s)
 	       kc_str(s, "state"), kc_num(s, "restarts"), fault);
 }
 
+/* Each network: its switch server and the switch's frame counts. */
+static void kc_print_nets(const cJSON *r)
+{
+	const cJSON *n, *s, *f;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "networks")) {
+		f = cJSON_GetObjectItemCaseSensitive(n, "frames");
+		printf("network %-8s %.0f ports", kc_str(n, "name"), kc_num(n, "ports"));
+		if (f)
+			printf("; frames in %.0f, forwarded %.0f, flooded %.0f, dropped: bad %.0f, "
+			       "spoofed %.0f, ring full %.0f", kc_num(f, "in"), kc_num(f, "forwarded"),
+			       kc_num(f, "flooded"), kc_num(f, "bad"), kc_num(f, "spoofed"),
+			       kc_num(f, "full"));
+		printf("\n");
+		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(n, "servers"))
+			kc_print_server(s);
+	}
+}
+
 static void kc_print_list(const cJSON *r)
 {
 	const cJSON *vm;
@@ -203,6 +221,7 @@ static void kc_print_list(const cJSON *r)
 		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(vm, "servers"))
 			kc_print_server(s);
 	}
+	kc_print_nets(r);
 }
 
 static double kc_print_events(const cJSON *r)

@@ -39,7 +39,7 @@ static const struct cmd ctl_cmds[] = {
 static const char *const ctl_vm_states[] = { "running", "paused", "off", "failed" };
 static const char *const ctl_srv_kinds[] = { "vmm",         "pl011",          "virtio-blk",
 					     "blkdrv",      "virtio-net",     "virtio-console",
-					     "virtio-rng",  "flash" };
+					     "virtio-rng",  "flash",          "switch" };
 #define CTL_SRV_KINDS (sizeof(ctl_srv_kinds) / sizeof(ctl_srv_kinds[0]))
 static const char *const ctl_srv_states[] = { "running", "backoff", "down", "new" };
 static const char *const ctl_ev_names[] = { "?", "vm-started", "vm-stopped", "vm-paused",
@@ -208,6 +208,30 @@ static bool ctl_vm_up(const struct keel_ctl_vm *vm)
 	return vm->state == KEEL_CTL_VM_RUNNING || vm->state == KEEL_CTL_VM_PAUSED;
 }
 
+/* Each network: its switch server and what the switch counted. */
+static void ctl_add_nets(cJSON *o, const struct keel_ctl_status *st)
+{
+	cJSON *nets = cJSON_AddArrayToObject(o, "networks");
+	for (uint32_t i = 0; i < st->nnets && i < KEEL_CTL_MAX_NETS; i++) {
+		const struct keel_ctl_net *n = &st->net[i];
+		cJSON *v = cJSON_CreateObject(), *f;
+		struct keel_ctl_vm none = { .name = "" };
+		cJSON_AddStringToObject(v, "name", n->name);
+		cJSON_AddNumberToObject(v, "ports", n->ports);
+		ctl_add_server(cJSON_AddArrayToObject(v, "servers"), &none, &n->srv, st->now_ms);
+		if (n->counted) {
+			f = cJSON_AddObjectToObject(v, "frames");
+			cJSON_AddNumberToObject(f, "in", (double)n->in);
+			cJSON_AddNumberToObject(f, "forwarded", (double)n->forwarded);
+			cJSON_AddNumberToObject(f, "flooded", (double)n->flooded);
+			cJSON_AddNumberToObject(f, "bad", (double)n->bad);
+			cJSON_AddNumberToObject(f, "spoofed", (double)n->spoofed);
+			cJSON_AddNumberToObject(f, "full", (double)n->full);
+		}
+		cJSON_AddItemToArray(nets, v);
+	}
+}
+
 static cJSON *ctl_list(const struct keel_ctl_status *st)
 {
 	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms");
@@ -231,6 +255,7 @@ static cJSON *ctl_list(const struct keel_ctl_status *st)
 		cJSON_AddNumberToObject(v, "console", i + 1);
 		cJSON_AddItemToArray(vms, v);
 	}
+	ctl_add_nets(o, st);
 	return o;
 }
 
@@ -388,7 +413,7 @@ static size_t ctl_config_at(struct req *r, const struct cfg_ctx *pos, const cJSO
 }
 
 /* What only run time adds to the loader's rules, located in the config:
- * a VM's name must be new (and fit root's 15 bytes), and it can have no
+ * a VM's name must be new (its length is the loader's rule), and it can have no
  * disk (QEMU's disks are fixed at boot). Anything else, a config the
  * loader would refuse included, is left to root's loader. */
 static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
@@ -404,9 +429,6 @@ static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
 		snprintf(key, sizeof(key), "vms[%d].name", i);
 		if (cJSON_IsString(name) && ctl_vm_index(st, name->valuestring) >= 0)
 			return ctl_config_at(r, pos, name, key, "a VM of that name exists");
-		if (cJSON_IsString(name) && strlen(name->valuestring) > 15)
-			return ctl_config_at(r, pos, name, key,
-					     "a VM made at run time has a name of at most 15 bytes");
 		for (dev = cJSON_IsArray(devs) ? devs->child : (const cJSON *)0; dev; dev = dev->next) {
 			const cJSON *type = cJSON_GetObjectItemCaseSensitive(dev, "type");
 			snprintf(key, sizeof(key), "vms[%d].devices[%d].type", i, d++);

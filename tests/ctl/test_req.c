@@ -157,7 +157,19 @@ END_TEST
 
 START_TEST(list_and_events)
 {
-	const char *r = ask("{\"cmd\":\"list\"}");
+	const char *r;
+	st.nnets = 1;
+	st.net[0] = (struct keel_ctl_net){ .name = "lan", .ports = 2, .counted = 1, .in = 9,
+					   .forwarded = 7, .flooded = 2 };
+	strcpy(st.net[0].srv.name, "lan-switch");
+	st.net[0].srv.kind = KEEL_CTL_SRV_SWITCH;
+	st.net[0].srv.dev = 0xff;
+	r = ask("{\"cmd\":\"list\"}");
+	ck_assert_ptr_nonnull(strstr(r, "\"networks\":[{\"name\":\"lan\",\"ports\":2,\"servers\":"
+				       "[{\"name\":\"lan-switch\",\"device\":\"lan-switch\",\"kind\":"
+				       "\"switch\",\"state\":\"running\",\"restarts\":0,\"faults\":0,"
+				       "\"last_fault\":null}],\"frames\":{\"in\":9,\"forwarded\":7,"
+				       "\"flooded\":2,\"bad\":0,\"spoofed\":0,\"full\":0}}]"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm1\",\"state\":\"running\",\"vcpus\":2,"
 				       "\"memory_mib\":256,\"uptime_ms\":6000,\"servers\":["));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm1-pl011\",\"device\":\"pl011\",\"kind\":"
@@ -232,6 +244,11 @@ START_TEST(create_checked_and_located)
 			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"vm3\\\"}]}\"}"),
 			 "{\"ok\":true,\"cmd\":\"create\",\"vm\":\"vm3\"}");
 	ck_assert_uint_eq(creates, 2);
+	/* a name as long as a config's (31 bytes) is root's loader's to judge */
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"l.json\",\"text\":"
+			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"a-vm-name-of-31-bytes-to-create\\\"}]}\"}"),
+			 "{\"ok\":true,\"cmd\":\"create\",\"vm\":\"a-vm-name-of-31-bytes-to-create\"}");
+	ck_assert_uint_eq(creates, 3);
 	ask("{\"cmd\":\"remove\",\"vm\":\"vm2\"}");
 	ck_assert_uint_eq(act_kind, KEEL_CTL_REMOVE);
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(1, 0));

@@ -106,7 +106,7 @@ enum keel_ctl_vm_state {
 enum keel_ctl_srv_kind {
 	KEEL_CTL_SRV_VMM = 0, KEEL_CTL_SRV_PL011 = 1, KEEL_CTL_SRV_VIRTIO_BLK = 2,
 	KEEL_CTL_SRV_BLKDRV = 3, KEEL_CTL_SRV_VIRTIO_NET = 4, KEEL_CTL_SRV_VIRTIO_CONSOLE = 5,
-	KEEL_CTL_SRV_VIRTIO_RNG = 6, KEEL_CTL_SRV_FLASH = 7,
+	KEEL_CTL_SRV_VIRTIO_RNG = 6, KEEL_CTL_SRV_FLASH = 7, KEEL_CTL_SRV_SWITCH = 8,
 };
 enum keel_ctl_srv_state {
 	KEEL_CTL_SRV_RUNNING = 0, KEEL_CTL_SRV_BACKOFF = 1, /* restart due */
@@ -121,7 +121,7 @@ enum keel_ctl_srv_state {
 #define KEEL_CTL_ERRORS_TEXT 2048u
 
 struct keel_ctl_server {
-	char name[24];
+	char name[48];        /* a server's: "<VM name>-<program>" */
 	uint8_t kind, state, dev, pad; /* dev: the VM's device index, 0xff: the VMM */
 	uint32_t restarts;
 	uint32_t faults;
@@ -154,8 +154,19 @@ struct keel_ctl_event {
 	uint64_t ms;   /* since boot */
 	uint32_t kind; /* enum keel_ctl_event_kind */
 	uint32_t pad;
-	char vm[16];
-	char server[24];
+	char vm[32];
+	char server[48];
+};
+
+/* A network: its switch server and the switch's counters (other copy:
+ * struct keel_switch_counters, keel/net.h). */
+#define KEEL_CTL_MAX_NETS 4u /* CFG_MAX_NETWORKS */
+struct keel_ctl_net {
+	char name[32];
+	uint32_t ports;       /* NICs connected */
+	uint32_t counted;     /* the counters below are the switch's */
+	uint64_t in, forwarded, flooded, bad, spoofed, full; /* frames */
+	struct keel_ctl_server srv;
 };
 
 struct keel_ctl_status {
@@ -169,6 +180,8 @@ struct keel_ctl_status {
 	 * error is and every message, "file:line:col: key: detail" a line. */
 	uint32_t err_line, err_col;
 	char errors[KEEL_CTL_ERRORS_TEXT];
+	uint32_t nnets, pad;
+	struct keel_ctl_net net[KEEL_CTL_MAX_NETS];
 };
 #define KEEL_CTL_STATUS_MAGIC 0x4b45454c43544c31ull /* "KEELCTL1" */
 _Static_assert(sizeof(struct keel_ctl_status) <= KEEL_CTL_STATUS_PAGES * 4096u,
