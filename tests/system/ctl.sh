@@ -171,7 +171,8 @@ exits() {
 }
 
 t_boot() {
-	expect '\[ctl\] control channel ready' && expect '\[linux\] shell ready' &&
+	# not '[ctl] ...': root's lines from the other CPU may split its prefix
+	expect 'control channel ready' && expect '\[linux\] shell ready' &&
 		expect "$PROMPT" 60 && send '\r'
 }
 t_list() {
