@@ -63,10 +63,21 @@ outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
 log=$outdir/ctl.log
 blobs=$(dirname "$bin")/ctl-test-blobs
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT # until QEMU runs (cleanup, below)
+# vm1 mounts its disk read-write and QEMU is stopped under it at the end:
+# give it a copy, so build/linux/rootfs.ext4 stays clean for the tests
+# that mount it read-only (tests/system/uboot.sh). The config's other
+# paths become absolute, as it moves to $tmp under the same file name.
+[ -s build/linux/rootfs.ext4 ] || die "no build/linux/rootfs.ext4 (make rootfs)"
+cp --sparse=always build/linux/rootfs.ext4 "$tmp/rootfs.ext4"
+sed "s|\"\.\./build/linux/rootfs\.ext4\"|\"$tmp/rootfs.ext4\"|; s|\"\.\./build/|\"$PWD/build/|g" \
+	"$CONFIG" >"$tmp/default.json"
+CONFIG=$tmp/default.json
+grep -q "\"$tmp/rootfs.ext4\"" "$CONFIG" || die "$CONFIG: no disk path to replace"
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
 sock=$tmp/ctl.sock
 fifo=$tmp/stdin
 mkfifo "$fifo"
