@@ -258,10 +258,17 @@ CTL_SOCK ?= $(BUILD)/keel-ctl.sock
 CTL_QEMU_ARGS = -global virtio-mmio.force-legacy=false \
 	-chardev socket,id=keelctl,path=$(CTL_SOCK),server=on,wait=off \
 	-device virtio-serial-device -device virtconsole,chardev=keelctl
+# Each VM's console on its own socket (docs/console.md): one virtio-serial
+# device of 5 ports (root knows it by that count: consock.h), port N for
+# VM N, after the disks and the control channel.
+CON_SOCK_VMS := 1 2 3 4
+CON_QEMU_ARGS = -device virtio-serial-device,id=keelcon,max_ports=5 \
+	$(foreach n,$(CON_SOCK_VMS),-chardev socket,id=keelcon$(n),server=on,wait=off,path=$(BUILD)/keel-console-vm$(n).sock \
+	-device virtserialport,bus=keelcon.0,nr=$(n),chardev=keelcon$(n))
 KEELCTL := $(BUILD)/host/keelctl
-$(KEELCTL): tools/keelctl.c
+$(KEELCTL): tools/keelctl.c tools/keelctl-console.c tools/keelctl-console.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(WARN) -O2 -g $< -lcjson -o $@
+	$(HOST_CC) $(WARN) -O2 -g $(filter %.c,$^) -lcjson -o $@
 # make run [CONFIG=file.json]: check the config (config/default.json, two
 # Linux VMs, unless another is named), lay it and the files it names out as
 # QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;
@@ -293,8 +300,9 @@ run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(RUN_HINT)
 	@echo "keelctl: control socket $(CTL_SOCK) ($(KEELCTL) list, in another terminal)"
+	@echo "VM consoles: $(foreach n,$(CON_SOCK_VMS),$(BUILD)/keel-console-vm$(n).sock) ($(KEELCTL) console VM)"
 	$(QEMU) $(subst -m 1G,-m $(RUN_MIB)M,$(QEMU_FLAGS)) -kernel $(B)/keel.bin \
-		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) $(CTL_QEMU_ARGS) \
+		$$(grep -v '^blobs=' $(RUN_BLOBS)/qemu-args) $(CTL_QEMU_ARGS) $(CON_QEMU_ARGS) \
 		-append "$(strip $(APPEND) $$(grep '^blobs=' $(RUN_BLOBS)/qemu-args))" $(RUN_DEBUG)
 endif
 

@@ -80,6 +80,12 @@ int blkdrv_transport_of(uint32_t device_id, unsigned n)
 	return -1;
 }
 
+uint32_t blkdrv_transport_read(unsigned t, unsigned off)
+{
+	return t < VIRTIO_TRANSPORTS && off < VIRTIO_STRIDE && blkdrv_window() ? blkdrv_peek(t, off)
+									       : 0;
+}
+
 int blkdrv_transport(unsigned n)
 {
 	return blkdrv_transport_of(2, n); /* virtio-blk's DeviceID */

@@ -11,6 +11,9 @@
 int blkdrv_transport(unsigned n);
 /* The same for any virtio DeviceID (boot/ctl.c: the console, 3). */
 int blkdrv_transport_of(uint32_t device_id, unsigned n);
+/* A 32-bit register of transport t (its config space from 0x100), 0 if
+ * there is none. */
+uint32_t blkdrv_transport_read(unsigned t, unsigned off);
 /* Root's frame of the page that holds transport t (8 share a page), or 0. */
 uint64_t blkdrv_transport_page(unsigned t);
 /* Build (not start) the driver of transport t for client, which gets the

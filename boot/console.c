@@ -34,6 +34,7 @@
 
 #include "../device-servers/console/console_srv.h"
 #include "console.h"
+#include "consock.h"
 
 #define CON_VIEW 0x3000000000ull
 #define CON_PRIO 200u /* above the VMs' servers (150): output is never queued long */
@@ -95,9 +96,12 @@ static bool console_irq(struct server *s)
 			    CON_IRQ_BIT) != KEEL_OK)
 		return false;
 	mr[0] = badged;
-	return keel_invoke(irq, KEEL_IRQ_SET_NOTIFICATION, 1, mr) == KEEL_OK &&
-	       keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
-	       srv_grant_move(s, CON_SLOT_IRQ, irq);
+	if (keel_invoke(irq, KEEL_IRQ_SET_NOTIFICATION, 1, mr) != KEEL_OK ||
+	    keel_tcb_bind_notification(s->tcb, ntfn) != KEEL_OK ||
+	    !srv_grant_move(s, CON_SLOT_IRQ, irq))
+		return false;
+	consock_attach(s, ntfn, &console_cfg->sock); /* the per-VM sockets, if any */
+	return true;
 }
 
 static const char *console_build(struct server *s, uint64_t uart)

@@ -24,13 +24,16 @@
 #include <keel/abi.h>
 #include <keel/config.h>
 #include <keel/ctl.h>
+#include <keel/net.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
 #include "../device-servers/console/console.h" /* CON_REPORT_COMMAND */
 #include "blkdrv.h"
 #include "console.h"
+#include "consock.h"
 #include "ctl.h"
+#include "net.h"
 #include "vmconfig.h"
 
 #define CTL_INFO_VIEW 0x3000800000ull
@@ -51,6 +54,12 @@ static uint64_t ctl_started_ms[VM_MAX];
 static bool ctl_paused[VM_MAX];
 static bool ctl_removed[VM_MAX];
 static uint64_t ctl_counters[VM_MAX]; /* the VMM's address of them, 0: none */
+
+/* Per VM entry and device index: where the device server keeps this
+ * instance's counters (0: not told), and what its earlier instances of
+ * this build of the VM counted (added when one faults or is restarted). */
+static uint64_t ctl_dev_addr[VM_MAX][KEEL_VMM_MAX_DEVICES];
+static struct keel_ctl_dev_counters ctl_dev_base[VM_MAX][KEEL_VMM_MAX_DEVICES];
 
 static struct keel_ctl_event ctl_ring[KEEL_CTL_MAX_EVENTS];
 static uint64_t ctl_seq; /* events recorded since boot */
@@ -118,6 +127,8 @@ void ctl_start(unsigned cpu)
 {
 	int t = blkdrv_transport_of(CTL_VIRTIO_CONSOLE, 0);
 	const char *why;
+	if (t >= 0 && t == consock_transport()) /* the per-VM sockets' console */
+		t = blkdrv_transport_of(CTL_VIRTIO_CONSOLE, 1);
 	struct server *s;
 	if (t < 0) {
 		kprintf("[root] control server: no virtio console on the machine (make run "
@@ -139,12 +150,26 @@ void ctl_start(unsigned cpu)
 
 /* ---- events ---------------------------------------------------------------- */
 
+/* VM vm is destroyed: its next build counts from 0. */
+static void ctl_dev_forget(const char *name)
+{
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_entry_at(i);
+		if (vm && !strcmp(vm->name, name)) {
+			memset(ctl_dev_addr[i], 0, sizeof(ctl_dev_addr[i]));
+			memset(ctl_dev_base[i], 0, sizeof(ctl_dev_base[i]));
+		}
+	}
+}
+
 void ctl_event(unsigned kind, const char *vm, const char *server)
 {
 	struct keel_ctl_event *e = &ctl_ring[ctl_seq % KEEL_CTL_MAX_EVENTS];
 	*e = (struct keel_ctl_event){ .seq = ++ctl_seq, .ms = root_arch_now_ms(), .kind = kind };
 	snprintf(e->vm, sizeof(e->vm), "%s", vm ? vm : "");
 	snprintf(e->server, sizeof(e->server), "%s", server ? server : "");
+	if (kind == KEEL_CTL_EV_STOPPED && vm)
+		ctl_dev_forget(vm);
 }
 
 /* The VM entry s belongs to, or NULL (the console, ctl itself). */
@@ -166,10 +191,39 @@ static struct vm *ctl_vm_of(const struct server *s, int *dev)
 	return NULL;
 }
 
+/* This instance's counters of device server s, or NULL. */
+static const struct keel_ctl_dev_counters *ctl_dev_now(struct vm *vm, unsigned d)
+{
+	struct server *s = d < vm->ndev ? vm->dev[d] : NULL;
+	uint64_t a = ctl_dev_addr[vm->index][d];
+	return s && a ? srv_view(s, a, sizeof(struct keel_ctl_dev_counters)) : NULL;
+}
+
+/* Device server s is about to lose its memory (a fault, a restart): add
+ * what it counted to the total; the next instance tells its own. */
+static void ctl_dev_bank(const struct server *s)
+{
+	int dev;
+	struct vm *vm = ctl_vm_of(s, &dev);
+	const struct keel_ctl_dev_counters *c;
+	struct keel_ctl_dev_counters *b;
+	if (!vm || dev < 0 || (unsigned)dev >= vm->ndev || vm->dev[dev] != s ||
+	    !(c = ctl_dev_now(vm, (unsigned)dev)))
+		return;
+	b = &ctl_dev_base[vm->index][dev];
+	b->requests += c->requests;
+	b->bytes_in += c->bytes_in;
+	b->bytes_out += c->bytes_out;
+	b->mmio += c->mmio;
+	ctl_dev_addr[vm->index][dev] = 0;
+}
+
 void ctl_server_event(unsigned kind, const struct server *s)
 {
 	int dev;
 	struct vm *vm = ctl_vm_of(s, &dev);
+	if (kind == KEEL_CTL_EV_FAULTED)
+		ctl_dev_bank(s);
 	ctl_event(kind, vm ? vm->name : NULL, s->name);
 }
 
@@ -246,7 +300,41 @@ static void ctl_fill_vm(struct keel_ctl_vm *o, struct vm *vm)
 		o->c = *c;
 		o->counted = 1;
 	}
+	for (unsigned d = 0; d < vm->ndev && d < KEEL_CTL_DEVICES; d++) {
+		const struct keel_ctl_dev_counters *now = ctl_dev_now(vm, d);
+		o->dev[d] = ctl_dev_base[vm->index][d];
+		if (now) {
+			o->dev[d].requests += now->requests;
+			o->dev[d].bytes_in += now->bytes_in;
+			o->dev[d].bytes_out += now->bytes_out;
+			o->dev[d].mmio += now->mmio;
+		}
+	}
 	ctl_fill_servers(o, vm);
+}
+
+/* Each network's switch and its counters (boot/net.c). */
+static void ctl_fill_nets(struct keel_ctl_status *st)
+{
+	struct net_view n;
+	st->nnets = 0;
+	for (unsigned i = 0; st->nnets < KEEL_CTL_MAX_NETS && net_at(i, &n); i++) {
+		struct keel_ctl_net *o = &st->net[st->nnets++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->name, sizeof(o->name), "%s", n.name);
+		o->ports = n.ports;
+		if (n.srv)
+			ctl_fill_server(&o->srv, n.srv, KEEL_CTL_SRV_SWITCH, 0xff);
+		if (n.counters) {
+			o->counted = 1;
+			o->in = n.counters->in;
+			o->forwarded = n.counters->forwarded;
+			o->flooded = n.counters->flooded;
+			o->bad = n.counters->bad;
+			o->spoofed = n.counters->spoofed;
+			o->full = n.counters->full;
+		}
+	}
 }
 
 static void ctl_snapshot(void)
@@ -265,6 +353,7 @@ static void ctl_snapshot(void)
 	st->nevents = (uint32_t)(ctl_seq - first);
 	for (uint64_t q = first; q < ctl_seq; q++)
 		st->ev[q - first] = ctl_ring[q % KEEL_CTL_MAX_EVENTS];
+	ctl_fill_nets(st);
 }
 
 /* ---- actions ---------------------------------------------------------------- */
@@ -295,6 +384,8 @@ static struct server *ctl_server(struct vm *vm, unsigned dev)
 {
 	if (dev == 0xff)
 		return vm->vmm;
+	if (dev == KEEL_CTL_DEV_CONSOLE)
+		return console_server();
 	if (dev & 0x80)
 		return (dev & 0x7f) < KEEL_VMM_MAX_DEVICES ? vm->drv[dev & 0x7f] : NULL;
 	return dev < vm->ndev ? vm->dev[dev] : NULL;
@@ -313,6 +404,7 @@ static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash)
 	}
 	if (s == vm->vmm)
 		return KEEL_CTL_E_STATE; /* a VMM restarts with its VM: reset */
+	ctl_dev_bank(s);
 	s->restart_due = 0;
 	if (!srv_restart(s))
 		return KEEL_CTL_E_FAILED;
@@ -441,7 +533,7 @@ static const char *ctl_create_check(const struct vm_spec *spec)
 			return "a VM of that name exists";
 	}
 	if (strlen(spec->name) >= sizeof(((struct vm *)0)->name))
-		return "a VM made at run time has a name of at most 15 characters";
+		return "a VM's name is at most 31 bytes"; /* the loader said so first */
 	for (unsigned d = 0; d < spec->ndev; d++)
 		if (spec->dev[d].disk >= 0)
 			return "a VM made at run time has no virtio-blk disk (the machine's "
@@ -561,6 +653,13 @@ bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *tex
 		if (!vm || vm->vmm != s)
 			return false;
 		ctl_counters[vm->index] = value;
+		return true;
+	}
+	if (kind == KEEL_CTL_REPORT_DEV_COUNTERS) {
+		struct vm *vm = ctl_vm_of(s, &dev);
+		if (!vm || dev < 0 || (unsigned)dev >= vm->ndev || vm->dev[dev] != s)
+			return false;
+		ctl_dev_addr[vm->index][dev] = value;
 		return true;
 	}
 	if (!ctl_srv || s != ctl_srv || kind < KEEL_CTL_SNAPSHOT || kind > KEEL_CTL_REMOVE)

@@ -28,7 +28,8 @@
 #include "net.h"
 #include "uplink.h"
 
-#define NET_VIEW 0x3000400000ull /* root's view of each switch's info page */
+#define NET_VIEW 0x3000400000ull /* root's view of each switch's info page, then of
+				  * each one's state page (its counters) */
 #define NET_PRIO 150u            /* as the VMs' servers */
 #define NET_RW (KEEL_R_READ | KEEL_R_WRITE)
 
@@ -48,6 +49,7 @@ struct net_switch {
 	uint64_t ntfn;      /* bound to the switch */
 	struct keel_switch_info *info; /* root's view */
 	struct server *uplink; /* its driver (port 0), or NULL */
+	const struct keel_switch_counters *counters; /* root's view of its state page */
 	struct net_port port[KEEL_NET_PORTS];
 };
 
@@ -73,10 +75,11 @@ static bool net_map_copy(uint64_t frame, struct server *s, uint64_t va, unsigned
 
 static const char *net_switch_build(struct net_switch *sw, unsigned n, unsigned cpu)
 {
-	char name[24];
+	char name[SRV_NAME_MAX];
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), info = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t state = root_alloc(KEEL_OBJ_FRAME, 0), view = NET_VIEW + n * ROOT_PAGE_SIZE;
-	snprintf(name, sizeof(name), "%.15s-switch", sw->name);
+	uint64_t sview = NET_VIEW + (CFG_MAX_NETWORKS + n) * ROOT_PAGE_SIZE, scopy = root_alloc_slot();
+	snprintf(name, sizeof(name), "%.31s-switch", sw->name);
 	sw->ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
 	if (!ep || !info || !state || !sw->ntfn ||
 	    !(sw->srv = srv_create("switch", name, NULL, cpu, NET_PRIO)))
@@ -86,8 +89,12 @@ static const char *net_switch_build(struct net_switch *sw, unsigned n, unsigned 
 		return "cannot give it its endpoint and notification";
 	if (root_frame_map(info, KEEL_ROOT_VSPACE, view, NET_RW) != KEEL_OK ||
 	    !net_map_copy(info, sw->srv, KEEL_SWITCH_INFO_VADDR, KEEL_R_READ) ||
-	    !net_map_copy(state, sw->srv, KEEL_SWITCH_STATE_VADDR, NET_RW))
+	    !net_map_copy(state, sw->srv, KEEL_SWITCH_STATE_VADDR, NET_RW) || !scopy ||
+	    keel_cnode_copy(KEEL_ROOT_CNODE, scopy, KEEL_ROOT_CNODE, state, KEEL_R_READ) != KEEL_OK ||
+	    root_frame_map(scopy, KEEL_ROOT_VSPACE, sview, KEEL_R_READ) != KEEL_OK)
 		return "cannot map its info and state pages";
+	sw->counters = (const struct keel_switch_counters *)(uintptr_t)(sview +
+									 KEEL_SWITCH_COUNTERS_OFF);
 	sw->info = (struct keel_switch_info *)(uintptr_t)view;
 	memset(sw->info, 0, sizeof(*sw->info));
 	sw->info->magic = KEEL_SWITCH_INFO_MAGIC;
@@ -214,4 +221,15 @@ bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s)
 	       keel_cnode_mint(KEEL_ROOT_CNODE, badged, KEEL_ROOT_CNODE, sw->ntfn, KEEL_R_WRITE,
 			       1ull << p) == KEEL_OK &&
 	       srv_grant_move(s, KEEL_NET_SLOT_SWITCH, badged);
+}
+
+bool net_at(unsigned i, struct net_view *out)
+{
+	const struct net_switch *sw = i < nnets ? &nets[i] : NULL;
+	if (!sw)
+		return false;
+	*out = (struct net_view){ .name = sw->name, .srv = sw->srv, .counters = sw->counters };
+	for (unsigned p = 0; p < KEEL_NET_PORTS; p++)
+		out->ports += __atomic_load_n(&sw->info->port[p].live, __ATOMIC_ACQUIRE) != 0;
+	return true;
 }

@@ -20,4 +20,16 @@ struct server *net_switch_server(const char *name);
 /* The uplink driver of the network named name, or NULL (none). */
 struct server *net_uplink_server(const char *name);
 
+/* Network i (0.., in the order made) for keelctl list: its name, switch
+ * server, connected ports and the switch's counters (root's view of its
+ * state page); false past the last. */
+struct keel_switch_counters;
+struct net_view {
+	const char *name;
+	struct server *srv;
+	unsigned ports;
+	const struct keel_switch_counters *counters;
+};
+bool net_at(unsigned i, struct net_view *out);
+
 #endif /* BOOT_NET_H */

@@ -46,8 +46,11 @@ enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED, SRV_GONE };
 
 #include "policy.h"
 
+/* "<VM name>-<program>": a VM's name is up to 31 bytes (CFG_NAME_MAX) */
+#define SRV_NAME_MAX 48u
+
 struct server {
-	char name[24];
+	char name[SRV_NAME_MAX];
 	unsigned id;     /* badge of its fault/report endpoint, 1.. */
 	unsigned cpu, prio;
 	enum srv_state state;

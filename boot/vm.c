@@ -259,7 +259,7 @@ static bool vm_device_ram(struct vm *vm, const struct vm_spec *spec, struct serv
 static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned d,
 			     struct server *s)
 {
-	char name[24];
+	char name[SRV_NAME_MAX];
 	int t;
 	uint64_t ntfn;
 	if (!vm_device_ram(vm, spec, s) ||
@@ -298,7 +298,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	char mac[18]; /* h-net: a NIC's server is told its MAC */
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);
 	uint64_t copy = root_alloc_slot();
-	char name[24];
+	char name[SRV_NAME_MAX];
 	struct server *s;
 	snprintf(name, sizeof(name), "%s-%s", spec->name, spec->dev[d].prog);
 	snprintf(base, sizeof(base), "%llx", (unsigned long long)spec->ram_base);
@@ -366,7 +366,7 @@ static struct vm *vm_entry(const struct vm_spec *spec)
 /* Everything but the carve and the entry's place is made afresh. */
 static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 {
-	char name[24];
+	char name[SRV_NAME_MAX];
 	struct root_carve carve = vm->carve;
 	unsigned index = vm->index;
 	uint64_t carve_bytes = vm->carve_bytes;

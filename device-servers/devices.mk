@@ -8,7 +8,8 @@ pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c
 # The console server: one per system, owns the physical UART (boot/console.c).
 USER_PROGS += console
 SHIPPED_PROGS += console
-console_SRCS := device-servers/console/main.c device-servers/console/console.c
+console_SRCS := device-servers/console/main.c device-servers/console/console.c \
+	device-servers/console/sock.c
 # The block driver: one per physical virtio-blk disk (boot/blkdrv.c).
 USER_PROGS += blkdrv
 SHIPPED_PROGS += blkdrv

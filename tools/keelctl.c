@@ -11,6 +11,8 @@
  *   remove VM                 forget a VM that is off
  *   events [--follow]         state changes with their times
  *   stats [VM]                what root and the VMMs count
+ *   console VM                attach to the VM's own console socket
+ *                             (keelctl-console.c)
  *   raw 'JSON'                send one request line as it is
  *
  * It writes one JSON line (with an "id" of its own) to the control
@@ -33,12 +35,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "keelctl-console.h"
+
 #define KC_LINE_MAX (1u << 16)
 
 struct kc {
 	const char *sock;
 	bool json;
 	int timeout_s;
+	bool timeout_set;
 	int fd;
 	unsigned next_id;
 	char in[KC_LINE_MAX];
@@ -51,7 +56,7 @@ static int kc_usage(void)
 		"usage: keelctl [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]\n"
 		"  list | start VM | stop VM | reset VM | pause VM | resume VM\n"
 		"  restart VM DEVICE | crash VM DEVICE | events [--follow] | stats [VM]\n"
-		"  create FILE.json | remove VM\n"
+		"  create FILE.json | remove VM | console VM\n"
 		"  raw 'JSON'\n"
 		"socket: --socket, $KEELCTL_SOCKET, or build/keel-ctl.sock (make run prints it)\n");
 	return 2;
@@ -182,6 +187,24 @@ static void kc_print_server(const cJSON *s)
 	       kc_str(s, "state"), kc_num(s, "restarts"), fault);
 }
 
+/* Each network: its switch server and the switch's frame counts. */
+static void kc_print_nets(const cJSON *r)
+{
+	const cJSON *n, *s, *f;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "networks")) {
+		f = cJSON_GetObjectItemCaseSensitive(n, "frames");
+		printf("network %-8s %.0f ports", kc_str(n, "name"), kc_num(n, "ports"));
+		if (f)
+			printf("; frames in %.0f, forwarded %.0f, flooded %.0f, dropped: bad %.0f, "
+			       "spoofed %.0f, ring full %.0f", kc_num(f, "in"), kc_num(f, "forwarded"),
+			       kc_num(f, "flooded"), kc_num(f, "bad"), kc_num(f, "spoofed"),
+			       kc_num(f, "full"));
+		printf("\n");
+		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(n, "servers"))
+			kc_print_server(s);
+	}
+}
+
 static void kc_print_list(const cJSON *r)
 {
 	const cJSON *vm;
@@ -198,6 +221,7 @@ static void kc_print_list(const cJSON *r)
 		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(vm, "servers"))
 			kc_print_server(s);
 	}
+	kc_print_nets(r);
 }
 
 static double kc_print_events(const cJSON *r)
@@ -213,6 +237,26 @@ static double kc_print_events(const cJSON *r)
 	return last;
 }
 
+/* A VM's exits by reason, interrupts and devices (stats). */
+static void kc_print_counters(const cJSON *vm)
+{
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(vm, "exits_by_reason"), *e, *d;
+	if (by) {
+		printf("  exits by reason:");
+		cJSON_ArrayForEach(e, by)
+			printf(" %s %.0f%s", e->string, e->valuedouble, e->next ? "," : ";");
+		printf(" interrupts injected %.0f\n", kc_num(vm, "irqs_injected"));
+	}
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(vm, "devices")) {
+		printf("  %-8s %-15s MMIO %.0f", kc_str(d, "device"), kc_str(d, "kind"),
+		       kc_num(d, "mmio"));
+		if (cJSON_GetObjectItemCaseSensitive(d, "requests"))
+			printf(", requests %.0f, bytes from the guest %.0f, to the guest %.0f",
+			       kc_num(d, "requests"), kc_num(d, "bytes_in"), kc_num(d, "bytes_out"));
+		printf("\n");
+	}
+}
+
 static void kc_print_stats(const cJSON *r)
 {
 	const cJSON *vm, *n;
@@ -223,6 +267,7 @@ static void kc_print_stats(const cJSON *r)
 			       kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"));
 		printf(" server restarts %.0f, server faults %.0f\n", kc_num(vm, "server_restarts"),
 		       kc_num(vm, "server_faults"));
+		kc_print_counters(vm);
 	}
 	printf("not counted yet:");
 	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "not_counted"))
@@ -319,6 +364,34 @@ static int kc_answer(struct kc *k, const char *cmd, const cJSON *r, const char *
 	return err ? 1 : 0;
 }
 
+/* console VM: its console number from list (the VM's entry, as Ctrl-] N
+ * counts), then its socket next to the control socket. */
+static int kc_console(struct kc *k, const char *vm)
+{
+	static char raw[KC_LINE_MAX];
+	cJSON *req = cJSON_CreateObject(), *r;
+	const cJSON *v;
+	char path[4096];
+	unsigned n = 0;
+	cJSON_AddStringToObject(req, "cmd", "list");
+	r = kc_connect(k) ? kc_call(k, req, raw, sizeof(raw)) : NULL;
+	cJSON_Delete(req);
+	close(k->fd);
+	if (!r)
+		return 2;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(r, "vms"))
+		if (!strcmp(kc_str(v, "name"), vm))
+			n = (unsigned)kc_num(v, "console");
+	cJSON_Delete(r);
+	if (!n) {
+		fprintf(stderr, "keelctl: no VM %s with a console socket (keelctl list)\n", vm);
+		return 1;
+	}
+	kcon_path(path, sizeof(path), k->sock, n);
+	/* from a pipe: print what comes until 2 s (or --timeout) pass quiet */
+	return kcon_attach(path, vm, k->timeout_set ? k->timeout_s : 2);
+}
+
 /* events --follow: ask for what came after the last one, every second. */
 static int kc_follow(struct kc *k, cJSON *req, double since, char *raw)
 {
@@ -355,12 +428,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
 			k.sock = argv[++i];
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc && atoi(argv[i + 1]) > 0)
-			k.timeout_s = atoi(argv[++i]);
+			k.timeout_s = atoi(argv[++i]), k.timeout_set = true;
 		else
 			return kc_usage();
 	}
 	if (i >= argc)
 		return kc_usage();
+	if (!strcmp(argv[i], "console"))
+		return argc - i == 2 ? kc_console(&k, argv[i + 1]) : kc_usage();
 	if (!strcmp(argv[i], "raw")) {
 		k.json = true; /* the reply as it came */
 		if (argc - i != 2 || !(req = cJSON_Parse(argv[i + 1])) || !cJSON_IsObject(req)) {

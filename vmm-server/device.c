@@ -19,6 +19,8 @@ static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64
 {
 	struct vmm_dev *d = ctx;
 	uint64_t seq = mmio_seq();
+	if (d->hits)
+		++*d->hits;
 	for (unsigned i = 0; i < DEV_TRIES; i++) {
 		uint64_t mr[6] = { off, width, write ? *val : 0, seq, 0, 0 };
 		uint64_t info = keel_msginfo(write ? KEEL_DEV_WRITE : KEEL_DEV_READ, 4);
@@ -59,6 +61,8 @@ bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel
 	d->vm = vm;
 	d->ep = slot;
 	d->intid = desc->intid;
+	d->hits = slot - KEEL_VMM_SLOT_DEV(0) < KEEL_VMM_MAX_DEVICES
+			  ? &vm->mmio[slot - KEEL_VMM_SLOT_DEV(0)] : NULL;
 	if (desc->intid != 0 && !vmm_arch_irq_valid(desc->intid))
 		return false;
 	return mmio_map_add(&vm->map, desc->base, desc->size, dev_mmio, d);

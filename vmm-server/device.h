@@ -8,6 +8,7 @@ struct vmm_dev {
 	struct vmm *vm;
 	uint64_t ep;     /* the device server's endpoint (a VMM slot) */
 	unsigned intid;  /* guest interrupt of its line 0; 0: none */
+	unsigned *hits;  /* its MMIO accesses (struct vmm mmio[]) */
 };
 
 /* Map desc's window to the server at slot; false if it overlaps another

@@ -107,12 +107,16 @@ static exit_fn *const exit_table[] = {
 /* Full (no NULL entry to check on every exit): one handler per label. */
 _Static_assert(sizeof(exit_table) / sizeof(exit_table[0]) == KEEL_EXIT_MAINT - KEEL_EXIT_MMIO + 1,
 	       "every exit label has its handler");
+_Static_assert(KEEL_CTL_EXIT_REASONS == KEEL_EXIT_MAINT - KEEL_EXIT_MMIO + 1,
+	       "keelctl stats counts every exit label");
 
 void exit_handle(struct vmm *vm, unsigned cpu, struct keel_msg *m)
 {
 	uint64_t label = m->label, i = label - KEEL_EXIT_MMIO; /* below MMIO: wraps */
 	exit_fn *fn = i < sizeof(exit_table) / sizeof(exit_table[0]) ? exit_table[i] : exit_undef;
 	vm->exits++;
+	if (i < KEEL_CTL_EXIT_REASONS)
+		vm->reason[i]++;
 	fn(vm, cpu, m->mr, m);
 	m->len = VMM_REPLY_LEN;
 	/* a chance to deliver what found no room before, or was freed by an EOI */

@@ -30,7 +30,14 @@ static struct vmm vm;
 _Static_assert(offsetof(struct vmm, aborts) == offsetof(struct vmm, exits) +
 		       offsetof(struct keel_ctl_vmm_counters, aborts) &&
 	       offsetof(struct vmm, ipis) == offsetof(struct vmm, exits) +
-		       offsetof(struct keel_ctl_vmm_counters, ipis),
+		       offsetof(struct keel_ctl_vmm_counters, ipis) &&
+	       offsetof(struct vmm, reason) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, reason) &&
+	       offsetof(struct vmm, irqs) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, irqs) &&
+	       offsetof(struct vmm, mmio) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, mmio) &&
+	       KEEL_VMM_MAX_DEVICES == KEEL_CTL_DEVICES,
 	       "the counters root reads are laid out as keel/ctl.h says");
 _Static_assert(KEEL_VMM_BADGE_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_BADGE_PAUSE &&
 		       KEEL_VMM_BADGE_CONSOLE < KEEL_VMM_BADGE_PAUSE,
@@ -52,8 +59,10 @@ static bool vmm_vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigne
 			bool notify_eoi)
 {
 	uint64_t mr[6] = { intid, prio, notify_eoi ? KEEL_INJECT_NOTIFY_EOI : 0, 0, 0, 0 };
-	(void)v;
-	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_INJECT_IRQ, 3, mr) == KEEL_OK;
+	if (keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_INJECT_IRQ, 3, mr) != KEEL_OK)
+		return false;
+	v->irqs++; /* keelctl stats: interrupts injected */
+	return true;
 }
 
 static long vmm_vcpu_set(unsigned cpu, unsigned reg, uint64_t val)

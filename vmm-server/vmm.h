@@ -28,6 +28,7 @@
 
 #include <keel/abi.h>
 #include <keel/mmio.h>
+#include <keel/ctl.h>
 #include <keel/server.h>
 #include <keel/vmm.h>
 
@@ -117,7 +118,9 @@ struct vmm {
 	enum vmm_power power[KEEL_VMM_MAX_VCPUS];
 	unsigned irq_retry;          /* bit c: an injection into vCPU c found no room */
 	enum keel_vm_stop stopped;   /* 0 while the VM runs */
-	unsigned exits, aborts, ipis; /* statistics */
+	/* statistics, laid out as struct keel_ctl_vmm_counters (root reads them) */
+	unsigned exits, aborts, ipis;
+	unsigned reason[KEEL_CTL_EXIT_REASONS], irqs, mmio[KEEL_VMM_MAX_DEVICES];
 };
 
 /* Answer one exit of vCPU cpu (m's label and MR0..MR5): m becomes the

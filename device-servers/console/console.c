@@ -9,25 +9,30 @@
 
 #include "console.h"
 
+static void sock_commit_apply(struct con_vm *v);
+
 void con_resume(struct con_state *st)
 {
-	if (st->magic == CON_STATE_MAGIC && st->focus < KEEL_CON_MAX_VMS)
+	if (st->magic == CON_STATE_MAGIC && st->focus < KEEL_CON_MAX_VMS) {
+		for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
+			sock_commit_apply(&st->vm[i]); /* a block the last instance took */
 		return;
+	}
 	memset(st, 0, sizeof(*st));
 	st->magic = CON_STATE_MAGIC;
 }
 
 /* VM vm's state, emptied first if root made a new VM in its place (a VM
  * destroyed and another made, or one reset): no stale input or output. */
-_Static_assert(offsetof(struct con_vm, out) + CON_RING == sizeof(struct con_vm),
-	       "vm_state clears everything before the ring");
+_Static_assert(offsetof(struct con_vm, out) + 2 * CON_RING == sizeof(struct con_vm),
+	       "vm_state clears everything before the rings");
 
 static struct con_vm *vm_state(const struct con_config *cf, struct con_state *st,
 			       unsigned vm)
 {
 	struct con_vm *v = &st->vm[vm];
 	if (v->gen != cf->gen[vm]) {
-		memset(v, 0, sizeof(*v) - sizeof(v->out));
+		memset(v, 0, offsetof(struct con_vm, out));
 		v->gen = cf->gen[vm];
 	}
 	return v;
@@ -86,6 +91,31 @@ static void ring_replay(struct con_vm *v, const struct con_io *io)
 	v->out_start = 0;
 }
 
+static void sock_commit_apply(struct con_vm *v)
+{
+	if (!v->commit.valid)
+		return;
+	*(v->commit.hvc ? &v->hvc_pos : &v->out_pos) = v->commit.printed;
+	v->sock_end = v->commit.sock_end;
+	v->commit.valid = 0;
+}
+
+/* A block's new bytes: into the VM's socket ring past its end, then its
+ * stream's printed position and the ring's end together, through a redo
+ * record (valid set by one store), so a crash anywhere in between takes
+ * the block again whole (before the mark) or applies it once (after). */
+static void sock_add(struct con_vm *v, bool hvc, uint64_t printed, const uint8_t *b,
+		     unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		v->sock[(v->sock_end + i) % CON_RING] = b[i];
+	v->commit = (struct con_commit){ .printed = printed, .sock_end = v->sock_end + n,
+					 .hvc = hvc };
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	v->commit.valid = 1;
+	sock_commit_apply(v);
+}
+
 /* Of a block at stream position pos, the bytes the console printed
  * already: a block sent again (a retry) starts at most one block before
  * what the console has; anything further back is a new stream (a PL011
@@ -115,9 +145,11 @@ static void con_output_stream(const struct con_config *cf, struct con_state *st,
 	seen = out_seen(*printed, pos, n);
 	b += seen;
 	n -= seen;
-	*printed = (pos + seen + n) & KEEL_CON_POS_MASK;
-	if (!n)
+	if (!n) {
+		*printed = (pos + seen) & KEEL_CON_POS_MASK;
 		return;
+	}
+	sock_add(v, hvc, (pos + seen + n) & KEEL_CON_POS_MASK, b, n);
 	if (cf->mode != CON_SWITCH)
 		out_prefixed(cf, v, vm, b, n, io);
 	else if (vm == st->focus)
@@ -268,4 +300,53 @@ unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned v
 		out[i] = v->in[(v->in_start + i) % CON_IN];
 	v->in_offered = n;
 	return n;
+}
+
+uint64_t con_sock_replay_from(const struct con_config *cf, struct con_state *st, unsigned vm)
+{
+	struct con_vm *v;
+	if (vm >= KEEL_CON_MAX_VMS)
+		return 0;
+	v = vm_state(cf, st, vm);
+	return v->sock_end > CON_RING ? v->sock_end - CON_RING : 0;
+}
+
+unsigned con_sock_peek(const struct con_config *cf, struct con_state *st, unsigned vm,
+		       uint64_t *from, uint8_t *out, unsigned max)
+{
+	uint64_t oldest = con_sock_replay_from(cf, st, vm);
+	struct con_vm *v;
+	unsigned n;
+	if (vm >= KEEL_CON_MAX_VMS)
+		return 0;
+	v = &st->vm[vm];
+	if (*from > v->sock_end || *from < oldest)
+		*from = oldest; /* a new VM here, or a reader that fell a ring behind */
+	n = v->sock_end - *from < max ? (unsigned)(v->sock_end - *from) : max;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = v->sock[(*from + i) % CON_RING];
+	return n;
+}
+
+unsigned con_input_stage(const struct con_config *cf, struct con_state *st, unsigned vm,
+			 const uint8_t *b, unsigned n, uint32_t *new_len)
+{
+	struct con_vm *v;
+	unsigned room;
+	if (vm >= KEEL_CON_MAX_VMS || vm >= cf->nvms)
+		return 0;
+	v = vm_state(cf, st, vm);
+	room = CON_IN - v->in_len;
+	if (n > room)
+		n = room;
+	for (unsigned i = 0; i < n; i++)
+		v->in[(v->in_start + v->in_len + i) % CON_IN] = b[i];
+	*new_len = v->in_len + n;
+	return n;
+}
+
+void con_input_commit(struct con_state *st, unsigned vm, uint32_t new_len)
+{
+	if (vm < KEEL_CON_MAX_VMS && new_len <= CON_IN)
+		st->vm[vm].in_len = new_len;
 }

@@ -34,6 +34,8 @@
 
 #include <keel/vmm.h>
 
+#include "consock.h"
+
 #define CON_RING 16384u  /* switch mode: each VM's unseen output */
 #define CON_IN 512u      /* input waiting for a VM's UART */
 #define CON_NAME 16u
@@ -58,6 +60,13 @@ struct con_config {
 	char name[KEEL_CON_MAX_VMS][CON_NAME];
 	uint32_t gen[KEEL_CON_MAX_VMS]; /* bumped when a VM is (re)made there */
 	uint32_t off[KEEL_CON_MAX_VMS]; /* root destroyed it (powered off, failed) */
+	struct con_sock_info sock;      /* the per-VM sockets' device (consock.h) */
+};
+
+/* A block's positions, written before they count (console.c sock_add). */
+struct con_commit {
+	uint64_t printed, sock_end;
+	uint32_t hvc, valid;
 };
 
 struct con_vm {
@@ -71,8 +80,11 @@ struct con_vm {
 	uint64_t fetch_seq;          /* the last fetch applied (a retry is not) */
 	uint64_t out_pos;            /* output stream position printed up to */
 	uint64_t hvc_pos;            /* the same for its virtio-console's stream */
+	uint64_t sock_end;           /* its socket stream: bytes so far (consock.h) */
+	struct con_commit commit;    /* a block being taken (console.c, sock_add) */
 	uint8_t in[CON_IN];
-	uint8_t out[CON_RING];
+	uint8_t out[CON_RING];       /* the first member vm_state keeps */
+	uint8_t sock[CON_RING];      /* the socket stream's newest bytes, for replay */
 };
 
 struct con_state {
@@ -83,6 +95,7 @@ struct con_state {
 	uint32_t cmd;    /* Ctrl-] : seen: keys go to the command line */
 	uint32_t cmd_len;
 	char cmd_line[CON_CMD_MAX];
+	struct con_sock sock;  /* the per-VM sockets' driver state (consock.h) */
 };
 
 /* What the pure code asks of its driver. */
@@ -120,5 +133,24 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
  * server's crash) drops nothing more and offers the same bytes. */
 unsigned con_fetch(const struct con_config *cf, struct con_state *st, unsigned vm,
 		   uint64_t seq, unsigned delivered, uint8_t *out, unsigned max);
+
+/* ---- VM vm's own socket (consock.h has the device side) ----
+ * Its output stream is what the terminal is given for vm (both streams,
+ * raw, after the retry check), kept in a ring of CON_RING bytes with
+ * absolute positions. The next bytes to send from *from (moved up to the
+ * oldest byte still held, or to 0 for a new VM in the slot): their
+ * count, at most max, copied to out. */
+unsigned con_sock_peek(const struct con_config *cf, struct con_state *st, unsigned vm,
+		       uint64_t *from, uint8_t *out, unsigned max);
+/* Where a host program that just connected starts: the oldest byte held. */
+uint64_t con_sock_replay_from(const struct con_config *cf, struct con_state *st, unsigned vm);
+/* Bytes from VM vm's socket are its input, as typed keys are (no Ctrl-]
+ * keys: keelctl detaches on the host). Up to n of b are written past the
+ * end of its input queue (as many as fit) but not yet counted: the
+ * caller commits the new length (con_input_commit) together with its own
+ * record of what it took, so a crash in between takes them again, once. */
+unsigned con_input_stage(const struct con_config *cf, struct con_state *st, unsigned vm,
+			 const uint8_t *b, unsigned n, uint32_t *new_len);
+void con_input_commit(struct con_state *st, unsigned vm, uint32_t new_len);
 
 #endif /* CONSOLE_H */

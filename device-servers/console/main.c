@@ -26,6 +26,7 @@
 
 #include "console.h"
 #include "console_srv.h"
+#include "sock.h"
 
 #define UART_DR 0x00
 #define UART_FR 0x18
@@ -127,6 +128,8 @@ static void con_irq(void *ctx, uint64_t bits)
 {
 	uint64_t mr[6] = { 0 };
 	(void)ctx;
+	if (bits & CON_SOCK_IRQ_BIT)
+		sock_irq();
 	if (!(bits & CON_IRQ_BIT))
 		return;
 	*uart(UART_ICR) = INT_RX_RT;
@@ -185,8 +188,10 @@ static bool con_request(void *ctx, struct keel_msg *m)
 		m->len = 1;
 	}
 	m->label = 0;
-	/* a fetch made room, or root made a new VM where a full queue was */
+	/* a fetch made room, or root made a new VM where a full queue was;
+	 * output for a socket, input from one that waited for room */
 	con_rx_resume();
+	sock_work();
 	return true;
 }
 
@@ -201,6 +206,7 @@ static void con_init(void *ctx)
 	*uart(UART_CR) = CR_ON;
 	*uart(UART_IMSC) = INT_RX_RT;
 	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
+	sock_init(cfg, st, &io);
 	for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
 		if (st->vm[i].in_len)
 			vmm_kick(NULL, i);

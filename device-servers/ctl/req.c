@@ -39,7 +39,7 @@ static const struct cmd ctl_cmds[] = {
 static const char *const ctl_vm_states[] = { "running", "paused", "off", "failed" };
 static const char *const ctl_srv_kinds[] = { "vmm",         "pl011",          "virtio-blk",
 					     "blkdrv",      "virtio-net",     "virtio-console",
-					     "virtio-rng",  "flash" };
+					     "virtio-rng",  "flash",          "switch" };
 #define CTL_SRV_KINDS (sizeof(ctl_srv_kinds) / sizeof(ctl_srv_kinds[0]))
 static const char *const ctl_srv_states[] = { "running", "backoff", "down", "new" };
 static const char *const ctl_ev_names[] = { "?", "vm-started", "vm-stopped", "vm-paused",
@@ -145,9 +145,13 @@ static const char *ctl_short(const struct keel_ctl_vm *vm, const struct keel_ctl
 }
 
 /* Its value for KEEL_CTL_VALUE: the device index, | 0x80 for a block
- * driver, 0xff for the VMM; -1 if the VM has no server of that name. */
+ * driver, 0xff for the VMM, KEEL_CTL_DEV_CONSOLE for "console" (the
+ * console server every VM shares); -1 if the VM has no server of that
+ * name. */
 static int ctl_dev_index(const struct keel_ctl_vm *vm, const char *name)
 {
+	if (!strcmp(name, "console"))
+		return KEEL_CTL_DEV_CONSOLE;
 	for (uint32_t i = 0; i < vm->nservers && i < KEEL_CTL_VM_SERVERS; i++) {
 		const struct keel_ctl_server *s = &vm->srv[i];
 		if (strcmp(s->name, name) && strcmp(ctl_short(vm, s), name))
@@ -204,6 +208,30 @@ static bool ctl_vm_up(const struct keel_ctl_vm *vm)
 	return vm->state == KEEL_CTL_VM_RUNNING || vm->state == KEEL_CTL_VM_PAUSED;
 }
 
+/* Each network: its switch server and what the switch counted. */
+static void ctl_add_nets(cJSON *o, const struct keel_ctl_status *st)
+{
+	cJSON *nets = cJSON_AddArrayToObject(o, "networks");
+	for (uint32_t i = 0; i < st->nnets && i < KEEL_CTL_MAX_NETS; i++) {
+		const struct keel_ctl_net *n = &st->net[i];
+		cJSON *v = cJSON_CreateObject(), *f;
+		struct keel_ctl_vm none = { .name = "" };
+		cJSON_AddStringToObject(v, "name", n->name);
+		cJSON_AddNumberToObject(v, "ports", n->ports);
+		ctl_add_server(cJSON_AddArrayToObject(v, "servers"), &none, &n->srv, st->now_ms);
+		if (n->counted) {
+			f = cJSON_AddObjectToObject(v, "frames");
+			cJSON_AddNumberToObject(f, "in", (double)n->in);
+			cJSON_AddNumberToObject(f, "forwarded", (double)n->forwarded);
+			cJSON_AddNumberToObject(f, "flooded", (double)n->flooded);
+			cJSON_AddNumberToObject(f, "bad", (double)n->bad);
+			cJSON_AddNumberToObject(f, "spoofed", (double)n->spoofed);
+			cJSON_AddNumberToObject(f, "full", (double)n->full);
+		}
+		cJSON_AddItemToArray(nets, v);
+	}
+}
+
 static cJSON *ctl_list(const struct keel_ctl_status *st)
 {
 	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms");
@@ -223,8 +251,11 @@ static cJSON *ctl_list(const struct keel_ctl_status *st)
 		srv = cJSON_AddArrayToObject(v, "servers");
 		for (uint32_t k = 0; k < vm->nservers && k < KEEL_CTL_VM_SERVERS; k++)
 			ctl_add_server(srv, vm, &vm->srv[k], st->now_ms);
+		/* its entry's number: Ctrl-] N, build/keel-console-vm<N>.sock */
+		cJSON_AddNumberToObject(v, "console", i + 1);
 		cJSON_AddItemToArray(vms, v);
 	}
+	ctl_add_nets(o, st);
 	return o;
 }
 
@@ -248,6 +279,47 @@ static cJSON *ctl_events(const struct keel_ctl_status *st, double since)
 	return o;
 }
 
+/* The VMM's counters (struct keel_ctl_vmm_counters). */
+static void ctl_add_vmm_counters(cJSON *v, const struct keel_ctl_vm *vm)
+{
+	static const char *const reasons[KEEL_CTL_EXIT_REASONS] = {
+		"mmio", "hvc", "smc", "wfi", "sysreg", "unknown", "maint" };
+	cJSON *r;
+	cJSON_AddNumberToObject(v, "exits", vm->c.exits);
+	cJSON_AddNumberToObject(v, "aborts_injected", vm->c.aborts);
+	cJSON_AddNumberToObject(v, "ipis", vm->c.ipis);
+	r = cJSON_AddObjectToObject(v, "exits_by_reason");
+	for (unsigned i = 0; i < KEEL_CTL_EXIT_REASONS; i++)
+		cJSON_AddNumberToObject(r, reasons[i], vm->c.reason[i]);
+	cJSON_AddNumberToObject(v, "irqs_injected", vm->c.irqs);
+}
+
+/* Per device server: MMIO accesses (the VMM's count) and, for the
+ * servers that count them, requests and bytes. */
+static void ctl_add_dev_counters(cJSON *v, const struct keel_ctl_vm *vm)
+{
+	cJSON *devs = cJSON_AddArrayToObject(v, "devices");
+	for (uint32_t k = 0; k < vm->nservers && k < KEEL_CTL_VM_SERVERS; k++) {
+		const struct keel_ctl_server *s = &vm->srv[k];
+		const struct keel_ctl_dev_counters *c;
+		cJSON *d;
+		if (s->kind == KEEL_CTL_SRV_VMM || s->kind == KEEL_CTL_SRV_BLKDRV ||
+		    s->dev >= KEEL_CTL_DEVICES)
+			continue;
+		c = &vm->dev[s->dev];
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "device", ctl_short(vm, s));
+		cJSON_AddStringToObject(d, "kind", s->kind < CTL_SRV_KINDS ? ctl_srv_kinds[s->kind] : "?");
+		cJSON_AddNumberToObject(d, "mmio", (double)(vm->c.mmio[s->dev] + c->mmio));
+		if (s->kind == KEEL_CTL_SRV_VIRTIO_BLK || s->kind == KEEL_CTL_SRV_VIRTIO_NET) {
+			cJSON_AddNumberToObject(d, "requests", (double)c->requests);
+			cJSON_AddNumberToObject(d, "bytes_in", (double)c->bytes_in);
+			cJSON_AddNumberToObject(d, "bytes_out", (double)c->bytes_out);
+		}
+		cJSON_AddItemToArray(devs, d);
+	}
+}
+
 static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 {
 	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms"), *nc;
@@ -264,20 +336,16 @@ static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 		}
 		cJSON_AddStringToObject(v, "name", vm->name);
 		cJSON_AddStringToObject(v, "state", ctl_vm_states[vm->state & 3]);
-		if (vm->counted && ctl_vm_up(vm)) {
-			cJSON_AddNumberToObject(v, "exits", vm->c.exits);
-			cJSON_AddNumberToObject(v, "aborts_injected", vm->c.aborts);
-			cJSON_AddNumberToObject(v, "ipis", vm->c.ipis);
-		}
+		if (vm->counted && ctl_vm_up(vm))
+			ctl_add_vmm_counters(v, vm);
 		cJSON_AddNumberToObject(v, "server_restarts", restarts);
 		cJSON_AddNumberToObject(v, "server_faults", faults);
+		if (vm->counted && ctl_vm_up(vm))
+			ctl_add_dev_counters(v, vm);
 		cJSON_AddItemToArray(vms, v);
 	}
 	nc = cJSON_AddArrayToObject(o, "not_counted");
-	cJSON_AddItemToArray(nc, cJSON_CreateString("exits by reason"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("MMIO accesses per device"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("interrupts injected"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("device requests and bytes"));
+	cJSON_AddItemToArray(nc, cJSON_CreateString("IPC calls"));
 	return o;
 }
 
@@ -345,7 +413,7 @@ static size_t ctl_config_at(struct req *r, const struct cfg_ctx *pos, const cJSO
 }
 
 /* What only run time adds to the loader's rules, located in the config:
- * a VM's name must be new (and fit root's 15 bytes), and it can have no
+ * a VM's name must be new (its length is the loader's rule), and it can have no
  * disk (QEMU's disks are fixed at boot). Anything else, a config the
  * loader would refuse included, is left to root's loader. */
 static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
@@ -361,9 +429,6 @@ static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
 		snprintf(key, sizeof(key), "vms[%d].name", i);
 		if (cJSON_IsString(name) && ctl_vm_index(st, name->valuestring) >= 0)
 			return ctl_config_at(r, pos, name, key, "a VM of that name exists");
-		if (cJSON_IsString(name) && strlen(name->valuestring) > 15)
-			return ctl_config_at(r, pos, name, key,
-					     "a VM made at run time has a name of at most 15 bytes");
 		for (dev = cJSON_IsArray(devs) ? devs->child : (const cJSON *)0; dev; dev = dev->next) {
 			const cJSON *type = cJSON_GetObjectItemCaseSensitive(dev, "type");
 			snprintf(key, sizeof(key), "vms[%d].devices[%d].type", i, d++);

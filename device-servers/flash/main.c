@@ -25,6 +25,7 @@
 #include <keel/object.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/ctl.h>
 #include <keel/vmm.h>
 
 #include "flash.h"
@@ -131,11 +132,15 @@ static bool flash_request(void *ctx, struct keel_msg *m)
 	return true;
 }
 
+/* keelctl stats: the guest accesses this instance answered (root keeps
+ * the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+
 int main(int argc, char **argv)
 {
 	static struct flash f;
 	static struct keel_dev_router router = { .request = flash_request, .ctx = &f, .ntfn = 0,
-						 .told = KEEL_DEV_LINES_UNKNOWN };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
 	long err;
@@ -154,6 +159,7 @@ int main(int argc, char **argv)
 		.writable = { false, true },
 	};
 	flash_follow_modes(&f, flash_page_resume(f.page), true);
+	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

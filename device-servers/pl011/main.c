@@ -23,6 +23,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/ctl.h>
 #include <keel/vmm.h>
 
 #include "pl011.h"
@@ -221,11 +222,15 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	return true;
 }
 
+/* keelctl stats: the guest accesses this instance answered (root keeps
+ * the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+
 int main(int argc, char **argv)
 {
 	static struct uart u;
 	static struct keel_dev_router router = { .request = uart_request, .ctx = &u, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
 	long err;
@@ -236,6 +241,7 @@ int main(int argc, char **argv)
 		kprintf("[%s] resuming the guest-visible state\n", argv[0]);
 	pl011_page_resume(u.page);
 	uart_console_probe(&u);
+	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

@@ -43,6 +43,10 @@ struct sw_state {
 	struct sw_table t;
 };
 _Static_assert(sizeof(struct sw_state) <= 4096, "one state page");
+_Static_assert(offsetof(struct sw_state, t) + offsetof(struct sw_table, n) ==
+		       KEEL_SWITCH_COUNTERS_OFF &&
+	       sizeof(struct sw_counters) == sizeof(struct keel_switch_counters),
+	       "root reads the counters where keel/net.h says");
 
 static const struct keel_switch_info *info;
 static struct sw_state *st;

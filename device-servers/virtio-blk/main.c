@@ -25,6 +25,7 @@
 
 #include <keel/abi.h>
 #include <keel/blk.h>
+#include <keel/ctl.h>
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/vmm.h>
@@ -126,6 +127,10 @@ static int64_t vblk_data_len(const struct virtq_chain *c, uint32_t type)
 	return c->out_len == BLK_HDR ? 0 : -1;
 }
 
+/* keelctl stats: this instance's requests and bytes (root reads them and
+ * keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+
 /* Hand the chain to the driver as ring request n, or complete it at once
  * with an error. */
 static void vblk_submit(const struct virtq_chain *c)
@@ -144,6 +149,7 @@ static void vblk_submit(const struct virtq_chain *c)
 	    (hdr.type == KEEL_BLK_T_OUT && !vblk_copy(c, slot_data(n), (uint32_t)len, false))) {
 		vblk_status(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
 		virtq_push(&dev, 0, c->head, 1);
+		counters.requests++;
 		return;
 	}
 	if (hdr.type == KEEL_BLK_T_GET_ID)
@@ -179,6 +185,10 @@ static void vblk_complete(uint32_t n)
 	}
 	vblk_status(&c, status > KEEL_BLK_S_UNSUPP ? KEEL_BLK_S_IOERR : (uint8_t)status);
 	virtq_push(&dev, 0, s->head, written);
+	counters.requests++;
+	counters.bytes_out += written - 1;
+	if (status == KEEL_BLK_S_OK && s->type == KEEL_BLK_T_OUT)
+		counters.bytes_in += s->len;
 }
 
 /* Is head one of the requests the driver has (seen .. req)? */
@@ -275,13 +285,14 @@ static void vblk_init(void *ctx)
 			vblk_submit(&c);
 	if (!fresh)
 		kprintf("[%s] resuming: %u requests with the driver\n", self, ring->req - st->seen);
+	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	vblk_progress();
 }
 
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vblk_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vblk_init, .notified = vblk_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

@@ -19,6 +19,7 @@
 #include <keel/abi.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/ctl.h>
 #include <keel/vmm.h>
 
 #include "vcon.h"
@@ -160,10 +161,14 @@ static void vcon_init(void *ctx)
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
 
+/* keelctl stats: the guest accesses this instance answered (root keeps
+ * the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vcon_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vcon_init,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
@@ -178,6 +183,7 @@ int main(int argc, char **argv)
 	dev = (struct virtio_dev){ .s = &st->t, .ops = &vcon_ops,
 		.mem = { .base = (uint8_t *)(uintptr_t)KEEL_DEV_RAM_VADDR,
 			 .gpa = strtoull(argv[2], NULL, 16), .size = strtoull(argv[3], NULL, 16) } };
+	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed: %ld\n", self, err);
 	return 1;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/ctl.h>
 #include <keel/net.h>
 #include <keel/print.h>
 #include <keel/server.h>
@@ -99,6 +100,10 @@ static bool vnet_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 	return true; /* the MAC is the config's: writes are ignored (spec 5.1.4.2) */
 }
 
+/* keelctl stats: this instance's frames and bytes (root reads them and
+ * keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+
 /* ---- transmit: guest chain -> tx slot ---- */
 
 /* Frame of chain c into tx slot prod, published; false: dropped. */
@@ -120,6 +125,8 @@ static bool vnet_send(const struct virtq_chain *c)
 	__atomic_store_n(&st->tx.valid, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->prod, prod + 1, __ATOMIC_RELEASE);
 	st->tx_frames++;
+	counters.requests++;
+	counters.bytes_in += (uint32_t)len;
 	return true;
 }
 
@@ -164,6 +171,8 @@ static void vnet_receive(const struct virtq_chain *c, uint32_t idx)
 	    virtq_chain_copy(&dev.mem, c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_RX_OFF, idx), len, true)) {
 		written = VNET_HDR_BYTES + len;
 		st->rx_frames++;
+		counters.requests++;
+		counters.bytes_out += len;
 	} else {
 		st->rx_dropped++; /* the guest sees an empty buffer: a lost frame */
 	}
@@ -300,6 +309,7 @@ static void vnet_init(void *ctx)
 	if (!fresh)
 		kprintf("[%s] resuming: %lu frames sent, %lu received\n", self,
 			(unsigned long)st->tx_frames, (unsigned long)st->rx_frames);
+	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	vnet_progress();
 	keel_signal(KEEL_NET_SLOT_SWITCH); /* whatever it waited for, look again */
 }
@@ -320,7 +330,7 @@ static bool vnet_parse_mac(const char *s, uint8_t mac[6])
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vnet_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vnet_init, .notified = vnet_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

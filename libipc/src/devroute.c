@@ -33,6 +33,8 @@ bool keel_dev_route_exit(void *router, struct keel_msg *m)
 	struct keel_dev_router *r = router;
 	struct keel_mmio_access a;
 	bool ok;
+	if (r->accesses)
+		++*r->accesses;
 	if (m->label != KEEL_EXIT_MMIO || !keel_mmio_decode(m->mr, &a)) {
 		a = (struct keel_mmio_access){ .gpa = m->mr[0], .write = m->mr[1] & KEEL_MMIO_WRITE };
 		ok = false;

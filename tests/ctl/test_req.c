@@ -145,17 +145,31 @@ START_TEST(actions_ask_root)
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(0, 0x81));
 	ask("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vm1-vmm\"}");
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(0, 0xff));
+	ask("{\"cmd\":\"crash\",\"vm\":\"vm2\",\"device\":\"console\"}"); /* shared */
+	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(1, KEEL_CTL_DEV_CONSOLE));
 	act_answer = KEEL_CTL_E_STATE;
 	ck_assert_str_eq(ask("{\"id\":\"a\",\"cmd\":\"pause\",\"vm\":\"vm2\"}"),
 			 "{\"error\":\"not possible in the VM's or server's state\",\"line\":1,"
 			 "\"column\":11,\"id\":\"a\"}");
-	ck_assert_uint_eq(acts, 5);
+	ck_assert_uint_eq(acts, 6);
 }
 END_TEST
 
 START_TEST(list_and_events)
 {
-	const char *r = ask("{\"cmd\":\"list\"}");
+	const char *r;
+	st.nnets = 1;
+	st.net[0] = (struct keel_ctl_net){ .name = "lan", .ports = 2, .counted = 1, .in = 9,
+					   .forwarded = 7, .flooded = 2 };
+	strcpy(st.net[0].srv.name, "lan-switch");
+	st.net[0].srv.kind = KEEL_CTL_SRV_SWITCH;
+	st.net[0].srv.dev = 0xff;
+	r = ask("{\"cmd\":\"list\"}");
+	ck_assert_ptr_nonnull(strstr(r, "\"networks\":[{\"name\":\"lan\",\"ports\":2,\"servers\":"
+				       "[{\"name\":\"lan-switch\",\"device\":\"lan-switch\",\"kind\":"
+				       "\"switch\",\"state\":\"running\",\"restarts\":0,\"faults\":0,"
+				       "\"last_fault\":null}],\"frames\":{\"in\":9,\"forwarded\":7,"
+				       "\"flooded\":2,\"bad\":0,\"spoofed\":0,\"full\":0}}]"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm1\",\"state\":\"running\",\"vcpus\":2,"
 				       "\"memory_mib\":256,\"uptime_ms\":6000,\"servers\":["));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm1-pl011\",\"device\":\"pl011\",\"kind\":"
@@ -163,11 +177,35 @@ START_TEST(list_and_events)
 				       "\"last_fault\":{\"reason\":\"memory fault\",\"address\":"
 				       "\"0x0\",\"ms\":9000,\"ago_ms\":1000}}"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"name\":\"vm2\",\"state\":\"off\",\"vcpus\":0,"
-				       "\"memory_mib\":0,\"uptime_ms\":0,\"servers\":[]}"));
+				       "\"memory_mib\":0,\"uptime_ms\":0,\"servers\":[],"
+				       "\"console\":2}"));
 	r = ask("{\"cmd\":\"events\",\"since\":7}");
 	ck_assert_ptr_null(strstr(r, "\"seq\":7"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"seq\":8,\"ms\":200,\"event\":\"server-faulted\","
 				       "\"vm\":\"vm1\",\"server\":\"vm1-pl011\"}"));
+	ck_assert_uint_eq(acts, 0);
+}
+END_TEST
+
+/* stats: the VMM's counters by reason, interrupts, and per device server
+ * its MMIO accesses and (blk, net) requests and bytes; not the driver's. */
+START_TEST(stats_by_reason_and_device)
+{
+	const char *r;
+	st.vm[0].counted = 1;
+	st.vm[0].c = (struct keel_ctl_vmm_counters){ .exits = 60, .reason = { 40, 12, 0, 8 },
+						     .irqs = 9, .mmio = { 5, 35 } };
+	st.vm[0].dev[1] = (struct keel_ctl_dev_counters){ 3, 4096, 512 };
+	r = ask("{\"cmd\":\"stats\",\"vm\":\"vm1\"}");
+	ck_assert_ptr_nonnull(strstr(r, "\"exits_by_reason\":{\"mmio\":40,\"hvc\":12,\"smc\":0,"
+				       "\"wfi\":8,\"sysreg\":0,\"unknown\":0,\"maint\":0},"
+				       "\"irqs_injected\":9"));
+	ck_assert_ptr_nonnull(strstr(r, "\"devices\":[{\"device\":\"pl011\",\"kind\":\"pl011\","
+				       "\"mmio\":5},{\"device\":\"vblk\",\"kind\":\"virtio-blk\","
+				       "\"mmio\":35,\"requests\":3,\"bytes_in\":4096,"
+				       "\"bytes_out\":512}]"));
+	ck_assert_ptr_null(strstr(r, "blkdrv"));
+	ck_assert_ptr_nonnull(strstr(r, "\"not_counted\":[\"IPC calls\"]"));
 	ck_assert_uint_eq(acts, 0);
 }
 END_TEST
@@ -206,6 +244,11 @@ START_TEST(create_checked_and_located)
 			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"vm3\\\"}]}\"}"),
 			 "{\"ok\":true,\"cmd\":\"create\",\"vm\":\"vm3\"}");
 	ck_assert_uint_eq(creates, 2);
+	/* a name as long as a config's (31 bytes) is root's loader's to judge */
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"l.json\",\"text\":"
+			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"a-vm-name-of-31-bytes-to-create\\\"}]}\"}"),
+			 "{\"ok\":true,\"cmd\":\"create\",\"vm\":\"a-vm-name-of-31-bytes-to-create\"}");
+	ck_assert_uint_eq(creates, 3);
 	ask("{\"cmd\":\"remove\",\"vm\":\"vm2\"}");
 	ck_assert_uint_eq(act_kind, KEEL_CTL_REMOVE);
 	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(1, 0));
@@ -227,6 +270,7 @@ int main(void)
 	tcase_add_test(tc, unknown_located);
 	tcase_add_test(tc, actions_ask_root);
 	tcase_add_test(tc, list_and_events);
+	tcase_add_test(tc, stats_by_reason_and_device);
 	tcase_add_test(tc, create_checked_and_located);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -144,7 +144,7 @@ static bool v2_devcheck(char *why, size_t size, unsigned *nframes)
 
 static void v2_probe_passed(void)
 {
-	char why[120];
+	char why[160]; /* a server name is up to SRV_NAME_MAX */
 	unsigned nframes;
 	if (++v2_probes < V2_NVM)
 		return;

@@ -7,11 +7,16 @@
 #
 #   boot      VM 1 reaches its shell; the control server is ready
 #   list      both VMs are listed, running, with their servers (vmm,
-#             pl011; vm1's disk: virtio-blk and its block driver)
+#             pl011; vm1's disk: virtio-blk and its block driver), and
+#             network lan with its 2 ports, its switch and its counters
 #   bad       a request that is not JSON, one with an unknown command and
 #             one naming no VM are refused with their line and column;
 #             list is the same after them (nothing changed)
-#   stats     vm1's exit count grows while its guest runs a command
+#   stats     vm1's counters grow while its guest runs a command that
+#             reads its disk and pings vm2: exits, MMIO and WFI exits,
+#             interrupts injected, vblk's and vnet's MMIO accesses,
+#             requests and bytes (vblk: by at least the 1 MiB read), and
+#             the frames lan's switch forwarded
 #   crash     keelctl crash vm1 pl011: root's real fault; list shows the
 #             restart and the fault, events the faulted and restarted;
 #             keelctl restart vm1 vblk: list counts it, the disk still reads
@@ -23,6 +28,12 @@
 #             config loader's located messages, and list is unchanged;
 #             of tests/ctl/vm3.json: vm3 runs and boots to its shell
 #             (Ctrl-] 3); stop and remove vm3: list no longer has it
+#   sockets   per-VM console sockets (tests/system/consock-steps.sh)
+#   churn     keelctl create of a VM with a 31-byte name (as long as a
+#             config allows): its servers listed with their whole names,
+#             restart by its short device name; then 8 rounds of create,
+#             stop, remove (more 256 MiB VMs than the free memory holds:
+#             remove gives the memory back)
 #   keys      the console's command mode, without keelctl: Ctrl-] :list
 #             lists both VMs; Ctrl-] :stop vm2 stops it (keelctl list
 #             says off); Ctrl-] :start 2 boots it again to its shell
@@ -52,11 +63,22 @@ outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
 log=$outdir/ctl.log
 blobs=$(dirname "$bin")/ctl-test-blobs
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT # until QEMU runs (cleanup, below)
+# vm1 mounts its disk read-write and QEMU is stopped under it at the end:
+# give it a copy, so build/linux/rootfs.ext4 stays clean for the tests
+# that mount it read-only (tests/system/uboot.sh). The config's other
+# paths become absolute, as it moves to $tmp under the same file name.
+[ -s build/linux/rootfs.ext4 ] || die "no build/linux/rootfs.ext4 (make rootfs)"
+cp --sparse=always build/linux/rootfs.ext4 "$tmp/rootfs.ext4"
+sed "s|\"\.\./build/linux/rootfs\.ext4\"|\"$tmp/rootfs.ext4\"|; s|\"\.\./build/|\"$PWD/build/|g" \
+	"$CONFIG" >"$tmp/default.json"
+CONFIG=$tmp/default.json
+grep -q "\"$tmp/rootfs.ext4\"" "$CONFIG" || die "$CONFIG: no disk path to replace"
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
 bash "$(dirname "$0")/uplink-ports.sh" "$blobs/qemu-args" >/dev/null || die "no free host port" # h-up: the uplink's forwards
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-ctl.XXXXXX")
 sock=$tmp/ctl.sock
 fifo=$tmp/stdin
 mkfifo "$fifo"
@@ -70,6 +92,9 @@ cp "$bin" "$tmp/keel.bin"
 	-global virtio-mmio.force-legacy=false \
 	-chardev "socket,id=keelctl,path=$sock,server=on,wait=off" \
 	-device virtio-serial-device -device virtconsole,chardev=keelctl \
+	-device virtio-serial-device,id=keelcon,max_ports=5 \
+	$(for n in 1 2 3 4; do echo "-chardev socket,id=keelcon$n,server=on,wait=off,path=$tmp/keel-console-vm$n.sock"
+		echo "-device virtserialport,bus=keelcon.0,nr=$n,chardev=keelcon$n"; done) \
 	-append "$(grep '^blobs=' "$blobs/qemu-args")" \
 	<"$fifo" >"$log" 2>&1 &
 qemu=$!
@@ -158,7 +183,8 @@ exits() {
 }
 
 t_boot() {
-	expect '\[ctl\] control channel ready' && expect '\[linux\] shell ready' &&
+	# not '[ctl] ...': root's lines from the other CPU may split its prefix
+	expect 'control channel ready' && expect '\[linux\] shell ready' &&
 		expect "$PROMPT" 60 && send '\r'
 }
 t_list() {
@@ -171,11 +197,13 @@ t_list() {
 		has '"name":"vm1-blkdrv1","device":"blkdrv1","kind":"blkdrv","state":"running"' &&
 		has '"name":"vm2-pl011","device":"pl011","kind":"pl011","state":"running"' &&
 		has '"name":"vm1-vnet","device":"vnet","kind":"virtio-net","state":"running"' &&
-		kc list && has '^vm1 +running +2 vCPUs +256 MiB +up ' && has '^  vm2-pl011 +pl011 +running'
+		has '"networks":\[\{"name":"lan","ports":2,"servers":\[\{"name":"lan-switch","device":"lan-switch","kind":"switch","state":"running","restarts":0' &&
+		kc list && has '^vm1 +running +2 vCPUs +256 MiB +up ' && has '^  vm2-pl011 +pl011 +running' &&
+		has '^network lan +2 ports; frames in [0-9]+, forwarded [0-9]+' && has '^  lan-switch +switch +running'
 }
 t_bad() {
 	local before
-	kc --json list && before=$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g')
+	kc --json list && before=$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g; s/"frames":{[^}]*}//g')
 	! kc raw '{"cmd":"stop","vm":"vm2",}' && has '^\{"error":"not JSON","line":1,"column":26\}$' &&
 		! kc raw '{"cmd": "explode"}' &&
 		has '"error":"unknown command \(known: [a-z, ]+\)","line":1,"column":2' &&
@@ -183,15 +211,48 @@ t_bad() {
 		! kc raw '{"cmd":"stop","vmm":"vm2"}' && has '"error":"unknown key.*","line":1,"column":15' &&
 		! kc stop vm9 && has 'refused the request: no VM of that name \(line 1, column [0-9]+\)' &&
 		kc --json list &&
-		[ "$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g')" = "$before" ] ||
+		[ "$(printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g; s/"frames":{[^}]*}//g')" = "$before" ] ||
 		{ waited="${waited:-the same list as before}"; return 1; }
 }
+# counters C1 C2 ...: vm1's counters named (stats --json), space-separated.
+counters() {
+	kc --json stats vm1 || return 1
+	local c
+	for c in "$@"; do
+		case $c in
+		reason_*) printf '%s\n' "$out" | grep -oE "\"${c#reason_}\":[0-9]+" | head -n1 ;;
+		vblk_* | vnet_*) printf '%s\n' "$out" | grep -oE "\"device\":\"${c%%_*}\"[^}]*" |
+			grep -oE "\"${c#*_}\":[0-9]+" ;;
+		*) printf '%s\n' "$out" | grep -oE "\"$c\":[0-9]+" | head -n1 ;;
+		esac | cut -d: -f2 | tr '\n' ' '
+	done
+}
+COUNTED='exits reason_mmio reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out'
+# lan's switch: frames it forwarded (list --json)
+forwarded() {
+	kc --json list || return 1
+	printf '%s\n' "$out" | grep -oE '"name":"lan".*"forwarded":[0-9]+' | grep -oE '[0-9]+$'
+}
 t_stats() {
-	local a b
-	a=$(exits) && [ -n "$a" ] || { waited='an exit count'; return 1; }
-	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; echo stats-done' '^stats-done' &&
-		b=$(exits) && [ -n "$b" ] && [ "$b" -gt "$a" ] || { waited="exits to grow ($a, then ${b:-none})"; return 1; }
-	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' && has '^not counted yet: '
+	local a= b= i c f0 f1
+	f0=$(forwarded) && [ -n "$f0" ] || { waited="lan's forwarded count"; return 1; }
+	a=$(counters $COUNTED) && [ "$(wc -w <<<"$a")" -eq 11 ] || { waited="11 counters, not: $a"; return 1; }
+	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null; ping -c 2 10.0.0.2 >/dev/null; echo stats-done' '^stats-done' &&
+		b=$(counters $COUNTED) && [ "$(wc -w <<<"$b")" -eq 11 ] || { waited="11 counters, then: $b"; return 1; }
+	read -ra a <<<"$a"
+	read -ra b <<<"$b"
+	i=0
+	for c in $COUNTED; do
+		[ "${b[$i]}" -gt "${a[$i]}" ] || { waited="$c to grow with the guest's work (${a[$i]}, then ${b[$i]})"; return 1; }
+		i=$((i + 1))
+	done
+	f1=$(forwarded) && [ "${f1:-0}" -gt "$f0" ] || { waited="lan's switch to forward the pings ($f0, then ${f1:-none})"; return 1; }
+	# dd read 16 x 64 KiB: at least that many bytes came from the disk
+	[ $((b[6] - a[6])) -ge 1048576 ] || { waited="vblk bytes_out to grow by 1 MiB (${a[6]}, ${b[6]})"; return 1; }
+	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' &&
+		has '^  exits by reason: mmio [0-9]+, hvc [0-9]+, smc [0-9]+, wfi [0-9]+' &&
+		has '^  vblk +virtio-blk +MMIO [0-9]+, requests [0-9]+, bytes from the guest [0-9]+, to the guest [0-9]+' &&
+		has '^not counted yet: IPC calls'
 }
 t_crash() {
 	kc crash vm1 pl011 && has '^crash vm1 pl011: done' &&
@@ -233,8 +294,8 @@ t_start() {
 		kc --json events && has '"event":"vm-started","vm":"vm2"'
 }
 
-# list --json without what changes by itself (times).
-still() { printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g'; }
+# list --json without what changes by itself (times, frames on lan).
+still() { printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g; s/"frames":{[^}]*}//g'; }
 t_create() {
 	local before
 	kc --json list && before=$(still)
@@ -254,6 +315,23 @@ t_create() {
 		kc --json events && has '"event":"vm-created","vm":"vm3"' && has '"event":"vm-removed","vm":"vm3"'
 }
 
+# VM names as long as a config allows (31 bytes) made at run time, and
+# memory given back: more rounds of create, stop, remove than the free
+# memory holds 256 MiB VMs (2 GiB machine, two 256 MiB VMs running).
+LONG=a-vm-name-of-31-bytes-to-create
+t_churn() {
+	local i
+	kc create tests/ctl/vm-long.json && has "^create $LONG: done" && kc --json list &&
+		has "\"name\":\"$LONG\",\"state\":\"running\"" &&
+		has "\"name\":\"$LONG-pl011\",\"device\":\"pl011\"" && has "\"name\":\"$LONG-vmm\"" &&
+		kc restart "$LONG" pl011 && expect "server $LONG-pl011 restarted as keelctl asked" 30 || return 1
+	for i in $(seq 1 8); do
+		{ [ "$i" -eq 1 ] || kc create tests/ctl/vm-long.json; } && kc stop "$LONG" &&
+			expect "VM $LONG destroyed" 60 && kc remove "$LONG" ||
+			{ waited="${waited:-create, stop and remove, round $i of 8}"; return 1; }
+	done
+	kc --json list && ! has "$LONG"
+}
 t_keys() {
 	send '\x1d1' && PROMPT='vm1:/# ' && expect 'vm1 has the console' 30 &&
 		send '\x1d:list\r' && expect '\[root\] console command: list' 30 &&
@@ -267,7 +345,10 @@ t_keys() {
 		run_cmd 'echo keys-$((40+2))' '^keys-42'
 }
 
-for s in ${CTL_TEST_STEPS:-boot list bad stats crash pause stop start create keys}; do
+# shellcheck source=tests/system/consock-steps.sh
+. "$(dirname "$0")/consock-steps.sh"
+
+for s in ${CTL_TEST_STEPS:-boot list bad sockets stats crash pause stop start create churn keys}; do
 	step "$s" "t_$s"
 done
 finish

@@ -425,6 +425,112 @@ START_TEST(new_vm_in_a_slot_starts_empty)
 }
 END_TEST
 
+
+/* ---- a VM's own socket (consock.h) ---- */
+
+/* peek VM vm's socket stream from *from into a string */
+static unsigned sock_str(unsigned vm, uint64_t *from, char *buf, unsigned max)
+{
+	unsigned n = con_sock_peek(&cf, &st, vm, from, (uint8_t *)buf, max - 1);
+	buf[n] = 0;
+	return n;
+}
+
+/* The socket gets the VM's raw stream (both of its streams, whatever the
+ * mode and focus), each byte once: a retried block adds nothing. */
+START_TEST(socket_stream_is_the_vms_output_once)
+{
+	char b[64];
+	uint64_t from = 0;
+	con_output(&cf, &st, 1, 0, (const uint8_t *)"ab\r\n", 4, &io);
+	con_output(&cf, &st, 1, 0, (const uint8_t *)"ab\r\n", 4, &io); /* a retry */
+	con_output_hvc(&cf, &st, 1, 0, (const uint8_t *)"\x01hvc", 4, &io);
+	con_output(&cf, &st, 1, 2, (const uint8_t *)"\r\ncd", 4, &io);  /* overlap */
+	con_output(&cf, &st, 0, 0, (const uint8_t *)"vm1", 3, &io);
+	ck_assert_uint_eq(sock_str(1, &from, b, sizeof(b)), 10);
+	ck_assert_str_eq(b, "ab\r\n\x01hvccd");
+	from += 10;
+	ck_assert_uint_eq(sock_str(1, &from, b, sizeof(b)), 0);
+	from = 0;
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 3);
+	ck_assert_str_eq(b, "vm1");
+}
+END_TEST
+
+/* A reader starts at the oldest byte held (the last CON_RING), one that
+ * fell behind moves up to it, and a new VM in the slot starts at 0. */
+START_TEST(socket_replay_keeps_the_newest_ring)
+{
+	static uint8_t big[CON_RING + 100];
+	char b[8];
+	uint64_t from = 3;
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)('a' + i % 26);
+	for (unsigned at = 0; at < sizeof(big); at += KEEL_CON_WRITE_MAX) {
+		unsigned n = sizeof(big) - at < KEEL_CON_WRITE_MAX ? sizeof(big) - at : KEEL_CON_WRITE_MAX;
+		con_output(&cf, &st, 0, at, big + at, n, &io);
+	}
+	ck_assert_uint_eq(con_sock_replay_from(&cf, &st, 0), 100);
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 7);
+	ck_assert_uint_eq(from, 100); /* moved up: 0..99 are gone */
+	ck_assert_str_eq(b, "wxyzabc");
+	from = sizeof(big) + 5; /* past the end (a stale position) */
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 7);
+	ck_assert_uint_eq(from, 100);
+	cf.gen[0]++;
+	ck_assert_uint_eq(con_sock_replay_from(&cf, &st, 0), 0);
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 0);
+	ck_assert_uint_eq(from, 0);
+}
+END_TEST
+
+/* Socket input is staged past the queue's end and counts only when
+ * committed (a crash in between takes it again, once); it goes to that
+ * VM whatever has the console; a full queue takes a prefix; no VM, none. */
+START_TEST(socket_input_staged_then_committed)
+{
+	uint8_t b[KEEL_DEV_INPUT_MAX];
+	static uint8_t many[CON_IN + 10];
+	uint32_t len = 99;
+	keys("x"); /* typed: vm1 has the console */
+	ck_assert_uint_eq(con_input_stage(&cf, &st, 1, (const uint8_t *)"ls\n", 3, &len), 3);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 1, 0, b, sizeof(b)), 0); /* not yet */
+	ck_assert_uint_eq(con_input_stage(&cf, &st, 1, (const uint8_t *)"ls\n", 3, &len), 3);
+	con_input_commit(&st, 1, len); /* the take done again: once */
+	ck_assert_uint_eq(con_fetch(&cf, &st, 1, 2, 0, b, sizeof(b)), 3);
+	ck_assert_mem_eq(b, "ls\n", 3);
+	ck_assert_uint_eq(con_fetch(&cf, &st, 0, 1, 0, b, sizeof(b)), 1); /* vm1: its key */
+	memset(many, 'm', sizeof(many));
+	ck_assert_uint_eq(con_input_stage(&cf, &st, 0, many, sizeof(many), &len), CON_IN - 1);
+	ck_assert_uint_eq(len, CON_IN);
+	ck_assert_uint_eq(con_input_stage(&cf, &st, 2, many, 1, &len), 0); /* no VM 3 */
+}
+END_TEST
+
+/* A crash while the console takes a block: before the redo record is
+ * marked, the retry takes the block whole; after it, the restarted
+ * server applies it and the retry adds nothing. Once either way. */
+START_TEST(socket_block_across_a_crash_once)
+{
+	char b[16];
+	uint64_t from = 0;
+	struct con_vm *v = &st.vm[0];
+	con_output(&cf, &st, 0, 0, (const uint8_t *)"ab", 2, &io);
+	memcpy(&v->sock[2], "cd", 2); /* crashed after marking "cd" at 2, */
+	v->commit = (struct con_commit){ .printed = 4, .sock_end = 4, .valid = 1 };
+	v->out_pos = 4; /* half applied: the stream's position, not the ring's end */
+	con_resume(&st);
+	con_output(&cf, &st, 0, 2, (const uint8_t *)"cd", 2, &io); /* the retry */
+	memcpy(&v->sock[4], "ef", 2); /* crashed before marking "ef" at 4 */
+	v->commit = (struct con_commit){ .printed = 6, .sock_end = 6 };
+	con_resume(&st);
+	con_output(&cf, &st, 0, 4, (const uint8_t *)"ef", 2, &io);
+	ck_assert_uint_eq(sock_str(0, &from, b, sizeof(b)), 6);
+	ck_assert_str_eq(b, "abcdef");
+}
+END_TEST
+
 Suite *suite_console(void)
 {
 	Suite *su = suite_create("console");
@@ -450,6 +556,10 @@ Suite *suite_console(void)
 	tcase_add_test(tc, output_sent_again_prints_once);
 	tcase_add_test(tc, state_resumes);
 	tcase_add_test(tc, new_vm_in_a_slot_starts_empty);
+	tcase_add_test(tc, socket_stream_is_the_vms_output_once);
+	tcase_add_test(tc, socket_replay_keeps_the_newest_ring);
+	tcase_add_test(tc, socket_input_staged_then_committed);
+	tcase_add_test(tc, socket_block_across_a_crash_once);
 	suite_add_tcase(su, tu);
 	suite_add_tcase(su, tc);
 	return su;

@@ -52,6 +52,8 @@ enum keel_ctl_request {
 	KEEL_CTL_REMOVE,           /* forget a VM that is off */
 };
 #define KEEL_CTL_VALUE(vm, dev) ((uint64_t)(vm) | (uint64_t)(dev) << 8)
+/* dev for the console server, shared by every VM (restart, crash) */
+#define KEEL_CTL_DEV_CONSOLE 0xfeu
 
 enum keel_ctl_result {
 	KEEL_CTL_OK = 0,
@@ -67,9 +69,29 @@ enum keel_ctl_result {
  * through its view of the VMM's pages. The VMM keeps them in its own
  * memory: nothing is counted on the exit path that was not counted before. */
 #define KEEL_CTL_REPORT_COUNTERS 0x1a0u
+#define KEEL_CTL_EXIT_REASONS 7u /* KEEL_EXIT_MMIO .. KEEL_EXIT_MAINT (keel/abi.h) */
+#define KEEL_CTL_DEVICES 8u      /* other copy: KEEL_VMM_MAX_DEVICES (keel/vmm.h) */
 struct keel_ctl_vmm_counters {
 	unsigned exits, aborts, ipis; /* every exit; data aborts injected into the guest
 				       * (accesses no one emulates); SGIs sent */
+	unsigned reason[KEEL_CTL_EXIT_REASONS]; /* exits by label, KEEL_EXIT_MMIO first */
+	unsigned irqs;                          /* interrupts injected into its vCPUs */
+	unsigned mmio[KEEL_CTL_DEVICES];        /* MMIO accesses sent to device d's server */
+};
+
+/* A virtio-blk or virtio-net server tells root where its counters are
+ * (value: their address in the server), at each start; root reads them
+ * through its view of the server's pages, and adds an instance's counts
+ * to the device's total when it faults or is restarted, so the totals
+ * outlive restarts. Counted where the work is done anyway: one add per
+ * request or frame. */
+#define KEEL_CTL_REPORT_DEV_COUNTERS 0x1a1u
+struct keel_ctl_dev_counters {
+	uint64_t requests;  /* done: block requests; frames sent and received */
+	uint64_t bytes_in;  /* from the guest: bytes written to the disk; sent */
+	uint64_t bytes_out; /* to the guest: bytes read from the disk; received */
+	uint64_t mmio;      /* guest accesses it answered on its MMIO route
+			     * (keel/vmm.h); the VMM counts those it sent */
 };
 
 /* The VMM's bound notification: root asks it to stop or start again the
@@ -86,7 +108,7 @@ enum keel_ctl_vm_state {
 enum keel_ctl_srv_kind {
 	KEEL_CTL_SRV_VMM = 0, KEEL_CTL_SRV_PL011 = 1, KEEL_CTL_SRV_VIRTIO_BLK = 2,
 	KEEL_CTL_SRV_BLKDRV = 3, KEEL_CTL_SRV_VIRTIO_NET = 4, KEEL_CTL_SRV_VIRTIO_CONSOLE = 5,
-	KEEL_CTL_SRV_VIRTIO_RNG = 6, KEEL_CTL_SRV_FLASH = 7,
+	KEEL_CTL_SRV_VIRTIO_RNG = 6, KEEL_CTL_SRV_FLASH = 7, KEEL_CTL_SRV_SWITCH = 8,
 };
 enum keel_ctl_srv_state {
 	KEEL_CTL_SRV_RUNNING = 0, KEEL_CTL_SRV_BACKOFF = 1, /* restart due */
@@ -101,7 +123,7 @@ enum keel_ctl_srv_state {
 #define KEEL_CTL_ERRORS_TEXT 2048u
 
 struct keel_ctl_server {
-	char name[24];
+	char name[48];        /* a server's: "<VM name>-<program>" */
 	uint8_t kind, state, dev, pad; /* dev: the VM's device index, 0xff: the VMM */
 	uint32_t restarts;
 	uint32_t faults;
@@ -119,6 +141,7 @@ struct keel_ctl_vm {
 	uint32_t nservers;
 	struct keel_ctl_vmm_counters c;
 	uint32_t pad;
+	struct keel_ctl_dev_counters dev[KEEL_CTL_DEVICES]; /* by device index */
 	struct keel_ctl_server srv[KEEL_CTL_VM_SERVERS];
 };
 
@@ -133,8 +156,19 @@ struct keel_ctl_event {
 	uint64_t ms;   /* since boot */
 	uint32_t kind; /* enum keel_ctl_event_kind */
 	uint32_t pad;
-	char vm[16];
-	char server[24];
+	char vm[32];
+	char server[48];
+};
+
+/* A network: its switch server and the switch's counters (other copy:
+ * struct keel_switch_counters, keel/net.h). */
+#define KEEL_CTL_MAX_NETS 4u /* CFG_MAX_NETWORKS */
+struct keel_ctl_net {
+	char name[32];
+	uint32_t ports;       /* NICs connected */
+	uint32_t counted;     /* the counters below are the switch's */
+	uint64_t in, forwarded, flooded, bad, spoofed, full; /* frames */
+	struct keel_ctl_server srv;
 };
 
 struct keel_ctl_status {
@@ -148,6 +182,8 @@ struct keel_ctl_status {
 	 * error is and every message, "file:line:col: key: detail" a line. */
 	uint32_t err_line, err_col;
 	char errors[KEEL_CTL_ERRORS_TEXT];
+	uint32_t nnets, pad;
+	struct keel_ctl_net net[KEEL_CTL_MAX_NETS];
 };
 #define KEEL_CTL_STATUS_MAGIC 0x4b45454c43544c31ull /* "KEELCTL1" */
 _Static_assert(sizeof(struct keel_ctl_status) <= KEEL_CTL_STATUS_PAGES * 4096u,

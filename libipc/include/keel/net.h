@@ -89,6 +89,19 @@ struct keel_net_port {
 };
 _Static_assert(sizeof(struct keel_net_port) <= KEEL_NET_TX_OFF, "the rings fit the first page");
 
+/* The switch's counters, in its state page at KEEL_SWITCH_COUNTERS_OFF
+ * (other copy: struct sw_counters, device-servers/switch/fwd.h, whose
+ * place in the page main.c pins): root reads them for keelctl list. */
+#define KEEL_SWITCH_COUNTERS_OFF 808u
+struct keel_switch_counters {
+	uint64_t in;        /* frames taken from ports */
+	uint64_t forwarded; /* to one learned port */
+	uint64_t flooded;
+	uint64_t bad;       /* wrong length */
+	uint64_t spoofed;   /* source is not the port's own MAC */
+	uint64_t full;      /* deliveries lost to a full rx ring */
+};
+
 #define KEEL_SWITCH_INFO_MAGIC 0x4b45454c53573031ull /* "KEELSW01" */
 
 /* What root tells the switch, read-only to it: which ports are connected
