@@ -91,6 +91,8 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 	dst = ep->queue.head;
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
+	if (__builtin_expect(trace_on, 0))
+		trace_call(t, cap);
 	fast_take_receiver(ep, dst);
 	fast_copy(t, dst, (uint64_t)cap->badge << 32 | (r[1] & 0xffffffffu));
 	dst->reply_to = t;
@@ -167,6 +169,7 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, uint64_t label, const uint64
 	dst = ep->queue.head;
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
+	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]);
 	fast_take_receiver(ep, dst);
 	t->fault_info = keel_msginfo(label, len);
 	t->fault_pending = 1;

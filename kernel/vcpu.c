@@ -88,6 +88,7 @@ void vcpu_destroy(struct vcpu *v)
 
 static void vcpu_inject(struct vcpu *v, const uint64_t *mr)
 {
+	TRACE(KEEL_TRACE_INJECT, v->tcb, mr[0], 0);
 	arch_vcpu_inject_irq(&v->arch, (unsigned)mr[0], (unsigned)mr[1],
 			     mr[2] & KEEL_INJECT_NOTIFY_EOI);
 	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
@@ -210,6 +211,7 @@ uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now)
 
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 {
+	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]);
 	fault_raise(t, label, msg, len);
 }
 

@@ -27,6 +27,8 @@
 #include <keel/blk.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/trace.h>
+#include <keel/arch_counter.h>
 #include <keel/vmm.h>
 
 #include "virtio.h"
@@ -64,6 +66,7 @@ static struct vblk_state *st;
 static struct keel_blk_ring *ring;
 static struct virtio_dev dev;
 static const char *self;
+static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
 
 static uint8_t *slot_data(uint32_t n)
 {
@@ -153,6 +156,8 @@ static void vblk_submit(const struct virtq_chain *c)
 	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = hdr.type,
 		.len = (uint32_t)len, .sector = hdr.sector, .status = 0xff };
 	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
+			 (uint64_t)n << 32 | hdr.type, hdr.sector);
 	keel_signal(KEEL_SRV_FREE);
 }
 
@@ -179,6 +184,8 @@ static void vblk_complete(uint32_t n)
 	}
 	vblk_status(&c, status > KEEL_BLK_S_UNSUPP ? KEEL_BLK_S_IOERR : (uint8_t)status);
 	virtq_push(&dev, 0, s->head, written);
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE,
+			 (uint64_t)n << 32 | status, written - 1);
 }
 
 /* Is head one of the requests the driver has (seen .. req)? */
@@ -262,6 +269,8 @@ static void vblk_init(void *ctx)
 	static struct virtq_chain c;
 	bool fresh = st->magic != VBLK_MAGIC;
 	(void)ctx;
+	vblk_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&vblk_log, "trace log");
 	if (fresh) {
 		memset(st, 0, sizeof(*st));
 		st->seen = ring->done; /* a new instance of a VM: start where the driver is */
