@@ -1,0 +1,109 @@
+/*
+ * keelctl trace, the control server's part (docs/management.md, "trace"):
+ * {"cmd":"trace","action":"start"|"stop"|"read","from":N}. start and stop
+ * are root's (KEEL_CTL_TRACE_START/STOP); read asks root for the events
+ * from N on (KEEL_CTL_TRACE_READ, keel/trace.h) and sends them as arrays
+ * [time, kind, cpu, vmid, badge, arg0, arg1] (every value below 2^53, so
+ * a JSON number holds it exactly), with the thread names on the first
+ * chunk. keelctl asks again from N + count until it has total.
+ */
+#include <string.h>
+
+#include "ctl_req.h"
+
+static const char *const trace_actions[] = { "start", "stop", "read" };
+
+static cJSON *trace_names(const struct keel_ctl_trace *t)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (uint32_t i = 0; i < t->nnames && i < KEEL_CTL_TRACE_NAMES; i++) {
+		const struct keel_ctl_trace_name *n = &t->name[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "vmid", n->vmid);
+		cJSON_AddNumberToObject(o, "badge", n->badge);
+		cJSON_AddBoolToObject(o, "vm", n->is_vm);
+		cJSON_AddStringToObject(o, "name", n->name);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *trace_events(const struct keel_ctl_trace *t)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (uint32_t i = 0; i < t->count && i < KEEL_CTL_TRACE_CHUNK; i++) {
+		const struct keel_trace_event *e = &t->ev[i];
+		double v[7] = { (double)e->time, e->kind, e->cpu, e->vmid, e->badge,
+				(double)e->arg[0], (double)e->arg[1] };
+		cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(v, 7));
+	}
+	return a;
+}
+
+static cJSON *trace_chunk(const struct keel_ctl_trace *t, cJSON *o)
+{
+	cJSON_AddNumberToObject(o, "timer_hz", (double)t->timer_hz);
+	cJSON_AddNumberToObject(o, "t_start", (double)t->t_start);
+	cJSON_AddNumberToObject(o, "t_stop", (double)t->t_stop);
+	cJSON_AddNumberToObject(o, "ncpus", t->ncpus);
+	cJSON_AddNumberToObject(o, "total", t->total);
+	cJSON_AddNumberToObject(o, "lost", (double)t->lost);
+	cJSON_AddNumberToObject(o, "first", t->first);
+	if (t->first == 0)
+		cJSON_AddItemToObject(o, "names", trace_names(t));
+	cJSON_AddItemToObject(o, "events", trace_events(t));
+	return o;
+}
+
+/* Keys of a trace request: cmd, action, from, id; any other is refused. */
+static const char *trace_member(const cJSON *m, const cJSON **action, const cJSON **from)
+{
+	if (!strcmp(m->string, "action") && cJSON_IsString(m))
+		*action = m;
+	else if (!strcmp(m->string, "from") && cJSON_IsNumber(m) && m->valuedouble >= 0)
+		*from = m;
+	else if (!strcmp(m->string, "action"))
+		return "must be \"start\", \"stop\" or \"read\"";
+	else if (!strcmp(m->string, "from"))
+		return "must be a number, 0 or more";
+	else if (strcmp(m->string, "cmd") && strcmp(m->string, "id"))
+		return "unknown key (known for trace: cmd, action, from, id)";
+	return NULL;
+}
+
+bool ctl_trace_is(const cJSON *req)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+	return cJSON_IsObject(req) && cJSON_IsString(c) && !strcmp(c->valuestring, "trace");
+}
+
+cJSON *ctl_trace_request(const cJSON *req, const struct ctl_ops *ops, const cJSON **at,
+			 const char **why)
+{
+	const cJSON *action = NULL, *from = NULL;
+	unsigned a = 0, res;
+	*at = NULL;
+	for (const cJSON *m = req->child; m; m = m->next)
+		if ((*why = trace_member(m, &action, &from)))
+			return *at = m, NULL;
+	while (action && a < 3 && strcmp(action->valuestring, trace_actions[a]))
+		a++;
+	if (!action || a == 3)
+		return *at = action, *why = "trace needs \"action\": \"start\", \"stop\" or \"read\"",
+		       NULL;
+	if (from && a != 2)
+		return *at = from, *why = "this command takes no such key", NULL;
+	res = ops->act(KEEL_CTL_TRACE_START + a, from ? (uint64_t)from->valuedouble : 0);
+	if (res != KEEL_CTL_OK)
+		return *at = action, *why = res == KEEL_CTL_E_STATE
+			? (a == 1 ? "the trace is not on" : a == 0 ? "the trace is on already"
+				  : "the trace is still on: stop it first")
+			: "root could not do it", NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddTrueToObject(o, "ok");
+	cJSON_AddStringToObject(o, "cmd", "trace");
+	cJSON_AddStringToObject(o, "action", trace_actions[a]);
+	if (a == 2 && (!ops->trace || !ops->trace()))
+		return cJSON_Delete(o), *at = action, *why = "root gave no trace", NULL;
+	return a == 2 ? trace_chunk(ops->trace(), o) : o;
+}
