@@ -107,6 +107,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
 -include tests/uboot/uboot.mk
 -include tests/peers/peers.mk
 -include tests/ctl/ctl.mk
+-include tests/trace/trace.mk
 TEST_TARGETS += guests-bare vmm-unit
 
 .PHONY: all setup run debug test bench loc clean system-test unit linux-system config-system
@@ -242,7 +243,12 @@ CTL_QEMU_ARGS = -global virtio-mmio.force-legacy=false \
 	-chardev socket,id=keelctl,path=$(CTL_SOCK),server=on,wait=off \
 	-device virtio-serial-device -device virtconsole,chardev=keelctl
 KEELCTL := $(BUILD)/host/keelctl
-$(KEELCTL): tools/keelctl.c
+$(KEELCTL): tools/keelctl.c tools/trace/trace_json.c tools/trace/trace_json.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(WARN) -O2 -g -Itools tools/keelctl.c tools/trace/trace_json.c -lcjson -o $@
+# tools/trace-svg.c: keelctl trace's JSON as an SVG timeline (docs/management.md)
+TRACE_SVG := $(BUILD)/host/trace-svg
+$(TRACE_SVG): tools/trace-svg.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(WARN) -O2 -g $< -lcjson -o $@
 # make run [CONFIG=file.json]: check the config (config/default.json, two
