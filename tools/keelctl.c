@@ -430,14 +430,17 @@ static int kc_trace(struct kc *k, int argc, char **argv)
 	if (!kc_connect(k) || !(r = kc_trace_ask(k, "start", 0, raw)))
 		return 2;
 	cJSON_Delete(r);
+	/* QEMU serves one connection at a time: let go of it while the trace
+	 * runs, so that another keelctl (a crash, say) gets through. */
+	close(k->fd);
+	k->in_len = 0;
 	nanosleep(&(struct timespec){ (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) },
 		  NULL);
-	if (!(r = kc_trace_ask(k, "stop", 0, raw)))
+	if (!kc_connect(k) || !(r = kc_trace_ask(k, "stop", 0, raw)))
 		return 2;
 	cJSON_Delete(r);
 	if (!(events = kc_trace_read(k, &header, raw)))
 		return 2;
-	r = NULL;
 	int rc = kc_trace_write(path, header, events);
 	cJSON_Delete(header);
 	cJSON_Delete(events);

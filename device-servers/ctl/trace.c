@@ -4,9 +4,10 @@
  * are root's (KEEL_CTL_TRACE_START/STOP); read asks root for the events
  * from N on (KEEL_CTL_TRACE_READ, keel/trace.h) and sends them as arrays
  * [time, kind, cpu, vmid, badge, arg0, arg1] (every value below 2^53, so
- * a JSON number holds it exactly), with the thread names on the first
+ * a JSON number read as a double holds it exactly), with the thread names on the first
  * chunk. keelctl asks again from N + count until it has total.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl_req.h"
@@ -28,16 +29,23 @@ static cJSON *trace_names(const struct keel_ctl_trace *t)
 	return a;
 }
 
-static cJSON *trace_events(const struct keel_ctl_trace *t)
+/* The events as JSON text: a cJSON node per number would take eight
+ * times the server's request arena (device-servers/ctl/main.c). */
+static const char *trace_events(const struct keel_ctl_trace *t)
 {
-	cJSON *a = cJSON_CreateArray();
+	static char text[KEEL_CTL_TRACE_CHUNK * 120 + 3];
+	size_t n = 0;
+	text[n++] = '[';
 	for (uint32_t i = 0; i < t->count && i < KEEL_CTL_TRACE_CHUNK; i++) {
 		const struct keel_trace_event *e = &t->ev[i];
-		double v[7] = { (double)e->time, e->kind, e->cpu, e->vmid, e->badge,
-				(double)e->arg[0], (double)e->arg[1] };
-		cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(v, 7));
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s[%llu,%u,%u,%u,%lu,%llu,%llu]",
+				      i ? "," : "", (unsigned long long)e->time, e->kind, e->cpu,
+				      e->vmid, (unsigned long)e->badge, (unsigned long long)e->arg[0],
+				      (unsigned long long)e->arg[1]);
 	}
-	return a;
+	text[n++] = ']';
+	text[n] = 0;
+	return text;
 }
 
 static cJSON *trace_chunk(const struct keel_ctl_trace *t, cJSON *o)
@@ -51,7 +59,7 @@ static cJSON *trace_chunk(const struct keel_ctl_trace *t, cJSON *o)
 	cJSON_AddNumberToObject(o, "first", t->first);
 	if (t->first == 0)
 		cJSON_AddItemToObject(o, "names", trace_names(t));
-	cJSON_AddItemToObject(o, "events", trace_events(t));
+	cJSON_AddRawToObject(o, "events", trace_events(t));
 	return o;
 }
 

@@ -12,7 +12,7 @@ ctl-unit: $(CTL_UNIT)
 	$(CTL_UNIT)
 # keelctl by its path: this file is included before the Makefile sets KEELCTL
 ctl-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		$(BUILD)/host/keelctl linux-assets $(LINUX_ROOTFS)
+		$(BUILD)/host/keelctl $(BUILD)/host/trace-svg linux-assets $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/ctl.sh $(B)/keel.bin $(KEELCTL)
 TEST_TARGETS += ctl-unit ctl-system

@@ -60,8 +60,8 @@ enum keel_ctl_trace_request {
 };
 
 #define KEEL_CTL_TRACE_VADDR 0x10100000ull
-#define KEEL_CTL_TRACE_PAGES 10u
-#define KEEL_CTL_TRACE_CHUNK 1024u
+#define KEEL_CTL_TRACE_PAGES 5u
+#define KEEL_CTL_TRACE_CHUNK 512u
 #define KEEL_CTL_TRACE_NAMES 64u
 #define KEEL_CTL_TRACE_MAGIC 0x4b45454c54524331ull /* "KEELTRC1" */
 
