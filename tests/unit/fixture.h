@@ -103,5 +103,6 @@ Suite *suite_vcpu(void);
 Suite *suite_irq(void);
 Suite *suite_libipc(void);
 Suite *suite_decode(void);
+Suite *suite_trace(void);
 
 #endif /* TESTS_UNIT_FIXTURE_H */
