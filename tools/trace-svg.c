@@ -193,12 +193,31 @@ static void draw_legend(int y)
 	printf("<text x=\"%d\" y=\"%d\" font-size=\"11\">restart</text>\n", LABEL_W + 687, y + 9);
 }
 
+/* CPUs first, then the VMs' vCPUs, then the servers; by name within. */
+static int lane_group(const struct lane *l)
+{
+	return l->pid == 1 ? 0 : l->pid >= 3 ? 1 : 2;
+}
+
+static int lane_cmp(const void *a, const void *b)
+{
+	const struct lane *x = &lanes[*(const int *)a], *y = &lanes[*(const int *)b];
+	if (lane_group(x) != lane_group(y))
+		return lane_group(x) - lane_group(y);
+	if (x->pid == 1)
+		return x->tid - y->tid;
+	return strcmp(x->name, y->name);
+}
+
 static void draw(void)
 {
-	int row[MAX_LANES], n = 0, height;
+	int row[MAX_LANES], order[MAX_LANES], n = 0, height;
 	for (int i = 0; i < nlanes; i++)
-		if (lanes[i].used)
-			row[i] = n++;
+		order[i] = i;
+	qsort(order, (size_t)nlanes, sizeof(order[0]), lane_cmp);
+	for (int k = 0; k < nlanes; k++)
+		if (lanes[order[k]].used)
+			row[order[k]] = n++;
 	height = TOP + n * LANE_H;
 	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
