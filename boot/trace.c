@@ -38,6 +38,7 @@ struct trace_log {
 static struct trace_log trace_logs[ROOT_MAX_SERVERS];
 static struct keel_trace_event trace_own[TRACE_OWN_EVENTS];
 static uint64_t trace_nown;
+static uint64_t trace_log_lost; /* overwritten in a server's log before root looked */
 static bool trace_on, trace_mapped;
 static uint64_t trace_t_start, trace_t_stop;
 
@@ -63,13 +64,22 @@ static void trace_gather(struct trace_log *l)
 	if (!log || log->magic != KEEL_DEV_LOG_MAGIC)
 		return;
 	head = __atomic_load_n(&log->head, __ATOMIC_ACQUIRE);
-	if (head - l->taken > KEEL_DEV_LOG_EVENTS)
+	if (head - l->taken > KEEL_DEV_LOG_EVENTS) {
+		trace_log_lost += head - KEEL_DEV_LOG_EVENTS - l->taken;
 		l->taken = head - KEEL_DEV_LOG_EVENTS;
+	}
 	for (; l->taken < head; l->taken++) {
 		const struct keel_trace_event *e = &log->ev[l->taken % KEEL_DEV_LOG_EVENTS];
 		if (e->time >= trace_t_start && (trace_on || e->time <= trace_t_stop))
 			trace_own_add(l->s, e);
 	}
+}
+
+/* What s logged before the trace went on is none of it. */
+static void trace_gather_skip(struct trace_log *l)
+{
+	const struct keel_dev_log *log = srv_view(l->s, l->addr, sizeof(*log));
+	l->taken = log ? __atomic_load_n(&log->head, __ATOMIC_ACQUIRE) : 0;
 }
 
 static struct trace_log *trace_log_of(const struct server *s)
@@ -114,9 +124,11 @@ static unsigned trace_set(bool on)
 		return KEEL_CTL_E_FAILED;
 	if (on) {
 		trace_nown = 0;
+		trace_log_lost = 0;
 		trace_t_start = root_arch_now_ticks();
-		for (unsigned i = 0; i < ROOT_MAX_SERVERS; i++)
-			trace_logs[i].taken = 0;
+		for (unsigned i = 0; i < ROOT_MAX_SERVERS; i++) /* from now on */
+			if (trace_logs[i].s)
+				trace_gather_skip(&trace_logs[i]);
 	} else {
 		trace_t_stop = root_arch_now_ticks();
 		for (unsigned i = 0; i < ROOT_MAX_SERVERS; i++)
@@ -194,7 +206,7 @@ static void trace_totals(struct keel_ctl_trace *t)
 		t->lost += head - trace_kept(head, KEEL_TRACE_EVENTS);
 	}
 	t->total += (uint32_t)trace_kept(trace_nown, TRACE_OWN_EVENTS);
-	t->lost += trace_nown - trace_kept(trace_nown, TRACE_OWN_EVENTS);
+	t->lost += trace_nown - trace_kept(trace_nown, TRACE_OWN_EVENTS) + trace_log_lost;
 }
 
 static unsigned trace_read(uint64_t first)

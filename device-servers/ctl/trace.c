@@ -85,33 +85,62 @@ bool ctl_trace_is(const cJSON *req)
 	return cJSON_IsObject(req) && cJSON_IsString(c) && !strcmp(c->valuestring, "trace");
 }
 
+/* The request's action (0 start, 1 stop, 2 read), or -1 with why and where. */
+static int trace_decode(const cJSON *req, const cJSON **at, const char **why,
+			const cJSON **from)
+{
+	const cJSON *action = NULL;
+	int a = 0;
+	for (const cJSON *m = req->child; m; m = m->next) {
+		if ((*why = trace_member(m, &action, from))) {
+			*at = m;
+			return -1;
+		}
+	}
+	while (action && a < 3 && strcmp(action->valuestring, trace_actions[a]))
+		a++;
+	*at = action;
+	if (!action || a == 3) {
+		*why = "trace needs \"action\": \"start\", \"stop\" or \"read\"";
+		return -1;
+	}
+	if (*from && a != 2) {
+		*at = *from;
+		*why = "this command takes no such key";
+		return -1;
+	}
+	return a;
+}
+
+static const char *trace_refusal(unsigned res, int a)
+{
+	static const char *const state[] = { "the trace is on already", "the trace is not on",
+					     "the trace is still on: stop it first" };
+	return res == KEEL_CTL_E_STATE ? state[a] : "root could not do it";
+}
+
 cJSON *ctl_trace_request(const cJSON *req, const struct ctl_ops *ops, const cJSON **at,
 			 const char **why)
 {
-	const cJSON *action = NULL, *from = NULL;
-	unsigned a = 0, res;
-	*at = NULL;
-	for (const cJSON *m = req->child; m; m = m->next)
-		if ((*why = trace_member(m, &action, &from)))
-			return *at = m, NULL;
-	while (action && a < 3 && strcmp(action->valuestring, trace_actions[a]))
-		a++;
-	if (!action || a == 3)
-		return *at = action, *why = "trace needs \"action\": \"start\", \"stop\" or \"read\"",
-		       NULL;
-	if (from && a != 2)
-		return *at = from, *why = "this command takes no such key", NULL;
-	res = ops->act(KEEL_CTL_TRACE_START + a, from ? (uint64_t)from->valuedouble : 0);
-	if (res != KEEL_CTL_OK)
-		return *at = action, *why = res == KEEL_CTL_E_STATE
-			? (a == 1 ? "the trace is not on" : a == 0 ? "the trace is on already"
-				  : "the trace is still on: stop it first")
-			: "root could not do it", NULL;
-	cJSON *o = cJSON_CreateObject();
+	const cJSON *from = NULL;
+	const struct keel_ctl_trace *t = NULL;
+	int a = trace_decode(req, at, why, &from);
+	unsigned res;
+	cJSON *o;
+	if (a < 0)
+		return NULL;
+	res = ops->act(KEEL_CTL_TRACE_START + (unsigned)a, from ? (uint64_t)from->valuedouble : 0);
+	if (res != KEEL_CTL_OK) {
+		*why = trace_refusal(res, a);
+		return NULL;
+	}
+	if (a == 2 && (!ops->trace || !(t = ops->trace()))) {
+		*why = "root gave no trace";
+		return NULL;
+	}
+	o = cJSON_CreateObject();
 	cJSON_AddTrueToObject(o, "ok");
 	cJSON_AddStringToObject(o, "cmd", "trace");
 	cJSON_AddStringToObject(o, "action", trace_actions[a]);
-	if (a == 2 && (!ops->trace || !ops->trace()))
-		return cJSON_Delete(o), *at = action, *why = "root gave no trace", NULL;
-	return a == 2 ? trace_chunk(ops->trace(), o) : o;
+	return t ? trace_chunk(t, o) : o;
 }
