@@ -119,6 +119,7 @@ include vmm-server/vmm.mk device-servers/devices.mk vmm-server/vmm-unit.mk \
 -include tests/uboot/uboot.mk
 -include tests/peers/peers.mk
 -include tests/ctl/ctl.mk
+-include tests/trace/trace.mk
 TEST_TARGETS += guests-bare vmm-unit
 # What an architecture cannot build yet (ARCH_NO_PROGS, ARCH_NO_GUESTS:
 # arch/riscv64/arch.mk).
@@ -266,9 +267,15 @@ CON_QEMU_ARGS = -device virtio-serial-device,id=keelcon,max_ports=5 \
 	$(foreach n,$(CON_SOCK_VMS),-chardev socket,id=keelcon$(n),server=on,wait=off,path=$(BUILD)/keel-console-vm$(n).sock \
 	-device virtserialport,bus=keelcon.0,nr=$(n),chardev=keelcon$(n))
 KEELCTL := $(BUILD)/host/keelctl
-$(KEELCTL): tools/keelctl.c tools/keelctl-console.c tools/keelctl-console.h
+$(KEELCTL): tools/keelctl.c tools/keelctl-console.c tools/keelctl-console.h \
+		tools/trace/trace_json.c tools/trace/trace_json.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(WARN) -O2 -g $(filter %.c,$^) -lcjson -o $@
+	$(HOST_CC) $(WARN) -O2 -g -Itools $(filter %.c,$^) -lcjson -o $@
+# tools/trace-svg.c: keelctl trace's JSON as an SVG timeline (docs/management.md)
+TRACE_SVG := $(BUILD)/host/trace-svg
+$(TRACE_SVG): tools/trace-svg.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(WARN) -O2 -g $< -lcjson -o $@
 # make run [CONFIG=file.json]: check the config (config/default.json, two
 # Linux VMs, unless another is named), lay it and the files it names out as
 # QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;

@@ -34,6 +34,7 @@
 #include "consock.h"
 #include "ctl.h"
 #include "net.h"
+#include "trace.h"
 #include "vmconfig.h"
 
 #define CTL_INFO_VIEW 0x3000800000ull
@@ -112,6 +113,8 @@ static const char *ctl_build(struct server *s, unsigned t)
 		if (!ctl_shared_ro(s, CTL_STATUS_VIEW + p * ROOT_PAGE_SIZE,
 				   KEEL_CTL_STATUS_VADDR + p * ROOT_PAGE_SIZE))
 			return "cannot map its status pages";
+	if (!trace_ctl_build(s))
+		return "cannot map its trace pages";
 	*in = (struct keel_ctl_info){ .magic = KEEL_CTL_INFO_MAGIC,
 		.mmio_off = (t * 0x200u) % ROOT_PAGE_SIZE };
 	in->queue_pa = ctl_dma(s, 0, KEEL_CTL_QUEUE_VADDR);
@@ -225,6 +228,7 @@ void ctl_server_event(unsigned kind, const struct server *s)
 	if (kind == KEEL_CTL_EV_FAULTED)
 		ctl_dev_bank(s);
 	ctl_event(kind, vm ? vm->name : NULL, s->name);
+	trace_server_event(kind, s);
 }
 
 void ctl_vm_started(const struct vm *vm)
@@ -644,6 +648,8 @@ bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *tex
 		uint64_t *answer)
 {
 	int dev;
+	if (trace_report(s, ctl_srv, kind, value, answer))
+		return true;
 	if (kind == CON_REPORT_COMMAND && s == console_server()) {
 		ctl_command(text);
 		return true;

@@ -52,6 +52,7 @@ enum srv_state { SRV_NEW, SRV_RUNNING, SRV_STOPPED, SRV_EXITED, SRV_GONE };
 struct server {
 	char name[SRV_NAME_MAX];
 	unsigned id;     /* badge of its fault/report endpoint, 1.. */
+	unsigned vmid;   /* its address space's (names it in a trace) */
 	unsigned cpu, prio;
 	enum srv_state state;
 	const uint8_t *image; /* ELF boot module */

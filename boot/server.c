@@ -114,7 +114,7 @@ static bool srv_objects(struct server *s)
 	s->ipcbuf = root_alloc(KEEL_OBJ_FRAME, 0);
 	s->fault_ep = root_alloc_slot();
 	if (!s->tcb || !s->cnode || !s->vspace || !s->ipcbuf || !s->fault_ep ||
-	    keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, s->vspace) != KEEL_OK)
+	    keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, s->vspace, &s->vmid) != KEEL_OK)
 		return false;
 	return keel_cnode_mint(KEEL_ROOT_CNODE, s->fault_ep, KEEL_ROOT_CNODE,
 			       root_endpoint(), KEEL_R_WRITE, s->id) == KEEL_OK;

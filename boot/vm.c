@@ -388,7 +388,7 @@ static bool vm_new(struct vm *vm, const struct vm_spec *spec)
 	vm->ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
 	return vm->vmm && vm->s2 && vm->exit_ep && vm->ntfn &&
 	       keel_tcb_bind_notification(vm->vmm->tcb, vm->ntfn) == KEEL_OK &&
-	       keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, vm->s2) == KEEL_OK;
+	       keel_vmid_pool_assign(KEEL_ROOT_VMID_POOL, vm->s2, &vm->vmid) == KEEL_OK;
 }
 
 static void vm_files_find(const struct vm_spec *spec, struct vm_files *f)

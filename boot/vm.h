@@ -64,6 +64,7 @@ struct vm {
 	struct server *drv[KEEL_VMM_MAX_DEVICES]; /* a virtio-blk's block driver */
 	uint64_t ntfn;        /* bound to the VMM: console input, device lines */
 	uint64_t s2;          /* the guest's stage-2 vspace */
+	unsigned vmid;        /* its VMID (names its vCPUs in a trace) */
 	uint64_t exit_ep;     /* the VMM receives exits on it */
 	unsigned nvcpus;
 	uint64_t vcpu[KEEL_VMM_MAX_VCPUS], vcpu_tcb[KEEL_VMM_MAX_VCPUS];

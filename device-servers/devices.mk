@@ -33,7 +33,7 @@ include device-servers/vdev.mk
 # (cfg_pos.c) places its errors, cJSON reads and writes the lines.
 USER_PROGS += ctl
 SHIPPED_PROGS += ctl
-ctl_SRCS := device-servers/ctl/main.c device-servers/ctl/req.c
+ctl_SRCS := device-servers/ctl/main.c device-servers/ctl/req.c device-servers/ctl/trace.c
 ctl_LIBS = $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/ctl.elf: $(CFG_TARGET_A) $(CJSON_A)
 $(B)/user/obj/device-servers/ctl/%: UCFLAGS += -Iconfig $(CFG_TARGET_INC)

@@ -131,6 +131,7 @@ static void root_objects(struct root_ctx *r)
 	struct cap vc = { .type = KEEL_OBJ_VSPACE, .rights = KEEL_R_ALL,
 			  .flags = CAP_ORIGINAL, .obj = vs };
 	struct cap ic = { .type = KEEL_OBJ_IRQ_CONTROL, .rights = KEEL_R_ALL };
+	struct cap trc = { .type = KEEL_OBJ_TRACE, .rights = KEEL_R_ALL };
 	r->cnode = (struct cap *)cn;
 	r->tcb = (struct tcb *)tcb;
 	r->vs_root = vs;
@@ -139,6 +140,7 @@ static void root_objects(struct root_ctx *r)
 	cap_init_root(root_slot(r, KEEL_ROOT_TCB), &tc);
 	cap_init_root(root_slot(r, KEEL_ROOT_VSPACE), &vc);
 	cap_init_root(root_slot(r, KEEL_ROOT_IRQ_CONTROL), &ic);
+	cap_init_root(root_slot(r, KEEL_ROOT_TRACE), &trc);
 	vmid_pool_boot(root_slot(r, KEEL_ROOT_VMID_POOL), root_slot(r, KEEL_ROOT_VSPACE));
 	r->next_slot = KEEL_ROOT_FIRST_FREE_FIXED;
 }
@@ -308,6 +310,18 @@ static void root_modules(struct root_ctx *r)
 	}
 }
 
+/* The trace rings (trace.c): one per CPU, read-only in root only. */
+static void root_trace(struct root_ctx *r)
+{
+	for (unsigned c = 0; c < kernel_ncpus; c++) {
+		uint64_t ring = boot_alloc(KEEL_TRACE_RING_BYTES);
+		for (uint64_t off = 0; off < KEEL_TRACE_RING_BYTES; off += PAGE_SIZE)
+			boot_map(r, KEEL_TRACE_VADDR + c * KEEL_TRACE_RING_BYTES + off, ring + off,
+				 KEEL_R_READ);
+		trace_set_ring(c, ring);
+	}
+}
+
 /* Cut [base, end) into naturally aligned power-of-two untyped capabilities. */
 static void root_untyped(struct root_ctx *r, uint64_t base, uint64_t end, bool device)
 {
@@ -397,6 +411,7 @@ _Noreturn void kernel_boot(const struct boot_mem *bm)
 	root_bind(&r, root_new_page(&r, ROOT_IPCBUF, KEEL_R_READ | KEEL_R_WRITE));
 	root_bootinfo(&r, bm);
 	root_modules(&r);
+	root_trace(&r);
 	root_memory(&r, bm);
 	kprintf("keel: root server up, %u untyped, %u free slots from %u\n",
 		r.bi->untyped_count, (1u << ROOT_CNODE_BITS) - r.next_slot, r.next_slot);

@@ -86,6 +86,8 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 	dst = ep->queue.head;
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
+	if (__builtin_expect(trace_on, 0))
+		trace_call(t, cap);
 	fast_take_receiver(ep, dst);
 	fast_copy(t, dst, (uint64_t)cap->badge << 32 | (r[1] & 0xffffffffu));
 	dst->reply_to = t;

@@ -293,6 +293,15 @@ void irq_handler_deleted(unsigned irq);
 void irq_deliver(unsigned irq);
 void irq_ntfn_destroyed(struct notification *n);
 
+/* ---- trace (trace.c): TRACE() costs a load and a branch while off ---- */
+extern bool trace_on;
+void trace_set_ring(unsigned cpu, uint64_t addr);
+void trace_record(unsigned kind, const struct tcb *t, uint64_t a0, uint64_t a1);
+void trace_call(const struct tcb *t, const struct cap *ep);
+long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+#define TRACE(kind, t, a0, a1) \
+	do { if (__builtin_expect(trace_on, 0)) trace_record(kind, t, a0, a1); } while (0)
+
 /* ---- entry points called by arch code (syscall.c, boot.c) ---- */
 void kernel_enter_contended(struct tcb *trapped, bool svc);
 /* Every entry from a thread or the idle loop takes the lock here. */

@@ -164,13 +164,14 @@ static long decode_src(struct tcb *t, uint64_t cnode_cptr, uint64_t index,
 	return KEEL_OK;
 }
 
-/* Untyped, page tables and VMID pools have one capability each: copying
+/* Untyped, page tables, VMID pools and the trace have one capability each: copying
  * them would let two holders allocate the same memory or VMIDs, or map one
  * table twice. */
 static bool cap_copyable(const struct cap *c)
 {
 	return c->type != KEEL_OBJ_UNTYPED && c->type != KEEL_OBJ_PAGE_TABLE &&
-	       c->type != KEEL_OBJ_IRQ_CONTROL && c->type != KEEL_OBJ_VMID_POOL;
+	       c->type != KEEL_OBJ_IRQ_CONTROL && c->type != KEEL_OBJ_VMID_POOL &&
+	       c->type != KEEL_OBJ_TRACE;
 }
 
 static long decode_copy(const struct cap *src, bool mint, uint64_t badge)

@@ -23,6 +23,7 @@ static const invoke_fn invoke_table[KEEL_OBJ_COUNT] = {
 	[KEEL_OBJ_VCPU] = vcpu_invocation,
 	[KEEL_OBJ_NOTIFICATION] = ntfn_invocation,
 	[KEEL_OBJ_VMID_POOL] = vmid_pool_invocation,
+	[KEEL_OBJ_TRACE] = trace_invocation,
 };
 
 static long check_send_length(struct tcb *t, uint64_t info)
@@ -64,6 +65,8 @@ static long sys_call(struct tcb *t, uint64_t *r)
 		return KEEL_E_NO_RIGHTS;
 	if ((err = check_send_length(t, r[1])))
 		return err;
+	if (__builtin_expect(trace_on, 0))
+		trace_call(t, c);
 	return ipc_send(t, c, true, true);
 }
 
@@ -192,6 +195,7 @@ void kernel_syscall(unsigned num)
 
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len)
 {
+	TRACE(KEEL_TRACE_FAULT, this_cpu()->current, label, msg[0]);
 	fault_raise(this_cpu()->current, label, msg, len);
 }
 

@@ -90,6 +90,7 @@ void vcpu_destroy(struct vcpu *v)
 
 static void vcpu_inject(struct vcpu *v, const uint64_t *mr)
 {
+	TRACE(KEEL_TRACE_INJECT, v->tcb, mr[0], 0);
 	arch_vcpu_inject_irq(&v->arch, (unsigned)mr[0], (unsigned)mr[1],
 			     mr[2] & KEEL_INJECT_NOTIFY_EOI);
 	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
@@ -208,6 +209,7 @@ struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg, unsigned 
 	static uint64_t seq;
 	struct vcpu *v = t->vcpu;
 	struct cap *r;
+	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]); /* every exit comes here once */
 	v->routed = 0;
 	if (label != KEEL_EXIT_MMIO)
 		return &t->slot[TCB_FAULT_EP];

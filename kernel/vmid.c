@@ -191,7 +191,10 @@ static void invoke_pool(struct cap *c, uint64_t label, const struct pool_args *a
 			uint64_t *mr)
 {
 	switch (label) {
-	case KEEL_VMID_POOL_ASSIGN: vmid_assign(a->vs, (unsigned)c->obj); break;
+	case KEEL_VMID_POOL_ASSIGN:
+		vmid_assign(a->vs, (unsigned)c->obj);
+		mr[0] = a->vs->data & 0xff; /* the VMID: names the space in a trace */
+		break;
 	case KEEL_VMID_POOL_SPLIT: invoke_split(c, a); break;
 	default: /* COUNT */
 		mr[0] = pool_count((unsigned)c->obj, true);

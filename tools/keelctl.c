@@ -13,6 +13,7 @@
  *   stats [VM]                what root and the VMMs count
  *   console VM                attach to the VM's own console socket
  *                             (keelctl-console.c)
+ *   trace [--seconds N] -o F  record N s (default 2), write Chrome trace JSON
  *   raw 'JSON'                send one request line as it is
  *
  * It writes one JSON line (with an "id" of its own) to the control
@@ -36,6 +37,7 @@
 #include <cjson/cJSON.h>
 
 #include "keelctl-console.h"
+#include "trace/trace_json.h"
 
 #define KC_LINE_MAX (1u << 16)
 
@@ -57,6 +59,7 @@ static int kc_usage(void)
 		"  list | start VM | stop VM | reset VM | pause VM | resume VM\n"
 		"  restart VM DEVICE | crash VM DEVICE | events [--follow] | stats [VM]\n"
 		"  create FILE.json | remove VM | console VM\n"
+		"  trace [--seconds N] -o FILE.json\n"
 		"  raw 'JSON'\n"
 		"socket: --socket, $KEELCTL_SOCKET, or build/keel-ctl.sock (make run prints it)\n");
 	return 2;
@@ -414,6 +417,109 @@ static int kc_follow(struct kc *k, cJSON *req, double since, char *raw)
 	}
 }
 
+/* One trace request ("start", "stop", "read" from); the reply if ok. */
+static cJSON *kc_trace_ask(struct kc *k, const char *action, double from, char *raw)
+{
+	cJSON *req = cJSON_CreateObject(), *r;
+	cJSON_AddStringToObject(req, "cmd", "trace");
+	cJSON_AddStringToObject(req, "action", action);
+	if (!strcmp(action, "read"))
+		cJSON_AddNumberToObject(req, "from", from);
+	r = kc_call(k, req, raw, KC_LINE_MAX);
+	cJSON_Delete(req);
+	if (r && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+		kc_answer(k, "trace", r, raw);
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Every chunk's events into one array; the first chunk (the header) kept. */
+static cJSON *kc_trace_read(struct kc *k, cJSON **header, char *raw)
+{
+	cJSON *all = cJSON_CreateArray(), *r;
+	double got = 0, total = 1;
+	*header = NULL;
+	while (got < total && (r = kc_trace_ask(k, "read", got, raw))) {
+		cJSON *ev = cJSON_DetachItemFromObjectCaseSensitive(r, "events"), *e;
+		total = kc_num(r, "total");
+		if (!cJSON_GetArraySize(ev))
+			total = got; /* nothing more: do not ask forever */
+		while ((e = cJSON_DetachItemFromArray(ev, 0))) {
+			cJSON_AddItemToArray(all, e);
+			got++;
+		}
+		cJSON_Delete(ev);
+		if (!*header)
+			*header = r;
+		else
+			cJSON_Delete(r);
+	}
+	if (*header && got >= total)
+		return all;
+	cJSON_Delete(all);
+	return NULL;
+}
+
+static int kc_trace_write(const char *path, cJSON *header, cJSON *events)
+{
+	const char *why = NULL;
+	cJSON *out = trace_to_chrome(header, events, &why);
+	char *text = out ? cJSON_PrintUnformatted(out) : NULL;
+	FILE *f = text ? fopen(path, "w") : NULL;
+	int rc = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+	if (f && fclose(f))
+		rc = 0;
+	if (!rc)
+		fprintf(stderr, "keelctl: %s: %s\n", path, why ? why : strerror(errno));
+	else
+		printf("trace: %d events, %.0f lost, %.2f s -> %s\n", cJSON_GetArraySize(events),
+		       kc_num(header, "lost"), (kc_num(header, "t_stop") - kc_num(header, "t_start")) /
+		       kc_num(header, "timer_hz"), path);
+	free(text);
+	cJSON_Delete(out);
+	return rc ? 0 : 1;
+}
+
+/* trace [--seconds N] -o FILE: on, N seconds here, off, every chunk read,
+ * the Chrome trace-event file written. */
+static int kc_trace(struct kc *k, int argc, char **argv)
+{
+	static char raw[KC_LINE_MAX];
+	const char *path = NULL;
+	double secs = 2;
+	cJSON *r, *header = NULL, *events;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc && atof(argv[i + 1]) > 0)
+			secs = atof(argv[++i]);
+		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			path = argv[++i];
+		else
+			return kc_usage();
+	}
+	if (!path)
+		return kc_usage();
+	if (!kc_connect(k) || !(r = kc_trace_ask(k, "start", 0, raw)))
+		return 2;
+	cJSON_Delete(r);
+	/* QEMU serves one connection at a time: let go of it while the trace
+	 * runs, so that another keelctl (a crash, say) gets through. */
+	close(k->fd);
+	k->in_len = 0;
+	nanosleep(&(struct timespec){ (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) },
+		  NULL);
+	if (!kc_connect(k) || !(r = kc_trace_ask(k, "stop", 0, raw)))
+		return 2;
+	cJSON_Delete(r);
+	if (!(events = kc_trace_read(k, &header, raw)))
+		return 2;
+	int rc = kc_trace_write(path, header, events);
+	cJSON_Delete(header);
+	cJSON_Delete(events);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct kc k = { .timeout_s = 30, .fd = -1 };
@@ -436,6 +542,8 @@ int main(int argc, char **argv)
 		return kc_usage();
 	if (!strcmp(argv[i], "console"))
 		return argc - i == 2 ? kc_console(&k, argv[i + 1]) : kc_usage();
+	if (!strcmp(argv[i], "trace"))
+		return kc_trace(&k, argc - i, argv + i);
 	if (!strcmp(argv[i], "raw")) {
 		k.json = true; /* the reply as it came */
 		if (argc - i != 2 || !(req = cJSON_Parse(argv[i + 1])) || !cJSON_IsObject(req)) {

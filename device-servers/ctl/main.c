@@ -227,8 +227,14 @@ static unsigned ctl_create(const char *text, size_t len, const char *file)
 	return r < 0 ? KEEL_CTL_E_FAILED : (unsigned)r;
 }
 
+static const struct keel_ctl_trace *ctl_trace(void)
+{
+	const struct keel_ctl_trace *t = (const void *)(uintptr_t)KEEL_CTL_TRACE_VADDR;
+	return t->magic == KEEL_CTL_TRACE_MAGIC ? t : NULL;
+}
+
 static const struct ctl_ops ctl_root = { .snapshot = ctl_snapshot, .act = ctl_act,
-					 .create = ctl_create };
+					 .create = ctl_create, .trace = ctl_trace };
 
 /* ---- lines in, replies out --------------------------------------------------------- */
 

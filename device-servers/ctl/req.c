@@ -493,6 +493,10 @@ static size_t ctl_dispatch(struct req *r, const struct ctl_ops *ops)
 		return ctl_error(r, NULL, "a request is a JSON object");
 	if (cJSON_IsNumber(id) || cJSON_IsString(id))
 		r->id = id; /* first: an error about another key carries it too */
+	if (ctl_trace_is(r->pos.root)) { /* keelctl trace: its own keys (trace.c) */
+		cJSON *o = ctl_trace_request(r->pos.root, ops, &r->cmd, &why);
+		return o ? ctl_print(r, o) : ctl_error(r, r->cmd, why);
+	}
 	for (const cJSON *m = r->pos.root->child; m; m = m->next)
 		if ((why = ctl_member(r, m)))
 			return ctl_error(r, m, why);

@@ -28,6 +28,8 @@
 #include <keel/ctl.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/trace.h>
+#include <keel/arch_counter.h>
 #include <keel/vmm.h>
 
 #include "virtio.h"
@@ -65,6 +67,7 @@ static struct vblk_state *st;
 static struct keel_blk_ring *ring;
 static struct virtio_dev dev;
 static const char *self;
+static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
 
 static uint8_t *slot_data(uint32_t n)
 {
@@ -159,6 +162,8 @@ static void vblk_submit(const struct virtq_chain *c)
 	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = hdr.type,
 		.len = (uint32_t)len, .sector = hdr.sector, .status = 0xff };
 	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
+			 (uint64_t)n << 32 | hdr.type, hdr.sector);
 	keel_signal(KEEL_SRV_FREE);
 }
 
@@ -189,6 +194,8 @@ static void vblk_complete(uint32_t n)
 	counters.bytes_out += written - 1;
 	if (status == KEEL_BLK_S_OK && s->type == KEEL_BLK_T_OUT)
 		counters.bytes_in += s->len;
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE,
+			 (uint64_t)n << 32 | status, written - 1);
 }
 
 /* Is head one of the requests the driver has (seen .. req)? */
@@ -272,6 +279,8 @@ static void vblk_init(void *ctx)
 	static struct virtq_chain c;
 	bool fresh = st->magic != VBLK_MAGIC;
 	(void)ctx;
+	vblk_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&vblk_log, "trace log");
 	if (fresh) {
 		memset(st, 0, sizeof(*st));
 		st->seen = ring->done; /* a new instance of a VM: start where the driver is */

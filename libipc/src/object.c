@@ -9,10 +9,13 @@ long keel_untyped_retype(uint64_t ut, unsigned type, unsigned size_bits,
 	return keel_invoke(ut, KEEL_UNTYPED_RETYPE, 5, mr);
 }
 
-long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace)
+long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace, unsigned *vmid)
 {
 	uint64_t mr[6] = { vspace, 0, 0, 0, 0, 0 };
-	return keel_invoke(pool, KEEL_VMID_POOL_ASSIGN, 1, mr);
+	long err = keel_invoke(pool, KEEL_VMID_POOL_ASSIGN, 1, mr);
+	if (err == KEEL_OK && vmid)
+		*vmid = (unsigned)mr[0];
+	return err;
 }
 
 long keel_vmid_pool_split(uint64_t pool, uint64_t count, uint64_t dest_cnode,

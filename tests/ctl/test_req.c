@@ -45,7 +45,14 @@ static unsigned fake_create(const char *text, size_t len, const char *file)
 	return act_answer;
 }
 
-static const struct ctl_ops ops = { fake_snapshot, fake_act, fake_create };
+static struct keel_ctl_trace tr;
+
+static const struct keel_ctl_trace *fake_trace(void)
+{
+	return &tr;
+}
+
+static const struct ctl_ops ops = { fake_snapshot, fake_act, fake_create, fake_trace };
 
 static void srv(struct keel_ctl_vm *vm, const char *name, unsigned kind, unsigned dev)
 {
@@ -259,6 +266,47 @@ START_TEST(create_checked_and_located)
 }
 END_TEST
 
+/* keelctl trace: its keys checked and located, start/stop/read asked of
+ * root as such, and a chunk sent as root filled it. */
+START_TEST(trace_asks_root)
+{
+	refused("{\"cmd\":\"trace\"}", "trace needs \\\"action\\\": \\\"start\\\", "
+		"\\\"stop\\\" or \\\"read\\\"", 1);
+	refused("{\"cmd\":\"trace\",\"action\":\"go\"}",
+		"trace needs \\\"action\\\": \\\"start\\\", \\\"stop\\\" or \\\"read\\\"", 16);
+	refused("{\"cmd\":\"trace\",\"action\":\"start\",\"vm\":\"vm1\"}",
+		"unknown key (known for trace: cmd, action, from, id)", 33);
+	refused("{\"cmd\":\"trace\",\"action\":\"stop\",\"from\":3}",
+		"this command takes no such key", 32);
+	refused("{\"cmd\":\"trace\",\"action\":\"read\",\"from\":-1}",
+		"must be a number, 0 or more", 32);
+	ck_assert_str_eq(ask("{\"cmd\":\"trace\",\"action\":\"start\",\"id\":4}"),
+			 "{\"ok\":true,\"cmd\":\"trace\",\"action\":\"start\",\"id\":4}");
+	ck_assert_uint_eq(act_kind, KEEL_CTL_TRACE_START);
+	act_answer = KEEL_CTL_E_STATE;
+	ck_assert_str_eq(ask("{\"cmd\":\"trace\",\"action\":\"start\"}"),
+			 "{\"error\":\"the trace is on already\",\"line\":1,\"column\":16}");
+	act_answer = KEEL_CTL_OK;
+	ask("{\"cmd\":\"trace\",\"action\":\"stop\"}");
+	ck_assert_uint_eq(act_kind, KEEL_CTL_TRACE_STOP);
+	tr = (struct keel_ctl_trace){ .magic = KEEL_CTL_TRACE_MAGIC, .timer_hz = 62500000,
+		.t_start = 100, .t_stop = 900, .ncpus = 2, .total = 3, .first = 2, .count = 1 };
+	tr.ev[0] = (struct keel_trace_event){ .time = 500, .kind = KEEL_TRACE_EXIT, .cpu = 1,
+		.vmid = 7, .badge = 2, .arg = { KEEL_EXIT_MMIO, 0x9000000 } };
+	ck_assert_str_eq(ask("{\"cmd\":\"trace\",\"action\":\"read\",\"from\":2}"),
+			 "{\"ok\":true,\"cmd\":\"trace\",\"action\":\"read\",\"timer_hz\":62500000,"
+			 "\"t_start\":100,\"t_stop\":900,\"ncpus\":2,\"total\":3,\"lost\":0,"
+			 "\"first\":2,\"events\":[[500,1,1,7,2,4112,150994944]]}");
+	ck_assert_uint_eq(act_kind, KEEL_CTL_TRACE_READ);
+	ck_assert_uint_eq(act_value, 2);
+	tr.first = 0;
+	tr.nnames = 1;
+	tr.name[0] = (struct keel_ctl_trace_name){ .vmid = 7, .is_vm = 1, .name = "vm1" };
+	ck_assert_ptr_nonnull(strstr(ask("{\"cmd\":\"trace\",\"action\":\"read\"}"),
+				     "\"names\":[{\"vmid\":7,\"badge\":0,\"vm\":true,\"name\":\"vm1\"}]"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -272,6 +320,7 @@ int main(void)
 	tcase_add_test(tc, list_and_events);
 	tcase_add_test(tc, stats_by_reason_and_device);
 	tcase_add_test(tc, create_checked_and_located);
+	tcase_add_test(tc, trace_asks_root);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

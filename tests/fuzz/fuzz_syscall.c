@@ -54,8 +54,8 @@ void _mark_point(const char *file, int line)
 	(void)file, (void)line;
 }
 
-#define T1 8u          /* a thread on CPU 0 */
-#define T2 9u          /* a thread on CPU 1 */
+#define T1 9u          /* a thread on CPU 0 (slots 9 to 15 are free) */
+#define T2 10u         /* a thread on CPU 1 */
 #define SLOTS 32u      /* the slots a record names: root's, T1, T2, the free ones */
 #define MAX_QUEUE 4096u
 

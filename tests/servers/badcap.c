@@ -201,9 +201,9 @@ static bool bc_vmid(void)
 			 keel_frame_map(FREE_A + 3, FREE_A, 0x20000000, KEEL_R_READ),
 			 KEEL_E_INVALID_CAP) &&
 	       bc_expect("assign a VMID with no pool",
-			 keel_vmid_pool_assign(KEEL_SRV_PEER, FREE_A), KEEL_E_INVALID_CAP) &&
+			 keel_vmid_pool_assign(KEEL_SRV_PEER, FREE_A, NULL), KEEL_E_INVALID_CAP) &&
 	       bc_expect("assign a VMID from a CNode",
-			 keel_vmid_pool_assign(cn, FREE_A), KEEL_E_INVALID_CALL);
+			 keel_vmid_pool_assign(cn, FREE_A, NULL), KEEL_E_INVALID_CALL);
 }
 
 int main(void)

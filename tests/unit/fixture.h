@@ -5,10 +5,10 @@
  *
  * Root CNode (1 << FX_CNODE_BITS slots):
  *
- *   0  null           4  IRQ control        8..15  unused
- *   1  root TCB       5  VMID pool (all)    16..   free for tests (FX_FREE)
- *   2  root CNode     6  untyped, 4 MiB
- *   3  root vspace    7  device untyped, 64 KiB
+ *   0  null           4  IRQ control        8  device untyped, 64 KiB
+ *   1  root TCB       5  VMID pool (all)    9..15  unused
+ *   2  root CNode     6  (trace: empty)     16..   free for tests (FX_FREE)
+ *   3  root vspace    7  untyped, 4 MiB
  *
  * Every test thread made by fx_thread shares the root CNode and vspace, so
  * any thread can name any capability by the same slot number.
@@ -103,6 +103,7 @@ Suite *suite_vcpu(void);
 Suite *suite_irq(void);
 Suite *suite_libipc(void);
 Suite *suite_decode(void);
+Suite *suite_trace(void);
 
 /* The fastpath as the arch's entry code takes it (fastpath_entry.c): the
  * thread to return to, or NULL for the general path. */

@@ -104,7 +104,8 @@ enum keel_obj {
 	KEEL_OBJ_IRQ_HANDLER = 10, /* not retypeable: from KEEL_IRQCTL_GET */
 	KEEL_OBJ_VCPU = 11,        /* guest CPU state; bound to a TCB */
 	KEEL_OBJ_VMID_POOL = 12,   /* not retypeable: a share of the VMIDs */
-	KEEL_OBJ_COUNT = 13,
+	KEEL_OBJ_TRACE = 13,       /* not retypeable: root's, KEEL_ROOT_TRACE */
+	KEEL_OBJ_COUNT = 14,
 };
 
 /* Object sizes in log2 bytes; must match the kernel's structs (pinned there
@@ -211,7 +212,7 @@ enum keel_label {
 	 * by retype without a VMID and cannot be bound or mapped into until
 	 * a pool assigns it one; the VMID goes back to the pool when the
 	 * vspace dies. A holder of a pool can exhaust only that pool.
-	 * ASSIGN MR0 vspace cptr: the vspace's original capability, before
+	 * ASSIGN MR0 vspace cptr -> MR0 the VMID: the vspace's original capability, before
 	 *   any copy of it is made (KEEL_E_BUSY if it has a VMID or copies;
 	 *   KEEL_E_NO_MEMORY if the pool has no free VMID)
 	 * SPLIT MR0 count, MR1 dest CNode cptr, MR2 dest index: a new pool
@@ -230,7 +231,10 @@ enum keel_label {
 	 * Routes must not overlap (KEEL_E_INVALID_ARG). See "MMIO routes"
 	 * in docs/architecture.md. */
 	KEEL_VCPU_SET_ROUTE = 32,
-	KEEL_LABEL_COUNT = 33,
+	/* trace: SET MR0 1: record (the rings start empty), 0: stop; the
+	 * rings are root's to read (see "trace" below). Needs WRITE. */
+	KEEL_TRACE_SET = 33,
+	KEEL_LABEL_COUNT = 34,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -386,14 +390,57 @@ enum keel_root_slot {
 	KEEL_ROOT_VSPACE = 3,
 	KEEL_ROOT_IRQ_CONTROL = 4,
 	KEEL_ROOT_VMID_POOL = 5,   /* every VMID but root's own vspace's */
-	KEEL_ROOT_FIRST_FREE_FIXED = 6,
+	KEEL_ROOT_TRACE = 6,       /* the kernel's trace (KEEL_TRACE_SET) */
+	KEEL_ROOT_FIRST_FREE_FIXED = 7,
 };
 /* VMIDs the kernel has, 0 included (reserved): a pool holds at most
  * KEEL_VMIDS - 1. */
 #define KEEL_VMIDS 256u
 _Static_assert(KEEL_ROOT_VMID_POOL < KEEL_ROOT_FIRST_FREE_FIXED, "root slots");
-_Static_assert(KEEL_OBJ_VMID_POOL < KEEL_OBJ_COUNT, "object types");
-_Static_assert(KEEL_VMID_POOL_COUNT < KEEL_LABEL_COUNT, "labels");
+_Static_assert(KEEL_OBJ_TRACE < KEEL_OBJ_COUNT, "object types");
+_Static_assert(KEEL_TRACE_SET < KEEL_LABEL_COUNT, "labels");
+
+/* ---- trace ---------------------------------------------------------------------
+ * While root's TRACE object has it on, each CPU appends what it does to its
+ * own ring, oldest overwritten: ring c is mapped read-only in root at
+ * KEEL_TRACE_VADDR + c * KEEL_TRACE_RING_BYTES (c < ncpus; nothing else
+ * can map it). head counts the events recorded since KEEL_TRACE_SET 1;
+ * event i is ev[i % KEEL_TRACE_EVENTS], the last KEEL_TRACE_EVENTS kept.
+ * Read them after KEEL_TRACE_SET 0: nothing is recorded after it returns.
+ *
+ * A thread is named by its address space's VMID (a server's, or for a
+ * vCPU thread the guest's) and the badge of its fault endpoint (root's
+ * id of the server; KEEL_VMM_BADGE_VCPU(i) for vCPU i).
+ *
+ *   kind    thread        arg[0]                        arg[1]
+ *   EXIT    the vCPU      the exit label (KEEL_EXIT_*)  its MR0 (MMIO: the address)
+ *   IPC     the caller    the receiver if one waited:   the badge it is
+ *                         vmid | badge << 8, else 0     called through
+ *   INJECT  the vCPU      the virtual INTID             0
+ *   FAULT   the thread    the fault label (KEEL_FAULT_*) its MR0 (address, pc)
+ */
+#define KEEL_TRACE_VADDR 0x7e0000000ull
+#define KEEL_TRACE_RING_BYTES 0x100000ull
+#define KEEL_TRACE_EVENTS (KEEL_TRACE_RING_BYTES / 32 - 1)
+enum keel_trace_kind {
+	KEEL_TRACE_EXIT = 1, KEEL_TRACE_IPC = 2, KEEL_TRACE_INJECT = 3, KEEL_TRACE_FAULT = 4,
+};
+struct keel_trace_event {
+	uint64_t time;  /* generic-timer ticks (keel_bootinfo.timer_hz) */
+	uint8_t kind;   /* enum keel_trace_kind */
+	uint8_t cpu;
+	uint8_t vmid;
+	uint8_t pad;
+	uint32_t badge;
+	uint64_t arg[2];
+};
+struct keel_trace_ring {
+	uint64_t head;
+	uint64_t pad[3];
+	struct keel_trace_event ev[KEEL_TRACE_EVENTS];
+};
+_Static_assert(sizeof(struct keel_trace_event) == 32, "a trace event is 32 bytes");
+_Static_assert(sizeof(struct keel_trace_ring) == KEEL_TRACE_RING_BYTES, "ring size");
 
 struct keel_boot_untyped {
 	uint64_t paddr;

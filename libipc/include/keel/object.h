@@ -25,8 +25,9 @@ long keel_untyped_retype(uint64_t ut, unsigned type, unsigned size_bits,
 /* VMID pools (KEEL_VMID_POOL_*). Assign: KEEL_E_NO_MEMORY when the pool has
  * no free VMID, KEEL_E_BUSY when the vspace has one or has copies. Split:
  * count free VMIDs to a new pool at dest_index in dest_cnode (the pool
- * keeps at least one: else KEEL_E_NO_MEMORY). */
-long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace);
+ * keeps at least one: else KEEL_E_NO_MEMORY). Assign writes the VMID it
+ * gave to *vmid (if not NULL): a trace names address spaces by it. */
+long keel_vmid_pool_assign(uint64_t pool, uint64_t vspace, unsigned *vmid);
 long keel_vmid_pool_split(uint64_t pool, uint64_t count, uint64_t dest_cnode,
 			  uint64_t dest_index);
 

@@ -1,0 +1,143 @@
+/*
+ * keelctl trace's conversion (tools/trace/trace_json.c) on the host: ts in
+ * µs from the counter, lanes named for CPUs, servers and vCPUs, a device
+ * request as one "X" event from its start to its completion, every other
+ * kind an "i" event on its CPU's lane and its thread's, and malformed
+ * input refused.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trace_json.h"
+
+/* timer 1 MHz (a tick is a µs); vm1 has VMID 5, vm1-vblk VMID 9 badge 3 */
+static const char *header_text =
+	"{\"timer_hz\":1000000,\"t_start\":1000,\"t_stop\":3000,\"ncpus\":2,\"lost\":0,"
+	"\"names\":[{\"vmid\":9,\"badge\":3,\"vm\":false,\"name\":\"vm1-vblk\"},"
+	"{\"vmid\":5,\"badge\":0,\"vm\":true,\"name\":\"vm1\"}]}";
+
+static cJSON *convert(const char *events, const char **why)
+{
+	cJSON *h = cJSON_Parse(header_text), *e = cJSON_Parse(events), *out;
+	*why = NULL;
+	out = trace_to_chrome(h, e, why);
+	cJSON_Delete(h);
+	cJSON_Delete(e);
+	return out;
+}
+
+/* The first event of phase ph named name (NULL: any name) on pid/tid. */
+static const cJSON *find(const cJSON *out, const char *ph, const char *name, int pid, int tid)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(out, "traceEvents")) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "ph");
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
+		if (!strcmp(p->valuestring, ph) && (!name || !strcmp(n->valuestring, name)) &&
+		    cJSON_GetObjectItemCaseSensitive(e, "pid")->valueint == pid &&
+		    cJSON_GetObjectItemCaseSensitive(e, "tid")->valueint == tid)
+			return e;
+	}
+	return NULL;
+}
+
+static double get(const cJSON *e, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(e, key)->valuedouble;
+}
+
+static const char *arg_name(const cJSON *m)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "args"),
+						"name")->valuestring;
+}
+
+START_TEST(exit_on_cpu_and_vcpu)
+{
+	const char *why;
+	/* vCPU 1 of vm1 (badge 2) exits for MMIO (0x1010) at tick 1500 on CPU 1 */
+	cJSON *out = convert("[[1500,1,1,5,2,4112,150994944]]", &why);
+	const cJSON *e;
+	ck_assert_ptr_nonnull(out);
+	e = find(out, "i", "exit mmio", 1, 1);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_double_eq(get(e, "ts"), 500);
+	ck_assert_ptr_nonnull(find(out, "i", "exit mmio", 8, 2)); /* pid 3 + VMID 5 */
+	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 8, 2)), "vm1 vcpu1");
+	ck_assert_str_eq(arg_name(find(out, "M", "process_name", 8, 0)), "vm1");
+	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 1, 0)), "CPU 0");
+	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 1, 1)), "CPU 1");
+	cJSON_Delete(out);
+}
+END_TEST
+
+START_TEST(device_request_is_a_span)
+{
+	const char *why;
+	/* vm1-vblk: request 7, a read (type 0) of sector 64 at 1100, done at
+	 * 1350 with 4096 bytes; then a restart at 2000 */
+	cJSON *out = convert("[[1100,16,0,9,3,7,64],[1350,17,0,9,3,7,4096],"
+			     "[2000,18,0,9,3,1,0]]", &why);
+	const cJSON *x, *r;
+	ck_assert_ptr_nonnull(out);
+	x = find(out, "X", "read", 2, 9 << 16 | 3);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_double_eq(get(x, "ts"), 100);
+	ck_assert_double_eq(get(x, "dur"), 250);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(x, "cat")->valuestring, "device request");
+	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 2, 9 << 16 | 3)), "vm1-vblk");
+	r = find(out, "i", "restart", 2, 9 << 16 | 3);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_double_eq(get(r, "ts"), 1000);
+	ck_assert_ptr_nonnull(find(out, "i", "restart", 1, 0));
+	cJSON_Delete(out);
+}
+END_TEST
+
+START_TEST(ipc_irq_fault_and_unknown_thread)
+{
+	const char *why;
+	cJSON *out = convert("[[1010,2,0,9,3,0,4],[1020,3,1,5,1,27,0],[1030,4,0,12,6,4096,0]]", &why);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(find(out, "i", "ipc", 2, 9 << 16 | 3));
+	ck_assert_ptr_nonnull(find(out, "i", "irq", 8, 1));
+	ck_assert_ptr_nonnull(find(out, "i", "fault", 2, 12 << 16 | 6));
+	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 2, 12 << 16 | 6)),
+			 "vmid 12 badge 6");
+	cJSON_Delete(out);
+}
+END_TEST
+
+START_TEST(malformed_refused)
+{
+	const char *why;
+	cJSON *h = cJSON_Parse("{\"t_start\":0,\"ncpus\":1,\"names\":[]}"), *e = cJSON_Parse("[]");
+	ck_assert_ptr_null(trace_to_chrome(h, e, &why));
+	ck_assert_str_eq(why, "the trace header lacks timer_hz, t_start, ncpus or names");
+	cJSON_Delete(h);
+	cJSON_Delete(e);
+	ck_assert_ptr_null(convert("[[1,2,3]]", &why));
+	ck_assert_str_eq(why, "an event is not an array of 7 numbers");
+	ck_assert_ptr_null(convert("[[1,2,3,4,5,6,\"x\"]]", &why));
+	ck_assert_str_eq(why, "an event is not an array of 7 numbers");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("json");
+	SRunner *sr;
+	int failed;
+	tcase_add_test(tc, exit_on_cpu_and_vcpu);
+	tcase_add_test(tc, device_request_is_a_span);
+	tcase_add_test(tc, ipc_irq_fault_and_unknown_thread);
+	tcase_add_test(tc, malformed_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
