@@ -202,14 +202,14 @@ START_TEST(stats_by_reason_and_device)
 	st.vm[0].counted = 1;
 	st.vm[0].c = (struct keel_ctl_vmm_counters){ .exits = 60, .reason = { 40, 12, 0, 8 },
 						     .irqs = 9, .mmio = { 5, 35 } };
-	st.vm[0].dev[1] = (struct keel_ctl_dev_counters){ 3, 4096, 512 };
+	st.vm[0].dev[1] = (struct keel_ctl_dev_counters){ 3, 4096, 512, 100 }; /* 100 routed */
 	r = ask("{\"cmd\":\"stats\",\"vm\":\"vm1\"}");
 	ck_assert_ptr_nonnull(strstr(r, "\"exits_by_reason\":{\"mmio\":40,\"hvc\":12,\"smc\":0,"
 				       "\"wfi\":8,\"sysreg\":0,\"unknown\":0,\"maint\":0},"
 				       "\"irqs_injected\":9"));
 	ck_assert_ptr_nonnull(strstr(r, "\"devices\":[{\"device\":\"pl011\",\"kind\":\"pl011\","
 				       "\"mmio\":5},{\"device\":\"vblk\",\"kind\":\"virtio-blk\","
-				       "\"mmio\":35,\"requests\":3,\"bytes_in\":4096,"
+				       "\"mmio\":135,\"requests\":3,\"bytes_in\":4096,"
 				       "\"bytes_out\":512}]"));
 	ck_assert_ptr_null(strstr(r, "blkdrv"));
 	ck_assert_ptr_nonnull(strstr(r, "\"not_counted\":[\"IPC calls\"]"));
