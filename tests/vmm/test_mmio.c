@@ -89,7 +89,7 @@ END_TEST
 
 START_TEST(dispatch_write_skips_only)
 {
-	uint64_t mr[5] = { 0x09000000, 2 | KEEL_MMIO_WRITE, 3, 0xffffff41, 0x40200000 };
+	uint64_t mr[6] = { 0x09000000, 2 | KEEL_MMIO_WRITE, 3, 0xffffff41, 0x40200000, 7 };
 	struct keel_mmio_access a;
 	struct keel_msg r;
 	ck_assert(keel_mmio_decode(mr, &a));
@@ -160,12 +160,13 @@ END_TEST
 
 START_TEST(decode_checks_the_message)
 {
-	uint64_t mr[5] = { 0x1000, 3 | KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64, 30, 0, 0 };
+	uint64_t mr[6] = { 0x1000, 3 | KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64, 30, 0, 0, 9 };
 	struct keel_mmio_access a;
 	ck_assert(keel_mmio_decode(mr, &a));
 	ck_assert_uint_eq(a.width, 8);
 	ck_assert(a.sign_extend && a.reg64 && !a.write);
 	ck_assert_uint_eq(a.reg, 30);
+	ck_assert_uint_eq(a.seq, 9); /* MR5: the exit's sequence number */
 	mr[2] = KEEL_EXIT_REG_NONE; /* the zero register */
 	ck_assert(keel_mmio_decode(mr, &a));
 	ck_assert_uint_eq(a.reg, KEEL_EXIT_REG_NONE);
