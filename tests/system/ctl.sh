@@ -8,7 +8,7 @@
 #   boot      VM 1 reaches its shell; the control server is ready
 #   list      both VMs are listed, running, with their servers (vmm,
 #             pl011; vm1's disk: virtio-blk and its block driver), and
-#             network lan with its 2 ports, its switch and its counters
+#             network lan with its 3 ports (vm1, vm2, the uplink), its switch and its counters
 #   bad       a request that is not JSON, one with an unknown command and
 #             one naming no VM are refused with their line and column;
 #             list is the same after them (nothing changed)
@@ -205,9 +205,9 @@ t_list() {
 		has '"name":"vm1-blkdrv1","device":"blkdrv1","kind":"blkdrv","state":"running"' &&
 		has '"name":"vm2-pl011","device":"pl011","kind":"pl011","state":"running"' &&
 		has '"name":"vm1-vnet","device":"vnet","kind":"virtio-net","state":"running"' &&
-		has '"networks":\[\{"name":"lan","ports":2,"servers":\[\{"name":"lan-switch","device":"lan-switch","kind":"switch","state":"running","restarts":0' &&
+		has '"networks":\[\{"name":"lan","ports":3,"servers":\[\{"name":"lan-switch","device":"lan-switch","kind":"switch","state":"running","restarts":0' &&
 		kc list && has '^vm1 +running +2 vCPUs +256 MiB +up ' && has '^  vm2-pl011 +pl011 +running' &&
-		has '^network lan +2 ports; frames in [0-9]+, forwarded [0-9]+' && has '^  lan-switch +switch +running'
+		has '^network lan +3 ports; frames in [0-9]+, forwarded [0-9]+' && has '^  lan-switch +switch +running'
 }
 t_bad() {
 	local before
