@@ -13,7 +13,7 @@
 #             one naming no VM are refused with their line and column;
 #             list is the same after them (nothing changed)
 #   stats     vm1's counters grow while its guest runs a command that
-#             reads its disk and pings vm2: exits, MMIO and WFI exits,
+#             reads its disk and pings vm2: exits, WFI exits,
 #             interrupts injected, vblk's and vnet's MMIO accesses,
 #             requests and bytes (vblk: by at least the 1 MiB read), and
 #             the frames lan's switch forwarded
@@ -235,7 +235,9 @@ counters() {
 		esac | cut -d: -f2 | tr '\n' ' '
 	done
 }
-COUNTED='exits reason_mmio reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out'
+# (reason_mmio is left out: the guest's device accesses go to their servers
+# on MMIO routes, not to the VMM; vblk_mmio and vnet_mmio count them)
+COUNTED='exits reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out'
 # lan's switch: frames it forwarded (list --json)
 forwarded() {
 	kc --json list || return 1
@@ -244,9 +246,9 @@ forwarded() {
 t_stats() {
 	local a= b= i c f0 f1
 	f0=$(forwarded) && [ -n "$f0" ] || { waited="lan's forwarded count"; return 1; }
-	a=$(counters $COUNTED) && [ "$(wc -w <<<"$a")" -eq 11 ] || { waited="11 counters, not: $a"; return 1; }
+	a=$(counters $COUNTED) && [ "$(wc -w <<<"$a")" -eq "$(wc -w <<<"$COUNTED")" ] || { waited="$(wc -w <<<"$COUNTED") counters, not: $a"; return 1; }
 	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null; ping -c 2 10.0.0.2 >/dev/null; echo stats-done' '^stats-done' &&
-		b=$(counters $COUNTED) && [ "$(wc -w <<<"$b")" -eq 11 ] || { waited="11 counters, then: $b"; return 1; }
+		b=$(counters $COUNTED) && [ "$(wc -w <<<"$b")" -eq "$(wc -w <<<"$COUNTED")" ] || { waited="$(wc -w <<<"$COUNTED") counters, then: $b"; return 1; }
 	read -ra a <<<"$a"
 	read -ra b <<<"$b"
 	i=0
@@ -256,7 +258,7 @@ t_stats() {
 	done
 	f1=$(forwarded) && [ "${f1:-0}" -gt "$f0" ] || { waited="lan's switch to forward the pings ($f0, then ${f1:-none})"; return 1; }
 	# dd read 16 x 64 KiB: at least that many bytes came from the disk
-	[ $((b[6] - a[6])) -ge 1048576 ] || { waited="vblk bytes_out to grow by 1 MiB (${a[6]}, ${b[6]})"; return 1; }
+	[ $((b[5] - a[5])) -ge 1048576 ] || { waited="vblk bytes_out (the 6th counted) to grow by 1 MiB (${a[5]}, ${b[5]})"; return 1; }
 	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' &&
 		has '^  exits by reason: mmio [0-9]+, hvc [0-9]+, smc [0-9]+, wfi [0-9]+' &&
 		has '^  vblk +virtio-blk +MMIO [0-9]+, requests [0-9]+, bytes from the guest [0-9]+, to the guest [0-9]+' &&
