@@ -54,7 +54,7 @@ SCENARIOS=(
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below).
 	"vm-restart 60 seq vm-restart"
-	"vm-bench  60  bench"
+	"vm-bench  60  bench bench-vmm-device"
 	# Two VMs at once (tests/root/scn_vm2.c). "vmN:m" is guest marker m from VM
 	# vmN ("[vmN] [test] PASS m"; "vmN:heartbeat": a heartbeat line); a
 	# leading "+" wants it on a later line than the previous marker's. These
