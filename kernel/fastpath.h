@@ -32,10 +32,11 @@ static inline struct cap *fast_lookup(struct tcb *t, uint64_t cptr, unsigned rig
 	return c;
 }
 
-/* Can `to` take over this CPU from `from` right now? */
+/* Can `to` take over this CPU from `from` right now? Not while a trace
+ * runs either (no_fastpath): the general path records the calls. */
 static inline bool fast_switch_ok(struct percpu *c, struct tcb *from, struct tcb *to)
 {
-	return to->cpu == from->cpu && !c->resched &&
+	return to->cpu == from->cpu && !c->no_fastpath &&
 	       (to->prio >= from->prio || !sched_ready_above(c, to->prio));
 }
 
@@ -48,16 +49,32 @@ static inline void fast_copy(struct tcb *from, struct tcb *to, uint64_t badge_in
 	__builtin_memcpy(d + 2, s + 2, KEEL_MSG_REG_MRS * sizeof *d); /* paired loads */
 }
 
-/* The rare parts of a switch (FPU, vCPU), out of line so that the common
- * switch needs no stack frame. */
+/*
+ * The fastpath functions below decide and change the threads' states;
+ * the switch itself is fast_switch, in two parts. The heavy part (FPU
+ * hand-over, vCPU state, the resume action of a vCPU whose exit `from`
+ * answered) is out of line in fastpath.c; when it is not needed the
+ * light part needs no call, so an arch entry can take an IPC with no
+ * stack frame (arch/aarch64/trap.c).
+ */
+static inline bool fast_switch_heavy(const struct tcb *from, const struct tcb *to)
+{
+	return (from->switch_heavy | to->vcpu_bound) != 0; /* FPU or vCPU */
+}
+
 void fast_switch_state(struct tcb *from, struct tcb *to);
+
+__attribute__((always_inline)) static inline void fast_switch_light(struct percpu *c, struct tcb *to)
+{
+	c->current = to;
+	arch_vspace_activate(to->vs_root, (unsigned)to->vs_vmid);
+}
 
 __attribute__((always_inline)) static inline void fast_switch(struct percpu *c, struct tcb *from, struct tcb *to)
 {
-	if (from->fpu_live || from->vcpu || to->vcpu)
+	if (fast_switch_heavy(from, to))
 		fast_switch_state(from, to);
-	c->current = to;
-	arch_vspace_activate(to->vs_root, (unsigned)to->vs_vmid);
+	fast_switch_light(c, to);
 }
 
 /* dst, first in ep's receive queue, leaves it. */
@@ -86,16 +103,13 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_call(struct pe
 	dst = ep->queue.head;
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
-	if (__builtin_expect(trace_on, 0))
-		trace_call(t, cap);
 	fast_take_receiver(ep, dst);
 	fast_copy(t, dst, (uint64_t)cap->badge << 32 | (r[1] & 0xffffffffu));
 	dst->reply_to = t;
 	t->reply_from = dst;
 	t->state = TS_BLOCKED_REPLY;
 	dst->state = TS_READY;
-	fast_switch(c, t, dst);
-	return dst;
+	return dst; /* fast_switch(c, t, dst) is the caller's */
 }
 
 /* A reply to a vCPU's exit that the fastpath can apply: RESUME, writing
@@ -108,7 +122,9 @@ static inline bool fast_vcpu_resume_ok(const struct tcb *caller, const uint64_t 
 	       (!(r[2] & KEEL_RESUME_WRITE_REG) || r[3] <= KEEL_VREG_PSTATE);
 }
 
-/* vcpu_reply's RESUME, for what fast_vcpu_resume_ok let through. */
+/* vcpu_reply's RESUME, for what fast_vcpu_resume_ok let through: the
+ * heavy part of the switch to the vCPU's thread (fast_switch_state).
+ * fault_pending stays set until then, which is how that part knows. */
 static inline void fast_vcpu_resume(struct tcb *caller, const uint64_t *mr)
 {
 	caller->fault_pending = 0;
@@ -133,17 +149,14 @@ __attribute__((always_inline)) static inline struct tcb *fastpath_reply_recv(str
 		return NULL;
 	t->reply_to = NULL;
 	caller->reply_from = NULL;
-	if (caller->fault_pending)
-		fast_vcpu_resume(caller, r + 2);
-	else
+	if (!caller->fault_pending) /* else fast_switch_state resumes it */
 		fast_copy(t, caller, r[1] & 0xffffffffu);
 	caller->state = TS_READY;
 	tq_append(&ep->queue, t);
 	ep->state = EP_RECV;
 	t->blocked_on = ep;
 	t->state = TS_BLOCKED_RECV;
-	fast_switch(c, t, caller);
-	return caller;
+	return caller; /* fast_switch(c, t, caller) is the caller's */
 }
 
 /* A vCPU exit (label, msg[0..5], len) to a server waiting on cap (t's
@@ -182,18 +195,27 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, struct cap *cap, uint64_t la
 	return dst;
 }
 
-/* The thread to return to if the fastpath handled the call, else NULL.
- * Inlined into the arch's system-call entry; kernel_fastpath() in
- * fastpath.c is the same, out of line. */
+/* The thread to switch to if the fastpath takes system call num, else
+ * NULL; the switch is the caller's (fast_switch). */
 __attribute__((always_inline)) static inline struct tcb *
-kernel_fastpath_inline(unsigned num, struct tcb *t)
+kernel_fastpath_decide(struct percpu *c, unsigned num, struct tcb *t)
 {
-	struct percpu *c = this_cpu();
 	if (num == KEEL_SYS_CALL)
 		return fastpath_call(c, t);
 	if (num == KEEL_SYS_REPLY_RECV)
 		return fastpath_reply_recv(c, t);
 	return NULL;
+}
+
+/* The same, switched to: what the tests call (kernel_fastpath). */
+__attribute__((always_inline)) static inline struct tcb *
+kernel_fastpath_inline(unsigned num, struct tcb *t)
+{
+	struct percpu *c = this_cpu();
+	struct tcb *next = kernel_fastpath_decide(c, num, t);
+	if (next)
+		fast_switch(c, t, next);
+	return next;
 }
 
 #endif /* KERNEL_FASTPATH_H */

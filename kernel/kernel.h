@@ -75,9 +75,15 @@ struct tcb {
 	uint8_t prio;
 	uint8_t cpu;               /* affinity: the only CPU it runs on */
 	uint8_t is_call;           /* blocked send is a call (wants reply) */
+	union { /* both at once: the fastpath's fast_switch_heavy */
+		struct {
+			uint8_t fpu_live;   /* FPU registers hold this thread's state */
+			uint8_t vcpu_bound; /* vcpu != NULL */
+		};
+		uint16_t switch_heavy;
+	};
 	uint8_t fault_pending;     /* blocked send carries a fault message */
-	uint8_t fpu_live;          /* FPU registers hold this thread's state */
-	uint8_t pad[2];
+	uint8_t pad[1];
 	void *blocked_on;          /* endpoint or notification */
 	uint64_t send_badge;       /* badge of the capability sent through */
 	uint64_t fault_msg[8];     /* fault message while fault_pending */
@@ -165,7 +171,14 @@ struct percpu {
 	uint32_t stall_req;         /* another CPU waits for our thread */
 	uint32_t stall_ack;         /* ... and we have let go of it */
 	uint32_t trap_svc;          /* the trap being stalled was a call */
-	bool resched;               /* pick a new thread before returning */
+	union { /* both at once: the fastpath's fast_switch_ok */
+		struct {
+			bool resched; /* pick a new thread before returning */
+			bool tracing; /* trace_on: calls take the general path,
+				       * which records them (trace.c) */
+		};
+		uint16_t no_fastpath;
+	};
 	bool rotate;                /* current goes behind its equals */
 	uint8_t id;                 /* index in kernel_cpu[] */
 	struct tcb idle;
@@ -216,7 +229,15 @@ void sched_block(struct tcb *t, unsigned state);
 void sched_yield(void);
 void sched_pick(void);
 int sched_highest(const struct percpu *c);
-bool sched_ready_above(const struct percpu *c, unsigned p);
+/* Is anything ready on c above priority p? (cheaper than sched_highest;
+ * inline: the IPC fastpath asks, and must not need a stack frame) */
+static inline bool sched_ready_above(const struct percpu *c, unsigned p)
+{
+	for (unsigned w = NUM_PRIOS / 64 - 1; w > p / 64; w--)
+		if (c->ready_map[w])
+			return true;
+	return (c->ready_map[p / 64] >> (p % 64) >> 1) != 0;
+}
 void sched_switch_to(struct tcb *t);
 void sched_remote_stall(struct tcb *t);
 void sched_remote_flush(unsigned cpu);

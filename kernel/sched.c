@@ -47,15 +47,6 @@ int sched_highest(const struct percpu *c)
 	return -1;
 }
 
-/* Is anything ready on c above priority p? (cheaper than sched_highest) */
-bool sched_ready_above(const struct percpu *c, unsigned p)
-{
-	for (unsigned w = NUM_PRIOS / 64 - 1; w > p / 64; w--)
-		if (c->ready_map[w])
-			return true;
-	return (c->ready_map[p / 64] >> (p % 64) >> 1) != 0;
-}
-
 /* Make t runnable; if it should preempt what its CPU runs, say so. */
 void sched_make_ready(struct tcb *t)
 {

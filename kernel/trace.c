@@ -44,5 +44,7 @@ long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr
 	for (unsigned i = 0; mr[0] && !trace_on && i < kernel_ncpus; i++)
 		trace_ring[i]->head = 0;
 	trace_on = mr[0];
+	for (unsigned i = 0; i < kernel_ncpus; i++)
+		kernel_cpu[i].tracing = trace_on;
 	return KEEL_OK;
 }

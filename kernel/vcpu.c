@@ -59,6 +59,7 @@ void invoke_bind_vcpu(struct tcb *target, struct cap *vc)
 	val.flags &= (uint8_t)~CAP_ORIGINAL;
 	cap_insert_child(vc, &target->slot[TCB_VCPU], &val);
 	target->vcpu = vcpu_of(vc);
+	target->vcpu_bound = 1;
 	target->vcpu->tcb = target;
 	arch_regs_init_guest(&target->regs);
 }
@@ -72,6 +73,7 @@ void vcpu_unbind(struct tcb *t)
 	arch_vcpu_forget(&t->vcpu->arch);
 	t->vcpu->tcb = NULL;
 	t->vcpu = NULL;
+	t->vcpu_bound = 0;
 	/* Its registers were the guest's, guest PSTATE included; resumed as
 	 * they are, the thread would be entered in a guest mode without a
 	 * vCPU. A thread without one starts over as a blank user thread. */

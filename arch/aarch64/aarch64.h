@@ -53,4 +53,12 @@ void aarch64_vcpu_cpu_init(void);
 #define MAINT_PPI_ID 25u
 #define VTIMER_PPI_ID 27u
 
+/* A system call the fastpath did not take: the general path (cpu.c), which
+ * does not return; _locked: the kernel lock is ours, and the call is the
+ * current thread's. In another file and declared as returning, so that
+ * the compiler sees neither their bodies nor that they cannot return:
+ * aarch64_svc_entry branches to them and stays a leaf. */
+uintptr_t aarch64_svc_slow(struct tcb *t, unsigned num);
+uintptr_t aarch64_svc_slow_locked(void);
+
 #endif

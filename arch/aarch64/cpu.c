@@ -48,8 +48,32 @@ static void lock_acquire(void)
 		arch_cpu_relax();
 }
 
-void arch_cpu_relax(void) { __asm__ volatile("wfe" ::: "memory"); }
+/* Wait for an event. The load arms this CPU's exclusive monitor on the
+ * lock word, so the store that frees the lock (arch_lock_release) wakes
+ * the WFE by clearing it: a release needs no DSB and SEV of its own. A
+ * lock found free, or a SEV (arch_cpu_wake), ends the wait as well. */
+void arch_cpu_relax(void)
+{
+	uint32_t held;
+	__asm__ volatile("ldaxr %w0, [%1]\n cbz %w0, 1f\n wfe\n1:"
+			 : "=&r"(held) : "r"(&aarch64_kernel_lock) : "memory");
+}
 void arch_cpu_wake(void) { __asm__ volatile("dsb ish\n sev" ::: "memory"); }
+
+uintptr_t aarch64_svc_slow(struct tcb *t, unsigned num)
+{
+	kernel_enter_contended(t, true);
+	if (!kernel_trapped_is_current(t))
+		kernel_exit(); /* another CPU took t away while we waited */
+	kernel_syscall(num);
+	kernel_exit();
+}
+
+uintptr_t aarch64_svc_slow_locked(void)
+{
+	kernel_syscall((unsigned)(this_cpu()->current->regs.esr & ESR_ISS_IMM16));
+	kernel_exit();
+}
 
 void arch_halt(void)
 {

@@ -238,6 +238,8 @@
  *   register)  10 FnV (FAR not valid)  6 WnR  [5:0] DFSC (0x10: synchronous
  *   external abort)
  * ISS of WFx (EC 0x01): 0 TI (1 = WFE).
+ * ISS of SVC and HVC (EC 0x15, 0x16): [15:0] the immediate (Keel's call
+ *   number).
  * ISS of a trapped MSR/MRS (EC 0x18): [9:5] Rt, 0 direction (1 = read).
  * HPFAR_EL2: [43:4] FIPA, bits [51:12] of the faulting IPA.
  */
@@ -245,6 +247,7 @@
 #define ESR_EC(esr) ((esr) >> ESR_EC_SHIFT)
 #define ESR_IL BIT64(25)
 #define ESR_ISS_MASK U64(0x1ffffff)
+#define ESR_ISS_IMM16 U64(0xffff)
 #define ESR_DABT_ISV BIT64(24)
 #define ESR_DABT_SAS_SHIFT 22
 #define ESR_DABT_SAS_MASK U64(3)

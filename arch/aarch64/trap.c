@@ -23,21 +23,44 @@ static void trap_user(struct tcb *t, uint64_t esr)
 	kernel_fault(KEEL_FAULT_USER, msg, 2);
 }
 
-/* System calls come here straight from the vector (vectors.S). */
-_Noreturn void aarch64_svc_entry(struct tcb *t, unsigned num);
-_Noreturn void aarch64_svc_entry(struct tcb *t, unsigned num)
+
+/*
+ * System calls come here straight from the vector (vectors.S), which
+ * returns to the thread this gives back. The fastpath's common case (an
+ * IPC between two threads without FPU or vCPU state to move) is a leaf
+ * with no stack frame. If the switch has its heavy part still to do, the
+ * thread comes back with bit 0 set (TCBs are aligned), the lock still
+ * held and the caller still current, for aarch64_svc_switch; everything
+ * else continues in aarch64_svc_slow*. A lock taken at the first try
+ * means no other CPU stalled this one since t trapped (a remote stall
+ * needs this CPU's acknowledgement while it waits for the lock:
+ * kernel_enter_contended), so t is still current.
+ */
+uintptr_t aarch64_svc_entry(struct tcb *t, unsigned num, struct percpu *c);
+uintptr_t aarch64_svc_entry(struct tcb *t, unsigned num, struct percpu *c)
 {
 	struct tcb *next;
-	kernel_enter(t, true);
-	if (!kernel_trapped_is_current(t))
-		kernel_exit(); /* another CPU took t away while we waited */
-	next = kernel_fastpath_inline(num, t);
-	if (next) {
-		arch_lock_release();
-		arch_return_to(next);
-	}
-	kernel_syscall(num);
-	kernel_exit();
+	if (__builtin_expect(!ARCH_LOCK_TRY(), 0))
+		return aarch64_svc_slow(t, num);
+	next = kernel_fastpath_decide(c, num, t);
+	if (__builtin_expect(!next, 0))
+		return aarch64_svc_slow_locked();
+	if (fast_switch_heavy(t, next))
+		return (uintptr_t)next | 1;
+	fast_switch_light(c, next);
+	arch_lock_release();
+	return (uintptr_t)next;
+}
+
+/* The heavy switch aarch64_svc_entry left to do (vectors.S). */
+struct tcb *aarch64_svc_switch(uintptr_t tagged);
+struct tcb *aarch64_svc_switch(uintptr_t tagged)
+{
+	struct percpu *c = this_cpu();
+	struct tcb *to = (struct tcb *)(tagged & ~(uintptr_t)1);
+	fast_switch(c, c->current, to);
+	arch_lock_release();
+	return to;
 }
 
 void aarch64_sync_entry(struct tcb *t);

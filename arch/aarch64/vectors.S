@@ -42,8 +42,8 @@
 	mrs	x25, esr_el2
 	stp	x24, x25, [sp, #REGS_SPSR + 8]
 	mov	x0, sp				/* the trapped thread */
-	mrs	x1, tpidr_el2
-	ldr	x1, [x1, #PERCPU_KSTACK]
+	mrs	x2, tpidr_el2			/* this CPU's struct percpu */
+	ldr	x1, [x2, #PERCPU_KSTACK]
 	mov	sp, x1
 .endm
 
@@ -76,11 +76,14 @@ vectors:
 
 lower_sync:
 	save_regs
-	lsr	x2, x25, #ESR_EC_SHIFT		/* x25 = ESR_EL2 (save_regs) */
-	cmp	x2, #EC_SVC64
+	lsr	x3, x25, #ESR_EC_SHIFT		/* x25 = ESR_EL2 (save_regs) */
+	cmp	x3, #EC_SVC64
 	b.ne	1f
-	and	x1, x25, #0xffff		/* call number */
-	b	aarch64_svc_entry
+	and	x1, x25, #0xffff		/* call number; x2: percpu */
+	bl	aarch64_svc_entry		/* x0: the thread to run (trap.c) */
+	tbz	x0, #0, arch_return_to
+	bl	aarch64_svc_switch		/* bit 0: its switch is not done */
+	b	arch_return_to
 1:	bl	aarch64_sync_entry
 	b	.
 

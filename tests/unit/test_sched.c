@@ -48,6 +48,31 @@ START_TEST(highest_priority_runs_first)
 }
 END_TEST
 
+/* Priorities in three words of the ready map: sched_highest and
+ * sched_ready_above (the IPC fastpath's question) look across words. */
+START_TEST(priorities_in_every_word_of_the_map)
+{
+	struct tcb *a = fx_thread(A, 10, 0, true);
+	struct tcb *b = fx_thread(B, 70, 0, true);
+	struct tcb *c = fx_thread(C, 200, 0, true);
+	const struct percpu *p = fx_cpu(0);
+	ck_assert(prio_ready(0, 10) && prio_ready(0, 70) && prio_ready(0, 200));
+	ck_assert_int_eq(sched_highest(p), 200);
+	ck_assert(sched_ready_above(p, 199) && !sched_ready_above(p, 200));
+	ck_assert(sched_ready_above(p, 0) && sched_ready_above(p, 127));
+	ck_assert_ptr_eq(suspend_self(fx.root, KEEL_ROOT_TCB), c);
+	ck_assert(!prio_ready(0, 200) && !sched_ready_above(p, 70) && sched_ready_above(p, 69));
+	ck_assert_int_eq(sched_highest(p), 70);
+	ck_assert_ptr_eq(suspend_self(c, C), b);
+	ck_assert(!sched_ready_above(p, 10) && sched_ready_above(p, 9));
+	ck_assert_int_eq(sched_highest(p), 10);
+	ck_assert_ptr_eq(suspend_self(b, B), a);
+	ck_assert_int_eq(sched_highest(p), -1);
+	ck_assert(!sched_ready_above(p, 0));
+	ck_assert_ptr_eq(suspend_self(a, A), &fx_cpu(0)->idle);
+}
+END_TEST
+
 START_TEST(equal_priorities_take_turns_on_yield)
 {
 	struct tcb *t[3];
@@ -226,6 +251,7 @@ Suite *suite_sched(void)
 	TCase *tc;
 	Suite *s = fx_suite("sched", &tc);
 	tcase_add_test(tc, highest_priority_runs_first);
+	tcase_add_test(tc, priorities_in_every_word_of_the_map);
 	tcase_add_test(tc, equal_priorities_take_turns_on_yield);
 	tcase_add_test(tc, yield_without_equals_keeps_running);
 	tcase_add_test(tc, timer_tick_rotates_equals);

@@ -82,21 +82,24 @@ static inline _Bool arch_lock_try_inline(void)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 #define ARCH_LOCK_TRY() arch_lock_try_inline()
-/* Free the lock and wake CPUs waiting for it in WFE (cpu.c). */
+/* Free the lock. CPUs waiting for it in WFE watch the word with their
+ * exclusive monitor (arch_cpu_relax, cpu.c): the store itself wakes them. */
 __attribute__((always_inline)) static inline void arch_lock_release(void)
 {
 	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
-	__asm__ volatile("dsb ish\n sev" ::: "memory");
 }
 
 /* VTTBR_EL2 = root | VMID << 48; QEMU flushes its TLB on every write, so
- * it is written only when it changes. Inline: every IPC switch asks. */
+ * it is written only when it changes. Inline: every IPC switch asks. No
+ * ISB: nothing at EL2 translates through stage 2 (arch_tlb_flush_vmid
+ * synchronizes for itself), and the ERET to the thread is a context
+ * synchronization event. */
 __attribute__((always_inline)) static inline void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
 {
 	uint64_t v = root_paddr | (uint64_t)vmid << 48, cur;
 	__asm__ volatile("mrs %0, vttbr_el2" : "=r"(cur));
 	if (cur != v)
-		__asm__ volatile("msr vttbr_el2, %0\n isb" : : "r"(v) : "memory");
+		__asm__ volatile("msr vttbr_el2, %0" : : "r"(v) : "memory");
 }
 
 #endif /* ARCH_MACHINE_H */
