@@ -95,6 +95,12 @@ MUSL := $(SYSROOT)/usr/lib/$(MUSL_TRIPLE)
 # header comes with its build from source (config/config.mk).
 USER_INC := $(B)/user-include
 UARCH_FLAGS ?= -mno-outline-atomics
+# Servers on the exit and IPC paths are built without FP/SIMD registers (no
+# compiler-made vector code either), so answering an exit or a call never
+# takes the kernel's lazy FP trap: libkeel, the VMM and the device servers
+# (the control server excepted: cJSON's numbers are doubles).
+# docs/performance.md.
+UNOFP_FLAGS ?= -mgeneral-regs-only
 UCFLAGS := $(WARN) $(OPT) -nostdinc -isystem $(SYSROOT)/usr/include/$(MUSL_TRIPLE) \
 	-isystem $(CC_INC) \
 	-Ilibipc/include -Ilibipc/arch/$(ARCH) -idirafter $(USER_INC) \

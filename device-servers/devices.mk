@@ -2,6 +2,10 @@
 # instance per VM device, started by the root server (boot/vm.c). Each
 # model's register logic is pure (model.c) so the host tests in tests/vmm/
 # link it too (vmm-server/vmm-unit.mk).
+# All but the control server are built without FP/SIMD registers
+# (UNOFP_FLAGS, Makefile).
+$(foreach d,$(filter-out ctl,$(notdir $(wildcard device-servers/*))),\
+	$(eval $(B)/user/obj/device-servers/$(d)/%: UCFLAGS += $$(UNOFP_FLAGS)))
 USER_PROGS += pl011
 SHIPPED_PROGS += pl011
 pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c

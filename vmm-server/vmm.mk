@@ -16,4 +16,4 @@ $(B)/user/obj/vmm-server/%: UCFLAGS += -Ivmm-server -Ivmm-server/arch/$(ARCH)
 # either), so handling an exit never takes the kernel's lazy FP trap nor
 # moves the guest's FP state out of the CPU: about 220 instructions of
 # every exit round trip (docs/architecture.md, "vCPU switching").
-$(B)/user/obj/vmm-server/%: UCFLAGS += -mgeneral-regs-only
+$(B)/user/obj/vmm-server/%: UCFLAGS += $(UNOFP_FLAGS)

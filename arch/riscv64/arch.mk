@@ -22,6 +22,7 @@ KLIBFDT_A := $(SYSROOT)/usr/lib/riscv64-linux-gnu/libfdt-kernel.a
 KLDFLAGS = -Wl,--no-relax -Wl,--no-warn-mismatch $(shell $(CC) -print-libgcc-file-name)
 LIBFDT_A := $(SYSROOT)/usr/lib/riscv64-linux-gnu/libfdt.a
 UARCH_FLAGS :=
+UNOFP_FLAGS :=
 # clang 14 (the -Wmissing-variable-declarations check) knows no zicsr.
 CLANG_DROP := -march=rv64imac_zicsr_zifencei
 # Guests are stage 2: no VMM (its arch part), no virtio-rng server (it
