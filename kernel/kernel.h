@@ -233,10 +233,10 @@ int sched_highest(const struct percpu *c);
  * inline: the IPC fastpath asks, and must not need a stack frame) */
 static inline bool sched_ready_above(const struct percpu *c, unsigned p)
 {
-	for (unsigned w = NUM_PRIOS / 64 - 1; w > p / 64; w--)
-		if (c->ready_map[w])
-			return true;
-	return (c->ready_map[p / 64] >> (p % 64) >> 1) != 0;
+	uint64_t above = c->ready_map[p / 64] >> (p % 64) >> 1;
+	for (unsigned w = p / 64 + 1; w < NUM_PRIOS / 64; w++)
+		above |= c->ready_map[w];
+	return above != 0;
 }
 void sched_switch_to(struct tcb *t);
 void sched_remote_stall(struct tcb *t);

@@ -58,7 +58,8 @@ struct tcb *aarch64_svc_switch(uintptr_t tagged)
 {
 	struct percpu *c = this_cpu();
 	struct tcb *to = (struct tcb *)(tagged & ~(uintptr_t)1);
-	fast_switch(c, c->current, to);
+	fast_switch_state(c->current, to); /* heavy: aarch64_svc_entry knew */
+	fast_switch_light(c, to);
 	arch_lock_release();
 	return to;
 }

@@ -53,9 +53,10 @@ static uint32_t psci_fn(uint64_t x0)
 	return (id & 0xbfffffe0u) == 0x84000000u ? id & ~SMC64 : id;
 }
 
-static bool psci_known(uint32_t id)
+/* fn: as psci_fn gives it */
+static bool psci_known(uint32_t fn)
 {
-	switch (psci_fn(id)) {
+	switch (fn) {
 	case FN_PSCI_VERSION: case FN_CPU_SUSPEND: case FN_CPU_OFF: case FN_CPU_ON:
 	case FN_AFFINITY_INFO: case FN_MIGRATE_INFO_TYPE: case FN_SYSTEM_OFF:
 	case FN_SYSTEM_RESET: case FN_PSCI_FEATURES: case FN_SMCCC_VERSION:
@@ -98,20 +99,25 @@ static uint64_t psci_affinity(const struct vmm *vm, uint64_t mpidr, uint64_t lev
 
 enum psci_action psci_call(struct vmm *vm, unsigned cpu, const uint64_t *x, uint64_t *ret)
 {
+	uint32_t fn = psci_fn(x[0]);
 	uint64_t a[4] = { x[0], x[1], x[2], x[3] };
 	(void)cpu;
+	if (!psci_known(fn)) { /* vendor and hypervisor calls: answered first */
+		*ret = RET_NOT_SUPPORTED;
+		return PSCI_RETURN;
+	}
 	if (!((uint32_t)x[0] & SMC64))
 		for (unsigned i = 1; i < 4; i++)
 			a[i] = (uint32_t)a[i];
 	*ret = 0;
-	switch (psci_fn(x[0])) {
+	switch (fn) {
 	case FN_PSCI_VERSION: case FN_SMCCC_VERSION: *ret = PSCI_1_1; break;
 	case FN_CPU_SUSPEND: return PSCI_WAIT;
 	case FN_CPU_OFF: return PSCI_CPU_OFF;
 	case FN_CPU_ON: *ret = psci_cpu_on(vm, a[1], a[2], a[3]); break;
 	case FN_AFFINITY_INFO: *ret = psci_affinity(vm, a[1], a[2]); break;
 	case FN_MIGRATE_INFO_TYPE: *ret = 2; break;
-	case FN_PSCI_FEATURES: *ret = psci_known((uint32_t)x[1]) ? 0 : RET_NOT_SUPPORTED; break;
+	case FN_PSCI_FEATURES: *ret = psci_known(psci_fn((uint32_t)x[1])) ? 0 : RET_NOT_SUPPORTED; break;
 	case FN_SYSTEM_OFF: return PSCI_SYSTEM_OFF;
 	case FN_SYSTEM_RESET: return PSCI_SYSTEM_RESET;
 	default: *ret = RET_NOT_SUPPORTED; break;
