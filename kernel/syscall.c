@@ -151,6 +151,20 @@ static long sys_debug_putc(struct tcb *t, uint64_t *r)
 	return KEEL_OK;
 }
 
+/* Up to KEEL_DEBUG_WRITE_MAX bytes from the message registers, in their
+ * memory order: a line in one or two traps instead of one per character
+ * (root logs each fault and restart; docs/performance.md). */
+static long sys_debug_write(struct tcb *t, uint64_t *r)
+{
+	const char *s = (const char *)&r[2];
+	(void)t;
+	if (r[0] > KEEL_DEBUG_WRITE_MAX)
+		return KEEL_E_INVALID_ARG;
+	for (uint64_t i = 0; i < r[0]; i++)
+		arch_putc(s[i]);
+	return KEEL_OK;
+}
+
 /* A Linux system call (trap immediate 0) goes to the fault handler, which
  * emulates it (docs/libc.md); with no handler it fails with ENOSYS. */
 static long sys_linux(struct tcb *t, uint64_t *r)
@@ -178,6 +192,7 @@ static const sys_fn sys_table[KEEL_SYS_COUNT] = {
 	[KEEL_SYS_POLL] = sys_poll,
 	[KEEL_SYS_NBSEND] = sys_nbsend,
 	[KEEL_SYS_DEBUG_PUTC] = sys_debug_putc,
+	[KEEL_SYS_DEBUG_WRITE] = sys_debug_write,
 };
 
 void kernel_syscall(unsigned num)

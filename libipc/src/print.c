@@ -1,13 +1,20 @@
-/* Debug-console printing: format into a buffer, then one trap per char. */
+/* Debug-console printing: format into a buffer, then one trap per
+ * KEEL_DEBUG_WRITE_MAX bytes. */
 #include <stdio.h>
+#include <string.h>
 
 #include <keel/abi.h>
 #include <keel/print.h>
 
 void kputs(const char *s)
 {
-	while (*s)
-		keel_debug_putc(*s++);
+	size_t n = strlen(s);
+	while (n) {
+		unsigned k = n < KEEL_DEBUG_WRITE_MAX ? (unsigned)n : KEEL_DEBUG_WRITE_MAX;
+		keel_debug_write(s, k);
+		s += k;
+		n -= k;
+	}
 }
 
 int kvprintf(const char *fmt, va_list ap)

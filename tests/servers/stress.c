@@ -241,13 +241,14 @@ static long storm_linux(void)
 static uint64_t storm_linux_every = 1;
 
 /* Debug putc cannot fail and would fill the log: one in 64 of its turns,
- * with a carriage return, which shows nothing. */
+ * with a carriage return, which shows nothing. Debug write likewise, or
+ * with a length over its limit (refused, nothing written). */
 static unsigned storm_number(void)
 {
 	unsigned num;
 	do
 		num = (unsigned)rng_below(STORM_NUMS);
-	while ((num == KEEL_SYS_DEBUG_PUTC && rng_below(64)) ||
+	while (((num == KEEL_SYS_DEBUG_PUTC || num == KEEL_SYS_DEBUG_WRITE) && rng_below(64)) ||
 	       (num == KEEL_SYS_LINUX && storm_linux_every > 1 && rng_below(storm_linux_every)));
 	return num;
 }
@@ -269,6 +270,9 @@ static void storm_one(struct storm_tally *t)
 	} else if (num == KEEL_SYS_DEBUG_PUTC) {
 		keel_debug_putc('\r');
 		storm_count(t, num, KEEL_OK);
+	} else if (num == KEEL_SYS_DEBUG_WRITE) {
+		storm_count(t, num, keel_debug_write("\r", rng_below(2) ? 1 : KEEL_DEBUG_WRITE_MAX +
+					  (unsigned)rng_below(1000)));
 	} else {
 		storm_count(t, num, storm_keel(t, num, mr));
 	}

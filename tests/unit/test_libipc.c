@@ -145,6 +145,10 @@ START_TEST(send_side_wrappers)
 	keel_debug_putc((char)0xe9);
 	check_trap(KEEL_SYS_DEBUG_PUTC, 0xe9, 0, zero);
 	memcpy(mr, zero, sizeof(mr));
+	memcpy(mr, "keel!", 5); /* the bytes in memory order, the rest 0 */
+	ck_assert_int_eq(keel_debug_write("keel!", 5), 0x5a);
+	check_trap(KEEL_SYS_DEBUG_WRITE, 5, 0, mr);
+	memcpy(mr, zero, sizeof(mr));
 	mr[0] = 1;
 	ck_assert_int_eq(keel_invoke(3, KEEL_FRAME_MAP, 3, mr), 0x5a);
 	check_trap(KEEL_SYS_CALL, 3, keel_msginfo(KEEL_FRAME_MAP, 3), (uint64_t[6]){ 1 });

@@ -161,6 +161,30 @@ START_TEST(debug_putc_and_yield)
 }
 END_TEST
 
+/* DEBUG_WRITE: x0 bytes of the message registers' memory; more than 48
+ * is refused and writes nothing. */
+START_TEST(debug_write_prints_the_registers_bytes)
+{
+	uint64_t mr[6] = { 0 };
+	char line[KEEL_DEBUG_WRITE_MAX + 1];
+	for (unsigned i = 0; i < KEEL_DEBUG_WRITE_MAX; i++)
+		line[i] = (char)('a' + i % 26);
+	line[KEEL_DEBUG_WRITE_MAX] = 0;
+	memcpy(mr, line, KEEL_DEBUG_WRITE_MAX);
+	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, 3, 0, mr), KEEL_OK);
+	ck_assert_str_eq(fake_console(), "abc");
+	ck_assert_int_eq((long)fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, KEEL_DEBUG_WRITE_MAX + 1, 0, mr),
+			 KEEL_E_INVALID_ARG);
+	ck_assert_int_eq((long)fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, ~0ull, 0, mr), KEEL_E_INVALID_ARG);
+	ck_assert_str_eq(fake_console(), "abc");
+	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, 0, 0, mr), KEEL_OK);
+	memcpy(mr, line, KEEL_DEBUG_WRITE_MAX);
+	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, KEEL_DEBUG_WRITE_MAX, 0, mr), KEEL_OK);
+	ck_assert_uint_eq(strlen(fake_console()), 3 + KEEL_DEBUG_WRITE_MAX);
+	ck_assert_str_eq(fake_console() + 3, line);
+}
+END_TEST
+
 START_TEST(tcb_registers_round_trip)
 {
 	uint64_t mr[6] = { 0x400000, 0x7ff000, 1, 2, 0x99, 0 };
@@ -225,6 +249,7 @@ Suite *suite_syscall(void)
 	tcase_add_test(tc, fault_without_handler_stops_the_thread);
 	tcase_add_test(tc, fault_handler_endpoint_deleted_leaves_thread_stopped);
 	tcase_add_test(tc, debug_putc_and_yield);
+	tcase_add_test(tc, debug_write_prints_the_registers_bytes);
 	tcase_add_test(tc, tcb_registers_round_trip);
 	tcase_add_test(tc, tcb_configure_checks_its_arguments);
 	return s;

@@ -46,8 +46,13 @@ enum keel_sys {
 	KEEL_SYS_POLL = 7,    /* non-blocking receive/wait */
 	KEEL_SYS_NBSEND = 8,  /* non-blocking send: dropped if nobody waits */
 	KEEL_SYS_DEBUG_PUTC = 9,
-	KEEL_SYS_COUNT = 10,
+	KEEL_SYS_DEBUG_WRITE = 10, /* x0 bytes (<= KEEL_DEBUG_WRITE_MAX) from MR0.. */
+	KEEL_SYS_COUNT = 11,
 };
+
+/* KEEL_SYS_DEBUG_WRITE: the bytes are the six message registers' memory,
+ * in order (keel_debug_write). */
+#define KEEL_DEBUG_WRITE_MAX 48u
 
 /* ---- status codes ------------------------------------------------------- */
 enum keel_err {
@@ -539,6 +544,17 @@ static inline void keel_debug_putc(char c)
 {
 	uint64_t info = 0, mr[6] = { 0 };
 	keel_trap(KEEL_SYS_DEBUG_PUTC, (uint64_t)(unsigned char)c, &info, mr);
+}
+
+/* n bytes of s (n <= KEEL_DEBUG_WRITE_MAX) on the kernel console, in one
+ * trap; KEEL_E_INVALID_ARG (nothing written) if n is larger. */
+static inline long keel_debug_write(const char *s, unsigned n)
+{
+	uint64_t info = 0, mr[6] = { 0 };
+	const unsigned char *b = (const unsigned char *)s;
+	for (unsigned i = 0; i < n && i < KEEL_DEBUG_WRITE_MAX; i++)
+		((unsigned char *)mr)[i] = b[i];
+	return keel_trap(KEEL_SYS_DEBUG_WRITE, n, &info, mr);
 }
 
 /* Object invocation with up to six arguments; results come back in mr. */

@@ -1,12 +1,12 @@
 /*
  * keel/print.h — console output for user programs without a file system.
  *
- * Every character goes out through keel_debug_putc (KEEL_SYS_DEBUG_PUTC),
- * so these work in the root server, which has no fault handler to emulate
+ * Text goes out through keel_debug_write (KEEL_SYS_DEBUG_WRITE, 48 bytes
+ * a trap), so these work in the root server, which has no fault handler to emulate
  * Linux write(2). Text is formatted with musl's vsnprintf into a stack
  * buffer first; a line longer than KEEL_PRINT_MAX is cut short.
  *
- * Other CPUs print at the same time, character by character: a line can
+ * Other CPUs print at the same time, 48 bytes at a time: a long line can
  * interleave with another CPU's. Test markers are therefore printed by the
  * root server only (servers send them through keel_report, keel/server.h).
  */
