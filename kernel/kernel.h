@@ -301,7 +301,7 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_unhold(struct vcpu *v);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
-struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg, unsigned *len);
+struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len);
 bool vcpu_route_resend(struct tcb *t);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
 void vcpu_unpark(struct tcb *t);
@@ -322,6 +322,19 @@ void trace_call(const struct tcb *t, const struct cap *ep);
 long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 #define TRACE(kind, t, a0, a1) \
 	do { if (__builtin_expect(trace_on, 0)) trace_record(kind, t, a0, a1); } while (0)
+
+/* Where an exit goes: a routed MMIO access to its device server
+ * (vcpu_mmio_ep), anything else to the VMM (the fault endpoint). Inline:
+ * every exit asks, and most are not MMIO. */
+static inline struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg,
+				       unsigned *len)
+{
+	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]); /* every exit comes here once */
+	t->vcpu->routed = 0;
+	if (label != KEEL_EXIT_MMIO)
+		return &t->slot[TCB_FAULT_EP];
+	return vcpu_mmio_ep(t, msg, len);
+}
 
 /* ---- entry points called by arch code (syscall.c, boot.c) ---- */
 void kernel_enter_contended(struct tcb *trapped, bool svc);

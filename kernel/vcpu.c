@@ -202,19 +202,14 @@ static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t
 	v->route_size[i] = size;
 }
 
-/* Where an exit goes: a routed MMIO access to its device server, with
- * MR0 the offset in the window, anything else to the VMM (the fault
- * endpoint). Every MMIO exit gets MR5, a sequence number unique on the
- * machine that a re-sent exit keeps. */
-struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg, unsigned *len)
+/* An MMIO exit's endpoint (vcpu_exit_ep): its route's, with MR0 the
+ * offset in the window, or the VMM's. Every MMIO exit gets MR5, a
+ * sequence number unique on the machine that a re-sent exit keeps. */
+struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len)
 {
 	static uint64_t seq;
 	struct vcpu *v = t->vcpu;
 	struct cap *r;
-	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]); /* every exit comes here once */
-	v->routed = 0;
-	if (label != KEEL_EXIT_MMIO)
-		return &t->slot[TCB_FAULT_EP];
 	msg[5] = ++seq;
 	*len = 6;
 	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++) {

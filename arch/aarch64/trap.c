@@ -70,10 +70,14 @@ void aarch64_sync_entry(struct tcb *t)
 	uint64_t esr = t->regs.esr;
 	unsigned ec = (unsigned)ESR_EC(esr);
 	/* Like an SVC, a trapped HVC returns past itself: if a remote stall
-	 * takes t away before the exit is raised, it must run again. */
-	kernel_enter(t, ec == EC_SVC64 || ec == EC_HVC64);
-	if (!kernel_trapped_is_current(t))
-		kernel_exit(); /* another CPU took t away while we waited */
+	 * takes t away before the exit is raised, it must run again. Only a
+	 * lock that had to be waited for can have let that happen
+	 * (aarch64_svc_entry). */
+	if (__builtin_expect(!ARCH_LOCK_TRY(), 0)) {
+		kernel_enter_contended(t, ec == EC_SVC64 || ec == EC_HVC64);
+		if (!kernel_trapped_is_current(t))
+			kernel_exit(); /* another CPU took t away while we waited */
+	}
 	/* A guest's WFE (ESR TI = 1) is a spin-wait hint: yield here, as for
 	 * a native thread, without an exit to the VMM. */
 	if (t->vcpu && ec != EC_FP && !(ec == EC_WFX && (esr & 1))) {

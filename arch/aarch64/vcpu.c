@@ -228,7 +228,7 @@ static void vcpu_flush_cpu(unsigned cpu)
 
 void arch_vcpu_flush(void)
 {
-	vcpu_flush_cpu(arch_cpu_id());
+	vcpu_flush_cpu(this_cpu()->id);
 }
 
 int arch_vcpu_holder(const struct arch_vcpu *v)
@@ -241,7 +241,7 @@ int arch_vcpu_holder(const struct arch_vcpu *v)
 
 void arch_vcpu_activate(struct arch_vcpu *v)
 {
-	unsigned cpu = arch_cpu_id();
+	unsigned cpu = this_cpu()->id;
 	struct arch_vcpu *h = held[cpu];
 	if (h == v) { /* also NULL == NULL */
 		if (v && !in_guest[cpu]) {
@@ -424,7 +424,7 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
  * as soon as the vCPU is loaded). */
 void aarch64_vtimer_irq(struct tcb *t)
 {
-	unsigned cpu = arch_cpu_id();
+	unsigned cpu = this_cpu()->id;
 	struct arch_vcpu *v = t->vcpu ? &t->vcpu->arch : NULL;
 	if (!v || held[cpu] != v || !in_guest[cpu]) {
 		if (held[cpu])
@@ -453,7 +453,7 @@ void aarch64_maintenance_irq(struct tcb *t)
 	uint64_t msg[6] = { 0 };
 	uint64_t eisr = sysreg_read(ICH_EISR_EL2);
 	unsigned n = 0;
-	unsigned cpu = arch_cpu_id();
+	unsigned cpu = this_cpu()->id;
 	if (!t->vcpu || held[cpu] != &t->vcpu->arch || !in_guest[cpu])
 		return;
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
