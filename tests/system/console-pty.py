@@ -65,10 +65,15 @@ def attach(keelctl, sock, vm, command, want, tmp):
     seen, ok = read_until(fd, b"", b"Ctrl-] detaches", 30)
     if not ok:
         fail("no 'Ctrl-] detaches' banner from keelctl console", seen)
-    # Linux answers a master's tcgetattr with the slave's settings
+    # Linux answers a master's tcgetattr with the slave's settings; keelctl
+    # prints its banner just before it makes the terminal raw
+    cooked = termios.ICANON | termios.ECHO | termios.ISIG
+    end = time.monotonic() + 5
+    while termios.tcgetattr(fd)[3] & cooked and time.monotonic() < end:
+        time.sleep(0.05)
     lflag = termios.tcgetattr(fd)[3]
-    if lflag & (termios.ICANON | termios.ECHO | termios.ISIG):
-        fail(f"attached, but the terminal is not raw (lflag {lflag:#o})", seen)
+    if lflag & cooked:
+        fail(f"attached, but the terminal is not raw after 5 s (lflag {lflag:#o})", seen)
     for attempt in range(3):  # the VM's shell may not have read the first yet
         os.write(fd, command.encode() + b"\r")
         seen, ok = read_until(fd, seen, want.encode(), 30)
