@@ -135,6 +135,28 @@ START_TEST(other_requests_named)
 }
 END_TEST
 
+/* An exit timed before t_start (1000) is before the trace: left out, and
+ * its lane not named for it; the one after is kept. */
+START_TEST(before_the_start_left_out)
+{
+	const char *why;
+	cJSON *out = convert("[[990,1,1,5,2,4112,0],[1010,1,0,5,1,4112,0]]", &why);
+	const cJSON *e;
+	int n = 0;
+	ck_assert_ptr_nonnull(out);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(out, "traceEvents"))
+		ck_assert(!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "ts")) ||
+			  cJSON_GetObjectItemCaseSensitive(e, "ts")->valuedouble >= 0);
+	ck_assert_ptr_null(find(out, "i", "exit mmio", 8, 2));
+	ck_assert_ptr_null(find(out, "M", "thread_name", 8, 2));
+	ck_assert_ptr_nonnull(find(out, "i", "exit mmio", 8, 1));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(out, "traceEvents"))
+		n += !strcmp(cJSON_GetObjectItemCaseSensitive(e, "ph")->valuestring, "i");
+	ck_assert_int_eq(n, 2); /* the kept exit, on its CPU's lane and its vCPU's */
+	cJSON_Delete(out);
+}
+END_TEST
+
 START_TEST(ipc_irq_fault_and_unknown_thread)
 {
 	const char *why;
@@ -173,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, exit_on_cpu_and_vcpu);
 	tcase_add_test(tc, device_request_is_a_span);
 	tcase_add_test(tc, other_requests_named);
+	tcase_add_test(tc, before_the_start_left_out);
 	tcase_add_test(tc, ipc_irq_fault_and_unknown_thread);
 	tcase_add_test(tc, malformed_refused);
 	suite_add_tcase(s, tc);

@@ -188,6 +188,11 @@ static const char *one_event(struct conv *c, const cJSON *ev)
 		v[i++] = x->valuedouble;
 	}
 	double ts = (v[0] - c->t0) * 1e6 / c->hz;
+	/* A CPU that timed an event just before root turned the rings on
+	 * records it just after (a vCPU thread descheduled in between, under
+	 * load): it is before the trace, and left out. */
+	if (ts < 0)
+		return NULL;
 	kind = (int)v[1];
 	lane_of(c, (int)v[3], (int)v[4], &pid, &tid);
 	if (kind == K_DEV_REQ || kind == K_DEV_DONE) {
