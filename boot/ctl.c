@@ -202,6 +202,16 @@ static const struct keel_ctl_dev_counters *ctl_dev_now(struct vm *vm, unsigned d
 	return s && a ? srv_view(s, a, sizeof(struct keel_ctl_dev_counters)) : NULL;
 }
 
+/* b += c, field by field (totals across a server's instances). */
+static void ctl_dev_add(struct keel_ctl_dev_counters *b, const struct keel_ctl_dev_counters *c)
+{
+	b->requests += c->requests;
+	b->bytes_in += c->bytes_in;
+	b->bytes_out += c->bytes_out;
+	b->mmio += c->mmio;
+	b->calls += c->calls;
+}
+
 /* Device server s is about to lose its memory (a fault, a restart): add
  * what it counted to the total; the next instance tells its own. */
 static void ctl_dev_bank(const struct server *s)
@@ -214,10 +224,7 @@ static void ctl_dev_bank(const struct server *s)
 	    !(c = ctl_dev_now(vm, (unsigned)dev)))
 		return;
 	b = &ctl_dev_base[vm->index][dev];
-	b->requests += c->requests;
-	b->bytes_in += c->bytes_in;
-	b->bytes_out += c->bytes_out;
-	b->mmio += c->mmio;
+	ctl_dev_add(b, c);
 	ctl_dev_addr[vm->index][dev] = 0;
 }
 
@@ -307,12 +314,8 @@ static void ctl_fill_vm(struct keel_ctl_vm *o, struct vm *vm)
 	for (unsigned d = 0; d < vm->ndev && d < KEEL_CTL_DEVICES; d++) {
 		const struct keel_ctl_dev_counters *now = ctl_dev_now(vm, d);
 		o->dev[d] = ctl_dev_base[vm->index][d];
-		if (now) {
-			o->dev[d].requests += now->requests;
-			o->dev[d].bytes_in += now->bytes_in;
-			o->dev[d].bytes_out += now->bytes_out;
-			o->dev[d].mmio += now->mmio;
-		}
+		if (now)
+			ctl_dev_add(&o->dev[d], now);
 	}
 	ctl_fill_servers(o, vm);
 }

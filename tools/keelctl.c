@@ -251,8 +251,8 @@ static void kc_print_counters(const cJSON *vm)
 		printf(" interrupts injected %.0f\n", kc_num(vm, "irqs_injected"));
 	}
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(vm, "devices")) {
-		printf("  %-8s %-15s MMIO %.0f", kc_str(d, "device"), kc_str(d, "kind"),
-		       kc_num(d, "mmio"));
+		printf("  %-8s %-15s MMIO %.0f, IPC calls %.0f", kc_str(d, "device"), kc_str(d, "kind"),
+		       kc_num(d, "mmio"), kc_num(d, "ipc_calls"));
 		if (cJSON_GetObjectItemCaseSensitive(d, "requests"))
 			printf(", requests %.0f, bytes from the guest %.0f, to the guest %.0f",
 			       kc_num(d, "requests"), kc_num(d, "bytes_in"), kc_num(d, "bytes_out"));
@@ -266,8 +266,9 @@ static void kc_print_stats(const cJSON *r)
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItemCaseSensitive(r, "vms")) {
 		printf("%s (%s):", kc_str(vm, "name"), kc_str(vm, "state"));
 		if (cJSON_GetObjectItemCaseSensitive(vm, "exits"))
-			printf(" exits %.0f, data aborts injected %.0f, IPIs %.0f,", kc_num(vm, "exits"),
-			       kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"));
+			printf(" exits %.0f, data aborts injected %.0f, IPIs %.0f, IPC calls %.0f,",
+			       kc_num(vm, "exits"), kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"),
+			       kc_num(vm, "ipc_calls"));
 		printf(" server restarts %.0f, server faults %.0f\n", kc_num(vm, "server_restarts"),
 		       kc_num(vm, "server_faults"));
 		kc_print_counters(vm);

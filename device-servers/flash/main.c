@@ -140,7 +140,8 @@ int main(int argc, char **argv)
 {
 	static struct flash f;
 	static struct keel_dev_router router = { .request = flash_request, .ctx = &f, .ntfn = 0,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
 	long err;

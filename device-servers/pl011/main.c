@@ -21,9 +21,11 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/arch_counter.h>
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/ctl.h>
+#include <keel/trace.h>
 #include <keel/vmm.h>
 
 #include "pl011.h"
@@ -37,6 +39,21 @@ struct uart {
 			    * a restart only delays one flush) */
 };
 
+/* keelctl stats: the guest accesses and IPC calls this instance answered
+ * and made (root keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+/* Output lines and input, for a trace (keel/trace.h): one request each. */
+static struct keel_dev_log uart_log;
+static uint32_t uart_logged;
+
+/* A request of type (output: at stream position pos) begun at t0, done. */
+static void uart_log_req(uint32_t type, uint64_t t0, uint64_t pos, uint64_t bytes)
+{
+	uint64_t n = uart_logged++;
+	keel_dev_log_add(&uart_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | type, pos);
+	keel_dev_log_add(&uart_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32, bytes);
+}
+
 /* A call to the console; a call cancelled by its restart is made again
  * (root restarts it from its state page). */
 #define CON_TRIES 4u
@@ -46,6 +63,7 @@ static long uart_console_call(uint64_t label, uint64_t len, uint64_t mr[6])
 	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
 		uint64_t info = keel_msginfo(label, len), m[6];
 		memcpy(m, mr, sizeof(m));
+		counters.calls++;
 		err = keel_call(KEEL_SRV_PEER, &info, m);
 	}
 	return err;
@@ -84,10 +102,13 @@ static void kernel_write(struct uart *u, char *b, unsigned n)
 static void uart_flush(struct uart *u)
 {
 	struct pl011_copy *w = u->w;
+	uint64_t t0;
 	if (!w->tx_len)
 		return;
+	t0 = keel_arch_counter();
 	if (!u->console || !uart_console_write(w->tx_pos, w->tx_buf, w->tx_len))
 		kernel_write(u, w->tx_buf, w->tx_len);
+	uart_log_req(KEEL_TRACE_REQ_OUTPUT, t0, w->tx_pos, w->tx_len);
 	w->tx_pos += w->tx_len;
 	w->tx_len = 0;
 }
@@ -124,8 +145,11 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
 	unsigned n = m->mr[0] < KEEL_DEV_INPUT_MAX ? (unsigned)m->mr[0] : KEEL_DEV_INPUT_MAX;
+	uint64_t t0 = keel_arch_counter(), took;
 	memcpy(b, &m->mr[2], sizeof(b));
-	return pl011_input(&u->w->regs, m->mr[1], b, n);
+	took = pl011_input(&u->w->regs, m->mr[1], b, n);
+	uart_log_req(KEEL_TRACE_REQ_INPUT, t0, 0, took);
+	return took;
 }
 
 /* A DR read: the guest wants input, so a partial line (a prompt) goes
@@ -222,15 +246,12 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	return true;
 }
 
-/* keelctl stats: the guest accesses this instance answered (root keeps
- * the totals across restarts, keel/ctl.h). */
-static struct keel_ctl_dev_counters counters;
-
 int main(int argc, char **argv)
 {
 	static struct uart u;
 	static struct keel_dev_router router = { .request = uart_request, .ctx = &u, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
 	long err;
@@ -242,6 +263,8 @@ int main(int argc, char **argv)
 	pl011_page_resume(u.page);
 	uart_console_probe(&u);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
+	uart_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&uart_log, "trace log");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;

@@ -301,7 +301,8 @@ static void vblk_init(void *ctx)
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vblk_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vblk_init, .notified = vblk_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

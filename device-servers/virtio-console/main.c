@@ -17,9 +17,11 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/arch_counter.h>
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/ctl.h>
+#include <keel/trace.h>
 #include <keel/vmm.h>
 
 #include "vcon.h"
@@ -34,12 +36,28 @@ static char prefix[40];
 static bool console; /* a console server takes the output */
 static bool midline; /* kernel console: a line is open */
 
+/* keelctl stats: the guest accesses and IPC calls this instance answered
+ * and made (root keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+/* Output and input, for a trace (keel/trace.h): one request a block. */
+static struct keel_dev_log vcon_log;
+static uint32_t vcon_logged;
+
+/* A block of type (output: at stream position pos) begun at t0, done. */
+static void vcon_log_block(uint32_t type, uint64_t t0, uint64_t pos, unsigned bytes)
+{
+	uint64_t n = vcon_logged++;
+	keel_dev_log_add(&vcon_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | type, pos);
+	keel_dev_log_add(&vcon_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32, bytes);
+}
+
 static long vcon_console_call(uint64_t label, uint64_t len, uint64_t mr[6])
 {
 	long err = KEEL_E_CANCELLED;
 	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
 		uint64_t info = keel_msginfo(label, len), m[6];
 		memcpy(m, mr, sizeof(m));
+		counters.calls++;
 		err = keel_call(KEEL_SRV_PEER, &info, m);
 	}
 	return err;
@@ -67,12 +85,14 @@ static bool vcon_write(void *ctx, uint64_t pos, const uint8_t *b, unsigned n)
 {
 	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { KEEL_CON_WRITE_WORD(n, pos) };
 	unsigned words = 1 + (n + 7) / 8;
+	uint64_t t0 = keel_arch_counter();
 	(void)ctx;
 	memcpy(&w[1], b, n);
 	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
 		keel_ipcbuf()->mr[i] = w[i];
 	if (!console || vcon_console_call(KEEL_CON_WRITE, words, w) != KEEL_OK)
 		vcon_kernel_write(b, n);
+	vcon_log_block(KEEL_TRACE_REQ_OUTPUT, t0, pos, n);
 	return true;
 }
 
@@ -116,8 +136,12 @@ static uint64_t vcon_dev_input(const struct keel_msg *m)
 {
 	uint8_t b[KEEL_DEV_INPUT_MAX];
 	unsigned n = m->mr[0] < KEEL_DEV_INPUT_MAX ? (unsigned)m->mr[0] : KEEL_DEV_INPUT_MAX;
+	uint64_t t0 = keel_arch_counter();
+	unsigned took;
 	memcpy(b, &m->mr[2], sizeof(b));
-	return vcon_input(&con, m->mr[1], b, n);
+	took = vcon_input(&con, m->mr[1], b, n);
+	vcon_log_block(KEEL_TRACE_REQ_INPUT, t0, 0, took);
+	return took;
 }
 
 static bool vcon_request(void *ctx, struct keel_msg *m)
@@ -161,14 +185,11 @@ static void vcon_init(void *ctx)
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
 
-/* keelctl stats: the guest accesses this instance answered (root keeps
- * the totals across restarts, keel/ctl.h). */
-static struct keel_ctl_dev_counters counters;
-
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vcon_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vcon_init,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
@@ -184,6 +205,8 @@ int main(int argc, char **argv)
 		.mem = { .base = (uint8_t *)(uintptr_t)KEEL_DEV_RAM_VADDR,
 			 .gpa = strtoull(argv[2], NULL, 16), .size = strtoull(argv[3], NULL, 16) } };
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
+	vcon_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&vcon_log, "trace log");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed: %ld\n", self, err);
 	return 1;

@@ -29,10 +29,12 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/arch_counter.h>
 #include <keel/ctl.h>
 #include <keel/net.h>
 #include <keel/print.h>
 #include <keel/server.h>
+#include <keel/trace.h>
 #include <keel/vmm.h>
 
 #include "nethdr.h"
@@ -103,6 +105,18 @@ static bool vnet_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 /* keelctl stats: this instance's frames and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
 static struct keel_ctl_dev_counters counters;
+/* Frames sent and received, for a trace (keel/trace.h): one request each. */
+static struct keel_dev_log vnet_log;
+static uint32_t vnet_logged;
+
+/* A frame taken at t0: its request and completion (status 1: dropped). */
+static void vnet_log_frame(uint32_t type, uint64_t t0, bool ok, uint32_t len)
+{
+	uint64_t n = vnet_logged++;
+	keel_dev_log_add(&vnet_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | type, 0);
+	keel_dev_log_add(&vnet_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32 | !ok,
+			 ok ? len : 0);
+}
 
 /* ---- transmit: guest chain -> tx slot ---- */
 
@@ -112,12 +126,14 @@ static bool vnet_send(const struct virtq_chain *c)
 	struct keel_net_ring *r = &port->tx;
 	struct vnet_hdr h;
 	uint32_t prod = r->prod;
+	uint64_t t0 = keel_arch_counter();
 	int32_t len = -1;
 	if (virtq_chain_copy(&dev.mem, c, 0, (uint8_t *)&h, VNET_HDR_BYTES, false))
 		len = vnet_tx_check(&h, c->out_len);
 	if (len < 0 || !virtq_chain_copy(&dev.mem, c, VNET_HDR_BYTES, vnet_slot(KEEL_NET_TX_OFF, prod),
 					     (uint32_t)len, false)) {
 		st->tx_dropped++;
+		vnet_log_frame(KEEL_TRACE_REQ_SEND, t0, false, 0);
 		return false;
 	}
 	r->len[prod % KEEL_NET_SLOTS] = (uint32_t)len;
@@ -127,6 +143,7 @@ static bool vnet_send(const struct virtq_chain *c)
 	st->tx_frames++;
 	counters.requests++;
 	counters.bytes_in += (uint32_t)len;
+	vnet_log_frame(KEEL_TRACE_REQ_SEND, t0, true, (uint32_t)len);
 	return true;
 }
 
@@ -165,6 +182,7 @@ static void vnet_receive(const struct virtq_chain *c, uint32_t idx)
 {
 	struct vnet_hdr h = vnet_rx_hdr();
 	uint32_t len = port->rx.len[idx % KEEL_NET_SLOTS], written = 0;
+	uint64_t t0 = keel_arch_counter();
 	if (len >= KEEL_NET_ETH_HDR && len <= KEEL_NET_FRAME_MAX &&
 	    c->in_len >= VNET_HDR_BYTES + len &&
 	    virtq_chain_copy(&dev.mem, c, 0, (uint8_t *)&h, VNET_HDR_BYTES, true) &&
@@ -176,6 +194,7 @@ static void vnet_receive(const struct virtq_chain *c, uint32_t idx)
 	} else {
 		st->rx_dropped++; /* the guest sees an empty buffer: a lost frame */
 	}
+	vnet_log_frame(KEEL_TRACE_REQ_RECEIVE, t0, written != 0, len);
 	st->rx = (struct vnet_commit){ .head = c->head, .idx = idx };
 	__atomic_store_n(&st->rx.valid, 1, __ATOMIC_RELEASE);
 	virtq_push(&dev, NET_RXQ, c->head, written);
@@ -310,6 +329,8 @@ static void vnet_init(void *ctx)
 		kprintf("[%s] resuming: %lu frames sent, %lu received\n", self,
 			(unsigned long)st->tx_frames, (unsigned long)st->rx_frames);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
+	vnet_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&vnet_log, "trace log");
 	vnet_progress();
 	keel_signal(KEEL_NET_SLOT_SWITCH); /* whatever it waited for, look again */
 }
@@ -330,7 +351,8 @@ static bool vnet_parse_mac(const char *s, uint8_t mac[6])
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vnet_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vnet_init, .notified = vnet_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 
 #include <keel/abi.h>
+#include <keel/arch_counter.h>
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/ctl.h>
+#include <keel/trace.h>
 #include <keel/vmm.h>
 
 #include "rndr.h"
@@ -41,11 +43,24 @@ static bool vrng_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 	return true;
 }
 
+/* keelctl stats: the guest accesses and IPC calls this instance answered
+ * (root keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+/* For a trace (keel/trace.h): the requests one notify found, as one. */
+static struct keel_dev_log vrng_log;
+static uint32_t vrng_logged;
+
 static void vrng_notify(void *ctx, unsigned q)
 {
+	uint64_t t0 = keel_arch_counter(), bytes = rng.bytes, n;
 	(void)ctx;
-	if (q == 0)
-		vrng_serve(&rng);
+	if (q != 0)
+		return;
+	n = vrng_logged++;
+	keel_dev_log_add(&vrng_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | KEEL_TRACE_REQ_ENTROPY, 0);
+	vrng_serve(&rng);
+	keel_dev_log_add(&vrng_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32,
+			 rng.bytes - bytes);
 }
 
 static const struct virtio_dev_ops vrng_ops = {
@@ -91,14 +106,11 @@ static void vrng_init(void *ctx)
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
 
-/* keelctl stats: the guest accesses this instance answered (root keeps
- * the totals across restarts, keel/ctl.h). */
-static struct keel_ctl_dev_counters counters;
-
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vrng_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vrng_init,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };
@@ -112,6 +124,8 @@ int main(int argc, char **argv)
 		.mem = { .base = (uint8_t *)(uintptr_t)KEEL_DEV_RAM_VADDR,
 			 .gpa = strtoull(argv[2], NULL, 16), .size = strtoull(argv[3], NULL, 16) } };
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
+	vrng_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&vrng_log, "trace log");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed: %ld\n", self, err);
 	return 1;

@@ -52,6 +52,7 @@ void vrng_answer(struct vrng *r, const struct virtq_chain *c)
 		}
 		written += n;
 	}
+	r->bytes += written;
 	virtq_push(r->dev, 0, c->head, written);
 }
 

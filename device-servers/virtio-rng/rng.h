@@ -35,6 +35,7 @@ struct vrng {
 	vrng_rand_fn rand;
 	void *ctx;
 	uint64_t failed; /* requests given back empty: the source kept failing */
+	uint64_t bytes;  /* random bytes given, all requests (for a trace) */
 };
 
 extern const struct virtio_mmio_id vrng_id;

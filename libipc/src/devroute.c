@@ -21,7 +21,10 @@ bool keel_dev_route_request(void *router, struct keel_msg *m)
 {
 	struct keel_dev_router *r = router;
 	uint64_t label = m->label;
-	bool reply = r->request(r->ctx, m);
+	bool reply;
+	if (r->calls)
+		++*r->calls;
+	reply = r->request(r->ctx, m);
 	if (reply && label >= KEEL_DEV_READ && label <= KEEL_DEV_INPUT &&
 	    m->len >= KEEL_DEV_REPLY_LEN)
 		route_lines(r, m->mr[2], true);
@@ -35,6 +38,8 @@ bool keel_dev_route_exit(void *router, struct keel_msg *m)
 	bool ok;
 	if (r->accesses)
 		++*r->accesses;
+	if (r->calls)
+		++*r->calls;
 	if (m->label != KEEL_EXIT_MMIO || !keel_mmio_decode(m->mr, &a)) {
 		a = (struct keel_mmio_access){ .gpa = m->mr[0], .write = m->mr[1] & KEEL_MMIO_WRITE };
 		ok = false;

@@ -12,20 +12,26 @@
 #   bad       a request that is not JSON, one with an unknown command and
 #             one naming no VM are refused with their line and column;
 #             list is the same after them (nothing changed)
+#   raw       keelctl console vm2 on a pseudo-terminal (console-pty.py):
+#             raw while attached, a command typed runs in vm2 and its
+#             output comes back, Ctrl-] detaches, the settings restored
 #   stats     vm1's counters grow while its guest runs a command that
 #             reads its disk and pings vm2: exits, WFI exits,
 #             interrupts injected, vblk's and vnet's MMIO accesses,
-#             requests and bytes (vblk: by at least the 1 MiB read), and
-#             the frames lan's switch forwarded
+#             requests and bytes (vblk: by at least the 1 MiB read), IPC
+#             calls (vm1's, vblk's, vnet's, the PL011's), and the frames
+#             lan's switch forwarded
 #   crash     keelctl crash vm1 pl011: root's real fault; list shows the
 #             restart and the fault, events the faulted and restarted;
 #             keelctl restart vm1 vblk: list counts it, the disk still reads
-#   trace     keelctl trace --seconds 2 while vm1 reads its disk and
-#             keelctl crash vm1 blkdrv1 (its disk's driver; a crash of
+#   trace     keelctl trace --seconds 2 while vm1 reads its disk, pings
+#             vm2 and prints, and keelctl crash vm1 blkdrv1 (its disk's driver; a crash of
 #             vm1-vblk leaves the guest's disk hung today, docs/management.md):
 #             the file is JSON (cJSON, through
 #             trace-svg; python3's json.tool too if there) with events of
 #             every kind: exit, ipc, irq, device request, fault, restart;
+#             device requests on vm1-vblk (read), vm1-vnet (send, receive)
+#             and vm1-pl011 (output) (trace-requests.py);
 #             trace-svg makes a well-formed SVG of it (xmllint if there);
 #             the disk still reads. Both files stay in <dir>/system/.
 #   pause     vm1 paused: its exit count stands still; resumed: its
@@ -35,7 +41,10 @@
 #   create    keelctl create of tests/ctl/bad-vm.json is refused with the
 #             config loader's located messages, and list is unchanged;
 #             of tests/ctl/vm3.json: vm3 runs and boots to its shell
-#             (Ctrl-] 3); stop and remove vm3: list no longer has it
+#             (Ctrl-] 3), its shell on hvc0 (it has a virtio-console and a
+#             virtio-rng); a 2 s trace while it reads /dev/hwrng and
+#             prints has vm3-vcon's output and input and vm3-vrng's
+#             entropy requests; stop and remove vm3: list no longer has it
 #   sockets   per-VM console sockets (tests/system/consock-steps.sh)
 #   churn     keelctl create of a VM with a 31-byte name (as long as a
 #             config allows): its servers listed with their whole names,
@@ -229,7 +238,7 @@ counters() {
 	for c in "$@"; do
 		case $c in
 		reason_*) printf '%s\n' "$out" | grep -oE "\"${c#reason_}\":[0-9]+" | head -n1 ;;
-		vblk_* | vnet_*) printf '%s\n' "$out" | grep -oE "\"device\":\"${c%%_*}\"[^}]*" |
+		vblk_* | vnet_* | pl011_*) printf '%s\n' "$out" | grep -oE "\"device\":\"${c%%_*}\"[^}]*" |
 			grep -oE "\"${c#*_}\":[0-9]+" ;;
 		*) printf '%s\n' "$out" | grep -oE "\"$c\":[0-9]+" | head -n1 ;;
 		esac | cut -d: -f2 | tr '\n' ' '
@@ -237,7 +246,7 @@ counters() {
 }
 # (reason_mmio is left out: the guest's device accesses go to their servers
 # on MMIO routes, not to the VMM; vblk_mmio and vnet_mmio count them)
-COUNTED='exits reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out'
+COUNTED='exits reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out ipc_calls vblk_ipc_calls vnet_ipc_calls pl011_ipc_calls'
 # lan's switch: frames it forwarded (list --json)
 forwarded() {
 	kc --json list || return 1
@@ -259,10 +268,14 @@ t_stats() {
 	f1=$(forwarded) && [ "${f1:-0}" -gt "$f0" ] || { waited="lan's switch to forward the pings ($f0, then ${f1:-none})"; return 1; }
 	# dd read 16 x 64 KiB: at least that many bytes came from the disk
 	[ $((b[5] - a[5])) -ge 1048576 ] || { waited="vblk bytes_out (the 6th counted) to grow by 1 MiB (${a[5]}, ${b[5]})"; return 1; }
-	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+' &&
+	# vm1's IPC calls: at least its exits and its device servers' calls
+	[ $((b[10] - a[10])) -ge $(((b[0] - a[0]) + (b[11] - a[11]) + (b[12] - a[12]))) ] ||
+		{ waited="vm1's IPC calls to grow by its exits and vblk's and vnet's calls at least"; return 1; }
+	kc stats && has '^vm1 \(running\): exits [0-9]+, data aborts injected [0-9]+, IPIs [0-9]+, IPC calls [0-9]+' &&
 		has '^  exits by reason: mmio [0-9]+, hvc [0-9]+, smc [0-9]+, wfi [0-9]+' &&
-		has '^  vblk +virtio-blk +MMIO [0-9]+, requests [0-9]+, bytes from the guest [0-9]+, to the guest [0-9]+' &&
-		has '^not counted yet: IPC calls'
+		has '^  vblk +virtio-blk +MMIO [0-9]+, IPC calls [0-9]+, requests [0-9]+, bytes from the guest [0-9]+, to the guest [0-9]+' &&
+		has '^  pl011 +pl011 +MMIO [0-9]+, IPC calls [0-9]+$' &&
+		has "^not counted yet: the VMM's IPC calls to the console server, reports to root"
 }
 t_crash() {
 	kc crash vm1 pl011 && has '^crash vm1 pl011: done' &&
@@ -282,7 +295,8 @@ t_trace() {
 	svg_tool=$(dirname "$keelctl")/trace-svg
 	[ -x "$svg_tool" ] || { waited="trace-svg next to keelctl"; return 1; }
 	rm -f "$json" "$svg"
-	send '\r' && run_cmd 'i=0; while [ $i -lt 150 ]; do dd if=/dev/vda of=/dev/null bs=4k count=8 skip=$((i*8)) iflag=direct 2>/dev/null; i=$((i+1)); done; echo trace-io-$((40+2))' 'echo trace-io-' || return 1
+	# each round: a read (vblk), a ping (vnet: send, receive) and a line (pl011: output)
+	send '\r' && run_cmd 'i=0; while [ $i -lt 150 ]; do dd if=/dev/vda of=/dev/null bs=4k count=8 skip=$((i*8)) iflag=direct 2>/dev/null; ping -c 1 -W 1 10.0.0.2 >/dev/null; echo io-$i; i=$((i+1)); done; echo trace-io-$((40+2))' 'echo trace-io-' || return 1
 	sleep 2 # the loop's own echo done: the reads have begun
 	"$keelctl" --socket "$sock" --timeout 120 trace --seconds 2 -o "$json" >"$tmp/trace.out" 2>&1 &
 	pid=$!
@@ -298,6 +312,9 @@ t_trace() {
 	for kind in exit ipc irq 'device request' fault restart; do
 		grep -qF "\"cat\":\"$kind\"" "$json" || { waited="a \"$kind\" event in the trace"; return 1; }
 	done
+	python3 "$(dirname "$0")/trace-requests.py" "$json" vm1-vblk:read vm1-vnet:send \
+		vm1-vnet:receive vm1-pl011:output >"$tmp/requests.out" 2>&1 ||
+		{ waited="device requests: $(cat "$tmp/requests.out")"; return 1; }
 	grep -qF '"name":"vm1-vblk"' "$json" && grep -qF '"name":"vm1 vcpu0"' "$json" &&
 		grep -qF '"name":"CPU 1"' "$json" || { waited="the lanes named"; return 1; }
 	"$svg_tool" "$json" >"$svg" || { waited="trace-svg to read it"; return 1; }
@@ -349,11 +366,27 @@ t_create() {
 		has '"name":"vm3-pl011","device":"pl011","kind":"pl011","state":"running"' &&
 		send '\x1d3' && PROMPT='vm3:/# ' && expect 'vm3 has the console' 30 &&
 		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
-		run_cmd 'echo vm3-$((40+2)) $(grep -c processor /proc/cpuinfo)' '^vm3-42 1' &&
-		! kc remove vm3 && has 'not possible' &&
+		run_cmd 'echo vm3-$((40+2)) $(grep -c processor /proc/cpuinfo) $(tty)' '^vm3-42 1 /dev/hvc0' &&
+		t_trace_vm3 && ! kc remove vm3 && has 'not possible' &&
 		kc stop vm3 && expect 'VM vm3 destroyed' 60 && kc remove vm3 && has '^remove vm3: done' &&
 		kc --json list && ! has '"vm3"' && has '"name":"vm1","state":"running"' &&
 		kc --json events && has '"event":"vm-created","vm":"vm3"' && has '"event":"vm-removed","vm":"vm3"'
+}
+
+# A trace while vm3 (its shell on hvc0) reads /dev/hwrng: what is typed
+# and printed goes through vm3-vcon, the entropy through vm3-vrng.
+t_trace_vm3() {
+	local json=$outdir/trace-vm3.json pid
+	run_cmd 'modprobe virtio_rng; echo rng-$(cat /sys/class/misc/hw_random/rng_current)' '^rng-virtio_rng' || return 1
+	"$keelctl" --socket "$sock" --timeout 120 trace --seconds 3 -o "$json" >"$tmp/trace3.out" 2>&1 &
+	pid=$!
+	sleep 1 && kc list # QEMU takes one client at a time: this waits for the trace's start
+	run_cmd 'for i in 1 2 3 4; do head -c 512 /dev/hwrng | wc -c; done; echo vm3-rng-$((40+2))' '^vm3-rng-42' ||
+		{ kill "$pid"; return 1; }
+	wait "$pid" || { waited="keelctl trace: $(cat "$tmp/trace3.out")"; return 1; }
+	python3 "$(dirname "$0")/trace-requests.py" "$json" vm3-vcon:output vm3-vcon:input \
+		vm3-vrng:entropy >"$tmp/requests.out" 2>&1 ||
+		{ waited="device requests: $(cat "$tmp/requests.out")"; return 1; }
 }
 
 # VM names as long as a config allows (31 bytes) made at run time, and
@@ -386,10 +419,20 @@ t_keys() {
 		run_cmd 'echo keys-$((40+2))' '^keys-42'
 }
 
+# keelctl console on a terminal (raw mode), through a pseudo-terminal.
+t_raw() {
+	local rc
+	command -v python3 >/dev/null || { waited="python3 (tools/setup-deps.sh installs it)"; return 1; }
+	out=$(python3 "$(dirname "$0")/console-pty.py" "$keelctl" "$sock" vm2 'echo raw-$((40+2))' raw-42 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/[ctl]   /' >&2
+	[ "$rc" -eq 0 ] || { waited="keelctl console on a pseudo-terminal: $(printf '%s\n' "$out" | head -n1)"; return 1; }
+}
+
 # shellcheck source=tests/system/consock-steps.sh
 . "$(dirname "$0")/consock-steps.sh"
 
-for s in ${CTL_TEST_STEPS:-boot list bad sockets stats crash trace pause stop start create churn keys}; do
+for s in ${CTL_TEST_STEPS:-boot list bad sockets raw stats crash trace pause stop start create churn keys}; do
 	step "$s" "t_$s"
 done
 finish

@@ -75,9 +75,12 @@ END_TEST
 START_TEST(device_request_is_a_span)
 {
 	const char *why;
-	/* vm1-vblk: request 7, a read (type 0) of sector 64 at 1100, done at
-	 * 1350 with 4096 bytes; then a restart at 2000 */
-	cJSON *out = convert("[[1100,16,0,9,3,7,64],[1350,17,0,9,3,7,4096],"
+	/* vm1-vblk: request 7 (7 << 32 in arg0, keel/trace.h), a read (type 0)
+	 * of sector 64 at 1100, done at 1350 with 4096 bytes (status 0);
+	 * request 8, a write (type 1), open at the same time, done first;
+	 * then a restart at 2000 */
+	cJSON *out = convert("[[1100,16,0,9,3,30064771072,64],[1120,16,0,9,3,34359738369,72],"
+			     "[1200,17,0,9,3,34359738368,512],[1350,17,0,9,3,30064771072,4096],"
 			     "[2000,18,0,9,3,1,0]]", &why);
 	const cJSON *x, *r;
 	ck_assert_ptr_nonnull(out);
@@ -85,12 +88,71 @@ START_TEST(device_request_is_a_span)
 	ck_assert_ptr_nonnull(x);
 	ck_assert_double_eq(get(x, "ts"), 100);
 	ck_assert_double_eq(get(x, "dur"), 250);
+	ck_assert_double_eq(get(cJSON_GetObjectItemCaseSensitive(x, "args"), "sector"), 64);
+	x = find(out, "X", "write", 2, 9 << 16 | 3);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_double_eq(get(x, "ts"), 120);
+	ck_assert_double_eq(get(x, "dur"), 80);
+	ck_assert_double_eq(get(cJSON_GetObjectItemCaseSensitive(x, "args"), "bytes"), 512);
+	x = find(out, "X", "read", 2, 9 << 16 | 3);
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(x, "cat")->valuestring, "device request");
 	ck_assert_str_eq(arg_name(find(out, "M", "thread_name", 2, 9 << 16 | 3)), "vm1-vblk");
 	r = find(out, "i", "restart", 2, 9 << 16 | 3);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_double_eq(get(r, "ts"), 1000);
 	ck_assert_ptr_nonnull(find(out, "i", "restart", 1, 0));
+	cJSON_Delete(out);
+}
+END_TEST
+
+/* The other servers' requests (keel/trace.h, keel_trace_req_type) by
+ * their names: a frame sent (0x100) and received (0x101), console output
+ * (0x102, at stream position 80), input (0x103), entropy (0x104). */
+START_TEST(other_requests_named)
+{
+	static const char *const names[] = { "send", "receive", "output", "input", "entropy" };
+	const char *why;
+	cJSON *out = convert("[[1100,16,0,9,3,4294967552,0],[1110,17,0,9,3,4294967296,98],"
+			     "[1200,16,0,9,3,8589934849,0],[1210,17,0,9,3,8589934592,98],"
+			     "[1300,16,0,9,3,12884902146,80],[1310,17,0,9,3,12884901888,6],"
+			     "[1400,16,0,9,3,17179869443,0],[1410,17,0,9,3,17179869184,1],"
+			     "[1500,16,0,9,3,21474836740,0],[1510,17,0,9,3,21474836480,64]]", &why);
+	const cJSON *x, *a;
+	ck_assert_ptr_nonnull(out);
+	for (unsigned i = 0; i < 5; i++) {
+		x = find(out, "X", names[i], 2, 9 << 16 | 3);
+		ck_assert_msg(x != NULL, "a \"%s\" span", names[i]);
+		ck_assert_double_eq(get(x, "ts"), 100 * (i + 1));
+		ck_assert_double_eq(get(x, "dur"), 10);
+		a = cJSON_GetObjectItemCaseSensitive(x, "args");
+		ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(a, "sector"));
+	}
+	a = cJSON_GetObjectItemCaseSensitive(find(out, "X", "output", 2, 9 << 16 | 3), "args");
+	ck_assert_double_eq(get(a, "position"), 80);
+	ck_assert_double_eq(get(a, "bytes"), 6);
+	ck_assert_ptr_null(find(out, "X", "request", 2, 9 << 16 | 3));
+	cJSON_Delete(out);
+}
+END_TEST
+
+/* An exit timed before t_start (1000) is before the trace: left out, and
+ * its lane not named for it; the one after is kept. */
+START_TEST(before_the_start_left_out)
+{
+	const char *why;
+	cJSON *out = convert("[[990,1,1,5,2,4112,0],[1010,1,0,5,1,4112,0]]", &why);
+	const cJSON *e;
+	int n = 0;
+	ck_assert_ptr_nonnull(out);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(out, "traceEvents"))
+		ck_assert(!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "ts")) ||
+			  cJSON_GetObjectItemCaseSensitive(e, "ts")->valuedouble >= 0);
+	ck_assert_ptr_null(find(out, "i", "exit mmio", 8, 2));
+	ck_assert_ptr_null(find(out, "M", "thread_name", 8, 2));
+	ck_assert_ptr_nonnull(find(out, "i", "exit mmio", 8, 1));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(out, "traceEvents"))
+		n += !strcmp(cJSON_GetObjectItemCaseSensitive(e, "ph")->valuestring, "i");
+	ck_assert_int_eq(n, 2); /* the kept exit, on its CPU's lane and its vCPU's */
 	cJSON_Delete(out);
 }
 END_TEST
@@ -132,6 +194,8 @@ int main(void)
 	int failed;
 	tcase_add_test(tc, exit_on_cpu_and_vcpu);
 	tcase_add_test(tc, device_request_is_a_span);
+	tcase_add_test(tc, other_requests_named);
+	tcase_add_test(tc, before_the_start_left_out);
 	tcase_add_test(tc, ipc_irq_fault_and_unknown_thread);
 	tcase_add_test(tc, malformed_refused);
 	suite_add_tcase(s, tc);

@@ -135,11 +135,13 @@ START_TEST(failing_source_answers_empty)
 	vrng_serve(&r);
 	used_is(0, 0, 0);
 	ck_assert_uint_eq(r.failed, 1);
+	ck_assert_uint_eq(r.bytes, 0); /* the trace's count: none given */
 	ck_assert_uint_eq(buf[0], 0xee);
 	vt_desc(1, VT_BUF, 64, VIRTQ_DESC_F_WRITE, 0);
 	vt_avail(1);
 	vrng_serve(&r);
 	used_is(1, 1, 64);
+	ck_assert_uint_eq(r.bytes, 64);
 }
 END_TEST
 

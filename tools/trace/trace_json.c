@@ -121,21 +121,38 @@ static void args_of(cJSON *e, int kind, const double *v)
 		cJSON_AddNumberToObject(a, "restarts", v[5]);
 }
 
-/* A DEV_DONE closes the DEV_REQ of the same request number on its lane. */
+/* A request's name by its type: virtio-blk's own below 0x100, else enum
+ * keel_trace_req_type (keel/trace.h; keep in step). */
+#define REQ_OTHER 0x100
+static const char *req_name(double type)
+{
+	static const char *const other[] = { "send", "receive", "output", "input", "entropy" };
+	int t = (int)type;
+	if (t == 0 || t == 1)
+		return t ? "write" : "read";
+	t -= REQ_OTHER;
+	return t >= 0 && t < (int)(sizeof(other) / sizeof(other[0])) ? other[t] : "request";
+}
+
+/* A DEV_DONE closes the DEV_REQ of the same request number on its lane.
+ * arg0 (v[5]) is request number << 32 | type (DONE: | status), as the
+ * servers log it (keel/trace.h). */
 static void dev_done(struct conv *c, int pid, int tid, const double *v, double ts)
 {
-	double n = (double)((unsigned long long)v[5] & 0xffffffffu);
+	double n = (double)((unsigned long long)v[5] >> 32);
 	for (int i = 0; i < MAX_OPEN; i++) {
 		if (c->open[i].pid != pid || c->open[i].tid != tid || c->open[i].n != n)
 			continue;
-		cJSON *e = event(c, "X", c->open[i].type == 0 ? "read" : c->open[i].type == 1
-				 ? "write" : "request", pid, tid);
+		cJSON *e = event(c, "X", req_name(c->open[i].type), pid, tid);
 		cJSON *a;
 		cJSON_AddNumberToObject(e, "ts", c->open[i].ts);
 		cJSON_AddNumberToObject(e, "dur", ts - c->open[i].ts);
 		cJSON_AddStringToObject(e, "cat", "device request");
 		a = cJSON_AddObjectToObject(e, "args");
-		cJSON_AddNumberToObject(a, "sector", c->open[i].sector);
+		if (c->open[i].type < REQ_OTHER)
+			cJSON_AddNumberToObject(a, "sector", c->open[i].sector);
+		else if (c->open[i].type == REQ_OTHER + 2) /* output: its stream position */
+			cJSON_AddNumberToObject(a, "position", c->open[i].sector);
 		cJSON_AddNumberToObject(a, "bytes", v[6]);
 		c->open[i].pid = 0;
 		return;
@@ -149,8 +166,8 @@ static void dev_req(struct conv *c, int pid, int tid, const double *v, double ts
 			continue;
 		c->open[i].pid = pid;
 		c->open[i].tid = tid;
-		c->open[i].n = (double)((unsigned long long)v[5] & 0xffffffffu);
-		c->open[i].type = (double)((unsigned long long)v[5] >> 32);
+		c->open[i].n = (double)((unsigned long long)v[5] >> 32);
+		c->open[i].type = (double)((unsigned long long)v[5] & 0xffffffffu);
 		c->open[i].sector = v[6];
 		c->open[i].ts = ts;
 		return;
@@ -171,6 +188,11 @@ static const char *one_event(struct conv *c, const cJSON *ev)
 		v[i++] = x->valuedouble;
 	}
 	double ts = (v[0] - c->t0) * 1e6 / c->hz;
+	/* A CPU that timed an event just before root turned the rings on
+	 * records it just after (a vCPU thread descheduled in between, under
+	 * load): it is before the trace, and left out. */
+	if (ts < 0)
+		return NULL;
 	kind = (int)v[1];
 	lane_of(c, (int)v[3], (int)v[4], &pid, &tid);
 	if (kind == K_DEV_REQ || kind == K_DEV_DONE) {

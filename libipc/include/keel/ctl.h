@@ -92,6 +92,9 @@ struct keel_ctl_dev_counters {
 	uint64_t bytes_out; /* to the guest: bytes read from the disk; received */
 	uint64_t mmio;      /* guest accesses it answered on its MMIO route
 			     * (keel/vmm.h); the VMM counts those it sent */
+	uint64_t calls;     /* IPC calls it took (the VMM's requests, routed
+			     * exits: keel_dev_router.calls) and made (to the
+			     * console server) */
 };
 
 /* The VMM's bound notification: root asks it to stop or start again the

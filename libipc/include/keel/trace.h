@@ -12,9 +12,15 @@
  * server fills time, kind and arg; root fills cpu, vmid and badge.
  *
  *   kind      recorded by    arg[0]                        arg[1]
- *   DEV_REQ   the server     request number << 32 | type   sector
+ *   DEV_REQ   the server     request number << 32 | type   sector (blk),
+ *                                                          stream position
+ *                                                          (console output), 0
  *   DEV_DONE  the server     request number << 32 | status bytes
  *   RESTART   root           restarts so far               0
+ *
+ * A DEV_REQ's type is virtio-blk's own (VIRTIO_BLK_T_*: 0 read, 1 write,
+ * ...) or, for the other servers, a keel_trace_req_type (other copy:
+ * tools/trace/trace_json.c's names).
  */
 #ifndef KEEL_TRACE_H
 #define KEEL_TRACE_H
@@ -25,6 +31,14 @@
 
 enum keel_trace_user_kind {
 	KEEL_TRACE_DEV_REQ = 16, KEEL_TRACE_DEV_DONE = 17, KEEL_TRACE_RESTART = 18,
+};
+
+enum keel_trace_req_type {
+	KEEL_TRACE_REQ_SEND = 0x100,   /* virtio-net: a frame from the guest */
+	KEEL_TRACE_REQ_RECEIVE = 0x101, /* virtio-net: a frame to the guest */
+	KEEL_TRACE_REQ_OUTPUT = 0x102, /* PL011, virtio-console: output to the console */
+	KEEL_TRACE_REQ_INPUT = 0x103,  /* PL011, virtio-console: input from the VMM */
+	KEEL_TRACE_REQ_ENTROPY = 0x104, /* virtio-rng: the requests one notify found */
 };
 
 /* Report kind (keel_report): value = the address of the server's log. */

@@ -217,6 +217,7 @@ struct keel_dev_router {
 	uint64_t ntfn; /* the VMM's notification (a slot); 0: the device has no lines */
 	uint64_t told; /* the lines the VMM saw last; start at KEEL_DEV_LINES_UNKNOWN */
 	uint64_t *accesses; /* counts the routed accesses (keelctl stats), or NULL */
+	uint64_t *calls;    /* counts every call taken, request or routed exit, or NULL */
 };
 #define KEEL_DEV_LINES_UNKNOWN (~0ull)
 bool keel_dev_route_request(void *router, struct keel_msg *m);
