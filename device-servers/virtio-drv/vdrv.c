@@ -87,9 +87,11 @@ void vdrv_driver_ok(const struct vdrv *d)
 				   VIRTIO_S_DRIVER_OK);
 }
 
+/* Added to what is set, as Linux does (spec 2.1: the driver sets the
+ * bit; clearing the others would be a status change of its own). */
 void vdrv_fail(const struct vdrv *d)
 {
-	vdrv_set_status(d, VIRTIO_S_FAILED);
+	vdrv_set_status(d, vdrv_reg_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_S_FAILED);
 }
 
 uint32_t vdrv_irq_ack(const struct vdrv *d)

@@ -86,7 +86,7 @@ const char *vdrv_start(const struct vdrv *d, uint32_t device_id, uint64_t need, 
 		       uint64_t *accepted);
 /* The device may run now: DRIVER_OK (after the queues are set up). */
 void vdrv_driver_ok(const struct vdrv *d);
-/* The driver gave up on the device: FAILED. */
+/* The driver gave up on the device: FAILED, added to the status. */
 void vdrv_fail(const struct vdrv *d);
 /* Read InterruptStatus and acknowledge all of it; returns it. */
 uint32_t vdrv_irq_ack(const struct vdrv *d);
