@@ -97,11 +97,7 @@ static void q_place_all(void)
 /* Receive queue q's buffers at off in page 0, all posted. */
 static void q_fill_rx(unsigned q, unsigned off)
 {
-	for (uint16_t i = 0; i < QN; i++) {
-		vdrv_vq_desc_set(&vq[q], i, buf_pa(0, off + i * CON_SOCK_RX_BYTES), CON_SOCK_RX_BYTES,
-				 VIRTQ_DESC_F_WRITE, 0);
-		vdrv_vq_publish(&vq[q], i, i);
-	}
+	vdrv_vq_fill_rx(&vq[q], buf_pa(0, off), CON_SOCK_RX_BYTES, CON_SOCK_RX_BYTES);
 }
 
 /* A control message to the device; duplicates are harmless (QEMU only

@@ -102,11 +102,7 @@ static const char *ctl_setup(void)
 		return why;
 	if (!ctl_queue(RXQ) || !ctl_queue(TXQ))
 		return "a queue is in use or too small";
-	for (uint16_t i = 0; i < RX_BUFS; i++) {
-		vdrv_vq_desc_set(&vq[RXQ], i, info->buf_pa + i * RX_BYTES, RX_BYTES,
-				 VIRTQ_DESC_F_WRITE, 0);
-		vdrv_vq_post(&vq[RXQ], i);
-	}
+	vdrv_vq_fill_rx(&vq[RXQ], info->buf_pa, RX_BYTES, RX_BYTES); /* RX_BUFS == QSIZE */
 	vdrv_driver_ok(&dev);
 	vdrv_notify(&dev, RXQ);
 	return NULL;

@@ -80,12 +80,9 @@ static const char *up_setup(void)
 		return why;
 	if (!up_queue(RXQ) || !up_queue(TXQ))
 		return "a queue is in use or too small";
-	for (uint16_t i = 0; i < QSIZE; i++) {
-		vdrv_vq_desc_set(&vq[RXQ], i, info->dma_pa + BUF_OFF(RXQ, i), BUF_BYTES,
-				 VIRTQ_DESC_F_WRITE, 0);
-		vdrv_vq_post(&vq[RXQ], i);
+	vdrv_vq_fill_rx(&vq[RXQ], info->dma_pa + BUF_OFF(RXQ, 0), BUF_BYTES, BUF_BYTES);
+	for (uint16_t i = 0; i < QSIZE; i++)
 		tx_free[i] = i;
-	}
 	ntx_free = QSIZE;
 	vdrv_driver_ok(&dev);
 	vdrv_notify(&dev, RXQ);

@@ -167,6 +167,14 @@ void vdrv_vq_post(const struct vdrv_vq *vq, uint16_t head)
 	vdrv_vq_publish(vq, vdrv_vq_avail_idx(vq), head);
 }
 
+void vdrv_vq_fill_rx(const struct vdrv_vq *vq, uint64_t pa, uint32_t stride, uint32_t len)
+{
+	for (uint16_t i = 0; i < vq->num; i++) {
+		vdrv_vq_desc_set(vq, i, pa + (uint64_t)i * stride, len, VIRTQ_DESC_F_WRITE, 0);
+		vdrv_vq_post(vq, i);
+	}
+}
+
 uint16_t vdrv_vq_avail_idx(const struct vdrv_vq *vq)
 {
 	return vq->avail->idx;

@@ -112,6 +112,10 @@ bool vdrv_vq_setup(const struct vdrv *d, const struct vdrv_vq *vq);
 /* Fill descriptor i. */
 void vdrv_vq_desc_set(const struct vdrv_vq *vq, uint16_t i, uint64_t addr, uint32_t len,
 		      uint16_t flags, uint16_t next);
+/* Give the device every descriptor of the queue as a device-writable
+ * buffer of len bytes, descriptor i at pa + i * stride (a receive queue's
+ * buffers, at set-up). */
+void vdrv_vq_fill_rx(const struct vdrv_vq *vq, uint64_t pa, uint32_t stride, uint32_t len);
 /* Put head at avail position idx and make the index idx + 1 (the entry
  * before the index). No notify: the caller batches them. */
 void vdrv_vq_publish(const struct vdrv_vq *vq, uint16_t idx, uint16_t head);

@@ -173,6 +173,29 @@ START_TEST(publish_at_index)
 }
 END_TEST
 
+START_TEST(fill_rx)
+{
+	struct vdrv_vq q = place(0, 4);
+	struct virtq_chain *c = malloc(sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	start_blk();
+	ck_assert(vdrv_vq_setup(&blk, &q));
+	vdrv_driver_ok(&blk);
+	vdrv_vq_fill_rx(&q, BUFPA, 64, 48);
+	ck_assert_uint_eq(vdrv_vq_avail_idx(&q), 4);
+	for (uint16_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(virtq_pop(&fake.blk.d, 0, c), 1);
+		ck_assert_uint_eq(c->head, i);
+		ck_assert_uint_eq(c->n, 1);
+		ck_assert_uint_eq(c->buf[0].gpa, BUFPA + 64u * i);
+		ck_assert_uint_eq(c->in_len, 48);
+		ck_assert_uint_eq(c->out_len, 0);
+	}
+	ck_assert_int_eq(virtq_pop(&fake.blk.d, 0, c), 0);
+	free(c);
+}
+END_TEST
+
 START_TEST(config_space)
 {
 	ck_assert_uint_eq(vdrv_config_read32(&blk, 0), 0x44332211u);
@@ -191,6 +214,7 @@ Suite *suite_vdrv(void)
 	tcase_add_test(tc, queue_setup);
 	tcase_add_test(tc, request_round_trip);
 	tcase_add_test(tc, publish_at_index);
+	tcase_add_test(tc, fill_rx);
 	tcase_add_test(tc, config_space);
 	suite_add_tcase(s, tc);
 	return s;
