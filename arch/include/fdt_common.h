@@ -1,8 +1,9 @@
 /*
  * Device-tree reading every arch's fdt.c does alike (QEMU virt's trees:
  * #address-cells = #size-cells = 2): a node's reg entries and the
- * boot_mem fields that come straight from the tree. Static (not inline: the same inlining choices as the old
- * per-arch copies, so the aarch64 kernel's code did not change).
+ * boot_mem fields that come straight from the tree. Static, not inline:
+ * GCC then makes the same inlining choices as with the old per-arch
+ * copies, so the aarch64 kernel's code did not change.
  * Include after <libfdt.h> and kernel.h.
  */
 #ifndef KEEL_FDT_COMMON_H
