@@ -72,8 +72,11 @@ CLANG_CHECK = $(CLANG) --target=$(CLANG_TARGET) -fsyntax-only \
 # ---- kernel (EL2, freestanding) ----
 # -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
 # only Debian's libfdt.h and fdt.h are reachable, copied into $(FDT_INC);
-# their libfdt_env.h is the project's (arch/$(ARCH)/include).
+# their libfdt_env.h is the project's, one for every arch (arch/include).
 FDT_INC := $(B)/fdt-include
+# Its old places (one copy per arch before): build trees from then name
+# them in fdt.c.d, and this empty rule lets those rebuild instead of stop.
+arch/aarch64/include/libfdt_env.h arch/riscv64/include/libfdt_env.h:
 KINC := -nostdinc -isystem $(CC_INC) -Ikernel -Iarch/include -Iarch/$(ARCH)/include \
 	-Ilibipc/include -Ilibipc/arch/$(ARCH) -isystem $(FDT_INC)
 KARCH_FLAGS ?= -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a

@@ -55,3 +55,5 @@ include device-servers/virtio-net/net.mk # h-net
 USER_PROGS += netdrv
 SHIPPED_PROGS += netdrv
 netdrv_SRCS := device-servers/net-driver/main.c
+# The driver-side virtio-mmio library the drivers above link (h-vdrv).
+include device-servers/virtio-drv/vdrv.mk

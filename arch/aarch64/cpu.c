@@ -11,7 +11,7 @@ _Static_assert(sizeof(struct kstack) == KSTACK_STRIDE, "start.S strides by KSTAC
 _Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 MiB block");
 _Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
 _Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
-uint32_t aarch64_kernel_lock;
+uint32_t arch_kernel_lock;
 
 unsigned arch_cpu_id(void)
 {
@@ -37,7 +37,7 @@ unsigned arch_lock_ticket(void)
 bool arch_lock_is_mine(unsigned ticket)
 {
 	(void)ticket;
-	return __atomic_load_n(&aarch64_kernel_lock, __ATOMIC_RELAXED) == 0 &&
+	return __atomic_load_n(&arch_kernel_lock, __ATOMIC_RELAXED) == 0 &&
 	       arch_lock_try_inline();
 }
 
@@ -56,7 +56,7 @@ void arch_cpu_relax(void)
 {
 	uint32_t held;
 	__asm__ volatile("ldaxr %w0, [%1]\n cbz %w0, 1f\n wfe\n1:"
-			 : "=&r"(held) : "r"(&aarch64_kernel_lock) : "memory");
+			 : "=&r"(held) : "r"(&arch_kernel_lock) : "memory");
 }
 void arch_cpu_wake(void) { __asm__ volatile("dsb ish\n sev" ::: "memory"); }
 

@@ -6,22 +6,9 @@
 #include <libfdt.h>
 
 #include "aarch64.h"
+#include "fdt_common.h"
 
 struct aarch64_board aarch64_board = { .uart_base = 0x09000000 };
-
-static uint64_t fdt_cell64(const fdt32_t *p) { return (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1]); }
-
-/* reg entry i of a node, assuming #address-cells = #size-cells = 2 (virt) */
-static bool fdt_reg(const void *fdt, int node, int i, uint64_t *base, uint64_t *size)
-{
-	int len;
-	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
-	if (!reg || len < (i + 1) * 16)
-		return false;
-	*base = fdt_cell64(reg + 4 * i);
-	*size = fdt_cell64(reg + 4 * i + 2);
-	return true;
-}
 
 static void plat_cpus(const void *fdt)
 {
@@ -77,20 +64,7 @@ static void plat_devices(const void *fdt, struct boot_mem *bm)
 
 void aarch64_board_from_fdt(const void *fdt, struct boot_mem *bm)
 {
-	extern char __kernel_start[], __kernel_end[];
-	int node;
-	kmemset(bm, 0, sizeof(*bm));
-	if (fdt_check_header(fdt) != 0)
-		kpanic("no valid device tree in x0");
-	node = fdt_path_offset(fdt, "/memory");
-	if (node < 0 || !fdt_reg(fdt, node, 0, &bm->ram_base, &bm->ram_size))
-		kpanic("fdt: no /memory");
-	bm->kernel_start = (uint64_t)__kernel_start;
-	bm->kernel_end = (uint64_t)__kernel_end;
-	bm->dtb_start = (uint64_t)fdt;
-	bm->dtb_end = bm->dtb_start + fdt_totalsize(fdt);
-	node = fdt_path_offset(fdt, "/chosen");
-	bm->cmdline = node >= 0 ? fdt_getprop(fdt, node, "bootargs", NULL) : NULL;
+	fdt_boot_mem(fdt, bm, "no valid device tree in x0");
 	plat_cpus(fdt);
 	plat_devices(fdt, bm);
 	if (bm->ram_base >= arch_vaddr_limit())

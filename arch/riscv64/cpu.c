@@ -10,7 +10,7 @@ _Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 M
 _Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
 _Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
 struct rv_tramp rv_tramp[MAX_CPUS];
-uint32_t riscv64_kernel_lock;
+uint32_t arch_kernel_lock;
 
 unsigned arch_cpu_id(void) { return this_cpu()->id; }
 bool arch_lock_try(void) { return arch_lock_try_inline(); }
@@ -21,13 +21,13 @@ unsigned arch_lock_ticket(void) { return 0; }
 bool arch_lock_is_mine(unsigned ticket)
 {
 	(void)ticket;
-	return __atomic_load_n(&riscv64_kernel_lock, __ATOMIC_RELAXED) == 0 &&
+	return __atomic_load_n(&arch_kernel_lock, __ATOMIC_RELAXED) == 0 &&
 	       arch_lock_try_inline();
 }
 
 void arch_lock_release(void)
 {
-	__atomic_store_n(&riscv64_kernel_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&arch_kernel_lock, 0, __ATOMIC_RELEASE);
 }
 
 static void lock_acquire(void)

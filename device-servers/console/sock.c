@@ -30,34 +30,9 @@
 #include "console.h"
 #include "console_srv.h"
 #include "sock.h"
+#include "vdrv.h"
 
-#define VM_MAGIC 0x000u
-#define VM_VERSION 0x004u
-#define VM_DEVICE_ID 0x008u
-#define VM_DEV_FEATURES 0x010u
-#define VM_DEV_FEATURES_SEL 0x014u
-#define VM_DRV_FEATURES 0x020u
-#define VM_DRV_FEATURES_SEL 0x024u
-#define VM_QUEUE_SEL 0x030u
-#define VM_QUEUE_NUM_MAX 0x034u
-#define VM_QUEUE_NUM 0x038u
-#define VM_QUEUE_READY 0x044u
-#define VM_QUEUE_NOTIFY 0x050u
-#define VM_INT_STATUS 0x060u
-#define VM_INT_ACK 0x064u
-#define VM_STATUS 0x070u
-#define VM_QUEUE_DESC 0x080u
-#define VM_QUEUE_DRIVER 0x090u
-#define VM_QUEUE_DEVICE 0x0a0u
-#define VIRTIO_MAGIC 0x74726976u
-#define ST_ACK 1u
-#define ST_DRIVER 2u
-#define ST_DRIVER_OK 4u
-#define ST_FEATURES_OK 8u
-#define ST_FAILED 128u
 #define F_MULTIPORT 1u
-#define F_VERSION_1 32u
-#define D_WRITE 2u
 #define Q_AVAIL 128u
 #define Q_USED 160u
 #define QN CON_SOCK_QSIZE
@@ -68,54 +43,28 @@
 #define EV_PORT_READY 3u
 #define EV_PORT_OPEN 6u
 
-struct vq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-struct vq_avail {
-	uint16_t flags, idx, ring[QN];
-};
-struct vq_used {
-	uint16_t flags, idx;
-	struct { uint32_t id, len; } ring[QN];
-};
 struct vs_ctl {
 	uint32_t id;
 	uint16_t event, value;
 };
-_Static_assert(Q_AVAIL >= QN * sizeof(struct vq_desc) &&
-	       Q_USED >= Q_AVAIL + sizeof(struct vq_avail) + 2 &&
-	       CON_SOCK_QSTRIDE >= Q_USED + sizeof(struct vq_used) + 2, "queue layout");
+_Static_assert(Q_AVAIL >= VDRV_DESC_BYTES(QN) && Q_USED >= Q_AVAIL + VDRV_AVAIL_BYTES(QN) &&
+	       CON_SOCK_QSTRIDE >= Q_USED + VDRV_USED_BYTES(QN), "queue layout");
 
 static const struct con_config *cf;
 static struct con_state *st;
 static const struct con_io *io;
 static uint8_t *queue, *buf;
-
-static volatile uint32_t *reg(unsigned off)
-{
-	return (volatile uint32_t *)(uintptr_t)(CON_SOCK_MMIO_VADDR + cf->sock.mmio_off + off);
-}
-
-static struct vq_desc *q_desc(unsigned q, unsigned i)
-{
-	return (struct vq_desc *)(queue + q * CON_SOCK_QSTRIDE) + i;
-}
-
-static struct vq_avail *q_avail(unsigned q)
-{
-	return (struct vq_avail *)(queue + q * CON_SOCK_QSTRIDE + Q_AVAIL);
-}
-
-static volatile struct vq_used *q_used(unsigned q)
-{
-	return (volatile struct vq_used *)(queue + q * CON_SOCK_QSTRIDE + Q_USED);
-}
+static struct vdrv dev;
+static struct vdrv_vq vq[CON_SOCK_QUEUES];
 
 static uint16_t q_used_idx(unsigned q)
 {
-	return __atomic_load_n(&q_used(q)->idx, __ATOMIC_ACQUIRE);
+	return vdrv_vq_used_idx(&vq[q]);
+}
+
+static struct vdrv_used_elem q_used_at(unsigned q, uint16_t pos)
+{
+	return vdrv_vq_used_at(&vq[q], pos);
 }
 
 /* A buffer: its physical address and where the server sees it. */
@@ -129,100 +78,57 @@ static uint8_t *buf_va(unsigned page, unsigned off)
 	return buf + page * 4096u + off;
 }
 
-/* Make available index idx of queue q hold descriptor d (the entry
- * before the index, the index before the notify). */
+/* Make available index idx of queue q hold descriptor d, and tell the
+ * device. */
 static void q_publish(unsigned q, uint16_t idx, uint16_t d)
 {
-	struct vq_avail *a = q_avail(q);
-	a->ring[idx % QN] = d;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	a->idx = (uint16_t)(idx + 1);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*reg(VM_QUEUE_NOTIFY) = q;
+	vdrv_vq_publish(&vq[q], idx, d);
+	vdrv_notify(&dev, q);
 }
 
-static void q_set64(unsigned off, uint64_t v)
+/* Where every queue lies: at set-up, and on a resume (the device has them). */
+static void q_place_all(void)
 {
-	*reg(off) = (uint32_t)v;
-	*reg(off + 4) = (uint32_t)(v >> 32);
-}
-
-static bool q_setup(unsigned q)
-{
-	uint64_t pa = cf->sock.queue_pa + q * CON_SOCK_QSTRIDE;
-	*reg(VM_QUEUE_SEL) = q;
-	if (*reg(VM_QUEUE_READY) || *reg(VM_QUEUE_NUM_MAX) < QN)
-		return false;
-	*reg(VM_QUEUE_NUM) = QN;
-	q_set64(VM_QUEUE_DESC, pa);
-	q_set64(VM_QUEUE_DRIVER, pa + Q_AVAIL);
-	q_set64(VM_QUEUE_DEVICE, pa + Q_USED);
-	*reg(VM_QUEUE_READY) = 1;
-	return true;
+	for (unsigned q = 0; q < CON_SOCK_QUEUES; q++)
+		vdrv_vq_place(&vq[q], q, QN, queue + q * CON_SOCK_QSTRIDE,
+			      cf->sock.queue_pa + q * CON_SOCK_QSTRIDE, Q_AVAIL, Q_USED);
 }
 
 /* Receive queue q's buffers at off in page 0, all posted. */
 static void q_fill_rx(unsigned q, unsigned off)
 {
-	for (uint16_t i = 0; i < QN; i++) {
-		*q_desc(q, i) = (struct vq_desc){ .addr = buf_pa(0, off + i * CON_SOCK_RX_BYTES),
-						   .len = CON_SOCK_RX_BYTES, .flags = D_WRITE };
-		q_avail(q)->ring[i] = i;
-	}
-	q_avail(q)->idx = QN;
+	vdrv_vq_fill_rx(&vq[q], buf_pa(0, off), CON_SOCK_RX_BYTES, CON_SOCK_RX_BYTES);
 }
 
 /* A control message to the device; duplicates are harmless (QEMU only
  * records the state they carry), so these need no record of their own. */
 static void sock_ctl_send(uint32_t port, uint16_t event, uint16_t value)
 {
-	uint16_t idx = q_avail(CON_SOCK_CTXQ)->idx, d = idx % QN;
+	uint16_t idx = vdrv_vq_avail_idx(&vq[CON_SOCK_CTXQ]), d = idx % QN;
 	struct vs_ctl *m = (struct vs_ctl *)buf_va(0, CON_SOCK_CTX_OFF + d * 8u);
 	if ((uint16_t)(idx - q_used_idx(CON_SOCK_CTXQ)) >= QN)
 		return; /* QEMU answers control messages as they come: never full */
 	*m = (struct vs_ctl){ .id = port, .event = event, .value = value };
-	*q_desc(CON_SOCK_CTXQ, d) = (struct vq_desc){ .addr = buf_pa(0, CON_SOCK_CTX_OFF + d * 8u),
-						       .len = sizeof(*m) };
+	vdrv_vq_desc_set(&vq[CON_SOCK_CTXQ], d, buf_pa(0, CON_SOCK_CTX_OFF + d * 8u), sizeof(*m), 0,
+			 0);
 	q_publish(CON_SOCK_CTXQ, idx, d);
-}
-
-static const char *sock_features(void)
-{
-	*reg(VM_DEV_FEATURES_SEL) = 1;
-	if (!(*reg(VM_DEV_FEATURES) & 1u << (F_VERSION_1 - 32)))
-		return "the device does not offer VIRTIO_F_VERSION_1";
-	*reg(VM_DEV_FEATURES_SEL) = 0;
-	if (!(*reg(VM_DEV_FEATURES) & 1u << F_MULTIPORT))
-		return "the device does not offer MULTIPORT";
-	*reg(VM_DRV_FEATURES_SEL) = 1;
-	*reg(VM_DRV_FEATURES) = 1u << (F_VERSION_1 - 32);
-	*reg(VM_DRV_FEATURES_SEL) = 0;
-	*reg(VM_DRV_FEATURES) = 1u << F_MULTIPORT;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
-	return *reg(VM_STATUS) & ST_FEATURES_OK ? NULL : "the device refused our features";
 }
 
 /* Reset and set the device up (virtio 3.1.1); NULL, or why not. */
 static const char *sock_setup(void)
 {
-	const char *why;
-	if (*reg(VM_MAGIC) != VIRTIO_MAGIC || *reg(VM_VERSION) != 2 || *reg(VM_DEVICE_ID) != 3)
-		return "not a modern virtio-mmio console";
-	*reg(VM_STATUS) = 0;
-	while (*reg(VM_STATUS) != 0)
-		;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER;
-	if ((why = sock_features()))
+	const char *why = vdrv_start(&dev, VIRTIO_ID_CONSOLE,
+				     1ull << VIRTIO_F_VERSION_1 | 1ull << F_MULTIPORT, 0, NULL);
+	if (why)
 		return why;
-	memset(queue, 0, 4096);
 	memset(&st->sock, 0, sizeof(st->sock));
 	for (unsigned q = 0; q < CON_SOCK_QUEUES; q++)
-		if (!q_setup(q))
+		if (!vdrv_vq_setup(&dev, &vq[q]))
 			return "a queue is in use or too small";
 	q_fill_rx(CON_SOCK_CRXQ, 0);
 	for (unsigned p = 1; p < CON_SOCK_PORTS; p++)
 		q_fill_rx(CON_SOCK_RXQ(p), p * QN * CON_SOCK_RX_BYTES);
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
+	vdrv_driver_ok(&dev);
 	st->sock.ready = 1; /* from here on a restart resumes, never resets */
 	sock_ctl_send(0, EV_DEVICE_READY, 1);
 	return NULL;
@@ -235,9 +141,9 @@ static const char *sock_setup(void)
 static void sock_tx_settle(unsigned p)
 {
 	struct con_sock_port *sp = &st->sock.port[p];
-	if (q_avail(CON_SOCK_TXQ(p))->idx != sp->tx_posted) {
+	if (vdrv_vq_avail_idx(&vq[CON_SOCK_TXQ(p)]) != sp->tx_posted) {
 		sp->sent = sp->post_end;
-		sp->tx_posted = q_avail(CON_SOCK_TXQ(p))->idx;
+		sp->tx_posted = vdrv_vq_avail_idx(&vq[CON_SOCK_TXQ(p)]);
 	}
 }
 
@@ -254,7 +160,7 @@ static void sock_tx_pump(unsigned p)
 		unsigned n = con_sock_peek(cf, st, p - 1, &from, buf_va(page, off), CON_SOCK_TX_BYTES);
 		if (!n)
 			return;
-		*q_desc(q, d) = (struct vq_desc){ .addr = buf_pa(page, off), .len = n };
+		vdrv_vq_desc_set(&vq[q], d, buf_pa(page, off), n, 0, 0);
 		sp->post_end = from + n;
 		q_publish(q, sp->tx_posted, d);
 		sp->sent = sp->post_end;
@@ -267,19 +173,14 @@ static void sock_tx_pump(unsigned p)
 /* Put back every rx buffer of queue q used before position used. */
 static void sock_rx_repost(unsigned q, uint16_t used)
 {
-	struct vq_avail *a = q_avail(q);
 	bool posted = false;
-	while (a->idx != (uint16_t)(used + QN)) {
-		uint16_t i = a->idx;
-		a->ring[i % QN] = (uint16_t)q_used(q)->ring[(uint16_t)(i - QN) % QN].id;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		a->idx = (uint16_t)(i + 1);
+	while (vdrv_vq_avail_idx(&vq[q]) != (uint16_t)(used + QN)) {
+		uint16_t i = vdrv_vq_avail_idx(&vq[q]);
+		vdrv_vq_publish(&vq[q], i, (uint16_t)q_used_at(q, (uint16_t)(i - QN)).id);
 		posted = true;
 	}
-	if (posted) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		*reg(VM_QUEUE_NOTIFY) = q;
-	}
+	if (posted)
+		vdrv_notify(&dev, q);
 }
 
 static void sock_redo_apply(void)
@@ -303,7 +204,8 @@ static void sock_rx_port(unsigned p)
 	unsigned q = CON_SOCK_RXQ(p);
 	bool took = false;
 	while (sp->rx_used != q_used_idx(q)) {
-		uint32_t id = q_used(q)->ring[sp->rx_used % QN].id, len = q_used(q)->ring[sp->rx_used % QN].len;
+		struct vdrv_used_elem e = q_used_at(q, sp->rx_used);
+		uint32_t id = e.id, len = e.len;
 		uint32_t in_len = 0, n = 0;
 		if (id < QN && len > CON_SOCK_RX_BYTES)
 			len = CON_SOCK_RX_BYTES;
@@ -350,8 +252,8 @@ static void sock_ctl_event(const struct vs_ctl *m)
 static void sock_ctl_rx(void)
 {
 	while (st->sock.ctl_used != q_used_idx(CON_SOCK_CRXQ)) {
-		uint32_t id = q_used(CON_SOCK_CRXQ)->ring[st->sock.ctl_used % QN].id;
-		uint32_t len = q_used(CON_SOCK_CRXQ)->ring[st->sock.ctl_used % QN].len;
+		struct vdrv_used_elem e = q_used_at(CON_SOCK_CRXQ, st->sock.ctl_used);
+		uint32_t id = e.id, len = e.len;
 		if (id < QN && len >= sizeof(struct vs_ctl))
 			sock_ctl_event((const struct vs_ctl *)buf_va(0, id * CON_SOCK_RX_BYTES));
 		st->sock.ctl_used++;
@@ -377,7 +279,7 @@ void sock_irq(void)
 	uint64_t mr[6] = { 0 };
 	if (!cf->sock.present)
 		return;
-	*reg(VM_INT_ACK) = *reg(VM_INT_STATUS);
+	vdrv_irq_ack(&dev);
 	keel_invoke(CON_SLOT_SOCK_IRQ, KEEL_IRQ_ACK, 0, mr);
 	sock_work();
 }
@@ -393,11 +295,13 @@ void sock_init(const struct con_config *config, struct con_state *state, const s
 	buf = (uint8_t *)(uintptr_t)CON_SOCK_BUF_VADDR;
 	if (!cf->sock.present)
 		return;
+	dev.base = (uintptr_t)CON_SOCK_MMIO_VADDR + cf->sock.mmio_off;
+	q_place_all();
 	if (st->sock.ready) {
 		sock_redo_apply(); /* the last instance's unfinished take */
 		kprintf("[console] sockets: resuming the device\n");
 	} else if ((why = sock_setup())) {
-		*reg(VM_STATUS) = ST_FAILED;
+		vdrv_fail(&dev);
 		kprintf("[console] sockets: %s\n", why);
 	}
 	keel_invoke(CON_SLOT_SOCK_IRQ, KEEL_IRQ_ACK, 0, mr);

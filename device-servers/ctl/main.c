@@ -27,35 +27,7 @@
 #include <keel/server.h>
 
 #include "ctl_req.h"
-
-/* virtio-mmio registers (spec 4.2.2) */
-#define VM_MAGIC 0x000u
-#define VM_VERSION 0x004u
-#define VM_DEVICE_ID 0x008u
-#define VM_DEV_FEATURES 0x010u
-#define VM_DEV_FEATURES_SEL 0x014u
-#define VM_DRV_FEATURES 0x020u
-#define VM_DRV_FEATURES_SEL 0x024u
-#define VM_QUEUE_SEL 0x030u
-#define VM_QUEUE_NUM_MAX 0x034u
-#define VM_QUEUE_NUM 0x038u
-#define VM_QUEUE_READY 0x044u
-#define VM_QUEUE_NOTIFY 0x050u
-#define VM_INT_STATUS 0x060u
-#define VM_INT_ACK 0x064u
-#define VM_STATUS 0x070u
-#define VM_QUEUE_DESC 0x080u
-#define VM_QUEUE_DRIVER 0x090u
-#define VM_QUEUE_DEVICE 0x0a0u
-#define VIRTIO_MAGIC 0x74726976u
-#define VIRTIO_ID_CONSOLE 3u
-#define ST_ACK 1u
-#define ST_DRIVER 2u
-#define ST_DRIVER_OK 4u
-#define ST_FEATURES_OK 8u
-#define ST_FAILED 128u
-#define F_VERSION_1 32u
-#define D_WRITE 2u
+#include "vdrv.h"
 
 /* The queue page: queue q's ring at q * Q_STRIDE (descriptors, then the
  * available ring at +256, the used ring at +512). */
@@ -75,21 +47,10 @@
 _Static_assert(TX_OFF + TX_SLOTS * TX_BYTES <= KEEL_CTL_BUF_BYTES, "slots fit the frame");
 _Static_assert(RX_BUFS * RX_BYTES <= TX_OFF, "receive buffers before the slots");
 
-struct vq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-struct vq_avail {
-	uint16_t flags, idx, ring[QSIZE];
-};
-struct vq_used {
-	uint16_t flags, idx;
-	struct { uint32_t id, len; } ring[QSIZE];
-};
-
 static const struct keel_ctl_info *info;
 static uint8_t *queue, *buf;
+static struct vdrv dev;
+static struct vdrv_vq vq[2]; /* RXQ, TXQ */
 static uint16_t used_seen[2];
 static bool tx_busy[TX_SLOTS];
 static char line[LINE_MAX];
@@ -118,89 +79,32 @@ static void ctl_free(void *p)
 	(void)p; /* the arena empties after the request */
 }
 
-static volatile uint32_t *reg(unsigned off)
-{
-	return (volatile uint32_t *)(uintptr_t)(KEEL_CTL_MMIO_VADDR + info->mmio_off + off);
-}
-
-static void reg_write64(unsigned off, uint64_t v)
-{
-	*reg(off) = (uint32_t)v;
-	*reg(off + 4) = (uint32_t)(v >> 32);
-}
-
-static struct vq_desc *q_desc(unsigned q, unsigned i)
-{
-	return (struct vq_desc *)(queue + q * Q_STRIDE) + i;
-}
-
-static struct vq_avail *q_avail(unsigned q)
-{
-	return (struct vq_avail *)(queue + q * Q_STRIDE + Q_AVAIL);
-}
-
-static struct vq_used *q_used(unsigned q)
-{
-	return (struct vq_used *)(queue + q * Q_STRIDE + Q_USED);
-}
-
 /* Hand descriptor d of queue q to the device. */
-static void q_post(unsigned q, uint16_t d)
+static void ctl_post(unsigned q, uint16_t d)
 {
-	struct vq_avail *a = q_avail(q);
-	a->ring[a->idx % QSIZE] = d;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the entry before the index */
-	a->idx++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the index before the notify */
-	*reg(VM_QUEUE_NOTIFY) = q;
+	vdrv_vq_post(&vq[q], d);
+	vdrv_notify(&dev, q);
 }
 
-static bool q_setup(unsigned q)
+static bool ctl_queue(unsigned q)
 {
-	uint64_t pa = info->queue_pa + q * Q_STRIDE;
-	*reg(VM_QUEUE_SEL) = q;
-	if (*reg(VM_QUEUE_READY) || *reg(VM_QUEUE_NUM_MAX) < QSIZE)
-		return false;
-	*reg(VM_QUEUE_NUM) = QSIZE;
-	reg_write64(VM_QUEUE_DESC, pa);
-	reg_write64(VM_QUEUE_DRIVER, pa + Q_AVAIL);
-	reg_write64(VM_QUEUE_DEVICE, pa + Q_USED);
-	*reg(VM_QUEUE_READY) = 1;
-	return true;
+	vdrv_vq_place(&vq[q], q, QSIZE, queue + q * Q_STRIDE, info->queue_pa + q * Q_STRIDE,
+		      Q_AVAIL, Q_USED);
+	return vdrv_vq_setup(&dev, &vq[q]);
 }
 
 /* Reset and set up the device (spec 3.1.1): VERSION_1 only, port 0's two
  * queues, every receive buffer posted. NULL, or why not. */
 static const char *ctl_setup(void)
 {
-	if (*reg(VM_MAGIC) != VIRTIO_MAGIC || *reg(VM_VERSION) != 2 ||
-	    *reg(VM_DEVICE_ID) != VIRTIO_ID_CONSOLE)
-		return "not a modern virtio-mmio console";
-	*reg(VM_STATUS) = 0;
-	while (*reg(VM_STATUS) != 0)
-		;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER;
-	*reg(VM_DEV_FEATURES_SEL) = 1;
-	if (!(*reg(VM_DEV_FEATURES) & 1u << (F_VERSION_1 - 32)))
-		return "the device does not offer VIRTIO_F_VERSION_1";
-	*reg(VM_DRV_FEATURES_SEL) = 1;
-	*reg(VM_DRV_FEATURES) = 1u << (F_VERSION_1 - 32);
-	*reg(VM_DRV_FEATURES_SEL) = 0;
-	*reg(VM_DRV_FEATURES) = 0;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
-	if (!(*reg(VM_STATUS) & ST_FEATURES_OK))
-		return "the device refused our features";
-	memset(queue, 0, 4096);
-	if (!q_setup(RXQ) || !q_setup(TXQ))
+	const char *why = vdrv_start(&dev, VIRTIO_ID_CONSOLE, 1ull << VIRTIO_F_VERSION_1, 0, NULL);
+	if (why)
+		return why;
+	if (!ctl_queue(RXQ) || !ctl_queue(TXQ))
 		return "a queue is in use or too small";
-	for (uint16_t i = 0; i < RX_BUFS; i++) {
-		*q_desc(RXQ, i) = (struct vq_desc){ .addr = info->buf_pa + i * RX_BYTES,
-						     .len = RX_BYTES, .flags = D_WRITE };
-		q_avail(RXQ)->ring[i] = i;
-	}
-	q_avail(RXQ)->idx = RX_BUFS;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
-	*reg(VM_QUEUE_NOTIFY) = RXQ;
+	vdrv_vq_fill_rx(&vq[RXQ], info->buf_pa, RX_BYTES, RX_BYTES); /* RX_BUFS == QSIZE */
+	vdrv_driver_ok(&dev);
+	vdrv_notify(&dev, RXQ);
 	return NULL;
 }
 
@@ -240,9 +144,8 @@ static const struct ctl_ops ctl_root = { .snapshot = ctl_snapshot, .act = ctl_ac
 
 static void ctl_tx_reclaim(void)
 {
-	struct vq_used *u = q_used(TXQ);
-	while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != used_seen[TXQ]) {
-		uint32_t id = u->ring[used_seen[TXQ]++ % QSIZE].id;
+	while (vdrv_vq_used_idx(&vq[TXQ]) != used_seen[TXQ]) {
+		uint32_t id = vdrv_vq_used_at(&vq[TXQ], used_seen[TXQ]++).id;
 		if (id < TX_SLOTS)
 			tx_busy[id] = false;
 	}
@@ -262,10 +165,10 @@ static int ctl_tx_slot(void)
 
 static void ctl_send(unsigned s, size_t len)
 {
-	*q_desc(TXQ, s) = (struct vq_desc){ .addr = info->buf_pa + TX_OFF + s * TX_BYTES,
-					     .len = (uint32_t)len };
+	vdrv_vq_desc_set(&vq[TXQ], (uint16_t)s, info->buf_pa + TX_OFF + s * TX_BYTES,
+			 (uint32_t)len, 0, 0);
 	tx_busy[s] = true;
-	q_post(TXQ, (uint16_t)s);
+	ctl_post(TXQ, (uint16_t)s);
 }
 
 static void ctl_line(void)
@@ -301,15 +204,13 @@ static void ctl_bytes(const char *p, size_t n)
 
 static void ctl_rx(void)
 {
-	struct vq_used *u = q_used(RXQ);
-	while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != used_seen[RXQ]) {
-		uint32_t id = u->ring[used_seen[RXQ] % QSIZE].id;
-		uint32_t len = u->ring[used_seen[RXQ] % QSIZE].len;
-		used_seen[RXQ]++;
+	while (vdrv_vq_used_idx(&vq[RXQ]) != used_seen[RXQ]) {
+		struct vdrv_used_elem e = vdrv_vq_used_at(&vq[RXQ], used_seen[RXQ]++);
+		uint32_t id = e.id, len = e.len;
 		if (id >= RX_BUFS)
 			continue;
 		ctl_bytes((const char *)buf + id * RX_BYTES, len < RX_BYTES ? len : RX_BYTES);
-		q_post(RXQ, (uint16_t)id);
+		ctl_post(RXQ, (uint16_t)id);
 	}
 }
 
@@ -318,7 +219,7 @@ static void ctl_notified(void *ctx, uint64_t bits)
 	uint64_t mr[6] = { 0 };
 	(void)ctx;
 	(void)bits;
-	*reg(VM_INT_ACK) = *reg(VM_INT_STATUS);
+	vdrv_irq_ack(&dev);
 	keel_invoke(KEEL_CTL_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 	ctl_tx_reclaim();
 	ctl_rx();
@@ -331,7 +232,7 @@ static void ctl_init(void *ctx)
 	(void)ctx;
 	keel_invoke(KEEL_CTL_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 	if (why) {
-		*reg(VM_STATUS) = ST_FAILED;
+		vdrv_fail(&dev);
 		kprintf("[ctl] %s\n", why);
 		return;
 	}
@@ -351,6 +252,7 @@ int main(int argc, char **argv)
 	buf = (uint8_t *)(uintptr_t)KEEL_CTL_BUF_VADDR;
 	if (info->magic != KEEL_CTL_INFO_MAGIC)
 		return 1;
+	dev.base = (uintptr_t)KEEL_CTL_MMIO_VADDR + info->mmio_off;
 	cJSON_InitHooks(&hooks);
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed: %ld\n", argv[0], err);

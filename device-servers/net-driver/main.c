@@ -30,34 +30,7 @@
 #include <keel/server.h>
 #include <keel/uplink.h>
 
-/* virtio-mmio registers (spec 4.2.2) */
-#define VM_MAGIC 0x000u
-#define VM_VERSION 0x004u
-#define VM_DEVICE_ID 0x008u
-#define VM_DEV_FEATURES 0x010u
-#define VM_DEV_FEATURES_SEL 0x014u
-#define VM_DRV_FEATURES 0x020u
-#define VM_DRV_FEATURES_SEL 0x024u
-#define VM_QUEUE_SEL 0x030u
-#define VM_QUEUE_NUM_MAX 0x034u
-#define VM_QUEUE_NUM 0x038u
-#define VM_QUEUE_READY 0x044u
-#define VM_QUEUE_NOTIFY 0x050u
-#define VM_INT_STATUS 0x060u
-#define VM_INT_ACK 0x064u
-#define VM_STATUS 0x070u
-#define VM_QUEUE_DESC 0x080u
-#define VM_QUEUE_DRIVER 0x090u
-#define VM_QUEUE_DEVICE 0x0a0u
-#define VIRTIO_MAGIC 0x74726976u
-#define VIRTIO_ID_NET 1u
-#define ST_ACK 1u
-#define ST_DRIVER 2u
-#define ST_DRIVER_OK 4u
-#define ST_FEATURES_OK 8u
-#define ST_FAILED 128u
-#define F_VERSION_1 32u
-#define D_WRITE 2u
+#include "vdrv.h"
 
 /* The DMA frame: each queue's split ring (spec 2.7) of QSIZE entries in
  * 3 pages, then QSIZE buffers per queue; buffer i belongs to descriptor i. */
@@ -73,63 +46,16 @@
 _Static_assert(BUF_OFF(2, 0) <= KEEL_UPLINK_DMA_BYTES, "the buffers fit the DMA frame");
 _Static_assert(HDR_BYTES + KEEL_NET_FRAME_MAX <= BUF_BYTES, "a frame fits its buffer");
 
-struct vq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-struct vq_avail {
-	uint16_t flags, idx, ring[QSIZE];
-};
-struct vq_used {
-	uint16_t flags, idx;
-	struct { uint32_t id, len; } ring[QSIZE];
-};
-
 static const struct keel_uplink_info *info;
 static struct keel_net_port *port;
 static uint8_t *dma;
 static const char *self;
+static struct vdrv dev;
+static struct vdrv_vq vq[2];     /* RXQ, TXQ */
 static bool broken;              /* the device refused us: drop everything */
 static uint16_t seen[2];         /* used entries taken, per queue */
 static uint16_t tx_free[QSIZE];  /* transmit descriptors not on the device */
 static unsigned ntx_free;
-
-static volatile uint32_t *reg(unsigned off)
-{
-	return (volatile uint32_t *)(uintptr_t)(KEEL_UPLINK_MMIO_VADDR + info->mmio_off + off);
-}
-
-static void reg_write64(unsigned off, uint64_t v)
-{
-	*reg(off) = (uint32_t)v;
-	*reg(off + 4) = (uint32_t)(v >> 32);
-}
-
-static struct vq_desc *desc(unsigned q, unsigned i)
-{
-	return (struct vq_desc *)(uintptr_t)(dma + Q_OFF(q)) + i;
-}
-
-static struct vq_avail *avail(unsigned q)
-{
-	return (struct vq_avail *)(uintptr_t)(dma + Q_OFF(q) + Q_AVAIL);
-}
-
-static const struct vq_used *used(unsigned q)
-{
-	return (const struct vq_used *)(uintptr_t)(dma + Q_OFF(q) + Q_USED);
-}
-
-/* Descriptor i on queue q's available ring (the device sees it after
- * the index moves). */
-static void up_post(unsigned q, uint16_t i)
-{
-	struct vq_avail *a = avail(q);
-	a->ring[a->idx % QSIZE] = i;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the entry before the index */
-	a->idx++;
-}
 
 static uint8_t *up_slot(uint64_t ring_off, uint32_t idx)
 {
@@ -140,53 +66,26 @@ static uint8_t *up_slot(uint64_t ring_off, uint32_t idx)
 /* Queue q in its pages of the DMA frame (spec 4.2.3.2). */
 static bool up_queue(unsigned q)
 {
-	*reg(VM_QUEUE_SEL) = q;
-	if (*reg(VM_QUEUE_READY) || *reg(VM_QUEUE_NUM_MAX) < QSIZE)
-		return false;
-	memset(dma + Q_OFF(q), 0, 0x3000);
-	*reg(VM_QUEUE_NUM) = QSIZE;
-	reg_write64(VM_QUEUE_DESC, info->dma_pa + Q_OFF(q));
-	reg_write64(VM_QUEUE_DRIVER, info->dma_pa + Q_OFF(q) + Q_AVAIL);
-	reg_write64(VM_QUEUE_DEVICE, info->dma_pa + Q_OFF(q) + Q_USED);
-	*reg(VM_QUEUE_READY) = 1;
+	vdrv_vq_place(&vq[q], q, QSIZE, dma + Q_OFF(q), info->dma_pa + Q_OFF(q), Q_AVAIL, Q_USED);
 	seen[q] = 0;
-	return true;
+	return vdrv_vq_setup(&dev, &vq[q]);
 }
 
 /* Reset and set up the device (spec 3.1.1): VERSION_1 only, both queues,
  * every receive buffer given to it. NULL, or why not. */
 static const char *up_setup(void)
 {
-	uint64_t offer;
-	if (*reg(VM_MAGIC) != VIRTIO_MAGIC || *reg(VM_VERSION) != 2 ||
-	    *reg(VM_DEVICE_ID) != VIRTIO_ID_NET)
-		return "not a modern virtio-mmio network device";
-	*reg(VM_STATUS) = 0;
-	while (*reg(VM_STATUS) != 0)
-		;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER;
-	*reg(VM_DEV_FEATURES_SEL) = 1;
-	offer = (uint64_t)*reg(VM_DEV_FEATURES) << 32;
-	if (!(offer & 1ull << F_VERSION_1))
-		return "the device does not offer VIRTIO_F_VERSION_1";
-	*reg(VM_DRV_FEATURES_SEL) = 1;
-	*reg(VM_DRV_FEATURES) = 1u << (F_VERSION_1 - 32);
-	*reg(VM_DRV_FEATURES_SEL) = 0;
-	*reg(VM_DRV_FEATURES) = 0;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
-	if (!(*reg(VM_STATUS) & ST_FEATURES_OK))
-		return "the device refused our features";
+	const char *why = vdrv_start(&dev, VIRTIO_ID_NET, 1ull << VIRTIO_F_VERSION_1, 0, NULL);
+	if (why)
+		return why;
 	if (!up_queue(RXQ) || !up_queue(TXQ))
 		return "a queue is in use or too small";
-	for (uint16_t i = 0; i < QSIZE; i++) {
-		*desc(RXQ, i) = (struct vq_desc){ .addr = info->dma_pa + BUF_OFF(RXQ, i),
-						  .len = BUF_BYTES, .flags = D_WRITE };
-		up_post(RXQ, i);
+	vdrv_vq_fill_rx(&vq[RXQ], info->dma_pa + BUF_OFF(RXQ, 0), BUF_BYTES, BUF_BYTES);
+	for (uint16_t i = 0; i < QSIZE; i++)
 		tx_free[i] = i;
-	}
 	ntx_free = QSIZE;
-	*reg(VM_STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
-	*reg(VM_QUEUE_NOTIFY) = RXQ;
+	vdrv_driver_ok(&dev);
+	vdrv_notify(&dev, RXQ);
 	return NULL;
 }
 
@@ -195,11 +94,11 @@ static const char *up_setup(void)
 static bool up_from_host(bool *kick)
 {
 	struct keel_net_ring *r = &port->tx;
-	const struct vq_used *u = used(RXQ);
 	bool published = false;
-	while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != seen[RXQ]) {
-		uint32_t prod = r->prod, id = u->ring[seen[RXQ] % QSIZE].id;
-		uint32_t len = u->ring[seen[RXQ] % QSIZE].len - HDR_BYTES; /* wraps if short */
+	while (vdrv_vq_used_idx(&vq[RXQ]) != seen[RXQ]) {
+		struct vdrv_used_elem e = vdrv_vq_used_at(&vq[RXQ], seen[RXQ]);
+		uint32_t prod = r->prod, id = e.id;
+		uint32_t len = e.len - HDR_BYTES; /* wraps if short */
 		if (prod - __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE) >= KEEL_NET_SLOTS)
 			break; /* full: the switch signals when it took frames */
 		seen[RXQ]++;
@@ -211,7 +110,7 @@ static bool up_from_host(bool *kick)
 			__atomic_store_n(&r->prod, prod + 1, __ATOMIC_RELEASE);
 			published = true;
 		}
-		up_post(RXQ, (uint16_t)id);
+		vdrv_vq_post(&vq[RXQ], (uint16_t)id);
 		*kick = true;
 	}
 	return published;
@@ -222,11 +121,10 @@ static bool up_from_host(bool *kick)
 static bool up_to_host(bool *kick)
 {
 	struct keel_net_ring *r = &port->rx;
-	const struct vq_used *u = used(TXQ);
 	uint32_t prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE), cons = r->cons;
 	bool took = false;
-	while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) != seen[TXQ]) {
-		uint32_t id = u->ring[seen[TXQ]++ % QSIZE].id;
+	while (vdrv_vq_used_idx(&vq[TXQ]) != seen[TXQ]) {
+		uint32_t id = vdrv_vq_used_at(&vq[TXQ], seen[TXQ]++).id;
 		if (id < QSIZE && ntx_free < QSIZE)
 			tx_free[ntx_free++] = (uint16_t)id;
 	}
@@ -240,9 +138,8 @@ static bool up_to_host(bool *kick)
 		id = tx_free[--ntx_free];
 		memset(dma + BUF_OFF(TXQ, id), 0, HDR_BYTES);
 		memcpy(dma + BUF_OFF(TXQ, id) + HDR_BYTES, up_slot(KEEL_NET_RX_OFF, cons), len);
-		*desc(TXQ, id) = (struct vq_desc){ .addr = info->dma_pa + BUF_OFF(TXQ, id),
-						   .len = HDR_BYTES + len };
-		up_post(TXQ, id);
+		vdrv_vq_desc_set(&vq[TXQ], id, info->dma_pa + BUF_OFF(TXQ, id), HDR_BYTES + len, 0, 0);
+		vdrv_vq_post(&vq[TXQ], id);
 		*kick = true;
 	}
 	__atomic_store_n(&r->cons, cons, __ATOMIC_RELEASE);
@@ -258,11 +155,10 @@ static void up_progress(void)
 	}
 	tell = up_from_host(&kick_rx);
 	tell |= up_to_host(&kick_tx);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the indices before the notify */
 	if (kick_rx)
-		*reg(VM_QUEUE_NOTIFY) = RXQ;
+		vdrv_notify(&dev, RXQ);
 	if (kick_tx)
-		*reg(VM_QUEUE_NOTIFY) = TXQ;
+		vdrv_notify(&dev, TXQ);
 	if (tell)
 		keel_signal(KEEL_NET_SLOT_SWITCH);
 }
@@ -272,7 +168,7 @@ static void up_notified(void *ctx, uint64_t bits)
 	uint64_t mr[6] = { 0 };
 	(void)ctx;
 	if (bits & KEEL_UPLINK_BIT_IRQ) {
-		*reg(VM_INT_ACK) = *reg(VM_INT_STATUS);
+		vdrv_irq_ack(&dev);
 		keel_invoke(KEEL_UPLINK_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 	}
 	up_progress();
@@ -287,7 +183,7 @@ static void up_init(void *ctx)
 	keel_invoke(KEEL_UPLINK_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 	if (why) {
 		broken = true;
-		*reg(VM_STATUS) = ST_FAILED;
+		vdrv_fail(&dev);
 		kprintf("[%s] %s: frames for the host are dropped\n", self, why);
 	}
 	up_progress();
@@ -305,6 +201,7 @@ int main(int argc, char **argv)
 		kprintf("[%s] no uplink description from root\n", self);
 		return 1;
 	}
+	dev.base = (uintptr_t)KEEL_UPLINK_MMIO_VADDR + info->mmio_off;
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed: %ld\n", self, err);
 	return 1;

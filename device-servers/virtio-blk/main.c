@@ -34,7 +34,6 @@
 
 #include "virtio.h"
 
-#define VIRTIO_ID_BLOCK 2u
 #define BLK_F_SIZE_MAX 1u
 #define BLK_F_SEG_MAX 2u
 #define BLK_F_RO 5u

@@ -28,7 +28,6 @@
 
 #include "virtio.h"
 
-#define VIRTIO_ID_CONSOLE 3u
 #define VCON_QSIZE 64u
 #define VCON_RXQ 0u
 #define VCON_TXQ 1u

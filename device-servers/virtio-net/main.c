@@ -40,7 +40,6 @@
 #include "nethdr.h"
 #include "virtio.h"
 
-#define VIRTIO_ID_NET 1u
 #define NET_F_MTU 3u
 #define NET_F_MAC 5u
 #define NET_F_STATUS 16u

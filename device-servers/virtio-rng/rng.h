@@ -18,7 +18,6 @@
 
 #include "virtio.h"
 
-#define VIRTIO_ID_RNG 4u
 #define VRNG_QSIZE 64u
 /* At most this many bytes per request: a request is answered at once, and
  * the guest asks again for more (spec 5.4.6: the device may write less). */

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "lock_word.h" /* the big kernel lock's word and take */
+
 #define PAGE_BITS 12u
 #define PAGE_SIZE (1ull << PAGE_BITS)
 #define PT_ENTRIES 512u
@@ -71,22 +73,12 @@ static inline void *arch_percpu(void)
 	return p;
 }
 
-/* The big kernel lock (cpu.c): a word, 0 when free, taken by one CAS
- * from 0 (inline: the entry path is short). Not a ticket lock: see
- * arch_lock_is_mine. */
-extern uint32_t aarch64_kernel_lock;
-static inline _Bool arch_lock_try_inline(void)
-{
-	uint32_t free_word = 0;
-	return __atomic_compare_exchange_n(&aarch64_kernel_lock, &free_word, 0x10000, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-#define ARCH_LOCK_TRY() arch_lock_try_inline()
-/* Free the lock. CPUs waiting for it in WFE watch the word with their
- * exclusive monitor (arch_cpu_relax, cpu.c): the store itself wakes them. */
+/* The big kernel lock: the word and its take are lock_word.h's. Free
+ * the lock: CPUs waiting for it in WFE watch the word with their
+ * exclusive monitor (arch_cpu_relax, cpu.c), so the store wakes them. */
 __attribute__((always_inline)) static inline void arch_lock_release(void)
 {
-	__atomic_store_n(&aarch64_kernel_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&arch_kernel_lock, 0, __ATOMIC_RELEASE);
 }
 
 /* VTTBR_EL2 = root | VMID << 48; QEMU flushes its TLB on every write, so

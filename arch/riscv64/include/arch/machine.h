@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "lock_word.h" /* the big kernel lock's word and take */
+
 #define PAGE_BITS 12u
 #define PAGE_SIZE (1ull << PAGE_BITS)
 #define PT_ENTRIES 512u
@@ -70,15 +72,7 @@ static inline void *arch_percpu(void)
 	return p;
 }
 
-/* The big kernel lock (cpu.c): a word, 0 when free, taken by one CAS. */
-extern uint32_t riscv64_kernel_lock;
-static inline _Bool arch_lock_try_inline(void)
-{
-	uint32_t free_word = 0;
-	return __atomic_compare_exchange_n(&riscv64_kernel_lock, &free_word, 0x10000, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-#define ARCH_LOCK_TRY() arch_lock_try_inline()
+/* The big kernel lock: the word and its take are lock_word.h's. */
 /* Out of line here (aarch64 inlines them for its fastpath: arch.h). */
 void arch_lock_release(void);
 void arch_vspace_activate(uint64_t root_paddr, unsigned vmid);
