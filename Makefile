@@ -426,7 +426,7 @@ bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config
 		$(BUILD)/bench.json
 
 loc:
-	@bash tools/loc.sh kernel arch/$(ARCH)
+	@bash tools/loc.sh kernel arch/$(ARCH) arch/include
 
 clean:
 	rm -rf $(B) $(BUILD)/host
