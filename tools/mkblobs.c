@@ -17,7 +17,9 @@
  *                        of each VM, in order, "-drive" and
  *                        "file=ABS,format=raw|qcow2,if=none,id=diskN[,
  *                        readonly=on]", "-device" and
- *                        "virtio-blk-device,drive=diskN" (QEMU puts the
+ *                        "virtio-blk-device,drive=diskN,serial=keel-diskN"
+ *                        (the serial is the disk's VIRTIO_BLK_T_GET_ID
+ *                        answer; QEMU puts the
  *                        first on the highest virtio-mmio transport: root
  *                        counts disks from there, boot/blkdrv.c), with
  *                        "-global virtio-mmio.force-legacy=false" once
@@ -257,7 +259,8 @@ static int write_disks(FILE *f, const struct cfg_system *sys)
 			write_disks_count = n;
 			fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", file,
 				disk_format(file), n - 1, dev->is_read_only ? ",readonly=on" : "");
-			fprintf(f, "-device\nvirtio-blk-device,drive=disk%u\n", n - 1);
+			fprintf(f, "-device\nvirtio-blk-device,drive=disk%u,serial=keel-disk%u\n", n - 1,
+				n - 1);
 		}
 	return 0;
 }

@@ -112,9 +112,9 @@ cat > "$tmp/c/disks.json" <<JSON
       "is_read_only": true } ] } ] }
 JSON
 printf '%s\n' -global virtio-mmio.force-legacy=false \
-	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0 \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0,serial=keel-disk0 \
 	-drive "file=$tmp/c/b.qcow2,format=qcow2,if=none,id=disk1,readonly=on" \
-	-device virtio-blk-device,drive=disk1 > "$tmp/want-disks"
+	-device virtio-blk-device,drive=disk1,serial=keel-disk1 > "$tmp/want-disks"
 if "$mkblobs" "$tmp/c/disks.json" 1024 "$tmp/disks" >/dev/null 2>"$tmp/err" &&
 	diff -u "$tmp/want-disks" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/disks/qemu-args" | grep -v '^blobs='); then
 	ok disks; else bad disks "$(cat "$tmp/err" "$tmp/disks/qemu-args" 2>/dev/null)"; fi
@@ -129,7 +129,7 @@ cat > "$tmp/c/uplink.json" <<JSON
     { "type": "virtio-net", "base": "0x0a001000", "irq": 49, "network": "lan" } ] } ] }
 JSON
 printf '%s\n' -global virtio-mmio.force-legacy=false \
-	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0 \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0,serial=keel-disk0 \
 	-netdev "user,id=uplink,restrict=on,net=10.0.0.0/24,host=10.0.0.254,dns=10.0.0.253,dhcpstart=10.0.0.237,hostfwd=tcp:127.0.0.1:8080-10.0.0.1:80" \
 	-device virtio-net-device,netdev=uplink > "$tmp/want-uplink"
 if "$mkblobs" "$tmp/c/uplink.json" 1024 "$tmp/uplink" >/dev/null 2>"$tmp/err" &&

@@ -24,16 +24,20 @@
 #   crash     keelctl crash vm1 pl011: root's real fault; list shows the
 #             restart and the fault, events the faulted and restarted;
 #             keelctl restart vm1 vblk: list counts it, the disk still reads
-#   trace     keelctl trace --seconds 2 while vm1 reads its disk, pings
-#             vm2 and prints, and keelctl crash vm1 blkdrv1 (its disk's driver; a crash of
-#             vm1-vblk leaves the guest's disk hung today, docs/management.md):
+#   trace     keelctl trace --seconds 2 while vm1 reads /bin/busybox from
+#             its disk three times (O_DIRECT, 4 KiB requests), pings vm2
+#             and prints in a loop, and keelctl crashes vm1-vblk (the
+#             disk's device server), then blkdrv1 (its driver): each
+#             read's MD5 is the host's file's;
 #             the file is JSON (cJSON, through
 #             trace-svg; python3's json.tool too if there) with events of
 #             every kind: exit, ipc, irq, device request, fault, restart;
 #             device requests on vm1-vblk (read), vm1-vnet (send, receive)
 #             and vm1-pl011 (output) (trace-requests.py);
 #             trace-svg makes a well-formed SVG of it (xmllint if there);
-#             the disk still reads. Both files stay in <dir>/system/.
+#             the disk still reads, and its serial (/sys/block/vda/serial,
+#             a VIRTIO_BLK_T_GET_ID request) is QEMU's, keel-disk0 (mkblobs).
+#             Both files stay in <dir>/system/.
 #   pause     vm1 paused: its exit count stands still; resumed: its
 #             shell answers
 #   stop      keelctl stop vm2: list says off, events vm-stopped
@@ -291,21 +295,27 @@ t_crash() {
 		send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null && echo disk-$((6*7))' '^disk-42'
 }
 t_trace() {
-	local svg_tool json=$outdir/trace.json svg=$outdir/trace.svg pid kind
+	local svg_tool json=$outdir/trace.json svg=$outdir/trace.svg pid kind want
 	svg_tool=$(dirname "$keelctl")/trace-svg
 	[ -x "$svg_tool" ] || { waited="trace-svg next to keelctl"; return 1; }
 	rm -f "$json" "$svg"
-	# each round: a read (vblk), a ping (vnet: send, receive) and a line (pl011: output)
-	send '\r' && run_cmd 'i=0; while [ $i -lt 150 ]; do dd if=/dev/vda of=/dev/null bs=4k count=8 skip=$((i*8)) iflag=direct 2>/dev/null; ping -c 1 -W 1 10.0.0.2 >/dev/null; echo io-$i; i=$((i+1)); done; echo trace-io-$((40+2))' 'echo trace-io-' || return 1
+	# busybox as the guest reads it from its disk (vblk), 4 KiB at a time
+	# past its page cache, against the file it was made of; meanwhile a
+	# ping (vnet: send, receive) and a line (pl011: output) in a loop
+	want=$(md5sum <build/linux/root/bin/busybox) &&
+		send '\r' && run_cmd "(while :; do ping -c 1 -W 1 10.0.0.2 >/dev/null; echo io; done) & p=\$!; i=0; ok=0; while [ \$i -lt 3 ]; do [ \"\$(dd if=/bin/busybox bs=4k iflag=direct 2>/dev/null | md5sum)\" = '$want' ] && ok=\$((ok+1)); i=\$((i+1)); done; kill \$p; wait \$p 2>/dev/null; echo trace-io-\$ok-\$((40+2))" 'echo trace-io-' || return 1
 	sleep 2 # the loop's own echo done: the reads have begun
 	"$keelctl" --socket "$sock" --timeout 120 trace --seconds 2 -o "$json" >"$tmp/trace.out" 2>&1 &
 	pid=$!
 	sleep 1
-	kc crash vm1 blkdrv1 && expect 'server vm1-blkdrv1 restarted' 30 || { kill "$pid"; return 1; }
+	# the disk's device server, then its driver, crashed under the reads
+	kc crash vm1 vblk && expect 'server vm1-vblk restarted' 30 &&
+		kc crash vm1 blkdrv1 && expect 'server vm1-blkdrv1 restarted' 30 || { kill "$pid"; return 1; }
 	wait "$pid" || { waited="keelctl trace: $(cat "$tmp/trace.out")"; return 1; }
 	out=$(cat "$tmp/trace.out")
 	echo "[ctl]   $out" >&2
-	has '^trace: [0-9]+ events, [0-9]+ lost, [0-9.]+ s -> ' && expect '^trace-io-42' 180 || return 1
+	has '^trace: [0-9]+ events, [0-9]+ lost, [0-9.]+ s -> ' && expect '^trace-io-[0-3]-42' 180 || return 1
+	[ "$last" = trace-io-3-42 ] || { waited="3 reads of /bin/busybox with the host's MD5, not $last"; return 1; }
 	if command -v python3 >/dev/null; then
 		python3 -m json.tool "$json" >/dev/null || { waited="JSON (python3 -m json.tool)"; return 1; }
 	fi
@@ -323,7 +333,8 @@ t_trace() {
 	fi
 	grep -q '^<svg ' "$svg" && tail -n1 "$svg" | grep -q '^</svg>$' && grep -qF '>vm1-vblk<' "$svg" &&
 		grep -qF '>restart<' "$svg" || { waited="the SVG's lanes and marks"; return 1; }
-	send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null && echo traced-$((6*7))' '^traced-42'
+	send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null && echo traced-$((6*7))' '^traced-42' &&
+		run_cmd 'echo serial-$(cat /sys/block/vda/serial)-$((6*7))' '^serial-keel-disk0-42' # GET_ID
 }
 t_pause() {
 	local a b
