@@ -26,6 +26,8 @@
 #include <keel/print.h>
 #include <keel/server.h>
 #include <keel/ctl.h>
+#include <keel/trace.h>
+#include <keel/arch_counter.h>
 #include <keel/vmm.h>
 
 #include "flash.h"
@@ -102,8 +104,24 @@ static bool flash_apply(struct flash *f, struct flash_state *w, const struct kee
 	return m->label == KEEL_DEV_LINES;
 }
 
+/* Each access the guest made (not the VMM's retry of one), for a trace
+ * (keel/trace.h): one request, the flash offset, the bytes. */
+static struct keel_dev_log flash_log;
+static uint32_t flash_logged;
+
+static void flash_log_access(const struct keel_msg *m, uint64_t t0, bool ok)
+{
+	uint64_t n = flash_logged++;
+	uint32_t type = m->label == KEEL_DEV_WRITE ? KEEL_TRACE_REQ_FLASH_WRITE
+						   : KEEL_TRACE_REQ_FLASH_READ;
+	keel_dev_log_add(&flash_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | type, m->mr[0]);
+	keel_dev_log_add(&flash_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32 | !ok,
+			 ok ? m->mr[1] : 0);
+}
+
 static bool flash_request(void *ctx, struct keel_msg *m)
 {
+	uint64_t t0 = keel_arch_counter();
 	struct flash *f = ctx;
 	struct flash_state *c = flash_page_resume(f->page), *w;
 	uint64_t val = 0;
@@ -121,6 +139,8 @@ static bool flash_request(void *ctx, struct keel_msg *m)
 		}
 		flash_commit(f->page);
 		c = w;
+		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE)
+			flash_log_access(m, t0, ok);
 	}
 	/* before the reply: the guest's next read sees the new mode */
 	flash_follow_modes(f, c, false);
@@ -160,6 +180,8 @@ int main(int argc, char **argv)
 		.writable = { false, true },
 	};
 	flash_follow_modes(&f, flash_page_resume(f.page), true);
+	flash_log.magic = KEEL_DEV_LOG_MAGIC;
+	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&flash_log, "trace log");
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);

@@ -40,16 +40,21 @@
 #define BLK_F_BLK_SIZE 6u
 #define BLK_F_FLUSH 9u
 #define BLK_QSIZE 128u
+#define BLK_SIZE_MAX 0x100000u /* a segment, as Linux's largest request */
 #define BLK_HDR 16u
 #define BLK_ID_BYTES 20u
 #define VBLK_MAGIC 0x4b45454c56424c4bull /* "KEELVBLK" */
 
-/* A request handed to the driver: which guest chain it is. */
+/* A request handed to the driver: which part of which guest chain it
+ * is. A chain with more data than a ring slot holds goes as several
+ * requests, in ring order, each of at most KEEL_BLK_SLOT_BYTES; the chain
+ * goes back to the guest when its last part completes. */
 struct vblk_slot {
 	uint16_t head;
-	uint16_t pad;
+	uint16_t more; /* 1: later parts of this chain follow */
 	uint32_t type;
-	uint32_t len;  /* data bytes */
+	uint32_t len;  /* this part's data bytes */
+	uint32_t off;  /* where they are in the chain's data */
 };
 
 struct vblk_state {
@@ -59,6 +64,7 @@ struct vblk_state {
 	uint32_t pad;
 	uint64_t capacity;          /* what the guest was last told */
 	struct vblk_slot slot[KEEL_BLK_SLOTS]; /* for ring requests seen.. req */
+	uint64_t failed[BLK_QSIZE / 64];       /* bit h: a part of head h failed */
 };
 _Static_assert(sizeof(struct vblk_state) <= 4096, "one state page");
 
@@ -79,7 +85,10 @@ static bool vblk_config_read(void *ctx, uint32_t off, unsigned width, uint64_t *
 {
 	uint8_t cfg[24] = { 0 };
 	uint64_t cap = st->capacity;
-	uint32_t size_max = KEEL_BLK_SLOT_BYTES, seg_max = 1, blk_size = KEEL_BLK_SECTOR;
+	/* any number of segments of any size: a request of more than a ring
+	 * slot goes to the driver in parts (vblk_submit); a chain holds at most
+	 * the queue's entries, less the header and the status */
+	uint32_t size_max = BLK_SIZE_MAX, seg_max = BLK_QSIZE - 2, blk_size = KEEL_BLK_SECTOR;
 	(void)ctx;
 	memcpy(cfg, &cap, 8);
 	memcpy(cfg + 8, &size_max, 4);
@@ -109,11 +118,26 @@ static bool vblk_status(const struct virtq_chain *c, uint8_t status)
 	return b->write && b->len >= 1 && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
 }
 
-/* The request's data: out (readable, after the header) to buf, or buf to
- * in (writable, before the status). */
-static bool vblk_copy(const struct virtq_chain *c, uint8_t *buf, uint32_t n, bool to_guest)
+/* n bytes of the request's data from byte off on: out (readable, after
+ * the header) to buf, or buf to in (writable, before the status). */
+static bool vblk_copy(const struct virtq_chain *c, uint8_t *buf, uint32_t off, uint32_t n,
+		      bool to_guest)
 {
-	return virtq_chain_copy(&dev.mem, c, to_guest ? 0 : BLK_HDR, buf, n, to_guest);
+	return virtq_chain_copy(&dev.mem, c, (to_guest ? 0 : BLK_HDR) + (uint64_t)off, buf, n,
+				to_guest);
+}
+
+static void vblk_failed_set(uint16_t head, bool failed)
+{
+	uint64_t bit = 1ull << (head % 64);
+	st->failed[head / 64 % (BLK_QSIZE / 64)] =
+		failed ? st->failed[head / 64 % (BLK_QSIZE / 64)] | bit
+		       : st->failed[head / 64 % (BLK_QSIZE / 64)] & ~bit;
+}
+
+static bool vblk_failed(uint16_t head)
+{
+	return st->failed[head / 64 % (BLK_QSIZE / 64)] >> (head % 64) & 1;
 }
 
 /* The data bytes of a checked chain of this type, or -1: not a request
@@ -129,81 +153,154 @@ static int64_t vblk_data_len(const struct virtq_chain *c, uint32_t type)
 	return c->out_len == BLK_HDR ? 0 : -1;
 }
 
+/* Would the whole read or write fail at the driver? Then it fails before
+ * any part of it reaches the disk (a write is never half done for a
+ * reason known in advance). */
+static bool vblk_out_of_range(uint32_t type, uint64_t sector, int64_t len)
+{
+	uint64_t cap = ring->capacity;
+	if (type != KEEL_BLK_T_IN && type != KEEL_BLK_T_OUT)
+		return false;
+	return len == 0 || len % KEEL_BLK_SECTOR || sector > cap ||
+	       (uint64_t)len / KEEL_BLK_SECTOR > cap - sector;
+}
+
+/* The chain whose later parts wait for free ring slots, if any: the last
+ * part handed says more follow and its chain is still in flight (while
+ * one waits, no new chain is taken, so it is always the last handed). */
+static int vblk_partial(uint32_t *next_off)
+{
+	const struct vblk_slot *s = &st->slot[(ring->req - 1) % KEEL_BLK_SLOTS];
+	if (!s->more || virtq_inflight_next(&st->t, 0, s->head) != s->head)
+		return -1;
+	if (next_off)
+		*next_off = s->off + s->len;
+	return s->head;
+}
+
 /* keelctl stats: this instance's requests and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
 static struct keel_ctl_dev_counters counters;
 
-/* Hand the chain to the driver as ring request n, or complete it at once
- * with an error. */
-static void vblk_submit(const struct virtq_chain *c)
+/* Hand the driver ring request n: `part` bytes of the chain's data from
+ * byte off on (a write's copied into the slot first). A write whose data
+ * cannot be copied goes as a request of no data, which the driver fails
+ * with IOERR without touching the disk. */
+static void vblk_hand(const struct virtq_chain *c, uint32_t type, uint64_t sector, uint32_t off,
+		      uint32_t part, bool more)
+{
+	uint32_t n = ring->req;
+	bool ok = type != KEEL_BLK_T_OUT || vblk_copy(c, slot_data(n), off, part, false);
+	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .more = more,
+		.type = type, .len = part, .off = off };
+	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = type,
+		.len = ok ? part : 0, .sector = sector + off / KEEL_BLK_SECTOR, .status = 0xff };
+	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
+			 (uint64_t)n << 32 | type, sector + off / KEEL_BLK_SECTOR);
+}
+
+/* Hand the chain to the driver from data byte `from` on (0: a chain new
+ * from the guest), as many parts as free ring slots take, or complete a
+ * new one at once with an error. A chain that changed under a waiting
+ * part (a guest rewriting what it gave the device) ends with a part of
+ * no data, which fails it. */
+static void vblk_submit(const struct virtq_chain *c, uint32_t from)
 {
 	struct { uint32_t type, reserved; uint64_t sector; } hdr = { ~0u, 0, 0 };
-	uint32_t n = ring->req;
 	int64_t len = -1;
 	bool known;
+	uint32_t off = from;
 	/* the header in the first buffer, as every driver puts it */
 	if (c->n && !c->buf[0].write && c->buf[0].len >= BLK_HDR &&
 	    gmem_read(&dev.mem, c->buf[0].gpa, &hdr, BLK_HDR))
 		len = vblk_data_len(c, hdr.type);
 	known = hdr.type == KEEL_BLK_T_IN || hdr.type == KEEL_BLK_T_OUT ||
 		hdr.type == KEEL_BLK_T_FLUSH || hdr.type == KEEL_BLK_T_GET_ID;
-	if (!known || len < 0 || len > (int64_t)KEEL_BLK_SLOT_BYTES ||
-	    (hdr.type == KEEL_BLK_T_OUT && !vblk_copy(c, slot_data(n), (uint32_t)len, false))) {
-		vblk_status(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
-		virtq_push(&dev, 0, c->head, 1);
-		counters.requests++;
+	if (!known || len < 0 || vblk_out_of_range(hdr.type, hdr.sector, len) ||
+	    (int64_t)from > len) {
+		if (from) {
+			vblk_hand(c, KEEL_BLK_T_IN, 0, 0, 0, false);
+		} else {
+			vblk_status(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
+			virtq_push(&dev, 0, c->head, 1);
+			counters.requests++;
+		}
+		keel_signal(KEEL_SRV_FREE);
 		return;
 	}
 	if (hdr.type == KEEL_BLK_T_GET_ID)
 		len = BLK_ID_BYTES;
-	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .type = hdr.type,
-							   .len = (uint32_t)len };
-	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = hdr.type,
-		.len = (uint32_t)len, .sector = hdr.sector, .status = 0xff };
-	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
-	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
-			 (uint64_t)n << 32 | hdr.type, hdr.sector);
+	if (from == 0)
+		vblk_failed_set(c->head, false);
+	do {
+		uint64_t left = (uint64_t)len - off;
+		uint32_t part = left < KEEL_BLK_SLOT_BYTES ? (uint32_t)left : KEEL_BLK_SLOT_BYTES;
+		vblk_hand(c, hdr.type, hdr.sector, off, part, off + part < len);
+		off += part;
+	} while (off < len && ring->req - st->seen < KEEL_BLK_SLOTS);
 	keel_signal(KEEL_SRV_FREE);
 }
 
-/* Driver completion n: the data and status into the guest's chain, the
- * chain back to the guest; only while the head is still in flight. */
+/* Driver completion n: its data into the guest's chain; after the last
+ * part, the status and the chain back to the guest (failed if any part
+ * failed); only while the head is still in flight. */
 static void vblk_complete(uint32_t n)
 {
 	static struct virtq_chain c;
 	const struct vblk_slot *s = &st->slot[n % KEEL_BLK_SLOTS];
-	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status, written = 1;
+	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status, copied = 0;
 	if (virtq_inflight_next(&st->t, 0, s->head) != s->head ||
 	    !virtq_chain_load(&dev, 0, s->head, &c))
 		return;
 	if (c.in_len < 1) { /* the guest rewrote the chain meanwhile: give it back */
-		virtq_push(&dev, 0, s->head, 0);
+		vblk_failed_set(s->head, true);
+		if (!s->more)
+			virtq_push(&dev, 0, s->head, 0);
 		return;
 	}
-	if (status == KEEL_BLK_S_OK && (s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID)) {
-		uint32_t len = s->len < c.in_len - 1 ? s->len : c.in_len - 1;
-		if (vblk_copy(&c, slot_data(n), len, true))
-			written += len;
-		else
-			status = KEEL_BLK_S_IOERR;
+	if (status == KEEL_BLK_S_OK && (s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID) &&
+	    s->off < c.in_len - 1) {
+		copied = s->len < c.in_len - 1 - s->off ? s->len : c.in_len - 1 - s->off;
+		if (!vblk_copy(&c, slot_data(n), s->off, copied, true))
+			status = KEEL_BLK_S_IOERR, copied = 0;
 	}
-	vblk_status(&c, status > KEEL_BLK_S_UNSUPP ? KEEL_BLK_S_IOERR : (uint8_t)status);
-	virtq_push(&dev, 0, s->head, written);
-	counters.requests++;
-	counters.bytes_out += written - 1;
+	counters.bytes_out += copied;
 	if (status == KEEL_BLK_S_OK && s->type == KEEL_BLK_T_OUT)
 		counters.bytes_in += s->len;
 	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE,
-			 (uint64_t)n << 32 | status, written - 1);
+			 (uint64_t)n << 32 | status, copied);
+	if (status != KEEL_BLK_S_OK)
+		vblk_failed_set(s->head, true);
+	if (s->more)
+		return;
+	if (vblk_failed(s->head))
+		status = status == KEEL_BLK_S_UNSUPP ? status : KEEL_BLK_S_IOERR;
+	vblk_status(&c, (uint8_t)status);
+	virtq_push(&dev, 0, s->head,
+		   status == KEEL_BLK_S_OK && s->type != KEEL_BLK_T_OUT ? s->off + copied + 1 : 1);
+	counters.requests++;
 }
 
-/* Is head one of the requests the driver has (seen .. req)? */
+/* Is head one of the requests the driver has (seen .. req), or the chain
+ * waiting for slots? */
 static bool vblk_handed(uint16_t head)
 {
 	for (uint32_t n = st->seen; n != ring->req; n++)
 		if (st->slot[n % KEEL_BLK_SLOTS].head == head)
 			return true;
-	return false;
+	return vblk_partial(NULL) == head;
+}
+
+/* The waiting chain's next parts, while ring slots are free. */
+static void vblk_continue(void)
+{
+	static struct virtq_chain c;
+	uint32_t off = 0;
+	int head = vblk_partial(&off);
+	if (head >= 0 && ring->req - st->seen < KEEL_BLK_SLOTS &&
+	    virtq_chain_load(&dev, 0, (uint16_t)head, &c))
+		vblk_submit(&c, off);
 }
 
 /* Everything that can move: completions in, new requests out, and the
@@ -221,8 +318,10 @@ static void vblk_progress(void)
 		vblk_complete(st->seen);
 		st->seen++;
 	}
-	while (ring->req - st->seen < KEEL_BLK_SLOTS && virtq_pop(&dev, 0, &c) == 1)
-		vblk_submit(&c);
+	vblk_continue();
+	while (vblk_partial(NULL) < 0 && ring->req - st->seen < KEEL_BLK_SLOTS &&
+	       virtq_pop(&dev, 0, &c) == 1)
+		vblk_submit(&c, 0);
 	if (virtio_mmio_irq_level(&st->t) != irq || virtio_mmio_irq_level(&st->t))
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
@@ -288,9 +387,9 @@ static void vblk_init(void *ctx)
 	st->magic = VBLK_MAGIC;
 	for (int h = virtq_inflight_next(&st->t, 0, 0); h >= 0;
 	     h = virtq_inflight_next(&st->t, 0, (unsigned)h + 1))
-		if (!vblk_handed((uint16_t)h) && ring->req - st->seen < KEEL_BLK_SLOTS &&
-		    virtq_chain_load(&dev, 0, (uint16_t)h, &c))
-			vblk_submit(&c);
+		if (vblk_partial(NULL) < 0 && !vblk_handed((uint16_t)h) &&
+		    ring->req - st->seen < KEEL_BLK_SLOTS && virtq_chain_load(&dev, 0, (uint16_t)h, &c))
+			vblk_submit(&c, 0);
 	if (!fresh)
 		kprintf("[%s] resuming: %u requests with the driver\n", self, ring->req - st->seen);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");

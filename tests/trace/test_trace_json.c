@@ -135,6 +135,30 @@ START_TEST(other_requests_named)
 }
 END_TEST
 
+/* The flash server's accesses: a read (0x105) at flash offset 0x4000000
+ * and a write (0x106) at 0x4000010, their offsets and bytes kept; a
+ * failed one (status 1) still closes its span. */
+START_TEST(flash_requests_named)
+{
+	const char *why;
+	cJSON *out = convert("[[1100,16,0,9,3,25769804037,67108864],[1110,17,0,9,3,25769803776,4],"
+			     "[1200,16,0,9,3,30064771334,67108880],[1220,17,0,9,3,30064771073,0]]",
+			     &why);
+	const cJSON *a;
+	ck_assert_ptr_nonnull(out);
+	a = cJSON_GetObjectItemCaseSensitive(find(out, "X", "flash read", 2, 9 << 16 | 3), "args");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_double_eq(get(a, "offset"), 0x4000000);
+	ck_assert_double_eq(get(a, "bytes"), 4);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(a, "sector"));
+	a = cJSON_GetObjectItemCaseSensitive(find(out, "X", "flash write", 2, 9 << 16 | 3), "args");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_double_eq(get(a, "offset"), 0x4000010);
+	ck_assert_double_eq(get(find(out, "X", "flash write", 2, 9 << 16 | 3), "dur"), 20);
+	cJSON_Delete(out);
+}
+END_TEST
+
 /* An exit timed before t_start (1000) is before the trace: left out, and
  * its lane not named for it; the one after is kept. */
 START_TEST(before_the_start_left_out)
@@ -195,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, exit_on_cpu_and_vcpu);
 	tcase_add_test(tc, device_request_is_a_span);
 	tcase_add_test(tc, other_requests_named);
+	tcase_add_test(tc, flash_requests_named);
 	tcase_add_test(tc, before_the_start_left_out);
 	tcase_add_test(tc, ipc_irq_fault_and_unknown_thread);
 	tcase_add_test(tc, malformed_refused);

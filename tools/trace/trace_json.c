@@ -126,7 +126,8 @@ static void args_of(cJSON *e, int kind, const double *v)
 #define REQ_OTHER 0x100
 static const char *req_name(double type)
 {
-	static const char *const other[] = { "send", "receive", "output", "input", "entropy" };
+	static const char *const other[] = { "send", "receive", "output", "input", "entropy",
+					     "flash read", "flash write" };
 	int t = (int)type;
 	if (t == 0 || t == 1)
 		return t ? "write" : "read";
@@ -153,6 +154,8 @@ static void dev_done(struct conv *c, int pid, int tid, const double *v, double t
 			cJSON_AddNumberToObject(a, "sector", c->open[i].sector);
 		else if (c->open[i].type == REQ_OTHER + 2) /* output: its stream position */
 			cJSON_AddNumberToObject(a, "position", c->open[i].sector);
+		else if (c->open[i].type == REQ_OTHER + 5 || c->open[i].type == REQ_OTHER + 6)
+			cJSON_AddNumberToObject(a, "offset", c->open[i].sector); /* in the flash */
 		cJSON_AddNumberToObject(a, "bytes", v[6]);
 		c->open[i].pid = 0;
 		return;

@@ -14,7 +14,8 @@
  *   kind      recorded by    arg[0]                        arg[1]
  *   DEV_REQ   the server     request number << 32 | type   sector (blk),
  *                                                          stream position
- *                                                          (console output), 0
+ *                                                          (console output), offset
+ *                                                          (flash), 0
  *   DEV_DONE  the server     request number << 32 | status bytes
  *   RESTART   root           restarts so far               0
  *
@@ -39,6 +40,8 @@ enum keel_trace_req_type {
 	KEEL_TRACE_REQ_OUTPUT = 0x102, /* PL011, virtio-console: output to the console */
 	KEEL_TRACE_REQ_INPUT = 0x103,  /* PL011, virtio-console: input from the VMM */
 	KEEL_TRACE_REQ_ENTROPY = 0x104, /* virtio-rng: the requests one notify found */
+	KEEL_TRACE_REQ_FLASH_READ = 0x105,  /* flash: a read that trapped (not read-array) */
+	KEEL_TRACE_REQ_FLASH_WRITE = 0x106, /* flash: a write (a command or its data) */
 };
 
 /* Report kind (keel_report): value = the address of the server's log. */
