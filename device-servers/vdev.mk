@@ -7,9 +7,9 @@ VDEV_VIRTIO := $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c
 USER_PROGS += vrng vcon
 SHIPPED_PROGS += vrng vcon
 vrng_SRCS := device-servers/virtio-rng/main.c device-servers/virtio-rng/rng.c \
-	$(wildcard device-servers/virtio-rng/arch/$(ARCH)/*.c) $(VDEV_VIRTIO)
+	$(wildcard device-servers/virtio-rng/arch/$(ARCH)/*.c) $(VIRTIO_SERVER_SRCS)
 vcon_SRCS := device-servers/virtio-console/main.c device-servers/virtio-console/vcon.c \
-	$(VDEV_VIRTIO)
+	$(VIRTIO_SERVER_SRCS)
 $(B)/user/obj/device-servers/virtio-rng/%: UCFLAGS += -Idevice-servers/virtio
 $(B)/user/obj/device-servers/virtio-console/%: UCFLAGS += -Idevice-servers/virtio
 

@@ -146,22 +146,14 @@ static uint64_t vcon_dev_input(const struct keel_msg *m)
 
 static bool vcon_request(void *ctx, struct keel_msg *m)
 {
-	uint64_t val = 0, off = m->mr[0], width = m->mr[1];
+	uint64_t val = 0;
 	bool ok = true;
 	(void)ctx;
-	if (m->label == KEEL_DEV_READ)
-		ok = virtio_mmio_read(&dev, off, (unsigned)width, &val);
-	else if (m->label == KEEL_DEV_WRITE)
-		ok = virtio_mmio_write(&dev, off, (unsigned)width, m->mr[2]);
-	else if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
+	if (m->label == KEEL_DEV_INPUT && m->mr[1] != 0)
 		val = vcon_dev_input(m);
-	else if (m->label != KEEL_DEV_LINES)
-		ok = false;
-	m->label = 0;
-	m->len = KEEL_DEV_REPLY_LEN;
-	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
-	m->mr[1] = val;
-	m->mr[2] = virtio_mmio_irq_level(&st->t) ? 1 : 0;
+	else
+		ok = virtio_dev_call(&dev, m, &val);
+	virtio_dev_reply(&dev, m, ok, val);
 	return true;
 }
 

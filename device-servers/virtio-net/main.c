@@ -89,10 +89,7 @@ static bool vnet_config_read(void *ctx, uint32_t off, unsigned width, uint64_t *
 	memcpy(cfg + 6, &status, 2);
 	memcpy(cfg + 8, &pairs, 2);
 	memcpy(cfg + 10, &mtu, 2);
-	*val = 0;
-	if (off < sizeof(cfg) && width <= sizeof(cfg) - off)
-		memcpy(val, cfg + off, width); /* little-endian, as the guest */
-	return true;
+	return virtio_config_window(cfg, sizeof(cfg), off, width, val);
 }
 
 static bool vnet_config_write(void *ctx, uint32_t off, unsigned width, uint64_t val)
@@ -256,22 +253,12 @@ static const struct virtio_dev_ops vnet_ops = {
 
 static bool vnet_request(void *ctx, struct keel_msg *m)
 {
-	uint64_t val = 0, off = m->mr[0], width = m->mr[1];
-	bool ok = true, was_ok = st->t.status & VIRTIO_S_DRIVER_OK;
+	uint64_t val;
+	bool was_ok = st->t.status & VIRTIO_S_DRIVER_OK, ok = virtio_dev_call(&dev, m, &val);
 	(void)ctx;
-	if (m->label == KEEL_DEV_READ)
-		ok = virtio_mmio_read(&dev, off, (unsigned)width, &val);
-	else if (m->label == KEEL_DEV_WRITE)
-		ok = virtio_mmio_write(&dev, off, (unsigned)width, m->mr[2]);
-	else if (m->label != KEEL_DEV_LINES)
-		ok = false;
 	if (!was_ok && (st->t.status & VIRTIO_S_DRIVER_OK))
 		vnet_progress(); /* frames may wait already */
-	m->label = 0;
-	m->len = KEEL_DEV_REPLY_LEN;
-	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
-	m->mr[1] = val;
-	m->mr[2] = virtio_mmio_irq_level(&st->t) ? 1 : 0;
+	virtio_dev_reply(&dev, m, ok, val);
 	return true;
 }
 

@@ -70,24 +70,13 @@ static const struct virtio_dev_ops vrng_ops = {
 
 static bool vrng_request(void *ctx, struct keel_msg *m)
 {
-	uint64_t val = 0, off = m->mr[0], width = m->mr[1];
-	uint64_t failed = rng.failed;
-	bool ok = true;
+	uint64_t val, failed = rng.failed;
+	bool ok = virtio_dev_call(&dev, m, &val);
 	(void)ctx;
-	if (m->label == KEEL_DEV_READ)
-		ok = virtio_mmio_read(&dev, off, (unsigned)width, &val);
-	else if (m->label == KEEL_DEV_WRITE)
-		ok = virtio_mmio_write(&dev, off, (unsigned)width, m->mr[2]);
-	else if (m->label != KEEL_DEV_LINES)
-		ok = false;
 	if (rng.failed != failed && rng.failed < 10)
 		kprintf("[%s] RNDR gave no number %u times in a row: request answered empty\n",
 			self, VRNG_TRIES);
-	m->label = 0;
-	m->len = KEEL_DEV_REPLY_LEN;
-	m->mr[0] = ok ? KEEL_DEV_OK : KEEL_DEV_ABORT;
-	m->mr[1] = val;
-	m->mr[2] = virtio_mmio_irq_level(st) ? 1 : 0;
+	virtio_dev_reply(&dev, m, ok, val);
 	return true;
 }
 

@@ -196,4 +196,19 @@ bool virtq_chain_copy(const struct gmem *m, const struct virtq_chain *c, uint64_
 /* The first head in flight on q at or after `from`, or -1. */
 int virtq_inflight_next(const struct virtio_mmio_state *s, unsigned q, unsigned from);
 
+/* ---- target servers only (dev_call.c: keel_msg, keel/vmm.h) ---- */
+struct keel_msg;
+/*
+ * One of the VMM's device calls on the transport: KEEL_DEV_READ or
+ * KEEL_DEV_WRITE of the register window (*val: what a read gives), or
+ * KEEL_DEV_LINES. False for a bad access or any other label.
+ */
+bool virtio_dev_call(struct virtio_dev *d, const struct keel_msg *m, uint64_t *val);
+/* The reply in m: OK or ABORT, the value, and the interrupt line's level. */
+void virtio_dev_reply(const struct virtio_dev *d, struct keel_msg *m, bool ok, uint64_t val);
+/* A config_read of the device's config space laid out in cfg (size bytes,
+ * little-endian): width bytes at off, zeros past its end. */
+bool virtio_config_window(const void *cfg, uint32_t size, uint32_t off, unsigned width,
+			  uint64_t *val);
+
 #endif /* VIRTIO_H */
