@@ -1,6 +1,6 @@
 /*
  * flash-crash: the VMs of the config blob, as the shipped root builds
- * them (tests/uboot/uboot.json, driven by tests/system/uboot.sh with
+ * them (config/examples/uboot.json, driven by tests/system/uboot.sh with
  * UBOOT_CRASH=1), while root crashes VM 1's flash server every
  * FLASH_PERIOD_MS: U-Boot's flash probe, saveenv and the environment read
  * back from bank 1 must come out as they do without crashes

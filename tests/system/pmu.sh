@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A guest PMU (docs/vm.md, "PMU"), on the shipped image: two VMs run the
-# pmu test guest on a one-CPU machine under -icount shift=0 (QEMU counts
-# retired instructions only then), so the scheduler interleaves their
+# A guest PMU (docs/vm.md, "PMU"), on the shipped image: two VMs
+# (config/examples/pmu.json, pmu1 and pmu2) run the pmu test guest on a
+# one-CPU machine under -icount shift=0 (QEMU counts retired
+# instructions only then), so the scheduler interleaves their
 # counted loops. Each must count exactly its own instructions (the guest
 # judges: "[test] PASS pmu"), which fails if either sees the other's, a
 # server's or the kernel's instructions, or if its counters are lost when
-# it is switched out. The console shows vm1; Ctrl-] 2 then replays vm2's
+# it is switched out. The console shows pmu1; Ctrl-] 2 then replays pmu2's
 # output. At least one loop must have taken well longer in virtual time
 # than its own instructions (the other VM ran meanwhile), or the test
 # proves nothing and fails.
@@ -30,14 +31,12 @@ log=$outdir/pmu.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-pmu.XXXXXX")
 qemu=
 trap '[ -n "$qemu" ] && kill $qemu 2>/dev/null; wait 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
-cp "$guests/pmu.bin" "$bin" "$tmp/"
-vm() {
-	printf '{ "name": "%s", "mem_size_mib": 64, "kernel_image_path": "pmu.bin",
-	  "devices": [ { "type": "pl011", "base": "0x09000000", "irq": 33 } ] }' "$1"
-}
-echo "{ \"vms\": [ $(vm vm1), $(vm vm2) ] }" >"$tmp/pmu.json"
-"$CHECK_CONFIG" --machine-mib 1024 --cpus 1 "$tmp/pmu.json" >/dev/null || die "the config does not check"
-"$MKBLOBS" "$tmp/pmu.json" 1024 "$tmp/blobs" >/dev/null || die "mkblobs failed"
+cp "$bin" "$tmp/"
+# The shipped example (two VMs of the pmu guest), which names
+# build/aarch64/guests/pmu.bin.
+config=config/examples/pmu.json
+"$CHECK_CONFIG" --machine-mib 1024 --cpus 1 "$config" >/dev/null || die "$config does not check"
+"$MKBLOBS" "$config" 1024 "$tmp/blobs" >/dev/null || die "mkblobs failed"
 mkfifo "$tmp/in"
 exec 3<>"$tmp/in"
 : >"$log"

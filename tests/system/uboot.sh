@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Firmware guests (docs/firmware.md): Debian's U-Boot for QEMU arm64
 # (build/uboot/u-boot.bin, tools/fetch-uboot.sh) boots from the CFI flash
-# of a VM with firmware_path (tests/uboot/uboot.json) under Keel, and is
+# of a VM with firmware_path (config/examples/uboot.json) under Keel, and is
 # driven at the console as a user would:
 #
 #   prompt    a key stops the autoboot countdown; the "=> " prompt
@@ -36,7 +36,7 @@ set -u
 export LC_ALL=C
 QEMU=${QEMU:-qemu-system-aarch64}
 LIMIT=${UBOOT_STEP_TIMEOUT:-120}
-CONFIG=tests/uboot/uboot.json
+CONFIG=config/examples/uboot.json
 die() { echo "uboot.sh: $*" >&2; exit 2; }
 [ $# -eq 1 ] || die "usage: $0 <keel.bin>"
 bin=$1

@@ -25,9 +25,16 @@ $(UBOOT_BOOTDISK): $(LINUX_STAMP) tools/mkrootfs.sh
 # shared rootfs.ext4 is whatever the last Linux test left (a VM killed at
 # the end of a test leaves its journal to replay, which a read-only disk
 # cannot).
+# make run CONFIG=config/examples/uboot.json builds a root disk once;
+# uboot-system makes it afresh each time.
+UBOOT_ROOTDISK := $(BUILD)/uboot/root.ext4
+$(UBOOT_ROOTDISK): $(LINUX_ROOTFS) tools/mkrootfs.sh
+	bash tools/mkrootfs.sh $(LINUX_B)/root $@
+# Everything config/examples/uboot.json names.
+UBOOT_EXAMPLE_ASSETS := $(UBOOT_BIN) $(UBOOT_BOOTDISK) $(UBOOT_ROOTDISK)
 uboot-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(UBOOT_BIN) $(LINUX_ROOTFS) $(UBOOT_BOOTDISK)
-	bash tools/mkrootfs.sh $(LINUX_B)/root $(BUILD)/uboot/root.ext4
+	bash tools/mkrootfs.sh $(LINUX_B)/root $(UBOOT_ROOTDISK)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/uboot.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
