@@ -262,22 +262,18 @@ static void kc_print_counters(const cJSON *vm)
 
 static void kc_print_stats(const cJSON *r)
 {
-	const cJSON *vm, *n;
+	const cJSON *vm;
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItemCaseSensitive(r, "vms")) {
 		printf("%s (%s):", kc_str(vm, "name"), kc_str(vm, "state"));
 		if (cJSON_GetObjectItemCaseSensitive(vm, "exits"))
-			printf(" exits %.0f, data aborts injected %.0f, IPIs %.0f, IPC calls %.0f,",
+			printf(" exits %.0f, data aborts injected %.0f, IPIs %.0f, IPC calls %.0f"
+			       " (the VMM's own %.0f),",
 			       kc_num(vm, "exits"), kc_num(vm, "aborts_injected"), kc_num(vm, "ipis"),
-			       kc_num(vm, "ipc_calls"));
+			       kc_num(vm, "ipc_calls"), kc_num(vm, "vmm_calls"));
 		printf(" server restarts %.0f, server faults %.0f\n", kc_num(vm, "server_restarts"),
 		       kc_num(vm, "server_faults"));
 		kc_print_counters(vm);
 	}
-	printf("not counted yet:");
-	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "not_counted"))
-		printf("%s %s", n == cJSON_GetObjectItemCaseSensitive(r, "not_counted")->child ? "" : ",",
-		       n->valuestring);
-	printf("\n");
 }
 
 static void kc_print(const char *cmd, const cJSON *r)

@@ -35,13 +35,16 @@
 static uint64_t input_seq = 1, fetch_seq = 1;
 static unsigned owed; /* bytes the UART took that the console must drop */
 
-/* Ask the console for input, telling it `owed`. false: no answer. */
-static bool con_fetch(uint8_t *b, unsigned *n)
+/* Ask the console for input, telling it `owed`. false: no answer.
+ * *calls counts every call made (keelctl stats). */
+static bool con_fetch(uint8_t *b, unsigned *n, unsigned *calls)
 {
 	for (unsigned t = 0; t < CON_TRIES; t++) {
 		uint64_t info = keel_msginfo(KEEL_CON_FETCH, 2);
 		uint64_t mr[6] = { owed, fetch_seq, 0, 0, 0, 0 };
-		long err = keel_call(KEEL_VMM_SLOT_CONSOLE, &info, mr);
+		long err;
+		++*calls;
+		err = keel_call(KEEL_VMM_SLOT_CONSOLE, &info, mr);
 		if (err == KEEL_E_CANCELLED)
 			continue;
 		if (err != KEEL_OK || mr[0] > KEEL_DEV_INPUT_MAX)
@@ -91,7 +94,7 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 	if (d >= info->dev_count || d >= KEEL_VMM_MAX_DEVICES)
 		return; /* no UART: the input stays with the console */
 	for (;;) {
-		if (!con_fetch(b, &n) || !n)
+		if (!con_fetch(b, &n, &vm->calls) || !n)
 			return; /* no answer: owed is told with the next fetch */
 		taken = uart_input(vm, &info->dev[d], KEEL_VMM_SLOT_DEV(d), b, n);
 		if (taken < 0)

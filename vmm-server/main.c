@@ -37,6 +37,8 @@ _Static_assert(offsetof(struct vmm, aborts) == offsetof(struct vmm, exits) +
 		       offsetof(struct keel_ctl_vmm_counters, irqs) &&
 	       offsetof(struct vmm, mmio) == offsetof(struct vmm, exits) +
 		       offsetof(struct keel_ctl_vmm_counters, mmio) &&
+	       offsetof(struct vmm, calls) == offsetof(struct vmm, exits) +
+		       offsetof(struct keel_ctl_vmm_counters, calls) &&
 	       KEEL_VMM_MAX_DEVICES == KEEL_CTL_DEVICES,
 	       "the counters root reads are laid out as keel/ctl.h says");
 _Static_assert(KEEL_VMM_BADGE_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_BADGE_PAUSE &&
@@ -186,6 +188,7 @@ static void vm_stopped(void)
 	kprintf("[%s] guest stopped: %s after %u exits (%u data aborts, %u unknown, "
 		"%u IPIs)\n", self, why[vm.stopped], vm.exits, vm.aborts, unknown_exits,
 		vm.ipis);
+	vm.calls++;
 	keel_report(KEEL_REPORT_VM_STOPPED, vm.stopped, "%s", why[vm.stopped]);
 }
 
@@ -250,6 +253,7 @@ static void vm_notified(void *ctx, uint64_t bits)
 static void vm_serving(void *ctx)
 {
 	(void)ctx;
+	vm.calls += 2; /* both reports below: counted before root can read them */
 	keel_report(KEEL_REPORT_READY, vm_entry, "guest started");
 	keel_report(KEEL_CTL_REPORT_COUNTERS, (uint64_t)(uintptr_t)&vm.exits, "counters");
 }
@@ -257,6 +261,7 @@ static void vm_serving(void *ctx)
 static int vm_fail(const char *why)
 {
 	kprintf("[%s] %s\n", self, why);
+	vm.calls++;
 	keel_report(KEEL_REPORT_VM_STOPPED, KEEL_VM_STOP_ERROR, "%s", why);
 	return 0;
 }

@@ -121,6 +121,7 @@ struct vmm {
 	/* statistics, laid out as struct keel_ctl_vmm_counters (root reads them) */
 	unsigned exits, aborts, ipis;
 	unsigned reason[KEEL_CTL_EXIT_REASONS], irqs, mmio[KEEL_VMM_MAX_DEVICES];
+	unsigned calls; /* to the console server and to root */
 };
 
 /* Answer one exit of vCPU cpu (m's label and MR0..MR5): m becomes the

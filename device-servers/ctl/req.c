@@ -284,7 +284,7 @@ static cJSON *ctl_events(const struct keel_ctl_status *st, double since)
  * exits) and made (to the console server); each call counted once. */
 static double ctl_vm_calls(const struct keel_ctl_vm *vm)
 {
-	double n = vm->c.exits;
+	double n = (double)vm->c.exits + vm->c.calls;
 	for (unsigned d = 0; d < KEEL_CTL_DEVICES; d++)
 		n += (double)vm->dev[d].calls;
 	return n;
@@ -304,6 +304,7 @@ static void ctl_add_vmm_counters(cJSON *v, const struct keel_ctl_vm *vm)
 		cJSON_AddNumberToObject(r, reasons[i], vm->c.reason[i]);
 	cJSON_AddNumberToObject(v, "irqs_injected", vm->c.irqs);
 	cJSON_AddNumberToObject(v, "ipc_calls", ctl_vm_calls(vm));
+	cJSON_AddNumberToObject(v, "vmm_calls", vm->c.calls);
 }
 
 /* Per device server: MMIO accesses (the VMM's count) and, for the
@@ -335,7 +336,7 @@ static void ctl_add_dev_counters(cJSON *v, const struct keel_ctl_vm *vm)
 
 static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 {
-	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms"), *nc;
+	cJSON *o = ctl_ok(), *vms = cJSON_AddArrayToObject(o, "vms");
 	for (uint32_t i = 0; i < st->nvms && i < KEEL_CTL_MAX_VMS; i++) {
 		const struct keel_ctl_vm *vm = &st->vm[i];
 		unsigned restarts = 0, faults = 0;
@@ -357,9 +358,6 @@ static cJSON *ctl_stats(const struct keel_ctl_status *st, int only)
 			ctl_add_dev_counters(v, vm);
 		cJSON_AddItemToArray(vms, v);
 	}
-	nc = cJSON_AddArrayToObject(o, "not_counted");
-	cJSON_AddItemToArray(nc, cJSON_CreateString("the VMM's IPC calls to the console server"));
-	cJSON_AddItemToArray(nc, cJSON_CreateString("reports to root"));
 	return o;
 }
 

@@ -77,6 +77,8 @@ struct keel_ctl_vmm_counters {
 	unsigned reason[KEEL_CTL_EXIT_REASONS]; /* exits by label, KEEL_EXIT_MMIO first */
 	unsigned irqs;                          /* interrupts injected into its vCPUs */
 	unsigned mmio[KEEL_CTL_DEVICES];        /* MMIO accesses sent to device d's server */
+	unsigned calls; /* calls the VMM made to the console server and to root (its
+			 * calls to device servers are counted where they are taken) */
 };
 
 /* A virtio-blk or virtio-net server tells root where its counters are
