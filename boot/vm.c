@@ -167,6 +167,18 @@ static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_
 	return true;
 }
 
+/* The first routed PL011 of a VM has a post page (keel/abi.h, struct
+ * keel_post_page): the kernel answers the guest's FR reads and queues its
+ * DR writes there, so printing a character costs no switch to the
+ * server. A vCPU can have one. */
+static bool vm_dev_posts(const struct vm_spec *spec, unsigned d)
+{
+	for (unsigned e = 0; e < d; e++)
+		if (spec->dev[e].kind == KEEL_VM_DEV_PL011 && !spec->dev[e].via_vmm)
+			return false;
+	return spec->dev[d].kind == KEEL_VM_DEV_PL011 && !spec->dev[d].via_vmm;
+}
+
 static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct vm_files *f)
 {
 	struct keel_vm_info *info = (struct keel_vm_info *)(uintptr_t)vm->view;
@@ -188,7 +200,8 @@ static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct
 	for (unsigned d = 0; d < spec->ndev; d++)
 		info->dev[d] = (struct keel_vm_dev){ .base = spec->dev[d].base,
 			.size = spec->dev[d].size, .kind = spec->dev[d].kind,
-			.intid = spec->dev[d].intid, .via_vmm = spec->dev[d].via_vmm };
+			.intid = spec->dev[d].intid, .via_vmm = spec->dev[d].via_vmm,
+			.post = vm_dev_posts(spec, d) };
 	for (unsigned d = 0; d < spec->ndev; d++) /* h-vdev: console input to hvc0 */
 		if (spec->dev[d].hvc && !info->input_dev)
 			info->input_dev = d + 1;
@@ -281,12 +294,31 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 					   ntfn)) != NULL;
 }
 
+/* The post page, kept by root like the state page, mapped into the
+ * server; the notification the kernel signals when it queued a write,
+ * bound to the server's thread; the VMM holds both only to hand them to
+ * the kernel with the route. */
+static bool vm_device_post(struct vm *vm, unsigned d, struct server *s)
+{
+	uint64_t page = root_alloc(KEEL_OBJ_FRAME, 0), ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	uint64_t copy = root_alloc_slot();
+	return page && ntfn && copy &&
+	       keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, page, RW) == KEEL_OK &&
+	       root_frame_map(copy, s->vspace, KEEL_DEV_POST_VADDR, RW) == KEEL_OK &&
+	       keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
+	       srv_grant_copy(vm->vmm, KEEL_VMM_SLOT_DEV_POST(d), page, RW) &&
+	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV_POST_NTFN(d), ntfn, KEEL_R_WRITE,
+			      KEEL_DEV_POST_BADGE);
+}
+
 /* A PL011 whose guest accesses are routed to it (keel/vmm.h, MMIO
  * routes) tells the VMM when its interrupt line changed, as a virtio
  * server does: the VMM's notification, badged with the device. */
-static bool vm_device_lines(struct vm *vm, unsigned d, struct server *s)
+static bool vm_device_lines(struct vm *vm, const struct vm_spec *spec, unsigned d,
+			    struct server *s)
 {
-	return srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d));
+	return srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)) &&
+	       (!vm_dev_posts(spec, d) || vm_device_post(vm, d, s));
 }
 
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
@@ -303,8 +335,10 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	snprintf(name, sizeof(name), "%s-%s", spec->name, spec->dev[d].prog);
 	snprintf(base, sizeof(base), "%llx", (unsigned long long)spec->ram_base);
 	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
-	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO)
-		args[1] = NULL; /* a PL011 or the flash needs only the VM's name */
+	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO) { /* a PL011 or the flash: the VM's name */
+		args[1] = vm_dev_posts(spec, d) ? "post" : NULL;
+		args[2] = NULL;
+	}
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (spec->dev[d].net_name)
 		args[3] = mac;
@@ -320,7 +354,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s)) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s)) &&
-	       (spec->dev[d].kind != KEEL_VM_DEV_PL011 || vm_device_lines(vm, d, s));
+	       (spec->dev[d].kind != KEEL_VM_DEV_PL011 || vm_device_lines(vm, spec, d, s));
 }
 
 static bool vm_grant_vmm(struct vm *vm)

@@ -135,6 +135,11 @@ struct vcpu {
 	uint64_t route_base[KEEL_VCPU_ROUTES], route_size[KEEL_VCPU_ROUTES];
 	struct cap route[KEEL_VCPU_ROUTES];
 	unsigned routed; /* 1 + the route of the exit last sent, 0: the VMM */
+	/* One route's post page and its server's notification (keel/abi.h,
+	 * struct keel_post_page): copies of the capabilities, so revoking
+	 * either empties them. */
+	struct cap post_page, post_ntfn;
+	unsigned post_route; /* 1 + that route, 0: none */
 };
 _Static_assert(sizeof(struct vcpu) <= 1u << KEEL_VCPU_BITS, "vcpu");
 
@@ -261,6 +266,7 @@ void ipc_reply_detach_caller(struct tcb *server);
 void ntfn_cancel(struct tcb *t);
 void ep_destroy(struct endpoint *ep);
 void ntfn_signal(struct notification *n, uint64_t badge);
+void ntfn_signal_soon(struct notification *n, uint64_t ticks, uint64_t badge);
 long ntfn_wait(struct tcb *t, struct notification *n, bool block);
 long ntfn_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 /* Signal every notification whose timer is due; the next deadline left. */
@@ -324,8 +330,9 @@ long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr
 	do { if (__builtin_expect(trace_on, 0)) trace_record(kind, t, a0, a1); } while (0)
 
 /* Where an exit goes: a routed MMIO access to its device server
- * (vcpu_mmio_ep), anything else to the VMM (the fault endpoint). Inline:
- * every exit asks, and most are not MMIO. */
+ * (vcpu_mmio_ep), anything else to the VMM (the fault endpoint); NULL:
+ * the kernel answered it from the route's post page, the guest goes on.
+ * Inline: every exit asks, and most are not MMIO. */
 static inline struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg,
 				       unsigned *len)
 {

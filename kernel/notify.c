@@ -116,6 +116,14 @@ static void ntfn_set_timer(struct notification *n, uint64_t deadline, uint64_t b
 	}
 }
 
+/* Signal n with badge within `ticks`, unless its timer is armed already
+ * (it then signals sooner or as soon, with its own bits). */
+void ntfn_signal_soon(struct notification *n, uint64_t ticks, uint64_t badge)
+{
+	if (!n->deadline)
+		ntfn_set_timer(n, arch_timer_now() + ticks, badge);
+}
+
 static long decode_ntfn(const struct cap *c, uint64_t label)
 {
 	if (label != KEEL_NTFN_SET_TIMER)

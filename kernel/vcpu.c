@@ -84,6 +84,8 @@ void vcpu_destroy(struct vcpu *v)
 {
 	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++)
 		cap_delete(&v->route[i]);
+	cap_delete(&v->post_page);
+	cap_delete(&v->post_ntfn);
 	if (v->tcb)
 		vcpu_unbind(v->tcb);
 	vcpu_unhold(v);
@@ -168,38 +170,110 @@ static struct cap *route_find(struct vcpu *v, uint64_t gpa, uint64_t size)
 	return NULL;
 }
 
-static long decode_set_route(struct tcb *t, struct cap *c, const uint64_t *mr, struct cap **ep)
+/* What SET_ROUTE names: the endpoint (NULL: clear) and, with it, the
+ * post page and its notification (both NULL: none). */
+struct route_args {
+	struct cap *ep, *page, *ntfn;
+};
+
+/* MR4 and MR5: a post page (RAM, READ and WRITE) and a notification
+ * (WRITE), both or neither; one route per vCPU has them. */
+static long decode_post(struct tcb *t, struct vcpu *v, const uint64_t *mr, struct route_args *a)
+{
+	long err;
+	if (mr[4] == 0 && mr[5] == 0)
+		return KEEL_OK;
+	if (mr[4] == 0 || mr[5] == 0)
+		return KEEL_E_INVALID_ARG;
+	if ((err = cap_lookup_typed(t, mr[4], KEEL_OBJ_FRAME, KEEL_R_READ | KEEL_R_WRITE, &a->page)) ||
+	    (err = cap_lookup_typed(t, mr[5], KEEL_OBJ_NOTIFICATION, KEEL_R_WRITE, &a->ntfn)))
+		return err;
+	if (a->page->flags & CAP_DEVICE)
+		return KEEL_E_INVALID_ARG;
+	if (v->post_route && v->post_route != mr[0] + 1)
+		return KEEL_E_BUSY;
+	return KEEL_OK;
+}
+
+static long decode_set_route(struct tcb *t, struct cap *c, const uint64_t *mr, struct route_args *a)
 {
 	struct vcpu *v = vcpu_of(c);
 	struct cap *old;
 	long err;
-	*ep = NULL;
+	*a = (struct route_args){ NULL, NULL, NULL };
 	if (!(c->rights & KEEL_R_WRITE))
 		return KEEL_E_NO_RIGHTS;
 	if (mr[0] >= KEEL_VCPU_ROUTES)
 		return KEEL_E_INVALID_ARG;
 	if (mr[3] == 0)
 		return KEEL_OK;
-	if ((err = cap_lookup_typed(t, mr[3], KEEL_OBJ_ENDPOINT, KEEL_R_WRITE, ep)))
+	if ((err = cap_lookup_typed(t, mr[3], KEEL_OBJ_ENDPOINT, KEEL_R_WRITE, &a->ep)))
 		return err;
 	old = route_find(v, mr[1], mr[2]);
 	if (mr[2] == 0 || mr[1] + mr[2] < mr[1] || (old && old != &v->route[mr[0]]))
 		return KEEL_E_INVALID_ARG;
-	return KEEL_OK;
+	return decode_post(t, v, mr, a);
+}
+
+static void route_copy(struct cap *from, struct cap *to)
+{
+	struct cap val = *from;
+	val.flags &= (uint8_t)~CAP_ORIGINAL;
+	cap_insert_child(from, to, &val);
 }
 
 static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t size,
-			     struct cap *ep)
+			     const struct route_args *a)
 {
-	struct cap val;
 	cap_delete(&v->route[i]);
-	if (!ep)
+	if (v->post_route == i + 1) {
+		cap_delete(&v->post_page);
+		cap_delete(&v->post_ntfn);
+		v->post_route = 0;
+	}
+	if (!a->ep)
 		return;
-	val = *ep;
-	val.flags &= (uint8_t)~CAP_ORIGINAL;
-	cap_insert_child(ep, &v->route[i], &val);
+	route_copy(a->ep, &v->route[i]);
 	v->route_base[i] = base;
 	v->route_size[i] = size;
+	if (!a->page)
+		return;
+	route_copy(a->page, &v->post_page);
+	route_copy(a->ntfn, &v->post_ntfn);
+	v->post_route = i + 1;
+}
+
+/* A routed access answered from the route's post page (keel/abi.h, struct
+ * keel_post_page), if it is one of its two registers and the queue has
+ * room: the value read goes to the exit's register, or the write is
+ * queued and the server's notification signalled soon; the pc steps past
+ * the access. The page is the server's: every word is read once. */
+static bool vcpu_post(struct vcpu *v, struct tcb *t, const uint64_t *msg)
+{
+	struct keel_post_page *p = (struct keel_post_page *)v->post_page.obj;
+	uint64_t bytes = 1ull << (msg[1] & KEEL_MMIO_WIDTH_MASK), mask;
+	bool write = msg[1] & KEEL_MMIO_WRITE;
+	uint32_t head;
+	if (v->post_page.type != KEEL_OBJ_FRAME || v->post_ntfn.type != KEEL_OBJ_NOTIFICATION ||
+	    msg[0] != __atomic_load_n(write ? &p->post_off : &p->read_off, __ATOMIC_RELAXED) ||
+	    bytes > 4 || (msg[1] & KEEL_MMIO_SIGN_EXTEND) ||
+	    __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) != KEEL_POST_READY)
+		return false;
+	mask = (1ull << (8 * bytes)) - 1;
+	head = __atomic_load_n(&p->head, __ATOMIC_RELAXED);
+	if (head - __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE) >= KEEL_POST_SLOTS)
+		return false;
+	if (write) {
+		p->post[head % KEEL_POST_SLOTS] = (msg[3] & mask) | bytes << 32;
+		__atomic_store_n(&p->head, head + 1, __ATOMIC_RELEASE);
+		ntfn_signal_soon((struct notification *)v->post_ntfn.obj,
+				 arch_timer_hz() / 1000 * KEEL_POST_SIGNAL_MS, v->post_ntfn.badge);
+	} else {
+		arch_vcpu_reg_write(&v->arch, &t->regs, (unsigned)msg[2],
+				    __atomic_load_n(&p->read_val, __ATOMIC_RELAXED) & mask);
+	}
+	arch_vcpu_skip(&t->regs);
+	return true;
 }
 
 /* An MMIO exit's endpoint (vcpu_exit_ep): its route's, with MR0 the
@@ -215,8 +289,10 @@ struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len)
 	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++) {
 		r = &v->route[i];
 		if (msg[0] - v->route_base[i] < v->route_size[i] && r->type == KEEL_OBJ_ENDPOINT) {
-			v->routed = i + 1;
 			msg[0] -= v->route_base[i];
+			if (v->post_route == i + 1 && vcpu_post(v, t, msg))
+				return NULL;
+			v->routed = i + 1;
 			return r;
 		}
 	}
@@ -242,11 +318,11 @@ bool vcpu_route_resend(struct tcb *t)
 
 long vcpu_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr)
 {
-	struct cap *ep;
+	struct route_args a;
 	long err;
 	if (label == KEEL_VCPU_SET_ROUTE) {
-		if (!(err = decode_set_route(t, c, mr, &ep)))
-			invoke_set_route(vcpu_of(c), (unsigned)mr[0], mr[1], mr[2], ep);
+		if (!(err = decode_set_route(t, c, mr, &a)))
+			invoke_set_route(vcpu_of(c), (unsigned)mr[0], mr[1], mr[2], &a);
 		return err;
 	}
 	err = decode_vcpu(c, label, mr);
@@ -308,7 +384,8 @@ void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 	struct cap *ep;
 	kmemcpy(m, msg, len * sizeof *m);
 	ep = vcpu_exit_ep(t, label, m, &len);
-	fault_raise_to(t, ep, label, m, len);
+	if (ep)
+		fault_raise_to(t, ep, label, m, len);
 }
 
 /* The VMM answered an exit: act on its reply (label, MR0..MR2). An

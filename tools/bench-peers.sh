@@ -18,7 +18,7 @@
 # Prints and merges into out.json (the file make bench writes; other
 # entries are kept):
 #   bench peer_kvm_hypercall_roundtrip N instructions      HVC, answered by KVM
-#   bench peer_kvm_mmio_device_roundtrip N instructions    PL011 FR read, by QEMU
+#   bench peer_kvm_mmio_device_roundtrip N instructions    PL011 IMSC read, by QEMU
 #   bench peer_kvm_linux_boot N instructions               the L2 guest's counter at /init
 #   bench peer_kvm_linux_boot_launch N instructions        QEMU's start to /init, counted by L1
 # then a table beside Keel's figures from out.json, where it has them.

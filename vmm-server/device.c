@@ -69,9 +69,12 @@ bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel
 }
 
 /* Device d's window, on vCPU cpu, straight to its server: the kernel
- * sends the guest's accesses there as exits (keel/vmm.h, MMIO routes). */
+ * sends the guest's accesses there as exits (keel/vmm.h, MMIO routes),
+ * or answers two registers from the device's post page where it has one. */
 bool dev_route(unsigned cpu, unsigned d, const struct keel_vm_dev *desc)
 {
-	uint64_t mr[6] = { d, desc->base, desc->size, KEEL_VMM_SLOT_DEV(d), 0, 0 };
-	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_SET_ROUTE, 4, mr) == KEEL_OK;
+	uint64_t mr[6] = { d, desc->base, desc->size, KEEL_VMM_SLOT_DEV(d),
+			   desc->post ? KEEL_VMM_SLOT_DEV_POST(d) : 0,
+			   desc->post ? KEEL_VMM_SLOT_DEV_POST_NTFN(d) : 0 };
+	return keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_SET_ROUTE, 6, mr) == KEEL_OK;
 }

@@ -479,6 +479,8 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 	struct cap *ep;
 	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
 	ep = vcpu_exit_ep(t, m.label, m.mr, &m.len);
+	if (!ep)
+		return NULL; /* answered from a post page: back to the guest */
 	next = fastpath_vcpu_exit(this_cpu(), t, ep, m.label, m.mr, m.len);
 	if (!next)
 		fault_raise_to(t, ep, m.label, m.mr, m.len);

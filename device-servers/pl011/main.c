@@ -13,9 +13,19 @@
  * leaves none or all of it, and the VMM's retry (same access sequence
  * number) is applied once or answered from the copy that applied it.
  *
+ * With a post page (argv[2] "post", keel/abi.h struct keel_post_page),
+ * the kernel answers the guest's FR reads from the page and queues its DR
+ * writes there, so a character costs the guest an exit but no switch to
+ * this server; the server takes the queue in order at the start of every
+ * request (part of it: a crash leaves the queue as the committed copy
+ * says) and when the kernel signals, at most KEEL_POST_SIGNAL_MS after a
+ * write was queued, and keeps the page's FR value current after each.
+ *
  *   argv[1]                VM name
+ *   argv[2]                "post": the post page is mapped
  *   KEEL_SRV_EP            requests from the VMM
  *   KEEL_DEV_STATE_VADDR   state page (struct pl011_state), kept by root
+ *   KEEL_DEV_POST_VADDR    the post page, kept by root
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +45,7 @@ struct uart {
 	struct pl011_copy *w;   /* the request's working copy (pl011_begin) */
 	char prefix[40];
 	bool console; /* a console server takes the output (KEEL_SRV_PEER) */
+	struct keel_post_page *post; /* NULL: none (keel/abi.h) */
 	unsigned fr_polls; /* FR reads since the last DR write (not state:
 			    * a restart only delays one flush) */
 };
@@ -185,6 +196,38 @@ static bool uart_write(struct uart *u, uint64_t off, unsigned width, uint64_t va
 	return ok;
 }
 
+/* Writes the kernel queued that the current copy has not taken. */
+static bool uart_post_pending(const struct uart *u, const struct pl011_copy *c)
+{
+	return u->post && __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE) != c->post_tail;
+}
+
+/* Take the queued DR writes, in order, on the working copy: each as the
+ * access it was (a guest access, counted as one). */
+static void uart_post_take(struct uart *u)
+{
+	struct pl011_copy *w = u->w;
+	uint32_t head = u->post ? __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE) : w->post_tail;
+	for (; w->post_tail != head; w->post_tail++) {
+		uint64_t e = u->post->post[w->post_tail % KEEL_POST_SLOTS];
+		pl011_write(&w->regs, PL011_DR, (unsigned)(e >> 32), (uint32_t)e, uart_tx, u);
+		counters.mmio++;
+	}
+	u->fr_polls = 0;
+}
+
+/* After a commit: the queue the state took gives its room back, and the
+ * kernel answers FR reads with the state's FR. */
+static void uart_post_publish(struct uart *u, const struct pl011_copy *c)
+{
+	uint64_t fr = 0;
+	if (!u->post)
+		return;
+	pl011_read((struct pl011_state *)&c->regs, PL011_FR, 4, &fr);
+	__atomic_store_n(&u->post->read_val, (uint32_t)fr, __ATOMIC_RELAXED);
+	__atomic_store_n(&u->post->tail, c->post_tail, __ATOMIC_RELEASE);
+}
+
 /* A guest access the VMM numbered (MR3, keel/vmm.h): its retry after
  * this server died is answered from the copy that applied it. */
 static bool uart_is_retry(const struct pl011_copy *c, const struct keel_msg *m)
@@ -225,10 +268,11 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	if (uart_is_retry(c, m)) {
 		ok = c->acc_ok;
 		val = c->acc_val;
-	} else if (uart_read_is_pure(c, m)) {
+	} else if (uart_read_is_pure(c, m) && !uart_post_pending(u, c)) {
 		ok = pl011_read(&c->regs, m->mr[0], (unsigned)m->mr[1], &val);
 	} else {
 		u->w = pl011_begin(u->page);
+		uart_post_take(u);
 		ok = uart_apply(u, m, &val);
 		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) {
 			u->w->acc_seq = m->len >= 4 ? m->mr[3] : 0;
@@ -237,6 +281,7 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 		}
 		pl011_commit(u->page);
 		c = u->w;
+		uart_post_publish(u, c);
 	}
 	m->label = 0;
 	m->len = KEEL_DEV_REPLY_LEN;
@@ -246,6 +291,39 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	return true;
 }
 
+/* The kernel queued writes a while ago (KEEL_DEV_POST_BADGE): take them,
+ * send what is left of the line (a prompt), and tell the VMM if the
+ * interrupt line changed (each DR write raises TXIS). */
+static void uart_notified(void *ctx, uint64_t bits)
+{
+	struct keel_dev_router *r = ctx;
+	struct uart *u = r->ctx;
+	struct pl011_copy *c = pl011_page_resume(u->page);
+	if (!(bits & KEEL_DEV_POST_BADGE) || !uart_post_pending(u, c))
+		return;
+	u->w = pl011_begin(u->page);
+	uart_post_take(u);
+	uart_flush(u);
+	pl011_commit(u->page);
+	uart_post_publish(u, u->w);
+	keel_dev_route_lines(r, pl011_irq_level(&u->w->regs) ? 1 : 0);
+}
+
+/* The post page once this instance has the state: the queue from where
+ * the state took it (a crash between commit and publish left the page's
+ * tail behind), then the two registers, then ready. */
+static void uart_post_start(struct uart *u)
+{
+	struct pl011_copy *c = pl011_page_resume(u->page);
+	uint32_t head = __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE);
+	if (head - c->post_tail > KEEL_POST_SLOTS)
+		c->post_tail = head; /* a state from before the page: nothing to take */
+	u->post->read_off = PL011_FR;
+	u->post->post_off = PL011_DR;
+	uart_post_publish(u, c);
+	__atomic_store_n(&u->post->ready, KEEL_POST_READY, __ATOMIC_RELEASE);
+}
+
 int main(int argc, char **argv)
 {
 	static struct uart u;
@@ -253,7 +331,7 @@ int main(int argc, char **argv)
 						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
 						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
-				    .fault = keel_dev_route_exit };
+				    .fault = keel_dev_route_exit, .notified = uart_notified };
 	long err;
 	snprintf(u.prefix, sizeof(u.prefix), "[%.30s] ", argc > 1 ? argv[1] : "vm");
 	u.page = (struct pl011_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;
@@ -261,6 +339,10 @@ int main(int argc, char **argv)
 	if (u.page->copy[u.page->current & 1].regs.magic == PL011_STATE_MAGIC)
 		kprintf("[%s] resuming the guest-visible state\n", argv[0]);
 	pl011_page_resume(u.page);
+	if (argc > 2 && !strcmp(argv[2], "post")) {
+		u.post = (struct keel_post_page *)(uintptr_t)KEEL_DEV_POST_VADDR;
+		uart_post_start(&u);
+	}
 	uart_console_probe(&u);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	uart_log.magic = KEEL_DEV_LOG_MAGIC;

@@ -92,6 +92,9 @@ struct pl011_copy {
 	 * answer, for a retry of it. */
 	uint64_t acc_seq, acc_val;
 	uint32_t acc_ok;
+	/* DR writes taken from the post page's queue, ever (its tail, as
+	 * of this copy: struct keel_post_page) */
+	uint32_t post_tail;
 };
 struct pl011_page {
 	uint64_t current; /* 0 or 1: which copy is the state */

@@ -17,6 +17,11 @@ static void route_lines(struct keel_dev_router *r, uint64_t lines, bool vmm_saw)
 	}
 }
 
+void keel_dev_route_lines(struct keel_dev_router *r, uint64_t lines)
+{
+	route_lines(r, lines, false);
+}
+
 bool keel_dev_route_request(void *router, struct keel_msg *m)
 {
 	struct keel_dev_router *r = router;

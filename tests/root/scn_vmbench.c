@@ -16,7 +16,9 @@
  *                            checks the output
  *   vm-bench    guest-bench  bench (guest): prints "bench hypercall_roundtrip",
  *                            "bench mmio_device_roundtrip" (the PL011 at
- *                            0x09000000, routed to its server) and "bench
+ *                            0x09000000, routed to its server), "bench
+ *                            mmio_posted_read" (its FR, from the post
+ *                            page) and "bench
  *                            mmio_vmm_device_roundtrip" (a second PL011 at
  *                            0x09001000, through the VMM); root prints
  *                            "bench device_restart" (tools/bench.sh)

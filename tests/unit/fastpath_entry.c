@@ -17,5 +17,7 @@ struct tcb *kernel_fastpath_exit(struct tcb *t, uint64_t label, const uint64_t *
 	struct cap *ep;
 	kmemcpy(m, msg, len * sizeof *m);
 	ep = vcpu_exit_ep(t, label, m, &len);
+	if (!ep)
+		return NULL; /* answered from a post page */
 	return fastpath_vcpu_exit(this_cpu(), t, ep, label, m, len);
 }

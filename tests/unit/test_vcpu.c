@@ -21,6 +21,8 @@
 #define G2_SLOT 24
 #define EP2 26     /* a device server's endpoint: an MMIO route */
 #define S_SLOT 27  /* the device server S (IPC buffer in 28) */
+#define PAGE 29    /* S's post page for the route (keel/abi.h) */
+#define PN 30      /* S's notification the kernel signals for it */
 
 static struct tcb *H, *G;
 
@@ -499,13 +501,17 @@ END_TEST
 
 
 /* G's vCPU routes 0x9000000..0x9000fff to EP2, where device server S
- * waits; the VMM H waits on EP; G runs. */
-static struct tcb *routed_guest_running(void)
+ * waits (with post: its post page PAGE and notification PN too); the VMM
+ * H waits on EP; G runs. */
+static struct tcb *routed_guest_running_with(bool post)
 {
 	struct tcb *S;
 	cast();
 	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP2, 1), KEEL_OK);
-	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, 0, PAGE, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_NOTIFICATION, 0, PN, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2,
+				   post ? PAGE : 0, post ? PN : 0), KEEL_OK);
 	S = fx_thread(S_SLOT, 100, S_SLOT + 1, true);
 	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
 	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
@@ -513,6 +519,11 @@ static struct tcb *routed_guest_running(void)
 	ck_assert_ptr_eq(fx_kernel_exit(), G);
 	arch_regs_set_pc(&G->regs, 0x80040);
 	return S;
+}
+
+static struct tcb *routed_guest_running(void)
+{
+	return routed_guest_running_with(false);
 }
 
 /* A routed access reaches the device server, not the VMM, as an exit
@@ -592,6 +603,103 @@ START_TEST(set_route_checks_its_arguments)
 			 KEEL_E_WRONG_TYPE);
 	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0, 0, 0), KEEL_OK); /* cleared */
 	ck_assert_uint_eq(vcpu(V)->route[0].type, KEEL_OBJ_NULL);
+}
+END_TEST
+
+/* Route 0 with a post page for FR (0x18) and DR (0): the page S set up. */
+static struct keel_post_page *posting_guest_running(struct tcb **S)
+{
+	struct keel_post_page *p;
+	*S = routed_guest_running_with(true);
+	p = (struct keel_post_page *)(uintptr_t)fx_slot(PAGE)->obj;
+	*p = (struct keel_post_page){ .ready = KEEL_POST_READY, .read_off = 0x18,
+				      .read_val = 0x1990, .post_off = 0 };
+	return p;
+}
+
+/* G's access at off (MR1 flags | log2 width, MR3 value) with pc 0x80040;
+ * true if the kernel answered it (G still runs, its pc past the access). */
+static bool posted(uint64_t off, uint64_t flags, uint64_t val)
+{
+	const uint64_t m[6] = { 0x9000000 + off, flags, 7, val, 0x80040 };
+	arch_regs_set_pc(&G->regs, 0x80040);
+	fx_run(G);
+	vcpu_exit(G, KEEL_EXIT_MMIO, m, 5);
+	return G->state == TS_READY && arch_regs_pc(&G->regs) == 0x80044;
+}
+
+/* The kernel answers FR reads from the page (the width's bytes) and
+ * queues DR writes (value and size) without the server, arming the
+ * server's notification once; anything else, a sign-extended or 8-byte
+ * access, a full queue or a page not ready goes to the server. */
+START_TEST(post_page_answers_fr_and_queues_dr)
+{
+	struct tcb *S;
+	struct keel_post_page *p = posting_guest_running(&S);
+	struct notification *n = (struct notification *)(uintptr_t)fx_slot(PN)->obj;
+	ck_assert(posted(0x18, 1, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x1990);
+	ck_assert(posted(0x18, 0, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x90);
+	ck_assert_uint_eq(n->deadline, 0);
+	ck_assert(posted(0, KEEL_MMIO_WRITE, 0x1241));
+	ck_assert(posted(0, KEEL_MMIO_WRITE | 1, 0xffff0a0d));
+	ck_assert_uint_eq(p->head, 2);
+	ck_assert_uint_eq(p->post[0], 0x41 | 1ull << 32);
+	ck_assert_uint_eq(p->post[1], 0x0a0d | 2ull << 32);
+	ck_assert_uint_ne(n->deadline, 0); /* the server hears within KEEL_POST_SIGNAL_MS */
+	ck_assert_uint_eq(S->state, TS_BLOCKED_RECV);
+	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV);
+	ck_assert(!posted(0x18, 1 | KEEL_MMIO_SIGN_EXTEND, 0)); /* to S */
+	ck_assert_ptr_eq(S->reply_to, G);
+}
+END_TEST
+
+START_TEST(post_page_sends_the_rest_to_the_server)
+{
+	struct tcb *S;
+	struct keel_post_page *p = posting_guest_running(&S);
+	switch (_i) {
+	case 0: ck_assert(!posted(0x30, 2, 0)); break;              /* another register */
+	case 1: ck_assert(!posted(0x18, 3, 0)); break;              /* 8 bytes */
+	case 2: p->head = 300, p->tail = 300 - KEEL_POST_SLOTS;     /* full */
+		ck_assert(!posted(0x18, 2, 0)); break;
+	case 3: p->ready = 0; ck_assert(!posted(0, KEEL_MMIO_WRITE, 1)); break;
+	default: p->tail = p->head + 1; ck_assert(!posted(0, KEEL_MMIO_WRITE, 1)); break; /* garbage */
+	}
+	ck_assert_ptr_eq(S->reply_to, G);
+	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
+}
+END_TEST
+
+/* Both or neither; a RAM frame and a notification; one route per vCPU;
+ * setting the route again without them drops them. */
+START_TEST(set_route_checks_its_post_page)
+{
+	cast();
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_ENDPOINT, 0, EP2, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_FRAME, 0, PAGE, 1), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_NOTIFICATION, 0, PN, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, PAGE, 0),
+			 KEEL_E_INVALID_ARG);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, PN, PN),
+			 KEEL_E_WRONG_TYPE);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, PAGE, PAGE),
+			 KEEL_E_WRONG_TYPE);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, PAGE, PN),
+			 KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->post_route, 1);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, EP2, PAGE, PN),
+			 KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, 0, 0),
+			 KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->post_route, 0);
+	ck_assert_uint_eq(vcpu(V)->post_page.type, KEEL_OBJ_NULL);
+	ck_assert_uint_eq(vcpu(V)->post_ntfn.type, KEEL_OBJ_NULL);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, EP2, PAGE, PN),
+			 KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, PAGE), KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->post_page.type, KEEL_OBJ_NULL); /* the copy went with it */
 }
 END_TEST
 
@@ -861,5 +969,8 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, deleting_the_thread_frees_its_vcpu_for_another);
 	tcase_add_test(tc, rebinding_after_unbind_enters_the_guest_again);
 	tcase_add_test(tc, unbinding_a_running_guest_stops_it);
+	tcase_add_test(tc, post_page_answers_fr_and_queues_dr);
+	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 5);
+	tcase_add_test(tc, set_route_checks_its_post_page);
 	return s;
 }

@@ -233,8 +233,12 @@ enum keel_label {
 	 * the vCPU's MMIO exits at base..base+size-1 go to that endpoint
 	 * (a copy with its badge is kept in the VCPU) instead of the fault
 	 * endpoint, so a device server answers its guest without the VMM.
-	 * Routes must not overlap (KEEL_E_INVALID_ARG). See "MMIO routes"
-	 * in docs/architecture.md. */
+	 * Routes must not overlap (KEEL_E_INVALID_ARG). MR4 and MR5, both or
+	 * neither: a post page (a RAM frame, READ and WRITE) and the
+	 * server's notification (WRITE) for this route (struct
+	 * keel_post_page); one route of a vCPU may have them, setting them
+	 * on another is KEEL_E_BUSY until that route is set again without.
+	 * See "MMIO routes" in docs/architecture.md. */
 	KEEL_VCPU_SET_ROUTE = 32,
 	/* trace: SET MR0 1: record (the rings start empty), 0: stop; the
 	 * rings are root's to read (see "trace" below). Needs WRITE. */
@@ -347,6 +351,35 @@ enum keel_vreg {
  * or WRITE_REG naming it is not a write of anything. */
 #define KEEL_EXIT_REG_NONE 0xffu
 _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VREG");
+
+/* ---- post pages (KEEL_VCPU_SET_ROUTE MR4) -----------------------------------
+ * A frame an MMIO route's device server shares with the kernel, so that
+ * the guest's accesses to two of its registers cost an exit but no switch
+ * to the server. Once the server has set ready to KEEL_POST_READY, and
+ * while the queue has room (head - tail < KEEL_POST_SLOTS), the kernel
+ * answers a read of 1 to 4 bytes at read_off (not sign-extended) with
+ * read_val, and queues a write of 1 to 4 bytes to post_off (the value and
+ * its size in bytes) at post[head % KEEL_POST_SLOTS], then head + 1. The
+ * server takes the queue in order before any other access of its guest,
+ * and the kernel signals the route's notification (with its badge) within
+ * KEEL_POST_SIGNAL_MS of a write it queued, so a queued write waits no
+ * longer. Every other access, and both registers while the queue is full,
+ * goes to the server as an exit, as without a post page. The kernel writes
+ * only head and post[]; whatever the server leaves in the page can at most
+ * send its guest's accesses to the server or give it wrong values of its
+ * own device. */
+#define KEEL_POST_READY 0x74736f70u /* "post" */
+#define KEEL_POST_SLOTS 256u         /* a power of two */
+#define KEEL_POST_SIGNAL_MS 1u
+struct keel_post_page {
+	uint32_t ready;             /* KEEL_POST_READY: the server set the rest */
+	uint32_t read_off, read_val;
+	uint32_t post_off;
+	uint32_t head;              /* the kernel's: writes queued, ever */
+	uint32_t tail;              /* the server's: writes taken, ever */
+	uint64_t post[KEEL_POST_SLOTS]; /* value | bytes << 32 */
+};
+_Static_assert(sizeof(struct keel_post_page) <= 4096, "one page");
 
 /* Label of a message that is really a bound notification's signal. */
 #define KEEL_LABEL_NOTIFICATION 0xffffffu

@@ -47,7 +47,7 @@
 #define KEEL_STACK_PAGES 16u
 #define KEEL_IPCBUF_VADDR 0x7ff00000ull
 #define KEEL_SHARED_VADDR 0x10000000ull
-#define KEEL_SRV_CNODE_BITS 6u /* 64 slots: a VMM of 8 vCPUs uses 34 */
+#define KEEL_SRV_CNODE_BITS 6u /* 64 slots: a VMM of 8 vCPUs and 8 devices uses 50 */
 
 enum keel_srv_slot {
 	KEEL_SRV_NULL = 0,

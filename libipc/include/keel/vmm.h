@@ -33,6 +33,12 @@
  *   25 + d          device d's endpoint, WRITE, badged (struct keel_vm_dev)
  *   33              KEEL_VMM_SLOT_CONSOLE: the console server's endpoint,
  *                   WRITE, badged KEEL_CON_BADGE_VMM(vm): fetch input
+ *   34 + 2d         device d's post page (KEEL_VMM_SLOT_DEV_POST), and
+ *   35 + 2d         its server's notification, WRITE, badged
+ *                   KEEL_DEV_POST_BADGE, for the device's MMIO route
+ *                   (keel/abi.h, struct keel_post_page), where
+ *                   keel_vm_dev.post says it has one; the VMM only hands
+ *                   them to the kernel (it holds no VSpace to map into)
  *   (bound)         a notification bound to the VMM's thread; the console
  *                   signals it with KEEL_VMM_BADGE_CONSOLE when it holds
  *                   input for this VM (keel/vmm.h, console protocol)
@@ -48,6 +54,10 @@
  *   KEEL_SRV_PEER   the console server's endpoint, WRITE, badged
  *                   KEEL_CON_BADGE_DEV(vm): output (absent: kernel console)
  *   argv[1]         the VM's name (console prefix)
+ *   0x0000_1001_0000  a PL011 with a post page (argv[2] "post"): the page,
+ *                   read-write (KEEL_DEV_POST_VADDR), kept by root like the
+ *                   state page, and a notification bound to its thread
+ *                   that the kernel signals with KEEL_DEV_POST_BADGE
  *
  * A virtio device server (kind KEEL_VM_DEV_VIRTIO) also has
  *   KEEL_SRV_NTFN   the VMM's notification, WRITE, badged
@@ -75,6 +85,8 @@
 #define KEEL_VMM_RAM_VADDR 0x1000000000ull
 #define KEEL_VMM_RAM_MAX 0x4000000000ull /* 256 GiB of RAM window */
 #define KEEL_DEV_STATE_VADDR 0x10000000ull
+#define KEEL_DEV_POST_VADDR 0x10010000ull
+#define KEEL_DEV_POST_BADGE (1u << 20) /* no bit a device server's router uses */
 #define KEEL_DEV_RAM_VADDR 0x1000000000ull /* a virtio device's view of guest RAM */
 
 #define KEEL_VMM_MAX_VCPUS 8u
@@ -84,10 +96,14 @@
 #define KEEL_VMM_SLOT_DEV(d) (25u + (d))
 #define KEEL_VMM_BADGE_VCPU(i) (1u + (i))
 #define KEEL_VMM_SLOT_CONSOLE 33u
+#define KEEL_VMM_SLOT_DEV_POST(d) (34u + 2u * (d))
+#define KEEL_VMM_SLOT_DEV_POST_NTFN(d) (35u + 2u * (d))
 _Static_assert(KEEL_VMM_SLOT_VCPU(KEEL_VMM_MAX_VCPUS - 1) < KEEL_VMM_SLOT_DEV(0),
 	       "vCPU slots end below the device slots");
 _Static_assert(KEEL_VMM_SLOT_DEV(KEEL_VMM_MAX_DEVICES - 1) < KEEL_VMM_SLOT_CONSOLE,
 	       "device slots end below the console slot");
+_Static_assert(KEEL_VMM_SLOT_DEV_POST_NTFN(KEEL_VMM_MAX_DEVICES - 1) < 1u << KEEL_SRV_CNODE_BITS,
+	       "post slots fit the VMM's CNode");
 /* Bit of the notification bound to the VMM's thread that the console
  * signals: input is waiting (a vCPU badge is never a notification bit the
  * VMM looks at, so the two cannot be confused). */
@@ -113,7 +129,7 @@ struct keel_vm_dev {
 	uint32_t intid;      /* guest interrupt of output line 0 (0: none) */
 	uint32_t via_vmm;    /* 1: no MMIO route, every access through the VMM
 			      * (the benchmark of both routes) */
-	uint32_t pad;
+	uint32_t post;       /* 1: its route has a post page (slots 34 + 2d, 35 + 2d) */
 };
 
 struct keel_vm_info {
@@ -222,6 +238,9 @@ struct keel_dev_router {
 #define KEEL_DEV_LINES_UNKNOWN (~0ull)
 bool keel_dev_route_request(void *router, struct keel_msg *m);
 bool keel_dev_route_exit(void *router, struct keel_msg *m);
+/* The lines after work the server did on its own (queued writes of its
+ * post page): the VMM is signalled if they changed. */
+void keel_dev_route_lines(struct keel_dev_router *r, uint64_t lines);
 
 /* ---- the console server (device-servers/console/) ------------------------------
  * One per system, started by root (boot/console.c). It owns the physical
