@@ -171,7 +171,9 @@
  *    6 TPM    PMU registers trap     10 TDOSA  OS lock/power registers trap
  *                                    11 TDRA   debug ROM address traps
  *   17 HPMD   the guest's event counters do not count at EL2
+ *   23 HCCD   nor does the cycle counter (FEAT_PMUv3p5; RES0 before)
  * PMCR_EL0: [15:11] N, the number of event counters.
+ * ID_AA64DFR0_EL1: [11:8] PMUVer, 6 or more (but 0xf): FEAT_PMUv3p5.
  */
 #define MDCR_HPMN_MASK U64(0x1f)
 #define MDCR_TPMCR BIT64(5)
@@ -180,6 +182,9 @@
 #define MDCR_TDOSA BIT64(10)
 #define MDCR_TDRA BIT64(11)
 #define MDCR_HPMD BIT64(17)
+#define MDCR_HCCD BIT64(23)
+#define ID_DFR0_PMUVER(v) ((v) >> 8 & 0xf)
+#define ID_DFR0_PMUV3P5 6u
 #define MDCR_DEBUG_TRAPS (MDCR_TDRA | MDCR_TDOSA | MDCR_TDA)
 #define PMCR_N_SHIFT 11
 #define PMCR_N_MASK U64(0x1f)

@@ -62,7 +62,8 @@ static void lr_write(unsigned i, uint64_t v);
 /*
  * The guest's PMU. In guest mode the guest uses it directly (MDCR_EL2 lets
  * it, HPMN gives it pmu_n event counters, HPMD keeps them from counting
- * EL2); in native mode every PMU access traps again and counting stops
+ * EL2, HCCD the cycle counter where the CPU has it); in native mode
+ * every PMU access traps again and counting stops
  * (PMCNTENCLR), so a guest counts only while its vCPU runs and no other
  * program sees or changes its counters. The rest of the state moves with
  * the vCPU's other guest-only registers. No overflow interrupt yet.
@@ -282,8 +283,12 @@ void arch_vcpu_forget(struct arch_vcpu *v)
 void aarch64_vcpu_cpu_init(void)
 {
 	unsigned counters = (unsigned)(sysreg_read(pmcr_el0) >> PMCR_N_SHIFT & PMCR_N_MASK);
+	uint64_t pmuver = ID_DFR0_PMUVER(sysreg_read(id_aa64dfr0_el1));
 	pmu_n = counters < ARCH_PMU_COUNTERS ? counters : ARCH_PMU_COUNTERS;
-	mdcr_guest = MDCR_DEBUG_TRAPS | MDCR_HPMD | pmu_n;
+	/* HCCD: a guest that sets PMCCFILTR_EL0.NSH would otherwise count
+	 * the kernel's cycles from its exit until the counters stop */
+	mdcr_guest = MDCR_DEBUG_TRAPS | MDCR_HPMD | pmu_n |
+		     (pmuver >= ID_DFR0_PMUV3P5 && pmuver != 0xf ? MDCR_HCCD : 0);
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
 		lr_write(i, 0);
 	sysreg_write(ICH_HCR_EL2, 0);

@@ -10,8 +10,14 @@
  * their loops are interleaved by the scheduler: any instruction of the
  * other VM, of a server or of the kernel counted here would be millions
  * or at least hundreds off. The cycle counter must move as well.
+ *
+ * Then both counters are asked to count EL2 too (NSH in PMEVTYPER0_EL0
+ * and PMCCFILTR_EL0) across HVC_CALLS hypercalls, each an exit to the
+ * kernel and the VMM: they must still count only the guest's own few
+ * instructions per call (MDCR_EL2.HPMD and HCCD), not the kernel's.
  */
 #include "lib/guest.h"
+#include "lib/smccc.h"
 
 const char guest_name[] = "pmu";
 
@@ -22,6 +28,9 @@ const char guest_name[] = "pmu";
 #define PMCR_E 1ull
 #define PMCR_N(v) (((v) >> 11) & 0x1f)
 #define PMCNT_C (1ull << 31)
+#define FILTER_NSH (1ull << 27) /* PMEVTYPER, PMCCFILTR: count EL2 as well */
+#define HVC_CALLS 1000u
+#define HVC_MAX 64u /* per call: the guest's own instructions are a dozen */
 
 /* The loop, counted; *cycles and *ticks: the cycle counter's and the
  * virtual counter's advance over it (the latter runs while other VMs run). */
@@ -43,6 +52,26 @@ static uint64_t counted_loop(uint64_t n, uint64_t *cycles, uint64_t *ticks)
 	*cycles = c1 - c0;
 	*ticks = t1 - t0;
 	return (after - before) & 0xffffffffull; /* event counters are 32-bit */
+}
+
+/* Counting EL2 asked for (NSH), across HVC_CALLS exits: per call, the
+ * instructions and cycles counted must be the guest's alone. */
+static bool el2_not_counted(void)
+{
+	uint64_t i0, i1, c0, c1, per_i, per_c;
+	__asm__ volatile("msr pmevtyper0_el0, %0\n\tmsr pmccfiltr_el0, %1\n\tisb"
+			 : : "r"(EV_INST_RETIRED | FILTER_NSH), "r"(FILTER_NSH));
+	__asm__ volatile("mrs %0, pmevcntr0_el0\n\tmrs %1, pmccntr_el0" : "=r"(i0), "=r"(c0));
+	for (unsigned k = 0; k < HVC_CALLS; k++)
+		(void)hvc_call(HVC_UNKNOWN_FID, 0, 0, 0);
+	__asm__ volatile("mrs %0, pmevcntr0_el0\n\tmrs %1, pmccntr_el0" : "=r"(i1), "=r"(c1));
+	__asm__ volatile("msr pmevtyper0_el0, %0\n\tmsr pmccfiltr_el0, xzr\n\tisb"
+			 : : "r"(EV_INST_RETIRED));
+	per_i = ((i1 - i0) & 0xffffffffull) / HVC_CALLS;
+	per_c = (c1 - c0) / HVC_CALLS;
+	con_printf("[pmu] %u hypercalls counting EL2 too: %lu instructions and %lu cycles"
+		   " counted per call\n", HVC_CALLS, (unsigned long)per_i, (unsigned long)per_c);
+	return per_i > 0 && per_i < HVC_MAX && per_c > 0 && per_c < HVC_MAX;
 }
 
 void guest_main(const void *dtb)
@@ -70,6 +99,7 @@ void guest_main(const void *dtb)
 			   (unsigned long)cycles, (unsigned long)(ticks * 1000000000ull / freq));
 		ok = ok && got + SLACK >= want && got <= want + SLACK && cycles > 0;
 	}
-	test_report(ok, "pmu", "%u rounds of %lu instructions counted exactly", ROUNDS,
-		    (unsigned long)want);
+	ok = el2_not_counted() && ok;
+	test_report(ok, "pmu", "%u rounds of %lu instructions counted exactly, no EL2 counted",
+		    ROUNDS, (unsigned long)want);
 }
