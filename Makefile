@@ -24,7 +24,7 @@ ARCH ?= aarch64
 BUILD := build
 B := $(BUILD)/$(ARCH)
 SYSROOT := $(BUILD)/sysroot
-SETUP_STAMP := $(SYSROOT)/.done-v3
+SETUP_STAMP := $(SYSROOT)/.done-v4
 SETUP_SCRIPT := tools/setup-deps.sh
 # Another architecture's tools, sysroot and flags (arch/riscv64/arch.mk);
 # the defaults below are aarch64's.
@@ -353,6 +353,14 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/rng-cpu.sh $(B)/keel.bin
 endif
 
+# The disk test's images (tests/linux/disk.json): vm1's two raw ones and
+# vm2's in qcow2 (QEMU reads the format; mkblobs tells it which by the
+# file's magic), each a fresh copy of the guest's tree.
+DISK_TEST_IMAGES = for d in rw ro vm2; do \
+		bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done; \
+	rm -f $(LINUX_B)/disk-vm2.qcow2 && \
+	qemu-img convert -f raw -O qcow2 $(LINUX_B)/disk-vm2.ext4 $(LINUX_B)/disk-vm2.qcow2
+
 # Two Linux VMs from config/default.json, driven at the console as a user
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM; then the other configs' runs, the last
@@ -368,13 +376,14 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=config/examples/smp8.json LINUX_TEST_STEPS="shell cpus" \
 		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
-	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
+	$(DISK_TEST_IMAGES)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disk \
 		LINUX_TEST_STEPS="shell mount diskio readonly mark vm2 other back mine unmount" \
 		bash tests/system/linux.sh $(B)/keel.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disk.log
 	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-rw.ext4 2>/dev/null)" = vm1
+	qemu-img convert -f qcow2 -O raw $(LINUX_B)/disk-vm2.qcow2 $(LINUX_B)/disk-vm2.ext4
 	test "$$(debugfs -R 'cat /owner' $(LINUX_B)/disk-vm2.ext4 2>/dev/null)" = vm2
 	bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-rw.ext4
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -424,7 +433,7 @@ soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		linux-assets $(LINUX_ROOTFS)
 	SOAK_CALLS=$(SOAK_CALLS) bash tests/system/soak.sh $(B)/keel-test.bin
 	HSOAK_OPS=$(HSOAK_OPS) bash tests/system/hsoak.sh $(B)/keel-test.bin
-	for d in rw ro vm2; do bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-$$d.ext4 || exit 1; done
+	$(DISK_TEST_IMAGES)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disksoak \
 		LINUX_TEST_APPEND=test=disk-crash DISK_MIN_DEV=1000 DISK_MIN_DRV=100 \

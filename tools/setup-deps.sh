@@ -14,14 +14,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sysroot="$top/build/sysroot"
 stamp_sysroot="$sysroot/.done-v1"  # arm64 .debs unpacked
-stamp="$sysroot/.done-v3"          # and cJSON's source fetched (Makefile's SETUP_STAMP)
+stamp="$sysroot/.done-v4"          # and cJSON's source fetched (Makefile's SETUP_STAMP)
 apt_dir="$top/build/apt-arm64"
 cjson_src="$top/build/cjson-src"
 
 host_pkgs=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	dpkg-dev check libsubunit-dev pkg-config libfdt-dev libcjson-dev
 	device-tree-compiler clang lld llvm libclang-rt-14-dev cpio kmod e2fsprogs
-	curl python3) # curl, python3: the uplink test (tests/system/uplink-steps.sh)
+	curl python3 # curl, python3: the uplink test (tests/system/uplink-steps.sh)
+	qemu-utils) # qemu-img: the disk test's qcow2 image (tests/linux/disk.json)
 target_pkgs=(musl musl-dev libfdt-dev libfdt1 libcjson-dev libcjson1)
 
 missing=()
