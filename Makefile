@@ -374,7 +374,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		LINUX_TEST_CONFIG=tests/linux/dtb.json LINUX_TEST_STEPS="shell model" \
 		LINUX_TEST_LOG=dtb bash tests/system/linux.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
-		LINUX_TEST_CONFIG=config/examples/smp8.json LINUX_TEST_STEPS="shell cpus" \
+		LINUX_TEST_CONFIG=config/examples/smp8.json LINUX_TEST_STEPS="shell cpus pmu" \
 		LINUX_TEST_CPUS=8 LINUX_TEST_LOG=smp8 bash tests/system/linux.sh $(B)/keel.bin
 	$(DISK_TEST_IMAGES)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

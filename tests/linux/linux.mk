@@ -21,7 +21,8 @@ LINUX_STAMP := $(LINUX_B)/.done-v1
 LINUX_ICOUNT := $(LINUX_B)/icount
 LINUX_SIGDFL := $(LINUX_B)/sigdfl
 LINUX_BLKBENCH := $(LINUX_B)/blkbench
-LINUX_PROGS := $(LINUX_ICOUNT) $(LINUX_SIGDFL) $(LINUX_BLKBENCH)
+LINUX_PERFCOUNT := $(LINUX_B)/perfcount
+LINUX_PROGS := $(LINUX_ICOUNT) $(LINUX_SIGDFL) $(LINUX_BLKBENCH) $(LINUX_PERFCOUNT)
 
 # A normal static Linux program against Debian's arm64 musl (not libkeel:
 # it runs under Linux, not on Keel).
@@ -33,7 +34,8 @@ LINUX_CFLAGS := $(WARN) -O2 -nostdinc \
 .PHONY: linux-assets linux-bare linux-bench
 linux-assets: $(LINUX_STAMP)
 
-# The guest's own programs (/bin/icount, /bin/sigdfl, /bin/blkbench), one source each.
+# The guest's own programs (/bin/icount, /bin/sigdfl, /bin/blkbench,
+# /bin/perfcount), one source each.
 $(LINUX_B)/%: tests/linux/%.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_CFLAGS) -c $< -o $@.o

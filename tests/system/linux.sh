@@ -158,6 +158,13 @@ t_shell() { expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r'; 
 t_root() { run_cmd 'echo root=$(awk '"'"'$2 == "/" { print $1 }'"'"' /proc/mounts)' '^root=/dev/vda'; }
 t_persist() { run_cmd 'echo keel-$$-$(date +%s) > /persist && sync && echo persist=$(cat /persist)' '^persist=keel-[0-9]+-[0-9]+'; }
 t_cpus() { run_cmd 'echo cpus=$(grep -c processor /proc/cpuinfo)' "^cpus=${LINUX_TEST_CPUS:-2}"; }
+# The guest PMU under Linux: the armv8_pmuv3 driver probed the VMM's
+# device-tree node, and a perf event counts a busy loop's cycles (only
+# while the VM runs: nothing else on the machine is in the count).
+t_pmu() {
+	run_cmd 'dmesg | grep -q "hw perfevents: enabled with armv8_pmuv3 PMU driver" && [ -d /sys/bus/event_source/devices/armv8_pmuv3 ] && perfcount' \
+		'^perfcount cycles [1-9][0-9]{6,}'
+}
 # CPU hotplug: CPU_OFF, then CPU_ON of a vCPU that ran (reset, MMU off).
 t_hotplug() {
 	run_cmd 'echo 0 > /sys/devices/system/cpu/cpu1/online; echo off=$(cat /sys/devices/system/cpu/online)' '^off=0' &&

@@ -9,6 +9,10 @@
  *   intc@8000000           GICv3: distributor, one redistributor region
  *                          of a 128 KiB frame per vCPU (vgic.c)
  *   timer                  the architected timer's PPIs 13, 14, 11, 10
+ *   pmu                    the CPU's PMU (arch/aarch64/vcpu.c gives each
+ *                          vCPU its own), without its overflow interrupt,
+ *                          which Keel does not deliver: Linux counts
+ *                          (perf stat), it cannot sample (perf record)
  *   apb-pclk               a fixed 24 MHz clock the PL011 names
  *   pl011@<base>           each PL011 device, on its SPI
  *   virtio_mmio@<base>     each virtio-mmio transport, on its SPI (level)
@@ -71,6 +75,13 @@ static void dtb_gic_timer(struct dtbw *f, unsigned ncpus)
 	dtb_end_node(f);
 }
 
+static void dtb_pmu(struct dtbw *f)
+{
+	dtb_node(f, "pmu");
+	dtb_prop_str(f, "compatible", "arm,armv8-pmuv3");
+	dtb_end_node(f);
+}
+
 static void dtb_pl011(struct dtbw *f, const struct keel_vm_dev *d)
 {
 	static const char compat[] = "arm,pl011\0arm,primecell";
@@ -129,6 +140,7 @@ void vmm_arch_dtb_nodes(struct dtbw *f, const struct keel_vm_info *info, unsigne
 {
 	dtb_cpus(f, ncpus);
 	dtb_gic_timer(f, ncpus);
+	dtb_pmu(f);
 	dtb_devices(f, info);
 }
 
