@@ -202,18 +202,22 @@ static bool uart_post_pending(const struct uart *u, const struct pl011_copy *c)
 	return u->post && __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE) != c->post_tail;
 }
 
-/* Take the queued DR writes, in order, on the working copy: each as the
- * access it was (a guest access, counted as one). */
-static void uart_post_take(struct uart *u)
+/* Take the queued DR writes, in order, on the working copy, each as the
+ * access it was (a guest access, counted as one), up to the first that
+ * sends a line out: false if none is left. */
+static bool uart_post_take(struct uart *u)
 {
 	struct pl011_copy *w = u->w;
-	uint32_t head = u->post ? __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE) : w->post_tail;
-	for (; w->post_tail != head; w->post_tail++) {
-		uint64_t e = u->post->post[w->post_tail % KEEL_POST_SLOTS];
+	uint32_t head = __atomic_load_n(&u->post->head, __ATOMIC_ACQUIRE);
+	u->fr_polls = 0;
+	while (w->post_tail != head) {
+		uint64_t e = u->post->post[w->post_tail++ % KEEL_POST_SLOTS], pos = w->tx_pos;
 		pl011_write(&w->regs, PL011_DR, (unsigned)(e >> 32), (uint32_t)e, uart_tx, u);
 		counters.mmio++;
+		if (w->tx_pos != pos)
+			return w->post_tail != head;
 	}
-	u->fr_polls = 0;
+	return false;
 }
 
 /* After a commit: the queue the state took gives its room back, and the
@@ -221,11 +225,29 @@ static void uart_post_take(struct uart *u)
 static void uart_post_publish(struct uart *u, const struct pl011_copy *c)
 {
 	uint64_t fr = 0;
-	if (!u->post)
-		return;
 	pl011_read((struct pl011_state *)&c->regs, PL011_FR, 4, &fr);
 	__atomic_store_n(&u->post->read_val, (uint32_t)fr, __ATOMIC_RELAXED);
 	__atomic_store_n(&u->post->tail, c->post_tail, __ATOMIC_RELEASE);
+}
+
+/* Take the whole queue, committing after each line that goes out (and,
+ * with flush, after sending what is left of the last): a crash repeats
+ * at most the line it was sending, as when each DR write was a request,
+ * which matters where no console server drops what it has seen (the
+ * kernel console). */
+static void uart_post_drain(struct uart *u, bool flush)
+{
+	bool more = true;
+	if (!u->post)
+		return;
+	while (more && uart_post_pending(u, pl011_page_resume(u->page))) {
+		u->w = pl011_begin(u->page);
+		more = uart_post_take(u);
+		if (!more && flush)
+			uart_flush(u);
+		pl011_commit(u->page);
+		uart_post_publish(u, u->w);
+	}
 }
 
 /* A guest access the VMM numbered (MR3, keel/vmm.h): its retry after
@@ -271,8 +293,8 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	} else if (uart_read_is_pure(c, m) && !uart_post_pending(u, c)) {
 		ok = pl011_read(&c->regs, m->mr[0], (unsigned)m->mr[1], &val);
 	} else {
+		uart_post_drain(u, false); /* the writes the guest made before this */
 		u->w = pl011_begin(u->page);
-		uart_post_take(u);
 		ok = uart_apply(u, m, &val);
 		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE) {
 			u->w->acc_seq = m->len >= 4 ? m->mr[3] : 0;
@@ -281,7 +303,8 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 		}
 		pl011_commit(u->page);
 		c = u->w;
-		uart_post_publish(u, c);
+		if (u->post)
+			uart_post_publish(u, c);
 	}
 	m->label = 0;
 	m->len = KEEL_DEV_REPLY_LEN;
@@ -298,15 +321,10 @@ static void uart_notified(void *ctx, uint64_t bits)
 {
 	struct keel_dev_router *r = ctx;
 	struct uart *u = r->ctx;
-	struct pl011_copy *c = pl011_page_resume(u->page);
-	if (!(bits & KEEL_DEV_POST_BADGE) || !uart_post_pending(u, c))
+	if (!(bits & KEEL_DEV_POST_BADGE) || !uart_post_pending(u, pl011_page_resume(u->page)))
 		return;
-	u->w = pl011_begin(u->page);
-	uart_post_take(u);
-	uart_flush(u);
-	pl011_commit(u->page);
-	uart_post_publish(u, u->w);
-	keel_dev_route_lines(r, pl011_irq_level(&u->w->regs) ? 1 : 0);
+	uart_post_drain(u, true);
+	keel_dev_route_lines(r, pl011_irq_level(&pl011_page_resume(u->page)->regs) ? 1 : 0);
 }
 
 /* The post page once this instance has the state: the queue from where
