@@ -140,6 +140,8 @@ struct vcpu {
 	 * either empties them. */
 	struct cap post_page, post_ntfn;
 	unsigned post_route; /* 1 + that route, 0: none */
+	/* KEEL_VCPU_WFI_EXIT: the next WFI is an exit (vcpu_wfi) */
+	bool wfi_exit;
 };
 _Static_assert(sizeof(struct vcpu) <= 1u << KEEL_VCPU_BITS, "vcpu");
 
@@ -307,6 +309,7 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_unhold(struct vcpu *v);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+bool vcpu_wfi(struct tcb *t);
 struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len);
 bool vcpu_route_resend(struct tcb *t);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);

@@ -134,7 +134,8 @@ static long decode_vcpu(struct cap *c, uint64_t label, const uint64_t *mr)
 			return KEEL_E_INVALID_ARG;
 		vcpu_sync(v); /* its list registers may be live on a CPU */
 		return arch_vcpu_irq_room(&v->arch, (unsigned)mr[0]) ? KEEL_OK : KEEL_E_BUSY;
-	case KEEL_VCPU_RESET: return KEEL_OK;
+	case KEEL_VCPU_RESET:
+	case KEEL_VCPU_WFI_EXIT: return KEEL_OK;
 	default: return KEEL_E_INVALID_CALL;
 	}
 }
@@ -155,6 +156,7 @@ static void invoke_vcpu(struct cap *c, uint64_t label, uint64_t *mr)
 		arch_vcpu_reg_write(&v->arch, regs, (unsigned)mr[0], mr[1]);
 		break;
 	case KEEL_VCPU_INJECT_IRQ: vcpu_inject(v, mr); break;
+	case KEEL_VCPU_WFI_EXIT: v->wfi_exit = true; break;
 	default: vcpu_reset(v); break; /* RESET */
 	}
 }
@@ -359,6 +361,24 @@ static void vcpu_park(struct tcb *t)
 		c->timer_next = when;
 		arch_timer_arm_at(when);
 	}
+}
+
+/* The guest's WFI, trapped: parked here until an interrupt is pending for
+ * it, as the VMM's WAIT reply would park it, without the round trip to
+ * the VMM (two address-space switches, which QEMU pays for with its whole
+ * TLB). False: the VMM asked for this one (KEEL_VCPU_WFI_EXIT), so it
+ * goes as an exit. */
+bool vcpu_wfi(struct tcb *t)
+{
+	if (t->vcpu->wfi_exit) {
+		t->vcpu->wfi_exit = false;
+		return false;
+	}
+	arch_vcpu_skip(&t->regs);
+	vcpu_sync(t->vcpu);
+	sched_block(t, TS_BLOCKED_WFI);
+	vcpu_park(t);
+	return true;
 }
 
 /* Wake parked vCPUs whose timer has fired; the earliest deadline left. */

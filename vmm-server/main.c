@@ -56,13 +56,18 @@ static const struct keel_vm_info *vm_info(void)
 	return (const struct keel_vm_info *)(uintptr_t)KEEL_VMM_INFO_VADDR;
 }
 
-/* KEEL_E_BUSY: no room in the vCPU; the arch's model keeps it pending. */
+/* KEEL_E_BUSY: no room in the vCPU; the arch's model keeps it pending,
+ * and the guest's next WFI comes here as an exit (KEEL_VCPU_WFI_EXIT) so
+ * it is tried again before the vCPU sleeps: a list register may free
+ * without a MAINT exit (the virtual timer's). */
 static bool vmm_vcpu_inject(struct vmm *v, unsigned cpu, unsigned intid, unsigned prio,
 			bool notify_eoi)
 {
 	uint64_t mr[6] = { intid, prio, notify_eoi ? KEEL_INJECT_NOTIFY_EOI : 0, 0, 0, 0 };
-	if (keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_INJECT_IRQ, 3, mr) != KEEL_OK)
+	if (keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_INJECT_IRQ, 3, mr) != KEEL_OK) {
+		keel_invoke(KEEL_VMM_SLOT_VCPU(cpu), KEEL_VCPU_WFI_EXIT, 0, mr);
 		return false;
+	}
 	v->irqs++; /* keelctl stats: interrupts injected */
 	return true;
 }

@@ -79,7 +79,10 @@ void aarch64_sync_entry(struct tcb *t)
 			kernel_exit(); /* another CPU took t away while we waited */
 	}
 	/* A guest's WFE (ESR TI = 1) is a spin-wait hint: yield here, as for
-	 * a native thread, without an exit to the VMM. */
+	 * a native thread, without an exit to the VMM; its WFI parks it here
+	 * (vcpu_wfi). */
+	if (t->vcpu && ec == EC_WFX && !(esr & 1) && vcpu_wfi(t))
+		kernel_exit();
 	if (t->vcpu && ec != EC_FP && !(ec == EC_WFX && (esr & 1))) {
 		struct tcb *next = aarch64_vcpu_exit(t, esr);
 		if (next) { /* fastpath: straight to the VMM */

@@ -252,7 +252,7 @@ counters() {
 # on MMIO routes, not to the VMM; vblk_mmio and vnet_mmio count them)
 # (vmm_calls: the VMM's own calls, to the console server for the typed
 # command, and to root)
-COUNTED='exits reason_wfi irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out ipc_calls vblk_ipc_calls vnet_ipc_calls pl011_ipc_calls vmm_calls'
+COUNTED='exits reason_maint irqs_injected vblk_mmio vblk_requests vblk_bytes_out vnet_mmio vnet_requests vnet_bytes_in vnet_bytes_out ipc_calls vblk_ipc_calls vnet_ipc_calls pl011_ipc_calls vmm_calls'
 # lan's switch: frames it forwarded (list --json)
 forwarded() {
 	kc --json list || return 1

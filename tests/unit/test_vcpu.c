@@ -285,6 +285,56 @@ START_TEST(wait_parks_until_the_virtual_timer)
 }
 END_TEST
 
+/* The guest's own WFI (arch trap code calls vcpu_wfi): parked as the
+ * VMM's WAIT would park it, without an exit; woken by its timer or an
+ * injected interrupt; with one pending it runs on. */
+START_TEST(wfi_parks_without_the_vmm)
+{
+	cast();
+	fake_arch.timer_now = 1000;
+	fx_cpu(0)->timer_next = 90000;
+	vcpu(V)->arch.timer_deadline = 5000;
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	arch_regs_set_pc(&G->regs, 0x200);
+	fx_run(G);
+	ck_assert(vcpu_wfi(G));
+	ck_assert_uint_eq(G->state, TS_BLOCKED_WFI);
+	ck_assert_ptr_eq(fx_cpu(0)->parked.head, G);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x204);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000);
+	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV); /* the VMM saw nothing */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40, 0x80), KEEL_OK);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+	fx_run(G);
+	ck_assert(vcpu_wfi(G)); /* 40 still pending: no sleep */
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x208);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+}
+END_TEST
+
+/* KEEL_VCPU_WFI_EXIT (a VMM whose injection found no room) makes the
+ * next WFI an exit, so the VMM can try again; the one after is the
+ * kernel's again. A read-only copy may not ask. */
+START_TEST(wfi_after_no_room_goes_to_the_vmm)
+{
+	cast();
+	for (unsigned i = 0; i < FAKE_LRS; i++)
+		ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40 + i, 0x80), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 50, 0x80), KEEL_E_BUSY);
+	ck_assert_int_eq(FX_INVOKE(V_RO, KEEL_VCPU_WFI_EXIT), KEEL_E_NO_RIGHTS);
+	ck_assert(!vcpu(V)->wfi_exit);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_WFI_EXIT), KEEL_OK);
+	arch_regs_set_pc(&G->regs, 0x200);
+	fx_run(G);
+	ck_assert(!vcpu_wfi(G));
+	ck_assert_uint_eq(arch_regs_pc(&G->regs), 0x200); /* the exit's to raise */
+	ck_assert(vcpu_wfi(G));
+	ck_assert_uint_eq(G->state, TS_READY); /* four pending: runs on */
+}
+END_TEST
+
 START_TEST(wait_with_an_interrupt_pending_runs_on)
 {
 	cast();
@@ -970,6 +1020,8 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, rebinding_after_unbind_enters_the_guest_again);
 	tcase_add_test(tc, unbinding_a_running_guest_stops_it);
 	tcase_add_test(tc, post_page_answers_fr_and_queues_dr);
+	tcase_add_test(tc, wfi_parks_without_the_vmm);
+	tcase_add_test(tc, wfi_after_no_room_goes_to_the_vmm);
 	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 5);
 	tcase_add_test(tc, set_route_checks_its_post_page);
 	return s;

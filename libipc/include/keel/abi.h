@@ -243,7 +243,13 @@ enum keel_label {
 	/* trace: SET MR0 1: record (the rings start empty), 0: stop; the
 	 * rings are root's to read (see "trace" below). Needs WRITE. */
 	KEEL_TRACE_SET = 33,
-	KEEL_LABEL_COUNT = 34,
+	/* VCPU: WFI_EXIT: the guest's next WFI comes to the VMM as an exit,
+	 * once, where the kernel would park the vCPU itself: a VMM whose
+	 * injection found no room (KEEL_E_BUSY) asks for it, to try again
+	 * then, as a list register may free without a MAINT exit. Needs
+	 * WRITE. */
+	KEEL_VCPU_WFI_EXIT = 34,
+	KEEL_LABEL_COUNT = 35,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -436,7 +442,7 @@ enum keel_root_slot {
 #define KEEL_VMIDS 256u
 _Static_assert(KEEL_ROOT_VMID_POOL < KEEL_ROOT_FIRST_FREE_FIXED, "root slots");
 _Static_assert(KEEL_OBJ_TRACE < KEEL_OBJ_COUNT, "object types");
-_Static_assert(KEEL_TRACE_SET < KEEL_LABEL_COUNT, "labels");
+_Static_assert(KEEL_VCPU_WFI_EXIT < KEEL_LABEL_COUNT, "labels");
 
 /* ---- trace ---------------------------------------------------------------------
  * While root's TRACE object has it on, each CPU appends what it does to its
