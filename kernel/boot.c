@@ -135,7 +135,7 @@ static void root_objects(struct root_ctx *r)
 	r->cnode = (struct cap *)cn;
 	r->tcb = (struct tcb *)tcb;
 	r->vs_root = vs;
-	object_init(KEEL_OBJ_TCB, tcb, 0);
+	object_init(KEEL_OBJ_TCB, tcb, 0, true);
 	cap_init_root(root_slot(r, KEEL_ROOT_CNODE), &cnc);
 	cap_init_root(root_slot(r, KEEL_ROOT_TCB), &tc);
 	cap_init_root(root_slot(r, KEEL_ROOT_VSPACE), &vc);
@@ -203,6 +203,26 @@ static uint64_t cmdline_hex(const char *cmd, const char *key)
 	}
 	return 0;
 }
+
+/* Is word a whole word of the command line? */
+static bool cmdline_has(const char *cmd, const char *word)
+{
+	for (const char *s = cmd; s && *s; s++) {
+		const char *w = word, *p = s;
+		if (s != cmd && s[-1] != ' ')
+			continue;
+		while (*w && *p == *w)
+			w++, p++;
+		if (!*w && (*p == 0 || *p == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* "ram-zeroed": the machine's loader zeroed RAM (QEMU does; make run and
+ * mkblobs say so), so RAM that nothing used since is handed to root as
+ * known to be zero, and not zeroed again when first retyped (object.c). */
+static bool ram_zeroed;
 
 static bool hole_add(uint64_t base, uint64_t end)
 {
@@ -335,7 +355,8 @@ static void root_untyped(struct root_ctx *r, uint64_t base, uint64_t end, bool d
 			return;
 		struct cap ut = { .type = KEEL_OBJ_UNTYPED, .rights = KEEL_R_ALL,
 				  .size_bits = (uint8_t)bits, .obj = base,
-				  .flags = CAP_ORIGINAL | (device ? CAP_DEVICE : 0) };
+				  .flags = CAP_ORIGINAL | (device ? CAP_DEVICE : 0),
+				  .data2 = ram_zeroed && !device ? 1ull << bits : 0 };
 		struct keel_boot_untyped *u = &bi->untyped[bi->untyped_count++];
 		u->paddr = base;
 		u->size_bits = (uint8_t)bits;
@@ -402,6 +423,7 @@ _Noreturn void kernel_boot(const struct boot_mem *bm)
 		(unsigned long)boot_module_count);
 	if (!root)
 		kpanic("boot: no root module");
+	ram_zeroed = cmdline_has(bm->cmdline, "ram-zeroed");
 	bump_next = (bm->kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bump_limit = bm->dtb_start > bump_next ? bm->dtb_start : bm->ram_base + bm->ram_size;
 	blobs_find(bm);

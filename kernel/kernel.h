@@ -46,7 +46,8 @@ struct cap {
 	uint32_t badge;
 	uint64_t obj;      /* object address; IRQ handler: irq number */
 	uint64_t data;     /* untyped: bytes used; mapped: vaddr; vspace: vmid */
-	uint64_t data2;    /* mapped: vmid | generation << 8 | level << 40 */
+	uint64_t data2;    /* mapped: vmid | generation << 8 | level << 40;
+			    * untyped: bytes at its end known to be zero */
 	struct cap *parent, *child, *next, *prev;
 };
 _Static_assert(sizeof(struct cap) == 1u << KEEL_SLOT_BITS, "slot size");
@@ -220,7 +221,7 @@ void cap_init_root(struct cap *dst, const struct cap *val);
 
 /* ---- objects (object.c) ---- */
 uint64_t object_size(unsigned type, unsigned size_bits);
-void object_init(unsigned type, uint64_t addr, unsigned size_bits);
+void object_init(unsigned type, uint64_t addr, unsigned size_bits, bool zero);
 void object_destroy(struct cap *c);
 /* An object's invocations (syscall.c's table): decode_* checks every
  * argument and capability and may fail having changed nothing; invoke_*

@@ -34,12 +34,15 @@ uint64_t object_size(unsigned type, unsigned size_bits)
 	}
 }
 
-void object_init(unsigned type, uint64_t addr, unsigned size_bits)
+/* zero: its memory may hold data (else it is known to be zero already) */
+void object_init(unsigned type, uint64_t addr, unsigned size_bits, bool zero)
 {
 	if (type == KEEL_OBJ_UNTYPED)
 		return; /* zeroed when retyped further */
 	uint64_t size = object_size(type, size_bits);
-	if (size % PAGE_SIZE == 0)
+	if (!zero)
+		;
+	else if (size % PAGE_SIZE == 0)
 		arch_zero_pages((void *)addr, size);
 	else
 		kmemset((void *)addr, 0, size);
@@ -111,10 +114,21 @@ static long decode_retype(struct tcb *t, struct cap *ut, const uint64_t *mr,
 	return KEEL_OK;
 }
 
+/*
+ * An untyped's memory from `clean` to its end is known to be zero (data2
+ * counts those bytes): never used by an object since a boot whose loader
+ * zeroed RAM (boot.c, "ram-zeroed"). Objects wholly in it are not zeroed
+ * again (a VM's RAM is most of the memory a boot retypes, and zeroing it
+ * one DC ZVA at a time is most of building a VM under QEMU); an untyped
+ * made from it inherits what of it it covers. Whatever a retype hands
+ * out leaves the clean part for good: a reset of the untyped (revoke)
+ * does not make it clean again.
+ */
 static void invoke_retype(struct cap *ut, const struct retype_args *a)
 {
+	uint64_t clean = (1ull << ut->size_bits) - ut->data2, end = a->offset + a->count * a->size;
 	for (uint64_t i = 0; i < a->count; i++) {
-		uint64_t addr = ut->obj + a->offset + i * a->size;
+		uint64_t off = a->offset + i * a->size, addr = ut->obj + off;
 		struct cap val = {
 			.type = (uint8_t)a->type, .rights = KEEL_R_ALL,
 			.size_bits = (uint8_t)(a->type == KEEL_OBJ_FRAME && !a->bits ? PAGE_BITS
@@ -122,11 +136,15 @@ static void invoke_retype(struct cap *ut, const struct retype_args *a)
 			.obj = addr,
 			.flags = CAP_ORIGINAL | (ut->flags & CAP_DEVICE),
 		};
+		if (a->type == KEEL_OBJ_UNTYPED && off + a->size > clean)
+			val.data2 = off + a->size - (off > clean ? off : clean);
 		if (!(ut->flags & CAP_DEVICE))
-			object_init(a->type, addr, a->bits);
+			object_init(a->type, addr, a->bits, off < clean);
 		cap_insert_child(ut, &a->dest[i], &val);
 	}
-	ut->data = a->offset + a->count * a->size;
+	ut->data = end;
+	if (end > clean)
+		ut->data2 = (1ull << ut->size_bits) - end;
 }
 
 long untyped_invocation(struct tcb *t, struct cap *ut, uint64_t label, uint64_t *mr)

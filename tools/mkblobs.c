@@ -30,8 +30,10 @@
  *                        GUEST:GP...]", "-device" and
  *                        "virtio-net-device,netdev=uplink" (after the
  *                        disks: root finds it by its DeviceID); then
- *                        "blobs=0x<manifest>", the word for the kernel
- *                        command line
+ *                        "blobs=0x<manifest> ram-zeroed", the words for
+ *                        the kernel command line (QEMU starts with its RAM
+ *                        zeroed: the kernel need not zero what no one used
+ *                        since, kernel/object.c)
  *
  * blob[0] is the config file; then every distinct kernel, initrd and dtb
  * file. Each is named by its file name (the last part of its path), so
@@ -319,7 +321,7 @@ static int write_args(const char *path, const char *manifest_file, uint64_t mani
 		return 1;
 	}
 	write_uplink(f, sys);
-	fprintf(f, "blobs=0x%llx\n", (unsigned long long)manifest);
+	fprintf(f, "blobs=0x%llx ram-zeroed\n", (unsigned long long)manifest);
 	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
 }
 

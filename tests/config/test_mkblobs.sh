@@ -49,7 +49,7 @@ loader,file=$f/Image,addr=0xbfc00000,force-raw=on
 loader,file=$f/initrd.cpio.gz,addr=0xbfa00000,force-raw=on
 -device
 loader,file=$tmp/out/manifest.bin,addr=0xbf9ff000,force-raw=on
-blobs=0xbf9ff000
+blobs=0xbf9ff000 ram-zeroed
 ARGS
 if diff -u "$tmp/want-args" "$tmp/out/qemu-args"; then ok qemu-args; else bad qemu-args differ; fi
 
@@ -67,7 +67,7 @@ JSON
 if [ "$(grep -c '^loader,' "$tmp/two/qemu-args")" = 4 ] &&
 	grep -qx "loader,file=$tmp/c/big.img,addr=0x7fa00000,force-raw=on" "$tmp/two/qemu-args" &&
 	grep -qx "loader,file=$tmp/c/rd,addr=0x7f800000,force-raw=on" "$tmp/two/qemu-args" &&
-	grep -qx "blobs=0x7f7ff000" "$tmp/two/qemu-args"; then ok sizes; else
+	grep -qx "blobs=0x7f7ff000 ram-zeroed" "$tmp/two/qemu-args"; then ok sizes; else
 	bad sizes "$(tr '\n' ' ' < "$tmp/two/qemu-args")"; fi
 
 # 2b. Blobs are named by file name: two different files with one name are

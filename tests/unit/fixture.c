@@ -106,7 +106,7 @@ static void fx_root_objects(void)
 	fx.cnode = (struct cap *)cn;
 	fx.root = (struct tcb *)tcb;
 	fx.root_vs = (void *)vs;
-	object_init(KEEL_OBJ_TCB, tcb, 0);
+	object_init(KEEL_OBJ_TCB, tcb, 0, true);
 	cap_init_root(&fx.cnode[KEEL_ROOT_CNODE], &cnc);
 	cap_init_root(&fx.cnode[KEEL_ROOT_TCB], &tc);
 	cap_init_root(&fx.cnode[KEEL_ROOT_VSPACE], &vc);
