@@ -414,8 +414,16 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 			  bool notify_eoi)
 {
 	int i = vcpu_lr_for(v, intid);
-	if (i < 0 || v->lr[i] >> ICH_LR_STATE_SHIFT)
-		return; /* no room (decode checked), or already pending or active */
+	if (i < 0)
+		return; /* no room (decode checked) */
+	/* Held active without an EOI request (an edge the VMM does not track:
+	 * an SGI), it becomes pending and active, as on a GIC: taken again
+	 * after its EOI. Already pending, or tracked by the VMM: unchanged. */
+	if (v->lr[i] >> ICH_LR_STATE_SHIFT) {
+		if (!(v->lr[i] & (ICH_LR_PENDING | ICH_LR_EOI | ICH_LR_HW)))
+			v->lr[i] |= ICH_LR_PENDING;
+		return;
+	}
 	v->lr[i] = ICH_LR_PENDING | ICH_LR_GROUP1 |
 		   (uint64_t)(prio & ICH_LR_PRIO_MASK) << ICH_LR_PRIO_SHIFT | intid |
 		   (notify_eoi ? ICH_LR_EOI : 0);

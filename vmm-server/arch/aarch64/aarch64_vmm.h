@@ -25,6 +25,7 @@
 #define VGIC_GICR_STRIDE 0x20000ull /* RD frame + SGI frame per vCPU */
 #define VGIC_VTIMER 27u /* the kernel injects it (hardware-linked), never the VMM */
 #define VGIC_NO_CPU (~0u)
+#define VGIC_SGIS 16u /* INTIDs 0..15: software-generated, edge only */
 
 /* The INTIDs of one 32-bit word as seen from vCPU cpu. */
 enum vgic_bits { VGIC_PEND, VGIC_ACTIVE, VGIC_ENABLE, VGIC_GROUP };

@@ -12,14 +12,18 @@
  * at once, the exits in between need not look (a look at all 256 INTIDs
  * costs about 200 instructions, an eighth of a hypercall round trip).
  *
- * Every injection asks for EOI notification (KEEL_INJECT_NOTIFY_EOI) and
- * marks the interrupt active here until the kernel's MAINT exit says the
- * guest finished it. That is what makes an edge that comes while the
- * guest still handles the last one (an SGI sent again) pending rather
- * than lost: the kernel ignores a second injection of an INTID that is
- * still in a list register, so the VMM keeps it until the EOI. Level-
- * sensitive lines are pending while high and are injected again after
- * the EOI if they still are. Device servers report their lines' levels
+ * Every injection of a PPI or SPI asks for EOI notification
+ * (KEEL_INJECT_NOTIFY_EOI) and marks the interrupt active here until the
+ * kernel's MAINT exit says the guest finished it: level-sensitive lines
+ * are pending while high and are injected again after the EOI if they
+ * still are, and an edge that comes meanwhile waits here. SGIs (edges
+ * only, most of a Linux guest's interrupts) are handed over without
+ * either: the kernel makes an SGI injected again while its list register
+ * holds it active pending-and-active, as a GIC does, so the guest takes
+ * it again after its EOI, and one still pending absorbs the new one
+ * (SGIs sent twice before they are taken are one, as on a GIC). That
+ * saves a MAINT exit per IPI; the vGIC's active state for SGIs stays
+ * clear (GICR_ISACTIVER0 reads them as inactive). Device servers report their lines' levels
  * with every reply (device.c), so the guest's own clear of the device's
  * interrupt (an MMIO write) has lowered the level before its EOI.
  */
@@ -31,12 +35,15 @@ static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 	struct vgic *g = &vm->arch.gic;
 	for (uint32_t ready = vgic_ready(g, cpu, w); ready; ready &= ready - 1) {
 		unsigned intid = 32 * w + (unsigned)__builtin_ctz(ready);
-		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), true)) {
+		bool sgi = intid < VGIC_SGIS;
+		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), !sgi)) {
 			vm->irq_retry |= 1u << cpu; /* at its next exit (exit.c) */
 			return false;
 		}
-		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
 		vgic_set(g, cpu, intid, VGIC_PEND, false);
+		if (sgi)
+			continue; /* the list register keeps it: no EOI to wait for */
+		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
 		g->flight_cpu[intid] = (uint8_t)cpu;
 	}
 	return true;
