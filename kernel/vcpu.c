@@ -248,7 +248,8 @@ static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t
 /* A routed access answered from the route's post page (keel/abi.h, struct
  * keel_post_page), if it is one of its two registers and the queue has
  * room: the value read goes to the exit's register, or the write is
- * queued and the server's notification signalled soon; the pc steps past
+ * queued; the server's notification is signalled soon after a write, and
+ * after the second read without one (the guest polls); the pc steps past
  * the access. The page is the server's: every word is read once. */
 static bool vcpu_post(struct vcpu *v, struct tcb *t, const uint64_t *msg)
 {
@@ -268,12 +269,17 @@ static bool vcpu_post(struct vcpu *v, struct tcb *t, const uint64_t *msg)
 	if (write) {
 		p->post[head % KEEL_POST_SLOTS] = (msg[3] & mask) | bytes << 32;
 		__atomic_store_n(&p->head, head + 1, __ATOMIC_RELEASE);
-		ntfn_signal_soon((struct notification *)v->post_ntfn.obj,
-				 arch_timer_hz() / 1000 * KEEL_POST_SIGNAL_MS, v->post_ntfn.badge);
+		__atomic_store_n(&p->reads, 0, __ATOMIC_RELAXED);
 	} else {
+		uint32_t reads = __atomic_load_n(&p->reads, __ATOMIC_RELAXED) + 1;
 		arch_vcpu_reg_write(&v->arch, &t->regs, (unsigned)msg[2],
 				    __atomic_load_n(&p->read_val, __ATOMIC_RELAXED) & mask);
+		__atomic_store_n(&p->reads, reads, __ATOMIC_RELAXED);
+		write = reads == 2; /* the second read with no write: the guest polls */
 	}
+	if (write) /* the server hears soon */
+		ntfn_signal_soon((struct notification *)v->post_ntfn.obj,
+				 arch_timer_hz() / 1000 * KEEL_POST_SIGNAL_MS, v->post_ntfn.badge);
 	arch_vcpu_skip(&t->regs);
 	return true;
 }

@@ -243,10 +243,13 @@ static void uart_post_drain(struct uart *u, bool flush)
 	while (more && uart_post_pending(u, pl011_page_resume(u->page))) {
 		u->w = pl011_begin(u->page);
 		more = uart_post_take(u);
-		if (!more && flush)
-			uart_flush(u);
 		pl011_commit(u->page);
 		uart_post_publish(u, u->w);
+	}
+	if (flush && pl011_page_resume(u->page)->tx_len) {
+		u->w = pl011_begin(u->page);
+		uart_flush(u);
+		pl011_commit(u->page);
 	}
 }
 
@@ -314,16 +317,19 @@ static bool uart_request(void *ctx, struct keel_msg *m)
 	return true;
 }
 
-/* The kernel queued writes a while ago (KEEL_DEV_POST_BADGE): take them,
- * send what is left of the line (a prompt), and tell the VMM if the
- * interrupt line changed (each DR write raises TXIS). */
+/* The kernel queued writes a while ago, or the guest read FR twice
+ * without writing (KEEL_DEV_POST_BADGE): take the writes; if the guest
+ * polls, it waits for input, so what is left of the line (a prompt) goes
+ * out now, as the server does when it sees the polls itself (uart_read);
+ * a line still being written is not cut. Tell the VMM if the interrupt
+ * line changed (each DR write raises TXIS). */
 static void uart_notified(void *ctx, uint64_t bits)
 {
 	struct keel_dev_router *r = ctx;
 	struct uart *u = r->ctx;
-	if (!(bits & KEEL_DEV_POST_BADGE) || !uart_post_pending(u, pl011_page_resume(u->page)))
+	if (!(bits & KEEL_DEV_POST_BADGE))
 		return;
-	uart_post_drain(u, true);
+	uart_post_drain(u, __atomic_load_n(&u->post->reads, __ATOMIC_RELAXED) >= 2);
 	keel_dev_route_lines(r, pl011_irq_level(&pl011_page_resume(u->page)->regs) ? 1 : 0);
 }
 
@@ -362,6 +368,10 @@ int main(int argc, char **argv)
 		uart_post_start(&u);
 	}
 	uart_console_probe(&u);
+	/* a crash may have taken the kernel's signal with it: take what is
+	 * queued now rather than at the guest's next access */
+	if (u.post)
+		uart_post_drain(&u, __atomic_load_n(&u.post->reads, __ATOMIC_RELAXED) >= 2);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	uart_log.magic = KEEL_DEV_LOG_MAGIC;
 	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&uart_log, "trace log");

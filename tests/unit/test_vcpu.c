@@ -689,10 +689,13 @@ START_TEST(post_page_answers_fr_and_queues_dr)
 	struct notification *n = (struct notification *)(uintptr_t)fx_slot(PN)->obj;
 	ck_assert(posted(0x18, 1, 0));
 	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x1990);
+	ck_assert_uint_eq(n->deadline, 0);
 	ck_assert(posted(0x18, 0, 0));
 	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x90);
-	ck_assert_uint_eq(n->deadline, 0);
+	ck_assert_uint_eq(p->reads, 2);
+	ck_assert_uint_ne(n->deadline, 0); /* polling: the server hears of it */
 	ck_assert(posted(0, KEEL_MMIO_WRITE, 0x1241));
+	ck_assert_uint_eq(p->reads, 0);
 	ck_assert(posted(0, KEEL_MMIO_WRITE | 1, 0xffff0a0d));
 	ck_assert_uint_eq(p->head, 2);
 	ck_assert_uint_eq(p->post[0], 0x41 | 1ull << 32);
@@ -702,6 +705,20 @@ START_TEST(post_page_answers_fr_and_queues_dr)
 	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV);
 	ck_assert(!posted(0x18, 1 | KEEL_MMIO_SIGN_EXTEND, 0)); /* to S */
 	ck_assert_ptr_eq(S->reply_to, G);
+}
+END_TEST
+
+/* A queued write arms the server's notification by itself. */
+START_TEST(post_page_write_signals_the_server)
+{
+	struct tcb *S;
+	struct keel_post_page *p = posting_guest_running(&S);
+	struct notification *n = (struct notification *)(uintptr_t)fx_slot(PN)->obj;
+	ck_assert_uint_eq(n->deadline, 0);
+	ck_assert(posted(0, KEEL_MMIO_WRITE, 0x41));
+	ck_assert_uint_eq(p->head, 1);
+	ck_assert_uint_ne(n->deadline, 0);
+	ck_assert_uint_eq(S->state, TS_BLOCKED_RECV);
 }
 END_TEST
 
@@ -1020,6 +1037,7 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, rebinding_after_unbind_enters_the_guest_again);
 	tcase_add_test(tc, unbinding_a_running_guest_stops_it);
 	tcase_add_test(tc, post_page_answers_fr_and_queues_dr);
+	tcase_add_test(tc, post_page_write_signals_the_server);
 	tcase_add_test(tc, wfi_parks_without_the_vmm);
 	tcase_add_test(tc, wfi_after_no_room_goes_to_the_vmm);
 	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 5);

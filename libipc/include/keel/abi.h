@@ -370,8 +370,12 @@ _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VR
  * and the kernel signals the route's notification (with its badge) within
  * KEEL_POST_SIGNAL_MS of a write it queued, so a queued write waits no
  * longer. Every other access, and both registers while the queue is full,
- * goes to the server as an exit, as without a post page. The kernel writes
- * only head and post[]; whatever the server leaves in the page can at most
+ * goes to the server as an exit, as without a post page. The kernel also
+ * counts the reads it answered since the last write it queued (reads),
+ * and signals the server after the second: a guest that polls the
+ * register without writing (waiting for input after a prompt) is idle,
+ * and the server may send what it holds. The kernel writes only head,
+ * reads and post[]; whatever the server leaves in the page can at most
  * send its guest's accesses to the server or give it wrong values of its
  * own device. */
 #define KEEL_POST_READY 0x74736f70u /* "post" */
@@ -383,6 +387,8 @@ struct keel_post_page {
 	uint32_t post_off;
 	uint32_t head;              /* the kernel's: writes queued, ever */
 	uint32_t tail;              /* the server's: writes taken, ever */
+	uint32_t reads;             /* the kernel's: reads answered since the last write queued */
+	uint32_t reserved;
 	uint64_t post[KEEL_POST_SLOTS]; /* value | bytes << 32 */
 };
 _Static_assert(sizeof(struct keel_post_page) <= 4096, "one page");
