@@ -187,9 +187,16 @@ static void vm_stopped(void)
 		[KEEL_VM_STOP_OFF] = "power off", [KEEL_VM_STOP_RESET] = "reset",
 		[KEEL_VM_STOP_ERROR] = "error",
 	};
+	const struct keel_vm_info *info = vm_info();
 	stop_reported = true;
 	for (unsigned c = 0; c < vm.ncpus; c++) /* the others may be running */
 		keel_tcb_suspend(KEEL_VMM_SLOT_VCPU_TCB(c));
+	/* Any request makes a device server take what the kernel queued on
+	 * its post page first (a PL011's last lines, written just before the
+	 * guest powered off): it must go out before root destroys the VM. */
+	for (unsigned d = 0; d < info->dev_count && d < KEEL_VMM_MAX_DEVICES; d++)
+		if (info->dev[d].post)
+			dev_lines(&devs[d]);
 	kprintf("[%s] guest stopped: %s after %u exits (%u data aborts, %u unknown, "
 		"%u IPIs)\n", self, why[vm.stopped], vm.exits, vm.aborts, unknown_exits,
 		vm.ipis);
