@@ -22,14 +22,17 @@ static void fz_lr_set(unsigned cpu, unsigned intid, bool on)
 
 /* What the VMM injects must be deliverable there, now: an INTID the vGIC
  * has, never the timer (the kernel's), on a vCPU that is on, enabled and
- * routed there, at the priority the guest gave it, asking for its EOI. */
+ * routed there, at the priority the guest gave it, asking for its EOI
+ * unless it is an SGI (an SGI injected again while in a list register is
+ * pending-and-active there, arch_vcpu_inject_irq). */
 static bool fz_inject(struct vmm *vm, unsigned cpu, unsigned intid, unsigned prio,
 		      bool notify_eoi)
 {
 	const struct vgic *g = &vm->arch.gic;
 	FZ_CHECK(cpu < vm->ncpus && vm->power[cpu] == VMM_CPU_ON, "cpu %u", cpu);
 	FZ_CHECK(intid < VGIC_NR_IRQS && intid != VGIC_VTIMER, "intid %u", intid);
-	FZ_CHECK(notify_eoi, "intid %u without EOI notification", intid);
+	FZ_CHECK(notify_eoi == (intid >= VGIC_SGIS), "intid %u: EOI notification %d", intid,
+		 notify_eoi);
 	FZ_CHECK(vgic_irq_enabled(g, cpu, intid), "intid %u not enabled on %u", intid, cpu);
 	FZ_CHECK(prio == vgic_irq_priority(g, cpu, intid), "intid %u prio %u", intid, prio);
 	if (fz_lr_has(cpu, intid))
@@ -118,7 +121,8 @@ void fz_eoi(unsigned cpu, unsigned intid)
 	FZ_CHECK(fz_lr_has(cpu, intid), "EOI of %u, not in a list register", intid);
 	fz_lr_set(cpu, intid, false);
 	fz.lr_n[cpu]--;
-	(void)fz_exit(cpu, KEEL_EXIT_MAINT, mr);
+	if (intid >= VGIC_SGIS) /* an SGI asked for no EOI notification */
+		(void)fz_exit(cpu, KEEL_EXIT_MAINT, mr);
 }
 
 /* Every reply is label + MR0..MR2, with an action the kernel knows. */
