@@ -219,9 +219,12 @@ static bool cmdline_has(const char *cmd, const char *word)
 	return false;
 }
 
-/* "ram-zeroed": the machine's loader zeroed RAM (QEMU does; make run and
- * mkblobs say so), so RAM that nothing used since is handed to root as
- * known to be zero, and not zeroed again when first retyped (object.c). */
+/* "ram-zeroed": the machine's loader zeroed RAM but for the kernel, the
+ * device tree and the blobs the manifest names (QEMU does; mkblobs says
+ * so), so RAM that nothing used since is handed to root as known to be
+ * zero, and not zeroed again when first retyped (object.c). Blobs that
+ * are refused leave their data in RAM that becomes untyped: then nothing
+ * is taken as zero. */
 static bool ram_zeroed;
 
 static bool hole_add(uint64_t base, uint64_t end)
@@ -272,6 +275,7 @@ static void blobs_find(const struct boot_mem *bm)
 	if ((why = blobs_check(bm, addr))) {
 		kprintf("keel: boot blobs at 0x%lx ignored: %s\n", (unsigned long)addr, why);
 		nholes = bm->dtb_end > bm->dtb_start;
+		ram_zeroed = false; /* what the loader put there becomes untyped */
 		return;
 	}
 	blobs = (const struct keel_blob_manifest *)addr;
