@@ -40,11 +40,9 @@ void object_init(unsigned type, uint64_t addr, unsigned size_bits, bool zero)
 	if (type == KEEL_OBJ_UNTYPED)
 		return; /* zeroed when retyped further */
 	uint64_t size = object_size(type, size_bits);
-	if (!zero)
-		;
-	else if (size % PAGE_SIZE == 0)
+	if (zero && size % PAGE_SIZE == 0)
 		arch_zero_pages((void *)addr, size);
-	else
+	else if (zero)
 		kmemset((void *)addr, 0, size);
 	if (type == KEEL_OBJ_TCB) {
 		struct tcb *t = (struct tcb *)addr;

@@ -327,7 +327,7 @@ static void uart_notified(void *ctx, uint64_t bits)
 {
 	struct keel_dev_router *r = ctx;
 	struct uart *u = r->ctx;
-	if (!(bits & KEEL_DEV_POST_BADGE))
+	if (!u->post || !(bits & KEEL_DEV_POST_BADGE))
 		return;
 	uart_post_drain(u, __atomic_load_n(&u->post->reads, __ATOMIC_RELAXED) >= 2);
 	keel_dev_route_lines(r, pl011_irq_level(&pl011_page_resume(u->page)->regs) ? 1 : 0);

@@ -99,6 +99,21 @@ static bool is_machine_fixture(const char *name)
 	return strncmp(name, "machine_", 8) == 0;
 }
 
+/* Parses dir/name under lim, reporting it as "name". */
+static size_t parse_file(const char *dir, const char *name, const struct cfg_limits *lim)
+{
+	char path[1024];
+	size_t len, n;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = slurp(path, &len);
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	n = cfg_parse(name, text, len, lim, &sys, &errs);
+	free(text);
+	return n;
+}
+
 /* Loads dir/name, reporting it as "name"; with_files: check paths exist. */
 static size_t load(const char *dir, const char *name, bool with_files)
 {
@@ -108,16 +123,8 @@ static size_t load(const char *dir, const char *name, bool with_files)
 				  machine ? 0 : (uint64_t)TEST_PHYS_MIB << 20,
 				  with_files ? exists_in : NULL, (void *)dir,
 				  machine ? &test_machine : NULL };
-	char path[1024];
-	size_t len, n;
-	char *text;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	text = slurp(path, &len);
-	ck_assert_msg(text != NULL, "cannot read %s", path);
-	n = cfg_parse(name, text, len, &lim, &sys, &errs);
-	free(text);
-	return n;
+	return parse_file(dir, name, &lim);
 }
 
 static size_t load_text(const char *text)
@@ -230,16 +237,8 @@ static size_t load_project(const char *name)
 	static const struct cfg_machine machine = { CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, 0,
 						    NULL, NULL };
 	struct cfg_limits lim = { CFG_VM_MAX_VCPUS, 0, NULL, NULL, &machine };
-	char path[1024];
-	size_t len, n;
-	char *text;
 
-	snprintf(path, sizeof(path), "%s/%s", config_root, name);
-	text = slurp(path, &len);
-	ck_assert_msg(text != NULL, "cannot read %s", path);
-	n = cfg_parse(name, text, len, &lim, &sys, &errs);
-	free(text);
-	return n;
+	return parse_file(config_root, name, &lim);
 }
 
 START_TEST(project_configs_load)
