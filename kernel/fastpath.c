@@ -8,8 +8,5 @@ void fast_switch_state(struct tcb *from, struct tcb *to)
 {
 	if (to->fault_pending)
 		fast_vcpu_resume(to, arch_msg_regs(&from->regs) + 2);
-	if (from->fpu_live)
-		arch_fpu_switch(from, to);
-	if (to->vcpu || from->vcpu)
-		arch_vcpu_activate(to->vcpu ? &to->vcpu->arch : NULL);
+	fast_switch_cpu_state(from, to);
 }

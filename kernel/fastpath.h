@@ -64,6 +64,16 @@ static inline bool fast_switch_heavy(const struct tcb *from, const struct tcb *t
 
 void fast_switch_state(struct tcb *from, struct tcb *to);
 
+/* What the CPU's registers hold for a thread beyond its general ones: the
+ * FPU, the vCPU state. */
+static inline void fast_switch_cpu_state(struct tcb *from, struct tcb *to)
+{
+	if (from->fpu_live)
+		arch_fpu_switch(from, to);
+	if (to->vcpu || from->vcpu)
+		arch_vcpu_activate(to->vcpu ? &to->vcpu->arch : NULL);
+}
+
 __attribute__((always_inline)) static inline void fast_switch_light(struct percpu *c, struct tcb *to)
 {
 	c->current = to;
@@ -168,7 +178,7 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, struct cap *cap, uint64_t la
 {
 	struct endpoint *ep;
 	struct tcb *dst;
-	uint64_t *d;
+	uint64_t *d, info;
 	if (cap->type != KEEL_OBJ_ENDPOINT || len > KEEL_MSG_REG_MRS)
 		return NULL;
 	ep = (struct endpoint *)cap->obj;
@@ -178,20 +188,27 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, struct cap *cap, uint64_t la
 	if (dst->reply_to || !fast_switch_ok(c, t, dst))
 		return NULL;
 	fast_take_receiver(ep, dst);
-	t->fault_info = keel_msginfo(label, len);
+	info = keel_msginfo(label, len);
+	t->fault_info = info;
 	t->fault_pending = 1;
 	d = arch_msg_regs(&dst->regs);
 	d[0] = KEEL_OK;
-	d[1] = (uint64_t)cap->badge << 32 | t->fault_info;
+	d[1] = (uint64_t)cap->badge << 32 | info;
 	__builtin_memcpy(d + 2, msg, KEEL_MSG_REG_MRS * sizeof *d);
-	/* kept, as fault_raise keeps it: a routed exit whose server dies is
-	 * sent again from here (vcpu_route_resend) */
-	__builtin_memcpy(t->fault_msg, msg, KEEL_MSG_REG_MRS * sizeof *d);
+	/* kept, as fault_raise keeps it, where it may be read again: a
+	 * routed exit whose server dies is sent again from here
+	 * (vcpu_route_resend); a delivered exit to the VMM never is (only
+	 * MMIO exits are routed: vcpu_exit_ep) */
+	if (label == KEEL_EXIT_MMIO && t->vcpu->routed)
+		__builtin_memcpy(t->fault_msg, msg, KEEL_MSG_REG_MRS * sizeof *d);
 	dst->reply_to = t;
 	t->reply_from = dst;
 	t->state = TS_BLOCKED_REPLY;
 	dst->state = TS_READY;
-	fast_switch(c, t, dst);
+	/* fast_switch without its tests: t has a vCPU (the heavy part is
+	 * always due) and dst, a receiver, has no vCPU resume pending */
+	fast_switch_cpu_state(t, dst);
+	fast_switch_light(c, dst);
 	return dst;
 }
 

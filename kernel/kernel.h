@@ -189,11 +189,14 @@ struct percpu {
 	};
 	bool rotate;                /* current goes behind its equals */
 	uint8_t id;                 /* index in kernel_cpu[] */
+	uint8_t ready_words;        /* bit w: ready_map[w] != 0 (one test
+				     * answers "anything above p": the fastpath) */
+	/* near the start: one load or store with an immediate offset */
+	uint64_t ready_map[NUM_PRIOS / 64];
 	struct tcb idle;
 	struct tq parked;           /* vCPU threads in TS_BLOCKED_WFI */
 	uint64_t timer_next;        /* when the EL2 timer is due (ticks) */
 	struct tq ready[NUM_PRIOS];
-	uint64_t ready_map[NUM_PRIOS / 64];
 };
 
 extern struct percpu kernel_cpu[MAX_CPUS];
@@ -241,10 +244,7 @@ int sched_highest(const struct percpu *c);
  * inline: the IPC fastpath asks, and must not need a stack frame) */
 static inline bool sched_ready_above(const struct percpu *c, unsigned p)
 {
-	uint64_t above = c->ready_map[p / 64] >> (p % 64) >> 1;
-	for (unsigned w = p / 64 + 1; w < NUM_PRIOS / 64; w++)
-		above |= c->ready_map[w];
-	return above != 0;
+	return ((c->ready_map[p / 64] >> (p % 64) >> 1) | (c->ready_words >> (p / 64) >> 1)) != 0;
 }
 void sched_switch_to(struct tcb *t);
 void sched_remote_stall(struct tcb *t);

@@ -18,33 +18,52 @@ static bool tq_linked(const struct tq *q, const struct tcb *t)
 	return t->state == TS_READY && (t->prev || q->head == t);
 }
 
+/* The priority is passed in, read once: the queue stores could alias the
+ * thread (uint8_t fields), so the compiler would read it again. */
+static void sched_map_set(struct percpu *c, unsigned prio)
+{
+	c->ready_map[prio / 64] |= 1ull << (prio % 64);
+	c->ready_words |= (uint8_t)(1u << (prio / 64));
+}
+
+static void sched_map_clear(struct percpu *c, unsigned prio)
+{
+	uint64_t word = c->ready_map[prio / 64] & ~(1ull << (prio % 64));
+	c->ready_map[prio / 64] = word;
+	if (!word)
+		c->ready_words &= (uint8_t)~(1u << (prio / 64));
+}
+
 void sched_enqueue(struct tcb *t)
 {
+	unsigned prio = t->prio;
 	struct percpu *c = &kernel_cpu[t->cpu];
-	struct tq *q = &c->ready[t->prio];
+	struct tq *q = &c->ready[prio];
 	if (c->current == t || tq_linked(q, t))
 		return;
 	tq_append(q, t);
-	c->ready_map[t->prio / 64] |= 1ull << (t->prio % 64);
+	sched_map_set(c, prio);
 }
 
 void sched_dequeue(struct tcb *t)
 {
+	unsigned prio = t->prio;
 	struct percpu *c = &kernel_cpu[t->cpu];
-	struct tq *q = &c->ready[t->prio];
+	struct tq *q = &c->ready[prio];
 	if (!tq_linked(q, t))
 		return;
 	tq_remove(q, t);
 	if (!q->head)
-		c->ready_map[t->prio / 64] &= ~(1ull << (t->prio % 64));
+		sched_map_clear(c, prio);
 }
 
 int sched_highest(const struct percpu *c)
 {
-	for (int w = NUM_PRIOS / 64 - 1; w >= 0; w--)
-		if (c->ready_map[w])
-			return w * 64 + 63 - __builtin_clzll(c->ready_map[w]);
-	return -1;
+	int w;
+	if (!c->ready_words)
+		return -1;
+	w = 31 - __builtin_clz(c->ready_words);
+	return w * 64 + 63 - __builtin_clzll(c->ready_map[w]);
 }
 
 /* Make t runnable; if it should preempt what its CPU runs, say so. */
@@ -95,7 +114,7 @@ void sched_pick(void)
 		if (p < 0 || p < cur->prio || (p == cur->prio && !rotate))
 			return;
 		tq_append(&c->ready[cur->prio], cur);
-		c->ready_map[cur->prio / 64] |= 1ull << (cur->prio % 64);
+		sched_map_set(c, cur->prio);
 	} else if (cur->state == TS_READY) {
 		sched_enqueue(cur); /* affinity moved it elsewhere */
 	}

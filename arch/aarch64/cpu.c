@@ -100,7 +100,12 @@ void cpu_percpu_setup(uint64_t cpu)
 	sysreg_write(cpacr_el1, CPACR_FPEN_NONE); /* FP to EL2's lazy trap only: under TGE
 					       * a CPACR trap would read as EC 0 */
 	sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	/* One value for guests and native threads, never switched: the
+	 * counter readable, the physical timer trapped (a guest's timer is
+	 * the virtual one). A native thread's EL0 access to the physical
+	 * timer traps before this control is asked, by CNTKCTL_EL1.EL0PTEN
+	 * clear (vcpu_to_native). */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
 	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
 	sysreg_write(cntvoff_el2, 0);
 	/* Debug and PMU registers trap (TDRA, TDOSA, TDA, TPM, TPMCR): they

@@ -22,10 +22,18 @@
 
 #define ESR_ZR 31u /* register 31 in Rt/SRT: the zero register */
 
-static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
+/* Label and length; the caller fills every MR (the hot exits, HVC and
+ * MMIO, write each once) ... */
+static void exit_head(struct exit_msg *m, uint64_t label, unsigned len)
 {
 	m->label = label;
 	m->len = len;
+}
+
+/* ... or starts from zeros and fills some. */
+static void exit_set(struct exit_msg *m, uint64_t label, unsigned len)
+{
+	exit_head(m, label, len);
 	__builtin_memset(m->mr, 0, sizeof m->mr); /* stores of zero, inline */
 }
 
@@ -49,7 +57,7 @@ static void aarch64_exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 {
 	unsigned srt = (unsigned)(esr >> ESR_DABT_SRT_SHIFT & ESR_REG_MASK);
 	bool write = esr & ESR_DABT_WNR;
-	exit_set(m, KEEL_EXIT_MMIO, 5);
+	exit_head(m, KEEL_EXIT_MMIO, 5);
 	m->mr[0] = exit_ipa(far, hpfar);
 	m->mr[1] = (esr >> ESR_DABT_SAS_SHIFT & ESR_DABT_SAS_MASK) | (write ? KEEL_MMIO_WRITE : 0) |
 		   (esr & ESR_DABT_SSE ? KEEL_MMIO_SIGN_EXTEND : 0) |
@@ -57,6 +65,7 @@ static void aarch64_exit_mmio(uint64_t esr, uint64_t far, uint64_t hpfar,
 	m->mr[2] = exit_reg(srt);
 	m->mr[3] = write ? reg_or_zero(r, srt) : 0;
 	m->mr[4] = r->pc;
+	m->mr[5] = 0;
 }
 
 void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
@@ -66,10 +75,7 @@ void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 	if (ec == EC_DABT_LOW && (esr & ESR_DABT_ISV)) {
 		aarch64_exit_mmio(esr, far, hpfar, r, m);
 	} else if (ec == EC_HVC64 || ec == EC_SMC64) {
-		exit_set(m, ec == EC_HVC64 ? KEEL_EXIT_HVC : KEEL_EXIT_SMC, 6);
-		/* paired loads and stores (the kernel has -fno-builtin, so a
-		 * loop would stay a loop) */
-		__builtin_memcpy(m->mr, r->x, sizeof m->mr);
+		aarch64_exit_call(ec == EC_HVC64, r, m);
 	} else if (ec == EC_WFX) {
 		exit_set(m, KEEL_EXIT_WFI, 1);
 		m->mr[0] = esr & ESR_WFX_TI_WFE ? KEEL_WAIT_EVENT : 0;

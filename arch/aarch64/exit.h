@@ -18,6 +18,18 @@ struct exit_msg {
 void aarch64_exit_decode(uint64_t esr, uint64_t far, uint64_t hpfar,
 			 const struct arch_regs *r, struct exit_msg *m);
 
+/* An HVC or SMC (call true): its function id and arguments in x0..x5.
+ * Inline: the exit path decodes the most common exit itself, without
+ * reading the abort registers it does not need. */
+static inline void aarch64_exit_call(bool hvc, const struct arch_regs *r, struct exit_msg *m)
+{
+	m->label = hvc ? KEEL_EXIT_HVC : KEEL_EXIT_SMC;
+	m->len = 6;
+	/* paired loads and stores (the kernel has -fno-builtin, so a loop
+	 * would stay a loop) */
+	__builtin_memcpy(m->mr, r->x, sizeof m->mr);
+}
+
 /* A list register is taken while its interrupt is pending or active, and
  * also after the guest's EOI of one injected with an EOI request (HW = 0,
  * EOI = 1) until the maintenance interrupt has reported it: ICH_ELRSR

@@ -69,7 +69,10 @@ static void lr_write(unsigned i, uint64_t v);
  * the vCPU's other guest-only registers. No overflow interrupt yet.
  */
 static unsigned pmu_n;                   /* counters the guest gets */
-static uint64_t mdcr_guest;
+static uint64_t mdcr_guest, mdcr_native;
+/* SCTLR_EL1_NATIVE_SET, as a variable: a load, where the constant takes
+ * three instructions on every switch to native mode (set at CPU start) */
+static uint64_t sctlr_native_set;
 enum { P_PMCR, P_PMSELR, P_PMCCNTR, P_PMCCFILTR, P_PMCNTEN, P_PMINTEN, P_PMOVS, P_PMUSERENR };
 #define PMU_ALL (~0ull >> 32)           /* counter enables: 31 events + cycle */
 
@@ -77,7 +80,7 @@ static void pmu_stop(struct arch_vcpu *v)
 {
 	v->pmu[P_PMCNTEN] = sysreg_read(pmcntenset_el0);
 	sysreg_write(pmcntenclr_el0, PMU_ALL);
-	sysreg_write(mdcr_el2, MDCR_DEBUG_TRAPS | MDCR_TPM | MDCR_TPMCR | pmu_n);
+	sysreg_write(mdcr_el2, mdcr_native);
 }
 
 static void pmu_go(const struct arch_vcpu *v)
@@ -137,7 +140,7 @@ static void pmu_load(const struct arch_vcpu *v)
 
 static void sctlr_to_native(uint64_t guest)
 {
-	uint64_t native = (guest & ~SCTLR_EL1_NATIVE_MASK) | SCTLR_EL1_NATIVE_SET;
+	uint64_t native = (guest & ~SCTLR_EL1_NATIVE_MASK) | sctlr_native_set;
 	if (native != guest)
 		sysreg_write(sctlr_el1, native);
 }
@@ -153,9 +156,9 @@ static void vcpu_to_native(struct arch_vcpu *v)
 	sysreg_write(cntkctl_el1, CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN);
 	sysreg_write(ICH_HCR_EL2, 0); /* no maintenance interrupts for a guest
 				 * that is not running */
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	pmu_stop(v);
 	sysreg_write(hcr_el2, aarch64_hcr_native);
+	isb();
 }
 
 /* The reverse: the held vCPU's thread runs again. */
@@ -163,9 +166,9 @@ static void vcpu_to_guest(const struct arch_vcpu *v)
 {
 	EL1_EL0_REGS(EL1_LOAD);
 	sysreg_write(ICH_HCR_EL2, ICH_HCR_EN);
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN); /* counter yes, physical timer traps */
 	pmu_go(v);
 	sysreg_write(hcr_el2, aarch64_hcr_guest);
+	isb();
 }
 
 /* Save the rest of a held vCPU that is not in guest mode. */
@@ -240,35 +243,38 @@ int arch_vcpu_holder(const struct arch_vcpu *v)
 	return -1;
 }
 
+/* Another vCPU comes to this CPU: what the CPU holds goes to memory
+ * first. Out of line: arch_vcpu_activate's common cases (an exit to a VMM
+ * and its reply) then need no stack frame. */
+static __attribute__((noinline)) void vcpu_load(unsigned cpu, struct arch_vcpu *v)
+{
+	if (arch_vcpu_holder(v) >= 0) /* the kernel's rules forbid this: the
+				       * memory copy would be stale */
+		kpanic("vCPU loaded while another CPU holds it");
+	vcpu_flush_cpu(cpu);
+	vcpu_load_rest(v);
+	held[cpu] = v;
+	in_guest[cpu] = true;
+	vcpu_to_guest(v);
+}
+
 void arch_vcpu_activate(struct arch_vcpu *v)
 {
 	unsigned cpu = this_cpu()->id;
 	struct arch_vcpu *h = held[cpu];
 	if (h == v) { /* also NULL == NULL */
 		if (v && !in_guest[cpu]) {
-			vcpu_to_guest(v);
-			isb();
 			in_guest[cpu] = true;
+			vcpu_to_guest(v);
 		}
-		return;
-	}
-	if (!v) { /* a native thread or idle: keep the guest's state here */
+	} else if (!v) { /* a native thread or idle: keep the guest's state here */
 		if (in_guest[cpu]) {
-			vcpu_to_native(h);
-			isb();
 			in_guest[cpu] = false;
+			vcpu_to_native(h);
 		}
-		return;
+	} else {
+		vcpu_load(cpu, v);
 	}
-	if (arch_vcpu_holder(v) >= 0) /* the kernel's rules forbid this: the
-				       * memory copy would be stale */
-		kpanic("vCPU loaded while another CPU holds it");
-	vcpu_flush_cpu(cpu);
-	vcpu_load_rest(v);
-	vcpu_to_guest(v);
-	isb();
-	held[cpu] = v;
-	in_guest[cpu] = true;
 }
 
 /* A vCPU object or binding goes away. The kernel made its memory copy
@@ -287,6 +293,8 @@ void aarch64_vcpu_cpu_init(void)
 	pmu_n = counters < ARCH_PMU_COUNTERS ? counters : ARCH_PMU_COUNTERS;
 	/* HCCD: a guest that sets PMCCFILTR_EL0.NSH would otherwise count
 	 * the kernel's cycles from its exit until the counters stop */
+	sctlr_native_set = SCTLR_EL1_NATIVE_SET;
+	mdcr_native = MDCR_DEBUG_TRAPS | MDCR_TPM | MDCR_TPMCR | pmu_n;
 	mdcr_guest = MDCR_DEBUG_TRAPS | MDCR_HPMD | pmu_n |
 		     (pmuver >= ID_DFR0_PMUV3P5 && pmuver != 0xf ? MDCR_HCCD : 0);
 	for (unsigned i = 0, n = vcpu_nlr(); i < n; i++)
@@ -490,7 +498,11 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 	struct exit_msg m;
 	struct tcb *next;
 	struct cap *ep;
-	aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
+	unsigned ec = (unsigned)ESR_EC(esr) & 0x3f;
+	if (ec == EC_HVC64 || ec == EC_SMC64)
+		aarch64_exit_call(ec == EC_HVC64, &t->regs, &m);
+	else
+		aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
 	ep = vcpu_exit_ep(t, m.label, m.mr, &m.len);
 	if (!ep)
 		return NULL; /* answered from a post page: back to the guest */

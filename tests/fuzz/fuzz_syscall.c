@@ -201,6 +201,8 @@ FZ_NO_COVERAGE static void sched_check(unsigned c)
 		const struct tq *q = &p->ready[prio];
 		bool bit = (p->ready_map[prio / 64] >> (prio % 64)) & 1;
 		FZ_CHECK(bit == (q->head != NULL), "CPU %u prio %u: map %d", c, prio, bit);
+		FZ_CHECK(((p->ready_words >> (prio / 64)) & 1) == (p->ready_map[prio / 64] != 0),
+			 "CPU %u: ready_words 0x%x against map word %u", c, p->ready_words, prio / 64);
 		if (!q->head)
 			continue;
 		queue_check(q, "ready queue");

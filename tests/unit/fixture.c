@@ -173,6 +173,7 @@ void fx_teardown(void)
 		ck_assert_ptr_null(kernel_cpu[i].parked.head);
 		for (unsigned w = 0; w < NUM_PRIOS / 64; w++)
 			ck_assert_uint_eq(kernel_cpu[i].ready_map[w], 0);
+		ck_assert_uint_eq(kernel_cpu[i].ready_words, 0);
 	}
 	fx_free(fx.cnode);
 	fx_free(fx.root);

@@ -71,8 +71,46 @@ enum psci_action {
 	PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET,
 };
 struct vmm;
-/* x[0..5] = the call's x0..x5 from vCPU cpu; *ret = what goes back in x0. */
-enum psci_action psci_call(struct vmm *vm, unsigned cpu, const uint64_t *x, uint64_t *ret);
+enum {
+	FN_PSCI_VERSION = 0x84000000, FN_CPU_SUSPEND = 0x84000001, FN_CPU_OFF = 0x84000002,
+	FN_CPU_ON = 0x84000003, FN_AFFINITY_INFO = 0x84000004,
+	FN_MIGRATE_INFO_TYPE = 0x84000006, FN_SYSTEM_OFF = 0x84000008,
+	FN_SYSTEM_RESET = 0x84000009, FN_PSCI_FEATURES = 0x8400000a,
+	FN_SMCCC_VERSION = 0x80000000,
+};
+#define PSCI_SMC64 0x40000000u /* the 64-bit calling convention bit of an id */
+
+/* The PSCI id with the SMC64 bit folded away (PSCI ids only). */
+static inline uint32_t psci_fn(uint64_t x0)
+{
+	uint32_t id = (uint32_t)x0;
+	return (id & 0xbfffffe0u) == 0x84000000u ? id & ~PSCI_SMC64 : id;
+}
+
+/* fn: as psci_fn gives it */
+static inline bool psci_known(uint32_t fn)
+{
+	switch (fn) {
+	case FN_PSCI_VERSION: case FN_CPU_SUSPEND: case FN_CPU_OFF: case FN_CPU_ON:
+	case FN_AFFINITY_INFO: case FN_MIGRATE_INFO_TYPE: case FN_SYSTEM_OFF:
+	case FN_SYSTEM_RESET: case FN_PSCI_FEATURES: case FN_SMCCC_VERSION:
+		return true;
+	default:
+		return false;
+	}
+}
+#define PSCI_NOT_SUPPORTED ((uint64_t)-1)
+
+/* What to do, and what goes back in x0 (returned in two registers: the
+ * answer needs no memory on the exit path). */
+struct psci_answer {
+	enum psci_action action;
+	uint64_t ret;
+};
+/* A call psci_known(fn) knows (fn as psci_fn gives it); x[0..5] = its
+ * x0..x5. Every other id (vendor and hypervisor calls) is answered
+ * PSCI_NOT_SUPPORTED by the caller (call.c), with no call. */
+struct psci_answer psci_call(struct vmm *vm, uint32_t fn, const uint64_t *x);
 
 /* ---- irq.c ---- */
 void vmm_irq_kick_all(struct vmm *vm);

@@ -22,16 +22,30 @@ static void call_wait(struct vmm *vm, unsigned cpu, uint64_t skip, struct keel_m
 	r->label = KEEL_VCPU_WAIT;
 }
 
-void vmm_arch_call(struct vmm *vm, unsigned cpu, const uint64_t *mr, bool at_call,
-		   struct keel_msg *r)
+/* A call PSCI knows (psci.c): its answer. Out of line, so that the
+ * common unknown call (vmm_arch_call's) needs no stack frame. */
+static __attribute__((noinline)) void call_known(struct vmm *vm, unsigned cpu, uint32_t fn,
+						const uint64_t *mr, uint64_t skip,
+						struct keel_msg *r)
 {
-	uint64_t ret, skip = at_call ? KEEL_RESUME_SKIP : 0;
-	switch (psci_call(vm, cpu, mr, &ret)) {
-	case PSCI_RETURN: vmm_reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, ret); return;
+	struct psci_answer a = psci_call(vm, fn, mr);
+	switch (a.action) {
+	case PSCI_RETURN: vmm_reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, a.ret); return;
 	case PSCI_WAIT: call_wait(vm, cpu, skip, r); return;
 	case PSCI_CPU_OFF: vm->power[cpu] = VMM_CPU_OFF; break;
 	case PSCI_SYSTEM_OFF: vm->stopped = KEEL_VM_STOP_OFF; break;
 	case PSCI_SYSTEM_RESET: vm->stopped = KEEL_VM_STOP_RESET; break;
 	}
 	r->label = KEEL_VCPU_STOP;
+}
+
+void vmm_arch_call(struct vmm *vm, unsigned cpu, const uint64_t *mr, bool at_call,
+		   struct keel_msg *r)
+{
+	uint64_t skip = at_call ? KEEL_RESUME_SKIP : 0;
+	uint32_t fn = psci_fn(mr[0]);
+	if (psci_known(fn))
+		call_known(vm, cpu, fn, mr, skip, r);
+	else /* vendor and hypervisor calls */
+		vmm_reply_resume(r, KEEL_RESUME_WRITE_REG | skip, 0, PSCI_NOT_SUPPORTED);
 }

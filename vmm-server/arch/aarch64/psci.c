@@ -29,42 +29,13 @@
  */
 #include "aarch64_vmm.h"
 
-enum {
-	FN_PSCI_VERSION = 0x84000000, FN_CPU_SUSPEND = 0x84000001, FN_CPU_OFF = 0x84000002,
-	FN_CPU_ON = 0x84000003, FN_AFFINITY_INFO = 0x84000004,
-	FN_MIGRATE_INFO_TYPE = 0x84000006, FN_SYSTEM_OFF = 0x84000008,
-	FN_SYSTEM_RESET = 0x84000009, FN_PSCI_FEATURES = 0x8400000a,
-	FN_SMCCC_VERSION = 0x80000000,
-};
-#define SMC64 0x40000000u /* the 64-bit calling convention bit of an id */
 #define PSCI_1_1 0x00010001u
-#define RET_NOT_SUPPORTED ((uint64_t)-1)
 #define RET_INVALID_PARAMS ((uint64_t)-2)
 #define RET_ALREADY_ON ((uint64_t)-4)
 #define RET_INVALID_ADDRESS ((uint64_t)-9)
 #define AFF_ON 0u
 #define AFF_OFF 1u
 #define MPIDR_AFF_MASK 0xff00ffffffull
-
-/* The PSCI id with the SMC64 bit folded away (PSCI ids only). */
-static uint32_t psci_fn(uint64_t x0)
-{
-	uint32_t id = (uint32_t)x0;
-	return (id & 0xbfffffe0u) == 0x84000000u ? id & ~SMC64 : id;
-}
-
-/* fn: as psci_fn gives it */
-static bool psci_known(uint32_t fn)
-{
-	switch (fn) {
-	case FN_PSCI_VERSION: case FN_CPU_SUSPEND: case FN_CPU_OFF: case FN_CPU_ON:
-	case FN_AFFINITY_INFO: case FN_MIGRATE_INFO_TYPE: case FN_SYSTEM_OFF:
-	case FN_SYSTEM_RESET: case FN_PSCI_FEATURES: case FN_SMCCC_VERSION:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* The vCPU with this MPIDR affinity, or ncpus if none. */
 static unsigned psci_vcpu(const struct vmm *vm, uint64_t mpidr)
@@ -97,30 +68,24 @@ static uint64_t psci_affinity(const struct vmm *vm, uint64_t mpidr, uint64_t lev
 	return vm->power[t] == VMM_CPU_ON ? AFF_ON : AFF_OFF;
 }
 
-enum psci_action psci_call(struct vmm *vm, unsigned cpu, const uint64_t *x, uint64_t *ret)
+struct psci_answer psci_call(struct vmm *vm, uint32_t fn, const uint64_t *x)
 {
-	uint32_t fn = psci_fn(x[0]);
+	struct psci_answer r = { PSCI_RETURN, 0 };
 	uint64_t a[4] = { x[0], x[1], x[2], x[3] };
-	(void)cpu;
-	if (!psci_known(fn)) { /* vendor and hypervisor calls: answered first */
-		*ret = RET_NOT_SUPPORTED;
-		return PSCI_RETURN;
-	}
-	if (!((uint32_t)x[0] & SMC64))
+	if (!((uint32_t)x[0] & PSCI_SMC64))
 		for (unsigned i = 1; i < 4; i++)
 			a[i] = (uint32_t)a[i];
-	*ret = 0;
 	switch (fn) {
-	case FN_PSCI_VERSION: case FN_SMCCC_VERSION: *ret = PSCI_1_1; break;
-	case FN_CPU_SUSPEND: return PSCI_WAIT;
-	case FN_CPU_OFF: return PSCI_CPU_OFF;
-	case FN_CPU_ON: *ret = psci_cpu_on(vm, a[1], a[2], a[3]); break;
-	case FN_AFFINITY_INFO: *ret = psci_affinity(vm, a[1], a[2]); break;
-	case FN_MIGRATE_INFO_TYPE: *ret = 2; break;
-	case FN_PSCI_FEATURES: *ret = psci_known(psci_fn((uint32_t)x[1])) ? 0 : RET_NOT_SUPPORTED; break;
-	case FN_SYSTEM_OFF: return PSCI_SYSTEM_OFF;
-	case FN_SYSTEM_RESET: return PSCI_SYSTEM_RESET;
-	default: *ret = RET_NOT_SUPPORTED; break;
+	case FN_PSCI_VERSION: case FN_SMCCC_VERSION: r.ret = PSCI_1_1; break;
+	case FN_CPU_SUSPEND: r.action = PSCI_WAIT; break;
+	case FN_CPU_OFF: r.action = PSCI_CPU_OFF; break;
+	case FN_CPU_ON: r.ret = psci_cpu_on(vm, a[1], a[2], a[3]); break;
+	case FN_AFFINITY_INFO: r.ret = psci_affinity(vm, a[1], a[2]); break;
+	case FN_MIGRATE_INFO_TYPE: r.ret = 2; break;
+	case FN_PSCI_FEATURES: r.ret = psci_known(psci_fn((uint32_t)x[1])) ? 0 : PSCI_NOT_SUPPORTED; break;
+	case FN_SYSTEM_OFF: r.action = PSCI_SYSTEM_OFF; break;
+	case FN_SYSTEM_RESET: r.action = PSCI_SYSTEM_RESET; break;
+	default: r.ret = PSCI_NOT_SUPPORTED; break;
 	}
-	return PSCI_RETURN;
+	return r;
 }
