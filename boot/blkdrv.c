@@ -8,13 +8,16 @@
  *            untyped the kernel made of QEMU virt's virtio-mmio window;
  *            a page holds 8 transports, the smallest unit the MMU maps),
  *            the IRQ handler of its interrupt with a notification bound
- *            to its thread, its virtqueue page, the shared area, an info
- *            page (read-only) naming their physical addresses, and the
- *            client's notification (WRITE)
+ *            to its thread, its virtqueue page, a descriptor table page
+ *            per ring slot, the shared area, an info page (read-only)
+ *            naming their physical addresses and the table of the
+ *            client's VM's RAM, and the client's notification (WRITE)
  *   client   the shared area and the driver's notification (WRITE)
  *
  * The physical addresses are the frames' own (KEEL_FRAME_ADDRESS): the
- * device reads and writes that memory, and only it.
+ * device reads and writes that memory, and the client's VM's RAM, which
+ * the driver does not map: it only checks that a request's segments lie
+ * in the table (keel/blk.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -123,9 +126,19 @@ static bool blkdrv_irq(struct server *s, unsigned intid, uint64_t ntfn)
 	       srv_grant_move(s, KEEL_BLK_SLOT_IRQ, irq);
 }
 
-static const char *blkdrv_build(struct server *s, unsigned t, struct server *client,
-				unsigned client_slot, uint64_t client_ntfn)
+/* Its descriptor table pages, one per ring slot, their addresses in in. */
+static bool blkdrv_tables(struct server *s, struct keel_blkdrv_info *in)
 {
+	for (unsigned i = 0; i < KEEL_BLK_SLOTS; i++)
+		if (!(in->table_pa[i] =
+			      blkdrv_dma(s, 0, KEEL_BLKDRV_TABLE_VADDR + i * ROOT_PAGE_SIZE, NULL)))
+			return false;
+	return true;
+}
+
+static const char *blkdrv_build(struct server *s, unsigned t, const struct blkdrv_client *c)
+{
+	struct server *client = c->s;
 	uint64_t ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0), shared = 0, copy = root_alloc_slot();
 	uint64_t info = root_alloc(KEEL_OBJ_FRAME, 0), info_ro = root_alloc_slot(), mmio = root_alloc_slot();
 	/* a driver's info page is freed with its VM; the views are reused */
@@ -146,23 +159,25 @@ static const char *blkdrv_build(struct server *s, unsigned t, struct server *cli
 		return "cannot map its info page";
 	*in = (struct keel_blkdrv_info){ .magic = KEEL_BLKDRV_INFO_MAGIC,
 		.mmio_off = (t * VIRTIO_STRIDE) % ROOT_PAGE_SIZE };
+	if (c->ram)
+		in->ram = *c->ram;
 	in->queue_pa = blkdrv_dma(s, 0, KEEL_BLKDRV_QUEUE_VADDR, NULL);
 	in->shared_pa = blkdrv_dma(s, KEEL_LARGE_PAGE_BITS, KEEL_BLK_SHARED_VADDR, &shared);
-	if (!in->queue_pa || !in->shared_pa ||
+	if (!in->queue_pa || !in->shared_pa || !blkdrv_tables(s, in) ||
 	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, shared, RW) != KEEL_OK ||
 	    root_frame_map(copy, client->vspace, KEEL_BLK_SHARED_VADDR, RW) != KEEL_OK)
 		return "no memory for its DMA pages";
 	if (!blkdrv_irq(s, VIRTIO_INTID0 + t, ntfn))
 		return "cannot route its interrupt to it";
-	if (!srv_grant_mint(s, KEEL_SRV_PEER, client_ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_DONE) ||
-	    !srv_grant_mint(client, client_slot, ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_REQ))
+	if (!srv_grant_mint(s, KEEL_SRV_PEER, c->ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_DONE) ||
+	    !srv_grant_mint(client, c->slot, ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_REQ))
 		return "cannot connect it to its client";
 	ndrivers++;
 	return NULL;
 }
 
 struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigned prio,
-			     struct server *client, unsigned client_slot, uint64_t client_ntfn)
+			     const struct blkdrv_client *client)
 {
 	struct server *s;
 	const char *why;
@@ -170,7 +185,7 @@ struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigne
 		why = "no such virtio-mmio transport";
 	else if (!(s = srv_create("blkdrv", name, NULL, cpu, prio)))
 		why = "cannot create the server";
-	else if (!(why = blkdrv_build(s, t, client, client_slot, client_ntfn)))
+	else if (!(why = blkdrv_build(s, t, client)))
 		return s;
 	kprintf("[root] block driver %s: %s\n", name, why);
 	return NULL;

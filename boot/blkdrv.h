@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <keel/blk.h>
+
 #include "root.h"
 
 /* The QEMU virtio-mmio transport of the n-th virtio-blk device (0-based,
@@ -16,11 +18,19 @@ int blkdrv_transport_of(uint32_t device_id, unsigned n);
 uint32_t blkdrv_transport_read(unsigned t, unsigned off);
 /* Root's frame of the page that holds transport t (8 share a page), or 0. */
 uint64_t blkdrv_transport_page(unsigned t);
-/* Build (not start) the driver of transport t for client, which gets the
- * shared area at KEEL_BLK_SHARED_VADDR and, in its slot client_slot, the
- * driver's notification badged KEEL_BLK_BIT_REQ; client_ntfn (root's
- * cptr) is signalled with KEEL_BLK_BIT_DONE. NULL on failure (logged). */
+/* A driver's client: it gets the shared area at KEEL_BLK_SHARED_VADDR and,
+ * in its slot `slot`, the driver's notification badged KEEL_BLK_BIT_REQ;
+ * ntfn (root's cptr) is signalled with KEEL_BLK_BIT_DONE. ram: its VM's
+ * RAM, where the driver lets requests' segments point (NULL: none). */
+struct blkdrv_client {
+	struct server *s;
+	unsigned slot;
+	uint64_t ntfn;
+	const struct keel_blk_ram_table *ram;
+};
+/* Build (not start) the driver of transport t for client. NULL on
+ * failure (logged). */
 struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigned prio,
-			     struct server *client, unsigned client_slot, uint64_t client_ntfn);
+			     const struct blkdrv_client *client);
 
 #endif /* BOOT_BLKDRV_H */

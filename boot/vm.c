@@ -89,15 +89,29 @@ static bool vm_store(struct vm *vm, uint64_t ncaps)
 	return vm->store != 0;
 }
 
-static void vm_note_ram(struct vm *vm, uint64_t frame, uint64_t size)
+/* A RAM frame's place: the physical range, and the guest- to host-physical
+ * table its block drivers check segments against (keel/blk.h), a frame
+ * contiguous with the last range in both joining it. False if the table
+ * is full (a VM's RAM comes from at most ROOT_CARVE_MAX pieces). */
+static bool vm_note_ram(struct vm *vm, uint64_t frame, uint64_t gpa, uint64_t size)
 {
+	struct keel_blk_ram_table *t = &vm->ram;
+	struct keel_blk_ram *last = t->n ? &t->r[t->n - 1] : NULL;
 	uint64_t pa;
 	if (keel_frame_address(frame, &pa) != KEEL_OK)
-		return;
+		return false;
 	if (!vm->ram_pa_hi || pa < vm->ram_pa_lo)
 		vm->ram_pa_lo = pa;
 	if (pa + size > vm->ram_pa_hi)
 		vm->ram_pa_hi = pa + size;
+	if (last && last->gpa + last->size == gpa && last->pa + last->size == pa) {
+		last->size += size;
+		return true;
+	}
+	if (t->n == KEEL_BLK_RAM_MAX)
+		return false;
+	t->r[t->n++] = (struct keel_blk_ram){ .gpa = gpa, .pa = pa, .size = size };
+	return true;
 }
 
 /* A new frame (1 << bits bytes) in scratch[0], mapped at va in vspace; its
@@ -110,8 +124,8 @@ static bool vm_frame(struct vm *vm, unsigned bits, uint64_t vspace, uint64_t va,
 	if (root_alloc_at(KEEL_OBJ_FRAME, bits, KEEL_ROOT_CNODE, a) != KEEL_OK ||
 	    root_frame_map(a, vspace, va, rights) != KEEL_OK)
 		return false;
-	if (vspace == vm->s2)
-		vm_note_ram(vm, a, 1ull << bits);
+	if (vspace == vm->s2 && !vm_note_ram(vm, a, va, 1ull << bits))
+		return false;
 	if (fill)
 		memcpy((void *)(uintptr_t)va, fill, ROOT_PAGE_SIZE);
 	return keel_cnode_copy(KEEL_ROOT_CNODE, b, KEEL_ROOT_CNODE, a, vmm_rights) == KEEL_OK &&
@@ -268,13 +282,13 @@ static bool vm_device_ram(struct vm *vm, const struct vm_spec *spec, struct serv
 /* What a virtio device server needs beyond a PL011's: the guest's RAM, a
  * way to tell the VMM its lines changed, and for a disk its block driver
  * (boot/blkdrv.c) with a notification bound to the server for the
- * driver's completions. */
+ * driver's completions; the driver gets the VM's RAM table, not its RAM. */
 static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned d,
 			     struct server *s)
 {
 	char name[SRV_NAME_MAX];
 	int t;
-	uint64_t ntfn;
+	struct blkdrv_client client;
 	if (!vm_device_ram(vm, spec, s) ||
 	    !srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)))
 		return false;
@@ -288,10 +302,10 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 			spec->dev[d].disk, d);
 		return false;
 	}
-	ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
-	return ntfn && keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
-	       (vm->drv[d] = blkdrv_create(name, (unsigned)t, spec->cpu, VM_PRIO, s, KEEL_SRV_FREE,
-					   ntfn)) != NULL;
+	client = (struct blkdrv_client){ .s = s, .slot = KEEL_SRV_FREE, .ram = &vm->ram,
+		.ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0) };
+	return client.ntfn && keel_tcb_bind_notification(s->tcb, client.ntfn) == KEEL_OK &&
+	       (vm->drv[d] = blkdrv_create(name, (unsigned)t, spec->cpu, VM_PRIO, &client)) != NULL;
 }
 
 /* The post page, kept by root like the state page, mapped into the

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <keel/blk.h>
 #include <keel/vmm.h>
 
 #include "root.h"
@@ -74,6 +75,7 @@ struct vm {
 	uint64_t dev_state[KEEL_VMM_MAX_DEVICES]; /* frames root keeps */
 	uint64_t view;        /* root's address for this VM's info and image */
 	uint64_t ram_pa_lo, ram_pa_hi; /* physical range of its RAM frames */
+	struct keel_blk_ram_table ram; /* guest- to host-physical, for its block drivers */
 	struct vm_spec spec;  /* what it was made from (a reset makes it again) */
 	struct root_carve carve; /* everything above comes from here */
 	uint64_t carve_bytes;

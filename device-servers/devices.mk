@@ -17,7 +17,7 @@ console_SRCS := device-servers/console/main.c device-servers/console/console.c \
 # The block driver: one per physical virtio-blk disk (boot/blkdrv.c).
 USER_PROGS += blkdrv
 SHIPPED_PROGS += blkdrv
-blkdrv_SRCS := device-servers/blk-driver/main.c
+blkdrv_SRCS := device-servers/blk-driver/main.c device-servers/blk-driver/ram.c
 # The virtio-blk device server: one per virtual disk (boot/vm.c), on the
 # virtio-mmio transport library (device-servers/virtio/).
 USER_PROGS += vblk

@@ -2,9 +2,11 @@
  * The virtio-blk device server: one per virtual disk, on the shared
  * virtio-mmio transport (device-servers/virtio/). It parses what the
  * guest puts in its queue and hands each request to its block driver
- * (device-servers/blk-driver/, keel/blk.h), copying data between the
- * guest's buffers and the shared area; it never touches the physical
- * device, and the driver never sees guest memory.
+ * (device-servers/blk-driver/, keel/blk.h) with the guest-physical
+ * segments of its data; the physical device reads and writes the guest's
+ * buffers directly (no copy), the driver having checked that every
+ * segment lies in this VM's RAM. It never touches the physical device,
+ * and the driver never maps guest memory.
  *
  * Crash safety (docs/blk.md): the transport's state, the requests handed
  * to the driver (which head is in which ring slot) and the driver
@@ -12,8 +14,11 @@
  * the transport (finishing the step its journal records), hands the driver
  * any head taken from the guest but not yet given to it, and completes
  * what the driver finished since; a head is completed only while the
- * transport still has it in flight, so no request completes twice and no
- * buffer the guest got back is written again.
+ * transport still has it in flight, so no request completes twice. The
+ * segments of a request handed are in the ring slot's list (the shared
+ * area outlives both servers); one not handed yet is walked again from
+ * its head, which is still in flight, so its buffers are still the
+ * device's and none the guest got back is written again.
  *
  *   argv: its name, the VM's name, guest RAM base and size (hex), and
  *         "ro" for a read-only disk (the device offers VIRTIO_BLK_F_RO)
@@ -43,18 +48,18 @@
 #define BLK_SIZE_MAX 0x100000u /* a segment, as Linux's largest request */
 #define BLK_HDR 16u
 #define BLK_ID_BYTES 20u
-#define VBLK_MAGIC 0x4b45454c56424c4bull /* "KEELVBLK" */
+#define VBLK_MAGIC 0x4b45454c56424c32ull /* "KEELVBL2" */
 
-/* A request handed to the driver: which part of which guest chain it
- * is. A chain with more data than a ring slot holds goes as several
- * requests, in ring order, each of at most KEEL_BLK_SLOT_BYTES; the chain
- * goes back to the guest when its last part completes. */
+/* A request handed to the driver: which guest chain it is. The chain's
+ * data stays in the guest's buffers; the driver gets their guest-physical
+ * segments in the ring slot's list and the device reads or writes them
+ * directly. */
 struct vblk_slot {
 	uint16_t head;
-	uint16_t more; /* 1: later parts of this chain follow */
+	uint16_t pad;
 	uint32_t type;
-	uint32_t len;  /* this part's data bytes */
-	uint32_t off;  /* where they are in the chain's data */
+	uint32_t len; /* data bytes */
+	uint32_t pad2;
 };
 
 struct vblk_state {
@@ -64,7 +69,6 @@ struct vblk_state {
 	uint32_t pad;
 	uint64_t capacity;          /* what the guest was last told */
 	struct vblk_slot slot[KEEL_BLK_SLOTS]; /* for ring requests seen.. req */
-	uint64_t failed[BLK_QSIZE / 64];       /* bit h: a part of head h failed */
 };
 _Static_assert(sizeof(struct vblk_state) <= 4096, "one state page");
 
@@ -74,10 +78,10 @@ static struct virtio_dev dev;
 static const char *self;
 static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
 
-static uint8_t *slot_data(uint32_t n)
+static struct keel_blk_seg *slot_segs(uint32_t n)
 {
-	return (uint8_t *)(uintptr_t)(KEEL_BLK_SHARED_VADDR + KEEL_BLK_DATA_OFF +
-				      (uint64_t)(n % KEEL_BLK_SLOTS) * KEEL_BLK_SLOT_BYTES);
+	return (struct keel_blk_seg *)(uintptr_t)(KEEL_BLK_SHARED_VADDR + KEEL_BLK_SEG_OFF +
+						  (uint64_t)(n % KEEL_BLK_SLOTS) * KEEL_BLK_SEG_BYTES);
 }
 
 /* ---- config space (spec 5.2.4): capacity, size_max, seg_max, blk_size ---- */
@@ -85,9 +89,10 @@ static bool vblk_config_read(void *ctx, uint32_t off, unsigned width, uint64_t *
 {
 	uint8_t cfg[24] = { 0 };
 	uint64_t cap = st->capacity;
-	/* any number of segments of any size: a request of more than a ring
-	 * slot goes to the driver in parts (vblk_submit); a chain holds at most
-	 * the queue's entries, less the header and the status */
+	/* a chain holds at most the queue's entries, less the header and the
+	 * status; it goes to the driver as one request whatever its size, and
+	 * the driver's table holds as many segments each cut once at a RAM
+	 * frame's end (device-servers/blk-driver/main.c) */
 	uint32_t size_max = BLK_SIZE_MAX, seg_max = BLK_QSIZE - 2, blk_size = KEEL_BLK_SECTOR;
 	(void)ctx;
 	memcpy(cfg, &cap, 8);
@@ -115,26 +120,32 @@ static bool vblk_status(const struct virtq_chain *c, uint8_t status)
 	return b->write && b->len >= 1 && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
 }
 
-/* n bytes of the request's data from byte off on: out (readable, after
- * the header) to buf, or buf to in (writable, before the status). */
-static bool vblk_copy(const struct virtq_chain *c, uint8_t *buf, uint32_t off, uint32_t n,
-		      bool to_guest)
+/* The chain's first len data bytes as guest-physical segments into seg:
+ * of the writable part before the status byte (a read, GET_ID) or of the
+ * readable part after the header (a write). Their number, 0 if they do
+ * not fit in KEEL_BLK_SEG_MAX. Empty buffers are skipped. */
+static uint32_t vblk_segments(const struct virtq_chain *c, bool in, uint32_t len,
+			      struct keel_blk_seg *seg)
 {
-	return virtq_chain_copy(&dev.mem, c, (to_guest ? 0 : BLK_HDR) + (uint64_t)off, buf, n,
-				to_guest);
-}
-
-static void vblk_failed_set(uint16_t head, bool failed)
-{
-	uint64_t bit = 1ull << (head % 64);
-	st->failed[head / 64 % (BLK_QSIZE / 64)] =
-		failed ? st->failed[head / 64 % (BLK_QSIZE / 64)] | bit
-		       : st->failed[head / 64 % (BLK_QSIZE / 64)] & ~bit;
-}
-
-static bool vblk_failed(uint16_t head)
-{
-	return st->failed[head / 64 % (BLK_QSIZE / 64)] >> (head % 64) & 1;
+	uint64_t skip = in ? 0 : BLK_HDR;
+	uint32_t n = 0;
+	for (unsigned i = 0; i < c->n && len; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint32_t take;
+		if ((b->write != 0) != in)
+			continue;
+		if (skip >= b->len) {
+			skip -= b->len;
+			continue;
+		}
+		if (n == KEEL_BLK_SEG_MAX)
+			return 0;
+		take = b->len - (uint32_t)skip < len ? b->len - (uint32_t)skip : len;
+		seg[n++] = (struct keel_blk_seg){ .gpa = b->gpa + skip, .len = take };
+		skip = 0;
+		len -= take;
+	}
+	return len ? 0 : n;
 }
 
 /* The data bytes of a checked chain of this type, or -1: not a request
@@ -162,142 +173,95 @@ static bool vblk_out_of_range(uint32_t type, uint64_t sector, int64_t len)
 	       (uint64_t)len / KEEL_BLK_SECTOR > cap - sector;
 }
 
-/* The chain whose later parts wait for free ring slots, if any: the last
- * part handed says more follow and its chain is still in flight (while
- * one waits, no new chain is taken, so it is always the last handed). */
-static int vblk_partial(uint32_t *next_off)
-{
-	const struct vblk_slot *s = &st->slot[(ring->req - 1) % KEEL_BLK_SLOTS];
-	if (!s->more || virtq_inflight_next(&st->t, 0, s->head) != s->head)
-		return -1;
-	if (next_off)
-		*next_off = s->off + s->len;
-	return s->head;
-}
-
 /* keelctl stats: this instance's requests and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
 static struct keel_ctl_dev_counters counters;
 
-/* Hand the driver ring request n: `part` bytes of the chain's data from
- * byte off on (a write's copied into the slot first). A write whose data
- * cannot be copied goes as a request of no data, which the driver fails
- * with IOERR without touching the disk. */
-static void vblk_hand(const struct virtq_chain *c, uint32_t type, uint64_t sector, uint32_t off,
-		      uint32_t part, bool more)
+/* Complete a chain at once, before the driver sees it. */
+static void vblk_refuse(const struct virtq_chain *c, uint8_t status)
 {
-	uint32_t n = ring->req;
-	bool ok = type != KEEL_BLK_T_OUT || vblk_copy(c, slot_data(n), off, part, false);
-	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .more = more,
-		.type = type, .len = part, .off = off };
-	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = type,
-		.len = ok ? part : 0, .sector = sector + off / KEEL_BLK_SECTOR, .status = 0xff };
-	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
-	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
-			 (uint64_t)n << 32 | type, sector + off / KEEL_BLK_SECTOR);
+	vblk_status(c, status);
+	virtq_push(&dev, 0, c->head, 1);
+	counters.requests++;
 }
 
-/* Hand the chain to the driver from data byte `from` on (0: a chain new
- * from the guest), as many parts as free ring slots take, or complete a
- * new one at once with an error. A chain that changed under a waiting
- * part (a guest rewriting what it gave the device) ends with a part of
- * no data, which fails it. */
-static void vblk_submit(const struct virtq_chain *c, uint32_t from)
+/* Hand the driver ring request n for the chain: its segments first, then
+ * the request, then req (a restart finds a head not yet in seen..req and
+ * hands it again). */
+static void vblk_hand(const struct virtq_chain *c, uint32_t type, uint64_t sector, uint32_t len,
+		      uint32_t nseg)
+{
+	uint32_t n = ring->req;
+	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .type = type,
+		.len = len };
+	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = type, .len = len,
+		.sector = sector, .status = 0xff, .nseg = nseg };
+	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
+			 (uint64_t)n << 32 | type, sector);
+}
+
+/* A chain new from the guest (a ring slot is free): handed to the driver
+ * as one request with its data's segments, or completed at once with an
+ * error. */
+static void vblk_submit(const struct virtq_chain *c)
 {
 	struct { uint32_t type, reserved; uint64_t sector; } hdr = { ~0u, 0, 0 };
 	int64_t len = -1;
+	uint32_t nseg = 0;
 	bool known;
-	uint32_t off = from;
 	/* the header in the first buffer, as every driver puts it */
 	if (c->n && !c->buf[0].write && c->buf[0].len >= BLK_HDR &&
 	    gmem_read(&dev.mem, c->buf[0].gpa, &hdr, BLK_HDR))
 		len = vblk_data_len(c, hdr.type);
 	known = hdr.type == KEEL_BLK_T_IN || hdr.type == KEEL_BLK_T_OUT ||
 		hdr.type == KEEL_BLK_T_FLUSH || hdr.type == KEEL_BLK_T_GET_ID;
-	if (!known || len < 0 || vblk_out_of_range(hdr.type, hdr.sector, len) ||
-	    (int64_t)from > len) {
-		if (from) {
-			vblk_hand(c, KEEL_BLK_T_IN, 0, 0, 0, false);
-		} else {
-			vblk_status(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
-			virtq_push(&dev, 0, c->head, 1);
-			counters.requests++;
-		}
-		keel_signal(KEEL_SRV_FREE);
-		return;
-	}
-	if (hdr.type == KEEL_BLK_T_GET_ID)
+	if (hdr.type == KEEL_BLK_T_GET_ID && len > BLK_ID_BYTES)
 		len = BLK_ID_BYTES;
-	if (from == 0)
-		vblk_failed_set(c->head, false);
-	do {
-		uint64_t left = (uint64_t)len - off;
-		uint32_t part = left < KEEL_BLK_SLOT_BYTES ? (uint32_t)left : KEEL_BLK_SLOT_BYTES;
-		vblk_hand(c, hdr.type, hdr.sector, off, part, off + part < len);
-		off += part;
-	} while (off < len && ring->req - st->seen < KEEL_BLK_SLOTS);
+	if (known && len > 0)
+		nseg = vblk_segments(c, hdr.type != KEEL_BLK_T_OUT, (uint32_t)len,
+				     slot_segs(ring->req));
+	if (!known || len < 0 || vblk_out_of_range(hdr.type, hdr.sector, len) ||
+	    (len > 0 && nseg == 0))
+		vblk_refuse(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
+	else
+		vblk_hand(c, hdr.type, hdr.sector, (uint32_t)len, nseg);
 	keel_signal(KEEL_SRV_FREE);
 }
 
-/* Driver completion n: its data into the guest's chain; after the last
- * part, the status and the chain back to the guest (failed if any part
- * failed); only while the head is still in flight. */
+/* Driver completion n: the status into the guest's chain and the chain
+ * back to the guest (the device wrote a read's data in place), only while
+ * the head is still in flight. */
 static void vblk_complete(uint32_t n)
 {
 	static struct virtq_chain c;
 	const struct vblk_slot *s = &st->slot[n % KEEL_BLK_SLOTS];
-	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status, copied = 0;
+	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status;
+	bool in = s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID;
 	if (virtq_inflight_next(&st->t, 0, s->head) != s->head ||
 	    !virtq_chain_load(&dev, 0, s->head, &c))
 		return;
-	if (c.in_len < 1) { /* the guest rewrote the chain meanwhile: give it back */
-		vblk_failed_set(s->head, true);
-		if (!s->more)
-			virtq_push(&dev, 0, s->head, 0);
-		return;
-	}
-	if (status == KEEL_BLK_S_OK && (s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID) &&
-	    s->off < c.in_len - 1) {
-		copied = s->len < c.in_len - 1 - s->off ? s->len : c.in_len - 1 - s->off;
-		if (!vblk_copy(&c, slot_data(n), s->off, copied, true))
-			status = KEEL_BLK_S_IOERR, copied = 0;
-	}
-	counters.bytes_out += copied;
+	if (status == KEEL_BLK_S_OK && in)
+		counters.bytes_out += s->len;
 	if (status == KEEL_BLK_S_OK && s->type == KEEL_BLK_T_OUT)
 		counters.bytes_in += s->len;
 	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE,
-			 (uint64_t)n << 32 | status, copied);
-	if (status != KEEL_BLK_S_OK)
-		vblk_failed_set(s->head, true);
-	if (s->more)
+			 (uint64_t)n << 32 | status, s->len);
+	if (!vblk_status(&c, (uint8_t)status)) { /* the guest rewrote the chain meanwhile */
+		virtq_push(&dev, 0, s->head, 0);
 		return;
-	if (vblk_failed(s->head))
-		status = status == KEEL_BLK_S_UNSUPP ? status : KEEL_BLK_S_IOERR;
-	vblk_status(&c, (uint8_t)status);
-	virtq_push(&dev, 0, s->head,
-		   status == KEEL_BLK_S_OK && s->type != KEEL_BLK_T_OUT ? s->off + copied + 1 : 1);
+	}
+	virtq_push(&dev, 0, s->head, status == KEEL_BLK_S_OK && in ? s->len + 1 : 1);
 	counters.requests++;
 }
 
-/* Is head one of the requests the driver has (seen .. req), or the chain
- * waiting for slots? */
+/* Is head one of the requests the driver has (seen .. req)? */
 static bool vblk_handed(uint16_t head)
 {
 	for (uint32_t n = st->seen; n != ring->req; n++)
 		if (st->slot[n % KEEL_BLK_SLOTS].head == head)
 			return true;
-	return vblk_partial(NULL) == head;
-}
-
-/* The waiting chain's next parts, while ring slots are free. */
-static void vblk_continue(void)
-{
-	static struct virtq_chain c;
-	uint32_t off = 0;
-	int head = vblk_partial(&off);
-	if (head >= 0 && ring->req - st->seen < KEEL_BLK_SLOTS &&
-	    virtq_chain_load(&dev, 0, (uint16_t)head, &c))
-		vblk_submit(&c, off);
+	return false;
 }
 
 /* Everything that can move: completions in, new requests out, and the
@@ -315,10 +279,8 @@ static void vblk_progress(void)
 		vblk_complete(st->seen);
 		st->seen++;
 	}
-	vblk_continue();
-	while (vblk_partial(NULL) < 0 && ring->req - st->seen < KEEL_BLK_SLOTS &&
-	       virtq_pop(&dev, 0, &c) == 1)
-		vblk_submit(&c, 0);
+	while (ring->req - st->seen < KEEL_BLK_SLOTS && virtq_pop(&dev, 0, &c) == 1)
+		vblk_submit(&c);
 	if (virtio_mmio_irq_level(&st->t) != irq || virtio_mmio_irq_level(&st->t))
 		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
 }
@@ -374,9 +336,9 @@ static void vblk_init(void *ctx)
 	st->magic = VBLK_MAGIC;
 	for (int h = virtq_inflight_next(&st->t, 0, 0); h >= 0;
 	     h = virtq_inflight_next(&st->t, 0, (unsigned)h + 1))
-		if (vblk_partial(NULL) < 0 && !vblk_handed((uint16_t)h) &&
-		    ring->req - st->seen < KEEL_BLK_SLOTS && virtq_chain_load(&dev, 0, (uint16_t)h, &c))
-			vblk_submit(&c, 0);
+		if (!vblk_handed((uint16_t)h) && ring->req - st->seen < KEEL_BLK_SLOTS &&
+		    virtq_chain_load(&dev, 0, (uint16_t)h, &c))
+			vblk_submit(&c);
 	if (!fresh)
 		kprintf("[%s] resuming: %u requests with the driver\n", self, ring->req - st->seen);
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");

@@ -33,7 +33,9 @@ static void blk_start(void)
 	if (t < 0 || !ntfn || !ep || !client || !srv_grant_report(client) ||
 	    !srv_grant_copy(client, KEEL_SRV_EP, ep, KEEL_R_READ) ||
 	    keel_tcb_bind_notification(client->tcb, ntfn) != KEEL_OK ||
-	    !(blk_drv = blkdrv_create("blk0", (unsigned)t, 1, 150, client, KEEL_SRV_FREE, ntfn))) {
+	    !(blk_drv = blkdrv_create("blk0", (unsigned)t, 1, 150,
+				      &(struct blkdrv_client){ .s = client, .slot = KEEL_SRV_FREE,
+							       .ntfn = ntfn }))) {
 		scn_fail("blk", "cannot build the driver (transport %d) and its client", t);
 		scn_done();
 		return;

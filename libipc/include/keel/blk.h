@@ -5,9 +5,20 @@
  *
  * The driver owns one physical virtio-blk device on QEMU virt's
  * virtio-mmio bus (modern interface, virtio 1.2 section 4.2) and nothing
- * else; it never sees guest memory. Requests and their data pass through
- * the shared area, which is DMA-able memory whose physical address root
- * gives the driver: the device reads and writes the data buffers there.
+ * else; it never maps guest memory. Requests pass through the shared
+ * area, which is DMA-able memory whose physical address root gives the
+ * driver. A request's data is either
+ *
+ *   - in the guest's RAM (nseg > 0): a list of guest-physical segments in
+ *     the slot's segment list. The driver translates each to host-physical
+ *     with the table of the client's VM's RAM that root put in its info
+ *     page, and fails the request (IOERR) unless every byte lies inside
+ *     that RAM; only then does the device read or write it, directly
+ *     (zero-copy: a client taken over by its guest can make the device
+ *     reach its own VM's RAM and nothing else);
+ *   - or in the slot's data buffer in the shared area (nseg == 0, at most
+ *     KEEL_BLK_SLOT_BYTES): for a client with no guest RAM (the test
+ *     client tests/servers/blkclient.c).
  *
  * ---- block driver capability slots and addresses ---------------------------
  *
@@ -21,15 +32,20 @@
  *   KEEL_BLKDRV_INFO_VADDR   struct keel_blkdrv_info, read-only (root's)
  *   KEEL_BLKDRV_MMIO_VADDR   the page of the device's transport
  *   KEEL_BLKDRV_QUEUE_VADDR  its virtqueue page (DMA, its own)
+ *   KEEL_BLKDRV_TABLE_VADDR  + s * 4 KiB: slot s's indirect descriptor
+ *                            table (DMA, its own: the client cannot change
+ *                            what the device reads after the checks)
  *   KEEL_BLK_SHARED_VADDR    the shared area (DMA), also in the client
  *
  * ---- the shared area ----------------------------------------------------------
  *   offset 0                 struct keel_blk_ring
  *   KEEL_BLK_DATA_OFF + i * KEEL_BLK_SLOT_BYTES   slot i's data buffer
+ *   KEEL_BLK_SEG_OFF + i * KEEL_BLK_SEG_BYTES      slot i's segment list
  *
- * The client fills slot[req % KEEL_BLK_SLOTS] (and its data, for a write),
- * then advances req and signals the driver; the driver carries requests
- * out in order, writes each one's status, advances done and signals the
+ * The client fills slot[req % KEEL_BLK_SLOTS] (and its segment list, or
+ * its data for a write), then advances req and signals the driver; the
+ * driver reads each request and segment once, into its own memory, before
+ * checking it, and carries requests out in order, writes each one's status, advances done and signals the
  * client. A slot is the client's again once done has passed it. Crash
  * safety: the driver keeps no state of its own but the device's; a
  * restarted driver resets the device and carries out every request from
@@ -50,6 +66,7 @@
 #define KEEL_BLKDRV_INFO_VADDR 0x10000000ull
 #define KEEL_BLKDRV_MMIO_VADDR 0x10001000ull
 #define KEEL_BLKDRV_QUEUE_VADDR 0x10002000ull
+#define KEEL_BLKDRV_TABLE_VADDR 0x10010000ull /* KEEL_BLK_SLOTS pages */
 #define KEEL_BLK_SHARED_VADDR 0x10200000ull
 #define KEEL_BLK_SHARED_BYTES 0x200000ull /* one 2 MiB frame: contiguous */
 
@@ -57,6 +74,13 @@
 #define KEEL_BLK_DATA_OFF 0x1000ull
 #define KEEL_BLK_SLOT_BYTES 0x10000ull /* 64 KiB per request */
 #define KEEL_BLK_SECTOR 512u
+/* A request's segments: as many as a chain of the device server's queue
+ * (128 entries: device-servers/virtio-blk/ BLK_QSIZE) can hold. */
+#define KEEL_BLK_SEG_MAX 128u
+#define KEEL_BLK_SEG_OFF (KEEL_BLK_DATA_OFF + KEEL_BLK_SLOTS * KEEL_BLK_SLOT_BYTES)
+#define KEEL_BLK_SEG_BYTES (KEEL_BLK_SEG_MAX * 16u)
+_Static_assert(KEEL_BLK_SEG_OFF + KEEL_BLK_SLOTS * KEEL_BLK_SEG_BYTES <= KEEL_BLK_SHARED_BYTES,
+	       "the shared area holds every slot's data and segment list");
 
 /* Request types and statuses: virtio-blk's (spec 5.2.6). */
 enum keel_blk_type {
@@ -68,11 +92,23 @@ enum keel_blk_status {
 
 struct keel_blk_req {
 	uint32_t type;   /* enum keel_blk_type */
-	uint32_t len;    /* bytes of data: a multiple of 512, <= KEEL_BLK_SLOT_BYTES */
+	uint32_t len;    /* bytes of data: a multiple of 512 (the segments' sum;
+			  * <= KEEL_BLK_SLOT_BYTES in the slot's buffer) */
 	uint64_t sector; /* first 512-byte sector */
 	uint32_t status; /* enum keel_blk_status, written by the driver */
+	uint32_t nseg;   /* 0: data in the slot's buffer; else in this many
+			  * segments of the slot's segment list */
+};
+_Static_assert(sizeof(struct keel_blk_req) == 24, "ABI: a request is 24 bytes");
+
+/* A piece of a request's data in the client's VM's RAM. */
+struct keel_blk_seg {
+	uint64_t gpa; /* guest-physical */
+	uint32_t len; /* bytes, > 0 */
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct keel_blk_seg) * KEEL_BLK_SEG_MAX == KEEL_BLK_SEG_BYTES,
+	       "ABI: a segment is 16 bytes");
 
 struct keel_blk_ring {
 	uint32_t ready;    /* driver: the device is set up */
@@ -83,12 +119,29 @@ struct keel_blk_ring {
 	struct keel_blk_req slot[KEEL_BLK_SLOTS];
 };
 
-#define KEEL_BLKDRV_INFO_MAGIC 0x4b45454c424c4b31ull /* "KEELBLK1" */
+/* The client's VM's RAM: guest-physical [gpa, gpa + size) is host-physical
+ * [pa, pa + size). Root merges frames contiguous in both; a VM's RAM
+ * comes from at most 32 carve pieces (boot/root.h ROOT_CARVE_MAX), so
+ * it fits in fewer ranges than KEEL_BLK_RAM_MAX. */
+#define KEEL_BLK_RAM_MAX 64u
+struct keel_blk_ram {
+	uint64_t gpa, pa, size;
+};
+struct keel_blk_ram_table {
+	uint32_t n; /* ranges in use; 0: no guest RAM, only the slots' buffers */
+	uint32_t pad;
+	struct keel_blk_ram r[KEEL_BLK_RAM_MAX];
+};
+
+#define KEEL_BLKDRV_INFO_MAGIC 0x4b45454c424c4b32ull /* "KEELBLK2" */
 struct keel_blkdrv_info {
 	uint64_t magic;
 	uint64_t mmio_off;  /* the transport's offset in its page */
 	uint64_t queue_pa;  /* physical address of the virtqueue page */
 	uint64_t shared_pa; /* physical address of the shared area */
+	uint64_t table_pa[KEEL_BLK_SLOTS]; /* each slot's descriptor table page */
+	struct keel_blk_ram_table ram;     /* where segments may point */
 };
+_Static_assert(sizeof(struct keel_blkdrv_info) <= 4096, "one info page");
 
 #endif /* KEEL_BLK_H */
