@@ -1,7 +1,8 @@
 # The driver-side virtio-mmio library (device-servers/virtio-drv/,
 # docs/virtio.md): linked into every server that drives one of QEMU's
 # physical virtio devices, and its host unit tests (tests/vdrv/, Check,
-# against the device-side transport as the fake register file).
+# against the device-side transport as the fake register file), with the
+# block driver's segment check (device-servers/blk-driver/ram.c).
 # Included at the end of devices.mk, after the drivers' _SRCS.
 #
 #   make vdrv-unit
@@ -23,9 +24,10 @@ $(B)/user/obj/device-servers/console/sock.c.o: UCFLAGS += $(VDRV_INC)
 VDRVU_DIR := $(BUILD)/host/vdrv
 VDRVU_BIN := $(VDRVU_DIR)/vdrv-unit
 VDRVU_SRCS := $(VDRV_SRCS) $(addprefix device-servers/virtio/,gmem.c mmio.c virtq.c resume.c) \
-	$(wildcard tests/vdrv/*.c)
+	device-servers/blk-driver/ram.c $(wildcard tests/vdrv/*.c)
 VDRVU_OBJS := $(patsubst %.c,$(VDRVU_DIR)/obj/%.o,$(VDRVU_SRCS))
-VDRVU_CFLAGS = $(VIRTIOU_CFLAGS) -Idevice-servers/virtio-drv -Itests/vdrv
+VDRVU_CFLAGS = $(VIRTIOU_CFLAGS) -Idevice-servers/virtio-drv -Itests/vdrv \
+	-Idevice-servers/blk-driver -Ilibipc/include
 
 .PHONY: vdrv-unit
 $(VDRVU_DIR)/obj/%.o: %.c | virtio-tools

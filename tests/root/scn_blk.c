@@ -2,8 +2,9 @@
  * blk: the block driver server on a real disk image (tests/system/blk.sh
  * gives QEMU one virtio-blk-device). Root builds the driver of the first
  * virtio-blk transport for the test client tests/servers/blkclient.c,
- * which writes, flushes, reads back, reads what the host wrote and sends
- * requests the driver must refuse, while root crashes the driver every
+ * which writes, flushes, reads back, reads what the host wrote (into its
+ * "guest RAM", zero-copy) and sends requests the driver must refuse,
+ * among them segments outside that RAM, while root crashes the driver every
  * BLK_PERIOD_MS (BLK_CRASHES times): a restarted driver resets the device
  * and carries out again what was not complete, and the client must see
  * every request complete once with the right data. The host then checks
@@ -20,22 +21,45 @@
 #define BLK_PERIOD_MS 3u
 #define BLK_CRASHES 20u
 #define BLK_PASSES 6u /* blk-write .. blk-refused, and blk */
+/* The client's "guest RAM" (tests/servers/blkclient.c has the other copy):
+ * two pages, guest-physical BLK_RAM_GPA on, mapped in the client at
+ * BLK_RAM_VADDR, two ranges of the driver's RAM table (so a segment over
+ * their boundary is cut in two). */
+#define BLK_RAM_GPA 0x40000000ull
+#define BLK_RAM_VADDR 0x10400000ull
+#define BLK_RAM_PAGES 2u
 
 static const struct srv_policy blk_policy = { .max_restarts = 1000 };
 static struct server *blk_drv;
 static unsigned blk_passed;
 
+/* The client's "guest RAM", page by page, and the driver's table of it. */
+static bool blk_ram(struct server *client, struct keel_blk_ram_table *ram)
+{
+	for (unsigned i = 0; i < BLK_RAM_PAGES; i++) {
+		uint64_t f = root_alloc(KEEL_OBJ_FRAME, 0), pa;
+		if (!f || root_frame_map(f, client->vspace, BLK_RAM_VADDR + i * ROOT_PAGE_SIZE,
+					 KEEL_R_READ | KEEL_R_WRITE) != KEEL_OK ||
+		    keel_frame_address(f, &pa) != KEEL_OK)
+			return false;
+		ram->r[ram->n++] = (struct keel_blk_ram){ .gpa = BLK_RAM_GPA + i * ROOT_PAGE_SIZE,
+			.pa = pa, .size = ROOT_PAGE_SIZE };
+	}
+	return true;
+}
+
 static void blk_start(void)
 {
+	static struct keel_blk_ram_table ram;
 	int t = blkdrv_transport(0);
 	uint64_t ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0), ep = root_alloc(KEEL_OBJ_ENDPOINT, 0);
 	struct server *client = srv_create("blkclient", "blkclient", NULL, 0, 100);
-	if (t < 0 || !ntfn || !ep || !client || !srv_grant_report(client) ||
+	if (t < 0 || !ntfn || !ep || !client || !blk_ram(client, &ram) || !srv_grant_report(client) ||
 	    !srv_grant_copy(client, KEEL_SRV_EP, ep, KEEL_R_READ) ||
 	    keel_tcb_bind_notification(client->tcb, ntfn) != KEEL_OK ||
 	    !(blk_drv = blkdrv_create("blk0", (unsigned)t, 1, 150,
 				      &(struct blkdrv_client){ .s = client, .slot = KEEL_SRV_FREE,
-							       .ntfn = ntfn }))) {
+							       .ntfn = ntfn, .ram = &ram }))) {
 		scn_fail("blk", "cannot build the driver (transport %d) and its client", t);
 		scn_done();
 		return;

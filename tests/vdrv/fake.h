@@ -50,5 +50,7 @@ struct vdrv fake_slot(unsigned i);
 void *fake_gpa(uint64_t gpa);
 
 Suite *suite_vdrv(void);
+/* The block driver's check of segments against the VM's RAM (test_blkram.c). */
+Suite *suite_blkram(void);
 
 #endif /* FAKE_H */

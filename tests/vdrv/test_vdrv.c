@@ -224,6 +224,7 @@ int main(void)
 {
 	SRunner *sr = srunner_create(suite_vdrv());
 	int failed;
+	srunner_add_suite(sr, suite_blkram());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
