@@ -58,8 +58,9 @@ struct vblk_slot {
 	uint16_t head;
 	uint16_t pad;
 	uint32_t type;
-	uint32_t len; /* data bytes */
+	uint32_t len;        /* data bytes */
 	uint32_t pad2;
+	uint64_t status_gpa; /* the chain's status byte, in guest RAM */
 };
 
 struct vblk_state {
@@ -110,14 +111,21 @@ static bool vblk_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 
 /* ---- a chain: header, data, status ---- */
 
-/* The guest's status byte: the last byte of the last writable buffer. */
+/* Where the guest's status byte is: the last byte of the last writable
+ * buffer. False if the chain has none. */
+static bool vblk_status_gpa(const struct virtq_chain *c, uint64_t *gpa)
+{
+	const struct virtq_buf *b = c->n ? &c->buf[c->n - 1] : NULL;
+	if (!b || c->in_len < 1 || !b->write || b->len < 1)
+		return false;
+	*gpa = b->gpa + b->len - 1;
+	return true;
+}
+
 static bool vblk_status(const struct virtq_chain *c, uint8_t status)
 {
-	const struct virtq_buf *b;
-	if (c->n == 0 || c->in_len < 1)
-		return false;
-	b = &c->buf[c->n - 1];
-	return b->write && b->len >= 1 && gmem_write(&dev.mem, b->gpa + b->len - 1, &status, 1);
+	uint64_t gpa;
+	return vblk_status_gpa(c, &gpa) && gmem_write(&dev.mem, gpa, &status, 1);
 }
 
 /* The chain's first len data bytes as guest-physical segments into seg:
@@ -188,17 +196,15 @@ static void vblk_refuse(const struct virtq_chain *c, uint8_t status)
 /* Hand the driver ring request n for the chain: its segments first, then
  * the request, then req (a restart finds a head not yet in seen..req and
  * hands it again). */
-static void vblk_hand(const struct virtq_chain *c, uint32_t type, uint64_t sector, uint32_t len,
-		      uint32_t nseg)
+static void vblk_hand(const struct vblk_slot *slot, uint64_t sector, uint32_t nseg)
 {
 	uint32_t n = ring->req;
-	st->slot[n % KEEL_BLK_SLOTS] = (struct vblk_slot){ .head = c->head, .type = type,
-		.len = len };
-	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = type, .len = len,
-		.sector = sector, .status = 0xff, .nseg = nseg };
+	st->slot[n % KEEL_BLK_SLOTS] = *slot;
+	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = slot->type,
+		.len = slot->len, .sector = sector, .status = 0xff, .nseg = nseg };
 	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
 	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
-			 (uint64_t)n << 32 | type, sector);
+			 (uint64_t)n << 32 | slot->type, sector);
 }
 
 /* A chain new from the guest (a ring slot is free): handed to the driver
@@ -209,6 +215,7 @@ static void vblk_submit(const struct virtq_chain *c)
 	struct { uint32_t type, reserved; uint64_t sector; } hdr = { ~0u, 0, 0 };
 	int64_t len = -1;
 	uint32_t nseg = 0;
+	uint64_t status_gpa = 0;
 	bool known;
 	/* the header in the first buffer, as every driver puts it */
 	if (c->n && !c->buf[0].write && c->buf[0].len >= BLK_HDR &&
@@ -221,25 +228,27 @@ static void vblk_submit(const struct virtq_chain *c)
 	if (known && len > 0)
 		nseg = vblk_segments(c, hdr.type != KEEL_BLK_T_OUT, (uint32_t)len,
 				     slot_segs(ring->req));
-	if (!known || len < 0 || vblk_out_of_range(hdr.type, hdr.sector, len) ||
-	    (len > 0 && nseg == 0))
+	if (!known || len < 0 || !vblk_status_gpa(c, &status_gpa) ||
+	    vblk_out_of_range(hdr.type, hdr.sector, len) || (len > 0 && nseg == 0))
 		vblk_refuse(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
 	else
-		vblk_hand(c, hdr.type, hdr.sector, (uint32_t)len, nseg);
+		vblk_hand(&(struct vblk_slot){ .head = c->head, .type = hdr.type,
+					       .len = (uint32_t)len, .status_gpa = status_gpa },
+			  hdr.sector, nseg);
 	keel_signal(KEEL_SRV_FREE);
 }
 
-/* Driver completion n: the status into the guest's chain and the chain
- * back to the guest (the device wrote a read's data in place), only while
- * the head is still in flight. */
+/* Driver completion n: the status into the guest's status byte (where it
+ * was when the chain was handed: the buffer is the device's until the
+ * chain goes back, so the chain is not walked again) and the chain back to
+ * the guest (the device wrote a read's data in place), only while the
+ * head is still in flight. */
 static void vblk_complete(uint32_t n)
 {
-	static struct virtq_chain c;
 	const struct vblk_slot *s = &st->slot[n % KEEL_BLK_SLOTS];
-	uint32_t status = ring->slot[n % KEEL_BLK_SLOTS].status;
+	uint8_t status = (uint8_t)ring->slot[n % KEEL_BLK_SLOTS].status;
 	bool in = s->type == KEEL_BLK_T_IN || s->type == KEEL_BLK_T_GET_ID;
-	if (virtq_inflight_next(&st->t, 0, s->head) != s->head ||
-	    !virtq_chain_load(&dev, 0, s->head, &c))
+	if (virtq_inflight_next(&st->t, 0, s->head) != s->head)
 		return;
 	if (status == KEEL_BLK_S_OK && in)
 		counters.bytes_out += s->len;
@@ -247,7 +256,7 @@ static void vblk_complete(uint32_t n)
 		counters.bytes_in += s->len;
 	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE,
 			 (uint64_t)n << 32 | status, s->len);
-	if (!vblk_status(&c, (uint8_t)status)) { /* the guest rewrote the chain meanwhile */
+	if (!gmem_write(&dev.mem, s->status_gpa, &status, 1)) { /* checked when handed */
 		virtq_push(&dev, 0, s->head, 0);
 		return;
 	}
