@@ -1,7 +1,7 @@
 /*
  * keel/blk.h — the block driver server (device-servers/blk-driver/) and
- * its client, which owns the requests (a virtio-blk device server; for
- * now the test client tests/servers/blkclient.c).
+ * its client, which owns the requests (a virtio-blk device server, or the
+ * test client tests/servers/blkclient.c).
  *
  * The driver owns one physical virtio-blk device on QEMU virt's
  * virtio-mmio bus (modern interface, virtio 1.2 section 4.2) and nothing
