@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # What ARCH=riscv64 needs besides the common set-up (tools/setup-deps.sh,
 # run first): Debian's riscv64 cross compiler and qemu-system-riscv64
-# (qemu-system-misc, with OpenSBI as its default firmware), and the riscv64
-# musl and libfdt. Bookworm has no riscv64 binary packages of those two, so
+# (qemu-system-misc, with OpenSBI as its default firmware), what building
+# the riscv64 Linux guest's kernel needs (flex, bison, bc, the host's gcc
+# and C headers: tools/fetch-linux-riscv64.sh), and the riscv64 musl and
+# libfdt. Bookworm has no riscv64 binary packages of those two, so
 # they are built here from Debian's source packages (musl,
 # device-tree-compiler), fetched with setup-deps' private apt configuration
 # (its own deb-src lines; the host's apt sources are never touched), into
@@ -21,9 +23,11 @@ cross=riscv64-linux-gnu-
 jobs=$(nproc 2>/dev/null || echo 2)
 
 bash "$top/tools/setup-deps.sh"
-[ -f "$stamp" ] && exit 0
 
-host_pkgs=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu qemu-system-misc opensbi)
+# The packages are checked on every run (a few dpkg-query calls), so that
+# one added to the list is installed on a machine set up before.
+host_pkgs=(gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu qemu-system-misc opensbi
+	flex bison bc gcc libc6-dev)
 missing=()
 for p in "${host_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -39,6 +43,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 			--no-install-recommends "${missing[@]}"
 	}
 fi
+[ -f "$stamp" ] && exit 0
 
 # Debian's source packages, unpacked (and patched) by dpkg-source.
 export APT_CONFIG="$top/build/apt-arm64/apt.conf"

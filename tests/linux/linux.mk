@@ -14,6 +14,12 @@
 $(if $(BUILD),,$(error linux.mk: BUILD is not set; include it from the top-level Makefile))
 $(if $(MUSL),,$(error linux.mk: MUSL is not set (the musl library directory)))
 
+# riscv64's guest is built from source instead: tests/linux/linux-riscv64.mk
+# (the same targets; no root disk image yet).
+ifeq ($(ARCH),riscv64)
+include tests/linux/linux-riscv64.mk
+else
+
 LINUX_B := $(BUILD)/linux
 LINUX_IMAGE := $(LINUX_B)/Image
 LINUX_INITRD := $(LINUX_B)/initramfs.cpio
@@ -66,3 +72,4 @@ linux-bench: linux-assets
 	bash tests/linux/run-bare.sh --bench
 
 TEST_TARGETS += linux-bare
+endif
