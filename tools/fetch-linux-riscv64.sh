@@ -37,7 +37,7 @@ init_script="$top/tests/linux/init"
 stamp="$out/.done-v1"
 cross=riscv64-linux-gnu-
 jobs=$(nproc 2>/dev/null || echo 2)
-kmake=(make -C "$src/linux" O="$out/kbuild" ARCH=riscv CROSS_COMPILE=$cross)
+kmake=(make -C "$src/linux" O="$out/kbuild" ARCH=riscv CROSS_COMPILE="$cross")
 # Run from Keel's make (ARCH=riscv64 on its command line): none of its
 # variables may reach the kernel's or busybox's make.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
@@ -170,7 +170,9 @@ build_busybox() {
 		return
 	fi
 	dir=$(find "$src/busybox" -mindepth 1 -maxdepth 1 -type d -name 'busybox-*' | head -n 1)
-	[ -n "$dir" ] && [ -f "$dir/Makefile" ] || die "no unpacked busybox source in $src/busybox"
+	if [ -z "$dir" ] || [ ! -f "$dir/Makefile" ]; then
+		die "no unpacked busybox source in $src/busybox"
+	fi
 	echo "fetch-linux-riscv64: building busybox ($(basename "$dsc" .dsc), log: $log)"
 	make_sysroot
 	rm -rf "$b" && mkdir -p "$b"
