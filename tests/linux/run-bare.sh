@@ -11,7 +11,8 @@
 # ARCH=riscv64 boots the riscv64 guest (build/linux-riscv64, made by
 # tools/fetch-linux-riscv64.sh) on qemu-system-riscv64's virt board with
 # OpenSBI, its default firmware, instead (tests/linux/run-bare-riscv64.sh);
-# its drivers are built in, so the modules check becomes a drivers check.
+# its drivers are built in, so the modules check becomes a drivers check,
+# and a virtio-blk disk is attached and read back.
 # Under -icount (--icount, --bench) it boots one CPU: with two, QEMU 7.2 and
 # its OpenSBI 1.1 never finish Linux's first SBI remote fence (docs/riscv64.md).
 #
@@ -198,6 +199,21 @@ virtio_drivers() {
 	wait_line 'drivers-5' "$CMD_LIMIT"
 }
 
+# riscv64 test mode gives the guest a virtio-blk disk of 1 MiB of random
+# bytes: reading it all back through virtio-mmio and the PLIC's interrupts
+# must give the host's checksum.
+disk_args() {
+	head -c 1048576 /dev/urandom >"$tmp/disk.img"
+	disk_sum=$(md5sum <"$tmp/disk.img" | cut -d' ' -f1)
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	disk=(-drive "file=$tmp/disk.img,if=none,format=raw,id=disk0"
+		-device virtio-blk-device,drive=disk0)
+}
+virtio_disk() {
+	type_line 'md5sum /dev/vda'
+	wait_line "$disk_sum  /dev/vda" "$CMD_LIMIT"
+}
+
 # /init starts a new shell when the old one exits.
 shell_respawn() {
 	type_line 'exit'
@@ -219,7 +235,9 @@ power_off() {
 
 run_test() {
 	log=$out/bare${icount:+-icount}.log
-	start_qemu "$log" $((BOOT_LIMIT + 8 * CMD_LIMIT)) "${icount[@]}"
+	disk=()
+	[ "$ARCH" = aarch64 ] || disk_args
+	start_qemu "$log" $((BOOT_LIMIT + 9 * CMD_LIMIT)) "${icount[@]}" "${disk[@]}"
 	local t0
 	t0=$(now_ms)
 	check boot-to-shell boot_to_shell
@@ -231,6 +249,7 @@ run_test() {
 		check echo-command echo_command
 		if [ "$ARCH" = riscv64 ]; then
 			check virtio-drivers virtio_drivers
+			check virtio-disk virtio_disk
 		else
 			check virtio-modules virtio_modules
 		fi
