@@ -64,7 +64,7 @@ linux_deb() {
 	deb=$(find "$src/linux-source" -name 'linux-source-6.1_*.deb' | sort | tail -n 1)
 	if [ -z "$deb" ]; then
 		echo "fetch-linux-riscv64: downloading linux-source-6.1" >&2
-		(cd "$src/linux-source" && apt-get -q -o APT::Sandbox::User=root \
+		(cd "$src/linux-source" && unset APT_CONFIG && apt-get -q -o APT::Sandbox::User=root \
 			download linux-source-6.1 >/dev/null) || die "apt-get download linux-source-6.1 failed"
 		deb=$(find "$src/linux-source" -name 'linux-source-6.1_*.deb' | sort | tail -n 1)
 	fi
