@@ -141,10 +141,14 @@ type_line() {
 
 # The shell prompt (PS1 in tests/linux/init) ends a partial line, so it is
 # looked for anywhere in the text.
-wait_prompt() {
-	local end=$((SECONDS + $1))
+wait_prompt() { wait_text 'keel-guest:/# ' "$1"; }
+
+# Wait until the text $1 appears anywhere after the mark, for at most $2
+# seconds.
+wait_text() {
+	local end=$((SECONDS + $2))
 	while [ "$SECONDS" -lt "$end" ]; do
-		log_since | grep -aqF 'keel-guest:/# ' && return 0
+		log_since | grep -aqF "$1" && return 0
 		kill -0 "$qemu_pid" 2>/dev/null || return 1
 		sleep 0.2
 	done
@@ -214,10 +218,13 @@ virtio_disk() {
 	wait_line "$disk_sum  /dev/vda" "$CMD_LIMIT"
 }
 
-# /init starts a new shell when the old one exits.
+# /init starts a new shell when the old one exits. Its line is looked for
+# anywhere: the console's echo of "exit" can be cut short and share it
+# ("keel-guest:/# ex[linux] shell exited, ..."), and the typed word
+# cannot match it.
 shell_respawn() {
 	type_line 'exit'
-	wait_line '\[linux\] shell exited, starting a new one' "$CMD_LIMIT" &&
+	wait_text '[linux] shell exited, starting a new one' "$CMD_LIMIT" &&
 		wait_prompt "$CMD_LIMIT" && echo_command
 }
 
