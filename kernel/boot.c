@@ -123,7 +123,7 @@ static void root_objects(struct root_ctx *r)
 {
 	uint64_t cn = boot_alloc(1ull << (ROOT_CNODE_BITS + KEEL_SLOT_BITS));
 	uint64_t tcb = boot_alloc(1ull << KEEL_TCB_BITS);
-	uint64_t vs = boot_alloc(PAGE_SIZE);
+	uint64_t vs = boot_alloc(1ull << ARCH_VSPACE_BITS);
 	struct cap cnc = { .type = KEEL_OBJ_CNODE, .rights = KEEL_R_ALL,
 			   .size_bits = ROOT_CNODE_BITS, .flags = CAP_ORIGINAL, .obj = cn };
 	struct cap tc = { .type = KEEL_OBJ_TCB, .rights = KEEL_R_ALL,

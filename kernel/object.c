@@ -28,8 +28,9 @@ uint64_t object_size(unsigned type, unsigned size_bits)
 		if (size_bits == KEEL_LARGE_PAGE_BITS)
 			return 1ull << KEEL_LARGE_PAGE_BITS;
 		return size_bits == 0 || size_bits == PAGE_BITS ? PAGE_SIZE : 0;
-	case KEEL_OBJ_PAGE_TABLE:
-	case KEEL_OBJ_VSPACE: return PAGE_SIZE;
+	case KEEL_OBJ_PAGE_TABLE: return PAGE_SIZE;
+	/* a root table: larger where guests need it (riscv64's 16 KiB Sv48x4) */
+	case KEEL_OBJ_VSPACE: return 1ull << ARCH_VSPACE_BITS;
 	default: return 0;
 	}
 }

@@ -85,6 +85,7 @@ void riscv64_secondary_main(uint64_t cpu);
 void riscv64_secondary_main(uint64_t cpu)
 {
 	cpu_setup((unsigned)cpu);
+	rv_vcpu_cpu_init();
 	rv_plic_cpu_init((unsigned)cpu);
 	rv_timer_start();
 	lock_acquire();
@@ -101,8 +102,10 @@ void riscv64_main(uint64_t dtb, uint64_t hartid)
 	lock_acquire();
 	rv_board_from_fdt((const void *)dtb, hartid, &bm);
 	kernel_ncpus = rv_board.ncpus;
-	kprintf("\nkeel: HS-mode kernel on hart %lu, device tree at %lx\n",
-		(unsigned long)hartid, (unsigned long)dtb);
+	kprintf("\nkeel: HS-mode kernel on hart %lu, device tree at %lx%s\n",
+		(unsigned long)hartid, (unsigned long)dtb,
+		rv_board.guests ? "" : " (no H or Sstc: no guests)");
+	rv_vcpu_cpu_init();
 	rv_plic_init();
 	rv_plic_cpu_init(0);
 	rv_timer_start();

@@ -147,6 +147,25 @@ rv_return:
 	ld	a0, 8 * 10(a0)
 	sret
 
+/* rv_guest_fetch16(gva): the halfword of guest code at gva, read through
+ * the guest's VS-stage and G-stage translation as its fetch would be
+ * (hlvx.hu, at the privilege hstatus.SPVP has from the guest's trap), or
+ * -1 if that faults: for the read, stvec points at the instruction after
+ * it, so a fault lands there with a0 still -1 (the kernel runs with
+ * interrupts off: nothing else can trap). The trap's own CSRs were read
+ * already; this one's overwrite them. */
+	.global rv_guest_fetch16
+rv_guest_fetch16:
+	csrr	t2, stvec
+	la	t0, 1f
+	csrw	stvec, t0
+	mv	t1, a0
+	li	a0, -1
+	.insn r 0x73, 4, 0x32, a0, t1, x3	/* hlvx.hu a0, (t1) */
+	.balign 4
+1:	csrw	stvec, t2
+	ret
+
 /* The idle loop runs in S-mode with interrupts on and never uses the stack. */
 	.global rv_idle_loop
 rv_idle_loop:

@@ -11,6 +11,22 @@
 
 struct rv_board rv_board = { .uart_base = 0x10000000, .timebase_hz = 10000000 };
 
+/* Guests need the H extension (a letter before the first '_' of the
+ * boot hart's riscv,isa) and Sstc (the guest's timer, vstimecmp). */
+static void plat_isa(const char *isa, int len)
+{
+	int i = 4; /* past "rv64" */
+	bool h = false;
+	if (!isa || len < 5 || isa[len - 1] != 0)
+		return;
+	for (; isa[i] && isa[i] != '_'; i++)
+		h |= isa[i] == 'h';
+	for (; isa[i]; i++)
+		if (isa[i] == '_' && i + 5 < len && !memcmp(isa + i + 1, "sstc", 4) &&
+		    (isa[i + 5] == '_' || !isa[i + 5]))
+			rv_board.guests = h;
+}
+
 /* The boot hart is CPU 0 (OpenSBI may pick any), the others follow in
  * device-tree order. */
 static void plat_cpus(const void *fdt, uint64_t boot_hart)
@@ -28,6 +44,8 @@ static void plat_cpus(const void *fdt, uint64_t boot_hart)
 		if (!reg || !type || type[0] != 'c' || (status && status[0] != 'o'))
 			continue;
 		hart = len == 8 ? fdt_cell64(reg) : fdt32_to_cpu(reg[0]);
+		if (hart == boot_hart)
+			plat_isa(fdt_getprop(fdt, node, "riscv,isa", &len), len);
 		if (hart != boot_hart && rv_board.ncpus < MAX_CPUS)
 			rv_board.hartid[rv_board.ncpus++] = hart;
 	}

@@ -7,6 +7,14 @@
  *              GiB of the kernel stacks is finer, to leave their guard
  *              pages out (rv_mmu_guard_stacks)
  *   root[511]  the same memory again at RV_ALIAS_OFFSET + pa, global
+ * A VM's vspace is the same table read as Sv48x4 by the G-stage (hgatp,
+ * VMID vmid + 1: vcpu.c): guest-physical addresses take the place of
+ * vaddrs, with the same limit; its root is the first 4 KiB of a 16 KiB
+ * vspace object (ARCH_VSPACE_BITS; the x4 modes index 2048 root entries,
+ * the rest stay zero, so the bits above 2^48 never translate) and its
+ * leaves carry U, which the G-stage demands (every guest access counts
+ * as a U-mode one there). Root entry 511, the alias, is unreachable to
+ * a guest (no U bit).
  * A user address space (ASID vmid + 1) is the thread's own Sv48 table for
  * vaddrs below 2^47 (root entries 0..255) plus the same root[511], which
  * arch_vspace_activate puts in every root it activates: the trap vector, its
@@ -134,13 +142,20 @@ void arch_vspace_activate(uint64_t root_paddr, unsigned vmid)
 		(uint64_t)(vmid + 1) << SATP_ASID_SHIFT | root_paddr >> PAGE_BITS;
 }
 
-/* This hart's entries for the ASID, then every other hart's (SBI RFENCE). */
+/* This hart's entries for the ASID, then every other hart's (SBI RFENCE);
+ * where guests run, the same for the VMID (hfence.gvma: G-stage and
+ * combined translations). */
 void arch_tlb_flush_vmid(unsigned vmid)
 {
-	unsigned asid = vmid + 1;
-	__asm__ volatile("sfence.vma zero, %0" : : "r"((uint64_t)asid) : "memory");
-	if (kernel_ncpus > 1)
-		rv_sbi_remote_sfence_asid(asid);
+	uint64_t asid = vmid + 1;
+	__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
+	if (rv_board.guests) /* hfence.gvma zero, asid */
+		__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, %0" : : "r"(asid) : "memory");
+	if (kernel_ncpus == 1)
+		return;
+	rv_sbi_remote_sfence_asid((unsigned)asid);
+	if (rv_board.guests)
+		rv_sbi_remote_hfence_vmid((unsigned)asid);
 }
 
 void arch_zero_pages(void *p, uint64_t n)

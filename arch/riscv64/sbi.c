@@ -10,6 +10,7 @@
 #define SBI_EXT_RFENCE 0x52464e43u
 #define SBI_EXT_HSM 0x48534du
 #define SBI_RFENCE_SFENCE_VMA_ASID 2u
+#define SBI_RFENCE_HFENCE_GVMA_VMID 3u
 
 static struct sbiret sbi_call5(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1,
 			       uint64_t a2, uint64_t a3, uint64_t a4)
@@ -47,6 +48,12 @@ void rv_sbi_remote_sfence_asid(unsigned asid)
 {
 	sbi_call5(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA_ASID, 0, (uint64_t)-1, 0, (uint64_t)-1,
 		  asid);
+}
+
+void rv_sbi_remote_hfence_vmid(unsigned vmid)
+{
+	sbi_call5(SBI_EXT_RFENCE, SBI_RFENCE_HFENCE_GVMA_VMID, 0, (uint64_t)-1, 0, (uint64_t)-1,
+		  vmid);
 }
 
 void arch_send_resched_ipi(unsigned cpu) { rv_sbi_send_ipi(rv_board.hartid[cpu]); }

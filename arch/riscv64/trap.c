@@ -36,17 +36,16 @@ static void trap_user(struct tcb *t, uint64_t cause)
 /* The first FP instruction after a switch traps as illegal with FS off:
  * load the thread's registers and run it again. With FS on, the
  * instruction really is illegal. */
-static void trap_illegal(struct tcb *t)
+bool rv_fpu_trap(struct tcb *t)
 {
-	if ((t->regs.sstatus & SSTATUS_FS_MASK) != SSTATUS_FS_OFF) {
-		trap_user(t, EXC_ILLEGAL);
-		return;
-	}
+	if ((t->regs.sstatus & SSTATUS_FS_MASK) != SSTATUS_FS_OFF)
+		return false;
 	csr_set(sstatus, SSTATUS_FS_CLEAN);
 	rv_fpu_load(&t->fpu);
 	csr_clear(sstatus, SSTATUS_FS_MASK);
 	t->fpu_live = 1;
 	t->regs.sstatus |= SSTATUS_FS_CLEAN;
+	return true;
 }
 
 static _Noreturn void trap_ecall(struct tcb *t)
@@ -96,6 +95,8 @@ _Noreturn void rv_trap_from_thread(struct tcb *t)
 		trap_interrupt(code);
 		kernel_exit();
 	}
+	if (t->vcpu && rv_board.guests && (csrn_read(CSR_HSTATUS) & HSTATUS_SPV))
+		rv_vcpu_trap(t); /* from the guest (V=1) */
 	if (code == EXC_ECALL_U)
 		trap_ecall(t);
 	kernel_enter(t, false);
@@ -106,7 +107,10 @@ _Noreturn void rv_trap_from_thread(struct tcb *t)
 	case EXC_INST_ACCESS: case EXC_LOAD_ACCESS: case EXC_STORE_ACCESS:
 		trap_page_fault(t, code);
 		break;
-	case EXC_ILLEGAL: trap_illegal(t); break;
+	case EXC_ILLEGAL:
+		if (!rv_fpu_trap(t))
+			trap_user(t, EXC_ILLEGAL);
+		break;
 	default: trap_user(t, code); break;
 	}
 	kernel_exit();
@@ -147,9 +151,12 @@ _Noreturn void rv_return(uint64_t regs_alias, uint64_t satp, uint64_t tramp_alia
 _Noreturn void arch_return_to(struct tcb *t)
 {
 	struct rv_tramp *tr = &rv_tramp[this_cpu()->id];
-	uint64_t satp = t->regs.sstatus & SSTATUS_SPP ? tr->kernel_satp : tr->user_satp;
-	if (t->vcpu)
+	uint64_t satp = t->regs.sstatus & SSTATUS_SPP || t->vcpu ? tr->kernel_satp
+								  : tr->user_satp;
+	if (t->vcpu && !rv_board.guests)
 		rv_vcpu_refuse(t);
+	if (rv_board.guests)
+		rv_vcpu_enter(t);
 	tr->regs = (uint64_t)&t->regs;
 	rv_return((uint64_t)&t->regs + RV_ALIAS_OFFSET, satp, (uint64_t)tr + RV_ALIAS_OFFSET);
 }

@@ -34,12 +34,13 @@ uint64_t keel_alloc_slot(struct keel_alloc *a)
 
 /* An untyped that cannot fit a page-sized object is full and is skipped
  * from then on; one that cannot fit a large object may still serve small
- * ones, so a large object searches on without moving the cursor. */
+ * ones, so a large object searches on without moving the cursor. A vspace
+ * may be larger than a page (riscv64's is 16 KiB). */
 static bool alloc_small(unsigned type, unsigned size_bits)
 {
 	if (type == KEEL_OBJ_FRAME)
 		return size_bits <= KEEL_PAGE_BITS;
-	return type != KEEL_OBJ_CNODE && type != KEEL_OBJ_UNTYPED;
+	return type != KEEL_OBJ_CNODE && type != KEEL_OBJ_UNTYPED && type != KEEL_OBJ_VSPACE;
 }
 
 long keel_alloc_into(struct keel_alloc *a, unsigned type, unsigned size_bits,

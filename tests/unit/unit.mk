@@ -56,10 +56,20 @@ $(UNIT_EXIT_BIN): arch/aarch64/exit.c tests/unit/aarch64/test_exit.c arch/aarch6
 	$(HOST_CC) $(filter-out -Iarch/fake/include,$(UNIT_CFLAGS)) -Iarch/aarch64 \
 		-Iarch/aarch64/include $(UNIT_CHECK_CFLAGS) \
 		arch/aarch64/exit.c tests/unit/aarch64/test_exit.c -o $@ $(UNIT_CHECK_LIBS)
+# riscv64's (arch/riscv64/exit.c): load/store decoding, 32-bit and
+# compressed, and the exit messages, against riscv64's struct arch_regs.
+UNIT_RV_EXIT_BIN := $(UNIT_DIR)/riscv64-exit
+$(UNIT_RV_EXIT_BIN): arch/riscv64/exit.c tests/unit/riscv64/test_exit.c arch/riscv64/exit.h \
+		arch/riscv64/include/arch/machine.h libipc/include/keel/abi.h | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(filter-out -Iarch/fake/include,$(UNIT_CFLAGS)) -Iarch/riscv64 \
+		-Iarch/riscv64/include $(UNIT_CHECK_CFLAGS) \
+		arch/riscv64/exit.c tests/unit/riscv64/test_exit.c -o $@ $(UNIT_CHECK_LIBS)
 unit: unit-exit
 .PHONY: unit-exit
-unit-exit: $(UNIT_EXIT_BIN)
+unit-exit: $(UNIT_EXIT_BIN) $(UNIT_RV_EXIT_BIN)
 	$(UNIT_EXIT_BIN)
+	$(UNIT_RV_EXIT_BIN)
 
 # The deepest kernel call chain, from the linked kernel's code, against the
 # kernel stack and the emergency stack (tools/stack-depth.sh; sizes in

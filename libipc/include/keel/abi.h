@@ -274,7 +274,9 @@ enum keel_access { KEEL_ACC_READ = 1, KEEL_ACC_WRITE = 2, KEEL_ACC_EXEC = 4 };
  *             sent again keeps (to a routed device server whose reply
  *             was lost to a crash: KEEL_VCPU_SET_ROUTE)
  *   HVC       a call to the hypervisor: MR0..MR5 the call's first six
- *             argument registers; the pc is already past the call
+ *             argument registers; the pc is already past the call.
+ *             riscv64's ecall (SBI): MR0 a7 (extension), MR1 a6
+ *             (function), MR2..MR5 a0..a3 (a4, a5: READ_REG)
  *   SMC       a call to the firmware the hypervisor trapped: as HVC, but
  *             the pc is at the call (RESUME with SKIP steps past it)
  *   WFI       MR0 0: wait for an interrupt; KEEL_WAIT_EVENT: for an event
@@ -343,7 +345,12 @@ enum keel_resume_flags {
 	KEEL_RESUME_WRITE_REG = 2,  /* write MR2 to register MR1 first */
 };
 /* Register numbers for KEEL_VCPU_READ_REG/WRITE_REG: 0..30 general
- * registers, then the rest. */
+ * registers, then the rest. aarch64: n is xn. riscv64: n is x(n + 1)
+ * (ra 0, sp 1, a0 9, a7 16, t6 30; x0 is KEEL_EXIT_REG_NONE), SP is sp
+ * again, PSTATE the guest's privilege (1 VS-mode, 0 VU-mode), TIMER its
+ * vstimecmp (against the time CSR), and SP_EL1 and MPIDR do not exist
+ * (a hart id is the boot a0). Registers an arch lacks are invalid
+ * arguments. */
 enum keel_vreg {
 	KEEL_VREG_GENERAL = 31,  /* how many general registers there are */
 	KEEL_VREG_SP = 31,       /* SP_EL0 */
@@ -351,7 +358,8 @@ enum keel_vreg {
 	KEEL_VREG_PSTATE = 33,
 	KEEL_VREG_SP_EL1 = 34,
 	KEEL_VREG_MPIDR = 35,    /* what the guest reads as MPIDR_EL1 */
-	KEEL_VREG_COUNT = 36,
+	KEEL_VREG_TIMER = 36,    /* riscv64: the guest timer's compare value */
+	KEEL_VREG_COUNT = 37,
 };
 /* No register (see VM exits): above every KEEL_VREG_*, so that a RESUME
  * or WRITE_REG naming it is not a write of anything. */

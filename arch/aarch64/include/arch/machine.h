@@ -19,6 +19,8 @@
 #define CACHE_LINE 64u
 /* Virtual INTIDs a vCPU can be given: GICv3 INTIDs 1020..1023 are special. */
 #define ARCH_VIRQ_LIMIT 1020u
+/* A vspace object (its root table): one page. */
+#define ARCH_VSPACE_BITS 12u
 
 typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 183u /* EM_AARCH64 */

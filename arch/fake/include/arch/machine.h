@@ -29,6 +29,7 @@
 #define CACHE_LINE 64u
 /* Virtual INTIDs a vCPU can be given (as aarch64's GICv3). */
 #define ARCH_VIRQ_LIMIT 1020u
+#define ARCH_VSPACE_BITS 12u /* a vspace object: one page */
 
 typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 0u /* EM_NONE: the fake arch loads no ELF */

@@ -23,8 +23,12 @@
 #define PT_ENTRIES 512u
 #define MAX_CPUS 4u
 #define CACHE_LINE 64u
-/* Guests are stage 2 on riscv64; the generic limit is kept for its checks. */
-#define ARCH_VIRQ_LIMIT 1020u
+/* A guest's interrupts are its three supervisor lines, by their cause
+ * numbers: 1 software, 5 timer, 9 external (vcpu.c). */
+#define ARCH_VIRQ_LIMIT 10u
+/* A vspace object is 16 KiB: a VM's is the root of its Sv48x4 G-stage
+ * table, which is that size and alignment (mmu.c). */
+#define ARCH_VSPACE_BITS 14u
 
 typedef uint64_t arch_pte_t;
 #define ARCH_ELF_MACHINE 243u /* EM_RISCV */
@@ -44,7 +48,7 @@ struct arch_regs {
 	uint64_t sstatus; /* SPP, SPIE, FS of the thread */
 	uint64_t scause;  /* of the last trap */
 	uint64_t stval;
-	uint64_t pad;
+	uint64_t ilen; /* a vCPU's trapped instruction: its length (2 or 4) */
 };
 _Static_assert(sizeof(struct arch_regs) == 36 * 8, "entry.S REGS_SIZE");
 
@@ -53,9 +57,12 @@ struct arch_fpu {
 	uint64_t fcsr;
 };
 
-/* vCPUs (VS-mode guests) are stage 2 of the port: nothing is kept yet. */
+/* A vCPU: the VS-mode CSRs the hardware does not swap (vcpu.c); the
+ * general registers and the guest's sstatus.SPP are its thread's. */
 struct arch_vcpu {
-	uint64_t unused;
+	uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+	uint64_t hvip;      /* injected lines (VSSIP, VSTIP, VSEIP) */
+	uint64_t vstimecmp; /* Sstc: the guest's timer */
 };
 
 /* Message registers as the ABI numbers them: [0] cptr/status, [1] info,
