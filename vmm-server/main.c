@@ -127,11 +127,31 @@ static bool vmm_vcpu_on(struct vmm *v, unsigned cpu, uint64_t entry, uint64_t co
 	return !why;
 }
 
+/* Firmware console output (riscv64's SBI DBCN), a line at a time with
+ * the VMM's name: a guest cannot make it write more than it wrote. */
+static void vmm_console(struct vmm *v, const char *s, uint64_t n)
+{
+	static char line[120];
+	static unsigned len;
+	(void)v;
+	for (uint64_t i = 0; i < n; i++) {
+		if (s[i] != '\n' && len < sizeof(line) - 1) {
+			line[len++] = s[i] >= ' ' && s[i] < 0x7f ? s[i] : '?';
+			continue;
+		}
+		line[len] = 0;
+		kprintf("[%s] %s\n", self, line);
+		len = 0;
+		if (s[i] != '\n')
+			line[len++] = s[i] >= ' ' && s[i] < 0x7f ? s[i] : '?';
+	}
+}
+
 static void vmm_vcpu_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr);
 
 static const struct vmm_ops vcpu_ops = {
 	.inject = vmm_vcpu_inject, .cpu_on = vmm_vcpu_on, .reg_read = vmm_vcpu_reg_read,
-	.reg_write = vmm_vcpu_reg_write, .unknown = vmm_vcpu_unknown,
+	.reg_write = vmm_vcpu_reg_write, .unknown = vmm_vcpu_unknown, .console = vmm_console,
 };
 
 static const char *vm_setup(const struct keel_vm_info *info)
@@ -147,6 +167,7 @@ static const char *vm_setup(const struct keel_vm_info *info)
 	vm.ncpus = info->vcpu_count;
 	vm.ram_base = info->ram_base;
 	vm.ram_size = info->ram_size;
+	vm.ram = (const uint8_t *)(uintptr_t)KEEL_VMM_RAM_VADDR;
 	vm.ops = &vcpu_ops;
 	if (!vmm_arch_init(&vm))
 		return "cannot map the interrupt controller";

@@ -105,6 +105,9 @@ struct vmm_ops {
 	bool (*reg_write)(struct vmm *vm, unsigned cpu, unsigned reg, uint64_t val);
 	/* An UNKNOWN exit came (its MR0..MR5): for the log. */
 	void (*unknown)(struct vmm *vm, unsigned cpu, const uint64_t *mr);
+	/* The guest wrote n bytes to the firmware's console (riscv64's SBI
+	 * DBCN): for the log, a line at a time. */
+	void (*console)(struct vmm *vm, const char *s, uint64_t n);
 };
 
 enum vmm_power { VMM_CPU_OFF = 0, VMM_CPU_ON = 1 };
@@ -112,6 +115,7 @@ enum vmm_power { VMM_CPU_OFF = 0, VMM_CPU_ON = 1 };
 struct vmm {
 	unsigned ncpus;
 	uint64_t ram_base, ram_size;  /* guest-physical RAM (CPU_ON entries) */
+	const uint8_t *ram;           /* the VMM's view of it (KEEL_VMM_RAM_VADDR) */
 	struct mmio_map map;
 	struct vmm_arch arch;         /* interrupt controller, ... */
 	const struct vmm_ops *ops;

@@ -1,5 +1,5 @@
-# ARCH=riscv64 (issue 14, stage 1: the kernel in HS-mode and the non-VM
-# system scenarios; docs/riscv64.md). Included by the Makefile before it
+# ARCH=riscv64 (issue 14: the kernel in HS-mode, VS-mode guests, the
+# system scenarios that run there; docs/riscv64.md). Included by the Makefile before it
 # sets its aarch64 defaults. Set-up: tools/setup-riscv64.sh (the riscv64
 # cross compiler, qemu-system-riscv64, musl and libfdt built from Debian's
 # source into build/sysroot-riscv64).
@@ -25,14 +25,13 @@ UARCH_FLAGS :=
 UNOFP_FLAGS :=
 # clang 14 (the -Wmissing-variable-declarations check) knows no zicsr.
 CLANG_DROP := -march=rv64imac_zicsr_zifencei
-# Guests are stage 2: no VMM (its arch part), no virtio-rng server (it
-# needs the CPU's random number instruction: Zkr, later), no test guests (aarch64
-# programs) in the images.
-ARCH_NO_PROGS := vmm vrng
-ARCH_NO_GUESTS := yes
+# No virtio-rng server (it needs the CPU's random number instruction:
+# Zkr, later). The test guests are riscv64's own (docs/riscv64.md).
+ARCH_NO_PROGS := vrng
+ARCH_GUESTS_MK := tests/guests/arch/riscv64/guests.mk
 # make run ARCH=riscv64 APPEND=test=<scenario> boots the test image so
 # (tests/system/run.sh uses the same board).
 ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
-# make ARCH=riscv64 system-test: the system scenarios that need no VM.
+# make ARCH=riscv64 system-test: the system scenarios that run there.
 ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \
-	bench cfg restart-policy
+	bench cfg restart-policy vm-sbi

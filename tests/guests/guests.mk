@@ -31,6 +31,7 @@ GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=small \
 	-fno-tree-loop-distribute-patterns -MD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_DIR)/guest.ld
+GUEST_LD = $(GUEST_DIR)/guest.ld
 
 GUEST_LIB_SRCS := lib/head.S lib/console.c lib/exc.c lib/probe.c lib/fdt.c \
 	lib/ram.c lib/string.c
@@ -49,6 +50,15 @@ GUEST_echo_SRCS := echo.c lib/gic.c
 GUEST_smp_SRCS := smp.c lib/gic.c
 GUEST_pmu_SRCS := pmu.c
 GUEST_beat_SRCS := beat.c
+# Absolute relocations (the link refuses them) and the guests beside the
+# named ones (raw.bin, below).
+GUEST_ABS_RELOCS := ^R_AARCH64_(ABS|MOVW_[SU]ABS)
+GUEST_EXTRA = $(GUEST_B)/raw.bin
+# Another architecture's guests replace all of the above (its arch.mk
+# names the file: tests/guests/arch/<arch>/guests.mk).
+ifneq ($(ARCH_GUESTS_MK),)
+include $(ARCH_GUESTS_MK)
+endif
 
 guest_objs = $(patsubst %,$(GUEST_B)/obj/%.o,$(1))
 GUEST_LIB_OBJS := $(call guest_objs,$(GUEST_LIB_SRCS))
@@ -57,7 +67,7 @@ GUEST_ALL_OBJS := $(GUEST_LIB_OBJS) $(foreach g,$(GUEST_NAMES),\
 GUEST_BINS := $(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
 
 .PHONY: guests guests-bare guests-tools
-guests: $(GUEST_BINS) $(GUEST_B)/raw.bin
+guests: $(GUEST_BINS) $(GUEST_EXTRA)
 
 guests-bare: guests
 	bash $(GUEST_DIR)/run-bare.sh $(GUEST_B)
@@ -80,10 +90,10 @@ $(GUEST_B)/obj/%.S.o: $(GUEST_DIR)/%.S | guests-tools $(SETUP_STAMP)
 # at a 2 MiB boundary does not change.
 define guest_link
 $(GUEST_B)/$(1).elf: $(GUEST_LIB_OBJS) $(call guest_objs,$(GUEST_$(1)_SRCS)) \
-		$(GUEST_DIR)/guest.ld
+		$(GUEST_LD)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^)
 	@$(GUEST_READELF) -rW $$@ | awk '/^Relocation section/ { sec = $$$$3 } \
-		$$$$3 ~ /^R_AARCH64_(ABS|MOVW_[SU]ABS)/ && sec !~ /debug/ { \
+		$$$$3 ~ /$(GUEST_ABS_RELOCS)/ && sec !~ /debug/ { \
 		print "guests: absolute relocation in $$@ " sec ": " $$$$0; \
 		bad = 1 } END { exit bad }' || { rm -f $$@; exit 1; }
 endef

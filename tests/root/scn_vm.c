@@ -17,6 +17,10 @@
  *   vm-uirq        guest-uirq      uirq: the PL011's interrupt reaches the guest
  *   vm-devrestart  guest-uart      uart, with the PL011 server restarted as the
  *                                  guest starts (its state page carries over)
+ *   vm-sbi         guest-sbi       riscv64 (tests/guests/arch/riscv64/sbi.c): two
+ *                                  vCPUs, the PL011 at 0x10000000 without an
+ *                                  interrupt (no PLIC model yet); its SBI calls,
+ *                                  an MMIO device, a bad access, power-off
  */
 #include <keel/abi.h>
 #include <keel/print.h>
@@ -35,6 +39,15 @@ static bool vmt_restart_dev;
 
 /* The VM runs on CPU 1 when there is one: its exits run beside root, and
  * its reports cross CPUs. */
+static void vmt_run(const char *scn, const struct vm_spec *spec)
+{
+	vmt_name = scn;
+	if (!(vmt_vm = vm_create(spec)) || !vm_start(vmt_vm)) {
+		scn_fail(scn, "cannot create or start VM %s with %s", spec->name, spec->image);
+		scn_done();
+	}
+}
+
 static void vmt_start(const char *scn, const char *guest)
 {
 	const struct vm_spec spec = {
@@ -44,11 +57,7 @@ static void vmt_start(const char *scn, const char *guest)
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = GUEST_PL011,
 			   .size = 0x1000, .intid = GUEST_PL011_SPI } },
 	};
-	vmt_name = scn;
-	if (!(vmt_vm = vm_create(&spec)) || !vm_start(vmt_vm)) {
-		scn_fail(scn, "cannot create or start VM %s with %s", spec.name, guest);
-		scn_done();
-	}
+	vmt_run(scn, &spec);
 }
 
 static void vmt_ready(struct server *s, uint64_t entry, const char *text)
@@ -91,6 +100,19 @@ static void vm_scan(void) { vmt_start("vm-scan", "guest-scan"); }
 static void vm_hostile(void) { vmt_start("vm-hostile", "guest-hostile"); }
 static void vm_uirq(void) { vmt_start("vm-uirq", "guest-uirq"); }
 
+/* The riscv64 guest: the PL011 where QEMU virt has its UART, no line. */
+static void vm_sbi(void)
+{
+	const struct vm_spec spec = {
+		.name = "vm1", .image = "guest-sbi", .ram_base = GUEST_RAM_BASE,
+		.ram_size = GUEST_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
+		.vcpus = 2, .ndev = 1,
+		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x10000000,
+			   .size = 0x1000 } },
+	};
+	vmt_run("vm-sbi", &spec);
+}
+
 static void vm_devrestart(void)
 {
 	vmt_restart_dev = true;
@@ -108,3 +130,4 @@ const struct scenario scenario_vm_scan = VM_SCN(vm_scan, "vm-scan");
 const struct scenario scenario_vm_hostile = VM_SCN(vm_hostile, "vm-hostile");
 const struct scenario scenario_vm_uirq = VM_SCN(vm_uirq, "vm-uirq");
 const struct scenario scenario_vm_devrestart = VM_SCN(vm_devrestart, "vm-devrestart");
+const struct scenario scenario_vm_sbi = VM_SCN(vm_sbi, "vm-sbi");

@@ -1,0 +1,18 @@
+# riscv64 test guests (tests/guests/arch/riscv64/): bare-metal VS-mode
+# programs, each a riscv Linux Image. tests/guests/guests.mk includes this
+# file in place of its aarch64 list when arch/riscv64/arch.mk names it
+# (ARCH_GUESTS_MK); its compile and link rules serve both.
+GUEST_NAMES := sbi
+GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=medany \
+	-march=rv64imac_zicsr_zifencei -mabi=lp64 -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-tree-loop-distribute-patterns -MD -MP
+GUEST_LD = $(GUEST_DIR)/arch/riscv64/guest.ld
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-relax \
+	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_LD)
+GUEST_LIB_SRCS := arch/riscv64/head.S
+GUEST_sbi_SRCS := arch/riscv64/sbi.c
+# Code must run wherever the loader puts it: medany is PC-relative
+# (auipc pairs); these would be absolute.
+GUEST_ABS_RELOCS := ^R_RISCV_(32|64|HI20|LO12_I|LO12_S)$$$$
+GUEST_EXTRA =

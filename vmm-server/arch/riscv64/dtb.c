@@ -1,0 +1,91 @@
+/*
+ * The riscv64 nodes of the guest's device tree (vmm-server/dtb.c writes
+ * the generic ones), after QEMU virt's bindings:
+ *
+ *   /                      compatible riscv-virtio
+ *   cpus                   timebase-frequency: the host's (the guest's
+ *                          time CSR is the host's)
+ *   cpus/cpu@<n>           one per vCPU (hart n), riscv,isa, Sv39, with
+ *                          its local interrupt controller (riscv,cpu-intc)
+ *   pl011@<base>           each PL011 device, without an interrupt (no
+ *                          PLIC model yet: irq.c)
+ *
+ * The firmware is SBI (sbi.c), which needs no node. virtio-mmio devices
+ * get none: without an interrupt a driver would wait forever.
+ */
+#include <stdio.h>
+
+#include "riscv64_vmm.h"
+#include "dtb.h"
+
+#define PHANDLE_CLK 1u
+
+static void dtb_cpu(struct dtbw *f, unsigned i)
+{
+	dtb_node_at(f, "cpu", i);
+	dtb_prop_str(f, "device_type", "cpu");
+	dtb_prop_u32(f, "reg", i);
+	dtb_prop_str(f, "status", "okay");
+	dtb_prop_str(f, "compatible", "riscv");
+	dtb_prop_str(f, "riscv,isa", "rv64imafdc_zicsr_zifencei_sstc");
+	dtb_prop_str(f, "mmu-type", "riscv,sv39");
+	dtb_node(f, "interrupt-controller");
+	dtb_prop_u32(f, "#interrupt-cells", 1);
+	dtb_prop(f, "interrupt-controller", NULL, 0);
+	dtb_prop_str(f, "compatible", "riscv,cpu-intc");
+	dtb_end_node(f);
+	dtb_end_node(f);
+}
+
+static void dtb_cpus(struct dtbw *f, unsigned ncpus)
+{
+	dtb_node(f, "cpus");
+	dtb_prop_u32(f, "#address-cells", 1);
+	dtb_prop_u32(f, "#size-cells", 0);
+	dtb_prop_u32(f, "timebase-frequency", RV_TIMEBASE_HZ);
+	for (unsigned i = 0; i < ncpus; i++)
+		dtb_cpu(f, i);
+	dtb_end_node(f);
+}
+
+static void dtb_pl011(struct dtbw *f, const struct keel_vm_dev *d)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	const uint32_t clocks[2] = { PHANDLE_CLK, PHANDLE_CLK };
+	uint32_t reg[4];
+	dtb_node_at(f, "pl011", d->base);
+	dtb_prop(f, "compatible", compat, sizeof(compat));
+	dtb_reg2(reg, d->base, d->size);
+	dtb_prop_cells(f, "reg", reg, 4);
+	dtb_prop(f, "clock-names", clock_names, sizeof(clock_names));
+	dtb_prop_cells(f, "clocks", clocks, 2);
+	dtb_end_node(f);
+}
+
+void vmm_arch_dtb_root(struct dtbw *f)
+{
+	dtb_prop_str(f, "compatible", "riscv-virtio");
+}
+
+void vmm_arch_dtb_nodes(struct dtbw *f, const struct keel_vm_info *info, unsigned ncpus)
+{
+	dtb_cpus(f, ncpus);
+	dtb_node(f, "apb-pclk"); /* the PL011's clock, as on an Arm VM */
+	dtb_prop_str(f, "compatible", "fixed-clock");
+	dtb_prop_u32(f, "#clock-cells", 0);
+	dtb_prop_u32(f, "clock-frequency", 24000000);
+	dtb_prop_u32(f, "phandle", PHANDLE_CLK);
+	dtb_end_node(f);
+	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
+		if (info->dev[i].kind == KEEL_VM_DEV_PL011)
+			dtb_pl011(f, &info->dev[i]);
+}
+
+bool vmm_arch_dtb_dev_path(const struct keel_vm_dev *d, char *path, size_t size)
+{
+	if (d->kind != KEEL_VM_DEV_PL011)
+		return false;
+	snprintf(path, size, "/pl011@%llx", (unsigned long long)d->base);
+	return true;
+}
