@@ -43,20 +43,35 @@ void arch_cpu_relax(void) { __asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::
 void arch_cpu_wake(void) { __asm__ volatile("fence rw, rw" ::: "memory"); }
 void arch_halt(void) { __asm__ volatile("wfi"); }
 
-/* Per-CPU state, the kernel's map, the trap vector (at its alias: the
- * address threads' maps have), the timer and the counters U-mode may read. */
-static void cpu_setup(unsigned cpu)
+/* A CPU's struct percpu, trampoline block and idle thread. CPU 0 makes
+ * every CPU's before it starts the others: root may make a thread ready
+ * on a CPU whose hart has not come up yet (a late hart under a loaded
+ * host), which then runs it first (resched). */
+static void cpu_percpu_init(unsigned cpu)
 {
 	struct percpu *c = &kernel_cpu[cpu];
 	struct rv_tramp *tr = &rv_tramp[cpu];
 	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
 	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
 	c->id = (uint8_t)cpu;
-	__asm__ volatile("mv tp, %0" : : "r"(c));
 	tr->kernel_satp = rv_kernel_satp();
 	tr->user_satp = tr->kernel_satp;
 	tr->kstack_top = c->kstack_top;
 	tr->percpu = (uint64_t)c;
+	c->idle.state = TS_IDLE;
+	c->idle.cpu = (uint8_t)cpu;
+	c->idle.regs.x[RV_REG_PC] = (uint64_t)rv_idle_loop;
+	c->idle.regs.sstatus = SSTATUS_SPP | SSTATUS_SPIE;
+	c->current = &c->idle;
+	c->resched = cpu != 0;
+}
+
+/* This hart: the kernel's map, the trap vector (at its alias: the
+ * address threads' maps have), the timer and the counters U-mode may read. */
+static void cpu_setup(unsigned cpu)
+{
+	struct rv_tramp *tr = &rv_tramp[cpu];
+	__asm__ volatile("mv tp, %0" : : "r"(&kernel_cpu[cpu]));
 	csr_write(satp, tr->kernel_satp);
 	__asm__ volatile("sfence.vma" ::: "memory");
 	csr_write(stvec, (uint64_t)rv_trap_vector + RV_ALIAS_OFFSET);
@@ -64,15 +79,13 @@ static void cpu_setup(unsigned cpu)
 	csr_write(scounteren, 2); /* U-mode may read time (keel/arch_counter.h) */
 	csr_clear(sstatus, SSTATUS_FS_MASK | SSTATUS_SIE);
 	csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
-	c->idle.state = TS_IDLE;
-	c->idle.cpu = (uint8_t)cpu;
-	c->idle.regs.x[RV_REG_PC] = (uint64_t)rv_idle_loop;
-	c->idle.regs.sstatus = SSTATUS_SPP | SSTATUS_SPIE;
-	c->current = &c->idle;
 }
 
 void arch_boot_secondaries(void)
 {
+	for (unsigned i = 1; i < kernel_ncpus; i++)
+		cpu_percpu_init(i);
+	__asm__ volatile("fence rw, rw" ::: "memory");
 	for (unsigned i = 1; i < kernel_ncpus; i++) {
 		long r = rv_sbi_hart_start(rv_board.hartid[i], (uint64_t)rv_secondary_entry, i);
 		if (r != 0)
@@ -98,6 +111,7 @@ void riscv64_main(uint64_t dtb, uint64_t hartid)
 {
 	struct boot_mem bm;
 	rv_mmu_build();
+	cpu_percpu_init(0);
 	cpu_setup(0);
 	lock_acquire();
 	rv_board_from_fdt((const void *)dtb, hartid, &bm);

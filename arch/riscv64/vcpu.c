@@ -37,8 +37,12 @@
 static struct arch_vcpu *held[MAX_CPUS]; /* VS CSRs in this CPU */
 static uint64_t cpu_hgatp[MAX_CPUS];     /* what this CPU's hgatp holds */
 static bool cpu_new_vcpu[MAX_CPUS];      /* loaded since the last entry */
+/* Held, but a native thread or idle runs: the guest's interrupt enables
+ * (vsie, the VS bits of hie) are in memory and the CSR is 0, or the idle
+ * loop's WFI would wake again and again for the guest's due timer. */
+static bool cpu_native[MAX_CPUS];
 
-#define VS_CSRS(X) X(vsstatus, CSR_VSSTATUS); X(vsie, CSR_VSIE); X(vstvec, CSR_VSTVEC); \
+#define VS_CSRS(X) X(vsstatus, CSR_VSSTATUS); X(vstvec, CSR_VSTVEC); \
 	X(vsscratch, CSR_VSSCRATCH); X(vsepc, CSR_VSEPC); X(vscause, CSR_VSCAUSE);          \
 	X(vstval, CSR_VSTVAL); X(vsatp, CSR_VSATP); X(vstimecmp, CSR_VSTIMECMP)
 #define VS_SAVE(f, n) v->f = csrn_read(n)
@@ -60,12 +64,18 @@ void rv_vcpu_cpu_init(void)
 
 /* hvip reads VSTIP as Sstc's comparison sets it, and a write of hvip
  * sets or clears it (QEMU): it is not saved, and the load writes hvip
- * before vstimecmp (the last of VS_CSRS), which makes VSTIP right. */
-static void vcpu_save(struct arch_vcpu *v)
+ * before vstimecmp (the last of VS_CSRS), which makes VSTIP right. The
+ * CPU is left with nothing that could interrupt it (a guest timer far
+ * away, no enables). */
+static void vcpu_save(struct arch_vcpu *v, unsigned cpu)
 {
 	VS_CSRS(VS_SAVE);
+	if (!cpu_native[cpu])
+		v->vsie = csrn_read(CSR_VSIE);
 	v->hvip = csrn_read(CSR_HVIP) & HVIP_INJECTED;
 	csrn_write(CSR_HVIP, 0);
+	csrn_write(CSR_VSIE, 0);
+	csrn_write(CSR_VSTIMECMP, UINT64_MAX);
 }
 
 static void vcpu_load(const struct arch_vcpu *v)
@@ -79,8 +89,9 @@ void arch_vcpu_flush(void)
 	unsigned cpu = this_cpu()->id;
 	if (!held[cpu])
 		return;
-	vcpu_save(held[cpu]);
+	vcpu_save(held[cpu], cpu);
 	held[cpu] = NULL;
+	cpu_native[cpu] = false;
 }
 
 int arch_vcpu_holder(const struct arch_vcpu *v)
@@ -91,17 +102,36 @@ int arch_vcpu_holder(const struct arch_vcpu *v)
 	return -1;
 }
 
+/* A native thread or idle: the VS CSRs stay, unused, but masked. */
+static void vcpu_to_native(unsigned cpu)
+{
+	if (!held[cpu] || cpu_native[cpu])
+		return;
+	held[cpu]->vsie = csrn_read(CSR_VSIE);
+	csrn_write(CSR_VSIE, 0);
+	cpu_native[cpu] = true;
+}
+
 void arch_vcpu_activate(struct arch_vcpu *v)
 {
 	unsigned cpu = this_cpu()->id;
-	if (!v || held[cpu] == v)
-		return; /* a native thread: the VS CSRs stay, unused */
-	if (arch_vcpu_holder(v) >= 0)
-		kpanic("vCPU loaded while another CPU holds it");
-	arch_vcpu_flush();
-	vcpu_load(v);
-	held[cpu] = v;
-	cpu_new_vcpu[cpu] = true;
+	if (!v) {
+		vcpu_to_native(cpu);
+		return;
+	}
+	if (held[cpu] != v) {
+		if (arch_vcpu_holder(v) >= 0)
+			kpanic("vCPU loaded while another CPU holds it");
+		arch_vcpu_flush();
+		vcpu_load(v);
+		held[cpu] = v;
+		cpu_new_vcpu[cpu] = true;
+		cpu_native[cpu] = true;
+	}
+	if (cpu_native[cpu]) {
+		csrn_write(CSR_VSIE, v->vsie);
+		cpu_native[cpu] = false;
+	}
 }
 
 void arch_vcpu_forget(struct arch_vcpu *v)
