@@ -12,6 +12,7 @@
  *               enabled: it comes once, no earlier than the deadline
  *   sbi-abort   a load and a store to guest-physical 0x20000000 (nothing
  *               there) come back as access faults (5, 7) at that address
+ *   sbi-csr     a read of hstatus comes back as an illegal instruction
  *   sbi-hsm     HSM: hart 1 STOPPED, hart_start(1) runs it with a0 = 1,
  *               a1 = the opaque value, STARTED, it stops itself: STOPPED
  *   sbi-ipi     IPI: hart 1, waiting in WFI with SSIE, takes the software
@@ -218,6 +219,17 @@ static void check_abort(void)
 	       "store cause", trap_cause);
 }
 
+/* hstatus (0x600) is the hypervisor's: from VS-mode a virtual-instruction
+ * trap, which the VMM answers with an illegal instruction. */
+static void check_csr(void)
+{
+	unsigned long v = 0;
+	trap_count = 0;
+	__asm__ volatile(".option push\n.option norvc\ncsrr %0, 0x600\n.option pop"
+			 : "=r"(v) : : "memory");
+	report(trap_count == 1 && trap_cause == 2, "sbi-csr", "hstatus read: cause", trap_cause);
+}
+
 /* ---- two harts ---- */
 
 static volatile unsigned long hart1_a0, hart1_a1, hart1_ready, hart1_ipi;
@@ -278,6 +290,7 @@ void guest_main(unsigned long hart, const void *dtb)
 	check_mmio();
 	check_timer();
 	check_abort();
+	check_csr();
 	check_hsm();
 	out("[test] DONE sbi");
 	flush();
