@@ -10,7 +10,9 @@
 #
 # Included by the top-level Makefile, which sets BUILD and HOST_CC.
 
-VMMU_DIR := $(BUILD)/host/vmm-unit
+# Another architecture's part gets its own directory (its arch.mk sets
+# ARCH_HOST_SUFFIX): the generic objects depend on the arch's struct vmm.
+VMMU_DIR := $(BUILD)/host/vmm-unit$(ARCH_HOST_SUFFIX)
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
 VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) libipc/src/mmio.c \
 	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \

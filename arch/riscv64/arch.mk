@@ -29,6 +29,8 @@ CLANG_DROP := -march=rv64imac_zicsr_zifencei
 # Zkr, later). The test guests are riscv64's own (docs/riscv64.md).
 ARCH_NO_PROGS := vrng
 ARCH_GUESTS_MK := tests/guests/arch/riscv64/guests.mk
+# make vmm-unit ARCH=riscv64 builds in build/host/vmm-unit-riscv64.
+ARCH_HOST_SUFFIX := -riscv64
 # make run ARCH=riscv64 APPEND=test=<scenario> boots the test image so
 # (tests/system/run.sh uses the same board).
 ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot

@@ -54,9 +54,16 @@ static void fake_unknown(struct vmm *v, unsigned cpu, const uint64_t *mr)
 	fake.unknown_n++;
 }
 
+static void fake_console(struct vmm *v, const char *s, uint64_t n)
+{
+	(void)v;
+	for (uint64_t i = 0; i < n && fake.out_n < sizeof(fake.out); i++)
+		fake.out[fake.out_n++] = s[i];
+}
+
 static const struct vmm_ops fake_ops = {
 	.inject = fake_inject, .cpu_on = fake_cpu_on, .reg_read = fake_reg_read,
-	.reg_write = fake_reg_write, .unknown = fake_unknown,
+	.reg_write = fake_reg_write, .unknown = fake_unknown, .console = fake_console,
 };
 
 void fake_vm_init(struct vmm *vm, unsigned ncpus)

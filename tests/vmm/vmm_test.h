@@ -19,6 +19,7 @@ Suite *suite_image(void);
 Suite *suite_dtb(void);
 Suite *suite_irq(void);
 Suite *suite_psci(void);
+Suite *suite_sbi(void);  /* riscv64 */
 
 /* fake_vm.c: a VM whose vmm_ops record what they were asked */
 #define FAKE_MAX 64u
@@ -34,6 +35,8 @@ struct fake_log {
 	unsigned unknown_n;               /* UNKNOWN exits reported */
 	uint64_t on_entry, on_ctx;
 	uint64_t regs[KEEL_VMM_MAX_VCPUS][KEEL_VREG_COUNT];
+	char out[512];                    /* firmware console output */
+	unsigned out_n;
 };
 extern struct fake_log fake;
 void fake_vm_init(struct vmm *vm, unsigned ncpus);
