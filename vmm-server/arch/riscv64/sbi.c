@@ -11,13 +11,14 @@
  *                                           here, machine ids 0
  *   TIME          0 set_timer(t)            the vCPU's vstimecmp = t
  *   IPI (sPI)     0 send_ipi(mask, base)    a software interrupt to each
- *   RFENCE        0 fence.i, 1 sfence.vma,  SUCCESS: a VM's vCPUs share one
- *                 2 sfence.vma.asid         CPU (root places them so) whose
- *                                           translations are the guest's
- *                                           own to fence, and a vCPU that
- *                                           moves to a CPU drops that
- *                                           CPU's (arch/riscv64/vcpu.c);
- *                                           the hfence ones NOT_SUPPORTED
+ *   RFENCE        0 fence.i, 1 sfence.vma,  each other target vCPU that is on
+ *                 2 sfence.vma.asid         gets a READ_REG, which takes its
+ *                                           state off its CPU: loaded again,
+ *                                           it gets hfence.vvma for its VMID
+ *                                           there (arch/riscv64/vcpu.c), a
+ *                                           whole-VMID fence (a superset of
+ *                                           any asked-for range); the hfence
+ *                                           ones NOT_SUPPORTED
  *   HSM           0 hart_start(h, pc, op)   hart h (vCPU h) starts at pc
  *                 1 hart_stop               this vCPU stops
  *                 2 hart_get_status(h)      STARTED (0) or STOPPED (1)
@@ -131,11 +132,19 @@ static void sbi_ipi(struct sbi_call *c)
 
 static void sbi_rfence(struct sbi_call *c)
 {
-	uint64_t harts;
-	if (c->fid > 2)
+	uint64_t harts, pc;
+	if (c->fid > 2) {
 		c->error = ERR_NOT_SUPPORTED;
-	else if (!sbi_harts(c->vm, c->a[0], c->a[1], &harts))
+		return;
+	}
+	if (!sbi_harts(c->vm, c->a[0], c->a[1], &harts)) {
 		c->error = ERR_INVALID_PARAM;
+		return;
+	}
+	for (unsigned h = 0; h < c->vm->ncpus; h++)
+		if ((harts >> h) & 1 && h != c->cpu && c->vm->power[h] == VMM_CPU_ON &&
+		    !c->vm->ops->reg_read(c->vm, h, KEEL_VREG_PC, &pc))
+			c->error = ERR_FAILED;
 }
 
 static void sbi_hart_start(struct sbi_call *c)

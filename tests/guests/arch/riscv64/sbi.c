@@ -15,6 +15,8 @@
  *   sbi-csr     a read of hstatus comes back as an illegal instruction
  *   sbi-hsm     HSM: hart 1 STOPPED, hart_start(1) runs it with a0 = 1,
  *               a1 = the opaque value, STARTED, it stops itself: STOPPED
+ *   sbi-rfence  RFENCE sfence.vma to hart 1 (running: the VMM takes its
+ *               state off its CPU) succeeds; to hart 2 (none) is refused
  *   sbi-ipi     IPI: hart 1, waiting in WFI with SSIE, takes the software
  *               interrupt hart 0 sends
  *
@@ -28,6 +30,8 @@
 #define EXT_TIME 0x54494d45u
 #define EXT_IPI 0x735049u
 #define EXT_HSM 0x48534du
+#define EXT_RFENCE 0x52464e43u
+#define SBI_ERR_INVALID_PARAM (-3)
 #define EXT_SRST 0x53525354u
 #define EXT_DBCN 0x4442434eu
 #define SBI_ERR_NOT_SUPPORTED (-2)
@@ -270,6 +274,9 @@ static void check_hsm(void)
 			    hart1_a0 == 1 && hart1_a1 == OPAQUE,
 		    "sbi-hsm-start", "hart 1 a1", hart1_a1))
 		return;
+	r = sbi(EXT_RFENCE, 1, 1ul << 1, 0, 0); /* sfence.vma on hart 1, in WFI */
+	report(r.error == 0 && sbi(EXT_RFENCE, 1, 1ul << 2, 0, 0).error == SBI_ERR_INVALID_PARAM,
+	       "sbi-rfence", "error", (unsigned long)r.error);
 	r = sbi(EXT_IPI, 0, 1ul << 1, 0, 0);
 	for (t0 = now(); hart1_status() != HSM_STOPPED && now() - t0 < 500 * TICKS_10MS;)
 		;

@@ -118,6 +118,7 @@ START_TEST(ipi_to_running_harts)
 	ck_assert_uint_eq(sbi_error(0, EXT_IPI, 0, 1, 1, 0), 0);             /* hart 1 */
 	ck_assert_uint_eq(fake.n, 4);
 	ck_assert_uint_eq(sbi_error(0, EXT_RFENCE, 1, 3, 0, 0), 0);
+	ck_assert_uint_eq(sbi_error(0, EXT_RFENCE, 1, 8, 0, 0), INVALID_PARAM);
 	ck_assert_uint_eq(sbi_error(0, EXT_RFENCE, 3, 3, 0, 0), NOT_SUPPORTED); /* hfence */
 }
 END_TEST
