@@ -81,6 +81,25 @@ void arch_halt(void)
 }
 
 /* Called from start.S with the MMU on; per-CPU pointer and EL2 state. */
+/* A CPU's struct percpu and idle thread. CPU 0 makes every CPU's before
+ * it starts the others: root may make a thread ready on a CPU that has not
+ * come up yet (under a loaded host a CPU can start seconds late), which
+ * then runs it first (resched). */
+static void cpu_percpu_init(unsigned cpu)
+{
+	struct percpu *c = &kernel_cpu[cpu];
+	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
+	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
+	c->id = (uint8_t)cpu;
+	c->idle.state = TS_IDLE;
+	c->idle.cpu = (uint8_t)cpu;
+	c->idle.regs.pc = (uint64_t)aarch64_idle_loop;
+	c->idle.regs.spsr = SPSR_EL2H_IRQ_ON;
+	c->current = &c->idle;
+	c->resched = cpu != 0;
+}
+
+/* This CPU's registers (start.S, with the MMU on). */
 void cpu_percpu_setup(uint64_t cpu);
 void cpu_percpu_setup(uint64_t cpu)
 {
@@ -88,11 +107,9 @@ void cpu_percpu_setup(uint64_t cpu)
 	if (cpu == 0) {
 		aarch64_mmu_features();
 		aarch64_el2_map_build();
+		cpu_percpu_init(0);
 	}
 	aarch64_el2_map_use(); /* the map with the guard pages */
-	c->kstack_top = (uint64_t)kernel_stacks[cpu].stack + KSTACK_SIZE;
-	c->estack_top = (uint64_t)emergency_stacks[cpu] + ESTACK_SIZE;
-	c->id = (uint8_t)cpu;
 	sysreg_write(tpidr_el2, c);
 	sysreg_write(hcr_el2, aarch64_hcr_native);
 	sysreg_write(vtcr_el2, VTCR_VALUE);
@@ -114,15 +131,13 @@ void cpu_percpu_setup(uint64_t cpu)
 	 * after it (under TGE, debug exceptions from EL0 go to EL2). */
 	sysreg_write(mdcr_el2, MDCR_DEBUG_TRAPS | MDCR_TPM | MDCR_TPMCR);
 	isb();
-	c->idle.state = TS_IDLE;
-	c->idle.cpu = (uint8_t)cpu;
-	c->idle.regs.pc = (uint64_t)aarch64_idle_loop;
-	c->idle.regs.spsr = SPSR_EL2H_IRQ_ON;
-	c->current = &c->idle;
 }
 
 void arch_boot_secondaries(void)
 {
+	for (unsigned i = 1; i < kernel_ncpus; i++)
+		cpu_percpu_init(i);
+	__asm__ volatile("dsb ish" ::: "memory"); /* before any CPU_ON */
 	for (unsigned i = 1; i < kernel_ncpus; i++) {
 		long r = psci_cpu_on(aarch64_board.cpu_mpidr[i], (uint64_t)secondary_entry, i);
 		if (r != 0)
