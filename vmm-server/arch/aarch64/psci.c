@@ -76,15 +76,17 @@ struct psci_answer psci_call(struct vmm *vm, uint32_t fn, const uint64_t *x)
 		for (unsigned i = 1; i < 4; i++)
 			a[i] = (uint32_t)a[i];
 	switch (fn) {
-	case FN_PSCI_VERSION: case FN_SMCCC_VERSION: r.ret = PSCI_1_1; break;
-	case FN_CPU_SUSPEND: r.action = PSCI_WAIT; break;
-	case FN_CPU_OFF: r.action = PSCI_CPU_OFF; break;
-	case FN_CPU_ON: r.ret = psci_cpu_on(vm, a[1], a[2], a[3]); break;
-	case FN_AFFINITY_INFO: r.ret = psci_affinity(vm, a[1], a[2]); break;
-	case FN_MIGRATE_INFO_TYPE: r.ret = 2; break;
-	case FN_PSCI_FEATURES: r.ret = psci_known(psci_fn((uint32_t)x[1])) ? 0 : PSCI_NOT_SUPPORTED; break;
-	case FN_SYSTEM_OFF: r.action = PSCI_SYSTEM_OFF; break;
-	case FN_SYSTEM_RESET: r.action = PSCI_SYSTEM_RESET; break;
+	case PSCI_FN_PSCI_VERSION: case PSCI_FN_SMCCC_VERSION: r.ret = PSCI_1_1; break;
+	case PSCI_FN_CPU_SUSPEND: r.action = PSCI_WAIT; break;
+	case PSCI_FN_CPU_OFF: r.action = PSCI_CPU_OFF; break;
+	case PSCI_FN_CPU_ON: r.ret = psci_cpu_on(vm, a[1], a[2], a[3]); break;
+	case PSCI_FN_AFFINITY_INFO: r.ret = psci_affinity(vm, a[1], a[2]); break;
+	case PSCI_FN_MIGRATE_INFO_TYPE: r.ret = 2; break;
+	case PSCI_FN_PSCI_FEATURES:
+		r.ret = psci_known(psci_fn((uint32_t)x[1])) ? 0 : PSCI_NOT_SUPPORTED;
+		break;
+	case PSCI_FN_SYSTEM_OFF: r.action = PSCI_SYSTEM_OFF; break;
+	case PSCI_FN_SYSTEM_RESET: r.action = PSCI_SYSTEM_RESET; break;
 	default: r.ret = PSCI_NOT_SUPPORTED; break;
 	}
 	return r;
