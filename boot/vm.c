@@ -108,8 +108,10 @@ static bool vm_note_ram(struct vm *vm, uint64_t frame, uint64_t gpa, uint64_t si
 		last->size += size;
 		return true;
 	}
-	if (t->n == KEEL_BLK_RAM_MAX)
-		return false;
+	if (t->n == KEEL_BLK_RAM_MAX) { /* only a disk needs the table: vm_device refuses one */
+		vm->ram_split = true;
+		return true;
+	}
 	t->r[t->n++] = (struct keel_blk_ram){ .gpa = gpa, .pa = pa, .size = size };
 	return true;
 }
@@ -296,6 +298,11 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 		return net_attach(spec, d, s); /* h-net: its switch port */
 	if (spec->dev[d].disk < 0)
 		return true;
+	if (vm->ram_split) { /* its driver could not check the guest's buffers */
+		kprintf("[root] VM %s: its RAM is in more than %u pieces of machine memory, too many "
+			"for a disk's driver to check; no disk for it\n", spec->name, KEEL_BLK_RAM_MAX);
+		return false;
+	}
 	snprintf(name, sizeof(name), "%s-blkdrv%u", spec->name, d);
 	if ((t = blkdrv_transport((unsigned)spec->dev[d].disk)) < 0) {
 		kprintf("[root] VM %s: no disk %d on the machine for its device %u\n", spec->name,

@@ -76,6 +76,7 @@ struct vm {
 	uint64_t view;        /* root's address for this VM's info and image */
 	uint64_t ram_pa_lo, ram_pa_hi; /* physical range of its RAM frames */
 	struct keel_blk_ram_table ram; /* guest- to host-physical, for its block drivers */
+	bool ram_split;       /* ... which did not fit there: no disk for this VM */
 	struct vm_spec spec;  /* what it was made from (a reset makes it again) */
 	struct root_carve carve; /* everything above comes from here */
 	uint64_t carve_bytes;
