@@ -15,7 +15,8 @@
  * them until another vCPU is loaded there or arch_vcpu_flush). The
  * guest's interrupts are VS-level ones, delegated to it (hideleg): the
  * timer is Sstc's vstimecmp (VSTIP straight from the hart), the software
- * interrupt is injected in hvip.VSSIP. Its own exceptions (page faults,
+ * interrupt is injected in hvip.VSSIP, and the external line (the VMM's
+ * PLIC model) is hvip.VSEIP, raised and lowered by the VMM. Its own exceptions (page faults,
  * breakpoints, misaligned accesses, ecall from VU) go straight to it
  * (hedeleg); the rest come here as exits (exit.c).
  */
@@ -23,10 +24,12 @@
 #include "exit.h"
 
 #define HVIP_VSSIP (1ull << 2)
+#define HVIP_VSEIP (1ull << 10)
 #define VS_IRQS (1ull << 2 | 1ull << 6 | 1ull << 10) /* VSSIP, VSTIP, VSEIP */
 #define HVIP_INJECTED (1ull << 2 | 1ull << 10)      /* VSSIP, VSEIP */
 #define VSIE_STIE (1ull << 5)                       /* vsie as the guest sees it */
 #define VS_IRQ_SOFT 1u                              /* guest cause numbers */
+#define VS_IRQ_EXT 9u
 /* Exceptions the guest takes itself: misaligned fetch (0), breakpoint
  * (3), misaligned load and store (4, 6), ecall from VU (8), its own page
  * faults (12, 13, 15). Illegal instructions come here: the lazy FPU. */
@@ -184,6 +187,8 @@ bool arch_vcpu_reg_valid(unsigned n, uint64_t val, bool write)
 {
 	if (n == KEEL_VREG_PSTATE)
 		return !write || val <= 1;
+	if (n == KEEL_VREG_EXT_IRQ) /* lowered only: a raise must wake (INJECT_IRQ) */
+		return !write || val == 0;
 	return n <= KEEL_VREG_PC || n == KEEL_VREG_TIMER;
 }
 
@@ -194,6 +199,7 @@ bool arch_vcpu_reg_read(struct arch_vcpu *v, struct arch_regs *r, unsigned n, ui
 	else if (n == KEEL_VREG_PC) *val = r->x[RV_REG_PC];
 	else if (n == KEEL_VREG_PSTATE) *val = (r->sstatus & SSTATUS_SPP) != 0;
 	else if (n == KEEL_VREG_TIMER) *val = v->vstimecmp;
+	else if (n == KEEL_VREG_EXT_IRQ) *val = (v->hvip & HVIP_VSEIP) != 0;
 	else return false;
 	return true;
 }
@@ -206,6 +212,7 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 	else if (n == KEEL_VREG_PSTATE && val <= 1)
 		r->sstatus = (r->sstatus & ~SSTATUS_SPP) | (val ? SSTATUS_SPP : 0);
 	else if (n == KEEL_VREG_TIMER) v->vstimecmp = val;
+	else if (n == KEEL_VREG_EXT_IRQ && !val) v->hvip &= ~HVIP_VSEIP;
 	else return false;
 	return true;
 }
@@ -244,20 +251,19 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, struct arch_regs *r)
 	vcpu_take(v, r, EXC_ILLEGAL, 0);
 }
 
-/* Only the software interrupt is injected for now: the timer is the
- * guest's own (Sstc), and the external line waits for an interrupt
- * controller model that can also lower it (docs/riscv64.md). */
+/* The software interrupt (the guest clears it) and the external line (a
+ * level the VMM lowers: KEEL_VREG_EXT_IRQ); the timer is the guest's own
+ * (Sstc). Neither has a priority or an EOI to report. */
 bool arch_vcpu_irq_room(const struct arch_vcpu *v, unsigned intid)
 {
 	(void)v;
-	return intid == VS_IRQ_SOFT;
+	return intid == VS_IRQ_SOFT || intid == VS_IRQ_EXT;
 }
 
 void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio, bool notify_eoi)
 {
 	(void)prio, (void)notify_eoi;
-	if (intid == VS_IRQ_SOFT)
-		v->hvip |= HVIP_VSSIP;
+	v->hvip |= intid == VS_IRQ_EXT ? HVIP_VSEIP : intid == VS_IRQ_SOFT ? HVIP_VSSIP : 0;
 }
 
 /* Pending and enabled: a WFI would end (hvip's VS bits sit one above the

@@ -196,7 +196,10 @@ enum keel_label {
 	 *   (KEEL_INJECT_NOTIFY_EOI: report a KEEL_EXIT_MAINT exit when the
 	 *   guest has finished with it, as a level-triggered line needs):
 	 *   pending in a list register; KEEL_E_BUSY when all list registers
-	 *   hold interrupts. */
+	 *   hold interrupts. riscv64: MR0 a guest cause number, 1 (software
+	 *   interrupt, which the guest clears) or 9 (the external line, a
+	 *   level: KEEL_VREG_EXT_IRQ lowers it); the priority and flags are
+	 *   not used; 0 and 2..8 are KEEL_E_BUSY. */
 	KEEL_VCPU_READ_REG = 24,
 	KEEL_VCPU_WRITE_REG = 25,
 	KEEL_VCPU_INJECT_IRQ = 26,
@@ -349,8 +352,11 @@ enum keel_resume_flags {
  * (ra 0, sp 1, a0 9, a7 16, t6 30; x0 is KEEL_EXIT_REG_NONE), SP is sp
  * again, PSTATE the guest's privilege (1 VS-mode, 0 VU-mode), TIMER its
  * vstimecmp (against the time CSR), and SP_EL1 and MPIDR do not exist
- * (a hart id is the boot a0). Registers an arch lacks are invalid
- * arguments. */
+ * (a hart id is the boot a0), and EXT_IRQ is the guest's external
+ * interrupt line (hvip.VSEIP), a level: INJECT_IRQ of 9 raises it (and
+ * wakes a vCPU parked in WFI), it stays raised until WRITE_REG of 0 here
+ * lowers it (a write of anything else is an invalid argument); it reads
+ * 1 while raised. Registers an arch lacks are invalid arguments. */
 enum keel_vreg {
 	KEEL_VREG_GENERAL = 31,  /* how many general registers there are */
 	KEEL_VREG_SP = 31,       /* SP_EL0 */
@@ -359,7 +365,8 @@ enum keel_vreg {
 	KEEL_VREG_SP_EL1 = 34,
 	KEEL_VREG_MPIDR = 35,    /* what the guest reads as MPIDR_EL1 */
 	KEEL_VREG_TIMER = 36,    /* riscv64: the guest timer's compare value */
-	KEEL_VREG_COUNT = 37,
+	KEEL_VREG_EXT_IRQ = 37,  /* riscv64: the external interrupt line */
+	KEEL_VREG_COUNT = 38,
 };
 /* No register (see VM exits): above every KEEL_VREG_*, so that a RESUME
  * or WRITE_REG naming it is not a write of anything. */
