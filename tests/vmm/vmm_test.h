@@ -20,6 +20,7 @@ Suite *suite_dtb(void);
 Suite *suite_irq(void);
 Suite *suite_psci(void);
 Suite *suite_sbi(void);  /* riscv64 */
+Suite *suite_plic(void); /* riscv64 */
 
 /* fake_vm.c: a VM whose vmm_ops record what they were asked */
 #define FAKE_MAX 64u
