@@ -18,9 +18,10 @@
  *   vm-devrestart  guest-uart      uart, with the PL011 server restarted as the
  *                                  guest starts (its state page carries over)
  *   vm-sbi         guest-sbi       riscv64 (tests/guests/arch/riscv64/sbi.c): two
- *                                  vCPUs, the PL011 at 0x10000000 without an
- *                                  interrupt (no PLIC model yet); its SBI calls,
- *                                  an MMIO device, a bad access, power-off
+ *                                  vCPUs, the PL011 at 0x10000000 on PLIC source
+ *                                  10 (QEMU virt's UART's); its SBI calls, an MMIO
+ *                                  device, a bad access, the PL011's interrupt
+ *                                  through the VMM's PLIC, power-off
  */
 #include <keel/abi.h>
 #include <keel/print.h>
@@ -100,7 +101,8 @@ static void vm_scan(void) { vmt_start("vm-scan", "guest-scan"); }
 static void vm_hostile(void) { vmt_start("vm-hostile", "guest-hostile"); }
 static void vm_uirq(void) { vmt_start("vm-uirq", "guest-uirq"); }
 
-/* The riscv64 guest: the PL011 where QEMU virt has its UART, no line. */
+/* The riscv64 guest: the PL011 where QEMU virt has its UART, on the
+ * same PLIC source (tests/guests/arch/riscv64/sbi.c's PL011_SOURCE). */
 static void vm_sbi(void)
 {
 	const struct vm_spec spec = {
@@ -108,7 +110,7 @@ static void vm_sbi(void)
 		.ram_size = GUEST_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.vcpus = 2, .ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x10000000,
-			   .size = 0x1000 } },
+			   .size = 0x1000, .intid = 10 } },
 	};
 	vmt_run("vm-sbi", &spec);
 }

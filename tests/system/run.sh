@@ -52,8 +52,9 @@ SCENARIOS=(
 	"vm-hostile 60 hostile-done"
 	"vm-devrestart 30 uart"
 	# riscv64's guest (tests/guests/arch/riscv64/sbi.c): SBI calls, the PL011
-	# server, bad accesses, two harts; root's vm-sbi when it powers off (SRST).
-	"vm-sbi    45  sbi-dbcn sbi-base sbi-mmio sbi-timer sbi-abort-load sbi-abort sbi-csr sbi-hsm-start sbi-rfence sbi-ipi sbi-hsm vm-sbi"
+	# server, bad accesses, two harts, the PL011's interrupt through the PLIC;
+	# root's vm-sbi when it powers off (SRST).
+	"vm-sbi    45  sbi-dbcn sbi-base sbi-mmio sbi-timer sbi-abort-load sbi-abort sbi-csr sbi-hsm-start sbi-rfence sbi-ipi sbi-hsm sbi-plic-pending sbi-plic vm-sbi"
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below).
 	"vm-restart 60 seq vm-restart"

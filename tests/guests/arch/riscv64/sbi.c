@@ -19,6 +19,17 @@
  *               state off its CPU) succeeds; to hart 2 (none) is refused
  *   sbi-ipi     IPI: hart 1, waiting in WFI with SSIE, takes the software
  *               interrupt hart 0 sends
+ *   sbi-plic-pending  the PLIC (0x0c000000, the VMM's model): the PL011's
+ *               source 10 at priority 1, enabled for hart 0's context,
+ *               its TX interrupt unmasked (IMSC), a byte written to DR:
+ *               the source reads pending while the threshold (1) holds
+ *               it back, and no interrupt comes
+ *   sbi-plic    threshold 0: the external interrupt (cause 9) comes in
+ *               WFI (a timer a second away ends the wait if it does
+ *               not: FAIL, not a hang); the handler claims 10, clears the PL011's TX
+ *               interrupt (ICR) and completes it; with the line low the
+ *               source is no longer pending (claims of 0, a line the
+ *               VMM had not yet seen low, are allowed)
  *
  * then "[test] DONE sbi" and SRST shutdown (a return is a FAIL).
  */
@@ -40,6 +51,16 @@
 
 #define PL011 0x10000000ul
 #define PL011_FR_TXFF (1u << 5)
+#define PL011_IMSC 0x38u
+#define PL011_ICR 0x44u
+#define PL011_INT_TX (1u << 5)
+#define PL011_SOURCE 10u /* tests/root/scn_vm.c gives it this PLIC source */
+#define PLIC 0x0c000000ul
+#define PLIC_PENDING (PLIC + 0x1000)
+#define PLIC_ENABLE0 (PLIC + 0x2000)      /* context 0: hart 0's S-mode */
+#define PLIC_THRESHOLD0 (PLIC + 0x200000)
+#define PLIC_CLAIM0 (PLIC + 0x200004)
+#define SIE_SEIE (1ul << 9)
 #define HOLE 0x20000000ul
 #define SIP_SSIP (1ul << 1)
 #define SIE_STIE (1ul << 5)
@@ -120,6 +141,28 @@ static bool report(bool ok, const char *name, const char *what, unsigned long v)
 /* ---- traps: an access fault is recorded and stepped over ---- */
 
 static volatile unsigned long trap_cause, trap_tval, trap_count, timer_irqs, timer_at;
+static volatile unsigned long ext_irqs, ext_claimed, ext_spurious, ext_other;
+
+static volatile uint32_t *mmio32(unsigned long a) { return (volatile uint32_t *)a; }
+
+/* The PLIC's protocol: claim, quiet the device, complete. A claim of 0
+ * (nothing left) needs no completion. */
+static void plic_irq(void)
+{
+	uint32_t src = *mmio32(PLIC_CLAIM0);
+	ext_irqs++;
+	if (!src) {
+		ext_spurious++;
+		return;
+	}
+	if (src == PL011_SOURCE) {
+		ext_claimed++;
+		*mmio32(PL011 + PL011_ICR) = PL011_INT_TX;
+	} else {
+		ext_other++;
+	}
+	*mmio32(PLIC_CLAIM0) = src;
+}
 
 /* A timer interrupt masks itself (STIE) and notes when it came. */
 static void guest_irq(unsigned long cause)
@@ -128,6 +171,8 @@ static void guest_irq(unsigned long cause)
 		timer_irqs++;
 		timer_at = csr_read(time);
 		csr_clear(sie, SIE_STIE);
+	} else if (cause == (1ul << 63 | 9)) {
+		plic_irq();
 	}
 }
 
@@ -285,6 +330,55 @@ static void check_hsm(void)
 	       "status after stop", (unsigned long)hart1_status());
 }
 
+/* ---- the PLIC and a device's interrupt ---- */
+
+static bool pl011_pending(void)
+{
+	return (*mmio32(PLIC_PENDING) >> PL011_SOURCE) & 1;
+}
+
+/* The source pending at the PLIC, held back by the threshold. The DR
+ * write may wait in the PL011's post page up to a millisecond before its
+ * server sees it and tells the VMM its line is high. */
+static bool check_plic_pending(void)
+{
+	unsigned long t0;
+	*mmio32(PLIC + 4 * PL011_SOURCE) = 1;
+	*mmio32(PLIC_THRESHOLD0) = 1;
+	*mmio32(PLIC_ENABLE0) = 1u << PL011_SOURCE;
+	*mmio32(PL011 + PL011_ICR) = 0x7ff;
+	*mmio32(PL011 + PL011_IMSC) = PL011_INT_TX;
+	csr_set(sie, SIE_SEIE);
+	csr_set(sstatus, SSTATUS_SIE);
+	if (pl011_pending() || ext_irqs)
+		return report(false, "sbi-plic-pending", "before the write: irqs", ext_irqs);
+	*mmio32(PL011) = '\n';
+	for (t0 = now(); !pl011_pending() && now() - t0 < 100 * TICKS_10MS;)
+		;
+	return report(pl011_pending() && !ext_irqs, "sbi-plic-pending", "irqs", ext_irqs);
+}
+
+static void check_plic(void)
+{
+	unsigned long t0;
+	bool ok = check_plic_pending();
+	t0 = now();
+	sbi(EXT_TIME, 0, t0 + 100 * TICKS_10MS, 0, 0); /* a WFI that nothing ends: FAIL */
+	csr_set(sie, SIE_STIE);
+	*mmio32(PLIC_THRESHOLD0) = 0;
+	while (ok && !ext_claimed && now() - t0 < 100 * TICKS_10MS)
+		__asm__ volatile("wfi");
+	sbi(EXT_TIME, 0, ~0ul, 0, 0);
+	while (ok && pl011_pending() && now() - t0 < 200 * TICKS_10MS)
+		; /* the VMM may see the line low a little after the ICR */
+	csr_clear(sstatus, SSTATUS_SIE);
+	*mmio32(PL011 + PL011_IMSC) = 0;
+	if (ok)
+		report(ext_claimed >= 1 && !ext_other && !pl011_pending() &&
+			       ext_irqs == ext_claimed + ext_spurious,
+		       "sbi-plic", "claims of the PL011", ext_claimed);
+}
+
 void guest_main(unsigned long hart, const void *dtb)
 {
 	(void)dtb;
@@ -299,6 +393,7 @@ void guest_main(unsigned long hart, const void *dtb)
 	check_abort();
 	check_csr();
 	check_hsm();
+	check_plic();
 	out("[test] DONE sbi");
 	flush();
 	sbi(EXT_SRST, 0, 0, 0, 0); /* shutdown */
