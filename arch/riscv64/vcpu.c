@@ -26,7 +26,7 @@
 #define HVIP_VSSIP (1ull << 2)
 #define HVIP_VSEIP (1ull << 10)
 #define VS_IRQS (1ull << 2 | 1ull << 6 | 1ull << 10) /* VSSIP, VSTIP, VSEIP */
-#define HVIP_INJECTED (1ull << 2 | 1ull << 10)      /* VSSIP, VSEIP */
+#define HVIP_INJECTED (HVIP_VSSIP | HVIP_VSEIP)     /* what the VMM sets */
 #define VSIE_STIE (1ull << 5)                       /* vsie as the guest sees it */
 #define VS_IRQ_SOFT 1u                              /* guest cause numbers */
 #define VS_IRQ_EXT 9u
