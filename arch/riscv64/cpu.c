@@ -7,6 +7,7 @@
 _Static_assert(offsetof(struct percpu, estack_top) == 16, "entry.S PERCPU_ESTACK");
 _Static_assert(sizeof(struct kstack) == KSTACK_STRIDE, "start.S strides by KSTACK_STRIDE");
 _Static_assert(MAX_CPUS * KSTACK_STRIDE <= KSTACK_ALIGN, "stacks stay in one 2 MiB block");
+_Static_assert(MAX_CPUS <= RV_LATE_HARTS_MAX, "start.S's rv_late_harts holds every CPU");
 _Alignas(KSTACK_ALIGN) struct kstack kernel_stacks[MAX_CPUS];
 _Alignas(16) static uint8_t emergency_stacks[MAX_CPUS][ESTACK_SIZE];
 struct rv_tramp rv_tramp[MAX_CPUS];
@@ -83,8 +84,12 @@ static void cpu_setup(unsigned cpu)
 
 void arch_boot_secondaries(void)
 {
-	for (unsigned i = 1; i < kernel_ncpus; i++)
+	for (unsigned i = 1; i < kernel_ncpus; i++) {
 		cpu_percpu_init(i);
+		rv_late_harts[i] = rv_board.hartid[i];
+	}
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	*(volatile uint32_t *)&rv_late_ready = kernel_ncpus; /* a late hart may start now */
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	for (unsigned i = 1; i < kernel_ncpus; i++) {
 		long r = rv_sbi_hart_start(rv_board.hartid[i], (uint64_t)rv_secondary_entry, i);

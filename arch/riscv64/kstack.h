@@ -16,6 +16,8 @@
 #define KSTACK_STRIDE (KSTACK_GUARD + KSTACK_SIZE)
 /* All stacks in one 2 MiB block (one page table in mmu.c): 4 CPUs take
  * 80 KiB, aligned to 128 KiB, which divides 2 MiB. */
+/* Room in start.S's table of hart ids for a late hart (rv_late_hart) */
+#define RV_LATE_HARTS_MAX 8
 #define KSTACK_ALIGN (128 * 1024)
 
 #endif

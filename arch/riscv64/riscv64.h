@@ -111,6 +111,10 @@ struct rv_board {
 	bool guests; /* the harts have the H extension and Sstc (fdt.c) */
 };
 extern struct rv_board rv_board;
+/* start.S: for a hart OpenSBI sends to _start after the boot hart, the
+ * CPUs' hart ids and (last, the signal) how many there are. */
+extern uint64_t rv_late_harts[];
+extern uint32_t rv_late_ready;
 
 /* sbi.c */
 struct sbiret { long error; long value; };

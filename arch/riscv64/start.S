@@ -12,6 +12,10 @@
 _start:
 	csrw	sie, zero
 	csrw	sscratch, zero
+	la	t0, rv_booted			/* the first hart here boots; one */
+	li	t1, 1				/* coming in later (OpenSBI has sent */
+	amoswap.w.aq t1, t1, (t0)		/* a late hart here, not to its */
+	bnez	t1, rv_late_hart		/* hart_start entry) must not boot again */
 	mv	s0, a0				/* hart id */
 	mv	s1, a1				/* device tree */
 	la	t0, __bss_start
@@ -39,6 +43,37 @@ rv_secondary_entry:
 1:	wfi
 	j	1b
 
+/* A hart that came in at _start after the boot hart (a0 = its id): once
+ * CPU 0 has published the CPUs' hart ids (arch_boot_secondaries), it
+ * comes up as the CPU with its id, as if hart_start had sent it to
+ * rv_secondary_entry; a hart the kernel does not use waits forever. */
+rv_late_hart:
+	la	t0, rv_late_ready
+1:	lw	t1, 0(t0)			/* how many CPUs, once published */
+	beqz	t1, 1b
+	fence	r, r
+	la	t0, rv_late_harts
+	li	t2, 1
+2:	bgeu	t2, t1, 4f
+	slli	t3, t2, 3
+	add	t3, t0, t3
+	ld	t3, 0(t3)
+	beq	t3, a0, 3f
+	addi	t2, t2, 1
+	j	2b
+3:	mv	a1, t2
+	j	rv_secondary_entry
+4:	wfi
+	j	4b
+
+	.section .data
+	.align	3
+	.global	rv_booted, rv_late_ready, rv_late_harts
+rv_booted:	.word 0				/* .data, not .bss: read before the */
+rv_late_ready:	.word 0				/* boot hart clears the BSS */
+rv_late_harts:	.zero 8 * RV_LATE_HARTS_MAX
+
+	.section .text.head, "ax"
 /* a0 = CPU index: sp = the top of its kernel stack (cpu.c, kstack.h). */
 early_stack:
 	la	t0, kernel_stacks
