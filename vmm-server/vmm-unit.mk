@@ -1,6 +1,6 @@
 # Host unit tests (Check) of the VMM's and the device models' pure code:
 # MMIO dispatch, exits, the device tree (read back with the host's
-# libfdt), the PL011 model (tests/vmm/), and the arch part's: for aarch64
+# libfdt), the PL011 and 16550 models (tests/vmm/), and the arch part's: for aarch64
 # PSCI, the vGIC, image loading (tests/vmm/arch/$(ARCH)/).
 # No kernel and no system calls: keel/abi.h's wrappers trap through
 # libipc/arch/fake, which these files never reach.
@@ -16,7 +16,8 @@ VMMU_DIR := $(BUILD)/host/vmm-unit$(ARCH_HOST_SUFFIX)
 VMMU_BIN := $(VMMU_DIR)/vmm-unit
 VMMU_SRCS := $(addprefix vmm-server/,exit.c mmio.c dtb.c loader.c place.c) libipc/src/mmio.c \
 	$(filter-out %/main.c,$(wildcard vmm-server/arch/$(ARCH)/*.c)) \
-	device-servers/pl011/model.c device-servers/flash/model.c $(wildcard tests/vmm/*.c) \
+	device-servers/pl011/model.c device-servers/ns16550/model.c device-servers/flash/model.c \
+	$(wildcard tests/vmm/*.c) \
 	$(wildcard tests/vmm/arch/$(ARCH)/*.c) device-servers/console/console.c
 VMMU_OBJS := $(patsubst %.c,$(VMMU_DIR)/obj/%.o,$(VMMU_SRCS))
 VMMU_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -26,7 +27,7 @@ VMMU_MVD := $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c -c \
 VMMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations $(VMMU_MVD) -g $(VMMU_SAN) \
 	-D_POSIX_C_SOURCE=200809L -Ivmm-server -Ivmm-server/arch/$(ARCH) -Itests/vmm \
-	-Idevice-servers/pl011 -Idevice-servers/console -Idevice-servers/flash \
+	-Idevice-servers/pl011 -Idevice-servers/ns16550 -Idevice-servers/console -Idevice-servers/flash \
 	-Ilibipc/include -Ilibipc/arch/fake
 
 .PHONY: vmm-unit vmm-unit-tools

@@ -22,6 +22,7 @@ int main(void)
 	SRunner *sr = srunner_create(suite_mmio());
 	int failed;
 	srunner_add_suite(sr, suite_pl011());
+	srunner_add_suite(sr, suite_ns16550());
 	srunner_add_suite(sr, suite_flash());
 	srunner_add_suite(sr, suite_console());
 	vmm_test_arch_suites(sr);

@@ -9,6 +9,7 @@
 
 Suite *suite_mmio(void);
 Suite *suite_pl011(void);
+Suite *suite_ns16550(void);
 Suite *suite_flash(void); /* device-servers/flash/model.c */
 Suite *suite_console(void);
 /* The arch part's suites (tests/vmm/arch/$(ARCH)/suites.c). */
