@@ -143,7 +143,7 @@ bool console_start(enum console_mode mode, unsigned cpu)
 static struct server *console_pl011(const struct vm *vm, const struct vm_spec *spec)
 {
 	for (unsigned d = 0; d < spec->ndev && d < vm->ndev; d++)
-		if (spec->dev[d].kind == KEEL_VM_DEV_PL011)
+		if (keel_vm_dev_is_uart(spec->dev[d].kind))
 			return vm->dev[d];
 	return NULL;
 }

@@ -270,7 +270,7 @@ static unsigned ctl_server_kind(const char *prog)
 	static const struct { const char *prog; unsigned kind; } k[] = {
 		{ "vblk", KEEL_CTL_SRV_VIRTIO_BLK }, { "vnet", KEEL_CTL_SRV_VIRTIO_NET },
 		{ "vcon", KEEL_CTL_SRV_VIRTIO_CONSOLE }, { "vrng", KEEL_CTL_SRV_VIRTIO_RNG },
-		{ "flash", KEEL_CTL_SRV_FLASH },
+		{ "flash", KEEL_CTL_SRV_FLASH }, { "ns16550", KEEL_CTL_SRV_NS16550 },
 	};
 	for (unsigned i = 0; prog && i < sizeof(k) / sizeof(k[0]); i++)
 		if (!strcmp(prog, k[i].prog))

@@ -332,8 +332,8 @@ static bool vm_device_post(struct vm *vm, unsigned d, struct server *s)
 			      KEEL_DEV_POST_BADGE);
 }
 
-/* A PL011 whose guest accesses are routed to it (keel/vmm.h, MMIO
- * routes) tells the VMM when its interrupt line changed, as a virtio
+/* A UART (PL011 or 16550) whose guest accesses are routed to it
+ * (keel/vmm.h, MMIO routes) tells the VMM when its interrupt line changed, as a virtio
  * server does: the VMM's notification, badged with the device. */
 static bool vm_device_lines(struct vm *vm, const struct vm_spec *spec, unsigned d,
 			    struct server *s)
@@ -356,7 +356,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	snprintf(name, sizeof(name), "%s-%s", spec->name, spec->dev[d].prog);
 	snprintf(base, sizeof(base), "%llx", (unsigned long long)spec->ram_base);
 	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
-	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO) { /* a PL011 or the flash: the VM's name */
+	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO) { /* a UART or the flash: the VM's name */
 		args[1] = vm_dev_posts(spec, d) ? "post" : NULL;
 		args[2] = NULL;
 	}
@@ -375,7 +375,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s)) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s)) &&
-	       (spec->dev[d].kind != KEEL_VM_DEV_PL011 || vm_device_lines(vm, spec, d, s));
+	       (!keel_vm_dev_is_uart(spec->dev[d].kind) || vm_device_lines(vm, spec, d, s));
 }
 
 static bool vm_grant_vmm(struct vm *vm)

@@ -79,6 +79,15 @@ static void print_errors(size_t n)
 			(unsigned long)(n - CFG_MAX_ERRORS));
 }
 
+/* The VM description's kind of a config device type: the UARTs are
+ * their own, every virtio type is a virtio-mmio transport. */
+static uint32_t vm_dev_kind(enum cfg_dev_type type)
+{
+	if (type == CFG_DEV_PL011)
+		return KEEL_VM_DEV_PL011;
+	return type == CFG_DEV_NS16550 ? KEEL_VM_DEV_NS16550 : KEEL_VM_DEV_VIRTIO;
+}
+
 static struct srv_policy policy_of(const struct cfg_restart *r)
 {
 	return (struct srv_policy){ .never = r->policy == CFG_RESTART_NEVER,
@@ -131,7 +140,7 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 		const struct cfg_device *dev = &vm->devices[d];
 		dev_policy[v][d] = policy_of(&dev->restart);
 		spec->dev[d] = (struct vm_dev_spec){ .prog = cfg_dev_server(dev->type),
-			.kind = dev->type == CFG_DEV_PL011 ? KEEL_VM_DEV_PL011 : KEEL_VM_DEV_VIRTIO,
+			.kind = vm_dev_kind(dev->type),
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d],
 			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,

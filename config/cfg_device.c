@@ -55,6 +55,8 @@ static const struct dev_kind kinds[] = {
 	{ "virtio-blk", CFG_DEV_VIRTIO_BLK, 0x200, blk_keys, blk_required, "vblk" },
 	{ "virtio-net", CFG_DEV_VIRTIO_NET, 0x200, net_keys, net_required, "vnet" },
 	{ "virtio-rng", CFG_DEV_VIRTIO_RNG, 0x200, plain_keys, plain_required, "vrng" },
+	/* QEMU virt's UART: a riscv64 VM's console (docs/riscv64.md) */
+	{ "ns16550a", CFG_DEV_NS16550, 0x1000, plain_keys, plain_required, "ns16550" },
 };
 
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))

@@ -9,6 +9,13 @@ $(foreach d,$(filter-out ctl,$(notdir $(wildcard device-servers/*))),\
 USER_PROGS += pl011
 SHIPPED_PROGS += pl011
 pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c
+# The 16550A UART, a riscv64 VM's console (ns16550a on QEMU's virt board);
+# both UART servers send their output through uart/uart_out.c.
+USER_PROGS += ns16550
+SHIPPED_PROGS += ns16550
+ns16550_SRCS := device-servers/ns16550/main.c device-servers/ns16550/model.c \
+	device-servers/uart/uart_out.c
+$(B)/user/obj/device-servers/ns16550/%: UCFLAGS += -Idevice-servers/uart
 # The console server: one per system, owns the physical UART (boot/console.c).
 USER_PROGS += console
 SHIPPED_PROGS += console

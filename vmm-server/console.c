@@ -89,7 +89,7 @@ void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t
 		return;
 	if (info->input_dev) /* a virtio-console (hvc0) takes the input */
 		d = (unsigned)info->input_dev - 1;
-	while (!info->input_dev && d < info->dev_count && info->dev[d].kind != KEEL_VM_DEV_PL011)
+	while (!info->input_dev && d < info->dev_count && !keel_vm_dev_is_uart(info->dev[d].kind))
 		d++;
 	if (d >= info->dev_count || d >= KEEL_VMM_MAX_DEVICES)
 		return; /* no UART: the input stays with the console */

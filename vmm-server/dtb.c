@@ -131,7 +131,7 @@ static void dtb_chosen(struct dtbw *f, const struct keel_vm_info *info,
 		dtb_prop_u64(f, "linux,initrd-end", boot->initrd_end);
 	}
 	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
-		if (info->dev[i].kind == KEEL_VM_DEV_PL011 &&
+		if (keel_vm_dev_is_uart(info->dev[i].kind) &&
 		    vmm_arch_dtb_dev_path(&info->dev[i], path, sizeof(path))) {
 			dtb_prop_str(f, "stdout-path", path);
 			break;

@@ -39,7 +39,8 @@ static const struct cmd ctl_cmds[] = {
 static const char *const ctl_vm_states[] = { "running", "paused", "off", "failed" };
 static const char *const ctl_srv_kinds[] = { "vmm",         "pl011",          "virtio-blk",
 					     "blkdrv",      "virtio-net",     "virtio-console",
-					     "virtio-rng",  "flash",          "switch" };
+					     "virtio-rng",  "flash",          "switch",
+					     "ns16550" };
 #define CTL_SRV_KINDS (sizeof(ctl_srv_kinds) / sizeof(ctl_srv_kinds[0]))
 static const char *const ctl_srv_states[] = { "running", "backoff", "down", "new" };
 static const char *const ctl_ev_names[] = { "?", "vm-started", "vm-stopped", "vm-paused",

@@ -257,3 +257,28 @@ bool ns16550_read_is_pure(const struct ns16550_state *s, uint64_t off)
 {
 	return off != NS16550_IIR && off != NS16550_LSR && (off != NS16550_RBR || dlab(s));
 }
+
+struct ns16550_copy *ns16550_page_resume(struct ns16550_page *p)
+{
+	struct ns16550_copy *c = &p->copy[p->current & 1];
+	if (p->current > 1 || c->regs.magic != NS16550_STATE_MAGIC ||
+	    c->tx_len > NS16550_LINE_MAX) {
+		memset(p, 0, sizeof(*p));
+		c = &p->copy[0];
+	}
+	ns16550_resume(&c->regs);
+	return c;
+}
+
+struct ns16550_copy *ns16550_begin(struct ns16550_page *p)
+{
+	struct ns16550_copy *w = &p->copy[!(p->current & 1)];
+	memcpy(w, &p->copy[p->current & 1], sizeof(*w));
+	return w;
+}
+
+void ns16550_commit(struct ns16550_page *p)
+{
+	/* the copy is written before it becomes the state */
+	__atomic_store_n(&p->current, !(p->current & 1), __ATOMIC_RELEASE);
+}

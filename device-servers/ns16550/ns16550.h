@@ -93,6 +93,34 @@ struct ns16550_state {
 	uint32_t in_taken, rx_want;
 };
 
+/* The server's state page, as the PL011 server keeps it (pl011.h): a
+ * request works on a copy of the current state and makes it current
+ * with one store (ns16550_commit), so a server that dies anywhere in a
+ * request leaves none or all of its effects, and the VMM's retry (the
+ * same access sequence number) is applied once or answered from the copy
+ * that applied it. */
+#define NS16550_LINE_MAX 160u
+struct ns16550_copy {
+	struct ns16550_state regs;
+	uint64_t tx_pos;  /* stream position of tx_buf[0] (uart_out.h) */
+	uint32_t tx_len;
+	char tx_buf[NS16550_LINE_MAX + 1];
+	/* the last guest access applied (KEEL_DEV_READ/WRITE MR3), its answer */
+	uint64_t acc_seq, acc_val;
+	uint32_t acc_ok;
+};
+struct ns16550_page {
+	uint64_t current; /* 0 or 1: which copy is the state */
+	struct ns16550_copy copy[2];
+};
+
+/* The current copy, reset first unless it holds a model's state. */
+struct ns16550_copy *ns16550_page_resume(struct ns16550_page *p);
+/* A working copy of the current state, for one request. */
+struct ns16550_copy *ns16550_begin(struct ns16550_page *p);
+/* Make the working copy the state (one store). */
+void ns16550_commit(struct ns16550_page *p);
+
 /* Called for every character the guest transmits (not in loopback). */
 typedef void ns16550_tx_fn(void *ctx, uint8_t c);
 

@@ -18,10 +18,11 @@
  *   vm-devrestart  guest-uart      uart, with the PL011 server restarted as the
  *                                  guest starts (its state page carries over)
  *   vm-sbi         guest-sbi       riscv64 (tests/guests/arch/riscv64/sbi.c): two
- *                                  vCPUs, the PL011 at 0x10000000 on PLIC source
- *                                  10 (QEMU virt's UART's); its SBI calls, an MMIO
- *                                  device, a bad access, the PL011's interrupt
- *                                  through the VMM's PLIC, power-off
+ *                                  vCPUs, the 16550 at 0x10000000 on PLIC source
+ *                                  10 (QEMU virt's UART), a PL011 at 0x10001000
+ *                                  on 11; its SBI calls, MMIO devices, a bad
+ *                                  access, both UARTs' interrupts through the
+ *                                  VMM's PLIC, power-off
  */
 #include <keel/abi.h>
 #include <keel/print.h>
@@ -101,16 +102,19 @@ static void vm_scan(void) { vmt_start("vm-scan", "guest-scan"); }
 static void vm_hostile(void) { vmt_start("vm-hostile", "guest-hostile"); }
 static void vm_uirq(void) { vmt_start("vm-uirq", "guest-uirq"); }
 
-/* The riscv64 guest: the PL011 where QEMU virt has its UART, on the
- * same PLIC source (tests/guests/arch/riscv64/sbi.c's PL011_SOURCE). */
+/* The riscv64 guest: the 16550 where QEMU virt has its UART, on the
+ * same PLIC source, and a PL011 beside it (tests/guests/arch/riscv64/
+ * sbi.c's UART_SOURCE and PL011_SOURCE). */
 static void vm_sbi(void)
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = "guest-sbi", .ram_base = GUEST_RAM_BASE,
 		.ram_size = GUEST_RAM_SIZE, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
-		.vcpus = 2, .ndev = 1,
-		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x10000000,
-			   .size = 0x1000, .intid = 10 } },
+		.vcpus = 2, .ndev = 2,
+		.dev = { { .prog = "ns16550", .kind = KEEL_VM_DEV_NS16550, .base = 0x10000000,
+			   .size = 0x1000, .intid = 10 },
+			 { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x10001000,
+			   .size = 0x1000, .intid = 11 } },
 	};
 	vmt_run("vm-sbi", &spec);
 }

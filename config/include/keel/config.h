@@ -63,6 +63,7 @@ enum cfg_dev_type {
 	CFG_DEV_VIRTIO_BLK,
 	CFG_DEV_VIRTIO_NET,
 	CFG_DEV_VIRTIO_RNG,
+	CFG_DEV_NS16550,
 };
 
 enum cfg_policy {

@@ -70,6 +70,7 @@
 #ifndef KEEL_VMM_H
 #define KEEL_VMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <keel/abi.h>
@@ -121,7 +122,15 @@ enum keel_vm_dev_kind {
 	KEEL_VM_DEV_PL011 = 1,
 	KEEL_VM_DEV_VIRTIO = 2, /* a virtio-mmio transport (virtio 1.2, 4.2) */
 	KEEL_VM_DEV_FLASH = 3,  /* the CFI flash of a firmware VM (keel/flash.h) */
+	KEEL_VM_DEV_NS16550 = 4, /* a 16550A UART (riscv64's console, ns16550a) */
 };
+
+/* The UARTs: a console's device, with input (KEEL_DEV_INPUT) and an
+ * interrupt line reported as a virtio server reports its own. */
+static inline bool keel_vm_dev_is_uart(uint32_t kind)
+{
+	return kind == KEEL_VM_DEV_PL011 || kind == KEEL_VM_DEV_NS16550;
+}
 
 struct keel_vm_dev {
 	uint64_t base, size; /* guest-physical window */

@@ -11,6 +11,10 @@
  *                          per hart, its supervisor external interrupt
  *                          (9) only (interrupts-extended), so context n
  *                          is hart n's S-mode
+ *   serial@<base>          each 16550 device (ns16550a, reg-shift 0,
+ *                          clock-frequency 3686400: QEMU virt's), on its
+ *                          PLIC source; /chosen/stdout-path names the
+ *                          first UART (vmm-server/dtb.c)
  *   pl011@<base>           each PL011 device, on its PLIC source
  *   virtio_mmio@<base>     each virtio-mmio transport with a source
  *
@@ -103,6 +107,21 @@ static void dtb_pl011(struct dtbw *f, const struct keel_vm_dev *d)
 	dtb_end_node(f);
 }
 
+/* Linux's of_serial binding for QEMU virt's UART: byte registers at
+ * stride 1 (the model refuses other widths, ns16550.h). */
+#define NS16550_CLOCK_HZ 3686400u
+static void dtb_ns16550(struct dtbw *f, const struct keel_vm_dev *d)
+{
+	uint32_t reg[4];
+	dtb_node_at(f, "serial", d->base);
+	dtb_prop_str(f, "compatible", "ns16550a");
+	dtb_reg2(reg, d->base, d->size);
+	dtb_prop_cells(f, "reg", reg, 4);
+	dtb_prop_u32(f, "clock-frequency", NS16550_CLOCK_HZ);
+	dtb_irq(f, d);
+	dtb_end_node(f);
+}
+
 /* Linux's virtio,mmio binding: its window and its source (a level). */
 static void dtb_virtio(struct dtbw *f, const struct keel_vm_dev *d)
 {
@@ -134,6 +153,8 @@ void vmm_arch_dtb_nodes(struct dtbw *f, const struct keel_vm_info *info, unsigne
 	for (unsigned i = 0; i < info->dev_count && i < KEEL_VMM_MAX_DEVICES; i++)
 		if (info->dev[i].kind == KEEL_VM_DEV_PL011)
 			dtb_pl011(f, &info->dev[i]);
+		else if (info->dev[i].kind == KEEL_VM_DEV_NS16550)
+			dtb_ns16550(f, &info->dev[i]);
 		else if (info->dev[i].kind == KEEL_VM_DEV_VIRTIO &&
 			 vmm_arch_irq_valid(info->dev[i].intid))
 			dtb_virtio(f, &info->dev[i]);
@@ -141,8 +162,9 @@ void vmm_arch_dtb_nodes(struct dtbw *f, const struct keel_vm_info *info, unsigne
 
 bool vmm_arch_dtb_dev_path(const struct keel_vm_dev *d, char *path, size_t size)
 {
-	if (d->kind != KEEL_VM_DEV_PL011)
+	const char *node = d->kind == KEEL_VM_DEV_PL011 ? "pl011" : "serial";
+	if (!keel_vm_dev_is_uart(d->kind))
 		return false;
-	snprintf(path, size, "/pl011@%llx", (unsigned long long)d->base);
+	snprintf(path, size, "/%s@%llx", node, (unsigned long long)d->base);
 	return true;
 }

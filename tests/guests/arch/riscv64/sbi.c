@@ -6,7 +6,7 @@
  *   sbi-dbcn    a DBCN write returns SUCCESS and its whole length
  *   sbi-base    BASE: spec version 2.0, DBCN probes as present, an
  *               unknown extension as absent and its call NOT_SUPPORTED
- *   sbi-mmio    the PL011 at 0x10000000 (a device server): FR read with
+ *   sbi-mmio    the PL011 at 0x10001000 (a device server): FR read with
  *               a compressed and a full-size load, a line written to DR
  *   sbi-timer   TIME set_timer 10 ms ahead, WFI with the timer interrupt
  *               enabled: it comes once, no earlier than the deadline
@@ -30,6 +30,15 @@
  *               interrupt (ICR) and completes it; with the line low the
  *               source is no longer pending (claims of 0, a line the
  *               VMM had not yet seen low, are allowed)
+ *   sbi-uart    the 16550 at 0x10000000 (QEMU virt's UART, the ns16550
+ *               server): reset values, the divisor latch, FIFOs on
+ *               (IIR bits 7:6), then this marker's line written to THR
+ *               a byte at a time, polling LSR.THRE (run.sh wants it
+ *               exactly once)
+ *   sbi-uart-irq  IER.ETBEI with THR empty: the THRE interrupt comes on
+ *               PLIC source 10; the handler claims it, reads IIR (0xc2,
+ *               which acknowledges it) and completes; IIR then reads
+ *               "none" (0xc1)
  *
  * then "[test] DONE sbi" and SRST shutdown (a return is a FAIL).
  */
@@ -49,12 +58,25 @@
 #define HSM_STARTED 0
 #define HSM_STOPPED 1
 
-#define PL011 0x10000000ul
+#define PL011 0x10001000ul
 #define PL011_FR_TXFF (1u << 5)
 #define PL011_IMSC 0x38u
 #define PL011_ICR 0x44u
 #define PL011_INT_TX (1u << 5)
-#define PL011_SOURCE 10u /* tests/root/scn_vm.c gives it this PLIC source */
+#define PL011_SOURCE 11u /* tests/root/scn_vm.c gives it this PLIC source */
+#define UART 0x10000000ul /* the 16550, on QEMU virt's source (scn_vm.c) */
+#define UART_SOURCE 10u
+#define UART_THR 0u
+#define UART_DLL 0u
+#define UART_IER 1u
+#define UART_DLM 1u
+#define UART_IIR 2u
+#define UART_FCR 2u
+#define UART_LCR 3u
+#define UART_LSR 5u
+#define UART_LCR_DLAB 0x80u
+#define UART_LSR_THRE 0x20u
+#define UART_IER_ETBEI 0x02u
 #define PLIC 0x0c000000ul
 #define PLIC_PENDING (PLIC + 0x1000)
 #define PLIC_ENABLE0 (PLIC + 0x2000)      /* context 0: hart 0's S-mode */
@@ -142,8 +164,10 @@ static bool report(bool ok, const char *name, const char *what, unsigned long v)
 
 static volatile unsigned long trap_cause, trap_tval, trap_count, timer_irqs, timer_at;
 static volatile unsigned long ext_irqs, ext_claimed, ext_spurious, ext_other;
+static volatile unsigned long uart_claimed, uart_iir;
 
 static volatile uint32_t *mmio32(unsigned long a) { return (volatile uint32_t *)a; }
+static volatile uint8_t *uart_reg(unsigned r) { return (volatile uint8_t *)(UART + r); }
 
 /* The PLIC's protocol: claim, quiet the device, complete. A claim of 0
  * (nothing left) needs no completion. */
@@ -158,6 +182,9 @@ static void plic_irq(void)
 	if (src == PL011_SOURCE) {
 		ext_claimed++;
 		*mmio32(PL011 + PL011_ICR) = PL011_INT_TX;
+	} else if (src == UART_SOURCE) {
+		uart_claimed++;
+		uart_iir = *uart_reg(UART_IIR); /* acknowledges THRE */
 	} else {
 		ext_other++;
 	}
@@ -379,6 +406,65 @@ static void check_plic(void)
 		       "sbi-plic", "claims of the PL011", ext_claimed);
 }
 
+/* ---- the 16550 ---- */
+
+/* Reset values, the divisor latch behind LCR.DLAB, FIFOs on: IIR then
+ * reads 0xc1 (FIFOs, no interrupt). */
+static bool uart_setup(void)
+{
+	bool reset = *uart_reg(UART_LSR) == 0x60 && *uart_reg(UART_IIR) == 0x01 &&
+		     *uart_reg(UART_LCR) == 0;
+	bool latch;
+	*uart_reg(UART_LCR) = UART_LCR_DLAB;
+	*uart_reg(UART_DLL) = 0x01;
+	*uart_reg(UART_DLM) = 0x02;
+	latch = *uart_reg(UART_DLL) == 0x01 && *uart_reg(UART_DLM) == 0x02;
+	*uart_reg(UART_LCR) = 0x03; /* 8N1 */
+	*uart_reg(UART_FCR) = 0x07; /* FIFOs on and cleared */
+	return report(reset && latch && *uart_reg(UART_IIR) == 0xc1 && *uart_reg(UART_IER) == 0,
+		      "sbi-uart-regs", "IIR", *uart_reg(UART_IIR));
+}
+
+/* The marker's line a byte at a time, each after LSR.THRE. */
+static void uart_puts(const char *s)
+{
+	for (; *s; s++) {
+		for (unsigned i = 0; i < 100000 && !(*uart_reg(UART_LSR) & UART_LSR_THRE); i++)
+			;
+		*uart_reg(UART_THR) = (uint8_t)*s;
+	}
+}
+
+/* ETBEI with THR empty raises THRE at once, on source 10; the handler
+ * claims it and reads IIR (plic_irq). A timer ends a wait nothing ends. */
+static void uart_irq(void)
+{
+	unsigned long t0 = now();
+	*mmio32(PLIC + 4 * UART_SOURCE) = 1;
+	*mmio32(PLIC_ENABLE0) = 1u << UART_SOURCE;
+	*mmio32(PLIC_THRESHOLD0) = 0;
+	sbi(EXT_TIME, 0, t0 + 100 * TICKS_10MS, 0, 0);
+	csr_set(sie, SIE_SEIE | SIE_STIE);
+	csr_set(sstatus, SSTATUS_SIE);
+	*uart_reg(UART_IER) = UART_IER_ETBEI;
+	while (!uart_claimed && now() - t0 < 100 * TICKS_10MS)
+		__asm__ volatile("wfi");
+	sbi(EXT_TIME, 0, ~0ul, 0, 0);
+	csr_clear(sstatus, SSTATUS_SIE);
+	report(uart_claimed == 1 && uart_iir == 0xc2 && *uart_reg(UART_IIR) == 0xc1 &&
+		       !ext_other,
+	       "sbi-uart-irq", "IIR in the handler", uart_iir);
+	*uart_reg(UART_IER) = 0;
+}
+
+static void check_uart(void)
+{
+	if (!uart_setup())
+		return;
+	uart_puts("[test] PASS sbi-uart: through the ns16550 server\n");
+	uart_irq();
+}
+
 void guest_main(unsigned long hart, const void *dtb)
 {
 	(void)dtb;
@@ -394,6 +480,7 @@ void guest_main(unsigned long hart, const void *dtb)
 	check_csr();
 	check_hsm();
 	check_plic();
+	check_uart();
 	out("[test] DONE sbi");
 	flush();
 	sbi(EXT_SRST, 0, 0, 0, 0); /* shutdown */

@@ -97,6 +97,31 @@ START_TEST(devices_on_their_sources)
 }
 END_TEST
 
+/* QEMU virt's UART as Linux's of_serial reads it, and the console. */
+START_TEST(ns16550_node_and_stdout)
+{
+	const char *path = "/serial@10000000";
+	const char *stdout_path;
+	int len;
+	const uint32_t *c;
+	info.dev[0].kind = KEEL_VM_DEV_NS16550;
+	ck_assert_uint_gt(dtb_build(&info, 2, NULL, blob, sizeof(blob)), 0);
+	ck_assert_int_lt(fdt_path_offset(blob, "/pl011@10000000"), 0);
+	ck_assert_int_eq(fdt_node_check_compatible(blob, fdt_path_offset(blob, path), "ns16550a"), 0);
+	ck_assert_uint_eq(cell(path, "clock-frequency"), 3686400);
+	ck_assert_uint_eq(cell(path, "interrupts"), 10);
+	ck_assert_uint_eq(cell(path, "interrupt-parent"),
+			  fdt_get_phandle(blob, fdt_path_offset(blob, PLIC_NODE)));
+	c = cells(path, "reg", &len);
+	ck_assert_int_eq(len, 16);
+	ck_assert_uint_eq(fdt32_to_cpu(c[1]), 0x10000000);
+	ck_assert_uint_eq(fdt32_to_cpu(c[3]), 0x1000);
+	stdout_path = fdt_getprop(blob, fdt_path_offset(blob, "/chosen"), "stdout-path", &len);
+	ck_assert_ptr_nonnull(stdout_path);
+	ck_assert_str_eq(stdout_path, path);
+}
+END_TEST
+
 Suite *suite_dtb(void)
 {
 	Suite *s = suite_create("dtb");
@@ -104,6 +129,7 @@ Suite *suite_dtb(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, plic_and_its_contexts);
 	tcase_add_test(tc, devices_on_their_sources);
+	tcase_add_test(tc, ns16550_node_and_stdout);
 	suite_add_tcase(s, tc);
 	return s;
 }
