@@ -277,6 +277,13 @@ START_TEST(device_server_from_table)
 	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_NET), "vnet");
 	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_CONSOLE), "vcon");
 	ck_assert_str_eq(cfg_dev_server(CFG_DEV_VIRTIO_RNG), "vrng");
+	ck_assert_uint_eq(specs[0].dev[0].kind, KEEL_VM_DEV_PL011);
+	/* riscv64's console UART: its own server and kind */
+	ck_assert_uint_eq(load("good/ns16550.json", 0, VM_MAX), 1);
+	ck_assert_str_eq(specs[0].dev[0].prog, "ns16550");
+	ck_assert_uint_eq(specs[0].dev[0].kind, KEEL_VM_DEV_NS16550);
+	ck_assert_uint_eq(specs[0].dev[0].size, 0x1000);
+	ck_assert_uint_eq(specs[0].dev[0].intid, 33); /* the loader checks GIC SPIs: 32.. */
 }
 END_TEST
 
