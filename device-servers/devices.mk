@@ -8,9 +8,12 @@ $(foreach d,$(filter-out ctl,$(notdir $(wildcard device-servers/*))),\
 	$(eval $(B)/user/obj/device-servers/$(d)/%: UCFLAGS += $$(UNOFP_FLAGS)))
 USER_PROGS += pl011
 SHIPPED_PROGS += pl011
-pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c
+pl011_SRCS := device-servers/pl011/main.c device-servers/pl011/model.c \
+	device-servers/uart/uart_out.c
+$(B)/user/obj/device-servers/pl011/%: UCFLAGS += -Idevice-servers/uart
 # The 16550A UART, a riscv64 VM's console (ns16550a on QEMU's virt board);
-# both UART servers send their output through uart/uart_out.c.
+# both UART servers send their output through uart/uart_out.c (built
+# into each).
 USER_PROGS += ns16550
 SHIPPED_PROGS += ns16550
 ns16550_SRCS := device-servers/ns16550/main.c device-servers/ns16550/model.c \

@@ -6,7 +6,8 @@
  * a line (or a burst) at a time, with its position in the VM's output
  * stream, so a line sent again after a crash is not printed twice.
  * Without a console server it goes to the kernel debug console, each
- * line prefixed with "[<vm name>] ".
+ * line prefixed with "[<vm name>] " (device-servers/uart/uart_out.c,
+ * which the 16550 server shares).
  *
  * Every request is applied to a copy of the state page's state and made
  * current in one store (pl011_begin, pl011_commit): a crash anywhere
@@ -27,7 +28,6 @@
  *   KEEL_DEV_STATE_VADDR   state page (struct pl011_state), kept by root
  *   KEEL_DEV_POST_VADDR    the post page, kept by root
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <keel/abi.h>
@@ -39,89 +39,27 @@
 #include <keel/vmm.h>
 
 #include "pl011.h"
+#include "uart_out.h"
 
 struct uart {
 	struct pl011_page *page;
 	struct pl011_copy *w;   /* the request's working copy (pl011_begin) */
-	char prefix[40];
-	bool console; /* a console server takes the output (KEEL_SRV_PEER) */
 	struct keel_post_page *post; /* NULL: none (keel/abi.h) */
 	unsigned fr_polls; /* FR reads since the last DR write (not state:
 			    * a restart only delays one flush) */
 };
 
-/* keelctl stats: the guest accesses and IPC calls this instance answered
- * and made (root keeps the totals across restarts, keel/ctl.h). */
-static struct keel_ctl_dev_counters counters;
-/* Output lines and input, for a trace (keel/trace.h): one request each. */
-static struct keel_dev_log uart_log;
-static uint32_t uart_logged;
+/* The way out to the console (uart_out.h): its counters are this
+ * instance's keelctl stats, its log the trace's. */
+static struct uart_out out;
 
-/* A request of type (output: at stream position pos) begun at t0, done. */
-static void uart_log_req(uint32_t type, uint64_t t0, uint64_t pos, uint64_t bytes)
-{
-	uint64_t n = uart_logged++;
-	keel_dev_log_add(&uart_log, t0, KEEL_TRACE_DEV_REQ, n << 32 | type, pos);
-	keel_dev_log_add(&uart_log, keel_arch_counter(), KEEL_TRACE_DEV_DONE, n << 32, bytes);
-}
-
-/* A call to the console; a call cancelled by its restart is made again
- * (root restarts it from its state page). */
-#define CON_TRIES 4u
-static long uart_console_call(uint64_t label, uint64_t len, uint64_t mr[6])
-{
-	long err = KEEL_E_CANCELLED;
-	for (unsigned i = 0; i < CON_TRIES && err == KEEL_E_CANCELLED; i++) {
-		uint64_t info = keel_msginfo(label, len), m[6];
-		memcpy(m, mr, sizeof(m));
-		counters.calls++;
-		err = keel_call(KEEL_SRV_PEER, &info, m);
-	}
-	return err;
-}
-
-/* n raw bytes at stream position pos to the console server: MR0 n and
- * pos (KEEL_CON_WRITE_WORD), the bytes from MR1 on. */
-static bool uart_console_write(uint64_t pos, const char *b, unsigned n)
-{
-	uint64_t w[1 + (KEEL_CON_WRITE_MAX + 7) / 8] = { KEEL_CON_WRITE_WORD(n, pos) };
-	unsigned words = 1 + (n + 7) / 8;
-	memcpy(&w[1], b, n);
-	for (unsigned i = KEEL_MSG_REG_MRS; i < words; i++)
-		keel_ipcbuf()->mr[i] = w[i];
-	return uart_console_call(KEEL_CON_WRITE, words, w) == KEEL_OK;
-}
-
-/* Without a console server (or if it stays down): the kernel console,
- * only printable ASCII, tab and newline (the kernel adds the CR). */
-static void kernel_write(struct uart *u, char *b, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (b[i] != '\n' && b[i] != '\t' && (b[i] < 0x20 || b[i] >= 0x7f))
-			b[i] = '?';
-	b[n] = 0;
-	if (!u->w->regs.tx_midline)
-		kputs(u->prefix);
-	kputs(b);
-	u->w->regs.tx_midline = b[n - 1] != '\n';
-}
-
-/* Send the working copy's line. If this server dies after the console
- * took it, the retried request sends it again at the same position and
- * the console skips what it has. */
-
+/* Send the working copy's line (uart_out_flush). */
 static void uart_flush(struct uart *u)
 {
 	struct pl011_copy *w = u->w;
-	uint64_t t0;
-	if (!w->tx_len)
-		return;
-	t0 = keel_arch_counter();
-	if (!u->console || !uart_console_write(w->tx_pos, w->tx_buf, w->tx_len))
-		kernel_write(u, w->tx_buf, w->tx_len);
-	uart_log_req(KEEL_TRACE_REQ_OUTPUT, t0, w->tx_pos, w->tx_len);
-	w->tx_pos += w->tx_len;
-	w->tx_len = 0;
+	const struct uart_line l = { .pos = &w->tx_pos, .len = &w->tx_len, .buf = w->tx_buf,
+				     .midline = &w->regs.tx_midline };
+	uart_out_flush(&out, &l);
 }
 
 /* Output goes by lines (or PL011_LINE_MAX bytes), and at the end of a
@@ -129,21 +67,13 @@ static void uart_flush(struct uart *u)
 static void uart_tx(void *ctx, uint8_t c)
 {
 	struct uart *u = ctx;
-	if (c == '\r' && !u->console)
+	if (c == '\r' && !out.console)
 		return; /* the kernel console adds it; a console server decides */
 	if (u->w->tx_len >= PL011_LINE_MAX)
 		uart_flush(u);
 	u->w->tx_buf[u->w->tx_len++] = (char)c;
 	if (c == '\n')
 		uart_flush(u);
-}
-
-/* Is there a console server? An empty write asks it (it prints nothing;
- * an empty slot answers KEEL_E_INVALID_CAP). */
-static void uart_console_probe(struct uart *u)
-{
-	uint64_t mr[6] = { 0 };
-	u->console = uart_console_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
 }
 
 static bool width_ok(uint64_t w)
@@ -159,7 +89,7 @@ static uint64_t uart_input(struct uart *u, const struct keel_msg *m)
 	uint64_t t0 = keel_arch_counter(), took;
 	memcpy(b, &m->mr[2], sizeof(b));
 	took = pl011_input(&u->w->regs, m->mr[1], b, n);
-	uart_log_req(KEEL_TRACE_REQ_INPUT, t0, 0, took);
+	uart_out_log(&out, KEEL_TRACE_REQ_INPUT, t0, 0, took);
 	return took;
 }
 
@@ -176,9 +106,9 @@ static bool uart_read(struct uart *u, uint64_t off, unsigned width, uint64_t *va
 	if (dr)
 		uart_flush(u);
 	ok = pl011_read(&u->w->regs, off, width, val);
-	if (dr && u->console && pl011_rx_room_again(&u->w->regs)) {
+	if (dr && out.console && pl011_rx_room_again(&u->w->regs)) {
 		uint64_t mr[6] = { 0 };
-		uart_console_call(KEEL_CON_RX_SPACE, 0, mr);
+		uart_out_call(&out, KEEL_CON_RX_SPACE, 0, mr);
 	}
 	return ok;
 }
@@ -213,7 +143,7 @@ static bool uart_post_take(struct uart *u)
 	while (w->post_tail != head) {
 		uint64_t e = u->post->post[w->post_tail++ % KEEL_POST_SLOTS], pos = w->tx_pos;
 		pl011_write(&w->regs, PL011_DR, (unsigned)(e >> 32), (uint32_t)e, uart_tx, u);
-		counters.mmio++;
+		out.counters.mmio++;
 		if (w->tx_pos != pos)
 			return w->post_tail != head;
 	}
@@ -352,12 +282,11 @@ int main(int argc, char **argv)
 {
 	static struct uart u;
 	static struct keel_dev_router router = { .request = uart_request, .ctx = &u, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
-						 .calls = &counters.calls };
+						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &out.counters.mmio,
+						 .calls = &out.counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit, .notified = uart_notified };
 	long err;
-	snprintf(u.prefix, sizeof(u.prefix), "[%.30s] ", argc > 1 ? argv[1] : "vm");
 	u.page = (struct pl011_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	_Static_assert(sizeof(struct pl011_page) <= 4096, "state page layout");
 	if (u.page->copy[u.page->current & 1].regs.magic == PL011_STATE_MAGIC)
@@ -367,14 +296,11 @@ int main(int argc, char **argv)
 		u.post = (struct keel_post_page *)(uintptr_t)KEEL_DEV_POST_VADDR;
 		uart_post_start(&u);
 	}
-	uart_console_probe(&u);
+	uart_out_init(&out, argc > 1 ? argv[1] : "vm");
 	/* a crash may have taken the kernel's signal with it: take what is
 	 * queued now rather than at the guest's next access */
 	if (u.post)
 		uart_post_drain(&u, __atomic_load_n(&u.post->reads, __ATOMIC_RELAXED) >= 2);
-	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
-	uart_log.magic = KEEL_DEV_LOG_MAGIC;
-	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&uart_log, "trace log");
 	err = keel_server_run(&loop);
 	kprintf("[%s] receive failed (%ld)\n", argv[0], err);
 	return 1;
