@@ -30,9 +30,10 @@
  *               interrupt (ICR) and completes it; with the line low the
  *               source is no longer pending (claims of 0, a line the
  *               VMM had not yet seen low, are allowed)
- *   sbi-uart    the 16550 at 0x10000000 (QEMU virt's UART, the ns16550
- *               server): reset values, the divisor latch, FIFOs on
- *               (IIR bits 7:6), then this marker's line written to THR
+ *   sbi-uart-regs  the 16550 at 0x10000000 (QEMU virt's UART, the
+ *               ns16550 server): reset values, a word load an access
+ *               fault, the divisor latch, FIFOs on (IIR bits 7:6)
+ *   sbi-uart    this marker's line written to THR
  *               a byte at a time, polling LSR.THRE (run.sh wants it
  *               exactly once)
  *   sbi-uart-irq  IER.ETBEI with THR empty: the THRE interrupt comes on
@@ -408,20 +409,25 @@ static void check_plic(void)
 
 /* ---- the 16550 ---- */
 
-/* Reset values, the divisor latch behind LCR.DLAB, FIFOs on: IIR then
+/* Reset values, a word load refused (an access fault: the registers
+ * are bytes), the divisor latch behind LCR.DLAB, FIFOs on: IIR then
  * reads 0xc1 (FIFOs, no interrupt). */
 static bool uart_setup(void)
 {
 	bool reset = *uart_reg(UART_LSR) == 0x60 && *uart_reg(UART_IIR) == 0x01 &&
 		     *uart_reg(UART_LCR) == 0;
-	bool latch;
+	bool latch, refused;
+	trap_count = 0;
+	(void)*mmio32(UART + 4);
+	refused = trap_count == 1 && trap_cause == 5 && trap_tval == UART + 4;
 	*uart_reg(UART_LCR) = UART_LCR_DLAB;
 	*uart_reg(UART_DLL) = 0x01;
 	*uart_reg(UART_DLM) = 0x02;
 	latch = *uart_reg(UART_DLL) == 0x01 && *uart_reg(UART_DLM) == 0x02;
 	*uart_reg(UART_LCR) = 0x03; /* 8N1 */
 	*uart_reg(UART_FCR) = 0x07; /* FIFOs on and cleared */
-	return report(reset && latch && *uart_reg(UART_IIR) == 0xc1 && *uart_reg(UART_IER) == 0,
+	return report(reset && refused && latch && *uart_reg(UART_IIR) == 0xc1 &&
+			      *uart_reg(UART_IER) == 0,
 		      "sbi-uart-regs", "IIR", *uart_reg(UART_IIR));
 }
 
