@@ -36,4 +36,4 @@ ARCH_HOST_SUFFIX := -riscv64
 ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
 # make ARCH=riscv64 system-test: the system scenarios that run there.
 ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \
-	bench cfg restart-policy vm-sbi
+	bench cfg restart-policy vm-sbi vm-sbi-restart

@@ -25,7 +25,7 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_crash_remote,
 	&scenario_vm_hello, &scenario_vm_abort, &scenario_vm_hvc, &scenario_vm_timer,
 	&scenario_vm_mem, &scenario_vm_scan, &scenario_vm_hostile, &scenario_vm_uirq,
-	&scenario_vm_devrestart, &scenario_vm_sbi,
+	&scenario_vm_devrestart, &scenario_vm_sbi, &scenario_vm_sbi_restart,
 	/* two VMs (tests/root/scn_vm2.c) */
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_reset,

@@ -89,7 +89,8 @@ extern const struct scenario scenario_demo, scenario_boot, scenario_ipc, scenari
 /* tests/root/scn_vm.c */
 extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_hvc,
 	scenario_vm_timer, scenario_vm_mem, scenario_vm_scan, scenario_vm_hostile,
-	scenario_vm_uirq, scenario_vm_devrestart, scenario_vm_sbi;
+	scenario_vm_uirq, scenario_vm_devrestart, scenario_vm_sbi,
+	scenario_vm_sbi_restart;
 
 /* tests/root/scn_vmbench.c */
 extern const struct scenario scenario_vm_restart, scenario_vm_bench;

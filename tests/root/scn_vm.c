@@ -23,6 +23,8 @@
  *                                  on 11; its SBI calls, MMIO devices, a bad
  *                                  access, both UARTs' interrupts through the
  *                                  VMM's PLIC, power-off
+ *   vm-sbi-restart guest-sbi       the same, the 16550's server restarted as the
+ *                                  guest starts
  */
 #include <keel/abi.h>
 #include <keel/print.h>
@@ -105,7 +107,7 @@ static void vm_uirq(void) { vmt_start("vm-uirq", "guest-uirq"); }
 /* The riscv64 guest: the 16550 where QEMU virt has its UART, on the
  * same PLIC source, and a PL011 beside it (tests/guests/arch/riscv64/
  * sbi.c's UART_SOURCE and PL011_SOURCE). */
-static void vm_sbi(void)
+static void vm_sbi_run(const char *scn)
 {
 	const struct vm_spec spec = {
 		.name = "vm1", .image = "guest-sbi", .ram_base = GUEST_RAM_BASE,
@@ -116,7 +118,17 @@ static void vm_sbi(void)
 			 { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x10001000,
 			   .size = 0x1000, .intid = 11 } },
 	};
-	vmt_run("vm-sbi", &spec);
+	vmt_run(scn, &spec);
+}
+
+static void vm_sbi(void) { vm_sbi_run("vm-sbi"); }
+
+/* The same with the 16550's server restarted as the guest starts: it
+ * resumes from its state page, and the guest's line still comes once. */
+static void vm_sbi_restart(void)
+{
+	vmt_restart_dev = true;
+	vm_sbi_run("vm-sbi-restart");
 }
 
 static void vm_devrestart(void)
@@ -137,3 +149,4 @@ const struct scenario scenario_vm_hostile = VM_SCN(vm_hostile, "vm-hostile");
 const struct scenario scenario_vm_uirq = VM_SCN(vm_uirq, "vm-uirq");
 const struct scenario scenario_vm_devrestart = VM_SCN(vm_devrestart, "vm-devrestart");
 const struct scenario scenario_vm_sbi = VM_SCN(vm_sbi, "vm-sbi");
+const struct scenario scenario_vm_sbi_restart = VM_SCN(vm_sbi_restart, "vm-sbi-restart");

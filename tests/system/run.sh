@@ -56,6 +56,8 @@ SCENARIOS=(
 	# the 16550 server (its line exactly once) and its THRE interrupt;
 	# root's vm-sbi when it powers off (SRST).
 	"vm-sbi    45  sbi-dbcn sbi-base sbi-mmio sbi-timer sbi-abort-load sbi-abort sbi-csr sbi-hsm-start sbi-rfence sbi-ipi sbi-hsm sbi-plic-pending sbi-plic sbi-uart-regs sbi-uart! sbi-uart-irq vm-sbi"
+	# the same with the 16550's server restarted as the guest starts
+	"vm-sbi-restart 45 sbi-plic sbi-uart-regs sbi-uart! sbi-uart-irq vm-sbi-restart"
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below).
 	"vm-restart 60 seq vm-restart"
@@ -233,7 +235,7 @@ judge() {
 # left out of the other's full run.
 arch_has() {
 	case $1 in
-	vm-sbi) [ "${ARCH:-aarch64}" = riscv64 ] ;;
+	vm-sbi | vm-sbi-restart) [ "${ARCH:-aarch64}" = riscv64 ] ;;
 	*) true ;;
 	esac
 }
