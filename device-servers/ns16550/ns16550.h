@@ -51,6 +51,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../uart/uart_in.h"
+
 #define NS16550_WINDOW 0x1000u
 #define NS16550_FIFO 16u
 #define NS16550_STATE_MAGIC 0x3136353530763031ull /* "16550v01" */
@@ -87,10 +89,8 @@ struct ns16550_state {
 	uint32_t rx_head, rx_count;
 	uint8_t rx_fifo[NS16550_FIFO];
 	uint32_t tx_midline;       /* console: a line is open, no prefix due */
-	/* Input, as the PL011 model keeps it (pl011.h): the last call's
-	 * sequence number and what it took; rx_want while input was refused. */
-	uint64_t in_seq;
-	uint32_t in_taken, rx_want;
+	/* Input (KEEL_DEV_INPUT), taken exactly once (uart_in.h) */
+	struct uart_in in;
 };
 
 /* The server's state page, as the PL011 server keeps it (pl011.h): a

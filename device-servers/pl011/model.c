@@ -43,26 +43,19 @@ bool pl011_rx_push(struct pl011_state *s, uint8_t c)
 	return true;
 }
 
+static bool rx_push_cb(void *model, uint8_t c)
+{
+	return pl011_rx_push(model, c);
+}
+
 unsigned pl011_input(struct pl011_state *s, uint64_t seq, const uint8_t *b, unsigned n)
 {
-	unsigned taken = 0;
-	if (seq != 0 && seq == s->in_seq)
-		return s->in_taken;
-	while (taken < n && pl011_rx_push(s, b[taken]))
-		taken++;
-	s->in_seq = seq;
-	s->in_taken = taken;
-	if (taken < n)
-		s->rx_want = 1;
-	return taken;
+	return uart_in_take(&s->in, seq, b, n, rx_push_cb, s);
 }
 
 bool pl011_rx_room_again(struct pl011_state *s)
 {
-	if (!s->rx_want || s->rx_count >= rx_depth(s))
-		return false;
-	s->rx_want = 0;
-	return true;
+	return uart_in_room_again(&s->in, s->rx_count < rx_depth(s));
 }
 
 static uint32_t rx_pop(struct pl011_state *s)

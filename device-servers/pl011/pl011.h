@@ -38,6 +38,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../uart/uart_in.h"
+
 #define PL011_WINDOW 0x1000u
 #define PL011_FIFO 32u
 #define PL011_STATE_MAGIC 0x504c303131763031ull /* "PL011v01" */
@@ -65,11 +67,8 @@ struct pl011_state {
 	uint32_t rx_head, rx_count;
 	uint16_t rx_fifo[PL011_FIFO]; /* data bits 7:0, error bits 11:8 */
 	uint32_t tx_midline;     /* console: a line is open, no prefix due */
-	/* Input (KEEL_DEV_INPUT): the last call's sequence number and what
-	 * it took, so a retried call takes nothing twice; rx_want is set
-	 * when input was refused (FIFO full) until there is room again. */
-	uint64_t in_seq;
-	uint32_t in_taken, rx_want;
+	/* Input (KEEL_DEV_INPUT), taken exactly once (uart_in.h) */
+	struct uart_in in;
 };
 
 /* The server's state page: everything a request changes, twice. A
@@ -122,7 +121,7 @@ bool pl011_write(struct pl011_state *s, uint64_t off, unsigned width, uint64_t v
 bool pl011_rx_push(struct pl011_state *s, uint8_t c);
 /* Input call seq (never 0) with n bytes: push what fits, in order, and
  * return how many. The same seq again (a retry) pushes nothing and
- * returns the first call's count. Sets rx_want if not all fitted. */
+ * returns the first call's count (uart_in_take). */
 unsigned pl011_input(struct pl011_state *s, uint64_t seq, const uint8_t *b, unsigned n);
 /* True once after input was refused and the RX FIFO has room again. */
 bool pl011_rx_room_again(struct pl011_state *s);
