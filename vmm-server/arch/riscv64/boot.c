@@ -24,43 +24,18 @@
  * Every field comes from the VM's configuration and is checked first.
  */
 #include "riscv64_vmm.h"
+#include "loader.h"
 
-#define IMAGE_HEADER_SIZE 64u
 #define IMAGE_MAGIC2 0x05435352u /* "RSC\x05" */
-#define RAM_ALIGN 0x200000ull
 #define PRIV_VS 1u /* KEEL_VREG_PSTATE on riscv64 */
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 const char *vmm_arch_image_check(const uint8_t *img, uint64_t size, uint64_t ram_base,
 				 uint64_t ram_size, struct guest_image *out)
 {
-	uint64_t text_offset, mem_size;
-	if (size < IMAGE_HEADER_SIZE || (uint32_t)le64(img + 0x38) != IMAGE_MAGIC2)
-		return "not a riscv Image (no \"RSC\\x05\" magic)";
-	if (le64(img + 0x18) & 1)
-		return "big-endian image";
-	if (ram_base % RAM_ALIGN)
-		return "RAM base is not 2 MiB aligned";
-	text_offset = le64(img + 0x08);
-	mem_size = le64(img + 0x10);
-	if (mem_size == 0)
-		mem_size = size;
-	if (mem_size < size)
-		return "image_size is smaller than the file";
-	if (text_offset % 4096 || text_offset >= ram_size || mem_size > ram_size - text_offset)
-		return "image does not fit in the VM's RAM";
-	out->load_offset = text_offset;
-	out->file_size = size;
-	out->mem_size = mem_size;
-	out->entry = ram_base + text_offset;
-	return NULL;
+	static const struct loader_image_format riscv = {
+		.magic = IMAGE_MAGIC2, .no_magic = "not a riscv Image (no \"RSC\\x05\" magic)",
+	};
+	return loader_image_header(&riscv, img, size, ram_base, ram_size, out);
 }
 
 unsigned vmm_arch_boot_regs(unsigned cpu, uint64_t entry, uint64_t arg,
