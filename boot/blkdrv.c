@@ -29,54 +29,73 @@
 
 #include "blkdrv.h"
 
-#define VIRTIO_PA 0x0a000000ull /* QEMU virt's virtio-mmio window */
-#define VIRTIO_TRANSPORTS 32u
-#define VIRTIO_STRIDE 0x200u
-#define VIRTIO_PAGES (VIRTIO_TRANSPORTS * VIRTIO_STRIDE / ROOT_PAGE_SIZE)
-#define VIRTIO_INTID0 48u       /* transport i raises SPI 16 + i */
+/* QEMU virt's virtio-mmio window (root's board, boot/arch): at most
+ * VIRTIO_MAX_PAGES pages of transports. */
+#define VIRTIO_MAX_PAGES 8u
 #define VIRTIO_MAGIC 0x74726976u
 #define BLK_VIEW 0x3000200000ull    /* root's view of the window ... */
 #define BLK_INFO_VIEW 0x3000300000ull /* ... and of each driver's info page */
 #define BLK_INFO_VIEWS 256u
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
-static uint64_t virtio_frame[VIRTIO_PAGES]; /* root's, from the device untyped */
+static uint64_t virtio_frame[VIRTIO_MAX_PAGES]; /* root's, from the device untyped */
 static bool virtio_mapped;
 static unsigned ndrivers;
+
+static unsigned virtio_pages(void)
+{
+	const struct root_board *b = root_arch_board();
+	unsigned n = (unsigned)((b->virtio_count * b->virtio_stride + ROOT_PAGE_SIZE - 1) /
+				ROOT_PAGE_SIZE);
+	return n < VIRTIO_MAX_PAGES ? n : VIRTIO_MAX_PAGES;
+}
 
 /* The window's frames, made once and mapped into root to look at. */
 static bool blkdrv_window(void)
 {
-	const struct keel_bootinfo *bi = root_boot_info();
-	uint64_t ut = 0;
+	uint64_t pa = root_arch_board()->virtio_pa;
 	if (virtio_mapped)
 		return true;
-	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
-		if (bi->untyped[i].is_device && bi->untyped[i].paddr == VIRTIO_PA)
-			ut = bi->untyped_first + i;
-	for (unsigned p = 0; ut && p < VIRTIO_PAGES; p++) {
-		uint64_t slot = root_alloc_slot();
-		if (!slot || keel_untyped_retype(ut, KEEL_OBJ_FRAME, 0, KEEL_ROOT_CNODE, slot, 1) !=
-				     KEEL_OK ||
-		    root_frame_map(slot, KEEL_ROOT_VSPACE, BLK_VIEW + p * ROOT_PAGE_SIZE, RW) !=
-			    KEEL_OK)
+	for (unsigned p = 0; p < virtio_pages(); p++) {
+		uint64_t slot = root_device_frame(pa + p * ROOT_PAGE_SIZE);
+		if (!slot || root_frame_map(slot, KEEL_ROOT_VSPACE, BLK_VIEW + p * ROOT_PAGE_SIZE,
+					    RW) != KEEL_OK)
 			return false;
 		virtio_frame[p] = slot;
 	}
-	virtio_mapped = ut != 0;
+	virtio_mapped = true;
 	return virtio_mapped;
+}
+
+/* Transports that fit in the pages root maps. */
+static unsigned virtio_transports(void)
+{
+	const struct root_board *b = root_arch_board();
+	unsigned fit = virtio_pages() * ROOT_PAGE_SIZE / b->virtio_stride;
+	return b->virtio_count < fit ? b->virtio_count : fit;
+}
+
+unsigned blkdrv_transport_offset(unsigned t)
+{
+	return (unsigned)((t * root_arch_board()->virtio_stride) % ROOT_PAGE_SIZE);
+}
+
+unsigned blkdrv_transport_irq(unsigned t)
+{
+	return root_arch_board()->virtio_irq0 + t;
 }
 
 static uint32_t blkdrv_peek(unsigned t, unsigned off)
 {
-	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * VIRTIO_STRIDE + off);
+	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * root_arch_board()->virtio_stride +
+						 off);
 }
 
 int blkdrv_transport_of(uint32_t device_id, unsigned n)
 {
 	if (!blkdrv_window())
 		return -1;
-	for (int t = VIRTIO_TRANSPORTS - 1; t >= 0; t--)
+	for (int t = (int)virtio_transports() - 1; t >= 0; t--)
 		if (blkdrv_peek((unsigned)t, 0) == VIRTIO_MAGIC &&
 		    blkdrv_peek((unsigned)t, 8) == device_id && n-- == 0)
 			return t;
@@ -85,8 +104,9 @@ int blkdrv_transport_of(uint32_t device_id, unsigned n)
 
 uint32_t blkdrv_transport_read(unsigned t, unsigned off)
 {
-	return t < VIRTIO_TRANSPORTS && off < VIRTIO_STRIDE && blkdrv_window() ? blkdrv_peek(t, off)
-									       : 0;
+	return blkdrv_window() && t < virtio_transports() && off < root_arch_board()->virtio_stride
+		       ? blkdrv_peek(t, off)
+		       : 0;
 }
 
 int blkdrv_transport(unsigned n)
@@ -96,8 +116,9 @@ int blkdrv_transport(unsigned n)
 
 uint64_t blkdrv_transport_page(unsigned t)
 {
-	return t < VIRTIO_TRANSPORTS && blkdrv_window()
-		       ? virtio_frame[t * VIRTIO_STRIDE / ROOT_PAGE_SIZE] : 0;
+	return blkdrv_window() && t < virtio_transports()
+		       ? virtio_frame[t * root_arch_board()->virtio_stride / ROOT_PAGE_SIZE]
+		       : 0;
 }
 
 /* A new frame of 1 << bits bytes mapped at va in s (and copied for root
@@ -149,8 +170,8 @@ static const char *blkdrv_build(struct server *s, unsigned t, const struct blkdr
 	    !srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) ||
 	    keel_tcb_bind_notification(s->tcb, ntfn) != KEEL_OK)
 		return "no memory for its objects";
-	if (keel_cnode_copy(KEEL_ROOT_CNODE, mmio, KEEL_ROOT_CNODE,
-			    virtio_frame[t * VIRTIO_STRIDE / ROOT_PAGE_SIZE], RW) != KEEL_OK ||
+	if (keel_cnode_copy(KEEL_ROOT_CNODE, mmio, KEEL_ROOT_CNODE, blkdrv_transport_page(t),
+			    RW) != KEEL_OK ||
 	    root_frame_map(mmio, s->vspace, KEEL_BLKDRV_MMIO_VADDR, RW) != KEEL_OK)
 		return "cannot map its transport";
 	if (root_frame_map(info, KEEL_ROOT_VSPACE, view, RW) != KEEL_OK ||
@@ -158,7 +179,7 @@ static const char *blkdrv_build(struct server *s, unsigned t, const struct blkdr
 	    root_frame_map(info_ro, s->vspace, KEEL_BLKDRV_INFO_VADDR, KEEL_R_READ) != KEEL_OK)
 		return "cannot map its info page";
 	*in = (struct keel_blkdrv_info){ .magic = KEEL_BLKDRV_INFO_MAGIC,
-		.mmio_off = (t * VIRTIO_STRIDE) % ROOT_PAGE_SIZE };
+		.mmio_off = blkdrv_transport_offset(t) };
 	if (c->ram)
 		in->ram = *c->ram;
 	in->queue_pa = blkdrv_dma(s, 0, KEEL_BLKDRV_QUEUE_VADDR, NULL);
@@ -167,7 +188,7 @@ static const char *blkdrv_build(struct server *s, unsigned t, const struct blkdr
 	    keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, shared, RW) != KEEL_OK ||
 	    root_frame_map(copy, client->vspace, KEEL_BLK_SHARED_VADDR, RW) != KEEL_OK)
 		return "no memory for its DMA pages";
-	if (!blkdrv_irq(s, VIRTIO_INTID0 + t, ntfn))
+	if (!blkdrv_irq(s, blkdrv_transport_irq(t), ntfn))
 		return "cannot route its interrupt to it";
 	if (!srv_grant_mint(s, KEEL_SRV_PEER, c->ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_DONE) ||
 	    !srv_grant_mint(client, c->slot, ntfn, KEEL_R_WRITE, KEEL_BLK_BIT_REQ))
@@ -181,7 +202,7 @@ struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigne
 {
 	struct server *s;
 	const char *why;
-	if (t >= VIRTIO_TRANSPORTS || !blkdrv_window())
+	if (!blkdrv_window() || t >= virtio_transports())
 		why = "no such virtio-mmio transport";
 	else if (!(s = srv_create("blkdrv", name, NULL, cpu, prio)))
 		why = "cannot create the server";

@@ -16,8 +16,11 @@ int blkdrv_transport_of(uint32_t device_id, unsigned n);
 /* A 32-bit register of transport t (its config space from 0x100), 0 if
  * there is none. */
 uint32_t blkdrv_transport_read(unsigned t, unsigned off);
-/* Root's frame of the page that holds transport t (8 share a page), or 0. */
+/* Root's frame of the page that holds transport t (on aarch64's virt 8
+ * share a page), or 0; where in it the transport starts; its interrupt. */
 uint64_t blkdrv_transport_page(unsigned t);
+unsigned blkdrv_transport_offset(unsigned t);
+unsigned blkdrv_transport_irq(unsigned t);
 /* A driver's client: it gets the shared area at KEEL_BLK_SHARED_VADDR and,
  * in its slot `slot`, the driver's notification badged KEEL_BLK_BIT_REQ;
  * ntfn (root's cptr) is signalled with KEEL_BLK_BIT_DONE. ram: its VM's

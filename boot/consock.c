@@ -25,7 +25,6 @@
 
 #define CONSOCK_DEVICE_ID 3u
 #define CONSOCK_MAX_PORTS_REG 0x104u /* config: cols, rows, then max_nr_ports */
-#define CONSOCK_INTID0 48u           /* transport t raises SPI 16 + t */
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
 int consock_transport(void)
@@ -67,13 +66,13 @@ static const char *consock_build(struct server *s, unsigned t, uint64_t ntfn,
 	    keel_cnode_copy(KEEL_ROOT_CNODE, mmio, KEEL_ROOT_CNODE, page, RW) != KEEL_OK ||
 	    root_frame_map(mmio, s->vspace, CON_SOCK_MMIO_VADDR, RW) != KEEL_OK)
 		return "cannot map its transport";
-	info->mmio_off = (t * 0x200u) % ROOT_PAGE_SIZE;
+	info->mmio_off = blkdrv_transport_offset((unsigned)t);
 	if (!(info->queue_pa = consock_dma(s, CON_SOCK_QUEUE_VADDR)))
 		return "no memory for its queue page";
 	for (unsigned p = 0; p < CON_SOCK_BUF_PAGES; p++)
 		if (!(info->buf_pa[p] = consock_dma(s, CON_SOCK_BUF_VADDR + p * ROOT_PAGE_SIZE)))
 			return "no memory for its buffers";
-	if (!consock_irq(s, CONSOCK_INTID0 + t, ntfn))
+	if (!consock_irq(s, blkdrv_transport_irq((unsigned)t), ntfn))
 		return "cannot route its interrupt";
 	return NULL;
 }

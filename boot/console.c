@@ -4,7 +4,7 @@
  *
  *   console server   its endpoint (READ); a frame of the UART's registers
  *                    (from the device untyped the kernel gave root),
- *                    mapped, no capability; the IRQ handler of INTID 33
+ *                    mapped, no capability; the IRQ handler of its interrupt
  *                    with a notification bound to its thread; a WRITE
  *                    capability to each VMM's notification; its state
  *                    pages (config + struct con_state), which root keeps
@@ -38,8 +38,6 @@
 
 #define CON_VIEW 0x3000000000ull
 #define CON_PRIO 200u /* above the VMs' servers (150): output is never queued long */
-#define CON_UART_PA 0x09000000ull
-#define CON_UART_INTID 33u
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
 static struct server *console_srv;
@@ -50,18 +48,6 @@ static bool console_tried; /* console_start ran (it may have failed) */
 struct server *console_server(void)
 {
 	return console_srv;
-}
-
-/* The UART's page: a frame retyped from the device untyped that covers it. */
-static uint64_t console_uart_frame(void)
-{
-	const struct keel_bootinfo *bi = root_boot_info();
-	uint64_t slot = root_alloc_slot();
-	for (uint32_t i = 0; slot && i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++)
-		if (bi->untyped[i].is_device && bi->untyped[i].paddr == CON_UART_PA)
-			return keel_untyped_retype(bi->untyped_first + i, KEEL_OBJ_FRAME, 0,
-						   KEEL_ROOT_CNODE, slot, 1) == KEEL_OK ? slot : 0;
-	return 0;
 }
 
 /* The config page (root's view + the server's copy), then the state. */
@@ -83,13 +69,13 @@ static bool console_pages(struct server *s)
 	return true;
 }
 
-/* INTID 33 signals a notification bound to the server's thread; the
+/* The UART's interrupt signals a notification bound to the server's thread; the
  * server holds the handler (to ACK) and nothing else of it. */
 static bool console_irq(struct server *s)
 {
 	uint64_t irq = root_alloc_slot(), ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
 	uint64_t badged = root_alloc_slot();
-	uint64_t mr[6] = { CON_UART_INTID, KEEL_ROOT_CNODE, irq, 0, 0, 0 };
+	uint64_t mr[6] = { root_arch_board()->uart_irq, KEEL_ROOT_CNODE, irq, 0, 0, 0 };
 	if (!irq || !ntfn || !badged ||
 	    keel_invoke(KEEL_ROOT_IRQ_CONTROL, KEEL_IRQCTL_GET, 3, mr) != KEEL_OK ||
 	    keel_cnode_mint(KEEL_ROOT_CNODE, badged, KEEL_ROOT_CNODE, ntfn, KEEL_R_WRITE,
@@ -110,11 +96,11 @@ static const char *console_build(struct server *s, uint64_t uart)
 	    !srv_grant_copy(s, KEEL_SRV_EP, console_ep, KEEL_R_READ))
 		return "no memory for its endpoint";
 	if (!uart || root_frame_map(uart, s->vspace, CON_UART_VADDR, RW) != KEEL_OK)
-		return "cannot map the UART (no device untyped at 0x09000000?)";
+		return "cannot map the UART (no device untyped at its address?)";
 	if (!console_pages(s))
 		return "no memory for its state pages";
 	if (!console_irq(s))
-		return "cannot route INTID 33 to it";
+		return "cannot route the UART's interrupt to it";
 	return NULL;
 }
 
@@ -124,9 +110,13 @@ bool console_start(enum console_mode mode, unsigned cpu)
 	struct server *s;
 	console_tried = true;
 	s = srv_create("console", "console", args, cpu, CON_PRIO);
-	const char *why = s ? console_build(s, console_uart_frame()) : "cannot create the server";
+	const struct root_board *board = root_arch_board();
+	const char *why = s ? console_build(s, root_device_frame(board->uart_pa))
+			    : "cannot create the server";
 	if (!why) {
 		console_cfg->mode = mode == CONSOLE_SWITCH ? CON_SWITCH : CON_PREFIX;
+		console_cfg->uart = board->uart_kind == ROOT_UART_16550 ? CON_UART_16550
+									: CON_UART_PL011;
 		if (!srv_start(s))
 			why = "cannot start it";
 	}

@@ -41,7 +41,6 @@
 #define CTL_STATUS_VIEW 0x3000810000ull
 #define CTL_PRIO 120u          /* below the VMs' servers: the host waits */
 #define CTL_VIRTIO_CONSOLE 3u  /* virtio DeviceID */
-#define CTL_INTID0 48u         /* transport i raises SPI 16 + i */
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
 _Static_assert(VM_MAX <= KEEL_CTL_MAX_VMS, "every VM entry has a status slot");
@@ -116,12 +115,12 @@ static const char *ctl_build(struct server *s, unsigned t)
 	if (!trace_ctl_build(s))
 		return "cannot map its trace pages";
 	*in = (struct keel_ctl_info){ .magic = KEEL_CTL_INFO_MAGIC,
-		.mmio_off = (t * 0x200u) % ROOT_PAGE_SIZE };
+		.mmio_off = blkdrv_transport_offset((unsigned)t) };
 	in->queue_pa = ctl_dma(s, 0, KEEL_CTL_QUEUE_VADDR);
 	in->buf_pa = ctl_dma(s, KEEL_LARGE_PAGE_BITS, KEEL_CTL_BUF_VADDR);
 	if (!in->queue_pa || !in->buf_pa)
 		return "no memory for its DMA pages";
-	if (!ctl_irq(s, CTL_INTID0 + t, ntfn))
+	if (!ctl_irq(s, blkdrv_transport_irq((unsigned)t), ntfn))
 		return "cannot route its interrupt to it";
 	return NULL;
 }

@@ -155,6 +155,30 @@ static uint64_t root_pool_init(const struct keel_bootinfo *bi)
 	return bytes;
 }
 
+/* A frame of the device page at pa, retyped from the device untyped that
+ * holds it; 0 if none does or the page was taken already. A device
+ * region is cut into aligned power-of-two untyped (kernel/boot.c), each
+ * retyped in address order, so callers take a window's pages in order. */
+uint64_t root_device_frame(uint64_t pa)
+{
+	const struct keel_bootinfo *bi = root_boot_info();
+	uint64_t slot, got;
+	for (uint32_t i = 0; i < bi->untyped_count && i < KEEL_BOOT_MAX_UNTYPED; i++) {
+		const struct keel_boot_untyped *u = &bi->untyped[i];
+		if (!u->is_device || pa < u->paddr || pa - u->paddr >= 1ull << u->size_bits)
+			continue;
+		if (!(slot = root_alloc_slot()) ||
+		    keel_untyped_retype(bi->untyped_first + i, KEEL_OBJ_FRAME, 0, KEEL_ROOT_CNODE,
+					slot, 1) != KEEL_OK)
+			return 0;
+		if (keel_frame_address(slot, &got) == KEEL_OK && got == pa)
+			return slot;
+		keel_cnode_delete(KEEL_ROOT_CNODE, slot);
+		return 0;
+	}
+	return 0;
+}
+
 static void root_banner(const struct keel_bootinfo *bi, uint64_t ram)
 {
 	kprintf("[root] keel root server: %u CPUs, %u untyped (%lu MiB RAM), "

@@ -111,6 +111,24 @@ uint64_t root_endpoint(void);
 const char *root_arch_fault_name(uint64_t cause);
 unsigned root_arch_elf_machine(void);
 
+/* The board's devices root hands to servers (boot/arch/<arch>/board.c):
+ * the physical UART the console server drives, and QEMU virt's window of
+ * virtio-mmio transports the driver servers' devices sit in. Interrupt
+ * numbers are the kernel's (GIC INTIDs on aarch64, PLIC sources on
+ * riscv64). */
+enum root_uart_kind { ROOT_UART_PL011, ROOT_UART_16550 };
+struct root_board {
+	uint64_t uart_pa;
+	unsigned uart_irq;
+	enum root_uart_kind uart_kind;
+	uint64_t virtio_pa;      /* transport t at virtio_pa + t * virtio_stride */
+	unsigned virtio_count;
+	unsigned virtio_stride;
+	unsigned virtio_irq0;    /* transport t raises virtio_irq0 + t */
+};
+const struct root_board *root_arch_board(void);
+uint64_t root_device_frame(uint64_t pa);
+
 /* ---- server.c: life cycle ---- */
 /* Load prog (a boot module) as a new server named name with argv
  * {name, args...} (args NULL-terminated); not started. NULL on failure

@@ -27,8 +27,6 @@
 #include "uplink.h"
 
 #define UPLINK_VIEW 0x3000900000ull /* root's view of the info page */
-#define UPLINK_INTID0 48u           /* transport i raises SPI 16 + i */
-#define UPLINK_STRIDE 0x200u
 #define VIRTIO_ID_NET 1u
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
 
@@ -72,8 +70,8 @@ static const char *uplink_build(struct server *s, unsigned t, const struct uplin
 	    keel_frame_address(dma, &pa) != KEEL_OK)
 		return "cannot map its info page and DMA frame";
 	*in = (struct keel_uplink_info){ .magic = KEEL_UPLINK_INFO_MAGIC,
-		.mmio_off = (t * UPLINK_STRIDE) % ROOT_PAGE_SIZE, .dma_pa = pa };
-	if (!uplink_irq(s, UPLINK_INTID0 + t, port->ntfn))
+		.mmio_off = blkdrv_transport_offset((unsigned)t), .dma_pa = pa };
+	if (!uplink_irq(s, blkdrv_transport_irq((unsigned)t), port->ntfn))
 		return "cannot route its interrupt to it";
 	if (!uplink_map(s, port->area, KEEL_NET_PORT_VADDR, RW) ||
 	    !srv_grant_mint(s, KEEL_NET_SLOT_SWITCH, port->switch_ntfn, KEEL_R_WRITE, port->bit))

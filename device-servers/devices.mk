@@ -23,7 +23,7 @@ $(B)/user/obj/device-servers/ns16550/%: UCFLAGS += -Idevice-servers/uart
 USER_PROGS += console
 SHIPPED_PROGS += console
 console_SRCS := device-servers/console/main.c device-servers/console/console.c \
-	device-servers/console/sock.c
+	device-servers/console/uart.c device-servers/console/sock.c
 # The block driver: one per physical virtio-blk disk (boot/blkdrv.c).
 USER_PROGS += blkdrv
 SHIPPED_PROGS += blkdrv

@@ -54,9 +54,13 @@
 
 enum con_mode { CON_PREFIX = 0, CON_SWITCH = 1 };
 
+/* The physical UART the server drives (root's board: boot/arch). */
+enum con_uart { CON_UART_PL011, CON_UART_16550 };
+
 struct con_config {
 	uint32_t mode;   /* enum con_mode */
 	uint32_t nvms;   /* VMs attached so far */
+	uint32_t uart;   /* enum con_uart */
 	char name[KEEL_CON_MAX_VMS][CON_NAME];
 	uint32_t gen[KEEL_CON_MAX_VMS]; /* bumped when a VM is (re)made there */
 	uint32_t off[KEEL_CON_MAX_VMS]; /* root destroyed it (powered off, failed) */

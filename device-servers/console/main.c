@@ -1,20 +1,21 @@
 /*
  * console: the server that owns the physical UART (QEMU virt's PL011 at
- * 0x09000000, SPI 1 = INTID 33) and shares it between the VMs
+ * 0x09000000 on aarch64, its ns16550a at 0x10000000 on riscv64: uart.c)
+ * and shares it between the VMs
  * (console.h has the modes and keys, keel/vmm.h the protocol).
  *
  *   argv[1]               "prefix" or "switch" (also in the config page)
  *   KEEL_SRV_EP           calls from the PL011 servers and the VMMs
  *   bound notification    the UART's interrupt (bit CON_IRQ_BIT)
- *   CON_SLOT_IRQ          the IRQ handler capability for INTID 33: ACK
+ *   CON_SLOT_IRQ          the IRQ handler capability for its interrupt: ACK
  *   CON_SLOT_VMM(i)       VM i's VMM notification, WRITE, badged
  *                         KEEL_VMM_BADGE_CONSOLE: "input waits for you"
  *   CON_UART_VADDR        the UART's registers (root maps the frame)
  *   KEEL_DEV_STATE_VADDR  config page (root's), then struct con_state
  *
  * The kernel's own debug output (kprintf, root's markers) still writes
- * the UART's data register directly, polling TXFF as this server does:
- * both only ever write DR, so sharing it costs nothing but the order of
+ * the UART's data register directly, polling for room as this server does:
+ * both only ever write it, so sharing it costs nothing but the order of
  * lines written by two CPUs at once, as before this server existed.
  */
 #include <string.h>
@@ -27,35 +28,17 @@
 #include "console.h"
 #include "console_srv.h"
 #include "sock.h"
-
-#define UART_DR 0x00
-#define UART_FR 0x18
-#define UART_LCR_H 0x2c
-#define UART_CR 0x30
-#define UART_IMSC 0x38
-#define UART_ICR 0x44
-#define FR_RXFE (1u << 4)
-#define FR_TXFF (1u << 5)
-#define LCR_FEN_8BIT 0x70u   /* FIFOs on, 8 data bits */
-#define CR_ON 0x301u         /* UARTEN, TXE, RXE */
-#define INT_RX_RT 0x50u      /* receive and receive-timeout interrupts */
+#include "uart.h"
 
 static const struct con_config *cfg;
 static struct con_state *st;
-
-static volatile uint32_t *uart(unsigned off)
-{
-	return (volatile uint32_t *)(uintptr_t)(CON_UART_VADDR + off);
-}
+static const struct con_uart_ops *uart;
 
 static void uart_put(void *ctx, const char *b, unsigned n)
 {
 	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		while (*uart(UART_FR) & FR_TXFF)
-			;
-		*uart(UART_DR) = (uint8_t)b[i];
-	}
+	for (unsigned i = 0; i < n; i++)
+		uart->put((uint8_t)b[i]);
 }
 
 static void vmm_kick(void *ctx, unsigned vm)
@@ -100,14 +83,14 @@ static bool rx_paused;
 /* Read until the UART is empty or the focused VM's queue is full. */
 static void con_rx_drain(void)
 {
-	while (!(*uart(UART_FR) & FR_RXFE)) {
-		if (!con_input_room(cfg, st)) {
-			*uart(UART_IMSC) = 0;
-			rx_paused = true;
+	while (con_input_room(cfg, st)) {
+		int c = uart->get();
+		if (c < 0)
 			return;
-		}
-		con_key(cfg, st, (uint8_t)*uart(UART_DR), &io);
+		con_key(cfg, st, (uint8_t)c, &io);
 	}
+	uart->rx_irq(false);
+	rx_paused = true;
 }
 
 /* After a request: if the focused VM's queue has room again (it took
@@ -117,8 +100,7 @@ static void con_rx_resume(void)
 	if (!rx_paused || !con_input_room(cfg, st))
 		return;
 	rx_paused = false;
-	*uart(UART_ICR) = INT_RX_RT;
-	*uart(UART_IMSC) = INT_RX_RT;
+	uart->rx_irq(true);
 	con_rx_drain();
 }
 
@@ -132,7 +114,7 @@ static void con_irq(void *ctx, uint64_t bits)
 		sock_irq();
 	if (!(bits & CON_IRQ_BIT))
 		return;
-	*uart(UART_ICR) = INT_RX_RT;
+	uart->ack();
 	if (!rx_paused)
 		con_rx_drain();
 	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
@@ -202,9 +184,7 @@ static void con_init(void *ctx)
 {
 	uint64_t mr[6] = { 0 };
 	(void)ctx;
-	*uart(UART_LCR_H) = LCR_FEN_8BIT;
-	*uart(UART_CR) = CR_ON;
-	*uart(UART_IMSC) = INT_RX_RT;
+	uart->init();
 	keel_invoke(CON_SLOT_IRQ, KEEL_IRQ_ACK, 0, mr);
 	sock_init(cfg, st, &io);
 	for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
@@ -222,6 +202,7 @@ int main(int argc, char **argv)
 	_Static_assert(sizeof(struct con_config) <= CON_CONFIG_SIZE, "config page");
 	cfg = (const struct con_config *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	st = (struct con_state *)(uintptr_t)(KEEL_DEV_STATE_VADDR + CON_CONFIG_SIZE);
+	uart = con_uart_ops(cfg->uart);
 	if (st->magic == CON_STATE_MAGIC)
 		kprintf("[%s] resuming: %s has the console\n", argv[0],
 			cfg->name[st->focus < KEEL_CON_MAX_VMS ? st->focus : 0]);
