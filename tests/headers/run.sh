@@ -8,9 +8,11 @@
 #    <string.h>; the user programs' flags (UCFLAGS) find musl's <stdlib.h>
 #    but not glibc's <gnu/libc-version.h>.
 # Run by make headers-test (part of make test), which passes CC, CC_INC,
-# SYSROOT, KCFLAGS, UCFLAGS and HEADER_RULES.
+# SYSROOT, MUSL_TRIPLE and GNU_TRIPLE (the architecture's musl and glibc
+# directories), KCFLAGS, UCFLAGS and HEADER_RULES.
 set -euo pipefail
 : "${CC:?}" "${CC_INC:?}" "${SYSROOT:?}" "${KCFLAGS:?}" "${UCFLAGS:?}" "${HEADER_RULES:?}"
+: "${MUSL_TRIPLE:?}" "${GNU_TRIPLE:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -33,10 +35,10 @@ check() {
 	fi
 }
 check allowed-project 0 libipc/include/keel/abi.h
-check allowed-musl 0 "$SYSROOT/usr/include/aarch64-linux-musl/stdlib.h"
+check allowed-musl 0 "$SYSROOT/usr/include/$MUSL_TRIPLE/stdlib.h"
 check allowed-compiler 0 "$CC_INC/stdint.h"
 check host-libc 1 /usr/include/stdlib.h
-check cross-glibc 1 /usr/aarch64-linux-gnu/include/features.h
+check cross-glibc 1 "/usr/$GNU_TRIPLE/include/features.h"
 check sysroot-other 1 "$SYSROOT/usr/include/cjson/cJSON.h"
 check dotdot-escape 1 kernel/../../outside/stdio.h
 
