@@ -20,6 +20,9 @@
 # device-servers/devices.mk, device-servers/virtio/virtio.mk,
 # tests/linux/linux.mk, tests/peers/peers.mk.
 
+# make test runs both architectures' suites, aarch64's then riscv64's,
+# unless ARCH is named (make test ARCH=riscv64: that one only).
+TEST_ARCHS := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),aarch64 riscv64)
 ARCH ?= aarch64
 BUILD := build
 B := $(BUILD)/$(ARCH)
@@ -224,7 +227,8 @@ check-headers:
 # The check itself, and that the flags reach no C library's headers.
 .PHONY: headers-test
 headers-test: $(FDT_INC)/.done $(USER_INC)/.done
-	CC=$(CC) CC_INC=$(CC_INC) SYSROOT=$(SYSROOT) KCFLAGS='$(KCFLAGS)' \
+	CC=$(CC) CC_INC=$(CC_INC) SYSROOT=$(SYSROOT) MUSL_TRIPLE=$(MUSL_TRIPLE) \
+		GNU_TRIPLE=$(CROSS:-=) KCFLAGS='$(KCFLAGS)' \
 		UCFLAGS='$(UCFLAGS)' HEADER_RULES='$(HEADER_RULES)' bash tests/headers/run.sh
 TEST_TARGETS += headers-test
 
@@ -365,6 +369,8 @@ DISK_TEST_IMAGES = for d in rw ro vm2; do \
 # would (tests/system/linux.sh): shell, 2 CPUs, sleep, switching, a PL011
 # server crash, poweroff of one VM; then the other configs' runs, the last
 # hvc0 and /dev/hwrng while root crashes their servers (tests/linux/vdev.json).
+# (riscv64's linux-system is tests/linux/linux-riscv64.mk's.)
+ifeq ($(ARCH_LINUX_SYSTEM),)
 linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs linux-assets $(BUILD)/linux/user-board.dtb $(LINUX_ROOTFS)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -395,6 +401,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		LINUX_TEST_CONFIG=tests/linux/vdev.json LINUX_TEST_LOG=vdev \
 		LINUX_TEST_APPEND=test=vdev-crash LINUX_TEST_STEPS="shell hvc rng hvcpaste vcrashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
+endif
 
 # Configs on the machine make run boots: every config/examples/*.json
 # checks, and boots until it proves it runs (its first VM's Linux shell,
@@ -418,8 +425,14 @@ $(BUILD)/linux/user-board.dtb: tests/linux/user-board.dts | $(SETUP_STAMP)
 	dtc -q -I dts -O dtb -o $@ $<
 TEST_TARGETS += linux-system
 
-test: $(SETUP_STAMP)
-	$(MAKE) unit $(TEST_TARGETS) system-test
+test:
+	set -e; for a in $(TEST_ARCHS); do $(MAKE) ARCH=$$a test-arch; done
+
+# One architecture's suite: all of the above, or what the architecture
+# lists (ARCH_TEST_TARGETS, arch/<arch>/arch.mk).
+.PHONY: test-arch
+test-arch: $(SETUP_STAMP)
+	$(MAKE) $(if $(ARCH_TEST_TARGETS),$(ARCH_TEST_TARGETS),unit $(TEST_TARGETS) system-test)
 
 # make test's stress scenario with millions of calls; minutes, not seconds.
 # Then the hostile guest on two vCPUs for HSOAK_OPS operations (10 M exits

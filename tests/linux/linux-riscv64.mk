@@ -46,3 +46,24 @@ linux-bare: linux-assets
 
 linux-bench: linux-assets
 	bash tests/linux/run-bare-riscv64.sh --bench
+
+# The guest's tree as an ext4 disk image: VM 1's root disk in
+# config/default-riscv64.json, as build/linux/rootfs.ext4 is on aarch64.
+LINUX_ROOTFS := $(LINUX_B)/rootfs.ext4
+$(LINUX_ROOTFS): $(LINUX_STAMP) tools/mkrootfs.sh
+	bash tools/mkrootfs.sh $(LINUX_B)/root $@
+.PHONY: rootfs linux-system
+rootfs: $(LINUX_ROOTFS)
+
+# Two riscv64 Linux VMs from config/default-riscv64.json under Keel, driven
+# at the console as a user would (tests/system/linux.sh with ARCH=riscv64):
+# the aarch64 session's steps but CPU hotplug (the guest's configuration
+# has no HOTPLUG_CPU); VM 1's write to its root disk reaches the host file.
+LINUX_SYSTEM_STEPS := shell root persist ping web cpus sleep command interrupt paste dmesg \
+	vm2 paste2 back crash poweroff alive nokey again
+linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+		linux-assets $(LINUX_ROOTFS)
+	ARCH=riscv64 CHECK_CONFIG=$(BUILD)/host/config/check-config \
+		MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_TEST_STEPS="$(LINUX_SYSTEM_STEPS)" \
+		bash tests/system/linux.sh $(B)/keel.bin
+	bash tests/linux/persist-check.sh $(LINUX_ROOTFS) $(B)/system/linux.log
