@@ -301,7 +301,8 @@ static bool read_device(struct cfg_ctx *c, const cJSON *obj,
 	before = c->errs->count;
 	read_window(c, obj, dev);
 	window_ok = c->errs->count == before && cfg_member(obj, "base") != NULL;
-	cfg_get_u32(c, obj, "irq", CFG_IRQ_MIN, CFG_IRQ_MAX, &dev->irq);
+	cfg_get_u32(c, obj, "irq", cfg_arch_of(c->lim)->irq_min,
+		    cfg_arch_of(c->lim)->irq_max, &dev->irq);
 	dev->restart = vm->restart;
 	cfg_read_restart(c, obj, &dev->restart);
 	default_mac(vm->name, d, dev->guest_mac);

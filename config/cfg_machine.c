@@ -18,9 +18,11 @@
  *     (kernel/boot.c root_untyped).
  *
  * The free RAM of the model: [RAM base + CFG_MACHINE_KEEP, the blob
- * manifest), less QEMU's device tree, where the manifest lies below the
- * boot blobs mkblobs packs at the top of RAM (the config file and every
- * distinct kernel, initrd and dtb file, each rounded up to 2 MiB). The
+ * manifest), less QEMU's device tree (cfg_arch_dtb), where the manifest
+ * lies below the boot blobs mkblobs packs at the top of RAM (the config
+ * file and every distinct kernel, initrd and dtb file, each rounded up to
+ * 2 MiB, stepping over the device tree: cfg_blob_below). RAM base and the
+ * tree's place are the arch's profile's (cfg_arch.c). The
  * first CFG_MACHINE_KEEP bytes hold the kernel and root's own objects;
  * root also carves from what of them is free, so the model may refuse a
  * VM root could just squeeze in, never admit one root cannot build.
@@ -30,11 +32,6 @@
 #define LARGE_BITS 21u                  /* a carve piece is >= 2 MiB */
 #define UNTYPED_MAX_BITS 47u            /* keel/abi.h KEEL_UNTYPED_MAX_BITS */
 #define MODEL_MAX_BLOCKS 128u
-/* QEMU's virt board puts the device tree of a non-Linux kernel at RAM
- * base + min(RAM / 2, 128 MiB) and makes it at most 1 MiB: one large
- * page is kept for it. */
-#define DTB_OFFSET_MAX (UINT64_C(128) << 20)
-#define DTB_KEEP CFG_BLOB_ALIGN
 
 struct block {
 	uint64_t base, end, next;       /* next: the watermark */
@@ -123,58 +120,56 @@ static bool blob_seen(const struct cfg_system *sys, size_t v, size_t f,
 
 /* The lowest address mkblobs gives a blob (or the manifest), as tools/
  * mkblobs.c lays them out from the top of RAM; 0 if they do not fit. */
-static uint64_t blobs_low(const struct cfg_ctx *c, uint64_t top)
+static uint64_t blobs_low(const struct cfg_ctx *c)
 {
 	const struct cfg_machine *m = c->lim->machine;
+	const struct cfg_arch *a = cfg_arch_of(c->lim);
 	const struct cfg_system *sys = c->out;
-	uint64_t low = top - cfg_blob_slot(c->len), size;
+	uint64_t low = cfg_blob_below(a, m->ram_bytes, a->ram_base + m->ram_bytes,
+				      cfg_blob_slot(c->len), CFG_BLOB_ALIGN), size;
 	unsigned n = 1;
 
-	if (cfg_blob_slot(c->len) + CFG_MACHINE_KEEP > top - CFG_MACHINE_RAM_BASE)
-		return 0;
-
-	for (size_t v = 0; v < sys->vm_count; v++) {
+	for (size_t v = 0; v < sys->vm_count && low != 0; v++) {
 		const struct cfg_vm *vm = &sys->vms[v];
 		const char *paths[] = { vm->kernel_image_path, vm->initrd_path,
 					vm->dtb_path };
 
-		for (size_t f = 0; f < 3; f++) {
+		for (size_t f = 0; f < 3 && low != 0; f++) {
 			if (paths[f][0] == '\0' || blob_seen(sys, v, f, paths[f]))
 				continue;
 			size = 0;
 			if (m->file_size == NULL ||
 			    !m->file_size(c->lim->file_ctx, paths[f], &size))
 				size = 0;       /* unknown: one slot at least */
-			if (cfg_blob_slot(size) > low - CFG_MACHINE_RAM_BASE)
-				return 0;
-			low -= cfg_blob_slot(size);
+			low = cfg_blob_below(a, m->ram_bytes, low, cfg_blob_slot(size),
+					     CFG_BLOB_ALIGN);
 			n++;
 		}
 	}
-	low = (low - CFG_BLOB_HEADER_BYTES - (uint64_t)n * CFG_BLOB_ENTRY_BYTES) &
-	      ~(CFG_BLOB_MANIFEST_ALIGN - 1);
-	return n <= CFG_BLOB_MAX && low >= CFG_MACHINE_RAM_BASE + CFG_MACHINE_KEEP ?
-	       low : 0;
+	if (low == 0 || n > CFG_BLOB_MAX)
+		return 0;
+	return cfg_blob_below(a, m->ram_bytes, low,
+			      CFG_BLOB_HEADER_BYTES + (uint64_t)n * CFG_BLOB_ENTRY_BYTES,
+			      CFG_BLOB_MANIFEST_ALIGN);
 }
 
 static void model_build(struct cfg_ctx *c, struct cfg_carver *k)
 {
+	const struct cfg_arch *a = cfg_arch_of(c->lim);
 	uint64_t ram = c->lim->machine->ram_bytes;
-	uint64_t top = CFG_MACHINE_RAM_BASE + ram;
-	uint64_t keep = CFG_MACHINE_RAM_BASE + CFG_MACHINE_KEEP;
-	uint64_t dtb = CFG_MACHINE_RAM_BASE +
-		       (ram / 2 < DTB_OFFSET_MAX ? ram / 2 : DTB_OFFSET_MAX);
+	uint64_t keep = a->ram_base + CFG_MACHINE_KEEP, dtb, dtb_end;
 
+	cfg_arch_dtb(a, ram, &dtb, &dtb_end);
 	k->model = true;
-	k->blob_low = ram > CFG_MACHINE_KEEP ? blobs_low(c, top) : 0;
+	k->blob_low = ram > CFG_MACHINE_KEEP ? blobs_low(c) : 0;
 	if (k->blob_low == 0)
 		return;
-	if (dtb + DTB_KEEP <= keep || dtb >= k->blob_low) {
+	if (dtb_end <= keep || dtb >= k->blob_low) {
 		cut_blocks(k, keep, k->blob_low);
 		return;
 	}
 	cut_blocks(k, keep, dtb > keep ? dtb : keep);
-	cut_blocks(k, dtb + DTB_KEEP, k->blob_low);
+	cut_blocks(k, dtb_end, k->blob_low);
 }
 
 struct cfg_carver *cfg_machine_begin(struct cfg_ctx *c)
@@ -296,13 +291,36 @@ static bool check_image(struct cfg_ctx *c, int v)
 	return false;
 }
 
+/* Every device's server program is built for the arch (riscv64 has no
+ * vrng: its profile's no_servers, arch/riscv64/arch.mk ARCH_NO_PROGS). */
+static bool check_servers(struct cfg_ctx *c, int v)
+{
+	const struct cfg_arch *a = cfg_arch_of(c->lim);
+	const struct cfg_vm *vm = &c->out->vms[v];
+	bool ok = true;
+
+	for (size_t d = 0; d < vm->device_count; d++) {
+		const char *server = cfg_dev_server(vm->devices[d].type);
+
+		if (server == NULL || cfg_arch_builds(a, server))
+			continue;
+		cfg_path_at(c, v, (int)d, "type");
+		cfg_report(c, CFG_E_VALUE, cfg_member(c->dev_node[v][d], "type"),
+			   "%s has no device server on %s (%s is not built there)",
+			   cfg_dev_type_name(vm->devices[d].type), a->name, server);
+		ok = false;
+	}
+	return ok;
+}
+
 bool cfg_machine_vm(struct cfg_ctx *c, int v)
 {
 	bool ok;
 
 	if (c->lim->machine == NULL)
 		return true;
-	ok = check_file_sizes(c, v);
+	ok = check_servers(c, v);
+	ok = check_file_sizes(c, v) && ok;
 	ok = check_raw_image(c, v) && ok;
 	ok = check_image(c, v) && ok;
 	return check_vmm_limits(c, v) && ok;

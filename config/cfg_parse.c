@@ -13,7 +13,6 @@
 #include "cfg_internal.h"
 
 #define RAM_ALIGN (2 * CFG_MIB)         /* one stage-2 block */
-#define RAM_BASE_DEFAULT UINT64_C(0x40000000)
 
 static const char *const root_keys[] = { "vms", "networks", NULL };
 static const char *const root_required[] = { "vms", NULL };
@@ -170,7 +169,7 @@ static void read_raw(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 static void read_vm(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
 {
 	vm->vcpu_count = 1;
-	vm->mem_base = RAM_BASE_DEFAULT;
+	vm->mem_base = cfg_arch_of(c->lim)->ram_base;   /* the board's */
 	vm->restart = restart_default;
 	if (cfg_expect(c, obj, cJSON_Object, "an object") != CFG_OK) {
 		c->ram_bad[c->vm] = true;
@@ -358,7 +357,7 @@ size_t cfg_parse(const char *file_name, const char *text, size_t len,
 		 const struct cfg_limits *lim, struct cfg_system *out,
 		 struct cfg_errors *errs)
 {
-	static const struct cfg_limits no_limits = { UINT32_MAX, 0, NULL, NULL, NULL };
+	static const struct cfg_limits no_limits = { UINT32_MAX, 0, NULL, NULL, NULL, NULL };
 	struct cfg_ctx c = { .text = text, .len = len, .out = out, .errs = errs,
 			     .lim = lim != NULL ? lim : &no_limits, .vm = -1 };
 	cJSON *root;

@@ -34,7 +34,8 @@ CFG_FUZZ_TIME ?= $(FUZZ_TIME)
 
 CFG_OUT := $(BUILD)/host/config
 CFG_SRCS := $(addprefix config/,cfg_parse.c cfg_device.c cfg_value.c \
-	cfg_check.c cfg_machine.c cfg_pos.c cfg_err.c cfg_fmt.c cfg_firmware.c cfg_uplink.c)
+	cfg_check.c cfg_machine.c cfg_arch.c cfg_pos.c cfg_err.c cfg_fmt.c cfg_firmware.c \
+	cfg_uplink.c)
 CFG_HDRS := config/cfg_internal.h config/include/keel/config.h
 CFG_OBJS := $(patsubst config/%.c,$(CFG_OUT)/obj/%.o,$(CFG_SRCS))
 

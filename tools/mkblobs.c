@@ -2,10 +2,11 @@
  * mkblobs — lay out a VM config and the files it names as QEMU
  * generic-loader blobs in guest RAM, for `make run CONFIG=...`.
  *
- *   mkblobs CONFIG RAM_MIB OUTDIR
+ *   mkblobs [--arch aarch64|riscv64] CONFIG RAM_MIB OUTDIR
  *
- * Checks CONFIG with the loader first (files must exist; paths are
- * relative to the config's directory, as everywhere: docs/config.md), then
+ * Checks CONFIG with the loader first, with the arch's machine profile
+ * (default aarch64: config/cfg_arch.c); files must exist, and paths are
+ * relative to the config's directory, as everywhere (docs/config.md). Then
  * writes
  *
  *   OUTDIR/manifest.bin  what the kernel reads: little-endian
@@ -38,9 +39,11 @@
  * blob[0] is the config file; then every distinct kernel, initrd and dtb
  * file. Each is named by its file name (the last part of its path), so
  * two different files may not share one. Blobs are packed top-down from the end of RAM (RAM is
- * 0x40000000 + RAM_MIB MiB), each 2 MiB aligned and taking its size
+ * the profile's RAM base + RAM_MIB MiB), each 2 MiB aligned and taking its size
  * rounded up to 2 MiB; the manifest sits 4 KiB aligned just below the
- * lowest. Exits 0 on success, 1 on a config or layout error, 2 on usage.
+ * lowest. Each steps over QEMU's device tree (riscv64's is near the top of
+ * RAM: cfg_blob_below). Exits 0 on success, 1 on a config or layout
+ * error, 2 on usage.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
@@ -54,7 +57,6 @@
 #include <keel/abi.h>
 #include <keel/config.h>
 
-#define RAM_BASE CFG_MACHINE_RAM_BASE
 #define MANIFEST_ALIGN CFG_BLOB_MANIFEST_ALIGN
 /* The manifest's layout is keel/abi.h's struct keel_blob_manifest; it is
  * written byte by byte (little-endian whatever the host). */
@@ -63,11 +65,10 @@
 #define NAME_LEN ((unsigned)sizeof(((struct keel_blob *)0)->name))
 #define ENTRY_BYTES ((unsigned)sizeof(struct keel_blob))
 #define HEADER_BYTES ((unsigned)offsetof(struct keel_blob_manifest, blob))
-/* Blobs stay above this much of RAM: Keel's image and QEMU's device tree
- * are loaded at its start, and the kernel needs room of its own. The
- * loader's machine model (config/cfg_machine.c) lays blobs out the same
- * way, with the same constants (checked below). */
-#define RAM_KEEP CFG_MACHINE_KEEP
+/* Blobs stay above RAM's first CFG_MACHINE_KEEP bytes (Keel's image, on
+ * aarch64 QEMU's device tree; the kernel needs room of its own) and clear
+ * of the device tree: cfg_blob_below, which the loader's machine model
+ * (config/cfg_machine.c) lays blobs out with too (constants checked below). */
 _Static_assert(MAX_BLOBS == CFG_BLOB_MAX && ENTRY_BYTES == CFG_BLOB_ENTRY_BYTES &&
 	       HEADER_BYTES == CFG_BLOB_HEADER_BYTES, "keel/config.h's blob layout is keel/abi.h's");
 
@@ -79,6 +80,7 @@ struct blob {
 
 static struct blob blobs[MAX_BLOBS];
 static unsigned nblobs;
+static const struct cfg_arch *arch = &cfg_arch_aarch64;
 static char config_dir[PATH_MAX];
 
 static int fail(const char *fmt, const char *a, const char *b)
@@ -120,7 +122,7 @@ static char *read_all(const char *name, size_t *len)
 static int check(const char *config, struct cfg_system *sys)
 {
 	static struct cfg_errors errs;
-	struct cfg_limits lim = { CFG_MAX_VMS, 0, file_exists, NULL, NULL };
+	struct cfg_limits lim = { CFG_MAX_VMS, 0, file_exists, NULL, NULL, arch };
 	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
 	size_t len = 0, n;
 	char *text = read_all(config, &len);
@@ -181,22 +183,18 @@ static int add_vm_files(const struct cfg_system *sys)
 }
 
 /* Top-down from the end of RAM; returns the manifest's address, 0 if the
- * blobs do not fit above RAM_KEEP. */
+ * blobs do not fit above CFG_MACHINE_KEEP. */
 static uint64_t layout(uint64_t ram_mib)
 {
-	uint64_t top = RAM_BASE + (ram_mib << 20), manifest;
+	uint64_t ram = ram_mib << 20, top = arch->ram_base + ram;
 	uint64_t bytes = HEADER_BYTES + (uint64_t)nblobs * ENTRY_BYTES;
-	if ((ram_mib << 20) <= RAM_KEEP)
-		return 0;
 	for (unsigned i = 0; i < nblobs; i++) {
-		uint64_t slot = cfg_blob_slot(blobs[i].size);
-		if (slot > top - RAM_BASE - RAM_KEEP)
+		top = cfg_blob_below(arch, ram, top, cfg_blob_slot(blobs[i].size), CFG_BLOB_ALIGN);
+		if (top == 0)
 			return 0;
-		top -= slot;
 		blobs[i].paddr = top;
 	}
-	manifest = (top - bytes) & ~(MANIFEST_ALIGN - 1);
-	return manifest >= RAM_BASE + RAM_KEEP ? manifest : 0;
+	return cfg_blob_below(arch, ram, top, bytes, MANIFEST_ALIGN);
 }
 
 static void put_le(unsigned char *p, uint64_t v, unsigned n)
@@ -341,9 +339,14 @@ int main(int argc, char **argv)
 	const char *base;
 	unsigned long long ram_mib;
 	uint64_t manifest;
-	if (argc != 4 || (ram_mib = strtoull(argv[2], &end, 10)) == 0 || *end ||
-	    ram_mib > (1ull << 20)) {
-		fprintf(stderr, "usage: mkblobs CONFIG RAM_MIB OUTDIR\n");
+	if (argc > 2 && strcmp(argv[1], "--arch") == 0) {
+		arch = cfg_arch_find(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (arch == NULL || argc != 4 || (ram_mib = strtoull(argv[2], &end, 10)) == 0 ||
+	    *end || ram_mib > (1ull << 20)) {
+		fprintf(stderr, "usage: mkblobs [--arch aarch64|riscv64] CONFIG RAM_MIB OUTDIR\n");
 		return 2;
 	}
 	dir_of(argv[1], config_dir, sizeof(config_dir));

@@ -13,6 +13,12 @@
  * (cfg_machine.c) instead: they are loaded with the machine `make run`
  * boots (2048 MiB, 2 CPUs) and no RAM total.
  *
+ * A fixture whose name starts with "riscv64-" is loaded with riscv64's
+ * machine profile (cfg_arch_riscv64: PLIC sources 1..95, RAM at
+ * 0x80000000, no vrng), the others with aarch64's; after the prefix the
+ * same rules hold (riscv64-machine_NAME.json: root's rules). Generate
+ * its .expected with check-config --arch riscv64 and the same flags.
+ *
  * To add a bad fixture: write NAME.json, run
  *   check-config --loader-only --max-vcpus 4 --phys-mem-mib 1024 NAME.json 2>NAME.expected
  * (machine_NAME.json: check-config --machine-mib 2048 --cpus 2 NAME.json)
@@ -46,7 +52,7 @@ static const char *config_root;         /* config */
 static struct fixtures good, bad;
 static struct cfg_system sys;
 static struct cfg_errors errs;
-static const struct cfg_limits no_checks = { 8, 0, NULL, NULL, NULL };
+static const struct cfg_limits no_checks = { 8, 0, NULL, NULL, NULL, NULL };
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -94,8 +100,19 @@ static const struct cfg_machine test_machine = {
 	CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, (uint64_t)TEST_MACHINE_MIB << 20, size_in, NULL
 };
 
+#define RISCV64_PREFIX "riscv64-"
+
+/* The fixture's arch, by its name's prefix. */
+static const struct cfg_arch *fixture_arch(const char *name)
+{
+	return strncmp(name, RISCV64_PREFIX, strlen(RISCV64_PREFIX)) == 0 ?
+	       &cfg_arch_riscv64 : &cfg_arch_aarch64;
+}
+
 static bool is_machine_fixture(const char *name)
 {
+	if (fixture_arch(name) == &cfg_arch_riscv64)
+		name += strlen(RISCV64_PREFIX);
 	return strncmp(name, "machine_", 8) == 0;
 }
 
@@ -122,7 +139,7 @@ static size_t load(const char *dir, const char *name, bool with_files)
 	struct cfg_limits lim = { machine ? CFG_VM_MAX_VCPUS : TEST_MAX_VCPUS,
 				  machine ? 0 : (uint64_t)TEST_PHYS_MIB << 20,
 				  with_files ? exists_in : NULL, (void *)dir,
-				  machine ? &test_machine : NULL };
+				  machine ? &test_machine : NULL, fixture_arch(name) };
 
 	return parse_file(dir, name, &lim);
 }
@@ -232,11 +249,11 @@ END_TEST
 /* Loads config/name as check-config does for the machine make run boots
  * (root's vCPU limit, its CPU count), without the file and carve checks:
  * the assets may not be fetched yet (make config-system checks those). */
-static size_t load_project(const char *name)
+static size_t load_project(const char *name, const struct cfg_arch *arch)
 {
 	static const struct cfg_machine machine = { CFG_ROOT_MAX_VMS, TEST_MACHINE_CPUS, 0,
 						    NULL, NULL };
-	struct cfg_limits lim = { CFG_VM_MAX_VCPUS, 0, NULL, NULL, &machine };
+	struct cfg_limits lim = { CFG_VM_MAX_VCPUS, 0, NULL, NULL, &machine, arch };
 
 	return parse_file(config_root, name, &lim);
 }
@@ -248,7 +265,10 @@ START_TEST(project_configs_load)
 	unsigned examples = 0;
 	DIR *d;
 
-	ck_assert_msg(load_project("default.json") == 0, "default.json: %s", message(0));
+	ck_assert_msg(load_project("default.json", &cfg_arch_aarch64) == 0, "default.json: %s",
+		      message(0));
+	ck_assert_msg(load_project("default-riscv64.json", &cfg_arch_riscv64) == 0,
+		      "default-riscv64.json: %s", message(0));
 	snprintf(dir, sizeof(dir), "%s/examples", config_root);
 	d = opendir(dir);
 	ck_assert_msg(d != NULL, "cannot list %s", dir);
@@ -258,7 +278,8 @@ START_TEST(project_configs_load)
 		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
 			continue;
 		snprintf(name, sizeof(name), "examples/%s", e->d_name);
-		ck_assert_msg(load_project(name) == 0, "%s: %s", name, message(0));
+		ck_assert_msg(load_project(name, &cfg_arch_aarch64) == 0, "%s: %s", name,
+			      message(0));
 		examples++;
 	}
 	closedir(d);
@@ -423,7 +444,7 @@ static bool big_size(void *ctx, const char *path, uint64_t *size)
 START_TEST(machine_file_sizes)
 {
 	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size, NULL };
-	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m, NULL };
 	const char *text = "{\"vms\": [{\"name\": \"a\", \"mem_size_mib\": 64,"
 			   " \"kernel_image_path\": \"Image\", \"initrd_path\": \"i.cpio\","
 			   " \"dtb_path\": \"b.dtb\"}]}";
@@ -449,7 +470,7 @@ static const char *image_says(void *ctx, const struct cfg_vm *vm)
 START_TEST(machine_image_check_is_located)
 {
 	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, big_size, image_says };
-	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m, NULL };
 	const char *text = "{\"vms\": [{\"name\": \"good\", \"mem_size_mib\": 64,"
 			   " \"kernel_image_path\": \"k\"}, {\"name\": \"bad\","
 			   " \"mem_size_mib\": 64, \"kernel_image_path\": \"k\"}]}";

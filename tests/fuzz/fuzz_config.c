@@ -87,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct cfg_machine machine = { CFG_ROOT_MAX_VMS, 2,
 						    UINT64_C(2) << 30, fake_size, NULL };
-	struct cfg_limits lim = { 4, UINT64_C(1) << 30, fake_exists, NULL, &machine };
+	struct cfg_limits lim = { 4, UINT64_C(1) << 30, fake_exists, NULL, &machine,
+				  size & 1 ? &cfg_arch_riscv64 : &cfg_arch_aarch64 };
 	char *text = malloc(size ? size : 1);
 
 	if (text == NULL)

@@ -28,8 +28,6 @@
 #define CFG_MAX_ERRORS 32       /* errors kept; more are only counted */
 #define CFG_KEYPATH_MAX 96
 #define CFG_DETAIL_MAX 200
-#define CFG_IRQ_MIN 32          /* first GIC SPI */
-#define CFG_IRQ_MAX 987         /* last SPI a VM may be given */
 
 /*
  * Error kinds. The order is part of the test suite (tests/config checks
@@ -178,10 +176,10 @@ struct cfg_system {
 #define CFG_FLASH_END UINT64_C(0x08000000)
 #define CFG_VM_CARVE_ALIGN (UINT64_C(2) << 20)  /* carves are whole large pages */
 #define CFG_CARVE_MAX_PIECES 32u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
-/* The machine `make run` boots (QEMU virt): RAM starts here, the kernel,
- * root's own objects and QEMU's device tree sit in its first
- * CFG_MACHINE_KEEP bytes and mkblobs packs the boot blobs at its top. */
-#define CFG_MACHINE_RAM_BASE UINT64_C(0x40000000)
+/* The machine `make run` boots (QEMU virt; its RAM base is the arch's
+ * profile's): the kernel (and on riscv64 OpenSBI) and root's own objects
+ * sit in RAM's first CFG_MACHINE_KEEP bytes, and mkblobs packs the boot
+ * blobs at its top, clear of QEMU's device tree (cfg_blob_below). */
 #define CFG_MACHINE_KEEP (UINT64_C(64) << 20)
 #define CFG_BLOB_ALIGN (UINT64_C(2) << 20)
 #define CFG_BLOB_MAX 16u        /* keel/abi.h KEEL_BLOB_MAX */
@@ -207,6 +205,50 @@ struct cfg_machine {
 	const char *(*image_check)(void *ctx, const struct cfg_vm *vm);
 };
 
+/*
+ * ---- machine profiles (cfg_arch.c; docs/config.md, "Machine profiles") ---
+ *
+ * What differs between the QEMU virt boards of the arches Keel runs on, as
+ * data: root passes its own (boot/arch/<arch>/arch.c root_arch_cfg), the
+ * host tools the one --arch names.
+ */
+enum cfg_dtb_rule {
+	CFG_DTB_FROM_BASE,      /* at ram_base + min(RAM / 2, dtb_limit) (arm) */
+	CFG_DTB_BELOW_TOP,      /* 2 MiB aligned below min(RAM end, dtb_limit) */
+};
+
+struct cfg_arch {
+	const char *name;           /* "aarch64", "riscv64" (--arch) */
+	uint64_t ram_base;          /* the board's RAM; a VM's default mem_base */
+	uint32_t irq_min, irq_max;  /* a device's "irq" */
+	const char *irq_what;       /* what they are: "GIC SPIs", "PLIC sources" */
+	enum cfg_dtb_rule dtb_rule; /* where QEMU puts its device tree */
+	uint64_t dtb_limit;
+	/* Device server programs the arch does not build (its arch.mk's
+	 * ARCH_NO_PROGS), NULL-terminated; NULL: none. */
+	const char *const *no_servers;
+};
+
+extern const struct cfg_arch cfg_arch_aarch64, cfg_arch_riscv64;
+
+/* The profile named name, or NULL. */
+const struct cfg_arch *cfg_arch_find(const char *name);
+
+/* Does the arch build this server program? */
+bool cfg_arch_builds(const struct cfg_arch *a, const char *server);
+
+/* [*base, *end): the RAM QEMU's device tree may take on a machine of
+ * ram_bytes (whole 2 MiB blocks on aarch64, the block(s) below its top on
+ * riscv64); blobs and the carve model keep clear of it. */
+void cfg_arch_dtb(const struct cfg_arch *a, uint64_t ram_bytes, uint64_t *base,
+		  uint64_t *end);
+
+/* Where mkblobs puts the next bytes-long blob (or the manifest) below
+ * top, align-aligned: the highest place that stays clear of QEMU's
+ * device tree and above RAM's first CFG_MACHINE_KEEP bytes; 0 if none. */
+uint64_t cfg_blob_below(const struct cfg_arch *a, uint64_t ram_bytes, uint64_t top,
+			uint64_t bytes, uint64_t align);
+
 /* What the machine allows; the host and the target fill this differently. */
 struct cfg_limits {
 	uint32_t max_vcpus;         /* per VM, >= 1 */
@@ -217,7 +259,13 @@ struct cfg_limits {
 	/* What root builds on it (NULL: loader checks only). With a machine
 	 * the vCPU limit is also at most CFG_VM_MAX_VCPUS. */
 	const struct cfg_machine *machine;
+	/* The board's profile: interrupt range, default mem_base, RAM of the
+	 * carve model, servers it builds. NULL: aarch64's. */
+	const struct cfg_arch *arch;
 };
+
+/* lim->arch, or aarch64's profile. */
+const struct cfg_arch *cfg_arch_of(const struct cfg_limits *lim);
 
 /* "pl011", "virtio-blk", ... */
 const char *cfg_dev_type_name(enum cfg_dev_type type);
