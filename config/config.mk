@@ -70,11 +70,20 @@ $(CFG_OUT)/obj/%.o: config/%.c $(CFG_HDRS) | cfg-host-deps
 	$(HOST_CC) $(CFG_CFLAGS) -c $< -o $@
 
 # check-config refuses an image as the VMM would, with the VMM's own code:
-# its arch's image check and the loader's placement rules.
-CFG_VMM_SRCS := vmm-server/place.c vmm-server/arch/$(ARCH)/boot.c
-CFG_VMM_INC := -Ivmm-server -Ivmm-server/arch/$(ARCH) -Ilibipc/include -Ilibipc/arch/fake
-$(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS) $(CFG_VMM_SRCS)
-	$(HOST_CC) $(CFG_CFLAGS) $(CFG_VMM_INC) $^ -lcjson -o $@
+# each arch's image check (vmm-server/arch/<arch>/boot.c, compiled once per
+# arch with its vmm_arch_* functions renamed <arch>_*, so one binary serves
+# every --arch whatever ARCH built it) and the loader's placement rules.
+CFG_ARCHES := aarch64 riscv64
+CFG_VMM_OBJS := $(foreach a,$(CFG_ARCHES),$(CFG_OUT)/obj/vmm-boot-$(a).o)
+CFG_VMM_INC := -Ivmm-server -Ilibipc/include -Ilibipc/arch/fake
+$(CFG_OUT)/obj/vmm-boot-%.o: vmm-server/arch/%/boot.c vmm-server/vmm_arch.h vmm-server/loader.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CFG_CFLAGS) $(CFG_VMM_INC) -Ivmm-server/arch/$* \
+		-Dvmm_arch_image_check=$*_image_check -Dvmm_arch_boot_regs=$*_boot_regs -c $< -o $@
+# (loader.h's vmm.h wants an arch_vmm.h; place.c and check-config.c use
+# nothing of it, so aarch64's serves.)
+$(CFG_OUT)/check-config: tools/check-config.c $(CFG_OBJS) vmm-server/place.c $(CFG_VMM_OBJS)
+	$(HOST_CC) $(CFG_CFLAGS) $(CFG_VMM_INC) -Ivmm-server/arch/aarch64 $^ -lcjson -o $@
 
 $(CFG_OUT)/mkblobs: tools/mkblobs.c $(CFG_OBJS) libipc/include/keel/abi.h
 	$(HOST_CC) $(CFG_CFLAGS) -Ilibipc/include -Ilibipc/arch/fake tools/mkblobs.c $(CFG_OBJS) \

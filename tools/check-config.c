@@ -1,8 +1,9 @@
 /*
  * check-config — check Keel VM configuration files on the host.
  *
- *   check-config [--no-file-check] [--max-vcpus N] [--phys-mem-mib N]
- *                [--machine-mib N] [--cpus N] [--loader-only] FILE...
+ *   check-config [--arch aarch64|riscv64] [--no-file-check] [--max-vcpus N]
+ *                [--phys-mem-mib N] [--machine-mib N] [--cpus N]
+ *                [--loader-only] FILE...
  *
  * Prints every error as "file:line:col: keypath: message" on stderr, then
  * one line per VM on stdout saying whether it would start. Exits 0 when
@@ -17,6 +18,9 @@
  * N MiB as root would, with the boot blobs laid out as mkblobs does.
  * --phys-mem-mib N checks only the sum of the VMs' RAM. --loader-only
  * leaves root's rules out (the loader's own fixtures, tests/config/bad).
+ * --arch names the machine profile (config/cfg_arch.c: interrupts, RAM,
+ * QEMU's device tree, the servers built; default aarch64) and the VMM
+ * whose image check applies.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -29,13 +33,27 @@
 #include <keel/config.h>
 
 #include "loader.h"   /* vmm-server/: loader_place, struct guest_image */
-#include "vmm_arch.h" /* vmm-server/: vmm_arch_image_check */
 
 #define MACHINE_MAX_MIB (UINT64_C(1) << 20)    /* 1 TiB, as mkblobs */
 #define MACHINE_MAX_CPUS 512u
 #define IMAGE_HEAD_BYTES 4096u /* more than any image header the VMM reads */
 
+/* vmm_arch_image_check of vmm-server/arch/<arch>/boot.c, compiled once
+ * per arch under these names (config/config.mk). */
+typedef const char *image_check_fn(const uint8_t *img, uint64_t size, uint64_t ram_base,
+				   uint64_t ram_size, struct guest_image *out);
+image_check_fn aarch64_image_check, riscv64_image_check;
+
+static const struct {
+	const struct cfg_arch *arch;
+	image_check_fn *check;
+} vmm_checks[] = {
+	{ &cfg_arch_aarch64, aarch64_image_check },
+	{ &cfg_arch_riscv64, riscv64_image_check },
+};
+
 struct options {
+	const struct cfg_arch *arch;
 	bool file_check;
 	bool machine;           /* root's rules (not --loader-only) */
 	unsigned long max_vcpus;
@@ -47,6 +65,7 @@ struct options {
 
 struct file_ctx {
 	char dir[4096];
+	image_check_fn *vmm_check;      /* the --arch's VMM */
 };
 
 static bool file_exists(void *ctx, const char *path)
@@ -96,7 +115,7 @@ static const char *image_check(void *ctx, const struct cfg_vm *vm)
 
 	if (vm->raw_image || !file_head(ctx, vm->kernel_image_path, head, sizeof(head), &size))
 		return NULL;
-	why = vmm_arch_image_check(head, size, vm->mem_base, ram, &g);
+	why = ((const struct file_ctx *)ctx)->vmm_check(head, size, vm->mem_base, ram, &g);
 	if (why == NULL && vm->initrd_path[0] != '\0' && !file_size(ctx, vm->initrd_path, &initrd))
 		return NULL;
 	return why ? why : loader_place(&g, ram, initrd, &initrd_off);
@@ -178,7 +197,7 @@ static int check_file(const char *name, const struct options *o)
 				       (uint64_t)o->machine_mib << 20, file_size, image_check };
 	struct cfg_limits lim = { (uint32_t)o->max_vcpus,
 				  o->phys_mem_mib << 20, NULL, &fctx,
-				  o->machine ? &machine : NULL };
+				  o->machine ? &machine : NULL, o->arch };
 	char line[CFG_KEYPATH_MAX + CFG_DETAIL_MAX + 512];
 	size_t len, n;
 	char *text = read_all(name, &len);
@@ -188,6 +207,9 @@ static int check_file(const char *name, const struct options *o)
 		return 1;
 	}
 	dir_of(name, fctx.dir, sizeof(fctx.dir));
+	for (size_t i = 0; i < sizeof(vmm_checks) / sizeof(vmm_checks[0]); i++)
+		if (vmm_checks[i].arch == o->arch)
+			fctx.vmm_check = vmm_checks[i].check;
 	if (o->file_check)
 		lim.file_exists = file_exists;
 	n = cfg_parse(name, text, len, &lim, &sys, &errs);
@@ -206,9 +228,9 @@ static int check_file(const char *name, const struct options *o)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: check-config [--no-file-check] [--max-vcpus N]"
-		" [--phys-mem-mib N] [--machine-mib N] [--cpus N] [--loader-only]"
-		" FILE...\n");
+	fprintf(stderr, "usage: check-config [--arch aarch64|riscv64] [--no-file-check]"
+		" [--max-vcpus N] [--phys-mem-mib N] [--machine-mib N] [--cpus N]"
+		" [--loader-only] FILE...\n");
 	return 2;
 }
 
@@ -237,6 +259,11 @@ static bool parse_option(char **argv, int *i, struct options *o)
 		o->machine = false;
 		return true;
 	}
+	if (strcmp(opt, "--arch") == 0) {
+		o->arch = argv[*i + 1] != NULL ? cfg_arch_find(argv[*i + 1]) : NULL;
+		(*i)++;
+		return o->arch != NULL;
+	}
 	if (!number_arg(argv[*i + 1], UINT32_MAX, &v))
 		return false;
 	(*i)++;
@@ -257,7 +284,7 @@ static bool parse_args(int argc, char **argv, struct options *o)
 {
 	int i = 1;
 
-	*o = (struct options){ true, true, CFG_VM_MAX_VCPUS, 0, 0, 0, 0 };
+	*o = (struct options){ &cfg_arch_aarch64, true, true, CFG_VM_MAX_VCPUS, 0, 0, 0, 0 };
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
 		if (!parse_option(argv, &i, o))
 			return false;

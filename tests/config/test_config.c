@@ -289,6 +289,39 @@ END_TEST
 
 /* ---- behaviour ---------------------------------------------------------- */
 
+/* riscv64's profile: RAM at 0x80000000 by default, and QEMU's device tree
+ * below min(RAM end, 3 GiB), which the blobs step over. */
+START_TEST(riscv64_profile)
+{
+	uint64_t base, end;
+
+	ck_assert_uint_eq(load(sub_dir("good"), "riscv64-virt.json", true), 0);
+	ck_assert_uint_eq(sys.vms[0].mem_base, 0x80000000);
+	ck_assert_uint_eq(sys.vms[0].devices[1].irq, 1);
+	ck_assert_ptr_eq(cfg_arch_find("riscv64"), &cfg_arch_riscv64);
+	ck_assert_ptr_null(cfg_arch_find("x86_64"));
+	cfg_arch_dtb(&cfg_arch_riscv64, UINT64_C(2048) << 20, &base, &end);
+	ck_assert_uint_eq(base, 0xbfe00000);
+	ck_assert_uint_eq(end, 0xc0000000);
+	cfg_arch_dtb(&cfg_arch_riscv64, UINT64_C(512) << 20, &base, &end);
+	ck_assert_uint_eq(base, 0x9fe00000);
+	ck_assert_uint_eq(end, 0xa0000000);
+	cfg_arch_dtb(&cfg_arch_aarch64, UINT64_C(2048) << 20, &base, &end);
+	ck_assert_uint_eq(base, 0x48000000);
+	ck_assert_uint_eq(end, 0x48200000);
+	/* 1 GiB: the tree takes RAM's last 2 MiB, the first blob goes below */
+	ck_assert_uint_eq(cfg_blob_below(&cfg_arch_riscv64, UINT64_C(1) << 30, 0xc0000000,
+					 UINT64_C(2) << 20, UINT64_C(2) << 20), 0xbfc00000);
+	ck_assert_uint_eq(cfg_blob_below(&cfg_arch_riscv64, UINT64_C(2048) << 20, 0xc0100000,
+					 UINT64_C(2) << 20, UINT64_C(2) << 20), 0xbfc00000);
+	ck_assert_uint_eq(cfg_blob_below(&cfg_arch_riscv64, UINT64_C(2048) << 20, 0x100000000,
+					 UINT64_C(2) << 20, UINT64_C(2) << 20), 0xffe00000);
+	/* nothing below RAM's first 64 MiB */
+	ck_assert_uint_eq(cfg_blob_below(&cfg_arch_riscv64, UINT64_C(2048) << 20, 0x84000000,
+					 UINT64_C(2) << 20, UINT64_C(2) << 20), 0);
+}
+END_TEST
+
 START_TEST(default_config_is_two_vms)
 {
 	const struct cfg_vm *vm = &sys.vms[1];
@@ -522,6 +555,7 @@ static Suite *config_suite(void)
 	tcase_add_test(be, default_config_is_two_vms);
 	tcase_add_test(be, optional_keys_take_documented_defaults);
 	tcase_add_test(be, full_fixture_values);
+	tcase_add_test(be, riscv64_profile);
 	tcase_add_test(be, valid_vms_start_beside_invalid_ones);
 	tcase_add_test(be, memory_is_given_in_file_order);
 	tcase_add_test(be, no_file_check_without_callback);

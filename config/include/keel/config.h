@@ -220,8 +220,7 @@ enum cfg_dtb_rule {
 struct cfg_arch {
 	const char *name;           /* "aarch64", "riscv64" (--arch) */
 	uint64_t ram_base;          /* the board's RAM; a VM's default mem_base */
-	uint32_t irq_min, irq_max;  /* a device's "irq" */
-	const char *irq_what;       /* what they are: "GIC SPIs", "PLIC sources" */
+	uint32_t irq_min, irq_max;  /* a device's "irq": GIC SPIs, PLIC sources */
 	enum cfg_dtb_rule dtb_rule; /* where QEMU puts its device tree */
 	uint64_t dtb_limit;
 	/* Device server programs the arch does not build (its arch.mk's
