@@ -110,6 +110,10 @@ struct keel_alloc *root_pool_use(struct keel_alloc *p);
 uint64_t root_endpoint(void);
 const char *root_arch_fault_name(uint64_t cause);
 unsigned root_arch_elf_machine(void);
+/* The board's machine profile (keel/config.h): the interrupts, RAM and
+ * servers the config loader holds VMs to (boot/vmconfig.c). */
+struct cfg_arch;
+const struct cfg_arch *root_arch_cfg(void);
 
 /* The board's devices root hands to servers (boot/arch/<arch>/board.c):
  * the physical UART the console server drives, and QEMU virt's window of

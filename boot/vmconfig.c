@@ -20,6 +20,7 @@
 #include <keel/flash.h>
 #include <keel/print.h>
 
+#include "root.h"
 #include "vmconfig.h"
 
 _Static_assert(sizeof(((struct vm *)0)->name) == CFG_NAME_MAX, "root keeps a config's whole VM name");
@@ -169,7 +170,8 @@ unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t 
 	struct cJSON_Hooks hooks = { .malloc_fn = heap_alloc, .free_fn = heap_free };
 	struct cfg_machine machine = { .max_vms = max };
 	struct cfg_limits lim = { .max_vcpus = KEEL_VMM_MAX_VCPUS,
-				  .phys_mem_bytes = avail_bytes, .machine = &machine };
+				  .phys_mem_bytes = avail_bytes, .machine = &machine,
+				  .arch = root_arch_cfg() };
 	unsigned taken = 0;
 	size_t n;
 

@@ -23,6 +23,7 @@
 #include <keel/print.h>
 
 #include "policy.h"
+#include "root.h"
 #include "vmconfig.h"
 
 #define MIB (1024ull * 1024ull)
@@ -56,6 +57,12 @@ int kprintf(const char *fmt, ...)
 void kputs(const char *s)
 {
 	kprintf("%s", s);
+}
+
+/* Root's board (boot/arch/<arch>/arch.c): the fixtures are aarch64's. */
+const struct cfg_arch *root_arch_cfg(void)
+{
+	return &cfg_arch_aarch64;
 }
 
 /* ---- helpers --------------------------------------------------------------- */

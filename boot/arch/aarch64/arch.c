@@ -6,6 +6,8 @@
 #include <elf.h>
 #include <stdint.h>
 
+#include <keel/config.h>
+
 #include "../../root.h"
 
 #define ESR_EC_SHIFT 26
@@ -39,6 +41,12 @@ const char *root_arch_fault_name(uint64_t cause)
 {
 	const char *n = ec_names[(cause >> ESR_EC_SHIFT) & ESR_EC_MASK];
 	return n ? n : "unknown exception";
+}
+
+/* QEMU virt's (config/cfg_arch.c). */
+const struct cfg_arch *root_arch_cfg(void)
+{
+	return &cfg_arch_aarch64;
 }
 
 unsigned root_arch_elf_machine(void)

@@ -7,6 +7,8 @@
 #include <elf.h>
 #include <stdint.h>
 
+#include <keel/config.h>
+
 #include "../../root.h"
 
 static const char *const cause_names[] = {
@@ -31,6 +33,12 @@ const char *root_arch_fault_name(uint64_t cause)
 	if (cause < sizeof(cause_names) / sizeof(cause_names[0]) && cause_names[cause])
 		return cause_names[cause];
 	return "unknown exception";
+}
+
+/* QEMU virt's (config/cfg_arch.c). */
+const struct cfg_arch *root_arch_cfg(void)
+{
+	return &cfg_arch_riscv64;
 }
 
 unsigned root_arch_elf_machine(void)
