@@ -289,14 +289,18 @@ TRACE_SVG := $(BUILD)/host/trace-svg
 $(TRACE_SVG): tools/trace-svg.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(WARN) -O2 -g $< -lcjson -o $@
-# make run [CONFIG=file.json]: check the config (config/default.json, two
-# Linux VMs, unless another is named), lay it and the files it names out as
-# QEMU loader blobs (tools/mkblobs.c, docs/config.md) and boot with 2 GiB;
-# the kernel finds them through "blobs=" on its command line. The default
-# config's Linux assets are fetched first (make linux-assets).
+# make run [CONFIG=file.json]: check the config (DEFAULT_CONFIG, two Linux
+# VMs, unless another is named) with the arch's machine profile (--arch),
+# lay it and the files it names out as QEMU loader blobs (tools/mkblobs.c,
+# docs/config.md) and boot with 2 GiB; the kernel finds them through
+# "blobs=" on its command line. The default config's Linux assets are
+# fetched (riscv64: built) first (RUN_LINUX_ASSETS).
 # make run APPEND="test=<scenario>" boots the test image (keel-test.bin)
 # with one test root scenario (tests/root/) instead.
-DEFAULT_CONFIG := config/default.json
+# arch/riscv64/arch.mk sets its own (config/default-riscv64.json) and
+# RUN_LINUX_ASSETS (no root disk image there yet).
+DEFAULT_CONFIG ?= config/default.json
+RUN_LINUX_ASSETS ?= linux-assets rootfs
 RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 	$(findstring test=,$(APPEND)),,$(DEFAULT_CONFIG)))
 # The project's configs (config/*.json, config/examples/*.json) name the
@@ -306,7 +310,7 @@ EXAMPLE_ASSETS_raw-guest := $(GUEST_B)/raw.bin
 EXAMPLE_ASSETS_pmu := $(GUEST_B)/pmu.bin
 EXAMPLE_ASSETS := $(foreach e,$(basename $(notdir $(wildcard config/examples/*.json))), \
 	$(EXAMPLE_ASSETS_$(e)))
-RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),linux-assets rootfs \
+RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),$(RUN_LINUX_ASSETS) \
 	$(EXAMPLE_ASSETS_$(basename $(notdir $(RUN_CONFIG)))))
 # make run ICOUNT=1: QEMU counts instructions (-icount shift=0), which a
 # guest's PMU needs to count retired instructions (config/examples/pmu.json).
@@ -325,8 +329,9 @@ run debug: $(RUN_IMAGE)
 else
 run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS) \
 		$(KEELCTL)
-	$(BUILD)/host/config/check-config --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) $(RUN_CONFIG)
-	$(BUILD)/host/config/mkblobs $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
+	$(BUILD)/host/config/check-config --arch $(ARCH) --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) \
+		$(RUN_CONFIG)
+	$(BUILD)/host/config/mkblobs --arch $(ARCH) $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
 	$(RUN_HINT)
 	@echo "keelctl: control socket $(CTL_SOCK) ($(KEELCTL) list, in another terminal)"
 	@echo "VM consoles: $(foreach n,$(CON_SOCK_VMS),$(BUILD)/keel-console-vm$(n).sock) ($(KEELCTL) console VM)"

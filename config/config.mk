@@ -8,8 +8,8 @@
 #                        of the loader that may call nothing host-only; the
 #                        root server's side (boot/vmconfig.c, boot/policy.c)
 #                        on the host; mkblobs' exact output
-#   make check-config    check $(CONFIG) (default config/default.json) for the
-#                        machine make run boots (RUN_MIB, RUN_CPUS);
+#   make check-config    check $(CONFIG) (default: the arch's DEFAULT_CONFIG)
+#                        for the machine make run boots (ARCH, RUN_MIB, RUN_CPUS);
 #                        CFG_CHECK_FLAGS=--no-file-check skips the file check
 #   make run CONFIG=F    (top-level Makefile) check F, lay it and the files
 #                        it names out as QEMU loader blobs (tools/mkblobs.c)
@@ -27,7 +27,7 @@ CFG_SAVED_GOAL := $(.DEFAULT_GOAL)
 BUILD ?= build
 HOST_CC ?= cc
 CFG_FUZZ_CC ?= clang
-CONFIG ?= config/default.json
+CONFIG ?= $(DEFAULT_CONFIG)
 CFG_CHECK_FLAGS ?=
 CFG_FUZZ_RUNS ?= 100000
 CFG_FUZZ_TIME ?= $(FUZZ_TIME)
@@ -126,10 +126,10 @@ config-unit: $(CFG_OUT)/test_config $(CFG_OUT)/test_vmconfig $(CFG_OUT)/mkblobs 
 	$(CFG_OUT)/test_vmconfig tests/config
 	bash tests/config/test_mkblobs.sh $(CFG_OUT)/mkblobs
 
-# The machine make run boots (RUN_MIB, RUN_CPUS: top-level Makefile).
+# The machine make run boots (ARCH, RUN_MIB, RUN_CPUS: top-level Makefile).
 check-config: $(CFG_OUT)/check-config
-	$(CFG_OUT)/check-config $(CFG_CHECK_FLAGS) $(if $(RUN_MIB),--machine-mib $(RUN_MIB)) \
-		$(if $(RUN_CPUS),--cpus $(RUN_CPUS)) $(CONFIG)
+	$(CFG_OUT)/check-config --arch $(ARCH) $(CFG_CHECK_FLAGS) \
+		$(if $(RUN_MIB),--machine-mib $(RUN_MIB)) $(if $(RUN_CPUS),--cpus $(RUN_CPUS)) $(CONFIG)
 
 $(CFG_OUT)/fuzz_config: tests/fuzz/fuzz_config.c $(CFG_SRCS) $(CFG_HDRS) | cfg-host-deps
 	@command -v $(CFG_FUZZ_CC) >/dev/null || { echo "fuzz: $(CFG_FUZZ_CC)" \
