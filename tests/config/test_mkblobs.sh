@@ -136,5 +136,27 @@ if "$mkblobs" "$tmp/c/uplink.json" 1024 "$tmp/uplink" >/dev/null 2>"$tmp/err" &&
 	diff -u "$tmp/want-uplink" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/uplink/qemu-args" | grep -v '^blobs='); then
 	ok uplink; else bad uplink "$(cat "$tmp/err" "$tmp/uplink/qemu-args" 2>/dev/null)"; fi
 
+# 7. riscv64 (--arch riscv64): RAM from 0x80000000, and QEMU's device tree
+#    in the 2 MiB below min(RAM end, 3 GiB), which the blobs step over.
+#    With 1024 MiB the tree takes RAM's last 2 MiB; with 1030 MiB the
+#    blobs start above 3 GiB and the manifest goes below the tree.
+rv_args() { # RAM_MIB config-addr Image-addr initrd-addr manifest-addr
+	printf -- '-device\nloader,file=%s,addr=%s,force-raw=on\n' \
+		"$g/riscv64-virt.json" "$2" "$f/Image" "$3" "$f/initrd.cpio.gz" "$4" \
+		"$tmp/rv$1/manifest.bin" "$5"
+	echo "blobs=$5 ram-zeroed"
+}
+for m in "1024 0xbfc00000 0xbfa00000 0xbf800000 0xbf7ff000" \
+	"1030 0xc0400000 0xc0200000 0xc0000000 0xbfdff000"; do
+	set -- $m
+	(cd "$g" && "$mkblobs" --arch riscv64 riscv64-virt.json "$1" "$tmp/rv$1" >/dev/null) ||
+		bad "riscv64-$1" "exit $?"
+	if diff -u <(rv_args "$@") <(grep -v '^-device$' "$tmp/rv$1/qemu-args" |
+		grep '^loader,\|^blobs=' | sed 's/^loader,/-device\nloader,/'); then
+		ok "riscv64-$1"; else bad "riscv64-$1" "qemu-args differ"; fi
+done
+if "$mkblobs" --arch x86 "$g/riscv64-virt.json" 1024 "$tmp/x" 2>/dev/null; then
+	bad arch "--arch x86 accepted"; else ok arch; fi
+
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
