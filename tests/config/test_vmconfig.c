@@ -59,10 +59,13 @@ void kputs(const char *s)
 	kprintf("%s", s);
 }
 
-/* Root's board (boot/arch/<arch>/arch.c): the fixtures are aarch64's. */
+/* Root's board (boot/arch/<arch>/arch.c): the fixtures are aarch64's;
+ * riscv64_board switches it. */
+static const struct cfg_arch *board = &cfg_arch_aarch64;
+
 const struct cfg_arch *root_arch_cfg(void)
 {
-	return &cfg_arch_aarch64;
+	return board;
 }
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -358,6 +361,31 @@ START_TEST(heap_exhausted)
 }
 END_TEST
 
+/* On a riscv64 board root holds VMs to riscv64's profile: PLIC sources
+ * 1..95, RAM from 0x80000000 by default, no vrng. */
+START_TEST(riscv64_board)
+{
+	static const char text[] =
+		"{ \"vms\": [\n"
+		"  { \"name\": \"a\", \"mem_size_mib\": 64, \"kernel_image_path\": \"Image\",\n"
+		"    \"devices\": [ { \"type\": \"ns16550a\", \"base\": \"0x10000000\", \"irq\": 10 } ] },\n"
+		"  { \"name\": \"b\", \"mem_size_mib\": 64, \"kernel_image_path\": \"Image\",\n"
+		"    \"devices\": [ { \"type\": \"virtio-rng\", \"base\": \"0x10001000\", \"irq\": 96 } ] } ] }\n";
+	unsigned n;
+
+	board = &cfg_arch_riscv64;
+	out_len = 0;
+	n = vmconfig_load("rv.json", text, sizeof(text) - 1, 0, specs, VM_MAX);
+	board = &cfg_arch_aarch64;
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(specs[0].ram_base, 0x80000000);
+	ck_assert_uint_eq(specs[0].dev[0].intid, 10);
+	assert_logged("rv.json:5:64: vms[1].devices[0].irq: 96 is outside 1..95");
+	assert_logged("rv.json:5:20: vms[1].devices[0].type: virtio-rng has no device server"
+		      " on riscv64 (vrng is not built there)");
+}
+END_TEST
+
 /* ---- policy ------------------------------------------------------------------ */
 
 START_TEST(policy_never)
@@ -402,6 +430,7 @@ static Suite *vmconfig_suite(void)
 	TCase *t = tcase_create("vmconfig");
 	TCase *p = tcase_create("policy");
 	tcase_add_test(t, minimal_spec);
+	tcase_add_test(t, riscv64_board);
 	tcase_add_test(t, default_two_vms);
 	tcase_add_test(t, partial_keeps_valid);
 	tcase_add_test(t, memory_total);
