@@ -297,8 +297,7 @@ $(TRACE_SVG): tools/trace-svg.c
 # fetched (riscv64: built) first (RUN_LINUX_ASSETS).
 # make run APPEND="test=<scenario>" boots the test image (keel-test.bin)
 # with one test root scenario (tests/root/) instead.
-# arch/riscv64/arch.mk sets its own (config/default-riscv64.json) and
-# RUN_LINUX_ASSETS (no root disk image there yet).
+# arch/riscv64/arch.mk sets its own (config/default-riscv64.json).
 DEFAULT_CONFIG ?= config/default.json
 RUN_LINUX_ASSETS ?= linux-assets rootfs
 RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \

@@ -33,10 +33,9 @@ ARCH_GUESTS_MK := tests/guests/arch/riscv64/guests.mk
 ARCH_HOST_SUFFIX := -riscv64
 # make run ARCH=riscv64 APPEND=test=<scenario> boots the test image so
 # (tests/system/run.sh uses the same board); make run ARCH=riscv64 boots
-# this config, with -m raised to RUN_MIB, and builds its Linux first (no
-# root disk image yet: tests/linux/linux-riscv64.mk).
+# this config, with -m raised to RUN_MIB, and builds its Linux and root
+# disk first (tests/linux/linux-riscv64.mk).
 DEFAULT_CONFIG := config/default-riscv64.json
-RUN_LINUX_ASSETS := linux-assets
 ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot
 # make ARCH=riscv64 system-test: the system scenarios that run there.
 ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \

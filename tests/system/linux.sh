@@ -74,8 +74,8 @@ outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
 log=$outdir/linux${LINUX_TEST_LOG:+-$LINUX_TEST_LOG}.log
 blobs=$(dirname "$bin")/linux-test-blobs
-"$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
-"$MKBLOBS" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
+"$CHECK_CONFIG" --arch "$ARCH" "$CONFIG" >/dev/null || die "$CONFIG does not check"
+"$MKBLOBS" --arch "$ARCH" "$CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed"
 # h-up: the uplink's forwards on free host ports (uplink-steps.sh uses them)
 UPLINK_PORTS=$(bash "$(dirname "$0")/uplink-ports.sh" "$blobs/qemu-args") || die "no free host port"
 
