@@ -21,7 +21,11 @@
  *                            page) and "bench
  *                            mmio_vmm_device_roundtrip" (a second PL011 at
  *                            0x09001000, through the VMM); root prints
- *                            "bench device_restart" (tools/bench.sh)
+ *                            "bench device_restart" (tools/bench.sh).
+ *                            riscv64's guest-bench (tests/guests/arch/
+ *                            riscv64/bench.c) takes the same devices
+ *                            (PLIC source 33) and prints the same names,
+ *                            its hypercall an SBI call
  */
 #include <string.h>
 

@@ -2,7 +2,7 @@
 # programs, each a riscv Linux Image. tests/guests/guests.mk includes this
 # file in place of its aarch64 list when arch/riscv64/arch.mk names it
 # (ARCH_GUESTS_MK); its compile and link rules serve both.
-GUEST_NAMES := sbi
+GUEST_NAMES := sbi bench
 GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=medany \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64 -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
@@ -12,6 +12,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-relax \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_LD)
 GUEST_LIB_SRCS := arch/riscv64/head.S
 GUEST_sbi_SRCS := arch/riscv64/sbi.c
+GUEST_bench_SRCS := arch/riscv64/bench.c
 # Code must run wherever the loader puts it: medany is PC-relative
 # (auipc pairs); these would be absolute.
 GUEST_ABS_RELOCS := ^R_RISCV_(32|64|HI20|LO12_I|LO12_S)$$$$
