@@ -458,11 +458,15 @@ soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disksoak.log
 
+# The Linux VM the benchmark boots and where its JSON goes; an arch.mk
+# sets its own (arch/riscv64/arch.mk: build/bench-riscv64.json).
+BENCH_LINUX_CONFIG ?= tests/linux/bench.json
+BENCH_JSON ?= $(BUILD)/bench.json
 bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets rootfs
-	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
-		LINUX_CONFIG=tests/linux/bench.json bash tools/bench.sh $(B)/keel-test.bin \
-		$(BUILD)/bench.json
+	ARCH=$(ARCH) CHECK_CONFIG=$(BUILD)/host/config/check-config \
+		MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_CONFIG=$(BENCH_LINUX_CONFIG) \
+		bash tools/bench.sh $(B)/keel-test.bin $(BENCH_JSON)
 
 loc:
 	@bash tools/loc.sh kernel arch/$(ARCH) arch/include

@@ -28,26 +28,52 @@
 #   bash tools/bench-wall.sh build/aarch64/keel.bin >>lines
 #   (CHECK_CONFIG and MKBLOBS name the host tools; make bench sets them)
 #
+# ARCH=riscv64: the riscv64 guest (build/linux-riscv64) on QEMU's riscv64
+# virt board, its configs tests/linux/bench-riscv64.json (1 vCPU) and
+# bench-riscv64-2vcpu.json against bare -smp 1 and -smp 2 (without
+# -icount its bare guest boots on two); boot1 and boot2 only: root's
+# console server, which the default part drives, has aarch64 virt's
+# addresses (docs/riscv64.md).
+#
 # Prints "bench <name> <value> <unit>" lines on stdout; logs go to
 # <dir of the image>/bench-wall/.
 set -u
 export LC_ALL=C
 
-QEMU=${QEMU:-qemu-system-aarch64}
 RUNS=${BENCH_WALL_RUNS:-3}
 LIMIT=${BENCH_WALL_TIMEOUT:-60}
-PARTS=${BENCH_WALL_PARTS:-boot1 boot2 default}
 top=$(cd "$(dirname "$0")/.." && pwd)
-IMAGE=$top/build/linux/Image
-INITRD=$top/build/linux/initramfs.cpio
-CMDLINE="console=ttyAMA0 quiet"
+
+die() { echo "bench-wall.sh: $*" >&2; exit 2; }
+
+# Per architecture: QEMU, the boards Keel and the bare guest run on, the
+# guest, the Keel configs of boot1 and boot2, the parts there are.
+ARCH=${ARCH:-aarch64}
+case $ARCH in
+aarch64)
+	QEMU=${QEMU:-qemu-system-aarch64}
+	KEEL_MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
+	BARE_MACHINE=(-M virt,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
+	LINUX=$top/build/linux TTY=ttyAMA0
+	BOOT1=$top/tests/linux/bench-1vcpu.json BOOT2=$top/tests/linux/bench.json
+	PARTS=${BENCH_WALL_PARTS:-boot1 boot2 default} ;;
+riscv64)
+	QEMU=${QEMU:-qemu-system-riscv64}
+	KEEL_MACHINE=(-M virt -cpu rv64,h=true)
+	BARE_MACHINE=(-M virt -cpu rv64)
+	LINUX=$top/build/linux-riscv64 TTY=ttyS0
+	BOOT1=$top/tests/linux/bench-riscv64.json BOOT2=$top/tests/linux/bench-riscv64-2vcpu.json
+	PARTS=${BENCH_WALL_PARTS:-boot1 boot2} ;;
+*) die "ARCH=$ARCH: aarch64 or riscv64" ;;
+esac
+IMAGE=$LINUX/Image
+INITRD=$LINUX/initramfs.cpio
+CMDLINE="console=$TTY quiet"
 # Prompts: /init names the host after the VM (vm1, vm2) under Keel, and
 # keel-guest under plain QEMU.
 PROMPT='keel-guest:/# '
 PROMPT1='vm1:/# '
 PROMPT2='vm2:/# '
-
-die() { echo "bench-wall.sh: $*" >&2; exit 2; }
 
 [ $# -eq 1 ] || die "usage: $0 <keel.bin>"
 bin=$1
@@ -55,7 +81,7 @@ bin=$1
 for t in "${CHECK_CONFIG:-}" "${MKBLOBS:-}"; do
 	[ -x "$t" ] || die "CHECK_CONFIG and MKBLOBS must name the host tools (make sets them)"
 done
-[ -f "$IMAGE" ] && [ -f "$INITRD" ] || die "no Linux assets (make linux-assets)"
+[ -f "$IMAGE" ] && [ -f "$INITRD" ] || die "no Linux assets (make ARCH=$ARCH linux-assets)"
 case $RUNS in '' | *[!0-9]* | 0) die "BENCH_WALL_RUNS must be a positive number" ;; esac
 case $LIMIT in '' | *[!0-9]* | 0) die "BENCH_WALL_TIMEOUT must be a positive number" ;; esac
 
@@ -75,8 +101,8 @@ blobs_for() {
 	local cfg=$1 dir
 	dir=$tmp/blobs-$(basename "$cfg" .json)
 	if [ ! -d "$dir" ]; then
-		"$CHECK_CONFIG" "$cfg" >/dev/null || die "$cfg does not check"
-		"$MKBLOBS" "$cfg" 2048 "$dir" >/dev/null || die "mkblobs failed for $cfg"
+		"$CHECK_CONFIG" --arch "$ARCH" "$cfg" >/dev/null || die "$cfg does not check"
+		"$MKBLOBS" --arch "$ARCH" "$cfg" 2048 "$dir" >/dev/null || die "mkblobs failed for $cfg"
 		bash "$(dirname "$0")/../tests/system/uplink-ports.sh" "$dir/qemu-args" >/dev/null || die "no free host port" # h-up
 	fi
 	echo "$dir"
@@ -100,7 +126,7 @@ start_keel() {
 	b=$(blobs_for "$1")
 	open_console "$2"
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
-	"$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off \
+	"$QEMU" "${KEEL_MACHINE[@]}" \
 		-smp 2 -nic none -m 2048M -nographic -no-reboot -kernel "$tmp/keel.bin" \
 		$(grep -v '^blobs=' "$b/qemu-args") -append "$(grep '^blobs=' "$b/qemu-args")" \
 		<&3 >"$2" 2>&1 &
@@ -108,7 +134,7 @@ start_keel() {
 }
 start_bare() {
 	open_console "$2"
-	"$QEMU" -M virt,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp "$1" -m 256M \
+	"$QEMU" "${BARE_MACHINE[@]}" -smp "$1" -m 256M \
 		-nographic -nic none -no-reboot -kernel "$IMAGE" -initrd "$INITRD" \
 		-append "$CMDLINE" <&3 >"$2" 2>&1 &
 	qemu=$!
@@ -239,8 +265,8 @@ pairs() {
 }
 
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-want boot1 && pairs linux_boot_wall_ratio_1vcpu boot_keel "$top/tests/linux/bench-1vcpu.json" boot_bare 1
-want boot2 && pairs linux_boot_wall_ratio_2vcpu boot_keel "$top/tests/linux/bench.json" boot_bare 2
+want boot1 && pairs linux_boot_wall_ratio_1vcpu boot_keel "$BOOT1" boot_bare 1
+want boot2 && pairs linux_boot_wall_ratio_2vcpu boot_keel "$BOOT2" boot_bare 2
 want default || exit 0
 
 ks="" bs="" rs="" kd="" bd=""

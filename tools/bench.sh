@@ -10,13 +10,33 @@
 # to out.json.
 #
 #   bash tools/bench.sh build/aarch64/keel-test.bin build/bench.json
-#   (make bench sets LINUX_CONFIG, CHECK_CONFIG and MKBLOBS)
+#   (make bench sets LINUX_CONFIG, CHECK_CONFIG and MKBLOBS; make bench
+#   ARCH=riscv64 also ARCH, and its own config and JSON file)
 set -euo pipefail
 
-QEMU=${QEMU:-qemu-system-aarch64}
 LIMIT=${BENCH_TIMEOUT:-300}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
+
+# Per architecture: QEMU, its board and CPU, and how many CPUs the
+# -icount runs get. riscv64 runs them on ONE: QEMU's round-robin under
+# -icount gives a hart spinning on the kernel lock (arch_cpu_relax is
+# PAUSE, which does not yield there, where aarch64's WFE does) its whole
+# time slice, and those instructions count too (docs/riscv64.md,
+# "Benchmarks"). Its virtio-blk benchmark is aarch64's only (root's block
+# driver has aarch64 virt's addresses).
+ARCH=${ARCH:-aarch64}
+case $ARCH in
+aarch64)
+	QEMU=${QEMU:-qemu-system-aarch64}
+	MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
+	SMP=2 BLK=${BENCH_BLK:-1} ;;
+riscv64)
+	QEMU=${QEMU:-qemu-system-riscv64}
+	MACHINE=(-M virt -cpu rv64,h=true)
+	SMP=1 BLK=0 ;;
+*) die "ARCH=$ARCH: aarch64 or riscv64" ;;
+esac
 
 [ $# -eq 2 ] || die "usage: $0 <keel.bin> <out.json>"
 bin=$1
@@ -33,8 +53,8 @@ cp "$bin" "$image" # a rebuild while we run must not change what boots
 run_scenario() {
 	local scn=$1 part pid
 	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
-	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -nic none \
-		-smp 2 -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
+	timeout "$LIMIT" "$QEMU" "${MACHINE[@]}" -nic none \
+		-smp "$SMP" -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
 		-append "test=$scn" </dev/null >"$part" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
@@ -53,12 +73,15 @@ run_scenario() {
 : >"$log"
 # bench: IPC and Linux system calls (tests/root/scn_basic.c); vm-bench: VM
 # hypercall, MMIO via the PL011 server and its restart (tests/root/scn_vmbench.c,
-# tests/guests/bench.c; the guest's lines carry a "[vm1] " prefix).
+# tests/guests/bench.c; the guest's lines carry a "[vm1] " prefix, riscv64's
+# (tests/guests/arch/riscv64/bench.c, through SBI DBCN) "[vm1-vmm] ").
 run_scenario bench
 run_scenario vm-bench
 
 # linux_boot: one Linux VM (tests/linux/bench.json: 2 vCPUs, 256 MiB, the
-# command line run-bare.sh uses) from Keel's first instruction to the
+# command line run-bare.sh uses; riscv64: tests/linux/bench-riscv64.json,
+# 1 vCPU, against bare -smp 1, the only way its bare guest boots under
+# -icount) from Keel's first instruction to the
 # guest's /init, which prints "[linux] icount N" (tests/linux/icount.c:
 # the virtual counter, which under -icount shift=0 counts instructions
 # since reset). linux_boot_ratio divides it by the same kernel and
@@ -67,12 +90,13 @@ run_scenario vm-bench
 run_linux() {
 	local blobs part pid n
 	blobs=$(dirname "$bin")/bench-blobs
-	"$CHECK_CONFIG" "$LINUX_CONFIG" >/dev/null || die "bench config $LINUX_CONFIG is not valid"
-	"$MKBLOBS" "$LINUX_CONFIG" 2048 "$blobs" >/dev/null || die "mkblobs failed for $LINUX_CONFIG"
+	"$CHECK_CONFIG" --arch "$ARCH" "$LINUX_CONFIG" >/dev/null ||
+		die "bench config $LINUX_CONFIG is not valid"
+	"$MKBLOBS" --arch "$ARCH" "$LINUX_CONFIG" 2048 "$blobs" >/dev/null ||
+		die "mkblobs failed for $LINUX_CONFIG"
 	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
-	timeout "$LIMIT" "$QEMU" -M virt,virtualization=on,gic-version=3 \
-		-cpu max,pauth=off,sve=off,sme=off -nic none -smp 2 -m 2048M -nographic \
+	timeout "$LIMIT" "$QEMU" "${MACHINE[@]}" -nic none -smp "$SMP" -m 2048M -nographic \
 		-no-reboot -icount shift=0 -kernel "$image" $(grep -v '^blobs=' "$blobs/qemu-args") \
 		-append "$(grep '^blobs=' "$blobs/qemu-args")" </dev/null >"$part" 2>&1 &
 	pid=$!
@@ -87,7 +111,10 @@ run_linux() {
 	rm -f "$part"
 	[ -n "$n" ] || die "Linux under Keel printed no icount line (log: $log)"
 	echo "bench linux_boot $n instructions" >>"$log"
-	bare=$(bash tests/linux/run-bare.sh --bench | sed -n 's/^bench linux_boot_bare \([0-9]*\) .*/\1/p')
+	# (run-bare.sh names riscv64's figure linux_boot_bare_riscv64; this
+	# file is per arch, so it is linux_boot_bare here)
+	bare=$(ARCH=$ARCH bash tests/linux/run-bare.sh --bench |
+		sed -nE 's/^bench linux_boot_bare(_riscv64)? ([0-9]+) .*/\2/p')
 	[ -n "$bare" ] || die "the bare Linux boot printed no figure"
 	echo "bench linux_boot_bare $bare instructions" >>"$log"
 	awk -v k="$n" -v b="$bare" 'BEGIN { printf "bench linux_boot_ratio %.3f x\n", k / b }' >>"$log"
@@ -96,13 +123,13 @@ if [ -n "${LINUX_CONFIG:-}" ]; then
 	run_linux
 	# virtio-blk against QEMU's own (tools/bench-blk.sh); BENCH_BLK=0
 	# leaves it out.
-	if [ "${BENCH_BLK:-1}" != 0 ]; then
+	if [ "$BLK" != 0 ]; then
 		bash tools/bench-blk.sh "$bin" >>"$log" || die "the virtio-blk benchmarks broke (log: $log)"
 	fi
 	# Wall-clock ratios against bare QEMU, as make run runs (tools/
 	# bench-wall.sh); BENCH_WALL=0 leaves them out.
 	if [ "${BENCH_WALL:-1}" != 0 ]; then
-		bash tools/bench-wall.sh "$bin" >>"$log" || die "the wall-clock benchmarks broke (log: $log)"
+		ARCH=$ARCH bash tools/bench-wall.sh "$bin" >>"$log" || die "the wall-clock benchmarks broke (log: $log)"
 	fi
 fi
 
@@ -110,7 +137,7 @@ if grep -aqE '\[test\] FAIL|keel: PANIC' "$log"; then
 	grep -aE '\[test\] FAIL|keel: PANIC' "$log" >&2
 	die "benchmark failed (log: $log)"
 fi
-lines=$(tr -d '\r' <"$log" | sed -E 's/^\[vm[0-9]+\] //' | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+(\.[0-9]+)? [A-Za-z/_-]+$' || true)
+lines=$(tr -d '\r' <"$log" | sed -E 's/^\[vm[0-9]+(-vmm)?\] //' | grep -aE '^bench [A-Za-z0-9_.-]+ [0-9]+(\.[0-9]+)? [A-Za-z/_-]+$' || true)
 [ -n "$lines" ] || die "no bench lines in $log"
 echo "$lines"
 echo "$lines" | awk '

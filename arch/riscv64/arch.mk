@@ -46,3 +46,12 @@ ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress cras
 ARCH_TEST_TARGETS := vmm-unit headers-test system-test linux-bare linux-system
 # tests/linux/linux-riscv64.mk has its own linux-system.
 ARCH_LINUX_SYSTEM := tests/linux/linux-riscv64.mk
+# make bench ARCH=riscv64 (tools/bench.sh with ARCH=riscv64): the Linux
+# boot figures with one vCPU (docs/riscv64.md, "Benchmarks"), the figures
+# in their own file.
+BENCH_LINUX_CONFIG := tests/linux/bench-riscv64.json
+BENCH_JSON := $(BUILD)/bench-riscv64.json
+# The network benchmarks (device-servers/virtio-net/net.mk: bench-net.sh,
+# bench-uplink.sh) boot aarch64 configs; make bench ARCH=riscv64 leaves
+# them out.
+ARCH_NO_NET_BENCH := 1

@@ -83,7 +83,9 @@ net-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 		linux-assets
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tools/bench-net.sh $(B)/keel.bin
+ifeq ($(ARCH_NO_NET_BENCH),)
 bench: net-bench
+endif
 # make bench: host-to-guest throughput through the uplink against bare
 # QEMU with its own virtio-net on the same user network (wall clock,
 # tools/bench-uplink.sh: net_uplink_ratio).
@@ -92,4 +94,6 @@ net-uplink-bench: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/
 		linux-assets
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tools/bench-uplink.sh $(B)/keel.bin
+ifeq ($(ARCH_NO_NET_BENCH),)
 bench: net-uplink-bench
+endif
