@@ -3,10 +3,16 @@
  * instruction; tools/bench.sh).
  *
  *   bench serve   reply_recv loop on KEEL_SRV_EP, nothing else
- *   bench call    round trips to the server on KEEL_SRV_PEER (another
+ *   bench call [hz]  round trips to the server on KEEL_SRV_PEER (another
  *                 address space, same CPU), then Linux system calls
- *                 answered by root; reports each as KEEL_REPORT_BENCH
+ *                 answered by root; reports each as KEEL_REPORT_BENCH.
+ *                 hz: the counter's frequency, from root's boot info
+ *                 (tests/root/scn_basic.c; riscv64's timebase, 10 MHz on
+ *                 QEMU virt, is 100 instructions a tick under -icount
+ *                 shift=0, so each figure is the mean of many rounds);
+ *                 counter_hz() without it
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +24,8 @@
 #define BENCH_WARMUP 1000u
 #define BENCH_IPC_ROUNDS 100000u
 #define BENCH_SYSCALL_ROUNDS 10000u
+
+static uint64_t bench_hz;
 
 static int bench_serve(void)
 {
@@ -39,7 +47,7 @@ static uint64_t bench_ipc(unsigned n, long *err)
 		uint64_t info = keel_msginfo(0, 0), mr[6] = { 0 };
 		*err = keel_call(KEEL_SRV_PEER, &info, mr);
 	}
-	return counter_ticks_to_ns(counter_now() - start) / n;
+	return counter_ticks_to_ns_at(counter_now() - start, bench_hz) / n;
 }
 
 static uint64_t bench_syscall(unsigned n)
@@ -48,7 +56,7 @@ static uint64_t bench_syscall(unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (getpid() != 1)
 			return 0;
-	return counter_ticks_to_ns(counter_now() - start) / n;
+	return counter_ticks_to_ns_at(counter_now() - start, bench_hz) / n;
 }
 
 static int bench_call(void)
@@ -77,5 +85,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return bench_serve();
+	bench_hz = argc >= 3 ? strtoull(argv[2], NULL, 10) : 0;
+	if (bench_hz == 0)
+		bench_hz = counter_hz();
 	return bench_call();
 }

@@ -14,6 +14,8 @@ uint64_t counter_hz(void);
 
 /* counter.c */
 uint64_t counter_ticks_to_ns(uint64_t ticks);
+/* the same at a frequency given (root's boot info's timer_hz) */
+uint64_t counter_ticks_to_ns_at(uint64_t ticks, uint64_t hz);
 void counter_wait_ms(unsigned ms);
 
 #endif
