@@ -23,18 +23,22 @@ die() { echo "bench.sh: $*" >&2; exit 2; }
 # -icount gives a hart spinning on the kernel lock (arch_cpu_relax is
 # PAUSE, which does not yield there, where aarch64's WFE does) its whole
 # time slice, and those instructions count too (docs/riscv64.md,
-# "Benchmarks"). Its virtio-blk benchmark is aarch64's only (root's block
-# driver has aarch64 virt's addresses).
+# "Benchmarks"), and with sleep=off: otherwise virtual time runs at host
+# speed while the CPU idles, and the Linux boots (which idle in timer
+# waits) counted 5 to 10 % more or less from run to run on a loaded
+# machine; with it both are the same to the tick. Its virtio-blk
+# benchmark is aarch64's only (root's block driver has aarch64 virt's
+# addresses).
 ARCH=${ARCH:-aarch64}
 case $ARCH in
 aarch64)
 	QEMU=${QEMU:-qemu-system-aarch64}
 	MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
-	SMP=2 BLK=${BENCH_BLK:-1} ;;
+	SMP=2 ICOUNT=shift=0 BLK=${BENCH_BLK:-1} ;;
 riscv64)
 	QEMU=${QEMU:-qemu-system-riscv64}
 	MACHINE=(-M virt -cpu rv64,h=true)
-	SMP=1 BLK=0 ;;
+	SMP=1 ICOUNT=shift=0,sleep=off BLK=0 ;;
 *) die "ARCH=$ARCH: aarch64 or riscv64" ;;
 esac
 
@@ -54,7 +58,7 @@ run_scenario() {
 	local scn=$1 part pid
 	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
 	timeout "$LIMIT" "$QEMU" "${MACHINE[@]}" -nic none \
-		-smp "$SMP" -m 1G -nographic -no-reboot -icount shift=0 -kernel "$image" \
+		-smp "$SMP" -m 1G -nographic -no-reboot -icount "$ICOUNT" -kernel "$image" \
 		-append "test=$scn" </dev/null >"$part" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
@@ -97,7 +101,7 @@ run_linux() {
 	part=$(mktemp "${TMPDIR:-/tmp}/keel-bench-log.XXXXXX")
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 	timeout "$LIMIT" "$QEMU" "${MACHINE[@]}" -nic none -smp "$SMP" -m 2048M -nographic \
-		-no-reboot -icount shift=0 -kernel "$image" $(grep -v '^blobs=' "$blobs/qemu-args") \
+		-no-reboot -icount "$ICOUNT" -kernel "$image" $(grep -v '^blobs=' "$blobs/qemu-args") \
 		-append "$(grep '^blobs=' "$blobs/qemu-args")" </dev/null >"$part" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do

@@ -15,6 +15,9 @@
 # and a virtio-blk disk is attached and read back.
 # Under -icount (--icount, --bench) it boots one CPU: with two, QEMU 7.2 and
 # its OpenSBI 1.1 never finish Linux's first SBI remote fence (docs/riscv64.md).
+# Its --bench adds sleep=off (virtual time jumps over idle periods instead
+# of running at host speed), as tools/bench.sh does for Keel on riscv64:
+# the count is then the same from run to run.
 #
 # Test mode waits for the shell, then types commands on the console one at
 # a time and waits for each one's output; prints "[linux-bare] PASS|FAIL
@@ -36,10 +39,12 @@ die() { echo "run-bare.sh: $*" >&2; exit 2; }
 case $ARCH in
 aarch64)
 	QEMU=${QEMU:-qemu-system-aarch64} MACHINE=virt,gic-version=3
-	CPU=${LINUX_CPU:-max,pauth=off,sve=off,sme=off} TTY=ttyAMA0 out=$top/build/linux ;;
+	CPU=${LINUX_CPU:-max,pauth=off,sve=off,sme=off} TTY=ttyAMA0 out=$top/build/linux
+	BENCH_ICOUNT=shift=0 ;;
 riscv64)
 	QEMU=${QEMU:-qemu-system-riscv64} MACHINE=virt
-	CPU=${LINUX_CPU:-rv64} TTY=ttyS0 out=$top/build/linux-riscv64 ;;
+	CPU=${LINUX_CPU:-rv64} TTY=ttyS0 out=$top/build/linux-riscv64
+	BENCH_ICOUNT=shift=0,sleep=off ;;
 *) die "ARCH=$ARCH: aarch64 or riscv64" ;;
 esac
 IMAGE=${LINUX_IMAGE:-$out/Image}
@@ -272,7 +277,7 @@ run_test() {
 run_bench() {
 	local n
 	log=$out/bench.log
-	start_qemu "$log" "$BOOT_LIMIT" -icount shift=0
+	start_qemu "$log" "$BOOT_LIMIT" -icount "$BENCH_ICOUNT"
 	mark=0
 	local t0
 	t0=$(now_ms)
