@@ -6,7 +6,8 @@
 #   make soak     the random system-call storm at scale (SOAK_CALLS, default
 #                 10,000,000; not part of make test): tests/system/soak.sh
 #   make bench    instruction counts under QEMU -icount shift=0, then
-#                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not)
+#                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not);
+#                 ARCH=riscv64 writes build/bench-riscv64.json (docs/riscv64.md)
 #   make bench-peers  the same exits measured for KVM + QEMU in the same
 #                 emulator (tests/peers/peers.mk; not part of make test)
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
