@@ -30,6 +30,7 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_two, &scenario_vm_isolation, &scenario_vm_hostile2, &scenario_vm_poweroff,
 	&scenario_vm_reset,
 	&scenario_vm_hostile_soak, /* h-soak */
+	&scenario_vm_hostile_sbi, /* riscv64's (tests/guests/arch/riscv64/hostile.c) */
 	&scenario_vm_restart, &scenario_vm_bench,
 	/* VM configs and restart policies (tests/root/scn_cfg.c) */
 	&scenario_cfg, &scenario_restart_policy,

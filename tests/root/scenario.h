@@ -98,6 +98,8 @@ extern const struct scenario scenario_vm_restart, scenario_vm_bench;
 extern const struct scenario scenario_vm_smp;
 /* tests/root/scn_hsoak.c: the hostile guest at scale beside a beating VM */
 extern const struct scenario scenario_vm_hostile_soak;
+/* tests/root/scn_rvhostile.c: riscv64's hostile guest beside a beating VM */
+extern const struct scenario scenario_vm_hostile_sbi;
 /* tests/root/scn_vm2.c: two VMs at once */
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;

@@ -5,6 +5,8 @@
 #
 #   bash tests/system/run.sh build/aarch64/keel-test.bin [scenario...]
 #   ARCH=riscv64 bash tests/system/run.sh build/riscv64/keel-test.bin scenario...
+#   SYSTEM_ARGS="seed=7 ops=5000" bash tests/system/run.sh ...   # appended to
+#       test=<name> on the kernel command line (scn_param's key=<n>)
 #
 # A scenario passes iff every expected "[test] PASS <marker>" line appears
 # (a test guest's marker may carry ": <detail>" and a "[vm1] " prefix)
@@ -58,12 +60,18 @@ SCENARIOS=(
 	"vm-sbi    45  sbi-dbcn sbi-base sbi-mmio sbi-timer sbi-abort-load sbi-abort sbi-csr sbi-hsm-start sbi-rfence sbi-ipi sbi-hsm sbi-plic-pending sbi-plic sbi-uart-regs sbi-uart! sbi-uart-irq vm-sbi"
 	# the same with the 16550's server restarted as the guest starts
 	"vm-sbi-restart 45 sbi-plic sbi-uart-regs sbi-uart! sbi-uart-irq vm-sbi-restart"
+	# riscv64's hostile guest (tests/root/scn_rvhostile.c): a storm on two
+	# vCPUs beside guest-beat (whose own FAIL line is a gap over its
+	# bound); vm1's counts, root's PASS as vm1 powers off, vm2 beating
+	# after it, vm3 built in vm1's place.
+	"vm-hostile-sbi 60 vm2-vmm:beat-start vm1-vmm:hostile-start vm1-vmm:hostile-hart1-stop vm1-vmm:hostile-hart1 vm1-vmm:hostile-sane vm1-vmm:hostile-done! vm-hostile-sbi +vm2-vmm:beat vm3-vmm:beat-start"
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below).
 	"vm-restart 60 seq vm-restart"
 	"vm-bench  60  bench bench-vmm-device"
 	# Two VMs at once (tests/root/scn_vm2.c). "vmN:m" is guest marker m from VM
-	# vmN ("[vmN] [test] PASS m"; "vmN:heartbeat": a heartbeat line); a
+	# vmN ("[vmN] [test] PASS m"; "vmN:heartbeat": a heartbeat line;
+	# "vmN-vmm:m" the same line from vmN's VMM: riscv64's SBI DBCN); a
 	# leading "+" wants it on a later line than the previous marker's. These
 	# scenarios stop as soon as every marker is there.
 	"vm-two       30  vm1:uart vm2:uart"
@@ -159,7 +167,7 @@ run_qemu() {
 	fi
 	: >"$log"
 	timeout "$limit" "$QEMU" "${QEMU_FLAGS[@]}" -kernel "$image" \
-		-append "test=$name" <"$fifo" >"$log" 2>&1 &
+		-append "test=$name${SYSTEM_ARGS:+ $SYSTEM_ARGS}" <"$fifo" >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		[ ${#sends[@]} -gt 0 ] && type_next "$log"
@@ -180,13 +188,14 @@ run_qemu() {
 }
 
 # The line a marker wants: "m" -> "[test] PASS m", "vmN:m" -> the same from
-# VM vmN's console, "vmN:heartbeat" -> "[vmN] [test] heartbeat ...",
+# VM vmN's console ("vmN-vmm:m": printed by its VMM, "[vmN-vmm] ..."),
+# "vmN:heartbeat" -> "[vmN] [test] heartbeat ...",
 # "vmN:beat" -> "[vmN] [test] beat ..." (guest-beat),
 # "m=text" -> "[test] PASS m: text" (text: letters, digits, '-').
 # A trailing "!" (judge) wants the line exactly once.
 marker_re() {
 	local m=${1%!} vm=
-	case $m in vm[0-9]:*) vm="\\[${m%%:*}\\] " m=${m#*:} ;; esac
+	case $m in vm[0-9]:* | vm[0-9]-vmm:*) vm="\\[${m%%:*}\\] " m=${m#*:} ;; esac
 	if [ -n "$vm" ] && { [ "$m" = heartbeat ] || [ "$m" = beat ]; }; then
 		echo "${vm}\\[test\\] $m "
 	elif [ "${m#*=}" != "$m" ]; then
@@ -235,7 +244,7 @@ judge() {
 # left out of the other's full run.
 arch_has() {
 	case $1 in
-	vm-sbi | vm-sbi-restart) [ "${ARCH:-aarch64}" = riscv64 ] ;;
+	vm-sbi | vm-sbi-restart | vm-hostile-sbi) [ "${ARCH:-aarch64}" = riscv64 ] ;;
 	*) true ;;
 	esac
 }
@@ -257,7 +266,7 @@ for entry in "${SCENARIOS[@]}"; do
 	log=$outdir/$name.log
 	# shellcheck disable=SC2086 # markers is a word list
 	case " $markers" in
-	*" vm"[0-9]:* | *" +vm"[0-9]:* | *=*) run_qemu "$name" "$limit" "$log" $markers ;;
+	*" vm"[0-9]:* | *" +vm"[0-9]:* | *" vm"[0-9]-vmm:* | *" +vm"[0-9]-vmm:* | *=*) run_qemu "$name" "$limit" "$log" $markers ;;
 	*) run_qemu "$name" "$limit" "$log" ;;
 	esac
 	# shellcheck disable=SC2086 # markers is a word list
