@@ -221,12 +221,24 @@ static void op_priv(unsigned h, struct rng *r, const struct guest_ram *ram)
 		stub_run(h, words[i], false, target(r, ram), rng_next(r));
 }
 
+/* Source 10 to this hart's context at a random priority, threshold 0:
+ * the 16550's interrupts (IER, at random below) reach the handler. */
+static void plic_arm(unsigned h, struct rng *r)
+{
+	*(volatile uint32_t *)(PLIC + 4 * UART_SOURCE) = 1 + (uint32_t)rng_below(r, 7);
+	*(volatile uint32_t *)(PLIC + 0x2000 + 0x80 * h) = 1u << UART_SOURCE;
+	*(volatile uint32_t *)(PLIC + 0x200000 + 0x1000 * h) = 0;
+}
+
 /* The divisor latch and the other registers behind LCR.DLAB, at random;
- * THR only ever gets a letter. */
-static void op_uart(struct rng *r)
+ * THR only ever gets a letter. A quarter of the time the PLIC is armed
+ * first, so the interrupts the random IER asks for come in. */
+static void op_uart(unsigned h, struct rng *r)
 {
 	volatile uint8_t *u = (volatile uint8_t *)UART;
 	unsigned n = 1 + (unsigned)rng_below(r, 6);
+	if (!rng_below(r, 4))
+		plic_arm(h, r);
 	u[3] = (uint8_t)(rng_next(r) | 0x80);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned reg = (unsigned)rng_below(r, 8);
@@ -262,7 +274,7 @@ void storm_op(unsigned h, enum op_kind k, struct rng *r, const struct guest_ram 
 	case OP_CSTORE: op_cmem(h, r, ram, true); break;
 	case OP_FP: op_fp(h, r, ram); break;
 	case OP_AMO: op_amo(h, r, ram); break;
-	case OP_UART: op_uart(r); break;
+	case OP_UART: op_uart(h, r); break;
 	case OP_CSR: op_csr(h, r); break;
 	case OP_PRIV: op_priv(h, r, ram); break;
 	case OP_SBI: storm_sbi(h, r, ram, h == 0); break;
