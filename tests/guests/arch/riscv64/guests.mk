@@ -11,7 +11,7 @@ GUEST_LD = $(GUEST_DIR)/arch/riscv64/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-relax \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_LD)
 GUEST_LIB_SRCS := arch/riscv64/head.S
-GUEST_sbi_SRCS := arch/riscv64/sbi.c
+GUEST_sbi_SRCS := arch/riscv64/sbi.c arch/riscv64/rv.c
 GUEST_bench_SRCS := arch/riscv64/bench.c
 GUEST_hostile_SRCS := arch/riscv64/hostile.c arch/riscv64/hostile_ops.c \
 	arch/riscv64/hostile_sbi.c arch/riscv64/rv.c

@@ -1,7 +1,7 @@
 /*
- * What the riscv64 test guests beside sbi.c share (rv.c): SBI calls, a
- * line of output through SBI DBCN, the CSR helpers. Guests run in
- * VS-mode with translation off (head.S); sbi.c keeps its own copies.
+ * What the riscv64 test guests share (rv.c): SBI calls, a line of output
+ * through SBI DBCN, the CSR helpers, the command line. Guests run in
+ * VS-mode with translation off (head.S).
  */
 #ifndef TESTS_GUESTS_RISCV64_RV_H
 #define TESTS_GUESTS_RISCV64_RV_H
