@@ -91,12 +91,16 @@ void root_carve_reset(struct root_carve *c)
 }
 
 /* Destroy every object made from the carve and empty its slots (copies of
- * objects from elsewhere may sit there too); its memory is free again. */
+ * objects from elsewhere may sit there too); its memory is free again.
+ * The carve's pool hands its slots out in order, so only those below its
+ * cursor can hold anything: the rest of its VM_CARVE_SLOTS are not
+ * visited (a call each; on riscv64 in QEMU a call costs about 100 us). */
 void root_carve_clear(struct root_carve *c)
 {
+	uint64_t used = c->pool.next_slot < c->slot_end ? c->pool.next_slot : c->slot_end;
 	for (unsigned i = 0; i < c->nut; i++)
 		keel_cnode_revoke(KEEL_ROOT_CNODE, c->ut[i]);
-	for (uint64_t s = c->slot_first; s < c->slot_end; s++)
+	for (uint64_t s = c->slot_first; s < used; s++)
 		keel_cnode_delete(KEEL_ROOT_CNODE, s);
 	root_carve_reset(c);
 }
