@@ -29,13 +29,7 @@
  * trap on the way fails it), and powers off with SRST; root's vm-bench
  * passes when the VMM reports the power-off.
  */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#define EXT_BASE 0x10u
-#define EXT_SRST 0x53525354u
-#define EXT_DBCN 0x4442434eu
+#include "rv.h"
 
 #define BENCH_CALLS 10000u
 #define BENCH_WARMUP 100u
@@ -44,62 +38,6 @@
 #define PL011_IMSC ((volatile uint32_t *)0x09000038ul)
 #define PL011_FR ((volatile uint32_t *)0x09000018ul)
 #define PL011_VMM_IMSC ((volatile uint32_t *)0x09001038ul)
-
-void guest_main(unsigned long hart, const void *dtb);
-void guest_hart1(unsigned long hart, unsigned long opaque);
-void guest_trap(void);
-
-struct sbiret {
-	long error;
-	long value;
-};
-
-static struct sbiret sbi(unsigned long eid, unsigned long fid, unsigned long a0, unsigned long a1)
-{
-	register unsigned long r0 __asm__("a0") = a0;
-	register unsigned long r1 __asm__("a1") = a1;
-	register unsigned long r2 __asm__("a2") = 0; /* DBCN's high address half */
-	register unsigned long r6 __asm__("a6") = fid;
-	register unsigned long r7 __asm__("a7") = eid;
-	__asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
-	return (struct sbiret){ (long)r0, (long)r1 };
-}
-
-static unsigned long now(void)
-{
-	unsigned long v;
-	__asm__ volatile("csrr %0, time" : "=r"(v) : : "memory");
-	return v;
-}
-
-/* ---- output: a line built here, then one DBCN write ---- */
-
-static char line[160];
-static unsigned line_len;
-
-static void out(const char *s)
-{
-	while (*s && line_len < sizeof(line) - 1)
-		line[line_len++] = *s++;
-}
-
-static void out_dec(unsigned long v)
-{
-	char b[21];
-	unsigned n = sizeof(b);
-	b[--n] = 0;
-	do
-		b[--n] = (char)('0' + v % 10);
-	while ((v /= 10) && n);
-	out(&b[n]);
-}
-
-static void flush(void)
-{
-	line[line_len++] = '\n';
-	sbi(EXT_DBCN, 0, line_len, (unsigned long)line);
-	line_len = 0;
-}
 
 static void print_bench(const char *name, unsigned long per)
 {
@@ -197,10 +135,10 @@ static unsigned long time_sbi(void)
 {
 	unsigned long t0;
 	for (unsigned i = 0; i < BENCH_WARMUP; i++)
-		(void)sbi(EXT_BASE, 0, 0, 0);
+		(void)sbi(EXT_BASE, 0, 0, 0, 0);
 	t0 = now();
 	for (unsigned i = 0; i < BENCH_CALLS; i++)
-		(void)sbi(EXT_BASE, 0, 0, 0);
+		(void)sbi(EXT_BASE, 0, 0, 0, 0);
 	return per_call(now() - t0);
 }
 
@@ -252,7 +190,7 @@ void guest_main(unsigned long hart, const void *dtb)
 	report(mmio_vmm > 0, "bench-vmm-device", "PL011 at 0x09001000");
 	report(hvc > 0 && mmio > 0 && posted > 0 && !trap_count, "bench",
 	       trap_count ? "a load trapped" : "10000 calls each");
-	sbi(EXT_SRST, 0, 0, 0); /* shutdown */
+	sbi(EXT_SRST, 0, 0, 0, 0); /* shutdown */
 	report(false, "bench-poweroff", "SRST returned");
 }
 

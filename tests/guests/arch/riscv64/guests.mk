@@ -12,7 +12,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-relax \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_LD)
 GUEST_LIB_SRCS := arch/riscv64/head.S
 GUEST_sbi_SRCS := arch/riscv64/sbi.c arch/riscv64/rv.c
-GUEST_bench_SRCS := arch/riscv64/bench.c
+GUEST_bench_SRCS := arch/riscv64/bench.c arch/riscv64/rv.c
 GUEST_hostile_SRCS := arch/riscv64/hostile.c arch/riscv64/hostile_ops.c \
 	arch/riscv64/hostile_sbi.c arch/riscv64/rv.c
 GUEST_beat_SRCS := arch/riscv64/beat.c arch/riscv64/rv.c

@@ -3,18 +3,6 @@
  */
 #include "rv.h"
 
-struct sbiret sbi(unsigned long eid, unsigned long fid, unsigned long a0, unsigned long a1,
-		  unsigned long a2)
-{
-	register unsigned long r0 __asm__("a0") = a0;
-	register unsigned long r1 __asm__("a1") = a1;
-	register unsigned long r2 __asm__("a2") = a2;
-	register unsigned long r6 __asm__("a6") = fid;
-	register unsigned long r7 __asm__("a7") = eid;
-	__asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
-	return (struct sbiret){ (long)r0, (long)r1 };
-}
-
 static char line[200];
 static unsigned line_len;
 
