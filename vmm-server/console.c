@@ -73,7 +73,10 @@ static int uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot
 		    mr[0] != KEEL_DEV_OK)
 			return -1;
 		input_seq++;
-		if (d->intid)
+		if (d->intid && d->kind == KEEL_VM_DEV_VIRTIO && (mr[2] & 1))
+			vmm_arch_irq_edge(vm, d->intid); /* input in its queue: maybe a new
+							   * notification (device.c) */
+		else if (d->intid && d->kind != KEEL_VM_DEV_VIRTIO)
 			vmm_arch_irq_line(vm, d->intid, mr[2] & 1);
 		return mr[1] < n ? (int)mr[1] : (int)n;
 	}

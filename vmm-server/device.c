@@ -2,6 +2,14 @@
  * Regions served by device servers: each guest access becomes one call on
  * the device's endpoint (keel/vmm.h, KEEL_DEV_READ/WRITE); the reply
  * carries the value and the device's interrupt lines.
+ *
+ * A virtio device's line (InterruptStatus != 0) is taken as a
+ * notification, not followed as a level: its server signals when the line
+ * rises (keel/vmm.h, .edges) and each signal is an edge injected without
+ * an EOI request (vmm_arch_irq_edge), so neither the rise (no
+ * KEEL_DEV_LINES call), the guest's InterruptACK (no fall to report) nor
+ * its EOI (no MAINT exit) costs the VMM anything. Why no notification is
+ * lost: docs/blk.md, "Interrupts as edges".
  */
 #include <keel/abi.h>
 
@@ -14,6 +22,20 @@
  * same sequence number, the exit's (keel/abi.h, MMIO MR5): one that
  * applied it before dying answers without applying it twice. */
 #define DEV_TRIES 3u
+
+/* The line as a reply to the VMM's own call shows it: a level, or for a
+ * virtio device an edge when it rose since the VMM's last call (every
+ * access of a device without a route is one). */
+static void dev_line(struct vmm_dev *d, bool level)
+{
+	if (!d->intid)
+		return;
+	if (!d->edges)
+		vmm_arch_irq_line(d->vm, d->intid, level);
+	else if (level && !d->level)
+		vmm_arch_irq_edge(d->vm, d->intid);
+	d->level = level;
+}
 
 static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
@@ -29,8 +51,7 @@ static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64
 			continue;
 		if (err != KEEL_OK || keel_msg_len(info) < KEEL_DEV_REPLY_LEN)
 			return false;
-		if (d->intid)
-			vmm_arch_irq_line(d->vm, d->intid, mr[2] & 1);
+		dev_line(d, mr[2] & 1);
 		if (mr[0] != KEEL_DEV_OK)
 			return false;
 		if (!write)
@@ -44,14 +65,19 @@ static bool dev_mmio(void *ctx, uint64_t off, unsigned width, bool write, uint64
  * read them (KEEL_DEV_LINES, retried like an access) and set the line. */
 void dev_lines(struct vmm_dev *d)
 {
+	if (d->edges && d->intid) {
+		vmm_arch_irq_edge(d->vm, d->intid);
+		d->level = true;
+		return;
+	}
 	for (unsigned i = 0; d->ep && i < DEV_TRIES; i++) {
 		uint64_t mr[6] = { 0 };
 		uint64_t info = keel_msginfo(KEEL_DEV_LINES, 0);
 		long err = keel_call(d->ep, &info, mr);
 		if (err == KEEL_E_CANCELLED)
 			continue;
-		if (err == KEEL_OK && keel_msg_len(info) >= KEEL_DEV_REPLY_LEN && d->intid)
-			vmm_arch_irq_line(d->vm, d->intid, mr[2] & 1);
+		if (err == KEEL_OK && keel_msg_len(info) >= KEEL_DEV_REPLY_LEN)
+			dev_line(d, mr[2] & 1);
 		return;
 	}
 }
@@ -61,6 +87,8 @@ bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel
 	d->vm = vm;
 	d->ep = slot;
 	d->intid = desc->intid;
+	d->edges = desc->kind == KEEL_VM_DEV_VIRTIO;
+	d->level = false;
 	d->hits = slot - KEEL_VMM_SLOT_DEV(0) < KEEL_VMM_MAX_DEVICES
 			  ? &vm->mmio[slot - KEEL_VMM_SLOT_DEV(0)] : NULL;
 	if (desc->intid != 0 && !vmm_arch_irq_valid(desc->intid))

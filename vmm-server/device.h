@@ -9,6 +9,9 @@ struct vmm_dev {
 	uint64_t ep;     /* the device server's endpoint (a VMM slot) */
 	unsigned intid;  /* guest interrupt of its line 0; 0: none */
 	unsigned *hits;  /* its MMIO accesses (struct vmm mmio[]) */
+	bool edges;      /* a virtio device: its line is a notification, each
+			  * rise an edge (device.c) */
+	bool level;      /* its line as the VMM's own calls last saw it */
 };
 
 /* Map desc's window to the server at slot; false if it overlaps another
@@ -17,7 +20,8 @@ struct vmm_dev {
 bool dev_add(struct vmm *vm, struct vmm_dev *d, unsigned slot, const struct keel_vm_dev *desc);
 /* Route desc's window (device d) on vCPU cpu to its server's endpoint. */
 bool dev_route(unsigned cpu, unsigned d, const struct keel_vm_dev *desc);
-/* The device signalled that its lines changed: read them, set the line. */
+/* The device signalled that its lines changed: read them, set the line
+ * (a virtio device's signal is an edge: injected, nothing read). */
 void dev_lines(struct vmm_dev *d);
 
 #endif /* VMM_DEVICE_H */

@@ -32,6 +32,9 @@ bool vmm_arch_init(struct vmm *vm);
 bool vmm_arch_irq_valid(unsigned intid);
 /* A device line's level changed. */
 void vmm_arch_irq_line(struct vmm *vm, unsigned intid, bool level);
+/* A notification on intid (a virtio device's line rose): an edge, not a
+ * level to follow; the guest's end of it needs no exit. */
+void vmm_arch_irq_edge(struct vmm *vm, unsigned intid);
 /* Give cpu every interrupt it can take now, until it has no room (the
  * rest stay pending for the next chance; vm->irq_retry says so). */
 void vmm_arch_irq_kick(struct vmm *vm, unsigned cpu);

@@ -78,6 +78,14 @@ static struct keel_blk_ring *ring;
 static struct virtio_dev dev;
 static const char *self;
 static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
+static bool vblk_request(void *ctx, struct keel_msg *m);
+/* keelctl stats: this instance's requests and bytes (root reads them and
+ * keeps the totals across restarts, keel/ctl.h). */
+static struct keel_ctl_dev_counters counters;
+/* The line is a notification (.edges): the VMM hears when it rises. */
+static struct keel_dev_router router = { .request = vblk_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
+					 .told = KEEL_DEV_LINES_UNKNOWN, .edges = true,
+					 .accesses = &counters.mmio, .calls = &counters.calls };
 
 static struct keel_blk_seg *slot_segs(uint32_t n)
 {
@@ -181,10 +189,6 @@ static bool vblk_out_of_range(uint32_t type, uint64_t sector, int64_t len)
 	       (uint64_t)len / KEEL_BLK_SECTOR > cap - sector;
 }
 
-/* keelctl stats: this instance's requests and bytes (root reads them and
- * keeps the totals across restarts, keel/ctl.h). */
-static struct keel_ctl_dev_counters counters;
-
 /* Complete a chain at once, before the driver sees it. */
 static void vblk_refuse(const struct virtq_chain *c, uint8_t status)
 {
@@ -274,11 +278,10 @@ static bool vblk_handed(uint16_t head)
 }
 
 /* Everything that can move: completions in, new requests out, and the
- * guest told if its line or the disk's size changed. */
+ * guest told if its line rose or the disk's size changed. */
 static void vblk_progress(void)
 {
 	static struct virtq_chain c;
-	bool irq = virtio_mmio_irq_level(&st->t);
 	uint32_t done = __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE);
 	if (ring->ready && ring->capacity != st->capacity) {
 		st->capacity = ring->capacity;
@@ -290,8 +293,7 @@ static void vblk_progress(void)
 	}
 	while (ring->req - st->seen < KEEL_BLK_SLOTS && virtq_pop(&dev, 0, &c) == 1)
 		vblk_submit(&c);
-	if (virtio_mmio_irq_level(&st->t) != irq || virtio_mmio_irq_level(&st->t))
-		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+	keel_dev_route_lines(&router, virtio_mmio_irq_level(&st->t) ? 1 : 0);
 }
 
 static void vblk_notify(void *ctx, unsigned q)
@@ -356,9 +358,6 @@ static void vblk_init(void *ctx)
 
 int main(int argc, char **argv)
 {
-	static struct keel_dev_router router = { .request = vblk_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
-						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vblk_init, .notified = vblk_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

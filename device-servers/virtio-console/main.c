@@ -174,13 +174,14 @@ static void vcon_init(void *ctx)
 			(unsigned long)st->tx_pos);
 	vcon_resume(&con);
 	if (virtio_mmio_irq_level(&st->t))
-		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+		keel_signal(KEEL_SRV_NTFN); /* maybe lost with the last instance: an edge */
 }
 
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vcon_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .told = KEEL_DEV_LINES_UNKNOWN, .edges = true, /* a notification */
+						 .accesses = &counters.mmio,
 						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vcon_init,
 				    .protected = keel_dev_route_request,

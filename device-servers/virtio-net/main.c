@@ -101,6 +101,11 @@ static bool vnet_config_write(void *ctx, uint32_t off, unsigned width, uint64_t 
 /* keelctl stats: this instance's frames and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
 static struct keel_ctl_dev_counters counters;
+static bool vnet_request(void *ctx, struct keel_msg *m);
+/* The line is a notification (.edges): the VMM hears when it rises. */
+static struct keel_dev_router router = { .request = vnet_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
+					 .told = KEEL_DEV_LINES_UNKNOWN, .edges = true,
+					 .accesses = &counters.mmio, .calls = &counters.calls };
 /* Frames sent and received, for a trace (keel/trace.h): one request each. */
 static struct keel_dev_log vnet_log;
 static uint32_t vnet_logged;
@@ -223,15 +228,14 @@ static bool vnet_rx(void)
 /* Everything that can move; the switch told when there is news for it. */
 static void vnet_progress(void)
 {
-	bool irq = virtio_mmio_irq_level(&st->t), news;
+	bool news;
 	if (!(st->t.status & VIRTIO_S_DRIVER_OK))
 		return;
 	news = vnet_tx();
 	news |= vnet_rx(); /* rx ring room */
 	if (news)
 		keel_signal(KEEL_NET_SLOT_SWITCH);
-	if (virtio_mmio_irq_level(&st->t) != irq || virtio_mmio_irq_level(&st->t))
-		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+	keel_dev_route_lines(&router, virtio_mmio_irq_level(&st->t) ? 1 : 0);
 }
 
 static void vnet_notify(void *ctx, unsigned q)
@@ -336,9 +340,6 @@ static bool vnet_parse_mac(const char *s, uint8_t mac[6])
 
 int main(int argc, char **argv)
 {
-	static struct keel_dev_router router = { .request = vnet_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
-						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vnet_init, .notified = vnet_notified,
 				    .protected = keel_dev_route_request,
 				    .fault = keel_dev_route_exit };

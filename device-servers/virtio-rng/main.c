@@ -92,13 +92,14 @@ static void vrng_init(void *ctx)
 	else
 		vrng_resume(&rng);
 	if (virtio_mmio_irq_level(st))
-		keel_signal(KEEL_SRV_NTFN); /* the VMM reads the line (KEEL_DEV_LINES) */
+		keel_signal(KEEL_SRV_NTFN); /* maybe lost with the last instance: an edge */
 }
 
 int main(int argc, char **argv)
 {
 	static struct keel_dev_router router = { .request = vrng_request, .ctx = NULL, .ntfn = KEEL_SRV_NTFN,
-						 .told = KEEL_DEV_LINES_UNKNOWN, .accesses = &counters.mmio,
+						 .told = KEEL_DEV_LINES_UNKNOWN, .edges = true, /* a notification */
+						 .accesses = &counters.mmio,
 						 .calls = &counters.calls };
 	struct keel_server loop = { .ep = KEEL_SRV_EP, .ctx = &router, .init = vrng_init,
 				    .protected = keel_dev_route_request,

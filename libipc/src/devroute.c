@@ -6,15 +6,17 @@
 #include <keel/vmm.h>
 
 /* The VMM learns the lines from every KEEL_DEV_* reply it receives; a
- * routed access's reply goes to the vCPU instead, so the VMM is told. */
+ * routed access's reply goes to the vCPU instead, so the VMM is told: of
+ * any change, or, for a router of edges, of a line that rose (the lines
+ * a restarted server finds high count as risen: a notification its
+ * predecessor raised may not have reached the VMM). */
 static void route_lines(struct keel_dev_router *r, uint64_t lines, bool vmm_saw)
 {
-	if (vmm_saw || !r->ntfn)
-		r->told = lines;
-	else if (lines != r->told) {
-		r->told = lines;
+	uint64_t was = r->edges && r->told == KEEL_DEV_LINES_UNKNOWN ? 0 : r->told;
+	bool tell = r->edges ? (lines & ~was) != 0 : lines != was;
+	r->told = lines;
+	if (tell && !vmm_saw && r->ntfn)
 		keel_signal(r->ntfn);
-	}
 }
 
 void keel_dev_route_lines(struct keel_dev_router *r, uint64_t lines)

@@ -235,12 +235,19 @@ enum keel_dev_status {
  * sees the lines in that reply, so when they differ from those it saw
  * last, the server signals it (KEEL_VMM_BADGE_DEV) and the VMM reads them
  * (KEEL_DEV_LINES). A server's loop: .ctx = its router,
- * .protected = keel_dev_route_request, .fault = keel_dev_route_exit. */
+ * .protected = keel_dev_route_request, .fault = keel_dev_route_exit.
+ *
+ * A virtio server's line is a notification, not a level the VMM follows
+ * (KEEL_VM_DEV_VIRTIO, below): its router has .edges set, signals only
+ * when a line rises (not when it falls), and the VMM takes each signal
+ * as an edge to inject, without reading the lines (docs/blk.md,
+ * "Interrupts as edges"). */
 struct keel_dev_router {
 	bool (*request)(void *ctx, struct keel_msg *m); /* the KEEL_DEV_* handler */
 	void *ctx;
 	uint64_t ntfn; /* the VMM's notification (a slot); 0: the device has no lines */
 	uint64_t told; /* the lines the VMM saw last; start at KEEL_DEV_LINES_UNKNOWN */
+	bool edges;    /* signal rises only: the VMM injects each as an edge */
 	uint64_t *accesses; /* counts the routed accesses (keelctl stats), or NULL */
 	uint64_t *calls;    /* counts every call taken, request or routed exit, or NULL */
 };
@@ -248,7 +255,8 @@ struct keel_dev_router {
 bool keel_dev_route_request(void *router, struct keel_msg *m);
 bool keel_dev_route_exit(void *router, struct keel_msg *m);
 /* The lines after work the server did on its own (queued writes of its
- * post page): the VMM is signalled if they changed. */
+ * post page, a virtio device's completions): the VMM is signalled if they
+ * changed (with .edges: if one rose). */
 void keel_dev_route_lines(struct keel_dev_router *r, uint64_t lines);
 
 /* ---- the console server (device-servers/console/) ------------------------------

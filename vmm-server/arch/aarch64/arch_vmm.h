@@ -43,6 +43,9 @@ struct vgic {
 
 struct vmm_arch {
 	struct vgic gic;
+	/* bit n: SPI n is a notification (vmm_arch_irq_edge), injected
+	 * without EOI notification (irq.c) */
+	uint32_t edge[VGIC_WORDS];
 };
 
 #endif /* ARCH_VMM_H */

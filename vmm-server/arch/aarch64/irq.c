@@ -23,7 +23,13 @@
  * it again after its EOI, and one still pending absorbs the new one
  * (SGIs sent twice before they are taken are one, as on a GIC). That
  * saves a MAINT exit per IPI; the vGIC's active state for SGIs stays
- * clear (GICR_ISACTIVER0 reads them as inactive). Device servers report their lines' levels
+ * clear (GICR_ISACTIVER0 reads them as inactive). A virtio device's SPI
+ * is handled the same way (vmm_arch_irq_edge): its line is a
+ * notification, each one an edge, so it too is injected without an EOI
+ * request and never marked active (GICD_ISACTIVER reads it inactive while
+ * the guest handles it; ISPENDR shows it pending until injected; its
+ * level bit stays clear, so a level-sensitive ICFGR changes nothing).
+ * Other device servers report their lines' levels
  * with every reply (device.c), so the guest's own clear of the device's
  * interrupt (an MMIO write) has lowered the level before its EOI.
  */
@@ -35,13 +41,13 @@ static bool irq_kick_word(struct vmm *vm, unsigned cpu, unsigned w)
 	struct vgic *g = &vm->arch.gic;
 	for (uint32_t ready = vgic_ready(g, cpu, w); ready; ready &= ready - 1) {
 		unsigned intid = 32 * w + (unsigned)__builtin_ctz(ready);
-		bool sgi = intid < VGIC_SGIS;
-		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), !sgi)) {
+		bool edge = intid < VGIC_SGIS || (vm->arch.edge[w] >> (intid % 32)) & 1;
+		if (!vm->ops->inject(vm, cpu, intid, vgic_irq_priority(g, cpu, intid), !edge)) {
 			vm->irq_retry |= 1u << cpu; /* at its next exit (exit.c) */
 			return false;
 		}
 		vgic_set(g, cpu, intid, VGIC_PEND, false);
-		if (sgi)
+		if (edge)
 			continue; /* the list register keeps it: no EOI to wait for */
 		vgic_set(g, cpu, intid, VGIC_ACTIVE, true);
 		g->flight_cpu[intid] = (uint8_t)cpu;
@@ -87,6 +93,24 @@ void vmm_arch_irq_line(struct vmm *vm, unsigned intid, bool level)
 		return;
 	if (!was && !vgic_irq_is_level(g, cpu, intid))
 		vgic_set(g, cpu, intid, VGIC_PEND, true);
+	vmm_arch_irq_kick(vm, cpu);
+}
+
+/* A notification (a virtio device's used buffer or config change): an
+ * edge, latched pending and injected without an EOI request. One that
+ * comes while the guest still handles the last is made pending-and-active
+ * in its list register by the kernel, or waits here pending: never lost,
+ * and two before the guest takes them are one, as on a GIC. */
+void vmm_arch_irq_edge(struct vmm *vm, unsigned intid)
+{
+	unsigned cpu;
+	if (intid < 32 || intid >= VGIC_NR_IRQS)
+		return;
+	vm->arch.edge[intid / 32] |= 1u << (intid % 32);
+	cpu = vgic_spi_target(&vm->arch.gic, intid);
+	if (cpu == VGIC_NO_CPU)
+		return;
+	vgic_set(&vm->arch.gic, cpu, intid, VGIC_PEND, true);
 	vmm_arch_irq_kick(vm, cpu);
 }
 

@@ -31,6 +31,7 @@ struct plic {
 	unsigned ncontexts;
 	uint32_t prio[PLIC_SOURCES];
 	uint32_t level[PLIC_WORDS], claimed[PLIC_WORDS];
+	uint32_t latched[PLIC_WORDS]; /* edges not yet claimed (plic_edge) */
 	struct plic_context ctx[KEEL_VMM_MAX_VCPUS];
 };
 

@@ -65,6 +65,14 @@ void vmm_arch_irq_line(struct vmm *vm, unsigned intid, bool level)
 	irq_update(vm);
 }
 
+void vmm_arch_irq_edge(struct vmm *vm, unsigned intid)
+{
+	if (!vmm_arch_irq_valid(intid))
+		return;
+	plic_edge(&vm->arch.plic, intid);
+	irq_update(vm);
+}
+
 void vmm_arch_irq_kick(struct vmm *vm, unsigned cpu)
 {
 	(void)cpu;

@@ -4,8 +4,9 @@
  * "riscv,plic0" driver programs). irq.c turns plic_best() into each
  * vCPU's external interrupt line.
  *
- * What is modelled: PLIC_SOURCES - 1 level-triggered sources (the device
- * servers' lines), 3-bit priorities (0 never interrupts), one S-mode
+ * What is modelled: PLIC_SOURCES - 1 sources (the device servers'
+ * lines): level-triggered, or an edge latched by its gateway (plic_edge:
+ * a virtio device's notification) that the claim takes; 3-bit priorities (0 never interrupts), one S-mode
  * context per vCPU with its enables, threshold and claim/complete. No
  * M-mode contexts: the device tree's interrupts-extended names only
  * each hart's supervisor external interrupt (9), so context c is hart c.
@@ -56,9 +57,17 @@ void plic_line(struct plic *p, unsigned src, bool level)
 		bit_set(p->level, src, level);
 }
 
+/* An edge: pending until claimed; one that comes while the source is
+ * claimed is pending again after the completion. */
+void plic_edge(struct plic *p, unsigned src)
+{
+	if (src != 0 && src < PLIC_SOURCES)
+		bit_set(p->latched, src, true);
+}
+
 static uint32_t pending_word(const struct plic *p, unsigned w)
 {
-	return p->level[w] & ~p->claimed[w] & (w ? ~0u : ~1u);
+	return (p->level[w] | p->latched[w]) & ~p->claimed[w] & (w ? ~0u : ~1u);
 }
 
 unsigned plic_best(const struct plic *p, unsigned c)
@@ -83,8 +92,10 @@ unsigned plic_best(const struct plic *p, unsigned c)
 static uint32_t plic_claim(struct plic *p, unsigned c)
 {
 	unsigned src = plic_best(p, c);
-	if (src)
+	if (src) {
 		bit_set(p->claimed, src, true);
+		bit_set(p->latched, src, false);
+	}
 	return src;
 }
 

@@ -42,6 +42,8 @@
 void plic_init(struct plic *p, unsigned ncontexts);
 /* A device line (source src, 1..PLIC_SOURCES - 1) is now level. */
 void plic_line(struct plic *p, unsigned src, bool level);
+/* Source src had an edge (a notification): pending until claimed. */
+void plic_edge(struct plic *p, unsigned src);
 /* A guest access at off in the window: false for a data abort (not a
  * naturally aligned 32-bit access). A read of a claim register claims. */
 bool plic_access(struct plic *p, uint64_t off, unsigned width, bool write, uint64_t *val);

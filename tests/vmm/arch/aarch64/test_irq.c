@@ -167,6 +167,44 @@ START_TEST(edge_line_latches_the_rising_edge)
 }
 END_TEST
 
+/* A virtio device's notification (vmm_arch_irq_edge): latched pending
+ * whatever ICFGR says (the device tree gives virtio lines as levels),
+ * injected without an EOI request and never active in the vGIC, so the
+ * guest's EOI costs no exit; one that comes while the guest handles the
+ * last goes in at once (the kernel makes its list register pending and
+ * active), and one that comes before the line is enabled waits. */
+START_TEST(notification_edge_without_eoi)
+{
+	fake_mmio_write32(&vm, 0, GICD + 0x180 + 4, 1u << 2); /* ICENABLER1: 34 off */
+	vmm_arch_irq_edge(&vm, 34);
+	ck_assert_uint_eq(fake.n, 0);
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x204), 1u << 2); /* pending */
+	fake_mmio_write32(&vm, 0, GICD + 0x104, 1u << 2);
+	ck_assert_uint_eq(fake.n, 1);
+	ck_assert_uint_eq(fake.inj[0].intid, 34);
+	ck_assert(!fake.inj[0].notify);
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x204), 0);
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x304), 0); /* not active here */
+	vmm_arch_irq_edge(&vm, 34); /* the guest is still in its handler */
+	ck_assert_uint_eq(fake.n, 2);
+	ck_assert(!fake.inj[1].notify);
+	fake.lr_max = 0; /* no room: pending here, retried at the next exit */
+	vmm_arch_irq_edge(&vm, 34);
+	ck_assert_uint_eq(fake.n, 2);
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, GICD + 0x204), 1u << 2);
+	ck_assert_uint_eq(vm.irq_retry, 1u);
+	fake.lr_max = 4;
+	fake.lr_used[0] = 0;
+	vmm_arch_irq_kick(&vm, 0);
+	ck_assert_uint_eq(fake.n, 3);
+	ck_assert_uint_eq(fake.inj[2].intid, 34);
+	ck_assert(!fake.inj[2].notify);
+	vmm_arch_irq_edge(&vm, 31); /* a PPI, or beyond the SPIs: nothing */
+	vmm_arch_irq_edge(&vm, VGIC_NR_IRQS);
+	ck_assert_uint_eq(fake.n, 3);
+}
+END_TEST
+
 START_TEST(unroutable_spi_not_injected)
 {
 	fake_mmio_write32(&vm, 0, GICD + 0x6000 + 8 * 40, 7); /* vCPU 7: none */
@@ -267,6 +305,7 @@ Suite *suite_irq(void)
 	tcase_add_test(tc, sgi_to_an_off_vcpu_waits);
 	tcase_add_test(tc, level_line_reinjected_while_high);
 	tcase_add_test(tc, edge_line_latches_the_rising_edge);
+	tcase_add_test(tc, notification_edge_without_eoi);
 	tcase_add_test(tc, unroutable_spi_not_injected);
 	tcase_add_test(tc, busy_list_registers_retry_later);
 	tcase_add_test(tc, vtimer_never_injected_by_the_vmm);

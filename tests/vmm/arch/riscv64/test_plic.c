@@ -76,6 +76,32 @@ START_TEST(line_claim_complete)
 }
 END_TEST
 
+/* A virtio device's notification (vmm_arch_irq_edge): pending until
+ * claimed, with no level behind it; one that comes while the source is
+ * claimed is pending again after the completion. */
+START_TEST(edge_claim_complete)
+{
+	guest_enable(0, UART);
+	vmm_arch_irq_edge(&vm, UART);
+	ck_assert(line(0));
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, PENDING(0)), 1u << UART);
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, CLAIM(0)), UART);
+	ck_assert(!line(0));
+	fake_mmio_write32(&vm, 0, CLAIM(0), UART);
+	ck_assert(!line(0)); /* taken by the claim: not pending again */
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, CLAIM(0)), 0);
+	vmm_arch_irq_edge(&vm, UART);
+	ck_assert(line(0));
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, CLAIM(0)), UART);
+	ck_assert(!line(0));
+	vmm_arch_irq_edge(&vm, UART); /* while claimed */
+	ck_assert(!line(0));
+	fake_mmio_write32(&vm, 0, CLAIM(0), UART);
+	ck_assert(line(0));
+	ck_assert_uint_eq(fake_mmio_read32(&vm, 0, CLAIM(0)), UART);
+}
+END_TEST
+
 START_TEST(line_drop_before_claim)
 {
 	guest_enable(0, UART);
@@ -199,6 +225,7 @@ Suite *suite_plic(void)
 	TCase *tc = tcase_create("plic");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, line_claim_complete);
+	tcase_add_test(tc, edge_claim_complete);
 	tcase_add_test(tc, line_drop_before_claim);
 	tcase_add_test(tc, priority_threshold_and_order);
 	tcase_add_test(tc, contexts_are_harts);
