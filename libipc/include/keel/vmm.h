@@ -61,7 +61,8 @@
  *
  * A virtio device server (kind KEEL_VM_DEV_VIRTIO) also has
  *   KEEL_SRV_NTFN   the VMM's notification, WRITE, badged
- *                   KEEL_VMM_BADGE_DEV(d): its lines changed
+ *                   KEEL_VMM_BADGE_DEV(d): its line rose (a
+ *                   notification, injected as an edge: .edges below)
  *   KEEL_DEV_RAM_VADDR  the guest's RAM, read-write: guest-physical
  *                   ram_base maps here (the virtqueues and buffers are
  *                   there); nothing else of the VM
