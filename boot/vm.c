@@ -183,16 +183,30 @@ static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_
 	return true;
 }
 
-/* The first routed PL011 of a VM has a post page (keel/abi.h, struct
- * keel_post_page): the kernel answers the guest's FR reads and queues its
- * DR writes there, so printing a character costs no switch to the
- * server. A vCPU can have one. */
+/* Could device d have a post page (keel/abi.h, struct keel_post_page)?
+ * The first routed PL011 of a VM (*uart: seen one): the kernel answers the
+ * guest's FR reads and queues its DR writes there, so printing a character
+ * costs no switch to the server; and a routed virtio disk: its
+ * InterruptStatus reads and InterruptACK writes, two of each request's
+ * accesses (device-servers/virtio-blk/main.c). */
+static bool vm_dev_may_post(const struct vm_spec *spec, unsigned d, bool *uart)
+{
+	const struct vm_dev_spec *x = &spec->dev[d];
+	if (x->via_vmm)
+		return false;
+	if (x->kind == KEEL_VM_DEV_PL011 && !*uart)
+		return *uart = true;
+	return x->kind == KEEL_VM_DEV_VIRTIO && x->disk >= 0;
+}
+
+/* Those that do: a vCPU has KEEL_VCPU_POSTS at most, the first ones. */
 static bool vm_dev_posts(const struct vm_spec *spec, unsigned d)
 {
+	bool uart = false;
+	unsigned n = 0;
 	for (unsigned e = 0; e < d; e++)
-		if (spec->dev[e].kind == KEEL_VM_DEV_PL011 && !spec->dev[e].via_vmm)
-			return false;
-	return spec->dev[d].kind == KEEL_VM_DEV_PL011 && !spec->dev[d].via_vmm;
+		n += vm_dev_may_post(spec, e, &uart);
+	return vm_dev_may_post(spec, d, &uart) && n < KEEL_VCPU_POSTS;
 }
 
 static void vm_fill_info(struct vm *vm, const struct vm_spec *spec, const struct vm_files *f)
@@ -281,6 +295,25 @@ static bool vm_device_ram(struct vm *vm, const struct vm_spec *spec, struct serv
 	return true;
 }
 
+/* The post page, kept by root like the state page, mapped into the
+ * server; the notification the kernel signals when it queued a write,
+ * bound to the server's thread (bound: one already is, the disk's driver's
+ * completions); the VMM holds both only to hand them to the kernel with
+ * the route. */
+static bool vm_device_post(struct vm *vm, unsigned d, struct server *s, uint64_t bound)
+{
+	uint64_t page = root_alloc(KEEL_OBJ_FRAME, 0);
+	uint64_t ntfn = bound ? bound : root_alloc(KEEL_OBJ_NOTIFICATION, 0);
+	uint64_t copy = root_alloc_slot();
+	return page && ntfn && copy &&
+	       keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, page, RW) == KEEL_OK &&
+	       root_frame_map(copy, s->vspace, KEEL_DEV_POST_VADDR, RW) == KEEL_OK &&
+	       (bound || keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK) &&
+	       srv_grant_copy(vm->vmm, KEEL_VMM_SLOT_DEV_POST(d), page, RW) &&
+	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV_POST_NTFN(d), ntfn, KEEL_R_WRITE,
+			      KEEL_DEV_POST_BADGE);
+}
+
 /* What a virtio device server needs beyond a PL011's: the guest's RAM, a
  * way to tell the VMM its lines changed, and for a disk its block driver
  * (boot/blkdrv.c) with a notification bound to the server for the
@@ -312,24 +345,8 @@ static bool vm_device_virtio(struct vm *vm, const struct vm_spec *spec, unsigned
 	client = (struct blkdrv_client){ .s = s, .slot = KEEL_SRV_FREE, .ram = &vm->ram,
 		.ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0) };
 	return client.ntfn && keel_tcb_bind_notification(s->tcb, client.ntfn) == KEEL_OK &&
+	       (!vm_dev_posts(spec, d) || vm_device_post(vm, d, s, client.ntfn)) &&
 	       (vm->drv[d] = blkdrv_create(name, (unsigned)t, spec->cpu, VM_PRIO, &client)) != NULL;
-}
-
-/* The post page, kept by root like the state page, mapped into the
- * server; the notification the kernel signals when it queued a write,
- * bound to the server's thread; the VMM holds both only to hand them to
- * the kernel with the route. */
-static bool vm_device_post(struct vm *vm, unsigned d, struct server *s)
-{
-	uint64_t page = root_alloc(KEEL_OBJ_FRAME, 0), ntfn = root_alloc(KEEL_OBJ_NOTIFICATION, 0);
-	uint64_t copy = root_alloc_slot();
-	return page && ntfn && copy &&
-	       keel_cnode_copy(KEEL_ROOT_CNODE, copy, KEEL_ROOT_CNODE, page, RW) == KEEL_OK &&
-	       root_frame_map(copy, s->vspace, KEEL_DEV_POST_VADDR, RW) == KEEL_OK &&
-	       keel_tcb_bind_notification(s->tcb, ntfn) == KEEL_OK &&
-	       srv_grant_copy(vm->vmm, KEEL_VMM_SLOT_DEV_POST(d), page, RW) &&
-	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV_POST_NTFN(d), ntfn, KEEL_R_WRITE,
-			      KEEL_DEV_POST_BADGE);
 }
 
 /* A UART (PL011 or 16550) whose guest accesses are routed to it
@@ -339,14 +356,15 @@ static bool vm_device_lines(struct vm *vm, const struct vm_spec *spec, unsigned 
 			    struct server *s)
 {
 	return srv_grant_mint(s, KEEL_SRV_NTFN, vm->ntfn, KEEL_R_WRITE, KEEL_VMM_BADGE_DEV(d)) &&
-	       (!vm_dev_posts(spec, d) || vm_device_post(vm, d, s));
+	       (!vm_dev_posts(spec, d) || vm_device_post(vm, d, s, 0));
 }
 
 /* Device d: its server, endpoint and state page, and the VMM's way in. */
 static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 {
 	char base[20], size[20];
-	const char *args[] = { spec->name, base, size, spec->dev[d].read_only ? "ro" : NULL, NULL };
+	const char *args[] = { spec->name, base, size, spec->dev[d].read_only ? "ro" : "rw",
+			       vm_dev_posts(spec, d) ? "post" : NULL, NULL };
 	const uint8_t *m = spec->dev[d].mac;
 	char mac[18]; /* h-net: a NIC's server is told its MAC */
 	uint64_t ep = root_alloc(KEEL_OBJ_ENDPOINT, 0), state = root_alloc(KEEL_OBJ_FRAME, 0);

@@ -136,11 +136,11 @@ struct vcpu {
 	uint64_t route_base[KEEL_VCPU_ROUTES], route_size[KEEL_VCPU_ROUTES];
 	struct cap route[KEEL_VCPU_ROUTES];
 	unsigned routed; /* 1 + the route of the exit last sent, 0: the VMM */
-	/* One route's post page and its server's notification (keel/abi.h,
-	 * struct keel_post_page): copies of the capabilities, so revoking
-	 * either empties them. */
-	struct cap post_page, post_ntfn;
-	unsigned post_route; /* 1 + that route, 0: none */
+	/* Up to KEEL_VCPU_POSTS routes' post pages and their servers'
+	 * notifications (keel/abi.h, struct keel_post_page): copies of the
+	 * capabilities, so revoking either empties them. */
+	struct cap post_page[KEEL_VCPU_POSTS], post_ntfn[KEEL_VCPU_POSTS];
+	unsigned post_route[KEEL_VCPU_POSTS]; /* 1 + that route, 0: free */
 	/* KEEL_VCPU_WFI_EXIT: the next WFI is an exit (vcpu_wfi) */
 	bool wfi_exit;
 };

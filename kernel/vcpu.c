@@ -84,8 +84,10 @@ void vcpu_destroy(struct vcpu *v)
 {
 	for (unsigned i = 0; i < KEEL_VCPU_ROUTES; i++)
 		cap_delete(&v->route[i]);
-	cap_delete(&v->post_page);
-	cap_delete(&v->post_ntfn);
+	for (unsigned i = 0; i < KEEL_VCPU_POSTS; i++) {
+		cap_delete(&v->post_page[i]);
+		cap_delete(&v->post_ntfn[i]);
+	}
 	if (v->tcb)
 		vcpu_unbind(v->tcb);
 	vcpu_unhold(v);
@@ -178,8 +180,27 @@ struct route_args {
 	struct cap *ep, *page, *ntfn;
 };
 
+/* The post slot route i has, or -1. */
+static int vcpu_post_of(const struct vcpu *v, unsigned i)
+{
+	for (unsigned p = 0; p < KEEL_VCPU_POSTS; p++)
+		if (v->post_route[p] == i + 1)
+			return (int)p;
+	return -1;
+}
+
+/* The post slot for route i: its own, else a free one, else -1. */
+static int vcpu_post_slot(const struct vcpu *v, unsigned i)
+{
+	int p = vcpu_post_of(v, i);
+	for (unsigned f = 0; p < 0 && f < KEEL_VCPU_POSTS; f++)
+		if (!v->post_route[f])
+			p = (int)f;
+	return p;
+}
+
 /* MR4 and MR5: a post page (RAM, READ and WRITE) and a notification
- * (WRITE), both or neither; one route per vCPU has them. */
+ * (WRITE), both or neither; KEEL_VCPU_POSTS routes per vCPU have them. */
 static long decode_post(struct tcb *t, struct vcpu *v, const uint64_t *mr, struct route_args *a)
 {
 	long err;
@@ -192,7 +213,7 @@ static long decode_post(struct tcb *t, struct vcpu *v, const uint64_t *mr, struc
 		return err;
 	if (a->page->flags & CAP_DEVICE)
 		return KEEL_E_INVALID_ARG;
-	if (v->post_route && v->post_route != mr[0] + 1)
+	if (vcpu_post_slot(v, (unsigned)mr[0]) < 0)
 		return KEEL_E_BUSY;
 	return KEEL_OK;
 }
@@ -227,22 +248,23 @@ static void route_copy(struct cap *from, struct cap *to)
 static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t size,
 			     const struct route_args *a)
 {
+	int p = vcpu_post_of(v, i);
 	cap_delete(&v->route[i]);
-	if (v->post_route == i + 1) {
-		cap_delete(&v->post_page);
-		cap_delete(&v->post_ntfn);
-		v->post_route = 0;
+	if (p >= 0) {
+		cap_delete(&v->post_page[p]);
+		cap_delete(&v->post_ntfn[p]);
+		v->post_route[p] = 0;
 	}
 	if (!a->ep)
 		return;
 	route_copy(a->ep, &v->route[i]);
 	v->route_base[i] = base;
 	v->route_size[i] = size;
-	if (!a->page)
+	if (!a->page || (p = vcpu_post_slot(v, i)) < 0) /* decode found one */
 		return;
-	route_copy(a->page, &v->post_page);
-	route_copy(a->ntfn, &v->post_ntfn);
-	v->post_route = i + 1;
+	route_copy(a->page, &v->post_page[p]);
+	route_copy(a->ntfn, &v->post_ntfn[p]);
+	v->post_route[p] = i + 1;
 }
 
 /* A routed access answered from the route's post page (keel/abi.h, struct
@@ -251,13 +273,14 @@ static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t
  * queued; the server's notification is signalled soon after a write, and
  * after the second read without one (the guest polls); the pc steps past
  * the access. The page is the server's: every word is read once. */
-static bool vcpu_post(struct vcpu *v, struct tcb *t, const uint64_t *msg)
+static bool vcpu_post(struct vcpu *v, unsigned slot, struct tcb *t, const uint64_t *msg)
 {
-	struct keel_post_page *p = (struct keel_post_page *)v->post_page.obj;
+	struct cap *page = &v->post_page[slot], *ntfn = &v->post_ntfn[slot];
+	struct keel_post_page *p = (struct keel_post_page *)page->obj;
 	uint64_t bytes = 1ull << (msg[1] & KEEL_MMIO_WIDTH_MASK), mask;
 	bool write = msg[1] & KEEL_MMIO_WRITE;
 	uint32_t head;
-	if (v->post_page.type != KEEL_OBJ_FRAME || v->post_ntfn.type != KEEL_OBJ_NOTIFICATION ||
+	if (page->type != KEEL_OBJ_FRAME || ntfn->type != KEEL_OBJ_NOTIFICATION ||
 	    msg[0] != __atomic_load_n(write ? &p->post_off : &p->read_off, __ATOMIC_RELAXED) ||
 	    bytes > 4 || (msg[1] & KEEL_MMIO_SIGN_EXTEND) ||
 	    __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) != KEEL_POST_READY)
@@ -278,8 +301,8 @@ static bool vcpu_post(struct vcpu *v, struct tcb *t, const uint64_t *msg)
 		write = reads == 2; /* the second read with no write: the guest polls */
 	}
 	if (write) /* the server hears soon */
-		ntfn_signal_soon((struct notification *)v->post_ntfn.obj,
-				 arch_timer_hz() / 1000 * KEEL_POST_SIGNAL_MS, v->post_ntfn.badge);
+		ntfn_signal_soon((struct notification *)ntfn->obj,
+				 arch_timer_hz() / 1000 * KEEL_POST_SIGNAL_MS, ntfn->badge);
 	arch_vcpu_skip(&t->regs);
 	return true;
 }
@@ -298,7 +321,8 @@ struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len)
 		r = &v->route[i];
 		if (msg[0] - v->route_base[i] < v->route_size[i] && r->type == KEEL_OBJ_ENDPOINT) {
 			msg[0] -= v->route_base[i];
-			if (v->post_route == i + 1 && vcpu_post(v, t, msg))
+			int p = vcpu_post_of(v, i);
+			if (p >= 0 && vcpu_post(v, (unsigned)p, t, msg))
 				return NULL;
 			v->routed = i + 1;
 			return r;

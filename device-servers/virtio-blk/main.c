@@ -20,8 +20,22 @@
  * its head, which is still in flight, so its buffers are still the
  * device's and none the guest got back is written again.
  *
- *   argv: its name, the VM's name, guest RAM base and size (hex), and
- *         "ro" for a read-only disk (the device offers VIRTIO_BLK_F_RO)
+ * With a post page (argv[5] "post", keel/abi.h struct keel_post_page),
+ * the kernel answers the guest's InterruptStatus reads from the page and
+ * queues its InterruptACK writes there, so the two accesses of each
+ * interrupt cost the guest an exit but no switch to this server. The
+ * server applies the queued acknowledgements before any other access of
+ * the guest, before it sets a bit of InterruptStatus (the transport's
+ * isr_sync) and when the kernel signals, and keeps the page's value equal
+ * to InterruptStatus before it tells the VMM of a notification: why no
+ * notification is lost is in docs/blk.md ("InterruptStatus and
+ * InterruptACK from a post page").
+ *
+ *   argv: its name, the VM's name, guest RAM base and size (hex), "ro"
+ *         for a read-only disk (the device offers VIRTIO_BLK_F_RO) or
+ *         "rw", and "post" when the post page is mapped
+ *         (KEEL_DEV_POST_VADDR, kept by root; its notification is the
+ *         one bound for the driver, badged KEEL_DEV_POST_BADGE)
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,7 +81,7 @@ struct vblk_state {
 	struct virtio_mmio_state t; /* the transport, guest-visible */
 	uint64_t magic;
 	uint32_t seen;              /* driver completions handled */
-	uint32_t pad;
+	uint32_t post_tail;         /* the post page's writes applied */
 	uint64_t capacity;          /* what the guest was last told */
 	struct vblk_slot slot[KEEL_BLK_SLOTS]; /* for ring requests seen.. req */
 };
@@ -78,6 +92,7 @@ static struct keel_blk_ring *ring;
 static struct virtio_dev dev;
 static const char *self;
 static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
+static struct keel_post_page *post;  /* NULL: none */
 static bool vblk_request(void *ctx, struct keel_msg *m);
 /* keelctl stats: this instance's requests and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
@@ -91,6 +106,62 @@ static struct keel_blk_seg *slot_segs(uint32_t n)
 {
 	return (struct keel_blk_seg *)(uintptr_t)(KEEL_BLK_SHARED_VADDR + KEEL_BLK_SEG_OFF +
 						  (uint64_t)(n % KEEL_BLK_SLOTS) * KEEL_BLK_SEG_BYTES);
+}
+
+/* ---- the post page: InterruptStatus read, InterruptACK queued ---- */
+
+/* Apply the acknowledgements the kernel queued, in order, each as the
+ * guest's write it was (a width other than 4, which the transport refuses
+ * with a data abort when it is an exit, is dropped: the guest's access is
+ * over). The count taken is state: a crash in between applies the last one
+ * again, which changes nothing. */
+static void vblk_post_take(void *ctx)
+{
+	uint32_t head;
+	(void)ctx;
+	if (!post)
+		return;
+	head = __atomic_load_n(&post->head, __ATOMIC_ACQUIRE);
+	if (head - st->post_tail > KEEL_POST_SLOTS)
+		st->post_tail = head; /* a state from before the page: nothing to take */
+	while (st->post_tail != head) {
+		uint64_t e = post->post[st->post_tail % KEEL_POST_SLOTS];
+		if (e >> 32 == 4)
+			virtio_mmio_write(&dev, VIRTIO_MMIO_INTERRUPT_ACK, 4, (uint32_t)e);
+		counters.mmio++;
+		st->post_tail++;
+	}
+}
+
+/* A bit of InterruptStatus is about to be set (the transport's isr_sync):
+ * the acknowledgements queued so far go first, and the VMM will hear of
+ * it (vblk_tell). */
+static bool vblk_raised;
+
+static void vblk_isr_sync(void *ctx)
+{
+	vblk_post_take(ctx);
+	vblk_raised = true;
+}
+
+/* The page answers reads with InterruptStatus as it is now, and has the
+ * queue's room back. */
+static void vblk_post_publish(void)
+{
+	if (!post)
+		return;
+	__atomic_store_n(&post->read_val, st->t.isr, __ATOMIC_RELEASE);
+	__atomic_store_n(&post->tail, st->post_tail, __ATOMIC_RELEASE);
+}
+
+/* Once the state is resumed: the two registers, the value, then ready. */
+static void vblk_post_start(void)
+{
+	post->read_off = VIRTIO_MMIO_INTERRUPT_STATUS;
+	post->post_off = VIRTIO_MMIO_INTERRUPT_ACK;
+	vblk_post_take(NULL);
+	vblk_post_publish();
+	__atomic_store_n(&post->ready, KEEL_POST_READY, __ATOMIC_RELEASE);
 }
 
 /* ---- config space (spec 5.2.4): capacity, size_max, seg_max, blk_size ---- */
@@ -277,6 +348,21 @@ static bool vblk_handed(uint16_t head)
 	return false;
 }
 
+/* After work that may have set InterruptStatus: the page's value first,
+ * then the VMM signalled of every notification raised, even with the line
+ * high already: with a post page the guest may have acknowledged the last
+ * one without the server knowing yet, so "high" no longer says that the
+ * guest will look at the ring again (docs/blk.md). */
+static void vblk_tell(void)
+{
+	vblk_post_take(NULL);
+	vblk_post_publish();
+	if (vblk_raised)
+		router.told = 0; /* a new notification: an edge */
+	vblk_raised = false;
+	keel_dev_route_lines(&router, virtio_mmio_irq_level(&st->t) ? 1 : 0);
+}
+
 /* Everything that can move: completions in, new requests out, and the
  * guest told if its line rose or the disk's size changed. */
 static void vblk_progress(void)
@@ -293,7 +379,7 @@ static void vblk_progress(void)
 	}
 	while (ring->req - st->seen < KEEL_BLK_SLOTS && virtq_pop(&dev, 0, &c) == 1)
 		vblk_submit(&c);
-	keel_dev_route_lines(&router, virtio_mmio_irq_level(&st->t) ? 1 : 0);
+	vblk_tell();
 }
 
 static void vblk_notify(void *ctx, unsigned q)
@@ -305,14 +391,17 @@ static void vblk_notify(void *ctx, unsigned q)
 
 static const struct virtio_dev_ops vblk_ops = {
 	.config_read = vblk_config_read, .config_write = vblk_config_write,
-	.notify = vblk_notify,
+	.notify = vblk_notify, .isr_sync = vblk_isr_sync,
 };
 
 static bool vblk_request(void *ctx, struct keel_msg *m)
 {
 	uint64_t val;
-	bool ok = virtio_dev_call(&dev, m, &val);
+	bool ok;
 	(void)ctx;
+	vblk_post_take(NULL); /* the guest's acknowledgements come first */
+	ok = virtio_dev_call(&dev, m, &val);
+	vblk_tell();
 	virtio_dev_reply(&dev, m, ok, val);
 	return true;
 }
@@ -345,6 +434,8 @@ static void vblk_init(void *ctx)
 	}
 	virtio_mmio_resume(&dev, &id);
 	st->magic = VBLK_MAGIC;
+	if (post)
+		vblk_post_start();
 	for (int h = virtq_inflight_next(&st->t, 0, 0); h >= 0;
 	     h = virtq_inflight_next(&st->t, 0, (unsigned)h + 1))
 		if (!vblk_handed((uint16_t)h) && ring->req - st->seen < KEEL_BLK_SLOTS &&
@@ -366,6 +457,8 @@ int main(int argc, char **argv)
 		return 1;
 	self = argv[0];
 	read_only = argc > 4 && strcmp(argv[4], "ro") == 0;
+	if (argc > 5 && strcmp(argv[5], "post") == 0)
+		post = (struct keel_post_page *)(uintptr_t)KEEL_DEV_POST_VADDR;
 	st = (struct vblk_state *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	ring = (struct keel_blk_ring *)(uintptr_t)KEEL_BLK_SHARED_VADDR;
 	dev = (struct virtio_dev){ .s = &st->t, .ops = &vblk_ops,

@@ -47,18 +47,25 @@ bool virtio_mmio_irq_level(const struct virtio_mmio_state *s)
 	return s->isr != 0;
 }
 
+void virtio_isr_raise(struct virtio_dev *d, uint32_t bits)
+{
+	if (d->ops != NULL && d->ops->isr_sync != NULL)
+		d->ops->isr_sync(d->ctx);
+	d->s->isr |= bits;
+}
+
 void virtio_mmio_needs_reset(struct virtio_dev *d)
 {
 	d->s->status |= VIRTIO_S_NEEDS_RESET;
 	if (d->s->status & VIRTIO_S_DRIVER_OK)
-		d->s->isr |= VIRTIO_INT_CONFIG;
+		virtio_isr_raise(d, VIRTIO_INT_CONFIG);
 }
 
 void virtio_mmio_config_changed(struct virtio_dev *d)
 {
 	d->s->config_generation++;
 	if (d->s->status & VIRTIO_S_DRIVER_OK)
-		d->s->isr |= VIRTIO_INT_CONFIG;
+		virtio_isr_raise(d, VIRTIO_INT_CONFIG);
 }
 
 bool virtio_mmio_has_feature(const struct virtio_mmio_state *s, unsigned bit)

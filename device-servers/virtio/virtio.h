@@ -118,6 +118,13 @@ struct virtio_dev_ops {
 	void (*notify)(void *ctx, unsigned q);
 	/* The driver reset the device (may be NULL). */
 	void (*reset)(void *ctx);
+	/* Just before a bit of InterruptStatus is set (may be NULL): a device
+	 * whose InterruptACK writes the kernel queues (a post page, docs/blk.md)
+	 * applies those queued so far here, so that an acknowledgement the
+	 * driver wrote before the bit was set cannot clear it afterwards. For
+	 * a used buffer it runs after the used index is published and a full
+	 * fence. */
+	void (*isr_sync)(void *ctx);
 };
 
 /* The runtime handle: the state (in the state page) and what it works on. */

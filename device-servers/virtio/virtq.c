@@ -259,8 +259,8 @@ static void virtq_apply_give(struct virtio_dev *d, struct virtq_state *q,
 		q->inflight[j->head / 64] &= ~(1ull << (j->head % 64));
 		q->inflight_count--;
 	}
-	if (virtq_want_irq(d, q, j->pos))
-		d->s->isr |= VIRTIO_INT_USED;
+	if (virtq_want_irq(d, q, j->pos)) /* after a full fence */
+		virtio_isr_raise(d, VIRTIO_INT_USED);
 }
 
 void virtq_journal_apply(struct virtio_dev *d)

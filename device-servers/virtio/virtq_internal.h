@@ -20,6 +20,8 @@ bool virtq_layout_ok(const struct gmem *m, const struct virtq_state *q, uint32_t
 void virtq_forget(struct virtq_state *q);
 /* True if queue qi may be used: DRIVER_OK, not NEEDS_RESET, ready. */
 bool virtq_running(const struct virtio_mmio_state *s, unsigned qi);
+/* Set bits of InterruptStatus, after the device's isr_sync (virtio.h). */
+void virtio_isr_raise(struct virtio_dev *d, uint32_t bits);
 /* Carry out the journalled step (idempotent), then clear the journal. */
 void virtq_journal_apply(struct virtio_dev *d);
 

@@ -65,7 +65,7 @@ static void fz_notify(void *ctx, unsigned q)
 	fz_notified |= 1u << q;
 }
 
-static const struct virtio_dev_ops fz_ops = { fz_cfg_read, fz_cfg_write, fz_notify, NULL };
+static const struct virtio_dev_ops fz_ops = { fz_cfg_read, fz_cfg_write, fz_notify, NULL, NULL };
 static const struct virtio_mmio_id fz_id = { 2, 2, 16, 0x00000246 };
 
 /* Touch every byte of a buffer the library said is guest RAM. */

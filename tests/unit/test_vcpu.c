@@ -739,8 +739,8 @@ START_TEST(post_page_sends_the_rest_to_the_server)
 }
 END_TEST
 
-/* Both or neither; a RAM frame and a notification; one route per vCPU;
- * setting the route again without them drops them. */
+/* Both or neither; a RAM frame and a notification; KEEL_VCPU_POSTS
+ * routes per vCPU; setting the route again without them drops them. */
 START_TEST(set_route_checks_its_post_page)
 {
 	cast();
@@ -755,18 +755,24 @@ START_TEST(set_route_checks_its_post_page)
 			 KEEL_E_WRONG_TYPE);
 	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, PAGE, PN),
 			 KEEL_OK);
-	ck_assert_uint_eq(vcpu(V)->post_route, 1);
-	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, EP2, PAGE, PN),
-			 KEEL_E_BUSY);
+	ck_assert_uint_eq(vcpu(V)->post_route[0], 1);
+	for (unsigned r = 1; r < KEEL_VCPU_POSTS; r++) /* a disk's beside the console's */
+		ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, r, 0xa000000 + 0x200 * r, 0x200,
+					   EP2, PAGE, PN), KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->post_route[KEEL_VCPU_POSTS - 1], KEEL_VCPU_POSTS);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, KEEL_VCPU_POSTS, 0xb000000, 0x200, EP2,
+				   PAGE, PN), KEEL_E_BUSY); /* one more */
 	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 0, 0x9000000, 0x1000, EP2, 0, 0),
 			 KEEL_OK);
-	ck_assert_uint_eq(vcpu(V)->post_route, 0);
-	ck_assert_uint_eq(vcpu(V)->post_page.type, KEEL_OBJ_NULL);
-	ck_assert_uint_eq(vcpu(V)->post_ntfn.type, KEEL_OBJ_NULL);
-	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, 1, 0xa000000, 0x200, EP2, PAGE, PN),
-			 KEEL_OK);
+	ck_assert_uint_eq(vcpu(V)->post_route[0], 0);
+	ck_assert_uint_eq(vcpu(V)->post_page[0].type, KEEL_OBJ_NULL);
+	ck_assert_uint_eq(vcpu(V)->post_ntfn[0].type, KEEL_OBJ_NULL);
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_SET_ROUTE, KEEL_VCPU_POSTS, 0xb000000, 0x200, EP2,
+				   PAGE, PN), KEEL_OK); /* the freed slot */
+	ck_assert_uint_eq(vcpu(V)->post_route[0], KEEL_VCPU_POSTS + 1);
 	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, PAGE), KEEL_OK);
-	ck_assert_uint_eq(vcpu(V)->post_page.type, KEEL_OBJ_NULL); /* the copy went with it */
+	for (unsigned p = 0; p < KEEL_VCPU_POSTS; p++) /* the copies went with it */
+		ck_assert_uint_eq(vcpu(V)->post_page[p].type, KEEL_OBJ_NULL);
 }
 END_TEST
 

@@ -83,7 +83,7 @@ static void dev_notify(void *ctx, unsigned q)
 	vcon_notify(&con, q);
 }
 
-static const struct virtio_dev_ops ops = { cfg_read, cfg_write, dev_notify, NULL };
+static const struct virtio_dev_ops ops = { cfg_read, cfg_write, dev_notify, NULL, NULL };
 
 static void setup(void)
 {

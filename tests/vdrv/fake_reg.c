@@ -40,7 +40,7 @@ static void fake_reset(void *ctx)
 }
 
 static const struct virtio_dev_ops fake_ops = { fake_cfg_read, fake_cfg_write, fake_notify,
-						fake_reset };
+						fake_reset, NULL };
 
 static void fake_dev_init(struct fake_dev *f, const struct virtio_mmio_id *id)
 {

@@ -38,7 +38,19 @@ static void vt_reset(void *ctx)
 	vt.resets++;
 }
 
-static const struct virtio_dev_ops vt_ops = { vt_cfg_read, vt_cfg_write, vt_notify, vt_reset };
+static void vt_isr_sync(void *ctx)
+{
+	uint16_t used;
+	(void)ctx;
+	memcpy(&used, vt_gpa(VT_USED + 2), 2);
+	vt.syncs++;
+	vt.sync_used = used;
+	vt.s.isr &= ~vt.queued_ack;
+	vt.queued_ack = 0;
+}
+
+static const struct virtio_dev_ops vt_ops = { vt_cfg_read, vt_cfg_write, vt_notify, vt_reset,
+					      vt_isr_sync };
 
 void vt_setup(void)
 {

@@ -34,6 +34,11 @@ struct vt {
 	uint8_t cfg[8];
 	uint16_t avail_idx; /* the driver's next avail index */
 	uint16_t used_seen; /* used entries the driver has read */
+	/* isr_sync: calls, the used idx the driver could see then, and an
+	 * InterruptACK queued (as on a post page) that it applies */
+	unsigned syncs;
+	uint16_t sync_used;
+	uint32_t queued_ack;
 };
 extern struct vt vt;
 extern const struct virtio_mmio_id vt_id;

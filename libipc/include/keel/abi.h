@@ -120,6 +120,7 @@ enum keel_obj {
 #define KEEL_NOTIFICATION_BITS 6u
 #define KEEL_VCPU_BITS 11u
 #define KEEL_VCPU_ROUTES 8u /* MMIO routes per vCPU (KEEL_VCPU_SET_ROUTE) */
+#define KEEL_VCPU_POSTS 4u  /* of them with a post page (a console, disks) */
 #define KEEL_SLOT_BITS 6u          /* one CNode slot */
 #define KEEL_PAGE_BITS 12u
 #define KEEL_LARGE_PAGE_BITS 21u /* a large frame, mapped as one block */
@@ -239,8 +240,9 @@ enum keel_label {
 	 * Routes must not overlap (KEEL_E_INVALID_ARG). MR4 and MR5, both or
 	 * neither: a post page (a RAM frame, READ and WRITE) and the
 	 * server's notification (WRITE) for this route (struct
-	 * keel_post_page); one route of a vCPU may have them, setting them
-	 * on another is KEEL_E_BUSY until that route is set again without.
+	 * keel_post_page); KEEL_VCPU_POSTS routes of a vCPU may have them,
+	 * setting them on one more is KEEL_E_BUSY until one of those is set
+	 * again without.
 	 * See "MMIO routes" in docs/architecture.md. */
 	KEEL_VCPU_SET_ROUTE = 32,
 	/* trace: SET MR0 1: record (the rings start empty), 0: stop; the
