@@ -54,7 +54,9 @@
  *   KEEL_SRV_PEER   the console server's endpoint, WRITE, badged
  *                   KEEL_CON_BADGE_DEV(vm): output (absent: kernel console)
  *   argv[1]         the VM's name (console prefix)
- *   0x0000_1001_0000  a PL011 with a post page (argv[2] "post"): the page,
+ *   0x0000_1001_0000  a PL011 with a post page (argv[2] "post"; a virtio disk:
+ *                   argv[5] "post", and its notification is the one bound
+ *                   for its driver, docs/blk.md): the page,
  *                   read-write (KEEL_DEV_POST_VADDR), kept by root like the
  *                   state page, and a notification bound to its thread
  *                   that the kernel signals with KEEL_DEV_POST_BADGE
