@@ -214,9 +214,10 @@ static void vm_stopped(void)
 		keel_tcb_suspend(KEEL_VMM_SLOT_VCPU_TCB(c));
 	/* Any request makes a device server take what the kernel queued on
 	 * its post page first (a PL011's last lines, written just before the
-	 * guest powered off): it must go out before root destroys the VM. */
+	 * guest powered off): it must go out before root destroys the VM. A
+	 * disk's queue (acknowledgements) has nothing that must. */
 	for (unsigned d = 0; d < info->dev_count && d < KEEL_VMM_MAX_DEVICES; d++)
-		if (info->dev[d].post)
+		if (info->dev[d].post && keel_vm_dev_is_uart(info->dev[d].kind))
 			dev_lines(&devs[d]);
 	kprintf("[%s] guest stopped: %s after %u exits (%u data aborts, %u unknown, "
 		"%u IPIs)\n", self, why[vm.stopped], vm.exits, vm.aborts, unknown_exits,
