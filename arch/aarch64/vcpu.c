@@ -425,8 +425,9 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 	if (i < 0)
 		return; /* no room (decode checked) */
 	/* Held active without an EOI request (an edge the VMM does not track:
-	 * an SGI), it becomes pending and active, as on a GIC: taken again
-	 * after its EOI. Already pending, or tracked by the VMM: unchanged. */
+	 * an SGI, a virtio device's SPI), it becomes pending and active, as on
+	 * a GIC: taken again after its EOI. Already pending, or tracked by the
+	 * VMM: unchanged. */
 	if (v->lr[i] >> ICH_LR_STATE_SHIFT) {
 		if (!(v->lr[i] & (ICH_LR_PENDING | ICH_LR_EOI | ICH_LR_HW)))
 			v->lr[i] |= ICH_LR_PENDING;
