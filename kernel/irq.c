@@ -58,6 +58,18 @@ long irqctl_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *m
 	return KEEL_OK;
 }
 
+/* Line irq signals n from now on (NULL: nothing). Each notification
+ * counts the lines routed to it, so that destroying one no line signals
+ * (nearly all of them) need not look through the table. */
+static void irq_route(unsigned irq, struct notification *n)
+{
+	if (irq_table[irq].ntfn)
+		irq_table[irq].ntfn->irq_lines--;
+	if (n)
+		n->irq_lines++;
+	irq_table[irq].ntfn = n;
+}
+
 /* IRQ_ACK, or IRQ_SET_NOTIFICATION to the notification in MR0 (*nc). */
 static long decode_irq_handler(struct tcb *t, uint64_t label, const uint64_t *mr,
 			       struct cap **nc)
@@ -75,7 +87,7 @@ static void invoke_irq_handler(unsigned irq, uint64_t label, const struct cap *n
 		arch_irq_deactivate(irq);
 		return;
 	}
-	irq_table[irq].ntfn = (struct notification *)nc->obj;
+	irq_route(irq, (struct notification *)nc->obj);
 	irq_table[irq].badge = nc->badge;
 	arch_irq_enable(irq);
 }
@@ -92,16 +104,16 @@ long irq_handler_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64
 
 void irq_handler_deleted(unsigned irq)
 {
-	irq_table[irq].ntfn = NULL;
+	irq_route(irq, NULL);
 	irq_table[irq].claimed = false;
 }
 
 /* A notification died: no line may signal it any more. */
 void irq_ntfn_destroyed(struct notification *n)
 {
-	for (unsigned i = 0; i < MAX_IRQS; i++)
+	for (unsigned i = 0; i < MAX_IRQS && n->irq_lines; i++)
 		if (irq_table[i].ntfn == n)
-			irq_table[i].ntfn = NULL;
+			irq_route(i, NULL);
 }
 
 void irq_deliver(unsigned irq)

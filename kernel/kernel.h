@@ -123,6 +123,7 @@ struct notification {
 	uint64_t deadline;              /* KEEL_NTFN_SET_TIMER; 0: none */
 	uint64_t timer_bits;
 	struct notification *timer_next; /* the armed ones (notify.c) */
+	uint64_t irq_lines;             /* lines routed here (irq.c) */
 };
 _Static_assert(sizeof(struct notification) <= 1u << KEEL_NOTIFICATION_BITS, "ntfn");
 

@@ -86,6 +86,35 @@ START_TEST(dead_notification_or_handler_gets_no_signal)
 }
 END_TEST
 
+/* Each notification counts the lines routed to it, and destroying one
+ * looks for them only if it has any: the count must follow every
+ * reroute, or a line would go on signalling a dead notification. */
+START_TEST(dead_notification_is_unrouted_from_every_line)
+{
+	struct notification *dead;
+	irq_setup();
+	dead = fx_ntfn(N);
+	ck_assert_int_eq(irq_get(LINE + 1, 20), KEEL_OK);
+	ck_assert_int_eq(fx_retype(KEEL_OBJ_NOTIFICATION, 0, 21, 1), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_MINT, 22, KEEL_ROOT_CNODE, 21,
+				   KEEL_R_ALL, 0x2), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(H, KEEL_IRQ_SET_NOTIFICATION, N), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(H, KEEL_IRQ_SET_NOTIFICATION, NB), KEEL_OK);
+	ck_assert_int_eq(FX_INVOKE(20, KEEL_IRQ_SET_NOTIFICATION, N), KEEL_OK);
+	ck_assert_uint_eq(dead->irq_lines, 2);
+	ck_assert_int_eq(FX_INVOKE(H, KEEL_IRQ_SET_NOTIFICATION, 22), KEEL_OK);
+	ck_assert_uint_eq(dead->irq_lines, 1);
+	ck_assert_uint_eq(fx_ntfn(21)->irq_lines, 1);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, N), KEEL_OK);
+	kernel_irq(LINE + 1);
+	ck_assert_uint_eq(dead->bits, 0);
+	kernel_irq(LINE);
+	ck_assert_uint_eq(fx_ntfn(21)->bits, 0x2);
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_DELETE, H), KEEL_OK);
+	ck_assert_uint_eq(fx_ntfn(21)->irq_lines, 0);
+}
+END_TEST
+
 START_TEST(handler_copies_do_not_free_the_line)
 {
 	irq_setup();
@@ -106,6 +135,7 @@ Suite *suite_irq(void)
 	tcase_add_test(tc, interrupt_signals_notification_until_acked);
 	tcase_add_test(tc, set_notification_checks_the_capability);
 	tcase_add_test(tc, dead_notification_or_handler_gets_no_signal);
+	tcase_add_test(tc, dead_notification_is_unrouted_from_every_line);
 	tcase_add_test(tc, handler_copies_do_not_free_the_line);
 	return s;
 }
