@@ -22,9 +22,12 @@
 
 #include "kernel.h"
 
+/* The kernel fuzzer builds the fixture with a smaller root CNode (it
+ * checks every slot after every event) and a smaller untyped (it sets up
+ * the world once per input): tests/unit/unit.mk. */
+#ifndef FX_CNODE_BITS
 #define FX_CNODE_BITS 10u
-/* The kernel fuzzer builds the fixture with a smaller untyped (it sets
- * up the world once per input). */
+#endif
 #ifndef FX_UT_BITS
 #define FX_UT_BITS 22u
 #endif

@@ -82,7 +82,10 @@ TEST_TARGETS += stack-depth
 # libFuzzer (clang, ASan, UBSan) over the kernel's system calls through the
 # real entry over arch/fake, from the unit tests' root-server world
 # (tests/fuzz/fuzz_syscall.c): a smoke run in make test, FUZZ_RUNS inputs
-# in make fuzz. The fixture's untyped is smaller here (set up per input).
+# in make fuzz. The fixture's untyped is smaller here (set up per input),
+# and so is root's CNode (every slot is checked after every event): 512
+# slots still take any retype the one-byte arguments name (a destination
+# and a count up to 239 each), as the unit tests' 1,024 do.
 SYS_FUZZ := $(UNIT_DIR)/fuzz_syscall
 SYS_FUZZ_SRCS := $(filter-out $(UNIT_KERNEL_EXCLUDE),$(wildcard kernel/*.c)) \
 	$(wildcard arch/fake/*.c) tests/unit/fixture.c tests/fuzz/fuzz_syscall.c
@@ -96,7 +99,7 @@ $(SYS_FUZZ): $(SYS_FUZZ_SRCS) $(wildcard kernel/*.h arch/fake/include/arch/*.h \
 	@mkdir -p $(dir $@) $(UNIT_DIR)/fuzz-syscall-corpus
 	clang -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wmissing-variable-declarations -Wvla -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -DFX_UT_BITS=16u \
+		-fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -DFX_UT_BITS=16u -DFX_CNODE_BITS=9u \
 		-Ikernel -Iarch/include -Iarch/fake/include -Ilibipc/include -Ilibipc/arch/fake \
 		-Itests/unit -Itests/fuzz $(UNIT_CHECK_CFLAGS) $(SYS_FUZZ_SRCS) -o $@
 .PHONY: fuzz-syscall-smoke fuzz-syscall
