@@ -267,6 +267,19 @@ static void invoke_set_route(struct vcpu *v, unsigned i, uint64_t base, uint64_t
 	v->post_route[p] = i + 1;
 }
 
+/* A post page's value as a load of bytes (<= 4) with the exit's flags puts
+ * it in its register: sign-extended if asked (LDRSB/LDRSH/LDRSW on arm64,
+ * riscv's LB/LH/LW, which Linux's readl is), to 64 bits or, for a 32-bit
+ * register, to 32, as keel_mmio_load_value does for a server's answer. */
+static uint64_t vcpu_post_load(uint32_t raw, uint64_t bytes, uint64_t flags)
+{
+	unsigned bits = 8 * (unsigned)bytes;
+	uint64_t v = raw & ((1ull << bits) - 1);
+	if ((flags & KEEL_MMIO_SIGN_EXTEND) && (v >> (bits - 1)) & 1)
+		v |= ~0ull << bits;
+	return flags & KEEL_MMIO_REG64 ? v : v & 0xffffffffull;
+}
+
 /* A routed access answered from the route's post page (keel/abi.h, struct
  * keel_post_page), if it is one of its two registers and the queue has
  * room: the value read goes to the exit's register, or the write is
@@ -282,7 +295,7 @@ static bool vcpu_post(struct vcpu *v, unsigned slot, struct tcb *t, const uint64
 	uint32_t head;
 	if (page->type != KEEL_OBJ_FRAME || ntfn->type != KEEL_OBJ_NOTIFICATION ||
 	    msg[0] != __atomic_load_n(write ? &p->post_off : &p->read_off, __ATOMIC_RELAXED) ||
-	    bytes > 4 || (msg[1] & KEEL_MMIO_SIGN_EXTEND) ||
+	    bytes > 4 ||
 	    __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) != KEEL_POST_READY)
 		return false;
 	mask = (1ull << (8 * bytes)) - 1;
@@ -296,7 +309,8 @@ static bool vcpu_post(struct vcpu *v, unsigned slot, struct tcb *t, const uint64
 	} else {
 		uint32_t reads = __atomic_load_n(&p->reads, __ATOMIC_RELAXED) + 1;
 		arch_vcpu_reg_write(&v->arch, &t->regs, (unsigned)msg[2],
-				    __atomic_load_n(&p->read_val, __ATOMIC_RELAXED) & mask);
+				    vcpu_post_load(__atomic_load_n(&p->read_val, __ATOMIC_RELAXED),
+						   bytes, msg[1]));
 		__atomic_store_n(&p->reads, reads, __ATOMIC_RELAXED);
 		write = reads == 2; /* the second read with no write: the guest polls */
 	}

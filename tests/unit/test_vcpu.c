@@ -680,8 +680,9 @@ static bool posted(uint64_t off, uint64_t flags, uint64_t val)
 
 /* The kernel answers FR reads from the page (the width's bytes) and
  * queues DR writes (value and size) without the server, arming the
- * server's notification once; anything else, a sign-extended or 8-byte
- * access, a full queue or a page not ready goes to the server. */
+ * server's notification once (a sign-extending read as its register
+ * takes it); anything else, an 8-byte access, a full queue or a page not
+ * ready goes to the server. */
 START_TEST(post_page_answers_fr_and_queues_dr)
 {
 	struct tcb *S;
@@ -703,7 +704,18 @@ START_TEST(post_page_answers_fr_and_queues_dr)
 	ck_assert_uint_ne(n->deadline, 0); /* the server hears within KEEL_POST_SIGNAL_MS */
 	ck_assert_uint_eq(S->state, TS_BLOCKED_RECV);
 	ck_assert_uint_eq(H->state, TS_BLOCKED_RECV);
-	ck_assert(!posted(0x18, 1 | KEEL_MMIO_SIGN_EXTEND, 0)); /* to S */
+	/* a sign-extending load (riscv's LW, Linux's readl there) takes the
+	 * value as its register would: to 64 bits, or 32 for a W register */
+	p->read_val = 0x8000a5f0;
+	ck_assert(posted(0x18, 2 | KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0xffffffff8000a5f0ull);
+	ck_assert(posted(0x18, 0 | KEEL_MMIO_SIGN_EXTEND, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0xfffffff0ull);
+	ck_assert(posted(0x18, 1 | KEEL_MMIO_SIGN_EXTEND | KEEL_MMIO_REG64, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0xffffffffffffa5f0ull);
+	ck_assert(posted(0x18, 2 | KEEL_MMIO_REG64, 0));
+	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x8000a5f0ull);
+	ck_assert(!posted(0x18, 3, 0)); /* 8 bytes: to S */
 	ck_assert_ptr_eq(S->reply_to, G);
 }
 END_TEST

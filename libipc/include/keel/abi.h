@@ -380,8 +380,8 @@ _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VR
  * the guest's accesses to two of its registers cost an exit but no switch
  * to the server. Once the server has set ready to KEEL_POST_READY, and
  * while the queue has room (head - tail < KEEL_POST_SLOTS), the kernel
- * answers a read of 1 to 4 bytes at read_off (not sign-extended) with
- * read_val, and queues a write of 1 to 4 bytes to post_off (the value and
+ * answers a read of 1 to 4 bytes at read_off with read_val's low bytes
+ * (sign-extended when the load is: riscv's LW, arm64's LDRSW), and queues a write of 1 to 4 bytes to post_off (the value and
  * its size in bytes) at post[head % KEEL_POST_SLOTS], then head + 1. The
  * server takes the queue in order before any other access of its guest,
  * and the kernel signals the route's notification (with its badge) within

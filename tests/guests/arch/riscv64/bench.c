@@ -15,8 +15,8 @@
  *                            0x09000000: guest -> kernel -> PL011 server
  *                            -> back (its MMIO route)
  *   mmio_posted_read         a read of its FR, answered by the kernel
- *                            from the route's post page (all three loads
- *                            are LWU: see mmio_read32)
+ *                            from the route's post page (LW, as all
+ *                            three loads)
  *   mmio_vmm_device_roundtrip  the IMSC read of the second PL011, at
  *                            0x09001000, which has no route: guest ->
  *                            kernel -> VMM -> PL011 server -> back
@@ -142,25 +142,15 @@ static unsigned long time_sbi(void)
 	return per_call(now() - t0);
 }
 
-/* LWU, zero-extending like arm64's LDR W: the kernel's post page does not
- * answer sign-extending loads (LW, which the compiler picks for a
- * uint32_t, and Linux's readl), kernel/vcpu.c's vcpu_post. */
-static uint32_t mmio_read32(volatile uint32_t *reg)
-{
-	unsigned long v;
-	__asm__ volatile("lwu %0, 0(%1)" : "=r"(v) : "r"(reg) : "memory");
-	return (uint32_t)v;
-}
-
 static unsigned long time_mmio(volatile uint32_t *reg)
 {
 	unsigned long t0;
 	uint32_t acc = 0;
 	for (unsigned i = 0; i < BENCH_WARMUP; i++)
-		acc |= mmio_read32(reg);
+		acc |= *reg; /* LW, sign-extending, as Linux's readl */
 	t0 = now();
 	for (unsigned i = 0; i < BENCH_CALLS; i++)
-		acc |= mmio_read32(reg);
+		acc |= *reg; /* LW, sign-extending, as Linux's readl */
 	(void)acc;
 	return per_call(now() - t0);
 }
