@@ -77,12 +77,13 @@ void uart_out_flush(struct uart_out *o, const struct uart_line *l)
 }
 
 /* Is there a console server? An empty write asks it (it prints nothing;
- * an empty slot answers KEEL_E_INVALID_CAP). */
+ * an empty slot answers KEEL_E_INVALID_CAP). Only that answer means none
+ * (a console that crashed while it took the question is still there). */
 void uart_out_init(struct uart_out *o, const char *vm_name)
 {
 	uint64_t mr[6] = { 0 };
 	snprintf(o->prefix, sizeof(o->prefix), "[%.30s] ", vm_name);
-	o->console = uart_out_call(o, KEEL_CON_WRITE, 1, mr) == KEEL_OK;
+	o->console = uart_out_call(o, KEEL_CON_WRITE, 1, mr) != KEEL_E_INVALID_CAP;
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&o->counters, "counters");
 	o->log.magic = KEEL_DEV_LOG_MAGIC;
 	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&o->log, "trace log");

@@ -158,13 +158,16 @@ static bool vcon_request(void *ctx, struct keel_msg *m)
 }
 
 /* Is there a console server? An empty write asks it (it prints nothing;
- * an empty slot answers KEEL_E_INVALID_CAP). */
+ * an empty slot answers KEEL_E_INVALID_CAP). Only that answer means none:
+ * a console crashed again and again while it took the question is still
+ * there, and this server's output must not go to the kernel console for
+ * the rest of its life because of it. */
 static void vcon_init(void *ctx)
 {
 	uint64_t mr[6] = { 0 };
 	bool resumed = st->magic == VCON_MAGIC;
 	(void)ctx;
-	console = vcon_console_call(KEEL_CON_WRITE, 1, mr) == KEEL_OK;
+	console = vcon_console_call(KEEL_CON_WRITE, 1, mr) != KEEL_E_INVALID_CAP;
 	if (resumed && st->tx_active)
 		kprintf("[%s] resuming: output at stream position %lu, a chain in flight: "
 			"%u of its %u bytes sent\n", self, (unsigned long)st->tx_pos,
