@@ -37,11 +37,17 @@ struct uart {
 
 static struct uart_out out;
 
-static void uart_flush(struct uart *u)
+/* The working copy's line (uart_out.h). */
+static struct uart_line uart_line(struct uart *u)
 {
 	struct ns16550_copy *w = u->w;
-	const struct uart_line l = { .pos = &w->tx_pos, .len = &w->tx_len, .buf = w->tx_buf,
-				     .midline = &w->regs.tx_midline };
+	return (struct uart_line){ .pos = &w->tx_pos, .len = &w->tx_len, .buf = w->tx_buf,
+				   .midline = &w->regs.tx_midline };
+}
+
+static void uart_flush(struct uart *u)
+{
+	const struct uart_line l = uart_line(u);
 	uart_out_flush(&out, &l);
 }
 
@@ -49,14 +55,8 @@ static void uart_flush(struct uart *u)
  * burst (uart_read, uart_write): one message per line, not per byte. */
 static void uart_tx(void *ctx, uint8_t c)
 {
-	struct uart *u = ctx;
-	if (c == '\r' && !out.console)
-		return; /* the kernel console adds it; a console server decides */
-	if (u->w->tx_len >= NS16550_LINE_MAX)
-		uart_flush(u);
-	u->w->tx_buf[u->w->tx_len++] = (char)c;
-	if (c == '\n')
-		uart_flush(u);
+	const struct uart_line l = uart_line(ctx);
+	uart_out_put(&out, &l, NS16550_LINE_MAX, c);
 }
 
 /* KEEL_DEV_INPUT: MR0 count, MR1 sequence, MR2..MR5 the bytes. */

@@ -53,12 +53,17 @@ struct uart {
  * instance's keelctl stats, its log the trace's. */
 static struct uart_out out;
 
-/* Send the working copy's line (uart_out_flush). */
-static void uart_flush(struct uart *u)
+/* The working copy's line (uart_out.h). */
+static struct uart_line uart_line(struct uart *u)
 {
 	struct pl011_copy *w = u->w;
-	const struct uart_line l = { .pos = &w->tx_pos, .len = &w->tx_len, .buf = w->tx_buf,
-				     .midline = &w->regs.tx_midline };
+	return (struct uart_line){ .pos = &w->tx_pos, .len = &w->tx_len, .buf = w->tx_buf,
+				   .midline = &w->regs.tx_midline };
+}
+
+static void uart_flush(struct uart *u)
+{
+	const struct uart_line l = uart_line(u);
 	uart_out_flush(&out, &l);
 }
 
@@ -66,14 +71,8 @@ static void uart_flush(struct uart *u)
  * burst (uart_read, uart_write): one message per line, not per byte. */
 static void uart_tx(void *ctx, uint8_t c)
 {
-	struct uart *u = ctx;
-	if (c == '\r' && !out.console)
-		return; /* the kernel console adds it; a console server decides */
-	if (u->w->tx_len >= PL011_LINE_MAX)
-		uart_flush(u);
-	u->w->tx_buf[u->w->tx_len++] = (char)c;
-	if (c == '\n')
-		uart_flush(u);
+	const struct uart_line l = uart_line(ctx);
+	uart_out_put(&out, &l, PL011_LINE_MAX, c);
 }
 
 static bool width_ok(uint64_t w)

@@ -76,6 +76,17 @@ void uart_out_flush(struct uart_out *o, const struct uart_line *l)
 	*l->len = 0;
 }
 
+void uart_out_put(struct uart_out *o, const struct uart_line *l, uint32_t max, uint8_t c)
+{
+	if (c == '\r' && !o->console)
+		return; /* the kernel console adds it; a console server decides */
+	if (*l->len >= max)
+		uart_out_flush(o, l);
+	l->buf[(*l->len)++] = (char)c;
+	if (c == '\n')
+		uart_out_flush(o, l);
+}
+
 /* Is there a console server? An empty write asks it (it prints nothing;
  * an empty slot answers KEEL_E_INVALID_CAP). Only that answer means none
  * (a console that crashed while it took the question is still there). */

@@ -43,6 +43,10 @@ long uart_out_call(struct uart_out *o, uint64_t label, uint64_t len, uint64_t mr
 /* Send the line (to the console at its position, else the kernel's),
  * advance its position and empty it. */
 void uart_out_flush(struct uart_out *o, const struct uart_line *l);
+/* One byte the guest wrote: into the line (max bytes at most), which goes
+ * out when full and at a newline; a CR is dropped without a console
+ * server (the kernel console adds its own). */
+void uart_out_put(struct uart_out *o, const struct uart_line *l, uint32_t max, uint8_t c);
 /* One request of type (keel/trace.h KEEL_TRACE_REQ_*) begun at t0, done. */
 void uart_out_log(struct uart_out *o, uint32_t type, uint64_t t0, uint64_t pos, uint64_t bytes);
 
