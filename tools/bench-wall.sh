@@ -48,23 +48,19 @@ die() { echo "bench-wall.sh: $*" >&2; exit 2; }
 
 # Per architecture: QEMU, the boards Keel and the bare guest run on, the
 # guest, the Keel configs of boot1 and boot2, the parts there are.
-ARCH=${ARCH:-aarch64}
+. "$top/tests/system/board.sh" # KEEL_QEMU, KEEL_MACHINE
+QEMU=${QEMU:-$KEEL_QEMU}
 case $ARCH in
 aarch64)
-	QEMU=${QEMU:-qemu-system-aarch64}
-	KEEL_MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
 	BARE_MACHINE=(-M virt,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
 	LINUX=$top/build/linux TTY=ttyAMA0
 	BOOT1=$top/tests/linux/bench-1vcpu.json BOOT2=$top/tests/linux/bench.json
 	PARTS=${BENCH_WALL_PARTS:-boot1 boot2 default} ;;
 riscv64)
-	QEMU=${QEMU:-qemu-system-riscv64}
-	KEEL_MACHINE=(-M virt -cpu rv64,h=true)
 	BARE_MACHINE=(-M virt -cpu rv64)
 	LINUX=$top/build/linux-riscv64 TTY=ttyS0
 	BOOT1=$top/tests/linux/bench-riscv64.json BOOT2=$top/tests/linux/bench-riscv64-2vcpu.json
 	PARTS=${BENCH_WALL_PARTS:-boot1 boot2} ;;
-*) die "ARCH=$ARCH: aarch64 or riscv64" ;;
 esac
 IMAGE=$LINUX/Image
 INITRD=$LINUX/initramfs.cpio

@@ -29,17 +29,12 @@ die() { echo "bench.sh: $*" >&2; exit 2; }
 # machine; with it both are the same to the tick. Its virtio-blk
 # benchmark is aarch64's only (root's block driver has aarch64 virt's
 # addresses).
-ARCH=${ARCH:-aarch64}
+. "$(dirname "$0")/../tests/system/board.sh"
+QEMU=${QEMU:-$KEEL_QEMU}
+MACHINE=("${KEEL_MACHINE[@]}")
 case $ARCH in
-aarch64)
-	QEMU=${QEMU:-qemu-system-aarch64}
-	MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
-	SMP=2 ICOUNT=shift=0 BLK=${BENCH_BLK:-1} ;;
-riscv64)
-	QEMU=${QEMU:-qemu-system-riscv64}
-	MACHINE=(-M virt -cpu rv64,h=true)
-	SMP=1 ICOUNT=shift=0,sleep=off BLK=0 ;;
-*) die "ARCH=$ARCH: aarch64 or riscv64" ;;
+aarch64) SMP=2 ICOUNT=shift=0 BLK=${BENCH_BLK:-1} ;;
+riscv64) SMP=1 ICOUNT=shift=0,sleep=off BLK=0 ;;
 esac
 
 [ $# -eq 2 ] || die "usage: $0 <keel.bin> <out.json>"

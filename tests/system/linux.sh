@@ -47,17 +47,11 @@ export LC_ALL=C # grep's byte offsets and ${#match} agree
 
 # ARCH=riscv64: the riscv64 guest (config/default-riscv64.json) on QEMU's
 # riscv64 virt board, whose console UART is a 16550 (its server: ns16550).
-ARCH=${ARCH:-aarch64}
+. "$(dirname "$0")/board.sh" # KEEL_QEMU, KEEL_MACHINE
+QEMU=${QEMU:-$KEEL_QEMU}
 case $ARCH in
-aarch64)
-	QEMU=${QEMU:-qemu-system-aarch64}
-	MACHINE="-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off"
-	DEFAULT_CONFIG=config/default.json UART_SERVER=pl011 ;;
-riscv64)
-	QEMU=${QEMU:-qemu-system-riscv64}
-	MACHINE="-M virt -cpu rv64,h=true"
-	DEFAULT_CONFIG=config/default-riscv64.json UART_SERVER=ns16550 ;;
-*) echo "linux.sh: unknown ARCH=$ARCH" >&2; exit 2 ;;
+aarch64) DEFAULT_CONFIG=config/default.json UART_SERVER=pl011 ;;
+riscv64) DEFAULT_CONFIG=config/default-riscv64.json UART_SERVER=ns16550 ;;
 esac
 CONFIG=${LINUX_TEST_CONFIG:-$DEFAULT_CONFIG}
 STEP_LIMIT=${LINUX_STEP_TIMEOUT:-240}
@@ -86,8 +80,7 @@ exec 3<>"$fifo"
 cp "$bin" "$image"
 : >"$log"
 # shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
-# shellcheck disable=SC2086 # MACHINE is several options
-"$QEMU" $MACHINE -smp 2 \
+"$QEMU" "${KEEL_MACHINE[@]}" -smp 2 \
 	-nic none -m 2048M -nographic -no-reboot ${LINUX_TEST_QEMU_ARGS:-} -kernel "$image" \
 	$(grep -v '^blobs=' "$blobs/qemu-args") \
 	-append "${LINUX_TEST_APPEND:+$LINUX_TEST_APPEND }$(grep '^blobs=' "$blobs/qemu-args")" \

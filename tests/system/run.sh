@@ -17,14 +17,13 @@
 # on any failure. Usually under a minute; at most the sum of the timeouts.
 set -u
 
-QEMU=${QEMU:-qemu-system-aarch64}
-QEMU_FLAGS=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off -smp 2 -nic none
-	-m 1G -nographic -no-reboot)
 # ARCH=riscv64 (docs/riscv64.md): QEMU's virt board with the H extension,
 # OpenSBI as its firmware; only the scenarios named on the command line.
-if [ "${ARCH:-aarch64}" = riscv64 ]; then
-	QEMU=${QEMU_RISCV64:-qemu-system-riscv64}
-	QEMU_FLAGS=(-M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -no-reboot)
+. "$(dirname "$0")/board.sh" # KEEL_QEMU, KEEL_MACHINE
+QEMU=${QEMU:-$KEEL_QEMU}
+QEMU_FLAGS=("${KEEL_MACHINE[@]}" -smp 2 -nic none -m 1G -nographic -no-reboot)
+if [ "$ARCH" = riscv64 ]; then
+	QEMU=${QEMU_RISCV64:-$KEEL_QEMU}
 	# Each call switches satp twice and QEMU drops its TLB then
 	# (docs/riscv64.md): twice the time for what the scenarios do.
 	TIMEOUT_SCALE=2
@@ -244,7 +243,7 @@ judge() {
 # left out of the other's full run.
 arch_has() {
 	case $1 in
-	vm-sbi | vm-sbi-restart | vm-hostile-sbi) [ "${ARCH:-aarch64}" = riscv64 ] ;;
+	vm-sbi | vm-sbi-restart | vm-hostile-sbi) [ "$ARCH" = riscv64 ] ;;
 	*) true ;;
 	esac
 }
