@@ -66,12 +66,6 @@ static void report(bool ok, const char *name, const char *what)
 #define FDT_PROP 3u
 #define FDT_NOP 4u
 
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static bool streq(const char *a, const char *b)
 {
 	while (*a && *a == *b)

@@ -44,8 +44,9 @@ struct sbiret flush(void)
 	return r;
 }
 
-static uint32_t be32(const uint8_t *p)
+uint32_t be32(const void *v)
 {
+	const uint8_t *p = v;
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 

@@ -76,6 +76,8 @@ struct sbiret flush(void);
  * dflt: the command line (/chosen/bootargs) is the only text there that
  * holds such words, so no tree walk is needed: a key counts after a
  * space or at a property value's (4-byte aligned) start. */
+/* A big-endian 32-bit word (a device tree's). */
+uint32_t be32(const void *v);
 unsigned long dtb_param(const void *dtb, const char *key, unsigned long dflt);
 
 #endif
