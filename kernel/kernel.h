@@ -286,6 +286,7 @@ void ipc_resend_first(struct tcb *t, struct cap *c);
 long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 long pt_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 void vspace_unmap_cap(struct cap *c);
+void vspace_tlb_commit(void); /* the unmaps' flushes: at a system call's end */
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device, unsigned level);
 /* The level a frame capability maps at: the last for a 4 KiB page, one

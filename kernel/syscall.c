@@ -200,6 +200,7 @@ void kernel_syscall(unsigned num)
 	struct tcb *t = this_cpu()->current;
 	uint64_t *r = arch_msg_regs(&t->regs);
 	long status = num < KEEL_SYS_COUNT ? sys_table[num](t, r) : KEEL_E_INVALID_CALL;
+	vspace_tlb_commit();
 	/* A blocked caller gets its status from whoever wakes it; status -1
 	 * means the handler set the registers itself. */
 	if (status >= 0 && t->state == TS_READY && this_cpu()->current == t)

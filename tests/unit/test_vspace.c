@@ -206,6 +206,30 @@ START_TEST(unmap_clears_the_entry_and_flushes)
 }
 END_TEST
 
+/* Unmaps flush each VMID's TLB entries once per system call, before it
+ * returns: revoking a frame whose three mapped copies go flushes once. */
+START_TEST(one_flush_per_call_however_many_unmaps)
+{
+	unsigned vmid;
+	vs_setup();
+	vmid = fx_slot(VS)->data & 0xff;
+	vs_tables(VS, PT1, PT2, VA);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_COPY, 30 + i,
+					   KEEL_ROOT_CNODE, F, KEEL_R_ALL), KEEL_OK);
+		ck_assert_int_eq(map_frame(30 + i, VS, VA + i * PAGE_SIZE, KEEL_R_READ), KEEL_OK);
+	}
+	fake_arch.tlb_flushes = 0;
+	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_CNODE, KEEL_CNODE_REVOKE, F), KEEL_OK);
+	ck_assert_uint_eq(valid_entries(table(PT2)), 0);
+	ck_assert_uint_eq(fake_arch.tlb_flushes, 1);
+	ck_assert_uint_eq(fake_arch.last_flushed_vmid, vmid);
+	/* a call that unmaps nothing flushes nothing */
+	ck_assert_int_eq(FX_INVOKE(F, KEEL_FRAME_UNMAP, 0), KEEL_OK);
+	ck_assert_uint_eq(fake_arch.tlb_flushes, 1);
+}
+END_TEST
+
 START_TEST(unmapping_a_table_cuts_the_path)
 {
 	vs_setup();
@@ -485,6 +509,7 @@ Suite *suite_vspace(void)
 	tcase_add_test(tc, double_map_is_mapped);
 	tcase_add_test(tc, bad_addresses_and_targets);
 	tcase_add_test(tc, unmap_clears_the_entry_and_flushes);
+	tcase_add_test(tc, one_flush_per_call_however_many_unmaps);
 	tcase_add_test(tc, unmapping_a_table_cuts_the_path);
 	tcase_add_test(tc, stale_mapping_of_dead_vspace_is_ignored);
 	tcase_add_test(tc, unmap_after_table_replaced_leaves_new_mapping);
