@@ -162,10 +162,3 @@ void test_done(void)
 {
 	con_printf("[test] DONE %s\n", guest_name);
 }
-
-_Noreturn void guest_halt(void)
-{
-	__asm__ volatile("msr daifset, #0xf");
-	for (;;)
-		__asm__ volatile("wfi");
-}

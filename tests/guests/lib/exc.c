@@ -51,6 +51,13 @@ bool probe_end(struct fault *out)
 	return probe.hit;
 }
 
+_Noreturn void guest_halt(void)
+{
+	__asm__ volatile("msr daifset, #0xf");
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
 static _Noreturn void exc_unexpected(const struct exc_frame *f, uint64_t vector)
 {
 	con_printf("[test] FAIL %s: unexpected %s exception, ESR 0x%lx "

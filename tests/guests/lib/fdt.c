@@ -42,9 +42,12 @@ struct walk {
 	const char *bootargs; /* a NUL-terminated "bootargs" property, if any */
 };
 
+/* Shifts, not __builtin_bswap32: riscv64's guests (no Zbb, no libgcc)
+ * would call __bswapsi2; GCC makes these a rev where there is one. */
 static uint32_t be32(const uint32_t *p)
 {
-	return __builtin_bswap32(*(const volatile uint32_t *)p);
+	uint32_t v = *(const volatile uint32_t *)p;
+	return v >> 24 | (v >> 8 & 0xff00u) | (v << 8 & 0xff0000u) | v << 24;
 }
 
 static uint64_t read_cells(const uint32_t *p, uint32_t n)

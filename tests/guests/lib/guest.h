@@ -25,7 +25,6 @@ void con_vprintf(const char *fmt, va_list ap);
 bool test_report(bool ok, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void test_done(void);
-_Noreturn void guest_halt(void);
 
 /* ---- exc.c: exception frame (layout: head.S) ---- */
 struct exc_frame {
@@ -46,6 +45,7 @@ _Static_assert(sizeof(struct exc_frame) == 288, "head.S EXC_FRAME_SIZE");
 typedef void exc_handler_fn(struct exc_frame *f);
 void exc_set_irq_handler(exc_handler_fn *fn);
 void exc_dispatch(struct exc_frame *f, uint64_t vector);
+_Noreturn void guest_halt(void); /* interrupts masked, WFI for ever */
 
 /*
  * Probes: between probe_begin() and probe_end(), a synchronous exception
@@ -64,6 +64,11 @@ extern volatile uint64_t exc_serror_count;
 /* probe.c: one access of 1, 2, 4 or 8 bytes; true if it faulted. */
 bool probe_read(uint64_t addr, unsigned width, uint64_t *val, struct fault *f);
 bool probe_write(uint64_t addr, unsigned width, uint64_t val, struct fault *f);
+/* Was the fault the architecture's answer to an access nothing serves (a
+ * synchronous data abort; *external: an external one)? riscv64's test
+ * guests have their own (arch/riscv64/scan.c: a load or store access
+ * fault; esr holds scause, far stval). */
+bool probe_is_abort(const struct fault *f, bool *external);
 
 /* ---- string.c: what GCC may call on its own ---- */
 void *memset(void *dst, int c, size_t n);

@@ -57,3 +57,10 @@ bool probe_write(uint64_t addr, unsigned width, uint64_t val, struct fault *f)
 	raw_write(addr, width, val);
 	return probe_end(f);
 }
+
+bool probe_is_abort(const struct fault *f, bool *external)
+{
+	bool dabt = ESR_EC(f->esr) == EC_DABT_CUR;
+	*external = dabt && ESR_DFSC(f->esr) == DFSC_SEA;
+	return dabt;
+}

@@ -25,7 +25,7 @@ __attribute__((interrupt("supervisor"), aligned(4))) void guest_trap(void)
 	csr_write(sepc, pc);
 }
 
-void guest_main(unsigned long hart, const void *dtb)
+void rv_main(unsigned long hart, const void *dtb)
 {
 	unsigned long start = now(), last = start, gap = 0;
 	(void)hart, (void)dtb;

@@ -149,7 +149,7 @@ static unsigned long time_mmio(volatile uint32_t *reg)
 	return per_call(now() - t0);
 }
 
-void guest_main(unsigned long hart, const void *dtb)
+void rv_main(unsigned long hart, const void *dtb)
 {
 	unsigned long hvc, mmio, posted, mmio_vmm, t0 = now();
 	timebase_hz = fdt_timebase(dtb);

@@ -33,7 +33,7 @@ start:
 	j	1b
 2:	la	t0, guest_trap
 	csrw	stvec, t0
-	call	guest_main
+	call	rv_main
 3:	wfi
 	j	3b
 

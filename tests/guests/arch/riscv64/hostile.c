@@ -332,7 +332,7 @@ static void check_virt_insn(void)
 	       "hlv.d after a WFI: an illegal instruction, ms", t0);
 }
 
-void guest_main(unsigned long hart, const void *dtb)
+void rv_main(unsigned long hart, const void *dtb)
 {
 	unsigned long ops = dtb_param(dtb, "ops=", DEFAULT_OPS);
 	unsigned long seed = dtb_param(dtb, "seed=", DEFAULT_SEED);

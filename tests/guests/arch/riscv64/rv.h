@@ -45,7 +45,7 @@ struct sbiret {
 };
 
 /* head.S's entry points (each guest defines them) */
-void guest_main(unsigned long hart, const void *dtb);
+void rv_main(unsigned long hart, const void *dtb);
 void guest_hart1(unsigned long hart, unsigned long opaque);
 void guest_trap(void);
 extern char guest_hart1_entry[];

@@ -394,7 +394,7 @@ static void check_uart(void)
 	uart_irq();
 }
 
-void guest_main(unsigned long hart, const void *dtb)
+void rv_main(unsigned long hart, const void *dtb)
 {
 	(void)dtb;
 	if (hart != 0) {
