@@ -101,6 +101,9 @@ extern const struct scenario scenario_vm_hostile_soak;
 /* tests/root/scn_rvhostile.c: riscv64's hostile guest beside a beating VM */
 extern const struct scenario scenario_vm_hostile_sbi;
 /* tests/root/scn_vm2.c: two VMs at once */
+/* The guest image of a role that differs per architecture
+ * (tests/root/arch/<arch>/guests.c). */
+extern const char scn_guest_busy[];
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;
 

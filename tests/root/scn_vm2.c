@@ -18,15 +18,20 @@
  *                  (a probe device server each)      VM; devserver-isolation
  *   vm-hostile2    guest-hostile    guest-hostile    vm1 hostile-done, then a
  *                                                    vm2 heartbeat after it
- *   vm-poweroff    guest-hostile    guest-off        vm2 poweroff; root's
+ *   vm-poweroff    (busy)           guest-off        vm2 poweroff; root's
  *                                                    vm-stop; then a vm1
  *                                                    heartbeat after it; vm3
  *                                                    (guest-uart) made in
  *                                                    vm2's freed RAM: vm-reuse
- *   vm-reset       guest-hostile    guest-reset      vm2 starts three times
+ *   vm-reset       (busy)           guest-reset      vm2 starts three times
  *                                                    (SYSTEM_RESET rebuilds
  *                                                    it); vm-reset; vm1 keeps
  *                                                    its heartbeat
+ *
+ * (busy) is scn_guest_busy, a guest that keeps a heartbeat: aarch64's
+ * hostile guest (after its storm), riscv64's pulse. The guests are each
+ * architecture's own builds of the same names (SYSTEM_OFF and
+ * SYSTEM_RESET are PSCI's or SBI SRST's); vm-hostile2 is aarch64's only.
  *
  * devserver-isolation (root prints it): each VM's probe, a test server in
  * a device slot of its own with what every device server gets
@@ -257,8 +262,8 @@ static uint64_t v2_report(struct server *s, unsigned kind, uint64_t value, const
 static void vm_two(void) { v2_start("vm-two", "guest-uart", "guest-uart", false); }
 static void vm_isolation(void) { v2_start("vm-isolation", "guest-scan", "guest-scan", true); }
 static void vm_hostile2(void) { v2_start("vm-hostile2", "guest-hostile", "guest-hostile", false); }
-static void vm_poweroff(void) { v2_start("vm-poweroff", "guest-hostile", "guest-off", false); }
-static void vm_reset_scn(void) { v2_start("vm-reset", "guest-hostile", "guest-reset", false); }
+static void vm_poweroff(void) { v2_start("vm-poweroff", scn_guest_busy, "guest-off", false); }
+static void vm_reset_scn(void) { v2_start("vm-reset", scn_guest_busy, "guest-reset", false); }
 
 const struct scenario scenario_vm_two = { .name = "vm-two", .start = vm_two,
 					  .report = v2_report };

@@ -1,20 +1,18 @@
 /*
- * Guest "scan" (riscv64): lib/scan.c's check of guest-physical space, as
- * on aarch64, with riscv64's way of catching a probe. Its output goes
- * through the PL011 at 0x09000000 (lib/console.c; vm-isolation gives each
- * VM one), so the scenario's markers are aarch64's. A load the VM cannot
- * serve comes back as a load access fault (scause 5, stval the address),
- * injected by the VMM; the trap handler records it and steps over the
- * load. Any other trap, or one outside a probe, is a FAIL.
+ * The riscv64 runtime for the architecture-neutral test guests
+ * (tests/guests/uart.c, scan.c, ...: lib/guest.h's guest_main, output
+ * through the PL011 at 0x09000000 by lib/console.c): head.S enters
+ * rv_main, which runs guest_main and prints "[test] DONE <name>". Traps
+ * are probes' (lib/guest.h, probe_read): a load the VM cannot serve
+ * comes back as a load access fault (scause 5, stval the address),
+ * injected by the VMM; the handler records it and steps over the load.
+ * Any other trap, or one outside a probe, is a FAIL.
  */
 #include "../../lib/guest.h"
-#include "../../lib/scan.h"
 #include "rv.h"
 
 #define CAUSE_LOAD_ACCESS 5ul
 #define CAUSE_STORE_ACCESS 7ul
-
-const char guest_name[] = "scan";
 
 static volatile bool probe_armed, probe_hit;
 static struct fault probe_fault;
@@ -24,20 +22,25 @@ void guest_hart1(unsigned long hart, unsigned long opaque)
 	(void)hart, (void)opaque;
 }
 
-static _Noreturn void scan_unexpected(unsigned long cause, unsigned long pc, unsigned long tval)
+static _Noreturn void rt_halt(void)
+{
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+static _Noreturn void rt_unexpected(unsigned long cause, unsigned long pc, unsigned long tval)
 {
 	con_printf("[test] FAIL %s: unexpected trap, scause 0x%lx sepc 0x%lx stval 0x%lx\n",
 		   guest_name, cause, pc, tval);
 	test_done();
-	for (;;)
-		__asm__ volatile("wfi");
+	rt_halt();
 }
 
 __attribute__((interrupt("supervisor"), aligned(4))) void guest_trap(void)
 {
 	unsigned long pc = csr_read(sepc), cause = csr_read(scause), tval = csr_read(stval);
 	if (!probe_armed || probe_hit || (cause & IRQ_BIT))
-		scan_unexpected(cause, pc, tval);
+		rt_unexpected(cause, pc, tval);
 	probe_fault = (struct fault){ .esr = cause, .far = tval, .elr = pc };
 	probe_hit = true;
 	pc += (*(volatile uint16_t *)pc & 3) == 3 ? 4 : 2;
@@ -74,6 +77,7 @@ bool probe_is_abort(const struct fault *f, bool *external)
 void rv_main(unsigned long hart, const void *dtb)
 {
 	(void)hart;
-	scan_run(dtb);
+	guest_main(dtb);
 	test_done();
+	rt_halt();
 }
