@@ -31,9 +31,8 @@
 # ARCH=riscv64: the riscv64 guest (build/linux-riscv64) on QEMU's riscv64
 # virt board, its configs tests/linux/bench-riscv64.json (1 vCPU) and
 # bench-riscv64-2vcpu.json against bare -smp 1 and -smp 2 (without
-# -icount its bare guest boots on two); boot1 and boot2 only: root's
-# console server, which the default part drives, has aarch64 virt's
-# addresses (docs/riscv64.md).
+# -icount its bare guest boots on two), and config/default-riscv64.json
+# for the default part (docs/riscv64.md).
 #
 # Prints "bench <name> <value> <unit>" lines on stdout; logs go to
 # <dir of the image>/bench-wall/.
@@ -55,12 +54,14 @@ aarch64)
 	BARE_MACHINE=(-M virt,gic-version=3 -cpu max,pauth=off,sve=off,sme=off)
 	LINUX=$top/build/linux TTY=ttyAMA0
 	BOOT1=$top/tests/linux/bench-1vcpu.json BOOT2=$top/tests/linux/bench.json
+	DEFAULT=$top/config/default.json
 	PARTS=${BENCH_WALL_PARTS:-boot1 boot2 default} ;;
 riscv64)
 	BARE_MACHINE=(-M virt -cpu rv64)
 	LINUX=$top/build/linux-riscv64 TTY=ttyS0
 	BOOT1=$top/tests/linux/bench-riscv64.json BOOT2=$top/tests/linux/bench-riscv64-2vcpu.json
-	PARTS=${BENCH_WALL_PARTS:-boot1 boot2} ;;
+	DEFAULT=$top/config/default-riscv64.json
+	PARTS=${BENCH_WALL_PARTS:-boot1 boot2 default} ;;
 esac
 IMAGE=$LINUX/Image
 INITRD=$LINUX/initramfs.cpio
@@ -216,7 +217,7 @@ dmesg_time() {
 # console to it: Ctrl-] 2), then dmesg in VM 1. Prints "<shell s> <dmesg s>".
 shell_keel() {
 	local log=$outdir/shell-default.log sh
-	start_keel "$top/config/default.json" "$log"
+	start_keel "$DEFAULT" "$log"
 	mark "$log" "$PROMPT1" "Keel VM 1 prompt" || return 1
 	printf '\x1d2' >&3
 	mark "$log" 'vm2 has the console' "Keel console switch to VM 2" || return 1
