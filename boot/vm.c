@@ -184,9 +184,10 @@ static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_
 }
 
 /* Could device d have a post page (keel/abi.h, struct keel_post_page)?
- * The first routed PL011 of a VM (*uart: seen one): the kernel answers the
- * guest's FR reads and queues its DR writes there, so printing a character
- * costs no switch to the server; and a routed virtio disk: its
+ * The first routed UART of a VM (*uart: seen one): the kernel answers the
+ * guest's FR (PL011) or LSR (16550) reads and queues its DR or THR writes
+ * there, so printing a character costs no switch to the server; and a
+ * routed virtio disk: its
  * InterruptStatus reads and InterruptACK writes, two of each request's
  * accesses (device-servers/virtio-blk/main.c). */
 static bool vm_dev_may_post(const struct vm_spec *spec, unsigned d, bool *uart)
@@ -194,7 +195,7 @@ static bool vm_dev_may_post(const struct vm_spec *spec, unsigned d, bool *uart)
 	const struct vm_dev_spec *x = &spec->dev[d];
 	if (x->via_vmm)
 		return false;
-	if (x->kind == KEEL_VM_DEV_PL011 && !*uart)
+	if ((x->kind == KEEL_VM_DEV_PL011 || x->kind == KEEL_VM_DEV_NS16550) && !*uart)
 		return *uart = true;
 	return x->kind == KEEL_VM_DEV_VIRTIO && x->disk >= 0;
 }

@@ -292,11 +292,14 @@ static bool vcpu_post(struct vcpu *v, unsigned slot, struct tcb *t, const uint64
 	struct keel_post_page *p = (struct keel_post_page *)page->obj;
 	uint64_t bytes = 1ull << (msg[1] & KEEL_MMIO_WIDTH_MASK), mask;
 	bool write = msg[1] & KEEL_MMIO_WRITE;
-	uint32_t head;
+	uint32_t head, sizes;
 	if (page->type != KEEL_OBJ_FRAME || ntfn->type != KEEL_OBJ_NOTIFICATION ||
 	    msg[0] != __atomic_load_n(write ? &p->post_off : &p->read_off, __ATOMIC_RELAXED) ||
 	    bytes > 4 ||
 	    __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) != KEEL_POST_READY)
+		return false;
+	sizes = __atomic_load_n(&p->sizes, __ATOMIC_RELAXED);
+	if (sizes && !(sizes & bytes)) /* bit n is 2^n bytes: the mask is the size */
 		return false;
 	mask = (1ull << (8 * bytes)) - 1;
 	head = __atomic_load_n(&p->head, __ATOMIC_RELAXED);

@@ -246,6 +246,12 @@ bool ns16550_write(struct ns16550_state *s, uint64_t off, unsigned width, uint64
 	return true;
 }
 
+bool ns16550_lsr_peek(const struct ns16550_state *s, uint8_t *lsr)
+{
+	*lsr = lsr_value(s);
+	return !s->overrun;
+}
+
 bool ns16550_read_is_pure(const struct ns16550_state *s, uint64_t off)
 {
 	return off != NS16550_IIR && off != NS16550_LSR && (off != NS16550_RBR || dlab(s));

@@ -108,6 +108,9 @@ struct ns16550_copy {
 	/* the last guest access applied (KEEL_DEV_READ/WRITE MR3), its answer */
 	uint64_t acc_seq, acc_val;
 	uint32_t acc_ok;
+	/* THR writes taken from the post page's queue, ever (its tail, as of
+	 * this copy: struct keel_post_page) */
+	uint32_t post_tail;
 };
 struct ns16550_page {
 	uint64_t current; /* 0 or 1: which copy is the state */
@@ -134,6 +137,9 @@ bool ns16550_write(struct ns16550_state *s, uint64_t off, unsigned width, uint64
 		   ns16550_tx_fn *tx, void *ctx);
 /* A read that changes nothing (every register but RBR, IIR and LSR). */
 bool ns16550_read_is_pure(const struct ns16550_state *s, uint64_t off);
+/* What a read of LSR would return, in *lsr; true if that read would change
+ * nothing (no overrun to clear), so the kernel may answer it (a post page). */
+bool ns16550_lsr_peek(const struct ns16550_state *s, uint8_t *lsr);
 /* Input from the outside; false if the RX FIFO is full (the console
  * keeps it: no overrun). */
 bool ns16550_rx_push(struct ns16550_state *s, uint8_t c);

@@ -715,6 +715,11 @@ START_TEST(post_page_answers_fr_and_queues_dr)
 	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0xffffffffffffa5f0ull);
 	ck_assert(posted(0x18, 2 | KEEL_MMIO_REG64, 0));
 	ck_assert_uint_eq(arch_regs_get(&G->regs, 7), 0x8000a5f0ull);
+	/* sizes: bit n answers 2^n bytes (a 16550's one-byte registers) */
+	p->sizes = 1;
+	ck_assert(posted(0x18, 0, 0));
+	ck_assert(posted(0, KEEL_MMIO_WRITE, 0x42));
+	ck_assert_uint_eq(p->post[2], 0x42 | 1ull << 32);
 	ck_assert(!posted(0x18, 3, 0)); /* 8 bytes: to S */
 	ck_assert_ptr_eq(S->reply_to, G);
 }
@@ -744,7 +749,9 @@ START_TEST(post_page_sends_the_rest_to_the_server)
 	case 2: p->head = 300, p->tail = 300 - KEEL_POST_SLOTS;     /* full */
 		ck_assert(!posted(0x18, 2, 0)); break;
 	case 3: p->ready = 0; ck_assert(!posted(0, KEEL_MMIO_WRITE, 1)); break;
-	default: p->tail = p->head + 1; ck_assert(!posted(0, KEEL_MMIO_WRITE, 1)); break; /* garbage */
+	case 4: p->tail = p->head + 1; ck_assert(!posted(0, KEEL_MMIO_WRITE, 1)); break; /* garbage */
+	case 5: p->sizes = 1; ck_assert(!posted(0x18, 2, 0)); break; /* a size it leaves out */
+	default: p->sizes = 1 | 4; ck_assert(!posted(0, KEEL_MMIO_WRITE | 1, 1)); break;
 	}
 	ck_assert_ptr_eq(S->reply_to, G);
 	ck_assert_uint_eq(G->state, TS_BLOCKED_REPLY);
@@ -1058,7 +1065,7 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, post_page_write_signals_the_server);
 	tcase_add_test(tc, wfi_parks_without_the_vmm);
 	tcase_add_test(tc, wfi_after_no_room_goes_to_the_vmm);
-	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 5);
+	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 7);
 	tcase_add_test(tc, set_route_checks_its_post_page);
 	return s;
 }

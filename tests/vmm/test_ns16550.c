@@ -152,19 +152,27 @@ START_TEST(input_fills_fifo_and_retries)
 END_TEST
 
 /* Loopback: THR comes back in, MSR follows MCR, an overrun is a line
- * status interrupt that an LSR read clears. */
+ * status interrupt that an LSR read clears (so a peek says the read is
+ * not pure while it waits). */
 START_TEST(loopback_and_overrun)
 {
+	uint8_t lsr;
 	wr(NS16550_MCR, NS16550_MCR_LOOP | NS16550_MCR_RTS | NS16550_MCR_OUT2);
 	ck_assert_uint_eq(rd(NS16550_MSR), NS16550_MSR_CTS | NS16550_MSR_DCD);
 	wr(NS16550_IER, NS16550_IER_ELSI | NS16550_IER_ERBFI);
 	wr(NS16550_THR, 'q');
 	ck_assert_uint_eq(nout, 0);
 	ck_assert_uint_eq(ns16550_iir(&s), NS16550_IIR_RDA);
+	ck_assert(ns16550_lsr_peek(&s, &lsr)); /* the post page may answer it */
+	ck_assert_uint_eq(lsr, rd(NS16550_LSR));
 	wr(NS16550_THR, 'r'); /* FIFOs off: the holding register overruns */
 	ck_assert_uint_eq(rd(NS16550_IIR), NS16550_IIR_RLS);
+	ck_assert(!ns16550_lsr_peek(&s, &lsr)); /* reading it clears OE: the server's */
+	ck_assert_uint_eq(lsr, NS16550_LSR_THRE | NS16550_LSR_TEMT | NS16550_LSR_DR |
+			       NS16550_LSR_OE);
 	ck_assert_uint_eq(rd(NS16550_LSR), NS16550_LSR_THRE | NS16550_LSR_TEMT |
 						   NS16550_LSR_DR | NS16550_LSR_OE);
+	ck_assert(ns16550_lsr_peek(&s, &lsr));
 	ck_assert_uint_eq(rd(NS16550_IIR), NS16550_IIR_RDA);
 	ck_assert_uint_eq(rd(NS16550_RBR), 'q');
 	ck_assert_uint_eq(rd(NS16550_SCR), 0);

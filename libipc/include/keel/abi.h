@@ -380,7 +380,7 @@ _Static_assert(KEEL_EXIT_REG_NONE >= KEEL_VREG_COUNT, "no register is no KEEL_VR
  * the guest's accesses to two of its registers cost an exit but no switch
  * to the server. Once the server has set ready to KEEL_POST_READY, and
  * while the queue has room (head - tail < KEEL_POST_SLOTS), the kernel
- * answers a read of 1 to 4 bytes at read_off with read_val's low bytes
+ * answers a read of 1 to 4 bytes (of the sizes sizes allows) at read_off with read_val's low bytes
  * (sign-extended when the load is: riscv's LW, arm64's LDRSW), and queues a write of 1 to 4 bytes to post_off (the value and
  * its size in bytes) at post[head % KEEL_POST_SLOTS], then head + 1. The
  * server takes the queue in order before any other access of its guest,
@@ -405,7 +405,8 @@ struct keel_post_page {
 	uint32_t head;              /* the kernel's: writes queued, ever */
 	uint32_t tail;              /* the server's: writes taken, ever */
 	uint32_t reads;             /* the kernel's: reads answered since the last write queued */
-	uint32_t reserved;
+	uint32_t sizes;             /* the access sizes answered or queued, bit n
+				     * for 2^n bytes (n <= 2); 0: all of them */
 	uint64_t post[KEEL_POST_SLOTS]; /* value | bytes << 32 */
 };
 _Static_assert(sizeof(struct keel_post_page) <= 4096, "one page");
