@@ -286,7 +286,15 @@ void ipc_resend_first(struct tcb *t, struct cap *c);
 long frame_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 long pt_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
 void vspace_unmap_cap(struct cap *c);
-void vspace_tlb_commit(void); /* the unmaps' flushes: at a system call's end */
+/* The unmaps' TLB flushes, once per VMID, at a system call's end
+ * (vspace.c): inline, the common case is a load and a branch. */
+extern bool vspace_tlb_pending;
+void vspace_tlb_flush_pending(void);
+static inline void vspace_tlb_commit(void)
+{
+	if (__builtin_expect(vspace_tlb_pending, 0))
+		vspace_tlb_flush_pending();
+}
 bool vspace_map_frame(uint64_t root, uint64_t vaddr, uint64_t paddr,
 		      unsigned rights, bool device, unsigned level);
 /* The level a frame capability maps at: the last for a 4 KiB page, one

@@ -88,22 +88,20 @@ static void cap_set_mapping(struct cap *c, uint64_t vaddr, uint64_t vsdata, unsi
  * done, on every CPU, before the call returns and the kernel lock goes.
  */
 static uint64_t tlb_dirty[MAX_VMIDS / 64];
-static bool tlb_any;
+bool vspace_tlb_pending;
 
 static void vspace_tlb_defer(unsigned vmid)
 {
 	tlb_dirty[vmid / 64] |= 1ull << (vmid % 64);
-	tlb_any = true;
+	vspace_tlb_pending = true;
 }
 
-void vspace_tlb_commit(void)
+void vspace_tlb_flush_pending(void)
 {
-	if (!tlb_any)
-		return;
 	for (unsigned w = 0; w < MAX_VMIDS / 64; w++)
 		for (; tlb_dirty[w]; tlb_dirty[w] &= tlb_dirty[w] - 1)
 			arch_tlb_flush_vmid(w * 64 + (unsigned)__builtin_ctzll(tlb_dirty[w]));
-	tlb_any = false;
+	vspace_tlb_pending = false;
 }
 
 /* Remove the mapping c made, if its vspace still lives and still has it. */
