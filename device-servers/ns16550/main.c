@@ -143,8 +143,13 @@ static bool uart_post_take(struct uart *u)
 
 /* After a commit: the queue the state took gives its room back, and the
  * kernel answers LSR reads with the state's LSR, unless reading it would
- * clear an overrun (then the server answers: read_off is no offset; the
- * value first, so the kernel never pairs LSR's offset with a stale one). */
+ * clear an overrun (then the server answers: read_off is no offset). The
+ * kernel may read the page while this runs on another CPU, so the order
+ * matters: an LSR that becomes pure gets its value before its offset, so
+ * no read is answered with the old value; one with an overrun loses its
+ * offset first, and a read already past that check may still return the
+ * new value with OE set without clearing it: the guest then sees OE once
+ * more, from the server, which clears it. */
 static void uart_post_publish(struct uart *u, const struct ns16550_copy *c)
 {
 	uint8_t lsr;
