@@ -108,17 +108,6 @@ static const char *vm_refusal(unsigned v, unsigned taken, unsigned max)
 	return taken < max ? NULL : "root builds no more VMs";
 }
 
-/* The machine's disk of VM v's device d: make run gives QEMU every
- * virtio-blk device of the file, in order (tools/mkblobs.c). */
-static int disk_index(unsigned v, unsigned d)
-{
-	int n = 0;
-	for (unsigned w = 0; w <= v; w++)
-		for (unsigned e = 0; e < sys.vms[w].device_count && (w < v || e < d); e++)
-			n += sys.vms[w].devices[e].type == CFG_DEV_VIRTIO_BLK;
-	return n;
-}
-
 static void fill_spec(unsigned v, struct vm_spec *spec)
 {
 	const struct cfg_vm *vm = &sys.vms[v];
@@ -144,7 +133,7 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.kind = vm_dev_kind(dev->type),
 			.base = dev->base, .size = dev->size, .intid = dev->irq,
 			.restart = &dev_policy[v][d],
-			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? disk_index(v, d) : -1,
+			.disk = dev->type == CFG_DEV_VIRTIO_BLK ? (int)cfg_disk_index(&sys, v, (int)d) : -1,
 			.read_only = dev->is_read_only, .rng = dev->type == CFG_DEV_VIRTIO_RNG,
 			.hvc = dev->type == CFG_DEV_VIRTIO_CONSOLE,
 			.net_name = dev->type == CFG_DEV_VIRTIO_NET && dev->network >= 0
@@ -156,7 +145,8 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 	if (vm->firmware && spec->ndev < KEEL_VMM_MAX_DEVICES)
 		spec->dev[spec->ndev++] = (struct vm_dev_spec){ .prog = "flash",
 			.kind = KEEL_VM_DEV_FLASH, .base = KEEL_FLASH_BASE,
-			.size = KEEL_FLASH_BANKS * KEEL_FLASH_BANK_SIZE, .disk = -1 };
+			.size = KEEL_FLASH_BANKS * KEEL_FLASH_BANK_SIZE,
+			.disk = vm->firmware_vars_path[0] ? (int)cfg_disk_index(&sys, v, -1) : -1 };
 }
 
 const struct cfg_errors *vmconfig_errors(void)

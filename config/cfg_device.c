@@ -83,6 +83,21 @@ const char *cfg_dev_server(enum cfg_dev_type type)
 	return k != NULL ? k->server : NULL;
 }
 
+unsigned cfg_disk_index(const struct cfg_system *sys, size_t v, int d)
+{
+	unsigned n = 0;
+
+	for (size_t w = 0; w <= v && w < sys->vm_count; w++) {
+		const struct cfg_vm *vm = &sys->vms[w];
+		size_t end = w < v || d < 0 ? vm->device_count : (size_t)d;
+
+		for (size_t e = 0; e < end && e < vm->device_count; e++)
+			n += vm->devices[e].type == CFG_DEV_VIRTIO_BLK;
+		n += w < v && vm->firmware_vars_path[0] != '\0';
+	}
+	return n;
+}
+
 static void read_policy(struct cfg_ctx *c, const cJSON *obj,
 			enum cfg_policy *p)
 {

@@ -131,6 +131,10 @@ struct cfg_vm {
 	 * kernel_image_path, so every file rule applies to it) is firmware
 	 * for the CFI flash at guest-physical 0, entered there. */
 	bool firmware;
+	/* firmware_vars_path (docs/firmware.md): the host file that keeps
+	 * the flash's bank 1 (CFG_FLASH_VARS_BYTES), a disk of the machine
+	 * (cfg_disk_index); "" = bank 1 lives as long as the VM. */
+	char firmware_vars_path[CFG_PATH_MAX];
 	uint64_t kernel_load_addr;
 	uint64_t entry_point;
 	struct cfg_restart restart;
@@ -174,6 +178,7 @@ struct cfg_system {
 #define CFG_FIRMWARE_MAX (UINT64_C(32) << 20)
 #define CFG_FLASH_CARVE_BYTES ((UINT64_C(64) << 20) + CFG_FIRMWARE_MAX)
 #define CFG_FLASH_END UINT64_C(0x08000000)
+#define CFG_FLASH_VARS_BYTES (UINT64_C(64) << 20) /* firmware_vars_path: bank 1 */
 #define CFG_VM_CARVE_ALIGN (UINT64_C(2) << 20)  /* carves are whole large pages */
 #define CFG_CARVE_MAX_PIECES 32u /* power-of-two blocks a carve may take (boot/root.h ROOT_CARVE_MAX) */
 /* The machine `make run` boots (QEMU virt; its RAM base is the arch's
@@ -272,6 +277,12 @@ const char *cfg_dev_type_name(enum cfg_dev_type type);
 /* The device server program for a device type, or NULL: none yet. The
  * one table of which types root can build (cfg_machine.c). */
 const char *cfg_dev_server(enum cfg_dev_type type);
+
+/* The machine's disk (0-based) that make run gives QEMU for VM v's
+ * device d (a virtio-blk), or for VM v's firmware_vars_path (d < 0): VM
+ * by VM, its virtio-blk devices in order, then its vars file
+ * (tools/mkblobs.c writes them so, boot/vmconfig.c finds them so). */
+unsigned cfg_disk_index(const struct cfg_system *sys, size_t v, int d);
 
 /* Bytes root carves for a VM with ram_bytes of guest RAM. */
 uint64_t cfg_vm_carve_bytes(uint64_t ram_bytes);
