@@ -143,6 +143,7 @@ static void check_file(struct cfg_ctx *c, int v, int d, const char *key,
 		   path);
 }
 
+/* Not firmware_vars_path: make run makes it when it is missing (mkblobs). */
 static void check_vm_files(struct cfg_ctx *c, int v)
 {
 	const struct cfg_vm *vm = &c->out->vms[v];

@@ -5,6 +5,10 @@
  * tell Keel's loader about a kernel do not go with it; the flash's two
  * banks take [0, CFG_FLASH_END), so RAM and devices must lie above, and
  * one of the VM's device slots.
+ *
+ * firmware_vars_path goes only with it: the host file that keeps bank 1
+ * (U-Boot's environment). It need not exist (make run makes it), so it has
+ * no file check; its size is checked where sizes are known (cfg_machine.c).
  */
 #include "cfg_internal.h"
 
@@ -13,24 +17,6 @@ static const char *const kernel_only[] = {
 	"kernel_image_path", "initrd_path", "boot_args", "kernel_load_addr", "entry_point",
 };
 
-bool cfg_read_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
-{
-	size_t mark;
-
-	if (cfg_member(obj, "firmware_path") == NULL) {
-		if (cfg_member(obj, "kernel_image_path") == NULL) {
-			mark = cfg_path_key(c, "kernel_image_path");
-			cfg_report(c, CFG_E_MISSING_KEY, obj, "required key is missing"
-				   " (or firmware_path, for firmware that boots the kernel)");
-			cfg_path_pop(c, mark);
-		}
-		return false;
-	}
-	vm->firmware = true;
-	cfg_get_path(c, obj, "firmware_path", vm->kernel_image_path);
-	return true;
-}
-
 static void report_at(struct cfg_ctx *c, const cJSON *at, const char *key, enum cfg_err e,
 		      const char *what)
 {
@@ -38,6 +24,27 @@ static void report_at(struct cfg_ctx *c, const cJSON *at, const char *key, enum 
 
 	cfg_report(c, e, at, "%s", what);
 	cfg_path_pop(c, mark);
+}
+
+bool cfg_read_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)
+{
+	const cJSON *vars = cfg_member(obj, "firmware_vars_path");
+
+	if (cfg_member(obj, "firmware_path") == NULL) {
+		if (cfg_member(obj, "kernel_image_path") == NULL)
+			report_at(c, obj, "kernel_image_path", CFG_E_MISSING_KEY,
+				  "required key is missing (or firmware_path, for firmware"
+				  " that boots the kernel)");
+		/* Left "": without a flash it is no disk (cfg_disk_index). */
+		if (vars != NULL)
+			report_at(c, vars, "firmware_vars_path", CFG_E_VALUE,
+				  "only with firmware_path: it keeps the flash's bank 1");
+		return false;
+	}
+	vm->firmware = true;
+	cfg_get_path(c, obj, "firmware_path", vm->kernel_image_path);
+	cfg_get_path(c, obj, "firmware_vars_path", vm->firmware_vars_path);
+	return true;
 }
 
 void cfg_check_firmware(struct cfg_ctx *c, const cJSON *obj, struct cfg_vm *vm)

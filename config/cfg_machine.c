@@ -7,7 +7,8 @@
  *   - a VMM takes at most CFG_VM_MAX_VCPUS vCPUs (cfg_max_vcpus), a
  *     command line of less than CFG_VM_CMDLINE_MAX bytes, at most
  *     CFG_VM_RAM_MAX_MIB of RAM and, where file sizes are known, images
- *     up to CFG_VM_IMAGE_MAX, CFG_VM_INITRD_MAX and CFG_VM_DTB_MAX;
+ *     up to CFG_VM_IMAGE_MAX, CFG_VM_INITRD_MAX and CFG_VM_DTB_MAX, and a
+ *     firmware_vars_path file that exists of exactly CFG_FLASH_VARS_BYTES;
  *   - root builds at most machine->max_vms VMs, the first valid ones;
  *   - on a machine of known size (check-config --machine-mib), each VM's
  *     memory must be carved as root carves it (boot/root.c
@@ -21,7 +22,8 @@
  * manifest), less QEMU's device tree (cfg_arch_dtb), where the manifest
  * lies below the boot blobs mkblobs packs at the top of RAM (the config
  * file and every distinct kernel, initrd and dtb file, each rounded up to
- * 2 MiB, stepping over the device tree: cfg_blob_below). RAM base and the
+ * 2 MiB, stepping over the device tree: cfg_blob_below; disk files, a
+ * firmware_vars_path too, are QEMU drives, not blobs). RAM base and the
  * tree's place are the arch's profile's (cfg_arch.c). The
  * first CFG_MACHINE_KEEP bytes hold the kernel and root's own objects;
  * root also carves from what of them is free, so the model may refuse a
@@ -226,6 +228,26 @@ static bool check_file_size(struct cfg_ctx *c, int v, const char *key,
 	return false;
 }
 
+/* firmware_vars_path is bank 1 byte for byte, so it must be exactly its
+ * size; a file that does not exist yet (file_size false) is no error:
+ * make run makes it (tools/mkblobs.c). */
+static bool check_vars_size(struct cfg_ctx *c, int v)
+{
+	const struct cfg_machine *m = c->lim->machine;
+	const char *path = c->out->vms[v].firmware_vars_path;
+	uint64_t size;
+
+	if (path[0] == '\0' || m->file_size == NULL ||
+	    !m->file_size(c->lim->file_ctx, path, &size) || size == CFG_FLASH_VARS_BYTES)
+		return true;
+	cfg_path_at(c, v, -1, "firmware_vars_path");
+	cfg_report(c, CFG_E_RANGE, cfg_member(c->vm_node[v], "firmware_vars_path"),
+		   "%s is %llu bytes; the flash's bank 1 is %llu (%llu MiB)", path,
+		   (unsigned long long)size, (unsigned long long)CFG_FLASH_VARS_BYTES,
+		   (unsigned long long)(CFG_FLASH_VARS_BYTES / CFG_MIB));
+	return false;
+}
+
 static bool check_file_sizes(struct cfg_ctx *c, int v)
 {
 	const struct cfg_vm *vm = &c->out->vms[v];
@@ -236,6 +258,7 @@ static bool check_file_sizes(struct cfg_ctx *c, int v)
 
 	ok = check_file_size(c, v, "initrd_path", vm->initrd_path,
 			     CFG_VM_INITRD_MAX) && ok;
+	ok = check_vars_size(c, v) && ok;
 	return check_file_size(c, v, "dtb_path", vm->dtb_path,
 			       CFG_VM_DTB_MAX) && ok;
 }

@@ -22,7 +22,7 @@ static const char *const net_required[] = { "name", NULL };
 static const char *const vm_keys[] = {
 	"name", "vcpu_count", "mem_size_mib", "mem_base", "kernel_image_path",
 	"initrd_path", "boot_args", "dtb_path", "devices", "restart",
-	"kernel_load_addr", "entry_point", "firmware_path", NULL
+	"kernel_load_addr", "entry_point", "firmware_path", "firmware_vars_path", NULL
 };
 
 static const char *const vm_required[] = {

@@ -10,7 +10,9 @@
  * every file is free of errors, 1 when any has one, 2 on a usage error.
  *
  * Paths in a config are relative to the config file's directory; they are
- * checked to exist unless --no-file-check is given. What root refuses on
+ * checked to exist unless --no-file-check is given. A firmware_vars_path
+ * need not exist (make run makes it, tools/mkblobs.c); with root's rules
+ * one that does must be bank 1's 64 MiB. What root refuses on
  * any machine (a device type with no server, more VMs or vCPUs than it
  * builds) is always checked, with the loader's machine rules
  * (config/cfg_machine.c, shared with root); --machine-mib N (QEMU's -m,
@@ -121,6 +123,8 @@ static const char *image_check(void *ctx, const struct cfg_vm *vm)
 	return why ? why : loader_place(&g, ram, initrd, &initrd_off);
 }
 
+/* false: not known, as for a file that does not exist (yet: a vars file
+ * make run will make), which the loader takes as no error. */
 static bool file_size(void *ctx, const char *path, uint64_t *size)
 {
 	const struct file_ctx *f = ctx;

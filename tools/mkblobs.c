@@ -14,10 +14,13 @@
  *                          { char name[32]; u64 paddr; u64 size; } blob[count] }
  *   OUTDIR/qemu-args     one argument a line: "-device" and
  *                        "loader,file=ABS,addr=0x...,force-raw=on" per blob
- *                        and for the manifest; for each virtio-blk device
- *                        of each VM, in order, "-drive" and
+ *                        and for the manifest; then the machine's disks
+ *                        in cfg_disk_index's order, VM by VM: each
+ *                        virtio-blk device's file, in order, then the
+ *                        VM's firmware_vars_path; for each "-drive" and
  *                        "file=ABS,format=raw|qcow2,if=none,id=diskN[,
- *                        readonly=on]", "-device" and
+ *                        readonly=on]" (a vars file: raw, never
+ *                        read-only), "-device" and
  *                        "virtio-blk-device,drive=diskN,serial=keel-diskN"
  *                        (the serial is the disk's VIRTIO_BLK_T_GET_ID
  *                        answer; QEMU puts the
@@ -42,17 +45,26 @@
  * the profile's RAM base + RAM_MIB MiB), each 2 MiB aligned and taking its size
  * rounded up to 2 MiB; the manifest sits 4 KiB aligned just below the
  * lowest. Each steps over QEMU's device tree (riscv64's is near the top of
- * RAM: cfg_blob_below). Exits 0 on success, 1 on a config or layout
- * error, 2 on usage.
+ * RAM: cfg_blob_below). Disks and vars files are drives, not blobs.
+ *
+ * A firmware_vars_path (the flash's bank 1, docs/firmware.md) that does
+ * not exist is made: CFG_FLASH_VARS_BYTES of zeros, sparse, in an existing
+ * directory, and said on stdout. One that exists must be exactly that
+ * size. A vars file may not be another drive's file (a path_on_host or
+ * another VM's vars file): QEMU would refuse the second drive. Every disk
+ * is checked before any file is made. Exits 0 on success, 1 on a config,
+ * layout or disk error, 2 on usage.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <keel/abi.h>
 #include <keel/config.h>
@@ -235,34 +247,165 @@ static const char *disk_format(const char *file)
 	return memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
 }
 
-static unsigned write_disks_count; /* the -global is given once */
+/* The machine's disks, in cfg_disk_index's order: VM by VM, its
+ * virtio-blk devices, then its firmware_vars_path (root numbers them so). */
+struct disk {
+	char file[PATH_MAX];    /* absolute */
+	char key[48];           /* vms[V].devices[D].path_on_host, vms[V].firmware_vars_path */
+	const char *vm;
+	bool read_only, vars;
+	bool make;              /* vars: does not exist yet */
+};
 
-/* The physical disks: every virtio-blk device's host file, in order. */
-static int write_disks(FILE *f, const struct cfg_system *sys)
+#define MAX_DISKS (CFG_MAX_VMS * (CFG_MAX_DEVICES + 1))
+static struct disk disks[MAX_DISKS];
+static unsigned ndisks;
+
+static int fail_vars_size(const char *file, uint64_t size)
 {
-	char joined[PATH_MAX * 2], file[PATH_MAX];
-	unsigned n = 0;
-	for (size_t v = 0; v < sys->vm_count; v++)
-		for (size_t d = 0; d < sys->vms[v].device_count; d++) {
-			const struct cfg_device *dev = &sys->vms[v].devices[d];
-			if (dev->type != CFG_DEV_VIRTIO_BLK)
+	fprintf(stderr, "mkblobs: %s is %llu bytes; the flash's bank 1 is %llu (%llu MiB)\n",
+		file, (unsigned long long)size, (unsigned long long)CFG_FLASH_VARS_BYTES,
+		(unsigned long long)(CFG_FLASH_VARS_BYTES >> 20));
+	return 1;
+}
+
+/* A vars file that does not exist yet is named by its directory's real
+ * path (it must exist) and its own name; one that does must be bank 1's
+ * size exactly, for the flash server maps it byte for byte. */
+static int resolve_vars(const char *joined, struct disk *k)
+{
+	char dir[PATH_MAX * 2], real[PATH_MAX];
+	const char *name = cfg_file_name(joined);
+	struct stat st;
+	size_t len;
+
+	if (stat(joined, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return fail("%s: not a regular file%s", joined, "");
+		if ((uint64_t)st.st_size != CFG_FLASH_VARS_BYTES)
+			return fail_vars_size(joined, (uint64_t)st.st_size);
+		return realpath(joined, k->file) ? 0 : fail("%s: %s", joined, strerror(errno));
+	}
+	if (errno != ENOENT)
+		return fail("%s: %s", joined, strerror(errno));
+	snprintf(dir, sizeof(dir), "%.*s", (int)(name - joined), joined); /* joined has a '/' */
+	if (!realpath(dir, real))
+		return fail("%s: cannot make it: %s", joined, strerror(errno));
+	len = strcmp(real, "/") == 0 ? 0 : strlen(real);
+	if (len + 1 + strlen(name) >= sizeof(k->file))
+		return fail("%s: %s", joined, strerror(ENAMETOOLONG));
+	memcpy(k->file, real, len);
+	k->file[len] = '/';
+	memcpy(k->file + len + 1, name, strlen(name) + 1);
+	k->make = true;
+	return 0;
+}
+
+/* VM v's device d (a virtio-blk), or its vars file (d < 0), as the next
+ * disk; its path is relative to the config's directory. */
+static int add_disk(const struct cfg_system *sys, size_t v, int d)
+{
+	const struct cfg_vm *vm = &sys->vms[v];
+	const struct cfg_device *dev = d >= 0 ? &vm->devices[d] : NULL;
+	const char *path = dev ? dev->path_on_host : vm->firmware_vars_path;
+	struct disk *k = &disks[ndisks];
+	char joined[PATH_MAX * 2];
+
+	if (cfg_disk_index(sys, v, d) != ndisks) /* cannot be: root counts with it */
+		return fail("%s: not disk %s in cfg_disk_index's order", path, "next");
+	*k = (struct disk){ .vm = vm->name, .vars = dev == NULL,
+			    .read_only = dev != NULL && dev->is_read_only };
+	if (dev)
+		snprintf(k->key, sizeof(k->key), "vms[%zu].devices[%d].path_on_host", v, d);
+	else
+		snprintf(k->key, sizeof(k->key), "vms[%zu].firmware_vars_path", v);
+	snprintf(joined, sizeof(joined), "%s/%s", path[0] == '/' ? "" : config_dir, path);
+	if (k->vars && resolve_vars(joined, k))
+		return 1;
+	if (!k->vars && !realpath(joined, k->file))
+		return fail("%s: %s", joined, strerror(errno));
+	if (strpbrk(k->file, ", \t\n"))
+		return fail("%s: QEMU's -drive cannot take a path with a comma or %s", k->file,
+			    "space");
+	ndisks++;
+	return 0;
+}
+
+static int collect_disks(const struct cfg_system *sys)
+{
+	for (size_t v = 0; v < sys->vm_count; v++) {
+		const struct cfg_vm *vm = &sys->vms[v];
+
+		for (size_t d = 0; d < vm->device_count; d++)
+			if (vm->devices[d].type == CFG_DEV_VIRTIO_BLK && add_disk(sys, v, (int)d))
+				return 1;
+		if (vm->firmware_vars_path[0] != '\0' && add_disk(sys, v, -1))
+			return 1;
+	}
+	return 0;
+}
+
+/* QEMU locks a writable drive's file: a vars file may be no other
+ * drive's (two read-only disks on one file are QEMU's to allow). */
+static int check_vars_alone(void)
+{
+	for (unsigned i = 0; i < ndisks; i++)
+		for (unsigned j = i + 1; j < ndisks; j++) {
+			if (!(disks[i].vars || disks[j].vars) ||
+			    strcmp(disks[i].file, disks[j].file) != 0)
 				continue;
-			snprintf(joined, sizeof(joined), "%s/%s",
-				 dev->path_on_host[0] == '/' ? "" : config_dir, dev->path_on_host);
-			if (!realpath(joined, file))
-				return fail("%s: %s", joined, strerror(errno));
-			if (strpbrk(file, ", \t\n"))
-				return fail("%s: QEMU's -drive cannot take a path with a comma or %s",
-					    file, "space");
-			if (n++ == 0)
-				fprintf(f, "-global\nvirtio-mmio.force-legacy=false\n");
-			write_disks_count = n;
-			fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", file,
-				disk_format(file), n - 1, dev->is_read_only ? ",readonly=on" : "");
-			fprintf(f, "-device\nvirtio-blk-device,drive=disk%u,serial=keel-disk%u\n", n - 1,
-				n - 1);
+			fprintf(stderr, "mkblobs: %s and %s are one file, %s: QEMU takes a file"
+				" as one drive only\n", disks[i].key, disks[j].key, disks[i].file);
+			return 1;
 		}
 	return 0;
+}
+
+/* A missing vars file: zeros, sparse, as QEMU's own flash files are
+ * made (truncate -s 64M); it takes no room until the guest saves. */
+static int make_vars(const struct disk *k)
+{
+	int fd = open(k->file, O_WRONLY | O_CREAT | O_EXCL, 0666);
+
+	if (fd < 0)
+		return fail("%s: %s", k->file, strerror(errno));
+	if (ftruncate(fd, (off_t)CFG_FLASH_VARS_BYTES) != 0) {
+		int err = errno;
+
+		close(fd);
+		unlink(k->file);
+		return fail("%s: %s", k->file, strerror(err));
+	}
+	if (close(fd) != 0)
+		return fail("%s: %s", k->file, strerror(errno));
+	printf("mkblobs: VM %s: made %s (64 MiB of zeros: the flash's bank 1)\n", k->vm, k->file);
+	return 0;
+}
+
+/* Every disk resolved and checked before the first vars file is made. */
+static int prepare_disks(const struct cfg_system *sys)
+{
+	if (collect_disks(sys) || check_vars_alone())
+		return 1;
+	for (unsigned i = 0; i < ndisks; i++)
+		if (disks[i].make && make_vars(&disks[i]))
+			return 1;
+	return 0;
+}
+
+/* The physical disks: -global once (the modern virtio-mmio interface),
+ * then a drive and a virtio-blk-device for each; a vars file is raw. */
+static void write_disks(FILE *f)
+{
+	for (unsigned n = 0; n < ndisks; n++) {
+		const struct disk *k = &disks[n];
+
+		if (n == 0)
+			fprintf(f, "-global\nvirtio-mmio.force-legacy=false\n");
+		fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", k->file,
+			k->vars ? "raw" : disk_format(k->file), n, k->read_only ? ",readonly=on" : "");
+		fprintf(f, "-device\nvirtio-blk-device,drive=disk%u,serial=keel-disk%u\n", n, n);
+	}
 }
 
 static void put_ip(FILE *f, uint32_t ip)
@@ -280,7 +423,7 @@ static void write_uplink(FILE *f, const struct cfg_system *sys)
 		if (!n->uplink)
 			continue;
 		fprintf(f, "%s-netdev\nuser,id=uplink,restrict=on,net=",
-			write_disks_count ? "" : "-global\nvirtio-mmio.force-legacy=false\n");
+			ndisks ? "" : "-global\nvirtio-mmio.force-legacy=false\n");
 		put_ip(f, n->subnet);
 		fprintf(f, "/%u", n->prefix);
 		for (unsigned a = CFG_UPLINK_HOST; a <= CFG_UPLINK_DHCP; a++) {
@@ -314,10 +457,7 @@ static int write_args(const char *path, const char *manifest_file, uint64_t mani
 			(unsigned long long)blobs[i].paddr);
 	fprintf(f, "-device\nloader,file=%s,addr=0x%llx,force-raw=on\n", manifest_file,
 		(unsigned long long)manifest);
-	if (write_disks(f, sys)) {
-		fclose(f);
-		return 1;
-	}
+	write_disks(f);
 	write_uplink(f, sys);
 	fprintf(f, "blobs=0x%llx ram-zeroed\n", (unsigned long long)manifest);
 	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
@@ -356,6 +496,8 @@ int main(int argc, char **argv)
 	if (!(manifest = layout(ram_mib)))
 		return fail("the blobs do not fit in %s MiB of RAM above Keel's %s", argv[2],
 			    "first 64 MiB");
+	if (prepare_disks(&sys))        /* last check, as it may make vars files */
+		return 1;
 	if (mkdir(argv[3], 0777) != 0 && errno != EEXIST)
 		return fail("%s: %s", argv[3], strerror(errno));
 	if (!realpath(argv[3], out))

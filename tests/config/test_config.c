@@ -515,6 +515,76 @@ START_TEST(machine_image_check_is_located)
 }
 END_TEST
 
+/* firmware_vars_path: "exact" is bank 1's size, "small" is not, "gone"
+ * does not exist yet (make run makes it: no error). */
+static bool vars_size(void *ctx, const char *path, uint64_t *size)
+{
+	(void)ctx;
+	if (strcmp(path, "gone") == 0)
+		return false;
+	*size = strcmp(path, "small") == 0 ? 1234 :
+		strcmp(path, "exact") == 0 ? CFG_FLASH_VARS_BYTES : 100;
+	return true;
+}
+
+START_TEST(machine_vars_size)
+{
+	static const struct cfg_machine m = { CFG_ROOT_MAX_VMS, 0, 0, vars_size, NULL };
+	const struct cfg_limits lim = { 4, 0, NULL, NULL, &m, NULL };
+	const char *text = "{\"vms\": ["
+		"{\"name\": \"a\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"exact\"},\n"
+		"{\"name\": \"b\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"small\"},\n"
+		"{\"name\": \"c\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"gone\"}]}";
+
+	ck_assert_uint_eq(cfg_parse("vars.json", text, strlen(text), &lim, &sys, &errs), 1);
+	ck_assert_str_eq(message(0), "vars.json:2:57: vms[1].firmware_vars_path: small is"
+			 " 1234 bytes; the flash's bank 1 is 67108864 (64 MiB)");
+	ck_assert(sys.vms[0].valid && !sys.vms[1].valid && sys.vms[2].valid);
+	ck_assert_str_eq(sys.vms[2].firmware_vars_path, "gone");
+}
+END_TEST
+
+/* The machine's disks: VM by VM, its virtio-blk devices in order (other
+ * devices take none), then its vars file (mkblobs gives QEMU them so). */
+START_TEST(disk_index_order)
+{
+	ck_assert_uint_eq(load_text("{\"vms\": ["
+		"{\"name\": \"a\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"a.vars\", \"devices\": ["
+		"{\"type\": \"virtio-blk\", \"base\": \"0x0a000000\", \"irq\": 40,"
+		" \"path_on_host\": \"a0\"},"
+		"{\"type\": \"pl011\", \"base\": \"0x09000000\", \"irq\": 33},"
+		"{\"type\": \"virtio-blk\", \"base\": \"0x0a001000\", \"irq\": 41,"
+		" \"path_on_host\": \"a2\"}]},"
+		"{\"name\": \"b\", \"mem_size_mib\": 64, \"kernel_image_path\": \"k\","
+		" \"devices\": [{\"type\": \"virtio-blk\", \"base\": \"0x0a000000\","
+		" \"irq\": 40, \"path_on_host\": \"b0\"}]},"
+		"{\"name\": \"c\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"c.vars\", \"devices\": ["
+		"{\"type\": \"virtio-blk\", \"base\": \"0x0a000000\", \"irq\": 40,"
+		" \"path_on_host\": \"c0\"}]},"
+		"{\"name\": \"d\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"d.vars\"}]}"), 0);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 0, 0), 0);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 0, 2), 1);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 0, -1), 2);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 1, 0), 3);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 2, 0), 4);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 2, -1), 5);
+	ck_assert_uint_eq(cfg_disk_index(&sys, 3, -1), 6);
+	/* without firmware_path the key is refused and makes no disk */
+	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\": 64,"
+		" \"kernel_image_path\": \"k\", \"firmware_vars_path\": \"v\"},"
+		"{\"name\": \"b\", \"mem_size_mib\": 64, \"firmware_path\": \"u\","
+		" \"firmware_vars_path\": \"v2\"}]}"), 1);
+	ck_assert_str_eq(sys.vms[0].firmware_vars_path, "");
+	ck_assert_uint_eq(cfg_disk_index(&sys, 1, -1), 0);
+}
+END_TEST
+
 START_TEST(messages_stay_on_one_line)
 {
 	ck_assert_uint_eq(load_text("{\"vms\": [{\"name\": \"a\", \"mem_size_mib\":"
@@ -564,6 +634,8 @@ static Suite *config_suite(void)
 	tcase_add_test(be, messages_stay_on_one_line);
 	tcase_add_test(be, machine_file_sizes);
 	tcase_add_test(be, machine_image_check_is_located);
+	tcase_add_test(be, machine_vars_size);
+	tcase_add_test(be, disk_index_order);
 	tcase_add_test(be, strerror_names_every_kind);
 	suite_add_tcase(s, fx);
 	suite_add_tcase(s, be);

@@ -136,6 +136,60 @@ if "$mkblobs" "$tmp/c/uplink.json" 1024 "$tmp/uplink" >/dev/null 2>"$tmp/err" &&
 	diff -u "$tmp/want-uplink" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/uplink/qemu-args" | grep -v '^blobs='); then
 	ok uplink; else bad uplink "$(cat "$tmp/err" "$tmp/uplink/qemu-args" 2>/dev/null)"; fi
 
+# 8. firmware_vars_path: a disk after its VM's virtio-blk devices and
+#    before the next VM's (cfg_disk_index), raw and writable, not a blob
+#    (two blobs: the config and the firmware). A missing file is made
+#    (64 MiB of zeros), once, and kept after; one of
+#    another size, or on another drive's file, is refused.
+mkdir -p "$tmp/c/vars"
+cat > "$tmp/c/vars.json" <<JSON
+{ "vms": [ { "name": "uboot", "mem_size_mib": 64, "firmware_path": "rd",
+  "firmware_vars_path": "vars/u.img",
+  "devices": [ { "type": "virtio-blk", "base": "0x0a000000", "irq": 48, "path_on_host": "a.img",
+      "is_read_only": true } ] },
+  { "name": "linux", "mem_size_mib": 64, "kernel_image_path": "rd",
+  "devices": [ { "type": "virtio-blk", "base": "0x0a000000", "irq": 48,
+      "path_on_host": "b.qcow2" } ] } ] }
+JSON
+printf '%s\n' -global virtio-mmio.force-legacy=false \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0,readonly=on" \
+	-device virtio-blk-device,drive=disk0,serial=keel-disk0 \
+	-drive "file=$tmp/c/vars/u.img,format=raw,if=none,id=disk1" \
+	-device virtio-blk-device,drive=disk1,serial=keel-disk1 \
+	-drive "file=$tmp/c/b.qcow2,format=qcow2,if=none,id=disk2" \
+	-device virtio-blk-device,drive=disk2,serial=keel-disk2 > "$tmp/want-vars"
+vars_args() { sed -n '/^-global$/,/^blobs=/p' "$tmp/vars/qemu-args" | grep -v '^blobs='; }
+made="mkblobs: VM uboot: made $tmp/c/vars/u.img (64 MiB of zeros: the flash's bank 1)"
+if "$mkblobs" "$tmp/c/vars.json" 1024 "$tmp/vars" >"$tmp/said" 2>"$tmp/err" &&
+	grep -qxF "$made" "$tmp/said" && [ "$(stat -c %s "$tmp/c/vars/u.img")" = $((64 << 20)) ] &&
+	[ "$(grep -c '^loader,' "$tmp/vars/qemu-args")" = 3 ] &&
+	diff -u "$tmp/want-vars" <(vars_args); then ok vars-made; else
+	bad vars-made "$(cat "$tmp/said" "$tmp/err" "$tmp/vars/qemu-args" 2>/dev/null)"; fi
+printf 'env' | dd of="$tmp/c/vars/u.img" conv=notrunc status=none
+if "$mkblobs" "$tmp/c/vars.json" 1024 "$tmp/vars" >"$tmp/said" 2>"$tmp/err" &&
+	! grep -q made "$tmp/said" && [ "$(head -c 3 "$tmp/c/vars/u.img")" = env ] &&
+	diff -u "$tmp/want-vars" <(vars_args); then ok vars-kept; else
+	bad vars-kept "$(cat "$tmp/said" "$tmp/err")"; fi
+truncate -s 1234 "$tmp/c/vars/u.img"
+if ! "$mkblobs" "$tmp/c/vars.json" 1024 "$tmp/vars-size" 2>"$tmp/err" >/dev/null &&
+	grep -qxF "mkblobs: $tmp/c/vars/u.img is 1234 bytes; the flash's bank 1 is 67108864 (64 MiB)" \
+		"$tmp/err"; then ok vars-size; else bad vars-size "$(cat "$tmp/err")"; fi
+sed 's|"vars/u.img"|"a.img"|' "$tmp/c/vars.json" > "$tmp/c/vars-disk.json"
+truncate -s 64M "$tmp/c/a.img"
+if ! "$mkblobs" "$tmp/c/vars-disk.json" 1024 "$tmp/vars-disk" 2>"$tmp/err" >/dev/null &&
+	grep -qF "vms[0].devices[0].path_on_host and vms[0].firmware_vars_path are one file," \
+		"$tmp/err"; then ok vars-on-disk; else bad vars-on-disk "$(cat "$tmp/err")"; fi
+truncate -s 1M "$tmp/c/a.img"
+cat > "$tmp/c/vars-two.json" <<JSON
+{ "vms": [ { "name": "a", "mem_size_mib": 64, "firmware_path": "rd",
+  "firmware_vars_path": "vars/new.img" },
+  { "name": "b", "mem_size_mib": 64, "firmware_path": "rd",
+  "firmware_vars_path": "vars/../vars/new.img" } ] }
+JSON
+if ! "$mkblobs" "$tmp/c/vars-two.json" 1024 "$tmp/vars-two" 2>"$tmp/err" >/dev/null &&
+	grep -qF "vms[0].firmware_vars_path and vms[1].firmware_vars_path are one file," "$tmp/err" &&
+	[ ! -e "$tmp/c/vars/new.img" ]; then ok vars-twice; else bad vars-twice "$(cat "$tmp/err")"; fi
+
 # 7. riscv64 (--arch riscv64): RAM from 0x80000000, and QEMU's device tree
 #    in the 2 MiB below min(RAM end, 3 GiB), which the blobs step over.
 #    With 1024 MiB the tree takes RAM's last 2 MiB; with 1030 MiB the

@@ -27,7 +27,7 @@
 #define CFG_GPA_BITS 40         /* smallest IPA size the aarch64 port uses */
 #define CFG_MAX_ERRORS 32       /* errors kept; more are only counted */
 #define CFG_KEYPATH_MAX 96
-#define CFG_DETAIL_MAX 200
+#define CFG_DETAIL_MAX 256      /* a VM's unknown key lists its keys: 208 bytes */
 
 /*
  * Error kinds. The order is part of the test suite (tests/config checks
