@@ -46,7 +46,6 @@
 #define VIEW_INITRD (ROOT_VM_VIEW_SIZE / 2) /* image, initrd: up to 1 GiB each */
 #define VIEW_DTB (ROOT_VM_VIEW_SIZE / 4 * 3)
 #define LARGE (1ull << KEEL_LARGE_PAGE_BITS)
-#define VM_PRIO 150u   /* VMM and device servers */
 #define VCPU_PRIO 100u /* below its VMM: an exit is answered at once */
 #define RWX KEEL_R_ALL
 #define RW (KEEL_R_READ | KEEL_R_WRITE)
@@ -377,6 +376,8 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	snprintf(size, sizeof(size), "%llx", (unsigned long long)spec->ram_size);
 	if (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO) { /* a UART or the flash: the VM's name */
 		args[1] = vm_dev_posts(spec, d) ? "post" : NULL;
+		if (spec->dev[d].kind == KEEL_VM_DEV_FLASH && spec->dev[d].disk >= 0)
+			args[1] = "vars"; /* bank 1 on a vars file */
 		args[2] = NULL;
 	}
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -393,7 +394,7 @@ static bool vm_device(struct vm *vm, const struct vm_spec *spec, unsigned d)
 	       srv_grant_report(s) && srv_grant_copy(s, KEEL_SRV_EP, ep, KEEL_R_READ) &&
 	       srv_grant_mint(vm->vmm, KEEL_VMM_SLOT_DEV(d), ep, KEEL_R_WRITE, d + 1) &&
 	       (spec->dev[d].kind != KEEL_VM_DEV_VIRTIO || vm_device_virtio(vm, spec, d, s)) &&
-	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, s)) &&
+	       (spec->dev[d].kind != KEEL_VM_DEV_FLASH || vm_flash_device(vm, spec, d, s)) &&
 	       (!keel_vm_dev_is_uart(spec->dev[d].kind) || vm_device_lines(vm, spec, d, s));
 }
 

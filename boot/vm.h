@@ -84,9 +84,12 @@ struct vm {
 	bool kept;            /* off, its entry still its own (keelctl: until remove) */
 };
 
-/* boot/vmflash.c: the flash server's banks and capabilities (device
- * kind KEEL_VM_DEV_FLASH); the 2 MiB frames firmware of size bytes takes. */
-bool vm_flash_device(struct vm *vm, const struct vm_spec *spec, struct server *s);
+#define VM_PRIO 150u   /* VMM and device servers (and their drivers) */
+
+/* boot/vmflash.c: the flash server's banks and capabilities (device d,
+ * kind KEEL_VM_DEV_FLASH), and with a vars file its block driver in
+ * vm->drv[d]; the 2 MiB frames firmware of size bytes takes. */
+bool vm_flash_device(struct vm *vm, const struct vm_spec *spec, unsigned d, struct server *s);
 uint64_t vm_flash_frames(uint64_t firmware_size);
 
 /* Build every object of the VM; nothing runs yet. NULL on failure (logged). */

@@ -42,7 +42,7 @@ $(B)/user/obj/device-servers/virtio/%: UCFLAGS += -Idevice-servers/virtio
 # server per VM with firmware_path (boot/vmflash.c).
 USER_PROGS += flash
 SHIPPED_PROGS += flash
-flash_SRCS := device-servers/flash/main.c device-servers/flash/model.c
+flash_SRCS := device-servers/flash/main.c device-servers/flash/model.c device-servers/flash/vars.c
 # virtio-rng and virtio-console device servers (h-vdev, docs/devices.md).
 include device-servers/vdev.mk
 # The control server: keelctl's requests over the machine's virtio

@@ -43,6 +43,7 @@ enum flash_mode {
 #define FLASH_SR_PROG_ERR 0x10u
 #define FLASH_SR_LOCKED 0x02u
 #define FLASH_BUF_WORDS 1024u /* writes a buffered program takes, at most */
+#define FLASH_VARS_BANK 1u    /* the bank a vars file keeps */
 
 struct flash_bank {
 	uint32_t mode;   /* enum flash_mode */
@@ -63,6 +64,13 @@ struct flash_state {
 	 * twice (keel/vmm.h). */
 	uint64_t acc_seq, acc_val;
 	uint32_t acc_ok, pad;
+	/* With a vars file (firmware_vars_path): bank 1's bytes read from it
+	 * so far (once per VM, in steps, so that a server crashed often
+	 * still gets through), and its bytes [dirty_lo, dirty_hi) changed
+	 * since they were last written to it (the server writes them
+	 * before it answers the access that ended the program or erase). */
+	uint64_t vars_loaded;
+	uint64_t dirty_lo, dirty_hi;
 };
 
 /* The state page: the state twice; a request works on the other copy
@@ -96,6 +104,11 @@ bool flash_read(const struct flash_state *s, const struct flash_mem *m, uint64_t
 		unsigned width, uint64_t *val);
 bool flash_write(struct flash_state *s, const struct flash_mem *m, uint64_t off,
 		 unsigned width, uint64_t val);
+/* Bank FLASH_VARS_BANK's bytes [*lo, *hi) changed by a program or erase
+ * that has ended (not in the middle of a buffered program): true if
+ * there are any. flash_clean forgets them (written out). */
+bool flash_dirty(const struct flash_state *s, uint64_t *lo, uint64_t *hi);
+void flash_clean(struct flash_state *s);
 /* The bank reads as its contents: it may be mapped into the guest. */
 bool flash_bank_is_array(const struct flash_state *s, unsigned bank);
 /* One device's CFI query byte at word index i (0 beyond the table). */

@@ -16,6 +16,8 @@
  * maps or unmaps each bank as its mode says before serving.
  *
  *   argv[1]   VM name
+ *   argv[2]   "vars": bank 1 is kept on a vars file (vars.c), read at the
+ *             VM's first start, every change written before it is answered
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,12 +33,16 @@
 #include <keel/vmm.h>
 
 #include "flash.h"
+#include "vars.h"
+
+#define VARS_STEP 0x200000ull /* bank 1 bytes read from the vars file at a time */
 
 struct flash {
 	struct flash_page *page;
 	struct flash_mem mem;
 	unsigned frames[KEEL_FLASH_BANKS]; /* frames each bank has */
 	bool mapped[KEEL_FLASH_BANKS];     /* as far as this instance knows */
+	uint64_t vars_bytes;               /* bank 1's bytes on the vars file; 0: none */
 	const char *self;
 };
 
@@ -119,6 +125,53 @@ static void flash_log_access(const struct keel_msg *m, uint64_t t0, bool ok)
 			 ok ? m->mr[1] : 0);
 }
 
+/* With a vars file: what the last program or erase changed goes to it
+ * before the guest hears of it; if it cannot, the status says the
+ * program failed (the bytes stay in bank 1 for this VM's life). */
+static void flash_vars_sync(struct flash *f)
+{
+	uint64_t lo, hi;
+	struct flash_state *w;
+	bool ok;
+	if (!f->vars_bytes || !flash_dirty(flash_page_resume(f->page), &lo, &hi))
+		return;
+	ok = vars_store(f->vars_bytes, lo, hi);
+	w = flash_begin(f->page);
+	flash_clean(w);
+	if (!ok) {
+		w->bank[FLASH_VARS_BANK].status |= FLASH_SR_PROG_ERR;
+		kprintf("[%s] writing bank 1 bytes 0x%llx..0x%llx to the vars file failed\n",
+			f->self, (unsigned long long)lo, (unsigned long long)hi);
+	}
+	flash_commit(f->page);
+}
+
+/* Bank 1 from the vars file, once per VM (a restarted server goes on
+ * where the last one got to), and what a crashed instance had not yet
+ * written out. */
+static void flash_vars_start(struct flash *f)
+{
+	struct flash_state *w;
+	uint64_t at;
+	f->vars_bytes = vars_attach(f->self, f->mem.size[FLASH_VARS_BANK]);
+	while (f->vars_bytes && (at = flash_page_resume(f->page)->vars_loaded) < f->vars_bytes) {
+		uint64_t n = f->vars_bytes - at < VARS_STEP ? f->vars_bytes - at : VARS_STEP;
+		if (!vars_load(at, at + n)) {
+			kprintf("[%s] reading bank 1 from the vars file failed: it is not kept\n",
+				f->self);
+			f->vars_bytes = 0;
+			return;
+		}
+		w = flash_begin(f->page);
+		w->vars_loaded = at + n;
+		flash_commit(f->page);
+		if (at + n == f->vars_bytes)
+			kprintf("[%s] bank 1: %llu KiB from the vars file\n", f->self,
+				(unsigned long long)(f->vars_bytes >> 10));
+	}
+	flash_vars_sync(f);
+}
+
 static bool flash_request(void *ctx, struct keel_msg *m)
 {
 	uint64_t t0 = keel_arch_counter();
@@ -141,8 +194,11 @@ static bool flash_request(void *ctx, struct keel_msg *m)
 		c = w;
 		if (m->label == KEEL_DEV_READ || m->label == KEEL_DEV_WRITE)
 			flash_log_access(m, t0, ok);
+		flash_vars_sync(f);
+		c = flash_page_resume(f->page);
 	}
-	/* before the reply: the guest's next read sees the new mode */
+	/* before the reply: the guest's next read sees the new mode (and,
+	 * with a vars file, the change is on it) */
 	flash_follow_modes(f, c, false);
 	m->label = 0;
 	m->len = KEEL_DEV_REPLY_LEN;
@@ -166,7 +222,6 @@ int main(int argc, char **argv)
 				    .fault = keel_dev_route_exit };
 	long err;
 	f.self = argv[0];
-	(void)argc;
 	_Static_assert(sizeof(struct flash_page) <= 4096, "state page layout");
 	f.page = (struct flash_page *)(uintptr_t)KEEL_DEV_STATE_VADDR;
 	if (f.page->copy[f.page->current & 1].magic == FLASH_STATE_MAGIC)
@@ -179,6 +234,8 @@ int main(int argc, char **argv)
 		.size = { f.frames[0] * KEEL_FLASH_FRAME_SIZE, f.frames[1] * KEEL_FLASH_FRAME_SIZE },
 		.writable = { false, true },
 	};
+	if (argc > 2 && strcmp(argv[2], "vars") == 0)
+		flash_vars_start(&f); /* before bank 1 is mapped into the guest */
 	flash_follow_modes(&f, flash_page_resume(f.page), true);
 	flash_log.magic = KEEL_DEV_LOG_MAGIC;
 	keel_report(KEEL_REPORT_TRACE_LOG, (uint64_t)(uintptr_t)&flash_log, "trace log");

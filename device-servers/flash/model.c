@@ -134,30 +134,60 @@ static bool bank_writable(const struct flash_mem *m, unsigned bank)
 	return m->writable[bank] && m->data[bank];
 }
 
+static void mark_dirty(struct flash_state *s, unsigned bank, uint64_t lo, uint64_t hi)
+{
+	if (bank != FLASH_VARS_BANK)
+		return;
+	if (s->dirty_hi <= s->dirty_lo) {
+		s->dirty_lo = lo;
+		s->dirty_hi = hi;
+		return;
+	}
+	s->dirty_lo = lo < s->dirty_lo ? lo : s->dirty_lo;
+	s->dirty_hi = hi > s->dirty_hi ? hi : s->dirty_hi;
+}
+
+bool flash_dirty(const struct flash_state *s, uint64_t *lo, uint64_t *hi)
+{
+	uint32_t mode = s->bank[FLASH_VARS_BANK].mode;
+	*lo = s->dirty_lo;
+	*hi = s->dirty_hi;
+	return *hi > *lo && mode != FLASH_BUF_DATA && mode != FLASH_BUF_CONFIRM;
+}
+
+void flash_clean(struct flash_state *s)
+{
+	s->dirty_lo = s->dirty_hi = 0;
+}
+
 /* Program width bytes at boff as QEMU's model does: the word is stored
  * (no AND with what was there). */
-static void bank_program(struct flash_bank *b, const struct flash_mem *m, unsigned bank,
+static void bank_program(struct flash_state *s, const struct flash_mem *m, unsigned bank,
 			 uint64_t boff, unsigned width, uint64_t val)
 {
 	if (!bank_writable(m, bank)) {
-		b->status |= FLASH_SR_PROG_ERR | FLASH_SR_LOCKED;
+		s->bank[bank].status |= FLASH_SR_PROG_ERR | FLASH_SR_LOCKED;
 		return;
 	}
-	if (boff < m->size[bank] && width <= m->size[bank] - boff)
+	if (boff < m->size[bank] && width <= m->size[bank] - boff) {
 		memcpy(m->data[bank] + boff, &val, width);
+		mark_dirty(s, bank, boff, boff + width);
+	}
 }
 
-static void bank_erase(struct flash_bank *b, const struct flash_mem *m, unsigned bank,
+static void bank_erase(struct flash_state *s, const struct flash_mem *m, unsigned bank,
 		       uint64_t boff)
 {
-	uint64_t at = boff & ~(KEEL_FLASH_SECTOR - 1);
+	uint64_t at = boff & ~(KEEL_FLASH_SECTOR - 1), n;
 	if (!bank_writable(m, bank)) {
-		b->status |= FLASH_SR_ERASE_ERR | FLASH_SR_LOCKED;
+		s->bank[bank].status |= FLASH_SR_ERASE_ERR | FLASH_SR_LOCKED;
 		return;
 	}
-	if (at < m->size[bank])
-		memset(m->data[bank] + at, 0xff, m->size[bank] - at < KEEL_FLASH_SECTOR ?
-			m->size[bank] - at : KEEL_FLASH_SECTOR);
+	if (at < m->size[bank]) {
+		n = m->size[bank] - at < KEEL_FLASH_SECTOR ? m->size[bank] - at : KEEL_FLASH_SECTOR;
+		memset(m->data[bank] + at, 0xff, n);
+		mark_dirty(s, bank, at, at + n);
+	}
 }
 
 /* A command in read-array, status, query or identifier mode. */
@@ -218,12 +248,12 @@ bool flash_write(struct flash_state *s, const struct flash_mem *m, uint64_t off,
 		return false;
 	switch (b->mode) {
 	case FLASH_PROGRAM:
-		bank_program(b, m, bank, boff, width, val);
+		bank_program(s, m, bank, boff, width, val);
 		b->mode = FLASH_STATUS;
 		break;
 	case FLASH_ERASE:
 		if (cmd == 0xd0)
-			bank_erase(b, m, bank, boff);
+			bank_erase(s, m, bank, boff);
 		bank_confirm(b, cmd, FLASH_SR_ERASE_ERR | FLASH_SR_PROG_ERR);
 		break;
 	case FLASH_LOCK: /* lock bits are not kept: every block stays unlocked */
@@ -239,7 +269,7 @@ bool flash_write(struct flash_state *s, const struct flash_mem *m, uint64_t off,
 		}
 		break;
 	case FLASH_BUF_DATA: /* stored as it comes, as QEMU's model does */
-		bank_program(b, m, bank, boff, width, val);
+		bank_program(s, m, bank, boff, width, val);
 		if (--b->left == 0)
 			b->mode = FLASH_BUF_CONFIRM;
 		break;

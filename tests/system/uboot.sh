@@ -14,6 +14,11 @@
 #             bank 1 through the command interface (buffered writes),
 #             and md.b reads the environment back from bank 1 as memory
 #             once it is in read-array mode again
+#   vars      the config's firmware_vars_path (build/uboot/vars.img, made
+#             afresh: mkblobs creates it) keeps bank 1: after saveenv
+#             the host file holds keelmark, and after U-Boot's reset
+#             (the VM built again, bank 1 new frames) U-Boot loads the
+#             environment with keelmark from the file
 #   virtio    virtio scan, ext4ls virtio 0 /: the VM's read-only virtio
 #             disk (build/uboot/root.ext4, the rootfs made afresh by make
 #             uboot-system) lists the rootfs' top level
@@ -31,7 +36,8 @@
 # with test=flash-crash (tests/root/scn_flash.c): root crashes the flash
 # server every 10 ms. Only the prompt and the flash steps run, which must
 # pass as without crashes, and root's log must show restarts of the
-# server that resumed from its state page. Log: system/uboot-crash.log.
+# server that resumed from its state page, and the vars file must hold
+# what saveenv wrote. Log: system/uboot-crash.log.
 set -u
 export LC_ALL=C
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -53,6 +59,8 @@ log=$outdir/uboot${crash:+-crash}.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-uboot.XXXXXX")
 qemu=
 trap '[ -n "$qemu" ] && kill $qemu 2>/dev/null; wait 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
+vars=build/uboot/vars.img # the config's firmware_vars_path: mkblobs makes it afresh
+rm -f "$vars"
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 1024 "$tmp/blobs" >/dev/null || die "mkblobs failed"
 cp "$bin" "$tmp/keel.bin"
@@ -142,7 +150,13 @@ run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x400
 	has envread '^## Error: "keelmark" not defined' '^keelmark=6x7=42' &&
 	pass "bank 1 read back as memory: the saved environment, CRC intact, has keelmark=6x7=42" ||
 	fail "env import from bank 1"
+# has_vars MARK: the host file has the environment line saveenv wrote.
+has_vars() {
+	[ -f "$vars" ] && grep -aq "$1" "$vars"
+}
 if [ -n "$crash" ]; then
+	has_vars 'keelmark=6x7=42' && pass "vars: saveenv's environment is on the host file" ||
+		fail "vars: $vars does not have keelmark=6x7=42"
 	restarts=$(grep -ac 'server uboot-flash restarted' "$log")
 	if [ "$restarts" -ge 20 ] && grep -aq 'uboot-flash\] resuming the flash' "$log"; then
 		pass "flash-crash: the flash server restarted $restarts times, resuming from its state page"
@@ -153,6 +167,30 @@ if [ -n "$crash" ]; then
 	[ "$fails" = 0 ] || exit 1
 	echo "[uboot] all passed (flash-crash)"
 	exit 0
+fi
+if has_vars 'keelmark=6x7=42'; then
+	pass "vars: saveenv's environment is on the host file ($vars)"
+else
+	fail "vars: $vars does not have keelmark=6x7=42"
+fi
+# wait_count REGEX N: until the log's view has N lines matching it.
+wait_count() {
+	local t=0
+	until [ "$(view | grep -acE "$1")" -ge "$2" ]; do
+		t=$((t + 1))
+		{ [ "$t" -gt $((LIMIT * 5)) ] || ! kill -0 "$qemu" 2>/dev/null; } && return 1
+		sleep 0.2
+	done
+}
+printf 'reset\r' >&3
+if wait_count 'Hit any key to stop autoboot' 2; then
+	printf ' ' >&3
+	sleep 1
+	run varsenv 'printenv keelmark' && has varsenv '^keelmark=6x7=42' &&
+		pass "vars: after reset (bank 1 built anew) U-Boot loads keelmark from the vars file" ||
+		fail "vars: keelmark not in the environment after reset"
+else
+	fail "vars: U-Boot did not come back after reset"
 fi
 run virtio 'virtio scan; ext4ls virtio 0 /' && has virtio '<DIR> .* bin$' '<DIR> .* etc$' &&
 	pass "virtio: ext4ls virtio 0 / lists the rootfs ($(grep -ac '<DIR>' "$tmp/virtio") directories)" ||

@@ -158,6 +158,60 @@ START_TEST(lock_commands_pass)
 }
 END_TEST
 
+static void dirty_is(uint64_t lo, uint64_t hi)
+{
+	uint64_t l, h;
+	ck_assert(flash_dirty(&st, &l, &h));
+	ck_assert_uint_eq(l, lo);
+	ck_assert_uint_eq(h, hi);
+}
+
+static bool is_dirty(void)
+{
+	uint64_t l, h;
+	return flash_dirty(&st, &l, &h);
+}
+
+/* What the vars file must get (firmware_vars_path): the bytes a program
+ * or erase changed, once it has ended, never bank 0's or a refused one's. */
+START_TEST(dirty_ranges)
+{
+	ck_assert(!is_dirty());
+	wr(BANK + 0x104, 4, 0x40);
+	ck_assert(!is_dirty());
+	wr(BANK + 0x104, 4, 0x12345678);
+	dirty_is(0x104, 0x108);
+	flash_clean(&st);
+	ck_assert(!is_dirty());
+	wr(BANK + KEEL_FLASH_SECTOR + 8, 4, 0x20);
+	wr(BANK + KEEL_FLASH_SECTOR + 8, 4, 0xd0);
+	dirty_is(KEEL_FLASH_SECTOR, 2 * KEEL_FLASH_SECTOR); /* the whole block */
+	wr(BANK + 0x10, 4, 0x40);
+	wr(BANK + 0x10, 4, 0);
+	dirty_is(0x10, 2 * KEEL_FLASH_SECTOR); /* both, until written out */
+	flash_clean(&st);
+	wr(0x100, 4, 0x40); /* bank 0: refused, nothing to write */
+	wr(0x100, 4, 0);
+	wr(0, 4, 0x20);
+	wr(0, 4, 0xd0);
+	ck_assert(!is_dirty());
+}
+END_TEST
+
+/* A buffered program is written out at its end, not word by word. */
+START_TEST(dirty_after_buffer)
+{
+	wr(BANK + 0x200, 2, 0xe8);
+	wr(BANK + 0x200, 2, 1); /* two words */
+	wr(BANK + 0x200, 2, 0x1111);
+	ck_assert(!is_dirty());
+	wr(BANK + 0x202, 2, 0x2222);
+	ck_assert(!is_dirty()); /* stored, but the confirm is still to come */
+	wr(BANK + 0x200, 2, 0xd0);
+	dirty_is(0x200, 0x204);
+}
+END_TEST
+
 /* A request on a copy: until the commit, the page's state is the old one. */
 START_TEST(page_commit)
 {
@@ -188,6 +242,8 @@ Suite *suite_flash(void)
 	tcase_add_test(t, bank0_read_only);
 	tcase_add_test(t, lock_commands_pass);
 	tcase_add_test(t, page_commit);
+	tcase_add_test(t, dirty_ranges);
+	tcase_add_test(t, dirty_after_buffer);
 	suite_add_tcase(su, t);
 	return su;
 }

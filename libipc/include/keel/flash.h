@@ -19,6 +19,19 @@
  *                               (the same frames: they outlive it)
  *   KEEL_DEV_STATE_VADDR        its state page
  *   argv[1] VM name (bank 0's frame count: the filled BANK0 slots)
+ *
+ * and with a vars file (firmware_vars_path: argv[2] "vars"), as the
+ * client of the block driver server of the file's disk (keel/blk.h):
+ *
+ *   KEEL_FLASH_SLOT_DRV         the driver's notification, WRITE, badged
+ *                               KEEL_BLK_BIT_REQ
+ *   KEEL_FLASH_SLOT_DONE        a notification, READ, that the driver
+ *                               signals (not bound: the server waits on
+ *                               it inside a guest access)
+ *   KEEL_BLK_SHARED_VADDR       the shared area (ring, segment lists)
+ *
+ * The driver's table of "guest RAM" is bank 1 at its guest-physical
+ * address: requests move bank 1's bytes and nothing else.
  */
 #ifndef KEEL_FLASH_H
 #define KEEL_FLASH_H
@@ -33,6 +46,8 @@
 #define KEEL_FLASH_SLOT_S2 9u                /* KEEL_SRV_FREE */
 #define KEEL_FLASH_SLOT_BANK0(i) (10u + (i))
 #define KEEL_FLASH_SLOT_BANK1(i) (10u + KEEL_FLASH_BANK0_MAX + (i))
+#define KEEL_FLASH_SLOT_DRV KEEL_FLASH_SLOT_BANK1(KEEL_FLASH_BANK_FRAMES)
+#define KEEL_FLASH_SLOT_DONE (KEEL_FLASH_SLOT_DRV + 1u)
 #define KEEL_FLASH_BANK0_VADDR 0x100000000ull
 #define KEEL_FLASH_BANK1_VADDR 0x200000000ull
 
