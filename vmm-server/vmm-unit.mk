@@ -76,6 +76,28 @@ fuzz-dtb: $(DTB_FUZZ) $(VMMU_DIR)/fuzz-dtb-seeds/.done
 TEST_TARGETS += fuzz-dtb-smoke
 fuzz: fuzz-dtb
 
+# libFuzzer (clang, ASan, UBSan) over the CFI flash model a firmware VM
+# drives (tests/fuzz/fuzz_flash.c: any access sequence, with the dirty
+# range the vars file relies on checked): a smoke run in make test,
+# FUZZ_RUNS inputs in make fuzz. Its own rule: not the VMM's pattern below.
+FLASH_FUZZ := $(VMMU_DIR)/fuzz_flash
+FLASH_FUZZ_RUNS ?= 50000
+FLASH_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VMMU_DIR)/fuzz-flash- $(VMMU_DIR)/fuzz-flash-corpus
+$(FLASH_FUZZ): tests/fuzz/fuzz_flash.c tests/fuzz/fuzz_input.h device-servers/flash/model.c 		device-servers/flash/flash.h libipc/include/keel/flash.h | vmm-unit-tools
+	@mkdir -p $(dir $@) $(VMMU_DIR)/fuzz-flash-corpus
+	clang -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wmissing-variable-declarations \
+		-Wshadow -Wvla -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -D_POSIX_C_SOURCE=200809L -Itests/fuzz \
+		-Idevice-servers/flash -Ilibipc/include tests/fuzz/fuzz_flash.c \
+		device-servers/flash/model.c -o $@
+.PHONY: fuzz-flash-smoke fuzz-flash
+fuzz-flash-smoke: $(FLASH_FUZZ)
+	$< -runs=$(FLASH_FUZZ_RUNS) -seed=1 $(FLASH_FUZZ_ARGS)
+fuzz-flash: $(FLASH_FUZZ)
+	$< -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FLASH_FUZZ_ARGS)
+TEST_TARGETS += fuzz-flash-smoke
+fuzz: fuzz-flash
+
 # libFuzzer (clang, ASan, UBSan) over the VMM's exit decoder
 # (tests/fuzz/fuzz_exit.c: any exit message through exit_handle) and over
 # its vGIC and PSCI handlers (tests/fuzz/fuzz_vgic.c: register accesses,

@@ -242,10 +242,11 @@ bool flash_write(struct flash_state *s, const struct flash_mem *m, uint64_t off,
 {
 	unsigned bank = (unsigned)(off / KEEL_FLASH_BANK_SIZE);
 	uint64_t boff = off % KEEL_FLASH_BANK_SIZE;
-	struct flash_bank *b = &s->bank[bank];
+	struct flash_bank *b;
 	uint8_t cmd = (uint8_t)val;
-	if (!access_ok(off, width))
+	if (!access_ok(off, width)) /* first: bank may be any number (fuzz_flash found it) */
 		return false;
+	b = &s->bank[bank];
 	switch (b->mode) {
 	case FLASH_PROGRAM:
 		bank_program(s, m, bank, boff, width, val);
