@@ -29,13 +29,28 @@ t_uplink() {
 		'^sum=[0-9a-f]{64}' 120 || return 1
 	sum=${last#sum=}
 	t_web || return 1
+	local body rc t0
+	body=$(mktemp "${TMPDIR:-/tmp}/keel-uplink.XXXXXX")
 	while [ "$crashes" -lt "${UPLINK_MIN_CRASHES:-3}" ] && [ "$n" -lt 40 ]; do
 		before=$(grep -ac 'server lan-uplink restarted' "$log")
-		got=$(curl -sf --max-time 120 "http://127.0.0.1:$port/big" | sha256sum | cut -c1-64)
+		t0=$SECONDS
+		curl -sf --max-time 120 -o "$body" "http://127.0.0.1:$port/big"
+		rc=$?
+		got=$(sha256sum <"$body" | cut -c1-64)
 		n=$((n + 1))
-		[ "$got" = "$sum" ] || { echo "[linux] uplink: fetch $n: sha256 $got, the guest's $sum"; return 1; }
+		if [ "$got" != "$sum" ]; then
+			# what curl saw, so that a failure says whether bytes were wrong
+			# or the transfer did not finish (curl's exit code: 28 timeout,
+			# 56 receive error, 52 nothing)
+			echo "[linux] uplink: fetch $n: sha256 $got, the guest's $sum (curl exit $rc," \
+				"$(stat -c %s "$body") bytes in $((SECONDS - t0)) s," \
+				"$(($(grep -ac 'server lan-uplink restarted' "$log") - before)) uplink restarts during it)"
+			rm -f "$body"
+			return 1
+		fi
 		crashes=$((crashes + $(grep -ac 'server lan-uplink restarted' "$log") - before))
 	done
+	rm -f "$body"
 	echo "[linux] uplink: $n fetches of $mib MiB, sha256 $sum each, $crashes uplink driver crashes during them"
 	[ "$crashes" -ge "${UPLINK_MIN_CRASHES:-3}" ]
 }
