@@ -223,6 +223,20 @@ bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s)
 	       srv_grant_move(s, KEEL_NET_SLOT_SWITCH, badged);
 }
 
+void net_detach(const struct vm_spec *spec)
+{
+	for (unsigned d = 0; d < spec->ndev; d++)
+		for (unsigned i = 0; i < nnets && spec->dev[d].net_name; i++) {
+			struct net_switch *sw = &nets[i];
+			int p = strcmp(sw->name, spec->dev[d].net_name) == 0
+					? net_port_find(sw, spec->name, d) : -1;
+			if (p < 0)
+				continue;
+			__atomic_store_n(&sw->info->port[p].live, 0, __ATOMIC_RELEASE);
+			keel_signal(sw->ntfn); /* a pass: it forgets the port's MACs */
+		}
+}
+
 bool net_at(unsigned i, struct net_view *out)
 {
 	const struct net_switch *sw = i < nnets ? &nets[i] : NULL;

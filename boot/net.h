@@ -14,6 +14,10 @@ bool net_ensure(const struct vm_spec *spec);
 /* Connect device d's server s (a virtio-net server, being built) to its
  * port: the shared area, the switch's notification, its own. */
 bool net_attach(const struct vm_spec *spec, unsigned d, struct server *s);
+/* The VM is gone: its ports are no longer live (the switch delivers
+ * nothing to them and forgets the MACs it learned there); a VM built
+ * again from spec gets them back (net_ensure). */
+void net_detach(const struct vm_spec *spec);
 /* The switch server of the network named name, or NULL: for the test
  * root's crash scenarios. */
 struct server *net_switch_server(const char *name);

@@ -636,6 +636,7 @@ void vm_destroy(struct vm *vm)
 	vm_stop(vm);
 	vm_clear(vm);
 	console_detach(vm);
+	net_detach(&vm->spec); /* h-net: its ports are not live until it is built again */
 	kprintf("[root] VM %s destroyed: its servers are gone, its memory is free\n", vm->name);
 }
 

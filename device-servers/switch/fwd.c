@@ -41,6 +41,15 @@ void sw_forget_port(struct sw_table *t, unsigned p)
 			t->e[i].used = 0;
 }
 
+void sw_live_changed(struct sw_table *t, uint32_t *seen, uint32_t live)
+{
+	uint32_t gone = *seen & ~live;
+	for (unsigned p = 0; p < KEEL_NET_PORTS; p++)
+		if (gone & (1u << p))
+			sw_forget_port(t, p);
+	*seen = live;
+}
+
 /* Whether port in may send a frame from src (fwd.h). */
 static bool sw_src_ok(const struct sw_table *t, unsigned in, const uint8_t macs[][6],
 		      const uint8_t *src)

@@ -56,5 +56,10 @@ uint32_t sw_route(struct sw_table *t, unsigned in, const uint8_t macs[][6], uint
 int sw_lookup(const struct sw_table *t, const uint8_t mac[6]);
 /* Forget what was learned on port p (its NIC went away). */
 void sw_forget_port(struct sw_table *t, unsigned p);
+/* The live ports are now live (root's info page); *seen the mask this
+ * was last called with: what was learned on every port that left since
+ * is forgotten, so that a VM built later with its MAC is not passed over
+ * and nothing is learned to lead to a port nobody serves. */
+void sw_live_changed(struct sw_table *t, uint32_t *seen, uint32_t live);
 
 #endif /* SWITCH_FWD_H */

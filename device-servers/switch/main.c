@@ -39,7 +39,7 @@ struct sw_state {
 	uint32_t port, idx; /* its port and tx index */
 	uint32_t done;      /* the ports it was delivered to */
 	uint32_t dest;      /* the ports it goes to */
-	uint32_t pad;
+	uint32_t live_seen; /* the live ports at the last pass (sw_live_changed) */
 	struct sw_table t;
 };
 _Static_assert(sizeof(struct sw_state) <= 4096, "one state page");
@@ -146,11 +146,13 @@ static void sw_forward(unsigned p, uint32_t idx, uint32_t live)
 	wake |= 1u << p; /* room in its tx ring */
 }
 
-/* Every frame every live port has published. */
+/* Every frame every live port has published (root signals the switch
+ * when a port leaves, too: what was learned there is forgotten). */
 static void sw_pass(void)
 {
 	uint32_t live = sw_live();
 	bool more = true;
+	sw_live_changed(&st->t, &st->live_seen, live);
 	while (more) {
 		more = false;
 		for (unsigned p = 0; p < KEEL_NET_PORTS; p++) {

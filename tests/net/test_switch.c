@@ -134,6 +134,29 @@ START_TEST(a_learned_port_that_left_floods_again)
 }
 END_TEST
 
+/* Root takes a destroyed VM's port out of the info page's live mask: the
+ * switch forgets what it learned there, keeps the rest, and forgets
+ * nothing twice (a port that comes back learns afresh). */
+START_TEST(a_port_that_leaves_is_forgotten_once)
+{
+	uint32_t seen = ALL4;
+	send_from(1, macs[1], bcast, 60, ALL4);
+	send_from(2, macs[2], bcast, 60, ALL4);
+	sw_live_changed(&t, &seen, ALL4);
+	ck_assert_int_eq(sw_lookup(&t, macs[2]), 2); /* nothing left: nothing forgotten */
+	sw_live_changed(&t, &seen, ALL4 & ~(1u << 2));
+	ck_assert_uint_eq(seen, ALL4 & ~(1u << 2));
+	ck_assert_int_eq(sw_lookup(&t, macs[2]), -1);
+	ck_assert_int_eq(sw_lookup(&t, macs[1]), 1);
+	/* to it now: flooded to the live ports, not to port 2 */
+	ck_assert_uint_eq(send_from(0, macs[0], macs[2], 60, seen), 0x2u | 0x8u);
+	sw_live_changed(&t, &seen, ALL4); /* built again: it learns anew */
+	send_from(2, macs[2], bcast, 60, ALL4);
+	sw_live_changed(&t, &seen, ALL4);
+	ck_assert_int_eq(sw_lookup(&t, macs[2]), 2);
+}
+END_TEST
+
 START_TEST(the_uplink_sends_from_any_source_but_a_port_s)
 {
 	const uint8_t gw[6] = { 0x52, 0x55, 0x0a, 0, 0, 0xfe }, mcast[6] = { 0x01, 0, 0, 0, 0, 1 };
@@ -204,6 +227,7 @@ static Suite *net_suite(void)
 	tcase_add_test(sw, bad_lengths_are_dropped_and_counted);
 	tcase_add_test(sw, a_full_table_forgets_the_oldest);
 	tcase_add_test(sw, a_learned_port_that_left_floods_again);
+	tcase_add_test(sw, a_port_that_leaves_is_forgotten_once);
 	tcase_add_test(sw, the_uplink_sends_from_any_source_but_a_port_s);
 	tcase_add_test(hdr, tx_header_plain_frames_pass);
 	tcase_add_test(hdr, tx_header_refuses_what_was_not_offered);

@@ -40,7 +40,8 @@
 #             Both files stay in <dir>/system/.
 #   pause     vm1 paused: its exit count stands still; resumed: its
 #             shell answers
-#   stop      keelctl stop vm2: list says off, events vm-stopped
+#   stop      keelctl stop vm2: list says off, lan has 2 live ports (vm2's
+#             left: the switch forgets its MAC), events vm-stopped
 #   start     keelctl start vm2: it boots again to its shell (Ctrl-] 2)
 #   create    keelctl create of tests/ctl/bad-vm.json is refused with the
 #             config loader's located messages, and list is unchanged;
@@ -359,12 +360,13 @@ t_stop() {
 	kc stop vm2 && expect 'VM vm2 destroyed' 60 && kc --json list &&
 		has '"name":"vm2","state":"off","vcpus":2,"memory_mib":256,"uptime_ms":0,"servers":\[\]' &&
 		has '"name":"vm1","state":"running"' &&
+		has '"networks":\[\{"name":"lan","ports":2,' &&
 		kc --json events && has '"event":"vm-stopped","vm":"vm2"' &&
 		! kc stop vm2 && has 'not possible'
 }
 t_start() {
 	kc start vm2 && has '^start vm2: done' && kc --json list &&
-		has '"name":"vm2","state":"running"' &&
+		has '"name":"vm2","state":"running"' && has '"networks":\[\{"name":"lan","ports":3,' &&
 		send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
 		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
 		run_cmd 'echo vm2-again-$((40+2))' '^vm2-again-42' &&
