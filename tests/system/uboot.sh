@@ -34,10 +34,11 @@
 #
 # UBOOT_CRASH=1 with the test image (keel-test.bin) boots the same config
 # with test=flash-crash (tests/root/scn_flash.c): root crashes the flash
-# server every 10 ms. Only the prompt and the flash steps run, which must
-# pass as without crashes, and root's log must show restarts of the
-# server that resumed from its state page, and the vars file must hold
-# what saveenv wrote. Log: system/uboot-crash.log.
+# server every 10 ms, and every 7th time the vars file's block driver
+# instead. Only the prompt and the flash steps run, which must pass as
+# without crashes; root's log must show restarts of the server that
+# resumed from its state page and of the driver, and the vars file must
+# hold what saveenv wrote. Log: system/uboot-crash.log.
 set -u
 export LC_ALL=C
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -82,7 +83,7 @@ fail() { echo "[uboot] FAIL $1 (log: $log)"; fails=$((fails + 1)); }
 # the flash server's crashes, which the kernel prints into the middle of
 # the guest's lines (each a whole line of its own, with its newline).
 view() {
-	tr -d '\r' <"$log" | perl -0pe 's/\[root\] server uboot-flash (faulted: [^\n]*|restarted \(restart \d+\))\n//g; s/\[uboot-flash\] resuming the flash.s modes\n//g'
+	tr -d '\r' <"$log" | perl -0pe 's/\[root\] server uboot-(flash|varsdrv) (faulted: [^\n]*|restarted \(restart \d+\))\n//g; s/\[uboot-flash\] resuming the flash.s modes\n//g'
 }
 # wait_for REGEX: until the log's view has it, QEMU dies or LIMIT.
 wait_for() {
@@ -163,6 +164,9 @@ if [ -n "$crash" ]; then
 	else
 		fail "flash-crash: the flash server restarted $restarts times (want 20 or more, resuming its state)"
 	fi
+	drv=$(grep -ac 'server uboot-varsdrv restarted' "$log")
+	[ "$drv" -ge 3 ] && pass "flash-crash: the vars file's driver restarted $drv times" ||
+		fail "flash-crash: the vars file's driver restarted $drv times (want 3 or more)"
 	grep -aq 'Synchronous Abort\|unknown exit' "$log" && fail "an abort or unknown exit in the log"
 	[ "$fails" = 0 ] || exit 1
 	echo "[uboot] all passed (flash-crash)"
