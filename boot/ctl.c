@@ -542,8 +542,8 @@ static const char *ctl_create_check(const struct vm_spec *spec)
 		return "a VM's name is at most 31 bytes"; /* the loader said so first */
 	for (unsigned d = 0; d < spec->ndev; d++)
 		if (spec->dev[d].disk >= 0)
-			return "a VM made at run time has no virtio-blk disk (the machine's "
-			       "disks are fixed when QEMU starts)";
+			return "a VM made at run time has no disk, virtio-blk or vars file "
+			       "(the machine's disks are fixed when QEMU starts)";
 	return NULL;
 }
 

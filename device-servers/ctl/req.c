@@ -427,7 +427,7 @@ static size_t ctl_config_at(struct req *r, const struct cfg_ctx *pos, const cJSO
 
 /* What only run time adds to the loader's rules, located in the config:
  * a VM's name must be new (its length is the loader's rule), and it can have no
- * disk (QEMU's disks are fixed at boot). Anything else, a config the
+ * disk, neither a virtio-blk nor a vars file (QEMU's disks are fixed at boot). Anything else, a config the
  * loader would refuse included, is left to root's loader. */
 static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
 			       const struct cfg_ctx *pos)
@@ -438,10 +438,16 @@ static size_t ctl_create_check(struct req *r, const struct keel_ctl_status *st,
 	for (vm = cJSON_IsArray(vms) ? vms->child : (const cJSON *)0; vm; vm = vm->next) {
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(vm, "name"), *dev;
 		const cJSON *devs = cJSON_GetObjectItemCaseSensitive(vm, "devices");
+		const cJSON *vars = cJSON_GetObjectItemCaseSensitive(vm, "firmware_vars_path");
 		int d = 0;
 		snprintf(key, sizeof(key), "vms[%d].name", i);
 		if (cJSON_IsString(name) && ctl_vm_index(st, name->valuestring) >= 0)
 			return ctl_config_at(r, pos, name, key, "a VM of that name exists");
+		snprintf(key, sizeof(key), "vms[%d].firmware_vars_path", i);
+		if (vars)
+			return ctl_config_at(r, pos, vars, key,
+					     "a VM made at run time has no vars file (the machine's "
+					     "disks are fixed when QEMU starts)");
 		for (dev = cJSON_IsArray(devs) ? devs->child : (const cJSON *)0; dev; dev = dev->next) {
 			const cJSON *type = cJSON_GetObjectItemCaseSensitive(dev, "type");
 			snprintf(key, sizeof(key), "vms[%d].devices[%d].type", i, d++);

@@ -235,6 +235,12 @@ START_TEST(create_checked_and_located)
 			 "\"column\":52,\"errors\":[\"y.json:1:52: vms[0].devices[1].type: a VM made "
 			 "at run time has no virtio-blk disk (the machine's disks are fixed when QEMU "
 			 "starts)\"]}");
+	ck_assert_str_eq(ask("{\"cmd\":\"create\",\"file\":\"z.json\",\"text\":"
+			     "\"{\\\"vms\\\":[{\\\"name\\\":\\\"fw\\\",\\\"firmware_vars_path\\\":\\\"v\\\"}]}\"}"),
+			 "{\"error\":\"the config is refused\",\"file\":\"z.json\",\"line\":1,"
+			 "\"column\":22,\"errors\":[\"z.json:1:22: vms[0].firmware_vars_path: a VM "
+			 "made at run time has no vars file (the machine's disks are fixed when QEMU "
+			 "starts)\"]}");
 	refused("{\"cmd\":\"create\",\"file\":\"a b\",\"text\":\"{}\"}",
 		"must be a file name: 1 to 63 bytes, no spaces", 17);
 	refused("{\"cmd\":\"create\",\"file\":\"x.json\"}",
