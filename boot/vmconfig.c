@@ -149,6 +149,22 @@ static void fill_spec(unsigned v, struct vm_spec *spec)
 			.disk = vm->firmware_vars_path[0] ? (int)cfg_disk_index(&sys, v, -1) : -1 };
 }
 
+/* A file the config names is a boot blob, known by its file name
+ * (mkblobs): its size, for the loader's checks that need one (a file
+ * too large for the VMM's window, a raw image's entry point and its room
+ * below the device tree), so that root refuses such a VM located and in
+ * check-config's words. A file that is no blob (a vars file, a disk) is
+ * unknown, as to check-config a file that does not exist. */
+static bool vmconfig_file_size(void *ctx, const char *path, uint64_t *size)
+{
+	const struct keel_boot_module *m = srv_module(cfg_file_name(path));
+	(void)ctx;
+	if (!m)
+		return false;
+	*size = m->size;
+	return true;
+}
+
 const struct cfg_errors *vmconfig_errors(void)
 {
 	return &errs;
@@ -158,7 +174,7 @@ unsigned vmconfig_load(const char *file, const char *text, size_t len, uint64_t 
 		       struct vm_spec *out, unsigned max)
 {
 	struct cJSON_Hooks hooks = { .malloc_fn = heap_alloc, .free_fn = heap_free };
-	struct cfg_machine machine = { .max_vms = max };
+	struct cfg_machine machine = { .max_vms = max, .file_size = vmconfig_file_size };
 	struct cfg_limits lim = { .max_vcpus = KEEL_VMM_MAX_VCPUS,
 				  .phys_mem_bytes = avail_bytes, .machine = &machine,
 				  .arch = root_arch_cfg() };

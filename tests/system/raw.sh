@@ -10,7 +10,10 @@
 #    so the image was placed and entered where the config said;
 #  - vm2 names the same file without the two keys: check-config refuses
 #    it, located, in the VMM's words; booted anyway, its VMM refuses it
-#    with the same words, and vm1 runs on.
+#    with the same words, and vm1 runs on;
+#  - vm3 (an entry point outside the image) and vm4 (an image that runs
+#    into the device tree's region): booted anyway, root's loader refuses
+#    them with check-config's very lines (it knows the blobs' sizes).
 #
 #   bash tests/system/raw.sh build/aarch64/keel.bin
 # (CHECK_CONFIG, MKBLOBS: the host tools, as make sets them.)
@@ -64,7 +67,9 @@ refused into-dtb ', "kernel_load_addr": "0x43f00000", "entry_point": "0x43f01000
 # vm2 names raw.bin without the keys: check-config refuses it in the
 # VMM's words (it runs the VMM's image check), and passes vm1. The config
 # is booted anyway (mkblobs does not check), so the VMM must say the same.
-echo "{ \"vms\": [ $(vm vm1 "$raw_keys"), $(vm vm2 "") ] }" >"$tmp/raw.json"
+echo "{ \"vms\": [ $(vm vm1 "$raw_keys"), $(vm vm2 ""),
+	$(vm vm3 ', "kernel_load_addr": "0x40080000", "entry_point": "0x40200000"'),
+	$(vm vm4 ', "kernel_load_addr": "0x43f00000", "entry_point": "0x43f01000"') ] }" >"$tmp/raw.json"
 "$CHECK_CONFIG" "$tmp/raw.json" >"$tmp/raw.out" 2>"$tmp/raw.err"
 if grep -q 'vms\[0\] "vm1": ok' "$tmp/raw.out" && grep -qE \
 	"^$tmp/raw.json:[0-9]+:[0-9]+: vms\[1\]\.kernel_image_path: raw.bin: not an arm64 Image" \
@@ -94,6 +99,16 @@ if tr -d '\r' <"$log" | grep -aF "[uart] charset: $charset" >/dev/null &&
 else
 	fail "vm1 did not run the raw image intact"
 fi
+# root's lines for vm3 and vm4: check-config's, with the file named as
+# the blob (its file name)
+for k in 'vms\[2\]\.entry_point' 'vms\[3\]\.kernel_load_addr'; do
+	want=$(grep -aE "^$tmp/raw.json:[0-9]+:[0-9]+: $k: " "$tmp/raw.err" | head -1 | sed "s|^$tmp/||")
+	if [ -n "$want" ] && tr -d '\r' <"$log" | grep -aqxF "$want"; then
+		pass "root refuses at boot in check-config's words: $want"
+	else
+		fail "root's refusal of $k is not check-config's line (${want:-none from check-config})"
+	fi
+done
 if grep -aq "vm2.*not an arm64 Image\|not an arm64 Image.*vm2" "$log"; then
 	pass "vm2, the same file without kernel_load_addr and entry_point, is refused: $(grep -a -m1 'not an arm64 Image' "$log" | tr -d '\r')"
 else
