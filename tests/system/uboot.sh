@@ -6,7 +6,7 @@
 #
 #   prompt    a key stops the autoboot countdown; the "=> " prompt
 #   version   "U-Boot 2023..." and its toolchain lines
-#   bdinfo    RAM starts at 0x40000000 with the config's 128 MiB
+#   bdinfo    RAM starts at 0x40000000 with the config's 256 MiB
 #   fdt       fdt print / of the tree the VMM left at the start of RAM:
 #             model "Keel VM", the cfi-flash node with both banks
 #   flash     flinfo: two banks of 256 sectors of 256 KiB (the CFI query
