@@ -7,7 +7,8 @@
 #  - vm1 loads raw.bin (4 KiB of UDF #0, then the uart guest) at
 #    0x40080000, which no arm64 Image header asks for, and starts at
 #    0x40081000: the guest's charset line and "[test] PASS uart" appear,
-#    so the image was placed and entered where the config said;
+#    so the image was placed and entered where the config said, with x0
+#    the device tree the VMM placed (the guest prints the x0 it got);
 #  - vm2 names the same file without the two keys: check-config refuses
 #    it, located, in the VMM's words; booted anyway, its VMM refuses it
 #    with the same words, and vm1 runs on;
@@ -98,6 +99,15 @@ if tr -d '\r' <"$log" | grep -aF "[uart] charset: $charset" >/dev/null &&
 	pass "vm1 ran the raw image loaded at 0x40080000 from entry 0x40081000"
 else
 	fail "vm1 did not run the raw image intact"
+fi
+# x0 at entry is the device tree, as for Linux: the guest prints the x0 it
+# got, the VMM where it put the tree
+dtb_vmm=$(grep -ao '\[vm1-vmm\] guest image: .*generated device tree at 0x[0-9a-f]*' "$log" | grep -o '0x[0-9a-f]*$')
+dtb_x0=$(grep -ao '\[uart\] up at 0x40081000, device tree at 0x[0-9a-f]*' "$log" | grep -o '0x[0-9a-f]*$')
+if [ -n "$dtb_vmm" ] && [ "$dtb_x0" = "$dtb_vmm" ]; then
+	pass "vm1 entered with x0 = the device tree the VMM placed ($dtb_x0)"
+else
+	fail "vm1's x0 (${dtb_x0:-none}) is not the VMM's device tree (${dtb_vmm:-none})"
 fi
 # root's lines for vm3 and vm4: check-config's, with the file named as
 # the blob (its file name)
