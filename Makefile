@@ -308,6 +308,7 @@ RUN_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(if \
 EXAMPLE_ASSETS_uboot := $(UBOOT_EXAMPLE_ASSETS)
 EXAMPLE_ASSETS_raw-guest := $(GUEST_B)/raw.bin
 EXAMPLE_ASSETS_pmu := $(GUEST_B)/pmu.bin
+EXAMPLE_ASSETS_big-ram := $(GUEST_B)/mem.bin
 EXAMPLE_ASSETS := $(foreach e,$(basename $(notdir $(wildcard config/examples/*.json))), \
 	$(EXAMPLE_ASSETS_$(e)))
 RUN_ASSETS := $(if $(filter config/%,$(RUN_CONFIG)),$(RUN_LINUX_ASSETS) \

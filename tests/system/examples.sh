@@ -4,7 +4,9 @@
 # Keel in QEMU far enough to prove it: root starts every VM check-config
 # passed and the first VM proves it runs (its Linux reaches its shell,
 # "[linux] shell ready" from the initramfs /init; a test guest prints its
-# test's PASS). EXAMPLES_ELSEWHERE ("NAME:TARGET ...") names examples
+# test's PASS; big-ram, four VMs of 1,536 MiB on a machine of 8 GiB, each
+# testing all its RAM: every VM's PASS, seen by switching the console to
+# it, as a user would). EXAMPLES_ELSEWHERE ("NAME:TARGET ...") names examples
 # that another make target boots and drives further: those are checked
 # here, not booted.
 #
@@ -44,16 +46,27 @@ failed=0
 pass() { echo "[examples] PASS $1"; passed=$((passed + 1)); }
 fail() { echo "[examples] FAIL $1: $2"; failed=$((failed + 1)); }
 
-check() { "$CHECK_CONFIG" --machine-mib "$RUN_MIB" --cpus "$RUN_CPUS" "$@"; }
+# machine_of NAME: the RAM (MiB) of the machine it needs (make run MEM=):
+# RUN_MIB unless it says otherwise.
+machine_of() {
+	case $1 in
+	big-ram) echo 8192 ;; # README: make run MEM=8G CONFIG=config/examples/big-ram.json
+	*) echo "$RUN_MIB" ;;
+	esac
+}
 
-# boot <log> <blobs dir>: QEMU as make run starts it, in the background.
+check() { "$CHECK_CONFIG" --machine-mib "$mib" --cpus "$RUN_CPUS" "$@"; }
+
+# boot <log> <blobs dir>: QEMU as make run starts it, in the background,
+# its console input on fd 3.
 boot() {
 	: >"$1"
+	rm -f "$tmp/in" && mkfifo "$tmp/in" && exec 3<>"$tmp/in"
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 	"$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off,sme=off \
-		-smp "$RUN_CPUS" -nic none -m "${RUN_MIB}M" -nographic -no-reboot -kernel "$bin" \
+		-smp "$RUN_CPUS" -nic none -m "${mib}M" -nographic -no-reboot -kernel "$bin" \
 		$(grep -v '^blobs=' "$2/qemu-args") -append "$(grep '^blobs=' "$2/qemu-args")" \
-		</dev/null >"$1" 2>&1 &
+		<"$tmp/in" >"$1" 2>&1 &
 	qemu=$!
 }
 
@@ -74,6 +87,7 @@ wait_for() {
 proof_of() {
 	case $1 in
 	raw-guest) echo '\[test\] PASS uart' ;; # tests/guests/uart.c, loaded raw
+	big-ram) echo '\[test\] PASS mem' ;;    # tests/guests/mem.c: all its RAM
 	*) echo '\[linux\] shell ready' ;;
 	esac
 }
@@ -97,6 +111,23 @@ $(cat "$tmp/$name.err")"
 	fi
 }
 
+# every_vm NAME LOG N: for big-ram, every VM's test passed too: Ctrl-] k
+# gives VM k the console, which replays what it printed meanwhile.
+every_vm() {
+	local k t
+	[ "$1" = big-ram ] || return 0
+	for k in $(seq 2 "$3"); do
+		printf '\035%d' "$k" >&3
+		t=0
+		until [ "$(grep -ac "$(proof_of "$1")" "$2")" -ge "$k" ]; do
+			t=$((t + 1))
+			{ [ "$t" -gt "$LIMIT" ] || grep -aq '\[test\] FAIL' "$2" ||
+				! kill -0 "$qemu" 2>/dev/null; } && return 1
+			sleep 1
+		done
+	done
+}
+
 # An example that must run: it checks, and root starts every VM it passed.
 runs() {
 	local f=$1 name=$2 log=$outdir/example-$2.log blobs=$tmp/$2-blobs out=$tmp/$2.out vms
@@ -106,13 +137,13 @@ $(cat "$tmp/$name.err")"
 		return
 	fi
 	vms=$(grep -c ': ok$' "$out")
-	if ! "$MKBLOBS" "$f" "$RUN_MIB" "$blobs" >/dev/null; then
+	if ! "$MKBLOBS" "$f" "$mib" "$blobs" >/dev/null; then
 		fail "$name" "mkblobs failed"
 		return
 	fi
 	boot "$log" "$blobs"
 	if wait_for "$log" "$(proof_of "$name")" &&
-		grep -aq "\[root\] $vms VMs\? running" "$log" &&
+		grep -aq "\[root\] $vms VMs\? running" "$log" && every_vm "$name" "$log" "$vms" &&
 		! grep -aq 'not started\|\[test\] FAIL' "$log"; then
 		pass "$name ($vms VM$([ "$vms" -eq 1 ] || echo s), $(grep -aoE -m1 "$(proof_of "$name")" "$log"))"
 	else
@@ -128,6 +159,7 @@ files=("$EXAMPLES"/*.json)
 [ ${#files[@]} -gt 0 ] || die "no examples in $EXAMPLES"
 for f in "${files[@]}"; do
 	name=$(basename "$f" .json)
+	mib=$(machine_of "$name")
 	target=$(elsewhere "$name")
 	if [ -n "$target" ]; then
 		checked "$f" "$name" "$target"
