@@ -423,6 +423,7 @@ config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/con
 	$(CONFIG_SYSTEM_ENV) EXAMPLES_ELSEWHERE="$(EXAMPLES_ELSEWHERE)" \
 		bash tests/system/examples.sh $(B)/keel.bin
 	$(CONFIG_SYSTEM_ENV) bash tests/system/agree.sh $(B)/keel.bin
+	$(CONFIG_SYSTEM_ENV) bash tests/system/run-mem.sh
 TEST_TARGETS += config-system
 
 # A device tree written by hand, for a config that supplies its own.
