@@ -424,6 +424,7 @@ config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/con
 		bash tests/system/examples.sh $(B)/keel.bin
 	$(CONFIG_SYSTEM_ENV) bash tests/system/agree.sh $(B)/keel.bin
 	$(CONFIG_SYSTEM_ENV) bash tests/system/run-mem.sh
+	$(CONFIG_SYSTEM_ENV) bash tests/system/image-errors.sh $(B)/keel.bin
 TEST_TARGETS += config-system
 
 # A device tree written by hand, for a config that supplies its own.
