@@ -15,6 +15,13 @@
  * and PMCCFILTR_EL0) across HVC_CALLS hypercalls, each an exit to the
  * kernel and the VMM: they must still count only the guest's own few
  * instructions per call (MDCR_EL2.HPMD and HCCD), not the kernel's.
+ *
+ * Before any of it the PMU must be as a new vCPU's: disabled, nothing
+ * enabled or overflowed, every counter, type and filter zero, so no
+ * other VM's state shows (the other VM of pmu.sh runs the same program
+ * on the same CPU). After it, every other event counter (1..N-1) counts
+ * the loop too, reached through PMSELR_EL0 and PMXEVCNTR_EL0, whose
+ * selection must survive the switches to the other VM meanwhile.
  */
 #include "lib/guest.h"
 #include "lib/smccc.h"
@@ -74,6 +81,45 @@ static bool el2_not_counted(void)
 	return per_i > 0 && per_i < HVC_MAX && per_c > 0 && per_c < HVC_MAX;
 }
 
+/* The PMU as a vCPU starts: nothing of another VM's. */
+static bool pmu_fresh(unsigned n)
+{
+	uint64_t pmcr, en, ovs, ccnt, cfilt, v, t, bad = 0;
+	__asm__ volatile("mrs %0, pmcr_el0\n\tmrs %1, pmcntenset_el0\n\tmrs %2, pmovsset_el0\n\t"
+			 "mrs %3, pmccntr_el0\n\tmrs %4, pmccfiltr_el0"
+			 : "=r"(pmcr), "=r"(en), "=r"(ovs), "=r"(ccnt), "=r"(cfilt));
+	for (unsigned k = 0; k < n; k++) {
+		__asm__ volatile("msr pmselr_el0, %2\n\tisb\n\tmrs %0, pmxevcntr_el0\n\t"
+				 "mrs %1, pmxevtyper_el0" : "=r"(v), "=r"(t) : "r"((uint64_t)k));
+		bad |= v | t;
+	}
+	__asm__ volatile("msr pmselr_el0, xzr\n\tisb");
+	con_printf("[pmu] at start: PMCR.E %lu, enabled 0x%lx, overflows 0x%lx, cycles %lu,"
+		   " filter 0x%lx, counters and types %s\n", (unsigned long)(pmcr & PMCR_E),
+		   (unsigned long)en, (unsigned long)ovs, (unsigned long)ccnt,
+		   (unsigned long)cfilt, bad ? "NOT all zero" : "all zero");
+	return !(pmcr & PMCR_E) && !en && !ovs && !ccnt && !cfilt && !bad;
+}
+
+/* Event counter k (through PMSELR_EL0) counts a loop of n iterations:
+ * 2n and the one mrs between the reads, as counter 0 does. */
+static uint64_t counted_loop_sel(unsigned k, uint64_t n)
+{
+	uint64_t before, after;
+	__asm__ volatile("msr pmselr_el0, %3\n\t"
+			 "msr pmxevtyper_el0, %4\n\t"
+			 "msr pmcntenset_el0, %5\n\t"
+			 "isb\n\t"
+			 "mrs %0, pmxevcntr_el0\n\t"
+			 "1: subs %2, %2, #1\n\t"
+			 "b.ne 1b\n\t"
+			 "mrs %1, pmxevcntr_el0\n\t"
+			 : "=&r"(before), "=&r"(after), "+r"(n)
+			 : "r"((uint64_t)k), "r"(EV_INST_RETIRED), "r"(1ull << k)
+			 : "cc");
+	return (after - before) & 0xffffffffull;
+}
+
 void guest_main(const void *dtb)
 {
 	uint64_t pmcr, ceid, cycles, ticks, freq, got, want = 2 * LOOPS + 1;
@@ -84,6 +130,8 @@ void guest_main(const void *dtb)
 			 "PMCR_EL0 0x%lx (%lu event counters), PMCEID0 0x%lx",
 			 (unsigned long)pmcr, (unsigned long)PMCR_N(pmcr), (unsigned long)ceid))
 		return;
+	ok = test_report(pmu_fresh((unsigned)PMCR_N(pmcr)), "pmu-fresh",
+			 "a new vCPU's PMU: off, zero, nothing of the other VM's");
 	__asm__ volatile("msr pmevtyper0_el0, %0\n\t"  /* EL1 and EL0, not EL2 */
 			 "msr pmccfiltr_el0, xzr\n\t"
 			 "msr pmcntenset_el0, %1\n\t"
@@ -100,6 +148,13 @@ void guest_main(const void *dtb)
 		ok = ok && got + SLACK >= want && got <= want + SLACK && cycles > 0;
 	}
 	ok = el2_not_counted() && ok;
-	test_report(ok, "pmu", "%u rounds of %lu instructions counted exactly, no EL2 counted",
-		    ROUNDS, (unsigned long)want);
+	for (unsigned k = 1; k < PMCR_N(pmcr); k++) {
+		got = counted_loop_sel(k, LOOPS);
+		con_printf("[pmu] counter %u: %lu instructions counted for %lu\n", k,
+			   (unsigned long)got, (unsigned long)want);
+		ok = ok && got + SLACK >= want && got <= want + SLACK;
+	}
+	test_report(ok, "pmu", "%u rounds of %lu instructions counted exactly by counter 0, once"
+		    " by each of counters 1..%lu, no EL2 counted", ROUNDS, (unsigned long)want,
+		    (unsigned long)PMCR_N(pmcr) - 1);
 }
