@@ -186,6 +186,7 @@ $(B)/user/obj/%.c.o: %.c | $(SETUP_STAMP) $(USER_INC)/.done
 define user_prog
 $(B)/user/$(1).elf: $$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A)
 	@mkdir -p $$(dir $$@)
+	@$$(call check_headers,$$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)))
 	$(CC) $(ULDFLAGS) -o $$@ $(MUSL)/crt1.o $(MUSL)/crti.o \
 		$$(patsubst %,$(B)/user/obj/%.o,$$($(1)_SRCS)) $(LIBKEEL_A) \
 		$$($(1)_LIBS) $(MUSL)/libc.a $$(ULIBGCC) $(MUSL)/crtn.o
@@ -221,6 +222,13 @@ $(B)/test/root.elf: $(B)/user/root-test.elf
 # headers only: anything else (/usr/include, the cross glibc) is an error.
 HEADER_RULES := --allow . --deny $(SYSROOT) \
 	--allow $(SYSROOT)/usr/include/$(MUSL_TRIPLE) --allow $(CC_INC)
+# $(call check_headers,OBJECTS): every link and archive checks the objects
+# it takes, so none goes unchecked, the test image's and the test guests'
+# included, whatever is built first. Each object needs its dependency file
+# (-MD); a missing one is an error too, so a rule that forgets -MD shows.
+# modules*.S.o are generated from no header and have none.
+check_headers = bash tools/check-headers.sh $(HEADER_RULES) -- $(patsubst %.o,%.d,\
+	$(filter-out %/modules.S.o %/modules-test.S.o,$(filter %.o,$(1))))
 .PHONY: check-headers
 check-headers:
 	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
@@ -230,11 +238,12 @@ check-headers:
 headers-test: $(FDT_INC)/.done $(USER_INC)/.done
 	CC=$(CC) CC_INC=$(CC_INC) SYSROOT=$(SYSROOT) MUSL_TRIPLE=$(MUSL_TRIPLE) \
 		GNU_TRIPLE=$(CROSS:-=) KCFLAGS='$(KCFLAGS)' \
-		UCFLAGS='$(UCFLAGS)' HEADER_RULES='$(HEADER_RULES)' bash tests/headers/run.sh
+		UCFLAGS='$(UCFLAGS)' HEADER_RULES='$(HEADER_RULES)' \
+		GUEST_CFLAGS='$(filter-out -MD -MP,$(GUEST_CFLAGS))' bash tests/headers/run.sh
 TEST_TARGETS += headers-test
 
 $(B)/keel.elf: $(KERNEL_OBJS) arch/$(ARCH)/kernel.ld tools/check-headers.sh
-	bash tools/check-headers.sh $(HEADER_RULES) -- $$(find $(B) -name '*.d')
+	@$(call check_headers,$(KERNEL_OBJS))
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
 		$(KERNEL_OBJS) $(KLIBFDT_A) $(KLDFLAGS)
 
@@ -242,7 +251,9 @@ $(B)/keel.bin: $(B)/keel.elf
 	$(OBJCOPY) -O binary $< $@
 
 # The test image: the same kernel, the test root as its root server.
-$(B)/keel-test.elf: $(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o arch/$(ARCH)/kernel.ld
+$(B)/keel-test.elf: $(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o arch/$(ARCH)/kernel.ld \
+		tools/check-headers.sh
+	@$(call check_headers,$(KERNEL_CORE_OBJS))
 	$(CC) -nostdlib -static -no-pie -T arch/$(ARCH)/kernel.ld -o $@ \
 		$(KERNEL_CORE_OBJS) $(B)/k/modules-test.S.o $(KLIBFDT_A) $(KLDFLAGS)
 
@@ -343,13 +354,17 @@ endif
 
 ifneq ($(ARCH_SYSTEM_SCENARIOS),)
 # An architecture being ported runs the scenarios it passes so far
-# (arch/<arch>/arch.mk).
+# (arch/<arch>/arch.mk), after the shipped root's check, which every
+# architecture runs (tests/system/root-clean.sh).
 system-test: $(B)/keel.bin $(B)/keel-test.bin
+	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
+		$(B)/keel.bin
 	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
 else
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin
-	bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf
+	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
+		$(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel-test.bin
 	bash tests/system/blobs.sh $(B)/keel-test.bin
 	bash tests/system/blk.sh $(B)/keel-test.bin

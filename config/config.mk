@@ -163,10 +163,14 @@ $(CJSON_H): $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	cp $(CJSON_SRC)/cJSON.h $@
 
-$(CJSON_B)/cJSON.o: $(SETUP_STAMP) $(CJSON_H)
-	$(CC) $(UCFLAGS) -I$(CJSON_B)/include -c $(CJSON_SRC)/cJSON.c -o $@
+# -MD: its dependency file lets the archive's header check see it (an
+# object built before it had one is built again, once).
+$(CJSON_B)/cJSON.o: $(SETUP_STAMP) $(CJSON_H) $(if $(wildcard $(CJSON_B)/cJSON.d),,cjson-no-depfile)
+	$(CC) $(UCFLAGS) -I$(CJSON_B)/include -MD -c $(CJSON_SRC)/cJSON.c -o $@
+.PHONY: cjson-no-depfile
 
 $(CJSON_A): $(CJSON_B)/cJSON.o
+	@$(call check_headers,$^)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 
 $(CFG_TARGET_OBJS): UCFLAGS += $(CFG_TARGET_INC)
@@ -174,6 +178,7 @@ $(CFG_TARGET_OBJS): | $(CJSON_H)
 
 $(CFG_TARGET_A): $(CFG_TARGET_OBJS)
 	@mkdir -p $(@D)
+	@$(call check_headers,$^)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 
 # test=cfg (tests/root/scn_cfg.c) parses this fixture as boot module cfg-test.json.

@@ -72,7 +72,7 @@ static void root_load_elf(struct root_ctx *r, const uint8_t *img, uint64_t size)
 {
 	const struct elf64_ehdr *eh = (const void *)img;
 	if (!elf_valid(img, size))
-		kpanic("boot: root module is not an aarch64 ELF executable");
+		kpanic("boot: root module is not an ELF executable for this architecture");
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const struct elf64_phdr *ph = elf_phdr(img, i);
 		if (ph->p_type != PT_LOAD)

@@ -4,4 +4,5 @@ LIBKEEL_A := $(B)/user/libkeel.a
 $(B)/user/obj/libipc/%: UCFLAGS += $(UNOFP_FLAGS)
 $(LIBKEEL_A): $(patsubst %,$(B)/user/obj/%.o,$(LIBKEEL_SRCS))
 	@mkdir -p $(dir $@)
+	@$(call check_headers,$^)
 	rm -f $@ && $(CROSS)ar rcs $@ $^

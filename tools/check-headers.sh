@@ -24,6 +24,15 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || exit 0
 
+# A target object with no dependency file would go unchecked: its rule
+# lacks -MD (the Makefile's check_headers names each object's).
+missing=$(for d in "$@"; do [ -f "$d" ] || echo "  $d"; done)
+if [ -n "$missing" ]; then
+	echo "check-headers: no dependency file for these target objects (compile them with -MD):" >&2
+	echo "$missing" >&2
+	exit 1
+fi
+
 # "header<TAB>depfile" for every prerequisite named in every dependency
 # file (-MP's phony "header:" lines and the "object:" targets skipped).
 pairs=$(awk '{
@@ -61,6 +70,7 @@ if [ -n "$bad" ]; then
 	echo "the compiler's own include directory and the allowed sysroot headers:" >&2
 	echo "$bad" >&2
 	echo "check-headers: target code must not see a C library's headers (the host's or the" >&2
-	echo "cross compiler's glibc); the kernel uses -nostdinc, user programs only musl's." >&2
+	echo "cross compiler's glibc); the kernel and the test guests use -nostdinc, user" >&2
+	echo "programs only musl's." >&2
 	exit 1
 fi

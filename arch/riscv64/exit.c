@@ -110,8 +110,8 @@ static uint64_t exit_gpa(const struct rv_trap *tr)
 	return tr->htval << 2 | (tr->stval & 3);
 }
 
-static void exit_mmio(const struct rv_trap *tr, const struct rv_access *a,
-		      const struct arch_regs *r, struct exit_msg *m)
+static void rv_exit_mmio(const struct rv_trap *tr, const struct rv_access *a,
+			 const struct arch_regs *r, struct exit_msg *m)
 {
 	exit_set(m, KEEL_EXIT_MMIO, 5, a->len);
 	m->mr[0] = exit_gpa(tr);
@@ -134,7 +134,7 @@ void rv_exit_decode(const struct rv_trap *tr, const struct arch_regs *r, struct 
 		for (unsigned i = 0; i < 4; i++)
 			m->mr[2 + i] = rv_reg_get(r, 10 + i);
 	} else if (tr->cause != EXIT_INST_GUEST_PAGE && gpf && exit_access(tr, &a)) {
-		exit_mmio(tr, &a, r, m);
+		rv_exit_mmio(tr, &a, r, m);
 	} else {
 		exit_set(m, KEEL_EXIT_UNKNOWN, 4, (tr->insn & 3) == 3 ? 4 : 2);
 		m->mr[0] = tr->cause;

@@ -18,6 +18,7 @@ VIRTIO_TARGET_A := $(B)/virtio/libvirtio.a
 VIRTIO_TARGET_OBJS := $(patsubst %,$(B)/user/obj/%.o,$(VIRTIO_SRCS))
 $(VIRTIO_TARGET_A): $(VIRTIO_TARGET_OBJS)
 	@mkdir -p $(@D)
+	@$(call check_headers,$^)
 	rm -f $@ && $(CROSS)ar rcs $@ $^
 # No server links it yet: build it with everything, so it stays compiling.
 all: $(VIRTIO_TARGET_A)

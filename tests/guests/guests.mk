@@ -5,7 +5,7 @@
 #   make guests-bare   boot each one under plain QEMU and judge its markers
 #                      (tests/guests/run-bare.sh)
 #
-# Included by the top-level Makefile, which sets B, CROSS and WARN (and
+# Included by the top-level Makefile, which sets B, CROSS, WARN, CC_INC (and
 # SETUP_STAMP, the dependency installer, if it wants the guests to wait
 # for it). What each guest does and expects: tests/guests/README.md.
 
@@ -23,8 +23,11 @@ GUEST_READELF := $(CROSS)readelf
 # Freestanding, general registers only (no FP/SIMD state to set up), and
 # -mstrict-align: with the MMU off all data accesses are Device memory,
 # where an unaligned access faults. The image is one RWX segment on
-# purpose: there is no MMU to enforce anything else.
-GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=small \
+# purpose: there is no MMU to enforce anything else. Like the kernel, a
+# guest sees no C library's headers, only the compiler's own
+# (GUEST_INC; the link checks it: check_headers in the Makefile).
+GUEST_INC := -nostdinc -isystem $(CC_INC)
+GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=small $(GUEST_INC) \
 	-mgeneral-regs-only -mstrict-align -march=armv8-a -mno-outline-atomics \
 	-mbranch-protection=none -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
@@ -91,6 +94,7 @@ $(GUEST_B)/obj/%.S.o: $(GUEST_DIR)/%.S | guests-tools $(SETUP_STAMP)
 define guest_link
 $(GUEST_B)/$(1).elf: $(GUEST_LIB_OBJS) $(call guest_objs,$(GUEST_$(1)_SRCS)) \
 		$(GUEST_LD)
+	@$$(call check_headers,$$(filter %.o,$$^))
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^)
 	@$(GUEST_READELF) -rW $$@ | awk '/^Relocation section/ { sec = $$$$3 } \
 		$$$$3 ~ /$(GUEST_ABS_RELOCS)/ && sec !~ /debug/ { \

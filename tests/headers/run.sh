@@ -3,15 +3,17 @@
 #  - tools/check-headers.sh passes dependency files naming only allowed
 #    headers and fails, naming the header, for the host's, the cross
 #    glibc's, a sysroot header outside the allowed set, and a path that
-#    leaves the project through "..";
+#    leaves the project through "..", and for a missing dependency file;
 #  - the kernel's flags (KCFLAGS) find libfdt.h but no <stdlib.h> or
 #    <string.h>; the user programs' flags (UCFLAGS) find musl's <stdlib.h>
-#    but not glibc's <gnu/libc-version.h>.
+#    but not glibc's <gnu/libc-version.h>; the test guests' (GUEST_CFLAGS)
+#    find <stdint.h> but no <stdio.h>.
 # Run by make headers-test (part of make test), which passes CC, CC_INC,
 # SYSROOT, MUSL_TRIPLE and GNU_TRIPLE (the architecture's musl and glibc
-# directories), KCFLAGS, UCFLAGS and HEADER_RULES.
+# directories), KCFLAGS, UCFLAGS, GUEST_CFLAGS and HEADER_RULES.
 set -euo pipefail
 : "${CC:?}" "${CC_INC:?}" "${SYSROOT:?}" "${KCFLAGS:?}" "${UCFLAGS:?}" "${HEADER_RULES:?}"
+: "${GUEST_CFLAGS:?}"
 : "${MUSL_TRIPLE:?}" "${GNU_TRIPLE:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,6 +44,17 @@ check cross-glibc 1 "/usr/$GNU_TRIPLE/include/features.h"
 check sysroot-other 1 "$SYSROOT/usr/include/cjson/cJSON.h"
 check dotdot-escape 1 kernel/../../outside/stdio.h
 
+# An object whose rule forgot -MD has no dependency file: an error that
+# names it, not a pass.
+rc=0
+# shellcheck disable=SC2086
+bash tools/check-headers.sh $HEADER_RULES -- "$tmp/none.d" 2> "$tmp/none.err" || rc=$?
+if [ "$rc" = 1 ] && grep -qF "$tmp/none.d" "$tmp/none.err"; then
+	ok missing-depfile
+else
+	bad missing-depfile "check-headers exited $rc ($(head -c 300 "$tmp/none.err"))"
+fi
+
 # compiles NAME FLAGS EXPECT SOURCE: preprocessing SOURCE with FLAGS
 # succeeds (EXPECT=0) or fails for a missing header (EXPECT=1).
 compiles() {
@@ -63,6 +76,8 @@ compiles kernel-no-string "$KCFLAGS" 1 '#include <string.h>'
 compiles user-musl "$UCFLAGS" 0 '#include <stdlib.h>'
 compiles user-libfdt "$UCFLAGS" 0 '#include <libfdt.h>'
 compiles user-no-glibc "$UCFLAGS" 1 '#include <gnu/libc-version.h>'
+compiles guest-stdint "$GUEST_CFLAGS" 0 '#include <stdint.h>'
+compiles guest-no-stdio "$GUEST_CFLAGS" 1 '#include <stdio.h>'
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -3,7 +3,7 @@
 # file in place of its aarch64 list when arch/riscv64/arch.mk names it
 # (ARCH_GUESTS_MK); its compile and link rules serve both.
 GUEST_NAMES := sbi bench hostile beat scan uart off reset pulse
-GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=medany \
+GUEST_CFLAGS := $(WARN) -O2 -ffreestanding -nostdlib -fno-pie -mcmodel=medany $(GUEST_INC) \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64 -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns -MD -MP
