@@ -6,8 +6,9 @@
 #   make soak     the random system-call storm at scale (SOAK_CALLS, default
 #                 10,000,000; not part of make test): tests/system/soak.sh
 #   make bench    instruction counts under QEMU -icount shift=0, then
-#                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not);
-#                 ARCH=riscv64 writes build/bench-riscv64.json (docs/riscv64.md)
+#                 wall-clock ratios against bare QEMU (BENCH_WALL=0: not),
+#                 aarch64's into build/bench.json, then riscv64's into
+#                 build/bench-riscv64.json (docs/riscv64.md); ARCH=x: x only
 #   make bench-peers  the same exits measured for KVM + QEMU in the same
 #                 emulator (tests/peers/peers.mk; not part of make test)
 #   make loc      lines of privileged code (kernel/ + arch/$(ARCH)/)
@@ -481,7 +482,12 @@ soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 # sets its own (arch/riscv64/arch.mk: build/bench-riscv64.json).
 BENCH_LINUX_CONFIG ?= tests/linux/bench.json
 BENCH_JSON ?= $(BUILD)/bench.json
-bench: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
+# make bench, like make test, measures both architectures (aarch64's,
+# then riscv64's) unless ARCH is named: make bench ARCH=riscv64.
+.PHONY: bench bench-arch
+bench:
+	set -e; for a in $(TEST_ARCHS); do $(MAKE) ARCH=$$a bench-arch; done
+bench-arch: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets rootfs
 	ARCH=$(ARCH) CHECK_CONFIG=$(BUILD)/host/config/check-config \
 		MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_CONFIG=$(BENCH_LINUX_CONFIG) \
