@@ -121,7 +121,7 @@ fuzz-rvexit-smoke: $(RV_FUZZ)
 	$< -runs=$(RV_FUZZ_RUNS) -seed=1 $(RV_FUZZ_ARGS)
 fuzz-rvexit: $(RV_FUZZ)
 	$< -runs=$(FUZZ_RUNS) -max_total_time=$(VMM_FUZZ_TIME) -print_final_stats=1 $(RV_FUZZ_ARGS)
-TEST_TARGETS += fuzz-rvexit-smoke
+# its smoke run is riscv64's (ARCH_TEST_TARGETS, arch/riscv64/arch.mk)
 fuzz: fuzz-rvexit
 
 # libFuzzer (clang, ASan, UBSan) over the VMM's exit decoder
