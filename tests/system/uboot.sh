@@ -39,6 +39,12 @@
 # without crashes; root's log must show restarts of the server that
 # resumed from its state page and of the driver, and the vars file must
 # hold what saveenv wrote. Log: system/uboot-crash.log.
+#
+# UBOOT_NOVARS=1 boots the same VM without firmware_vars_path (a config
+# made from the example under build/uboot/): bank 1 then lives as long as
+# the VM: saveenv and the read back work as before, and after U-Boot's
+# reset (the VM built again) the environment has no keelmark. Only those
+# steps run. Log: system/uboot-novars.log.
 set -u
 export LC_ALL=C
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -56,12 +62,18 @@ done
 outdir=$(dirname "$bin")/system
 mkdir -p "$outdir"
 crash=${UBOOT_CRASH:-}
-log=$outdir/uboot${crash:+-crash}.log
+novars=${UBOOT_NOVARS:-}
+log=$outdir/uboot${crash:+-crash}${novars:+-novars}.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-uboot.XXXXXX")
 qemu=
 trap '[ -n "$qemu" ] && kill $qemu 2>/dev/null; wait 2>/dev/null; exec 3>&-; rm -rf "$tmp"' EXIT
 vars=build/uboot/vars.img # the config's firmware_vars_path: mkblobs makes it afresh
 rm -f "$vars"
+if [ -n "$novars" ]; then # the example without it, its paths as seen from build/uboot
+	CONFIG=build/uboot/uboot-novars.json
+	sed -e '/"firmware_vars_path"/d' -e 's|"\.\./\.\./build/uboot/|"|' \
+		config/examples/uboot.json >"$CONFIG"
+fi
 "$CHECK_CONFIG" "$CONFIG" >/dev/null || die "$CONFIG does not check"
 "$MKBLOBS" "$CONFIG" 1024 "$tmp/blobs" >/dev/null || die "mkblobs failed"
 cp "$bin" "$tmp/keel.bin"
@@ -89,6 +101,15 @@ view() {
 wait_for() {
 	local t=0
 	until view | grep -aqE "$1"; do
+		t=$((t + 1))
+		{ [ "$t" -gt $((LIMIT * 5)) ] || ! kill -0 "$qemu" 2>/dev/null; } && return 1
+		sleep 0.2
+	done
+}
+# wait_count REGEX N: until the log's view has N lines matching it.
+wait_count() {
+	local t=0
+	until [ "$(view | grep -acE "$1")" -ge "$2" ]; do
 		t=$((t + 1))
 		{ [ "$t" -gt $((LIMIT * 5)) ] || ! kill -0 "$qemu" 2>/dev/null; } && return 1
 		sleep 0.2
@@ -155,6 +176,24 @@ run envread 'env default -a -f; printenv keelmark; env import -c 0x4000000 0x400
 has_vars() {
 	[ -f "$vars" ] && grep -aq "$1" "$vars"
 }
+if [ -n "$novars" ]; then
+	[ ! -e "$vars" ] && ! grep -aq 'varsdrv' "$log" &&
+		pass "novars: no vars file made, no driver for one" || fail "novars: a vars file or its driver"
+	printf 'reset\r' >&3
+	if wait_for 'resetting \.\.\.' && sleep 1 && wait_count 'Hit any key to stop autoboot' 2; then
+		printf ' ' >&3
+		sleep 1
+		run novarsenv 'printenv keelmark' && has novarsenv '^## Error: "keelmark" not defined' &&
+			pass "novars: after reset (the VM built again) bank 1 is new: no keelmark" ||
+			fail "novars: keelmark outlived the VM without a vars file"
+	else
+		fail "novars: U-Boot did not come back after reset"
+	fi
+	grep -aq 'Synchronous Abort\|unknown exit' "$log" && fail "an abort or unknown exit in the log"
+	[ "$fails" = 0 ] || exit 1
+	echo "[uboot] all passed (without a vars file)"
+	exit 0
+fi
 if [ -n "$crash" ]; then
 	has_vars 'keelmark=6x7=42' && pass "vars: saveenv's environment is on the host file" ||
 		fail "vars: $vars does not have keelmark=6x7=42"
@@ -177,15 +216,6 @@ if has_vars 'keelmark=6x7=42'; then
 else
 	fail "vars: $vars does not have keelmark=6x7=42"
 fi
-# wait_count REGEX N: until the log's view has N lines matching it.
-wait_count() {
-	local t=0
-	until [ "$(view | grep -acE "$1")" -ge "$2" ]; do
-		t=$((t + 1))
-		{ [ "$t" -gt $((LIMIT * 5)) ] || ! kill -0 "$qemu" 2>/dev/null; } && return 1
-		sleep 0.2
-	done
-}
 printf 'reset\r' >&3
 if wait_count 'Hit any key to stop autoboot' 2; then
 	printf ' ' >&3

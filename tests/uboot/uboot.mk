@@ -5,7 +5,8 @@
 #   make uboot-assets   build/uboot/u-boot.bin (tools/fetch-uboot.sh,
 #                       from Debian's archive; fetched once)
 #   make uboot-system   the test, then again while root crashes the flash
-#                       server every 10 ms (also part of make test)
+#                       server every 10 ms, then once without a vars file
+#                       (also part of make test)
 #
 # Included by the top-level Makefile, which sets BUILD, B and SETUP_STAMP;
 # LINUX_ROOTFS (tests/linux/linux.mk) is the disk U-Boot lists and
@@ -39,4 +40,6 @@ uboot-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 		bash tests/system/uboot.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		UBOOT_CRASH=1 bash tests/system/uboot.sh $(B)/keel-test.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		UBOOT_NOVARS=1 bash tests/system/uboot.sh $(B)/keel.bin
 TEST_TARGETS += uboot-system
