@@ -363,7 +363,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin
 	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
 else
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
-		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin
+		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin $(GUEST_B)/disk.bin
 	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
 		$(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel-test.bin
@@ -373,6 +373,8 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/vmkeys.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/raw.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/rodisk.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/pmu.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

@@ -31,6 +31,11 @@
  * notification is lost is in docs/blk.md ("InterruptStatus and
  * InterruptACK from a post page").
  *
+ * A write to a read-only disk fails with IOERR here, before the driver
+ * sees it, whether or not the guest accepted VIRTIO_BLK_F_RO and whatever
+ * the physical device is (the driver refuses writes too when the physical
+ * device is read-only, as make run gives it: a second wall).
+ *
  *   argv: its name, the VM's name, guest RAM base and size (hex), "ro"
  *         for a read-only disk (the device offers VIRTIO_BLK_F_RO) or
  *         "rw", and "post" when the post page is mapped
@@ -93,6 +98,7 @@ static struct virtio_dev dev;
 static const char *self;
 static struct keel_dev_log vblk_log; /* requests, for a trace (keel/trace.h) */
 static struct keel_post_page *post;  /* NULL: none */
+static bool read_only;               /* argv[4] "ro": offers RO, refuses writes */
 static bool vblk_request(void *ctx, struct keel_msg *m);
 /* keelctl stats: this instance's requests and bytes (root reads them and
  * keeps the totals across restarts, keel/ctl.h). */
@@ -304,7 +310,8 @@ static void vblk_submit(const struct virtq_chain *c)
 		nseg = vblk_segments(c, hdr.type != KEEL_BLK_T_OUT, (uint32_t)len,
 				     slot_segs(ring->req));
 	if (!known || len < 0 || !vblk_status_gpa(c, &status_gpa) ||
-	    vblk_out_of_range(hdr.type, hdr.sector, len) || (len > 0 && nseg == 0))
+	    vblk_out_of_range(hdr.type, hdr.sector, len) || (len > 0 && nseg == 0) ||
+	    (hdr.type == KEEL_BLK_T_OUT && read_only))
 		vblk_refuse(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
 	else
 		vblk_hand(&(struct vblk_slot){ .head = c->head, .type = hdr.type,
@@ -414,8 +421,6 @@ static void vblk_notified(void *ctx, uint64_t bits)
 
 /* A (re)start: resume the transport; hand the driver every head taken
  * from the guest that it does not have (a crash between the two). */
-static bool read_only;
-
 static void vblk_init(void *ctx)
 {
 	const struct virtio_mmio_id id = {

@@ -53,10 +53,14 @@ GUEST_echo_SRCS := echo.c lib/gic.c
 GUEST_smp_SRCS := smp.c lib/gic.c
 GUEST_pmu_SRCS := pmu.c
 GUEST_beat_SRCS := beat.c
+# Guests booted only from the shipped image with a config (not modules of
+# the test image, whose module count is bounded): built like the others.
+GUEST_CONFIG_NAMES := disk
+GUEST_disk_SRCS := disk.c
 # Absolute relocations (the link refuses them) and the guests beside the
 # named ones (raw.bin, below).
 GUEST_ABS_RELOCS := ^R_AARCH64_(ABS|MOVW_[SU]ABS)
-GUEST_EXTRA = $(GUEST_B)/raw.bin
+GUEST_EXTRA = $(GUEST_B)/raw.bin $(patsubst %,$(GUEST_B)/%.bin,$(GUEST_CONFIG_NAMES))
 # Another architecture's guests replace all of the above (its arch.mk
 # names the file: tests/guests/arch/<arch>/guests.mk).
 ifneq ($(ARCH_GUESTS_MK),)
@@ -65,7 +69,7 @@ endif
 
 guest_objs = $(patsubst %,$(GUEST_B)/obj/%.o,$(1))
 GUEST_LIB_OBJS := $(call guest_objs,$(GUEST_LIB_SRCS))
-GUEST_ALL_OBJS := $(GUEST_LIB_OBJS) $(foreach g,$(GUEST_NAMES),\
+GUEST_ALL_OBJS := $(GUEST_LIB_OBJS) $(foreach g,$(GUEST_NAMES) $(GUEST_CONFIG_NAMES),\
 	$(call guest_objs,$(GUEST_$(g)_SRCS)))
 GUEST_BINS := $(patsubst %,$(GUEST_B)/%.bin,$(GUEST_NAMES))
 
@@ -101,7 +105,7 @@ $(GUEST_B)/$(1).elf: $(GUEST_LIB_OBJS) $(call guest_objs,$(GUEST_$(1)_SRCS)) \
 		print "guests: absolute relocation in $$@ " sec ": " $$$$0; \
 		bad = 1 } END { exit bad }' || { rm -f $$@; exit 1; }
 endef
-$(foreach g,$(GUEST_NAMES),$(eval $(call guest_link,$(g))))
+$(foreach g,$(GUEST_NAMES) $(GUEST_CONFIG_NAMES),$(eval $(call guest_link,$(g))))
 
 $(GUEST_B)/%.bin: $(GUEST_B)/%.elf
 	$(GUEST_OBJCOPY) -O binary $< $@

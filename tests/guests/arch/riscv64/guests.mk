@@ -30,4 +30,5 @@ GUEST_pulse_SRCS := arch/riscv64/pulse.c $(GUEST_RT_SRCS)
 # Code must run wherever the loader puts it: medany is PC-relative
 # (auipc pairs); these would be absolute.
 GUEST_ABS_RELOCS := ^R_RISCV_(32|64|HI20|LO12_I|LO12_S)$$$$
+GUEST_CONFIG_NAMES :=
 GUEST_EXTRA =
