@@ -418,7 +418,7 @@ linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config
 	bash tools/mkrootfs.sh $(LINUX_B)/root $(LINUX_B)/disk-rw.ext4
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=diskcrash \
-		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount crashes" \
+		LINUX_TEST_APPEND=test=disk-crash LINUX_TEST_STEPS="shell mount diskload unmount noioerr crashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-diskcrash.log
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
@@ -476,7 +476,7 @@ soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disksoak \
 		LINUX_TEST_APPEND=test=disk-crash DISK_MIN_DEV=1000 DISK_MIN_DRV=100 \
-		LINUX_TEST_STEPS="shell mount diskload diskload diskload unmount crashes" \
+		LINUX_TEST_STEPS="shell mount diskload diskload diskload unmount noioerr crashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disksoak.log
 
