@@ -17,19 +17,34 @@ t_ping() {
 		'^3 packets transmitted, 3 packets received' 300
 }
 
-# tcp: NET_TCP_MIB MiB (default 64) of random data from vm1 to vm2 over
-# TCP (busybox nc); the checksum vm1 computed of what it sent must be
-# the one vm2 computed of what it received.
+# Restarts of vm1's NIC server and of the switch in the log from byte
+# $1 on: "<NIC server's> <switch's>".
+net_restarts() {
+	local part
+	part=$(tail -c +$(($1 + 1)) "$log")
+	echo "$(grep -ac 'server vm1-vnet restarted' <<<"$part") $(grep -ac 'server lan-switch restarted' <<<"$part")"
+}
+
+# tcp: NET_TCP_MIB MiB of random data from vm1 to vm2 over TCP (busybox
+# nc); the checksum vm1 computed of what it sent must be the one vm2
+# computed of what it received. make test's net-system sends 16 MiB
+# (net.mk: 64 made the run about 150 s longer), make soak's net-soak
+# 64 MiB (NET_SOAK_MIB), as issue 13 asks; 64 if NET_TCP_MIB is unset. The restarts while it was
+# under way (from the command to its answer) are TCP_CRASHES, which
+# netcrashes judges.
+TCP_CRASHES=
 t_tcp() {
-	local mib=${NET_TCP_MIB:-64} sent
+	local mib=${NET_TCP_MIB:-64} sent from
 	net_to 2 || return 1
 	# the receiver's stdin is the connection (nc -e): a half-close from
 	# vm2 would make vm1's nc stop sending
 	run_cmd 'rm -f /tmp/rx; printf "#!/bin/sh\nmd5sum > /tmp/rx.part; mv /tmp/rx.part /tmp/rx\n" > /tmp/recv; chmod +x /tmp/recv; nc -l -p 5000 -e /tmp/recv >/dev/null 2>&1 & sleep 1; echo listening' '^listening' || return 1
 	net_to 1 || return 1
+	from=$(stat -c %s "$log")
 	run_cmd "rm -f /tmp/p; mkfifo /tmp/p; md5sum < /tmp/p > /tmp/tx & dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/p | nc 10.0.0.2 5000; wait; echo sent=\$(cut -c1-32 /tmp/tx)" \
 		'^sent=[0-9a-f]{32}' "${NET_TCP_LIMIT:-1800}" || return 1
 	sent=${last#sent=}
+	TCP_CRASHES=$(net_restarts "$from")
 	echo "[linux] tcp: vm1 sent $mib MiB, md5 $sent"
 	net_to 2 || return 1
 	run_cmd 'for i in $(seq 60); do [ -f /tmp/rx ] && break; sleep 1; done; echo got=$(cut -c1-32 /tmp/rx)' "^got=$sent" 90 &&
@@ -60,13 +75,15 @@ t_isolated() {
 }
 
 # netcrashes: under test=net-crash, root crashed vm1's NIC server and
-# the switch often enough meanwhile (NET_MIN_DEV, NET_MIN_SW).
+# the switch often enough meanwhile (NET_MIN_DEV, NET_MIN_SW), and as
+# often during the TCP transfer alone when the tcp step ran.
 t_netcrashes() {
 	local dev sw
-	dev=$(grep -ac 'server vm1-vnet restarted' "$log")
-	sw=$(grep -ac 'server lan-switch restarted' "$log")
-	echo "[linux] net crashes: vm1's NIC server $dev, switch $sw"
-	[ "$dev" -ge "${NET_MIN_DEV:-100}" ] && [ "$sw" -ge "${NET_MIN_SW:-10}" ]
+	read -r dev sw <<<"$(net_restarts 0)"
+	echo "[linux] net crashes: vm1's NIC server $dev, switch $sw${TCP_CRASHES:+; during the TCP transfer: ${TCP_CRASHES% *} and ${TCP_CRASHES#* }}"
+	[ "$dev" -ge "${NET_MIN_DEV:-100}" ] && [ "$sw" -ge "${NET_MIN_SW:-10}" ] || return 1
+	[ -z "$TCP_CRASHES" ] ||
+		{ [ "${TCP_CRASHES% *}" -ge "${NET_MIN_DEV:-100}" ] && [ "${TCP_CRASHES#* }" -ge "${NET_MIN_SW:-10}" ]; }
 }
 
 # netbench (make bench, tools/bench-net.sh: QEMU -icount shift=0, so a
