@@ -1,7 +1,8 @@
 /*
  * cfg_check.c — checks that need more than one field: windows that overlap,
- * interrupts used twice, VM names used twice, files that are missing (host)
- * and RAM totals above the machine's (target).
+ * interrupts used twice, VM names used twice, a MAC used twice on one
+ * network, files that are missing (host) and RAM totals above the
+ * machine's (target).
  *
  * Each error is reported at the later of the two parties and names the
  * earlier one, so it reads like "x: ... already used by vms[0]". Fields that
@@ -96,10 +97,51 @@ static void check_irq(struct cfg_ctx *c, int v, int d)
 	}
 }
 
+static bool same_mac_on_network(const struct cfg_device *a, const struct cfg_device *b)
+{
+	if (a->type != CFG_DEV_VIRTIO_NET || b->type != CFG_DEV_VIRTIO_NET ||
+	    a->network < 0 || a->network != b->network)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (a->guest_mac[i] != b->guest_mac[i])
+			return false;
+	return true;
+}
+
+/*
+ * The switch learns a port by its MAC and drops a frame whose source is not
+ * its port's: two NICs of one network with one MAC would take each other's
+ * frames. The MAC compared is the one the NIC gets, guest_mac or its
+ * default, so a guest_mac that copies another NIC's default is caught too;
+ * reported at the later NIC's guest_mac (at its network without one).
+ */
+static void check_mac(struct cfg_ctx *c, int v, int d)
+{
+	const struct cfg_device *dev = &c->out->vms[v].devices[d];
+	const uint8_t *m = dev->guest_mac;
+	const char *key = dev_key(c, v, d, "guest_mac") != NULL ? "guest_mac" : "network";
+
+	for (int w = 0; w <= v; w++) {
+		int n = w < v ? (int)c->out->vms[w].device_count : d;
+
+		for (int e = 0; e < n && c->vm_node[w] != NULL; e++) {
+			if (!same_mac_on_network(dev, &c->out->vms[w].devices[e]))
+				continue;
+			cfg_path_at(c, v, d, key);
+			cfg_report(c, CFG_E_DUP_NAME, dev_key(c, v, d, key),
+				   "MAC %02x:%02x:%02x:%02x:%02x:%02x already used by"
+				   " vms[%d].devices[%d] on network \"%s\"", m[0], m[1], m[2],
+				   m[3], m[4], m[5], w, e, c->out->networks[dev->network].name);
+			return;
+		}
+	}
+}
+
 static void check_vm_devices(struct cfg_ctx *c, int v)
 {
 	for (int d = 0; d < (int)c->out->vms[v].device_count; d++) {
 		check_irq(c, v, d);
+		check_mac(c, v, d);
 		if (c->dev_bad[v][d])
 			continue;
 		check_ram(c, v, d);

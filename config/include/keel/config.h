@@ -45,7 +45,7 @@ enum cfg_err {
 	CFG_E_ALIGN,            /* address or size not aligned */
 	CFG_E_LIMIT,            /* more VMs or devices than CFG_MAX_* */
 	CFG_E_NO_VMS,           /* "vms" is empty */
-	CFG_E_DUP_NAME,         /* two VMs with one name */
+	CFG_E_DUP_NAME,         /* a VM or network name twice; a MAC twice on a network */
 	CFG_E_DUP_IRQ,          /* two devices of a VM on one interrupt */
 	CFG_E_OVERLAP,          /* RAM and device windows overlap */
 	CFG_E_TOO_MANY_VCPUS,   /* vcpu_count above cfg_limits.max_vcpus */
