@@ -3,8 +3,10 @@
 # 1 ns of virtual time, so counter intervals are instruction counts) and
 # the root server's bench scenarios (test=bench, tests/root/scn_basic.c, then
 # test=vm-bench, tests/root/scn_vmbench.c), then, when LINUX_CONFIG names a
-# config, Linux's boot under Keel and under QEMU alone (run_linux below)
-# and the wall-clock ratios against bare QEMU (tools/bench-wall.sh);
+# config, Linux's boot under Keel and under QEMU alone (run_linux below),
+# virtio-blk (tools/bench-blk.sh), the wall-clock ratios against bare QEMU
+# (tools/bench-wall.sh) and the networks (tools/bench-net.sh,
+# tools/bench-uplink.sh);
 # collect every "bench <name> <value> <unit>" line, print them and write
 #   {"<name>": {"value": N, "unit": "..."}, ...}
 # to out.json.
@@ -28,13 +30,13 @@ die() { echo "bench.sh: $*" >&2; exit 2; }
 # waits) counted 5 to 10 % more or less from run to run on a loaded
 # machine; with it both are the same to the tick. Its virtio-blk
 # benchmark is aarch64's only (root's block driver has aarch64 virt's
-# addresses).
+# addresses), and so are the network ones (their configs are aarch64's).
 . "$(dirname "$0")/../tests/system/board.sh"
 QEMU=${QEMU:-$KEEL_QEMU}
 MACHINE=("${KEEL_MACHINE[@]}")
 case $ARCH in
-aarch64) SMP=2 ICOUNT=shift=0 BLK=${BENCH_BLK:-1} ;;
-riscv64) SMP=1 ICOUNT=shift=0,sleep=off BLK=0 ;;
+aarch64) SMP=2 ICOUNT=shift=0 BLK=${BENCH_BLK:-1} NET=${BENCH_NET:-1} ;;
+riscv64) SMP=1 ICOUNT=shift=0,sleep=off BLK=0 NET=0 ;;
 esac
 
 [ $# -eq 2 ] || die "usage: $0 <keel.bin> <out.json>"
@@ -129,6 +131,14 @@ if [ -n "${LINUX_CONFIG:-}" ]; then
 	# bench-wall.sh); BENCH_WALL=0 leaves them out.
 	if [ "${BENCH_WALL:-1}" != 0 ]; then
 		ARCH=$ARCH bash tools/bench-wall.sh "$bin" >>"$log" || die "the wall-clock benchmarks broke (log: $log)"
+	fi
+	# The networks (docs/net.md): VM to VM under -icount (tools/
+	# bench-net.sh: vm_net_ping_rtt, vm_net_tcp_throughput) and host to
+	# guest through the uplink against bare QEMU (tools/bench-uplink.sh:
+	# net_uplink_*); BENCH_NET=0 leaves them out.
+	if [ "$NET" != 0 ]; then
+		bash tools/bench-net.sh "$bin" >>"$log" || die "the network benchmarks broke (log: $log)"
+		bash tools/bench-uplink.sh "$bin" >>"$log" || die "the uplink benchmark broke (log: $log)"
 	fi
 fi
 

@@ -54,7 +54,5 @@ ARCH_LINUX_SYSTEM := tests/linux/linux-riscv64.mk
 # in their own file.
 BENCH_LINUX_CONFIG := tests/linux/bench-riscv64.json
 BENCH_JSON := $(BUILD)/bench-riscv64.json
-# The network benchmarks (device-servers/virtio-net/net.mk: bench-net.sh,
-# bench-uplink.sh) boot aarch64 configs; make bench ARCH=riscv64 leaves
-# them out.
-ARCH_NO_NET_BENCH := 1
+# (The network benchmarks, bench-net.sh and bench-uplink.sh, boot aarch64
+# configs: tools/bench.sh leaves them out for riscv64, as virtio-blk's.)
