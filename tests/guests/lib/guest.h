@@ -19,6 +19,8 @@ void guest_main(const void *dtb);
 
 /* ---- console.c ---- */
 void con_putc(char c);
+/* A byte typed at the console, if one is waiting (no wait). */
+bool con_getc(char *c);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void con_vprintf(const char *fmt, va_list ap);
 /* "[test] PASS name[: detail]" or "[test] FAIL name: detail"; returns ok. */
