@@ -93,7 +93,8 @@ extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_h
 	scenario_vm_sbi_restart;
 
 /* tests/root/scn_vmbench.c */
-extern const struct scenario scenario_vm_restart, scenario_vm_bench;
+extern const struct scenario scenario_vm_restart, scenario_vm_restart_load,
+	scenario_vm_restart_post, scenario_vm_bench;
 /* tests/root/scn_smp.c: one VM with two vCPUs */
 extern const struct scenario scenario_vm_smp;
 /* tests/root/scn_hsoak.c: the hostile guest at scale beside a beating VM */
