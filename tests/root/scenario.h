@@ -105,6 +105,9 @@ extern const struct scenario scenario_vm_hostile_sbi;
 /* The guest image of a role that differs per architecture
  * (tests/root/arch/<arch>/guests.c). */
 extern const char scn_guest_busy[];
+/* The UART the seq guest writes to (scn_vmbench.c): aarch64's PL011 at
+ * 0x09000000, riscv64's 16550 at 0x10000000 (tests/guests/seq.c). */
+extern const struct vm_dev_spec scn_seq_uart;
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;
 

@@ -26,7 +26,9 @@
  *                            stream", run.sh types one, root goes on
  *                            crashing until the guest is off and prints
  *                            "...: N crashes of vm1-pl011 while the guest
- *                            wrote". The PL011 has no post page: every
+ *                            wrote" (riscv64: vm1-ns16550, the 16550's
+ *                            server, scn_seq_uart). The UART has no post
+ *                            page: every
  *                            access is a numbered request, the path where
  *                            a crash between commit and reply makes the
  *                            VMM retry (uart_is_retry answers the retry).
@@ -96,8 +98,7 @@ static void vmb_start(const struct vmb_run *run)
 		.ram_size = 64ull << 20, .cpu = root_boot_info()->ncpus > 1 ? 1 : 0,
 		.ndev = 1,
 		.dev = { { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x09000000ull,
-			   .size = 0x1000, .intid = 33, .restart = &vmb_policy,
-			   .no_post = run->no_post },
+			   .size = 0x1000, .intid = 33 },
 			 /* vm-bench: the same device without an MMIO route, every
 			  * access through the VMM, to measure both routes */
 			 { .prog = "pl011", .kind = KEEL_VM_DEV_PL011, .base = 0x09001000ull,
@@ -105,6 +106,10 @@ static void vmb_start(const struct vmb_run *run)
 	};
 	if (strcmp(run->guest, "guest-bench") == 0)
 		spec.ndev = 2;
+	else
+		spec.dev[0] = scn_seq_uart;
+	spec.dev[0].restart = &vmb_policy;
+	spec.dev[0].no_post = run->no_post;
 	vmb = run;
 	if (!(vmb_vm = vm_create(&spec)) || !vm_start(vmb_vm)) {
 		scn_fail(run->scn, "cannot create or start VM %s with %s", spec.name, run->guest);
@@ -148,8 +153,8 @@ static void vmb_stopped(uint64_t value, const char *text)
 		return;
 	}
 	if (vmb->load)
-		kprintf("[root] %s: %u crashes of vm1-pl011 while the guest wrote, one every %u ms\n",
-			vmb->scn, vmb_timed, vmb->period_ms);
+		kprintf("[root] %s: %u crashes of %s while the guest wrote, one every %u ms\n",
+			vmb->scn, vmb_timed, vmb_vm->dev[0]->name, vmb->period_ms);
 	if (vmb_timed < vmb->at_least) {
 		vmb_fail(vmb_vm->name, "the guest was done before the PL011 server "
 			 "was crashed and restarted often enough");
@@ -202,8 +207,8 @@ static void vmb_load(const char *scn, unsigned crashes, bool post)
 	run.at_least = (unsigned)scn_param("crashes", crashes);
 	run.no_post = scn_param("post", post) == 0;
 	snprintf(cmdline, sizeof(cmdline), "lines=%u key=1 off=1", VMB_LOAD_LINES);
-	kprintf("[root] %s: vm1-pl011 %s post page crashed every %u ms while the guest "
-		"writes, %u times before a key stops it\n", scn,
+	kprintf("[root] %s: the seq guest's UART server %s post page crashed every %u ms "
+		"while the guest writes, %u times before a key stops it\n", scn,
 		run.no_post ? "without a" : "with its", run.period_ms, run.at_least);
 	vmb_start(&run);
 }

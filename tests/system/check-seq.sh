@@ -20,11 +20,12 @@ RESTARTS=3
 
 # Root's and the servers' own lines may land in the middle of a guest line
 # (the guest was mid-line when the server crashed): take every complete
-# "[root] ...", "[vm1-pl011] ...", "[vm1-vmm] ..." or "keel: ..." line out,
+# "[root] ...", "[vm1-pl011] ...", "[vm1-ns16550] ..." (riscv64's UART),
+# "[vm1-vmm] ..." or "keel: ..." line out,
 # wherever it starts, and what is left of the guest's lines joins up again.
 # Everything else the guest printed counts (an empty line too), but for
 # its banner and its [test] markers.
-guest=$(tr -d '\r' <"$log" | perl -0pe 's/(\[(root|vm1-pl011|vm1-vmm)\] |keel: )[^\n]*\n//g' |
+guest=$(tr -d '\r' <"$log" | perl -0pe 's/(\[(root|vm1-pl011|vm1-ns16550|vm1-vmm)\] |keel: )[^\n]*\n//g' |
 	sed -n 's/^\[vm1\] //p')
 got=$(grep -avE '^\[(seq|test)\] ' <<<"$guest" || true)
 LINES=400

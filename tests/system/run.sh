@@ -66,11 +66,11 @@ SCENARIOS=(
 	"vm-hostile-sbi 60 vm2-vmm:beat-start vm1-vmm:hostile-start vm1-vmm:hostile-virt-insn vm1-vmm:hostile-hart1-stop vm1-vmm:hostile-hart1 vm1-vmm:hostile-sane vm1-vmm:hostile-done! vm-hostile-sbi +vm2-vmm:beat vm3-vmm:beat-start"
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below), and so is that
-	# of the load runs: a crash every 2 ms while the guest writes, 2,000
-	# through a PL011 without a post page (every access a numbered request)
-	# and 1,000 through one with it, then a typed key (SENDS) stops the
-	# guest (a retried DR write applied twice once doubled a character:
-	# issue 16).
+	# of the load runs: a crash of its UART's server (a PL011; riscv64's
+	# 16550) every 2 ms while the guest writes, 2,000 without a post page
+	# (every access a numbered request) and 1,000 with it, then a typed key
+	# (SENDS) stops the guest (a retried DR write applied twice once
+	# doubled a character: issue 16).
 	"vm-restart 60 seq vm-restart"
 	"vm-restart-load 60 vm1:seq vm-restart-load"
 	"vm-restart-post 60 vm1:seq vm-restart-post"
