@@ -297,7 +297,8 @@ $(KEELCTL): tools/keelctl.c tools/keelctl-console.c tools/keelctl-console.h \
 		tools/trace/trace_json.c tools/trace/trace_json.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(WARN) -O2 -g -Itools $(filter %.c,$^) -lcjson -o $@
-# tools/trace-svg.c: keelctl trace's JSON as an SVG timeline (docs/management.md)
+# tools/trace-svg.c: keelctl trace's JSON as an SVG timeline (docs/management.md);
+# make run builds it beside keelctl (one small file, built once)
 TRACE_SVG := $(BUILD)/host/trace-svg
 $(TRACE_SVG): tools/trace-svg.c
 	@mkdir -p $(dir $@)
@@ -341,7 +342,7 @@ run debug: $(RUN_IMAGE)
 	$(QEMU) $(QEMU_FLAGS) $(RUN_ICOUNT) -kernel $(RUN_IMAGE) -append "$(APPEND)" $(RUN_DEBUG)
 else
 run debug: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs $(RUN_ASSETS) \
-		$(KEELCTL)
+		$(KEELCTL) $(TRACE_SVG)
 	$(BUILD)/host/config/check-config --arch $(ARCH) --machine-mib $(RUN_MIB) --cpus $(RUN_CPUS) \
 		$(RUN_CONFIG)
 	$(BUILD)/host/config/mkblobs --arch $(ARCH) $(RUN_CONFIG) $(RUN_MIB) $(RUN_BLOBS)
@@ -375,6 +376,8 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		bash tests/system/raw.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/rodisk.sh $(B)/keel.bin
+	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
+		bash tests/system/dtb.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		bash tests/system/pmu.sh $(B)/keel.bin
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \

@@ -192,7 +192,7 @@ static bool vm_map_file(struct vm *vm, const struct keel_boot_module *m, uint64_
 static bool vm_dev_may_post(const struct vm_spec *spec, unsigned d, bool *uart)
 {
 	const struct vm_dev_spec *x = &spec->dev[d];
-	if (x->via_vmm)
+	if (x->via_vmm || x->no_post)
 		return false;
 	if ((x->kind == KEEL_VM_DEV_PL011 || x->kind == KEEL_VM_DEV_NS16550) && !*uart)
 		return *uart = true;

@@ -32,6 +32,8 @@ struct vm_dev_spec {
 	uint8_t mac[6];      /* virtio-net: the guest's MAC */
 	bool via_vmm;        /* every access through the VMM, no MMIO route
 			      * (test root's benchmark of both routes) */
+	bool no_post;        /* routed, but no post page: every access a
+			      * request (test root's crashes under load) */
 	bool uplink;         /* virtio-net: its network has the host's uplink
 			      * (boot/uplink.c) */
 };

@@ -26,6 +26,8 @@
 # whose deletion would destroy an object). Fails if that bound is not
 # below KSTACK_SIZE, or if one frame is as large as the guard page (a
 # frame that large could step over the guard instead of faulting in it).
+# Last, the figures as the rows of docs/architecture.md's table ("Kernel
+# stack"), to paste there when they change.
 set -euo pipefail
 
 elf=${1:?usage: stack-depth.sh keel.elf kstack.h}
@@ -109,6 +111,39 @@ function scc(v,   i, w) {
 		} while (w != v)
 		if (size > 1 || ((v, v) in seen)) { compm[ncomp] = members; compc[ncomp] = cost }
 	}
+}
+function commas(n,   s) { # 1552 -> "1,552", as docs/architecture.md writes it
+	s = n ""
+	while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]([,]|$)/, ",&", s)
+	return s
+}
+# The figures as rows of the table in docs/architecture.md, "Kernel stack".
+function doc_rows(   f, top, topf, last, k, j, order, n, t, groups) {
+	top = -1
+	for (f = root; f != ""; f = next_in_chain[f]) {
+		if (frame[f] > top) { top = frame[f]; topf = f }
+		last = f
+	}
+	n = 0
+	for (k in compm) order[++n] = k
+	for (k = 2; k <= n; k++) # by cost, largest first
+		for (j = k; j > 1 && compc[order[j]] > compc[order[j - 1]]; j--) {
+			t = order[j]; order[j] = order[j - 1]; order[j - 1] = t
+		}
+	groups = ""
+	for (k = 1; k <= n; k++) {
+		t = compm[order[k]]; sub(/^ /, "", t); gsub(/ /, "`, `", t)
+		groups = groups (k > 1 ? "; " : "") "`" t "`: " commas(compc[order[k]])
+	}
+	print "docs/architecture.md, \"Kernel stack\":"
+	print "| | bytes |"
+	print "|---|---|"
+	printf "| deepest chain without recursion (`%s` … `%s` %s … `%s`) | %s |\n", root, topf,
+		commas(top), last, commas(worst)
+	printf "| bound with one more round of each recursive group (%s) | %s |\n", groups,
+		commas(bound)
+	printf "| largest single frame (`%s`) | %s |\n", bigf, commas(big)
+	printf "| fault report on the emergency stack | %s |\n", commas(fd)
 }
 /^@@DATA/ { data = 1; next }
 data && /^ [0-9a-f]+ / {
@@ -197,5 +232,6 @@ END {
 	if (fd >= estack) { print "FAIL: the emergency stack is too small"; exit 1 }
 	if (big >= guard) { print "FAIL: a frame could step over the guard page"; exit 1 }
 	if (bound >= limit) { print "FAIL: the kernel stack may overflow"; exit 1 }
+	doc_rows()
 	print "PASS stack-depth"
 }'

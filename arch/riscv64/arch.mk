@@ -40,7 +40,7 @@ ARCH_QEMU_FLAGS := -M virt -cpu rv64,h=true -smp 2 -nic none -m 1G -nographic -n
 # make ARCH=riscv64 system-test: the system scenarios that run there.
 ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress crash-remote \
 	bench cfg restart-policy vm-sbi vm-sbi-restart vm-bench vm-hostile-sbi vm-two vm-isolation \
-	vm-poweroff vm-reset
+	vm-poweroff vm-reset vm-restart-load vm-restart-post
 # make test ARCH=riscv64 (make test runs it after aarch64's suite): the
 # host's architecture-neutral tests ran there; here riscv64's host tests
 # (its exit decoder, its VMM's units and fuzzer), the system scenarios,

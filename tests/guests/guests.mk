@@ -36,7 +36,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,--emit-relocs -T $(GUEST_DIR)/guest.ld
 GUEST_LD = $(GUEST_DIR)/guest.ld
 
-GUEST_LIB_SRCS := lib/head.S lib/console.c lib/exc.c lib/probe.c lib/fdt.c \
+GUEST_LIB_SRCS := lib/head.S lib/console.c lib/pl011.c lib/exc.c lib/probe.c lib/fdt.c \
 	lib/ram.c lib/string.c
 GUEST_uart_SRCS := uart.c
 GUEST_hvc_SRCS := hvc.c

@@ -12,6 +12,7 @@
  *     fault: an emulated system-register write, a hypercall, a wait.
  */
 #include "hostile.h"
+#include "lib/fdt.h"
 #include "lib/rand.h"
 #include "lib/smccc.h"
 
@@ -216,18 +217,5 @@ bool hostile_cpu1_start(void)
 /* "ops=N" in the command line, or 0. */
 uint64_t hostile_soak_ops(const char *args)
 {
-	static const char key[] = "ops=";
-	uint64_t n = 0;
-
-	for (const char *p = args; *p; p++) {
-		unsigned i = 0;
-		while (key[i] && p[i] == key[i])
-			i++;
-		if (key[i])
-			continue;
-		for (p += i; *p >= '0' && *p <= '9'; p++)
-			n = n * 10 + (uint64_t)(*p - '0');
-		return n;
-	}
-	return 0;
+	return bootargs_num(args, "ops=");
 }

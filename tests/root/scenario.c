@@ -31,7 +31,8 @@ static const struct scenario *const scenario_table[] = {
 	&scenario_vm_reset,
 	&scenario_vm_hostile_soak, /* h-soak */
 	&scenario_vm_hostile_sbi, /* riscv64's (tests/guests/arch/riscv64/hostile.c) */
-	&scenario_vm_restart, &scenario_vm_bench,
+	&scenario_vm_restart, &scenario_vm_restart_load,
+	&scenario_vm_restart_post, &scenario_vm_bench,
 	/* VM configs and restart policies (tests/root/scn_cfg.c) */
 	&scenario_cfg, &scenario_restart_policy,
 	&scenario_blk, &scenario_disk_crash, &scenario_flash_crash,

@@ -93,7 +93,8 @@ extern const struct scenario scenario_vm_hello, scenario_vm_abort, scenario_vm_h
 	scenario_vm_sbi_restart;
 
 /* tests/root/scn_vmbench.c */
-extern const struct scenario scenario_vm_restart, scenario_vm_bench;
+extern const struct scenario scenario_vm_restart, scenario_vm_restart_load,
+	scenario_vm_restart_post, scenario_vm_bench;
 /* tests/root/scn_smp.c: one VM with two vCPUs */
 extern const struct scenario scenario_vm_smp;
 /* tests/root/scn_hsoak.c: the hostile guest at scale beside a beating VM */
@@ -104,6 +105,9 @@ extern const struct scenario scenario_vm_hostile_sbi;
 /* The guest image of a role that differs per architecture
  * (tests/root/arch/<arch>/guests.c). */
 extern const char scn_guest_busy[];
+/* The UART the seq guest writes to (scn_vmbench.c): aarch64's PL011 at
+ * 0x09000000, riscv64's 16550 at 0x10000000 (tests/guests/seq.c). */
+extern const struct vm_dev_spec scn_seq_uart;
 extern const struct scenario scenario_vm_two, scenario_vm_isolation, scenario_vm_hostile2,
 	scenario_vm_poweroff, scenario_vm_reset;
 

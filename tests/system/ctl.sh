@@ -43,6 +43,9 @@
 #   stop      keelctl stop vm2: list says off, lan has 2 live ports (vm2's
 #             left: the switch forgets its MAC), events vm-stopped
 #   start     keelctl start vm2: it boots again to its shell (Ctrl-] 2)
+#   reset     keelctl reset vm2: it is built again and boots to its shell
+#             (Ctrl-] 2 first: its new boot shows as it comes); events has
+#             vm2's vm-stopped, then its vm-started, since the reset
 #   create    keelctl create of tests/ctl/bad-vm.json is refused with the
 #             config loader's located messages, and list is unchanged;
 #             of tests/ctl/vm3.json: vm3 runs and boots to its shell
@@ -372,6 +375,24 @@ t_start() {
 		run_cmd 'echo vm2-again-$((40+2))' '^vm2-again-42' &&
 		kc --json events && has '"event":"vm-started","vm":"vm2"'
 }
+# The number of root's last event (events --json), 0 if none.
+last_event() {
+	kc --json events || return 1
+	printf '%s\n' "$out" | grep -oE '"seq":[0-9]+' | tail -n1 | cut -d: -f2 | grep . || echo 0
+}
+t_reset() {
+	local since
+	send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
+		since=$(last_event) && kc reset vm2 && has '^reset vm2: done' &&
+		expect 'VM vm2: building it again \(keelctl reset\)' 30 &&
+		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
+		run_cmd 'echo vm2-reset-$((40+2))' '^vm2-reset-42' &&
+		kc --json list && has '"name":"vm2","state":"running"' &&
+		kc raw "{\"cmd\":\"events\",\"since\":$since}" &&
+		[ "$(printf '%s\n' "$out" | grep -oE '"event":"vm-(stopped|started)","vm":"vm2"' | tr '\n' ' ')" = \
+			'"event":"vm-stopped","vm":"vm2" "event":"vm-started","vm":"vm2" ' ] ||
+		{ waited="${waited:-vm2 stopped, then started, in the events since #$since}"; return 1; }
+}
 
 # list --json without what changes by itself (times, frames on lan).
 still() { printf '%s\n' "$out" | sed 's/"uptime_ms":[0-9]*//g; s/"now_ms":[0-9]*//g; s/"ago_ms":[0-9]*//g; s/"frames":{[^}]*}//g'; }
@@ -453,7 +474,7 @@ t_raw() {
 # shellcheck source=tests/system/consock-steps.sh
 . "$(dirname "$0")/consock-steps.sh"
 
-for s in ${CTL_TEST_STEPS:-boot list bad sockets raw stats crash trace pause stop start create churn keys}; do
+for s in ${CTL_TEST_STEPS:-boot list bad sockets raw stats crash trace pause stop start reset create churn keys}; do
 	step "$s" "t_$s"
 done
 finish

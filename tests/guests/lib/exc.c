@@ -8,6 +8,9 @@
  * expected; anything else is reported as a FAIL.
  */
 #include "guest.h"
+#include "smccc.h"
+
+#define PSCI_SYSTEM_OFF 0x84000008u
 
 #define VEC_SYNC 4
 #define VEC_IRQ 5
@@ -56,6 +59,11 @@ _Noreturn void guest_halt(void)
 	__asm__ volatile("msr daifset, #0xf");
 	for (;;)
 		__asm__ volatile("wfi");
+}
+
+void guest_power_off(void)
+{
+	hvc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
 static _Noreturn void exc_unexpected(const struct exc_frame *f, uint64_t vector)

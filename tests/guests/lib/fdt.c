@@ -260,6 +260,23 @@ const char *fdt_bootargs(const void *dtb)
 	return w.bootargs;
 }
 
+uint64_t bootargs_num(const char *args, const char *key)
+{
+	uint64_t n = 0;
+
+	for (const char *p = args; *p; p++) {
+		unsigned i = 0;
+		while (key[i] && p[i] == key[i])
+			i++;
+		if (key[i])
+			continue;
+		for (p += i; *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		return n;
+	}
+	return 0;
+}
+
 static void collect_ram(void *ctx, const struct fdt_window *win)
 {
 	struct ram_map *ram = ctx;

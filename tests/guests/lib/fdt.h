@@ -34,6 +34,8 @@ struct ram_map {
 /* The "bootargs" of /chosen (the VM's command line): "" if there are none
  * or the tree is refused. */
 const char *fdt_bootargs(const void *dtb);
+/* The number after key ("ops=", "lines=") in a command line, or 0. */
+uint64_t bootargs_num(const char *args, const char *key);
 
 /* The RAM regions of the memory nodes; NULL, or why there are none. */
 const char *fdt_ram(const void *dtb, struct ram_map *ram);

@@ -19,6 +19,8 @@ void guest_main(const void *dtb);
 
 /* ---- console.c ---- */
 void con_putc(char c);
+/* A byte typed at the console, if one is waiting (no wait). */
+bool con_getc(char *c);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void con_vprintf(const char *fmt, va_list ap);
 /* "[test] PASS name[: detail]" or "[test] FAIL name: detail"; returns ok. */
@@ -46,6 +48,9 @@ typedef void exc_handler_fn(struct exc_frame *f);
 void exc_set_irq_handler(exc_handler_fn *fn);
 void exc_dispatch(struct exc_frame *f, uint64_t vector);
 _Noreturn void guest_halt(void); /* interrupts masked, WFI for ever */
+/* The VM powers off: PSCI SYSTEM_OFF (riscv64's rt.c: SBI SRST shutdown).
+ * Returns only if the call was refused. */
+void guest_power_off(void);
 
 /*
  * Probes: between probe_begin() and probe_end(), a synchronous exception

@@ -74,6 +74,11 @@ bool probe_is_abort(const struct fault *f, bool *external)
 	return f->esr == CAUSE_LOAD_ACCESS || f->esr == CAUSE_STORE_ACCESS;
 }
 
+void guest_power_off(void)
+{
+	sbi(EXT_SRST, 0, 0 /* shutdown */, 0, 0);
+}
+
 void rv_main(unsigned long hart, const void *dtb)
 {
 	(void)hart;
