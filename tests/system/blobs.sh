@@ -85,18 +85,18 @@ MAGIC=0x424f4c424c45454b
 echo "hello from a blob" >"$tmp/hello.txt"
 size=$(stat -c %s "$tmp/hello.txt")
 
-manifest "$tmp/good" $MAGIC hello.txt $BLOB "$size"
+manifest "$tmp/good" $MAGIC hello.txt "$BLOB" "$size"
 check good "keel: boot blob hello.txt: $size bytes at $BLOB" "$tmp/good" \
-	"$tmp/hello.txt" $BLOB
-manifest "$tmp/magic" 0x1234 hello.txt $BLOB "$size"
+	"$tmp/hello.txt" "$BLOB"
+manifest "$tmp/magic" 0x1234 hello.txt "$BLOB" "$size"
 check bad-magic "ignored: bad magic or blob count" "$tmp/magic"
-manifest "$tmp/dtb" $MAGIC hello.txt $DTB "$size" # QEMU's device tree is here
+manifest "$tmp/dtb" $MAGIC hello.txt "$DTB" "$size" # QEMU's device tree is here
 check over-dtb "ignored: a blob overlaps another, the manifest" "$tmp/dtb"
-manifest "$tmp/low" $MAGIC hello.txt $NEAR "$size"
+manifest "$tmp/low" $MAGIC hello.txt "$NEAR" "$size"
 check near-kernel "ignored: a blob is unnamed, empty, unaligned, outside RAM" "$tmp/low"
 manifest "$tmp/out" $MAGIC hello.txt $((BLOB + 0x100000)) "$size"
 check unaligned "ignored: a blob is unnamed" "$tmp/out"
-manifest "$tmp/big" $MAGIC hello.txt $BLOB 0x40000000
+manifest "$tmp/big" $MAGIC hello.txt "$BLOB" 0x40000000
 check past-ram "ignored: a blob is unnamed" "$tmp/big"
 
 echo "$passed passed, $failed failed"

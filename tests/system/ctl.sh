@@ -103,8 +103,8 @@ trap 'rm -rf "$tmp"' EXIT # until QEMU runs (cleanup, below)
 # give it a copy, so $LINUX_B/rootfs.ext4 stays clean for the tests
 # that mount it read-only (tests/system/uboot.sh). The config's other
 # paths become absolute, as it moves to $tmp under the same file name.
-[ -s $LINUX_B/rootfs.ext4 ] || die "no $LINUX_B/rootfs.ext4 (make rootfs)"
-cp --sparse=always $LINUX_B/rootfs.ext4 "$tmp/rootfs.ext4"
+[ -s "$LINUX_B/rootfs.ext4" ] || die "no $LINUX_B/rootfs.ext4 (make rootfs)"
+cp --sparse=always "$LINUX_B/rootfs.ext4" "$tmp/rootfs.ext4"
 sed "s|\"\.\./$LINUX_B/rootfs\.ext4\"|\"$tmp/rootfs.ext4\"|; s|\"\.\./build/|\"$PWD/build/|g" \
 	"$CONFIG" >"$tmp/default.json"
 CONFIG=$tmp/default.json
@@ -325,7 +325,7 @@ t_trace() {
 	# busybox as the guest reads it from its disk (vblk), 4 KiB at a time
 	# past its page cache, against the file it was made of; meanwhile a
 	# ping (vnet: send, receive) and a line (pl011: output) in a loop
-	want=$(md5sum <$LINUX_B/root/bin/busybox) &&
+	want=$(md5sum <"$LINUX_B/root/bin/busybox") &&
 		send '\r' && run_cmd "(while :; do ping -c 1 -W 1 10.0.0.2 >/dev/null; echo io; done) & p=\$!; e=\$((\$(cut -d. -f1 /proc/uptime)+25)); i=0; ok=0; while [ \$i -lt 3 ] || [ \$(cut -d. -f1 /proc/uptime) -lt \$e ]; do [ \"\$(dd if=/bin/busybox bs=4k iflag=direct 2>/dev/null | md5sum)\" = '$want' ] && ok=\$((ok+1)); i=\$((i+1)); done; kill \$p; wait \$p 2>/dev/null; echo trace-io-\$ok-of-\$i-\$((40+2))" 'echo trace-io-' || return 1
 	sleep 2 # the loop's own echo done: the reads have begun
 	"$keelctl" --socket "$sock" --timeout 120 trace --seconds 2 -o "$json" >"$tmp/trace.out" 2>&1 &
@@ -399,9 +399,9 @@ t_create() {
 	kc --json list && before=$(still)
 	! kc create tests/ctl/bad-vm.json &&
 		has '^bad-vm\.json:6:7: vms\[0\]\.mem_size_mib: expected a number, got a string$' &&
-		! kc create $VMS/vm3.json.missing &&
+		! kc create "$VMS/vm3.json.missing" &&
 		kc --json list && [ "$(still)" = "$before" ] || { waited="${waited:-the same list}"; return 1; }
-	kc create $VMS/vm3.json && has '^create vm3: done' && kc --json list &&
+	kc create "$VMS/vm3.json" && has '^create vm3: done' && kc --json list &&
 		has '"name":"vm3","state":"running","vcpus":1,"memory_mib":256' &&
 		has '"name":"vm3-'"$UART"'","device":"'"$UART"'","kind":"'"$UART"'","state":"running"' &&
 		send '\x1d3' && PROMPT='vm3:/# ' && expect 'vm3 has the console' 30 &&
@@ -429,7 +429,7 @@ t_trace_vm3() {
 		{ kill "$pid"; return 1; }
 	wait "$pid" || { waited="keelctl trace: $(cat "$tmp/trace3.out")"; return 1; }
 	python3 "$(dirname "$0")/trace-requests.py" "$json" vm3-vcon:output vm3-vcon:input \
-		$want >"$tmp/requests.out" 2>&1 ||
+		${want:+"$want"} >"$tmp/requests.out" 2>&1 ||
 		{ waited="device requests: $(cat "$tmp/requests.out")"; return 1; }
 }
 
@@ -439,12 +439,12 @@ t_trace_vm3() {
 LONG=a-vm-name-of-31-bytes-to-create
 t_churn() {
 	local i
-	kc create $VMS/vm-long.json && has "^create $LONG: done" && kc --json list &&
+	kc create "$VMS/vm-long.json" && has "^create $LONG: done" && kc --json list &&
 		has "\"name\":\"$LONG\",\"state\":\"running\"" &&
 		has "\"name\":\"$LONG-$UART\",\"device\":\"$UART\"" && has "\"name\":\"$LONG-vmm\"" &&
 		kc restart "$LONG" "$UART" && expect "server $LONG-$UART restarted as keelctl asked" 30 || return 1
 	for i in $(seq 1 8); do
-		{ [ "$i" -eq 1 ] || kc create $VMS/vm-long.json; } && kc stop "$LONG" &&
+		{ [ "$i" -eq 1 ] || kc create "$VMS/vm-long.json"; } && kc stop "$LONG" &&
 			expect "VM $LONG destroyed" 60 && kc remove "$LONG" ||
 			{ waited="${waited:-create, stop and remove, round $i of 8}"; return 1; }
 	done
