@@ -357,11 +357,13 @@ endif
 ifneq ($(ARCH_SYSTEM_SCENARIOS),)
 # An architecture being ported runs the scenarios it passes so far
 # (arch/<arch>/arch.mk), after the shipped root's check, which every
-# architecture runs (tests/system/root-clean.sh).
+# architecture runs (tests/system/root-clean.sh), then the boot blobs'
+# checks (tests/system/blobs.sh).
 system-test: $(B)/keel.bin $(B)/keel-test.bin
 	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
 		$(B)/keel.bin
 	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
+	ARCH=$(ARCH) bash tests/system/blobs.sh $(B)/keel-test.bin
 else
 system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
 		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin $(GUEST_B)/disk.bin
@@ -439,6 +441,7 @@ endif
 EXAMPLES_ELSEWHERE := smp8:linux-system uboot:uboot-system pmu:system-test
 CONFIG_SYSTEM_ENV = CHECK_CONFIG=$(BUILD)/host/config/check-config \
 	MKBLOBS=$(BUILD)/host/config/mkblobs RUN_MIB=$(RUN_MIB) RUN_CPUS=$(RUN_CPUS)
+ifeq ($(ARCH_SYSTEM_SCENARIOS),)
 config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		linux-assets $(EXAMPLE_ASSETS)
 	$(CONFIG_SYSTEM_ENV) EXAMPLES_ELSEWHERE="$(EXAMPLES_ELSEWHERE)" \
@@ -446,6 +449,12 @@ config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/con
 	$(CONFIG_SYSTEM_ENV) bash tests/system/agree.sh $(B)/keel.bin
 	$(CONFIG_SYSTEM_ENV) bash tests/system/run-mem.sh
 	$(CONFIG_SYSTEM_ENV) bash tests/system/image-errors.sh $(B)/keel.bin
+else
+# An architecture being ported: the agreement of check-config and root,
+# with its own configs (tests/system/agree.sh picks them by ARCH).
+config-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs
+	$(CONFIG_SYSTEM_ENV) ARCH=$(ARCH) bash tests/system/agree.sh $(B)/keel.bin
+endif
 TEST_TARGETS += config-system
 
 # A device tree written by hand, for a config that supplies its own.

@@ -43,10 +43,12 @@ ARCH_SYSTEM_SCENARIOS := boot ipc epqueue libc badcap nullderef spin stress cras
 	vm-poweroff vm-reset vm-restart-load vm-restart-post
 # make test ARCH=riscv64 (make test runs it after aarch64's suite): the
 # host's architecture-neutral tests ran there; here riscv64's host tests
-# (its exit decoder, its VMM's units and fuzzer), the system scenarios,
-# the bare guest and the Linux session under Keel.
+# (its exit decoder, its VMM's units and fuzzer), the system scenarios
+# and boot blobs, check-config's and root's agreement (config-system),
+# the bare guest, the Linux session under Keel and keelctl against it
+# (ctl-system: tests/system/ctl.sh).
 ARCH_TEST_TARGETS := unit-exit-riscv64 vmm-unit fuzz-rvexit-smoke headers-test system-test \
-	linux-bare linux-system
+	config-system linux-bare linux-system ctl-system
 # tests/linux/linux-riscv64.mk has its own linux-system.
 ARCH_LINUX_SYSTEM := tests/linux/linux-riscv64.mk
 # make bench ARCH=riscv64 (tools/bench.sh with ARCH=riscv64): the Linux

@@ -10,9 +10,10 @@ $(CTL_UNIT): tests/ctl/test_req.c device-servers/ctl/req.c device-servers/ctl/tr
 		tests/ctl/test_req.c device-servers/ctl/req.c device-servers/ctl/trace.c $(CFG_OBJS) $(CFG_CHECK_PKG) -lcjson -o $@
 ctl-unit: $(CTL_UNIT)
 	$(CTL_UNIT)
-# keelctl by its path: this file is included before the Makefile sets KEELCTL
+# keelctl by its path: this file is included before the Makefile sets KEELCTL.
+# ARCH=riscv64 boots config/default-riscv64.json (ctl.sh says what differs).
 ctl-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
 		$(BUILD)/host/keelctl $(BUILD)/host/trace-svg linux-assets $(LINUX_ROOTFS)
-	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
-		bash tests/system/ctl.sh $(B)/keel.bin $(KEELCTL)
+	ARCH=$(ARCH) CHECK_CONFIG=$(BUILD)/host/config/check-config \
+		MKBLOBS=$(BUILD)/host/config/mkblobs bash tests/system/ctl.sh $(B)/keel.bin $(KEELCTL)
 TEST_TARGETS += ctl-unit ctl-system

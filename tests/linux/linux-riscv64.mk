@@ -59,11 +59,18 @@ rootfs: $(LINUX_ROOTFS)
 # at the console as a user would (tests/system/linux.sh with ARCH=riscv64):
 # the aarch64 session's steps but CPU hotplug (the guest's configuration
 # has no HOTPLUG_CPU); VM 1's write to its root disk reaches the host file.
+# Then a VM with a virtio-console (tests/linux/vdev-riscv64.json): its
+# shell on hvc0 while root crashes the virtio-console and console servers
+# (test=vdev-crash), as aarch64's vdev.json run without the virtio-rng.
 LINUX_SYSTEM_STEPS := shell root persist ping web cpus sleep command interrupt paste dmesg \
 	vm2 paste2 back crash poweroff alive nokey again
-linux-system: $(B)/keel.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/mkblobs \
-		linux-assets $(LINUX_ROOTFS)
+linux-system: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config \
+		$(BUILD)/host/config/mkblobs linux-assets $(LINUX_ROOTFS)
 	ARCH=riscv64 CHECK_CONFIG=$(BUILD)/host/config/check-config \
 		MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_TEST_STEPS="$(LINUX_SYSTEM_STEPS)" \
 		bash tests/system/linux.sh $(B)/keel.bin
 	bash tests/linux/persist-check.sh $(LINUX_ROOTFS) $(B)/system/linux.log
+	ARCH=riscv64 CHECK_CONFIG=$(BUILD)/host/config/check-config \
+		MKBLOBS=$(BUILD)/host/config/mkblobs LINUX_TEST_CONFIG=tests/linux/vdev-riscv64.json \
+		LINUX_TEST_LOG=vdev LINUX_TEST_APPEND=test=vdev-crash \
+		LINUX_TEST_STEPS="shell hvc hvcpaste vcrashes" bash tests/system/linux.sh $(B)/keel-test.bin

@@ -5,16 +5,31 @@
 # still passes). Manifests are written here byte by byte.
 #
 #   bash tests/system/blobs.sh build/aarch64/keel-test.bin (its scenario test=boot is the test root's)
+#   ARCH=riscv64 bash tests/system/blobs.sh build/riscv64/keel-test.bin
 set -u
 
-QEMU=${QEMU:-qemu-system-aarch64}
+# shellcheck source=board.sh
+. "$(dirname "$0")/board.sh"
+QEMU=${QEMU:-$KEEL_QEMU}
 [ $# -eq 1 ] || { echo "usage: $0 <keel.bin>" >&2; exit 2; }
 bin=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-blobs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-MANIFEST=0x7fdff000 # 1 GiB of RAM: 0x40000000..0x80000000
+# The addresses, on 1 GiB of RAM. BLOB is the top 2 MiB that is free (the
+# good blob's), MANIFEST the page under it, DTB where QEMU puts its device
+# tree, NEAR a 2 MiB boundary less than 16 MiB above the kernel (at RAM +
+# 0x200000 on both: arch/<arch>/kernel.ld; kernel/boot.c BOOT_ROOM).
+case $ARCH in
+aarch64) # RAM 0x40000000..0x80000000; the tree at RAM + 128 MiB (hw/arm/boot.c)
+	BLOB=0x7fe00000 DTB=0x48000000 NEAR=0x40a00000 ;;
+riscv64) # RAM 0x80000000..0xc0000000; the tree in the top 2 MiB
+	# (config/cfg_arch.c cfg_arch_dtb), so the blob goes under it, as
+	# mkblobs puts blobs (cfg_blob_below)
+	BLOB=0xbfc00000 DTB=0xbfe00000 NEAR=0x80a00000 ;;
+esac
+MANIFEST=$(printf 0x%x $((BLOB - 0x1000)))
 
 # Little-endian n-byte integer v.
 le() {
@@ -42,8 +57,7 @@ check() {
 	local name=$1 want=$2 man=$3 log=$tmp/$1.log
 	local -a extra=(-device "loader,file=$man,addr=$MANIFEST,force-raw=on")
 	[ $# -ge 5 ] && extra+=(-device "loader,file=$4,addr=$5,force-raw=on")
-	timeout 30 "$QEMU" -M virt,virtualization=on,gic-version=3 \
-		-cpu max,pauth=off,sve=off,sme=off -smp 2 -m 1G -nographic -no-reboot -nic none \
+	timeout 30 "$QEMU" "${KEEL_MACHINE[@]}" -smp 2 -m 1G -nographic -no-reboot -nic none \
 		-kernel "$bin" -append "test=boot blobs=$MANIFEST" "${extra[@]}" \
 		</dev/null >"$log" 2>&1 &
 	local pid=$! t=0
@@ -71,18 +85,18 @@ MAGIC=0x424f4c424c45454b
 echo "hello from a blob" >"$tmp/hello.txt"
 size=$(stat -c %s "$tmp/hello.txt")
 
-manifest "$tmp/good" $MAGIC hello.txt 0x7fe00000 "$size"
-check good "keel: boot blob hello.txt: $size bytes at 0x7fe00000" "$tmp/good" \
-	"$tmp/hello.txt" 0x7fe00000
-manifest "$tmp/magic" 0x1234 hello.txt 0x7fe00000 "$size"
+manifest "$tmp/good" $MAGIC hello.txt "$BLOB" "$size"
+check good "keel: boot blob hello.txt: $size bytes at $BLOB" "$tmp/good" \
+	"$tmp/hello.txt" "$BLOB"
+manifest "$tmp/magic" 0x1234 hello.txt "$BLOB" "$size"
 check bad-magic "ignored: bad magic or blob count" "$tmp/magic"
-manifest "$tmp/dtb" $MAGIC hello.txt 0x48000000 "$size" # QEMU's device tree is here
+manifest "$tmp/dtb" $MAGIC hello.txt "$DTB" "$size" # QEMU's device tree is here
 check over-dtb "ignored: a blob overlaps another, the manifest" "$tmp/dtb"
-manifest "$tmp/low" $MAGIC hello.txt 0x40a00000 "$size"
+manifest "$tmp/low" $MAGIC hello.txt "$NEAR" "$size"
 check near-kernel "ignored: a blob is unnamed, empty, unaligned, outside RAM" "$tmp/low"
-manifest "$tmp/out" $MAGIC hello.txt 0x7ff00000 "$size"
+manifest "$tmp/out" $MAGIC hello.txt $((BLOB + 0x100000)) "$size"
 check unaligned "ignored: a blob is unnamed" "$tmp/out"
-manifest "$tmp/big" $MAGIC hello.txt 0x7fe00000 0x40000000
+manifest "$tmp/big" $MAGIC hello.txt "$BLOB" 0x40000000
 check past-ram "ignored: a blob is unnamed" "$tmp/big"
 
 echo "$passed passed, $failed failed"

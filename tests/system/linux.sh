@@ -346,7 +346,9 @@ t_crashes() {
 # virtio-rng's and gives 256 bytes that are not constant (16 distinct
 # lines of od), then 64 KiB; hvcpaste: t_paste through hvc0; vcrashes:
 # root crashed each device server VDEV_MIN times at least, the console
-# server an eighth as often.
+# server an eighth as often. On riscv64 (tests/linux/vdev-riscv64.json)
+# the VM has a virtio-console and no virtio-rng (no vrng server there):
+# steps shell hvc hvcpaste vcrashes, and vcrashes counts no rng server.
 HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
 t_hvc() {
 	local n u
@@ -387,13 +389,13 @@ t_hvcpaste() {
 	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
 }
 t_vcrashes() {
-	local rng con cs
-	rng=$(grep -ac 'server vm1-vrng restarted' "$log")
+	local rng=none con cs
+	grep -q '"virtio-rng"' "$CONFIG" && rng=$(grep -ac 'server vm1-vrng restarted' "$log")
 	con=$(grep -ac 'server vm1-vcon restarted' "$log")
 	cs=$(grep -ac 'server console restarted' "$log")
 	echo "[linux] crashes: virtio-rng server $rng, virtio-console server $con, console server $cs"
-	[ "$rng" -ge "${VDEV_MIN:-20}" ] && [ "$con" -ge "${VDEV_MIN:-20}" ] &&
-		[ "$cs" -ge $((${VDEV_MIN:-20} / 8)) ]
+	{ [ "$rng" = none ] || [ "$rng" -ge "${VDEV_MIN:-20}" ]; } &&
+		[ "$con" -ge "${VDEV_MIN:-20}" ] && [ "$cs" -ge $((${VDEV_MIN:-20} / 8)) ]
 }
 
 # The device tree a config supplied (tests/linux/dtb.json): the guest's
