@@ -392,17 +392,22 @@ static int kc_console(struct kc *k, const char *vm)
 	return kcon_attach(path, vm, k->timeout_set ? k->timeout_s : 2);
 }
 
-/* events --follow: ask for what came after the last one, every second. */
+/* events --follow: ask for what came after the last one, every second.
+ * QEMU's socket takes one client at a time, so the connection is let go
+ * between questions: other keelctl commands run while this one follows. */
 static int kc_follow(struct kc *k, cJSON *req, double since, char *raw)
 {
 	struct timespec pause = { 1, 0 };
 	for (;;) {
 		const cJSON *e;
 		cJSON *r;
+		close(k->fd);
+		k->fd = -1;
+		k->in_len = 0;
 		nanosleep(&pause, NULL);
 		cJSON_DeleteItemFromObjectCaseSensitive(req, "since");
 		cJSON_AddNumberToObject(req, "since", since);
-		if (!(r = kc_call(k, req, raw, KC_LINE_MAX)))
+		if (!kc_connect(k) || !(r = kc_call(k, req, raw, KC_LINE_MAX)))
 			return 2;
 		e = cJSON_GetObjectItemCaseSensitive(r, "events");
 		if (cJSON_GetArraySize(e)) {

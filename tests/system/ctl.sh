@@ -308,8 +308,22 @@ t_stats() {
 		! printf '%s\n' "$out" | grep -q '^not counted'
 }
 t_crash() {
+	local fpid
+	# events --follow in the background lets go of the socket between its
+	# questions: the crash below gets through, and it prints the news
+	"$keelctl" --socket "$sock" events --follow >"$tmp/follow.out" 2>&1 &
+	fpid=$!
+	sleep 2
 	kc crash vm1 "$UART" && has '^crash vm1 '"$UART"': done' &&
-		expect 'server vm1-'"$UART"' faulted' 30 && expect 'server vm1-'"$UART"' restarted' 30 &&
+		expect 'server vm1-'"$UART"' faulted' 30 && expect 'server vm1-'"$UART"' restarted' 30 ||
+		{ kill "$fpid"; return 1; }
+	sleep 3
+	kill "$fpid"
+	wait "$fpid" 2>/dev/null
+	sed 's/^/[ctl]   follow: /' "$tmp/follow.out" >&2
+	grep -qE 'server-restarted +vm1 +vm1-'"$UART" "$tmp/follow.out" ||
+		{ waited="events --follow to print vm1-$UART's restart"; return 1; }
+	kc --json list &&
 		kc --json list &&
 		has '"name":"vm1-'"$UART"'","device":"'"$UART"'","kind":"'"$UART"'","state":"running","restarts":1,"faults":1,"last_fault":\{"reason":"[a-z ]+","address":"0x[0-9a-f]+"' &&
 		kc --json events && has '"event":"server-faulted","vm":"vm1","server":"vm1-'"$UART"'"' &&
@@ -464,6 +478,16 @@ t_churn() {
 		has "\"name\":\"$LONG\",\"state\":\"running\"" &&
 		has "\"name\":\"$LONG-$UART\",\"device\":\"$UART\"" && has "\"name\":\"$LONG-vmm\"" &&
 		kc restart "$LONG" "$UART" && expect "server $LONG-$UART restarted as keelctl asked" 30 || return 1
+	# its UART's restart policy is never (vm-long.json): a crash leaves
+	# the server down and the VM failed, until keelctl starts it again
+	kc crash "$LONG" "$UART" && expect "server $LONG-$UART stopped: restart policy is never" 30 &&
+		kc --json list && has "\"name\":\"$LONG\",\"state\":\"failed\"" &&
+		has "\"name\":\"$LONG-$UART\",\"device\":\"$UART\",\"kind\":\"$UART\",\"state\":\"down\"" &&
+		kc --json events && has "\"event\":\"server-down\",\"vm\":\"$LONG\",\"server\":\"$LONG-$UART\"" &&
+		! kc pause "$LONG" && has 'not possible' &&
+		kc start "$LONG" && has "^start $LONG: done" && kc --json list &&
+		has "\"name\":\"$LONG\",\"state\":\"running\"" &&
+		has "\"name\":\"$LONG-$UART\",\"device\":\"$UART\",\"kind\":\"$UART\",\"state\":\"running\"" || return 1
 	for i in $(seq 1 8); do
 		{ [ "$i" -eq 1 ] || kc create "$VMS/vm-long.json"; } && kc stop "$LONG" &&
 			expect "VM $LONG destroyed" 60 && kc remove "$LONG" ||
