@@ -357,11 +357,13 @@ endif
 ifneq ($(ARCH_SYSTEM_SCENARIOS),)
 # An architecture being ported runs the scenarios it passes so far
 # (arch/<arch>/arch.mk), after the shipped root's check, which every
-# architecture runs (tests/system/root-clean.sh), then the boot blobs'
+# architecture runs (tests/system/root-clean.sh) and the kernel stacks'
+# guard pages' (tests/system/kstack-guard.sh), then the boot blobs'
 # checks (tests/system/blobs.sh).
 system-test: $(B)/keel.bin $(B)/keel-test.bin
 	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
 		$(B)/keel.bin
+	ARCH=$(ARCH) bash tests/system/kstack-guard.sh $(B)/keel.elf $(B)/keel.bin
 	ARCH=$(ARCH) bash tests/system/run.sh $(B)/keel-test.bin $(ARCH_SYSTEM_SCENARIOS)
 	ARCH=$(ARCH) bash tests/system/blobs.sh $(B)/keel-test.bin
 else
@@ -369,6 +371,7 @@ system-test: $(B)/keel.bin $(B)/keel-test.bin $(BUILD)/host/config/check-config 
 		$(BUILD)/host/config/mkblobs $(GUEST_B)/raw.bin $(GUEST_B)/disk.bin
 	ARCH=$(ARCH) bash tests/system/root-clean.sh $(B)/user/root.elf $(B)/user/root-test.elf \
 		$(B)/keel.bin
+	ARCH=$(ARCH) bash tests/system/kstack-guard.sh $(B)/keel.elf $(B)/keel.bin
 	bash tests/system/run.sh $(B)/keel-test.bin
 	bash tests/system/blobs.sh $(B)/keel-test.bin
 	bash tests/system/blk.sh $(B)/keel-test.bin
