@@ -59,7 +59,8 @@ $(B)/user/obj/device-servers/ctl/%: | $(CJSON_H)
 # the switch: one per network (docs/net.md, keel/net.h).
 USER_PROGS += vnet switch
 SHIPPED_PROGS += vnet switch
-vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c $(VIRTIO_SERVER_SRCS)
+vnet_SRCS := device-servers/virtio-net/main.c device-servers/virtio-net/nethdr.c \
+	device-servers/virtio-net/rxmerge.c $(VIRTIO_SERVER_SRCS)
 $(B)/user/obj/device-servers/virtio-net/%: UCFLAGS += -Idevice-servers/virtio
 switch_SRCS := device-servers/switch/main.c device-servers/switch/fwd.c
 include device-servers/virtio-net/net.mk # h-net

@@ -7,9 +7,10 @@
  *
  * Device (spec 5.1): queue 0 receiveq, queue 1 transmitq, no control
  * queue. Features: MAC (from the config, root passes it), STATUS (link
- * always up), MTU (1500, what a frame slot holds). No checksum or
- * segmentation offload, no mergeable receive buffers: a transmit header
- * asking for any of them drops the frame (docs/net.md).
+ * always up), MTU (1500, what a frame slot holds), MRG_RXBUF (a frame over
+ * several receive chains, rxmerge.c). No checksum or segmentation
+ * offload: a transmit header asking for either drops the frame
+ * (docs/net.md).
  *
  * Crash safety (docs/net.md): the transport's state and two commit
  * records live in the state page; the ring indices live in the shared
@@ -38,10 +39,12 @@
 #include <keel/vmm.h>
 
 #include "nethdr.h"
+#include "rxmerge.h"
 #include "virtio.h"
 
 #define NET_F_MTU 3u
 #define NET_F_MAC 5u
+#define NET_F_MRG_RXBUF 15u
 #define NET_F_STATUS 16u
 #define NET_S_LINK_UP 1u
 #define NET_QSIZE 256u
@@ -203,6 +206,36 @@ static void vnet_receive(const struct virtq_chain *c, uint32_t idx)
 	__atomic_store_n(&st->rx.valid, 0, __ATOMIC_RELEASE);
 }
 
+/* Frame idx into as many chains as it takes (MRG_RXBUF), given back in
+ * one step; false while the guest has not given enough buffers. */
+static bool vnet_receive_merged(uint32_t idx)
+{
+	static struct virtq_chain c;
+	static struct vnet_rx_set set;
+	uint32_t len = port->rx.len[idx % KEEL_NET_SLOTS];
+	bool ok = len >= KEEL_NET_ETH_HDR && len <= KEEL_NET_FRAME_MAX;
+	uint64_t t0 = keel_arch_counter();
+	/* a frame the switch should not have published: one empty chain */
+	if (vnet_rx_gather(&dev, NET_RXQ, VNET_HDR_BYTES + (ok ? len : 0), &set, &c) != 1)
+		return false;
+	ok = ok && !set.bad && vnet_rx_fill(&dev, NET_RXQ, &set, vnet_slot(KEEL_NET_RX_OFF, idx), len, &c);
+	if (ok) {
+		st->rx_frames++;
+		counters.requests++;
+		counters.bytes_out += len;
+	} else {
+		memset(set.len, 0, sizeof(set.len)); /* the guest sees empty buffers: a lost frame */
+		st->rx_dropped++;
+	}
+	vnet_log_frame(KEEL_TRACE_REQ_RECEIVE, t0, ok, len);
+	st->rx = (struct vnet_commit){ .head = set.head[0], .idx = idx };
+	__atomic_store_n(&st->rx.valid, 1, __ATOMIC_RELEASE);
+	virtq_push_group(&dev, NET_RXQ, set.head, set.len, set.n);
+	__atomic_store_n(&port->rx.cons, idx + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&st->rx.valid, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* Every frame the switch published, while the guest has buffers. */
 static bool vnet_rx(void)
 {
@@ -217,9 +250,14 @@ static bool vnet_rx(void)
 			__atomic_store_n(&r->cons, prod, __ATOMIC_RELEASE);
 			break;
 		}
-		if (vnet_rx_chain(&c) != 1)
-			break;
-		vnet_receive(&c, cons);
+		if (virtio_mmio_has_feature(&st->t, NET_F_MRG_RXBUF)) {
+			if (!vnet_receive_merged(cons))
+				break;
+		} else {
+			if (vnet_rx_chain(&c) != 1)
+				break;
+			vnet_receive(&c, cons);
+		}
 		took = true;
 	}
 	return took;
@@ -302,7 +340,8 @@ static void vnet_init(void *ctx)
 {
 	const struct virtio_mmio_id id = {
 		.device_id = VIRTIO_ID_NET, .num_queues = 2, .queue_num_max = NET_QSIZE,
-		.features = 1u << NET_F_MAC | 1u << NET_F_STATUS | 1u << NET_F_MTU,
+		.features = 1u << NET_F_MAC | 1u << NET_F_STATUS | 1u << NET_F_MTU |
+			    1u << NET_F_MRG_RXBUF,
 	};
 	bool fresh = st->magic != VNET_MAGIC;
 	(void)ctx;

@@ -74,12 +74,17 @@ struct virtq_state {
  * doubles a request. `op` is stored last (release), the record's commit.
  */
 enum virtio_journal_op { VIRTIO_J_NONE = 0, VIRTIO_J_TAKE = 1, VIRTIO_J_GIVE = 2 };
+/* Chains one give publishes at once (virtq_push_group): a received frame
+ * spread over mergeable buffers (virtio-net). */
+#define VIRTQ_GIVE_MAX 32u
 struct virtio_journal {
 	uint32_t op;
 	uint16_t queue, head;
 	uint16_t pos;  /* TAKE: the avail index taken; GIVE: the used index */
-	uint16_t pad;
+	uint16_t extra; /* GIVE: chains published with head: more_head[], more_len[] */
 	uint32_t len;  /* GIVE: bytes written into the chain */
+	uint16_t more_head[VIRTQ_GIVE_MAX - 1];
+	uint32_t more_len[VIRTQ_GIVE_MAX - 1];
 };
 
 /*
@@ -192,6 +197,14 @@ bool virtq_chain_load(struct virtio_dev *d, unsigned q, uint16_t head, struct vi
  * nothing done) if head is not in flight on q, e.g. after a reset.
  */
 bool virtq_push(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t len);
+/*
+ * Return n chains (1..VIRTQ_GIVE_MAX, distinct heads in flight on q) in
+ * one step: their used entries in order, then one used index move, so the
+ * driver sees all of them or none (a frame over several receive buffers:
+ * spec 5.1.6.4). False (and nothing done) if n or a head is not so.
+ */
+bool virtq_push_group(struct virtio_dev *d, unsigned q, const uint16_t *heads, const uint32_t *lens,
+		      unsigned n);
 /*
  * Copy n bytes between buf and chain c's writable part (to_guest) or its
  * readable part, starting `skip` bytes into that part; every address goes

@@ -26,14 +26,17 @@ all: $(VIRTIO_TARGET_A)
 # ---- host: Check tests under ASan and UBSan ----
 VIRTIOU_DIR := $(BUILD)/host/virtio
 VIRTIOU_BIN := $(VIRTIOU_DIR)/virtio-unit
-VIRTIOU_SRCS := $(VIRTIO_SRCS) $(wildcard tests/virtio/*.c)
+# with virtio-net's mergeable receive (its own code on the same library)
+VIRTIOU_SRCS := $(VIRTIO_SRCS) $(wildcard tests/virtio/*.c) \
+	device-servers/virtio-net/rxmerge.c device-servers/virtio-net/nethdr.c
 VIRTIOU_OBJS := $(patsubst %.c,$(VIRTIOU_DIR)/obj/%.o,$(VIRTIOU_SRCS))
 VIRTIOU_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 VIRTIOU_MVD := $(shell $(HOST_CC) -Werror -Wmissing-variable-declarations -x c -c \
 	/dev/null -o /dev/null 2>/dev/null && echo -Wmissing-variable-declarations)
 VIRTIOU_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wmissing-declarations $(VIRTIOU_MVD) -g -O1 \
-	$(VIRTIOU_SAN) -D_POSIX_C_SOURCE=200809L -Idevice-servers/virtio -Itests/virtio
+	$(VIRTIOU_SAN) -D_POSIX_C_SOURCE=200809L -Idevice-servers/virtio -Itests/virtio \
+	-Idevice-servers/virtio-net -Ilibipc/include
 
 .PHONY: virtio-unit virtio-tools fuzz-virtq-smoke fuzz-virtq
 virtio-tools:
@@ -62,14 +65,16 @@ VIRTQ_FUZZ_RUNS ?= 50000
 VIRTQ_FUZZ_TIME ?= $(FUZZ_TIME)
 VIRTQ_FUZZ_ARGS = -max_len=4096 -artifact_prefix=$(VIRTIOU_DIR)/fuzz-virtq- \
 	$(VIRTIOU_DIR)/fuzz-virtq-corpus tests/fuzz/virtq-seeds
-$(VIRTQ_FUZZ): tests/fuzz/fuzz_virtq.c $(VIRTIO_SRCS) $(VIRTIO_HDRS)
+VIRTQ_FUZZ_NET := device-servers/virtio-net/rxmerge.c device-servers/virtio-net/nethdr.c
+$(VIRTQ_FUZZ): tests/fuzz/fuzz_virtq.c $(VIRTIO_SRCS) $(VIRTIO_HDRS) $(VIRTQ_FUZZ_NET) \
+		$(wildcard device-servers/virtio-net/*.h)
 	@command -v clang >/dev/null || { echo "fuzz-virtq: clang is missing" \
 		"(apt-get install clang libclang-rt-dev)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	clang -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wmissing-variable-declarations \
 		-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_POSIX_C_SOURCE=200809L -Idevice-servers/virtio tests/fuzz/fuzz_virtq.c \
-		$(VIRTIO_SRCS) -o $@
+		-D_POSIX_C_SOURCE=200809L -Idevice-servers/virtio -Idevice-servers/virtio-net \
+		-Ilibipc/include tests/fuzz/fuzz_virtq.c $(VIRTIO_SRCS) $(VIRTQ_FUZZ_NET) -o $@
 fuzz-virtq-smoke: $(VIRTQ_FUZZ)
 	@mkdir -p $(VIRTIOU_DIR)/fuzz-virtq-corpus
 	$(VIRTQ_FUZZ) -runs=$(VIRTQ_FUZZ_RUNS) -seed=1 $(VIRTQ_FUZZ_ARGS)

@@ -200,29 +200,49 @@ int virtq_pop(struct virtio_dev *d, unsigned qi, struct virtq_chain *c)
 	j->queue = (uint16_t)qi;
 	j->head = head;
 	j->pos = q->last_avail;
+	j->extra = 0;
 	virtq_journal_commit(d->s, VIRTIO_J_TAKE);
 	virtq_journal_apply(d);
 	return 1;
 }
 
-bool virtq_push(struct virtio_dev *d, unsigned qi, uint16_t head, uint32_t len)
+bool virtq_push_group(struct virtio_dev *d, unsigned qi, const uint16_t *heads, const uint32_t *lens,
+		      unsigned n)
 {
 	struct virtio_journal *j = &d->s->journal;
-	if (qi >= d->s->num_queues || !d->s->q[qi].ready || !virtq_inflight(&d->s->q[qi], head))
+	if (qi >= d->s->num_queues || !d->s->q[qi].ready || n == 0 || n > VIRTQ_GIVE_MAX)
 		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (!virtq_inflight(&d->s->q[qi], heads[i]))
+			return false;
+		for (unsigned k = 0; k < i; k++)
+			if (heads[k] == heads[i])
+				return false;
+	}
 	j->queue = (uint16_t)qi;
-	j->head = head;
+	j->head = heads[0];
+	j->len = lens[0];
 	j->pos = d->s->q[qi].used_idx;
-	j->len = len;
+	j->extra = (uint16_t)(n - 1);
+	for (unsigned i = 1; i < n; i++) {
+		j->more_head[i - 1] = heads[i];
+		j->more_len[i - 1] = lens[i];
+	}
 	virtq_journal_commit(d->s, VIRTIO_J_GIVE);
 	virtq_journal_apply(d);
 	return true;
 }
 
-/* The driver wants an interrupt for used index new_idx (2.7.10). */
-static bool virtq_want_irq(struct virtio_dev *d, const struct virtq_state *q, uint16_t old_idx)
+bool virtq_push(struct virtio_dev *d, unsigned qi, uint16_t head, uint32_t len)
 {
-	uint16_t v, new_idx = (uint16_t)(old_idx + 1);
+	return virtq_push_group(d, qi, &head, &len, 1);
+}
+
+/* The driver wants an interrupt for used indices old_idx+1..new_idx (2.7.10). */
+static bool virtq_want_irq(struct virtio_dev *d, const struct virtq_state *q, uint16_t old_idx,
+			   uint16_t new_idx)
+{
+	uint16_t v;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used idx before the driver's hint */
 	if (virtio_mmio_has_feature(d->s, VIRTIO_F_RING_EVENT_IDX)) {
 		if (!gmem_load16(&d->mem, q->driver + 4 + 2ull * q->num, &v))
@@ -245,21 +265,36 @@ static void virtq_apply_take(struct virtio_dev *d, struct virtq_state *q,
 	virtq_set_avail_event(d, q);
 }
 
-/* Used entry, then used idx (release): re-publishing the same is harmless. */
+/* The i-th chain of a journalled give. */
+static uint16_t virtq_give_head(const struct virtio_journal *j, unsigned i)
+{
+	return i == 0 ? j->head : j->more_head[i - 1];
+}
+
+static void virtq_give_done(struct virtq_state *q, uint16_t head)
+{
+	if (virtq_inflight(q, head)) {
+		q->inflight[head / 64] &= ~(1ull << (head % 64));
+		q->inflight_count--;
+	}
+}
+
+/* Used entries, then used idx (release): re-publishing the same is harmless. */
 static void virtq_apply_give(struct virtio_dev *d, struct virtq_state *q,
 			     const struct virtio_journal *j)
 {
-	uint64_t e = q->device + 4 + 8ull * (j->pos & (q->num - 1));
-	(void)gmem_store32(&d->mem, e, j->head);
-	(void)gmem_store32(&d->mem, e + 4, j->len);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	(void)gmem_store16(&d->mem, q->device + 2, (uint16_t)(j->pos + 1));
-	q->used_idx = (uint16_t)(j->pos + 1);
-	if (virtq_inflight(q, j->head)) {
-		q->inflight[j->head / 64] &= ~(1ull << (j->head % 64));
-		q->inflight_count--;
+	uint16_t end = (uint16_t)(j->pos + j->extra + 1);
+	for (unsigned i = 0; i <= j->extra; i++) {
+		uint64_t e = q->device + 4 + 8ull * ((j->pos + i) & (q->num - 1));
+		(void)gmem_store32(&d->mem, e, virtq_give_head(j, i));
+		(void)gmem_store32(&d->mem, e + 4, i == 0 ? j->len : j->more_len[i - 1]);
 	}
-	if (virtq_want_irq(d, q, j->pos)) /* after a full fence */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	(void)gmem_store16(&d->mem, q->device + 2, end);
+	q->used_idx = end;
+	for (unsigned i = 0; i <= j->extra; i++)
+		virtq_give_done(q, virtq_give_head(j, i));
+	if (virtq_want_irq(d, q, j->pos, end)) /* after a full fence */
 		virtio_isr_raise(d, VIRTIO_INT_USED);
 }
 

@@ -2,7 +2,8 @@
  * libFuzzer target: the virtio-mmio transport (device-servers/virtio/)
  * driven by the input as a hostile driver would: register accesses,
  * arbitrary bytes written anywhere in guest RAM (rings, descriptors),
- * notifications, completions, server restarts and corrupted state pages.
+ * notifications, completions (one chain or a group), virtio-net's
+ * mergeable receive (rxmerge.c), server restarts and corrupted state pages.
  * Guest RAM is one heap block of exactly RAM_SIZE bytes, so any access
  * the library makes outside it lands in ASan's redzone.
  *
@@ -17,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <keel/net.h>
+
+#include "nethdr.h"
+#include "rxmerge.h"
 #include "virtio.h"
 
 #define RAM_GPA 0x40000000ull
@@ -143,6 +148,38 @@ static void fz_redrive(struct virtio_dev *d, uint8_t *ram, unsigned q, uint32_t 
 	}
 }
 
+/* virtio-net's mergeable receive (rxmerge.c) of a frame of len bytes on
+ * queue q: what it gathered always goes back in one group. */
+static void fz_rx_merge(struct virtio_dev *d, unsigned q, uint32_t len)
+{
+	static struct virtq_chain c;
+	static struct vnet_rx_set set;
+	static uint8_t frame[KEEL_NET_FRAME_MAX];
+	len %= sizeof(frame) + 1;
+	if (vnet_rx_gather(d, q, VNET_HDR_BYTES + len, &set, &c) != 1)
+		return;
+	if (set.n == 0 || set.n > VIRTQ_GIVE_MAX)
+		abort();
+	if (set.bad || !vnet_rx_fill(d, q, &set, frame, len, &c))
+		memset(set.len, 0, sizeof(set.len));
+	if (!virtq_push_group(d, q, set.head, set.len, set.n))
+		abort(); /* taken for this frame: in flight, each once */
+}
+
+/* A group completion of arbitrary heads: refused whole unless each is in
+ * flight once. */
+static void fz_group(struct virtio_dev *d, struct fz *f, unsigned q)
+{
+	uint16_t heads[VIRTQ_GIVE_MAX];
+	uint32_t lens[VIRTQ_GIVE_MAX];
+	unsigned n = (unsigned)fz_take(f, 1) % (VIRTQ_GIVE_MAX + 2);
+	for (unsigned i = 0; i < n && i < VIRTQ_GIVE_MAX; i++) {
+		heads[i] = (uint16_t)fz_take(f, 1);
+		lens[i] = (uint32_t)fz_take(f, 2);
+	}
+	(void)virtq_push_group(d, q, heads, lens, n);
+}
+
 static void fz_restart(struct virtio_dev *d, struct fz *f, bool corrupt)
 {
 	static struct virtio_mmio_state before;
@@ -194,6 +231,12 @@ static void fz_step(struct virtio_dev *d, uint8_t *ram, struct fz *f)
 		break;
 	case 11: case 12:
 		fz_restart(d, f, (op & 15) == 12);
+		break;
+	case 13:
+		fz_rx_merge(d, (op >> 4) & 3, (uint32_t)fz_take(f, 2));
+		break;
+	case 14:
+		fz_group(d, f, (op >> 4) & 3);
 		break;
 	default:
 		virtio_mmio_config_changed(d);

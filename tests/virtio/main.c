@@ -13,6 +13,7 @@ int main(void)
 	int failed;
 	srunner_add_suite(sr, suite_virtq());
 	srunner_add_suite(sr, suite_resume());
+	srunner_add_suite(sr, suite_netrx());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

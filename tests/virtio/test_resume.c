@@ -27,6 +27,15 @@ static void one_request(void)
 	vt_avail(5);
 }
 
+/* A journal record of one chain (a give of more: group_cut). */
+static struct virtio_journal jr(uint32_t op, uint16_t queue, uint16_t head, uint16_t pos, uint32_t len)
+{
+	struct virtio_journal j;
+	memset(&j, 0, sizeof(j));
+	j.op = op, j.queue = queue, j.head = head, j.pos = pos, j.len = len;
+	return j;
+}
+
 static void set_bit(struct virtq_state *q, uint16_t h)
 {
 	q->inflight[h / 64] |= 1ull << (h % 64);
@@ -54,7 +63,7 @@ static void taken_once(void)
 START_TEST(take_crash_before_commit)
 {
 	one_request();
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_NONE, 0, 5, 0, 0, 0 };
+	vt.s.journal = jr(VIRTIO_J_NONE, 0, 5, 0, 0);
 	restart();
 	ck_assert_uint_eq(vt.s.q[0].last_avail, 0);
 	ck_assert_int_eq(virtq_pop(&vt.d, 0, &c), 1); /* taken now, once */
@@ -65,7 +74,7 @@ END_TEST
 START_TEST(take_crash_after_commit)
 {
 	one_request();
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_TAKE, 0, 5, 0, 0, 0 };
+	vt.s.journal = jr(VIRTIO_J_TAKE, 0, 5, 0, 0);
 	restart();
 	taken_once();
 }
@@ -74,7 +83,7 @@ END_TEST
 START_TEST(take_crash_after_bit)
 {
 	one_request();
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_TAKE, 0, 5, 0, 0, 0 };
+	vt.s.journal = jr(VIRTIO_J_TAKE, 0, 5, 0, 0);
 	set_bit(&vt.s.q[0], 5); /* the count not yet raised */
 	restart();
 	taken_once();
@@ -84,7 +93,7 @@ END_TEST
 START_TEST(take_crash_after_count)
 {
 	one_request();
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_TAKE, 0, 5, 0, 0, 0 };
+	vt.s.journal = jr(VIRTIO_J_TAKE, 0, 5, 0, 0);
 	set_bit(&vt.s.q[0], 5);
 	vt.s.q[0].inflight_count = 1;
 	restart();
@@ -95,7 +104,7 @@ END_TEST
 START_TEST(take_crash_before_clear)
 {
 	one_request();
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_TAKE, 0, 5, 0, 0, 0 };
+	vt.s.journal = jr(VIRTIO_J_TAKE, 0, 5, 0, 0);
 	set_bit(&vt.s.q[0], 5);
 	vt.s.q[0].inflight_count = 1;
 	vt.s.q[0].last_avail = 1;
@@ -132,7 +141,7 @@ static void give_cut(unsigned stores)
 	const uint16_t one = 1;
 	one_request();
 	ck_assert_int_eq(virtq_pop(&vt.d, 0, &c), 1);
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_GIVE, 0, 5, 0, 0, 64 };
+	vt.s.journal = jr(VIRTIO_J_GIVE, 0, 5, 0, 64);
 	if (stores >= 1)
 		memcpy(vt_gpa(VT_USED + 4), &head, 4);
 	if (stores >= 2)
@@ -161,11 +170,53 @@ START_TEST(give_crash_points)
 }
 END_TEST
 
+/* Heads 5, 2 and 7 (one writable buffer each) taken; a give of all three
+ * journalled with `stores` of its used entries written (none published):
+ * after the restart all three are given once, in order, in one index move. */
+static void group_cut(unsigned stores)
+{
+	const uint16_t heads[3] = { 5, 2, 7 };
+	const uint32_t lens[3] = { 64, 64, 10 };
+	uint32_t id, len;
+	vt_start(8, false);
+	vt_take(heads, 3, 64);
+	vt.s.journal = jr(VIRTIO_J_GIVE, 0, 5, 0, 64);
+	vt.s.journal.extra = 2;
+	vt.s.journal.more_head[0] = 2, vt.s.journal.more_len[0] = 64;
+	vt.s.journal.more_head[1] = 7, vt.s.journal.more_len[1] = 10;
+	for (unsigned i = 0; i < stores && i < 3; i++) {
+		uint32_t h = heads[i];
+		memcpy(vt_gpa(VT_USED + 4 + 8 * i), &h, 4);
+		memcpy(vt_gpa(VT_USED + 8 + 8 * i), &lens[i], 4);
+	}
+	restart();
+	ck_assert_uint_eq(vt_used_idx(), 3);
+	ck_assert_uint_eq(vt.s.q[0].used_idx, 3);
+	for (uint16_t i = 0; i < 3; i++) {
+		vt_used_elem(i, &id, &len);
+		ck_assert_uint_eq(id, heads[i]);
+		ck_assert_uint_eq(len, lens[i]);
+	}
+	ck_assert_int_eq(virtq_inflight_next(&vt.s, 0, 0), -1);
+	ck_assert_uint_eq(vt.s.q[0].inflight_count, 0);
+	ck_assert(!virtq_push(&vt.d, 0, 2, 64)); /* given: never twice */
+}
+
+START_TEST(group_give_crash_points)
+{
+	for (unsigned k = 0; k <= 3; k++) {
+		vt_teardown();
+		vt_setup();
+		group_cut(k);
+	}
+}
+END_TEST
+
 START_TEST(give_crash_before_commit)
 {
 	one_request();
 	ck_assert_int_eq(virtq_pop(&vt.d, 0, &c), 1);
-	vt.s.journal = (struct virtio_journal){ VIRTIO_J_NONE, 0, 5, 0, 0, 64 };
+	vt.s.journal = jr(VIRTIO_J_NONE, 0, 5, 0, 64);
 	restart();
 	ck_assert_uint_eq(vt_used_idx(), 0);
 	ck_assert_int_eq(virtq_inflight_next(&vt.s, 0, 0), 5); /* still to do */
@@ -225,19 +276,34 @@ static void sp_extra(void) /* a sound queue beyond num_queues */
 	memset(vt.s.q[4].inflight, 0, sizeof(vt.s.q[4].inflight));
 }
 static void sp_op(void) { vt.s.journal.op = 3; }
-static void sp_jqueue(void) { vt.s.journal = (struct virtio_journal){ 2, 2, 0, 0, 0, 0 }; }
+static void sp_jqueue(void) { vt.s.journal = jr(2, 2, 0, 0, 0); }
 static void sp_jidle(void) /* a take on queue 1, which is not ready */
 {
 	vt.s.q[1].num = 8;
-	vt.s.journal = (struct virtio_journal){ 1, 1, 0, 0, 0, 0 };
+	vt.s.journal = jr(1, 1, 0, 0, 0);
 }
-static void sp_jhead(void) { vt.s.journal = (struct virtio_journal){ 2, 0, 8, 0, 0, 0 }; }
+static void sp_jhead(void) { vt.s.journal = jr(2, 0, 8, 0, 0); }
+static void sp_jextra(void) /* more chains than a give holds */
+{
+	vt.s.journal = jr(2, 0, 5, 0, 0);
+	vt.s.journal.extra = VIRTQ_GIVE_MAX;
+}
+static void sp_jmore(void) /* a further head >= num */
+{
+	vt.s.journal = jr(2, 0, 5, 0, 0);
+	vt.s.journal.extra = 1, vt.s.journal.more_head[0] = 8;
+}
+static void sp_jtake(void) /* a take of more than one chain */
+{
+	vt.s.journal = jr(1, 0, 5, 0, 0);
+	vt.s.journal.extra = 1;
+}
 
 START_TEST(bad_state_resets)
 {
 	void (*const spoils[])(void) = { sp_magic, sp_device, sp_queues, sp_features, sp_ready,
 					 sp_num, sp_ring, sp_head, sp_idle, sp_extra, sp_op,
-					 sp_jqueue, sp_jidle, sp_jhead };
+					 sp_jqueue, sp_jidle, sp_jhead, sp_jextra, sp_jmore, sp_jtake };
 	vt_teardown();
 	for (unsigned i = 0; i < sizeof(spoils) / sizeof(spoils[0]); i++)
 		spoilt(spoils[i]);
@@ -273,6 +339,7 @@ Suite *suite_resume(void)
 	tcase_add_test(t, take_crash_after_bit);
 	tcase_add_test(t, take_crash_after_count);
 	tcase_add_test(t, take_crash_before_clear);
+	tcase_add_test(t, group_give_crash_points);
 	tcase_add_test(t, give_crash_before_commit);
 	tcase_add_test(t, give_crash_points);
 	tcase_add_test(t, sound_state_resumes_unchanged);

@@ -101,6 +101,35 @@ START_TEST(indexes_wrap)
 }
 END_TEST
 
+/* A group give: every entry in order behind one index move, one
+ * interrupt; refused whole if a head is not in flight or comes twice. */
+START_TEST(group_give)
+{
+	const uint16_t heads[3] = { 4, 1, 6 }, twice[2] = { 4, 4 }, stray[2] = { 4, 3 };
+	const uint32_t lens[3] = { 100, 200, 7 };
+	uint32_t id, len;
+	vt_start(8, true);
+	vt_take(heads, 3, 256);
+	vt_used_event(2); /* interrupt when the used idx passes 2 */
+	ck_assert(!virtq_push_group(&vt.d, 0, twice, lens, 2));
+	ck_assert(!virtq_push_group(&vt.d, 0, stray, lens, 2)); /* 3 never taken */
+	ck_assert(!virtq_push_group(&vt.d, 0, heads, lens, 0));
+	ck_assert(!virtq_push_group(&vt.d, 0, heads, lens, VIRTQ_GIVE_MAX + 1));
+	ck_assert_uint_eq(vt_used_idx(), 0);
+	ck_assert_uint_eq(vt.s.q[0].inflight_count, 3);
+	ck_assert(virtq_push_group(&vt.d, 0, heads, lens, 3));
+	ck_assert_uint_eq(vt_used_idx(), 3);
+	for (uint16_t i = 0; i < 3; i++) {
+		vt_used_elem(i, &id, &len);
+		ck_assert_uint_eq(id, heads[i]);
+		ck_assert_uint_eq(len, lens[i]);
+	}
+	ck_assert_uint_eq(vt_rd(VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED); /* 0 -> 3 crosses 2 */
+	ck_assert_int_eq(virtq_inflight_next(&vt.s, 0, 0), -1);
+	ck_assert(!virtq_push_group(&vt.d, 0, heads, lens, 1)); /* never twice */
+}
+END_TEST
+
 START_TEST(head_out_of_range)
 {
 	vt_start(8, false);
@@ -474,6 +503,7 @@ Suite *suite_virtq(void)
 	tcase_add_checked_fixture(t, vt_setup, vt_teardown);
 	tcase_add_test(t, pop_and_push);
 	tcase_add_test(t, out_of_order_completion);
+	tcase_add_test(t, group_give);
 	tcase_add_test(t, indexes_wrap);
 	tcase_add_test(t, head_out_of_range);
 	tcase_add_test(t, next_out_of_range);

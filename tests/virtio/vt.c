@@ -150,6 +150,17 @@ void vt_avail(uint16_t head)
 	vt_avail_idx(vt.avail_idx);
 }
 
+void vt_take(const uint16_t *heads, unsigned n, uint32_t size)
+{
+	static struct virtq_chain taken;
+	for (unsigned i = 0; i < n; i++) {
+		vt_desc(heads[i], VT_BUF + 0x100ull * i, size, VIRTQ_DESC_F_WRITE, 0);
+		vt_avail(heads[i]);
+		ck_assert_int_eq(virtq_pop(&vt.d, 0, &taken), 1);
+		ck_assert_uint_eq(taken.head, heads[i]);
+	}
+}
+
 uint16_t vt_used_idx(void)
 {
 	uint16_t v;

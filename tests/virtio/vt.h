@@ -12,6 +12,7 @@
 Suite *suite_mmio(void);
 Suite *suite_virtq(void);
 Suite *suite_resume(void);
+Suite *suite_netrx(void);
 
 /*
  * The fixture: one device (2 queues of up to 16 entries) over VT_RAM_SIZE
@@ -61,6 +62,9 @@ void vt_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t n
 /* Put head in the next avail slot and publish the avail index. */
 void vt_avail(uint16_t head);
 void vt_avail_idx(uint16_t idx);
+/* Heads[0..n-1], each one writable buffer of size bytes (at VT_BUF +
+ * 0x100 * i), made available and taken by the device. */
+void vt_take(const uint16_t *heads, unsigned n, uint32_t size);
 uint16_t vt_used_idx(void);
 void vt_used_elem(uint16_t pos, uint32_t *id, uint32_t *len);
 void vt_used_event(uint16_t v);
