@@ -31,9 +31,9 @@ net_restarts() {
 
 # tcp: NET_TCP_MIB MiB of random data from vm1 to vm2 over TCP (busybox
 # nc); the checksum vm1 computed of what it sent must be the one vm2
-# computed of what it received. make test's net-system sends 16 MiB
-# (net.mk: 64 made the run about 150 s longer), make soak's net-soak
-# 64 MiB (NET_SOAK_MIB), as issue 13 asks; 64 if NET_TCP_MIB is unset. The restarts while it was
+# computed of what it received. make test's net-system and make soak's
+# net-soak send 64 MiB (net.mk: NET_TCP_MIB, NET_SOAK_MIB), as issue 13
+# asks; 64 if NET_TCP_MIB is unset. The restarts while it was
 # under way (from the command to its answer) are TCP_CRASHES, which
 # netcrashes judges.
 TCP_CRASHES=
