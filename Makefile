@@ -279,17 +279,20 @@ QEMU_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max,pauth=off,sve=off
 	-m 1G -nographic -no-reboot
 QEMU_FLAGS := $(if $(ARCH_QEMU_FLAGS),$(ARCH_QEMU_FLAGS),$(QEMU_FLAGS))
 APPEND ?=
-# keelctl's control channel (docs/management.md): a virtio console after
-# the disks (root finds it by its DeviceID), on a UNIX socket.
+# keelctl's control channel (docs/management.md): a virtio console (root
+# finds it by its DeviceID), on a UNIX socket. Its transport and the
+# sockets' are the first two of make run's order, each alone in an MMIO
+# page (mkblobs writes their buses: keel/config.h cfg_virtio_transport).
 CTL_SOCK ?= $(BUILD)/keel-ctl.sock
+VIRTIO_BUS = $$(sed -n 's/^$(1)=//p' $(RUN_BLOBS)/virtio-buses)
 CTL_QEMU_ARGS = -global virtio-mmio.force-legacy=false \
 	-chardev socket,id=keelctl,path=$(CTL_SOCK),server=on,wait=off \
-	-device virtio-serial-device -device virtconsole,chardev=keelctl
+	-device virtio-serial-device,bus=$(call VIRTIO_BUS,ctl) -device virtconsole,chardev=keelctl
 # Each VM's console on its own socket (docs/console.md): one virtio-serial
 # device of 5 ports (root knows it by that count: consock.h), port N for
-# VM N, after the disks and the control channel.
+# VM N.
 CON_SOCK_VMS := 1 2 3 4
-CON_QEMU_ARGS = -device virtio-serial-device,id=keelcon,max_ports=5 \
+CON_QEMU_ARGS = -device virtio-serial-device,id=keelcon,max_ports=5,bus=$(call VIRTIO_BUS,con) \
 	$(foreach n,$(CON_SOCK_VMS),-chardev socket,id=keelcon$(n),server=on,wait=off,path=$(BUILD)/keel-console-vm$(n).sock \
 	-device virtserialport,bus=keelcon.0,nr=$(n),chardev=keelcon$(n))
 KEELCTL := $(BUILD)/host/keelctl

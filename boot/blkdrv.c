@@ -24,6 +24,7 @@
 
 #include <keel/abi.h>
 #include <keel/blk.h>
+#include <keel/config.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -42,10 +43,16 @@ static uint64_t virtio_frame[VIRTIO_MAX_PAGES]; /* root's, from the device untyp
 static bool virtio_mapped;
 static unsigned ndrivers;
 
+/* The transports' bytes apart (the arch's profile, keel/config.h). */
+static unsigned virtio_stride(void)
+{
+	return root_arch_cfg()->virtio_stride;
+}
+
 static unsigned virtio_pages(void)
 {
-	const struct root_board *b = root_arch_board();
-	unsigned n = (unsigned)((b->virtio_count * b->virtio_stride + ROOT_PAGE_SIZE - 1) /
+	const struct cfg_arch *a = root_arch_cfg();
+	unsigned n = (unsigned)((a->virtio_count * a->virtio_stride + ROOT_PAGE_SIZE - 1) /
 				ROOT_PAGE_SIZE);
 	return n < VIRTIO_MAX_PAGES ? n : VIRTIO_MAX_PAGES;
 }
@@ -70,14 +77,13 @@ static bool blkdrv_window(void)
 /* Transports that fit in the pages root maps. */
 static unsigned virtio_transports(void)
 {
-	const struct root_board *b = root_arch_board();
-	unsigned fit = virtio_pages() * ROOT_PAGE_SIZE / b->virtio_stride;
-	return b->virtio_count < fit ? b->virtio_count : fit;
+	unsigned fit = virtio_pages() * ROOT_PAGE_SIZE / virtio_stride();
+	return root_arch_cfg()->virtio_count < fit ? root_arch_cfg()->virtio_count : fit;
 }
 
 unsigned blkdrv_transport_offset(unsigned t)
 {
-	return (unsigned)((t * root_arch_board()->virtio_stride) % ROOT_PAGE_SIZE);
+	return (unsigned)((t * virtio_stride()) % ROOT_PAGE_SIZE);
 }
 
 unsigned blkdrv_transport_irq(unsigned t)
@@ -87,7 +93,7 @@ unsigned blkdrv_transport_irq(unsigned t)
 
 static uint32_t blkdrv_peek(unsigned t, unsigned off)
 {
-	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * root_arch_board()->virtio_stride +
+	return *(volatile uint32_t *)(uintptr_t)(BLK_VIEW + t * virtio_stride() +
 						 off);
 }
 
@@ -95,16 +101,20 @@ int blkdrv_transport_of(uint32_t device_id, unsigned n)
 {
 	if (!blkdrv_window())
 		return -1;
-	for (int t = (int)virtio_transports() - 1; t >= 0; t--)
-		if (blkdrv_peek((unsigned)t, 0) == VIRTIO_MAGIC &&
-		    blkdrv_peek((unsigned)t, 8) == device_id && n-- == 0)
-			return t;
+	/* in make run's order (cfg_virtio_transport), which for devices
+	 * QEMU placed itself (from the top down) is their command line's */
+	for (unsigned k = 0; k < virtio_transports(); k++) {
+		unsigned t = cfg_virtio_transport(root_arch_cfg(), k);
+		if (t < virtio_transports() && blkdrv_peek(t, 0) == VIRTIO_MAGIC &&
+		    blkdrv_peek(t, 8) == device_id && n-- == 0)
+			return (int)t;
+	}
 	return -1;
 }
 
 uint32_t blkdrv_transport_read(unsigned t, unsigned off)
 {
-	return blkdrv_window() && t < virtio_transports() && off < root_arch_board()->virtio_stride
+	return blkdrv_window() && t < virtio_transports() && off < virtio_stride()
 		       ? blkdrv_peek(t, off)
 		       : 0;
 }
@@ -117,7 +127,7 @@ int blkdrv_transport(unsigned n)
 uint64_t blkdrv_transport_page(unsigned t)
 {
 	return blkdrv_window() && t < virtio_transports()
-		       ? virtio_frame[t * root_arch_board()->virtio_stride / ROOT_PAGE_SIZE]
+		       ? virtio_frame[t * virtio_stride() / ROOT_PAGE_SIZE]
 		       : 0;
 }
 
@@ -206,8 +216,10 @@ struct server *blkdrv_create(const char *name, unsigned t, unsigned cpu, unsigne
 		why = "no such virtio-mmio transport";
 	else if (!(s = srv_create("blkdrv", name, NULL, cpu, prio)))
 		why = "cannot create the server";
-	else if (!(why = blkdrv_build(s, t, client)))
+	else if (!(why = blkdrv_build(s, t, client))) {
+		kprintf("[root] block driver %s: on virtio-mmio transport %u\n", name, t);
 		return s;
+	}
 	kprintf("[root] block driver %s: %s\n", name, why);
 	return NULL;
 }

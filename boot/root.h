@@ -125,10 +125,9 @@ struct root_board {
 	uint64_t uart_pa;
 	unsigned uart_irq;
 	enum root_uart_kind uart_kind;
-	uint64_t virtio_pa;      /* transport t at virtio_pa + t * virtio_stride */
-	unsigned virtio_count;
-	unsigned virtio_stride;
+	uint64_t virtio_pa;      /* transport t at virtio_pa + t * the stride */
 	unsigned virtio_irq0;    /* transport t raises virtio_irq0 + t */
+	/* how many transports, how far apart: root_arch_cfg()'s (keel/config.h) */
 };
 const struct root_board *root_arch_board(void);
 uint64_t root_device_frame(uint64_t pa);

@@ -30,6 +30,7 @@ const struct cfg_arch cfg_arch_aarch64 = {
 	.dtb_rule = CFG_DTB_FROM_BASE,
 	.dtb_limit = UINT64_C(128) << 20,
 	.no_servers = NULL,
+	.virtio_count = 32, .virtio_stride = 0x200, /* hw/arm/virt.c: 8 to a page */
 };
 
 const struct cfg_arch cfg_arch_riscv64 = {
@@ -40,6 +41,7 @@ const struct cfg_arch cfg_arch_riscv64 = {
 	.dtb_rule = CFG_DTB_BELOW_TOP,
 	.dtb_limit = UINT64_C(0xc0000000),
 	.no_servers = riscv64_no_servers,
+	.virtio_count = 8, .virtio_stride = 0x1000, /* hw/riscv/virt.c: one a page */
 };
 
 static const struct cfg_arch *const profiles[] = { &cfg_arch_aarch64, &cfg_arch_riscv64 };
@@ -109,4 +111,13 @@ uint64_t cfg_blob_below(const struct cfg_arch *a, uint64_t ram_bytes, uint64_t t
 		top = dtb;              /* it would cover the tree: go below */
 	}
 	return 0;
+}
+
+unsigned cfg_virtio_transport(const struct cfg_arch *a, unsigned slot)
+{
+	unsigned per_page = a->virtio_stride >= 4096 ? 1 : 4096 / a->virtio_stride;
+	unsigned pages = a->virtio_count / per_page;
+	if (pages == 0)
+		return 0;
+	return a->virtio_count - 1 - (slot % pages) * per_page - (slot / pages) % per_page;
 }

@@ -195,6 +195,8 @@ $(B)/user/obj/boot/vmconfig.c.o: | $(CJSON_H)
 # boot/vm.c carves a VM's memory with cfg_vm_carve_bytes().
 $(B)/user/obj/boot/vm.c.o: UCFLAGS += -Iconfig/include
 $(B)/user/obj/boot/net.c.o: UCFLAGS += -Iconfig/include
+# boot/blkdrv.c finds the physical virtio devices with cfg_virtio_transport().
+$(B)/user/obj/boot/blkdrv.c.o: UCFLAGS += -Iconfig/include
 # root_arch_cfg() names the board's machine profile.
 $(B)/user/obj/boot/arch/$(ARCH)/arch.c.o: UCFLAGS += -Iconfig/include
 

@@ -382,14 +382,41 @@ static int make_vars(const struct disk *k)
 	return 0;
 }
 
+static int check_transports(const struct cfg_system *sys);
+
 /* Every disk resolved and checked before the first vars file is made. */
 static int prepare_disks(const struct cfg_system *sys)
 {
-	if (collect_disks(sys) || check_vars_alone())
+	if (collect_disks(sys) || check_vars_alone() || check_transports(sys))
 		return 1;
 	for (unsigned i = 0; i < ndisks; i++)
 		if (disks[i].make && make_vars(&disks[i]))
 			return 1;
+	return 0;
+}
+
+/* The next physical virtio device's QEMU bus (keel/config.h,
+ * cfg_virtio_transport: each of the first ones alone in an MMIO page). */
+static unsigned next_slot = CFG_VIRTIO_SLOT_FIRST;
+static unsigned next_bus(void)
+{
+	return cfg_virtio_transport(arch, next_slot++);
+}
+
+/* The config's physical virtio devices (disks, an uplink) fit the
+ * machine's transports beside the control channel's and the sockets'. */
+static int check_transports(const struct cfg_system *sys)
+{
+	unsigned uplinks = 0;
+	for (size_t i = 0; i < sys->network_count; i++)
+		uplinks += sys->networks[i].uplink;
+	if (ndisks + uplinks + CFG_VIRTIO_SLOT_FIRST > arch->virtio_count) {
+		fprintf(stderr, "mkblobs: %u disks and %u uplinks: QEMU's %s virt board has %u "
+				"virtio-mmio transports, %u of them for keelctl and the console "
+				"sockets\n", ndisks, uplinks, arch->name, (unsigned)arch->virtio_count,
+			CFG_VIRTIO_SLOT_FIRST);
+		return 1;
+	}
 	return 0;
 }
 
@@ -404,7 +431,8 @@ static void write_disks(FILE *f)
 			fprintf(f, "-global\nvirtio-mmio.force-legacy=false\n");
 		fprintf(f, "-drive\nfile=%s,format=%s,if=none,id=disk%u%s\n", k->file,
 			k->vars ? "raw" : disk_format(k->file), n, k->read_only ? ",readonly=on" : "");
-		fprintf(f, "-device\nvirtio-blk-device,drive=disk%u,serial=keel-disk%u\n", n, n);
+		fprintf(f, "-device\nvirtio-blk-device,drive=disk%u,serial=keel-disk%u,"
+			"bus=virtio-mmio-bus.%u\n", n, n, next_bus());
 	}
 }
 
@@ -435,7 +463,8 @@ static void write_uplink(FILE *f, const struct cfg_system *sys)
 			put_ip(f, n->forwards[k].guest);
 			fprintf(f, ":%u", n->forwards[k].guest_port);
 		}
-		fprintf(f, "\n-device\nvirtio-net-device,netdev=uplink\n");
+		fprintf(f, "\n-device\nvirtio-net-device,netdev=uplink,bus=virtio-mmio-bus.%u\n",
+			next_bus());
 		for (size_t k = 0; k < n->forward_count; k++) {
 			printf("mkblobs: network %s: http://127.0.0.1:%u/ (host) -> ", n->name,
 			       n->forwards[k].host_port);
@@ -460,6 +489,19 @@ static int write_args(const char *path, const char *manifest_file, uint64_t mani
 	write_disks(f);
 	write_uplink(f, sys);
 	fprintf(f, "blobs=0x%llx ram-zeroed\n", (unsigned long long)manifest);
+	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
+}
+
+/* The buses make run and ctl.sh give the control channel's and the
+ * console sockets' virtio-serial devices. */
+static int write_buses(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return fail("%s: %s", path, strerror(errno));
+	fprintf(f, "ctl=virtio-mmio-bus.%u\ncon=virtio-mmio-bus.%u\n",
+		cfg_virtio_transport(arch, CFG_VIRTIO_SLOT_CTL),
+		cfg_virtio_transport(arch, CFG_VIRTIO_SLOT_CON));
 	return fclose(f) == 0 ? 0 : fail("%s: %s", path, strerror(errno));
 }
 
@@ -507,6 +549,9 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(args_file, sizeof(args_file), "%s/qemu-args", out);
 	if (write_args(args_file, manifest_file, manifest, &sys))
+		return 1;
+	snprintf(args_file, sizeof(args_file), "%s/virtio-buses", out);
+	if (write_buses(args_file))
 		return 1;
 	printf("mkblobs: %u blobs, manifest at 0x%llx\n", nblobs, (unsigned long long)manifest);
 	return 0;

@@ -289,6 +289,28 @@ END_TEST
 
 /* ---- behaviour ---------------------------------------------------------- */
 
+/* make run's order of physical virtio transports: every transport once;
+ * on aarch64 (8 to a page) the first four each in a page of their own. */
+START_TEST(virtio_transport_order)
+{
+	const struct cfg_arch *arches[] = { &cfg_arch_aarch64, &cfg_arch_riscv64 };
+	for (unsigned a = 0; a < 2; a++) {
+		uint64_t seen = 0;
+		for (unsigned k = 0; k < arches[a]->virtio_count; k++) {
+			unsigned t = cfg_virtio_transport(arches[a], k);
+			ck_assert_uint_lt(t, arches[a]->virtio_count);
+			ck_assert(!(seen & (UINT64_C(1) << t)));
+			seen |= UINT64_C(1) << t;
+		}
+	}
+	for (unsigned k = 0; k < 4; k++)
+		ck_assert_uint_eq(cfg_virtio_transport(&cfg_arch_aarch64, k) / 8, 3 - k);
+	ck_assert_uint_eq(cfg_virtio_transport(&cfg_arch_aarch64, 4), 30);
+	ck_assert_uint_eq(cfg_virtio_transport(&cfg_arch_riscv64, 0), 7);
+	ck_assert_uint_eq(cfg_virtio_transport(&cfg_arch_riscv64, 7), 0);
+}
+END_TEST
+
 /* riscv64's profile: RAM at 0x80000000 by default, and QEMU's device tree
  * below min(RAM end, 3 GiB), which the blobs step over. */
 START_TEST(riscv64_profile)
@@ -626,6 +648,7 @@ static Suite *config_suite(void)
 	tcase_add_test(be, optional_keys_take_documented_defaults);
 	tcase_add_test(be, full_fixture_values);
 	tcase_add_test(be, riscv64_profile);
+	tcase_add_test(be, virtio_transport_order);
 	tcase_add_test(be, valid_vms_start_beside_invalid_ones);
 	tcase_add_test(be, memory_is_given_in_file_order);
 	tcase_add_test(be, no_file_check_without_callback);

@@ -102,7 +102,10 @@ if ! "$mkblobs" "$tmp/c/two.json" 68 "$tmp/small" 2>"$tmp/err" &&
 
 # 5. Disks: each virtio-blk device's file becomes a QEMU virtio-blk-device
 #    in order (raw, or qcow2 by its magic; read-only when the config says),
-#    after one -global that makes the transports modern.
+#    after one -global that makes the transports modern, on the buses of
+#    make run's order (keel/config.h cfg_virtio_transport: aarch64's 31
+#    and 23 are the control channel's and the sockets', then 15, 7, then
+#    30 ...: the first four each alone in a 4 KiB page of 8 transports).
 truncate -s 1M "$tmp/c/a.img"
 printf 'QFI\xfb' > "$tmp/c/b.qcow2"
 cat > "$tmp/c/disks.json" <<JSON
@@ -112,12 +115,27 @@ cat > "$tmp/c/disks.json" <<JSON
       "is_read_only": true } ] } ] }
 JSON
 printf '%s\n' -global virtio-mmio.force-legacy=false \
-	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0,serial=keel-disk0 \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" \
+	-device virtio-blk-device,drive=disk0,serial=keel-disk0,bus=virtio-mmio-bus.15 \
 	-drive "file=$tmp/c/b.qcow2,format=qcow2,if=none,id=disk1,readonly=on" \
-	-device virtio-blk-device,drive=disk1,serial=keel-disk1 > "$tmp/want-disks"
+	-device virtio-blk-device,drive=disk1,serial=keel-disk1,bus=virtio-mmio-bus.7 > "$tmp/want-disks"
 if "$mkblobs" "$tmp/c/disks.json" 1024 "$tmp/disks" >/dev/null 2>"$tmp/err" &&
-	diff -u "$tmp/want-disks" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/disks/qemu-args" | grep -v '^blobs='); then
-	ok disks; else bad disks "$(cat "$tmp/err" "$tmp/disks/qemu-args" 2>/dev/null)"; fi
+	diff -u "$tmp/want-disks" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/disks/qemu-args" | grep -v '^blobs=') &&
+	[ "$(cat "$tmp/disks/virtio-buses")" = "$(printf 'ctl=virtio-mmio-bus.31\ncon=virtio-mmio-bus.23')" ]; then
+	ok disks; else bad disks "$(cat "$tmp/err" "$tmp/disks/qemu-args" "$tmp/disks/virtio-buses" 2>/dev/null)"; fi
+# riscv64's transports are a page each: make run's order is from the top
+if "$mkblobs" --arch riscv64 "$tmp/c/disks.json" 1024 "$tmp/disks-rv" >/dev/null 2>"$tmp/err" &&
+	[ "$(grep -o 'bus=virtio-mmio-bus\.[0-9]*' "$tmp/disks-rv/qemu-args" | tr '\n' ' ')" = \
+		"bus=virtio-mmio-bus.5 bus=virtio-mmio-bus.4 " ] &&
+	[ "$(cat "$tmp/disks-rv/virtio-buses")" = "$(printf 'ctl=virtio-mmio-bus.7\ncon=virtio-mmio-bus.6')" ]; then
+	ok disks-riscv64; else bad disks-riscv64 "$(cat "$tmp/err" "$tmp/disks-rv/qemu-args" 2>/dev/null)"; fi
+# more disks than riscv64's 8 transports hold beside the two of keelctl
+# and the sockets: refused, saying so
+sed 's/"devices": \[/"devices": [ { "type": "virtio-blk", "base": "0x10005000", "irq": 5, "path_on_host": "a.img" }, { "type": "virtio-blk", "base": "0x10006000", "irq": 6, "path_on_host": "a.img" }, { "type": "virtio-blk", "base": "0x10007000", "irq": 7, "path_on_host": "a.img" }, { "type": "virtio-blk", "base": "0x10008000", "irq": 8, "path_on_host": "a.img" }, { "type": "virtio-blk", "base": "0x10009000", "irq": 9, "path_on_host": "a.img" },/' \
+	"$tmp/c/disks.json" >"$tmp/c/disks7.json"
+if ! "$mkblobs" --arch riscv64 "$tmp/c/disks7.json" 1024 "$tmp/disks7" >/dev/null 2>"$tmp/err" &&
+	grep -q "^mkblobs: 7 disks and 0 uplinks: QEMU's riscv64 virt board has 8 virtio-mmio transports, 2 of them for keelctl and the console sockets$" "$tmp/err"; then
+	ok too-many-transports; else bad too-many-transports "$(cat "$tmp/err")"; fi
 
 # 6. The uplink network: QEMU user networking on its subnet, restricted,
 #    with its forwards, after the disks (and the -global once).
@@ -129,9 +147,10 @@ cat > "$tmp/c/uplink.json" <<JSON
     { "type": "virtio-net", "base": "0x0a001000", "irq": 49, "network": "lan" } ] } ] }
 JSON
 printf '%s\n' -global virtio-mmio.force-legacy=false \
-	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" -device virtio-blk-device,drive=disk0,serial=keel-disk0 \
+	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0" \
+	-device virtio-blk-device,drive=disk0,serial=keel-disk0,bus=virtio-mmio-bus.15 \
 	-netdev "user,id=uplink,restrict=on,net=10.0.0.0/24,host=10.0.0.254,dns=10.0.0.253,dhcpstart=10.0.0.237,hostfwd=tcp:127.0.0.1:8080-10.0.0.1:80" \
-	-device virtio-net-device,netdev=uplink > "$tmp/want-uplink"
+	-device virtio-net-device,netdev=uplink,bus=virtio-mmio-bus.7 > "$tmp/want-uplink"
 if "$mkblobs" "$tmp/c/uplink.json" 1024 "$tmp/uplink" >/dev/null 2>"$tmp/err" &&
 	diff -u "$tmp/want-uplink" <(sed -n '/^-global$/,/^blobs=/p' "$tmp/uplink/qemu-args" | grep -v '^blobs='); then
 	ok uplink; else bad uplink "$(cat "$tmp/err" "$tmp/uplink/qemu-args" 2>/dev/null)"; fi
@@ -153,11 +172,11 @@ cat > "$tmp/c/vars.json" <<JSON
 JSON
 printf '%s\n' -global virtio-mmio.force-legacy=false \
 	-drive "file=$tmp/c/a.img,format=raw,if=none,id=disk0,readonly=on" \
-	-device virtio-blk-device,drive=disk0,serial=keel-disk0 \
+	-device virtio-blk-device,drive=disk0,serial=keel-disk0,bus=virtio-mmio-bus.15 \
 	-drive "file=$tmp/c/vars/u.img,format=raw,if=none,id=disk1" \
-	-device virtio-blk-device,drive=disk1,serial=keel-disk1 \
+	-device virtio-blk-device,drive=disk1,serial=keel-disk1,bus=virtio-mmio-bus.7 \
 	-drive "file=$tmp/c/b.qcow2,format=qcow2,if=none,id=disk2" \
-	-device virtio-blk-device,drive=disk2,serial=keel-disk2 > "$tmp/want-vars"
+	-device virtio-blk-device,drive=disk2,serial=keel-disk2,bus=virtio-mmio-bus.30 > "$tmp/want-vars"
 vars_args() { sed -n '/^-global$/,/^blobs=/p' "$tmp/vars/qemu-args" | grep -v '^blobs='; }
 made="mkblobs: VM uboot: made $tmp/c/vars/u.img (64 MiB of zeros: the flash's bank 1)"
 if "$mkblobs" "$tmp/c/vars.json" 1024 "$tmp/vars" >"$tmp/said" 2>"$tmp/err" &&

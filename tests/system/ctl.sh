@@ -128,8 +128,9 @@ cp "$bin" "$tmp/keel.bin"
 	$(grep -v '^blobs=' "$blobs/qemu-args") \
 	-global virtio-mmio.force-legacy=false \
 	-chardev "socket,id=keelctl,path=$sock,server=on,wait=off" \
-	-device virtio-serial-device -device virtconsole,chardev=keelctl \
-	-device virtio-serial-device,id=keelcon,max_ports=5 \
+	-device "virtio-serial-device,bus=$(sed -n 's/^ctl=//p' "$blobs/virtio-buses")" \
+	-device virtconsole,chardev=keelctl \
+	-device "virtio-serial-device,id=keelcon,max_ports=5,bus=$(sed -n 's/^con=//p' "$blobs/virtio-buses")" \
 	$(for n in 1 2 3 4; do echo "-chardev socket,id=keelcon$n,server=on,wait=off,path=$tmp/keel-console-vm$n.sock"
 		echo "-device virtserialport,bus=keelcon.0,nr=$n,chardev=keelcon$n"; done) \
 	-append "$(grep '^blobs=' "$blobs/qemu-args")" \
@@ -222,7 +223,18 @@ exits() {
 t_boot() {
 	# not '[ctl] ...': root's lines from the other CPU may split its prefix
 	expect 'control channel ready' && expect '\[linux\] shell ready' &&
-		expect "$PROMPT" 60 && send '\r'
+		expect "$PROMPT" 60 && send '\r' && t_transports
+}
+# The four physical virtio devices (keelctl's, the sockets', vm1's disk,
+# the uplink) each alone in a 4 KiB MMIO page, so a driver server mapping
+# its device's page reaches no other device (keel/config.h,
+# cfg_virtio_transport; aarch64's transports are 0x200 apart).
+t_transports() {
+	local stride pages
+	case $ARCH in aarch64) stride=512 ;; riscv64) stride=4096 ;; esac
+	pages=$(grep -aoE '(control server|console sockets|uplink lan-uplink started|block driver vm1-blkdrv[0-9]+):? on virtio-mmio transport [0-9]+' "$log" |
+		head -n4 | awk -v s="$stride" '{ print int($NF * s / 4096) }' | sort -u | wc -l)
+	[ "$pages" -eq 4 ] || { waited="4 virtio devices in 4 MMIO pages, not $pages: $(grep -aoE 'on virtio-mmio transport [0-9]+' "$log" | tr '\n' ' ')"; return 1; }
 }
 t_list() {
 	kc --json list || return 1

@@ -8,7 +8,7 @@
 
 static const struct root_board virt = {
 	.uart_pa = 0x09000000, .uart_irq = 33, .uart_kind = ROOT_UART_PL011,
-	.virtio_pa = 0x0a000000, .virtio_count = 32, .virtio_stride = 0x200, .virtio_irq0 = 48,
+	.virtio_pa = 0x0a000000, .virtio_irq0 = 48,
 };
 
 const struct root_board *root_arch_board(void)

@@ -8,7 +8,7 @@
 
 static const struct root_board virt = {
 	.uart_pa = 0x10000000, .uart_irq = 10, .uart_kind = ROOT_UART_16550,
-	.virtio_pa = 0x10001000, .virtio_count = 8, .virtio_stride = 0x1000, .virtio_irq0 = 1,
+	.virtio_pa = 0x10001000, .virtio_irq0 = 1,
 };
 
 const struct root_board *root_arch_board(void)

@@ -231,6 +231,9 @@ struct cfg_arch {
 	/* Device server programs the arch does not build (its arch.mk's
 	 * ARCH_NO_PROGS), NULL-terminated; NULL: none. */
 	const char *const *no_servers;
+	/* QEMU virt's virtio-mmio transports: how many, bytes apart (transport
+	 * t on QEMU's bus virtio-mmio-bus.t) */
+	uint32_t virtio_count, virtio_stride;
 };
 
 extern const struct cfg_arch cfg_arch_aarch64, cfg_arch_riscv64;
@@ -240,6 +243,22 @@ const struct cfg_arch *cfg_arch_find(const char *name);
 
 /* Does the arch build this server program? */
 bool cfg_arch_builds(const struct cfg_arch *a, const char *server);
+
+/*
+ * The transport of the slot-th physical virtio device, in the order make
+ * run places them (mkblobs: bus=virtio-mmio-bus.N) and root looks for
+ * them: the last transport of each 4 KiB page first, page by page from
+ * the top, then the one below each, and so on. So the first devices each
+ * sit alone in an MMIO page, and a driver server given its device's page
+ * reaches no other device's registers (aarch64: 8 transports a page, 4
+ * devices alone; riscv64: one a page). Slot CFG_VIRTIO_SLOT_CTL is the
+ * control channel's, CFG_VIRTIO_SLOT_CON the console sockets', the
+ * config's disks and uplink follow. slot < a->virtio_count.
+ */
+#define CFG_VIRTIO_SLOT_CTL 0u
+#define CFG_VIRTIO_SLOT_CON 1u
+#define CFG_VIRTIO_SLOT_FIRST 2u
+unsigned cfg_virtio_transport(const struct cfg_arch *a, unsigned slot);
 
 /* [*base, *end): the RAM QEMU's device tree may take on a machine of
  * ram_bytes (whole 2 MiB blocks on aarch64, the block(s) below its top on
