@@ -82,13 +82,19 @@ echo "{ \"vms\": [ $(vm vm1 beat.bin ""), $(vm vm2 uart.bin ', "dtb_path": "v15.
 	-append "$(grep '^blobs=' "$tmp/blobs/qemu-args")" </dev/null >"$log" 2>&1 &
 qemu=$!
 
+# The log with whole lines: a VMM prints through the kernel 48 bytes at a
+# time (keel_debug_write) while the console server writes vm1's lines to
+# the UART itself, so a beat can land inside a VMM's line once vm1 runs
+# (seen once in a fresh root); each such beat line is moved before the
+# line it split.
+clean() { tr -d '\r' <"$log" | perl -0pe '1 while s/^([^\n]+?)(\[test\] beat \d+ \d+\n)/$2$1/m'; }
 # The log line of a VM's refusal, 0 if none; and of vm1's last beat (the
 # console is in switch mode, vm1's, so its lines have no prefix).
 refused_at() {
-	tr -d '\r' <"$log" | grep -naxF "[$1-vmm] $REFUSED" | head -1 | cut -d: -f1 | grep . || echo 0
+	clean | grep -naxF "[$1-vmm] $REFUSED" | head -1 | cut -d: -f1 | grep . || echo 0
 }
 beat_at() {
-	tr -d '\r' <"$log" | grep -naE '^\[test\] beat ' | tail -1 | cut -d: -f1 | grep . || echo 0
+	clean | grep -naE '^\[test\] beat ' | tail -1 | cut -d: -f1 | grep . || echo 0
 }
 t=0
 until { r2=$(refused_at vm2); r3=$(refused_at vm3); b=$(beat_at)
@@ -116,7 +122,7 @@ else
 fi
 b=$(beat_at)
 if [ "$b" -gt "$(refused_at vm2)" ] && [ "$b" -gt "$(refused_at vm3)" ]; then
-	pass "vm1 beats on after both refusals: $(tr -d '\r' <"$log" | sed -n "${b}p")"
+	pass "vm1 beats on after both refusals: $(clean | sed -n "${b}p")"
 else
 	fail "no vm1 beat after the refusals"
 fi
