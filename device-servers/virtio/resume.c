@@ -36,7 +36,9 @@ static bool virtio_resume_journal_ok(const struct virtio_mmio_state *s)
 		return true;
 	if (j->op > VIRTIO_J_GIVE || j->queue >= s->num_queues || !s->q[j->queue].ready)
 		return false;
-	if (j->extra >= VIRTQ_GIVE_MAX || (j->op == VIRTIO_J_TAKE && j->extra))
+	/* a group holds distinct heads in flight: fewer than the queue's size */
+	if (j->extra >= VIRTQ_GIVE_MAX || j->extra >= s->q[j->queue].num ||
+	    (j->op == VIRTIO_J_TAKE && j->extra))
 		return false;
 	for (unsigned i = 0; i < j->extra; i++)
 		if (j->more_head[i] >= s->q[j->queue].num)

@@ -288,6 +288,11 @@ static void sp_jextra(void) /* more chains than a give holds */
 	vt.s.journal = jr(2, 0, 5, 0, 0);
 	vt.s.journal.extra = VIRTQ_GIVE_MAX;
 }
+static void sp_jgroup(void) /* a group of more chains than the queue holds (num 8) */
+{
+	vt.s.journal = jr(2, 0, 5, 0, 0);
+	vt.s.journal.extra = 8;
+}
 static void sp_jmore(void) /* a further head >= num */
 {
 	vt.s.journal = jr(2, 0, 5, 0, 0);
@@ -303,7 +308,7 @@ START_TEST(bad_state_resets)
 {
 	void (*const spoils[])(void) = { sp_magic, sp_device, sp_queues, sp_features, sp_ready,
 					 sp_num, sp_ring, sp_head, sp_idle, sp_extra, sp_op,
-					 sp_jqueue, sp_jidle, sp_jhead, sp_jextra, sp_jmore, sp_jtake };
+					 sp_jqueue, sp_jidle, sp_jhead, sp_jextra, sp_jgroup, sp_jmore, sp_jtake };
 	vt_teardown();
 	for (unsigned i = 0; i < sizeof(spoils) / sizeof(spoils[0]); i++)
 		spoilt(spoils[i]);
