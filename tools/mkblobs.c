@@ -94,6 +94,7 @@ static struct blob blobs[MAX_BLOBS];
 static unsigned nblobs;
 static const struct cfg_arch *arch = &cfg_arch_aarch64;
 static char config_dir[PATH_MAX];
+static const char *config_file; /* as given, for messages */
 
 static int fail(const char *fmt, const char *a, const char *b)
 {
@@ -403,21 +404,23 @@ static unsigned next_bus(void)
 	return cfg_virtio_transport(arch, next_slot++);
 }
 
-/* The config's physical virtio devices (disks, an uplink) fit the
- * machine's transports beside the control channel's and the sockets'. */
+/* The config's physical virtio devices (disks, then an uplink) fit the
+ * machine's transports beside the control channel's and the sockets';
+ * the first that does not is named. */
 static int check_transports(const struct cfg_system *sys)
 {
-	unsigned uplinks = 0;
-	for (size_t i = 0; i < sys->network_count; i++)
-		uplinks += sys->networks[i].uplink;
-	if (ndisks + uplinks + CFG_VIRTIO_SLOT_FIRST > arch->virtio_count) {
-		fprintf(stderr, "mkblobs: %u disks and %u uplinks: QEMU's %s virt board has %u "
-				"virtio-mmio transports, %u of them for keelctl and the console "
-				"sockets\n", ndisks, uplinks, arch->name, (unsigned)arch->virtio_count,
-			CFG_VIRTIO_SLOT_FIRST);
-		return 1;
-	}
-	return 0;
+	unsigned room = arch->virtio_count - CFG_VIRTIO_SLOT_FIRST, n = ndisks;
+	char net_key[48] = "";
+	for (size_t i = 0; i < sys->network_count && n <= room; i++)
+		if (sys->networks[i].uplink && ++n > room)
+			snprintf(net_key, sizeof(net_key), "networks[%zu].uplink", i);
+	if (n <= room)
+		return 0;
+	fprintf(stderr, "mkblobs: %s: %s: no virtio-mmio transport left: QEMU's %s virt board has "
+			"%u, %u of them for keelctl and the console sockets\n", config_file,
+		ndisks > room ? disks[room].key : net_key, arch->name,
+		(unsigned)arch->virtio_count, CFG_VIRTIO_SLOT_FIRST);
+	return 1;
 }
 
 /* The physical disks: -global once (the modern virtio-mmio interface),
@@ -531,6 +534,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mkblobs [--arch aarch64|riscv64] CONFIG RAM_MIB OUTDIR\n");
 		return 2;
 	}
+	config_file = argv[1];
 	dir_of(argv[1], config_dir, sizeof(config_dir));
 	base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
 	if (check(argv[1], &sys) || add_blob(base, config_dir, base) || add_vm_files(&sys))
