@@ -481,8 +481,9 @@ test-arch: $(SETUP_STAMP)
 # make test's stress scenario with millions of calls; minutes, not seconds.
 # Then the hostile guest on two vCPUs for HSOAK_OPS operations (10 M exits
 # or more) beside a VM whose heartbeat must not stop for 1 s
-# (tests/system/hsoak.sh). Then the disk under crashes (as linux-system's disk-crash run) three
-# times as long, wanting 1,000 device-server and 100 driver crashes.
+# (tests/system/hsoak.sh). Then the disk under crashes (as linux-system's disk-crash run) four
+# times as long, wanting 1,000 device-server and 100 driver crashes, 15 at
+# each named point of a request.
 SOAK_CALLS ?= 10000000
 HSOAK_OPS ?= 16000000
 .PHONY: soak
@@ -493,8 +494,8 @@ soak: $(B)/keel-test.bin $(BUILD)/host/config/check-config $(BUILD)/host/config/
 	$(DISK_TEST_IMAGES)
 	CHECK_CONFIG=$(BUILD)/host/config/check-config MKBLOBS=$(BUILD)/host/config/mkblobs \
 		LINUX_TEST_CONFIG=tests/linux/disk.json LINUX_TEST_LOG=disksoak \
-		LINUX_TEST_APPEND=test=disk-crash DISK_MIN_DEV=1000 DISK_MIN_DRV=100 \
-		LINUX_TEST_STEPS="shell mount diskload diskload diskload unmount noioerr crashes" \
+		LINUX_TEST_APPEND=test=disk-crash DISK_MIN_DEV=1000 DISK_MIN_DRV=100 DISK_MIN_POINT=15 \
+		LINUX_TEST_STEPS="shell mount diskload diskload diskload diskload unmount noioerr crashes" \
 		bash tests/system/linux.sh $(B)/keel-test.bin
 	bash tests/linux/disk-check.sh $(LINUX_B)/disk-rw.ext4 $(B)/system/linux-disksoak.log
 

@@ -397,11 +397,20 @@ static struct server *ctl_server(struct vm *vm, unsigned dev)
 	return dev < vm->ndev ? vm->dev[dev] : NULL;
 }
 
-static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash)
+/* A restart, a crash at once, or (point > 0) a crash armed at one of the
+ * server's named points (keel/crashpoint.h; the control server checked
+ * the name): it faults when it next passes there. */
+static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash, unsigned point)
 {
 	struct server *s = vm->live ? ctl_server(vm, dev) : NULL;
 	if (!s)
 		return vm->live ? KEEL_CTL_E_NO_SERVER : KEEL_CTL_E_STATE;
+	if (crash && point) {
+		if (!srv_crash_at(s, point))
+			return KEEL_CTL_E_STATE;
+		kprintf("[root] %s armed to crash at its point %u as keelctl asked\n", s->name, point);
+		return KEEL_CTL_OK;
+	}
 	if (crash) {
 		if (!srv_crash(s))
 			return KEEL_CTL_E_STATE;
@@ -419,7 +428,7 @@ static unsigned ctl_server_act(struct vm *vm, unsigned dev, bool crash)
 	return KEEL_CTL_OK;
 }
 
-static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev)
+static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev, unsigned point)
 {
 	struct vm *vm = index < VM_MAX ? vm_entry_at(index) : NULL;
 	if (!vm || ctl_removed[index])
@@ -453,7 +462,7 @@ static unsigned ctl_act(unsigned kind, unsigned index, unsigned dev)
 		return ctl_pause(vm, kind == KEEL_CTL_PAUSE);
 	case KEEL_CTL_RESTART:
 	case KEEL_CTL_CRASH:
-		return ctl_server_act(vm, dev, kind == KEEL_CTL_CRASH);
+		return ctl_server_act(vm, dev, kind == KEEL_CTL_CRASH, point);
 	default:
 		return KEEL_CTL_E_STATE;
 	}
@@ -638,7 +647,7 @@ static void ctl_command(const char *line)
 			kprintf("[root] %s %s: no such VM\n", verb, arg);
 			return;
 		}
-		r = ctl_act(kinds[w], (unsigned)vm, 0);
+		r = ctl_act(kinds[w], (unsigned)vm, 0, 0);
 		kprintf("[root] %s %s: %s\n", verb, arg, r < 5 ? results[r] : "?");
 		return;
 	}
@@ -677,6 +686,7 @@ bool ctl_report(struct server *s, unsigned kind, uint64_t value, const char *tex
 	else if (kind == KEEL_CTL_CREATE)
 		*answer = ctl_create(value, text);
 	else
-		*answer = ctl_act(kind, (unsigned)(value & 0xff), (unsigned)(value >> 8 & 0xff));
+		*answer = ctl_act(kind, (unsigned)(value & 0xff), (unsigned)(value >> 8 & 0xff),
+				  (unsigned)(value >> 16 & 0xff));
 	return true;
 }

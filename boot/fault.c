@@ -99,6 +99,7 @@ bool fault_handle(struct server *s, struct keel_msg *m)
 	s->faults++;
 	s->fault_label = m->label;
 	s->fault_addr = m->mr[0];
+	s->fault_pc = m->label == KEEL_FAULT_VM ? m->mr[1] : m->mr[0];
 	s->fault_ticks = root_arch_now_ticks();
 	s->fault_ms = root_arch_now_ms();
 	fault_log(s, m);

@@ -205,7 +205,8 @@ static bool root_protected(void *ctx, struct keel_msg *m)
 		return false; /* not from one of ours: leave it waiting */
 	keel_report_text(m, text, sizeof(text));
 	answer = KEEL_REPORT_CONTINUE;
-	if (!console_report(s, (unsigned)m->label, m->mr[0]) &&
+	if (!srv_report(s, (unsigned)m->label, m->mr[0]) &&
+	    !console_report(s, (unsigned)m->label, m->mr[0]) &&
 	    !ctl_report(s, (unsigned)m->label, m->mr[0], text, &answer) && /* keelctl */
 	    !root_hook_report(s, (unsigned)m->label, m->mr[0], text, &answer))
 		vmrun_report(s, (unsigned)m->label, m->mr[0], text);

@@ -69,12 +69,14 @@ struct server {
 	struct srv_policy policy;      /* what a fault or failing exit leads to */
 	struct srv_policy_state pstate;
 	uint64_t fault_label, fault_addr; /* the last fault: label, address */
+	uint64_t fault_pc;
 	uint64_t fault_ms;                /* and when (root_arch_now_ms) */
 	uint64_t fault_ticks;             /* the same in timer ticks */
 	int exit_code;
 	bool out_midline;    /* Linux stdout: a line is open, no prefix due */
 	unsigned unemulated; /* distinct Linux calls answered ENOSYS */
 	uint64_t restart_due; /* a back-off restart: when (ticks), 0: none */
+	uint64_t crash_va;    /* its crash-point word (keel/crashpoint.h), 0: none */
 	uint64_t enosys_seen[8]; /* bitmap of those numbers (below 512) */
 };
 
@@ -153,6 +155,13 @@ void srv_stop(struct server *s);
 void srv_stop_all(void);
 void srv_forget(struct server *s);
 bool srv_crash(struct server *s);
+/* A crash at one of its named points (keel/crashpoint.h): armed, it
+ * faults when it passes the point next. False: it is not running, or
+ * told root of no crash-point word. */
+bool srv_crash_at(struct server *s, uint32_t point);
+/* A report only the server machinery handles (KEEL_REPORT_CRASH_POINT);
+ * false: not one of those. */
+bool srv_report(struct server *s, unsigned kind, uint64_t value);
 struct server *srv_by_badge(uint64_t badge);
 /* The boot module named prog, or NULL. */
 const struct keel_boot_module *srv_module(const char *prog);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <keel/abi.h>
+#include <keel/crashpoint.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -365,6 +366,32 @@ bool srv_crash(struct server *s)
 	keel_tcb_suspend(s->tcb);
 	return keel_tcb_write_regs(s->tcb, 0, KEEL_STACK_TOP, 0, 0, 0) == KEEL_OK &&
 	       keel_tcb_resume(s->tcb) == KEEL_OK;
+}
+
+bool srv_crash_at(struct server *s, uint32_t point)
+{
+	volatile uint32_t *w;
+	if (s->state != SRV_RUNNING || !s->crash_va ||
+	    !(w = srv_view(s, s->crash_va, sizeof(*w))))
+		return false;
+	*w = point;
+	return true;
+}
+
+/* Its crash-point word: somewhere in its own writable pages (checked
+ * again at each arming: a restart makes it tell root anew). */
+bool srv_report(struct server *s, unsigned kind, uint64_t value)
+{
+	struct srv_page *p;
+	if (kind != KEEL_REPORT_CRASH_POINT)
+		return false;
+	p = srv_page_find(s, value);
+	s->crash_va = 0;
+	if (value % sizeof(uint32_t) == 0 && p && (p->rights & KEEL_R_WRITE))
+		s->crash_va = value;
+	else
+		kprintf("[root] %s: no crash-point word at 0x%lx\n", s->name, (unsigned long)value);
+	return true;
 }
 
 /* The server's objects are about to be destroyed (its VM's carve is

@@ -6,7 +6,8 @@
  *   list                      VMs and their servers
  *   start|stop|reset|pause|resume VM
  *   restart VM DEVICE         restart a device server from its image
- *   crash VM DEVICE           a real fault in it (root's fault injection)
+ *   crash VM DEVICE [--at P]  a real fault in it (root's fault injection),
+ *                             at once or when it next passes its point P
  *   create FILE.json          a VM from a config (the config file's schema)
  *   remove VM                 forget a VM that is off
  *   events [--follow]         state changes with their times
@@ -57,7 +58,7 @@ static int kc_usage(void)
 	fprintf(stderr,
 		"usage: keelctl [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]\n"
 		"  list | start VM | stop VM | reset VM | pause VM | resume VM\n"
-		"  restart VM DEVICE | crash VM DEVICE | events [--follow] | stats [VM]\n"
+		"  restart VM DEVICE | crash VM DEVICE [--at POINT] | events [--follow] | stats [VM]\n"
 		"  create FILE.json | remove VM | console VM\n"
 		"  trace [--seconds N] -o FILE.json\n"
 		"  raw 'JSON'\n"
@@ -284,6 +285,9 @@ static void kc_print(const char *cmd, const cJSON *r)
 		kc_print_events(r);
 	else if (!strcmp(cmd, "stats"))
 		kc_print_stats(r);
+	else if (cJSON_GetObjectItemCaseSensitive(r, "at"))
+		printf("crash %s %s: armed at %s (it crashes when it next passes there)\n",
+		       kc_str(r, "vm"), kc_str(r, "device"), kc_str(r, "at"));
 	else
 		printf("%s %s%s%s: done\n", kc_str(r, "cmd"), kc_str(r, "vm"),
 		       cJSON_GetObjectItemCaseSensitive(r, "device") ? " " : "",
@@ -331,7 +335,9 @@ static cJSON *kc_request(int argc, char **argv, bool *follow)
 	else if (!strcmp(cmd, "create"))
 		ok = argc == 2 && kc_add_file(req, argv[1]);
 	else if (!strcmp(cmd, "restart") || !strcmp(cmd, "crash"))
-		ok = argc == 3 && cJSON_AddStringToObject(req, "vm", argv[1]) &&
+		ok = (argc == 3 || (argc == 5 && !strcmp(cmd, "crash") && !strcmp(argv[3], "--at") &&
+				    cJSON_AddStringToObject(req, "at", argv[4]))) &&
+		     cJSON_AddStringToObject(req, "vm", argv[1]) &&
 		     cJSON_AddStringToObject(req, "device", argv[2]);
 	for (size_t i = 0; i < sizeof(one_vm) / sizeof(one_vm[0]); i++)
 		if (!strcmp(cmd, one_vm[i]))

@@ -23,6 +23,7 @@
 
 #include <keel/abi.h>
 #include <keel/blk.h>
+#include <keel/crashpoint.h>
 #include <keel/print.h>
 #include <keel/server.h>
 
@@ -242,6 +243,8 @@ static void blkdrv_progress(void)
 		if (s < KEEL_BLK_SLOTS && on_device[s])
 			blkdrv_finish(s, queue[Q_STATUS + s]);
 	}
+	if (done != submitted && finished[done % KEEL_BLK_SLOTS])
+		keel_crash_point(KEEL_BLKDRV_CP_FINISHED);
 	while (done != submitted && finished[done % KEEL_BLK_SLOTS]) {
 		unsigned s = done % KEEL_BLK_SLOTS;
 		finished[s] = false;
@@ -249,22 +252,27 @@ static void blkdrv_progress(void)
 		__atomic_store_n(&ring->done, ++done, __ATOMIC_RELEASE);
 		told = true;
 	}
-	if (told)
+	if (told) {
+		keel_crash_point(KEEL_BLKDRV_CP_DONE);
 		keel_signal(KEEL_SRV_PEER);
+	}
 	req = __atomic_load_n(&ring->req, __ATOMIC_ACQUIRE);
 	if (req - done > KEEL_BLK_SLOTS) /* the client broke the ring: wait */
 		return;
 	for (; submitted != req; submitted++) {
 		uint32_t st = blkdrv_take(submitted);
 		if (st == KEEL_BLK_S_OK) {
+			keel_crash_point(KEEL_BLKDRV_CP_TAKEN);
 			blkdrv_submit(submitted);
 			notify = true;
 		} else {
 			blkdrv_finish(submitted % KEEL_BLK_SLOTS, st);
 		}
 	}
-	if (notify)
+	if (notify) {
 		vdrv_notify(&dev, 0);
+		keel_crash_point(KEEL_BLKDRV_CP_NOTIFIED);
+	}
 	if (done != submitted && finished[done % KEEL_BLK_SLOTS])
 		blkdrv_progress(); /* refused ones finished at once: pass them on
 				    * (the second pass submits nothing new) */
@@ -303,6 +311,7 @@ static void blkdrv_init(void *ctx)
 	}
 	__atomic_store_n(&ring->ready, 1, __ATOMIC_RELEASE);
 	keel_signal(KEEL_SRV_PEER);
+	keel_crash_points_report();
 	blkdrv_progress();
 }
 

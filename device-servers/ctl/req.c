@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <keel/blk.h>
+
 #include "cfg_internal.h" /* cfg_pos_of, cfg_pos_linecol: the config loader's locator */
 #include "ctl_req.h"
 
 struct req {
 	struct cfg_ctx pos; /* text, len, root: all cfg_pos_of needs */
-	const cJSON *cmd, *vm, *dev, *since, *id, *file, *text;
+	const cJSON *cmd, *vm, *dev, *since, *id, *file, *text, *at;
 	char *out;
 	size_t size;
 };
@@ -112,13 +114,15 @@ static const char *ctl_member(struct req *r, const cJSON *m)
 		return "must be a file name: 1 to 63 bytes, no spaces";
 	else if (!strcmp(m->string, "text") && cJSON_IsString(m))
 		r->text = m;
+	else if (!strcmp(m->string, "at") && cJSON_IsString(m))
+		r->at = m;
 	else if (!strcmp(m->string, "cmd") || !strcmp(m->string, "vm") ||
-		 !strcmp(m->string, "device"))
+		 !strcmp(m->string, "device") || !strcmp(m->string, "at"))
 		return "must be a string";
 	else if (!strcmp(m->string, "since"))
 		return "must be a number, 0 or more";
 	else
-		return "unknown key (known: cmd, vm, device, since, id, file, text)";
+		return "unknown key (known: cmd, vm, device, at, since, id, file, text)";
 	return NULL;
 }
 
@@ -369,17 +373,57 @@ static const char *const ctl_results[] = {
 	[KEEL_CTL_E_FAILED] = "root tried and failed (see the console)",
 };
 
+/* The named crash points of a server of this kind (keel/blk.h), NULL
+ * terminated after an unused [0]; NULL: it has none. */
+static const char *const *ctl_crash_points(uint32_t kind)
+{
+	static const char *const vblk[] = KEEL_VBLK_CRASH_POINT_NAMES;
+	static const char *const blkdrv[] = KEEL_BLKDRV_CRASH_POINT_NAMES;
+	static const char *const *const of[] = { [KEEL_CTL_SRV_VIRTIO_BLK] = vblk,
+						 [KEEL_CTL_SRV_BLKDRV] = blkdrv };
+	return kind < sizeof(of) / sizeof(of[0]) ? of[kind] : NULL;
+}
+
+/* keelctl crash --at: the point's number in the server named, or 0 with
+ * why not in *why (which names the points there are). */
+static unsigned ctl_crash_point(const struct keel_ctl_vm *vm, const char *dev, const char *at,
+				char *why, size_t size)
+{
+	const char *const *names = NULL;
+	size_t n = 0;
+	for (uint32_t i = 0; i < vm->nservers && i < KEEL_CTL_VM_SERVERS; i++)
+		if (!strcmp(vm->srv[i].name, dev) || !strcmp(ctl_short(vm, &vm->srv[i]), dev))
+			names = ctl_crash_points(vm->srv[i].kind);
+	if (!names) {
+		snprintf(why, size, "this server has no named crash points");
+		return 0;
+	}
+	for (unsigned p = 1; names[p]; p++)
+		if (!strcmp(names[p], at))
+			return p;
+	n = (size_t)snprintf(why, size, "no such crash point (known:");
+	for (unsigned p = 1; names[p] && n < size; p++)
+		n += (size_t)snprintf(why + n, size - n, "%s %s", p > 1 ? "," : "", names[p]);
+	if (n < size)
+		snprintf(why + n, size - n, ")");
+	return 0;
+}
+
 static size_t ctl_action(struct req *r, const struct ctl_ops *ops, const struct cmd *c,
 			 const struct keel_ctl_status *st)
 {
 	int vm = ctl_vm_index(st, r->vm->valuestring), dev = 0;
-	unsigned res;
+	unsigned res, point = 0;
+	char why[128];
 	cJSON *o;
 	if (vm < 0)
 		return ctl_error(r, r->vm, "no VM of that name");
 	if (c->needs_dev && (dev = ctl_dev_index(&st->vm[vm], r->dev->valuestring)) < 0)
 		return ctl_error(r, r->dev, "the VM has no server of that name");
-	res = ops->act(c->kind, KEEL_CTL_VALUE(vm, dev));
+	if (r->at && !(point = ctl_crash_point(&st->vm[vm], r->dev->valuestring,
+					       r->at->valuestring, why, sizeof(why))))
+		return ctl_error(r, r->at, why);
+	res = ops->act(c->kind, KEEL_CTL_VALUE(vm, dev) | KEEL_CTL_VALUE_POINT(point));
 	if (res != KEEL_CTL_OK)
 		return ctl_error(r, r->cmd, res < 5 ? ctl_results[res] : "unknown answer from root");
 	o = ctl_ok();
@@ -387,6 +431,8 @@ static size_t ctl_action(struct req *r, const struct ctl_ops *ops, const struct 
 	cJSON_AddStringToObject(o, "vm", r->vm->valuestring);
 	if (r->dev)
 		cJSON_AddStringToObject(o, "device", r->dev->valuestring);
+	if (r->at)
+		cJSON_AddStringToObject(o, "at", r->at->valuestring);
 	return ctl_print(r, o);
 }
 
@@ -530,9 +576,11 @@ static size_t ctl_dispatch(struct req *r, const struct ctl_ops *ops)
 		return ctl_error(r, NULL, "this command needs \"device\"");
 	if ((r->dev && !c->needs_dev) || (r->since && strcmp(c->name, "events")) ||
 	    (r->vm && !c->needs_vm && strcmp(c->name, "stats")) ||
-	    ((r->file || r->text) && c->kind != KEEL_CTL_CREATE))
+	    ((r->file || r->text) && c->kind != KEEL_CTL_CREATE) ||
+	    (r->at && c->kind != KEEL_CTL_CRASH))
 		return ctl_error(r, r->dev && !c->needs_dev ? r->dev : r->since ? r->since
 				    : r->vm && !c->needs_vm && strcmp(c->name, "stats") ? r->vm
+				    : r->at && c->kind != KEEL_CTL_CRASH ? r->at
 				    : r->file ? r->file : r->text,
 				 "this command takes no such key");
 	if (c->kind == KEEL_CTL_CREATE && (!r->file || !r->text))

@@ -49,6 +49,7 @@
 
 #include <keel/abi.h>
 #include <keel/blk.h>
+#include <keel/crashpoint.h>
 #include <keel/ctl.h>
 #include <keel/print.h>
 #include <keel/server.h>
@@ -284,6 +285,7 @@ static void vblk_hand(const struct vblk_slot *slot, uint64_t sector, uint32_t ns
 	ring->slot[n % KEEL_BLK_SLOTS] = (struct keel_blk_req){ .type = slot->type,
 		.len = slot->len, .sector = sector, .status = 0xff, .nseg = nseg };
 	__atomic_store_n(&ring->req, n + 1, __ATOMIC_RELEASE);
+	keel_crash_point(KEEL_VBLK_CP_HANDED);
 	keel_dev_log_add(&vblk_log, keel_arch_counter(), KEEL_TRACE_DEV_REQ,
 			 (uint64_t)n << 32 | slot->type, sector);
 }
@@ -297,7 +299,8 @@ static void vblk_submit(const struct virtq_chain *c)
 	int64_t len = -1;
 	uint32_t nseg = 0;
 	uint64_t status_gpa = 0;
-	bool known;
+	bool known, handed = false;
+	keel_crash_point(KEEL_VBLK_CP_TAKEN);
 	/* the header in the first buffer, as every driver puts it */
 	if (c->n && !c->buf[0].write && c->buf[0].len >= BLK_HDR &&
 	    gmem_read(&dev.mem, c->buf[0].gpa, &hdr, BLK_HDR))
@@ -311,13 +314,17 @@ static void vblk_submit(const struct virtq_chain *c)
 				     slot_segs(ring->req));
 	if (!known || len < 0 || !vblk_status_gpa(c, &status_gpa) ||
 	    vblk_out_of_range(hdr.type, hdr.sector, len) || (len > 0 && nseg == 0) ||
-	    (hdr.type == KEEL_BLK_T_OUT && read_only))
+	    (hdr.type == KEEL_BLK_T_OUT && read_only)) {
 		vblk_refuse(c, known ? KEEL_BLK_S_IOERR : KEEL_BLK_S_UNSUPP);
-	else
+	} else {
 		vblk_hand(&(struct vblk_slot){ .head = c->head, .type = hdr.type,
 					       .len = (uint32_t)len, .status_gpa = status_gpa },
 			  hdr.sector, nseg);
+		handed = true;
+	}
 	keel_signal(KEEL_SRV_FREE);
+	if (handed)
+		keel_crash_point(KEEL_VBLK_CP_TOLD);
 }
 
 /* Driver completion n: the status into the guest's status byte (where it
@@ -342,7 +349,9 @@ static void vblk_complete(uint32_t n)
 		virtq_push(&dev, 0, s->head, 0);
 		return;
 	}
+	keel_crash_point(KEEL_VBLK_CP_STATUS);
 	virtq_push(&dev, 0, s->head, status == KEEL_BLK_S_OK && in ? s->len + 1 : 1);
+	keel_crash_point(KEEL_VBLK_CP_USED);
 	counters.requests++;
 }
 
@@ -392,8 +401,10 @@ static void vblk_progress(void)
 static void vblk_notify(void *ctx, unsigned q)
 {
 	(void)ctx;
-	if (q == 0)
-		vblk_progress();
+	if (q != 0)
+		return;
+	keel_crash_point(KEEL_VBLK_CP_NOTIFIED);
+	vblk_progress();
 }
 
 static const struct virtio_dev_ops vblk_ops = {
@@ -448,6 +459,10 @@ static void vblk_init(void *ctx)
 			vblk_submit(&c);
 	if (!fresh)
 		kprintf("[%s] resuming: %u requests with the driver\n", self, ring->req - st->seen);
+	/* the last one handed may never have been told (a crash between) */
+	if (ring->req != st->seen)
+		keel_signal(KEEL_SRV_FREE);
+	keel_crash_points_report();
 	keel_report(KEEL_CTL_REPORT_DEV_COUNTERS, (uint64_t)(uintptr_t)&counters, "counters");
 	vblk_progress();
 }

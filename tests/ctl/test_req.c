@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <keel/blk.h>
+
 #include "ctl_req.h"
 
 static struct keel_ctl_status st;
@@ -127,7 +129,7 @@ START_TEST(unknown_located)
 		"unknown command (known: list, events, stats, start, stop, reset, pause, resume, "
 		"restart, crash)", 2);
 	refused("{\"cmd\":\"stop\",\"vmm\":\"vm2\"}",
-		"unknown key (known: cmd, vm, device, since, id, file, text)", 15);
+		"unknown key (known: cmd, vm, device, at, since, id, file, text)", 15);
 	refused("{\"cmd\":5}", "must be a string", 2);
 	refused("{\"vm\":\"vm1\"}", "no \\\"cmd\\\"", 1);
 	refused("{\"cmd\":\"stop\",\"vm\":\"vm9\"}", "no VM of that name", 15);
@@ -159,6 +161,32 @@ START_TEST(actions_ask_root)
 			 "{\"error\":\"not possible in the VM's or server's state\",\"line\":1,"
 			 "\"column\":11,\"id\":\"a\"}");
 	ck_assert_uint_eq(acts, 6);
+}
+END_TEST
+
+/* crash --at: a point by its name, in the server that has it; each wrong
+ * one refused where it is, naming what there is. */
+START_TEST(crash_at_point)
+{
+	ck_assert_str_eq(ask("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vblk\",\"at\":\"used\"}"),
+			 "{\"ok\":true,\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vblk\",\"at\":\"used\"}");
+	ck_assert_uint_eq(act_kind, KEEL_CTL_CRASH);
+	ck_assert_uint_eq(act_value, KEEL_CTL_VALUE(0, 1) | KEEL_CTL_VALUE_POINT(KEEL_VBLK_CP_USED));
+	ask("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vm1-blkdrv1\",\"at\":\"taken\"}");
+	ck_assert_uint_eq(act_value,
+			  KEEL_CTL_VALUE(0, 0x81) | KEEL_CTL_VALUE_POINT(KEEL_BLKDRV_CP_TAKEN));
+	ck_assert_uint_eq(acts, 2);
+	acts = 0;
+	refused("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vblk\",\"at\":\"later\"}",
+		"no such crash point (known: notified, taken, handed, told, status, used)", 43);
+	refused("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"blkdrv1\",\"at\":\"used\"}",
+		"no such crash point (known: taken, notified, finished, done)", 46);
+	refused("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"pl011\",\"at\":\"used\"}",
+		"this server has no named crash points", 44);
+	refused("{\"cmd\":\"restart\",\"vm\":\"vm1\",\"device\":\"vblk\",\"at\":\"used\"}",
+		"this command takes no such key", 45);
+	refused("{\"cmd\":\"crash\",\"vm\":\"vm1\",\"device\":\"vblk\",\"at\":3}",
+		"must be a string", 43);
 }
 END_TEST
 
@@ -326,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, not_json_located);
 	tcase_add_test(tc, unknown_located);
 	tcase_add_test(tc, actions_ask_root);
+	tcase_add_test(tc, crash_at_point);
 	tcase_add_test(tc, list_and_events);
 	tcase_add_test(tc, stats_by_reason_and_device);
 	tcase_add_test(tc, create_checked_and_located);

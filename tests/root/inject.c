@@ -4,7 +4,9 @@
  * generic one (srv_crash, boot/server.c: the thread is suspended and sent
  * to address 0, takes an instruction abort, and root's fault path logs it
  * and restarts the server by its policy), the same the console's Ctrl-] k
- * uses; no server carries test code for it.
+ * uses; no server carries test code for it. inject_points arms a
+ * server's named points instead (keel/crashpoint.h: the server's own
+ * word, which root writes), for the steps a timer almost never hits.
  */
 #include <keel/print.h>
 
@@ -21,6 +23,11 @@ static unsigned inj_left, inj_done, inj_lost, inj_every, inj_tick, inj_other_don
 static bool inj_waiting; /* a crash was made; its fault has not come */
 static struct server *inj_third;
 static unsigned inj_third_every, inj_third_tick;
+/* inject_points: the list, whose turn it is, the one armed and since when */
+#define INJ_POINT_WAIT_MS 1000u
+static struct inject_point *inj_pts, *inj_armed;
+static unsigned inj_npts, inj_pts_every, inj_pts_tick, inj_pts_next;
+static uint64_t inj_armed_at;
 
 static uint64_t inject_ticks(unsigned ms)
 {
@@ -52,6 +59,56 @@ static bool inject_third_turn(void)
 	return true;
 }
 
+void inject_points(struct inject_point *list, unsigned n, unsigned every)
+{
+	inj_pts = list;
+	inj_npts = n;
+	inj_pts_every = every;
+	inj_pts_tick = inj_pts_next = 0;
+	inj_armed = NULL;
+}
+
+/* The points' turn: true if this period was theirs (one armed now, or
+ * still armed: no other crash meanwhile, so a fault of its server is its
+ * hit). A point not reached in INJ_POINT_WAIT_MS is disarmed, logged, and
+ * the next one's turn comes. */
+static bool inject_point_turn(uint64_t now)
+{
+	struct inject_point *p;
+	if (inj_armed) {
+		if (now - inj_armed_at < inject_ticks(INJ_POINT_WAIT_MS))
+			return true;
+		srv_crash_at(inj_armed->s, 0);
+		kprintf("[root] crash point: %s never passed %s in %u ms\n", inj_armed->s->name,
+			inj_armed->name, INJ_POINT_WAIT_MS);
+		inj_armed = NULL;
+	}
+	if (!inj_npts || !inj_pts_every || ++inj_pts_tick % inj_pts_every != 0 || inj_waiting)
+		return false;
+	p = &inj_pts[inj_pts_next++ % inj_npts];
+	if (p->s->state == SRV_RUNNING && !p->s->restart_due && srv_crash_at(p->s, p->point)) {
+		inj_armed = p;
+		inj_armed_at = now;
+	}
+	return true;
+}
+
+/* The armed point's server faulted: a store to address 0 (an ordinary
+ * crash is an instruction fetch there) is the point's hit. */
+static void inject_point_faulted(struct server *s)
+{
+	if (!inj_armed || s != inj_armed->s)
+		return;
+	if (s->fault_label == KEEL_FAULT_VM && s->fault_addr == 0 && s->fault_pc != 0) {
+		inj_armed->hits++;
+		kprintf("[root] crash point: %s at %s\n", s->name, inj_armed->name);
+	} else {
+		kprintf("[root] crash point: %s faulted elsewhere while %s was armed\n", s->name,
+			inj_armed->name);
+	}
+	inj_armed = NULL;
+}
+
 unsigned inject_other_count(void)
 {
 	return inj_other_done;
@@ -61,6 +118,8 @@ void inject_crashes(struct server *s, unsigned period_ms, unsigned count)
 {
 	inj_srv = s;
 	inj_other = inj_third = NULL;
+	inj_npts = 0;
+	inj_armed = NULL;
 	inj_tick = inj_other_done = 0;
 	inj_period = inject_ticks(period_ms ? period_ms : 1);
 	inj_left = count;
@@ -109,7 +168,7 @@ void root_hook_timer(uint64_t now)
 	if (!inj_left || now < inj_next)
 		return;
 	inj_next = now + inj_period;
-	if (inject_third_turn())
+	if (inject_point_turn(now) || inject_third_turn())
 		return;
 	if (inj_other && inj_every && ++inj_tick % inj_every == 0) {
 		if (inj_other->state == SRV_RUNNING && !inj_other->restart_due && srv_crash(inj_other))
@@ -131,6 +190,7 @@ void root_hook_timer(uint64_t now)
 
 void inject_faulted(struct server *s)
 {
+	inject_point_faulted(s);
 	if (!inj_left || s != inj_srv)
 		return;
 	inj_waiting = false;

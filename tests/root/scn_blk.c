@@ -108,14 +108,32 @@ const struct scenario scenario_blk = { .name = "blk", .start = blk_start, .repor
  * them (tests/linux/disk.json, driven by tests/system/linux.sh), while
  * root crashes VM 1's first virtio-blk device server every
  * DISK_PERIOD_MS and, every DISK_DRV_EVERY-th period, its block driver
- * instead, DISK_CRASHES times in all. Reports go on to the shipped
- * root's handling; root prints each crash and restart.
+ * instead, DISK_CRASHES times in all; and every DISK_POINT_EVERY-th
+ * period, instead, arms the next of the named points of a request in
+ * the two servers (keel/blk.h, keel/crashpoint.h), which a timer crash
+ * almost never hits. Reports go on to the shipped root's handling; root
+ * prints each crash, each point hit and each restart.
  */
-#define DISK_PERIOD_MS 10u
+#define DISK_PERIOD_MS 5u
 #define DISK_DRV_EVERY 8u
+#define DISK_POINT_EVERY 2u
 #define DISK_CRASHES 100000u
 
 static const struct srv_policy disk_policy = { .max_restarts = 1000000 };
+static const char *const vblk_point_name[KEEL_VBLK_CP_COUNT] = KEEL_VBLK_CRASH_POINT_NAMES;
+static const char *const blkdrv_point_name[KEEL_BLKDRV_CP_COUNT] = KEEL_BLKDRV_CRASH_POINT_NAMES;
+static struct inject_point disk_points[KEEL_VBLK_CP_COUNT + KEEL_BLKDRV_CP_COUNT - 2];
+
+/* Every point of the device server's, then of the driver's. */
+static unsigned disk_point_list(struct server *dev, struct server *drv)
+{
+	unsigned n = 0;
+	for (uint32_t p = 1; p < KEEL_VBLK_CP_COUNT; p++)
+		disk_points[n++] = (struct inject_point){ dev, p, vblk_point_name[p], 0 };
+	for (uint32_t p = 1; p < KEEL_BLKDRV_CP_COUNT; p++)
+		disk_points[n++] = (struct inject_point){ drv, p, blkdrv_point_name[p], 0 };
+	return n;
+}
 
 static void disk_start(void)
 {
@@ -132,9 +150,11 @@ static void disk_start(void)
 	}
 	srv_set_policy(vm->dev[d], &disk_policy);
 	srv_set_policy(vm->drv[d], &disk_policy);
-	kprintf("[root] disk-crash: crashing %s every %u ms, %s every %u-th time\n",
-		vm->dev[d]->name, DISK_PERIOD_MS, vm->drv[d]->name, DISK_DRV_EVERY);
+	kprintf("[root] disk-crash: crashing %s every %u ms, %s every %u-th time, at a chosen "
+		"point of theirs every %u-th\n", vm->dev[d]->name, DISK_PERIOD_MS,
+		vm->drv[d]->name, DISK_DRV_EVERY, DISK_POINT_EVERY);
 	inject_crashes_two(vm->dev[d], vm->drv[d], DISK_DRV_EVERY, DISK_PERIOD_MS, DISK_CRASHES);
+	inject_points(disk_points, disk_point_list(vm->dev[d], vm->drv[d]), DISK_POINT_EVERY);
 }
 
 static uint64_t disk_report(struct server *s, unsigned kind, uint64_t value, const char *text)

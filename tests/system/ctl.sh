@@ -392,6 +392,32 @@ t_trace() {
 	send '\r' && run_cmd 'dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null && echo traced-$((6*7))' '^traced-42' &&
 		run_cmd 'echo serial-$(cat /sys/block/vda/serial)-$((6*7))' '^serial-keel-disk0-42' # GET_ID
 }
+# keelctl crash --at: the disk's device server armed at "used" (a chain
+# in the used ring, the guest not yet interrupted), then its driver at
+# "notified" (a request on the device), both under reads of /bin/busybox
+# that must all have the host's MD5; each faults with the point's store
+# (a data abort at 0), is restarted, and the reads go on. A name that is
+# not a point of that server is refused and arms nothing.
+t_crashat() {
+	local want
+	want=$(md5sum <"$LINUX_B/root/bin/busybox") || return 1
+	! kc crash vm1 vblk --at later && has 'no such crash point \(known: notified, taken, handed, told, status, used\)' &&
+		! kc crash vm1 "$UART" --at used && has 'this server has no named crash points' || return 1
+	send '\r' && run_cmd "e=\$((\$(cut -d. -f1 /proc/uptime)+20)); i=0; ok=0; while [ \$i -lt 3 ] || [ \$(cut -d. -f1 /proc/uptime) -lt \$e ]; do [ \"\$(dd if=/bin/busybox bs=4k iflag=direct 2>/dev/null | md5sum)\" = '$want' ] && ok=\$((ok+1)); i=\$((i+1)); done; echo crashat-io-\$ok-of-\$i-\$((40+2))" 'echo crashat-io-' || return 1
+	sleep 2 # the reads have begun
+	kc crash vm1 vblk --at used && has '^crash vm1 vblk: armed at used' &&
+		expect 'vm1-vblk armed to crash at its point 6 as keelctl asked' 30 &&
+		expect 'server vm1-vblk faulted: data abort \(write\) at address 0x0' 30 &&
+		expect 'server vm1-vblk restarted' 30 &&
+		kc crash vm1 blkdrv1 --at notified && expect 'vm1-blkdrv1 armed to crash at its point 2 as keelctl asked' 30 &&
+		expect 'server vm1-blkdrv1 faulted: data abort \(write\) at address 0x0' 30 &&
+		expect 'server vm1-blkdrv1 restarted' 30 || return 1
+	expect '^crashat-io-[0-9]+-of-[0-9]+-42' 180 || return 1
+	local n=${last#crashat-io-*-of-}
+	n=${n%-42}
+	[ "$last" = "crashat-io-$n-of-$n-42" ] && [ "$n" -ge 3 ] ||
+		{ waited="every read of /bin/busybox (3 or more) with the host's MD5, not $last"; return 1; }
+}
 t_pause() {
 	local a b
 	kc pause vm1 && kc --json list && has '"name":"vm1","state":"paused"' || return 1
@@ -547,7 +573,7 @@ t_raw() {
 # shellcheck source=tests/system/consock-steps.sh
 . "$(dirname "$0")/consock-steps.sh"
 
-for s in ${CTL_TEST_STEPS:-boot list bad sockets raw stats crash trace pause stop start reset create churn keys}; do
+for s in ${CTL_TEST_STEPS:-boot list bad sockets raw stats crash trace crashat pause stop start reset create churn keys}; do
 	step "$s" "t_$s"
 done
 finish

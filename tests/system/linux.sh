@@ -330,12 +330,22 @@ t_noioerr() {
 	echo "[linux] guest kernel log: ${last#ioerr=} I/O error lines"
 	[ "${last#ioerr=}" = 0 ]
 }
+# Each named point of a request (keel/blk.h: the device server's, then
+# the driver's) must have been crashed at DISK_MIN_POINT times at least.
 t_crashes() {
-	local dev drv
+	local dev drv srv p n ok=0 points=""
 	dev=$(grep -ac 'server vm1-vblk restarted' "$log")
 	drv=$(grep -ac 'server vm1-blkdrv[0-9]* restarted' "$log")
 	echo "[linux] disk crashes: device server $dev, block driver $drv"
-	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ]
+	for p in vblk:notified vblk:taken vblk:handed vblk:told vblk:status vblk:used \
+		blkdrv:taken blkdrv:notified blkdrv:finished blkdrv:done; do
+		srv=vm1-${p%%:*}; [ "$srv" = vm1-blkdrv ] && srv='vm1-blkdrv[0-9]*'
+		n=$(tr -d '\r' <"$log" | grep -ac "crash point: $srv at ${p#*:}\$")
+		points="$points $p=$n"
+		[ "$n" -ge "${DISK_MIN_POINT:-5}" ] || ok=1
+	done
+	echo "[linux] disk crash points:$points"
+	[ "$dev" -ge "${DISK_MIN_DEV:-200}" ] && [ "$drv" -ge "${DISK_MIN_DRV:-20}" ] && [ $ok = 0 ]
 }
 
 # virtio-console and virtio-rng (tests/linux/vdev.json, h-vdev): the

@@ -90,6 +90,29 @@ enum keel_blk_status {
 	KEEL_BLK_S_OK = 0, KEEL_BLK_S_IOERR = 1, KEEL_BLK_S_UNSUPP = 2,
 };
 
+/* The named points of a request where root can crash the device server
+ * and the driver (keel/crashpoint.h; tests/root/scn_blk.c names them). */
+enum keel_vblk_crash_point {
+	KEEL_VBLK_CP_NOTIFIED = 1, /* the guest's notification in, nothing taken */
+	KEEL_VBLK_CP_TAKEN,        /* a chain taken from the guest, not handed */
+	KEEL_VBLK_CP_HANDED,       /* in the ring (req moved), the driver not told */
+	KEEL_VBLK_CP_TOLD,         /* the driver told: the request mid-transfer */
+	KEEL_VBLK_CP_STATUS,       /* completed: status byte written, used ring not */
+	KEEL_VBLK_CP_USED,         /* in the used ring, the guest not interrupted */
+	KEEL_VBLK_CP_COUNT
+};
+enum keel_blkdrv_crash_point {
+	KEEL_BLKDRV_CP_TAKEN = 1,  /* a request read and checked, not on the device */
+	KEEL_BLKDRV_CP_NOTIFIED,   /* on the device, which was notified: mid-transfer */
+	KEEL_BLKDRV_CP_FINISHED,   /* the device finished it, done not moved */
+	KEEL_BLKDRV_CP_DONE,       /* done moved, the client not signalled */
+	KEEL_BLKDRV_CP_COUNT
+};
+/* Their names by number (keelctl crash --at, the test root's log). */
+#define KEEL_VBLK_CRASH_POINT_NAMES \
+	{ NULL, "notified", "taken", "handed", "told", "status", "used" }
+#define KEEL_BLKDRV_CRASH_POINT_NAMES { NULL, "taken", "notified", "finished", "done" }
+
 struct keel_blk_req {
 	uint32_t type;   /* enum keel_blk_type */
 	uint32_t len;    /* bytes of data: a multiple of 512 (the segments' sum;

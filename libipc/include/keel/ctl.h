@@ -52,6 +52,8 @@ enum keel_ctl_request {
 	KEEL_CTL_REMOVE,           /* forget a VM that is off */
 };
 #define KEEL_CTL_VALUE(vm, dev) ((uint64_t)(vm) | (uint64_t)(dev) << 8)
+/* crash at a named point of the server (keel/crashpoint.h), 0: at once */
+#define KEEL_CTL_VALUE_POINT(point) ((uint64_t)(point) << 16)
 /* dev for the console server, shared by every VM (restart, crash) */
 #define KEEL_CTL_DEV_CONSOLE 0xfeu
 
