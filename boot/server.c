@@ -14,6 +14,8 @@
 
 #include <keel/abi.h>
 #include <keel/crashpoint.h>
+#include <keel/ctl.h>
+#include <keel/trace.h>
 #include <keel/object.h>
 #include <keel/print.h>
 
@@ -377,6 +379,13 @@ bool srv_crash_at(struct server *s, uint32_t point)
 	*w = point;
 	return true;
 }
+
+/* srv_report sees every report first: its kind must be no other's */
+_Static_assert(KEEL_REPORT_CRASH_POINT > KEEL_CTL_TRACE_READ &&
+		       KEEL_REPORT_CRASH_POINT > KEEL_CTL_REMOVE &&
+		       KEEL_REPORT_CRASH_POINT > KEEL_CTL_REPORT_DEV_COUNTERS &&
+		       KEEL_REPORT_CRASH_POINT > KEEL_REPORT_TRACE_LOG,
+	       "KEEL_REPORT_CRASH_POINT is a report kind of its own");
 
 /* Its crash-point word: somewhere in its own writable pages (checked
  * again at each arming: a restart makes it tell root anew). */

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 /* Report kind (keel_report): value = the address of keel_crash_at. */
-#define KEEL_REPORT_CRASH_POINT 0x1c0u
+#define KEEL_REPORT_CRASH_POINT 0x1e0u
 
 extern volatile uint32_t keel_crash_at;
 
