@@ -437,10 +437,15 @@ t_stop() {
 		kc --json events && has '"event":"vm-stopped","vm":"vm2"' &&
 		! kc stop vm2 && has 'not possible'
 }
+# A VM just started: the console server's "vm2 has the console" note goes
+# to the UART while the kernel writes the new VMM's lines there in 48-byte
+# pieces, which can land inside it (docs/console.md, "Two writers"), so the
+# switch is proved by the VM's own lines and prompt, which come seconds
+# later, not by the note. (A fresh-root run failed so.)
 t_start() {
 	kc start vm2 && has '^start vm2: done' && kc --json list &&
 		has '"name":"vm2","state":"running"' && has '"networks":\[\{"name":"lan","ports":3,' &&
-		send '\x1d2' && PROMPT='vm2:/# ' && expect 'vm2 has the console' 30 &&
+		send '\x1d2' && PROMPT='vm2:/# ' &&
 		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
 		run_cmd 'echo vm2-again-$((40+2))' '^vm2-again-42' &&
 		kc --json events && has '"event":"vm-started","vm":"vm2"'
@@ -476,7 +481,7 @@ t_create() {
 	kc create "$VMS/vm3.json" && has '^create vm3: done' && kc --json list &&
 		has '"name":"vm3","state":"running","vcpus":1,"memory_mib":256' &&
 		has '"name":"vm3-'"$UART"'","device":"'"$UART"'","kind":"'"$UART"'","state":"running"' &&
-		send '\x1d3' && PROMPT='vm3:/# ' && expect 'vm3 has the console' 30 &&
+		send '\x1d3' && PROMPT='vm3:/# ' && # just created: not its note (t_start)
 		expect '\[linux\] shell ready' && expect "$PROMPT" 60 && send '\r' &&
 		run_cmd 'echo vm3-$((40+2)) $(grep -c processor /proc/cpuinfo) $(tty)' '^vm3-42 1 /dev/hvc0' &&
 		t_hvc_replay && t_trace_vm3 && ! kc remove vm3 && has 'not possible' &&
