@@ -124,7 +124,7 @@ start_keel() {
 	open_console "$2"
 	# shellcheck disable=SC2046 # one QEMU argument per line of qemu-args
 	"$QEMU" "${KEEL_MACHINE[@]}" \
-		-smp "${KEEL_SMP:-2}" -nic none -m 2048M -nographic -no-reboot -kernel "$tmp/keel.bin" \
+		-smp 2 -nic none -m 2048M -nographic -no-reboot -kernel "$tmp/keel.bin" \
 		$(grep -v '^blobs=' "$b/qemu-args") -append "$(grep '^blobs=' "$b/qemu-args")" \
 		<&3 >"$2" 2>&1 &
 	qemu=$!

@@ -100,7 +100,6 @@ static void inject_point_faulted(struct server *s)
 	if (!inj_armed || s != inj_armed->s)
 		return;
 	if (s->fault_label == KEEL_FAULT_VM && s->fault_addr == 0 && s->fault_pc != 0) {
-		inj_armed->hits++;
 		kprintf("[root] crash point: %s at %s\n", s->name, inj_armed->name);
 	} else {
 		kprintf("[root] crash point: %s faulted elsewhere while %s was armed\n", s->name,

@@ -34,18 +34,16 @@ unsigned inject_other_count(void);
 /* After inject_crashes_two: every every-th period crash third instead
  * (before other's turn is counted: the uplink driver, scn_net.c). */
 void inject_crashes_third(struct server *third, unsigned every);
-/* A point where a server can be crashed (keel/crashpoint.h), and how
- * often it was. */
+/* A point where a server can be crashed (keel/crashpoint.h). */
 struct inject_point {
 	struct server *s;
 	uint32_t point;
 	const char *name;
-	unsigned hits;
 };
 /* After inject_crashes(_two): every every-th period arm the next of the
  * n points instead, in turn, and make no other crash until it is hit or
- * INJ_POINT_WAIT_MS passed; each hit is counted in its entry and logged
- * as "[root] crash point: SERVER at NAME". */
+ * INJ_POINT_WAIT_MS passed; each hit is logged as "[root] crash point:
+ * SERVER at NAME" (tests/system/linux.sh counts those). */
 void inject_points(struct inject_point *list, unsigned n, unsigned every);
 void inject_stop(void);
 /* s faulted (root_hook_faulted): the crash, if it was s's, counts. */

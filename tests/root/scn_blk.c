@@ -129,9 +129,9 @@ static unsigned disk_point_list(struct server *dev, struct server *drv)
 {
 	unsigned n = 0;
 	for (uint32_t p = 1; p < KEEL_VBLK_CP_COUNT; p++)
-		disk_points[n++] = (struct inject_point){ dev, p, vblk_point_name[p], 0 };
+		disk_points[n++] = (struct inject_point){ dev, p, vblk_point_name[p] };
 	for (uint32_t p = 1; p < KEEL_BLKDRV_CP_COUNT; p++)
-		disk_points[n++] = (struct inject_point){ drv, p, blkdrv_point_name[p], 0 };
+		disk_points[n++] = (struct inject_point){ drv, p, blkdrv_point_name[p] };
 	return n;
 }
 
