@@ -297,7 +297,7 @@ t_stats() {
 	local a= b= i c f0 f1
 	f0=$(forwarded) && [ -n "$f0" ] || { waited="lan's forwarded count"; return 1; }
 	a=$(counters $COUNTED) && [ "$(wc -w <<<"$a")" -eq "$(wc -w <<<"$COUNTED")" ] || { waited="$(wc -w <<<"$COUNTED") counters, not: $a"; return 1; }
-	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null; ping -c 2 10.0.0.2 >/dev/null; echo stats-done' '^stats-done' &&
+	run_cmd 'for i in 1 2 3 4 5; do echo stats-$i; done; dd if=/dev/vda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null; ping -c 2 10.0.0.2 >/dev/null; echo stats-done-$((40+2))' '^stats-done-42' &&
 		b=$(counters $COUNTED) && [ "$(wc -w <<<"$b")" -eq "$(wc -w <<<"$COUNTED")" ] || { waited="$(wc -w <<<"$COUNTED") counters, then: $b"; return 1; }
 	read -ra a <<<"$a"
 	read -ra b <<<"$b"

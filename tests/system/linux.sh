@@ -152,6 +152,12 @@ finish() {
 PROMPT='vm1:/# '
 
 # A command typed at the prompt and the line its output must contain.
+# The line must not be in the command as typed: root's lines (crashes)
+# can split the echoed command anywhere, and a piece of it after such a
+# line starts a line of its own. So a mark the output ends with is
+# computed (echo done-$((40+2)), matched as ^done-42): a riscv64 run
+# took the echo of "echo hvc-lines-done" for its output and judged the
+# hvc0 lines while 188 of them were still coming.
 run_cmd() {
 	expect "$PROMPT" 60 || return 1
 	send "$1\r"
@@ -280,7 +286,7 @@ t_again() {
 # QEMU stops: tests/linux/disk-check.sh); vdb mounts, and a write to it
 # fails.
 t_mount() {
-	run_cmd 'mkdir -p /mnt /ro; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && cmp /mnt/init /init && echo mount-ok' '^mount-ok' 120
+	run_cmd 'mkdir -p /mnt /ro; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && cmp /mnt/init /init && echo mount-ok-$((40+2))' '^mount-ok-42' 120
 }
 t_diskio() {
 	run_cmd 'dd if=/dev/urandom of=/mnt/f bs=64k count=128 2>/dev/null; s=$(md5sum < /mnt/f); sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/f)" = "$s" ] && echo "sum=${s%% *}"' '^sum=[0-9a-f]{32}' 240
@@ -300,20 +306,20 @@ t_readonly() {
 	local want img=build/linux/disk-ro.ext4 sum
 	sum=$(md5sum <"$img") && want=$(head -c 8M "$img" | md5sum) || return 1
 	run_cmd "[ \"\$(dd if=/dev/vdb bs=1M count=8 iflag=direct 2>/dev/null | md5sum)\" = '$want' ] && echo big-reads-\$(cat /sys/block/vdb/queue/max_segments)" '^big-reads-126' 120 || return 1
-	run_cmd 'blockdev --setrw /dev/vdb; [ "$(blockdev --getro /dev/vdb)" = 1 ] && [ "$(cat /sys/block/vdb/ro)" = 1 ] && mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>&1 | grep -q "Operation not permitted" && echo ro-ok' '^ro-ok' 60 || return 1
+	run_cmd 'blockdev --setrw /dev/vdb; [ "$(blockdev --getro /dev/vdb)" = 1 ] && [ "$(cat /sys/block/vdb/ro)" = 1 ] && mount -t ext4 -o ro /dev/vdb /ro && cmp /ro/init /init && dd if=/dev/zero of=/dev/vdb bs=4k count=1 oflag=direct 2>&1 | grep -q "Operation not permitted" && echo ro-ok-$((40+2))' '^ro-ok-42' 60 || return 1
 	[ "$(md5sum <"$img")" = "$sum" ] || { waited="$img on the host changed"; return 1; }
 }
 # Two VMs' disks (vm2 has its own): vm1 marks its disk; vm2's disk does
 # not have the mark, vm2 marks its own; vm1's still says vm1 when read
 # from the disk again. The host checks both images after (Makefile).
-t_mark() { run_cmd 'echo vm1 > /mnt/owner; sync; echo marked' '^marked'; }
+t_mark() { run_cmd 'echo vm1 > /mnt/owner; sync; echo marked-$((40+2))' '^marked-42'; }
 t_other() {
 	run_cmd 'mkdir -p /mnt; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner 2>/dev/null || echo none) && echo vm2 > /mnt/owner && umount /mnt && sync' '^owner=none' 120
 }
 t_mine() {
 	run_cmd 'umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner)' '^owner=vm1' 60
 }
-t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted' '^unmounted' 60; }
+t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted-$((40+2))' '^unmounted-42' 60; }
 # Under the test root's disk-crash scenario (test=disk-crash): 32 MiB in
 # files with checksums, written, synced, dropped from the cache and read
 # back while root crashes the disk's device server and block driver;
@@ -363,8 +369,8 @@ HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
 t_hvc() {
 	local n u
 	run_cmd 'echo tty=$(tty) hvc-$((6*7))' '^tty=/dev/hvc0 hvc-42' || return 1
-	run_cmd "for i in \$(seq 1 200); do echo hvc-\$i-$HVC_LINE; done; echo hvc-lines-done" \
-		'^hvc-lines-done' 120 || return 1
+	run_cmd "for i in \$(seq 1 200); do echo hvc-\$i-$HVC_LINE; done; echo hvc-lines-done-\$((40+2))" \
+		'^hvc-lines-done-42' 120 || return 1
 	# root's own lines (a crash, a restart) may come between two bytes of
 	# the guest's line: take them out first
 	tr -d '\r' <"$log" | perl -0pe 's/\[(root|console|vm1-vrng|vm1-vcon)\] [^\n]*\n//g' >"$log.hvc"

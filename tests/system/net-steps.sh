@@ -42,7 +42,7 @@ t_tcp() {
 	net_to 2 || return 1
 	# the receiver's stdin is the connection (nc -e): a half-close from
 	# vm2 would make vm1's nc stop sending
-	run_cmd 'rm -f /tmp/rx; printf "#!/bin/sh\nmd5sum > /tmp/rx.part; mv /tmp/rx.part /tmp/rx\n" > /tmp/recv; chmod +x /tmp/recv; nc -l -p 5000 -e /tmp/recv >/dev/null 2>&1 & sleep 1; echo listening' '^listening' || return 1
+	run_cmd 'rm -f /tmp/rx; printf "#!/bin/sh\nmd5sum > /tmp/rx.part; mv /tmp/rx.part /tmp/rx\n" > /tmp/recv; chmod +x /tmp/recv; nc -l -p 5000 -e /tmp/recv >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' '^listening-42' || return 1
 	net_to 1 || return 1
 	from=$(stat -c %s "$log")
 	run_cmd "rm -f /tmp/p; mkfifo /tmp/p; md5sum < /tmp/p > /tmp/tx & dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/p | nc 10.0.0.2 5000; wait; echo sent=\$(cut -c1-32 /tmp/tx)" \
@@ -59,8 +59,8 @@ t_tcp() {
 # which says so (and counts them), so pings fail; with its own MAC back
 # they come through again.
 t_spoof() {
-	run_cmd 'm=$(cat /sys/class/net/eth0/address); ip link set eth0 address 02:00:00:00:00:99; ping -c 3 -W 1 10.0.0.2 >/dev/null 2>&1 && echo spoof-through; ip link set eth0 address $m; ping -c 1 -W 5 10.0.0.2 >/dev/null && echo spoof-done' \
-		'^spoof-done' 120 || return 1
+	run_cmd 'm=$(cat /sys/class/net/eth0/address); ip link set eth0 address 02:00:00:00:00:99; ping -c 3 -W 1 10.0.0.2 >/dev/null 2>&1 && echo spoof-through; ip link set eth0 address $m; ping -c 1 -W 5 10.0.0.2 >/dev/null && echo spoof-done-$((40+2))' \
+		'^spoof-done-42' 120 || return 1
 	# root's lines about crashes can land inside any line: cut them. The
 	# output is spoof-through alone on its line; the typed command's echo,
 	# broken by such lines, can start a line with it too (a run failed so)
@@ -100,7 +100,7 @@ t_netbench() {
 	run_cmd 'ping -c 20 -i 0.2 10.0.0.2 | tail -1' 'round-trip min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+ ms' 120 || return 1
 	avg=$(echo "$last" | sed 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|')
 	net_to 2 || return 1
-	run_cmd 'printf "#!/bin/sh\ncat > /dev/null\n" > /tmp/sink; chmod +x /tmp/sink; nc -l -p 5001 -e /tmp/sink >/dev/null 2>&1 & sleep 1; echo listening' '^listening' || return 1
+	run_cmd 'printf "#!/bin/sh\ncat > /dev/null\n" > /tmp/sink; chmod +x /tmp/sink; nc -l -p 5001 -e /tmp/sink >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' '^listening-42' || return 1
 	net_to 1 || return 1
 	run_cmd "time sh -c 'dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.0.2 5001'" \
 		'real[[:space:]]+[0-9]+m [0-9.]+s' 1800 || return 1
