@@ -72,7 +72,7 @@ CLANG ?= clang
 CLANG_INC = $(shell $(CLANG) -print-resource-dir)/include
 CLANG_TARGET ?= aarch64-linux-gnu
 CLANG_CHECK = $(CLANG) --target=$(CLANG_TARGET) -fsyntax-only \
-	-Wmissing-variable-declarations $(filter-out $(CLANG_DROP),$(subst $(CC_INC),$(CLANG_INC),$(1))) $<
+	-Wmissing-variable-declarations $(filter-out $(CLANG_DROP) $(KALIGN),$(subst $(CC_INC),$(CLANG_INC),$(1))) $<
 
 # ---- kernel (EL2, freestanding) ----
 # -nostdinc: no C library's headers, the host's or musl's. Of the sysroot
@@ -85,8 +85,13 @@ arch/aarch64/include/libfdt_env.h arch/riscv64/include/libfdt_env.h:
 KINC := -nostdinc -isystem $(CC_INC) -Ikernel -Iarch/include -Iarch/$(ARCH)/include \
 	-Ilibipc/include -Ilibipc/arch/$(ARCH) -isystem $(FDT_INC)
 KARCH_FLAGS ?= -mgeneral-regs-only -mno-outline-atomics -march=armv8.1-a
+# No padding before loops and jump targets: the nops a fall-through runs
+# are instructions too, and where they fall moves with every unrelated
+# edit to a file (up to 12 on one benchmark's path, docs/performance.md):
+# without them make bench's counts change only when the path does.
+KALIGN := -falign-loops=1 -falign-jumps=1 -falign-labels=1
 KCFLAGS := $(WARN) $(OPT) -ffreestanding -fno-builtin -fno-stack-protector \
-	-fno-pie $(KARCH_FLAGS) -fno-omit-frame-pointer $(KINC)
+	-fno-pie $(KARCH_FLAGS) $(KALIGN) -fno-omit-frame-pointer $(KINC)
 KLDFLAGS ?= $(shell $(CC) -print-libgcc-file-name)
 KERNEL_SRCS := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) \
 	$(wildcard arch/$(ARCH)/*.S)

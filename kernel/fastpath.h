@@ -32,11 +32,10 @@ static inline struct cap *fast_lookup(struct tcb *t, uint64_t cptr, unsigned rig
 	return c;
 }
 
-/* Can `to` take over this CPU from `from` right now? Not while a trace
- * runs either (no_fastpath): the general path records the calls. */
+/* Can `to` take over this CPU from `from` right now? */
 static inline bool fast_switch_ok(struct percpu *c, struct tcb *from, struct tcb *to)
 {
-	return to->cpu == from->cpu && !c->no_fastpath &&
+	return to->cpu == from->cpu && !c->resched &&
 	       (to->prio >= from->prio || !sched_ready_above(c, to->prio));
 }
 

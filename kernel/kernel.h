@@ -180,14 +180,7 @@ struct percpu {
 	uint32_t stall_req;         /* another CPU waits for our thread */
 	uint32_t stall_ack;         /* ... and we have let go of it */
 	uint32_t trap_svc;          /* the trap being stalled was a call */
-	union { /* both at once: the fastpath's fast_switch_ok */
-		struct {
-			bool resched; /* pick a new thread before returning */
-			bool tracing; /* trace_on: calls take the general path,
-				       * which records them (trace.c) */
-		};
-		uint16_t no_fastpath;
-	};
+	bool resched;               /* pick a new thread before returning */
 	bool rotate;                /* current goes behind its equals */
 	uint8_t id;                 /* index in kernel_cpu[] */
 	uint8_t ready_words;        /* bit w: ready_map[w] != 0 (one test
@@ -334,14 +327,19 @@ void irq_handler_deleted(unsigned irq);
 void irq_deliver(unsigned irq);
 void irq_ntfn_destroyed(struct notification *n);
 
-/* ---- trace (trace.c): TRACE() costs a load and a branch while off ---- */
-extern bool trace_on;
+/* ---- trace (trace.c): no hook on any path while off. A trace swaps
+ * the trap entry for a traced one (arch_trace_entry), which takes the
+ * general paths and records on them (kernel_syscall_traced, the arch's
+ * exits and faults). ---- */
 void trace_set_ring(unsigned cpu, uint64_t addr);
 void trace_record(unsigned kind, const struct tcb *t, uint64_t a0, uint64_t a1);
 void trace_call(const struct tcb *t, const struct cap *ep);
 long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
-#define TRACE(kind, t, a0, a1) \
-	do { if (__builtin_expect(trace_on, 0)) trace_record(kind, t, a0, a1); } while (0)
+void arch_trace_entry(bool on);
+/* An arch's trap paths take `traced` as a constant and come in two
+ * copies; always inlined, since a copy that took it as an argument
+ * would test it. */
+#define TRACED_INLINE static inline __attribute__((always_inline))
 
 /* Where an exit goes: a routed MMIO access to its device server
  * (vcpu_mmio_ep), anything else to the VMM (the fault endpoint); NULL:
@@ -350,7 +348,6 @@ long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr
 static inline struct cap *vcpu_exit_ep(struct tcb *t, uint64_t label, uint64_t *msg,
 				       unsigned *len)
 {
-	TRACE(KEEL_TRACE_EXIT, t, label, msg[0]); /* every exit comes here once */
 	t->vcpu->routed = 0;
 	if (label != KEEL_EXIT_MMIO)
 		return &t->slot[TCB_FAULT_EP];
@@ -372,6 +369,9 @@ static inline bool kernel_trapped_is_current(struct tcb *trapped)
 }
 void kernel_syscall(unsigned num);
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len);
+/* The same from a traced entry (arch_trace_entry): recorded, then done. */
+void kernel_syscall_traced(unsigned num);
+void kernel_fault_traced(uint64_t label, const uint64_t *msg, unsigned len);
 void kernel_irq(unsigned irq);
 void kernel_resched_ipi(void);
 void kernel_timer_tick(void);

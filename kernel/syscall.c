@@ -65,8 +65,6 @@ static long sys_call(struct tcb *t, uint64_t *r)
 		return KEEL_E_NO_RIGHTS;
 	if ((err = check_send_length(t, r[1])))
 		return err;
-	if (__builtin_expect(trace_on, 0))
-		trace_call(t, c);
 	return ipc_send(t, c, true, true);
 }
 
@@ -211,8 +209,36 @@ void kernel_syscall(unsigned num)
 
 void kernel_fault(uint64_t label, const uint64_t *msg, unsigned len)
 {
-	TRACE(KEEL_TRACE_FAULT, this_cpu()->current, label, msg[0]);
 	fault_raise(this_cpu()->current, label, msg, len);
+}
+
+void kernel_fault_traced(uint64_t label, const uint64_t *msg, unsigned len)
+{
+	trace_record(KEEL_TRACE_FAULT, this_cpu()->current, label, msg[0]);
+	kernel_fault(label, msg, len);
+}
+
+/* A call is recorded before it is made, as sys_call would take it (whom
+ * it reaches: trace_call); an interrupt injected into a vCPU once the
+ * invocation succeeded. */
+void kernel_syscall_traced(unsigned num)
+{
+	struct tcb *t = this_cpu()->current;
+	uint64_t *r = arch_msg_regs(&t->regs);
+	struct cap *c = num == KEEL_SYS_CALL ? cap_lookup(t, r[0]) : NULL;
+	const struct tcb *vcpu = NULL;
+	bool inject = false;
+	uint64_t irq = r[2];
+	if (c && c->type == KEEL_OBJ_ENDPOINT && (c->rights & KEEL_R_WRITE) &&
+	    check_send_length(t, r[1]) == KEEL_OK)
+		trace_call(t, c);
+	if (c && c->type == KEEL_OBJ_VCPU && keel_msg_label(r[1]) == KEEL_VCPU_INJECT_IRQ) {
+		vcpu = ((const struct vcpu *)c->obj)->tcb;
+		inject = true;
+	}
+	kernel_syscall(num);
+	if (inject && r[0] == KEEL_OK) /* an invocation never blocks: its status */
+		trace_record(KEEL_TRACE_INJECT, vcpu, irq, 0);
 }
 
 void kernel_irq(unsigned irq)

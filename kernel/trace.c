@@ -1,13 +1,18 @@
 /*
  * The trace (keel/abi.h, "trace"): while root's TRACE object has it on,
  * every CPU appends what it does to its own ring, which boot.c made and
- * mapped read-only in root. Hooks go through TRACE() (kernel.h): when off,
- * one load and a branch never taken. All hooks run under the kernel lock,
- * so KEEL_TRACE_SET 0 returning means no event is half written.
+ * mapped read-only in root. While off, no path has a hook to test: a
+ * trace swaps every CPU's trap entry for a traced one (arch_trace_entry),
+ * which takes the general paths and records on them (the arch's exits
+ * and faults, kernel_syscall_traced), so the counts of `make bench` are
+ * those of a kernel without a trace. Every record is made under the
+ * kernel lock and only while trace_on (a CPU may still be on a traced
+ * path when it goes off), so KEEL_TRACE_SET 0 returning means no event is
+ * written after it.
  */
 #include "kernel.h"
 
-bool trace_on;
+static bool trace_on;
 static struct keel_trace_ring *trace_ring[MAX_CPUS];
 
 void trace_set_ring(unsigned cpu, uint64_t addr) { trace_ring[cpu] = (void *)addr; }
@@ -16,6 +21,8 @@ void trace_record(unsigned kind, const struct tcb *t, uint64_t a0, uint64_t a1)
 {
 	struct percpu *c = this_cpu();
 	struct keel_trace_ring *r = trace_ring[c->id];
+	if (!trace_on)
+		return;
 	r->ev[r->head++ % KEEL_TRACE_EVENTS] = (struct keel_trace_event){
 		.time = arch_timer_now(), .kind = (uint8_t)kind, .cpu = c->id,
 		.vmid = t ? (uint8_t)t->vs_vmid : 0, .badge = t ? t->slot[TCB_FAULT_EP].badge : 0,
@@ -44,7 +51,6 @@ long trace_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr
 	for (unsigned i = 0; mr[0] && !trace_on && i < kernel_ncpus; i++)
 		trace_ring[i]->head = 0;
 	trace_on = mr[0];
-	for (unsigned i = 0; i < kernel_ncpus; i++)
-		kernel_cpu[i].tracing = trace_on;
+	arch_trace_entry(trace_on);
 	return KEEL_OK;
 }

@@ -96,7 +96,6 @@ void vcpu_destroy(struct vcpu *v)
 
 static void vcpu_inject(struct vcpu *v, const uint64_t *mr)
 {
-	TRACE(KEEL_TRACE_INJECT, v->tcb, mr[0], 0);
 	arch_vcpu_inject_irq(&v->arch, (unsigned)mr[0], (unsigned)mr[1],
 			     mr[2] & KEEL_INJECT_NOTIFY_EOI);
 	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)

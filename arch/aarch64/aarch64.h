@@ -44,11 +44,12 @@ void aarch64_idle_loop(void);
 void secondary_entry(void);
 void aarch64_fpu_save(struct arch_fpu *f);
 void aarch64_fpu_load(const struct arch_fpu *f);
-void aarch64_fpu_trap(struct tcb *t);
 struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr);
+struct tcb *aarch64_vcpu_exit_traced(struct tcb *t, uint64_t esr);
 void aarch64_vtimer_irq(struct tcb *t);
 void aarch64_timer_start(void);
 void aarch64_maintenance_irq(struct tcb *t);
+void aarch64_maintenance_irq_traced(struct tcb *t);
 void aarch64_vcpu_cpu_init(void);
 #define MAINT_PPI_ID 25u
 #define VTIMER_PPI_ID 27u

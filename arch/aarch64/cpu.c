@@ -75,6 +75,34 @@ uintptr_t aarch64_svc_slow_locked(void)
 	kernel_exit();
 }
 
+/* A trace rewrites the two lower-EL entries of the vector table (each one
+ * B instruction, vectors.S) to branch to the traced paths, as Linux's
+ * static keys patch a branch: global at once, with no test left on any
+ * path and no message to the other CPUs. The kernel's text is mapped
+ * writable at EL2; the new instruction is cleaned to the point of
+ * unification and the instruction caches of the inner-shareable domain
+ * invalidated (IC IVAU is broadcast), so every CPU takes it at its next
+ * exception. */
+extern uint32_t vectors[];
+extern const char lower_sync[], lower_sync_traced[], irq_entry[], lower_irq_traced[];
+#define VECTOR_LOWER_SYNC (0x400 / 4)
+#define VECTOR_LOWER_IRQ (0x480 / 4)
+#define INSN_B 0x14000000u
+#define INSN_B_IMM26 0x03ffffffu
+
+static void vector_patch(uint32_t *at, const char *to)
+{
+	*at = INSN_B | ((uint32_t)(((intptr_t)to - (intptr_t)at) >> 2) & INSN_B_IMM26);
+	__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb"
+			 :: "r"(at) : "memory");
+}
+
+void arch_trace_entry(bool on)
+{
+	vector_patch(&vectors[VECTOR_LOWER_SYNC], on ? lower_sync_traced : lower_sync);
+	vector_patch(&vectors[VECTOR_LOWER_IRQ], on ? lower_irq_traced : irq_entry);
+}
+
 void arch_halt(void)
 {
 	__asm__ volatile("wfi");

@@ -6,7 +6,16 @@
 #include "aarch64.h"
 #include "fastpath.h"
 
-static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
+/* traced, here and below, is a constant: each entry has two copies, the
+ * traced one reached only while a trace has the vector table's lower-EL
+ * entries patched to it (arch_trace_entry, cpu.c), so the other has no
+ * hook to test (TRACED_INLINE, kernel.h). */
+TRACED_INLINE void trap_fault(uint64_t label, const uint64_t *msg, unsigned len, bool traced)
+{
+	(traced ? kernel_fault_traced : kernel_fault)(label, msg, len);
+}
+
+TRACED_INLINE void trap_abort(struct tcb *t, uint64_t esr, bool exec, bool traced)
 {
 	uint64_t far = sysreg_read(far_el2);
 	uint64_t acc = exec ? KEEL_ACC_EXEC : (esr & ESR_DABT_WNR) ? KEEL_ACC_WRITE
@@ -14,13 +23,13 @@ static void trap_abort(struct tcb *t, uint64_t esr, bool exec)
 	if (esr & ESR_DABT_FNV) /* FAR not valid, take the IPA page */
 		far = (sysreg_read(hpfar_el2) & HPFAR_FIPA_MASK) << HPFAR_FIPA_SHIFT;
 	uint64_t msg[3] = { far, t->regs.pc, acc };
-	kernel_fault(KEEL_FAULT_VM, msg, 3);
+	trap_fault(KEEL_FAULT_VM, msg, 3, traced);
 }
 
-static void trap_user(struct tcb *t, uint64_t esr)
+TRACED_INLINE void trap_user(struct tcb *t, uint64_t esr, bool traced)
 {
 	uint64_t msg[2] = { t->regs.pc, esr };
-	kernel_fault(KEEL_FAULT_USER, msg, 2);
+	trap_fault(KEEL_FAULT_USER, msg, 2, traced);
 }
 
 
@@ -64,8 +73,9 @@ struct tcb *aarch64_svc_switch(uintptr_t tagged)
 	return to;
 }
 
-void aarch64_sync_entry(struct tcb *t);
-void aarch64_sync_entry(struct tcb *t)
+TRACED_INLINE void fpu_trap(struct tcb *t);
+
+TRACED_INLINE void trap_sync(struct tcb *t, bool traced)
 {
 	uint64_t esr = t->regs.esr;
 	unsigned ec = (unsigned)ESR_EC(esr);
@@ -78,13 +88,17 @@ void aarch64_sync_entry(struct tcb *t)
 		if (!kernel_trapped_is_current(t))
 			kernel_exit(); /* another CPU took t away while we waited */
 	}
+	if (traced && ec == EC_SVC64) {
+		kernel_syscall_traced((unsigned)(esr & ESR_ISS_IMM16));
+		kernel_exit();
+	}
 	/* A guest's WFE (ESR TI = 1) is a spin-wait hint: yield here, as for
 	 * a native thread, without an exit to the VMM; its WFI parks it here
 	 * (vcpu_wfi). */
 	if (t->vcpu && ec == EC_WFX && !(esr & 1) && vcpu_wfi(t))
 		kernel_exit();
 	if (t->vcpu && ec != EC_FP && !(ec == EC_WFX && (esr & 1))) {
-		struct tcb *next = aarch64_vcpu_exit(t, esr);
+		struct tcb *next = (traced ? aarch64_vcpu_exit_traced : aarch64_vcpu_exit)(t, esr);
 		if (next) { /* fastpath: straight to the VMM */
 			arch_lock_release();
 			arch_return_to(next);
@@ -92,17 +106,26 @@ void aarch64_sync_entry(struct tcb *t)
 		kernel_exit();
 	}
 	switch (ec) {
-	case EC_DABT_LOW: trap_abort(t, esr, false); break;
-	case EC_IABT_LOW: trap_abort(t, esr, true); break;
-	case EC_FP: aarch64_fpu_trap(t); break;
+	case EC_DABT_LOW: trap_abort(t, esr, false, traced); break;
+	case EC_IABT_LOW: trap_abort(t, esr, true, traced); break;
+	case EC_FP: fpu_trap(t); break;
 	case EC_WFX: t->regs.pc += 4; sched_yield(); break;
-	default: trap_user(t, esr); break;
+	default: trap_user(t, esr, traced); break;
 	}
 	kernel_exit();
 }
 
-void aarch64_irq_entry(struct tcb *t);
-void aarch64_irq_entry(struct tcb *t)
+/* Every trap from a lower EL but a system call (vectors.S, lower_sync). */
+void aarch64_sync_entry(struct tcb *t);
+void aarch64_sync_entry(struct tcb *t) { trap_sync(t, false); }
+
+/* Every trap from a lower EL while a trace runs (vectors.S,
+ * lower_sync_traced), system calls too: no fastpath, so each call is
+ * recorded (kernel_syscall_traced). */
+void aarch64_sync_traced(struct tcb *t);
+void aarch64_sync_traced(struct tcb *t) { trap_sync(t, true); }
+
+TRACED_INLINE void trap_irq(struct tcb *t, bool traced)
 {
 	unsigned intid;
 	kernel_enter(t, false);
@@ -116,7 +139,7 @@ void aarch64_irq_entry(struct tcb *t)
 	} else if (intid == VTIMER_PPI_ID) {
 		aarch64_vtimer_irq(this_cpu()->current);
 	} else if (intid == MAINT_PPI_ID) {
-		aarch64_maintenance_irq(this_cpu()->current);
+		(traced ? aarch64_maintenance_irq_traced : aarch64_maintenance_irq)(this_cpu()->current);
 		arch_irq_deactivate(intid);
 	} else if (intid == IPI_RESCHED) {
 		kernel_resched_ipi();
@@ -127,13 +150,18 @@ void aarch64_irq_entry(struct tcb *t)
 	kernel_exit();
 }
 
+void aarch64_irq_entry(struct tcb *t);
+void aarch64_irq_entry(struct tcb *t) { trap_irq(t, false); }
+void aarch64_irq_traced(struct tcb *t);
+void aarch64_irq_traced(struct tcb *t) { trap_irq(t, true); }
+
 /* An SError from a lower EL is charged to the running thread as a fault. */
 void aarch64_serror_entry(struct tcb *t);
 void aarch64_serror_entry(struct tcb *t)
 {
 	kernel_enter(t, false);
 	if (kernel_trapped_is_current(t) && t->state != TS_IDLE)
-		trap_user(t, t->regs.esr);
+		trap_user(t, t->regs.esr, false);
 	kernel_exit();
 }
 
@@ -172,7 +200,7 @@ static void fpu_trap_set(bool trap)
 	isb();
 }
 
-void aarch64_fpu_trap(struct tcb *t)
+TRACED_INLINE void fpu_trap(struct tcb *t)
 {
 	fpu_trap_set(false);
 	aarch64_fpu_load(&t->fpu);

@@ -470,7 +470,7 @@ void aarch64_vtimer_irq(struct tcb *t)
 /* Maintenance interrupt: the guest deactivated interrupts injected with an
  * EOI request. Report their INTIDs to the VMM as an exit and free the list
  * registers (they are invalid already; the INTID field is what is left). */
-void aarch64_maintenance_irq(struct tcb *t)
+TRACED_INLINE void maintenance_irq(struct tcb *t, bool traced)
 {
 	uint64_t msg[6] = { 0 };
 	uint64_t eisr = sysreg_read(ICH_EISR_EL2);
@@ -486,15 +486,22 @@ void aarch64_maintenance_irq(struct tcb *t)
 		lr_write(i, 0);
 	}
 	msg[0] = n;
+	if (n && traced)
+		trace_record(KEEL_TRACE_EXIT, t, KEEL_EXIT_MAINT, n);
 	if (n)
 		vcpu_exit(t, KEEL_EXIT_MAINT, msg, 6);
 }
 
+void aarch64_maintenance_irq(struct tcb *t) { maintenance_irq(t, false); }
+void aarch64_maintenance_irq_traced(struct tcb *t) { maintenance_irq(t, true); }
+
 /* ---- exit decoding ---- */
 
 /* Trap state in, one exit message out (exit.c, pure so it is unit-tested),
- * through the fastpath when it can: the thread to return to, or NULL. */
-struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
+ * through the fastpath when it can: the thread to return to, or NULL.
+ * traced (a constant: two copies): the exit is recorded, before a route
+ * changes its address. */
+TRACED_INLINE struct tcb *vcpu_exit_from(struct tcb *t, uint64_t esr, bool traced)
 {
 	struct exit_msg m;
 	struct tcb *next;
@@ -504,6 +511,8 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 		aarch64_exit_call(ec == EC_HVC64, &t->regs, &m);
 	else
 		aarch64_exit_decode(esr, sysreg_read(far_el2), sysreg_read(hpfar_el2), &t->regs, &m);
+	if (traced)
+		trace_record(KEEL_TRACE_EXIT, t, m.label, m.mr[0]);
 	ep = vcpu_exit_ep(t, m.label, m.mr, &m.len);
 	if (!ep)
 		return NULL; /* answered from a post page: back to the guest */
@@ -511,6 +520,12 @@ struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr)
 	if (!next)
 		fault_raise_to(t, ep, m.label, m.mr, m.len);
 	return next;
+}
+
+struct tcb *aarch64_vcpu_exit(struct tcb *t, uint64_t esr) { return vcpu_exit_from(t, esr, false); }
+struct tcb *aarch64_vcpu_exit_traced(struct tcb *t, uint64_t esr)
+{
+	return vcpu_exit_from(t, esr, true);
 }
 
 /* ICH_LR<n>_EL2 are sixteen separate registers (S3_4_C12_C12_<n>, then

@@ -65,14 +65,29 @@ vectors:
 	ventry	irq_entry		/* only the idle loop runs with IRQs on */
 	ventry	bad_exception
 	ventry	bad_exception
-	ventry	lower_sync		/* lower EL, AArch64 */
-	ventry	irq_entry
+	ventry	lower_sync		/* lower EL, AArch64 (+0x400: arch_trace_entry) */
+	ventry	irq_entry		/* (+0x480: arch_trace_entry) */
 	ventry	bad_exception
 	ventry	serror_entry
 	ventry	bad_exception		/* lower EL, AArch32: never enabled */
 	ventry	bad_exception
 	ventry	bad_exception
 	ventry	bad_exception
+
+/* While a trace runs, the two lower-EL entries above branch here instead
+ * (arch_trace_entry, cpu.c, rewrites their one instruction each): to the
+ * traced general paths (trap.c: no fastpath, each event recorded), so no
+ * path of the untraced kernel tests for a trace. */
+	.global lower_sync_traced, lower_irq_traced, lower_sync, irq_entry
+lower_sync_traced:
+	save_regs
+	bl	aarch64_sync_traced
+	b	.
+
+lower_irq_traced:
+	save_regs
+	bl	aarch64_irq_traced
+	b	.
 
 lower_sync:
 	save_regs

@@ -78,7 +78,7 @@ rv_trap_vector:
 	ld	sp, TR_KSTACK(t0)
 	ld	tp, TR_PERCPU(t0)
 	mv	a0, t1
-	ld	t2, trap_c_entry	/* an absolute (identity) address */
+	ld	t2, rv_trap_c_entry	/* an absolute (identity) address */
 	jr	t2
 
 /* A trap in the kernel: put t0 back and report it (cpu.c) on this CPU's
@@ -94,8 +94,6 @@ kernel_trap:
 	jr	t0
 
 	.balign 8
-trap_c_entry:
-	.dword	rv_trap_from_thread
 kernel_fault_entry:
 	.dword	rv_kernel_fault
 
@@ -253,3 +251,11 @@ rv_fpu_load:
 	fscsr	t0
 	ret
 	.option pop
+
+/* The C entry of a trap from a thread: rv_trap_from_thread, or its traced
+ * copy while a trace runs (arch_trace_entry, trap.c). */
+	.data
+	.balign 8
+	.global rv_trap_c_entry
+rv_trap_c_entry:
+	.dword	rv_trap_from_thread

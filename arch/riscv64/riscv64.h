@@ -139,6 +139,7 @@ void rv_timer_start(void);
 void rv_vcpu_cpu_init(void);
 void rv_vcpu_enter(struct tcb *t);
 _Noreturn void rv_vcpu_trap(struct tcb *t);
+_Noreturn void rv_vcpu_trap_traced(struct tcb *t);
 _Noreturn void rv_vcpu_refuse(struct tcb *t);
 /* trap.c: the lazy FPU's trap (an illegal instruction with FS off): true
  * if it loaded the thread's FP registers, false if the instruction really

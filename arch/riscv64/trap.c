@@ -18,19 +18,27 @@ static unsigned trap_call_number(const struct arch_regs *r)
 	return n < KEEL_SYS_COUNT ? (unsigned)n : KEEL_SYS_COUNT;
 }
 
-static void trap_page_fault(struct tcb *t, unsigned code)
+/* traced, here and below, is a constant: each trap has two copies, the
+ * traced one reached only while a trace runs (arch_trace_entry), so the
+ * other has no hook to test. */
+TRACED_INLINE void trap_fault(uint64_t label, const uint64_t *msg, unsigned len, bool traced)
+{
+	(traced ? kernel_fault_traced : kernel_fault)(label, msg, len);
+}
+
+TRACED_INLINE void trap_page_fault(struct tcb *t, unsigned code, bool traced)
 {
 	uint64_t acc = code == EXC_INST_PAGE || code == EXC_INST_ACCESS ? KEEL_ACC_EXEC
 		       : code == EXC_STORE_PAGE || code == EXC_STORE_ACCESS ? KEEL_ACC_WRITE
 									      : KEEL_ACC_READ;
 	uint64_t msg[3] = { t->regs.stval, t->regs.x[RV_REG_PC], acc };
-	kernel_fault(KEEL_FAULT_VM, msg, 3);
+	trap_fault(KEEL_FAULT_VM, msg, 3, traced);
 }
 
-static void trap_user(struct tcb *t, uint64_t cause)
+TRACED_INLINE void trap_user(struct tcb *t, uint64_t cause, bool traced)
 {
 	uint64_t msg[2] = { t->regs.x[RV_REG_PC], cause };
-	kernel_fault(KEEL_FAULT_USER, msg, 2);
+	trap_fault(KEEL_FAULT_USER, msg, 2, traced);
 }
 
 /* The first FP instruction after a switch traps as illegal with FS off:
@@ -48,7 +56,8 @@ bool rv_fpu_trap(struct tcb *t)
 	return true;
 }
 
-static _Noreturn void trap_ecall(struct tcb *t)
+/* Traced: no fastpath, so each call is recorded (kernel_syscall_traced). */
+TRACED_INLINE __attribute__((noreturn)) void trap_ecall(struct tcb *t, bool traced)
 {
 	struct tcb *next;
 	unsigned num;
@@ -57,6 +66,10 @@ static _Noreturn void trap_ecall(struct tcb *t)
 	kernel_enter(t, true);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit(); /* another CPU took t away while we waited */
+	if (traced) {
+		kernel_syscall_traced(num);
+		kernel_exit();
+	}
 	next = kernel_fastpath_inline(num, t);
 	if (next) {
 		arch_lock_release();
@@ -85,8 +98,7 @@ static void trap_interrupt(unsigned code)
 }
 
 /* Every trap from a thread or the idle loop (entry.S), on the kernel stack. */
-_Noreturn void rv_trap_from_thread(struct tcb *t);
-_Noreturn void rv_trap_from_thread(struct tcb *t)
+TRACED_INLINE __attribute__((noreturn)) void trap_from_thread(struct tcb *t, bool traced)
 {
 	uint64_t cause = t->regs.scause;
 	unsigned code = (unsigned)(cause & ~SCAUSE_IRQ);
@@ -96,24 +108,39 @@ _Noreturn void rv_trap_from_thread(struct tcb *t)
 		kernel_exit();
 	}
 	if (t->vcpu && rv_board.guests && (csrn_read(CSR_HSTATUS) & HSTATUS_SPV))
-		rv_vcpu_trap(t); /* from the guest (V=1) */
+		(traced ? rv_vcpu_trap_traced : rv_vcpu_trap)(t); /* from the guest (V=1) */
 	if (code == EXC_ECALL_U)
-		trap_ecall(t);
+		trap_ecall(t, traced);
 	kernel_enter(t, false);
 	if (!kernel_trapped_is_current(t))
 		kernel_exit();
 	switch (code) {
 	case EXC_INST_PAGE: case EXC_LOAD_PAGE: case EXC_STORE_PAGE:
 	case EXC_INST_ACCESS: case EXC_LOAD_ACCESS: case EXC_STORE_ACCESS:
-		trap_page_fault(t, code);
+		trap_page_fault(t, code, traced);
 		break;
 	case EXC_ILLEGAL:
 		if (!rv_fpu_trap(t))
-			trap_user(t, EXC_ILLEGAL);
+			trap_user(t, EXC_ILLEGAL, traced);
 		break;
-	default: trap_user(t, code); break;
+	default: trap_user(t, code, traced); break;
 	}
 	kernel_exit();
+}
+
+_Noreturn void rv_trap_from_thread(struct tcb *t);
+_Noreturn void rv_trap_from_thread(struct tcb *t) { trap_from_thread(t, false); }
+_Noreturn void rv_trap_from_thread_traced(struct tcb *t);
+_Noreturn void rv_trap_from_thread_traced(struct tcb *t) { trap_from_thread(t, true); }
+
+/* A trace swaps the trap's C entry (entry.S, rv_trap_c_entry): one word,
+ * which every hart reads at its next trap. */
+extern uint64_t rv_trap_c_entry;
+void arch_trace_entry(bool on)
+{
+	__atomic_store_n(&rv_trap_c_entry,
+			 (uint64_t)(uintptr_t)(on ? rv_trap_from_thread_traced : rv_trap_from_thread),
+			 __ATOMIC_RELEASE);
 }
 
 /* ---- registers ---- */

@@ -282,7 +282,7 @@ uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
 
 /* The instruction at the guest's pc, read as the guest would fetch it;
  * 0 if it cannot be read. */
-static uint32_t vcpu_fetch(uint64_t pc)
+TRACED_INLINE uint32_t vcpu_fetch(uint64_t pc)
 {
 	uint64_t lo = rv_guest_fetch16(pc), hi;
 	if (lo > 0xffff)
@@ -293,17 +293,28 @@ static uint32_t vcpu_fetch(uint64_t pc)
 	return hi > 0xffff ? 0 : (uint32_t)(lo | hi << 16);
 }
 
+/* An exit to the VMM or a route; traced (a constant: two copies of the
+ * trap, the traced one reached only while a trace runs) records it first,
+ * before a route changes its address. */
+TRACED_INLINE void vcpu_trap_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
+				  unsigned len, bool traced)
+{
+	if (traced)
+		trace_record(KEEL_TRACE_EXIT, t, label, msg[0]);
+	vcpu_exit(t, label, msg, len);
+}
+
 /* A WFI (virtual instruction, VTW): parked here, or an exit the VMM
  * asked for. */
-static void vcpu_trap_wfi(struct tcb *t)
+TRACED_INLINE void vcpu_trap_wfi(struct tcb *t, bool traced)
 {
 	uint64_t msg[1] = { 0 };
 	t->regs.ilen = 4;
 	if (!vcpu_wfi(t))
-		vcpu_exit(t, KEEL_EXIT_WFI, msg, 1);
+		vcpu_trap_exit(t, KEEL_EXIT_WFI, msg, 1, traced);
 }
 
-_Noreturn void rv_vcpu_trap(struct tcb *t)
+TRACED_INLINE __attribute__((noreturn)) void vcpu_trap(struct tcb *t, bool traced)
 {
 	struct rv_trap tr = { .cause = t->regs.scause, .stval = t->regs.stval,
 			      .htval = csrn_read(CSR_HTVAL), .htinst = csrn_read(CSR_HTINST) };
@@ -325,14 +336,17 @@ _Noreturn void rv_vcpu_trap(struct tcb *t)
 	if (tr.cause == EXC_ILLEGAL && rv_fpu_trap(t))
 		kernel_exit();
 	if (tr.cause == EXC_VIRTUAL_INST && tr.insn == INSN_WFI) {
-		vcpu_trap_wfi(t);
+		vcpu_trap_wfi(t, traced);
 		kernel_exit();
 	}
 	rv_exit_decode(&tr, &t->regs, &m);
 	t->regs.ilen = m.ilen;
-	vcpu_exit(t, m.label, m.mr, m.len);
+	vcpu_trap_exit(t, m.label, m.mr, m.len, traced);
 	kernel_exit();
 }
+
+_Noreturn void rv_vcpu_trap(struct tcb *t) { vcpu_trap(t, false); }
+_Noreturn void rv_vcpu_trap_traced(struct tcb *t) { vcpu_trap(t, true); }
 
 /* No H extension or no Sstc: a thread bound to a vCPU faults instead of
  * running, each time it would run. */
