@@ -313,6 +313,7 @@ void vcpu_destroy(struct vcpu *v);
 void vcpu_unbind(struct tcb *t);
 void vcpu_unhold(struct vcpu *v);
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
+void vcpu_exit_traced(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 bool vcpu_wfi(struct tcb *t);
 struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len);
 bool vcpu_route_resend(struct tcb *t);

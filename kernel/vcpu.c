@@ -444,6 +444,14 @@ uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now)
 	return next;
 }
 
+/* The same from a traced entry (arch_trace_entry): recorded first, with
+ * the address before a route makes it an offset. */
+void vcpu_exit_traced(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
+{
+	trace_record(KEEL_TRACE_EXIT, t, label, msg[0]);
+	vcpu_exit(t, label, msg, len);
+}
+
 void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
 {
 	uint64_t m[KEEL_MSG_REG_MRS] = { 0 };

@@ -486,10 +486,8 @@ TRACED_INLINE void maintenance_irq(struct tcb *t, bool traced)
 		lr_write(i, 0);
 	}
 	msg[0] = n;
-	if (n && traced)
-		trace_record(KEEL_TRACE_EXIT, t, KEEL_EXIT_MAINT, n);
 	if (n)
-		vcpu_exit(t, KEEL_EXIT_MAINT, msg, 6);
+		(traced ? vcpu_exit_traced : vcpu_exit)(t, KEEL_EXIT_MAINT, msg, 6);
 }
 
 void aarch64_maintenance_irq(struct tcb *t) { maintenance_irq(t, false); }

@@ -189,3 +189,6 @@ void arch_irq_deactivate(unsigned irq)
 		fake_arch.irq_deactivated[irq / 64] |= 1ull << (irq % 64);
 }
 
+/* The real arches swap their trap entry; the fixture's traps (fx_trap,
+ * fx_exit) take the traced paths while this is set. */
+void arch_trace_entry(bool on) { fake_arch.traced = on; }

@@ -294,14 +294,11 @@ TRACED_INLINE uint32_t vcpu_fetch(uint64_t pc)
 }
 
 /* An exit to the VMM or a route; traced (a constant: two copies of the
- * trap, the traced one reached only while a trace runs) records it first,
- * before a route changes its address. */
+ * trap, the traced one reached only while a trace runs) records it. */
 TRACED_INLINE void vcpu_trap_exit(struct tcb *t, uint64_t label, const uint64_t *msg,
 				  unsigned len, bool traced)
 {
-	if (traced)
-		trace_record(KEEL_TRACE_EXIT, t, label, msg[0]);
-	vcpu_exit(t, label, msg, len);
+	(traced ? vcpu_exit_traced : vcpu_exit)(t, label, msg, len);
 }
 
 /* A WFI (virtual instruction, VTW): parked here, or an exit the VMM

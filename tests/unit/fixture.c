@@ -251,8 +251,13 @@ uint64_t fx_trap(struct tcb *t, unsigned num, uint64_t cptr, uint64_t info,
 	for (unsigned i = 0; i < KEEL_MSG_REG_MRS; i++)
 		r[2 + i] = mr ? mr[i] : 0;
 	kernel_enter(t, true);
-	kernel_syscall(num);
+	(fake_arch.traced ? kernel_syscall_traced : kernel_syscall)(num);
 	return r[0];
+}
+
+void fx_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
+{
+	(fake_arch.traced ? vcpu_exit_traced : vcpu_exit)(t, label, msg, len);
 }
 
 long fx_invoke(uint64_t cptr, uint64_t label, uint64_t mr[6])

@@ -79,6 +79,8 @@ uint64_t fx_trap(struct tcb *t, unsigned num, uint64_t cptr, uint64_t info,
 		 const uint64_t mr[6]);
 /* Root invokes cptr: KEEL_SYS_CALL with label and mr (in/out). */
 long fx_invoke(uint64_t cptr, uint64_t label, uint64_t mr[6]);
+/* A vCPU exit as an arch's trap raises it (traced while a trace is on). */
+void fx_exit(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 #define FX_INVOKE(cptr, label, ...) \
 	fx_invoke((cptr), (label), (uint64_t[6]){ __VA_ARGS__ })
 

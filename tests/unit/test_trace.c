@@ -1,8 +1,13 @@
 /*
- * The trace (kernel/trace.c): off, nothing is recorded; root's TRACE
- * capability turns it on (the rings emptied) and off; on, a vCPU exit, an
- * endpoint call and an injection each append one event to the ring of
- * the CPU they happen on, naming the thread by its VMID and fault badge.
+ * The trace (kernel/trace.c): off, nothing is recorded and the arch's
+ * trap entry is the untraced one; root's TRACE capability turns it on
+ * (the rings emptied, the traced entry taken: arch_trace_entry) and off;
+ * on, a vCPU exit, an endpoint call and an injection, each through the
+ * traced paths (fx_trap, fx_exit follow the fake arch's entry), append
+ * one event to the ring of the CPU they happen on, naming the thread by
+ * its VMID and fault badge; a call through the untraced path while on
+ * (a CPU still on the old entry) is not recorded, and no record is made
+ * once it is off even on a traced path.
  * The capability cannot be copied, and bad arguments change nothing.
  *
  * Cast: VMM H (prio 100) receives on EP; guest thread G (prio 50) has EP,
@@ -56,7 +61,7 @@ static void guest_exits(void)
 	static const uint64_t msg[5] = { 0x9000018, 2, 1, 0, 0x1000 };
 	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
 	fx_run(G);
-	vcpu_exit(G, KEEL_EXIT_MMIO, msg, 5);
+	fx_exit(G, KEEL_EXIT_MMIO, msg, 5);
 	ck_assert_uint_eq(H->state, TS_READY);
 }
 
@@ -74,7 +79,9 @@ START_TEST(on_records_exits_calls_and_injections)
 {
 	const struct keel_trace_event *e;
 	cast();
+	ck_assert(!fake_arch.traced);
 	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_TRACE, KEEL_TRACE_SET, 1), KEEL_OK);
+	ck_assert(fake_arch.traced); /* the traced entry */
 	ck_assert_uint_eq(ring[0]->head, 0); /* emptied */
 	ck_assert_uint_eq(ring[1]->head, 0);
 	guest_exits();
@@ -104,9 +111,17 @@ START_TEST(on_records_exits_calls_and_injections)
 	ck_assert_uint_eq(e->badge, 3); /* the vCPU's thread */
 	ck_assert_uint_eq(e->arg[0], 40);
 	ck_assert_uint_le(ring[0]->ev[0].time, e->time);
+	/* a failed injection (no such interrupt) is not one */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 100000, 0xa0), KEEL_E_INVALID_ARG);
+	ck_assert_uint_eq(ring[0]->head, 3);
 	ck_assert_int_eq(FX_INVOKE(KEEL_ROOT_TRACE, KEEL_TRACE_SET, 0), KEEL_OK);
+	ck_assert(!fake_arch.traced); /* the untraced entry again */
 	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 41, 0xa0), KEEL_OK);
 	ck_assert_uint_eq(ring[0]->head, 3); /* off again: nothing more */
+	fake_arch.traced = true; /* a CPU still on the traced entry */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 42, 0xa0), KEEL_OK);
+	ck_assert_uint_eq(ring[0]->head, 3);
+	fake_arch.traced = false;
 	uncast();
 }
 END_TEST

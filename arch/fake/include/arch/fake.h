@@ -60,6 +60,7 @@ struct fake_arch {
 	/* records */
 	unsigned ipis, ipi_mask, last_ipi_cpu;
 	unsigned relaxes, wakes;
+	bool traced;                         /* arch_trace_entry: the traced entry */
 	unsigned lock_takes, lock_releases;
 	unsigned activations, active_vmid;
 	uint64_t active_root;
