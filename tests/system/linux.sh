@@ -155,9 +155,14 @@ PROMPT='vm1:/# '
 # The line must not be in the command as typed: root's lines (crashes)
 # can split the echoed command anywhere, and a piece of it after such a
 # line starts a line of its own. So a mark the output ends with is
-# computed (echo done-$((40+2)), matched as ^done-42): a riscv64 run
+# computed (echo done-$((40+2)), matched as done-42): a riscv64 run
 # took the echo of "echo hvc-lines-done" for its output and judged the
-# hvc0 lines while 188 of them were still coming.
+# hvc0 lines while 188 of them were still coming. Then the line need not
+# be anchored (^) either, and in the runs that crash servers it is not:
+# the kernel writes a server's line in 48-byte traps, and the guest's
+# output can come between two of them, after a line's first part (an
+# aarch64 net-crash run lost "got=<md5>" so: docs/console.md, "Two
+# writers").
 run_cmd() {
 	expect "$PROMPT" 60 || return 1
 	send "$1\r"
@@ -221,7 +226,7 @@ t_paste() {
 	sleep 1
 	send "$(paste_text '\r')"
 	send '\x04'
-	expect '^pasted=[0-9]+' 240 || return 1
+	expect 'pasted=[0-9]+' 240 || return 1
 	echo "[linux] paste: guest has ${last#pasted=} of $((PASTE_LINES * 64)) bytes"
 	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
 }
@@ -285,8 +290,11 @@ t_again() {
 # has the same checksum (printed as sum=<md5> for the host's check after
 # QEMU stops: tests/linux/disk-check.sh); vdb mounts, and a write to it
 # fails.
+# Both arches' busybox: riscv64's has no cmp, no md5sum -c and no
+# modprobe (its kernel has the drivers built in), so files are compared
+# by their sums and a missing modprobe is quiet.
 t_mount() {
-	run_cmd 'mkdir -p /mnt /ro; modprobe virtio_mmio; modprobe virtio_blk; modprobe ext4; mount -t ext4 /dev/vda /mnt && cmp /mnt/init /init && echo mount-ok-$((40+2))' '^mount-ok-42' 120
+	run_cmd 'mkdir -p /mnt /ro; for m in virtio_mmio virtio_blk ext4; do modprobe $m 2>/dev/null; done; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/init)" = "$(md5sum < /init)" ] && echo mount-ok-$((40+2))' 'mount-ok-42' 120
 }
 t_diskio() {
 	run_cmd 'dd if=/dev/urandom of=/mnt/f bs=64k count=128 2>/dev/null; s=$(md5sum < /mnt/f); sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum < /mnt/f)" = "$s" ] && echo "sum=${s%% *}"' '^sum=[0-9a-f]{32}' 240
@@ -319,20 +327,20 @@ t_other() {
 t_mine() {
 	run_cmd 'umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && echo owner=$(cat /mnt/owner)' '^owner=vm1' 60
 }
-t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted-$((40+2))' '^unmounted-42' 60; }
+t_unmount() { run_cmd 'umount /mnt && { ! grep -q " /ro " /proc/mounts || umount /ro; } && sync && echo unmounted-$((40+2))' 'unmounted-42' 60; }
 # Under the test root's disk-crash scenario (test=disk-crash): 32 MiB in
 # files with checksums, written, synced, dropped from the cache and read
 # back while root crashes the disk's device server and block driver;
 # then root must have crashed each often enough (DISK_MIN_DEV,
 # DISK_MIN_DRV restarts in the log).
 t_diskload() {
-	run_cmd 'for i in 1 2 3 4 5 6 7 8; do dd if=/dev/urandom of=/mnt/w$i bs=64k count=64 2>/dev/null; done; md5sum /mnt/w? > /tmp/sums; cp /tmp/sums /mnt/sums; sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && md5sum -c /tmp/sums >/dev/null && echo "load-ok $(wc -l < /tmp/sums)"' '^load-ok 8' 900
+	run_cmd 'for i in 1 2 3 4 5 6 7 8; do dd if=/dev/urandom of=/mnt/w$i bs=64k count=64 2>/dev/null; done; md5sum /mnt/w? > /tmp/sums; cp /tmp/sums /mnt/sums; sync; umount /mnt; echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 /dev/vda /mnt && [ "$(md5sum /mnt/w?)" = "$(cat /tmp/sums)" ] && echo "load-ok $(wc -l < /tmp/sums)"' 'load-ok 8' 900
 }
 # Then the guest's kernel log must hold no I/O error: a crash may cost
 # time, never a request the guest's driver sees fail (issue 12: no I/O
 # error caused by a crash). Any such line is printed before the count.
 t_noioerr() {
-	run_cmd 'p="I/O error|error, dev |blk_update_request|Buffer I/O error|EXT4-fs error"; dmesg | grep -E "$p" | head -n 5; echo ioerr=$(dmesg | grep -cE "$p")' '^ioerr=[0-9]+' 60 || return 1
+	run_cmd 'p="I/O error|error, dev |blk_update_request|Buffer I/O error|EXT4-fs error"; dmesg | grep -E "$p" | head -n 5; echo ioerr=$(dmesg | grep -cE "$p")' 'ioerr=[0-9]+' 60 || return 1
 	echo "[linux] guest kernel log: ${last#ioerr=} I/O error lines"
 	[ "${last#ioerr=}" = 0 ]
 }
@@ -368,9 +376,9 @@ t_crashes() {
 HVC_LINE=abcdefghijklmnopqrstuvwxyz0123456789
 t_hvc() {
 	local n u
-	run_cmd 'echo tty=$(tty) hvc-$((6*7))' '^tty=/dev/hvc0 hvc-42' || return 1
+	run_cmd 'echo tty=$(tty) hvc-$((6*7))' 'tty=/dev/hvc0 hvc-42' || return 1
 	run_cmd "for i in \$(seq 1 200); do echo hvc-\$i-$HVC_LINE; done; echo hvc-lines-done-\$((40+2))" \
-		'^hvc-lines-done-42' 120 || return 1
+		'hvc-lines-done-42' 120 || return 1
 	# root's own lines (a crash, a restart) may come between two bytes of
 	# the guest's line: take them out first
 	tr -d '\r' <"$log" | perl -0pe 's/\[(root|console|vm1-vrng|vm1-vcon)\] [^\n]*\n//g' >"$log.hvc"
@@ -384,7 +392,7 @@ t_hvc() {
 }
 t_rng() {
 	run_cmd 'modprobe virtio_rng; echo rng=$(cat /sys/class/misc/hw_random/rng_current) $(head -c 256 /dev/hwrng | od -v -An -tx1 | sort -u | wc -l) $(head -c 65536 /dev/hwrng | wc -c)' \
-		'^rng=[a-z_.0-9]+ [0-9]+ [0-9]+' 120 || return 1
+		'rng=[a-z_.0-9]+ [0-9]+ [0-9]+' 120 || return 1
 	echo "[linux] $last (rng_current, distinct od lines of 16, bytes read of 65536)"
 	[[ $last =~ ^rng=virtio_rng\.[0-9]+\ 16\ 65536$ ]]
 }
@@ -400,7 +408,7 @@ t_hvcpaste() {
 	sleep 3
 	send "$(paste_text '\r')"
 	send '\x04'
-	expect '^pasted=[0-9]+' 240 || return 1
+	expect 'pasted=[0-9]+' 240 || return 1
 	echo "[linux] paste: guest has ${last#pasted=} of $((PASTE_LINES * 64)) bytes"
 	run_cmd 'md5sum /tmp/p' "^$want  /tmp/p" 60
 }

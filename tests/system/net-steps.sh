@@ -16,9 +16,9 @@ net_to() {
 # the virtio device's features string, so every frame it receives in
 # this test went through rxmerge.c)
 t_ping() {
-	run_cmd 'for i in $(seq 120); do ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1 && break; done; ping -c 3 -W 5 10.0.0.2 | grep -o "3 packets transmitted, 3 packets received"; echo ping-done' \
-		'^3 packets transmitted, 3 packets received' 300 &&
-		run_cmd 'echo mrg-$(cut -c16 /sys/class/net/eth0/device/features)-$((40+2))' '^mrg-1-42'
+	run_cmd 'for i in $(seq 120); do ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1 && break; done; echo pinged-$(ping -c 3 -W 5 10.0.0.2 | grep -c "3 packets transmitted, 3 packets received")-$((40+2))' \
+		'pinged-1-42' 300 &&
+		run_cmd 'echo mrg-$(cut -c16 /sys/class/net/eth0/device/features)-$((40+2))' 'mrg-1-42'
 }
 
 # Restarts of vm1's NIC server and of the switch in the log from byte
@@ -42,16 +42,16 @@ t_tcp() {
 	net_to 2 || return 1
 	# the receiver's stdin is the connection (nc -e): a half-close from
 	# vm2 would make vm1's nc stop sending
-	run_cmd 'rm -f /tmp/rx; printf "#!/bin/sh\nmd5sum > /tmp/rx.part; mv /tmp/rx.part /tmp/rx\n" > /tmp/recv; chmod +x /tmp/recv; nc -l -p 5000 -e /tmp/recv >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' '^listening-42' || return 1
+	run_cmd 'rm -f /tmp/rx; printf "#!/bin/sh\nmd5sum > /tmp/rx.part; mv /tmp/rx.part /tmp/rx\n" > /tmp/recv; chmod +x /tmp/recv; nc -l -p 5000 -e /tmp/recv >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' 'listening-42' || return 1
 	net_to 1 || return 1
 	from=$(stat -c %s "$log")
 	run_cmd "rm -f /tmp/p; mkfifo /tmp/p; md5sum < /tmp/p > /tmp/tx & dd if=/dev/urandom bs=64k count=$((mib * 16)) 2>/dev/null | tee /tmp/p | nc 10.0.0.2 5000; wait; echo sent=\$(cut -c1-32 /tmp/tx)" \
-		'^sent=[0-9a-f]{32}' "${NET_TCP_LIMIT:-1800}" || return 1
+		'sent=[0-9a-f]{32}' "${NET_TCP_LIMIT:-1800}" || return 1
 	sent=${last#sent=}
 	TCP_CRASHES=$(net_restarts "$from")
 	echo "[linux] tcp: vm1 sent $mib MiB, md5 $sent"
 	net_to 2 || return 1
-	run_cmd 'for i in $(seq 60); do [ -f /tmp/rx ] && break; sleep 1; done; echo got=$(cut -c1-32 /tmp/rx)' "^got=$sent" 90 &&
+	run_cmd 'for i in $(seq 60); do [ -f /tmp/rx ] && break; sleep 1; done; echo got=$(cut -c1-32 /tmp/rx)' "got=$sent" 90 &&
 		net_to 1
 }
 
@@ -60,7 +60,7 @@ t_tcp() {
 # they come through again.
 t_spoof() {
 	run_cmd 'm=$(cat /sys/class/net/eth0/address); ip link set eth0 address 02:00:00:00:00:99; ping -c 3 -W 1 10.0.0.2 >/dev/null 2>&1 && echo spoof-through; ip link set eth0 address $m; ping -c 1 -W 5 10.0.0.2 >/dev/null && echo spoof-done-$((40+2))' \
-		'^spoof-done-42' 120 || return 1
+		'spoof-done-42' 120 || return 1
 	# root's lines about crashes can land inside any line: cut them. The
 	# output is spoof-through alone on its line; the typed command's echo,
 	# broken by such lines, can start a line with it too (a run failed so)
@@ -74,7 +74,7 @@ t_spoof() {
 # vm1 and vm2 broadcast (ARP) and sent thousands of frames on "lan".
 t_isolated() {
 	net_to 3 || return 1
-	run_cmd 'echo rx=$(cat /sys/class/net/eth0/statistics/rx_packets) up=$(cat /sys/class/net/eth0/operstate)' '^rx=0 up=up' 60 &&
+	run_cmd 'echo rx=$(cat /sys/class/net/eth0/statistics/rx_packets) up=$(cat /sys/class/net/eth0/operstate)' 'rx=0 up=up' 60 &&
 		net_to 1
 }
 
@@ -100,7 +100,7 @@ t_netbench() {
 	run_cmd 'ping -c 20 -i 0.2 10.0.0.2 | tail -1' 'round-trip min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+ ms' 120 || return 1
 	avg=$(echo "$last" | sed 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|')
 	net_to 2 || return 1
-	run_cmd 'printf "#!/bin/sh\ncat > /dev/null\n" > /tmp/sink; chmod +x /tmp/sink; nc -l -p 5001 -e /tmp/sink >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' '^listening-42' || return 1
+	run_cmd 'printf "#!/bin/sh\ncat > /dev/null\n" > /tmp/sink; chmod +x /tmp/sink; nc -l -p 5001 -e /tmp/sink >/dev/null 2>&1 & sleep 1; echo listening-$((40+2))' 'listening-42' || return 1
 	net_to 1 || return 1
 	run_cmd "time sh -c 'dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.0.2 5001'" \
 		'real[[:space:]]+[0-9]+m [0-9.]+s' 1800 || return 1

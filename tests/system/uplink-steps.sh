@@ -26,7 +26,7 @@ t_uplink() {
 	local port=${UPLINK_PORTS%%[[:space:]]*} mib=${UPLINK_MIB:-2} sum got before crashes=0 n=0
 	[ -n "$port" ] || { echo "[linux] uplink: no host forward in qemu-args"; return 1; }
 	run_cmd "dd if=/dev/urandom of=/srv/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo sum=\$(sha256sum /srv/www/big | cut -c1-64)" \
-		'^sum=[0-9a-f]{64}' 120 || return 1
+		'sum=[0-9a-f]{64}' 120 || return 1
 	sum=${last#sum=}
 	t_web || return 1
 	local body rc t0
@@ -75,7 +75,7 @@ t_restrict() {
 	# network's doing, not the command's (busybox wget cannot be used: the
 	# static busybox crashes resolving an address)
 	run_cmd "r=; for a in 10.0.0.2:80 10.0.0.254:$q; do (echo 'GET / HTTP/1.0'; echo) | nc -w 10 \${a%:*} \${a#*:} 2>/dev/null | grep -q '^HTTP/1.[01] 200' && r=\"\$r reached\" || r=\"\$r blocked\"; done; echo restrict:\$r" \
-		'^restrict: [a-z]+ [a-z]+' 60
+		'restrict: [a-z]+ [a-z]+' 60
 	ok=$?
 	kill "$pid"
 	echo "[linux] restrict: vm2's httpd and the host's 127.0.0.1:$q from vm1:${last#restrict:}"
