@@ -22,8 +22,8 @@
  *                            when it does). Root crashes the server every
  *                            VMB_LOAD_PERIOD_MS; after VMB_LOAD_CRASHES it
  *                            prints "[root] vm-restart-load: N crashes
- *                            made; a key typed now ends the guest's
- *                            stream", run.sh types one, root goes on
+ *                            made", then "[root] a key typed now ends
+ *                            the stream", run.sh types one, root goes on
  *                            crashing until the guest is off and prints
  *                            "...: N crashes of vm1-pl011 while the guest
  *                            wrote" (riscv64: vm1-ns16550, the 16550's
@@ -132,9 +132,14 @@ static void vmb_restart_timed(struct server *s, uint64_t value)
 		return;
 	}
 	if (vmb->load) { /* boot/fault.c's lines show each; the power-off judges */
-		if (vmb_timed == vmb->at_least)
-			kprintf("[root] %s: %u crashes made; a key typed now ends the guest's "
-				"stream\n", vmb->scn, vmb_timed);
+		if (vmb_timed == vmb->at_least) {
+			kprintf("[root] %s: %u crashes made\n", vmb->scn, vmb_timed);
+			/* run.sh types the key on this line: one trap (48 bytes
+			 * at most), so the guest's lines, which the console
+			 * server writes, cannot come between two parts of it
+			 * (docs/console.md, "Two writers") */
+			kputs("[root] a key typed now ends the stream\n");
+		}
 		return;
 	}
 	kprintf("[root] %s restarts %u, restart time %lu instructions\n", s->name,
