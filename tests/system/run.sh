@@ -72,7 +72,8 @@ SCENARIOS=(
 	# (SENDS) stops the guest (a retried DR write applied twice once
 	# doubled a character: issue 16). The load run's length follows the
 	# host, not the code: the guest's output advances with the crashes
-	# (6,200 in every riscv64 run), and one image took 24 s to 120 s
+	# (6,200 in five riscv64 runs,
+	# 9,631 in another), and one image took 24 s to 120 s
 	# under a CPU hog on 2026-12-07 (a fresh-root run failed at its old
 	# 60 s, 120 s on riscv64): its limit guards against a hang only.
 	"vm-restart 60 seq vm-restart"
