@@ -27,7 +27,8 @@
 #include "vmm_arch.h"
 #include "vmm_console.h"
 
-#define CON_TRIES 3u /* a call cancelled by a server's restart is made again */
+#define CON_TRIES 3u /* a fetch cancelled by the console's restart is made again
+			* (a restarted console kicks every VMM it holds input for) */
 
 /* Sequence numbers advance only when a call was answered: a call that
  * failed (its server died more often than retried) goes again with the
@@ -58,11 +59,18 @@ static bool con_fetch(uint8_t *b, unsigned *n, unsigned *calls)
 	return false;
 }
 
-/* One batch to the PL011 server; how many bytes it took, or -1. */
+/* One batch to the PL011 server; how many bytes it took, or -1. A call
+ * cancelled by the server's restart is made again however often that
+ * happens: nothing else would offer this input again (the console kicks
+ * the VMM only for new input or room), so a VMM that gave up after a few
+ * left a key in the console until the next one (vm-restart-load, whose
+ * server is crashed every 2 ms, lost its key that way). The restart
+ * policy bounds the restarts; a server stopped for good leaves the call
+ * waiting, as it leaves any. */
 static int uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot,
 		      const uint8_t *b, unsigned n)
 {
-	for (unsigned t = 0; t < CON_TRIES; t++) {
+	for (;;) {
 		uint64_t info = keel_msginfo(KEEL_DEV_INPUT, 6), mr[6] = { n, input_seq };
 		long err;
 		memcpy(&mr[2], b, KEEL_DEV_INPUT_MAX);
@@ -80,7 +88,6 @@ static int uart_input(struct vmm *vm, const struct keel_vm_dev *d, unsigned slot
 			vmm_arch_irq_line(vm, d->intid, mr[2] & 1);
 		return mr[1] < n ? (int)mr[1] : (int)n;
 	}
-	return -1;
 }
 
 void vmm_console_input(struct vmm *vm, const struct keel_vm_info *info, uint64_t bits)
