@@ -5,7 +5,8 @@
  *   console server   its endpoint (READ); a frame of the UART's registers
  *                    (from the device untyped the kernel gave root),
  *                    mapped, no capability; the IRQ handler of its interrupt
- *                    with a notification bound to its thread; a WRITE
+ *                    with a notification bound to its thread, which the
+ *                    kernel log signals too; the log (READ); a WRITE
  *                    capability to each VMM's notification; its state
  *                    pages (config + struct con_state), which root keeps
  *                    so a restarted server resumes
@@ -69,6 +70,35 @@ static bool console_pages(struct server *s)
 	return true;
 }
 
+/* The kernel log comes to the server from now on: the kernel signals its
+ * notification (bit CON_KLOG_BIT) and keeps the bytes for it to read; it
+ * may read them and nothing more (root keeps the right to redirect them). */
+static uint64_t console_klog_ntfn; /* the server's notification, badged CON_KLOG_BIT */
+
+static bool console_klog_to(uint64_t ntfn)
+{
+	uint64_t mr[6] = { ntfn, 0, 0, 0, 0, 0 };
+	return keel_invoke(KEEL_ROOT_KLOG, KEEL_KLOG_SET_NOTIFICATION, 1, mr) == KEEL_OK;
+}
+
+static bool console_klog(struct server *s, uint64_t ntfn)
+{
+	console_klog_ntfn = root_alloc_slot();
+	return console_klog_ntfn &&
+	       keel_cnode_mint(KEEL_ROOT_CNODE, console_klog_ntfn, KEEL_ROOT_CNODE, ntfn,
+			       KEEL_R_WRITE, CON_KLOG_BIT) == KEEL_OK &&
+	       srv_grant_copy(s, CON_SLOT_KLOG, KEEL_ROOT_KLOG, KEEL_R_READ) &&
+	       console_klog_to(console_klog_ntfn);
+}
+
+/* A scenario's end stops every server, a back-off or a restart limit
+ * stops this one: its unread lines must not wait for it. */
+void console_log_follow(struct server *s)
+{
+	if (console_srv && s == console_srv)
+		console_klog_to(s->state == SRV_RUNNING ? console_klog_ntfn : 0);
+}
+
 /* The UART's interrupt signals a notification bound to the server's thread; the
  * server holds the handler (to ACK) and nothing else of it. */
 static bool console_irq(struct server *s)
@@ -87,7 +117,7 @@ static bool console_irq(struct server *s)
 	    !srv_grant_move(s, CON_SLOT_IRQ, irq))
 		return false;
 	consock_attach(s, ntfn, &console_cfg->sock); /* the per-VM sockets, if any */
-	return true;
+	return console_klog(s, ntfn);
 }
 
 static const char *console_build(struct server *s, uint64_t uart)

@@ -34,6 +34,10 @@ bool console_report(struct server *s, unsigned kind, uint64_t value);
 /* vm is destroyed (boot/vm.c): the console marks it off until a VM is
  * attached in its entry again. */
 void console_detach(struct vm *vm);
+/* s started or stopped (boot/server.c): while the console server runs,
+ * the kernel log goes to it; while it is stopped, to the UART from the
+ * kernel, so no line waits for a reader that is not there. */
+void console_log_follow(struct server *s);
 /* The console server, or NULL. */
 struct server *console_server(void);
 

@@ -19,6 +19,7 @@
 #include <keel/object.h>
 #include <keel/print.h>
 
+#include "console.h"
 #include "root.h"
 
 #define STACK_BASE (KEEL_STACK_TOP - KEEL_STACK_PAGES * ROOT_PAGE_SIZE)
@@ -302,10 +303,12 @@ bool srv_start(struct server *s)
 	s->out_midline = false;
 	if (keel_tcb_write_regs(s->tcb, s->entry, sp, 0, 0, 0) != KEEL_OK ||
 	    keel_tcb_resume(s->tcb) != KEEL_OK) {
-		kprintf("[root] cannot start server %s\n", s->name);
 		s->state = SRV_STOPPED;
+		console_log_follow(s);
+		kprintf("[root] cannot start server %s\n", s->name);
 		return false;
 	}
+	console_log_follow(s);
 	return true;
 }
 
@@ -332,6 +335,7 @@ void srv_stop(struct server *s)
 	keel_tcb_suspend(s->tcb);
 	if (s->state == SRV_RUNNING)
 		s->state = SRV_STOPPED;
+	console_log_follow(s);
 }
 
 uint64_t srv_next_restart(void)

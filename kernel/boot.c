@@ -132,6 +132,7 @@ static void root_objects(struct root_ctx *r)
 			  .flags = CAP_ORIGINAL, .obj = vs };
 	struct cap ic = { .type = KEEL_OBJ_IRQ_CONTROL, .rights = KEEL_R_ALL };
 	struct cap trc = { .type = KEEL_OBJ_TRACE, .rights = KEEL_R_ALL };
+	struct cap klc = { .type = KEEL_OBJ_KLOG, .rights = KEEL_R_READ | KEEL_R_WRITE };
 	r->cnode = (struct cap *)cn;
 	r->tcb = (struct tcb *)tcb;
 	r->vs_root = vs;
@@ -141,6 +142,7 @@ static void root_objects(struct root_ctx *r)
 	cap_init_root(root_slot(r, KEEL_ROOT_VSPACE), &vc);
 	cap_init_root(root_slot(r, KEEL_ROOT_IRQ_CONTROL), &ic);
 	cap_init_root(root_slot(r, KEEL_ROOT_TRACE), &trc);
+	cap_init_root(root_slot(r, KEEL_ROOT_KLOG), &klc);
 	vmid_pool_boot(root_slot(r, KEEL_ROOT_VMID_POOL), root_slot(r, KEEL_ROOT_VSPACE));
 	r->next_slot = KEEL_ROOT_FIRST_FREE_FIXED;
 }

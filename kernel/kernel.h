@@ -328,6 +328,13 @@ void irq_handler_deleted(unsigned irq);
 void irq_deliver(unsigned irq);
 void irq_ntfn_destroyed(struct notification *n);
 
+/* ---- kernel log (klog.c, keel/abi.h "kernel log"): the threads' debug
+ * output, written to the UART or kept for the console server ---- */
+void klog_write(const char *a, uint64_t na, const char *b, uint64_t nb);
+long klog_invocation(struct tcb *t, struct cap *c, uint64_t label, uint64_t *mr);
+void klog_ntfn_destroyed(struct notification *n);
+void klog_direct(void); /* out with the ring, and the UART's from now on */
+
 /* ---- trace (trace.c): no hook on any path while off. A trace swaps
  * the trap entry for a traced one (arch_trace_entry), which takes the
  * general paths and records on them (kernel_syscall_traced, the arch's

@@ -121,6 +121,12 @@ unsigned long strtoul(const char *s, char **end, int base)
 uintptr_t __stack_chk_guard = 0x5eed5eed5eed5eedull;
 void __stack_chk_fail(void) { kpanic("stack smashed"); }
 
+/* The kernel's own lines go where the threads' do (klog.c), in order. */
+static void kputc(char c)
+{
+	klog_write(&c, 1, NULL, 0);
+}
+
 static void put_num(uint64_t v, unsigned base, int width, char pad)
 {
 	char buf[24];
@@ -130,9 +136,9 @@ static void put_num(uint64_t v, unsigned base, int width, char pad)
 		v /= base;
 	} while (v);
 	while (n < width--)
-		arch_putc(pad);
+		kputc(pad);
 	while (n)
-		arch_putc(buf[--n]);
+		kputc(buf[--n]);
 }
 
 static const char *put_one(const char *f, va_list *ap)
@@ -149,7 +155,7 @@ static const char *put_one(const char *f, va_list *ap)
 	case 'd': {
 		long v = va_arg(*ap, long);
 		if (v < 0)
-			arch_putc('-');
+			kputc('-');
 		put_num(v < 0 ? (uint64_t)-v : (uint64_t)v, 10, width, pad);
 		break;
 	}
@@ -158,9 +164,9 @@ static const char *put_one(const char *f, va_list *ap)
 	case 'p': put_num((uintptr_t)va_arg(*ap, void *), 16, width, pad); break;
 	case 's':
 		for (const char *s = va_arg(*ap, const char *); s && *s; s++)
-			arch_putc(*s);
+			kputc(*s);
 		break;
-	default: arch_putc(*f); break;
+	default: kputc(*f); break;
 	}
 	return f + 1;
 }
@@ -173,7 +179,7 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	while (*fmt) {
 		if (*fmt != '%') {
-			arch_putc(*fmt++);
+			kputc(*fmt++);
 			continue;
 		}
 		fmt = put_one(fmt + 1, &ap);
@@ -183,6 +189,7 @@ void kprintf(const char *fmt, ...)
 
 _Noreturn void kpanic(const char *why)
 {
+	klog_direct(); /* nobody may be left to read the log */
 	kprintf("keel: PANIC: %s\n", why);
 	for (;;)
 		arch_halt();

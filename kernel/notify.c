@@ -156,4 +156,5 @@ void ntfn_destroy(struct notification *n)
 	if (n->bound)
 		n->bound->bound_ntfn = NULL;
 	irq_ntfn_destroyed(n);
+	klog_ntfn_destroyed(n);
 }

@@ -213,6 +213,7 @@ _Noreturn void aarch64_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far)
 {
 	static char why[] = "kernel stack overflow on CPU ?";
 	int cpu = ESR_EC(esr) == EC_DABT_CUR ? kstack_guard_cpu(far) : -1;
+	klog_direct(); /* no signal to a reader from here: straight out */
 	kprintf("keel: kernel exception esr %lx elr %lx far %lx\n", (unsigned long)esr,
 		(unsigned long)elr, (unsigned long)far);
 	if (cpu < 0)

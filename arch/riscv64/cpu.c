@@ -147,6 +147,7 @@ _Noreturn void rv_kernel_fault(uint64_t scause, uint64_t sepc, uint64_t stval)
 {
 	static char why[] = "kernel stack overflow on CPU ?";
 	int cpu = scause == EXC_LOAD_PAGE || scause == EXC_STORE_PAGE ? kstack_guard_cpu(stval) : -1;
+	klog_direct(); /* no signal to a reader from here: straight out */
 	kprintf("keel: kernel exception scause %lx sepc %lx stval %lx\n", (unsigned long)scause,
 		(unsigned long)sepc, (unsigned long)stval);
 	if (cpu < 0)

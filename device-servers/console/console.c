@@ -38,19 +38,32 @@ static struct con_vm *vm_state(const struct con_config *cf, struct con_state *st
 	return v;
 }
 
-static void put_str(const struct con_io *io, const char *s)
+/* n bytes of src on the UART: on a new line if another has the open one
+ * (text that starts with a line break of its own needs none). */
+static void con_put(struct con_state *st, uint32_t src, const char *b, unsigned n,
+		    const struct con_io *io)
 {
-	io->put(io->ctx, s, (unsigned)strlen(s));
+	if (!n)
+		return;
+	if (st->line_src != CON_SRC_NONE && st->line_src != src && b[0] != '\r' && b[0] != '\n')
+		io->put(io->ctx, "\r\n", 2);
+	io->put(io->ctx, b, n);
+	st->line_src = b[n - 1] == '\n' ? CON_SRC_NONE : src;
+}
+
+static void put_str(struct con_state *st, const struct con_io *io, const char *s)
+{
+	con_put(st, CON_SRC_CONSOLE, s, (unsigned)strlen(s), io);
 }
 
 /* Prefix mode: guest text is untrusted, so only printable ASCII, tab and
  * newline reach the terminal ('\r' is dropped: '\n' goes out as CRLF). */
-static void out_prefixed(const struct con_config *cf, struct con_vm *v, unsigned vm,
+static void out_prefixed(const struct con_config *cf, struct con_state *st, unsigned vm,
 			 const uint8_t *b, unsigned n, const struct con_io *io)
 {
 	char line[2 * KEEL_CON_WRITE_MAX + CON_NAME + 8];
 	unsigned len = 0;
-	if (!v->midline)
+	if (st->line_src != CON_SRC_VM(vm))
 		len = (unsigned)snprintf(line, sizeof(line), "[%.*s] ", (int)CON_NAME,
 					 cf->name[vm]);
 	for (unsigned i = 0; i < n && len + 2 < sizeof(line); i++) {
@@ -60,9 +73,23 @@ static void out_prefixed(const struct con_config *cf, struct con_vm *v, unsigned
 		if (c == '\n')
 			line[len++] = '\r';
 		line[len++] = c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-		v->midline = c != '\n';
 	}
-	io->put(io->ctx, line, len);
+	con_put(st, CON_SRC_VM(vm), line, len, io);
+}
+
+void con_klog(struct con_state *st, const uint8_t *b, unsigned n, const struct con_io *io)
+{
+	while (n) {
+		unsigned k = 0;
+		while (k < n && b[k] != '\n')
+			k++;
+		con_put(st, CON_SRC_KLOG, (const char *)b, k, io);
+		if (k < n)
+			con_put(st, CON_SRC_KLOG, "\r\n", 2, io);
+		k += k < n;
+		b += k;
+		n -= k;
+	}
 }
 
 /* Switch mode, a VM without the console: keep the newest CON_RING bytes. */
@@ -78,13 +105,14 @@ static void ring_add(struct con_vm *v, const uint8_t *b, unsigned n)
 	}
 }
 
-static void ring_replay(struct con_vm *v, const struct con_io *io)
+static void ring_replay(struct con_state *st, unsigned vm, struct con_vm *v,
+			const struct con_io *io)
 {
 	while (v->out_len) {
 		unsigned n = v->out_len;
 		if (n > CON_RING - v->out_start)
 			n = CON_RING - v->out_start;
-		io->put(io->ctx, (const char *)&v->out[v->out_start], n);
+		con_put(st, CON_SRC_VM(vm), (const char *)&v->out[v->out_start], n, io);
 		v->out_start = (v->out_start + n) % CON_RING;
 		v->out_len -= n;
 	}
@@ -151,9 +179,9 @@ static void con_output_stream(const struct con_config *cf, struct con_state *st,
 	}
 	sock_add(v, hvc, (pos + seen + n) & KEEL_CON_POS_MASK, b, n);
 	if (cf->mode != CON_SWITCH)
-		out_prefixed(cf, v, vm, b, n, io);
+		out_prefixed(cf, st, vm, b, n, io);
 	else if (vm == st->focus)
-		io->put(io->ctx, (const char *)b, n);
+		con_put(st, CON_SRC_VM(vm), (const char *)b, n, io);
 	else
 		ring_add(v, b, n);
 }
@@ -177,19 +205,19 @@ static void con_switch(const struct con_config *cf, struct con_state *st, unsign
 	char note[120];
 	snprintf(note, sizeof(note), "\r\n[console] %.*s has the console (Ctrl-] then 1..%u "
 		 "switches)", (int)CON_NAME, cf->name[vm], cf->nvms);
-	put_str(io, note);
+	put_str(st, io, note);
 	if (cf->off[vm])
-		put_str(io, "; it is off: Ctrl-] s starts it");
+		put_str(st, io, "; it is off: Ctrl-] s starts it");
 	if (cf->mode == CON_SWITCH && v->out_lost) {
 		snprintf(note, sizeof(note), "; %u older bytes of its output were dropped",
 			 v->out_lost);
-		put_str(io, note);
+		put_str(st, io, note);
 		v->out_lost = 0;
 	}
-	put_str(io, "\r\n");
+	put_str(st, io, "\r\n");
 	st->focus = vm;
 	if (cf->mode == CON_SWITCH)
-		ring_replay(v, io);
+		ring_replay(st, vm, v, io);
 }
 
 bool con_input_room(const struct con_config *cf, struct con_state *st)
@@ -207,7 +235,7 @@ static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
 		/* only a driver that ignores con_input_room gets here */
 		v->in_lost++;
 		if (v->in_lost == 1)
-			put_str(io, "\r\n[console] input queue full: typed keys dropped\r\n");
+			put_str(st, io, "\r\n[console] input queue full: typed keys dropped\r\n");
 		return;
 	}
 	v->in[(v->in_start + v->in_len++) % CON_IN] = c;
@@ -215,12 +243,13 @@ static void in_add(const struct con_config *cf, struct con_state *st, uint8_t c,
 }
 
 /* Ctrl-] n for a VM that does not exist: say so, keep the focus. */
-static void con_no_vm(const struct con_config *cf, unsigned n, const struct con_io *io)
+static void con_no_vm(const struct con_config *cf, struct con_state *st, unsigned n,
+		      const struct con_io *io)
 {
 	char note[80];
 	snprintf(note, sizeof(note), "\r\n[console] there is no VM %u (VMs 1..%u)\r\n", n,
 		 cf->nvms);
-	put_str(io, note);
+	put_str(st, io, note);
 }
 
 /* A key of the command line (Ctrl-] :): it is echoed, and Enter gives
@@ -231,18 +260,18 @@ static void con_cmd_key(struct con_state *st, uint8_t c, const struct con_io *io
 	if (c == '\r' || c == '\n') {
 		st->cmd = 0;
 		st->cmd_line[st->cmd_len < CON_CMD_MAX ? st->cmd_len : CON_CMD_MAX - 1] = 0;
-		put_str(io, "\r\n");
+		put_str(st, io, "\r\n");
 		if (st->cmd_len)
 			io->command(io->ctx, st->focus, st->cmd_line);
 	} else if ((c == 0x7f || c == 0x08) && st->cmd_len) {
 		st->cmd_len--;
-		put_str(io, "\b \b");
+		put_str(st, io, "\b \b");
 	} else if (c == 0x03 || c == 0x1b || c == CON_KEY_ESC) {
 		st->cmd = 0;
-		put_str(io, " (dropped)\r\n");
+		put_str(st, io, " (dropped)\r\n");
 	} else if (c >= 0x20 && c < 0x7f && st->cmd_len < CON_CMD_MAX - 1) {
 		st->cmd_line[st->cmd_len++] = (char)c;
-		put_str(io, ch);
+		put_str(st, io, ch);
 	}
 }
 
@@ -268,7 +297,7 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < cf->nvms)
 		con_switch(cf, st, (unsigned)(c - '1'), io);
 	else if (c >= '1' && c <= '9')
-		con_no_vm(cf, (unsigned)(c - '0'), io);
+		con_no_vm(cf, st, (unsigned)(c - '0'), io);
 	else if (c == CON_KEY_CRASH && st->focus < cf->nvms && io->crash_dev)
 		io->crash_dev(io->ctx, st->focus);
 	else if (c == CON_KEY_START && st->focus < cf->nvms && io->start_vm)
@@ -276,7 +305,7 @@ void con_key(const struct con_config *cf, struct con_state *st, uint8_t c,
 	else if (c == CON_KEY_CMD && io->command) {
 		st->cmd = 1;
 		st->cmd_len = 0;
-		put_str(io, "\r\n[console] command (list, start VM, stop VM, reset VM): ");
+		put_str(st, io, "\r\n[console] command (list, start VM, stop VM, reset VM): ");
 	}
 }
 

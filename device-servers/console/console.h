@@ -75,7 +75,7 @@ struct con_commit {
 
 struct con_vm {
 	uint32_t gen;                /* con_config.gen this state belongs to */
-	uint32_t midline;            /* prefix mode: a line is open */
+	uint32_t pad;
 	uint32_t out_start, out_len; /* ring: unseen output (switch mode) */
 	uint32_t out_lost;           /* bytes the ring overwrote */
 	uint32_t in_start, in_len;   /* queue: input not yet in the UART */
@@ -100,7 +100,17 @@ struct con_state {
 	uint32_t cmd_len;
 	char cmd_line[CON_CMD_MAX];
 	struct con_sock sock;  /* the per-VM sockets' driver state (consock.h) */
+	uint32_t line_src;     /* who has the UART's open line (CON_SRC_*) */
+	uint64_t klog_pos;     /* the kernel log's stream position printed up to */
 };
+
+/* The writers of the UART's lines: a line is only ever one's, so the
+ * kernel log's lines, each VM's and the console's own never share one
+ * (a writer that finds the line another's starts a new one). */
+#define CON_SRC_NONE 0u   /* at the start of a line */
+#define CON_SRC_KLOG 1u
+#define CON_SRC_CONSOLE 2u
+#define CON_SRC_VM(vm) (3u + (vm))
 
 /* What the pure code asks of its driver. */
 struct con_io {
@@ -123,6 +133,9 @@ void con_output(const struct con_config *cf, struct con_state *st, unsigned vm,
  * its own, shown with the PL011's as the VM's one console. */
 void con_output_hvc(const struct con_config *cf, struct con_state *st, unsigned vm,
 		    uint64_t pos, const uint8_t *b, unsigned n, const struct con_io *io);
+/* n bytes of the kernel log (KEEL_KLOG_READ: root's and the servers'
+ * lines), printed as they are, '\n' as CRLF, on lines of their own. */
+void con_klog(struct con_state *st, const uint8_t *b, unsigned n, const struct con_io *io);
 /* May the driver take one more byte from the UART? Not while the queue
  * of the VM with the console is full: the byte stays in the UART (and
  * QEMU holds the rest) until that VM's next fetch makes room, so typed

@@ -8,6 +8,8 @@
  *   CON_SLOT_VMM(i) VM i's VMM notification, WRITE, badged
  *   CON_SLOT_SOCK_IRQ  IRQ handler of the sockets' virtio-serial device
  *                   (ACK; absent without the device, consock.h)
+ *   CON_SLOT_KLOG   the kernel log, READ only (KEEL_KLOG_READ); root has
+ *                   it signal the server's notification (CON_KLOG_BIT)
  *
  *   0x0000_1000_0000  config page (struct con_config, root writes it),
  *                     then struct con_state (CON_STATE_PAGES pages)
@@ -26,8 +28,10 @@
 #define CON_SLOT_IRQ KEEL_SRV_FREE
 #define CON_SLOT_VMM(i) (KEEL_SRV_FREE + 1u + (i))
 #define CON_SLOT_SOCK_IRQ (KEEL_SRV_FREE + 1u + KEEL_CON_MAX_VMS)
+#define CON_SLOT_KLOG (KEEL_SRV_FREE + 2u + KEEL_CON_MAX_VMS)
 #define CON_IRQ_BIT 1u
 #define CON_SOCK_IRQ_BIT 2u
+#define CON_KLOG_BIT 4u
 #define CON_CONFIG_SIZE 4096u
 #define CON_UART_VADDR 0x20000000ull
 #define CON_SOCK_MMIO_VADDR 0x20001000ull

@@ -13,10 +13,13 @@
  *   CON_UART_VADDR        the UART's registers (root maps the frame)
  *   KEEL_DEV_STATE_VADDR  config page (root's), then struct con_state
  *
- * The kernel's own debug output (kprintf, root's markers) still writes
- * the UART's data register directly, polling for room as this server does:
- * both only ever write it, so sharing it costs nothing but the order of
- * lines written by two CPUs at once, as before this server existed.
+ *   CON_SLOT_KLOG         the kernel log (READ): root's and the servers'
+ *                         lines (kprintf), bit CON_KLOG_BIT when they come
+ *
+ * Once this server runs, it is the UART's only writer: the kernel keeps
+ * the log for it (keel/abi.h, "kernel log"), and con_klog prints it on
+ * lines of its own between the guests'. Before it runs, and while it is
+ * down long enough for the log's ring to fill, the kernel writes the UART.
  */
 #include <string.h>
 
@@ -104,6 +107,29 @@ static void con_rx_resume(void)
 	con_rx_drain();
 }
 
+/* Print the kernel log up to its end. Where it has been printed up to is
+ * kept in the state page, so a restarted server goes on from there (a
+ * crash between a print and the store prints those bytes twice, never
+ * none); the kernel forgets what is before the position each read asks
+ * for. */
+static void con_klog_drain(void)
+{
+	for (;;) {
+		uint64_t mr[6] = { st->klog_pos, 0, 0, 0, 0, 0 };
+		uint8_t b[KEEL_DEBUG_WRITE_MAX];
+		unsigned n;
+		if (keel_invoke(CON_SLOT_KLOG, KEEL_KLOG_READ, 1, mr) != KEEL_OK || !mr[1])
+			return;
+		n = mr[1] < sizeof(b) ? (unsigned)mr[1] : (unsigned)sizeof(b);
+		memcpy(b, &mr[2], n < KEEL_KLOG_READ_REGS ? n : KEEL_KLOG_READ_REGS);
+		if (n > KEEL_KLOG_READ_REGS)
+			memcpy(b + KEEL_KLOG_READ_REGS, &keel_ipcbuf()->mr[KEEL_MSG_REG_MRS],
+			       n - KEEL_KLOG_READ_REGS);
+		con_klog(st, b, n, &io);
+		st->klog_pos = mr[0] + n;
+	}
+}
+
 /* Ack at the UART first, then drain it: a byte that arrives after the
  * last read raises the line again, and fires once the GIC's is acked. */
 static void con_irq(void *ctx, uint64_t bits)
@@ -112,6 +138,8 @@ static void con_irq(void *ctx, uint64_t bits)
 	(void)ctx;
 	if (bits & CON_SOCK_IRQ_BIT)
 		sock_irq();
+	if (bits & CON_KLOG_BIT)
+		con_klog_drain();
 	if (!(bits & CON_IRQ_BIT))
 		return;
 	uart->ack();
@@ -190,7 +218,7 @@ static void con_init(void *ctx)
 	for (unsigned i = 0; i < KEEL_CON_MAX_VMS; i++)
 		if (st->vm[i].in_len)
 			vmm_kick(NULL, i);
-	con_irq(NULL, CON_IRQ_BIT); /* bytes that came while it was down */
+	con_irq(NULL, CON_IRQ_BIT | CON_KLOG_BIT); /* what came while it was down */
 }
 
 int main(int argc, char **argv)

@@ -134,10 +134,8 @@ static void vmb_restart_timed(struct server *s, uint64_t value)
 	if (vmb->load) { /* boot/fault.c's lines show each; the power-off judges */
 		if (vmb_timed == vmb->at_least) {
 			kprintf("[root] %s: %u crashes made\n", vmb->scn, vmb_timed);
-			/* run.sh types the key on this line: one trap (48 bytes
-			 * at most), so the guest's lines, which the console
-			 * server writes, cannot come between two parts of it
-			 * (docs/console.md, "Two writers") */
+			/* run.sh types the key on this line: a line of its own
+			 * (docs/console.md, "One writer") */
 			kputs("[root] a key typed now ends the stream\n");
 		}
 		return;

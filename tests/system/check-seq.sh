@@ -18,8 +18,10 @@ log=$1
 MIN_CRASHES=${2:-}
 RESTARTS=3
 
-# Root's and the servers' own lines may land in the middle of a guest line
-# (the guest was mid-line when the server crashed): take every complete
+# Root's and the servers' own lines (the kernel log) come on lines of their
+# own: the console server prints them between the guest's lines (docs/
+# console.md, "One writer"). Without a console server they go straight to
+# the UART and may land in the middle of a guest line: take every complete
 # "[root] ...", "[vm1-pl011] ...", "[vm1-ns16550] ..." (riscv64's UART),
 # "[vm1-vmm] ..." or "keel: ..." line out,
 # wherever it starts, and what is left of the guest's lines joins up again.

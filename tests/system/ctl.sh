@@ -437,11 +437,11 @@ t_stop() {
 		kc --json events && has '"event":"vm-stopped","vm":"vm2"' &&
 		! kc stop vm2 && has 'not possible'
 }
-# A VM just started: the console server's "vm2 has the console" note goes
-# to the UART while the kernel writes the new VMM's lines there in 48-byte
-# pieces, which can land inside it (docs/console.md, "Two writers"), so the
-# switch is proved by the VM's own lines and prompt, which come seconds
-# later, not by the note. (A fresh-root run failed so.)
+# A VM just started: the switch is proved by the VM's own lines and
+# prompt, which come seconds later, not by the console's "vm2 has the
+# console" note, which a new VMM's lines split when the kernel wrote them
+# beside the console server (a fresh-root run failed so; docs/console.md,
+# "One writer").
 t_start() {
 	kc start vm2 && has '^start vm2: done' && kc --json list &&
 		has '"name":"vm2","state":"running"' && has '"networks":\[\{"name":"lan","ports":3,' &&

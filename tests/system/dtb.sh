@@ -82,11 +82,11 @@ echo "{ \"vms\": [ $(vm vm1 beat.bin ""), $(vm vm2 uart.bin ', "dtb_path": "v15.
 	-append "$(grep '^blobs=' "$tmp/blobs/qemu-args")" </dev/null >"$log" 2>&1 &
 qemu=$!
 
-# The log with whole lines: a VMM prints through the kernel 48 bytes at a
-# time (keel_debug_write) while the console server writes vm1's lines to
-# the UART itself, so a beat can land inside a VMM's line once vm1 runs
-# (seen once in a fresh root); each such beat line is moved before the
-# line it split.
+# The log with whole lines: when a VMM printed through the kernel 48
+# bytes at a time beside the console server, a beat landed inside a VMM's
+# line once (a fresh root); each such beat line is moved before the line
+# it split. With the kernel log through the console server (docs/
+# console.md, "One writer") there are none; it stays as a guard.
 clean() { tr -d '\r' <"$log" | perl -0pe '1 while s/^([^\n]+?)(\[test\] beat \d+ \d+\n)/$2$1/m'; }
 # The log line of a VM's refusal, 0 if none; and of vm1's last beat (the
 # console is in switch mode, vm1's, so its lines have no prefix).

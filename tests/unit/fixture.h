@@ -5,10 +5,10 @@
  *
  * Root CNode (1 << FX_CNODE_BITS slots):
  *
- *   0  null           4  IRQ control        8  device untyped, 64 KiB
- *   1  root TCB       5  VMID pool (all)    9..15  unused
- *   2  root CNode     6  (trace: empty)     16..   free for tests (FX_FREE)
- *   3  root vspace    7  untyped, 4 MiB
+ *   0  null           4  IRQ control        8  untyped, 4 MiB
+ *   1  root TCB       5  VMID pool (all)    9  device untyped, 64 KiB
+ *   2  root CNode     6  (trace: empty)     10..15  unused
+ *   3  root vspace    7  (klog: empty)      16..   free for tests (FX_FREE)
  *
  * Every test thread made by fx_thread shares the root CNode and vspace, so
  * any thread can name any capability by the same slot number.
@@ -109,6 +109,7 @@ Suite *suite_irq(void);
 Suite *suite_libipc(void);
 Suite *suite_decode(void);
 Suite *suite_trace(void);
+Suite *suite_klog(void);
 
 /* The fastpath as the arch's entry code takes it (fastpath_entry.c): the
  * thread to return to, or NULL for the general path. */

@@ -36,6 +36,7 @@ int main(void)
 	srunner_add_suite(sr, suite_libipc());
 	srunner_add_suite(sr, suite_decode());
 	srunner_add_suite(sr, suite_trace());
+	srunner_add_suite(sr, suite_klog());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

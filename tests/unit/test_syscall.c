@@ -161,16 +161,17 @@ START_TEST(debug_putc_and_yield)
 }
 END_TEST
 
-/* DEBUG_WRITE: x0 bytes of the message registers' memory; more than 48
- * is refused and writes nothing. */
+/* DEBUG_WRITE: x0 bytes of the message registers' memory; more than
+ * KEEL_DEBUG_WRITE_MAX is refused and writes nothing (longer lines:
+ * test_klog.c). */
 START_TEST(debug_write_prints_the_registers_bytes)
 {
 	uint64_t mr[6] = { 0 };
-	char line[KEEL_DEBUG_WRITE_MAX + 1];
-	for (unsigned i = 0; i < KEEL_DEBUG_WRITE_MAX; i++)
+	char line[KEEL_DEBUG_WRITE_REGS + 1];
+	for (unsigned i = 0; i < KEEL_DEBUG_WRITE_REGS; i++)
 		line[i] = (char)('a' + i % 26);
-	line[KEEL_DEBUG_WRITE_MAX] = 0;
-	memcpy(mr, line, KEEL_DEBUG_WRITE_MAX);
+	line[KEEL_DEBUG_WRITE_REGS] = 0;
+	memcpy(mr, line, KEEL_DEBUG_WRITE_REGS);
 	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, 3, 0, mr), KEEL_OK);
 	ck_assert_str_eq(fake_console(), "abc");
 	ck_assert_int_eq((long)fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, KEEL_DEBUG_WRITE_MAX + 1, 0, mr),
@@ -178,9 +179,9 @@ START_TEST(debug_write_prints_the_registers_bytes)
 	ck_assert_int_eq((long)fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, ~0ull, 0, mr), KEEL_E_INVALID_ARG);
 	ck_assert_str_eq(fake_console(), "abc");
 	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, 0, 0, mr), KEEL_OK);
-	memcpy(mr, line, KEEL_DEBUG_WRITE_MAX);
-	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, KEEL_DEBUG_WRITE_MAX, 0, mr), KEEL_OK);
-	ck_assert_uint_eq(strlen(fake_console()), 3 + KEEL_DEBUG_WRITE_MAX);
+	memcpy(mr, line, KEEL_DEBUG_WRITE_REGS);
+	ck_assert_uint_eq(fx_trap(fx.root, KEEL_SYS_DEBUG_WRITE, KEEL_DEBUG_WRITE_REGS, 0, mr), KEEL_OK);
+	ck_assert_uint_eq(strlen(fake_console()), 3 + KEEL_DEBUG_WRITE_REGS);
 	ck_assert_str_eq(fake_console() + 3, line);
 }
 END_TEST

@@ -242,6 +242,41 @@ START_TEST(prefix_mode_lines)
 }
 END_TEST
 
+static void klog_str(const char *s)
+{
+	con_klog(&st, (const uint8_t *)s, (unsigned)strlen(s), &io);
+}
+
+/* The kernel log's lines, each VM's and the console's never share a
+ * line: a writer that finds the open line another's starts a new one
+ * (a VM's then gets its prefix again); '\n' of the log goes out as CRLF. */
+START_TEST(prefix_mode_writers_never_share_a_line)
+{
+	out_str(0, "# ");
+	klog_str("[root] crashed\n[root] rest");
+	out_str(0, "ls\n");
+	klog_str("arted\n");
+	out_str(1, "half ");
+	out_str(0, "x\n");
+	out_str(1, "line\n");
+	ck_assert_str_eq(out, "[vm1] # \r\n[root] crashed\r\n[root] rest\r\n[vm1] ls\r\n"
+			      "arted\r\n[vm2] half \r\n[vm1] x\r\n[vm2] line\r\n");
+}
+END_TEST
+
+START_TEST(switch_mode_log_on_lines_of_its_own)
+{
+	cf.mode = CON_SWITCH;
+	out_str(0, "prompt# ");
+	klog_str("[root] x\n");
+	out_str(0, "ls\r\n");
+	klog_str("[root] y");
+	keys("\x1d" "7"); /* the console's note breaks the line itself */
+	ck_assert_str_eq(out, "prompt# \r\n[root] x\r\nls\r\n[root] y\r\n[console] there is no "
+			      "VM 7 (VMs 1..2)\r\n");
+}
+END_TEST
+
 START_TEST(switch_mode_raw_and_replay)
 {
 	cf.mode = CON_SWITCH;
@@ -560,6 +595,8 @@ Suite *suite_console(void)
 	tcase_add_test(tc, socket_replay_keeps_the_newest_ring);
 	tcase_add_test(tc, socket_input_staged_then_committed);
 	tcase_add_test(tc, socket_block_across_a_crash_once);
+	tcase_add_test(tc, prefix_mode_writers_never_share_a_line);
+	tcase_add_test(tc, switch_mode_log_on_lines_of_its_own);
 	suite_add_tcase(su, tu);
 	suite_add_tcase(su, tc);
 	return su;

@@ -50,9 +50,14 @@ enum keel_sys {
 	KEEL_SYS_COUNT = 11,
 };
 
-/* KEEL_SYS_DEBUG_WRITE: the bytes are the six message registers' memory,
- * in order (keel_debug_write). */
-#define KEEL_DEBUG_WRITE_MAX 48u
+/* KEEL_SYS_DEBUG_WRITE: the bytes are the message registers' memory, in
+ * order: the first KEEL_DEBUG_WRITE_REGS in MR0..MR5, the rest in the IPC
+ * buffer's mr[6..] (KEEL_E_BAD_LENGTH for them without one), so a line
+ * of up to KEEL_DEBUG_WRITE_MAX bytes is one trap and is never split by
+ * another thread's (keel/print.h). The output goes to the kernel log
+ * (KEEL_OBJ_KLOG). */
+#define KEEL_DEBUG_WRITE_REGS 48u
+#define KEEL_DEBUG_WRITE_MAX (8u * KEEL_MSG_MAX_MRS)
 
 /* ---- status codes ------------------------------------------------------- */
 enum keel_err {
@@ -110,7 +115,8 @@ enum keel_obj {
 	KEEL_OBJ_VCPU = 11,        /* guest CPU state; bound to a TCB */
 	KEEL_OBJ_VMID_POOL = 12,   /* not retypeable: a share of the VMIDs */
 	KEEL_OBJ_TRACE = 13,       /* not retypeable: root's, KEEL_ROOT_TRACE */
-	KEEL_OBJ_COUNT = 14,
+	KEEL_OBJ_KLOG = 14,        /* not retypeable: root's, KEEL_ROOT_KLOG */
+	KEEL_OBJ_COUNT = 15,
 };
 
 /* Object sizes in log2 bytes; must match the kernel's structs (pinned there
@@ -254,7 +260,18 @@ enum keel_label {
 	 * then, as a list register may free without a MAINT exit. Needs
 	 * WRITE. */
 	KEEL_VCPU_WFI_EXIT = 34,
-	KEEL_LABEL_COUNT = 35,
+	/* kernel log (see "kernel log" below):
+	 * SET_NOTIFICATION MR0 notification cptr (WRITE; its badge is
+	 *   signalled when bytes arrive), 0: none, the kernel writes the UART
+	 *   itself again, starting with what it holds. Needs WRITE.
+	 * READ MR0 stream position p -> MR0 the position of the first byte
+	 *   returned (later than p when bytes before it went out without
+	 *   the reader), MR1 their count, the bytes from MR2's memory on (in
+	 *   the IPC buffer past MR5; without one at most 32). Everything
+	 *   before p is done with: the kernel forgets it. Needs READ. */
+	KEEL_KLOG_SET_NOTIFICATION = 35,
+	KEEL_KLOG_READ = 36,
+	KEEL_LABEL_COUNT = 37,
 };
 
 /* ---- faults -----------------------------------------------------------------
@@ -459,14 +476,28 @@ enum keel_root_slot {
 	KEEL_ROOT_IRQ_CONTROL = 4,
 	KEEL_ROOT_VMID_POOL = 5,   /* every VMID but root's own vspace's */
 	KEEL_ROOT_TRACE = 6,       /* the kernel's trace (KEEL_TRACE_SET) */
-	KEEL_ROOT_FIRST_FREE_FIXED = 7,
+	KEEL_ROOT_KLOG = 7,        /* the kernel log (KEEL_KLOG_*) */
+	KEEL_ROOT_FIRST_FREE_FIXED = 8,
 };
 /* VMIDs the kernel has, 0 included (reserved): a pool holds at most
  * KEEL_VMIDS - 1. */
 #define KEEL_VMIDS 256u
 _Static_assert(KEEL_ROOT_VMID_POOL < KEEL_ROOT_FIRST_FREE_FIXED, "root slots");
-_Static_assert(KEEL_OBJ_TRACE < KEEL_OBJ_COUNT, "object types");
-_Static_assert(KEEL_VCPU_WFI_EXIT < KEEL_LABEL_COUNT, "labels");
+_Static_assert(KEEL_OBJ_KLOG < KEEL_OBJ_COUNT, "object types");
+_Static_assert(KEEL_KLOG_READ < KEEL_LABEL_COUNT, "labels");
+
+/* ---- kernel log -------------------------------------------------------------
+ * What threads write with KEEL_SYS_DEBUG_WRITE and _PUTC is one byte
+ * stream. While root's KLOG object has no notification, the kernel writes
+ * it to the UART itself. With one (root gives it the console server's),
+ * the kernel keeps the bytes in a ring of KEEL_KLOG_BYTES, signals, and
+ * the console server reads them (KEEL_KLOG_READ) and prints them between
+ * the guests' lines: the UART has one writer, and no line of the log is
+ * cut by a guest's. A write that finds the ring full (the reader is down)
+ * writes out the ring and itself instead: nothing is lost, and the order
+ * holds. Positions count every byte that went through the ring. */
+#define KEEL_KLOG_BYTES 16384u
+#define KEEL_KLOG_READ_REGS 32u /* bytes of a read that are in MR2..MR5 */
 
 /* ---- trace ---------------------------------------------------------------------
  * While root's TRACE object has it on, each CPU appends what it does to its
@@ -609,13 +640,14 @@ static inline void keel_debug_putc(char c)
 	keel_trap(KEEL_SYS_DEBUG_PUTC, (uint64_t)(unsigned char)c, &info, mr);
 }
 
-/* n bytes of s (n <= KEEL_DEBUG_WRITE_MAX) on the kernel console, in one
- * trap; KEEL_E_INVALID_ARG (nothing written) if n is larger. */
+/* n bytes on the kernel log in one trap: the first KEEL_DEBUG_WRITE_REGS
+ * from s, the rest already in the IPC buffer's mr[6..] (kputs puts them
+ * there); KEEL_E_INVALID_ARG (nothing written) if n > KEEL_DEBUG_WRITE_MAX. */
 static inline long keel_debug_write(const char *s, unsigned n)
 {
 	uint64_t info = 0, mr[6] = { 0 };
 	const unsigned char *b = (const unsigned char *)s;
-	for (unsigned i = 0; i < n && i < KEEL_DEBUG_WRITE_MAX; i++)
+	for (unsigned i = 0; i < n && i < KEEL_DEBUG_WRITE_REGS; i++)
 		((unsigned char *)mr)[i] = b[i];
 	return keel_trap(KEEL_SYS_DEBUG_WRITE, n, &info, mr);
 }

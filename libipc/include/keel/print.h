@@ -1,14 +1,16 @@
 /*
  * keel/print.h — console output for user programs without a file system.
  *
- * Text goes out through keel_debug_write (KEEL_SYS_DEBUG_WRITE, 48 bytes
- * a trap), so these work in the root server, which has no fault handler to emulate
- * Linux write(2). Text is formatted with musl's vsnprintf into a stack
- * buffer first; a line longer than KEEL_PRINT_MAX is cut short.
+ * Text goes out through keel_debug_write (KEEL_SYS_DEBUG_WRITE), so these
+ * work in the root server, which has no fault handler to emulate Linux
+ * write(2). Text is formatted with musl's vsnprintf into a stack buffer
+ * first; a line longer than KEEL_PRINT_MAX is cut short.
  *
- * Other CPUs print at the same time, 48 bytes at a time: a long line can
- * interleave with another CPU's. Test markers are therefore printed by the
- * root server only (servers send them through keel_report, keel/server.h).
+ * One call is one trap (up to KEEL_DEBUG_WRITE_MAX bytes, the part past
+ * the registers through the IPC buffer at KEEL_IPCBUF_VADDR, which every
+ * thread that prints has: root's and every server's), so a line printed
+ * whole is never split by another thread's, and with a console server it
+ * is never cut by a guest's either (the kernel log, keel/abi.h).
  */
 #ifndef KEEL_PRINT_H
 #define KEEL_PRINT_H

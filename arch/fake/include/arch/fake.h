@@ -43,7 +43,7 @@ struct tcb;
 #define FAKE_IRQS 128u          /* arch_irq_count() */
 #define FAKE_IRQ_TIMER 27u      /* reserved, with the SGIs 0..15 */
 #define FAKE_TIMER_HZ 62500000ull
-#define FAKE_CONSOLE_SIZE 4096u
+#define FAKE_CONSOLE_SIZE 32768u
 #define FAKE_VCPU_INIT 0x7663707500000001ull
 #define FAKE_GUEST_FLAGS 0x3c5ull /* what arch_regs_init_guest puts in flags */
 #define FAKE_MAX_RELAX 1000000u /* a spin this long would never end: panic */
