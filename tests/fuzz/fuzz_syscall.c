@@ -54,8 +54,8 @@ void _mark_point(const char *file, int line)
 	(void)file, (void)line;
 }
 
-#define T1 9u          /* a thread on CPU 0 (slots 9 to 15 are free) */
-#define T2 10u         /* a thread on CPU 1 */
+#define T1 10u         /* a thread on CPU 0 (slots 10 to 15 are free) */
+#define T2 11u         /* a thread on CPU 1 */
 #define SLOTS 32u      /* the slots a record names: root's, T1, T2, the free ones */
 #define MAX_QUEUE 4096u
 
@@ -329,7 +329,9 @@ FZ_NO_COVERAGE static void kernel_check(void)
 static void world_setup(void)
 {
 	fx_recycle = true;
+	struct cap klog = { .type = KEEL_OBJ_KLOG, .rights = KEEL_R_READ | KEEL_R_WRITE };
 	fx_setup();
+	cap_init_root(fx_slot(KEEL_ROOT_KLOG), &klog); /* as kernel/boot.c gives root */
 	(void)fx_thread(T1, 100, T1 + 2, true);
 	(void)fx_thread(T2, 100, T2 + 2, false);
 	FZ_CHECK(FX_INVOKE(T2, KEEL_TCB_SET_AFFINITY, 1) == KEEL_OK, "affinity");
