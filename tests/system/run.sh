@@ -70,12 +70,11 @@ SCENARIOS=(
 	# 16550) every 2 ms while the guest writes, 2,000 without a post page
 	# (every access a numbered request) and 1,000 with it, then a typed key
 	# (SENDS) stops the guest (a retried DR write applied twice once
-	# doubled a character: issue 16). The load run's length follows the
-	# host, not the code: the guest's output advances with the crashes
-	# (6,200 in five riscv64 runs,
-	# 9,631 in another), and one image took 24 s to 120 s
-	# under a CPU hog on 2026-12-07 (a fresh-root run failed at its old
-	# 60 s, 120 s on riscv64): its limit guards against a hang only.
+	# doubled a character: issue 16). Its limit guards against a hang
+	# only: until the VMM retried input its server's restarts cancelled
+	# (vmm-server/console.c), the key could sit in the console and a
+	# riscv64 run made 6,200 to 9,631 crashes in 24 s to over 120 s; it
+	# makes about 2,100 now (docs/riscv64.md).
 	"vm-restart 60 seq vm-restart"
 	"vm-restart-load 150 vm1:seq vm-restart-load"
 	"vm-restart-post 60 vm1:seq vm-restart-post"
