@@ -151,6 +151,7 @@ bool console_start(enum console_mode mode, unsigned cpu)
 			why = "cannot start it";
 	}
 	if (why) {
+		console_klog_to(0); /* bound by console_build, maybe: no reader */
 		kprintf("[root] console server: %s\n", why);
 		return false;
 	}

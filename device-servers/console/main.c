@@ -18,8 +18,9 @@
  *
  * Once this server runs, it is the UART's only writer: the kernel keeps
  * the log for it (keel/abi.h, "kernel log"), and con_klog prints it on
- * lines of its own between the guests'. Before it runs, and while it is
- * down long enough for the log's ring to fill, the kernel writes the UART.
+ * lines of its own between the guests'. Before it runs, while root has it
+ * stopped, and while it is down long enough for the log's ring to fill,
+ * the kernel writes the UART.
  */
 #include <string.h>
 
