@@ -196,4 +196,9 @@ void inject_faulted(struct server *s)
 	inj_left--;
 	inj_done++;
 	inj_t0 = s->fault_ticks; /* device_restart: from the fault's arrival */
+	/* The period counts from the restart, not from the crash: a restart
+	 * that takes longer than the period (riscv64 under load: each call
+	 * switches satp) would otherwise be crashed again at once, and the
+	 * server would get no time to serve between crashes. */
+	inj_next = root_arch_now_ticks() + inj_period;
 }

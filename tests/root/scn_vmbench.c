@@ -3,8 +3,8 @@
  * server the test root crashes on its timer while the guest writes
  * (inject.c: root's own srv_crash, no hook in the server), from the
  * moment the VMM reports the guest started: vm-restart every 20 ms, 3
- * times; vm-restart-load and vm-restart-post every VMB_LOAD_PERIOD_MS
- * until the guest is done (thousands of crashes under its lines: a
+ * times; vm-restart-load and vm-restart-post VMB_LOAD_PERIOD_MS after
+ * each restart (inject.c) until the guest is done (thousands of crashes under its lines: a
  * retried DR write applied twice once doubled a character, issue 16);
  * vm-bench once, after 1 ms. Root restarts
  * it from its image on each fault (boot/fault.c); the state page carries
@@ -86,6 +86,7 @@ static const struct vmb_run *vmb;
 static struct vm *vmb_vm;
 static bool vmb_bench;
 static unsigned vmb_timed;
+static uint64_t vmb_ns_sum, vmb_ns_max; /* the load runs' restart times */
 
 /* No back-off and no limit: the load runs crash it thousands of times. */
 static const struct srv_policy vmb_policy = { .max_restarts = 1000000 };
@@ -132,6 +133,8 @@ static void vmb_restart_timed(struct server *s, uint64_t value)
 		return;
 	}
 	if (vmb->load) { /* boot/fault.c's lines show each; the power-off judges */
+		vmb_ns_sum += value;
+		vmb_ns_max = value > vmb_ns_max ? value : vmb_ns_max;
 		if (vmb_timed == vmb->at_least) {
 			kprintf("[root] %s: %u crashes made\n", vmb->scn, vmb_timed);
 			/* run.sh types the key on this line: a line of its own
@@ -155,9 +158,12 @@ static void vmb_stopped(uint64_t value, const char *text)
 		vmb_fail("VM stopped", text);
 		return;
 	}
-	if (vmb->load)
-		kprintf("[root] %s: %u crashes of %s while the guest wrote, one every %u ms\n",
-			vmb->scn, vmb_timed, vmb_vm->dev[0]->name, vmb->period_ms);
+	if (vmb->load && vmb_timed)
+		kprintf("[root] %s: %u crashes of %s while the guest wrote, each %u ms "
+			"after the last restart; restart time mean %lu us, max %lu us\n",
+			vmb->scn, vmb_timed, vmb_vm->dev[0]->name, vmb->period_ms,
+			(unsigned long)(vmb_ns_sum / vmb_timed / 1000),
+			(unsigned long)(vmb_ns_max / 1000));
 	if (vmb_timed < vmb->at_least) {
 		vmb_fail(vmb_vm->name, "the guest was done before the PL011 server "
 			 "was crashed and restarted often enough");

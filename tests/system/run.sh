@@ -67,7 +67,7 @@ SCENARIOS=(
 	# Restart and VM bench scenarios (tests/root/scn_vmbench.c). vm-restart's
 	# output is also checked exactly by check-seq.sh (below), and so is that
 	# of the load runs: a crash of its UART's server (a PL011; riscv64's
-	# 16550) every 2 ms while the guest writes, 2,000 without a post page
+	# 16550) 2 ms after each restart while the guest writes, 2,000 without a post page
 	# (every access a numbered request) and 1,000 with it, then a typed key
 	# (SENDS) stops the guest (a retried DR write applied twice once
 	# doubled a character: issue 16). Its limit guards against a hang
