@@ -319,6 +319,7 @@ struct cap *vcpu_mmio_ep(struct tcb *t, uint64_t *msg, unsigned *len);
 bool vcpu_route_resend(struct tcb *t);
 void vcpu_reply(struct tcb *t, uint64_t label, const uint64_t *mr);
 void vcpu_unpark(struct tcb *t);
+void vcpu_held_irq(struct arch_vcpu *av);
 uint64_t vcpu_wake_expired(struct percpu *c, uint64_t now);
 
 /* ---- interrupts (irq.c) ---- */

@@ -283,9 +283,12 @@ _Noreturn void kernel_exit(void)
 		tcb_suspend(t); /* excluded by the binding rules; never run a
 				 * thread without its address space */
 	}
-	if (t->state != TS_IDLE)
+	if (t->state != TS_IDLE) {
 		arch_vspace_activate(t->vs_root, (unsigned)t->vs_vmid);
-	arch_vcpu_activate(t->vcpu ? &t->vcpu->arch : NULL);
+		arch_vcpu_activate(t->vcpu ? &t->vcpu->arch : NULL);
+	} else {
+		arch_vcpu_idle();
+	}
 	arch_lock_release();
 	arch_return_to(t);
 }

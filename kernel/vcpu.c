@@ -412,8 +412,10 @@ static void vcpu_park(struct tcb *t)
 /* The guest's WFI, trapped: parked here until an interrupt is pending for
  * it, as the VMM's WAIT reply would park it, without the round trip to
  * the VMM (two address-space switches, which QEMU pays for with its whole
- * TLB). False: the VMM asked for this one (KEEL_VCPU_WFI_EXIT), so it
- * goes as an exit. */
+ * TLB). Where the arch lets it (arch_vcpu_wfi_keep), the CPU keeps the
+ * vCPU's state in its registers while idle runs, so the usual wake-up (its
+ * timer, on this CPU) saves and reloads nothing. False: the VMM asked for
+ * this one (KEEL_VCPU_WFI_EXIT), so it goes as an exit. */
 bool vcpu_wfi(struct tcb *t)
 {
 	if (t->vcpu->wfi_exit) {
@@ -421,10 +423,20 @@ bool vcpu_wfi(struct tcb *t)
 		return false;
 	}
 	arch_vcpu_skip(&t->regs);
-	vcpu_sync(t->vcpu);
+	if (!arch_vcpu_wfi_keep(&t->vcpu->arch))
+		vcpu_sync(t->vcpu);
 	sched_block(t, TS_BLOCKED_WFI);
 	vcpu_park(t);
 	return true;
+}
+
+/* An interrupt for v came while this CPU holds it in guest mode with idle
+ * running (arch_vcpu_idle): its thread goes on if it waits in WFI. */
+void vcpu_held_irq(struct arch_vcpu *av)
+{
+	struct vcpu *v = (struct vcpu *)((char *)av - offsetof(struct vcpu, arch));
+	if (v->tcb && v->tcb->state == TS_BLOCKED_WFI)
+		vcpu_wake(v->tcb);
 }
 
 /* Wake parked vCPUs whose timer has fired; the earliest deadline left. */

@@ -37,12 +37,12 @@ static bool in_guest[MAX_CPUS];          /* ... and set up for the guest */
  * effect on a native thread would be TBI0 letting tagged pointers into
  * the thread's own stage-2 space, and on QEMU every TCR_EL1 write
  * flushes the TLB (docs/performance.md). */
-#define EL1_GUEST_REGS(X) X(1, ttbr0_el1); X(2, ttbr1_el1); X(3, tcr_el1); \
+#define EL1_GUEST_REGS(X) X(1, ttbr0_el1); X(2, ttbr1_el1); \
 	X(4, mair_el1); X(5, amair_el1); X(6, vbar_el1);                    \
 	X(7, contextidr_el1); X(8, tpidr_el1);                              \
 	X(10, esr_el1); X(11, far_el1); X(12, afsr0_el1); X(13, afsr1_el1); \
 	X(14, par_el1); X(15, sp_el1); X(16, elr_el1); X(17, spsr_el1)
-enum { V_SCTLR = 0, V_VBAR = 6, V_ESR = 10, V_FAR = 11, V_SP_EL1 = 15,
+enum { V_SCTLR = 0, V_TCR = 3, V_VBAR = 6, V_ESR = 10, V_FAR = 11, V_SP_EL1 = 15,
        V_ELR = 16, V_SPSR = 17, V_CPACR = 18, V_CNTKCTL = 19 };
 
 /* Number of list registers (ICH_VTR_EL2.ListRegs + 1), read once. */
@@ -175,6 +175,7 @@ static void vcpu_to_guest(const struct arch_vcpu *v)
 static void vcpu_save_rest(struct arch_vcpu *v)
 {
 	EL1_GUEST_REGS(EL1_SAVE);
+	v->el1[V_TCR] = sysreg_read(tcr_el1);
 	v->cntv_ctl = sysreg_read(cntv_ctl_el0);
 	v->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for the next thread */
@@ -202,6 +203,11 @@ static void vcpu_save_rest(struct arch_vcpu *v)
 static void vcpu_load_rest(const struct arch_vcpu *v)
 {
 	EL1_GUEST_REGS(EL1_LOAD);
+	/* QEMU flushes its TLB on every TCR_EL1 write, even of the same
+	 * value: the vCPU saved and loaded again on this CPU (an injection
+	 * from another CPU) finds its own value still there */
+	if (sysreg_read(tcr_el1) != v->el1[V_TCR])
+		sysreg_write(tcr_el1, v->el1[V_TCR]);
 	sysreg_write(cntv_cval_el0, v->cntv_cval);
 	sysreg_write(cntv_ctl_el0, v->cntv_ctl);
 	/* every list register is 0 here: zeroed at CPU start, and the save
@@ -275,6 +281,24 @@ void arch_vcpu_activate(struct arch_vcpu *v)
 	} else {
 		vcpu_load(cpu, v);
 	}
+}
+
+/* Idle stays in whatever mode the CPU is in. It runs at EL2, which none
+ * of a guest's EL1 registers, HCR_EL2's guest bits or its PMU setup
+ * governs (HPMD, and HCCD where the CPU has it, as QEMU's max does:
+ * nothing counts at EL2). So a vCPU that waits (WFI, or an exit its VMM
+ * answers from another CPU) stays in guest mode, and its wake-up writes
+ * nothing: a switch to native mode and back changes SCTLR_EL1.M and
+ * HCR_EL2, which QEMU pays for with two TLB flushes and its global lock
+ * (docs/performance.md). Interrupts for the held vCPU that come
+ * meanwhile: aarch64_vtimer_irq, maintenance_irq. */
+void arch_vcpu_idle(void) {}
+
+/* WFI: the vCPU stays held, its thread parked (kernel/vcpu.c). */
+bool arch_vcpu_wfi_keep(const struct arch_vcpu *v)
+{
+	unsigned cpu = this_cpu()->id;
+	return held[cpu] == v && in_guest[cpu];
 }
 
 /* A vCPU object or binding goes away. The kernel made its memory copy
@@ -357,18 +381,27 @@ bool arch_vcpu_reg_write(struct arch_vcpu *v, struct arch_regs *r, unsigned n, u
 
 void arch_vcpu_skip(struct arch_regs *r) { r->pc += 4; }
 
-/* Only meaningful for a vCPU that no CPU holds (its saved copy). */
+/* The saved copy, or this CPU's registers if it holds v (arch.h). */
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v)
 {
-	bool armed = (v->cntv_ctl & CNT_CTL_ENABLE) && !(v->cntv_ctl & CNT_CTL_IMASK);
-	return armed ? v->cntv_cval : UINT64_MAX;
+	bool here = held[this_cpu()->id] == v;
+	uint64_t ctl = here ? sysreg_read(cntv_ctl_el0) : v->cntv_ctl;
+	bool armed = (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK);
+	if (!armed)
+		return UINT64_MAX;
+	return here ? sysreg_read(cntv_cval_el0) : v->cntv_cval;
 }
 
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
 {
-	for (unsigned i = 0; i < vcpu_nlr(); i++)
-		if (v->lr[i] & ICH_LR_PENDING)
+	bool here = held[this_cpu()->id] == v;
+	uint64_t empty = here ? sysreg_read(ICH_ELRSR_EL2) : 0;
+	for (unsigned i = 0; i < vcpu_nlr(); i++) {
+		if (here && (empty & BIT64(i)))
+			continue;
+		if ((here ? lr_read(i) : v->lr[i]) & ICH_LR_PENDING)
 			return true;
+	}
 	return false;
 }
 
@@ -438,17 +471,17 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 		   (notify_eoi ? ICH_LR_EOI : 0);
 }
 
-/* The virtual timer fired. While its vCPU runs, hand it to the guest as
+/* The virtual timer fired. While the CPU is in guest mode (its vCPU
+ * runs, or idle runs for it: arch_vcpu_idle), hand it to the guest as
  * virtual PPI 27 linked to the physical one (HW), which stays active until
- * the guest deactivates it. Otherwise the vCPU is only held here (a native
- * thread or idle runs): save it, which disarms the timer, and let the
- * memory copy speak (a parked vCPU's deadline, or the timer firing again
- * as soon as the vCPU is loaded). */
+ * the guest deactivates it; a thread parked in WFI goes on. Otherwise the
+ * vCPU is only held here (a native thread runs): save it, which disarms
+ * the timer, and let the memory copy speak (a parked vCPU's deadline, or
+ * the timer firing again as soon as the vCPU is loaded). */
 void aarch64_vtimer_irq(struct tcb *t)
 {
 	unsigned cpu = this_cpu()->id;
-	struct arch_vcpu *v = t->vcpu ? &t->vcpu->arch : NULL;
-	if (!v || held[cpu] != v || !in_guest[cpu]) {
+	if (!held[cpu] || !in_guest[cpu]) {
 		if (held[cpu])
 			vcpu_flush_cpu(cpu);
 		else
@@ -456,6 +489,9 @@ void aarch64_vtimer_irq(struct tcb *t)
 		arch_irq_deactivate(VTIMER_PPI);
 		return;
 	}
+	bool idle = !t->vcpu || &t->vcpu->arch != held[cpu]; /* arch_vcpu_idle */
+	if (idle)
+		vcpu_held_irq(held[cpu]);
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		uint64_t lr = lr_read(i);
 		if (aarch64_lr_taken(lr) && (lr & ICH_LR_VINTID_MASK) != VTIMER_PPI)
@@ -464,7 +500,12 @@ void aarch64_vtimer_irq(struct tcb *t)
 			 (uint64_t)VTIMER_PPI << ICH_LR_PINTID_SHIFT | VTIMER_PPI);
 		return;
 	}
-	arch_irq_deactivate(VTIMER_PPI); /* no room: it fires again */
+	/* No room: it fires again, when the guest runs; idle must not take
+	 * it again and again meanwhile, so there the vCPU is saved as for a
+	 * native thread (which disarms the timer) */
+	if (idle)
+		vcpu_flush_cpu(cpu);
+	arch_irq_deactivate(VTIMER_PPI);
 }
 
 /* Maintenance interrupt: the guest deactivated interrupts injected with an
@@ -476,8 +517,15 @@ TRACED_INLINE void maintenance_irq(struct tcb *t, bool traced)
 	uint64_t eisr = sysreg_read(ICH_EISR_EL2);
 	unsigned n = 0;
 	unsigned cpu = this_cpu()->id;
-	if (!t->vcpu || held[cpu] != &t->vcpu->arch || !in_guest[cpu])
+	if (!t->vcpu || held[cpu] != &t->vcpu->arch || !in_guest[cpu]) {
+		/* idle in guest mode (arch_vcpu_idle): native mode turns the
+		 * interrupt off until the vCPU runs and takes it */
+		if (in_guest[cpu]) {
+			in_guest[cpu] = false;
+			vcpu_to_native(held[cpu]);
+		}
 		return;
+	}
 	for (unsigned i = 0; i < vcpu_nlr(); i++) {
 		if (!(eisr & BIT64(i)))
 			continue;

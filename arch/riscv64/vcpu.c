@@ -137,6 +137,15 @@ void arch_vcpu_activate(struct arch_vcpu *v)
 	}
 }
 
+void arch_vcpu_idle(void) { arch_vcpu_activate(NULL); }
+
+/* WFI saves the vCPU (VSIE masked for idle as for any native thread). */
+bool arch_vcpu_wfi_keep(const struct arch_vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
 void arch_vcpu_forget(struct arch_vcpu *v)
 {
 	if (arch_vcpu_holder(v) >= 0)

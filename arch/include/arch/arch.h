@@ -84,6 +84,15 @@ void arch_vcpu_init(struct arch_vcpu *v);
  * vCPU switched away from may stay held in this CPU's registers (lazy:
  * docs/architecture.md, vCPU switching) until arch_vcpu_flush. */
 void arch_vcpu_activate(struct arch_vcpu *v);
+/* The idle thread runs next: the arch may leave a held vCPU's state as it
+ * is (idle runs in the kernel's mode, which none of it governs). */
+void arch_vcpu_idle(void);
+/* v's thread, running on this CPU, waits in WFI (kernel/vcpu.c,
+ * vcpu_wfi): true if the CPU keeps holding v meanwhile, so a wake-up on
+ * this CPU reloads nothing; arch_vcpu_timer_deadline and
+ * arch_vcpu_irq_pending then read the CPU's registers. False: the caller
+ * makes v's memory copy current. */
+bool arch_vcpu_wfi_keep(const struct arch_vcpu *v);
 /* Save the vCPU this CPU holds, if any, to memory; the CPU goes native. */
 void arch_vcpu_flush(void);
 /* The CPU whose registers hold v's state, or -1: its memory copy is current. */
@@ -113,7 +122,9 @@ void arch_irq_enable(unsigned irq);
 void arch_irq_deactivate(unsigned irq);
 uint64_t arch_timer_now(void);
 void arch_timer_arm_at(uint64_t when);
-/* Counter value at which v's virtual timer fires; UINT64_MAX if never. */
+/* Counter value at which v's virtual timer fires; UINT64_MAX if never.
+ * This and the next: v's memory copy, or this CPU's registers where this
+ * CPU holds v (no other CPU may). */
 uint64_t arch_vcpu_timer_deadline(const struct arch_vcpu *v);
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v);
 uint64_t arch_timer_hz(void);
