@@ -51,6 +51,15 @@ void arch_vcpu_activate(struct arch_vcpu *v)
 	fake_arch.loaded_vcpu[cpu] = v;
 }
 
+/* As aarch64: idle leaves the CPU in whatever mode it is in. */
+void arch_vcpu_idle(void) { fake_arch.idle_activations++; }
+
+bool arch_vcpu_wfi_keep(const struct arch_vcpu *v)
+{
+	unsigned cpu = fake_arch.cpu;
+	return fake_arch.loaded_vcpu[cpu] == v && fake_arch.vcpu_in_guest[cpu];
+}
+
 void arch_vcpu_flush(void)
 {
 	unsigned cpu = fake_arch.cpu;
@@ -157,9 +166,12 @@ void arch_vcpu_inject_irq(struct arch_vcpu *v, unsigned intid, unsigned prio,
 	v->lr_prio[i] = prio;
 }
 
+/* The memory copy stands for the held registers too: this CPU may read
+ * its own (arch.h), another CPU's never. */
 bool arch_vcpu_irq_pending(const struct arch_vcpu *v)
 {
-	memory_copy_used(v);
+	if (arch_vcpu_holder(v) != (int)fake_arch.cpu)
+		memory_copy_used(v);
 	for (unsigned i = 0; i < FAKE_LRS; i++)
 		if (v->lr[i])
 			return true;

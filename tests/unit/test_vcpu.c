@@ -386,6 +386,51 @@ START_TEST(parked_vcpu_follows_its_affinity)
 }
 END_TEST
 
+/* A WFI on the CPU that holds the vCPU in guest mode parks the thread but
+ * keeps the state in the CPU while idle runs (arch_vcpu_wfi_keep,
+ * arch_vcpu_idle): its timer's interrupt (the arch calls vcpu_held_irq)
+ * wakes it with nothing saved or loaded. An injection from the VMM still
+ * makes the memory copy current first (the fake panics otherwise). */
+START_TEST(wfi_keeps_the_vcpu_held_through_idle)
+{
+	unsigned flushes;
+	cast();
+	fake_arch.timer_now = 1000;
+	fx_cpu(0)->timer_next = 90000;
+	vcpu(V)->arch.timer_deadline = 5000;
+	fx_trap(fx.root, KEEL_SYS_CALL, KEEL_ROOT_TCB, keel_msginfo(KEEL_TCB_SUSPEND, 0), NULL);
+	fx_trap(H, KEEL_SYS_RECV, EP, 0, NULL);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert(fake_arch.vcpu_in_guest[0]);
+	flushes = fake_arch.vcpu_flushes;
+	ck_assert(vcpu_wfi(G));
+	ck_assert_uint_eq(G->state, TS_BLOCKED_WFI);
+	ck_assert_ptr_eq(fx_cpu(0)->parked.head, G);
+	ck_assert_uint_eq(fake_arch.timer_armed_at, 5000);
+	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(0)->idle);
+	ck_assert_uint_eq(fake_arch.idle_activations, 1);
+	ck_assert_ptr_eq(fake_arch.loaded_vcpu[0], &vcpu(V)->arch);
+	ck_assert(fake_arch.vcpu_in_guest[0]);
+	vcpu_held_irq(&vcpu(V)->arch);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+	ck_assert_ptr_eq(fx_kernel_exit(), G);
+	ck_assert_uint_eq(fake_arch.vcpu_flushes, flushes);
+	/* an interrupt for a held vCPU whose thread does not wait in WFI
+	 * changes nothing in the kernel (the arch keeps it in the CPU) */
+	vcpu_held_irq(&vcpu(V)->arch);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert(vcpu_wfi(G));
+	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(0)->idle);
+	sched_make_ready(fx.root); /* the invoker */
+	ck_assert_int_eq(FX_INVOKE(V, KEEL_VCPU_INJECT_IRQ, 40, 0x80), KEEL_OK);
+	ck_assert_ptr_null(fake_arch.loaded_vcpu[0]);
+	ck_assert_uint_eq(fake_arch.vcpu_flushes, flushes + 1);
+	ck_assert_uint_eq(G->state, TS_READY);
+	ck_assert_ptr_null(fx_cpu(0)->parked.head);
+}
+END_TEST
+
 START_TEST(running_the_guest_loads_its_vcpu)
 {
 	cast();
@@ -879,7 +924,7 @@ START_TEST(invocation_flushes_a_vcpu_held_by_another_cpu)
 	vcpu_exit(G, KEEL_EXIT_MMIO, MMIO_READ, 5);
 	ck_assert_ptr_eq(fx_kernel_exit(), &fx_cpu(1)->idle);
 	ck_assert_ptr_eq(fake_arch.loaded_vcpu[1], a);
-	ck_assert(!fake_arch.vcpu_in_guest[1]);
+	ck_assert(fake_arch.vcpu_in_guest[1]); /* idle keeps guest mode */
 	fx_cpu(1)->resched = false;
 	fx_run(fx.root);
 	ck_assert_int_eq(fx_invoke(V, KEEL_VCPU_READ_REG, mr), KEEL_OK);
@@ -1065,6 +1110,7 @@ Suite *suite_vcpu(void)
 	tcase_add_test(tc, post_page_write_signals_the_server);
 	tcase_add_test(tc, wfi_parks_without_the_vmm);
 	tcase_add_test(tc, wfi_after_no_room_goes_to_the_vmm);
+	tcase_add_test(tc, wfi_keeps_the_vcpu_held_through_idle);
 	tcase_add_loop_test(tc, post_page_sends_the_rest_to_the_server, 0, 7);
 	tcase_add_test(tc, set_route_checks_its_post_page);
 	return s;

@@ -76,7 +76,7 @@ struct fake_arch {
 	unsigned lock_busy;                  /* arch_lock_try answered "busy" */
 	struct arch_vcpu *loaded_vcpu[MAX_CPUS]; /* vCPU each CPU holds (lazy) */
 	bool vcpu_in_guest[MAX_CPUS];        /* ... and runs (activate non-NULL) */
-	unsigned vcpu_activations, vcpu_forgets, vcpu_flushes;
+	unsigned vcpu_activations, vcpu_forgets, vcpu_flushes, idle_activations;
 	char console[FAKE_CONSOLE_SIZE];     /* arch_putc and kprintf output */
 	size_t console_len;
 };
