@@ -115,11 +115,22 @@ static void con_rx_resume(void)
  * for. */
 static void con_klog_drain(void)
 {
+	static const char past[] = "[console] kernel log: the saved position was past "
+				   "its end; printing from the oldest byte kept\n";
 	for (;;) {
 		uint64_t mr[6] = { st->klog_pos, 0, 0, 0, 0, 0 };
 		uint8_t b[KEEL_DEBUG_WRITE_MAX];
 		unsigned n;
-		if (keel_invoke(CON_SLOT_KLOG, KEEL_KLOG_READ, 1, mr) != KEEL_OK || !mr[1])
+		long err = keel_invoke(CON_SLOT_KLOG, KEEL_KLOG_READ, 1, mr);
+		if (err == KEEL_E_INVALID_ARG && st->klog_pos) {
+			/* only a state page a crash damaged holds a position the
+			 * log has not reached: stopping here would silence the
+			 * kernel's log for good; 0 reads from its oldest byte */
+			con_klog(st, (const uint8_t *)past, sizeof(past) - 1, &io);
+			st->klog_pos = 0;
+			continue;
+		}
+		if (err != KEEL_OK || !mr[1])
 			return;
 		n = mr[1] < sizeof(b) ? (unsigned)mr[1] : (unsigned)sizeof(b);
 		memcpy(b, &mr[2], n < KEEL_KLOG_READ_REGS ? n : KEEL_KLOG_READ_REGS);
