@@ -22,10 +22,22 @@ void *kmemset(void *d, int c, size_t n)
 	return d;
 }
 
+/* A word at a time when both ends and the length are word-aligned: GCC
+ * (riscv64) does not inline the IPC fastpath's message copy, 48 bytes,
+ * and byte by byte it was 43 % of a round trip (docs/performance.md). */
+typedef uint64_t __attribute__((may_alias)) kmem_word;
+
 void *kmemcpy(void *d, const void *s, size_t n)
 {
 	uint8_t *dp = d;
 	const uint8_t *sp = s;
+	if (((uintptr_t)d | (uintptr_t)s | n) % 8 == 0) {
+		kmem_word *dw = d;
+		const kmem_word *sw = s;
+		for (; n; n -= 8)
+			*dw++ = *sw++;
+		return d;
+	}
 	while (n--)
 		*dp++ = *sp++;
 	return d;

@@ -144,9 +144,12 @@ static long decode_vcpu(struct cap *c, uint64_t label, const uint64_t *mr)
 static void invoke_vcpu(struct cap *c, uint64_t label, uint64_t *mr)
 {
 	struct vcpu *v = vcpu_of(c);
-	struct arch_regs none = { .pc = 0 }; /* an unbound vCPU has no general
+	struct arch_regs none, *regs = &none; /* an unbound vCPU has no general
 					      * registers: they read as 0 */
-	struct arch_regs *regs = v->tcb ? &v->tcb->regs : &none;
+	if (v->tcb) /* the common case pays no clearing (riscv64: a memset) */
+		regs = &v->tcb->regs;
+	else
+		kmemset(&none, 0, sizeof none);
 	switch (label) {
 	case KEEL_VCPU_READ_REG:
 		vcpu_sync(v);

@@ -22,6 +22,7 @@
  */
 #include "riscv64.h"
 #include "exit.h"
+#include "fastpath.h"
 
 #define HVIP_VSSIP (1ull << 2)
 #define HVIP_VSEIP (1ull << 10)
@@ -320,8 +321,26 @@ TRACED_INLINE void vcpu_trap_wfi(struct tcb *t, bool traced)
 		vcpu_trap_exit(t, KEEL_EXIT_WFI, msg, 1, traced);
 }
 
+/* A decoded exit to the VMM or a route, through the fastpath when it can,
+ * as aarch64's vcpu_exit_from: the thread to return to, or NULL. */
+TRACED_INLINE struct tcb *vcpu_trap_exit_fast(struct tcb *t, struct exit_msg *m, bool traced)
+{
+	struct cap *ep;
+	struct tcb *next;
+	if (traced) /* recorded before a route changes its address */
+		trace_record(KEEL_TRACE_EXIT, t, m->label, m->mr[0]);
+	ep = vcpu_exit_ep(t, m->label, m->mr, &m->len);
+	if (!ep)
+		return NULL; /* answered from a post page: back to the guest */
+	next = fastpath_vcpu_exit(this_cpu(), t, ep, m->label, m->mr, m->len);
+	if (!next)
+		fault_raise_to(t, ep, m->label, m->mr, m->len);
+	return next;
+}
+
 TRACED_INLINE __attribute__((noreturn)) void vcpu_trap(struct tcb *t, bool traced)
 {
+	struct tcb *next;
 	struct rv_trap tr = { .cause = t->regs.scause, .stval = t->regs.stval,
 			      .htval = csrn_read(CSR_HTVAL), .htinst = csrn_read(CSR_HTINST) };
 	struct exit_msg m;
@@ -347,7 +366,11 @@ TRACED_INLINE __attribute__((noreturn)) void vcpu_trap(struct tcb *t, bool trace
 	}
 	rv_exit_decode(&tr, &t->regs, &m);
 	t->regs.ilen = m.ilen;
-	vcpu_trap_exit(t, m.label, m.mr, m.len, traced);
+	next = vcpu_trap_exit_fast(t, &m, traced);
+	if (next) {
+		arch_lock_release();
+		arch_return_to(next);
+	}
 	kernel_exit();
 }
 
