@@ -39,13 +39,15 @@ static inline bool fast_switch_ok(struct percpu *c, struct tcb *from, struct tcb
 	       (to->prio >= from->prio || !sched_ready_above(c, to->prio));
 }
 
+_Static_assert(KEEL_MSG_REG_MRS == 6, "arch_copy_mrs copies six words");
+
 static inline void fast_copy(struct tcb *from, struct tcb *to, uint64_t badge_info)
 {
 	const uint64_t *s = arch_msg_regs(&from->regs);
 	uint64_t *d = arch_msg_regs(&to->regs);
 	d[0] = KEEL_OK;
 	d[1] = badge_info;
-	__builtin_memcpy(d + 2, s + 2, KEEL_MSG_REG_MRS * sizeof *d); /* paired loads */
+	arch_copy_mrs(d + 2, s + 2);
 }
 
 /*
@@ -193,13 +195,13 @@ fastpath_vcpu_exit(struct percpu *c, struct tcb *t, struct cap *cap, uint64_t la
 	d = arch_msg_regs(&dst->regs);
 	d[0] = KEEL_OK;
 	d[1] = (uint64_t)cap->badge << 32 | info;
-	__builtin_memcpy(d + 2, msg, KEEL_MSG_REG_MRS * sizeof *d);
+	arch_copy_mrs(d + 2, msg);
 	/* kept, as fault_raise keeps it, where it may be read again: a
 	 * routed exit whose server dies is sent again from here
 	 * (vcpu_route_resend); a delivered exit to the VMM never is (only
 	 * MMIO exits are routed: vcpu_exit_ep) */
 	if (label == KEEL_EXIT_MMIO && t->vcpu->routed)
-		__builtin_memcpy(t->fault_msg, msg, KEEL_MSG_REG_MRS * sizeof *d);
+		arch_copy_mrs(t->fault_msg, msg);
 	dst->reply_to = t;
 	t->reply_from = dst;
 	t->state = TS_BLOCKED_REPLY;

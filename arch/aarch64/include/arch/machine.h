@@ -64,6 +64,12 @@ struct arch_vcpu {
  * [1] message info, [2..7] MR0..MR5. On aarch64 they are x0..x7.
  */
 static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->x; }
+/* MR0..MR5 (six words) from s to d, for the fastpaths: paired loads
+ * and stores. */
+__attribute__((always_inline)) static inline void arch_copy_mrs(uint64_t *d, const uint64_t *s)
+{
+	__builtin_memcpy(d, s, 6 * sizeof *d);
+}
 /* Linux system-call number register (x8) and its arguments (x0..x5). */
 static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->x[8]; }
 

@@ -61,6 +61,10 @@ struct arch_vcpu {
 };
 
 static inline uint64_t *arch_msg_regs(struct arch_regs *r) { return r->a; }
+static inline void arch_copy_mrs(uint64_t *d, const uint64_t *s)
+{
+	__builtin_memcpy(d, s, 6 * sizeof *d);
+}
 static inline uint64_t arch_linux_nr(const struct arch_regs *r) { return r->nr; }
 
 /* This CPU's struct percpu: &kernel_cpu[fake_arch.cpu] (arch/fake/cpu.c). */
