@@ -22,9 +22,11 @@ void *kmemset(void *d, int c, size_t n)
 	return d;
 }
 
-/* A word at a time when both ends and the length are word-aligned: GCC
- * (riscv64) does not inline the IPC fastpath's message copy, 48 bytes,
- * and byte by byte it was 43 % of a round trip (docs/performance.md). */
+/* A word at a time when both ends and the length are word-aligned, as
+ * the kernel's copies of messages and registers are: GCC (riscv64) makes
+ * calls of this even for a 16-byte __builtin_memcpy, and byte by byte
+ * the IPC fastpath's message copy was 43 % of a round trip there
+ * (docs/performance.md; the fastpaths now use arch_copy_mrs). */
 typedef uint64_t __attribute__((may_alias)) kmem_word;
 
 void *kmemcpy(void *d, const void *s, size_t n)
